@@ -1,0 +1,15 @@
+/** Thrown when bytes on the wire do not match the schema being decoded. The connection is closed. */
+export class DecodeError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'DecodeError'
+  }
+}
+
+/** Thrown when a value cannot be encoded at the requested version (a programming error on our side). */
+export class EncodeError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'EncodeError'
+  }
+}
