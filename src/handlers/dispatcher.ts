@@ -1,0 +1,136 @@
+/**
+ * Turns request frames into handler calls and handler results into response frames.
+ *
+ * Kafka's rules, in order: an unknown API key or a version outside the handler's range closes the connection
+ * (InvalidRequestException), except ApiVersions, which answers a too-new version in the v0 format with
+ * UNSUPPORTED_VERSION and its own supported range so the client can retry (KIP-511). A body that does not
+ * parse also closes the connection. Everything is logged; nothing here can crash the process.
+ */
+import { decode, encode, isFlexible } from '../protocol/codec/codec.js'
+import { DecodeError } from '../protocol/codec/errors.js'
+import { Reader } from '../protocol/codec/reader.js'
+import { Writer } from '../protocol/codec/writer.js'
+import { ErrorCode } from '../protocol/errors.js'
+import {
+  API_VERSIONS_KEY,
+  RequestHeader,
+  requestHeaderVersion,
+  ResponseHeader,
+  responseHeaderVersion,
+} from '../protocol/headers.js'
+import { ApiVersionsResponse } from '../protocol/messages/18-api-versions.js'
+import {
+  CloseConnection,
+  type ConnectionInfo,
+  type RequestProcessor,
+  type ResponseChunks,
+} from '../network/connection.js'
+import type { Logger } from '../util/logger.js'
+import { NO_RESPONSE, type Handler, type HandlerResult, type RequestContext } from './handler.js'
+
+export class RequestDispatcher implements RequestProcessor {
+  private readonly byKey = new Map<number, Handler>()
+
+  constructor(
+    handlers: readonly Handler[],
+    private readonly log: Logger,
+  ) {
+    for (const h of handlers) this.register(h)
+  }
+
+  register(h: Handler): void {
+    if (this.byKey.has(h.api.key)) throw new Error(`two handlers for API key ${h.api.key}`)
+    this.byKey.set(h.api.key, h)
+  }
+
+  get handlers(): readonly Handler[] {
+    return [...this.byKey.values()].sort((a, b) => a.api.key - b.api.key)
+  }
+
+  process(frame: Buffer, conn: ConnectionInfo): ResponseChunks | Promise<ResponseChunks> {
+    const apiKey = frame.readInt16BE(0)
+    const apiVersion = frame.readInt16BE(2)
+    const correlationId = frame.readInt32BE(4)
+    const handler = this.byKey.get(apiKey)
+    if (!handler) {
+      throw new CloseConnection(
+        `unknown API key ${apiKey} (correlation id ${correlationId}) from ${conn.remoteAddress}`,
+      )
+    }
+    const name = handler.api.name
+    if (apiVersion < handler.minVersion || apiVersion > handler.maxVersion) {
+      if (apiKey === API_VERSIONS_KEY) return this.unsupportedApiVersions(correlationId, handler)
+      throw new CloseConnection(
+        `unsupported version ${apiVersion} of ${name} (supported ${handler.minVersion}-${handler.maxVersion})`,
+      )
+    }
+
+    const reqSchema = handler.api.request
+    const flexibleRequest = isFlexible(reqSchema, apiVersion)
+    const r = new Reader(frame)
+    let clientId: string | null
+    let body: unknown
+    try {
+      const header = decode(RequestHeader, requestHeaderVersion(apiKey, flexibleRequest, apiVersion), r)
+      clientId = header.clientId
+      body = decode(reqSchema, apiVersion, r)
+    } catch (e) {
+      if (e instanceof DecodeError) {
+        throw new CloseConnection(
+          `malformed ${name} v${apiVersion} request (correlation id ${correlationId}): ${e.message}`,
+        )
+      }
+      throw e
+    }
+
+    const ctx: RequestContext = {
+      apiKey,
+      apiVersion,
+      correlationId,
+      clientId,
+      connection: conn,
+      principal: 'User:ANONYMOUS',
+    }
+    if (this.log.isLevelEnabled('trace')) {
+      this.log.trace(
+        { api: name, version: apiVersion, correlationId, clientId, connection: conn.id },
+        'request',
+      )
+    }
+    const result = handler.handle(body, ctx)
+    if (result instanceof Promise) return result.then((res) => this.respond(handler, ctx, res))
+    return this.respond(handler, ctx, result)
+  }
+
+  private respond(handler: Handler, ctx: RequestContext, res: HandlerResult<unknown>): ResponseChunks {
+    if (res === NO_RESPONSE) return null
+    const schema = handler.api.response
+    const w = new Writer(512)
+    const flexible = isFlexible(schema, ctx.apiVersion)
+    encode(
+      ResponseHeader,
+      responseHeaderVersion(ctx.apiKey, flexible),
+      { correlationId: ctx.correlationId },
+      w,
+    )
+    encode(schema, ctx.apiVersion, res, w)
+    return w.finish()
+  }
+
+  private unsupportedApiVersions(correlationId: number, handler: Handler): ResponseChunks {
+    const w = new Writer(64)
+    encode(ResponseHeader, 0, { correlationId }, w)
+    encode(
+      ApiVersionsResponse,
+      0,
+      {
+        errorCode: ErrorCode.UNSUPPORTED_VERSION,
+        apiKeys: [
+          { apiKey: API_VERSIONS_KEY, minVersion: handler.minVersion, maxVersion: handler.maxVersion },
+        ],
+      },
+      w,
+    )
+    return w.finish()
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * What a handler is: the API it serves (request and response schemas), the versions it accepts, and a function
+ * from a decoded request to a response value. The dispatcher decodes and encodes; handlers never touch bytes
+ * of the request envelope. ApiVersions is derived from the registered handlers, so the broker can never
+ * advertise an API or a version it does not serve.
+ */
+import type { Input, MessageSchema } from '../protocol/codec/schema.js'
+import type { ConnectionInfo } from '../network/connection.js'
+
+export interface ApiDef<Req, Res> {
+  readonly key: number
+  readonly name: string
+  readonly request: MessageSchema<Req>
+  readonly response: MessageSchema<Res>
+}
+
+export function api<Req, Res>(
+  key: number,
+  name: string,
+  request: MessageSchema<Req>,
+  response: MessageSchema<Res>,
+): ApiDef<Req, Res> {
+  return { key, name, request, response }
+}
+
+export interface RequestContext {
+  readonly apiKey: number
+  readonly apiVersion: number
+  readonly correlationId: number
+  readonly clientId: string | null
+  readonly connection: ConnectionInfo
+  /** Kafka's principal for an unauthenticated PLAINTEXT connection. */
+  readonly principal: string
+}
+
+/** Returned by a handler when Kafka sends no response (Produce with acks=0). */
+export const NO_RESPONSE: unique symbol = Symbol('no response')
+
+export type HandlerResult<Res> = Input<Res> | typeof NO_RESPONSE
+
+export interface Handler<Req = unknown, Res = unknown> {
+  readonly api: ApiDef<Req, Res>
+  readonly minVersion: number
+  readonly maxVersion: number
+  handle(req: Req, ctx: RequestContext): HandlerResult<Res> | Promise<HandlerResult<Res>>
+}
+
+export interface HandlerImpl<Req, Res> {
+  /** Lowest version accepted; Kafka 3.x accepts (and advertises) every version from 0. */
+  readonly minVersion?: number
+  /** Highest version accepted; defaults to the schema's newest (Kafka 3.9's maximum). */
+  readonly maxVersion?: number
+  handle(req: Req, ctx: RequestContext): HandlerResult<Res> | Promise<HandlerResult<Res>>
+}
+
+export function defineHandler<Req, Res>(
+  def: ApiDef<Req, Res>,
+  impl: HandlerImpl<Req, Res>,
+): Handler<Req, Res> {
+  return {
+    api: def,
+    minVersion: impl.minVersion ?? def.request.validVersions.min,
+    maxVersion: impl.maxVersion ?? def.request.validVersions.max,
+    handle: impl.handle,
+  }
+}

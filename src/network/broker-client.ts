@@ -1,0 +1,188 @@
+/**
+ * A minimal Kafka client connection used between brokers (replica fetchers, controller requests): it frames
+ * requests with the right header version, matches responses by correlation id, negotiates versions with
+ * ApiVersions on connect, and fails every pending request when the connection drops. It uses the same schemas
+ * and codec as the server side.
+ */
+import net from 'node:net'
+import { decode, encode, isFlexible } from '../protocol/codec/codec.js'
+import { Reader } from '../protocol/codec/reader.js'
+import type { Input, MessageSchema } from '../protocol/codec/schema.js'
+import { Writer } from '../protocol/codec/writer.js'
+import {
+  RequestHeader,
+  requestHeaderVersion,
+  ResponseHeader,
+  responseHeaderVersion,
+} from '../protocol/headers.js'
+import { ApiVersionsRequest, ApiVersionsResponse } from '../protocol/messages/18-api-versions.js'
+import type { ApiDef } from '../handlers/handler.js'
+
+interface Pending {
+  readonly apiKey: number
+  readonly resolve: (frame: Buffer) => void
+  readonly reject: (e: Error) => void
+  readonly timer: NodeJS.Timeout
+}
+
+export class BrokerClientError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'BrokerClientError'
+  }
+}
+
+export interface BrokerClientOptions {
+  readonly host: string
+  readonly port: number
+  readonly clientId: string
+  readonly requestTimeoutMs: number
+  readonly connectTimeoutMs?: number
+}
+
+export class BrokerClient {
+  private socket: net.Socket | undefined
+  private readonly pending = new Map<number, Pending>()
+  private nextCorrelationId = 1
+  private buffered: Buffer[] = []
+  private bufferedBytes = 0
+  private versions = new Map<number, { min: number; max: number }>()
+  private closed = false
+
+  private constructor(private readonly opts: BrokerClientOptions) {}
+
+  static async connect(opts: BrokerClientOptions): Promise<BrokerClient> {
+    const c = new BrokerClient(opts)
+    await c.open()
+    const res = await c.send(
+      { key: 18, name: 'ApiVersions', request: ApiVersionsRequest, response: ApiVersionsResponse },
+      0,
+      {},
+    )
+    for (const k of res.apiKeys) c.versions.set(k.apiKey, { min: k.minVersion, max: k.maxVersion })
+    return c
+  }
+
+  get isOpen(): boolean {
+    return !this.closed
+  }
+
+  /** The highest version both sides support, at most `wanted`; throws when there is none. */
+  version(apiKey: number, wanted: number, atLeast = 0): number {
+    const v = this.versions.get(apiKey)
+    if (!v) throw new BrokerClientError(`${this.opts.host}:${this.opts.port} does not support API ${apiKey}`)
+    const chosen = Math.min(wanted, v.max)
+    if (chosen < Math.max(v.min, atLeast)) {
+      throw new BrokerClientError(
+        `no common version of API ${apiKey} with ${this.opts.host}:${this.opts.port}`,
+      )
+    }
+    return chosen
+  }
+
+  private open(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const socket = net.connect({ host: this.opts.host, port: this.opts.port, noDelay: true })
+      const timer = setTimeout(() => {
+        socket.destroy()
+        reject(new BrokerClientError(`connection to ${this.opts.host}:${this.opts.port} timed out`))
+      }, this.opts.connectTimeoutMs ?? 10_000)
+      socket.once('connect', () => {
+        clearTimeout(timer)
+        this.socket = socket
+        resolve()
+      })
+      socket.once('error', (e) => {
+        clearTimeout(timer)
+        reject(
+          new BrokerClientError(`connection to ${this.opts.host}:${this.opts.port} failed: ${e.message}`),
+        )
+      })
+      socket.on('data', (chunk: Buffer) => this.onData(chunk))
+      socket.on('close', () =>
+        this.fail(new BrokerClientError(`connection to ${this.opts.host}:${this.opts.port} closed`)),
+      )
+    })
+  }
+
+  private onData(chunk: Buffer): void {
+    this.buffered.push(chunk)
+    this.bufferedBytes += chunk.length
+    for (;;) {
+      if (this.bufferedBytes < 4) return
+      const head = this.buffered.length === 1 ? this.buffered[0]! : Buffer.concat(this.buffered)
+      this.buffered = [head]
+      const size = head.readInt32BE(0)
+      if (size < 4 || size > 1 << 30) {
+        this.fail(new BrokerClientError(`invalid response size ${size}`))
+        return
+      }
+      if (this.bufferedBytes < 4 + size) return
+      const frame = head.subarray(4, 4 + size)
+      const rest = head.subarray(4 + size)
+      this.buffered = rest.length ? [rest] : []
+      this.bufferedBytes = rest.length
+      const correlationId = frame.readInt32BE(0)
+      const p = this.pending.get(correlationId)
+      if (!p) continue
+      this.pending.delete(correlationId)
+      clearTimeout(p.timer)
+      p.resolve(frame)
+    }
+  }
+
+  private fail(e: Error): void {
+    if (this.closed) return
+    this.closed = true
+    this.socket?.destroy()
+    for (const p of this.pending.values()) {
+      clearTimeout(p.timer)
+      p.reject(e)
+    }
+    this.pending.clear()
+  }
+
+  async send<Req, Res>(
+    api: ApiDef<Req, Res>,
+    version: number,
+    body: Input<Req>,
+    timeoutMs?: number,
+  ): Promise<Res> {
+    if (this.closed || !this.socket) throw new BrokerClientError('connection is closed')
+    const correlationId = this.nextCorrelationId++
+    const w = new Writer(256)
+    const size = w.reserveInt32()
+    const reqFlexible = isFlexible(api.request, version)
+    encode(
+      RequestHeader,
+      requestHeaderVersion(api.key, reqFlexible, version),
+      { requestApiKey: api.key, requestApiVersion: version, correlationId, clientId: this.opts.clientId },
+      w,
+    )
+    encode(api.request, version, body, w)
+    Writer.patchInt32(size, w.length - 4)
+    const frame = await new Promise<Buffer>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(correlationId)
+        reject(new BrokerClientError(`${api.name} request timed out`))
+        this.fail(new BrokerClientError(`${api.name} request timed out; connection closed`))
+      }, timeoutMs ?? this.opts.requestTimeoutMs)
+      this.pending.set(correlationId, { apiKey: api.key, resolve, reject, timer })
+      const socket = this.socket!
+      socket.cork()
+      for (const c of w.finish()) socket.write(c)
+      socket.uncork()
+    })
+    const r = new Reader(frame)
+    decode(
+      ResponseHeader,
+      responseHeaderVersion(api.key, isFlexible(api.response as MessageSchema<unknown>, version)),
+      r,
+    )
+    return decode(api.response, version, r)
+  }
+
+  close(): void {
+    this.fail(new BrokerClientError('connection closed by us'))
+  }
+}

@@ -1,0 +1,244 @@
+/**
+ * One client connection: reads size-prefixed frames, hands each to the request processor as soon as it is
+ * complete, and writes the responses back strictly in request order, even when a later request (say a
+ * Metadata) finishes before an earlier one (a long-polling Fetch). Kafka mutes a connection while a request is
+ * in flight; we let requests run concurrently but queue their responses, which keeps Kafka's ordering guarantee
+ * and lets pipelined produce requests be appended in arrival order.
+ *
+ * Back-pressure: reading pauses while too many requests are waiting for their turn or while the socket's
+ * outgoing buffer is above its high-water mark, and resumes when both drain.
+ */
+import type { Socket } from 'node:net'
+import type { Logger } from '../util/logger.js'
+
+/** What the processor answers for one request: the response frame (without the size prefix) or no response. */
+export type ResponseChunks = readonly Buffer[] | null
+
+export interface ConnectionInfo {
+  readonly id: string
+  readonly listenerName: string
+  readonly securityProtocol: string
+  readonly remoteAddress: string
+  readonly remotePort: number
+  readonly localAddress: string
+  readonly localPort: number
+}
+
+export interface RequestProcessor {
+  /**
+   * Processes one request frame (without its size prefix). Returns the response chunks (which must not include
+   * the size prefix), null for no response, or throws `CloseConnection` to drop the connection.
+   */
+  process(frame: Buffer, conn: ConnectionInfo): ResponseChunks | Promise<ResponseChunks>
+}
+
+/** Thrown by the processor when the connection must be closed (malformed request, unknown API...). */
+export class CloseConnection extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'CloseConnection'
+  }
+}
+
+export interface ConnectionLimits {
+  /** socket.request.max.bytes: frames larger than this are refused before any of their body is buffered. */
+  readonly maxRequestSize: number
+  /** Requests of one connection that may wait for their response turn before reading pauses. */
+  readonly maxInFlight: number
+  /** Outgoing bytes buffered in the socket before reading pauses. */
+  readonly writeHighWaterMark: number
+}
+
+interface Slot {
+  done: boolean
+  chunks: ResponseChunks
+}
+
+const MIN_REQUEST_SIZE = 8 // api key, api version, correlation id
+
+export class Connection {
+  private readonly pending: Buffer[] = []
+  private pendingBytes = 0
+  private frameSize = -1
+  private readonly queue: Slot[] = []
+  private closed = false
+  private pausedForQueue = false
+  private pausedForWrites = false
+
+  constructor(
+    private readonly socket: Socket,
+    readonly info: ConnectionInfo,
+    private readonly processor: RequestProcessor,
+    private readonly limits: ConnectionLimits,
+    private readonly log: Logger,
+    private readonly onClose: (c: Connection) => void,
+  ) {
+    socket.setNoDelay(true)
+    socket.on('data', (chunk: Buffer) => this.onData(chunk))
+    socket.on('drain', () => {
+      if (this.pausedForWrites) {
+        this.pausedForWrites = false
+        this.maybeResume()
+      }
+    })
+    socket.on('error', (err) => {
+      this.log.debug({ err, connection: info.id }, `Connection ${info.id} error: ${err.message}`)
+    })
+    socket.on('close', () => {
+      this.closed = true
+      this.queue.length = 0
+      this.onClose(this)
+    })
+  }
+
+  get isClosed(): boolean {
+    return this.closed
+  }
+
+  close(reason?: string): void {
+    if (this.closed) return
+    if (reason) this.log.warn({ connection: this.info.id }, `Closing connection ${this.info.id}: ${reason}`)
+    this.closed = true
+    this.socket.destroy()
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closed) return
+    this.pending.push(chunk)
+    this.pendingBytes += chunk.length
+    while (!this.closed) {
+      if (this.frameSize < 0) {
+        if (this.pendingBytes < 4) return
+        const size = this.peekInt32()
+        if (size < MIN_REQUEST_SIZE || size > this.limits.maxRequestSize) {
+          // Refused before buffering the body: a 2 GiB length prefix costs us nothing.
+          this.close(
+            size < 0 || size > this.limits.maxRequestSize
+              ? `invalid request size ${size} (socket.request.max.bytes is ${this.limits.maxRequestSize})`
+              : `request of ${size} bytes is too small to hold a request header`,
+          )
+          return
+        }
+        this.consume(4)
+        this.frameSize = size
+      }
+      if (this.pendingBytes < this.frameSize) return
+      const frame = this.consume(this.frameSize)
+      this.frameSize = -1
+      this.dispatch(frame)
+    }
+  }
+
+  private peekInt32(): number {
+    const first = this.pending[0]!
+    if (first.length >= 4) return first.readInt32BE(0)
+    return this.take(4, false).readInt32BE(0)
+  }
+
+  private consume(n: number): Buffer {
+    return this.take(n, true)
+  }
+
+  /** Takes n bytes off the front of the pending chunks (a view when they sit in one chunk). */
+  private take(n: number, remove: boolean): Buffer {
+    const first = this.pending[0]!
+    if (first.length >= n) {
+      const out = first.subarray(0, n)
+      if (remove) {
+        if (first.length === n) this.pending.shift()
+        else this.pending[0] = first.subarray(n)
+        this.pendingBytes -= n
+      }
+      return out
+    }
+    const out = Buffer.allocUnsafe(n)
+    let copied = 0
+    let i = 0
+    while (copied < n) {
+      const c = this.pending[i]!
+      const k = Math.min(c.length, n - copied)
+      c.copy(out, copied, 0, k)
+      copied += k
+      if (remove) {
+        if (k === c.length) {
+          this.pending.shift()
+        } else {
+          this.pending[0] = c.subarray(k)
+        }
+      } else i++
+    }
+    if (remove) this.pendingBytes -= n
+    return out
+  }
+
+  private dispatch(frame: Buffer): void {
+    const slot: Slot = { done: false, chunks: null }
+    this.queue.push(slot)
+    if (this.queue.length >= this.limits.maxInFlight && !this.pausedForQueue) {
+      this.pausedForQueue = true
+      this.socket.pause()
+    }
+    let result: ResponseChunks | Promise<ResponseChunks>
+    try {
+      result = this.processor.process(frame, this.info)
+    } catch (e) {
+      this.fail(e)
+      return
+    }
+    if (result instanceof Promise) {
+      result.then(
+        (chunks) => this.complete(slot, chunks),
+        (e: unknown) => this.fail(e),
+      )
+    } else {
+      this.complete(slot, result)
+    }
+  }
+
+  private fail(e: unknown): void {
+    if (e instanceof CloseConnection) this.close(e.message)
+    else {
+      this.log.error(
+        { err: e, connection: this.info.id },
+        `Unexpected error processing a request from ${this.info.id}`,
+      )
+      this.close('unexpected error while processing a request')
+    }
+  }
+
+  private complete(slot: Slot, chunks: ResponseChunks): void {
+    if (this.closed) return
+    slot.done = true
+    slot.chunks = chunks
+    this.flush()
+  }
+
+  private flush(): void {
+    const q = this.queue
+    if (q.length === 0 || !q[0]!.done) return
+    this.socket.cork()
+    while (q.length > 0 && q[0]!.done) {
+      const slot = q.shift()!
+      const chunks = slot.chunks
+      if (chunks === null) continue
+      let size = 0
+      for (const c of chunks) size += c.length
+      const prefix = Buffer.allocUnsafe(4)
+      prefix.writeInt32BE(size, 0)
+      this.socket.write(prefix)
+      for (const c of chunks) this.socket.write(c)
+    }
+    this.socket.uncork()
+    if (this.socket.writableLength > this.limits.writeHighWaterMark) this.pausedForWrites = true
+    this.maybeResume()
+  }
+
+  private maybeResume(): void {
+    if (this.pausedForQueue && this.queue.length < this.limits.maxInFlight) this.pausedForQueue = false
+    if (this.pausedForWrites) {
+      this.socket.pause()
+      return
+    }
+    if (!this.pausedForQueue && this.socket.isPaused()) this.socket.resume()
+  }
+}

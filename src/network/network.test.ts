@@ -1,0 +1,156 @@
+import net from 'node:net'
+import { afterEach, describe, expect, it } from 'vitest'
+import { RequestDispatcher } from '../handlers/dispatcher.js'
+import { apiVersionsHandler, ApiVersionsApi } from '../handlers/18-api-versions.js'
+import { defineHandler, api, type Handler } from '../handlers/handler.js'
+import { int32, message } from '../protocol/codec/schema.js'
+import { silentLogger } from '../util/logger.js'
+import { BrokerClient } from './broker-client.js'
+import { SocketServer } from './socket-server.js'
+
+// A test-only API (key 1000) whose response is delayed by the number of milliseconds in the request.
+const SleepRequest = message({
+  name: 'SleepRequest',
+  apiKey: 1000,
+  kind: 'request',
+  validVersions: '0',
+  flexibleVersions: 'none',
+  fields: [int32('ms'), int32('tag')],
+})
+const SleepResponse = message({
+  name: 'SleepResponse',
+  apiKey: 1000,
+  kind: 'response',
+  validVersions: '0',
+  flexibleVersions: 'none',
+  fields: [int32('tag')],
+})
+const SleepApi = api(1000, 'Sleep', SleepRequest, SleepResponse)
+
+let server: SocketServer | undefined
+
+async function start(maxRequestSize = 1024 * 1024): Promise<number> {
+  const d2 = new RequestDispatcher([], silentLogger)
+  d2.register(apiVersionsHandler(() => d2.handlers))
+  d2.register(
+    defineHandler(SleepApi, {
+      handle: (req) => new Promise((resolve) => setTimeout(() => resolve({ tag: req.tag }), req.ms)),
+    }) as Handler,
+  )
+  server = new SocketServer(
+    {
+      listeners: [{ name: 'PLAINTEXT', securityProtocol: 'PLAINTEXT', host: '127.0.0.1', port: 0 }],
+      limits: { maxRequestSize, maxInFlight: 100, writeHighWaterMark: 1 << 20 },
+      maxConnections: 100,
+      maxConnectionsPerIp: 100,
+      connectionsMaxIdleMs: 600_000,
+    },
+    d2,
+    silentLogger,
+  )
+  const [l] = await server.start()
+  return l!.boundPort
+}
+
+afterEach(async () => {
+  await server?.stop()
+  server = undefined
+})
+
+/** Sends raw bytes and resolves with what came back before the server closed the connection (or timeout). */
+function raw(port: number, bytes: Buffer, waitMs = 500): Promise<{ data: Buffer; closed: boolean }> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = []
+    const s = net.connect(port, '127.0.0.1', () => s.write(bytes))
+    const timer = setTimeout(() => {
+      s.destroy()
+      resolve({ data: Buffer.concat(chunks), closed: false })
+    }, waitMs)
+    s.on('data', (c) => chunks.push(c))
+    s.on('close', () => {
+      clearTimeout(timer)
+      resolve({ data: Buffer.concat(chunks), closed: true })
+    })
+    s.on('error', () => {})
+  })
+}
+
+function frame(
+  apiKey: number,
+  version: number,
+  correlationId: number,
+  body: Buffer = Buffer.alloc(0),
+): Buffer {
+  const header = Buffer.alloc(10)
+  header.writeInt16BE(apiKey, 0)
+  header.writeInt16BE(version, 2)
+  header.writeInt32BE(correlationId, 4)
+  header.writeInt16BE(-1, 8) // null client id
+  const size = Buffer.alloc(4)
+  size.writeInt32BE(header.length + body.length)
+  return Buffer.concat([size, header, body])
+}
+
+describe('socket server and dispatcher', () => {
+  it('serves ApiVersions derived from the registered handlers', async () => {
+    const port = await start()
+    const c = await BrokerClient.connect({ host: '127.0.0.1', port, clientId: 't', requestTimeoutMs: 5000 })
+    const res = await c.send(ApiVersionsApi, 3, { clientSoftwareName: 'test', clientSoftwareVersion: '1.0' })
+    expect(res.errorCode).toBe(0)
+    expect(res.apiKeys).toEqual([
+      { apiKey: 18, minVersion: 0, maxVersion: 4 },
+      { apiKey: 1000, minVersion: 0, maxVersion: 0 },
+    ])
+    const bad = await c.send(ApiVersionsApi, 3, { clientSoftwareName: '-bad-', clientSoftwareVersion: '1' })
+    expect(bad.errorCode).toBe(42)
+    c.close()
+  })
+
+  it('answers a too-new ApiVersions in the v0 format with UNSUPPORTED_VERSION', async () => {
+    const port = await start()
+    const { data, closed } = await raw(port, frame(18, 9, 77))
+    expect(closed).toBe(false)
+    // size, correlation id, error 35, one api key entry (18, 0, 4)
+    expect(data.toString('hex')).toBe(
+      '00000010' + '0000004d' + '0023' + '00000001' + '0012' + '0000' + '0004',
+    )
+  })
+
+  it('returns responses in request order even when an earlier request finishes later', async () => {
+    const port = await start()
+    const body = (ms: number, tag: number) => {
+      const b = Buffer.alloc(8)
+      b.writeInt32BE(ms, 0)
+      b.writeInt32BE(tag, 4)
+      return b
+    }
+    const { data } = await raw(
+      port,
+      Buffer.concat([
+        frame(1000, 0, 1, body(200, 1)),
+        frame(1000, 0, 2, body(0, 2)),
+        frame(1000, 0, 3, body(50, 3)),
+      ]),
+      600,
+    )
+    const ids = [0, 12, 24].map((o) => data.readInt32BE(o + 4))
+    expect(ids).toEqual([1, 2, 3])
+  })
+
+  it('closes the connection on an unknown API key, an unsupported version, a malformed body, garbage and oversized frames', async () => {
+    const port = await start(1000)
+    expect((await raw(port, frame(9999, 0, 1))).closed).toBe(true)
+    expect((await raw(port, frame(1000, 5, 1))).closed).toBe(true)
+    expect((await raw(port, frame(1000, 0, 1, Buffer.from([1, 2])))).closed).toBe(true)
+    expect((await raw(port, Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'))).closed).toBe(true)
+    const huge = Buffer.alloc(4)
+    huge.writeInt32BE(0x7fffffff)
+    expect((await raw(port, huge)).closed).toBe(true)
+    const negative = Buffer.from('ffffffff', 'hex')
+    expect((await raw(port, negative)).closed).toBe(true)
+    // and keeps serving everyone else
+    const c = await BrokerClient.connect({ host: '127.0.0.1', port, clientId: 't', requestTimeoutMs: 5000 })
+    expect((await c.send(ApiVersionsApi, 0, {})).errorCode).toBe(0)
+    c.close()
+  })
+})

@@ -1,0 +1,133 @@
+/**
+ * Kafka's SocketServer: one TCP server per listener, connection bookkeeping (max.connections,
+ * max.connections.per.ip), idle connection reaping (connections.max.idle.ms) and a clean stop.
+ */
+import net from 'node:net'
+import type { Logger } from '../util/logger.js'
+import { Connection, type ConnectionLimits, type RequestProcessor } from './connection.js'
+
+export interface ListenerSpec {
+  readonly name: string
+  readonly securityProtocol: string
+  readonly host: string
+  readonly port: number
+}
+
+export interface SocketServerOptions {
+  readonly listeners: readonly ListenerSpec[]
+  readonly limits: ConnectionLimits
+  readonly maxConnections: number
+  readonly maxConnectionsPerIp: number
+  readonly connectionsMaxIdleMs: number
+}
+
+export interface BoundListener extends ListenerSpec {
+  /** The port actually bound (differs from `port` when it was 0). */
+  readonly boundPort: number
+}
+
+export class SocketServer {
+  private readonly servers: net.Server[] = []
+  private readonly connections = new Set<Connection>()
+  private readonly perIp = new Map<string, number>()
+  private readonly lastActive = new WeakMap<Connection, number>()
+  private bound: BoundListener[] = []
+  private idleTimer: NodeJS.Timeout | undefined
+  private nextConnectionIndex = 0
+
+  constructor(
+    private readonly options: SocketServerOptions,
+    private readonly processor: RequestProcessor,
+    private readonly log: Logger,
+  ) {}
+
+  get listeners(): readonly BoundListener[] {
+    return this.bound
+  }
+
+  async start(): Promise<readonly BoundListener[]> {
+    const bound: BoundListener[] = []
+    for (const l of this.options.listeners) {
+      const server = net.createServer({ noDelay: true }, (socket) => this.accept(socket, l))
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject)
+        // An empty host binds every interface, as Kafka does.
+        server.listen({ port: l.port, host: l.host === '' ? undefined : l.host, backlog: 511 }, () => {
+          server.off('error', reject)
+          resolve()
+        })
+      })
+      server.on('error', (err) => this.log.error({ err }, `Listener ${l.name} error: ${err.message}`))
+      this.servers.push(server)
+      const address = server.address() as net.AddressInfo
+      bound.push({ ...l, boundPort: address.port })
+      this.log.info(
+        `Awaiting socket connections on ${l.host || '0.0.0.0'}:${address.port} (listener ${l.name}).`,
+      )
+    }
+    this.bound = bound
+    if (this.options.connectionsMaxIdleMs > 0) {
+      const every = Math.min(Math.max(this.options.connectionsMaxIdleMs / 10, 1000), 60_000)
+      this.idleTimer = setInterval(() => this.closeIdle(), every)
+      this.idleTimer.unref()
+    }
+    return bound
+  }
+
+  private accept(socket: net.Socket, l: ListenerSpec): void {
+    const ip = socket.remoteAddress ?? 'unknown'
+    const count = this.perIp.get(ip) ?? 0
+    if (this.connections.size >= this.options.maxConnections || count >= this.options.maxConnectionsPerIp) {
+      this.log.warn(`Rejecting connection from ${ip}: connection limit reached`)
+      socket.destroy()
+      return
+    }
+    this.perIp.set(ip, count + 1)
+    const id = `${socket.localAddress}:${socket.localPort}-${ip}:${socket.remotePort}-${this.nextConnectionIndex++}`
+    const conn = new Connection(
+      socket,
+      {
+        id,
+        listenerName: l.name,
+        securityProtocol: l.securityProtocol,
+        remoteAddress: ip,
+        remotePort: socket.remotePort ?? 0,
+        localAddress: socket.localAddress ?? '',
+        localPort: socket.localPort ?? 0,
+      },
+      this.processor,
+      this.options.limits,
+      this.log,
+      (c) => {
+        this.connections.delete(c)
+        const n = (this.perIp.get(ip) ?? 1) - 1
+        if (n <= 0) this.perIp.delete(ip)
+        else this.perIp.set(ip, n)
+      },
+    )
+    this.connections.add(conn)
+    this.lastActive.set(conn, Date.now())
+    socket.on('data', () => this.lastActive.set(conn, Date.now()))
+  }
+
+  private closeIdle(): void {
+    const cutoff = Date.now() - this.options.connectionsMaxIdleMs
+    for (const c of this.connections) {
+      if ((this.lastActive.get(c) ?? 0) < cutoff)
+        c.close(`idle for more than ${this.options.connectionsMaxIdleMs} ms`)
+    }
+  }
+
+  get connectionCount(): number {
+    return this.connections.size
+  }
+
+  /** Stops accepting, then closes every connection. */
+  async stop(): Promise<void> {
+    if (this.idleTimer) clearInterval(this.idleTimer)
+    const closing = this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())))
+    for (const c of this.connections) c.close()
+    await Promise.all(closing)
+    this.servers.length = 0
+  }
+}

@@ -1,0 +1,508 @@
+/**
+ * The controller, as in ZooKeeper-mode Kafka: one broker wins the ephemeral /controller znode (bumping
+ * /controller_epoch in the same multi) and from then on owns every partition state znode. It
+ *  - writes the initial state of new partitions (leader = first live replica, ISR = live replicas),
+ *  - elects new leaders when a leader's broker dies (from the live ISR; from any live replica only when
+ *    unclean.leader.election.enable), shrinks the ISR of partitions whose followers died, and brings
+ *    offline partitions back when an ISR member returns,
+ *  - executes topic deletions requested under /admin/delete_topics and preferred leader elections requested
+ *    under /admin/preferred_replica_election or via ElectLeaders, and rebalances leadership to preferred
+ *    replicas when auto.leader.rebalance.enable.
+ * Every write is conditional on the partition znode's version and fenced by the controller epoch's zkVersion,
+ * so a deposed controller can never overwrite its successor. Events are handled one at a time (Kafka's
+ * ControllerEventManager); the handling is level-triggered: each pass compares the whole cluster state with
+ * what it should be, so nothing depends on seeing every intermediate event.
+ */
+import { ErrorCode } from '../../protocol/errors.js'
+import type { Logger } from '../../util/logger.js'
+import type { KafkaZkClient } from '../metadata/kafka-zk-client.js'
+import type { MetadataCache, PartitionInfo } from '../metadata/metadata-cache.js'
+import { isStoreError } from '../metadata/store.js'
+import { decodePartitionsList, Paths, type LeaderAndIsr } from '../metadata/znodes.js'
+
+export interface ControllerConfig {
+  readonly brokerId: number
+  readonly deleteTopicEnable: boolean
+  readonly autoLeaderRebalanceEnable: boolean
+  readonly leaderImbalanceCheckIntervalMs: number
+  readonly leaderImbalancePerBrokerPercentage: number
+  /** unclean.leader.election.enable for a topic (topic override or broker default). */
+  readonly uncleanLeaderElection: (topic: string) => boolean
+}
+
+export type ElectionType = 'preferred' | 'unclean'
+
+export interface ElectionResult {
+  readonly topic: string
+  readonly partition: number
+  readonly errorCode: number
+  readonly errorMessage: string | null
+}
+
+const NO_LEADER = -1
+
+export class Controller {
+  private active = false
+  private epoch = -1
+  private epochZkVersion = -1
+  private queue: Promise<void> = Promise.resolve()
+  private stopped = false
+  private rebalanceTimer: NodeJS.Timeout | undefined
+  private generation = 0
+  private reconcileQueued = false
+
+  constructor(
+    private readonly zk: KafkaZkClient,
+    private readonly cache: MetadataCache,
+    private readonly cfg: ControllerConfig,
+    private readonly log: Logger,
+  ) {}
+
+  get isActive(): boolean {
+    return this.active
+  }
+
+  get controllerEpoch(): number {
+    return this.epoch
+  }
+
+  private get prefix(): string {
+    return `[Controller id=${this.cfg.brokerId}]`
+  }
+
+  async start(): Promise<void> {
+    this.cache.on('controller', (id) => {
+      if (id === null) this.enqueue('elect', () => this.elect())
+      else if (id !== this.cfg.brokerId && this.active) this.enqueue('resign', async () => this.resign())
+    })
+    this.cache.on('brokers', () => this.requestReconcile('broker change'))
+    this.cache.on('topicAdded', () => this.requestReconcile('new topic'))
+    this.cache.on('partitionsAdded', () => this.requestReconcile('new partitions'))
+    this.zk.store.on('newSession', () => {
+      this.enqueue('session', async () => {
+        if (this.active) this.resign()
+        await this.elect()
+      })
+    })
+    this.enqueue('startup', () => this.elect())
+    await this.queue
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true
+    if (this.rebalanceTimer) clearInterval(this.rebalanceTimer)
+    await this.queue.catch(() => {})
+    if (this.active) {
+      this.active = false
+      await this.zk.resignController(this.cfg.brokerId).catch(() => {})
+    }
+  }
+
+  /** Runs controller work one piece at a time. */
+  private enqueue(name: string, fn: () => Promise<void>): Promise<void> {
+    const next = this.queue.then(async () => {
+      if (this.stopped) return
+      try {
+        await fn()
+      } catch (e) {
+        this.log.error({ err: e }, `${this.prefix} Error processing ${name} event`)
+        if (this.active && !this.stopped)
+          setTimeout(() => this.requestReconcile('retry after error'), 1000).unref()
+      }
+    })
+    this.queue = next
+    return next
+  }
+
+  private requestReconcile(reason: string): void {
+    if (!this.active || this.reconcileQueued) return
+    this.reconcileQueued = true
+    void this.enqueue(`reconcile (${reason})`, async () => {
+      this.reconcileQueued = false
+      if (this.active) await this.reconcile()
+    })
+  }
+
+  private async elect(): Promise<void> {
+    if (this.active || this.stopped) return
+    const current = await this.zk.getControllerId()
+    if (current !== null) {
+      if (current === this.cfg.brokerId) {
+        // A /controller of ours from a session that is gone: let it expire rather than fight over it.
+        this.log.info(
+          `${this.prefix} /controller names this broker from a previous session; waiting for it to go`,
+        )
+      }
+      return
+    }
+    const won = await this.zk.tryElectController(this.cfg.brokerId)
+    if (!won) {
+      this.log.info(`${this.prefix} Another broker was elected controller`)
+      return
+    }
+    this.active = true
+    this.epoch = won.epoch
+    this.epochZkVersion = won.epochZkVersion
+    const gen = ++this.generation
+    this.log.info(
+      `${this.prefix} ${this.cfg.brokerId} successfully elected as the controller. Epoch incremented to ` +
+        `${this.epoch} and epoch zk version is now ${this.epochZkVersion}`,
+    )
+    await this.watchAdmin(gen)
+    await this.reconcile()
+    if (this.cfg.autoLeaderRebalanceEnable) {
+      this.rebalanceTimer = setInterval(
+        () => void this.enqueue('auto leader rebalance', () => this.autoRebalance()),
+        this.cfg.leaderImbalanceCheckIntervalMs,
+      )
+      this.rebalanceTimer.unref()
+    }
+  }
+
+  private resign(): void {
+    if (!this.active) return
+    this.log.info(`${this.prefix} Resigning as the controller`)
+    this.active = false
+    this.generation++
+    if (this.rebalanceTimer) clearInterval(this.rebalanceTimer)
+  }
+
+  private async watchAdmin(gen: number): Promise<void> {
+    const store = this.zk.store
+    const onDelete = (): void => {
+      if (gen === this.generation)
+        void this.enqueue('topic deletion', () => this.processDeletions(gen, onDelete))
+    }
+    await this.processDeletions(gen, onDelete)
+    const onPreferred = (): void => {
+      if (gen === this.generation) {
+        void this.enqueue('preferred replica election', () =>
+          this.processPreferredElectionZnode(gen, onPreferred),
+        )
+      }
+    }
+    await store.exists(Paths.preferredReplicaElection, onPreferred)
+    await this.processPreferredElectionZnode(gen, onPreferred)
+  }
+
+  // --- topic deletion ---
+
+  private async processDeletions(gen: number, rewatch: () => void): Promise<void> {
+    const topics = await this.zk.getTopicsMarkedForDeletion(rewatch)
+    if (gen !== this.generation) return
+    for (const t of topics) {
+      if (!this.cfg.deleteTopicEnable) {
+        this.log.info(`${this.prefix} Removing ${t} from the deletion queue: delete.topic.enable is false`)
+        await this.zk.unmarkTopicForDeletion(t)
+        continue
+      }
+      this.log.info(`${this.prefix} Deleting topic ${t}`)
+      await this.zk.deleteTopicZnodes(t)
+      await this.zk.unmarkTopicForDeletion(t)
+      this.log.info(`${this.prefix} Deletion of topic ${t} successfully completed`)
+    }
+  }
+
+  // --- the reconcile pass ---
+
+  private alive(): Set<number> {
+    return new Set(this.cache.brokers.keys())
+  }
+
+  /** Brings every partition state in line with the live brokers. */
+  private async reconcile(): Promise<void> {
+    const alive = this.alive()
+    for (const topic of this.cache.topics.values()) {
+      const missing = new Map<number, LeaderAndIsr>()
+      for (const p of topic.partitions.values()) {
+        if (p.state === null) {
+          const live = p.replicas.filter((r) => alive.has(r))
+          if (live.length === 0) continue
+          missing.set(p.partition, {
+            leader: live[0]!,
+            leaderEpoch: 0,
+            isr: live,
+            controllerEpoch: this.epoch,
+            leaderRecoveryState: 0,
+          })
+        }
+      }
+      if (missing.size > 0) await this.createStates(topic.name, missing)
+    }
+    for (const topic of this.cache.topics.values()) {
+      for (const p of topic.partitions.values()) {
+        if (p.state === null) continue
+        const s = p.state
+        const leaderDead = s.leader === NO_LEADER || !alive.has(s.leader)
+        const deadFollowers = s.isr.filter((r) => r !== s.leader && !alive.has(r))
+        if (leaderDead || deadFollowers.length > 0)
+          await this.updateState(p, (cur) => this.offlineElection(p, cur, alive))
+      }
+    }
+  }
+
+  private async createStates(topic: string, states: Map<number, LeaderAndIsr>): Promise<void> {
+    try {
+      await this.zk.createPartitionStates(topic, states, this.epochZkVersion)
+      this.log.info(
+        `${this.prefix} Initialized ${states.size} partition(s) of ${topic}: ` +
+          [...states].map(([p, s]) => `${p} leader ${s.leader} isr [${s.isr.join(',')}]`).join('; '),
+      )
+    } catch (e) {
+      if (isStoreError(e, 'BAD_VERSION')) {
+        this.log.warn(`${this.prefix} Controller epoch moved on; another controller is active`)
+        this.resign()
+        return
+      }
+      if (isStoreError(e, 'NODE_EXISTS')) return // written meanwhile; the watch will tell us
+      if (isStoreError(e, 'NO_NODE')) return // topic deleted meanwhile
+      throw e
+    }
+  }
+
+  /**
+   * Kafka's OfflinePartitionLeaderElectionStrategy plus the controller's ISR clean-up of dead replicas.
+   * Returns the new state, or null when nothing needs to change.
+   */
+  private offlineElection(
+    p: PartitionInfo,
+    cur: LeaderAndIsr,
+    alive: ReadonlySet<number>,
+  ): LeaderAndIsr | null {
+    const liveIsr = cur.isr.filter((r) => alive.has(r))
+    const leaderAlive = cur.leader !== NO_LEADER && alive.has(cur.leader)
+    if (leaderAlive) {
+      if (liveIsr.length === cur.isr.length) return null
+      return { ...cur, isr: liveIsr, leaderEpoch: cur.leaderEpoch + 1, controllerEpoch: this.epoch }
+    }
+    let leader = p.replicas.find((r) => liveIsr.includes(r) && alive.has(r))
+    let isr = liveIsr
+    let recovery = cur.leaderRecoveryState
+    if (leader === undefined && this.cfg.uncleanLeaderElection(p.topic)) {
+      leader = p.replicas.find((r) => alive.has(r))
+      if (leader !== undefined) {
+        this.log.warn(
+          `${this.prefix} Unclean leader election for ${p.topic}-${p.partition}: broker ${leader} is not in the ISR ` +
+            `[${cur.isr.join(',')}]; data loss may occur`,
+        )
+        isr = [leader]
+        recovery = 1
+      }
+    }
+    if (leader === undefined) {
+      if (cur.leader === NO_LEADER) return null
+      // No eligible leader: the partition goes offline, keeping the last ISR member so it can return as leader.
+      const keep = cur.isr.length <= 1 ? cur.isr : cur.isr.filter((r) => r !== cur.leader)
+      this.log.warn(
+        `${this.prefix} Partition ${p.topic}-${p.partition} is offline: no live replica in ISR [${cur.isr.join(',')}]`,
+      )
+      return {
+        ...cur,
+        leader: NO_LEADER,
+        isr: keep.length > 0 ? keep : cur.isr,
+        leaderEpoch: cur.leaderEpoch + 1,
+        controllerEpoch: this.epoch,
+      }
+    }
+    this.log.info(
+      `${this.prefix} Elected ${leader} as leader of ${p.topic}-${p.partition} (was ${cur.leader}), ISR [${isr.join(',')}], ` +
+        `leader epoch ${cur.leaderEpoch + 1}`,
+    )
+    return {
+      leader,
+      isr,
+      leaderEpoch: cur.leaderEpoch + 1,
+      controllerEpoch: this.epoch,
+      leaderRecoveryState: recovery,
+    }
+  }
+
+  /** Conditional read-modify-write of one partition state, retried when a leader changed the ISR meanwhile. */
+  private async updateState(
+    p: PartitionInfo,
+    change: (cur: LeaderAndIsr) => LeaderAndIsr | null,
+  ): Promise<LeaderAndIsr | null> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const cur = await this.zk.getPartitionState(p.topic, p.partition)
+      if (!cur) return null
+      const next = change(cur.state)
+      if (!next) return cur.state
+      try {
+        const v = await this.zk.updatePartitionState(
+          p.topic,
+          p.partition,
+          next,
+          cur.zkVersion,
+          this.epochZkVersion,
+        )
+        if (v !== null) return next
+      } catch (e) {
+        if (isStoreError(e, 'BAD_VERSION')) {
+          this.resign()
+          return null
+        }
+        throw e
+      }
+      // Either the partition or the controller epoch changed. Find out which.
+      const epoch = await this.zk.getControllerEpoch()
+      if (!epoch || epoch.zkVersion !== this.epochZkVersion) {
+        this.log.warn(`${this.prefix} Controller epoch moved on; resigning`)
+        this.resign()
+        return null
+      }
+    }
+    throw new Error(`could not update the state of ${p.topic}-${p.partition} after 5 attempts`)
+  }
+
+  // --- preferred leaders ---
+
+  private preferredElection(
+    p: PartitionInfo,
+    cur: LeaderAndIsr,
+    alive: ReadonlySet<number>,
+  ): LeaderAndIsr | null {
+    const preferred = p.replicas[0]
+    if (preferred === undefined || cur.leader === preferred) return null
+    if (!alive.has(preferred) || !cur.isr.includes(preferred)) return null
+    this.log.info(
+      `${this.prefix} Moving leadership of ${p.topic}-${p.partition} to its preferred replica ${preferred}`,
+    )
+    return { ...cur, leader: preferred, leaderEpoch: cur.leaderEpoch + 1, controllerEpoch: this.epoch }
+  }
+
+  private async processPreferredElectionZnode(gen: number, rewatch: () => void): Promise<void> {
+    const r = await this.zk.store.getData(Paths.preferredReplicaElection, rewatch)
+    if (!r || gen !== this.generation) {
+      if (!r) await this.zk.store.exists(Paths.preferredReplicaElection, rewatch)
+      return
+    }
+    let parts: { topic: string; partition: number }[] = []
+    try {
+      parts = decodePartitionsList(r.data, Paths.preferredReplicaElection)
+    } catch (e) {
+      this.log.warn({ err: e }, `${this.prefix} Ignoring malformed ${Paths.preferredReplicaElection}`)
+    }
+    await this.electLeadersNow('preferred', parts)
+    try {
+      await this.zk.store.delete(Paths.preferredReplicaElection)
+    } catch (e) {
+      if (!isStoreError(e, 'NO_NODE')) throw e
+    }
+  }
+
+  /** ElectLeaders (API 43) on the controller. `partitions` null = every partition. */
+  electLeaders(
+    type: ElectionType,
+    partitions: readonly { topic: string; partition: number }[] | null,
+  ): Promise<ElectionResult[]> {
+    return new Promise((resolve, reject) => {
+      void this.enqueue('elect leaders', async () => {
+        try {
+          resolve(await this.electLeadersNow(type, partitions))
+        } catch (e) {
+          reject(e)
+        }
+      })
+    })
+  }
+
+  private async electLeadersNow(
+    type: ElectionType,
+    partitions: readonly { topic: string; partition: number }[] | null,
+  ): Promise<ElectionResult[]> {
+    const alive = this.alive()
+    const list =
+      partitions ??
+      [...this.cache.topics.values()].flatMap((t) =>
+        [...t.partitions.keys()].map((p) => ({ topic: t.name, partition: p })),
+      )
+    const results: ElectionResult[] = []
+    for (const { topic, partition } of list) {
+      const p = this.cache.partition(topic, partition)
+      if (!p || !p.state) {
+        results.push({
+          topic,
+          partition,
+          errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+          errorMessage: null,
+        })
+        continue
+      }
+      let changed = false
+      let noEligible = false
+      const next = await this.updateState(p, (cur) => {
+        const n =
+          type === 'preferred'
+            ? this.preferredElection(p, cur, alive)
+            : cur.leader !== NO_LEADER && alive.has(cur.leader)
+              ? null
+              : this.uncleanElection(p, cur, alive)
+        if (n) changed = true
+        else if (type === 'preferred' ? p.replicas[0] !== cur.leader : cur.leader === NO_LEADER)
+          noEligible = true
+        return n
+      })
+      if (changed && next) results.push({ topic, partition, errorCode: ErrorCode.NONE, errorMessage: null })
+      else if (noEligible) {
+        results.push({
+          topic,
+          partition,
+          errorCode: ErrorCode.ELIGIBLE_LEADERS_NOT_AVAILABLE,
+          errorMessage: `Failed to elect leader for partition ${topic}-${partition} under strategy ${type === 'preferred' ? 'PreferredReplicaPartitionLeaderElectionStrategy' : 'OfflinePartitionLeaderElectionStrategy(true)'}`,
+        })
+      } else {
+        results.push({
+          topic,
+          partition,
+          errorCode: ErrorCode.ELECTION_NOT_NEEDED,
+          errorMessage: 'Leader election not needed for topic partition.',
+        })
+      }
+    }
+    return results
+  }
+
+  private uncleanElection(
+    p: PartitionInfo,
+    cur: LeaderAndIsr,
+    alive: ReadonlySet<number>,
+  ): LeaderAndIsr | null {
+    const liveIsr = cur.isr.filter((r) => alive.has(r))
+    const leader = p.replicas.find((r) => liveIsr.includes(r)) ?? p.replicas.find((r) => alive.has(r))
+    if (leader === undefined) return null
+    const isr = liveIsr.includes(leader) ? liveIsr : [leader]
+    return {
+      leader,
+      isr,
+      leaderEpoch: cur.leaderEpoch + 1,
+      controllerEpoch: this.epoch,
+      leaderRecoveryState: liveIsr.includes(leader) ? cur.leaderRecoveryState : 1,
+    }
+  }
+
+  /** Kafka's checkAndTriggerAutoLeaderRebalance. */
+  private async autoRebalance(): Promise<void> {
+    if (!this.active) return
+    const alive = this.alive()
+    const byPreferred = new Map<number, PartitionInfo[]>()
+    for (const t of this.cache.topics.values()) {
+      for (const p of t.partitions.values()) {
+        const pref = p.replicas[0]
+        if (pref === undefined || !p.state) continue
+        const list = byPreferred.get(pref) ?? []
+        list.push(p)
+        byPreferred.set(pref, list)
+      }
+    }
+    for (const [broker, parts] of byPreferred) {
+      if (!alive.has(broker)) continue
+      const imbalanced = parts.filter((p) => p.state!.leader !== broker)
+      const ratio = (imbalanced.length * 100) / parts.length
+      if (ratio <= this.cfg.leaderImbalancePerBrokerPercentage) continue
+      this.log.info(
+        `${this.prefix} Leader imbalance ratio for broker ${broker} is ${ratio.toFixed(1)}%; rebalancing`,
+      )
+      for (const p of imbalanced) await this.updateState(p, (cur) => this.preferredElection(p, cur, alive))
+    }
+  }
+}

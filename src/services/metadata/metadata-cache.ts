@@ -1,0 +1,334 @@
+/**
+ * Every broker's view of the cluster: live brokers, the controller, topics with their ids, assignments,
+ * partition states and config overrides. Kept current by ZooKeeper watches on the znodes Kafka uses, so a
+ * topic created, changed or deleted by anyone — this broker, another broker, or a tool writing ZooKeeper
+ * directly — reaches every broker within moments.
+ *
+ * Design note (replaces Kafka's controller-to-broker UpdateMetadata/LeaderAndIsr requests): each broker watches
+ * the partition state znodes itself and reacts to what they say. The znodes are the source of truth either way
+ * — Kafka's controller only relays them — and watching them directly keeps one code path for standalone and
+ * cluster mode and survives a controller fail-over without any resend logic. Watches are level-triggered here:
+ * every notification re-reads the znode, so a missed intermediate value cannot leave a broker behind.
+ */
+import { EventEmitter } from 'node:events'
+import type { Logger } from '../../util/logger.js'
+import type { KafkaZkClient } from './kafka-zk-client.js'
+import { isStoreError, type MetadataStore, type WatchEvent } from './store.js'
+import { decodeEntityConfig, Paths, type BrokerRegistration, type LeaderAndIsr } from './znodes.js'
+
+export interface PartitionInfo {
+  readonly topic: string
+  readonly partition: number
+  readonly replicas: readonly number[]
+  readonly addingReplicas: readonly number[]
+  readonly removingReplicas: readonly number[]
+  /** null until the controller has written the partition's state. */
+  readonly state: LeaderAndIsr | null
+  /** zkVersion of the state znode (the partition epoch), -1 when there is none. */
+  readonly zkVersion: number
+}
+
+export interface TopicInfo {
+  readonly name: string
+  readonly id: string
+  readonly partitions: ReadonlyMap<number, PartitionInfo>
+  readonly config: ReadonlyMap<string, string>
+}
+
+interface MutableTopic {
+  name: string
+  id: string
+  partitions: Map<number, PartitionInfo>
+  config: Map<string, string>
+}
+
+export interface MetadataCacheEvents {
+  partition: [info: PartitionInfo]
+  topicRemoved: [name: string, id: string]
+  topicAdded: [topic: TopicInfo]
+  partitionsAdded: [topic: TopicInfo, partitions: readonly number[]]
+  topicConfig: [topic: TopicInfo]
+  brokers: [alive: ReadonlyMap<number, BrokerRegistration>]
+  controller: [id: number | null]
+  brokerConfig: [entity: string, config: ReadonlyMap<string, string>]
+}
+
+export class MetadataCache extends EventEmitter<MetadataCacheEvents> {
+  clusterId = ''
+  controllerId: number | null = null
+  private brokerMap = new Map<number, BrokerRegistration>()
+  private topicMap = new Map<string, MutableTopic>()
+  private ids = new Map<string, string>()
+  private generation = 0
+  private stopped = false
+  readonly brokerConfigs = new Map<string, Map<string, string>>()
+
+  constructor(
+    private readonly zk: KafkaZkClient,
+    private readonly log: Logger,
+    private readonly brokerId: number,
+  ) {
+    super()
+  }
+
+  private get store(): MetadataStore {
+    return this.zk.store
+  }
+
+  get brokers(): ReadonlyMap<number, BrokerRegistration> {
+    return this.brokerMap
+  }
+
+  get topics(): ReadonlyMap<string, TopicInfo> {
+    return this.topicMap
+  }
+
+  topic(name: string): TopicInfo | undefined {
+    return this.topicMap.get(name)
+  }
+
+  topicById(id: string): TopicInfo | undefined {
+    const n = this.ids.get(id)
+    return n === undefined ? undefined : this.topicMap.get(n)
+  }
+
+  partition(topic: string, partition: number): PartitionInfo | undefined {
+    return this.topicMap.get(topic)?.partitions.get(partition)
+  }
+
+  isAlive(brokerId: number): boolean {
+    return this.brokerMap.has(brokerId)
+  }
+
+  /** Loads everything and arms the watches. Called again with a new generation after a session is replaced. */
+  async start(clusterId: string): Promise<void> {
+    this.clusterId = clusterId
+    const gen = ++this.generation
+    this.store.on('newSession', () => {
+      if (gen === this.generation && !this.stopped) {
+        this.log.info('[MetadataCache] New ZooKeeper session: reloading cluster metadata and watches')
+        void this.start(clusterId).catch((e: unknown) => this.log.error({ err: e }, 'metadata reload failed'))
+      }
+    })
+    await Promise.all([
+      this.watchBrokers(gen),
+      this.watchController(gen),
+      this.watchTopics(gen),
+      this.watchBrokerConfig(gen, '<default>'),
+      this.watchBrokerConfig(gen, String(this.brokerId)),
+    ])
+  }
+
+  stop(): void {
+    this.stopped = true
+    this.generation++
+  }
+
+  private live(gen: number): boolean {
+    return gen === this.generation && !this.stopped
+  }
+
+  /** Re-runs `load` whenever the watch it arms fires; errors are logged and retried. */
+  private loop(
+    gen: number,
+    what: string,
+    load: (watch: (e: WatchEvent) => void) => Promise<void>,
+  ): Promise<void> {
+    let running = false
+    let again = false
+    const run = async (): Promise<void> => {
+      if (!this.live(gen)) return
+      if (running) {
+        again = true
+        return
+      }
+      running = true
+      try {
+        await load(() => void run())
+      } catch (e) {
+        if (!this.live(gen)) return
+        this.log.warn({ err: e }, `[MetadataCache] Failed to read ${what}; retrying`)
+        setTimeout(() => void run(), 1000).unref()
+      } finally {
+        running = false
+        if (again) {
+          again = false
+          void run()
+        }
+      }
+    }
+    return run()
+  }
+
+  private watchBrokers(gen: number): Promise<void> {
+    return this.loop(gen, Paths.brokerIds, async (watch) => {
+      const ids = await this.zk.getBrokerIds(watch)
+      const next = new Map<number, BrokerRegistration>()
+      for (const id of ids) {
+        const b = await this.zk.getBroker(id)
+        if (b) next.set(id, b)
+      }
+      if (!this.live(gen)) return
+      const changed =
+        next.size !== this.brokerMap.size ||
+        [...next].some(([id, b]) => this.brokerMap.get(id)?.epoch !== b.epoch)
+      this.brokerMap = next
+      if (changed) this.emit('brokers', next)
+    })
+  }
+
+  private watchController(gen: number): Promise<void> {
+    return this.loop(gen, Paths.controller, async (watch) => {
+      const id = await this.zk.getControllerId(watch)
+      if (!this.live(gen)) return
+      if (id !== this.controllerId) {
+        this.controllerId = id
+        this.emit('controller', id)
+      }
+    })
+  }
+
+  private watchBrokerConfig(gen: number, entity: string): Promise<void> {
+    return this.loop(gen, Paths.configEntity('brokers', entity), async (watch) => {
+      const r = await this.store.getData(Paths.configEntity('brokers', entity), watch)
+      if (!r) await this.store.exists(Paths.configEntity('brokers', entity), watch)
+      if (!this.live(gen)) return
+      const config = decodeEntityConfig(r?.data ?? null)
+      this.brokerConfigs.set(entity, config)
+      this.emit('brokerConfig', entity, config)
+    })
+  }
+
+  private watchTopics(gen: number): Promise<void> {
+    const known = new Set<string>()
+    return this.loop(gen, Paths.brokerTopics, async (watch) => {
+      const names = await this.zk.getTopics(watch)
+      const fresh = names.filter((n) => !known.has(n))
+      for (const n of fresh) known.add(n)
+      for (const n of [...known]) if (!names.includes(n)) known.delete(n)
+      await Promise.all(
+        fresh.map((n) =>
+          this.watchTopic(gen, n).catch((e: unknown) =>
+            this.log.warn({ err: e }, `failed to load topic ${n}`),
+          ),
+        ),
+      )
+      for (const n of [...this.topicMap.keys()]) if (!names.includes(n)) this.removeTopic(n)
+    })
+  }
+
+  private removeTopic(name: string): void {
+    const t = this.topicMap.get(name)
+    if (!t) return
+    this.topicMap.delete(name)
+    if (this.ids.get(t.id) === name) this.ids.delete(t.id)
+    this.emit('topicRemoved', name, t.id)
+  }
+
+  private async watchTopic(gen: number, name: string): Promise<void> {
+    const watchedPartitions = new Set<number>()
+    let firstLoad = true
+    let done = false
+    await this.loop(gen, Paths.topic(name), async (watch) => {
+      if (done) return
+      const r = await this.zk.getTopicAssignment(name, watch)
+      if (!this.live(gen)) return
+      if (!r) {
+        done = true
+        this.removeTopic(name)
+        return
+      }
+      const a = r.assignment
+      let t = this.topicMap.get(name)
+      const id = a.topicId ?? (t?.id || '')
+      if (!t || (a.topicId && t.id !== a.topicId)) {
+        if (t) this.removeTopic(name)
+        t = { name, id, partitions: new Map(), config: new Map() }
+        this.topicMap.set(name, t)
+        if (id) this.ids.set(id, name)
+      }
+      const topic = t
+      for (const [p, replicas] of a.partitions) {
+        const prev = topic.partitions.get(p)
+        topic.partitions.set(p, {
+          topic: name,
+          partition: p,
+          replicas,
+          addingReplicas: a.addingReplicas.get(p) ?? [],
+          removingReplicas: a.removingReplicas.get(p) ?? [],
+          state: prev?.state ?? null,
+          zkVersion: prev?.zkVersion ?? -1,
+        })
+      }
+      const newPartitions = [...a.partitions.keys()].filter((p) => !watchedPartitions.has(p))
+      for (const p of newPartitions) watchedPartitions.add(p)
+      if (firstLoad) {
+        firstLoad = false
+        await this.watchTopicConfig(gen, name)
+      }
+      await Promise.all(newPartitions.map((p) => this.watchPartitionState(gen, name, p)))
+      if (newPartitions.length > 0) {
+        if (newPartitions.length === a.partitions.size) this.emit('topicAdded', topic)
+        else this.emit('partitionsAdded', topic, newPartitions)
+      }
+      // Replica changes of existing partitions (reassignment) are announced as partition events.
+      for (const [p, info] of topic.partitions) if (!newPartitions.includes(p)) this.emit('partition', info)
+    })
+  }
+
+  private watchTopicConfig(gen: number, name: string): Promise<void> {
+    return this.loop(gen, Paths.configEntity('topics', name), async (watch) => {
+      const path = Paths.configEntity('topics', name)
+      const r = await this.store.getData(path, watch)
+      if (!r) await this.store.exists(path, watch)
+      const t = this.topicMap.get(name)
+      if (!this.live(gen) || !t) return
+      const config = decodeEntityConfig(r?.data ?? null)
+      const changed = config.size !== t.config.size || [...config].some(([k, v]) => t.config.get(k) !== v)
+      t.config = config
+      if (changed) this.emit('topicConfig', t)
+    })
+  }
+
+  private watchPartitionState(gen: number, topic: string, partition: number): Promise<void> {
+    let gone = false
+    return this.loop(gen, Paths.partitionState(topic, partition), async (watch) => {
+      if (gone) return
+      let r
+      try {
+        r = await this.zk.getPartitionState(topic, partition, watch)
+        if (!r) await this.store.exists(Paths.partitionState(topic, partition), watch)
+      } catch (e) {
+        if (isStoreError(e, 'NO_NODE')) return
+        throw e
+      }
+      const t = this.topicMap.get(topic)
+      if (!this.live(gen)) return
+      if (!t) {
+        gone = true
+        return
+      }
+      const prev = t.partitions.get(partition)
+      if (!prev) return
+      if (!r && prev.state === null) return
+      const info: PartitionInfo = { ...prev, state: r?.state ?? null, zkVersion: r?.zkVersion ?? -1 }
+      t.partitions.set(partition, info)
+      if (prev.zkVersion !== info.zkVersion || (prev.state === null) !== (info.state === null)) {
+        this.emit('partition', info)
+      }
+    })
+  }
+
+  /**
+   * Applies a state this broker itself just wrote (ISR change as leader), so it does not wait for the watch.
+   * Ignored if the cache already has a newer version.
+   */
+  applyOwnWrite(topic: string, partition: number, state: LeaderAndIsr, zkVersion: number): void {
+    const t = this.topicMap.get(topic)
+    const prev = t?.partitions.get(partition)
+    if (!t || !prev || prev.zkVersion >= zkVersion) return
+    const info: PartitionInfo = { ...prev, state, zkVersion }
+    t.partitions.set(partition, info)
+    this.emit('partition', info)
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * The coordination store the cluster metadata lives in: ZooKeeper in cluster mode, or a local file in
+ * standalone mode. Both offer ZooKeeper's model — a tree of znodes with versions, ephemeral and sequential
+ * nodes, one-shot watches and atomic multi-operations — so the controller and the metadata cache are the
+ * same code in both modes, and a standalone broker's metadata has exactly the layout of a ZooKeeper-mode one.
+ */
+import type { EventEmitter } from 'node:events'
+
+export type CreateMode = 'persistent' | 'ephemeral' | 'persistent_sequential' | 'ephemeral_sequential'
+
+export interface NodeStat {
+  /** Data version, the "zkVersion" Kafka uses for conditional updates. */
+  readonly version: number
+  readonly cversion: number
+  /** Creation zxid (a broker's epoch is the czxid of its registration znode). */
+  readonly czxid: number
+  readonly ctime: number
+  readonly mtime: number
+  /** Session id owning an ephemeral node, or '0' for persistent nodes. */
+  readonly ephemeralOwner: string
+  readonly numChildren: number
+}
+
+export type WatchEventType = 'created' | 'deleted' | 'dataChanged' | 'childrenChanged'
+
+export interface WatchEvent {
+  readonly type: WatchEventType
+  readonly path: string
+}
+
+export type Watcher = (event: WatchEvent) => void
+
+export type StoreErrorCode =
+  | 'NO_NODE'
+  | 'NODE_EXISTS'
+  | 'BAD_VERSION'
+  | 'NOT_EMPTY'
+  | 'NO_CHILDREN_FOR_EPHEMERALS'
+  | 'CONNECTION_LOSS'
+  | 'SESSION_EXPIRED'
+  | 'OTHER'
+
+export class StoreError extends Error {
+  constructor(
+    readonly code: StoreErrorCode,
+    readonly path: string,
+    message?: string,
+  ) {
+    super(message ?? `${code} for ${path}`)
+    this.name = 'StoreError'
+  }
+}
+
+export const isStoreError = (e: unknown, code: StoreErrorCode): e is StoreError =>
+  e instanceof StoreError && e.code === code
+
+export type StoreOp =
+  | { readonly op: 'create'; readonly path: string; readonly data: Buffer | null; readonly mode?: CreateMode }
+  | { readonly op: 'set'; readonly path: string; readonly data: Buffer; readonly version?: number }
+  | { readonly op: 'delete'; readonly path: string; readonly version?: number }
+  | { readonly op: 'check'; readonly path: string; readonly version: number }
+
+/**
+ * Session events: 'connected' (after any (re)connect), 'disconnected', and 'newSession' after the previous
+ * session expired and a new one was established — ephemeral nodes and watches are gone then, and owners must
+ * re-register them, as Kafka's ZooKeeperClient state-change handlers do.
+ */
+export interface MetadataStore extends EventEmitter {
+  readonly description: string
+  /** The current session id (hex), owner of this process's ephemeral nodes. */
+  readonly sessionId: string
+  create(path: string, data: Buffer | null, mode?: CreateMode): Promise<string>
+  /** Data and stat, or null when the node does not exist (no watch is left then; use `exists` to wait for it). */
+  getData(path: string, watcher?: Watcher): Promise<{ data: Buffer; stat: NodeStat } | null>
+  /** Stat or null; a watcher is left whether or not the node exists. */
+  exists(path: string, watcher?: Watcher): Promise<NodeStat | null>
+  setData(path: string, data: Buffer, version?: number): Promise<NodeStat>
+  delete(path: string, version?: number): Promise<void>
+  /** Children names, or null when the node does not exist. */
+  getChildren(path: string, watcher?: Watcher): Promise<string[] | null>
+  /** All or nothing; throws the error of the first failing operation. */
+  multi(ops: readonly StoreOp[]): Promise<void>
+  close(): Promise<void>
+}
+
+/** Creates every missing ancestor and the node itself (persistent, empty); existing nodes are left as they are. */
+export async function ensurePath(
+  store: MetadataStore,
+  path: string,
+  data: Buffer | null = null,
+): Promise<void> {
+  const parts = path.split('/').filter(Boolean)
+  let p = ''
+  for (let i = 0; i < parts.length; i++) {
+    p += '/' + parts[i]
+    if (await store.exists(p)) continue
+    try {
+      await store.create(p, i === parts.length - 1 ? data : null, 'persistent')
+    } catch (e) {
+      if (!isStoreError(e, 'NODE_EXISTS')) throw e
+    }
+  }
+}
+
+/** Deletes a node and everything under it. Missing nodes are fine. */
+export async function deleteRecursive(store: MetadataStore, path: string): Promise<void> {
+  const children = await store.getChildren(path)
+  if (children === null) return
+  for (const c of children) await deleteRecursive(store, `${path}/${c}`)
+  try {
+    await store.delete(path)
+  } catch (e) {
+    if (!isStoreError(e, 'NO_NODE')) throw e
+  }
+}
+
+export function parentOf(path: string): string {
+  const i = path.lastIndexOf('/')
+  return i <= 0 ? '/' : path.slice(0, i)
+}
+
+export function validatePath(path: string): void {
+  if (!path.startsWith('/') || (path.length > 1 && path.endsWith('/')) || path.includes('//')) {
+    throw new StoreError('OTHER', path, `invalid path "${path}"`)
+  }
+}

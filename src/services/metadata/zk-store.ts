@@ -1,0 +1,317 @@
+/**
+ * The metadata store backed by a real ZooKeeper ensemble (node-zookeeper-client), with Kafka's
+ * ZooKeeperClient behaviour: the chroot of `zookeeper.connect` is created if missing, an unreachable ensemble
+ * is retried with a log line rather than failing start-up, requests that fail with CONNECTIONLOSS are retried
+ * once the connection is back, and an expired session is replaced by a new one, announced as 'newSession' so
+ * that ephemeral registrations and watches can be re-established.
+ */
+import { EventEmitter } from 'node:events'
+import zookeeper from 'node-zookeeper-client'
+import type { Logger } from '../../util/logger.js'
+import {
+  StoreError,
+  type CreateMode,
+  type MetadataStore,
+  type NodeStat,
+  type StoreErrorCode,
+  type StoreOp,
+  type WatchEvent,
+  type Watcher,
+} from './store.js'
+
+type ZkClient = zookeeper.Client
+
+export interface ZkStoreOptions {
+  /** `host:port[,host:port...][/chroot]` */
+  readonly connect: string
+  readonly sessionTimeoutMs: number
+  readonly connectionTimeoutMs: number
+  readonly log: Logger
+}
+
+const CODE_NAMES = new Map<number, StoreErrorCode>([
+  [-101, 'NO_NODE'],
+  [-110, 'NODE_EXISTS'],
+  [-103, 'BAD_VERSION'],
+  [-111, 'NOT_EMPTY'],
+  [-108, 'NO_CHILDREN_FOR_EPHEMERALS'],
+  [-4, 'CONNECTION_LOSS'],
+  [-7, 'CONNECTION_LOSS'], // operation timeout: treated like a lost connection and retried
+  [-112, 'SESSION_EXPIRED'],
+])
+
+const MODES: Record<CreateMode, number> = {
+  persistent: zookeeper.CreateMode.PERSISTENT,
+  ephemeral: zookeeper.CreateMode.EPHEMERAL,
+  persistent_sequential: zookeeper.CreateMode.PERSISTENT_SEQUENTIAL,
+  ephemeral_sequential: zookeeper.CreateMode.EPHEMERAL_SEQUENTIAL,
+}
+
+const EVENT_TYPES = new Map<number, WatchEvent['type']>([
+  [1, 'created'],
+  [2, 'deleted'],
+  [3, 'dataChanged'],
+  [4, 'childrenChanged'],
+])
+
+function bufToNumber(b: Buffer): number {
+  return b.length === 8 ? Number(b.readBigInt64BE(0)) : 0
+}
+
+function toStat(s: zookeeper.Stat): NodeStat {
+  const owner = s.ephemeralOwner.toString('hex')
+  return {
+    version: s.version,
+    cversion: s.cversion,
+    czxid: bufToNumber(s.czxid),
+    ctime: bufToNumber(s.ctime),
+    mtime: bufToNumber(s.mtime),
+    ephemeralOwner: /^0+$/.test(owner) ? '0' : owner,
+    numChildren: s.numChildren,
+  }
+}
+
+function toStoreError(e: unknown, path: string): Error {
+  if (e && typeof e === 'object' && 'code' in e && typeof (e as { code: unknown }).code === 'number') {
+    const code = (e as { code: number }).code
+    return new StoreError(CODE_NAMES.get(code) ?? 'OTHER', path, `ZooKeeper ${String(e)} (${path})`)
+  }
+  return e instanceof Error ? e : new Error(String(e))
+}
+
+export function splitChroot(connect: string): { hosts: string; chroot: string } {
+  const i = connect.indexOf('/')
+  if (i < 0) return { hosts: connect, chroot: '' }
+  const chroot = connect.slice(i).replace(/\/+$/, '')
+  return { hosts: connect.slice(0, i), chroot }
+}
+
+export class ZkMetadataStore extends EventEmitter implements MetadataStore {
+  private client: ZkClient | undefined
+  private connected = false
+  private closed = false
+  private waiters: (() => void)[] = []
+
+  private constructor(private readonly opts: ZkStoreOptions) {
+    super()
+  }
+
+  get description(): string {
+    return `ZooKeeper ${this.opts.connect}`
+  }
+
+  get sessionId(): string {
+    return this.client ? this.client.getSessionId().toString('hex') : '0'
+  }
+
+  /** Connects (retrying until the ensemble answers, with a log line per attempt), creating the chroot first. */
+  static async connect(opts: ZkStoreOptions): Promise<ZkMetadataStore> {
+    const store = new ZkMetadataStore(opts)
+    const { hosts, chroot } = splitChroot(opts.connect)
+    if (chroot) await store.ensureChroot(hosts, chroot)
+    await store.openSession(opts.connect, false)
+    return store
+  }
+
+  private async ensureChroot(hosts: string, chroot: string): Promise<void> {
+    const client = await this.connectClient(hosts)
+    try {
+      await new Promise<void>((resolve, reject) => {
+        client.mkdirp(chroot, (err) => (err ? reject(toStoreError(err, chroot)) : resolve()))
+      })
+    } finally {
+      client.close()
+    }
+  }
+
+  /** Creates a client and waits until it is connected, retrying forever (until close) with a log line. */
+  private async connectClient(connectString: string): Promise<ZkClient> {
+    const log = this.opts.log
+    for (let attempt = 1; ; attempt++) {
+      if (this.closed) throw new StoreError('SESSION_EXPIRED', '/', 'metadata store closed')
+      const client = zookeeper.createClient(connectString, {
+        sessionTimeout: this.opts.sessionTimeoutMs,
+        spinDelay: 500,
+        retries: 0,
+      })
+      const ok = await new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(false), this.opts.connectionTimeoutMs)
+        client.once('connected', () => {
+          clearTimeout(timer)
+          resolve(true)
+        })
+        client.connect()
+      })
+      if (ok) return client
+      client.close()
+      log.warn(
+        `[ZooKeeperClient] Timed out waiting for connection to ${connectString} after ` +
+          `${this.opts.connectionTimeoutMs} ms (attempt ${attempt}); retrying.`,
+      )
+    }
+  }
+
+  private async openSession(connectString: string, replacing: boolean): Promise<void> {
+    const client = await this.connectClient(connectString)
+    this.client = client
+    this.connected = true
+    this.opts.log.info(`[ZooKeeperClient] Connected to ${this.opts.connect}, session 0x${this.sessionId}.`)
+    client.on('disconnected', () => {
+      if (this.client !== client) return
+      this.connected = false
+      this.opts.log.warn(`[ZooKeeperClient] Disconnected from ZooKeeper; waiting to reconnect.`)
+      this.emit('disconnected')
+    })
+    client.on('connected', () => {
+      if (this.client !== client) return
+      this.connected = true
+      this.opts.log.info(`[ZooKeeperClient] Reconnected to ZooKeeper, session 0x${this.sessionId}.`)
+      this.wakeWaiters()
+      this.emit('connected')
+    })
+    client.on('expired', () => {
+      if (this.client !== client || this.closed) return
+      this.connected = false
+      this.opts.log.warn(`[ZooKeeperClient] Session expired; creating a new session.`)
+      client.close()
+      void this.openSession(connectString, true).catch((err: unknown) => this.emit('error', err))
+    })
+    this.wakeWaiters()
+    if (replacing) this.emit('newSession')
+    this.emit('connected')
+  }
+
+  private wakeWaiters(): void {
+    const w = this.waiters
+    this.waiters = []
+    for (const f of w) f()
+  }
+
+  private async ready(): Promise<ZkClient> {
+    while (!this.connected || !this.client) {
+      if (this.closed) throw new StoreError('SESSION_EXPIRED', '/', 'metadata store closed')
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 500)
+        this.waiters.push(() => {
+          clearTimeout(timer)
+          resolve()
+        })
+      })
+    }
+    return this.client
+  }
+
+  /** Runs an operation, retrying it after reconnecting when the connection was lost underneath it. */
+  private async run<T>(
+    path: string,
+    op: (c: ZkClient, cb: (err: unknown, v?: T) => void) => void,
+  ): Promise<T> {
+    for (;;) {
+      const client = await this.ready()
+      try {
+        return await new Promise<T>((resolve, reject) => {
+          op(client, (err, v) => (err ? reject(toStoreError(err, path)) : resolve(v as T)))
+        })
+      } catch (e) {
+        if (e instanceof StoreError && e.code === 'CONNECTION_LOSS' && !this.closed) {
+          // The 'disconnected' event (if the connection really went) pauses `ready()` until reconnected.
+          await new Promise((resolve) => setTimeout(resolve, 100))
+          continue
+        }
+        throw e
+      }
+    }
+  }
+
+  private wrap(w: Watcher | undefined): ((e: zookeeper.Event) => void) | undefined {
+    if (!w) return undefined
+    return (e) => {
+      const type = EVENT_TYPES.get(e.getType())
+      if (type) w({ type, path: e.getPath() })
+    }
+  }
+
+  create(path: string, data: Buffer | null, mode: CreateMode = 'persistent'): Promise<string> {
+    return this.run(path, (c, cb) =>
+      c.create(path, data ?? Buffer.alloc(0), MODES[mode], (err, p) => cb(err, p)),
+    )
+  }
+
+  async getData(path: string, watcher?: Watcher): Promise<{ data: Buffer; stat: NodeStat } | null> {
+    try {
+      return await this.run(path, (c, cb) => {
+        const done = (err: unknown, data: Buffer, stat: zookeeper.Stat): void =>
+          cb(err, err ? undefined : { data: data ?? Buffer.alloc(0), stat: toStat(stat) })
+        const w = this.wrap(watcher)
+        if (w) c.getData(path, w, done)
+        else c.getData(path, done)
+      })
+    } catch (e) {
+      if (e instanceof StoreError && e.code === 'NO_NODE') return null
+      throw e
+    }
+  }
+
+  exists(path: string, watcher?: Watcher): Promise<NodeStat | null> {
+    return this.run(path, (c, cb) => {
+      const done = (err: unknown, stat: zookeeper.Stat): void =>
+        cb(err, err ? undefined : stat ? toStat(stat) : null)
+      const w = this.wrap(watcher)
+      if (w) c.exists(path, w, done)
+      else c.exists(path, done)
+    })
+  }
+
+  setData(path: string, data: Buffer, version = -1): Promise<NodeStat> {
+    return this.run(path, (c, cb) =>
+      c.setData(path, data, version, (err, stat) => cb(err, err ? undefined : toStat(stat))),
+    )
+  }
+
+  delete(path: string, version = -1): Promise<void> {
+    return this.run(path, (c, cb) => c.remove(path, version, (err) => cb(err)))
+  }
+
+  async getChildren(path: string, watcher?: Watcher): Promise<string[] | null> {
+    try {
+      return await this.run(path, (c, cb) => {
+        const done = (err: unknown, children: string[]): void => cb(err, children)
+        const w = this.wrap(watcher)
+        if (w) c.getChildren(path, w, done)
+        else c.getChildren(path, done)
+      })
+    } catch (e) {
+      if (e instanceof StoreError && e.code === 'NO_NODE') return null
+      throw e
+    }
+  }
+
+  multi(ops: readonly StoreOp[]): Promise<void> {
+    return this.run(ops[0]?.path ?? '/', (c, cb) => {
+      const t = c.transaction()
+      for (const op of ops) {
+        switch (op.op) {
+          case 'create':
+            t.create(op.path, op.data ?? Buffer.alloc(0), MODES[op.mode ?? 'persistent'])
+            break
+          case 'set':
+            t.setData(op.path, op.data, op.version ?? -1)
+            break
+          case 'delete':
+            t.remove(op.path, op.version ?? -1)
+            break
+          case 'check':
+            t.check(op.path, op.version)
+            break
+        }
+      }
+      t.commit((err) => cb(err))
+    })
+  }
+
+  async close(): Promise<void> {
+    this.closed = true
+    this.wakeWaiters()
+    this.client?.close()
+  }
+}
