@@ -85,7 +85,7 @@ export type Input<T> = T extends Buffer
   : T extends readonly (infer E)[]
     ? readonly Input<E>[]
     : T extends object
-      ? { readonly [K in keyof T]?: Input<T[K]> }
+      ? { [K in keyof T]?: Input<T[K]> }
       : T
 
 const prim = <T>(kind: PrimitiveKind): Type<T> => ({ spec: { kind } })

@@ -1,0 +1,93 @@
+import { array, bool, int16, int32, int64, message, string, T } from '../codec/schema.js'
+
+// Version 0 reads offsets from ZooKeeper; version 1 from __consumer_offsets.
+// Version 2 allows a null topic list (all topics) and adds a top-level error code. Versions 3-5 are the same as 2.
+// Version 6 is the first flexible version. Version 7 adds RequireStable.
+// Version 8 fetches several groups at once (KIP-709). Version 9 adds the member id and epoch (KIP-848).
+export const OffsetFetchRequest = message({
+  name: 'OffsetFetchRequest',
+  apiKey: 9,
+  kind: 'request',
+  validVersions: '0-9',
+  flexibleVersions: '6+',
+  fields: [
+    string('groupId', '0-7'),
+    array('topics', [string('name', '0-7'), array('partitionIndexes', T.int32, '0-7')], {
+      versions: '0-7',
+      nullable: '2-7',
+    }),
+    array(
+      'groups',
+      [
+        string('groupId', '8+'),
+        string('memberId', { versions: '9+', nullable: '9+', default: null }),
+        int32('memberEpoch', { versions: '9+', default: -1 }),
+        array('topics', [string('name', '8+'), array('partitionIndexes', T.int32, '8+')], {
+          versions: '8+',
+          nullable: '8+',
+        }),
+      ],
+      '8+',
+    ),
+    bool('requireStable', { versions: '7+', default: false }),
+  ],
+})
+
+// Version 1 is the same as 0. Version 2 adds a top-level error code. Version 3 adds throttle time.
+// Version 4 is the same as 3. Version 5 adds the committed leader epoch. Version 6 is the first flexible version.
+// Version 7 may return UNSTABLE_OFFSET_COMMIT. Version 8 answers per group. Version 9 is the same as 8.
+export const OffsetFetchResponse = message({
+  name: 'OffsetFetchResponse',
+  apiKey: 9,
+  kind: 'response',
+  validVersions: '0-9',
+  flexibleVersions: '6+',
+  fields: [
+    int32('throttleTimeMs', '3+'),
+    array(
+      'topics',
+      [
+        string('name', '0-7'),
+        array(
+          'partitions',
+          [
+            int32('partitionIndex', '0-7'),
+            int64('committedOffset', '0-7'),
+            int32('committedLeaderEpoch', { versions: '5-7', default: -1 }),
+            string('metadata', { versions: '0-7', nullable: '0-7' }),
+            int16('errorCode', '0-7'),
+          ],
+          '0-7',
+        ),
+      ],
+      '0-7',
+    ),
+    int16('errorCode', { versions: '2-7', default: 0 }),
+    array(
+      'groups',
+      [
+        string('groupId', '8+'),
+        array(
+          'topics',
+          [
+            string('name', '8+'),
+            array(
+              'partitions',
+              [
+                int32('partitionIndex', '8+'),
+                int64('committedOffset', '8+'),
+                int32('committedLeaderEpoch', { versions: '8+', default: -1 }),
+                string('metadata', { versions: '8+', nullable: '8+' }),
+                int16('errorCode', '8+'),
+              ],
+              '8+',
+            ),
+          ],
+          '8+',
+        ),
+        int16('errorCode', { versions: '8+', default: 0 }),
+      ],
+      '8+',
+    ),
+  ],
+})

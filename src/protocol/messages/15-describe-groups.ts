@@ -1,0 +1,41 @@
+import { array, bool, bytes, int16, int32, message, string, T } from '../codec/schema.js'
+
+// Versions 1 and 2 are the same as 0. Version 3 asks for authorized operations.
+// Version 4 is the same as 3 (the response carries group instance ids). Version 5 is the first flexible version.
+export const DescribeGroupsRequest = message({
+  name: 'DescribeGroupsRequest',
+  apiKey: 15,
+  kind: 'request',
+  validVersions: '0-5',
+  flexibleVersions: '5+',
+  fields: [array('groups', T.string), bool('includeAuthorizedOperations', '3+')],
+})
+
+// Version 1 adds throttle time. Version 2 is the same as 1. Version 3 adds authorized operations.
+// Version 4 adds the members' group instance ids. Version 5 is the first flexible version.
+export const DescribeGroupsResponse = message({
+  name: 'DescribeGroupsResponse',
+  apiKey: 15,
+  kind: 'response',
+  validVersions: '0-5',
+  flexibleVersions: '5+',
+  fields: [
+    int32('throttleTimeMs', '1+'),
+    array('groups', [
+      int16('errorCode'),
+      string('groupId'),
+      string('groupState'),
+      string('protocolType'),
+      string('protocolData'),
+      array('members', [
+        string('memberId'),
+        string('groupInstanceId', { versions: '4+', nullable: '4+', default: null }),
+        string('clientId'),
+        string('clientHost'),
+        bytes('memberMetadata'),
+        bytes('memberAssignment'),
+      ]),
+      int32('authorizedOperations', { versions: '3+', default: -2147483648 }),
+    ]),
+  ],
+})

@@ -1,0 +1,34 @@
+import { array, int16, int32, message, string, T, uuid } from '../codec/schema.js'
+
+// Versions 0-3 are the same. Version 4 is the first flexible version. Version 5 may answer
+// THROTTLING_QUOTA_EXCEEDED (KIP-599). Version 6 names topics by name or id (names may then be null).
+export const DeleteTopicsRequest = message({
+  name: 'DeleteTopicsRequest',
+  apiKey: 20,
+  kind: 'request',
+  validVersions: '0-6',
+  flexibleVersions: '4+',
+  fields: [
+    array('topics', [string('name', { versions: '6+', nullable: '6+' }), uuid('topicId', '6+')], '6+'),
+    array('topicNames', T.string, '0-5'),
+    int32('timeoutMs'),
+  ],
+})
+
+// Version 1 adds the throttle time. Version 5 adds an error message per topic, version 6 the topic id.
+export const DeleteTopicsResponse = message({
+  name: 'DeleteTopicsResponse',
+  apiKey: 20,
+  kind: 'response',
+  validVersions: '0-6',
+  flexibleVersions: '4+',
+  fields: [
+    int32('throttleTimeMs', '1+'),
+    array('responses', [
+      string('name', { nullable: '6+' }),
+      uuid('topicId', '6+'),
+      int16('errorCode'),
+      string('errorMessage', { versions: '5+', nullable: '5+', default: null }),
+    ]),
+  ],
+})

@@ -1,0 +1,26 @@
+import { array, int16, int32, message, string, T } from '../codec/schema.js'
+
+// Version 1 is the same as version 0. Version 2 is the first flexible version.
+export const AlterReplicaLogDirsRequest = message({
+  name: 'AlterReplicaLogDirsRequest',
+  apiKey: 34,
+  kind: 'request',
+  validVersions: '0-2',
+  flexibleVersions: '2+',
+  fields: [array('dirs', [string('path'), array('topics', [string('name'), array('partitions', T.int32)])])],
+})
+
+export const AlterReplicaLogDirsResponse = message({
+  name: 'AlterReplicaLogDirsResponse',
+  apiKey: 34,
+  kind: 'response',
+  validVersions: '0-2',
+  flexibleVersions: '2+',
+  fields: [
+    int32('throttleTimeMs'),
+    array('results', [
+      string('topicName'),
+      array('partitions', [int32('partitionIndex'), int16('errorCode')]),
+    ]),
+  ],
+})

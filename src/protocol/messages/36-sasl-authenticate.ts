@@ -1,0 +1,25 @@
+import { bytes, int16, int64, message, string } from '../codec/schema.js'
+
+// Version 1 adds the session lifetime to the response (KIP-368). Version 2 is the first flexible version.
+export const SaslAuthenticateRequest = message({
+  name: 'SaslAuthenticateRequest',
+  apiKey: 36,
+  kind: 'request',
+  validVersions: '0-2',
+  flexibleVersions: '2+',
+  fields: [bytes('authBytes')],
+})
+
+export const SaslAuthenticateResponse = message({
+  name: 'SaslAuthenticateResponse',
+  apiKey: 36,
+  kind: 'response',
+  validVersions: '0-2',
+  flexibleVersions: '2+',
+  fields: [
+    int16('errorCode'),
+    string('errorMessage', { nullable: '0+' }),
+    bytes('authBytes'),
+    int64('sessionLifetimeMs', { versions: '1+', default: 0 }),
+  ],
+})

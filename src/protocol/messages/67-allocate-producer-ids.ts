@@ -1,0 +1,20 @@
+import { int16, int32, int64, message } from '../codec/schema.js'
+
+// Version 0 (KIP-730) is the only version and is flexible from the start (broker to controller).
+export const AllocateProducerIdsRequest = message({
+  name: 'AllocateProducerIdsRequest',
+  apiKey: 67,
+  kind: 'request',
+  validVersions: '0',
+  flexibleVersions: '0+',
+  fields: [int32('brokerId'), int64('brokerEpoch', { default: -1 })],
+})
+
+export const AllocateProducerIdsResponse = message({
+  name: 'AllocateProducerIdsResponse',
+  apiKey: 67,
+  kind: 'response',
+  validVersions: '0',
+  flexibleVersions: '0+',
+  fields: [int32('throttleTimeMs'), int16('errorCode'), int64('producerIdStart'), int32('producerIdLen')],
+})

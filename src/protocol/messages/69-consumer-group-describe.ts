@@ -1,0 +1,48 @@
+import { array, bool, int16, int32, message, string, structField, T, uuid } from '../codec/schema.js'
+
+// Version 0 (KIP-848) is the only version in Kafka 3.9 and is flexible from the start.
+export const ConsumerGroupDescribeRequest = message({
+  name: 'ConsumerGroupDescribeRequest',
+  apiKey: 69,
+  kind: 'request',
+  validVersions: '0',
+  flexibleVersions: '0+',
+  fields: [array('groupIds', T.string), bool('includeAuthorizedOperations')],
+})
+
+const assignmentFields = [
+  array('topicPartitions', [uuid('topicId'), string('topicName'), array('partitions', T.int32)]),
+] as const
+
+export const ConsumerGroupDescribeResponse = message({
+  name: 'ConsumerGroupDescribeResponse',
+  apiKey: 69,
+  kind: 'response',
+  validVersions: '0',
+  flexibleVersions: '0+',
+  fields: [
+    int32('throttleTimeMs'),
+    array('groups', [
+      int16('errorCode'),
+      string('errorMessage', { nullable: '0+', default: null }),
+      string('groupId'),
+      string('groupState'),
+      int32('groupEpoch'),
+      int32('assignmentEpoch'),
+      string('assignorName'),
+      array('members', [
+        string('memberId'),
+        string('instanceId', { nullable: '0+', default: null }),
+        string('rackId', { nullable: '0+', default: null }),
+        int32('memberEpoch'),
+        string('clientId'),
+        string('clientHost'),
+        array('subscribedTopicNames', T.string),
+        string('subscribedTopicRegex', { nullable: '0+', default: null }),
+        structField('assignment', assignmentFields),
+        structField('targetAssignment', assignmentFields),
+      ]),
+      int32('authorizedOperations', { default: -2147483648 }),
+    ]),
+  ],
+})
