@@ -4,7 +4,7 @@
  * of the request envelope. ApiVersions is derived from the registered handlers, so the broker can never
  * advertise an API or a version it does not serve.
  */
-import type { Input, MessageSchema } from '../protocol/codec/schema.js'
+import type { Infer, Input, MessageSchema } from '../protocol/codec/schema.js'
 import type { ConnectionInfo } from '../network/connection.js'
 
 export interface ApiDef<Req, Res> {
@@ -64,3 +64,9 @@ export function defineHandler<Req, Res>(
     handle: impl.handle,
   }
 }
+
+/** The encodable form of a message (all fields optional, arrays readonly). */
+export type Out<M> = Input<Infer<M>>
+
+/** Element type of an array field of an encodable message. */
+export type Elem<A> = NonNullable<A> extends readonly (infer E)[] ? E : never

@@ -1,0 +1,108 @@
+/**
+ * Produce (0), v0-11: appends record batches to partition leaders.
+ *
+ * acks 0 (no response; the connection is closed if any partition failed, as Kafka does, so the client refreshes
+ * its metadata), 1 (after the leader's append) or -1 (after the whole ISR has it, subject to
+ * min.insync.replicas); anything else is INVALID_REQUIRED_ACKS. Batches are validated and stored as sent — the
+ * broker rewrites only the base offset, the partition leader epoch and, for LogAppendTime topics, the timestamp
+ * (see the log). Internal topics only accept writes from the "__admin_client" client id.
+ * Version notes: v0-2 carry legacy message sets (magic 0/1), which are converted to a record batch (as Kafka 3.x
+ * stores only magic 2); v3+ exactly one magic-2 batch per partition (else INVALID_RECORD) and a transactional
+ * id (transactions are not implemented, see InitProducerId: batches flagged transactional are refused with
+ * INVALID_TXN_STATE rather than left open forever); v5 log start offset; v7 zstd (older versions get
+ * UNSUPPORTED_COMPRESSION_TYPE); v8 error message and record errors; v9 flexible; v10 current leader and node
+ * endpoints for NOT_LEADER_OR_FOLLOWER (KIP-951); v11 is the same as v10.
+ */
+import { ErrorCode, toErrorCode, toErrorMessage } from '../protocol/errors.js'
+import { ProduceRequest, ProduceResponse } from '../protocol/messages/00-produce.js'
+import { prepareProduceRecords } from '../protocol/records/conversion.js'
+import { CloseConnection } from '../network/connection.js'
+import type { MetadataCache } from '../services/metadata/metadata-cache.js'
+import { INTERNAL_TOPICS } from '../services/metadata/topic-admin.js'
+import type { ReplicaManager } from '../services/replica/replica-manager.js'
+import { endpointOf } from './common.js'
+import { api, defineHandler, NO_RESPONSE, type Handler } from './handler.js'
+
+export const ProduceApi = api(0, 'Produce', ProduceRequest, ProduceResponse)
+
+export const ADMIN_CLIENT_ID = '__admin_client'
+
+export function produceHandler(d: {
+  readonly replicas: ReplicaManager
+  readonly cache: MetadataCache
+}): Handler {
+  return defineHandler(ProduceApi, {
+    async handle(req, ctx) {
+      const v = ctx.apiVersion
+      const failed = new Map<string, { errorCode: number; errorMessage: string }>()
+      const entries: { topic: string; partition: number; records: Buffer }[] = []
+      const validAcks = req.acks === 0 || req.acks === 1 || req.acks === -1
+      for (const t of req.topicData) {
+        for (const p of t.partitionData) {
+          const key = `${t.name}-${p.index}`
+          if (!validAcks) {
+            failed.set(key, {
+              errorCode: ErrorCode.INVALID_REQUIRED_ACKS,
+              errorMessage: `Invalid required acks ${req.acks}`,
+            })
+            continue
+          }
+          if (INTERNAL_TOPICS.has(t.name) && ctx.clientId !== ADMIN_CLIENT_ID) {
+            failed.set(key, {
+              errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION,
+              errorMessage: `Cannot append to internal topic ${t.name}`,
+            })
+            continue
+          }
+          try {
+            entries.push({ topic: t.name, partition: p.index, records: prepareProduceRecords(v, p.records) })
+          } catch (e) {
+            failed.set(key, { errorCode: toErrorCode(e), errorMessage: toErrorMessage(e) })
+          }
+        }
+      }
+      const results = await d.replicas.appendRecords(req.timeoutMs, req.acks, 'client', entries)
+      if (req.acks === 0) {
+        const anyError = failed.size > 0 || [...results.values()].some((r) => r.errorCode !== ErrorCode.NONE)
+        if (anyError)
+          throw new CloseConnection(
+            'a produce request with acks=0 failed; closing so the client refreshes its metadata',
+          )
+        return NO_RESPONSE
+      }
+      const leaders = new Set<number>()
+      const responses = req.topicData.map((t) => ({
+        name: t.name,
+        partitionResponses: t.partitionData.map((p) => {
+          const key = `${t.name}-${p.index}`
+          const f = failed.get(key)
+          const r = results.get(key)
+          const errorCode = f?.errorCode ?? r?.errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR
+          let currentLeader
+          if (v >= 10 && errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER) {
+            const s = d.cache.partition(t.name, p.index)?.state
+            if (s && s.leader >= 0) {
+              currentLeader = { leaderId: s.leader, leaderEpoch: s.leaderEpoch }
+              leaders.add(s.leader)
+            }
+          }
+          return {
+            index: p.index,
+            errorCode,
+            baseOffset: r?.baseOffset ?? -1,
+            logAppendTimeMs: r?.logAppendTimeMs ?? -1,
+            logStartOffset: r?.logStartOffset ?? -1,
+            recordErrors: [],
+            errorMessage: errorCode === ErrorCode.NONE ? null : (f?.errorMessage ?? r?.errorMessage ?? null),
+            currentLeader,
+          }
+        }),
+      }))
+      const nodeEndpoints = [...leaders].flatMap((id) => {
+        const ep = endpointOf(d.cache, id, ctx.connection.listenerName)
+        return ep ? [{ nodeId: ep.id, host: ep.host, port: ep.port, rack: ep.rack }] : []
+      })
+      return { responses, throttleTimeMs: 0, nodeEndpoints }
+    },
+  })
+}

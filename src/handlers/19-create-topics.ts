@@ -1,0 +1,104 @@
+/**
+ * CreateTopics (19), v0-7. Served by the controller only (others answer NOT_CONTROLLER, as ZooKeeper-mode Kafka
+ * does, so clients retry against the controller from their metadata). Topics are validated (name, collisions,
+ * counts, assignments, configs), written to ZooKeeper, and the answer waits up to timeout_ms until every new
+ * partition has a leader (REQUEST_TIMED_OUT after that; the topic still exists).
+ * Version notes: v1 validate_only and error messages; v4 partitions/replication factor may be -1 (broker
+ * defaults); v5 returns partitions, replication factor and the topic's configs; v7 topic ids.
+ */
+import { ErrorCode, toErrorCode, toErrorMessage } from '../protocol/errors.js'
+import { CreateTopicsRequest, CreateTopicsResponse } from '../protocol/messages/19-create-topics.js'
+import type { TopicAdmin } from '../services/metadata/topic-admin.js'
+import { api, defineHandler, type Elem, type Handler, type Out } from './handler.js'
+
+export const CreateTopicsApi = api(19, 'CreateTopics', CreateTopicsRequest, CreateTopicsResponse)
+
+export interface TopicConfigEntry {
+  readonly name: string
+  readonly value: string | null
+  readonly readOnly: boolean
+  readonly configSource: number
+  readonly isSensitive: boolean
+}
+
+export interface CreateTopicsDeps {
+  readonly topicAdmin: TopicAdmin
+  readonly isController: () => boolean
+  /** Every topic config with its effective value and source, for a topic with these overrides. */
+  readonly describeTopicConfigs: (overrides: ReadonlyMap<string, string>) => TopicConfigEntry[]
+}
+
+type Result = Elem<Out<typeof CreateTopicsResponse>['topics']>
+
+export function createTopicsHandler(d: CreateTopicsDeps): Handler {
+  return defineHandler(CreateTopicsApi, {
+    async handle(req, ctx) {
+      const counts = new Map<string, number>()
+      for (const t of req.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1)
+      const dups = [...counts].filter(([, n]) => n > 1).map(([name]) => name)
+      const results: Result[] = []
+      const created: { name: string; partitions: number }[] = []
+      for (const t of req.topics) {
+        const base = { name: t.name, numPartitions: -1, replicationFactor: -1, configs: null }
+        if (dups.includes(t.name)) {
+          results.push({
+            ...base,
+            errorCode: ErrorCode.INVALID_REQUEST,
+            errorMessage: `Create topics request from client \`${ctx.clientId}\` contains multiple entries for the following topics: ${dups.join(', ')}`,
+          })
+          continue
+        }
+        if (!d.isController()) {
+          results.push({
+            ...base,
+            errorCode: ErrorCode.NOT_CONTROLLER,
+            errorMessage: 'This is not the correct controller for this cluster.',
+          })
+          continue
+        }
+        try {
+          const configs = new Map<string, string>()
+          for (const c of t.configs) {
+            if (c.value !== null) configs.set(c.name, c.value)
+          }
+          const assignments = new Map(t.assignments.map((a) => [a.partitionIndex, a.brokerIds]))
+          const r = await d.topicAdmin.createTopic(
+            {
+              name: t.name,
+              numPartitions: t.numPartitions,
+              replicationFactor: t.replicationFactor,
+              assignments,
+              configs,
+            },
+            req.validateOnly,
+          )
+          results.push({
+            name: t.name,
+            topicId: r.topicId,
+            errorCode: ErrorCode.NONE,
+            errorMessage: null,
+            numPartitions: r.numPartitions,
+            replicationFactor: r.replicationFactor,
+            configs: d.describeTopicConfigs(configs),
+          })
+          if (!req.validateOnly) created.push({ name: t.name, partitions: r.numPartitions })
+        } catch (e) {
+          results.push({ ...base, errorCode: toErrorCode(e), errorMessage: toErrorMessage(e) })
+        }
+      }
+      if (created.length > 0 && req.timeoutMs > 0) {
+        const ready = () => created.every((c) => d.topicAdmin.hasLeaders(c.name, c.partitions))
+        if (!(await d.topicAdmin.waitFor(ready, req.timeoutMs))) {
+          for (const r of results) {
+            const c = created.find((x) => x.name === r.name)
+            if (c && !d.topicAdmin.hasLeaders(c.name, c.partitions)) {
+              r.errorCode = ErrorCode.REQUEST_TIMED_OUT
+              r.errorMessage = `Timed out waiting for the leaders of ${c.name} to be elected.`
+            }
+          }
+        }
+      }
+      return { throttleTimeMs: 0, topics: results }
+    },
+  })
+}

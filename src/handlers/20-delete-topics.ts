@@ -1,0 +1,87 @@
+/**
+ * DeleteTopics (20), v0-6. Served by the controller only (NOT_CONTROLLER elsewhere). Marks topics for deletion
+ * under /admin/delete_topics; the controller deletes them, every broker removes its logs, and the answer waits
+ * up to timeout_ms until the topics are gone from this broker's metadata (REQUEST_TIMED_OUT otherwise).
+ * Version notes: v5 error messages; v6 topics may be named by id.
+ */
+import { ZERO_UUID } from '../protocol/codec/schema.js'
+import { ErrorCode, toErrorCode, toErrorMessage } from '../protocol/errors.js'
+import { DeleteTopicsRequest, DeleteTopicsResponse } from '../protocol/messages/20-delete-topics.js'
+import type { MetadataCache } from '../services/metadata/metadata-cache.js'
+import type { TopicAdmin } from '../services/metadata/topic-admin.js'
+import { api, defineHandler, type Elem, type Handler, type Out } from './handler.js'
+
+export const DeleteTopicsApi = api(20, 'DeleteTopics', DeleteTopicsRequest, DeleteTopicsResponse)
+
+export interface DeleteTopicsDeps {
+  readonly topicAdmin: TopicAdmin
+  readonly cache: MetadataCache
+  readonly isController: () => boolean
+}
+
+type Result = Elem<Out<typeof DeleteTopicsResponse>['responses']>
+
+export function deleteTopicsHandler(d: DeleteTopicsDeps): Handler {
+  return defineHandler(DeleteTopicsApi, {
+    async handle(req, ctx) {
+      const wanted: { name: string | null; topicId: string }[] =
+        ctx.apiVersion >= 6
+          ? req.topics.map((t) => ({ name: t.name, topicId: t.topicId }))
+          : req.topicNames.map((n) => ({ name: n, topicId: ZERO_UUID }))
+      const results: Result[] = []
+      const deleting: { name: string; id: string }[] = []
+      for (const w of wanted) {
+        let name = w.name
+        let id = w.topicId
+        const byId = (name === null || name === '') && id !== ZERO_UUID
+        if (byId) {
+          const t = d.cache.topicById(id)
+          if (!t) {
+            results.push({
+              name: null,
+              topicId: id,
+              errorCode: ErrorCode.UNKNOWN_TOPIC_ID,
+              errorMessage: 'This server does not host this topic ID.',
+            })
+            continue
+          }
+          name = t.name
+        } else {
+          id = d.cache.topic(name ?? '')?.id ?? ZERO_UUID
+        }
+        if (!d.isController()) {
+          results.push({
+            name,
+            topicId: id,
+            errorCode: ErrorCode.NOT_CONTROLLER,
+            errorMessage: 'This is not the correct controller for this cluster.',
+          })
+          continue
+        }
+        try {
+          await d.topicAdmin.deleteTopic(name!)
+          results.push({ name, topicId: id, errorCode: ErrorCode.NONE, errorMessage: null })
+          deleting.push({ name: name!, id })
+        } catch (e) {
+          results.push({ name, topicId: id, errorCode: toErrorCode(e), errorMessage: toErrorMessage(e) })
+        }
+      }
+      if (deleting.length > 0 && req.timeoutMs > 0) {
+        const gone = (x: { name: string; id: string }) => {
+          const t = d.cache.topic(x.name)
+          return !t || (x.id !== ZERO_UUID && t.id !== x.id)
+        }
+        if (!(await d.topicAdmin.waitFor(() => deleting.every(gone), req.timeoutMs))) {
+          for (const r of results) {
+            const x = deleting.find((y) => y.name === r.name)
+            if (x && !gone(x)) {
+              r.errorCode = ErrorCode.REQUEST_TIMED_OUT
+              r.errorMessage = `Timed out waiting for the deletion of ${x.name}.`
+            }
+          }
+        }
+      }
+      return { throttleTimeMs: 0, responses: results }
+    },
+  })
+}

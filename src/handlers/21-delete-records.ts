@@ -1,0 +1,50 @@
+/**
+ * DeleteRecords (21), v0-2. Moves the log start offset of partitions this broker leads (offset -1 = the high
+ * watermark); whole segments below it are removed by the retention task. Answers the new low watermark.
+ * Errors per partition: NOT_LEADER_OR_FOLLOWER, UNKNOWN_TOPIC_OR_PARTITION, OFFSET_OUT_OF_RANGE (beyond the
+ * high watermark), POLICY_VIOLATION for compacted topics (Kafka refuses DeleteRecords on compact-only topics).
+ */
+import { ErrorCode, KafkaError, toErrorCode } from '../protocol/errors.js'
+import { DeleteRecordsRequest, DeleteRecordsResponse } from '../protocol/messages/21-delete-records.js'
+import type { MetadataCache } from '../services/metadata/metadata-cache.js'
+import type { ReplicaManager } from '../services/replica/replica-manager.js'
+import { api, defineHandler, type Handler } from './handler.js'
+
+export const DeleteRecordsApi = api(21, 'DeleteRecords', DeleteRecordsRequest, DeleteRecordsResponse)
+
+export function deleteRecordsHandler(d: {
+  readonly replicas: ReplicaManager
+  readonly cache: MetadataCache
+}): Handler {
+  return defineHandler(DeleteRecordsApi, {
+    handle(req) {
+      return {
+        throttleTimeMs: 0,
+        topics: req.topics.map((t) => ({
+          name: t.name,
+          partitions: t.partitions.map((p) => {
+            try {
+              const policy = d.cache.topic(t.name)?.config.get('cleanup.policy') ?? ''
+              if (
+                policy
+                  .split(',')
+                  .map((s) => s.trim())
+                  .includes('compact') &&
+                !policy.includes('delete')
+              ) {
+                throw new KafkaError(
+                  ErrorCode.POLICY_VIOLATION,
+                  `Records of partitions of topic ${t.name} can be deleted only if the topic has a cleanup.policy that includes delete`,
+                )
+              }
+              const { lowWatermark } = d.replicas.deleteRecords(t.name, p.partitionIndex, p.offset)
+              return { partitionIndex: p.partitionIndex, lowWatermark, errorCode: ErrorCode.NONE }
+            } catch (e) {
+              return { partitionIndex: p.partitionIndex, lowWatermark: -1, errorCode: toErrorCode(e) }
+            }
+          }),
+        })),
+      }
+    },
+  })
+}

@@ -1,0 +1,48 @@
+/**
+ * InitProducerId (22), v0-5. For idempotent producers (null transactional id) any broker hands out a new
+ * producer id with epoch 0, from blocks claimed in ZooKeeper — also when an existing id/epoch is passed (v3+),
+ * exactly as Kafka's coordinator "blindly accepts" non-transactional requests.
+ * Transactions are not implemented: a transactional id is answered with COORDINATOR_NOT_AVAILABLE (and so is
+ * FindCoordinator for transaction coordinators), which transactional producers report as a timeout.
+ */
+import { ErrorCode, toErrorCode } from '../protocol/errors.js'
+import { InitProducerIdRequest, InitProducerIdResponse } from '../protocol/messages/22-init-producer-id.js'
+import type { ProducerIdManager } from '../services/producer/producer-id-manager.js'
+import type { Logger } from '../util/logger.js'
+import { api, defineHandler, type Handler } from './handler.js'
+
+export const InitProducerIdApi = api(22, 'InitProducerId', InitProducerIdRequest, InitProducerIdResponse)
+
+export function initProducerIdHandler(d: {
+  readonly producerIds: ProducerIdManager
+  readonly log: Logger
+}): Handler {
+  return defineHandler(InitProducerIdApi, {
+    async handle(req, ctx) {
+      if (req.transactionalId !== null) {
+        d.log.warn(
+          `InitProducerId for transactional id ${req.transactionalId} from ${ctx.clientId}: transactions are not supported`,
+        )
+        return {
+          throttleTimeMs: 0,
+          errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE,
+          producerId: -1,
+          producerEpoch: -1,
+        }
+      }
+      try {
+        const producerId = await d.producerIds.generateProducerId()
+        return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId, producerEpoch: 0 }
+      } catch (e) {
+        d.log.error({ err: e }, 'Failed to allocate a producer id')
+        const code = toErrorCode(e)
+        return {
+          throttleTimeMs: 0,
+          errorCode: code === ErrorCode.UNKNOWN_SERVER_ERROR ? ErrorCode.COORDINATOR_NOT_AVAILABLE : code,
+          producerId: -1,
+          producerEpoch: -1,
+        }
+      }
+    },
+  })
+}

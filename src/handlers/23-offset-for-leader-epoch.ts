@@ -1,0 +1,57 @@
+/**
+ * OffsetForLeaderEpoch (23), v0-4: for a leader epoch, the largest epoch ≤ it that the partition's leader knows
+ * and the offset where it ended (the log end offset for the current epoch) — used by followers to truncate a
+ * divergent tail and by consumers to validate their position after a leader change (the Java consumer uses it
+ * from v3). -1/-1 when the epoch is older than anything known.
+ * Version notes: v1 returns the epoch; v2 current leader epoch (FENCED/UNKNOWN_LEADER_EPOCH); v3 replica id
+ * (-2 debug may ask followers; replicas and consumers must ask the leader); v4 flexible.
+ */
+import { ErrorCode, KafkaError, toErrorCode } from '../protocol/errors.js'
+import {
+  OffsetForLeaderEpochRequest,
+  OffsetForLeaderEpochResponse,
+} from '../protocol/messages/23-offset-for-leader-epoch.js'
+import type { ReplicaManager } from '../services/replica/replica-manager.js'
+import { api, defineHandler, type Handler } from './handler.js'
+
+export const OffsetForLeaderEpochApi = api(
+  23,
+  'OffsetForLeaderEpoch',
+  OffsetForLeaderEpochRequest,
+  OffsetForLeaderEpochResponse,
+)
+
+export function offsetForLeaderEpochHandler(d: { readonly replicas: ReplicaManager }): Handler {
+  return defineHandler(OffsetForLeaderEpochApi, {
+    handle(req) {
+      return {
+        throttleTimeMs: 0,
+        topics: req.topics.map((t) => ({
+          topic: t.topic,
+          partitions: t.partitions.map((p) => {
+            try {
+              let log
+              if (req.replicaId === -2) {
+                const part = d.replicas.getPartition(t.topic, p.partition)
+                if (!part?.log) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
+                part.checkLeaderEpoch(p.currentLeaderEpoch)
+                log = part.log
+              } else {
+                log = d.replicas.leaderLog(t.topic, p.partition, p.currentLeaderEpoch).log
+              }
+              const end = log.endOffsetForEpoch(p.leaderEpoch)
+              return {
+                errorCode: ErrorCode.NONE,
+                partition: p.partition,
+                leaderEpoch: end ? end.epoch : -1,
+                endOffset: end ? end.endOffset : -1,
+              }
+            } catch (e) {
+              return { errorCode: toErrorCode(e), partition: p.partition, leaderEpoch: -1, endOffset: -1 }
+            }
+          }),
+        })),
+      }
+    },
+  })
+}

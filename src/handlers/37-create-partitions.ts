@@ -1,0 +1,81 @@
+/**
+ * CreatePartitions (37), v0-3. Served by the controller only (NOT_CONTROLLER elsewhere). Adds partitions to a
+ * topic (with Kafka's assignment, or the given one), and waits up to timeout_ms for their leaders.
+ * Version notes: v2 is the first flexible version; v3 is the same as v2.
+ */
+import { ErrorCode, toErrorCode, toErrorMessage } from '../protocol/errors.js'
+import {
+  CreatePartitionsRequest,
+  CreatePartitionsResponse,
+} from '../protocol/messages/37-create-partitions.js'
+import type { TopicAdmin } from '../services/metadata/topic-admin.js'
+import { api, defineHandler, type Elem, type Handler, type Out } from './handler.js'
+
+export const CreatePartitionsApi = api(
+  37,
+  'CreatePartitions',
+  CreatePartitionsRequest,
+  CreatePartitionsResponse,
+)
+
+export interface CreatePartitionsDeps {
+  readonly topicAdmin: TopicAdmin
+  readonly isController: () => boolean
+}
+
+type Result = Elem<Out<typeof CreatePartitionsResponse>['results']>
+
+export function createPartitionsHandler(d: CreatePartitionsDeps): Handler {
+  return defineHandler(CreatePartitionsApi, {
+    async handle(req) {
+      const counts = new Map<string, number>()
+      for (const t of req.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1)
+      const results: Result[] = []
+      const grown: { name: string; count: number }[] = []
+      for (const t of req.topics) {
+        if ((counts.get(t.name) ?? 0) > 1) {
+          results.push({
+            name: t.name,
+            errorCode: ErrorCode.INVALID_REQUEST,
+            errorMessage: 'Duplicate topic in request.',
+          })
+          continue
+        }
+        if (!d.isController()) {
+          results.push({
+            name: t.name,
+            errorCode: ErrorCode.NOT_CONTROLLER,
+            errorMessage: 'This is not the correct controller for this cluster.',
+          })
+          continue
+        }
+        try {
+          await d.topicAdmin.createPartitions(
+            t.name,
+            t.count,
+            t.assignments?.map((a) => a.brokerIds) ?? null,
+            req.validateOnly,
+          )
+          results.push({ name: t.name, errorCode: ErrorCode.NONE, errorMessage: null })
+          if (!req.validateOnly) grown.push({ name: t.name, count: t.count })
+        } catch (e) {
+          results.push({ name: t.name, errorCode: toErrorCode(e), errorMessage: toErrorMessage(e) })
+        }
+      }
+      if (grown.length > 0 && req.timeoutMs > 0) {
+        await d.topicAdmin.waitFor(
+          () => grown.every((g) => d.topicAdmin.hasLeaders(g.name, g.count)),
+          req.timeoutMs,
+        )
+        for (const r of results) {
+          const g = grown.find((x) => x.name === r.name)
+          if (g && !d.topicAdmin.hasLeaders(g.name, g.count)) {
+            r.errorCode = ErrorCode.REQUEST_TIMED_OUT
+            r.errorMessage = `Timed out waiting for the leaders of the new partitions of ${g.name}.`
+          }
+        }
+      }
+      return { throttleTimeMs: 0, results }
+    },
+  })
+}

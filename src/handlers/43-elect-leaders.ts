@@ -1,0 +1,51 @@
+/**
+ * ElectLeaders (43), v0-2. Sent to the controller (NOT_CONTROLLER elsewhere, for the whole request). Preferred
+ * (0) or unclean (1, v1+) elections for the given partitions, or for all partitions when the list is null.
+ * v0 carries no election type (preferred) and no top-level error code.
+ */
+import { ErrorCode } from '../protocol/errors.js'
+import { ElectLeadersRequest, ElectLeadersResponse } from '../protocol/messages/43-elect-leaders.js'
+import type { Controller } from '../services/controller/controller.js'
+import { groupBy } from './common.js'
+import { api, defineHandler, type Handler } from './handler.js'
+
+export const ElectLeadersApi = api(43, 'ElectLeaders', ElectLeadersRequest, ElectLeadersResponse)
+
+export function electLeadersHandler(d: { readonly controller: Controller }): Handler {
+  return defineHandler(ElectLeadersApi, {
+    async handle(req) {
+      const type = req.electionType === 1 ? 'unclean' : 'preferred'
+      const wanted =
+        req.topicPartitions?.flatMap((t) => t.partitions.map((p) => ({ topic: t.topic, partition: p }))) ??
+        null
+      if (!d.controller.isActive) {
+        const list = wanted ?? []
+        return {
+          throttleTimeMs: 0,
+          errorCode: ErrorCode.NOT_CONTROLLER,
+          replicaElectionResults: [...groupBy(list, (x) => x.topic)].map(([topic, ps]) => ({
+            topic,
+            partitionResult: ps.map((p) => ({
+              partitionId: p.partition,
+              errorCode: ErrorCode.NOT_CONTROLLER,
+              errorMessage: null,
+            })),
+          })),
+        }
+      }
+      const results = await d.controller.electLeaders(type, wanted)
+      return {
+        throttleTimeMs: 0,
+        errorCode: ErrorCode.NONE,
+        replicaElectionResults: [...groupBy(results, (r) => r.topic)].map(([topic, rs]) => ({
+          topic,
+          partitionResult: rs.map((r) => ({
+            partitionId: r.partition,
+            errorCode: r.errorCode,
+            errorMessage: r.errorMessage,
+          })),
+        })),
+      }
+    },
+  })
+}

@@ -1,0 +1,56 @@
+/**
+ * DescribeProducers (61), v0: the active idempotent producers of partitions this broker leads (producer id,
+ * epoch, last sequence and timestamp), as kafka-transactions.sh --describe-producers shows them.
+ */
+import { ErrorCode, toErrorCode, toErrorMessage } from '../protocol/errors.js'
+import {
+  DescribeProducersRequest,
+  DescribeProducersResponse,
+} from '../protocol/messages/61-describe-producers.js'
+import type { ReplicaManager } from '../services/replica/replica-manager.js'
+import { api, defineHandler, type Handler } from './handler.js'
+
+export const DescribeProducersApi = api(
+  61,
+  'DescribeProducers',
+  DescribeProducersRequest,
+  DescribeProducersResponse,
+)
+
+export function describeProducersHandler(d: { readonly replicas: ReplicaManager }): Handler {
+  return defineHandler(DescribeProducersApi, {
+    handle(req) {
+      return {
+        throttleTimeMs: 0,
+        topics: req.topics.map((t) => ({
+          name: t.name,
+          partitions: t.partitionIndexes.map((partitionIndex) => {
+            try {
+              const { log } = d.replicas.leaderLog(t.name, partitionIndex)
+              return {
+                partitionIndex,
+                errorCode: ErrorCode.NONE,
+                errorMessage: null,
+                activeProducers: log.activeProducers().map((p) => ({
+                  producerId: p.producerId,
+                  producerEpoch: p.producerEpoch,
+                  lastSequence: p.lastSequence,
+                  lastTimestamp: p.lastTimestamp,
+                  coordinatorEpoch: p.coordinatorEpoch,
+                  currentTxnStartOffset: p.currentTxnFirstOffset,
+                })),
+              }
+            } catch (e) {
+              return {
+                partitionIndex,
+                errorCode: toErrorCode(e),
+                errorMessage: toErrorMessage(e),
+                activeProducers: [],
+              }
+            }
+          }),
+        })),
+      }
+    },
+  })
+}

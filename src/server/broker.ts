@@ -1,0 +1,352 @@
+/**
+ * One Samsa broker: the services of a ZooKeeper-mode Kafka broker (KafkaServer), wired together and started in
+ * Kafka's order, and stopped in reverse. Standalone mode (no zookeeper.connect) is the same broker with its
+ * metadata store in a file of the data directory instead of ZooKeeper: it registers, elects itself controller
+ * and writes partition states exactly as it would in a cluster.
+ */
+import os from 'node:os'
+import path from 'node:path'
+import type { BrokerConfig } from '../config/broker-config.js'
+import { resolveTopicConfig, validateTopicConfigs, type TopicConfig } from '../config/topic-config.js'
+import { RequestDispatcher } from '../handlers/dispatcher.js'
+import { SocketServer, type BoundListener } from '../network/socket-server.js'
+import { Controller } from '../services/controller/controller.js'
+import type { LogConfig } from '../services/log/log-config.js'
+import { LogManager } from '../services/log/log-manager.js'
+import { readMetaProperties, writeMetaProperties } from '../services/log/meta-properties.js'
+import { KafkaZkClient } from '../services/metadata/kafka-zk-client.js'
+import { LocalMetadataStore } from '../services/metadata/local-store.js'
+import { MetadataCache } from '../services/metadata/metadata-cache.js'
+import type { MetadataStore } from '../services/metadata/store.js'
+import { TopicAdmin } from '../services/metadata/topic-admin.js'
+import { ZkMetadataStore } from '../services/metadata/zk-store.js'
+import type { EndPoint } from '../services/metadata/znodes.js'
+import { ProducerIdManager } from '../services/producer/producer-id-manager.js'
+import { FetchSessionCache } from '../services/replica/fetch-session.js'
+import { ReplicaManager } from '../services/replica/replica-manager.js'
+import { systemClock, type Clock } from '../util/clock.js'
+import type { Logger } from '../util/logger.js'
+import { createHandlers } from './handlers.js'
+
+export const STANDALONE_METADATA_FILE = 'samsa-metadata.json'
+
+export interface BrokerOptions {
+  readonly config: BrokerConfig
+  readonly logger: Logger
+  readonly clock?: Clock
+}
+
+/** The typed log settings of a topic, from its overrides and the broker's defaults. */
+export function toLogConfig(t: TopicConfig): LogConfig {
+  return {
+    segmentBytes: t.segmentBytes,
+    segmentMs: t.segmentMs,
+    segmentJitterMs: t.segmentJitterMs,
+    segmentIndexBytes: t.segmentIndexBytes,
+    indexIntervalBytes: t.indexIntervalBytes,
+    retentionMs: t.retentionMs,
+    retentionBytes: t.retentionBytes,
+    flushMessages: t.flushMessages,
+    flushMs: t.flushMs,
+    maxMessageBytes: t.maxMessageBytes,
+    messageTimestampType: t.messageTimestampType,
+    messageTimestampBeforeMaxMs: t.messageTimestampBeforeMaxMs,
+    messageTimestampAfterMaxMs: t.messageTimestampAfterMaxMs,
+    cleanupPolicy: [...t.cleanupPolicy],
+    fileDeleteDelayMs: t.fileDeleteDelayMs,
+    preallocate: t.preallocate,
+    compressionType: t.compressionType,
+    deleteRetentionMs: t.deleteRetentionMs,
+    minCompactionLagMs: t.minCompactionLagMs,
+    maxCompactionLagMs: t.maxCompactionLagMs,
+    minCleanableDirtyRatio: t.minCleanableDirtyRatio,
+  }
+}
+
+export class Broker {
+  readonly config: BrokerConfig
+  readonly log: Logger
+  readonly clock: Clock
+  brokerId = -1
+  clusterId = ''
+  store!: MetadataStore
+  zk!: KafkaZkClient
+  cache!: MetadataCache
+  controller!: Controller
+  topicAdmin!: TopicAdmin
+  logManager!: LogManager
+  replicas!: ReplicaManager
+  producerIds!: ProducerIdManager
+  socketServer!: SocketServer
+  dispatcher!: RequestDispatcher
+  private endpoints: EndPoint[] = []
+  private stopping: Promise<void> | undefined
+  private started = false
+
+  private constructor(opts: BrokerOptions) {
+    this.config = opts.config
+    this.log = opts.logger
+    this.clock = opts.clock ?? systemClock
+  }
+
+  get standalone(): boolean {
+    return !this.config.zkConnect
+  }
+
+  get boundListeners(): readonly BoundListener[] {
+    return this.socketServer.listeners
+  }
+
+  get advertisedEndpoints(): readonly EndPoint[] {
+    return this.endpoints
+  }
+
+  static async start(opts: BrokerOptions): Promise<Broker> {
+    const b = new Broker(opts)
+    try {
+      await b.startup()
+    } catch (e) {
+      await b.shutdown().catch(() => {})
+      throw e
+    }
+    return b
+  }
+
+  topicConfig(topic: string, overrides?: ReadonlyMap<string, string>): TopicConfig {
+    return resolveTopicConfig(overrides ?? this.cache?.topic(topic)?.config ?? new Map(), this.config)
+  }
+
+  private async startup(): Promise<void> {
+    const cfg = this.config
+    const log = this.log
+    log.info(
+      `[KafkaServer] starting (${this.standalone ? 'standalone' : `ZooKeeper mode, ${cfg.zkConnect}`})`,
+    )
+    cfg.logWarnings(log)
+
+    // 1. The metadata store: ZooKeeper, or a file in the first log directory.
+    if (this.standalone) {
+      const file = path.resolve(cfg.logDirs[0]!, STANDALONE_METADATA_FILE)
+      log.info(`zookeeper.connect is not set: running standalone, cluster metadata kept in ${file}`)
+      this.store = new LocalMetadataStore(file)
+    } else {
+      this.store = await ZkMetadataStore.connect({
+        connect: cfg.zkConnect!,
+        sessionTimeoutMs: cfg.zkSessionTimeoutMs,
+        connectionTimeoutMs: cfg.zkConnectionTimeoutMs,
+        log,
+      })
+    }
+    this.zk = new KafkaZkClient(this.store, log)
+    await this.zk.createTopLevelPaths()
+
+    // 2. Cluster id and broker id, checked against meta.properties as Kafka does.
+    this.clusterId = await this.zk.getOrCreateClusterId()
+    const metas = cfg.logDirs.map((d) => readMetaProperties(d)).filter((m) => m !== undefined)
+    for (const m of metas) {
+      if (m['cluster.id'] && m['cluster.id'] !== this.clusterId) {
+        throw new Error(
+          `The Cluster ID ${this.clusterId} doesn't match stored clusterId Some(${m['cluster.id']}) in meta.properties. ` +
+            `The broker is trying to join the wrong cluster. Configured zookeeper.connect may be wrong.`,
+        )
+      }
+    }
+    const storedIds = new Set(
+      metas
+        .map((m) => m['broker.id'])
+        .filter((x) => x !== undefined)
+        .map(Number),
+    )
+    if (storedIds.size > 1)
+      throw new Error(`Failed to match broker.id across log.dirs: ${[...storedIds].join(', ')}`)
+    const storedId = storedIds.size === 1 ? [...storedIds][0]! : undefined
+    let brokerId = cfg.brokerId
+    if (brokerId < 0) {
+      if (storedId !== undefined) brokerId = storedId
+      else if (cfg.brokerIdGenerationEnable)
+        brokerId = await this.zk.generateBrokerId(cfg.maxReservedBrokerId)
+      else throw new Error('broker.id is not set and broker.id.generation.enable is false')
+    } else if (storedId !== undefined && storedId !== brokerId) {
+      throw new Error(
+        `Configured broker.id ${brokerId} doesn't match stored broker.id Some(${storedId}) in meta.properties.`,
+      )
+    }
+    this.brokerId = brokerId
+    log.info(`[KafkaServer id=${brokerId}] Cluster ID = ${this.clusterId}`)
+
+    // 3. The metadata cache (topic configs are needed to load the logs).
+    this.cache = new MetadataCache(this.zk, log, brokerId)
+    await this.cache.start(this.clusterId)
+    const logConfigFor = (topic: string, overrides?: ReadonlyMap<string, string>) =>
+      toLogConfig(this.topicConfig(topic, overrides))
+
+    // 4. The logs (locks the directories, recovers after a crash), then meta.properties.
+    this.logManager = new LogManager({
+      logDirs: [...cfg.logDirs],
+      configFor: (topic) => logConfigFor(topic),
+      clock: this.clock,
+      logger: log,
+      retentionCheckMs: cfg.logRetentionCheckIntervalMs,
+      flushCheckMs: cfg.logFlushSchedulerIntervalMs,
+      flushRecoveryOffsetCheckpointMs: cfg.logFlushOffsetCheckpointIntervalMs,
+      flushStartOffsetCheckpointMs: cfg.logFlushStartOffsetCheckpointIntervalMs,
+      fileDeleteDelayMs: cfg.logSegmentDeleteDelayMs,
+      producerIdExpirationMs: cfg.producerIdExpirationMs,
+      producerIdExpirationCheckIntervalMs: cfg.producerIdExpirationCheckIntervalMs,
+      maxTransactionTimeoutMs: cfg.transactionMaxTimeoutMs,
+    })
+    this.logManager.startup()
+    for (const d of cfg.logDirs)
+      writeMetaProperties(d, { version: '0', 'broker.id': String(brokerId), 'cluster.id': this.clusterId })
+
+    // 5. Services.
+    this.topicAdmin = new TopicAdmin(
+      this.zk,
+      this.cache,
+      {
+        numPartitions: cfg.numPartitions,
+        defaultReplicationFactor: cfg.defaultReplicationFactor,
+        autoCreateTopicsEnable: cfg.autoCreateTopicsEnable,
+        deleteTopicEnable: cfg.deleteTopicEnable,
+        offsetsTopicPartitions: cfg.offsetsTopicNumPartitions,
+        offsetsTopicReplicationFactor: cfg.offsetsTopicReplicationFactor,
+        offsetsTopicSegmentBytes: cfg.offsetsTopicSegmentBytes,
+        offsetsTopicCompressionCodec: cfg.offsetsTopicCompressionType,
+        transactionTopicPartitions: cfg.transactionStateLogNumPartitions,
+        transactionTopicReplicationFactor: cfg.transactionStateLogReplicationFactor,
+        transactionTopicSegmentBytes: cfg.transactionStateLogSegmentBytes,
+        transactionTopicMinIsr: cfg.transactionStateLogMinIsr,
+        validateTopicConfig: (c) => validateTopicConfigs(c, cfg),
+      },
+      log,
+    )
+    this.replicas = new ReplicaManager(
+      {
+        brokerId,
+        replicaLagTimeMaxMs: cfg.replicaLagTimeMaxMs,
+        logConfigFor: (topic, overrides) => logConfigFor(topic, overrides),
+        minInsyncReplicasFor: (topic, overrides) => this.topicConfig(topic, overrides).minInSyncReplicas,
+        clock: this.clock,
+        log,
+      },
+      this.logManager,
+      this.cache,
+      this.zk,
+    )
+    this.producerIds = new ProducerIdManager(this.zk, brokerId)
+    this.controller = new Controller(
+      this.zk,
+      this.cache,
+      {
+        brokerId,
+        deleteTopicEnable: cfg.deleteTopicEnable,
+        autoLeaderRebalanceEnable: cfg.autoLeaderRebalanceEnable,
+        leaderImbalanceCheckIntervalMs: cfg.leaderImbalanceCheckIntervalSeconds * 1000,
+        leaderImbalancePerBrokerPercentage: cfg.leaderImbalancePerBrokerPercentage,
+        uncleanLeaderElection: (topic) => this.topicConfig(topic).uncleanLeaderElectionEnable,
+      },
+      log,
+    )
+
+    // 6. The request handlers and the socket server (bound now so that port 0 becomes a real port).
+    this.dispatcher = new RequestDispatcher([], log)
+    for (const h of createHandlers(
+      this,
+      new FetchSessionCache(cfg.maxIncrementalFetchSessionCacheSlots, 120_000, () => this.clock.now()),
+    )) {
+      this.dispatcher.register(h)
+    }
+    this.socketServer = new SocketServer(
+      {
+        listeners: cfg.listeners.map((l) => ({
+          name: l.name,
+          securityProtocol: l.securityProtocol,
+          host: l.host,
+          port: l.port,
+        })),
+        limits: {
+          maxRequestSize: cfg.socketRequestMaxBytes,
+          maxInFlight: 1000,
+          writeHighWaterMark: 32 * 1024 * 1024,
+        },
+        maxConnections: cfg.maxConnections,
+        maxConnectionsPerIp: cfg.maxConnectionsPerIp,
+        connectionsMaxIdleMs: cfg.connectionsMaxIdleMs,
+      },
+      this.dispatcher,
+      log,
+    )
+    const bound = await this.socketServer.start()
+    this.endpoints = this.advertise(bound)
+
+    // 7. Start the services that act on metadata, then announce the broker.
+    this.replicas.start()
+    await this.controller.start()
+    await this.register()
+    this.store.on('newSession', () => {
+      void this.register().catch((e: unknown) =>
+        log.error({ err: e }, 'Failed to re-register broker after session expiry'),
+      )
+    })
+    this.started = true
+    log.info(
+      `[KafkaServer id=${brokerId}] started (${this.endpoints.map((e) => `${e.listenerName}://${e.host}:${e.port}`).join(', ')})`,
+    )
+  }
+
+  /** advertised.listeners (defaulting to listeners), with ports bound as 0 replaced by the real ones. */
+  private advertise(bound: readonly BoundListener[]): EndPoint[] {
+    const fallbackHost = os.hostname()
+    return this.config
+      .resolveAdvertisedListeners(() => fallbackHost)
+      .map((e) => {
+        const b = bound.find((x) => x.name === e.name)
+        return {
+          listenerName: e.name,
+          securityProtocol: e.securityProtocol,
+          host: e.host,
+          port: e.port === 0 && b ? b.boundPort : e.port,
+        }
+      })
+  }
+
+  private async register(): Promise<void> {
+    const epoch = await this.zk.registerBroker({
+      id: this.brokerId,
+      endpoints: this.endpoints,
+      rack: this.config.rack,
+      jmxPort: -1,
+      timestamp: this.clock.now(),
+      features: {},
+    })
+    this.log.info(
+      `[KafkaZkClient] Registered broker ${this.brokerId} at path /brokers/ids/${this.brokerId} with epoch ${epoch}`,
+    )
+  }
+
+  /** Clean shutdown: stop serving, give up leadership and controllership, flush and close the logs. */
+  shutdown(): Promise<void> {
+    this.stopping ??= this.doShutdown()
+    return this.stopping
+  }
+
+  private async doShutdown(): Promise<void> {
+    const log = this.log
+    log.info(`[KafkaServer id=${this.brokerId}] shutting down`)
+    const step = async (what: string, f: () => unknown): Promise<void> => {
+      try {
+        await f()
+      } catch (e) {
+        log.warn({ err: e }, `[KafkaServer id=${this.brokerId}] error during shutdown (${what})`)
+      }
+    }
+    if (this.socketServer) await step('socket server', () => this.socketServer.stop())
+    if (this.controller) await step('controller', () => this.controller.stop())
+    if (this.replicas) await step('replica manager', () => this.replicas.shutdown())
+    if (this.logManager) await step('log manager', () => this.logManager.shutdown())
+    if (this.zk && this.started) await step('deregistration', () => this.zk.deregisterBroker(this.brokerId))
+    if (this.cache) this.cache.stop()
+    if (this.store) await step('metadata store', () => this.store.close())
+    log.info(`[KafkaServer id=${this.brokerId}] shut down completed`)
+  }
+}

@@ -1,0 +1,695 @@
+/**
+ * Kafka's ReplicaManager: the partitions this broker hosts, what role it plays for each (leader, follower, or
+ * nothing), appends as leader with acks handling, reads for consumers and followers with long-polling, the
+ * high watermark and ISR maintenance, and the high-watermark checkpoint.
+ *
+ * Roles come from the partition state znodes via the MetadataCache (see its design note): every change of a
+ * partition's state is applied here with makeLeader / makeFollower / stopReplica, as Kafka does on a
+ * LeaderAndIsr request. ISR changes decided by this broker as leader are written to the state znode
+ * conditionally on its zkVersion (Kafka's ZooKeeper-mode ISR propagation), so a concurrent controller decision
+ * always wins and is then applied like any other.
+ */
+import { ErrorCode, KafkaError, toErrorCode, toErrorMessage } from '../../protocol/errors.js'
+import type { Clock } from '../../util/clock.js'
+import type { Logger } from '../../util/logger.js'
+import type { LogConfig } from '../log/log-config.js'
+import type { Log } from '../log/log.js'
+import type { LogManager } from '../log/log-manager.js'
+import type { KafkaZkClient } from '../metadata/kafka-zk-client.js'
+import type { MetadataCache, PartitionInfo } from '../metadata/metadata-cache.js'
+import { Partition } from './partition.js'
+import { Purgatory, type DelayedOperation } from './purgatory.js'
+
+export interface TopicPartition {
+  readonly topic: string
+  readonly partition: number
+}
+
+export const tpKey = (topic: string, partition: number): string => `${topic}-${partition}`
+
+export type AppendOrigin = 'client' | 'coordinator' | 'replication'
+
+export interface ProducePartitionResult {
+  errorCode: number
+  errorMessage: string | null
+  baseOffset: number
+  logAppendTimeMs: number
+  logStartOffset: number
+}
+
+export interface FetchPartitionRequest {
+  readonly topic: string
+  readonly partition: number
+  readonly fetchOffset: number
+  readonly partitionMaxBytes: number
+  readonly currentLeaderEpoch: number
+  readonly lastFetchedEpoch: number
+  readonly logStartOffset: number
+}
+
+export interface FetchPartitionResult {
+  readonly topic: string
+  readonly partition: number
+  readonly errorCode: number
+  readonly highWatermark: number
+  readonly lastStableOffset: number
+  readonly logStartOffset: number
+  readonly records: Buffer | null
+  readonly divergingEpoch: { epoch: number; endOffset: number } | null
+  readonly currentLeader: { leaderId: number; leaderEpoch: number } | null
+}
+
+export interface FetchParams {
+  /** -1 for consumers, the broker id for followers, -2 for "debug" consumers allowed to read followers. */
+  readonly replicaId: number
+  readonly maxWaitMs: number
+  readonly minBytes: number
+  readonly maxBytes: number
+  /** 0 = READ_UNCOMMITTED, 1 = READ_COMMITTED */
+  readonly isolationLevel: number
+  readonly partitions: readonly FetchPartitionRequest[]
+}
+
+export interface ReplicaManagerOptions {
+  readonly brokerId: number
+  readonly replicaLagTimeMaxMs: number
+  /** The effective log config of a topic (broker defaults plus topic overrides). */
+  readonly logConfigFor: (topic: string, overrides: ReadonlyMap<string, string>) => LogConfig
+  readonly minInsyncReplicasFor: (topic: string, overrides: ReadonlyMap<string, string>) => number
+  readonly clock: Clock
+  readonly log: Logger
+}
+
+/** Hooks for the services that follow partition leadership (the group coordinator for __consumer_offsets). */
+export interface LeadershipListener {
+  onBecomeLeader(tp: TopicPartition, leaderEpoch: number): void
+  onResign(tp: TopicPartition, leaderEpoch: number): void
+}
+
+/** The follower side: pulls data from leaders (see replica-fetcher.ts). */
+export interface FollowerFetcher {
+  addPartition(p: Partition): void
+  removePartition(key: string): void
+  shutdown(): Promise<void>
+}
+
+export class ReplicaManager {
+  private readonly partitions = new Map<string, Partition>()
+  readonly delayedProduce = new Purgatory()
+  readonly delayedFetch = new Purgatory()
+  private readonly listeners: LeadershipListener[] = []
+  private fetcher: FollowerFetcher | undefined
+  private isrTimer: NodeJS.Timeout | undefined
+  private readonly brokerId: number
+  private readonly log: Logger
+  private stopped = false
+
+  constructor(
+    private readonly opts: ReplicaManagerOptions,
+    private readonly logManager: LogManager,
+    private readonly metadata: MetadataCache,
+    private readonly zk: KafkaZkClient,
+  ) {
+    this.brokerId = opts.brokerId
+    this.log = opts.log
+  }
+
+  setFollowerFetcher(f: FollowerFetcher): void {
+    this.fetcher = f
+  }
+
+  addLeadershipListener(l: LeadershipListener): void {
+    this.listeners.push(l)
+  }
+
+  getPartition(topic: string, partition: number): Partition | undefined {
+    return this.partitions.get(tpKey(topic, partition))
+  }
+
+  get hostedPartitions(): ReadonlyMap<string, Partition> {
+    return this.partitions
+  }
+
+  /** Applies the current state of every partition, deletes stray logs, and follows changes from now on. */
+  start(): void {
+    this.metadata.on('partition', (info) => this.applyPartitionState(info))
+    this.metadata.on('topicRemoved', (name) => this.removeTopic(name))
+    this.metadata.on('topicConfig', (t) => {
+      for (const p of this.partitions.values()) {
+        if (p.topic === t.name && p.log)
+          this.logManager.updateConfig(p.log, this.opts.logConfigFor(t.name, t.config))
+      }
+    })
+    for (const t of this.metadata.topics.values())
+      for (const p of t.partitions.values()) this.applyPartitionState(p)
+    this.deleteStrayLogs()
+    const every = Math.max(100, Math.floor(this.opts.replicaLagTimeMaxMs / 2))
+    this.isrTimer = setInterval(() => this.maybeShrinkIsrs(), every)
+    this.isrTimer.unref()
+  }
+
+  /** Logs on disk for topics the cluster no longer has (deleted while we were down, or recreated with a new id). */
+  private deleteStrayLogs(): void {
+    for (const log of this.logManager.allLogs()) {
+      const t = this.metadata.topic(log.topic)
+      const known = t && t.partitions.get(log.partition)?.replicas.includes(this.brokerId)
+      const sameId = !t || !log.topicId || !t.id || log.topicId === t.id
+      if (t && known && sameId) continue
+      if (t && !t.partitions.get(log.partition)?.state && sameId && known !== false) continue
+      this.log.info(
+        `[ReplicaManager broker=${this.brokerId}] Deleting stray log ${log.topic}-${log.partition}`,
+      )
+      this.partitions.delete(tpKey(log.topic, log.partition))
+      this.logManager.deleteLog(log.topic, log.partition)
+    }
+  }
+
+  async shutdown(): Promise<void> {
+    this.stopped = true
+    if (this.isrTimer) clearInterval(this.isrTimer)
+    this.delayedProduce.shutdown()
+    this.delayedFetch.shutdown()
+    await this.fetcher?.shutdown()
+  }
+
+  // --- role changes ---
+
+  private applyPartitionState(info: PartitionInfo): void {
+    if (this.stopped) return
+    const key = tpKey(info.topic, info.partition)
+    const isReplica = info.replicas.includes(this.brokerId) || info.addingReplicas.includes(this.brokerId)
+    const existing = this.partitions.get(key)
+    if (!isReplica) {
+      if (existing) this.stopReplica(existing, true, 'no longer a replica')
+      return
+    }
+    const state = info.state
+    if (!state) return // not yet initialized by the controller
+    const topic = this.metadata.topic(info.topic)
+    if (!topic) return
+    const p = existing ?? new Partition(info.topic, info.partition, this.brokerId)
+    if (!existing) this.partitions.set(key, p)
+    p.topicId = topic.id
+    p.replicas = info.replicas
+    try {
+      if (!p.log) {
+        p.log = this.logManager.getOrCreateLog(
+          { topic: info.topic, partition: info.partition },
+          topic.id,
+          this.opts.logConfigFor(info.topic, topic.config),
+        )
+      }
+      if (state.leader === this.brokerId) this.makeLeader(p, info)
+      else this.makeFollower(p, info)
+    } catch (e) {
+      this.log.error({ err: e }, `[ReplicaManager broker=${this.brokerId}] Error applying state of ${key}`)
+    }
+  }
+
+  private makeLeader(p: Partition, info: PartitionInfo): void {
+    const state = info.state!
+    const log = p.requireLog()
+    const wasLeader = p.isLeader
+    const newEpoch = state.leaderEpoch !== p.leaderEpoch
+    p.isr = state.isr
+    p.partitionEpoch = info.zkVersion
+    p.pendingIsr = null
+    if (wasLeader && !newEpoch) {
+      this.maybeIncrementHighWatermark(p)
+      return
+    }
+    const now = this.opts.clock.now()
+    p.leaderId = this.brokerId
+    p.leaderEpoch = state.leaderEpoch
+    p.leaderEpochStartOffset = log.logEndOffset
+    log.assignLeaderEpoch(state.leaderEpoch, log.logEndOffset)
+    p.followers.clear()
+    for (const r of p.replicas) {
+      if (r === this.brokerId) continue
+      p.followers.set(r, {
+        leo: -1,
+        lastFetchTimeMs: 0,
+        lastFetchLeaderLeo: -1,
+        lastCaughtUpTimeMs: p.isr.includes(r) ? now : 0,
+      })
+    }
+    this.fetcher?.removePartition(p.key)
+    this.log.info(
+      `[Partition ${p.key} broker=${this.brokerId}] ${p.key} starts at leader epoch ${p.leaderEpoch} from offset ` +
+        `${log.logEndOffset} with partition epoch ${p.partitionEpoch}, high watermark ${log.highWatermark}, ` +
+        `ISR [${p.isr.join(',')}] and replicas [${p.replicas.join(',')}].`,
+    )
+    this.maybeIncrementHighWatermark(p)
+    this.delayedFetch.checkAndComplete(p.key)
+    this.delayedProduce.checkAndComplete(p.key)
+    for (const l of this.listeners)
+      l.onBecomeLeader({ topic: p.topic, partition: p.partition }, p.leaderEpoch)
+  }
+
+  private makeFollower(p: Partition, info: PartitionInfo): void {
+    const state = info.state!
+    const wasLeader = p.isLeader
+    const leaderChanged = p.leaderId !== state.leader || p.leaderEpoch !== state.leaderEpoch
+    p.isr = state.isr
+    p.partitionEpoch = info.zkVersion
+    p.pendingIsr = null
+    if (!leaderChanged) return
+    p.leaderId = state.leader
+    p.leaderEpoch = state.leaderEpoch
+    p.followers.clear()
+    this.log.info(
+      `[Partition ${p.key} broker=${this.brokerId}] Follower of leader ${state.leader} at leader epoch ${state.leaderEpoch}` +
+        ` (partition epoch ${p.partitionEpoch}); log end offset ${p.log?.logEndOffset}.`,
+    )
+    if (wasLeader) {
+      for (const l of this.listeners)
+        l.onResign({ topic: p.topic, partition: p.partition }, state.leaderEpoch)
+    }
+    this.delayedProduce.checkAndComplete(p.key)
+    this.delayedFetch.checkAndComplete(p.key)
+    this.fetcher?.removePartition(p.key)
+    if (state.leader >= 0) this.fetcher?.addPartition(p)
+  }
+
+  private stopReplica(p: Partition, deleteLog: boolean, reason: string): void {
+    this.log.info(`[ReplicaManager broker=${this.brokerId}] Stopping replica ${p.key} (${reason})`)
+    const wasLeader = p.isLeader
+    this.partitions.delete(p.key)
+    p.leaderId = -1
+    this.fetcher?.removePartition(p.key)
+    if (wasLeader)
+      for (const l of this.listeners) l.onResign({ topic: p.topic, partition: p.partition }, p.leaderEpoch)
+    this.delayedProduce.checkAndComplete(p.key)
+    this.delayedFetch.checkAndComplete(p.key)
+    if (deleteLog && p.log) this.logManager.deleteLog(p.topic, p.partition)
+    p.log = undefined
+  }
+
+  private removeTopic(name: string): void {
+    for (const p of [...this.partitions.values()])
+      if (p.topic === name) this.stopReplica(p, true, 'topic deleted')
+  }
+
+  // --- produce ---
+
+  private partitionOrError(topic: string, partition: number): Partition {
+    const p = this.partitions.get(tpKey(topic, partition))
+    if (p?.log) return p
+    if (this.metadata.partition(topic, partition)) {
+      throw new KafkaError(
+        ErrorCode.NOT_LEADER_OR_FOLLOWER,
+        `broker ${this.brokerId} is not the leader for ${topic}-${partition}`,
+      )
+    }
+    throw new KafkaError(
+      ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+      `This server does not host this topic-partition.`,
+    )
+  }
+
+  private minIsr(p: Partition): number {
+    const t = this.metadata.topic(p.topic)
+    return this.opts.minInsyncReplicasFor(p.topic, t?.config ?? new Map())
+  }
+
+  /** Appends to the leader of each partition; with acks=-1, resolves once the ISR has the data (or times out). */
+  appendRecords(
+    timeoutMs: number,
+    requiredAcks: number,
+    origin: AppendOrigin,
+    entries: readonly { topic: string; partition: number; records: Buffer }[],
+  ): Promise<Map<string, ProducePartitionResult>> {
+    const results = new Map<string, ProducePartitionResult>()
+    const waiting: { p: Partition; requiredOffset: number; result: ProducePartitionResult }[] = []
+    for (const e of entries) {
+      const key = tpKey(e.topic, e.partition)
+      const result: ProducePartitionResult = {
+        errorCode: ErrorCode.NONE,
+        errorMessage: null,
+        baseOffset: -1,
+        logAppendTimeMs: -1,
+        logStartOffset: -1,
+      }
+      results.set(key, result)
+      try {
+        const p = this.partitionOrError(e.topic, e.partition)
+        if (!p.isLeader)
+          throw new KafkaError(
+            ErrorCode.NOT_LEADER_OR_FOLLOWER,
+            `broker ${this.brokerId} is not the leader for ${key}`,
+          )
+        const log = p.requireLog()
+        const minIsr = this.minIsr(p)
+        if (requiredAcks === -1 && p.isr.length < minIsr) {
+          throw new KafkaError(
+            ErrorCode.NOT_ENOUGH_REPLICAS,
+            `The size of the current ISR [${p.isr.join(',')}] is insufficient to satisfy the min.isr requirement of ${minIsr} for partition ${key}`,
+          )
+        }
+        const info = log.appendAsLeader(e.records, { leaderEpoch: p.leaderEpoch, origin })
+        result.baseOffset = info.firstOffset
+        result.logAppendTimeMs = info.logAppendTime
+        result.logStartOffset = info.logStartOffset
+        this.maybeIncrementHighWatermark(p)
+        this.delayedFetch.checkAndComplete(key)
+        if (requiredAcks === -1) waiting.push({ p, requiredOffset: info.lastOffset + 1, result })
+      } catch (err) {
+        result.errorCode = toErrorCode(err)
+        result.errorMessage = toErrorMessage(err)
+        if (result.errorCode === ErrorCode.UNKNOWN_SERVER_ERROR) {
+          this.log.error({ err }, `[ReplicaManager broker=${this.brokerId}] Error appending to ${key}`)
+        }
+      }
+    }
+    if (waiting.length === 0) return Promise.resolve(results)
+    return new Promise((resolve) => {
+      const check = (final: boolean): boolean => {
+        let done = true
+        for (const w of waiting) {
+          if (w.result.errorCode !== ErrorCode.NONE || w.requiredOffset < 0) continue
+          const p = w.p
+          if (!p.isLeader || this.partitions.get(p.key) !== p) {
+            w.result.errorCode = ErrorCode.NOT_LEADER_OR_FOLLOWER
+            w.result.errorMessage = `leadership of ${p.key} moved while waiting for acks`
+            continue
+          }
+          if (p.log!.highWatermark >= w.requiredOffset) {
+            w.requiredOffset = -1
+            if (p.isr.length < this.minIsr(p)) {
+              w.result.errorCode = ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND
+              w.result.errorMessage = `The ISR of ${p.key} shrank below min.insync.replicas after the append`
+            }
+            continue
+          }
+          if (final) {
+            w.result.errorCode = ErrorCode.REQUEST_TIMED_OUT
+            w.result.errorMessage = `timed out after ${timeoutMs} ms waiting for the in-sync replicas of ${p.key}`
+          } else done = false
+        }
+        return done
+      }
+      const op: DelayedOperation = {
+        tryComplete: () => {
+          if (!check(false)) return false
+          resolve(results)
+          return true
+        },
+        onExpiration: () => {
+          check(true)
+          resolve(results)
+        },
+      }
+      this.delayedProduce.tryCompleteElseWatch(
+        op,
+        waiting.map((w) => w.p.key),
+        timeoutMs,
+      )
+    })
+  }
+
+  // --- high watermark and ISR ---
+
+  private maybeIncrementHighWatermark(p: Partition): void {
+    if (!p.isLeader || !p.log) return
+    const hw = p.computeHighWatermark()
+    if (hw > p.log.highWatermark) {
+      p.log.updateHighWatermark(hw)
+      this.delayedProduce.checkAndComplete(p.key)
+      this.delayedFetch.checkAndComplete(p.key)
+    }
+  }
+
+  /** A follower fetched at `fetchOffset`: Kafka's updateFollowerFetchState. */
+  private updateFollowerFetchState(
+    p: Partition,
+    replicaId: number,
+    fetchOffset: number,
+    leaderLeo: number,
+  ): void {
+    const f = p.followers.get(replicaId)
+    if (!f) return
+    const now = this.opts.clock.now()
+    if (fetchOffset >= leaderLeo) f.lastCaughtUpTimeMs = now
+    else if (fetchOffset >= f.lastFetchLeaderLeo && f.lastFetchLeaderLeo >= 0)
+      f.lastCaughtUpTimeMs = Math.max(f.lastCaughtUpTimeMs, f.lastFetchTimeMs)
+    f.lastFetchLeaderLeo = leaderLeo
+    f.lastFetchTimeMs = now
+    f.leo = fetchOffset
+    this.maybeExpandIsr(p, replicaId)
+    this.maybeIncrementHighWatermark(p)
+  }
+
+  private maybeExpandIsr(p: Partition, replicaId: number): void {
+    if (p.isr.includes(replicaId) || p.pendingIsr) return
+    const f = p.followers.get(replicaId)!
+    const log = p.requireLog()
+    if (f.leo >= log.highWatermark && f.leo >= p.leaderEpochStartOffset && this.metadata.isAlive(replicaId)) {
+      const isr = [...p.isr, replicaId]
+      this.log.info(
+        `[Partition ${p.key} broker=${this.brokerId}] Expanding ISR from [${p.isr.join(',')}] to [${isr.join(',')}]`,
+      )
+      this.writeIsr(p, isr)
+    }
+  }
+
+  private maybeShrinkIsrs(): void {
+    const now = this.opts.clock.now()
+    for (const p of this.partitions.values()) {
+      if (!p.isLeader || !p.log || p.pendingIsr) continue
+      const lagging = p.isr.filter((r) => {
+        if (r === this.brokerId) return false
+        const f = p.followers.get(r)
+        return !f || now - f.lastCaughtUpTimeMs > this.opts.replicaLagTimeMaxMs
+      })
+      if (lagging.length === 0) continue
+      const isr = p.isr.filter((r) => !lagging.includes(r))
+      this.log.info(
+        `[Partition ${p.key} broker=${this.brokerId}] Shrinking ISR from [${p.isr.join(',')}] to [${isr.join(',')}]. ` +
+          `Leader: (highWatermark: ${p.log.highWatermark}, endOffset: ${p.log.logEndOffset}). Out of sync replicas: ` +
+          lagging.map((r) => `(brokerId: ${r}, endOffset: ${p.followers.get(r)?.leo ?? -1})`).join(' ') +
+          '.',
+      )
+      this.writeIsr(p, isr)
+    }
+  }
+
+  /** Writes an ISR change of ours to the partition state znode, conditional on the partition epoch. */
+  private writeIsr(p: Partition, isr: readonly number[]): void {
+    p.pendingIsr = isr
+    const state = {
+      leader: p.leaderId,
+      leaderEpoch: p.leaderEpoch,
+      isr,
+      controllerEpoch: -1,
+      leaderRecoveryState: 0,
+    }
+    void (async () => {
+      const cur = await this.zk.getPartitionState(p.topic, p.partition)
+      if (!cur || cur.zkVersion !== p.partitionEpoch || cur.state.leader !== this.brokerId) {
+        p.pendingIsr = null
+        return // the state moved on; the watch will bring us the new one
+      }
+      const v = await this.zk.updatePartitionState(
+        p.topic,
+        p.partition,
+        { ...state, controllerEpoch: cur.state.controllerEpoch },
+        p.partitionEpoch,
+      )
+      if (p.pendingIsr !== isr) return
+      p.pendingIsr = null
+      if (v === null) {
+        this.log.info(
+          `[Partition ${p.key} broker=${this.brokerId}] Cached zkVersion ${p.partitionEpoch} not equal to that in ZooKeeper, skip updating ISR`,
+        )
+        return
+      }
+      p.isr = isr
+      p.partitionEpoch = v
+      this.metadata.applyOwnWrite(
+        p.topic,
+        p.partition,
+        { ...state, controllerEpoch: cur.state.controllerEpoch },
+        v,
+      )
+      this.maybeIncrementHighWatermark(p)
+      this.delayedProduce.checkAndComplete(p.key)
+    })().catch((e: unknown) => {
+      p.pendingIsr = null
+      this.log.warn({ err: e }, `[Partition ${p.key} broker=${this.brokerId}] Failed to update ISR`)
+    })
+  }
+
+  // --- fetch ---
+
+  private readPartition(
+    req: FetchPartitionRequest,
+    params: FetchParams,
+    maxBytes: number,
+    minOneMessage: boolean,
+  ): FetchPartitionResult {
+    const base = {
+      topic: req.topic,
+      partition: req.partition,
+      highWatermark: -1,
+      lastStableOffset: -1,
+      logStartOffset: -1,
+      records: null,
+      divergingEpoch: null,
+      currentLeader: null,
+    }
+    let p: Partition
+    try {
+      p = this.partitionOrError(req.topic, req.partition)
+      const isFollower = params.replicaId >= 0
+      if (params.replicaId !== -2 && !p.isLeader) {
+        throw new KafkaError(
+          ErrorCode.NOT_LEADER_OR_FOLLOWER,
+          `broker ${this.brokerId} is not the leader for ${p.key}`,
+        )
+      }
+      p.checkLeaderEpoch(req.currentLeaderEpoch)
+      const log = p.requireLog()
+      const leo = log.logEndOffset
+      const hw = log.highWatermark
+      const info = { highWatermark: hw, lastStableOffset: hw, logStartOffset: log.logStartOffset }
+      if (isFollower && req.lastFetchedEpoch >= 0) {
+        const end = log.endOffsetForEpoch(req.lastFetchedEpoch)
+        if (end && (end.epoch < req.lastFetchedEpoch || end.endOffset < req.fetchOffset)) {
+          return {
+            ...base,
+            ...info,
+            errorCode: ErrorCode.NONE,
+            records: Buffer.alloc(0),
+            divergingEpoch: { epoch: end.epoch, endOffset: end.endOffset },
+          }
+        }
+      }
+      const maxOffset = isFollower ? leo : hw
+      const data = log.read(req.fetchOffset, { maxBytes, maxOffset, minOneMessage })
+      if (isFollower && p.isLeader) this.updateFollowerFetchState(p, params.replicaId, req.fetchOffset, leo)
+      return {
+        ...base,
+        errorCode: ErrorCode.NONE,
+        highWatermark: log.highWatermark,
+        lastStableOffset: log.highWatermark,
+        logStartOffset: log.logStartOffset,
+        records: data.records,
+      }
+    } catch (err) {
+      const code = toErrorCode(err)
+      if (code === ErrorCode.UNKNOWN_SERVER_ERROR) {
+        this.log.error(
+          { err },
+          `[ReplicaManager broker=${this.brokerId}] Error reading ${req.topic}-${req.partition}`,
+        )
+      }
+      const known = this.metadata.partition(req.topic, req.partition)?.state
+      const local = this.partitions.get(tpKey(req.topic, req.partition))
+      return {
+        ...base,
+        errorCode: code,
+        highWatermark: local?.log?.highWatermark ?? -1,
+        logStartOffset: local?.log?.logStartOffset ?? -1,
+        currentLeader:
+          code === ErrorCode.NOT_LEADER_OR_FOLLOWER || code === ErrorCode.FENCED_LEADER_EPOCH
+            ? { leaderId: known?.leader ?? -1, leaderEpoch: known?.leaderEpoch ?? -1 }
+            : null,
+      }
+    }
+  }
+
+  private readAll(params: FetchParams): {
+    results: FetchPartitionResult[]
+    bytes: number
+    anyError: boolean
+  } {
+    let remaining = params.maxBytes
+    let minOneMessage = true
+    let bytes = 0
+    let anyError = false
+    const results = params.partitions.map((req) => {
+      const limit = Math.max(0, Math.min(req.partitionMaxBytes, remaining))
+      const r = this.readPartition(req, params, limit, minOneMessage)
+      const n = r.records?.length ?? 0
+      if (n > 0) {
+        minOneMessage = false
+        remaining -= n
+        bytes += n
+      }
+      if (r.errorCode !== ErrorCode.NONE || r.divergingEpoch) anyError = true
+      return r
+    })
+    return { results, bytes, anyError }
+  }
+
+  /** Reads for consumers and followers; waits up to maxWaitMs for minBytes when there is too little. */
+  fetchMessages(params: FetchParams): Promise<FetchPartitionResult[]> {
+    const first = this.readAll(params)
+    if (
+      params.maxWaitMs <= 0 ||
+      params.partitions.length === 0 ||
+      first.bytes >= params.minBytes ||
+      first.anyError
+    ) {
+      return Promise.resolve(first.results)
+    }
+    return new Promise((resolve) => {
+      const visibleEnd = (req: FetchPartitionRequest): number => {
+        const p = this.partitions.get(tpKey(req.topic, req.partition))
+        if (!p?.log) return -1
+        return params.replicaId >= 0 ? p.log.logEndOffset : p.log.highWatermark
+      }
+      const snapshot = params.partitions.map(visibleEnd)
+      const op: DelayedOperation = {
+        tryComplete: () => {
+          // Cheap check first: has anything changed at all for these partitions?
+          const changed = params.partitions.some((req, i) => {
+            const p = this.partitions.get(tpKey(req.topic, req.partition))
+            return !p?.log || !p.isLeader || visibleEnd(req) !== snapshot[i]
+          })
+          if (!changed) return false
+          const again = this.readAll(params)
+          if (again.bytes >= params.minBytes || again.anyError) {
+            resolve(again.results)
+            return true
+          }
+          params.partitions.forEach((req, i) => (snapshot[i] = visibleEnd(req)))
+          return false
+        },
+        onExpiration: () => resolve(this.readAll(params).results),
+      }
+      this.delayedFetch.tryCompleteElseWatch(
+        op,
+        params.partitions.map((r) => tpKey(r.topic, r.partition)),
+        params.maxWaitMs,
+      )
+    })
+  }
+
+  /** The log of a partition this broker leads, or the KafkaError a client should see. */
+  leaderLog(topic: string, partition: number, currentLeaderEpoch = -1): { partition: Partition; log: Log } {
+    const p = this.partitionOrError(topic, partition)
+    if (!p.isLeader)
+      throw new KafkaError(
+        ErrorCode.NOT_LEADER_OR_FOLLOWER,
+        `broker ${this.brokerId} is not the leader for ${p.key}`,
+      )
+    p.checkLeaderEpoch(currentLeaderEpoch)
+    return { partition: p, log: p.requireLog() }
+  }
+
+  /** DeleteRecords: moves the log start offset of a partition this broker leads. */
+  deleteRecords(topic: string, partition: number, offset: number): { lowWatermark: number } {
+    const { partition: p, log } = this.leaderLog(topic, partition)
+    const target = offset === -1 ? log.highWatermark : offset
+    if (target < 0 || target > log.highWatermark) {
+      throw new KafkaError(
+        ErrorCode.OFFSET_OUT_OF_RANGE,
+        `Cannot increment the log start offset to ${target} of partition ${p.key} since it is larger than the high watermark ${log.highWatermark}`,
+      )
+    }
+    log.maybeIncrementLogStartOffset(target)
+    this.delayedFetch.checkAndComplete(p.key)
+    return { lowWatermark: log.logStartOffset }
+  }
+}
