@@ -1,0 +1,182 @@
+/** File names and small synchronous file helpers shared by the log code (Kafka's LogFileUtils / Utils). */
+import {
+  closeSync,
+  fsyncSync,
+  openSync,
+  readSync,
+  renameSync,
+  writeSync,
+  existsSync,
+  unlinkSync,
+} from 'node:fs'
+import { basename, dirname, join } from 'node:path'
+
+export const LOG_FILE_SUFFIX = '.log'
+export const INDEX_FILE_SUFFIX = '.index'
+export const TIME_INDEX_FILE_SUFFIX = '.timeindex'
+export const TXN_INDEX_FILE_SUFFIX = '.txnindex'
+export const PRODUCER_SNAPSHOT_FILE_SUFFIX = '.snapshot'
+export const DELETED_FILE_SUFFIX = '.deleted'
+export const CLEANED_FILE_SUFFIX = '.cleaned'
+export const SWAP_FILE_SUFFIX = '.swap'
+export const DELETE_DIR_SUFFIX = '-delete'
+export const FUTURE_DIR_SUFFIX = '-future'
+export const STRAY_DIR_SUFFIX = '-stray'
+
+export const LEADER_EPOCH_CHECKPOINT_FILENAME = 'leader-epoch-checkpoint'
+export const PARTITION_METADATA_FILENAME = 'partition.metadata'
+export const RECOVERY_POINT_CHECKPOINT_FILE = 'recovery-point-offset-checkpoint'
+export const LOG_START_OFFSET_CHECKPOINT_FILE = 'log-start-offset-checkpoint'
+export const CLEAN_SHUTDOWN_FILE = '.kafka_cleanshutdown'
+export const LOCK_FILE = '.lock'
+export const META_PROPERTIES_FILE = 'meta.properties'
+
+export interface TopicPartition {
+  topic: string
+  partition: number
+}
+
+export function tpString(tp: TopicPartition): string {
+  return `${tp.topic}-${tp.partition}`
+}
+
+/** The 20-digit, zero-padded file name prefix of a segment or snapshot (LogFileUtils.filenamePrefixFromOffset). */
+export function filenamePrefixFromOffset(offset: number): string {
+  return String(offset).padStart(20, '0')
+}
+
+export function logFile(dir: string, offset: number, suffix = ''): string {
+  return join(dir, filenamePrefixFromOffset(offset) + LOG_FILE_SUFFIX + suffix)
+}
+export function offsetIndexFile(dir: string, offset: number, suffix = ''): string {
+  return join(dir, filenamePrefixFromOffset(offset) + INDEX_FILE_SUFFIX + suffix)
+}
+export function timeIndexFile(dir: string, offset: number, suffix = ''): string {
+  return join(dir, filenamePrefixFromOffset(offset) + TIME_INDEX_FILE_SUFFIX + suffix)
+}
+export function transactionIndexFile(dir: string, offset: number, suffix = ''): string {
+  return join(dir, filenamePrefixFromOffset(offset) + TXN_INDEX_FILE_SUFFIX + suffix)
+}
+export function producerSnapshotFile(dir: string, offset: number): string {
+  return join(dir, filenamePrefixFromOffset(offset) + PRODUCER_SNAPSHOT_FILE_SUFFIX)
+}
+
+/** The offset encoded in a segment/index/snapshot file name, or undefined when the name has none. */
+export function offsetFromFileName(name: string): number | undefined {
+  const base = basename(name)
+  const dot = base.indexOf('.')
+  const prefix = dot < 0 ? base : base.substring(0, dot)
+  if (!/^\d+$/.test(prefix)) return undefined
+  return Number(prefix)
+}
+
+/**
+ * The topic-partition of a log directory name: `topic-3`, or `topic-3.<uuid>-delete` / `-future` / `-stray`
+ * (LocalLog.parseTopicPartitionName). Throws for anything else.
+ */
+export function parseTopicPartitionName(dirName: string): TopicPartition {
+  let name = basename(dirName)
+  const m = /^(\S+)-(\S+)\.(\S+)(-delete|-future|-stray)$/.exec(name)
+  if (m) name = `${m[1]}-${m[2]}`
+  const dash = name.lastIndexOf('-')
+  const topic = name.substring(0, dash)
+  const partStr = name.substring(dash + 1)
+  if (dash <= 0 || !/^\d+$/.test(partStr) || topic.length === 0) {
+    throw new Error(
+      `Found directory ${dirName}, '${basename(dirName)}' is not in the form of topic-partition or ` +
+        'topic-partition.uniqueId-delete (if marked for deletion).',
+    )
+  }
+  return { topic, partition: Number(partStr) }
+}
+
+/** `topic-partition.uniqueId<suffix>`, with the topic cut so that the name fits in 255 characters. */
+export function logDirNameWithSuffixCappedLength(
+  tp: TopicPartition,
+  suffix: string,
+  uniqueId: string,
+): string {
+  const fullSuffix = `-${tp.partition}.${uniqueId}${suffix}`
+  const prefixLength = Math.min(tp.topic.length, 255 - fullSuffix.length)
+  return tp.topic.substring(0, prefixLength) + fullSuffix
+}
+
+/** Reads exactly `length` bytes at `position` (fewer only at end of file). */
+export function readAt(fd: number, position: number, length: number): Buffer {
+  const buf = Buffer.allocUnsafe(length)
+  let done = 0
+  while (done < length) {
+    const n = readSync(fd, buf, done, length - done, position + done)
+    if (n === 0) break
+    done += n
+  }
+  return done === length ? buf : buf.subarray(0, done)
+}
+
+/** Writes all of `data` at `position`. */
+export function writeAt(fd: number, data: Uint8Array, position: number): void {
+  let done = 0
+  while (done < data.length) {
+    done += writeSync(fd, data, done, data.length - done, position + done)
+  }
+}
+
+/** fsync of a directory, so that created/renamed entries survive a crash (Utils.flushDir). */
+export function flushDir(dir: string): void {
+  let fd: number | undefined
+  try {
+    fd = openSync(dir, 'r')
+    fsyncSync(fd)
+  } catch {
+    // some platforms cannot fsync directories
+  } finally {
+    if (fd !== undefined) closeSync(fd)
+  }
+}
+
+/** fsync of a file, if it (still) exists (Utils.flushFileIfExists). */
+export function fsyncFileIfExists(path: string): void {
+  let fd: number | undefined
+  try {
+    fd = openSync(path, 'r')
+    fsyncSync(fd)
+  } catch (e) {
+    if (!isErrno(e, 'ENOENT')) throw e
+  } finally {
+    if (fd !== undefined) closeSync(fd)
+  }
+}
+
+/** Writes a file atomically: `<path>.tmp`, fsync (when `sync`), rename over `path`, fsync the directory. */
+export function atomicWriteFileSync(path: string, data: string | Buffer, sync = true): void {
+  const tmp = `${path}.tmp`
+  const fd = openSync(tmp, 'w')
+  try {
+    writeAt(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data, 0)
+    if (sync) fsyncSync(fd)
+  } finally {
+    closeSync(fd)
+  }
+  renameSync(tmp, path)
+  if (sync) flushDir(dirname(path))
+}
+
+export function deleteIfExists(path: string): boolean {
+  try {
+    unlinkSync(path)
+    return true
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false
+    throw e
+  }
+}
+
+export function renameIfExists(from: string, to: string): boolean {
+  if (!existsSync(from)) return false
+  renameSync(from, to)
+  return true
+}
+
+export function isErrno(e: unknown, code: string): boolean {
+  return (e as NodeJS.ErrnoException | undefined)?.code === code
+}

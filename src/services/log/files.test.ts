@@ -1,0 +1,304 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { crc32c } from '../../protocol/records/crc32c.js'
+import { ManualClock } from '../../util/clock.js'
+import { CheckpointFile, epochEntryFormatter, OffsetCheckpointFile } from './checkpoint-file.js'
+import { CorruptSnapshotError } from './errors.js'
+import { filenamePrefixFromOffset, offsetFromFileName, parseTopicPartitionName } from './file-utils.js'
+import { OffsetIndex, TimeIndex } from './indexes.js'
+import { LeaderEpochFileCache } from './leader-epoch-cache.js'
+import {
+  formatProperties,
+  parseProperties,
+  readMetaProperties,
+  writeMetaProperties,
+} from './meta-properties.js'
+import { readPartitionMetadata, writePartitionMetadata } from './partition-metadata.js'
+import {
+  decodeSnapshot,
+  encodeSnapshot,
+  ProducerStateEntry,
+  readSnapshot,
+  writeSnapshot,
+} from './producer-state.js'
+import { ManualScheduler } from './scheduler.js'
+
+const dirs: string[] = []
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
+})
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'samsa-files-'))
+  dirs.push(d)
+  return d
+}
+
+describe('checkpoint files', () => {
+  it('writes Kafka offset checkpoints: version, count, "topic partition offset"', () => {
+    const path = join(tempDir(), 'recovery-point-offset-checkpoint')
+    const f = new OffsetCheckpointFile(path)
+    f.write([
+      { topic: 'foo', partition: 0, offset: 42 },
+      { topic: 'bar-baz', partition: 12, offset: 9007199254740000 },
+    ])
+    expect(readFileSync(path, 'utf8')).toBe('0\n2\nfoo 0 42\nbar-baz 12 9007199254740000\n')
+    expect(f.readMap()).toEqual(
+      new Map([
+        ['foo-0', 42],
+        ['bar-baz-12', 9007199254740000],
+      ]),
+    )
+  })
+
+  it('reads empty and missing files as empty and rejects malformed ones', () => {
+    const d = tempDir()
+    expect(new OffsetCheckpointFile(join(d, 'missing')).read()).toEqual([])
+    writeFileSync(join(d, 'empty'), '')
+    expect(new OffsetCheckpointFile(join(d, 'empty')).read()).toEqual([])
+    writeFileSync(join(d, 'v1'), '1\n0\n')
+    expect(() => new OffsetCheckpointFile(join(d, 'v1')).read()).toThrow(/Unrecognised version/)
+    writeFileSync(join(d, 'count'), '0\n2\nfoo 0 1\n')
+    expect(() => new OffsetCheckpointFile(join(d, 'count')).read()).toThrow(/Expected \[2\] entries/)
+    writeFileSync(join(d, 'bad'), '0\n1\nfoo 0\n')
+    expect(() => new OffsetCheckpointFile(join(d, 'bad')).read()).toThrow(/Malformed line/)
+  })
+
+  it('is generic over entry formats', () => {
+    const path = join(tempDir(), 'leader-epoch-checkpoint')
+    const f = new CheckpointFile(path, 0, epochEntryFormatter)
+    f.write([{ epoch: 3, startOffset: 10 }])
+    expect(readFileSync(path, 'utf8')).toBe('0\n1\n3 10\n')
+    expect(f.read()).toEqual([{ epoch: 3, startOffset: 10 }])
+  })
+})
+
+describe('LeaderEpochFileCache', () => {
+  it('assigns monotonic entries and checkpoints them', () => {
+    const path = join(tempDir(), 'leader-epoch-checkpoint')
+    const c = new LeaderEpochFileCache(path)
+    c.assign(2, 0)
+    c.assign(2, 5) // same epoch, later offset: ignored
+    c.assign(4, 10)
+    expect(c.entries()).toEqual([
+      { epoch: 2, startOffset: 0 },
+      { epoch: 4, startOffset: 10 },
+    ])
+    expect(readFileSync(path, 'utf8')).toBe('0\n2\n2 0\n4 10\n')
+    // a conflicting entry truncates the ones that break monotonicity
+    c.assign(3, 8)
+    expect(c.entries()).toEqual([
+      { epoch: 2, startOffset: 0 },
+      { epoch: 3, startOffset: 8 },
+    ])
+    expect(new LeaderEpochFileCache(path).entries()).toEqual(c.entries())
+    expect(() => c.assign(-1, 0)).toThrow()
+  })
+
+  it('answers endOffsetFor the way OffsetForLeaderEpoch does', () => {
+    const c = new LeaderEpochFileCache(undefined)
+    expect(c.endOffsetFor(0, 100)).toEqual({ epoch: -1, endOffset: -1 })
+    c.assign(1, 10)
+    c.assign(3, 20)
+    c.assign(5, 30)
+    expect(c.endOffsetFor(-1, 100)).toEqual({ epoch: -1, endOffset: -1 })
+    expect(c.endOffsetFor(5, 100)).toEqual({ epoch: 5, endOffset: 100 }) // the latest epoch: the LEO
+    expect(c.endOffsetFor(3, 100)).toEqual({ epoch: 3, endOffset: 30 })
+    expect(c.endOffsetFor(4, 100)).toEqual({ epoch: 3, endOffset: 30 }) // unknown epoch: the one below
+    expect(c.endOffsetFor(0, 100)).toEqual({ epoch: 0, endOffset: 10 }) // below all: the first start offset
+    expect(c.endOffsetFor(6, 100)).toEqual({ epoch: -1, endOffset: -1 }) // above all
+    expect(c.latestEpoch()).toBe(5)
+    expect(c.previousEpoch()).toBe(3)
+    expect(c.epochForOffset(25)).toBe(3)
+    expect(c.epochForOffset(20)).toBe(3)
+    expect(c.epochForOffset(5)).toBeUndefined()
+  })
+
+  it('truncates from the end and from the start', () => {
+    const c = new LeaderEpochFileCache(undefined)
+    c.assign(1, 10)
+    c.assign(3, 20)
+    c.assign(5, 30)
+    c.truncateFromEnd(20)
+    expect(c.entries()).toEqual([{ epoch: 1, startOffset: 10 }])
+    c.assign(3, 20)
+    c.assign(5, 30)
+    c.truncateFromStart(25)
+    expect(c.entries()).toEqual([
+      { epoch: 3, startOffset: 25 },
+      { epoch: 5, startOffset: 30 },
+    ])
+    c.truncateFromStart(30)
+    expect(c.entries()).toEqual([{ epoch: 5, startOffset: 30 }])
+    c.truncateFromStart(10)
+    expect(c.entries()).toEqual([{ epoch: 5, startOffset: 30 }])
+  })
+})
+
+describe('producer state snapshots', () => {
+  it('use Kafka 3.9 layout: version 1, CRC-32C, int32-counted 46-byte entries', () => {
+    const entries = [
+      new ProducerStateEntry(1000, 3, 7, 1_700_000_000_123, 55, [
+        { lastSeq: 9, lastOffset: 60, offsetDelta: 4, timestamp: 1_700_000_000_123 },
+      ]),
+      new ProducerStateEntry(2000, 0, -1, 42, undefined, []),
+    ]
+    const buf = encodeSnapshot(entries)
+    expect(buf.length).toBe(2 + 4 + 4 + 2 * 46)
+    expect(buf.readInt16BE(0)).toBe(1)
+    expect(buf.readUInt32BE(2)).toBe(crc32c(buf, 6))
+    expect(buf.readInt32BE(6)).toBe(2)
+    // first entry, field by field
+    expect(Number(buf.readBigInt64BE(10))).toBe(1000)
+    expect(buf.readInt16BE(18)).toBe(3)
+    expect(buf.readInt32BE(20)).toBe(9)
+    expect(Number(buf.readBigInt64BE(24))).toBe(60)
+    expect(buf.readInt32BE(32)).toBe(4)
+    expect(Number(buf.readBigInt64BE(36))).toBe(1_700_000_000_123)
+    expect(buf.readInt32BE(44)).toBe(7)
+    expect(Number(buf.readBigInt64BE(48))).toBe(55)
+    // the empty entry: no batch → last sequence -1, last offset -1, offset delta 0
+    expect(buf.readInt32BE(56 + 10)).toBe(-1)
+    expect(Number(buf.readBigInt64BE(56 + 14))).toBe(-1)
+    expect(buf.readInt32BE(56 + 22)).toBe(0)
+    expect(Number(buf.readBigInt64BE(56 + 38))).toBe(-1)
+
+    const back = decodeSnapshot(buf)
+    expect(back[0]).toMatchObject({
+      producerId: 1000,
+      producerEpoch: 3,
+      coordinatorEpoch: 7,
+      currentTxnFirstOffset: 55,
+      lastTimestamp: 1_700_000_000_123,
+    })
+    expect(back[0]!.batchMetadata).toEqual([
+      { lastSeq: 9, lastOffset: 60, offsetDelta: 4, timestamp: 1_700_000_000_123 },
+    ])
+    expect(back[0]!.firstSeq).toBe(5)
+    expect(back[1]).toMatchObject({ producerId: 2000, currentTxnFirstOffset: undefined, batchMetadata: [] })
+
+    const path = join(tempDir(), '00000000000000000061.snapshot')
+    writeSnapshot(path, entries)
+    expect(readFileSync(path).equals(buf)).toBe(true)
+    expect(readSnapshot(path)).toHaveLength(2)
+  })
+
+  it('rejects a corrupt snapshot', () => {
+    const buf = encodeSnapshot([new ProducerStateEntry(1, 0, -1, 0, undefined, [])])
+    buf[20]! ^= 1
+    expect(() => decodeSnapshot(buf)).toThrow(CorruptSnapshotError)
+    const v = encodeSnapshot([])
+    v.writeInt16BE(2, 0)
+    expect(() => decodeSnapshot(v)).toThrow(/unknown file version/)
+  })
+})
+
+describe('indexes', () => {
+  it('ignore zero padding and refuse non-monotonic data', () => {
+    const d = tempDir()
+    const p = join(d, '00000000000000000100.index')
+    const b = Buffer.alloc(80)
+    b.writeInt32BE(5, 0)
+    b.writeInt32BE(4097, 4)
+    b.writeInt32BE(9, 8)
+    b.writeInt32BE(8200, 12)
+    writeFileSync(p, b)
+    const idx = new OffsetIndex(p, 100, 1024)
+    expect(idx.entries).toBe(2)
+    expect(idx.lookup(104)).toEqual({ offset: 100, position: 0 })
+    expect(idx.lookup(107)).toEqual({ offset: 105, position: 4097 })
+    expect(idx.lookup(1000)).toEqual({ offset: 109, position: 8200 })
+    idx.append(120, 9000)
+    idx.close()
+    expect(readFileSync(p).length).toBe(24)
+    b.writeInt32BE(3, 8)
+    writeFileSync(p, b)
+    const bad = new OffsetIndex(p, 100, 1024)
+    expect(bad.load()).toBe(false)
+    writeFileSync(p, Buffer.alloc(13))
+    expect(new OffsetIndex(p, 100, 1024).load()).toBe(false)
+  })
+
+  it('time index lookups and the reserved last slot', () => {
+    const d = tempDir()
+    const t = new TimeIndex(join(d, 'x.timeindex'), 0, 36)
+    expect(t.lookup(5)).toEqual({ timestamp: -1, offset: 0 })
+    t.maybeAppend(100, 3)
+    t.maybeAppend(100, 4) // not larger: ignored
+    t.maybeAppend(200, 9)
+    expect(t.isFull()).toBe(true)
+    expect(() => t.maybeAppend(300, 12)).toThrow(/full/)
+    t.maybeAppend(300, 12, true)
+    expect(t.lookup(250)).toEqual({ timestamp: 200, offset: 9 })
+    t.truncateTo(9)
+    expect(t.entries).toBe(1)
+    expect(t.lastEntry()).toEqual({ timestamp: 100, offset: 3 })
+  })
+})
+
+describe('small files', () => {
+  it('partition.metadata', () => {
+    const d = tempDir()
+    expect(readPartitionMetadata(d)).toBeUndefined()
+    writePartitionMetadata(d, 'KQ3ulyK0TV-FfsbDWWQFmg')
+    expect(readFileSync(join(d, 'partition.metadata'), 'utf8')).toBe(
+      'version: 0\ntopic_id: KQ3ulyK0TV-FfsbDWWQFmg\n',
+    )
+    expect(readPartitionMetadata(d)).toBe('KQ3ulyK0TV-FfsbDWWQFmg')
+    writeFileSync(join(d, 'partition.metadata'), 'version: 1\ntopic_id: KQ3ulyK0TV-FfsbDWWQFmg\n')
+    expect(() => readPartitionMetadata(d)).toThrow()
+  })
+
+  it('meta.properties', () => {
+    const d = tempDir()
+    expect(readMetaProperties(d)).toBeUndefined()
+    writeMetaProperties(d, { version: '0', 'broker.id': '1', 'cluster.id': 'Ab-cD_ef0123456789ABCD' })
+    const text = readFileSync(join(d, 'meta.properties'), 'utf8')
+    expect(text.startsWith('#\n#')).toBe(true)
+    expect(text).toContain('broker.id=1\n')
+    expect(readMetaProperties(d)).toEqual({
+      version: '0',
+      'broker.id': '1',
+      'cluster.id': 'Ab-cD_ef0123456789ABCD',
+    })
+    // a file written by Kafka
+    expect(
+      parseProperties('#\n#Tue Oct 22 10:00:00 UTC 2024\ncluster.id=x\\:y\nversion=0\nbroker.id = 3\n'),
+    ).toEqual({
+      'cluster.id': 'x:y',
+      version: '0',
+      'broker.id': '3',
+    })
+    expect(parseProperties(formatProperties({ 'a b': 'c=d' }))).toEqual({ 'a b': 'c=d' })
+  })
+
+  it('file names', () => {
+    expect(filenamePrefixFromOffset(42)).toBe('00000000000000000042')
+    expect(offsetFromFileName('00000000000000000042.log.deleted')).toBe(42)
+    expect(offsetFromFileName('leader-epoch-checkpoint')).toBeUndefined()
+    expect(parseTopicPartitionName('/data/my-topic-12')).toEqual({ topic: 'my-topic', partition: 12 })
+    expect(parseTopicPartitionName('my-topic-3.0123456789abcdef0123456789abcdef-delete')).toEqual({
+      topic: 'my-topic',
+      partition: 3,
+    })
+    expect(() => parseTopicPartitionName('nodash')).toThrow()
+    expect(() => parseTopicPartitionName('topic-x')).toThrow()
+  })
+})
+
+describe('ManualScheduler', () => {
+  it('runs due tasks, periodic ones repeatedly', () => {
+    const clock = new ManualClock(0)
+    const s = new ManualScheduler(clock)
+    const runs: string[] = []
+    s.schedule('once', () => runs.push(`once@${clock.now()}`), 10)
+    const p = s.schedule('every', () => runs.push(`every@${clock.now()}`), 5, 5)
+    s.tick(12)
+    expect(runs).toEqual(['every@5', 'once@10', 'every@10'])
+    p.cancel()
+    s.tick(100)
+    expect(runs).toHaveLength(3)
+    expect(clock.now()).toBe(112)
+  })
+})

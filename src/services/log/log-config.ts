@@ -1,0 +1,100 @@
+/**
+ * Topic-level log configuration with Kafka's semantics and Kafka 3.9's defaults (LogConfig / ServerLogConfigs).
+ * A plain object: the properties layer maps `segment.bytes` etc. (and the broker-level `log.*` defaults) onto it.
+ * Durations are milliseconds; "unlimited" longs are {@link LONG_MAX}.
+ */
+
+/** Java's Long.MAX_VALUE as a JS number (rounds to 2^63); anything at or above 2^53 is treated as infinite. */
+export const LONG_MAX = 2 ** 63
+
+export type MessageTimestampType = 'CreateTime' | 'LogAppendTime'
+
+export interface LogConfig {
+  /** segment.bytes (1 GiB) */
+  segmentBytes: number
+  /** segment.ms (7 days) */
+  segmentMs: number
+  /** segment.jitter.ms (0) */
+  segmentJitterMs: number
+  /** segment.index.bytes (10 MiB): the maximum size of .index / .timeindex files */
+  segmentIndexBytes: number
+  /** index.interval.bytes (4096) */
+  indexIntervalBytes: number
+  /** retention.ms (7 days); -1 = unlimited */
+  retentionMs: number
+  /** retention.bytes (-1 = unlimited) */
+  retentionBytes: number
+  /** flush.messages (Long.MAX: leave it to the OS) */
+  flushMessages: number
+  /** flush.ms (Long.MAX: leave it to the OS) */
+  flushMs: number
+  /** max.message.bytes (1048588) */
+  maxMessageBytes: number
+  /** message.timestamp.type */
+  messageTimestampType: MessageTimestampType
+  /** message.timestamp.before.max.ms (Long.MAX) */
+  messageTimestampBeforeMaxMs: number
+  /** message.timestamp.after.max.ms (Long.MAX in 3.9) */
+  messageTimestampAfterMaxMs: number
+  /** cleanup.policy: any of 'delete', 'compact' */
+  cleanupPolicy: string[]
+  /** file.delete.delay.ms (60000) */
+  fileDeleteDelayMs: number
+  /** preallocate (false) */
+  preallocate: boolean
+  /** compression.type ('producer') */
+  compressionType: string
+  /** delete.retention.ms (1 day) */
+  deleteRetentionMs: number
+  /** min.compaction.lag.ms (0) */
+  minCompactionLagMs: number
+  /** max.compaction.lag.ms (Long.MAX) */
+  maxCompactionLagMs: number
+  /** min.cleanable.dirty.ratio (0.5) */
+  minCleanableDirtyRatio: number
+}
+
+export function defaultLogConfig(): LogConfig {
+  return {
+    segmentBytes: 1024 * 1024 * 1024,
+    segmentMs: 7 * 24 * 60 * 60 * 1000,
+    segmentJitterMs: 0,
+    segmentIndexBytes: 10 * 1024 * 1024,
+    indexIntervalBytes: 4096,
+    retentionMs: 7 * 24 * 60 * 60 * 1000,
+    retentionBytes: -1,
+    flushMessages: LONG_MAX,
+    flushMs: LONG_MAX,
+    maxMessageBytes: 1024 * 1024 + 12,
+    messageTimestampType: 'CreateTime',
+    messageTimestampBeforeMaxMs: LONG_MAX,
+    messageTimestampAfterMaxMs: LONG_MAX,
+    cleanupPolicy: ['delete'],
+    fileDeleteDelayMs: 60000,
+    preallocate: false,
+    compressionType: 'producer',
+    deleteRetentionMs: 24 * 60 * 60 * 1000,
+    minCompactionLagMs: 0,
+    maxCompactionLagMs: LONG_MAX,
+    minCleanableDirtyRatio: 0.5,
+  }
+}
+
+/** True when `v` stands for "no limit" (Long.MAX or anything a double cannot count exactly). */
+export function isUnbounded(v: number): boolean {
+  return v >= Number.MAX_SAFE_INTEGER
+}
+
+export function isCompacted(c: LogConfig): boolean {
+  return c.cleanupPolicy.includes('compact')
+}
+
+export function isDeleteEnabled(c: LogConfig): boolean {
+  return c.cleanupPolicy.includes('delete')
+}
+
+/** LogConfig.randomSegmentJitter: a random value in [0, min(segment.jitter.ms, segment.ms)). */
+export function randomSegmentJitter(c: LogConfig): number {
+  if (c.segmentJitterMs <= 0) return 0
+  return Math.floor(Math.random() * Math.min(c.segmentJitterMs, c.segmentMs))
+}

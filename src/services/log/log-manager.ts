@@ -1,0 +1,567 @@
+/**
+ * Kafka's LogManager: the logs of every `log.dirs` entry. Locks each directory (`.lock`), loads its
+ * `<topic>-<partition>` logs at startup (recovering them unless `.kafka_cleanshutdown` is present), places new logs in
+ * the directory with the fewest, deletes logs asynchronously (rename to `<topic>-<partition>.<uuid>-delete`), runs
+ * retention / flush / checkpoint tasks, and writes the checkpoints and the clean shutdown marker on shutdown.
+ */
+import { randomUUID } from 'node:crypto'
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from 'node:fs'
+import { join, resolve } from 'node:path'
+import { ErrorCode, KafkaError } from '../../protocol/errors.js'
+import { type Clock, systemClock } from '../../util/clock.js'
+import { type Logger, silentLogger } from '../../util/logger.js'
+import { OffsetCheckpointFile, type TopicPartitionOffset } from './checkpoint-file.js'
+import {
+  atomicWriteFileSync,
+  CLEAN_SHUTDOWN_FILE,
+  DELETE_DIR_SUFFIX,
+  deleteIfExists,
+  FUTURE_DIR_SUFFIX,
+  isErrno,
+  LOCK_FILE,
+  LOG_START_OFFSET_CHECKPOINT_FILE,
+  parseTopicPartitionName,
+  RECOVERY_POINT_CHECKPOINT_FILE,
+  STRAY_DIR_SUFFIX,
+  type TopicPartition,
+  tpString,
+  writeAt,
+} from './file-utils.js'
+import { Log, logDeleteDirName } from './log.js'
+import { defaultLogConfig, type LogConfig } from './log-config.js'
+import type { ScheduledTask, Scheduler } from './scheduler.js'
+import { TimerScheduler } from './scheduler.js'
+
+export interface LogManagerOptions {
+  /** log.dirs */
+  logDirs: string[]
+  /** the configuration of a topic's logs (broker defaults plus topic overrides); used when loading */
+  configFor?: (topic: string) => LogConfig
+  scheduler?: Scheduler
+  clock?: Clock
+  logger?: Logger
+  /** log.retention.check.interval.ms (5 minutes) */
+  retentionCheckMs?: number
+  /** log.flush.scheduler.interval.ms (Long.MAX) */
+  flushCheckMs?: number
+  /** log.flush.offset.checkpoint.interval.ms (1 minute) */
+  flushRecoveryOffsetCheckpointMs?: number
+  /** log.flush.start.offset.checkpoint.interval.ms (1 minute) */
+  flushStartOffsetCheckpointMs?: number
+  /** log.segment.delete.delay.ms: how long a deleted log's directory stays (1 minute) */
+  fileDeleteDelayMs?: number
+  /** delay before the periodic tasks first run (Kafka: 30 s) */
+  initialTaskDelayMs?: number
+  producerIdExpirationMs?: number
+  producerIdExpirationCheckIntervalMs?: number
+  maxTransactionTimeoutMs?: number
+  /** written into the clean shutdown marker (-1 in ZooKeeper mode) */
+  brokerEpoch?: number
+}
+
+/** In-process record of held directory locks (a second LogManager on the same directory must fail too). */
+const heldLocks = new Set<string>()
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (e) {
+    return isErrno(e, 'EPERM')
+  }
+}
+
+/**
+ * Takes `<dir>/.lock` for this process: the file holds our pid. A lock file of a process that is gone (or Kafka's
+ * empty one) is taken over; a live owner makes this throw.
+ */
+export function acquireDirLock(dir: string): string {
+  const path = resolve(dir, LOCK_FILE)
+  if (heldLocks.has(path)) {
+    throw new KafkaError(
+      ErrorCode.KAFKA_STORAGE_ERROR,
+      `Failed to acquire lock on file ${LOCK_FILE} in ${dir}. A Kafka instance in another process or thread is using this directory.`,
+    )
+  }
+  const mine = String(process.pid)
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const fd = openSync(path, 'wx')
+      try {
+        writeAt(fd, Buffer.from(mine + '\n'), 0)
+      } finally {
+        closeSync(fd)
+      }
+      heldLocks.add(path)
+      return path
+    } catch (e) {
+      if (!isErrno(e, 'EEXIST')) throw e
+    }
+    let owner: number
+    try {
+      owner = parseInt(readFileSync(path, 'utf8').trim(), 10)
+    } catch (e) {
+      if (!isErrno(e, 'ENOENT')) throw e
+      continue
+    }
+    if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && pidAlive(owner)) {
+      throw new KafkaError(
+        ErrorCode.KAFKA_STORAGE_ERROR,
+        `Failed to acquire lock on file ${LOCK_FILE} in ${dir}. A Kafka instance in another process (pid ${owner}) is using this directory.`,
+      )
+    }
+    // stale: its owner is gone (or it is the empty file Kafka leaves behind)
+    atomicWriteFileSync(path, mine + '\n', true)
+    if (readFileSync(path, 'utf8').trim() === mine) {
+      heldLocks.add(path)
+      return path
+    }
+  }
+  throw new KafkaError(
+    ErrorCode.KAFKA_STORAGE_ERROR,
+    `Failed to acquire lock on file ${LOCK_FILE} in ${dir}.`,
+  )
+}
+
+export function releaseDirLock(path: string): void {
+  if (!heldLocks.delete(path)) return
+  try {
+    if (readFileSync(path, 'utf8').trim() === String(process.pid)) deleteIfExists(path)
+  } catch (e) {
+    if (!isErrno(e, 'ENOENT')) throw e
+  }
+}
+
+export class LogManager {
+  private readonly logDirs: string[]
+  private readonly logs = new Map<string, Log>()
+  private readonly scheduler: Scheduler
+  private readonly ownScheduler: TimerScheduler | undefined
+  private readonly clock: Clock
+  private readonly logger: Logger
+  private readonly locks: string[] = []
+  private readonly tasks: ScheduledTask[] = []
+  private readonly pendingDeletes = new Map<string, { log: Log; task: ScheduledTask }>()
+  private readonly topicConfigs = new Map<string, LogConfig>()
+  private started = false
+  private stopped = false
+
+  constructor(private readonly opts: LogManagerOptions) {
+    if (opts.logDirs.length === 0) throw new Error('At least one log directory must be defined')
+    this.logDirs = opts.logDirs.map((d) => resolve(d))
+    if (new Set(this.logDirs).size !== this.logDirs.length)
+      throw new Error(`Duplicate log directory found: ${opts.logDirs.join(', ')}`)
+    this.clock = opts.clock ?? systemClock
+    this.logger = opts.logger ?? silentLogger
+    this.ownScheduler = opts.scheduler ? undefined : new TimerScheduler(this.logger)
+    this.scheduler = opts.scheduler ?? this.ownScheduler!
+  }
+
+  private get ident(): string {
+    return '[LogManager] '
+  }
+
+  get liveLogDirs(): readonly string[] {
+    return this.logDirs
+  }
+
+  private configFor(topic: string): LogConfig {
+    return this.topicConfigs.get(topic) ?? this.opts.configFor?.(topic) ?? defaultLogConfig()
+  }
+
+  /** Creates missing directories, locks them, loads every log and schedules the background tasks. */
+  startup(): void {
+    if (this.started) return
+    this.started = true
+    for (const dir of this.logDirs) {
+      mkdirSync(dir, { recursive: true })
+      this.locks.push(acquireDirLock(dir))
+    }
+    try {
+      for (const dir of this.logDirs) this.loadLogs(dir)
+    } catch (e) {
+      for (const log of this.logs.values()) log.closeHandlers()
+      this.logs.clear()
+      for (const l of this.locks.splice(0)) releaseDirLock(l)
+      throw e
+    }
+    const initial = this.opts.initialTaskDelayMs ?? 30000
+    const retentionCheckMs = this.opts.retentionCheckMs ?? 300000
+    const flushCheckMs = this.opts.flushCheckMs ?? 2 ** 63
+    const rpMs = this.opts.flushRecoveryOffsetCheckpointMs ?? 60000
+    const lsoMs = this.opts.flushStartOffsetCheckpointMs ?? 60000
+    this.logger.info(`${this.ident}Starting log cleanup with a period of ${retentionCheckMs} ms.`)
+    this.tasks.push(
+      this.scheduler.schedule('kafka-log-retention', () => this.cleanupLogs(), initial, retentionCheckMs),
+    )
+    this.logger.info(`${this.ident}Starting log flusher with a default period of ${flushCheckMs} ms.`)
+    this.tasks.push(
+      this.scheduler.schedule('kafka-log-flusher', () => this.flushDirtyLogs(), initial, flushCheckMs),
+    )
+    this.tasks.push(
+      this.scheduler.schedule(
+        'kafka-recovery-point-checkpoint',
+        () => this.checkpointLogRecoveryOffsets(),
+        initial,
+        rpMs,
+      ),
+    )
+    this.tasks.push(
+      this.scheduler.schedule(
+        'kafka-log-start-offset-checkpoint',
+        () => this.checkpointLogStartOffsets(),
+        initial,
+        lsoMs,
+      ),
+    )
+  }
+
+  private readCheckpoint(dir: string, file: string): Map<string, number> {
+    try {
+      return new OffsetCheckpointFile(join(dir, file)).readMap()
+    } catch (e) {
+      this.logger.warn(
+        `${this.ident}Error occurred while reading ${file} file of directory ${dir}, resetting to the base offset of the first segment: ${(e as Error).message}`,
+      )
+      return new Map()
+    }
+  }
+
+  private loadLogs(dir: string): void {
+    const start = this.clock.monotonic()
+    this.logger.info(`${this.ident}Loading logs from log dirs ${dir}`)
+    const cleanShutdownFile = join(dir, CLEAN_SHUTDOWN_FILE)
+    let hadCleanShutdown = false
+    if (existsSync(cleanShutdownFile)) {
+      // deleted now so that a crash while loading counts as an unclean shutdown next time (KAFKA-10471)
+      deleteIfExists(cleanShutdownFile)
+      hadCleanShutdown = true
+    } else {
+      this.logger.info(
+        `${this.ident}Attempting recovery for all logs in ${dir} since no clean shutdown file was found`,
+      )
+    }
+    const recoveryPoints = this.readCheckpoint(dir, RECOVERY_POINT_CHECKPOINT_FILE)
+    const logStartOffsets = this.readCheckpoint(dir, LOG_START_OFFSET_CHECKPOINT_FILE)
+    let loaded = 0
+    for (const name of readdirSync(dir).sort()) {
+      const full = join(dir, name)
+      if (!statSync(full).isDirectory()) continue
+      if (name.endsWith(DELETE_DIR_SUFFIX) || name.endsWith(STRAY_DIR_SUFFIX)) {
+        this.logger.info(`${this.ident}Deleting ${full}, left over from a deletion that did not finish`)
+        rmSync(full, { recursive: true, force: true })
+        continue
+      }
+      if (name.endsWith(FUTURE_DIR_SUFFIX)) {
+        this.logger.warn(
+          `${this.ident}Ignoring future log directory ${full}: moving replicas between log directories is not supported`,
+        )
+        continue
+      }
+      let tp: TopicPartition
+      try {
+        tp = parseTopicPartitionName(name)
+      } catch (e) {
+        this.logger.warn(`${this.ident}Skipping ${full}: ${(e as Error).message}`)
+        continue
+      }
+      const key = tpString(tp)
+      if (this.logs.has(key)) {
+        throw new KafkaError(
+          ErrorCode.KAFKA_STORAGE_ERROR,
+          `Duplicate log directories for ${key} are found in both ${this.logs.get(key)!.dir} and ${full}. ` +
+            'It is likely because log directory failure happened while broker was replacing current replica with future replica.',
+        )
+      }
+      const logStart = Date.now()
+      const log = Log.open({
+        dir: full,
+        config: this.configFor(tp.topic),
+        logStartOffset: logStartOffsets.get(key) ?? 0,
+        recoveryPoint: recoveryPoints.get(key) ?? 0,
+        hadCleanShutdown,
+        scheduler: this.scheduler,
+        clock: this.clock,
+        logger: this.logger,
+        ...this.producerOptions(),
+      })
+      this.logs.set(key, log)
+      loaded++
+      this.logger.info(
+        `${this.ident}Completed load of ${log} with ${log.numberOfSegments} segments in ${Date.now() - logStart}ms`,
+      )
+    }
+    this.logger.info(`${this.ident}Loaded ${loaded} logs in ${Math.round(this.clock.monotonic() - start)}ms`)
+  }
+
+  private producerOptions(): {
+    producerIdExpirationMs?: number
+    producerIdExpirationCheckIntervalMs?: number
+    maxTransactionTimeoutMs?: number
+  } {
+    return {
+      producerIdExpirationMs: this.opts.producerIdExpirationMs,
+      producerIdExpirationCheckIntervalMs: this.opts.producerIdExpirationCheckIntervalMs,
+      maxTransactionTimeoutMs: this.opts.maxTransactionTimeoutMs,
+    }
+  }
+
+  getLog(tp: TopicPartition): Log | undefined
+  getLog(topic: string, partition: number): Log | undefined
+  getLog(a: TopicPartition | string, b?: number): Log | undefined {
+    return this.logs.get(typeof a === 'string' ? `${a}-${b}` : tpString(a))
+  }
+
+  allLogs(): Log[] {
+    return [...this.logs.values()]
+  }
+
+  /** The logs of one log directory. */
+  logsInDir(dir: string): Log[] {
+    const d = resolve(dir)
+    return this.allLogs().filter((l) => l.parentDir === d)
+  }
+
+  /** The log directories ordered by how many partitions they hold (fewest first). */
+  nextLogDirs(): string[] {
+    if (this.logDirs.length === 1) return [...this.logDirs]
+    const counts = new Map(this.logDirs.map((d) => [d, 0]))
+    for (const log of this.logs.values()) counts.set(log.parentDir, (counts.get(log.parentDir) ?? 0) + 1)
+    return [...this.logDirs].sort((a, b) => counts.get(a)! - counts.get(b)!)
+  }
+
+  /**
+   * The log of `tp`, created in the directory with the fewest partitions when missing. An existing log's topic id
+   * must match `topicId` (INCONSISTENT_TOPIC_ID), and is recorded when it had none.
+   */
+  getOrCreateLog(tp: TopicPartition, topicId?: string, config?: LogConfig): Log {
+    this.checkRunning()
+    const key = tpString(tp)
+    const existing = this.logs.get(key)
+    if (existing) {
+      if (topicId !== undefined) {
+        if (existing.topicId !== undefined && existing.topicId !== topicId) {
+          throw new KafkaError(
+            ErrorCode.INCONSISTENT_TOPIC_ID,
+            `Tried to assign topic ID ${topicId} to log for topic partition ${key}, but log already contained topic ID ${existing.topicId}`,
+          )
+        }
+        if (existing.topicId === undefined) existing.assignTopicId(topicId)
+      }
+      return existing
+    }
+    const cfg = config ?? this.configFor(tp.topic)
+    if (config) this.topicConfigs.set(tp.topic, config)
+    const parent = this.nextLogDirs()[0]!
+    const dir = join(parent, key)
+    const log = Log.open({
+      dir,
+      config: cfg,
+      logStartOffset: 0,
+      recoveryPoint: 0,
+      hadCleanShutdown: true,
+      scheduler: this.scheduler,
+      clock: this.clock,
+      logger: this.logger,
+      topicId,
+      ...this.producerOptions(),
+    })
+    this.logs.set(key, log)
+    this.logger.info(
+      `${this.ident}Created log for partition ${key} in ${dir} with properties ${JSON.stringify(cfg)}`,
+    )
+    return log
+  }
+
+  /**
+   * Removes the log of a partition: its directory is renamed `<topic>-<partition>.<uuid>-delete` at once and
+   * removed after log.segment.delete.delay.ms. Returns the removed log.
+   */
+  deleteLog(tp: TopicPartition): Log | undefined
+  deleteLog(topic: string, partition: number): Log | undefined
+  deleteLog(a: TopicPartition | string, b?: number): Log | undefined {
+    const tp: TopicPartition = typeof a === 'string' ? { topic: a, partition: b! } : a
+    const key = tpString(tp)
+    const log = this.logs.get(key)
+    if (!log) return undefined
+    this.logs.delete(key)
+    const parent = log.parentDir
+    log.renameDir(logDeleteDirName(tp, randomUUID().replace(/-/g, '')))
+    this.checkpointDir(parent)
+    this.logger.info(
+      `${this.ident}Log for partition ${key} is renamed to ${log.dir} and is scheduled for deletion`,
+    )
+    const task = this.scheduler.schedule(
+      'kafka-delete-logs',
+      () => {
+        this.pendingDeletes.delete(log.dir)
+        try {
+          log.delete()
+          this.logger.info(`${this.ident}Deleted log for partition ${key} in ${log.dir}.`)
+        } catch (e) {
+          this.logger.error({ err: e }, `${this.ident}Exception while deleting ${log} in dir ${parent}.`)
+        }
+      },
+      this.opts.fileDeleteDelayMs ?? 60000,
+    )
+    this.pendingDeletes.set(log.dir, { log, task })
+    return log
+  }
+
+  /** Applies a new configuration to every log of `topic` (or to one log). */
+  updateConfig(topicOrLog: string | Log, config: LogConfig): void {
+    if (typeof topicOrLog === 'string') {
+      this.topicConfigs.set(topicOrLog, config)
+      for (const log of this.logs.values()) if (log.topic === topicOrLog) log.updateConfig(config)
+    } else {
+      this.topicConfigs.set(topicOrLog.topic, config)
+      topicOrLog.updateConfig(config)
+    }
+  }
+
+  /** Retention for every log. Returns the number of segments deleted. */
+  cleanupLogs(): number {
+    this.logger.debug(`${this.ident}Beginning log cleanup...`)
+    const start = this.clock.monotonic()
+    let total = 0
+    for (const log of this.logs.values()) {
+      if (log.isClosed) continue
+      try {
+        total += log.deleteOldSegments()
+      } catch (e) {
+        this.logger.error({ err: e }, `${this.ident}Error while cleaning up ${log}`)
+      }
+    }
+    this.logger.debug(
+      `${this.ident}Log cleanup completed. ${total} files deleted in ${(this.clock.monotonic() - start) / 1000} seconds`,
+    )
+    return total
+  }
+
+  /** Flushes every log whose flush.ms has passed since its last flush. */
+  flushDirtyLogs(): void {
+    const now = this.clock.now()
+    for (const log of this.logs.values()) {
+      if (log.isClosed) continue
+      try {
+        const since = now - log.lastFlushTime
+        this.logger.debug(
+          `${this.ident}Checking if flush is needed on ${log.topic} flush interval ${log.config.flushMs} last flushed ${log.lastFlushTime} time since last flush: ${since}`,
+        )
+        if (since >= log.config.flushMs) log.flush()
+      } catch (e) {
+        this.logger.error({ err: e }, `${this.ident}Error flushing topic ${log.topic}`)
+      }
+    }
+  }
+
+  /** Writes recovery-point-offset-checkpoint in every directory. */
+  checkpointLogRecoveryOffsets(): void {
+    for (const dir of this.logDirs) this.checkpointRecoveryOffsetsInDir(dir)
+  }
+
+  /** Writes log-start-offset-checkpoint in every directory. */
+  checkpointLogStartOffsets(): void {
+    for (const dir of this.logDirs) this.checkpointLogStartOffsetsInDir(dir)
+  }
+
+  private checkpointDir(dir: string): void {
+    this.checkpointRecoveryOffsetsInDir(dir)
+    this.checkpointLogStartOffsetsInDir(dir)
+  }
+
+  private checkpointRecoveryOffsetsInDir(dir: string): void {
+    const entries: TopicPartitionOffset[] = this.logsInDir(dir).map((l) => ({
+      ...l.topicPartition,
+      offset: l.recoveryPoint,
+    }))
+    try {
+      new OffsetCheckpointFile(join(dir, RECOVERY_POINT_CHECKPOINT_FILE)).write(entries)
+    } catch (e) {
+      this.logger.error(
+        { err: e },
+        `${this.ident}Disk error while writing recovery offsets checkpoint in directory ${dir}`,
+      )
+    }
+  }
+
+  private checkpointLogStartOffsetsInDir(dir: string): void {
+    const entries: TopicPartitionOffset[] = this.logsInDir(dir)
+      .filter((l) => l.logStartOffset > l.logSegments[0]!.baseOffset)
+      .map((l) => ({ ...l.topicPartition, offset: l.logStartOffset }))
+    try {
+      new OffsetCheckpointFile(join(dir, LOG_START_OFFSET_CHECKPOINT_FILE)).write(entries)
+    } catch (e) {
+      this.logger.error(
+        { err: e },
+        `${this.ident}Disk error while writing log start offsets checkpoint in directory ${dir}`,
+      )
+    }
+  }
+
+  private checkRunning(): void {
+    if (!this.started) throw new Error('LogManager has not been started')
+    if (this.stopped) throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, 'LogManager is shut down')
+  }
+
+  /**
+   * Flushes and closes every log (taking producer snapshots), writes the checkpoints and the clean shutdown marker,
+   * and releases the directory locks. Deletions still pending are finished now.
+   */
+  shutdown(): void {
+    if (!this.started || this.stopped) return
+    this.stopped = true
+    this.logger.info(`${this.ident}Shutting down.`)
+    for (const t of this.tasks) t.cancel()
+    for (const { log, task } of this.pendingDeletes.values()) {
+      task.cancel()
+      try {
+        log.delete()
+      } catch (e) {
+        this.logger.warn({ err: e }, `${this.ident}Exception while deleting ${log}`)
+      }
+    }
+    this.pendingDeletes.clear()
+    for (const dir of this.logDirs) {
+      this.logger.info(`${this.ident}Flushing and closing logs at ${dir}`)
+      const logs = this.logsInDir(dir)
+      let ok = true
+      for (const log of logs) {
+        try {
+          log.flushAll()
+          log.close()
+        } catch (e) {
+          ok = false
+          this.logger.error(
+            { err: e },
+            `${this.ident}There was an error in one of the threads during logs shutdown: ${log}`,
+          )
+        }
+      }
+      this.logger.info(`${this.ident}Updating recovery points at ${dir}`)
+      this.checkpointRecoveryOffsetsInDir(dir)
+      this.logger.info(`${this.ident}Updating log start offsets at ${dir}`)
+      this.checkpointLogStartOffsetsInDir(dir)
+      if (ok) {
+        this.logger.info(`${this.ident}Writing clean shutdown marker at ${dir}`)
+        atomicWriteFileSync(
+          join(dir, CLEAN_SHUTDOWN_FILE),
+          JSON.stringify({ version: 0, brokerEpoch: this.opts.brokerEpoch ?? -1 }),
+        )
+      }
+    }
+    this.logs.clear()
+    for (const l of this.locks.splice(0)) releaseDirLock(l)
+    this.ownScheduler?.shutdown()
+    this.logger.info(`${this.ident}Shutdown complete.`)
+  }
+}

@@ -1,0 +1,668 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { ErrorCode, KafkaError } from '../../protocol/errors.js'
+import {
+  buildEndTxnMarker,
+  buildRecordBatch,
+  computeBatchCrc,
+  type BuildBatchOptions,
+  readBatchHeader,
+  readRecords,
+  verifyCrc,
+} from '../../protocol/records/batch.js'
+import { Compression } from '../../protocol/records/compression.js'
+import { ManualClock } from '../../util/clock.js'
+import { RecordValidationError, UnexpectedAppendOffsetError } from './errors.js'
+import { Log, type LogOptions } from './log.js'
+import { defaultLogConfig, type LogConfig } from './log-config.js'
+import { setIndexCacheLimit } from './indexes.js'
+import { ManualScheduler } from './scheduler.js'
+
+const dirs: string[] = []
+const logs: Log[] = []
+afterEach(() => {
+  for (const l of logs.splice(0)) if (!l.isClosed) l.close()
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
+})
+
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'samsa-log-'))
+  dirs.push(d)
+  return d
+}
+
+interface Env {
+  clock: ManualClock
+  scheduler: ManualScheduler
+  dir: string
+  open(config?: Partial<LogConfig>, extra?: Partial<LogOptions>): Log
+}
+
+function env(): Env {
+  const clock = new ManualClock(1_700_000_000_000)
+  const scheduler = new ManualScheduler(clock)
+  const dir = join(tempDir(), 'topic-0')
+  return {
+    clock,
+    scheduler,
+    dir,
+    open(config = {}, extra = {}) {
+      const log = Log.open({
+        dir,
+        config: { ...defaultLogConfig(), ...config },
+        clock,
+        scheduler,
+        hadCleanShutdown: true,
+        ...extra,
+      })
+      logs.push(log)
+      return log
+    },
+  }
+}
+
+function batch(n: number, o: Partial<BuildBatchOptions> = {}, now = 1_700_000_000_000): Buffer {
+  return buildRecordBatch({
+    records: Array.from({ length: n }, (_, i) => ({ key: `k${i}`, value: `value-${i}`, timestamp: now })),
+    now,
+    ...o,
+  })
+}
+
+/** Recomputes the CRC after a test has edited a field inside it. */
+function recrc(b: Buffer): Buffer {
+  b.writeUInt32BE(computeBatchCrc(b), 17)
+  return b
+}
+
+function code(f: () => unknown): number {
+  try {
+    f()
+  } catch (e) {
+    if (e instanceof KafkaError) return e.code
+    throw e
+  }
+  throw new Error('expected a KafkaError')
+}
+
+function offsetsIn(buf: Buffer): number[] {
+  const out: number[] = []
+  let p = 0
+  while (p + 61 <= buf.length) {
+    const h = readBatchHeader(buf, p)
+    if (p + h.sizeInBytes > buf.length) break
+    for (const r of readRecords(buf, p)) out.push(r.offset)
+    p += h.sizeInBytes
+  }
+  return out
+}
+
+describe('Log append and read', () => {
+  it('assigns offsets by rewriting the header and reads them back', () => {
+    const e = env()
+    const log = e.open()
+    const b = batch(3)
+    const crc = b.readUInt32BE(17)
+    const r = log.appendAsLeader(b, { leaderEpoch: 4 })
+    expect(r).toMatchObject({
+      firstOffset: 0,
+      lastOffset: 2,
+      logAppendTime: -1,
+      logStartOffset: 0,
+      recordCount: 3,
+    })
+    const r2 = log.appendAsLeader(batch(2), { leaderEpoch: 4 })
+    expect(r2).toMatchObject({ firstOffset: 3, lastOffset: 4 })
+    expect(log.logEndOffset).toBe(5)
+    const h = readBatchHeader(b)
+    expect(h.baseOffset).toBe(0)
+    expect(h.partitionLeaderEpoch).toBe(4)
+    expect(b.readUInt32BE(17)).toBe(crc) // the records were not re-encoded
+    const read = log.read(3, { maxBytes: 1 << 20 })
+    expect(offsetsIn(read.records)).toEqual([3, 4])
+    expect(readBatchHeader(read.records).partitionLeaderEpoch).toBe(4)
+    expect(verifyCrc(read.records)).toBe(true)
+    // reading from the middle of a batch returns the whole batch
+    expect(offsetsIn(log.read(1, { maxBytes: 1 << 20 }).records)).toEqual([0, 1, 2, 3, 4])
+    expect(log.latestEpoch()).toBe(4)
+  })
+
+  it('writes the segment file byte for byte as appended', () => {
+    const e = env()
+    const log = e.open()
+    const a = batch(2)
+    const b = batch(1)
+    log.appendAsLeader(a, { leaderEpoch: 0 })
+    log.appendAsLeader(b, { leaderEpoch: 0 })
+    log.flushAll()
+    const file = readFileSync(join(e.dir, '00000000000000000000.log'))
+    expect(file.equals(Buffer.concat([a, b]))).toBe(true)
+    expect(readdirSync(e.dir).sort()).toEqual(
+      expect.arrayContaining([
+        '00000000000000000000.index',
+        '00000000000000000000.log',
+        '00000000000000000000.timeindex',
+        'leader-epoch-checkpoint',
+      ]),
+    )
+  })
+
+  it('rolls segments on size and reads across them', () => {
+    const e = env()
+    const log = e.open({ segmentBytes: 1024 })
+    for (let i = 0; i < 40; i++) log.appendAsLeader(batch(2), { leaderEpoch: 1 })
+    expect(log.numberOfSegments).toBeGreaterThan(3)
+    expect(log.logEndOffset).toBe(80)
+    const bases = log.segmentInfos().map((s) => s.baseOffset)
+    for (const s of log.segmentInfos()) expect(s.size).toBeLessThanOrEqual(1024)
+    const names = readdirSync(e.dir).filter((n) => n.endsWith('.log'))
+    expect(names.sort()).toEqual(bases.map((b) => `${String(b).padStart(20, '0')}.log`))
+    // a snapshot is taken at each roll
+    expect(readdirSync(e.dir).filter((n) => n.endsWith('.snapshot')).length).toBeGreaterThan(0)
+    for (let o = 0; o < 80; o += 7) {
+      const r = log.read(o, { maxBytes: 100 })
+      expect(r.records.length).toBeGreaterThan(0)
+      const first = readBatchHeader(r.records)
+      expect(first.baseOffset).toBeLessThanOrEqual(o)
+      expect(first.lastOffset).toBeGreaterThanOrEqual(o)
+    }
+    // one segment per read
+    const all = log.read(0, { maxBytes: 1 << 20 })
+    expect(all.segmentBaseOffset).toBe(0)
+    expect(offsetsIn(all.records).at(-1)).toBe(bases[1]! - 1)
+  })
+
+  it('reads inactive segments whose index contents were evicted from memory', () => {
+    const e = env()
+    const log = e.open({ segmentBytes: 600, indexIntervalBytes: 50 })
+    for (let i = 0; i < 30; i++) log.appendAsLeader(batch(2), { leaderEpoch: 0 })
+    setIndexCacheLimit(0)
+    try {
+      for (let o = 0; o < 60; o += 5) {
+        const r = log.read(o, { maxBytes: 1 })
+        expect(
+          readBatchHeader(
+            r.records.length >= 61 ? r.records : log.read(o, { maxBytes: 1, minOneMessage: true }).records,
+          ).lastOffset,
+        ).toBeGreaterThanOrEqual(o)
+      }
+      expect(log.fetchOffsetByTimestamp(1_700_000_000_000)?.offset).toBe(0)
+    } finally {
+      setIndexCacheLimit(64 * 1024 * 1024)
+    }
+  })
+
+  it('rolls on segment.ms from the first batch timestamp', () => {
+    const e = env()
+    const log = e.open({ segmentMs: 1000 })
+    const t = 1_700_000_000_000
+    log.appendAsLeader(batch(1, {}, t), { leaderEpoch: 0 })
+    log.appendAsLeader(batch(1, {}, t + 500), { leaderEpoch: 0 })
+    expect(log.numberOfSegments).toBe(1)
+    log.appendAsLeader(batch(1, {}, t + 1001), { leaderEpoch: 0 })
+    expect(log.numberOfSegments).toBe(2)
+    expect(log.activeSegment.baseOffset).toBe(2)
+  })
+
+  it('adds index entries every index.interval.bytes like Kafka 3.x', () => {
+    const e = env()
+    const log = e.open({ indexIntervalBytes: 200 })
+    const sizes: number[] = []
+    for (let i = 0; i < 20; i++) {
+      const b = batch(2)
+      sizes.push(b.length)
+      log.appendAsLeader(b, { leaderEpoch: 0 })
+    }
+    log.flushAll()
+    const idx = readFileSync(join(e.dir, '00000000000000000000.index'))
+    expect(idx.length % 8).toBe(0)
+    expect(idx.length).toBeGreaterThan(0)
+    // replay LogSegment.append: entry (largest offset of the append → its position) once > interval bytes passed
+    const expected: Array<[number, number]> = []
+    let since = 0
+    let pos = 0
+    for (let i = 0; i < 20; i++) {
+      if (since > 200) {
+        expected.push([i * 2 + 1, pos])
+        since = 0
+      }
+      since += sizes[i]!
+      pos += sizes[i]!
+    }
+    const actual: Array<[number, number]> = []
+    for (let p = 0; p < idx.length; p += 8) actual.push([idx.readInt32BE(p), idx.readInt32BE(p + 4)])
+    expect(actual).toEqual(expected)
+    const tidx = readFileSync(join(e.dir, '00000000000000000000.timeindex'))
+    expect(tidx.length % 12).toBe(0)
+    expect(Number(tidx.readBigInt64BE(0))).toBe(1_700_000_000_000)
+    // lookups through the index land on the right batch
+    const seg = log.activeSegment
+    expect(seg.offsetIndex.lookup(13)).toEqual({
+      offset: actual.filter(([o]) => o <= 13).at(-1)![0],
+      position: actual.filter(([o]) => o <= 13).at(-1)![1],
+    })
+    expect(seg.translateOffset(13)?.offset).toBe(13)
+    expect(seg.translateOffset(12)?.offset).toBe(13)
+  })
+
+  it('honours maxBytes, minOneMessage and maxOffset', () => {
+    const e = env()
+    const log = e.open()
+    const sizes = [batch(3).length, batch(3).length, batch(3).length]
+    for (let i = 0; i < 3; i++) log.appendAsLeader(batch(3), { leaderEpoch: 0 })
+    // a maxBytes below the first batch: nothing, or the whole batch with minOneMessage
+    const none = log.read(0, { maxBytes: 10 })
+    expect(none.records.length).toBe(10)
+    expect(none.firstEntryIncomplete).toBe(true)
+    const one = log.read(0, { maxBytes: 10, minOneMessage: true })
+    expect(one.records.length).toBe(sizes[0])
+    // a raw byte range: it may end in a partial batch
+    const partial = log.read(0, { maxBytes: sizes[0]! + 20 })
+    expect(partial.records.length).toBe(sizes[0]! + 20)
+    expect(offsetsIn(partial.records)).toEqual([0, 1, 2])
+    // maxOffset (the high watermark) is exclusive and stops at the batch holding it
+    expect(log.read(0, { maxBytes: 1 << 20, maxOffset: 6 }).records.length).toBe(sizes[0]! + sizes[1]!)
+    expect(log.read(0, { maxBytes: 1 << 20, maxOffset: 5 }).records.length).toBe(sizes[0])
+    expect(log.read(6, { maxBytes: 1 << 20, maxOffset: 6 }).records.length).toBe(0)
+    expect(log.read(7, { maxBytes: 1 << 20, maxOffset: 6 }).records.length).toBe(0)
+    expect(log.read(9, { maxBytes: 1 << 20 }).records.length).toBe(0)
+    expect(code(() => log.read(10, { maxBytes: 100 }))).toBe(ErrorCode.OFFSET_OUT_OF_RANGE)
+    expect(code(() => log.read(-1, { maxBytes: 100 }))).toBe(ErrorCode.OFFSET_OUT_OF_RANGE)
+  })
+
+  it('sets LogAppendTime, recomputing the CRC', () => {
+    const e = env()
+    const log = e.open({ messageTimestampType: 'LogAppendTime' })
+    const b = batch(2, {}, 1000)
+    const r = log.appendAsLeader(b, { leaderEpoch: 0, now: 1_800_000_000_000 })
+    expect(r.logAppendTime).toBe(1_800_000_000_000)
+    const stored = log.read(0, { maxBytes: 1 << 20 }).records
+    const h = readBatchHeader(stored)
+    expect(h.timestampType).toBe('LogAppendTime')
+    expect(h.maxTimestamp).toBe(1_800_000_000_000)
+    expect(h.baseTimestamp).toBe(1000)
+    expect(verifyCrc(stored)).toBe(true)
+    expect(readRecords(stored).map((x) => x.timestamp)).toEqual([1_800_000_000_000, 1_800_000_000_000])
+  })
+
+  it('appends gzip batches without touching the payload', () => {
+    const e = env()
+    const log = e.open({ cleanupPolicy: ['compact'] })
+    const b = batch(5, { compression: Compression.GZIP })
+    const payload = Buffer.from(b.subarray(61))
+    log.appendAsLeader(b, { leaderEpoch: 0 })
+    const stored = log.read(0, { maxBytes: 1 << 20 }).records
+    expect(stored.subarray(61).equals(payload)).toBe(true)
+    expect(readRecords(stored).map((r) => r.offset)).toEqual([0, 1, 2, 3, 4])
+  })
+})
+
+describe('Log validation (LogValidator, magic 2)', () => {
+  it('CORRUPT_MESSAGE for a bad CRC or a batch below 61 bytes', () => {
+    const log = env().open()
+    const b = batch(1)
+    b[b.length - 1]! ^= 1
+    expect(code(() => log.appendAsLeader(b, { leaderEpoch: 0 }))).toBe(ErrorCode.CORRUPT_MESSAGE)
+    const short = batch(1).subarray(0, 40)
+    short.writeInt32BE(28, 8)
+    expect(code(() => log.appendAsLeader(Buffer.from(short), { leaderEpoch: 0 }))).toBe(
+      ErrorCode.CORRUPT_MESSAGE,
+    )
+    const tiny = Buffer.alloc(30)
+    tiny.writeInt32BE(5, 8)
+    expect(code(() => log.appendAsLeader(tiny, { leaderEpoch: 0 }))).toBe(ErrorCode.CORRUPT_MESSAGE)
+    const badMagic = batch(1)
+    badMagic.writeInt8(5, 16)
+    expect(code(() => log.appendAsLeader(badMagic, { leaderEpoch: 0 }))).toBe(ErrorCode.CORRUPT_MESSAGE)
+    expect(log.logEndOffset).toBe(0)
+  })
+
+  it('UNSUPPORTED_FOR_MESSAGE_FORMAT for legacy message sets', () => {
+    const log = env().open()
+    // a magic 1 message: crc, magic, attributes, timestamp, null key, null value
+    const legacy = Buffer.alloc(12 + 22)
+    legacy.writeBigInt64BE(0n, 0)
+    legacy.writeInt32BE(22, 8)
+    legacy.writeInt8(1, 16)
+    legacy.writeInt32BE(-1, 26)
+    legacy.writeInt32BE(-1, 30)
+    expect(code(() => log.appendAsLeader(legacy, { leaderEpoch: 0 }))).toBe(
+      ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT,
+    )
+  })
+
+  it('INVALID_RECORD for inconsistent offsets and counts, control batches, missing sequences, several batches', () => {
+    const log = env().open()
+    const notZero = batch(1, { baseOffset: 5 })
+    expect(code(() => log.appendAsLeader(notZero, { leaderEpoch: 0 }))).toBe(ErrorCode.INVALID_RECORD)
+    const delta = batch(3)
+    delta.writeInt32BE(5, 23)
+    expect(code(() => log.appendAsLeader(recrc(delta), { leaderEpoch: 0 }))).toBe(ErrorCode.INVALID_RECORD)
+    const negative = batch(1)
+    negative.writeInt32BE(-1, 23)
+    expect(code(() => log.appendAsLeader(recrc(negative), { leaderEpoch: 0 }))).toBe(ErrorCode.INVALID_RECORD)
+    const zeroCount = batch(1)
+    zeroCount.writeInt32BE(0, 57)
+    expect(code(() => log.appendAsLeader(recrc(zeroCount), { leaderEpoch: 0 }))).toBe(
+      ErrorCode.INVALID_RECORD,
+    )
+    const control = buildEndTxnMarker({ producerId: 1, producerEpoch: 0, coordinatorEpoch: 0, commit: true })
+    expect(code(() => log.appendAsLeader(control, { leaderEpoch: 0 }))).toBe(ErrorCode.INVALID_RECORD)
+    const noSeq = batch(1, { producerId: 7, producerEpoch: 0, baseSequence: -1 })
+    expect(code(() => log.appendAsLeader(noSeq, { leaderEpoch: 0 }))).toBe(ErrorCode.INVALID_RECORD)
+    const two = Buffer.concat([batch(1), batch(1)])
+    expect(code(() => log.appendAsLeader(two, { leaderEpoch: 0 }))).toBe(ErrorCode.INVALID_RECORD)
+    expect(log.logEndOffset).toBe(0)
+    expect(log.size).toBe(0)
+  })
+
+  it('INVALID_RECORD with record errors for null keys on compacted topics', () => {
+    const log = env().open({ cleanupPolicy: ['compact'] })
+    const b = buildRecordBatch({
+      records: [
+        { key: 'a', value: '1' },
+        { key: null, value: '2' },
+      ],
+    })
+    try {
+      log.appendAsLeader(b, { leaderEpoch: 0 })
+      expect.fail('expected an error')
+    } catch (e) {
+      expect(e).toBeInstanceOf(RecordValidationError)
+      expect((e as RecordValidationError).code).toBe(ErrorCode.INVALID_RECORD)
+      expect((e as RecordValidationError).recordErrors).toEqual([
+        {
+          batchIndex: 1,
+          message: 'Compacted topic cannot accept message without key in topic partition topic-0',
+        },
+      ])
+    }
+    expect(log.appendAsLeader(batch(2), { leaderEpoch: 0 }).lastOffset).toBe(1)
+  })
+
+  it('MESSAGE_TOO_LARGE above max.message.bytes, RECORD_LIST_TOO_LARGE above segment.bytes', () => {
+    const log = env().open({ maxMessageBytes: 200 })
+    expect(code(() => log.appendAsLeader(batch(20), { leaderEpoch: 0 }))).toBe(ErrorCode.MESSAGE_TOO_LARGE)
+    const log2 = env().open({ segmentBytes: 100, maxMessageBytes: 10000 })
+    expect(code(() => log2.appendAsLeader(batch(20), { leaderEpoch: 0 }))).toBe(
+      ErrorCode.RECORD_LIST_TOO_LARGE,
+    )
+  })
+
+  it('INVALID_TIMESTAMP outside message.timestamp.before/after.max.ms and for producer LogAppendTime', () => {
+    const e = env()
+    const now = e.clock.now()
+    const log = e.open({ messageTimestampBeforeMaxMs: 1000, messageTimestampAfterMaxMs: 500 })
+    expect(code(() => log.appendAsLeader(batch(1, {}, now - 1001), { leaderEpoch: 0 }))).toBe(
+      ErrorCode.INVALID_TIMESTAMP,
+    )
+    expect(code(() => log.appendAsLeader(batch(1, {}, now + 501), { leaderEpoch: 0 }))).toBe(
+      ErrorCode.INVALID_TIMESTAMP,
+    )
+    expect(log.appendAsLeader(batch(1, {}, now - 1000), { leaderEpoch: 0 }).firstOffset).toBe(0)
+    expect(log.appendAsLeader(batch(1, {}, now + 500), { leaderEpoch: 0 }).firstOffset).toBe(1)
+    // a record inside the batch that is out of range is found by walking the records
+    const mixed = buildRecordBatch({
+      records: [
+        { value: 'a', timestamp: now },
+        { value: 'b', timestamp: now - 5000 },
+      ],
+    })
+    try {
+      log.appendAsLeader(mixed, { leaderEpoch: 0 })
+      expect.fail('expected an error')
+    } catch (err) {
+      expect((err as RecordValidationError).code).toBe(ErrorCode.INVALID_TIMESTAMP)
+      expect((err as RecordValidationError).recordErrors[0]!.batchIndex).toBe(1)
+    }
+    const lat = env().open({ messageTimestampType: 'LogAppendTime' })
+    const fromProducer = batch(1, { timestampType: 'LogAppendTime' })
+    expect(code(() => lat.appendAsLeader(fromProducer, { leaderEpoch: 0 }))).toBe(ErrorCode.INVALID_TIMESTAMP)
+  })
+
+  it('checks every batch before writing anything', () => {
+    const log = env().open()
+    const good = batch(1)
+    const bad = batch(1)
+    bad[bad.length - 1]! ^= 1
+    expect(code(() => log.appendAsLeader(Buffer.concat([good, bad]), { leaderEpoch: 0 }))).toBe(
+      ErrorCode.CORRUPT_MESSAGE,
+    )
+    expect(log.size).toBe(0)
+  })
+
+  it('drops a trailing partial batch', () => {
+    const log = env().open()
+    const b = batch(2)
+    const r = log.appendAsLeader(Buffer.concat([b, batch(1).subarray(0, 30)]), { leaderEpoch: 0 })
+    expect(r.lastOffset).toBe(1)
+    expect(log.size).toBe(b.length)
+  })
+})
+
+describe('idempotent producers', () => {
+  const pid = 4000
+  const idem = (seq: number, n = 2, epoch = 0): Buffer =>
+    batch(n, { producerId: pid, producerEpoch: epoch, baseSequence: seq })
+
+  it('answers a retried batch with its original offsets', () => {
+    const log = env().open()
+    expect(log.appendAsLeader(idem(0), { leaderEpoch: 0 })).toMatchObject({ firstOffset: 0, lastOffset: 1 })
+    expect(log.appendAsLeader(idem(2), { leaderEpoch: 0 })).toMatchObject({ firstOffset: 2, lastOffset: 3 })
+    const size = log.size
+    const dup = log.appendAsLeader(idem(0), { leaderEpoch: 0 })
+    expect(dup).toMatchObject({ firstOffset: 0, lastOffset: 1, duplicate: true })
+    expect(log.size).toBe(size)
+    expect(log.logEndOffset).toBe(4)
+  })
+
+  it('remembers the last 5 batches', () => {
+    const log = env().open()
+    for (let i = 0; i < 6; i++) log.appendAsLeader(idem(i * 2), { leaderEpoch: 0 })
+    expect(log.appendAsLeader(idem(2), { leaderEpoch: 0 }).duplicate).toBe(true)
+    // the first batch fell out of the window: it is out of order now
+    expect(code(() => log.appendAsLeader(idem(0), { leaderEpoch: 0 }))).toBe(
+      ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
+    )
+  })
+
+  it('rejects sequence gaps and a new epoch not starting at 0', () => {
+    const log = env().open()
+    log.appendAsLeader(idem(0), { leaderEpoch: 0 })
+    expect(code(() => log.appendAsLeader(idem(5), { leaderEpoch: 0 }))).toBe(
+      ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
+    )
+    expect(code(() => log.appendAsLeader(idem(3, 2, 1), { leaderEpoch: 0 }))).toBe(
+      ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
+    )
+    expect(log.appendAsLeader(idem(0, 2, 1), { leaderEpoch: 0 }).firstOffset).toBe(2)
+    expect(log.appendAsLeader(idem(2, 2, 1), { leaderEpoch: 0 }).firstOffset).toBe(4)
+  })
+
+  it('fences a lower epoch', () => {
+    const log = env().open()
+    log.appendAsLeader(idem(0, 1, 3), { leaderEpoch: 0 })
+    expect(code(() => log.appendAsLeader(idem(1, 1, 2), { leaderEpoch: 0 }))).toBe(
+      ErrorCode.INVALID_PRODUCER_EPOCH,
+    )
+  })
+
+  it('accepts any first sequence from an unknown producer, and wraps at Int32.MAX', () => {
+    const log = env().open()
+    log.appendAsLeader(idem(2147483646, 2), { leaderEpoch: 0 })
+    expect(log.appendAsLeader(idem(0, 3), { leaderEpoch: 0 }).firstOffset).toBe(2)
+    expect(log.appendAsLeader(idem(2147483646, 2), { leaderEpoch: 0 }).duplicate).toBe(true)
+    expect(log.activeProducers()).toEqual([
+      expect.objectContaining({
+        producerId: pid,
+        producerEpoch: 0,
+        lastSequence: 2,
+        currentTxnStartOffset: -1,
+      }),
+    ])
+  })
+
+  it('keeps producer state across a restart (snapshot) and after an unclean one (replay)', () => {
+    const e = env()
+    let log = e.open()
+    log.appendAsLeader(idem(0), { leaderEpoch: 0 })
+    log.appendAsLeader(idem(2), { leaderEpoch: 0 })
+    log.close()
+    expect(readdirSync(e.dir)).toContain('00000000000000000004.snapshot')
+    log = e.open()
+    expect(log.appendAsLeader(idem(2), { leaderEpoch: 0 }).duplicate).toBe(true)
+    expect(code(() => log.appendAsLeader(idem(9), { leaderEpoch: 0 }))).toBe(
+      ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
+    )
+    log.appendAsLeader(idem(4), { leaderEpoch: 0 })
+    log.closeHandlers() // crash: no snapshot at 6
+    log = e.open({}, { hadCleanShutdown: false, recoveryPoint: 0 })
+    expect(log.logEndOffset).toBe(6)
+    expect(log.appendAsLeader(idem(4), { leaderEpoch: 0 }).duplicate).toBe(true)
+    expect(log.appendAsLeader(idem(6), { leaderEpoch: 0 }).firstOffset).toBe(6)
+  })
+
+  it('expires idle producers after producer.id.expiration.ms', () => {
+    const e = env()
+    const log = e.open({}, { producerIdExpirationMs: 1000, producerIdExpirationCheckIntervalMs: 100 })
+    log.appendAsLeader(idem(0), { leaderEpoch: 0 })
+    expect(log.activeProducers()).toHaveLength(1)
+    e.scheduler.tick(1100)
+    expect(log.activeProducers()).toHaveLength(0)
+  })
+})
+
+describe('transactions', () => {
+  it('tracks open transactions, the last stable offset and aborted transactions', () => {
+    const e = env()
+    const log = e.open()
+    const txn = (seq: number): Buffer =>
+      batch(2, { producerId: 9, producerEpoch: 1, baseSequence: seq, isTransactional: true })
+    log.appendAsLeader(batch(1), { leaderEpoch: 0 })
+    log.appendAsLeader(txn(0), { leaderEpoch: 0 })
+    log.updateHighWatermark(log.logEndOffset)
+    expect(log.firstUnstableOffset).toBe(1)
+    expect(log.lastStableOffset).toBe(1)
+    expect(log.activeProducers()[0]!.currentTxnStartOffset).toBe(1)
+    // a non-transactional write in the middle of a transaction
+    expect(
+      code(() =>
+        log.appendAsLeader(batch(1, { producerId: 9, producerEpoch: 1, baseSequence: 2 }), {
+          leaderEpoch: 0,
+        }),
+      ),
+    ).toBe(ErrorCode.INVALID_TXN_STATE)
+    const abort = buildEndTxnMarker({
+      producerId: 9,
+      producerEpoch: 1,
+      coordinatorEpoch: 3,
+      commit: false,
+      timestamp: e.clock.now(),
+    })
+    expect(log.appendAsLeader(abort, { leaderEpoch: 0, origin: 'coordinator' }).firstOffset).toBe(3)
+    expect(log.lastStableOffset).toBe(1) // the marker is not below the high watermark yet
+    log.updateHighWatermark(log.logEndOffset)
+    expect(log.firstUnstableOffset).toBeUndefined()
+    expect(log.lastStableOffset).toBe(4)
+    expect(log.collectAbortedTransactions(0, 4)).toEqual([
+      { producerId: 9, firstOffset: 1, lastOffset: 3, lastStableOffset: 4 },
+    ])
+    expect(readdirSync(e.dir)).toContain('00000000000000000000.txnindex')
+    const txnIndex = readFileSync(join(e.dir, '00000000000000000000.txnindex'))
+    expect(txnIndex.length).toBe(34)
+    expect(txnIndex.readInt16BE(0)).toBe(0)
+    expect(Number(txnIndex.readBigInt64BE(2))).toBe(9)
+    expect(log.activeProducers()[0]).toMatchObject({ coordinatorEpoch: 3, currentTxnStartOffset: -1 })
+    // a zombie coordinator
+    const stale = buildEndTxnMarker({
+      producerId: 9,
+      producerEpoch: 1,
+      coordinatorEpoch: 2,
+      commit: true,
+      timestamp: e.clock.now(),
+    })
+    expect(code(() => log.appendAsLeader(stale, { leaderEpoch: 0, origin: 'coordinator' }))).toBe(
+      ErrorCode.TRANSACTION_COORDINATOR_FENCED,
+    )
+  })
+})
+
+describe('follower appends', () => {
+  it('keep the leader offsets and epochs and feed the epoch cache and producer state', () => {
+    const leader = env().open()
+    leader.appendAsLeader(batch(2, { producerId: 1, producerEpoch: 0, baseSequence: 0 }), { leaderEpoch: 3 })
+    leader.appendAsLeader(batch(3), { leaderEpoch: 5 })
+    const data = leader.read(0, { maxBytes: 1 << 20 }).records
+    const follower = env().open()
+    const r = follower.appendAsFollower(Buffer.from(data))
+    expect(r).toMatchObject({ firstOffset: 0, lastOffset: 4 })
+    expect(follower.logEndOffset).toBe(5)
+    expect(follower.leaderEpochCache.entries()).toEqual([
+      { epoch: 3, startOffset: 0 },
+      { epoch: 5, startOffset: 2 },
+    ])
+    expect(follower.activeProducers()[0]).toMatchObject({ producerId: 1, lastSequence: 1 })
+    expect(() => follower.appendAsFollower(Buffer.from(data))).toThrow(UnexpectedAppendOffsetError)
+    expect(follower.endOffsetForEpoch(3)).toEqual({ epoch: 3, endOffset: 2 })
+    expect(follower.endOffsetForEpoch(5)).toEqual({ epoch: 5, endOffset: 5 })
+    expect(follower.endOffsetForEpoch(4)).toEqual({ epoch: 3, endOffset: 2 })
+  })
+})
+
+describe('fetchOffsetByTimestamp', () => {
+  it('answers the special timestamps and searches by time', () => {
+    const e = env()
+    const log = e.open({ segmentBytes: 400, indexIntervalBytes: 1 })
+    const t0 = 1_700_000_000_000
+    for (let i = 0; i < 10; i++) {
+      const b = buildRecordBatch({
+        records: [
+          { value: 'a', timestamp: t0 + i * 10 },
+          { value: 'b', timestamp: t0 + i * 10 + 5 },
+        ],
+      })
+      log.appendAsLeader(b, { leaderEpoch: i < 5 ? 1 : 2 })
+    }
+    log.updateHighWatermark(log.logEndOffset)
+    expect(log.numberOfSegments).toBeGreaterThan(1)
+    expect(log.fetchOffsetByTimestamp(-2)).toEqual({ offset: 0, timestamp: -1, leaderEpoch: 1 })
+    expect(log.fetchOffsetByTimestamp(-4)).toEqual({ offset: 0, timestamp: -1, leaderEpoch: 1 })
+    expect(log.fetchOffsetByTimestamp(-1)).toEqual({ offset: 20, timestamp: -1, leaderEpoch: 2 })
+    expect(log.fetchOffsetByTimestamp(-5)).toEqual({ offset: -1, timestamp: -1, leaderEpoch: -1 })
+    expect(log.fetchOffsetByTimestamp(-3)).toEqual({ offset: 19, timestamp: t0 + 95, leaderEpoch: 2 })
+    expect(log.fetchOffsetByTimestamp(t0)).toEqual({ offset: 0, timestamp: t0, leaderEpoch: 1 })
+    expect(log.fetchOffsetByTimestamp(t0 + 31)).toEqual({ offset: 7, timestamp: t0 + 35, leaderEpoch: 1 })
+    expect(log.fetchOffsetByTimestamp(t0 + 60)).toEqual({ offset: 12, timestamp: t0 + 60, leaderEpoch: 2 })
+    expect(log.fetchOffsetByTimestamp(t0 + 1000)).toBeUndefined()
+    log.maybeIncrementLogStartOffset(5)
+    expect(log.fetchOffsetByTimestamp(t0)).toMatchObject({ offset: 5 })
+    expect(log.fetchOffsetByTimestamp(-2)).toEqual({ offset: 5, timestamp: -1, leaderEpoch: 1 })
+  })
+})
+
+describe('flush policy', () => {
+  it('flush.messages moves the recovery point; the default leaves it to the OS', () => {
+    const log = env().open({ flushMessages: 2 })
+    log.appendAsLeader(batch(1), { leaderEpoch: 0 })
+    expect(log.recoveryPoint).toBe(0)
+    log.appendAsLeader(batch(1), { leaderEpoch: 0 })
+    expect(log.recoveryPoint).toBe(2)
+    const lazy = env().open()
+    for (let i = 0; i < 10; i++) lazy.appendAsLeader(batch(1), { leaderEpoch: 0 })
+    expect(lazy.recoveryPoint).toBe(0)
+    lazy.flush()
+    expect(lazy.recoveryPoint).toBe(10)
+  })
+
+  it('flushes rolled segments in the background', () => {
+    const e = env()
+    const log = e.open({ segmentBytes: 300 })
+    for (let i = 0; i < 5; i++) log.appendAsLeader(batch(2), { leaderEpoch: 0 })
+    expect(log.numberOfSegments).toBeGreaterThan(1)
+    expect(log.recoveryPoint).toBe(0)
+    e.scheduler.tick(0)
+    expect(log.recoveryPoint).toBe(log.activeSegment.baseOffset)
+  })
+})
