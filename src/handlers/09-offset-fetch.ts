@@ -1,0 +1,147 @@
+/**
+ * OffsetFetch (9), v0-9, served by the classic group coordinator.
+ *
+ * Offsets are returned whatever the group's state (a group may use Kafka only to store offsets); a partition
+ * without a committed offset gets -1, empty metadata and no error. Group-level errors (NOT_COORDINATOR,
+ * COORDINATOR_LOAD_IN_PROGRESS, INVALID_GROUP_ID, ...) come from the coordinator.
+ *
+ * Version notes:
+ * - v0: Kafka in ZooKeeper mode reads these offsets from ZooKeeper, not from the coordinator: unknown
+ *   partitions and partitions without an offset get UNKNOWN_TOPIC_OR_PARTITION. Done here through the
+ *   optional `zkOffsets` store; without one every partition gets UNSUPPORTED_VERSION (KRaft behaviour).
+ * - v1: from `__consumer_offsets`; no top-level error field, so a group error is put on every requested
+ *   partition (as Kafka's `OffsetFetchRequest.getErrorResponse` does below v2).
+ * - v2+: a null topic list asks for every partition the group has offsets for; top-level error code.
+ * - v5 adds the committed leader epoch; v6 is flexible; v7 adds require_stable (a partition with a commit
+ *   still being written, or transactional offsets not yet committed, gets UNSTABLE_OFFSET_COMMIT).
+ * - v8+: several groups per request, one result (and error) per group; v9's member id and epoch are for
+ *   KIP-848 groups and ignored by the classic coordinator, as in Kafka.
+ * Not implemented: authorization (every group and topic is authorized).
+ */
+import { ErrorCode, toErrorCode } from '../protocol/errors.js'
+import { OffsetFetchRequest, OffsetFetchResponse } from '../protocol/messages/09-offset-fetch.js'
+import type { GroupCoordinator } from '../services/group/coordinator.js'
+import type {
+  OffsetFetchPartitionResult,
+  TopicMetadataView,
+  TopicPartition,
+} from '../services/group/types.js'
+import type { ZkConsumerOffsetStore } from '../services/group/zk-offsets.js'
+import { api, defineHandler, type Handler, type Out } from './handler.js'
+
+export const OffsetFetchApi = api(9, 'OffsetFetch', OffsetFetchRequest, OffsetFetchResponse)
+
+type Response = Out<typeof OffsetFetchResponse>
+
+export interface OffsetFetchHandlerDeps {
+  readonly coordinator: GroupCoordinator
+  /** Which topics and partitions exist (used by v0 only). */
+  readonly metadata: TopicMetadataView
+  /** Storage of v0 offsets (ZooKeeper); without it v0 answers UNSUPPORTED_VERSION. */
+  readonly zkOffsets?: ZkConsumerOffsetStore
+}
+
+interface PartitionOut {
+  partitionIndex: number
+  committedOffset: number
+  committedLeaderEpoch: number
+  metadata: string
+  errorCode: number
+}
+
+function byTopic(
+  partitions: readonly OffsetFetchPartitionResult[],
+): { name: string; partitions: PartitionOut[] }[] {
+  const topics = new Map<string, PartitionOut[]>()
+  for (const p of partitions) {
+    let list = topics.get(p.topic)
+    if (!list) topics.set(p.topic, (list = []))
+    list.push({
+      partitionIndex: p.partition,
+      committedOffset: p.offset,
+      committedLeaderEpoch: p.leaderEpoch,
+      metadata: p.metadata,
+      errorCode: p.error,
+    })
+  }
+  return [...topics].map(([name, ps]) => ({ name, partitions: ps }))
+}
+
+function flatten(topics: readonly { name: string; partitionIndexes: readonly number[] }[]): TopicPartition[] {
+  return topics.flatMap((t) => t.partitionIndexes.map((partition) => ({ topic: t.name, partition })))
+}
+
+const noOffset = (tp: TopicPartition, error: number): OffsetFetchPartitionResult => ({
+  topic: tp.topic,
+  partition: tp.partition,
+  offset: -1,
+  leaderEpoch: -1,
+  metadata: '',
+  error,
+})
+
+export function offsetFetchHandler(d: OffsetFetchHandlerDeps): Handler {
+  return defineHandler(OffsetFetchApi, {
+    async handle(req, ctx) {
+      const v = ctx.apiVersion
+
+      if (v >= 8) {
+        return {
+          throttleTimeMs: 0,
+          groups: req.groups.map((g) => {
+            try {
+              const r = d.coordinator.fetchOffsets(
+                g.groupId,
+                req.requireStable,
+                g.topics === null ? null : flatten(g.topics),
+              )
+              return r.error !== ErrorCode.NONE
+                ? { groupId: g.groupId, topics: [], errorCode: r.error }
+                : { groupId: g.groupId, topics: byTopic(r.partitions), errorCode: ErrorCode.NONE }
+            } catch (e) {
+              return { groupId: g.groupId, topics: [], errorCode: toErrorCode(e) }
+            }
+          }),
+        }
+      }
+
+      const requested = req.topics === null ? null : flatten(req.topics)
+      /** Kafka's getErrorResponse: below v2 the error goes on every requested partition. */
+      const errorResponse = (error: number): Response =>
+        v < 2
+          ? { throttleTimeMs: 0, topics: byTopic((requested ?? []).map((tp) => noOffset(tp, error))) }
+          : { throttleTimeMs: 0, errorCode: error, topics: [] }
+
+      try {
+        if (v === 0) {
+          const zk = d.zkOffsets
+          if (zk === undefined) return errorResponse(ErrorCode.UNSUPPORTED_VERSION)
+          const out: OffsetFetchPartitionResult[] = []
+          for (const tp of requested ?? []) {
+            try {
+              if (d.metadata.partition(tp.topic, tp.partition) === undefined) {
+                out.push(noOffset(tp, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION))
+                continue
+              }
+              const offset = await zk.getConsumerOffset(req.groupId, tp.topic, tp.partition)
+              out.push(
+                offset === null
+                  ? noOffset(tp, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
+                  : { ...noOffset(tp, ErrorCode.NONE), offset },
+              )
+            } catch (e) {
+              out.push(noOffset(tp, toErrorCode(e)))
+            }
+          }
+          return { throttleTimeMs: 0, topics: byTopic(out) }
+        }
+
+        const r = d.coordinator.fetchOffsets(req.groupId, req.requireStable, requested)
+        if (r.error !== ErrorCode.NONE) return errorResponse(r.error)
+        return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, topics: byTopic(r.partitions) }
+      } catch (e) {
+        return errorResponse(toErrorCode(e))
+      }
+    },
+  })
+}

@@ -1,0 +1,34 @@
+/**
+ * Heartbeat (12), v0-4, served by the classic group coordinator: NONE in Stable and CompletingRebalance
+ * (resets the member's session timer), REBALANCE_IN_PROGRESS while the group prepares a rebalance (the
+ * member rejoins), UNKNOWN_MEMBER_ID / ILLEGAL_GENERATION / FENCED_INSTANCE_ID for stale members, and NONE
+ * while the coordinator is still loading the group ("respond just blindly").
+ *
+ * Version notes: v1 adds throttle time; v3 adds the group instance id (static members are checked against
+ * it); v4 is flexible.
+ * Not implemented: authorization; the IBP < 2.3 rejection of group instance ids.
+ */
+import { toErrorCode } from '../protocol/errors.js'
+import { HeartbeatRequest, HeartbeatResponse } from '../protocol/messages/12-heartbeat.js'
+import type { GroupCoordinator } from '../services/group/coordinator.js'
+import { api, defineHandler, type Handler } from './handler.js'
+
+export const HeartbeatApi = api(12, 'Heartbeat', HeartbeatRequest, HeartbeatResponse)
+
+export function heartbeatHandler(coordinator: GroupCoordinator): Handler {
+  return defineHandler(HeartbeatApi, {
+    handle(req) {
+      try {
+        const errorCode = coordinator.heartbeat({
+          groupId: req.groupId,
+          generationId: req.generationId,
+          memberId: req.memberId,
+          groupInstanceId: req.groupInstanceId,
+        })
+        return { throttleTimeMs: 0, errorCode }
+      } catch (e) {
+        return { throttleTimeMs: 0, errorCode: toErrorCode(e) }
+      }
+    },
+  })
+}

@@ -1,0 +1,58 @@
+/**
+ * SyncGroup (14), v0-5, served by the classic group coordinator. The leader's SyncGroup carries the
+ * assignment: it is stored in `__consumer_offsets`, then every member (followers wait meanwhile) gets its
+ * part. REBALANCE_IN_PROGRESS while the group prepares a rebalance (also while the coordinator is loading,
+ * so that the member rejoins), ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID, FENCED_INSTANCE_ID as Kafka.
+ *
+ * Version notes: v1 adds throttle time; v3 adds the group instance id; v4 is flexible; v5 adds protocol type
+ * and name to request and response (KIP-559): both are mandatory in a v5 request (else
+ * INCONSISTENT_GROUP_PROTOCOL), and must match the group's.
+ * Not implemented: authorization; the IBP < 2.3 rejection of group instance ids.
+ */
+import { ErrorCode, toErrorCode } from '../protocol/errors.js'
+import { SyncGroupRequest, SyncGroupResponse } from '../protocol/messages/14-sync-group.js'
+import type { GroupCoordinator } from '../services/group/coordinator.js'
+import { api, defineHandler, type Handler, type Out } from './handler.js'
+
+export const SyncGroupApi = api(14, 'SyncGroup', SyncGroupRequest, SyncGroupResponse)
+
+type Response = Out<typeof SyncGroupResponse>
+
+const errorResponse = (errorCode: number): Response => ({
+  throttleTimeMs: 0,
+  errorCode,
+  protocolType: null,
+  protocolName: null,
+  assignment: Buffer.alloc(0),
+})
+
+export function syncGroupHandler(coordinator: GroupCoordinator): Handler {
+  return defineHandler(SyncGroupApi, {
+    async handle(req, ctx) {
+      // From v5 the protocol type and name are mandatory.
+      if (ctx.apiVersion >= 5 && (req.protocolType === null || req.protocolName === null)) {
+        return errorResponse(ErrorCode.INCONSISTENT_GROUP_PROTOCOL)
+      }
+      try {
+        const r = await coordinator.syncGroup({
+          groupId: req.groupId,
+          generationId: req.generationId,
+          memberId: req.memberId,
+          groupInstanceId: req.groupInstanceId,
+          protocolType: req.protocolType,
+          protocolName: req.protocolName,
+          assignments: req.assignments.map((a) => ({ memberId: a.memberId, assignment: a.assignment })),
+        })
+        return {
+          throttleTimeMs: 0,
+          errorCode: r.error,
+          protocolType: r.protocolType,
+          protocolName: r.protocolName,
+          assignment: r.assignment,
+        }
+      } catch (e) {
+        return errorResponse(toErrorCode(e))
+      }
+    },
+  })
+}

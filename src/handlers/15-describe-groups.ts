@@ -1,0 +1,63 @@
+/**
+ * DescribeGroups (15), v0-5, served by the classic group coordinator. Per group: state, protocol type, and the
+ * members with client id and host (the chosen protocol, member metadata and assignments only when Stable).
+ * A group that does not exist is reported as "Dead" with no error (Kafka answers GROUP_ID_NOT_FOUND only
+ * from v6, which 3.9 does not have); coordinator errors leave the state empty.
+ *
+ * Version notes: v1 adds throttle time; v3 adds include_authorized_operations (without an authorizer every
+ * group operation is allowed: the bit set of `GROUP_AUTHORIZED_OPERATIONS`, only for groups without an
+ * error; INT_MIN when not asked for); v4 adds the members' group instance ids; v5 is flexible.
+ * Not implemented: authorization.
+ */
+import { ErrorCode, toErrorCode } from '../protocol/errors.js'
+import { DescribeGroupsRequest, DescribeGroupsResponse } from '../protocol/messages/15-describe-groups.js'
+import type { GroupCoordinator } from '../services/group/coordinator.js'
+import { GROUP_AUTHORIZED_OPERATIONS } from './common.js'
+import { api, defineHandler, type Handler } from './handler.js'
+
+export const DescribeGroupsApi = api(15, 'DescribeGroups', DescribeGroupsRequest, DescribeGroupsResponse)
+
+const NOT_REQUESTED = -2147483648
+
+export function describeGroupsHandler(coordinator: GroupCoordinator): Handler {
+  return defineHandler(DescribeGroupsApi, {
+    handle(req, ctx) {
+      const withOps = ctx.apiVersion >= 3 && req.includeAuthorizedOperations
+      return {
+        throttleTimeMs: 0,
+        groups: req.groups.map((groupId) => {
+          try {
+            const { error, summary } = coordinator.describeGroup(groupId)
+            return {
+              errorCode: error,
+              groupId,
+              groupState: summary.state,
+              protocolType: summary.protocolType,
+              protocolData: summary.protocol,
+              members: summary.members.map((m) => ({
+                memberId: m.memberId,
+                groupInstanceId: m.groupInstanceId,
+                clientId: m.clientId,
+                clientHost: m.clientHost,
+                memberMetadata: m.metadata,
+                memberAssignment: m.assignment,
+              })),
+              authorizedOperations:
+                withOps && error === ErrorCode.NONE ? GROUP_AUTHORIZED_OPERATIONS : NOT_REQUESTED,
+            }
+          } catch (e) {
+            return {
+              errorCode: toErrorCode(e),
+              groupId,
+              groupState: '',
+              protocolType: '',
+              protocolData: '',
+              members: [],
+              authorizedOperations: NOT_REQUESTED,
+            }
+          }
+        }),
+      }
+    },
+  })
+}

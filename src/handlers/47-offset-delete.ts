@@ -1,0 +1,60 @@
+/**
+ * OffsetDelete (47), v0 (KIP-496), served by the classic group coordinator. Partitions of unknown topics or
+ * partitions get UNKNOWN_TOPIC_OR_PARTITION; the others are deleted if the group is Empty, or, for a consumer
+ * group, if no member subscribes to the topic (the members' ConsumerProtocolSubscription); subscribed topics
+ * get GROUP_SUBSCRIBED_TO_TOPIC. A group-level error (GROUP_ID_NOT_FOUND, NON_EMPTY_GROUP for a non-consumer
+ * group with members, NOT_COORDINATOR, INVALID_GROUP_ID, ...) replaces the whole response, without topics.
+ * Deleting the last offsets of an Empty group removes the group.
+ * Not implemented: authorization.
+ */
+import { ErrorCode, toErrorCode } from '../protocol/errors.js'
+import { OffsetDeleteRequest, OffsetDeleteResponse } from '../protocol/messages/47-offset-delete.js'
+import type { GroupCoordinator } from '../services/group/coordinator.js'
+import type { TopicMetadataView, TopicPartition } from '../services/group/types.js'
+import { api, defineHandler, type Handler } from './handler.js'
+
+export const OffsetDeleteApi = api(47, 'OffsetDelete', OffsetDeleteRequest, OffsetDeleteResponse)
+
+export interface OffsetDeleteHandlerDeps {
+  readonly coordinator: GroupCoordinator
+  readonly metadata: TopicMetadataView
+}
+
+export function offsetDeleteHandler(d: OffsetDeleteHandlerDeps): Handler {
+  return defineHandler(OffsetDeleteApi, {
+    async handle(req) {
+      try {
+        const topics = new Map<string, { partitionIndex: number; errorCode: number }[]>()
+        const add = (topic: string, partitionIndex: number, errorCode: number): void => {
+          let list = topics.get(topic)
+          if (!list) topics.set(topic, (list = []))
+          list.push({ partitionIndex, errorCode })
+        }
+        const valid: TopicPartition[] = []
+        for (const t of req.topics) {
+          if (d.metadata.topic(t.name) === undefined) {
+            for (const p of t.partitions) add(t.name, p.partitionIndex, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
+            continue
+          }
+          for (const p of t.partitions) {
+            if (d.metadata.partition(t.name, p.partitionIndex) !== undefined) {
+              valid.push({ topic: t.name, partition: p.partitionIndex })
+            } else {
+              add(t.name, p.partitionIndex, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
+            }
+          }
+        }
+        const r = await d.coordinator.deleteOffsets(req.groupId, valid)
+        if (r.error !== ErrorCode.NONE) return { errorCode: r.error, throttleTimeMs: 0, topics: [] }
+        for (const p of r.partitions) add(p.topic, p.partition, p.error)
+        return {
+          errorCode: ErrorCode.NONE,
+          throttleTimeMs: 0,
+          topics: [...topics].map(([name, partitions]) => ({ name, partitions })),
+        }
+      } catch (e) {
+        return { errorCode: toErrorCode(e), throttleTimeMs: 0, topics: [] }
+      }
+    },
+  })
+}

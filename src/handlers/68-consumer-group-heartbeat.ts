@@ -1,0 +1,37 @@
+/**
+ * ConsumerGroupHeartbeat (68), v0: the KIP-848 consumer group protocol. A Kafka 3.9 broker with
+ * `group.coordinator.rebalance.protocols=classic` (the default) still lists the API but answers every request
+ * with UNSUPPORTED_VERSION (`KafkaApis.handleConsumerGroupHeartbeat`: the request's error response carries
+ * only the error code). The Java consumer then fails with a message telling the user to use
+ * `group.protocol=classic`; clients do not fall back by themselves.
+ * Not implemented: the consumer group protocol itself.
+ */
+import { ErrorCode } from '../protocol/errors.js'
+import {
+  ConsumerGroupHeartbeatRequest,
+  ConsumerGroupHeartbeatResponse,
+} from '../protocol/messages/68-consumer-group-heartbeat.js'
+import { api, defineHandler, type Handler } from './handler.js'
+
+export const ConsumerGroupHeartbeatApi = api(
+  68,
+  'ConsumerGroupHeartbeat',
+  ConsumerGroupHeartbeatRequest,
+  ConsumerGroupHeartbeatResponse,
+)
+
+export function consumerGroupHeartbeatHandler(): Handler {
+  return defineHandler(ConsumerGroupHeartbeatApi, {
+    handle() {
+      return {
+        throttleTimeMs: 0,
+        errorCode: ErrorCode.UNSUPPORTED_VERSION,
+        errorMessage: null,
+        memberId: null,
+        memberEpoch: 0,
+        heartbeatIntervalMs: 0,
+        // assignment: absent (null, the field's default)
+      }
+    },
+  })
+}

@@ -1,0 +1,32 @@
+/**
+ * ConsumerGroupDescribe (69), v0: describes KIP-848 consumer groups. A Kafka 3.9 broker running only the
+ * classic protocol answers UNSUPPORTED_VERSION for every requested group
+ * (`KafkaApis.handleConsumerGroupDescribe` -> `ConsumerGroupDescribeRequest.getErrorResponse`: one entry per
+ * group id with the error code and nothing else). Admin clients then fall back to DescribeGroups (the Java
+ * admin client on UNSUPPORTED_VERSION / GROUP_ID_NOT_FOUND, librdkafka likewise).
+ * Not implemented: the consumer group protocol itself.
+ */
+import { ErrorCode } from '../protocol/errors.js'
+import {
+  ConsumerGroupDescribeRequest,
+  ConsumerGroupDescribeResponse,
+} from '../protocol/messages/69-consumer-group-describe.js'
+import { api, defineHandler, type Handler } from './handler.js'
+
+export const ConsumerGroupDescribeApi = api(
+  69,
+  'ConsumerGroupDescribe',
+  ConsumerGroupDescribeRequest,
+  ConsumerGroupDescribeResponse,
+)
+
+export function consumerGroupDescribeHandler(): Handler {
+  return defineHandler(ConsumerGroupDescribeApi, {
+    handle(req) {
+      return {
+        throttleTimeMs: 0,
+        groups: req.groupIds.map((groupId) => ({ groupId, errorCode: ErrorCode.UNSUPPORTED_VERSION })),
+      }
+    },
+  })
+}

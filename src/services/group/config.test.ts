@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest'
+import { ManualClock } from '../../util/clock.js'
+import { javaStringHashCode, kafkaAbs, partitionFor, resolveGroupCoordinatorConfig } from './config.js'
+import { ManualTimer } from './timer.js'
+
+describe('partitionFor', () => {
+  it("uses Java's String.hashCode over UTF-16 code units", () => {
+    expect(javaStringHashCode('')).toBe(0)
+    expect(javaStringHashCode('hello')).toBe(99162322)
+    expect(javaStringHashCode('my-group')).toBe(-1906497762)
+    expect(javaStringHashCode('polygenelubricants')).toBe(-2147483648)
+    expect(javaStringHashCode('€😀')).toBe(9810703) // a surrogate pair counts as two units
+  })
+
+  it("maps with Kafka's Utils.abs (Integer.MIN_VALUE -> 0) modulo the partition count", () => {
+    expect(kafkaAbs(-2147483648)).toBe(0)
+    expect(kafkaAbs(-5)).toBe(5)
+    expect(partitionFor('hello', 50)).toBe(22)
+    expect(partitionFor('my-group', 50)).toBe(12)
+    expect(partitionFor('polygenelubricants', 50)).toBe(0)
+    expect(partitionFor('console-consumer-12345', 50)).toBe(6)
+    expect(partitionFor('test-group', 7)).toBe(627841412 % 7)
+  })
+
+  it("has Kafka's defaults", () => {
+    expect(resolveGroupCoordinatorConfig({ brokerId: 3 })).toEqual({
+      brokerId: 3,
+      groupMinSessionTimeoutMs: 6000,
+      groupMaxSessionTimeoutMs: 1_800_000,
+      groupInitialRebalanceDelayMs: 3000,
+      groupMaxSize: 2_147_483_647,
+      offsetsTopicNumPartitions: 50,
+      offsetMetadataMaxBytes: 4096,
+      offsetsRetentionMinutes: 10_080,
+      offsetsRetentionCheckIntervalMs: 600_000,
+    })
+  })
+})
+
+describe('ManualTimer', () => {
+  it('runs due tasks in deadline order with the clock at each deadline, and honours cancel', () => {
+    const clock = new ManualClock(1000)
+    const timer = new ManualTimer(clock)
+    const seen: [string, number][] = []
+    timer.schedule(50, () => seen.push(['b', clock.now()]))
+    timer.schedule(10, () => {
+      seen.push(['a', clock.now()])
+      timer.schedule(5, () => seen.push(['a2', clock.now()]))
+    })
+    const h = timer.schedule(20, () => seen.push(['cancelled', clock.now()]))
+    h.cancel()
+    timer.advance(40)
+    expect(seen).toEqual([
+      ['a', 1010],
+      ['a2', 1015],
+    ])
+    expect(clock.now()).toBe(1040)
+    timer.advance(10)
+    expect(seen.at(-1)).toEqual(['b', 1050])
+    expect(timer.pending).toBe(0)
+  })
+})

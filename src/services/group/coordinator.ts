@@ -1,0 +1,2272 @@
+/**
+ * Kafka's classic group coordinator (`GroupCoordinator.scala` + `GroupMetadataManager.scala` of Kafka 3.9),
+ * independent of the wire format: group membership and rebalances (JoinGroup, SyncGroup, Heartbeat,
+ * LeaveGroup), offsets (OffsetCommit, TxnOffsetCommit, OffsetFetch, OffsetDelete), DescribeGroups,
+ * ListGroups, DeleteGroups, and the groups' durability in `__consumer_offsets`.
+ *
+ * Ownership follows the partitions of `__consumer_offsets` this broker leads: `onElection` loads a partition
+ * (requests for its groups get COORDINATOR_LOAD_IN_PROGRESS meanwhile), `onResignation` drops it (NOT_COORDINATOR
+ * afterwards). Loads, unloads and the offset expiration task run one at a time, in order, as on Kafka's
+ * single-threaded group-metadata-manager scheduler.
+ *
+ * Kafka's delayed operations map onto cancellable timers: a member's heartbeat expiration (session timeout,
+ * or 5 minutes for a new member still joining), a pending member's expiration (KIP-394), the rebalance
+ * (DelayedJoin, and InitialDelayedJoin for an Empty group with its back-off), and the pending-sync expiration
+ * (DelayedSync). `shutdown()` cancels all of them.
+ *
+ * Deliberate differences, both invisible to clients: a partition counts as loading from the moment
+ * `onElection` is called, not from when its load task starts (so clients get the retriable
+ * COORDINATOR_LOAD_IN_PROGRESS rather than NOT_COORDINATOR while earlier loads run); and the transaction
+ * verification of TxnOffsetCommit (KIP-890) is left to the caller.
+ */
+import {
+  decodeGroupMetadataValue,
+  decodeGroupRecordKey,
+  decodeOffsetCommitValue,
+  encodeGroupMetadataKey,
+  encodeGroupMetadataValue,
+  encodeOffsetCommitKey,
+  encodeOffsetCommitValue,
+} from '../../protocol/messages/data/group-metadata.js'
+import { ControlRecordType, decodeControlRecordKey } from '../../protocol/messages/data/control-records.js'
+import { ErrorCode, errorName, toErrorCode } from '../../protocol/errors.js'
+import { systemClock, type Clock } from '../../util/clock.js'
+import { silentLogger, type Logger } from '../../util/logger.js'
+import {
+  GROUP_METADATA_TOPIC_NAME,
+  partitionFor,
+  resolveGroupCoordinatorConfig,
+  type GroupCoordinatorConfig,
+  type GroupCoordinatorConfigInput,
+} from './config.js'
+import {
+  GroupMetadata,
+  joinError,
+  MemberMetadata,
+  syncError,
+  tpKey,
+  type CommitRecord,
+  type JoinCallback,
+  type JoinOperation,
+  type SyncCallback,
+  type SyncOperation,
+} from './group.js'
+import type { GroupLogAppendRecord, GroupLogStore } from './log-store.js'
+import { systemTimer, type Timer, type TimerHandle } from './timer.js'
+import type {
+  DeleteOffsetsResult,
+  DescribeGroupResult,
+  GroupSummary,
+  HeartbeatParams,
+  JoinGroupParams,
+  JoinGroupResult,
+  LeaveGroupMember,
+  LeaveGroupResult,
+  ListGroupsResult,
+  OffsetAndMetadata,
+  OffsetCommitParams,
+  OffsetCommitPartition,
+  OffsetCommitPartitionResult,
+  OffsetFetchPartitionResult,
+  OffsetFetchResult,
+  Protocol,
+  SyncGroupParams,
+  SyncGroupResult,
+  TopicPartition,
+} from './types.js'
+
+/** How long a new member's JoinGroup may wait in a rebalance before it is dropped (Kafka: 5 minutes). */
+export const NEW_MEMBER_JOIN_TIMEOUT_MS = 5 * 60 * 1000
+
+type GroupApi =
+  | 'JoinGroup'
+  | 'SyncGroup'
+  | 'Heartbeat'
+  | 'LeaveGroup'
+  | 'OffsetCommit'
+  | 'TxnOffsetCommit'
+  | 'OffsetFetch'
+  | 'DescribeGroups'
+  | 'DeleteGroups'
+  | 'OffsetDelete'
+
+const EMPTY_GROUP: GroupSummary = { state: '', protocolType: '', protocol: '', members: [] }
+const DEAD_GROUP: GroupSummary = { state: 'Dead', protocolType: '', protocol: '', members: [] }
+
+interface PendingOffset extends TopicPartition {
+  readonly offsetAndMetadata: OffsetAndMetadata
+}
+
+export interface TxnOffsetCommitParams {
+  readonly groupId: string
+  readonly transactionalId: string
+  readonly producerId: number
+  readonly producerEpoch: number
+  readonly memberId: string
+  readonly groupInstanceId: string | null
+  readonly generationId: number
+  readonly partitions: readonly Omit<OffsetCommitPartition, 'commitTimestamp'>[]
+}
+
+export interface GroupCoordinatorOptions {
+  readonly config: GroupCoordinatorConfigInput
+  readonly logStore: GroupLogStore
+  readonly clock?: Clock
+  readonly timer?: Timer
+  readonly logger?: Logger
+}
+
+const opt = (v: string | null): string => (v === null ? 'None' : `Some(${v})`)
+
+function describeError(e: unknown): string {
+  return e instanceof Error ? `${e.name}: ${e.message}` : String(e)
+}
+
+export class GroupCoordinator {
+  readonly config: GroupCoordinatorConfig
+  private readonly logStore: GroupLogStore
+  private readonly clock: Clock
+  private readonly timer: Timer
+  private readonly logger: Logger
+
+  private active = false
+  private shuttingDown = false
+  private partitionCount: number
+  private readonly groups = new Map<string, GroupMetadata>()
+  private readonly loadingPartitions = new Set<number>()
+  private readonly ownedPartitions = new Set<number>()
+  private readonly epochForPartition = new Map<number, number>()
+  private readonly openGroupsForProducer = new Map<number, Set<string>>()
+  private taskQueue: Promise<void> = Promise.resolve()
+  private expirationTimer: TimerHandle | null = null
+
+  constructor(options: GroupCoordinatorOptions) {
+    this.config = resolveGroupCoordinatorConfig(options.config)
+    this.logStore = options.logStore
+    this.clock = options.clock ?? systemClock
+    this.timer = options.timer ?? systemTimer
+    this.logger = options.logger ?? silentLogger
+    this.partitionCount = this.config.offsetsTopicNumPartitions
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  /**
+   * Starts serving. `offsetsTopicPartitionCount` is the partition count of an existing `__consumer_offsets`
+   * (Kafka uses the topic's actual count); without it `offsets.topic.num.partitions` is used.
+   */
+  startup(offsetsTopicPartitionCount?: number, enableMetadataExpiration = true): void {
+    this.info('Starting up.')
+    if (offsetsTopicPartitionCount !== undefined) {
+      if (!(offsetsTopicPartitionCount >= 1))
+        throw new Error(`invalid partition count ${offsetsTopicPartitionCount}`)
+      this.partitionCount = offsetsTopicPartitionCount
+    }
+    this.shuttingDown = false
+    if (enableMetadataExpiration) this.scheduleExpiration(0)
+    this.active = true
+    this.info('Startup complete.')
+  }
+
+  /** Stops serving, cancels every timer and waits for a running load/unload task to end. */
+  async shutdown(): Promise<void> {
+    this.info('Shutting down.')
+    this.active = false
+    this.shuttingDown = true
+    this.expirationTimer?.cancel()
+    this.expirationTimer = null
+    for (const g of this.groups.values()) this.cancelGroupTimers(g)
+    await this.taskQueue
+    for (const g of this.groups.values()) this.cancelGroupTimers(g)
+    this.info('Shutdown complete.')
+  }
+
+  get isActive(): boolean {
+    return this.active
+  }
+
+  /** The number of `__consumer_offsets` partitions groups are spread over. */
+  get offsetsTopicPartitionCount(): number {
+    return this.partitionCount
+  }
+
+  /** `abs(groupId.hashCode) % partitionCount`, exactly as Kafka. */
+  partitionFor(groupId: string): number {
+    return partitionFor(groupId, this.partitionCount)
+  }
+
+  /** True once this broker has loaded the group's partition and serves its groups. */
+  isCoordinatorFor(groupId: string): boolean {
+    return this.ownedPartitions.has(this.partitionFor(groupId))
+  }
+
+  /** True while the group's partition is being loaded. */
+  isCoordinatorLoadInProgress(groupId: string): boolean {
+    return this.loadingPartitions.has(this.partitionFor(groupId))
+  }
+
+  isPartitionOwned(partition: number): boolean {
+    return this.ownedPartitions.has(partition)
+  }
+
+  isPartitionLoading(partition: number): boolean {
+    return this.loadingPartitions.has(partition)
+  }
+
+  /** The cached group, for inspection (tests, admin tooling). */
+  group(groupId: string): GroupMetadata | undefined {
+    return this.groups.get(groupId)
+  }
+
+  // ---------------------------------------------------------------- JoinGroup
+
+  joinGroup(p: JoinGroupParams): Promise<JoinGroupResult> {
+    return new Promise<JoinGroupResult>((resolve) => {
+      const callback: JoinCallback = resolve
+      const error = this.validateGroupStatus(p.groupId, 'JoinGroup')
+      if (error !== null) {
+        callback(joinError(p.memberId, error))
+        return
+      }
+      if (
+        p.sessionTimeoutMs < this.config.groupMinSessionTimeoutMs ||
+        p.sessionTimeoutMs > this.config.groupMaxSessionTimeoutMs
+      ) {
+        callback(joinError(p.memberId, ErrorCode.INVALID_SESSION_TIMEOUT))
+        return
+      }
+      const isUnknownMember = p.memberId === ''
+      // The group is created when it does not exist and the member id is unknown; a known member id for a
+      // group that does not exist is rejected.
+      const group = this.getOrMaybeCreateGroup(p.groupId, isUnknownMember)
+      if (group === undefined) {
+        callback(joinError(p.memberId, ErrorCode.UNKNOWN_MEMBER_ID))
+        return
+      }
+      const reason = p.reason ?? 'not provided'
+      if (!this.acceptJoiningMember(group, p.memberId)) {
+        if (group.has(p.memberId)) this.cancelHeartbeat(group.get(p.memberId))
+        group.remove(p.memberId)
+        callback(joinError('', ErrorCode.GROUP_MAX_SIZE_REACHED))
+      } else if (isUnknownMember) {
+        this.doNewMemberJoinGroup(group, p, callback, reason)
+      } else {
+        this.doCurrentMemberJoinGroup(group, p, callback, reason)
+      }
+      // attempt to complete JoinGroup
+      if (group.is('PreparingRebalance')) this.checkAndCompleteJoin(group)
+    })
+  }
+
+  /** Whether the group has room for the joining member (`group.max.size`). */
+  private acceptJoiningMember(group: GroupMetadata, memberId: string): boolean {
+    switch (group.currentState) {
+      case 'Empty':
+      case 'Dead':
+        return true
+      case 'PreparingRebalance':
+        // The number of awaiting members is used: the group size may exceed the max after the max was
+        // lowered, and this lets the last rejoining members be the ones kicked out.
+        return (
+          (group.has(memberId) && group.get(memberId).isAwaitingJoin) ||
+          group.numAwaiting < this.config.groupMaxSize
+        )
+      case 'CompletingRebalance':
+      case 'Stable':
+        return group.has(memberId) || group.size < this.config.groupMaxSize
+    }
+  }
+
+  private doNewMemberJoinGroup(
+    group: GroupMetadata,
+    p: JoinGroupParams,
+    callback: JoinCallback,
+    reason: string,
+  ): void {
+    if (group.is('Dead')) {
+      // The group was just removed (migrated to another coordinator, or deleted): the member retries.
+      callback(joinError('', ErrorCode.COORDINATOR_NOT_AVAILABLE))
+    } else if (!group.supportsProtocols(p.protocolType, new Set(p.protocols.map((x) => x.name)))) {
+      callback(joinError('', ErrorCode.INCONSISTENT_GROUP_PROTOCOL))
+    } else {
+      const newMemberId = group.generateMemberId(p.clientId, p.groupInstanceId)
+      if (p.groupInstanceId !== null) {
+        this.doStaticNewMemberJoinGroup(group, p.groupInstanceId, newMemberId, p, callback, reason)
+      } else {
+        this.doDynamicNewMemberJoinGroup(group, newMemberId, p, callback, reason)
+      }
+    }
+  }
+
+  private doStaticNewMemberJoinGroup(
+    group: GroupMetadata,
+    groupInstanceId: string,
+    newMemberId: string,
+    p: JoinGroupParams,
+    callback: JoinCallback,
+    reason: string,
+  ): void {
+    const oldMemberId = group.currentStaticMemberId(groupInstanceId)
+    if (oldMemberId !== undefined) {
+      this.info(
+        `Static member with groupInstanceId=${groupInstanceId} and unknown member id joins group ${group.groupId} in ` +
+          `${group.currentState} state. Replacing previously mapped member ${oldMemberId} with this groupInstanceId.`,
+      )
+      this.updateStaticMemberAndRebalance(
+        group,
+        oldMemberId,
+        newMemberId,
+        groupInstanceId,
+        p.protocols,
+        p.rebalanceTimeoutMs,
+        p.sessionTimeoutMs,
+        callback,
+        reason,
+        p.supportSkippingAssignment,
+      )
+    } else {
+      this.info(
+        `Static member with groupInstanceId=${groupInstanceId} and unknown member id joins group ${group.groupId} in ` +
+          `${group.currentState} state. Created a new member id ${newMemberId} for this member and add to the group.`,
+      )
+      this.addMemberAndRebalance(group, p, newMemberId, groupInstanceId, callback, reason)
+    }
+  }
+
+  private doDynamicNewMemberJoinGroup(
+    group: GroupMetadata,
+    newMemberId: string,
+    p: JoinGroupParams,
+    callback: JoinCallback,
+    reason: string,
+  ): void {
+    if (p.requireKnownMemberId) {
+      // Register the member as pending and ask it to join again with the id it is given.
+      this.info(
+        `Dynamic member with unknown member id joins group ${group.groupId} in ${group.currentState} state. ` +
+          `Created a new member id ${newMemberId} and request the member to rejoin with this id.`,
+      )
+      group.addPendingMember(newMemberId)
+      this.addPendingMemberExpiration(group, newMemberId, p.sessionTimeoutMs)
+      callback(joinError(newMemberId, ErrorCode.MEMBER_ID_REQUIRED))
+    } else {
+      this.info(
+        `Dynamic Member with unknown member id joins group ${group.groupId} in ${group.currentState} state. ` +
+          `Created a new member id ${newMemberId} for this member and add to the group.`,
+      )
+      this.addMemberAndRebalance(group, p, newMemberId, null, callback, reason)
+    }
+  }
+
+  /**
+   * Checks that a static member's instance id maps to this member id (else FENCED_INSTANCE_ID, or
+   * UNKNOWN_MEMBER_ID for an unknown instance id) and that the member id is in the group.
+   */
+  private validateCurrentMember(
+    group: GroupMetadata,
+    memberId: string,
+    groupInstanceId: string | null,
+    operation: string,
+  ): number | null {
+    if (groupInstanceId !== null) {
+      const current = group.currentStaticMemberId(groupInstanceId)
+      if (current === undefined) return ErrorCode.UNKNOWN_MEMBER_ID
+      if (current !== memberId) {
+        this.info(
+          `Request memberId=${memberId} for static member with groupInstanceId=${groupInstanceId} is fenced by ` +
+            `current memberId=${current} during operation ${operation}`,
+        )
+        return ErrorCode.FENCED_INSTANCE_ID
+      }
+    }
+    return group.has(memberId) ? null : ErrorCode.UNKNOWN_MEMBER_ID
+  }
+
+  private doCurrentMemberJoinGroup(
+    group: GroupMetadata,
+    p: JoinGroupParams,
+    callback: JoinCallback,
+    reason: string,
+  ): void {
+    const memberId = p.memberId
+    if (group.is('Dead')) {
+      callback(joinError(memberId, ErrorCode.COORDINATOR_NOT_AVAILABLE))
+      return
+    }
+    if (!group.supportsProtocols(p.protocolType, new Set(p.protocols.map((x) => x.name)))) {
+      callback(joinError(memberId, ErrorCode.INCONSISTENT_GROUP_PROTOCOL))
+      return
+    }
+    if (group.isPendingMember(memberId)) {
+      // A pending member rejoining with its id is accepted; pending members are never static.
+      if (p.groupInstanceId !== null) {
+        throw new Error(
+          `Received unexpected JoinGroup with groupInstanceId=${p.groupInstanceId} for pending member with memberId=${memberId}`,
+        )
+      }
+      this.info(
+        `Pending dynamic member with id ${memberId} joins group ${group.groupId} in ${group.currentState} state. ` +
+          `Adding to the group now.`,
+      )
+      this.addMemberAndRebalance(group, p, memberId, null, callback, reason)
+      return
+    }
+    const memberError = this.validateCurrentMember(group, memberId, p.groupInstanceId, 'join-group')
+    if (memberError !== null) {
+      callback(joinError(memberId, memberError))
+      return
+    }
+    const member = group.get(memberId)
+    switch (group.currentState) {
+      case 'PreparingRebalance':
+        this.updateMemberAndRebalance(
+          group,
+          member,
+          p.protocols,
+          p.rebalanceTimeoutMs,
+          p.sessionTimeoutMs,
+          `Member ${member.memberId} joining group during ${group.currentState}; client reason: ${reason}`,
+          callback,
+        )
+        break
+      case 'CompletingRebalance':
+        if (member.matches(p.protocols)) {
+          // Same metadata (the member probably missed the JoinGroup response): answer with the current
+          // generation.
+          callback({
+            error: ErrorCode.NONE,
+            memberId,
+            generationId: group.generationId,
+            protocolType: group.protocolType,
+            protocolName: group.protocolName,
+            leaderId: group.leaderOrNull ?? '',
+            skipAssignment: false,
+            members: group.isLeader(memberId) ? group.currentMemberMetadata() : [],
+          })
+        } else {
+          this.updateMemberAndRebalance(
+            group,
+            member,
+            p.protocols,
+            p.rebalanceTimeoutMs,
+            p.sessionTimeoutMs,
+            `Updating metadata for member ${member.memberId} during ${group.currentState}; client reason: ${reason}`,
+            callback,
+          )
+        }
+        break
+      case 'Stable':
+        if (group.isLeader(memberId)) {
+          // The leader rejoining forces a rebalance: this lets it react to changes that do not show in the
+          // member metadata (such as topic metadata changes for the consumer).
+          this.updateMemberAndRebalance(
+            group,
+            member,
+            p.protocols,
+            p.rebalanceTimeoutMs,
+            p.sessionTimeoutMs,
+            `Leader ${member.memberId} re-joining group during ${group.currentState}; client reason: ${reason}`,
+            callback,
+          )
+        } else if (!member.matches(p.protocols)) {
+          this.updateMemberAndRebalance(
+            group,
+            member,
+            p.protocols,
+            p.rebalanceTimeoutMs,
+            p.sessionTimeoutMs,
+            `Updating metadata for member ${member.memberId} during ${group.currentState}; client reason: ${reason}`,
+            callback,
+          )
+        } else {
+          // A follower without changes gets the current generation, so that it can SyncGroup.
+          callback({
+            error: ErrorCode.NONE,
+            memberId,
+            generationId: group.generationId,
+            protocolType: group.protocolType,
+            protocolName: group.protocolName,
+            leaderId: group.leaderOrNull ?? '',
+            skipAssignment: false,
+            members: [],
+          })
+        }
+        break
+      case 'Empty':
+      case 'Dead':
+        // Unexpected state: let the member reset its generation and rejoin.
+        this.warn(
+          `Attempt to add rejoining member ${memberId} of group ${group.groupId} in unexpected group state ${group.currentState}`,
+        )
+        callback(joinError(memberId, ErrorCode.UNKNOWN_MEMBER_ID))
+        break
+    }
+  }
+
+  private addMemberAndRebalance(
+    group: GroupMetadata,
+    p: JoinGroupParams,
+    memberId: string,
+    groupInstanceId: string | null,
+    callback: JoinCallback,
+    reason: string,
+  ): void {
+    const member = new MemberMetadata(
+      memberId,
+      groupInstanceId,
+      p.clientId,
+      p.clientHost,
+      p.rebalanceTimeoutMs,
+      p.sessionTimeoutMs,
+      p.protocolType,
+      p.protocols,
+    )
+    member.isNew = true
+    // A new member during a new group's initial rebalance may delay it further (InitialDelayedJoin).
+    if (group.is('PreparingRebalance') && group.generationId === 0) group.newMemberAdded = true
+    group.add(member, callback)
+    // The session timeout does not apply to a member that has no member id yet and cannot heartbeat, but a
+    // JoinGroup must not wait forever: it is expired after 5 minutes (the client then retries).
+    this.completeAndScheduleNextExpiration(group, member, NEW_MEMBER_JOIN_TIMEOUT_MS)
+    this.maybePrepareRebalance(
+      group,
+      `Adding new member ${memberId} with group instance id ${opt(groupInstanceId)}; client reason: ${reason}`,
+    )
+  }
+
+  private updateStaticMemberAndRebalance(
+    group: GroupMetadata,
+    oldMemberId: string,
+    newMemberId: string,
+    groupInstanceId: string,
+    protocols: readonly Protocol[],
+    rebalanceTimeoutMs: number,
+    sessionTimeoutMs: number,
+    callback: JoinCallback,
+    reason: string,
+    supportSkippingAssignment: boolean,
+  ): void {
+    const currentLeader = group.leaderOrNull
+    const member = group.replaceStaticMember(groupInstanceId, oldMemberId, newMemberId)
+    // The old member id's heartbeat expiration no longer applies; schedule one for the new id.
+    this.completeAndScheduleNextHeartbeatExpiration(group, member)
+    const oldRebalanceTimeoutMs = member.rebalanceTimeoutMs
+    const oldSessionTimeoutMs = member.sessionTimeoutMs
+    group.updateMember(member, protocols, rebalanceTimeoutMs, sessionTimeoutMs, callback)
+    // (Kafka reads the "old" protocols after the update, so a revert keeps the new ones; kept as is.)
+    const oldProtocols = member.supportedProtocols
+
+    switch (group.currentState) {
+      case 'Stable': {
+        // If the protocol of the next generation would not change, persist the new member id without a
+        // rebalance; otherwise rebalance so that assignment and protocol stay consistent.
+        const selectedProtocolOfNextGeneration = group.selectProtocol()
+        if (group.protocolName === selectedProtocolOfNextGeneration) {
+          this.info(
+            `Static member which joins during Stable stage and doesn't affect selectProtocol will not trigger rebalance.`,
+          )
+          const assignment = new Map(group.allMemberMetadata.map((m) => [m.memberId, m.assignment] as const))
+          this.storeGroup(group, assignment, (error) => {
+            if (error !== ErrorCode.NONE) {
+              this.warn(`Failed to persist metadata for group ${group.groupId}: ${errorName(error)}`)
+              // Revert the replacement of the static member.
+              group.updateMember(member, oldProtocols, oldRebalanceTimeoutMs, oldSessionTimeoutMs, null)
+              const oldMember = group.replaceStaticMember(groupInstanceId, newMemberId, oldMemberId)
+              this.completeAndScheduleNextHeartbeatExpiration(group, oldMember)
+              callback({
+                error,
+                memberId: '',
+                generationId: group.generationId,
+                protocolType: group.protocolType,
+                protocolName: group.protocolName,
+                leaderId: currentLeader ?? '',
+                skipAssignment: false,
+                members: [],
+              })
+            } else if (supportSkippingAssignment) {
+              // JoinGroup v9+ (KIP-814): tell the leader it is the leader but must not run the assignor
+              // while the group is stable (assignors are neither idempotent nor free of side effects).
+              const isLeader = group.isLeader(newMemberId)
+              group.maybeInvokeJoinCallback(member, {
+                error: ErrorCode.NONE,
+                memberId: newMemberId,
+                generationId: group.generationId,
+                protocolType: group.protocolType,
+                protocolName: group.protocolName,
+                leaderId: group.leaderOrNull ?? '',
+                skipAssignment: isLeader,
+                members: isLeader ? group.currentMemberMetadata() : [],
+              })
+            } else {
+              // Before v9 the old leader id is returned, so that a rejoining leader does not see itself as
+              // the leader and does not compute an assignment the stable group would not propagate.
+              group.maybeInvokeJoinCallback(member, {
+                error: ErrorCode.NONE,
+                memberId: newMemberId,
+                generationId: group.generationId,
+                protocolType: group.protocolType,
+                protocolName: group.protocolName,
+                leaderId: currentLeader ?? '',
+                skipAssignment: false,
+                members: [],
+              })
+            }
+          })
+        } else {
+          this.maybePrepareRebalance(
+            group,
+            `Group's selectedProtocol will change because static member ${member.memberId} with instance id ` +
+              `${groupInstanceId} joined with change of protocol; client reason: ${reason}`,
+          )
+        }
+        break
+      }
+      case 'CompletingRebalance':
+        // The old member id may already be in the leader's assignment: rebalance so the new id gets one.
+        this.prepareRebalance(
+          group,
+          `Updating metadata for static member ${member.memberId} with instance id ${groupInstanceId}; client reason: ${reason}`,
+        )
+        break
+      case 'Empty':
+      case 'Dead':
+        throw new Error(
+          `Group ${group.groupId} was not supposed to be in the state ${group.currentState} when the unknown static ` +
+            `member ${groupInstanceId} rejoins.`,
+        )
+      case 'PreparingRebalance':
+        break
+    }
+  }
+
+  private updateMemberAndRebalance(
+    group: GroupMetadata,
+    member: MemberMetadata,
+    protocols: readonly Protocol[],
+    rebalanceTimeoutMs: number,
+    sessionTimeoutMs: number,
+    reason: string,
+    callback: JoinCallback,
+  ): void {
+    group.updateMember(member, protocols, rebalanceTimeoutMs, sessionTimeoutMs, callback)
+    this.maybePrepareRebalance(group, reason)
+  }
+
+  private maybePrepareRebalance(group: GroupMetadata, reason: string): void {
+    if (group.canRebalance) this.prepareRebalance(group, reason)
+  }
+
+  private prepareRebalance(group: GroupMetadata, reason: string): void {
+    // Members awaiting sync are told to rejoin.
+    if (group.is('CompletingRebalance'))
+      this.resetAndPropagateAssignmentError(group, ErrorCode.REBALANCE_IN_PROGRESS)
+    this.removeSyncExpiration(group)
+    const initial = group.is('Empty')
+    group.transitionTo('PreparingRebalance')
+    this.info(
+      `Preparing to rebalance group ${group.groupId} in state ${group.currentState} with old generation ` +
+        `${group.generationId} (${GROUP_METADATA_TOPIC_NAME}-${this.partitionFor(group.groupId)}) (reason: ${reason})`,
+    )
+    if (initial) {
+      const delay = this.config.groupInitialRebalanceDelayMs
+      this.scheduleInitialDelayedJoin(group, delay, delay, Math.max(group.rebalanceTimeoutMs - delay, 0))
+    } else {
+      this.tryCompleteElseWatchJoin(group, group.rebalanceTimeoutMs)
+    }
+  }
+
+  /** DelayedJoin: completes when every known member has rejoined, or when the rebalance timeout expires. */
+  private tryCompleteElseWatchJoin(group: GroupMetadata, timeoutMs: number): void {
+    group.joinOp?.timer.cancel()
+    group.joinOp = null
+    if (group.hasAllMembersJoined) {
+      this.onCompleteJoin(group)
+      return
+    }
+    const op: JoinOperation = {
+      kind: 'join',
+      timer: this.schedule(timeoutMs, () => {
+        if (group.joinOp !== op) return
+        group.joinOp = null
+        this.onCompleteJoin(group)
+      }),
+    }
+    group.joinOp = op
+  }
+
+  /**
+   * InitialDelayedJoin: the first rebalance of an Empty group waits `group.initial.rebalance.delay.ms`; each
+   * time a new member joined a brand-new group meanwhile it waits again (at most the configured delay), until
+   * the rebalance timeout is used up.
+   */
+  private scheduleInitialDelayedJoin(
+    group: GroupMetadata,
+    configuredRebalanceDelay: number,
+    delayMs: number,
+    remainingMs: number,
+  ): void {
+    group.joinOp?.timer.cancel()
+    const op: JoinOperation = {
+      kind: 'initial',
+      timer: this.schedule(delayMs, () => {
+        if (group.joinOp !== op) return
+        group.joinOp = null
+        if (group.newMemberAdded && remainingMs !== 0) {
+          group.newMemberAdded = false
+          const delay = Math.min(configuredRebalanceDelay, remainingMs)
+          const remaining = Math.max(remainingMs - delayMs, 0)
+          this.scheduleInitialDelayedJoin(group, configuredRebalanceDelay, delay, remaining)
+        } else {
+          this.onCompleteJoin(group)
+        }
+      }),
+    }
+    group.joinOp = op
+  }
+
+  /** `rebalancePurgatory.checkAndComplete(GroupJoinKey)`: the initial delayed join only ends by its timer. */
+  private checkAndCompleteJoin(group: GroupMetadata): void {
+    const op = group.joinOp
+    if (op !== null && op.kind === 'join' && group.hasAllMembersJoined) {
+      op.timer.cancel()
+      group.joinOp = null
+      this.onCompleteJoin(group)
+    }
+  }
+
+  private onCompleteJoin(group: GroupMetadata): void {
+    const notYetRejoinedDynamic = group.notYetRejoinedMembers.filter((m) => !m.isStaticMember)
+    if (notYetRejoinedDynamic.length > 0) {
+      this.info(
+        `Group ${group.groupId} removed dynamic members who haven't joined: ` +
+          `Set(${notYetRejoinedDynamic.map((m) => m.memberId).join(', ')})`,
+      )
+      for (const m of notYetRejoinedDynamic) {
+        group.remove(m.memberId)
+        this.cancelHeartbeat(m)
+      }
+    }
+
+    if (group.is('Dead')) {
+      this.info(`Group ${group.groupId} is dead, skipping rebalance stage`)
+      return
+    }
+    const election = group.maybeElectNewJoinedLeader()
+    if (election.message !== undefined) this.info(election.message)
+    if (!election.elected && group.size > 0) {
+      // No member rejoined: wait another rebalance timeout, until the session timeouts remove the members.
+      this.error(`Group ${group.groupId} could not complete rebalance because no members rejoined`)
+      this.tryCompleteElseWatchJoin(group, group.rebalanceTimeoutMs)
+      return
+    }
+
+    group.initNextGeneration()
+    if (group.is('Empty')) {
+      this.info(
+        `Group ${group.groupId} with generation ${group.generationId} is now empty ` +
+          `(${GROUP_METADATA_TOPIC_NAME}-${this.partitionFor(group.groupId)})`,
+      )
+      this.storeGroup(group, new Map(), (error) => {
+        if (error !== ErrorCode.NONE) {
+          // Should the broker fail before another rebalance, the previous generation comes back from the log
+          // and most likely times out; safe, since an empty generation has no active members.
+          this.warn(`Failed to write empty metadata for group ${group.groupId}: ${errorName(error)}`)
+        }
+      })
+    } else {
+      this.info(
+        `Stabilized group ${group.groupId} generation ${group.generationId} ` +
+          `(${GROUP_METADATA_TOPIC_NAME}-${this.partitionFor(group.groupId)}) with ${group.size} members`,
+      )
+      // Answer every member's pending JoinGroup.
+      for (const member of group.allMemberMetadata) {
+        const result: JoinGroupResult = {
+          error: ErrorCode.NONE,
+          memberId: member.memberId,
+          generationId: group.generationId,
+          protocolType: group.protocolType,
+          protocolName: group.protocolName,
+          leaderId: group.leaderOrNull ?? '',
+          skipAssignment: false,
+          members: group.isLeader(member.memberId) ? group.currentMemberMetadata() : [],
+        }
+        group.maybeInvokeJoinCallback(member, result)
+        this.completeAndScheduleNextHeartbeatExpiration(group, member)
+        member.isNew = false
+        group.addPendingSyncMember(member.memberId)
+      }
+      this.schedulePendingSync(group)
+    }
+  }
+
+  // ---------------------------------------------------------------- SyncGroup
+
+  syncGroup(p: SyncGroupParams): Promise<SyncGroupResult> {
+    return new Promise<SyncGroupResult>((resolve) => {
+      const callback: SyncCallback = resolve
+      const error = this.validateGroupStatus(p.groupId, 'SyncGroup')
+      if (error === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS) {
+        // The state of the rebalance was lost with the coordinator move; REBALANCE_IN_PROGRESS makes the
+        // member rejoin without rediscovering the coordinator (older clients do not expect LOAD_IN_PROGRESS).
+        callback(syncError(ErrorCode.REBALANCE_IN_PROGRESS))
+        return
+      }
+      if (error !== null) {
+        callback(syncError(error))
+        return
+      }
+      const group = this.groups.get(p.groupId)
+      if (group === undefined) {
+        callback(syncError(ErrorCode.UNKNOWN_MEMBER_ID))
+        return
+      }
+      this.doSyncGroup(group, p, callback)
+    })
+  }
+
+  private validateSyncGroup(group: GroupMetadata, p: SyncGroupParams): number | null {
+    if (group.is('Dead')) return ErrorCode.COORDINATOR_NOT_AVAILABLE
+    const memberError = this.validateCurrentMember(group, p.memberId, p.groupInstanceId, 'sync-group')
+    if (memberError !== null) return memberError
+    if (p.generationId !== group.generationId) return ErrorCode.ILLEGAL_GENERATION
+    if (p.protocolType !== null && group.protocolType !== p.protocolType)
+      return ErrorCode.INCONSISTENT_GROUP_PROTOCOL
+    if (p.protocolName !== null && group.protocolName !== p.protocolName)
+      return ErrorCode.INCONSISTENT_GROUP_PROTOCOL
+    return null
+  }
+
+  private doSyncGroup(group: GroupMetadata, p: SyncGroupParams, callback: SyncCallback): void {
+    const validationError = this.validateSyncGroup(group, p)
+    if (validationError !== null) {
+      callback(syncError(validationError))
+      return
+    }
+    switch (group.currentState) {
+      case 'Empty':
+        callback(syncError(ErrorCode.UNKNOWN_MEMBER_ID))
+        break
+      case 'PreparingRebalance':
+        callback(syncError(ErrorCode.REBALANCE_IN_PROGRESS))
+        break
+      case 'CompletingRebalance': {
+        group.get(p.memberId).awaitingSyncCallback = callback
+        this.removePendingSyncMember(group, p.memberId)
+        // The leader's assignment: persist it, then move to Stable and answer everyone.
+        if (group.isLeader(p.memberId)) {
+          this.info(
+            `Assignment received from leader ${p.memberId} for group ${group.groupId} for generation ` +
+              `${group.generationId}. The group has ${group.size} members, ${group.allStaticMembers.length} of ` +
+              `which are static.`,
+          )
+          const assignment = new Map<string, Buffer>()
+          for (const a of p.assignments) assignment.set(a.memberId, a.assignment)
+          const missing = group.allMembers.filter((m) => !assignment.has(m))
+          for (const m of missing) assignment.set(m, Buffer.alloc(0))
+          if (missing.length > 0) {
+            this.warn(
+              `Setting empty assignments for members Set(${missing.join(', ')}) of ${group.groupId} for generation ` +
+                `${group.generationId}`,
+            )
+          }
+          const generationId = group.generationId
+          this.storeGroup(group, assignment, (error) => {
+            // Another member may have joined meanwhile: act only if the group is still completing this
+            // generation.
+            if (group.is('CompletingRebalance') && generationId === group.generationId) {
+              if (error !== ErrorCode.NONE) {
+                this.resetAndPropagateAssignmentError(group, error)
+                this.maybePrepareRebalance(
+                  group,
+                  `Error ${errorName(error)} when storing group assignment during SyncGroup (member: ${p.memberId})`,
+                )
+              } else {
+                this.setAndPropagateAssignment(group, assignment)
+                group.transitionTo('Stable')
+              }
+            }
+          })
+        }
+        break
+      }
+      case 'Stable': {
+        this.removePendingSyncMember(group, p.memberId)
+        // A stable group answers with the member's current assignment.
+        const member = group.get(p.memberId)
+        callback({
+          error: ErrorCode.NONE,
+          protocolType: group.protocolType,
+          protocolName: group.protocolName,
+          assignment: member.assignment,
+        })
+        this.completeAndScheduleNextHeartbeatExpiration(group, member)
+        break
+      }
+      case 'Dead':
+        throw new Error(`Reached unexpected condition for Dead group ${group.groupId}`)
+    }
+  }
+
+  private setAndPropagateAssignment(group: GroupMetadata, assignment: ReadonlyMap<string, Buffer>): void {
+    for (const m of group.allMemberMetadata) m.assignment = assignment.get(m.memberId) ?? Buffer.alloc(0)
+    this.propagateAssignment(group, ErrorCode.NONE)
+  }
+
+  private resetAndPropagateAssignmentError(group: GroupMetadata, error: number): void {
+    for (const m of group.allMemberMetadata) m.assignment = Buffer.alloc(0)
+    this.propagateAssignment(group, error)
+  }
+
+  private propagateAssignment(group: GroupMetadata, error: number): void {
+    const ok = error === ErrorCode.NONE
+    for (const member of group.allMemberMetadata) {
+      if (member.assignment.length === 0 && ok) {
+        this.warn(
+          `Sending empty assignment to member ${member.memberId} of ${group.groupId} for generation ` +
+            `${group.generationId} with no errors`,
+        )
+      }
+      const answered = group.maybeInvokeSyncCallback(member, {
+        error,
+        protocolType: ok ? group.protocolType : null,
+        protocolName: ok ? group.protocolName : null,
+        assignment: member.assignment,
+      })
+      // Reset the session timeout after answering: an expiration while the member waited for the
+      // assignment was ignored and left no expectation behind.
+      if (answered) this.completeAndScheduleNextHeartbeatExpiration(group, member)
+    }
+  }
+
+  private removePendingSyncMember(group: GroupMetadata, memberId: string): void {
+    group.removePendingSyncMember(memberId)
+    this.maybeCompleteSyncExpiration(group)
+  }
+
+  private removeSyncExpiration(group: GroupMetadata): void {
+    group.clearPendingSyncMembers()
+    this.maybeCompleteSyncExpiration(group)
+  }
+
+  private tryCompletePendingSync(group: GroupMetadata, generationId: number): boolean {
+    if (generationId !== group.generationId) return true
+    switch (group.currentState) {
+      case 'Dead':
+      case 'Empty':
+      case 'PreparingRebalance':
+        return true
+      case 'CompletingRebalance':
+      case 'Stable':
+        return group.hasReceivedSyncFromAllMembers
+    }
+  }
+
+  private maybeCompleteSyncExpiration(group: GroupMetadata): void {
+    const op = group.syncOp
+    if (op !== null && this.tryCompletePendingSync(group, op.generationId)) {
+      op.timer.cancel()
+      group.syncOp = null
+    }
+  }
+
+  /** DelayedSync: members that have not sent SyncGroup within the rebalance timeout are removed. */
+  private schedulePendingSync(group: GroupMetadata): void {
+    group.syncOp?.timer.cancel()
+    group.syncOp = null
+    const generationId = group.generationId
+    if (this.tryCompletePendingSync(group, generationId)) return
+    const op: SyncOperation = {
+      generationId,
+      timer: this.schedule(group.rebalanceTimeoutMs, () => {
+        if (group.syncOp !== op) return
+        group.syncOp = null
+        this.onExpirePendingSync(group, generationId)
+      }),
+    }
+    group.syncOp = op
+  }
+
+  private onExpirePendingSync(group: GroupMetadata, generationId: number): void {
+    if (generationId !== group.generationId) {
+      this.error(
+        `Received unexpected notification of sync expiration for ${group.groupId} with an old generation ` +
+          `${generationId} while the group has ${group.generationId}.`,
+      )
+      return
+    }
+    switch (group.currentState) {
+      case 'Dead':
+      case 'Empty':
+      case 'PreparingRebalance':
+        this.error(
+          `Received unexpected notification of sync expiration after group ${group.groupId} already ` +
+            `transitioned to the ${group.currentState} state.`,
+        )
+        break
+      case 'CompletingRebalance':
+      case 'Stable':
+        if (!group.hasReceivedSyncFromAllMembers) {
+          const pending = group.allPendingSyncMembers
+          for (const memberId of pending) {
+            const m = group.has(memberId) ? group.get(memberId) : undefined
+            group.remove(memberId)
+            if (m) this.cancelHeartbeat(m)
+          }
+          this.debug(
+            `Group ${group.groupId} removed members who haven't sent their sync request: Set(${pending.join(', ')})`,
+          )
+          this.prepareRebalance(
+            group,
+            `Removing Set(${pending.join(', ')}) on pending sync request expiration`,
+          )
+        }
+        break
+    }
+  }
+
+  // ---------------------------------------------------------------- Heartbeat
+
+  heartbeat(p: HeartbeatParams): number {
+    const error = this.validateGroupStatus(p.groupId, 'Heartbeat')
+    if (error !== null) {
+      // While the group is loading, respond just blindly.
+      return error === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS ? ErrorCode.NONE : error
+    }
+    const group = this.groups.get(p.groupId)
+    if (group === undefined) return ErrorCode.UNKNOWN_MEMBER_ID
+    if (group.is('Dead')) return ErrorCode.COORDINATOR_NOT_AVAILABLE
+    const memberError = this.validateCurrentMember(group, p.memberId, p.groupInstanceId, 'heartbeat')
+    if (memberError !== null) return memberError
+    if (p.generationId !== group.generationId) return ErrorCode.ILLEGAL_GENERATION
+    switch (group.currentState) {
+      case 'Empty':
+        return ErrorCode.UNKNOWN_MEMBER_ID
+      case 'CompletingRebalance':
+        // Members may heartbeat after their JoinGroup response: a normal heartbeat.
+        this.completeAndScheduleNextHeartbeatExpiration(group, group.get(p.memberId))
+        return ErrorCode.NONE
+      case 'PreparingRebalance':
+        this.completeAndScheduleNextHeartbeatExpiration(group, group.get(p.memberId))
+        return ErrorCode.REBALANCE_IN_PROGRESS
+      case 'Stable':
+        this.completeAndScheduleNextHeartbeatExpiration(group, group.get(p.memberId))
+        return ErrorCode.NONE
+      case 'Dead':
+        throw new Error(`Reached unexpected condition for Dead group ${p.groupId}`)
+    }
+  }
+
+  private completeAndScheduleNextHeartbeatExpiration(group: GroupMetadata, member: MemberMetadata): void {
+    this.completeAndScheduleNextExpiration(group, member, member.sessionTimeoutMs)
+  }
+
+  /** Completes the member's current heartbeat expectation and schedules the next one. */
+  private completeAndScheduleNextExpiration(
+    group: GroupMetadata,
+    member: MemberMetadata,
+    timeoutMs: number,
+  ): void {
+    member.heartbeatSatisfied = true
+    this.cancelHeartbeat(member)
+    // The same key completes a pending member's expiration once the member is in the group.
+    const pendingTimer = group.pendingMemberTimers.get(member.memberId)
+    if (pendingTimer !== undefined && group.has(member.memberId)) {
+      pendingTimer.cancel()
+      group.pendingMemberTimers.delete(member.memberId)
+    }
+    member.heartbeatSatisfied = false
+    // DelayedHeartbeat.tryComplete: nothing to wait for when the group is gone, the member is gone, or the
+    // member is awaiting a join or sync (it expires with the rebalance instead).
+    if (group.is('Dead') || !group.has(member.memberId) || member.hasSatisfiedHeartbeat) return
+    const memberId = member.memberId
+    const timer = this.schedule(timeoutMs, () => {
+      if (member.heartbeatTimer !== timer) return
+      member.heartbeatTimer = null
+      this.onExpireHeartbeat(group, memberId, false)
+    })
+    member.heartbeatTimer = timer
+  }
+
+  private addPendingMemberExpiration(group: GroupMetadata, memberId: string, timeoutMs: number): void {
+    group.pendingMemberTimers.get(memberId)?.cancel()
+    const timer = this.schedule(timeoutMs, () => {
+      if (group.pendingMemberTimers.get(memberId) !== timer) return
+      group.pendingMemberTimers.delete(memberId)
+      this.onExpireHeartbeat(group, memberId, true)
+    })
+    group.pendingMemberTimers.set(memberId, timer)
+  }
+
+  private cancelHeartbeat(member: MemberMetadata): void {
+    member.heartbeatTimer?.cancel()
+    member.heartbeatTimer = null
+  }
+
+  private onExpireHeartbeat(group: GroupMetadata, memberId: string, isPending: boolean): void {
+    if (group.is('Dead')) {
+      this.info(
+        `Received notification of heartbeat expiration for member ${memberId} after group ${group.groupId} had ` +
+          `already been unloaded or deleted.`,
+      )
+    } else if (isPending) {
+      this.info(
+        `Pending member ${memberId} in group ${group.groupId} has been removed after session timeout expiration.`,
+      )
+      this.removePendingMemberAndUpdateGroup(group, memberId)
+    } else if (!group.has(memberId)) {
+      this.debug(`Member ${memberId} has already been removed from the group.`)
+    } else {
+      const member = group.get(memberId)
+      if (!member.hasSatisfiedHeartbeat) {
+        this.info(
+          `Member ${member.memberId} in group ${group.groupId} has failed, removing it from the group`,
+        )
+        this.removeMemberAndUpdateGroup(
+          group,
+          member,
+          `removing member ${member.memberId} on heartbeat expiration`,
+        )
+      }
+    }
+  }
+
+  private removeMemberAndUpdateGroup(group: GroupMetadata, member: MemberMetadata, reason: string): void {
+    // A new member may time out while its JoinGroup waits in a rebalance: answer it first (UNKNOWN_MEMBER_ID
+    // makes a still-active consumer join again).
+    group.maybeInvokeJoinCallback(member, joinError('', ErrorCode.UNKNOWN_MEMBER_ID))
+    group.remove(member.memberId)
+    this.cancelHeartbeat(member)
+    switch (group.currentState) {
+      case 'Dead':
+      case 'Empty':
+        break
+      case 'Stable':
+      case 'CompletingRebalance':
+        this.maybePrepareRebalance(group, reason)
+        break
+      case 'PreparingRebalance':
+        this.checkAndCompleteJoin(group)
+        break
+    }
+  }
+
+  private removePendingMemberAndUpdateGroup(group: GroupMetadata, memberId: string): void {
+    group.remove(memberId)
+    if (group.is('PreparingRebalance')) this.checkAndCompleteJoin(group)
+  }
+
+  // ---------------------------------------------------------------- LeaveGroup
+
+  leaveGroup(groupId: string, leavingMembers: readonly LeaveGroupMember[]): LeaveGroupResult {
+    const error = this.validateGroupStatus(groupId, 'LeaveGroup')
+    if (error !== null) return { error, members: [] }
+    const group = this.groups.get(groupId)
+    if (group === undefined) {
+      return {
+        error: ErrorCode.NONE,
+        members: leavingMembers.map((m) => ({ ...m, error: ErrorCode.UNKNOWN_MEMBER_ID })),
+      }
+    }
+    if (group.is('Dead')) return { error: ErrorCode.COORDINATOR_NOT_AVAILABLE, members: [] }
+
+    const removeCurrentMemberFromGroup = (memberId: string, reason: string | null): void => {
+      const member = group.get(memberId)
+      const leaveReason = reason ?? 'not provided'
+      this.removeMemberAndUpdateGroup(
+        group,
+        member,
+        `Removing member ${memberId} on LeaveGroup; client reason: ${leaveReason}`,
+      )
+      this.info(
+        `Member ${member.toString()} has left group ${groupId} through explicit \`LeaveGroup\`; client reason: ${leaveReason}`,
+      )
+    }
+
+    const results = leavingMembers.map((leaving) => {
+      const { memberId, groupInstanceId, reason } = leaving
+      // Administrative removal by group instance id comes without a member id.
+      if (memberId === '') {
+        const current = groupInstanceId === null ? undefined : group.currentStaticMemberId(groupInstanceId)
+        if (current === undefined) return { ...leaving, error: ErrorCode.UNKNOWN_MEMBER_ID }
+        removeCurrentMemberFromGroup(current, reason)
+        return { ...leaving, error: ErrorCode.NONE }
+      }
+      if (group.isPendingMember(memberId)) {
+        this.removePendingMemberAndUpdateGroup(group, memberId)
+        group.pendingMemberTimers.get(memberId)?.cancel()
+        group.pendingMemberTimers.delete(memberId)
+        this.info(
+          `Pending member with memberId=${memberId} has left group ${group.groupId} through explicit \`LeaveGroup\` request`,
+        )
+        return { ...leaving, error: ErrorCode.NONE }
+      }
+      const memberError = this.validateCurrentMember(group, memberId, groupInstanceId, 'leave-group')
+      if (memberError !== null) return { ...leaving, error: memberError }
+      removeCurrentMemberFromGroup(memberId, reason)
+      return { ...leaving, error: ErrorCode.NONE }
+    })
+    return { error: ErrorCode.NONE, members: results }
+  }
+
+  // ---------------------------------------------------------------- OffsetCommit
+
+  /**
+   * OffsetCommit v1+. Returns one result per distinct partition, in request order; a commit is acknowledged
+   * only once its records are in `__consumer_offsets`.
+   */
+  async commitOffsets(p: OffsetCommitParams): Promise<OffsetCommitPartitionResult[]> {
+    const now = this.clock.now()
+    // v2-v4 may override the retention: the offset then expires at now + retention (old semantics).
+    const expireTimestamp = p.retentionTimeMs === -1 ? null : now + p.retentionTimeMs
+    const offsets = new Map<string, PendingOffset>()
+    for (const x of p.partitions) {
+      offsets.set(tpKey(x.topic, x.partition), {
+        topic: x.topic,
+        partition: x.partition,
+        offsetAndMetadata: {
+          offset: x.offset,
+          leaderEpoch: x.leaderEpoch,
+          metadata: x.metadata ?? '',
+          commitTimestamp: x.commitTimestamp === -1 ? now : x.commitTimestamp,
+          expireTimestamp,
+        },
+      })
+    }
+    const entries = [...offsets.values()]
+    const all = (error: number): OffsetCommitPartitionResult[] =>
+      entries.map((e) => ({ topic: e.topic, partition: e.partition, error }))
+
+    const error = this.validateGroupStatus(p.groupId, 'OffsetCommit')
+    if (error !== null) return all(error)
+    let group = this.groups.get(p.groupId)
+    if (group === undefined) {
+      if (p.generationId < 0) {
+        // The group does not use Kafka's group management: allow the commit.
+        this.info(`Creating simple consumer group ${p.groupId} via manual offset commit.`)
+        group = this.addGroup(new GroupMetadata(p.groupId, 'Empty', () => this.clock.now()))
+      } else {
+        // Or the request comes from an older generation: either way, reject it.
+        return all(ErrorCode.ILLEGAL_GENERATION)
+      }
+    }
+    const validationError = this.validateOffsetCommit(
+      group,
+      p.generationId,
+      p.memberId,
+      p.groupInstanceId,
+      false,
+    )
+    if (validationError !== null) return all(validationError)
+    switch (group.currentState) {
+      case 'Empty':
+        return this.storeOffsets(group, p.memberId, entries, null)
+      case 'Stable':
+      case 'PreparingRebalance':
+        // Commits are allowed while preparing a rebalance: the heartbeat response tells the member to rejoin.
+        this.completeAndScheduleNextHeartbeatExpiration(group, group.get(p.memberId))
+        return this.storeOffsets(group, p.memberId, entries, null)
+      case 'CompletingRebalance':
+        // The member has the new generation from its JoinGroup response but has not synced yet.
+        return all(ErrorCode.REBALANCE_IN_PROGRESS)
+      case 'Dead':
+        throw new Error(`Logic error: unexpected group state ${group.currentState}`)
+    }
+  }
+
+  /**
+   * TxnOffsetCommit: the offsets stay pending (invisible to OffsetFetch, UNSTABLE_OFFSET_COMMIT with
+   * require_stable) until `onTransactionCompleted` reports the producer's COMMIT or ABORT marker. Transaction
+   * verification (KIP-890) is the caller's.
+   */
+  async commitTransactionalOffsets(p: TxnOffsetCommitParams): Promise<OffsetCommitPartitionResult[]> {
+    const now = this.clock.now()
+    const offsets = new Map<string, PendingOffset>()
+    for (const x of p.partitions) {
+      offsets.set(tpKey(x.topic, x.partition), {
+        topic: x.topic,
+        partition: x.partition,
+        offsetAndMetadata: {
+          offset: x.offset,
+          leaderEpoch: x.leaderEpoch,
+          metadata: x.metadata ?? '',
+          commitTimestamp: now,
+          expireTimestamp: null,
+        },
+      })
+    }
+    const entries = [...offsets.values()]
+    const all = (error: number): OffsetCommitPartitionResult[] =>
+      entries.map((e) => ({ topic: e.topic, partition: e.partition, error }))
+    const error = this.validateGroupStatus(p.groupId, 'TxnOffsetCommit')
+    if (error !== null) return all(error)
+    const group =
+      this.groups.get(p.groupId) ??
+      this.addGroup(new GroupMetadata(p.groupId, 'Empty', () => this.clock.now()))
+    const validationError = this.validateOffsetCommit(
+      group,
+      p.generationId,
+      p.memberId,
+      p.groupInstanceId,
+      true,
+    )
+    if (validationError !== null) return all(validationError)
+    return this.storeOffsets(group, p.memberId, entries, {
+      producerId: p.producerId,
+      producerEpoch: p.producerEpoch,
+    })
+  }
+
+  private validateOffsetCommit(
+    group: GroupMetadata,
+    generationId: number,
+    memberId: string,
+    groupInstanceId: string | null,
+    isTransactional: boolean,
+  ): number | null {
+    if (group.is('Dead')) return ErrorCode.COORDINATOR_NOT_AVAILABLE
+    // Generation -1: the admin client or a consumer that does not use group management; it may commit
+    // while the group is empty.
+    if (generationId < 0 && group.is('Empty')) return null
+    if (generationId >= 0 || memberId !== '' || groupInstanceId !== null) {
+      const memberError = this.validateCurrentMember(
+        group,
+        memberId,
+        groupInstanceId,
+        isTransactional ? 'txn-offset-commit' : 'offset-commit',
+      )
+      if (memberError !== null) return memberError
+      return generationId !== group.generationId ? ErrorCode.ILLEGAL_GENERATION : null
+    }
+    // Only members may commit to a non-empty group (transactional commits are exempt: older versions of that
+    // protocol carry no member id or generation).
+    if (!isTransactional && !group.is('Empty')) return ErrorCode.UNKNOWN_MEMBER_ID
+    return null
+  }
+
+  private validateOffsetMetadataLength(metadata: string): boolean {
+    return metadata.length <= this.config.offsetMetadataMaxBytes
+  }
+
+  private storeOffsets(
+    group: GroupMetadata,
+    consumerId: string,
+    offsets: readonly PendingOffset[],
+    txn: { producerId: number; producerEpoch: number } | null,
+  ): Promise<OffsetCommitPartitionResult[]> {
+    if (!group.hasReceivedConsistentOffsetCommits) {
+      this.warn(
+        `group: ${group.groupId} with leader: ${group.leaderOrNull} has received offset commits from consumers as ` +
+          `well as transactional producers. Mixing both types of offset commits will generally result in surprises ` +
+          `and should be avoided.`,
+      )
+    }
+    const filtered = offsets.filter((o) => this.validateOffsetMetadataLength(o.offsetAndMetadata.metadata))
+    const results = (error: number): OffsetCommitPartitionResult[] =>
+      offsets.map((o) => ({
+        topic: o.topic,
+        partition: o.partition,
+        error: this.validateOffsetMetadataLength(o.offsetAndMetadata.metadata)
+          ? error
+          : ErrorCode.OFFSET_METADATA_TOO_LARGE,
+      }))
+    if (filtered.length === 0) return Promise.resolve(results(ErrorCode.OFFSET_METADATA_TOO_LARGE))
+
+    const partition = this.partitionFor(group.groupId)
+    const timestamp = this.clock.now()
+    const records: GroupLogAppendRecord[] = filtered.map((o) => ({
+      key: encodeOffsetCommitKey({ group: group.groupId, topic: o.topic, partition: o.partition }),
+      value: encodeOffsetCommitValue({
+        offset: o.offsetAndMetadata.offset,
+        leaderEpoch: o.offsetAndMetadata.leaderEpoch,
+        metadata: o.offsetAndMetadata.metadata,
+        commitTimestamp: o.offsetAndMetadata.commitTimestamp,
+        expireTimestamp: o.offsetAndMetadata.expireTimestamp ?? -1,
+      }),
+      timestamp,
+    }))
+    if (txn !== null) {
+      this.addProducerGroup(txn.producerId, group.groupId)
+      group.prepareTxnOffsetCommit(txn.producerId, filtered)
+    } else {
+      group.prepareOffsetCommit(filtered)
+    }
+    const options =
+      txn === null
+        ? {}
+        : { producerId: txn.producerId, producerEpoch: txn.producerEpoch, transactional: true }
+    return this.logStore.append(partition, records, options).then(
+      ({ baseOffset }) => {
+        if (!group.is('Dead')) {
+          for (const o of filtered) {
+            const commit: CommitRecord = {
+              topic: o.topic,
+              partition: o.partition,
+              appendedBatchOffset: baseOffset,
+              offsetAndMetadata: o.offsetAndMetadata,
+            }
+            if (txn !== null) group.onTxnOffsetCommitAppend(txn.producerId, commit)
+            else group.onOffsetCommitAppend(commit)
+          }
+        }
+        return results(ErrorCode.NONE)
+      },
+      (e: unknown) => {
+        const appendError = toErrorCode(e)
+        if (!group.is('Dead')) {
+          if (txn !== null && !group.hasPendingOffsetCommitsFromProducer(txn.producerId)) {
+            this.removeProducerGroup(txn.producerId, group.groupId)
+          }
+          for (const o of filtered) {
+            if (txn !== null) group.failPendingTxnOffsetCommit(txn.producerId, o)
+            else group.failPendingOffsetWrite(o, o.offsetAndMetadata)
+          }
+        }
+        this.debug(
+          `Offset commit of ${filtered.length} partitions from group ${group.groupId}, consumer ${consumerId} with ` +
+            `generation ${group.generationId} failed when appending to log due to ${errorName(appendError)}`,
+        )
+        return results(maybeConvertOffsetCommitError(appendError))
+      },
+    )
+  }
+
+  /** A producer's transaction marker was written to the given `__consumer_offsets` partitions. */
+  onTransactionCompleted(producerId: number, offsetsPartitions: readonly number[], isCommit: boolean): void {
+    const partitions = new Set(offsetsPartitions)
+    const groups = [...(this.openGroupsForProducer.get(producerId) ?? [])].filter((g) =>
+      partitions.has(this.partitionFor(g)),
+    )
+    for (const groupId of groups) {
+      const group = this.groups.get(groupId)
+      if (group === undefined) {
+        this.info(
+          `Group ${groupId} has moved away from ${this.config.brokerId} after transaction marker was written but ` +
+            `before the cache was updated. The cache on the new group owner will be updated instead.`,
+        )
+        continue
+      }
+      if (!group.is('Dead')) {
+        group.completePendingTxnOffsetCommit(producerId, isCommit)
+        this.removeProducerGroup(producerId, groupId)
+      }
+    }
+  }
+
+  private addProducerGroup(producerId: number, groupId: string): void {
+    let s = this.openGroupsForProducer.get(producerId)
+    if (!s) this.openGroupsForProducer.set(producerId, (s = new Set()))
+    s.add(groupId)
+  }
+
+  private removeProducerGroup(producerId: number, groupId: string): void {
+    const s = this.openGroupsForProducer.get(producerId)
+    if (!s) return
+    s.delete(groupId)
+    if (s.size === 0) this.openGroupsForProducer.delete(producerId)
+  }
+
+  private removeGroupFromAllProducers(groupId: string): void {
+    for (const s of this.openGroupsForProducer.values()) s.delete(groupId)
+  }
+
+  // ---------------------------------------------------------------- OffsetFetch
+
+  /**
+   * Offsets of a group, whatever its state (it may use Kafka only to store offsets). `partitions` null means
+   * every partition the group has an offset for. A partition without an offset gets -1 and no error.
+   */
+  fetchOffsets(
+    groupId: string,
+    requireStable: boolean,
+    partitions: readonly TopicPartition[] | null,
+  ): OffsetFetchResult {
+    const error = this.validateGroupStatus(groupId, 'OffsetFetch')
+    if (error !== null) return { error, partitions: [] }
+    const none = (tp: TopicPartition, err: number = ErrorCode.NONE): OffsetFetchPartitionResult => ({
+      topic: tp.topic,
+      partition: tp.partition,
+      offset: -1,
+      leaderEpoch: -1,
+      metadata: '',
+      error: err,
+    })
+    const group = this.groups.get(groupId)
+    if (group === undefined || group.is('Dead')) {
+      return { error: ErrorCode.NONE, partitions: (partitions ?? []).map((tp) => none(tp)) }
+    }
+    const tps: readonly TopicPartition[] = partitions ?? group.allOffsets
+    const seen = new Set<string>()
+    const out: OffsetFetchPartitionResult[] = []
+    for (const tp of tps) {
+      const key = tpKey(tp.topic, tp.partition)
+      if (seen.has(key)) continue
+      seen.add(key)
+      if (requireStable && group.hasPendingOffsetCommitsForTopicPartition(tp)) {
+        out.push(none(tp, ErrorCode.UNSTABLE_OFFSET_COMMIT))
+        continue
+      }
+      const o = group.offset(tp)
+      out.push(
+        o === undefined
+          ? none(tp)
+          : {
+              topic: tp.topic,
+              partition: tp.partition,
+              offset: o.offset,
+              leaderEpoch: o.leaderEpoch,
+              metadata: o.metadata,
+              error: ErrorCode.NONE,
+            },
+      )
+    }
+    return { error: ErrorCode.NONE, partitions: out }
+  }
+
+  // ---------------------------------------------------------------- DescribeGroups / ListGroups
+
+  describeGroup(groupId: string): DescribeGroupResult {
+    const error = this.validateGroupStatus(groupId, 'DescribeGroups')
+    if (error !== null) return { error, summary: EMPTY_GROUP }
+    const group = this.groups.get(groupId)
+    if (group === undefined) return { error: ErrorCode.NONE, summary: DEAD_GROUP }
+    return { error: ErrorCode.NONE, summary: group.summary() }
+  }
+
+  /**
+   * Groups of every partition this broker coordinates. States match case-insensitively; an empty filter
+   * matches all. Every group here is a "classic" group, so a type filter without "classic" matches none.
+   */
+  listGroups(statesFilter: readonly string[], typesFilter: readonly string[]): ListGroupsResult {
+    if (!this.active) return { error: ErrorCode.COORDINATOR_NOT_AVAILABLE, groups: [] }
+    const error = this.loadingPartitions.size > 0 ? ErrorCode.COORDINATOR_LOAD_IN_PROGRESS : ErrorCode.NONE
+    const states = new Set(statesFilter.map((s) => s.toLowerCase()))
+    const classic = typesFilter.length === 0 || typesFilter.some((t) => t.toLowerCase() === 'classic')
+    const groups = [...this.groups.values()]
+      .filter((g) => (states.size === 0 || g.isInStates(states)) && classic)
+      .map((g) => g.overview())
+    return { error, groups }
+  }
+
+  // ---------------------------------------------------------------- DeleteGroups / OffsetDelete
+
+  /** Deletes Empty groups (their offsets and metadata are tombstoned); one error per distinct group id. */
+  async deleteGroups(groupIds: readonly string[]): Promise<Map<string, number>> {
+    const errors = new Map<string, number>()
+    const eligible: GroupMetadata[] = []
+    for (const groupId of new Set(groupIds)) {
+      const error = this.validateGroupStatus(groupId, 'DeleteGroups')
+      if (error !== null) {
+        errors.set(groupId, error)
+        continue
+      }
+      const group = this.groups.get(groupId)
+      if (group === undefined || group.is('Dead')) {
+        errors.set(
+          groupId,
+          this.groupNotExists(groupId) ? ErrorCode.GROUP_ID_NOT_FOUND : ErrorCode.NOT_COORDINATOR,
+        )
+      } else if (group.is('Empty')) {
+        group.transitionTo('Dead')
+        eligible.push(group)
+        errors.set(groupId, ErrorCode.NONE)
+      } else {
+        errors.set(groupId, ErrorCode.NON_EMPTY_GROUP)
+      }
+    }
+    if (eligible.length > 0) {
+      const removed = await this.cleanupGroupMetadata(eligible, (g) => g.removeAllOffsets())
+      this.info(
+        `The following groups were deleted: ${eligible.map((g) => g.groupId).join(', ')}. ` +
+          `A total of ${removed} offsets were removed.`,
+      )
+    }
+    return errors
+  }
+
+  /**
+   * Deletes committed offsets. Allowed for an Empty group, and for a consumer group for topics it does not
+   * subscribe to (others get GROUP_SUBSCRIBED_TO_TOPIC); any other non-empty group gets NON_EMPTY_GROUP.
+   */
+  async deleteOffsets(groupId: string, partitions: readonly TopicPartition[]): Promise<DeleteOffsetsResult> {
+    const error = this.validateGroupStatus(groupId, 'OffsetDelete')
+    if (error !== null) return { error, partitions: [] }
+    const group = this.groups.get(groupId)
+    if (group === undefined) {
+      return {
+        error: this.groupNotExists(groupId) ? ErrorCode.GROUP_ID_NOT_FOUND : ErrorCode.NOT_COORDINATOR,
+        partitions: [],
+      }
+    }
+    const results = new Map<string, { topic: string; partition: number; error: number }>()
+    let eligible: TopicPartition[] = []
+    switch (group.currentState) {
+      case 'Dead':
+        return {
+          error: this.groupNotExists(groupId) ? ErrorCode.GROUP_ID_NOT_FOUND : ErrorCode.NOT_COORDINATOR,
+          partitions: [],
+        }
+      case 'Empty':
+        eligible = [...partitions]
+        break
+      default:
+        if (!group.isConsumerGroup) return { error: ErrorCode.NON_EMPTY_GROUP, partitions: [] }
+        for (const tp of partitions) {
+          if (group.isSubscribedToTopic(tp.topic)) {
+            results.set(tpKey(tp.topic, tp.partition), { ...tp, error: ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC })
+          } else {
+            eligible.push(tp)
+          }
+        }
+    }
+    if (eligible.length > 0) {
+      const removed = await this.cleanupGroupMetadata([group], (g) => g.removeOffsets(eligible))
+      for (const tp of eligible) results.set(tpKey(tp.topic, tp.partition), { ...tp, error: ErrorCode.NONE })
+      this.info(
+        `The following offsets of the group ${groupId} were deleted: ` +
+          `${eligible.map((tp) => `${tp.topic}-${tp.partition}`).join(', ')}. A total of ${removed} offsets were removed.`,
+      )
+    }
+    const ordered: OffsetCommitPartitionResult[] = []
+    for (const tp of partitions) {
+      const r = results.get(tpKey(tp.topic, tp.partition))
+      if (r !== undefined && !ordered.includes(r)) ordered.push(r)
+    }
+    return { error: ErrorCode.NONE, partitions: ordered }
+  }
+
+  /** Removes the offsets of deleted topic partitions from every group. */
+  async onPartitionsDeleted(tps: readonly TopicPartition[]): Promise<void> {
+    const removed = await this.cleanupGroupMetadata([...this.groups.values()], (g) => g.removeOffsets(tps))
+    this.info(
+      `Removed ${removed} offsets associated with deleted partitions: ${tps.map((tp) => `${tp.topic}-${tp.partition}`).join(', ')}.`,
+    )
+  }
+
+  /** The group is owned here and does not exist (or is Dead). */
+  private groupNotExists(groupId: string): boolean {
+    if (!this.isCoordinatorFor(groupId)) return false
+    const group = this.groups.get(groupId)
+    return group === undefined || group.is('Dead')
+  }
+
+  /**
+   * Removes offsets chosen by `selector` from each group; an Empty group left without offsets becomes Dead
+   * and leaves the cache. Tombstones go to the log for the removed offsets and (when the group was ever
+   * rebalanced, generation > 0) for the group metadata. A lost tombstone is written again by a later run.
+   */
+  private async cleanupGroupMetadata(
+    groups: readonly GroupMetadata[],
+    selector: (g: GroupMetadata) => Map<string, CommitRecord>,
+  ): Promise<number> {
+    const writes: {
+      groupId: string
+      partition: number
+      count: number
+      tombstones: GroupLogAppendRecord[]
+    }[] = []
+    for (const group of groups) {
+      const groupId = group.groupId
+      const removed = selector(group)
+      if (group.is('Empty') && !group.hasOffsets) {
+        this.info(`Group ${groupId} transitioned to Dead in generation ${group.generationId}`)
+        group.transitionTo('Dead')
+      }
+      const isDead = group.is('Dead')
+      const generation = group.generationId
+      const partition = this.partitionFor(groupId)
+      if (!this.ownedPartitions.has(partition)) {
+        this.info(
+          `BrokerId ${this.config.brokerId} is no longer a coordinator for the group ${groupId}. Proceeding cleanup ` +
+            `for other alive groups`,
+        )
+        continue
+      }
+      const timestamp = this.clock.now()
+      const tombstones: GroupLogAppendRecord[] = []
+      for (const c of removed.values()) {
+        tombstones.push({
+          key: encodeOffsetCommitKey({ group: groupId, topic: c.topic, partition: c.partition }),
+          value: null,
+          timestamp,
+        })
+      }
+      let removedFromCache = false
+      if (isDead && this.groups.get(groupId) === group) {
+        this.groups.delete(groupId)
+        this.cancelGroupTimers(group)
+        removedFromCache = true
+      }
+      // No group tombstone for generation 0: such a group only stored offsets.
+      if (removedFromCache && generation > 0) {
+        tombstones.push({ key: encodeGroupMetadataKey({ group: groupId }), value: null, timestamp })
+      }
+      if (tombstones.length > 0) writes.push({ groupId, partition, count: removed.size, tombstones })
+    }
+    let offsetsRemoved = 0
+    for (const w of writes) {
+      try {
+        await this.logStore.append(w.partition, w.tombstones, { requiredAcks: 1 })
+        offsetsRemoved += w.count
+      } catch (e) {
+        this.error(
+          `Failed to append ${w.tombstones.length} tombstones to ${GROUP_METADATA_TOPIC_NAME}-${w.partition} for ` +
+            `expired/deleted offsets and/or metadata for group ${w.groupId}. ${describeError(e)}`,
+        )
+      }
+    }
+    return offsetsRemoved
+  }
+
+  private scheduleExpiration(delayMs: number): void {
+    this.expirationTimer = this.schedule(delayMs, () => {
+      this.expirationTimer = null
+      if (this.shuttingDown) return
+      void this.enqueue(() => this.cleanupExpiredOffsets())
+      this.scheduleExpiration(this.config.offsetsRetentionCheckIntervalMs)
+    })
+  }
+
+  /** The periodic task (`offsets.retention.check.interval.ms`): expire offsets, drop dead groups. */
+  async cleanupExpiredOffsets(): Promise<number> {
+    const start = this.clock.now()
+    const retentionMs = this.config.offsetsRetentionMinutes * 60_000
+    const removed = await this.cleanupGroupMetadata([...this.groups.values()], (g) =>
+      g.removeExpiredOffsets(start, retentionMs),
+    )
+    if (removed > 0)
+      this.info(`Removed ${removed} expired offsets in ${this.clock.now() - start} milliseconds.`)
+    return removed
+  }
+
+  // ---------------------------------------------------------------- storage
+
+  /**
+   * Appends the group's metadata (GroupMetadataValue) with the given assignment; `callback` gets the error
+   * mapped as Kafka maps produce errors for group metadata.
+   */
+  private storeGroup(
+    group: GroupMetadata,
+    assignment: ReadonlyMap<string, Buffer>,
+    callback: (error: number) => void,
+  ): void {
+    const protocol = group.protocolName
+    const members = group.allMemberMetadata.map((m) => {
+      if (protocol === null) {
+        throw new Error('Attempted to write non-empty group metadata with no defined protocol.')
+      }
+      const a = assignment.get(m.memberId)
+      if (a === undefined) {
+        throw new Error(
+          `Attempted to write member ${m.memberId} of group ${group.groupId} with no assignment.`,
+        )
+      }
+      return {
+        memberId: m.memberId,
+        groupInstanceId: m.groupInstanceId,
+        clientId: m.clientId,
+        clientHost: m.clientHost,
+        rebalanceTimeout: m.rebalanceTimeoutMs,
+        sessionTimeout: m.sessionTimeoutMs,
+        subscription: m.metadata(protocol),
+        assignment: a,
+      }
+    })
+    const value = encodeGroupMetadataValue({
+      protocolType: group.protocolType ?? '',
+      generation: group.generationId,
+      protocol,
+      leader: group.leaderOrNull,
+      currentStateTimestamp: group.currentStateTimestampOrDefault,
+      members,
+    })
+    const record: GroupLogAppendRecord = {
+      key: encodeGroupMetadataKey({ group: group.groupId }),
+      value,
+      timestamp: this.clock.now(),
+    }
+    const generationId = group.generationId
+    this.logStore
+      .append(this.partitionFor(group.groupId), [record])
+      .then(
+        () => ErrorCode.NONE,
+        (e: unknown) => {
+          const code = toErrorCode(e)
+          this.debug(
+            `Metadata from group ${group.groupId} with generation ${generationId} failed when appending to log due to ${errorName(code)}`,
+          )
+          switch (code) {
+            case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
+            case ErrorCode.NOT_ENOUGH_REPLICAS:
+            case ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND:
+              return ErrorCode.COORDINATOR_NOT_AVAILABLE
+            case ErrorCode.NOT_LEADER_OR_FOLLOWER:
+            case ErrorCode.KAFKA_STORAGE_ERROR:
+              return ErrorCode.NOT_COORDINATOR
+            case ErrorCode.REQUEST_TIMED_OUT:
+              return ErrorCode.REBALANCE_IN_PROGRESS
+            case ErrorCode.MESSAGE_TOO_LARGE:
+            case ErrorCode.RECORD_LIST_TOO_LARGE:
+            case ErrorCode.INVALID_FETCH_SIZE:
+              this.error(
+                `Appending metadata message for group ${group.groupId} generation ${generationId} failed due to ` +
+                  `${errorName(code)}, returning UNKNOWN error code to the client`,
+              )
+              return ErrorCode.UNKNOWN_SERVER_ERROR
+            default:
+              this.error(
+                `Appending metadata message for group ${group.groupId} generation ${generationId} failed due to ` +
+                  `unexpected error: ${errorName(code)}`,
+              )
+              return code
+          }
+        },
+      )
+      .then(callback)
+      .catch((e: unknown) =>
+        this.error(`Error completing the metadata write of group ${group.groupId}: ${describeError(e)}`),
+      )
+  }
+
+  // ---------------------------------------------------------------- ownership (load / unload)
+
+  /**
+   * This broker became the leader of `__consumer_offsets-<partition>` in `leaderEpoch`: load its groups and
+   * offsets and serve them. Resolves when the load task has run.
+   */
+  onElection(partition: number, leaderEpoch: number): Promise<void> {
+    this.info(`Elected as the group coordinator for partition ${partition} in epoch ${leaderEpoch}`)
+    this.mgrInfo(
+      `Scheduling loading of offsets and group metadata from ${GROUP_METADATA_TOPIC_NAME}-${partition} for epoch ${leaderEpoch}`,
+    )
+    const startMs = this.clock.now()
+    const current = this.epochForPartition.get(partition)
+    const markedLoading =
+      !this.ownedPartitions.has(partition) &&
+      (current === undefined || leaderEpoch >= current) &&
+      !this.shuttingDown
+    if (markedLoading) this.loadingPartitions.add(partition)
+    return this.enqueue(() => this.loadGroupsAndOffsets(partition, leaderEpoch, startMs, markedLoading))
+  }
+
+  /** This broker is no longer the leader: drop the partition's groups. `leaderEpoch` undefined = unknown. */
+  onResignation(partition: number, leaderEpoch?: number): Promise<void> {
+    this.info(
+      `Resigned as the group coordinator for partition ${partition} in epoch ` +
+        `${leaderEpoch === undefined ? 'OptionalInt.empty' : `OptionalInt[${leaderEpoch}]`}`,
+    )
+    this.mgrInfo(
+      `Scheduling unloading of offsets and group metadata from ${GROUP_METADATA_TOPIC_NAME}-${partition}`,
+    )
+    return this.enqueue(async () => this.removeGroupsAndOffsets(partition, leaderEpoch))
+  }
+
+  private enqueue(task: () => Promise<unknown> | unknown): Promise<void> {
+    const run = this.taskQueue.then(async () => {
+      try {
+        await task()
+      } catch (e) {
+        this.error(`Uncaught error in group metadata task: ${describeError(e)}`)
+      }
+    })
+    this.taskQueue = run
+    return run
+  }
+
+  /** Updates the partition's epoch when the given one is newer; true if `epoch` is absent or current. */
+  private maybeUpdateCoordinatorEpoch(partition: number, epoch: number | undefined): boolean {
+    const current = this.epochForPartition.get(partition)
+    if (epoch !== undefined && (current === undefined || epoch > current))
+      this.epochForPartition.set(partition, epoch)
+    return epoch === undefined || epoch === this.epochForPartition.get(partition)
+  }
+
+  private async loadGroupsAndOffsets(
+    partition: number,
+    epoch: number,
+    startMs: number,
+    markedLoading: boolean,
+  ): Promise<void> {
+    const tp = `${GROUP_METADATA_TOPIC_NAME}-${partition}`
+    if (this.shuttingDown) {
+      if (markedLoading) this.loadingPartitions.delete(partition)
+      return
+    }
+    if (!this.maybeUpdateCoordinatorEpoch(partition, epoch)) {
+      if (markedLoading) this.loadingPartitions.delete(partition)
+      this.mgrInfo(
+        `Not loading offsets and group metadata for ${tp} in epoch ${epoch} since current epoch is ` +
+          `${this.epochForPartition.get(partition)}`,
+      )
+      return
+    }
+    if (this.ownedPartitions.has(partition)) {
+      if (markedLoading) this.loadingPartitions.delete(partition)
+      this.mgrInfo(`Already loading offsets and group metadata from ${tp}`)
+      return
+    }
+    this.loadingPartitions.add(partition)
+    try {
+      const schedulerTimeMs = this.clock.now() - startMs
+      this.mgrDebug(`Started loading offsets and group metadata from ${tp} for epoch ${epoch}`)
+      await this.doLoadGroupsAndOffsets(partition)
+      const total = this.clock.now() - startMs
+      this.mgrInfo(
+        `Finished loading offsets and group metadata from ${tp} in ${total} milliseconds for epoch ${epoch}, of ` +
+          `which ${schedulerTimeMs} milliseconds was spent in the scheduler.`,
+      )
+    } catch (e) {
+      this.mgrError(`Error loading offsets from ${tp}: ${describeError(e)}`)
+    } finally {
+      this.ownedPartitions.add(partition)
+      this.loadingPartitions.delete(partition)
+    }
+  }
+
+  private async doLoadGroupsAndOffsets(partition: number): Promise<void> {
+    const tp = `${GROUP_METADATA_TOPIC_NAME}-${partition}`
+    type Loaded = { readonly groupId: string; readonly commit: CommitRecord }
+    const gtpKey = (g: string, t: string, p: number): string => `${g}\u0000${tpKey(t, p)}`
+    const loadedOffsets = new Map<string, Loaded>()
+    const pendingOffsets = new Map<number, Map<string, Loaded>>()
+    const loadedGroups = new Map<string, GroupMetadata>()
+    const removedGroups = new Set<string>()
+
+    for await (const record of this.logStore.read(partition)) {
+      if (this.shuttingDown) return
+      const producerId = record.producerId ?? -1
+      if (record.isControl === true) {
+        if (record.key !== null) {
+          const { type } = decodeControlRecordKey(record.key)
+          if (type === ControlRecordType.COMMIT) {
+            for (const [k, v] of pendingOffsets.get(producerId) ?? []) {
+              const current = loadedOffsets.get(k)
+              if (
+                current === undefined ||
+                (current.commit.appendedBatchOffset ?? -1) < (v.commit.appendedBatchOffset ?? -1)
+              ) {
+                loadedOffsets.set(k, v)
+              }
+            }
+          }
+          pendingOffsets.delete(producerId)
+        }
+        continue
+      }
+      if (record.key === null) throw new Error('Group metadata/offset entry key should not be null')
+      const isTxn = record.isTransactional === true
+      const key = decodeGroupRecordKey(record.key)
+      switch (key.type) {
+        case 'offsetCommit': {
+          const { group, topic, partition: p } = key.key
+          const k = gtpKey(group, topic, p)
+          if (isTxn && !pendingOffsets.has(producerId)) pendingOffsets.set(producerId, new Map())
+          const value = decodeOffsetCommitValue(record.value)
+          if (value === null) {
+            if (isTxn) pendingOffsets.get(producerId)?.delete(k)
+            else loadedOffsets.delete(k)
+          } else {
+            const v = value.value
+            const loaded: Loaded = {
+              groupId: group,
+              commit: {
+                topic,
+                partition: p,
+                appendedBatchOffset: record.offset,
+                offsetAndMetadata: {
+                  offset: v.offset,
+                  leaderEpoch: v.leaderEpoch,
+                  metadata: v.metadata,
+                  commitTimestamp: v.commitTimestamp,
+                  expireTimestamp: v.expireTimestamp === -1 ? null : v.expireTimestamp,
+                },
+              },
+            }
+            if (isTxn) pendingOffsets.get(producerId)?.set(k, loaded)
+            else loadedOffsets.set(k, loaded)
+          }
+          break
+        }
+        case 'groupMetadata': {
+          const groupId = key.key.group
+          const group = this.readGroupMessageValue(groupId, record.value)
+          if (group !== null) {
+            removedGroups.delete(groupId)
+            loadedGroups.set(groupId, group)
+          } else {
+            loadedGroups.delete(groupId)
+            removedGroups.add(groupId)
+          }
+          break
+        }
+        case 'unknown':
+          this.mgrWarn(
+            `Unknown message key with version ${key.version} while loading offsets and group metadata from ${tp}. ` +
+              `Ignoring it. It could be a left over from an aborted upgrade.`,
+          )
+          break
+      }
+    }
+
+    const groupOffsets = new Map<string, CommitRecord[]>()
+    const emptyGroupOffsets = new Map<string, CommitRecord[]>()
+    for (const { groupId, commit } of loadedOffsets.values()) {
+      const target = loadedGroups.has(groupId) ? groupOffsets : emptyGroupOffsets
+      let list = target.get(groupId)
+      if (!list) target.set(groupId, (list = []))
+      list.push(commit)
+    }
+    const pendingByGroup = new Map<string, Map<number, Map<string, CommitRecord>>>()
+    for (const [producerId, offsets] of pendingOffsets) {
+      for (const { groupId, commit } of offsets.values()) {
+        this.addProducerGroup(producerId, groupId)
+        let byProducer = pendingByGroup.get(groupId)
+        if (!byProducer) pendingByGroup.set(groupId, (byProducer = new Map()))
+        let m = byProducer.get(producerId)
+        if (!m) byProducer.set(producerId, (m = new Map()))
+        m.set(tpKey(commit.topic, commit.partition), commit)
+      }
+    }
+
+    const load = (group: GroupMetadata): void => {
+      group.initializeOffsets(
+        groupOffsets.get(group.groupId) ?? emptyGroupOffsets.get(group.groupId) ?? [],
+        pendingByGroup.get(group.groupId) ?? new Map(),
+      )
+      const current = this.groups.get(group.groupId)
+      if (current !== undefined) {
+        this.mgrDebug(
+          `Attempt to load group ${group.groupId} from log with generation ${group.generationId} failed because there ` +
+            `is already a cached group with generation ${current.generationId}`,
+        )
+        return
+      }
+      this.groups.set(group.groupId, group)
+      this.onGroupLoaded(group)
+    }
+    for (const group of loadedGroups.values()) load(group)
+    // Groups that store offsets in Kafka but have no metadata (no active members ever, or deleted metadata).
+    for (const groupId of new Set([
+      ...emptyGroupOffsets.keys(),
+      ...[...pendingByGroup.keys()].filter((g) => !loadedGroups.has(g)),
+    ])) {
+      load(new GroupMetadata(groupId, 'Empty', () => this.clock.now()))
+    }
+    for (const groupId of removedGroups) {
+      // A cached group that the log says was removed (and is not used for offsets only) is unexpected.
+      if (this.groups.has(groupId) && !emptyGroupOffsets.has(groupId)) {
+        this.mgrError(`Unexpected unload of active group ${groupId} while loading partition ${tp}`)
+      }
+    }
+  }
+
+  /** A GroupMetadataValue back into a group (Stable with members, else Empty); null for a tombstone. */
+  private readGroupMessageValue(groupId: string, value: Buffer | null): GroupMetadata | null {
+    const decoded = decodeGroupMetadataValue(value)
+    if (decoded === null) return null
+    const { version, value: v } = decoded
+    const members = v.members.map((m) => {
+      const member = new MemberMetadata(
+        m.memberId,
+        m.groupInstanceId,
+        m.clientId,
+        m.clientHost,
+        version === 0 ? m.sessionTimeout : m.rebalanceTimeout,
+        m.sessionTimeout,
+        v.protocolType,
+        [{ name: v.protocol ?? '', metadata: m.subscription }],
+      )
+      member.assignment = m.assignment
+      return member
+    })
+    return GroupMetadata.load(
+      groupId,
+      members.length === 0 ? 'Empty' : 'Stable',
+      v.generation,
+      v.protocolType,
+      v.protocol,
+      v.leader,
+      v.currentStateTimestamp === -1 ? null : v.currentStateTimestamp,
+      members,
+      () => this.clock.now(),
+    )
+  }
+
+  private onGroupLoaded(group: GroupMetadata): void {
+    this.info(`Loading group metadata for ${group.groupId} with generation ${group.generationId}`)
+    if (group.size > this.config.groupMaxSize) {
+      this.prepareRebalance(
+        group,
+        `Freshly-loaded group is over capacity (${this.config.groupMaxSize}). Rebalancing in order to give a chance ` +
+          `for consumers to commit offsets`,
+      )
+    }
+    for (const m of group.allMemberMetadata) this.completeAndScheduleNextHeartbeatExpiration(group, m)
+  }
+
+  private removeGroupsAndOffsets(partition: number, epoch: number | undefined): void {
+    const tp = `${GROUP_METADATA_TOPIC_NAME}-${partition}`
+    const epochText = epoch === undefined ? 'OptionalInt.empty' : `OptionalInt[${epoch}]`
+    if (!this.maybeUpdateCoordinatorEpoch(partition, epoch)) {
+      this.mgrInfo(
+        `Not removing offsets and group metadata for ${tp} in epoch ${epochText} since current epoch is ` +
+          `${this.epochForPartition.get(partition)}`,
+      )
+      return
+    }
+    this.mgrDebug(`Started unloading offsets and group metadata for ${tp} for coordinator epoch ${epochText}`)
+    this.ownedPartitions.delete(partition)
+    this.loadingPartitions.delete(partition)
+    let numOffsetsRemoved = 0
+    let numGroupsRemoved = 0
+    for (const group of [...this.groups.values()]) {
+      if (this.partitionFor(group.groupId) !== partition) continue
+      this.onGroupUnloaded(group)
+      this.groups.delete(group.groupId)
+      this.removeGroupFromAllProducers(group.groupId)
+      numGroupsRemoved++
+      numOffsetsRemoved += group.numOffsets
+    }
+    this.mgrInfo(
+      `Finished unloading ${tp} for coordinator epoch ${epochText}. Removed ${numOffsetsRemoved} cached offsets and ` +
+        `${numGroupsRemoved} cached groups.`,
+    )
+  }
+
+  private onGroupUnloaded(group: GroupMetadata): void {
+    this.info(`Unloading group metadata for ${group.groupId} with generation ${group.generationId}`)
+    const previous = group.currentState
+    group.transitionTo('Dead')
+    switch (previous) {
+      case 'Empty':
+      case 'Dead':
+        break
+      case 'PreparingRebalance':
+        for (const m of group.allMemberMetadata) {
+          group.maybeInvokeJoinCallback(m, joinError(m.memberId, ErrorCode.NOT_COORDINATOR))
+        }
+        break
+      case 'Stable':
+      case 'CompletingRebalance':
+        for (const m of group.allMemberMetadata)
+          group.maybeInvokeSyncCallback(m, syncError(ErrorCode.NOT_COORDINATOR))
+        break
+    }
+    this.removeSyncExpiration(group)
+    this.cancelGroupTimers(group)
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private cancelGroupTimers(group: GroupMetadata): void {
+    group.joinOp?.timer.cancel()
+    group.joinOp = null
+    group.syncOp?.timer.cancel()
+    group.syncOp = null
+    for (const t of group.pendingMemberTimers.values()) t.cancel()
+    group.pendingMemberTimers.clear()
+    for (const m of group.allMemberMetadata) this.cancelHeartbeat(m)
+  }
+
+  /** Schedules a delayed-operation callback; an error in it is logged, never thrown into the event loop. */
+  private schedule(delayMs: number, fn: () => void): TimerHandle {
+    if (this.shuttingDown) return { cancel: () => {} }
+    return this.timer.schedule(delayMs, () => {
+      if (this.shuttingDown) return
+      try {
+        fn()
+      } catch (e) {
+        this.error(`Error in delayed operation: ${describeError(e)}`)
+      }
+    })
+  }
+
+  private isValidGroupId(groupId: string, api: GroupApi): boolean {
+    switch (api) {
+      case 'OffsetCommit':
+      case 'OffsetFetch':
+      case 'DescribeGroups':
+      case 'DeleteGroups':
+        // The empty group id stays valid for offsets (backwards compatibility), DescribeGroups and
+        // DeleteGroups.
+        return true
+      default:
+        return groupId !== ''
+    }
+  }
+
+  /** The group id is valid, this coordinator is active, owns the group's partition and has loaded it. */
+  private validateGroupStatus(groupId: string, api: GroupApi): number | null {
+    if (!this.isValidGroupId(groupId, api)) return ErrorCode.INVALID_GROUP_ID
+    if (!this.active) return ErrorCode.COORDINATOR_NOT_AVAILABLE
+    const partition = this.partitionFor(groupId)
+    if (this.loadingPartitions.has(partition)) return ErrorCode.COORDINATOR_LOAD_IN_PROGRESS
+    if (!this.ownedPartitions.has(partition)) return ErrorCode.NOT_COORDINATOR
+    return null
+  }
+
+  private getOrMaybeCreateGroup(groupId: string, createIfNotExist: boolean): GroupMetadata | undefined {
+    const g = this.groups.get(groupId)
+    if (g !== undefined || !createIfNotExist) return g
+    return this.addGroup(new GroupMetadata(groupId, 'Empty', () => this.clock.now()))
+  }
+
+  private addGroup(group: GroupMetadata): GroupMetadata {
+    const current = this.groups.get(group.groupId)
+    if (current !== undefined) return current
+    this.groups.set(group.groupId, group)
+    return group
+  }
+
+  private info(msg: string): void {
+    this.logger.info(`[GroupCoordinator ${this.config.brokerId}]: ${msg}`)
+  }
+
+  private warn(msg: string): void {
+    this.logger.warn(`[GroupCoordinator ${this.config.brokerId}]: ${msg}`)
+  }
+
+  private error(msg: string): void {
+    this.logger.error(`[GroupCoordinator ${this.config.brokerId}]: ${msg}`)
+  }
+
+  private debug(msg: string): void {
+    this.logger.debug(`[GroupCoordinator ${this.config.brokerId}]: ${msg}`)
+  }
+
+  private mgrInfo(msg: string): void {
+    this.logger.info(`[GroupMetadataManager brokerId=${this.config.brokerId}] ${msg}`)
+  }
+
+  private mgrWarn(msg: string): void {
+    this.logger.warn(`[GroupMetadataManager brokerId=${this.config.brokerId}] ${msg}`)
+  }
+
+  private mgrError(msg: string): void {
+    this.logger.error(`[GroupMetadataManager brokerId=${this.config.brokerId}] ${msg}`)
+  }
+
+  private mgrDebug(msg: string): void {
+    this.logger.debug(`[GroupMetadataManager brokerId=${this.config.brokerId}] ${msg}`)
+  }
+}
+
+/** Kafka's `GroupMetadataManager.maybeConvertOffsetCommitError`: produce errors as offset commit errors. */
+export function maybeConvertOffsetCommitError(error: number): number {
+  switch (error) {
+    case ErrorCode.NETWORK_EXCEPTION:
+      return ErrorCode.COORDINATOR_LOAD_IN_PROGRESS
+    case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
+    case ErrorCode.NOT_ENOUGH_REPLICAS:
+    case ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND:
+      return ErrorCode.COORDINATOR_NOT_AVAILABLE
+    case ErrorCode.NOT_LEADER_OR_FOLLOWER:
+    case ErrorCode.KAFKA_STORAGE_ERROR:
+      return ErrorCode.NOT_COORDINATOR
+    case ErrorCode.MESSAGE_TOO_LARGE:
+    case ErrorCode.RECORD_LIST_TOO_LARGE:
+    case ErrorCode.INVALID_FETCH_SIZE:
+      return ErrorCode.INVALID_COMMIT_OFFSET_SIZE
+    default:
+      return error
+  }
+}
