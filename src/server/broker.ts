@@ -18,14 +18,16 @@ import { KafkaZkClient } from '../services/metadata/kafka-zk-client.js'
 import { LocalMetadataStore } from '../services/metadata/local-store.js'
 import { MetadataCache } from '../services/metadata/metadata-cache.js'
 import type { MetadataStore } from '../services/metadata/store.js'
-import { TopicAdmin } from '../services/metadata/topic-admin.js'
+import { OFFSETS_TOPIC, TopicAdmin } from '../services/metadata/topic-admin.js'
 import { ZkMetadataStore } from '../services/metadata/zk-store.js'
 import type { EndPoint } from '../services/metadata/znodes.js'
 import { ProducerIdManager } from '../services/producer/producer-id-manager.js'
+import { GroupCoordinator } from '../services/group/coordinator.js'
 import { FetchSessionCache } from '../services/replica/fetch-session.js'
 import { ReplicaManager } from '../services/replica/replica-manager.js'
 import { systemClock, type Clock } from '../util/clock.js'
 import type { Logger } from '../util/logger.js'
+import { ReplicaGroupLogStore } from './group-log-store.js'
 import { createHandlers } from './handlers.js'
 
 export const STANDALONE_METADATA_FILE = 'samsa-metadata.json'
@@ -77,6 +79,7 @@ export class Broker {
   logManager!: LogManager
   replicas!: ReplicaManager
   producerIds!: ProducerIdManager
+  groups!: GroupCoordinator
   socketServer!: SocketServer
   dispatcher!: RequestDispatcher
   private endpoints: EndPoint[] = []
@@ -211,7 +214,6 @@ export class Broker {
         offsetsTopicPartitions: cfg.offsetsTopicNumPartitions,
         offsetsTopicReplicationFactor: cfg.offsetsTopicReplicationFactor,
         offsetsTopicSegmentBytes: cfg.offsetsTopicSegmentBytes,
-        offsetsTopicCompressionCodec: cfg.offsetsTopicCompressionType,
         transactionTopicPartitions: cfg.transactionStateLogNumPartitions,
         transactionTopicReplicationFactor: cfg.transactionStateLogReplicationFactor,
         transactionTopicSegmentBytes: cfg.transactionStateLogSegmentBytes,
@@ -234,6 +236,34 @@ export class Broker {
       this.zk,
     )
     this.producerIds = new ProducerIdManager(this.zk, brokerId)
+    this.groups = new GroupCoordinator({
+      config: {
+        brokerId,
+        groupMinSessionTimeoutMs: cfg.groupMinSessionTimeoutMs,
+        groupMaxSessionTimeoutMs: cfg.groupMaxSessionTimeoutMs,
+        groupInitialRebalanceDelayMs: cfg.groupInitialRebalanceDelayMs,
+        groupMaxSize: cfg.groupMaxSize,
+        offsetsTopicNumPartitions: cfg.offsetsTopicNumPartitions,
+        offsetMetadataMaxBytes: cfg.offsetMetadataMaxBytes,
+        offsetsRetentionMinutes: cfg.offsetsRetentionMinutes,
+        offsetsRetentionCheckIntervalMs: cfg.offsetsRetentionCheckIntervalMs,
+      },
+      logStore: new ReplicaGroupLogStore(
+        this.replicas,
+        cfg.offsetCommitTimeoutMs,
+        cfg.offsetsTopicCompressionType,
+      ),
+      clock: this.clock,
+      logger: log,
+    })
+    this.replicas.addLeadershipListener({
+      onBecomeLeader: (tp, epoch) => {
+        if (tp.topic === OFFSETS_TOPIC) void this.groups.onElection(tp.partition, epoch)
+      },
+      onResign: (tp, epoch) => {
+        if (tp.topic === OFFSETS_TOPIC) void this.groups.onResignation(tp.partition, epoch)
+      },
+    })
     this.controller = new Controller(
       this.zk,
       this.cache,
@@ -280,9 +310,10 @@ export class Broker {
     this.endpoints = this.advertise(bound)
 
     // 7. Start the services that act on metadata, then announce the broker.
+    this.groups.startup(this.cache.topic(OFFSETS_TOPIC)?.partitions.size ?? cfg.offsetsTopicNumPartitions)
     this.replicas.start()
-    await this.controller.start()
     await this.register()
+    await this.controller.start()
     this.store.on('newSession', () => {
       void this.register().catch((e: unknown) =>
         log.error({ err: e }, 'Failed to re-register broker after session expiry'),
@@ -342,6 +373,7 @@ export class Broker {
     }
     if (this.socketServer) await step('socket server', () => this.socketServer.stop())
     if (this.controller) await step('controller', () => this.controller.stop())
+    if (this.groups) await step('group coordinator', () => this.groups.shutdown())
     if (this.replicas) await step('replica manager', () => this.replicas.shutdown())
     if (this.logManager) await step('log manager', () => this.logManager.shutdown())
     if (this.zk && this.started) await step('deregistration', () => this.zk.deregisterBroker(this.brokerId))

@@ -205,13 +205,14 @@ export class Controller {
 
   // --- the reconcile pass ---
 
-  private alive(): Set<number> {
-    return new Set(this.cache.brokers.keys())
+  /** Live brokers, read from ZooKeeper itself: the cache may not have seen a registration yet. */
+  private async alive(): Promise<Set<number>> {
+    return new Set(await this.zk.getBrokerIds())
   }
 
   /** Brings every partition state in line with the live brokers. */
   private async reconcile(): Promise<void> {
-    const alive = this.alive()
+    const alive = await this.alive()
     for (const topic of this.cache.topics.values()) {
       const missing = new Map<number, LeaderAndIsr>()
       for (const p of topic.partitions.values()) {
@@ -410,7 +411,7 @@ export class Controller {
     type: ElectionType,
     partitions: readonly { topic: string; partition: number }[] | null,
   ): Promise<ElectionResult[]> {
-    const alive = this.alive()
+    const alive = await this.alive()
     const list =
       partitions ??
       [...this.cache.topics.values()].flatMap((t) =>
@@ -483,7 +484,7 @@ export class Controller {
   /** Kafka's checkAndTriggerAutoLeaderRebalance. */
   private async autoRebalance(): Promise<void> {
     if (!this.active) return
-    const alive = this.alive()
+    const alive = await this.alive()
     const byPreferred = new Map<number, PartitionInfo[]>()
     for (const t of this.cache.topics.values()) {
       for (const p of t.partitions.values()) {

@@ -49,7 +49,6 @@ export interface TopicAdminOptions {
   readonly offsetsTopicPartitions: number
   readonly offsetsTopicReplicationFactor: number
   readonly offsetsTopicSegmentBytes: number
-  readonly offsetsTopicCompressionCodec: string
   readonly transactionTopicPartitions: number
   readonly transactionTopicReplicationFactor: number
   readonly transactionTopicSegmentBytes: number
@@ -212,7 +211,8 @@ export class TopicAdmin {
     const configs = new Map<string, string>([['cleanup.policy', 'compact']])
     if (offsets) {
       configs.set('segment.bytes', String(this.opts.offsetsTopicSegmentBytes))
-      configs.set('compression.type', this.opts.offsetsTopicCompressionCodec)
+      // Kafka's offsetsTopicConfigs: batches keep the codec the coordinator wrote them with.
+      configs.set('compression.type', 'producer')
     } else {
       configs.set('segment.bytes', String(this.opts.transactionTopicSegmentBytes))
       configs.set('min.insync.replicas', String(this.opts.transactionTopicMinIsr))
@@ -222,6 +222,7 @@ export class TopicAdmin {
       await this.createTopic({ name, numPartitions: partitions, replicationFactor: rf, configs }, false)
     } catch (e) {
       if (e instanceof KafkaError && e.code === ErrorCode.TOPIC_ALREADY_EXISTS) return
+      this.log.warn({ err: e }, `Failed to create the internal topic ${name}: ${(e as Error).message}`)
       throw e
     }
   }

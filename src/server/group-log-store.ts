@@ -1,0 +1,82 @@
+/**
+ * The group coordinator's access to `__consumer_offsets`, on top of the replica manager: appends are produced
+ * as the partition leader (acks -1 by default, offsets.commit.timeout.ms), in one batch with the topic's
+ * compression; loading reads the partition from its log start to its high watermark, batch by batch.
+ */
+import { ErrorCode, KafkaError } from '../protocol/errors.js'
+import { buildRecordBatch, iterateBatches, readRecords } from '../protocol/records/batch.js'
+import { Compression, compressionCodeOf } from '../protocol/records/compression.js'
+import type {
+  GroupLogAppendOptions,
+  GroupLogAppendRecord,
+  GroupLogAppendResult,
+  GroupLogRecord,
+  GroupLogStore,
+} from '../services/group/log-store.js'
+import { OFFSETS_TOPIC } from '../services/metadata/topic-admin.js'
+import type { ReplicaManager } from '../services/replica/replica-manager.js'
+
+const READ_CHUNK = 1024 * 1024
+
+export class ReplicaGroupLogStore implements GroupLogStore {
+  constructor(
+    private readonly replicas: ReplicaManager,
+    private readonly commitTimeoutMs: number,
+    private readonly compressionType: string,
+  ) {}
+
+  async append(
+    partition: number,
+    records: readonly GroupLogAppendRecord[],
+    options: GroupLogAppendOptions = {},
+  ): Promise<GroupLogAppendResult> {
+    const batch = buildRecordBatch({
+      records: records.map((r) => ({ key: r.key, value: r.value, timestamp: r.timestamp })),
+      compression: compressionCodeOf(this.compressionType) ?? Compression.NONE,
+      producerId: options.producerId,
+      producerEpoch: options.producerEpoch,
+      isTransactional: options.transactional,
+    })
+    const results = await this.replicas.appendRecords(
+      this.commitTimeoutMs,
+      options.requiredAcks ?? -1,
+      'coordinator',
+      [{ topic: OFFSETS_TOPIC, partition, records: batch }],
+    )
+    const r = results.get(`${OFFSETS_TOPIC}-${partition}`)!
+    if (r.errorCode !== ErrorCode.NONE) throw new KafkaError(r.errorCode, r.errorMessage ?? undefined)
+    return { baseOffset: r.baseOffset }
+  }
+
+  async *read(partition: number): AsyncIterable<GroupLogRecord> {
+    const { log } = this.replicas.leaderLog(OFFSETS_TOPIC, partition)
+    let offset = log.logStartOffset
+    const end = log.highWatermark
+    while (offset < end) {
+      const { records } = log.read(offset, { maxBytes: READ_CHUNK, maxOffset: end, minOneMessage: true })
+      let progressed = false
+      for (const e of iterateBatches(records)) {
+        if (e.kind !== 'v2') break
+        const h = e.header
+        if (h.lastOffset < offset) continue
+        for (const rec of readRecords(records, e.position)) {
+          if (rec.offset < offset) continue
+          yield {
+            offset: rec.offset,
+            key: rec.key,
+            value: rec.value,
+            timestamp: rec.timestamp,
+            producerId: h.producerId,
+            isTransactional: h.isTransactional,
+            isControl: h.isControl,
+          }
+        }
+        offset = h.lastOffset + 1
+        progressed = true
+      }
+      if (!progressed) break
+      // Let other work run between chunks of a large partition.
+      await new Promise((r) => setImmediate(r))
+    }
+  }
+}
