@@ -19,6 +19,7 @@ import { LocalMetadataStore } from '../services/metadata/local-store.js'
 import { MetadataCache } from '../services/metadata/metadata-cache.js'
 import type { MetadataStore } from '../services/metadata/store.js'
 import { OFFSETS_TOPIC, TopicAdmin } from '../services/metadata/topic-admin.js'
+import { ConfigAdmin } from '../services/metadata/config-admin.js'
 import { ZkMetadataStore } from '../services/metadata/zk-store.js'
 import type { EndPoint } from '../services/metadata/znodes.js'
 import { ProducerIdManager } from '../services/producer/producer-id-manager.js'
@@ -76,6 +77,7 @@ export class Broker {
   cache!: MetadataCache
   controller!: Controller
   topicAdmin!: TopicAdmin
+  configAdmin!: ConfigAdmin
   logManager!: LogManager
   replicas!: ReplicaManager
   producerIds!: ProducerIdManager
@@ -183,6 +185,9 @@ export class Broker {
     const logConfigFor = (topic: string, overrides?: ReadonlyMap<string, string>) =>
       toLogConfig(this.topicConfig(topic, overrides))
 
+    this.cache.on('brokerConfig', (entity, props) => this.applyDynamicBrokerConfig(entity, props))
+    for (const [entity, props] of this.cache.brokerConfigs) this.applyDynamicBrokerConfig(entity, props)
+
     // 4. The logs (locks the directories, recovers after a crash), then meta.properties.
     this.logManager = new LogManager({
       logDirs: [...cfg.logDirs],
@@ -222,6 +227,7 @@ export class Broker {
       },
       log,
     )
+    this.configAdmin = new ConfigAdmin(this.zk, this.cache, cfg, brokerId, log)
     this.replicas = new ReplicaManager(
       {
         brokerId,
@@ -323,6 +329,27 @@ export class Broker {
     log.info(
       `[KafkaServer id=${brokerId}] started (${this.endpoints.map((e) => `${e.listenerName}://${e.host}:${e.port}`).join(', ')})`,
     )
+  }
+
+  /** A change of /config/brokers/<default> or /config/brokers/<our id>: Kafka's DynamicBrokerConfig update. */
+  private applyDynamicBrokerConfig(entity: string, props: ReadonlyMap<string, string>): void {
+    if (entity !== '<default>' && entity !== String(this.brokerId)) return
+    const level = entity === '<default>' ? 'cluster-default' : 'per-broker'
+    try {
+      for (const m of this.config.setDynamicConfigs(level, props)) this.log.warn(m)
+    } catch (e) {
+      this.log.error({ err: e }, `Invalid dynamic ${level} broker config ignored: ${(e as Error).message}`)
+      return
+    }
+    if (props.size > 0)
+      this.log.info(
+        `Dynamic ${level} broker configs: {${[...props].map(([k, v]) => `${k}=${v}`).join(', ')}}`,
+      )
+    // Topic configs that fall back to broker defaults (log.retention.ms, ...) follow the new values.
+    if (this.logManager) {
+      for (const l of this.logManager.allLogs())
+        this.logManager.updateConfig(l, toLogConfig(this.topicConfig(l.topic)))
+    }
   }
 
   /** advertised.listeners (defaulting to listeners), with ports bound as 0 replaced by the real ones. */

@@ -12,6 +12,9 @@ import { deleteRecordsHandler } from '../handlers/21-delete-records.js'
 import { initProducerIdHandler } from '../handlers/22-init-producer-id.js'
 import { offsetForLeaderEpochHandler } from '../handlers/23-offset-for-leader-epoch.js'
 import { aclHandlers } from '../handlers/29-acls.js'
+import { describeConfigsHandler } from '../handlers/32-describe-configs.js'
+import { alterConfigsHandler, incrementalAlterConfigsHandler } from '../handlers/33-alter-configs.js'
+import { describeLogDirsHandler } from '../handlers/35-describe-log-dirs.js'
 import { createPartitionsHandler } from '../handlers/37-create-partitions.js'
 import { electLeadersHandler } from '../handlers/43-elect-leaders.js'
 import { describeClusterHandler } from '../handlers/60-describe-cluster.js'
@@ -55,6 +58,10 @@ export function createHandlers(b: Broker, sessions: FetchSessionCache): Handler[
     initProducerIdHandler({ producerIds: b.producerIds, log: b.log }),
     offsetForLeaderEpochHandler({ replicas: b.replicas }),
     ...aclHandlers(),
+    describeConfigsHandler({ configs: b.configAdmin }),
+    alterConfigsHandler({ configs: b.configAdmin }),
+    incrementalAlterConfigsHandler({ configs: b.configAdmin }),
+    describeLogDirsHandler({ logManager: b.logManager }),
     createPartitionsHandler({ topicAdmin: b.topicAdmin, isController }),
     electLeadersHandler({ controller: b.controller }),
     describeClusterHandler({ cache: b.cache }),

@@ -1,0 +1,66 @@
+/**
+ * AlterConfigs (33), v0-2, and IncrementalAlterConfigs (44), v0-1: topic overrides and dynamic broker configs
+ * (this broker's id, or '' for the cluster defaults), validated as Kafka validates them and stored in
+ * ZooKeeper, from where every broker applies them; IncrementalAlterConfigs also sets the broker's log level
+ * (BROKER_LOGGER). AlterConfigs replaces the resource's whole dynamic config; IncrementalAlterConfigs applies
+ * SET/DELETE/APPEND/SUBTRACT to it. validate_only checks without writing.
+ */
+import { toErrorCode, toErrorMessage } from '../protocol/errors.js'
+import { AlterConfigsRequest, AlterConfigsResponse } from '../protocol/messages/33-alter-configs.js'
+import {
+  IncrementalAlterConfigsRequest,
+  IncrementalAlterConfigsResponse,
+} from '../protocol/messages/44-incremental-alter-configs.js'
+import type { ConfigAdmin } from '../services/metadata/config-admin.js'
+import { api, defineHandler, type Handler } from './handler.js'
+
+export const AlterConfigsApi = api(33, 'AlterConfigs', AlterConfigsRequest, AlterConfigsResponse)
+export const IncrementalAlterConfigsApi = api(
+  44,
+  'IncrementalAlterConfigs',
+  IncrementalAlterConfigsRequest,
+  IncrementalAlterConfigsResponse,
+)
+
+async function result(resourceType: number, resourceName: string, f: () => Promise<void>) {
+  try {
+    await f()
+    return { errorCode: 0, errorMessage: null, resourceType, resourceName }
+  } catch (e) {
+    return { errorCode: toErrorCode(e), errorMessage: toErrorMessage(e), resourceType, resourceName }
+  }
+}
+
+export function alterConfigsHandler(d: { readonly configs: ConfigAdmin }): Handler {
+  return defineHandler(AlterConfigsApi, {
+    async handle(req) {
+      const responses = []
+      for (const r of req.resources) {
+        const configs = new Map(r.configs.map((c) => [c.name, c.value]))
+        responses.push(
+          await result(r.resourceType, r.resourceName, () =>
+            d.configs.alter(r.resourceType, r.resourceName, configs, req.validateOnly),
+          ),
+        )
+      }
+      return { throttleTimeMs: 0, responses }
+    },
+  })
+}
+
+export function incrementalAlterConfigsHandler(d: { readonly configs: ConfigAdmin }): Handler {
+  return defineHandler(IncrementalAlterConfigsApi, {
+    async handle(req) {
+      const responses = []
+      for (const r of req.resources) {
+        const ops = r.configs.map((c) => ({ name: c.name, op: c.configOperation, value: c.value }))
+        responses.push(
+          await result(r.resourceType, r.resourceName, () =>
+            d.configs.incrementalAlter(r.resourceType, r.resourceName, ops, req.validateOnly),
+          ),
+        )
+      }
+      return { throttleTimeMs: 0, responses }
+    },
+  })
+}
