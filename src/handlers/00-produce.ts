@@ -13,17 +13,17 @@
  * UNSUPPORTED_COMPRESSION_TYPE); v8 error message and record errors; v9 flexible; v10 current leader and node
  * endpoints for NOT_LEADER_OR_FOLLOWER (KIP-951); v11 is the same as v10.
  */
+import { Apis } from '../protocol/messages/index.js'
 import { ErrorCode, toErrorCode, toErrorMessage } from '../protocol/errors.js'
-import { ProduceRequest, ProduceResponse } from '../protocol/messages/00-produce.js'
 import { prepareProduceRecords } from '../protocol/records/conversion.js'
 import { CloseConnection } from '../network/connection.js'
 import type { MetadataCache } from '../services/metadata/metadata-cache.js'
 import { INTERNAL_TOPICS } from '../services/metadata/topic-admin.js'
 import type { ReplicaManager } from '../services/replica/replica-manager.js'
 import { endpointOf } from './common.js'
-import { api, defineHandler, NO_RESPONSE, type Handler } from './handler.js'
+import { defineHandler, NO_RESPONSE, type Handler } from './handler.js'
 
-export const ProduceApi = api(0, 'Produce', ProduceRequest, ProduceResponse)
+export const ProduceApi = Apis.Produce
 
 export const ADMIN_CLIENT_ID = '__admin_client'
 

@@ -11,23 +11,24 @@
  * (UNKNOWN_TOPIC_ID); v15 replica state instead of replica id; v16 current leader and node endpoints for
  * NOT_LEADER_OR_FOLLOWER / FENCED_LEADER_EPOCH (KIP-951); v17 replica directory id (ignored).
  */
+import type { FetchResponse } from '../protocol/messages/01-fetch.js'
+import { Apis } from '../protocol/messages/index.js'
 import { ZERO_UUID } from '../protocol/codec/schema.js'
 import { ErrorCode } from '../protocol/errors.js'
-import { FetchRequest, FetchResponse } from '../protocol/messages/01-fetch.js'
 import { containsCompression, toLegacyMessageSet } from '../protocol/records/conversion.js'
 import { Compression } from '../protocol/records/compression.js'
 import type { MetadataCache } from '../services/metadata/metadata-cache.js'
+import type { FetchSessionCache } from '../services/replica/fetch-session.js'
 import {
-  FetchSessionCache,
   mustInclude,
   type SessionPartition,
   type SessionRequestPartition,
 } from '../services/replica/fetch-session.js'
 import type { FetchPartitionResult, ReplicaManager } from '../services/replica/replica-manager.js'
 import { endpointOf, groupBy } from './common.js'
-import { api, defineHandler, type Elem, type Handler, type Out } from './handler.js'
+import { defineHandler, type Elem, type Handler, type Out } from './handler.js'
 
-export const FetchApi = api(1, 'Fetch', FetchRequest, FetchResponse)
+export const FetchApi = Apis.Fetch
 
 export interface FetchDeps {
   readonly replicas: ReplicaManager

@@ -12,12 +12,12 @@
  * of the found offset; OFFSET_NOT_AVAILABLE while a new leader's high watermark is below its epoch start
  * offset. Duplicate partitions in one request get INVALID_REQUEST. Replica id -2 (debug) may ask followers.
  */
+import { Apis } from '../protocol/messages/index.js'
 import { ErrorCode, KafkaError, toErrorCode } from '../protocol/errors.js'
-import { ListOffsetsRequest, ListOffsetsResponse } from '../protocol/messages/02-list-offsets.js'
 import type { ReplicaManager } from '../services/replica/replica-manager.js'
-import { api, defineHandler, type Handler } from './handler.js'
+import { defineHandler, type Handler } from './handler.js'
 
-export const ListOffsetsApi = api(2, 'ListOffsets', ListOffsetsRequest, ListOffsetsResponse)
+export const ListOffsetsApi = Apis.ListOffsets
 
 export const LATEST_TIMESTAMP = -1
 export const EARLIEST_TIMESTAMP = -2

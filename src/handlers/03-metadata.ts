@@ -9,15 +9,16 @@
  * Unknown topics are auto-created when auto.create.topics.enable and the request allows it (answered with
  * LEADER_NOT_AVAILABLE while the controller elects leaders), otherwise UNKNOWN_TOPIC_OR_PARTITION.
  */
+import type { MetadataResponse } from '../protocol/messages/03-metadata.js'
+import { Apis } from '../protocol/messages/index.js'
 import { ZERO_UUID } from '../protocol/codec/schema.js'
 import { ErrorCode, KafkaError, toErrorCode } from '../protocol/errors.js'
-import { MetadataRequest, MetadataResponse } from '../protocol/messages/03-metadata.js'
 import type { MetadataCache, TopicInfo } from '../services/metadata/metadata-cache.js'
 import { INTERNAL_TOPICS, validateTopicName, type TopicAdmin } from '../services/metadata/topic-admin.js'
-import { api, defineHandler, type Elem, type Handler, type Out } from './handler.js'
+import { defineHandler, type Elem, type Handler, type Out } from './handler.js'
 import { brokersForListener, TOPIC_AUTHORIZED_OPERATIONS } from './common.js'
 
-export const MetadataApi = api(3, 'Metadata', MetadataRequest, MetadataResponse)
+export const MetadataApi = Apis.Metadata
 
 export interface MetadataDeps {
   readonly cache: MetadataCache

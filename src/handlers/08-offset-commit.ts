@@ -20,15 +20,16 @@
  * Not implemented: authorization (no authorizer: every topic is authorized); the IBP < 2.3 rejection of
  * group instance ids (this broker always behaves as IBP 3.x).
  */
+import type { OffsetCommitRequest, OffsetCommitResponse } from '../protocol/messages/08-offset-commit.js'
+import { Apis } from '../protocol/messages/index.js'
 import { ErrorCode, toErrorCode } from '../protocol/errors.js'
-import { OffsetCommitRequest, OffsetCommitResponse } from '../protocol/messages/08-offset-commit.js'
 import type { Infer } from '../protocol/codec/schema.js'
 import type { GroupCoordinator } from '../services/group/coordinator.js'
 import type { OffsetCommitPartition, TopicMetadataView } from '../services/group/types.js'
 import type { ZkConsumerOffsetStore } from '../services/group/zk-offsets.js'
-import { api, defineHandler, type Handler, type Out } from './handler.js'
+import { defineHandler, type Handler, type Out } from './handler.js'
 
-export const OffsetCommitApi = api(8, 'OffsetCommit', OffsetCommitRequest, OffsetCommitResponse)
+export const OffsetCommitApi = Apis.OffsetCommit
 
 type Response = Out<typeof OffsetCommitResponse>
 

@@ -18,8 +18,9 @@
  *   KIP-848 groups and ignored by the classic coordinator, as in Kafka.
  * Not implemented: authorization (every group and topic is authorized).
  */
+import type { OffsetFetchResponse } from '../protocol/messages/09-offset-fetch.js'
+import { Apis } from '../protocol/messages/index.js'
 import { ErrorCode, toErrorCode } from '../protocol/errors.js'
-import { OffsetFetchRequest, OffsetFetchResponse } from '../protocol/messages/09-offset-fetch.js'
 import type { GroupCoordinator } from '../services/group/coordinator.js'
 import type {
   OffsetFetchPartitionResult,
@@ -27,9 +28,9 @@ import type {
   TopicPartition,
 } from '../services/group/types.js'
 import type { ZkConsumerOffsetStore } from '../services/group/zk-offsets.js'
-import { api, defineHandler, type Handler, type Out } from './handler.js'
+import { defineHandler, type Handler, type Out } from './handler.js'
 
-export const OffsetFetchApi = api(9, 'OffsetFetch', OffsetFetchRequest, OffsetFetchResponse)
+export const OffsetFetchApi = Apis.OffsetFetch
 
 type Response = Out<typeof OffsetFetchResponse>
 

@@ -6,15 +6,15 @@
  * Version notes: v1 key type (0 group, 1 transaction) and error messages; v3 flexible; v4+ many keys per
  * request with a result per key. Transaction coordinators are not available (transactions are not implemented).
  */
+import { Apis } from '../protocol/messages/index.js'
 import { ErrorCode, errorInfo, toErrorCode } from '../protocol/errors.js'
-import { FindCoordinatorRequest, FindCoordinatorResponse } from '../protocol/messages/10-find-coordinator.js'
 import type { GroupCoordinator } from '../services/group/coordinator.js'
 import type { MetadataCache } from '../services/metadata/metadata-cache.js'
 import { OFFSETS_TOPIC, type TopicAdmin } from '../services/metadata/topic-admin.js'
 import { endpointOf } from './common.js'
-import { api, defineHandler, type Handler } from './handler.js'
+import { defineHandler, type Handler } from './handler.js'
 
-export const FindCoordinatorApi = api(10, 'FindCoordinator', FindCoordinatorRequest, FindCoordinatorResponse)
+export const FindCoordinatorApi = Apis.FindCoordinator
 
 const GROUP = 0
 const TRANSACTION = 1

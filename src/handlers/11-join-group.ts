@@ -13,14 +13,15 @@
  * The member's host is reported as Java's InetAddress.toString does ("/127.0.0.1").
  * Not implemented: authorization; the IBP < 2.3 rejection of group instance ids.
  */
+import type { JoinGroupResponse } from '../protocol/messages/11-join-group.js'
+import { Apis } from '../protocol/messages/index.js'
 import type { ConnectionInfo } from '../network/connection.js'
 import { toErrorCode } from '../protocol/errors.js'
-import { JoinGroupRequest, JoinGroupResponse } from '../protocol/messages/11-join-group.js'
 import type { GroupCoordinator } from '../services/group/coordinator.js'
 import type { JoinGroupResult } from '../services/group/types.js'
-import { api, defineHandler, type Handler, type Out } from './handler.js'
+import { defineHandler, type Handler, type Out } from './handler.js'
 
-export const JoinGroupApi = api(11, 'JoinGroup', JoinGroupRequest, JoinGroupResponse)
+export const JoinGroupApi = Apis.JoinGroup
 
 type Response = Out<typeof JoinGroupResponse>
 

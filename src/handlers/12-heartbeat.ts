@@ -8,12 +8,12 @@
  * it); v4 is flexible.
  * Not implemented: authorization; the IBP < 2.3 rejection of group instance ids.
  */
+import { Apis } from '../protocol/messages/index.js'
 import { toErrorCode } from '../protocol/errors.js'
-import { HeartbeatRequest, HeartbeatResponse } from '../protocol/messages/12-heartbeat.js'
 import type { GroupCoordinator } from '../services/group/coordinator.js'
-import { api, defineHandler, type Handler } from './handler.js'
+import { defineHandler, type Handler } from './handler.js'
 
-export const HeartbeatApi = api(12, 'Heartbeat', HeartbeatRequest, HeartbeatResponse)
+export const HeartbeatApi = Apis.Heartbeat
 
 export function heartbeatHandler(coordinator: GroupCoordinator): Handler {
   return defineHandler(HeartbeatApi, {

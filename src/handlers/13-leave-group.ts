@@ -10,13 +10,13 @@
  * - v4 is flexible; v5 adds a per-member reason (KIP-800), logged.
  * Not implemented: authorization.
  */
+import { Apis } from '../protocol/messages/index.js'
 import { ErrorCode, toErrorCode } from '../protocol/errors.js'
-import { LeaveGroupRequest, LeaveGroupResponse } from '../protocol/messages/13-leave-group.js'
 import type { GroupCoordinator } from '../services/group/coordinator.js'
 import type { LeaveGroupMember } from '../services/group/types.js'
-import { api, defineHandler, type Handler } from './handler.js'
+import { defineHandler, type Handler } from './handler.js'
 
-export const LeaveGroupApi = api(13, 'LeaveGroup', LeaveGroupRequest, LeaveGroupResponse)
+export const LeaveGroupApi = Apis.LeaveGroup
 
 export function leaveGroupHandler(coordinator: GroupCoordinator): Handler {
   return defineHandler(LeaveGroupApi, {

@@ -9,12 +9,13 @@
  * INCONSISTENT_GROUP_PROTOCOL), and must match the group's.
  * Not implemented: authorization; the IBP < 2.3 rejection of group instance ids.
  */
+import type { SyncGroupResponse } from '../protocol/messages/14-sync-group.js'
+import { Apis } from '../protocol/messages/index.js'
 import { ErrorCode, toErrorCode } from '../protocol/errors.js'
-import { SyncGroupRequest, SyncGroupResponse } from '../protocol/messages/14-sync-group.js'
 import type { GroupCoordinator } from '../services/group/coordinator.js'
-import { api, defineHandler, type Handler, type Out } from './handler.js'
+import { defineHandler, type Handler, type Out } from './handler.js'
 
-export const SyncGroupApi = api(14, 'SyncGroup', SyncGroupRequest, SyncGroupResponse)
+export const SyncGroupApi = Apis.SyncGroup
 
 type Response = Out<typeof SyncGroupResponse>
 

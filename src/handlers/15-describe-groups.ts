@@ -9,13 +9,13 @@
  * error; INT_MIN when not asked for); v4 adds the members' group instance ids; v5 is flexible.
  * Not implemented: authorization.
  */
+import { Apis } from '../protocol/messages/index.js'
 import { ErrorCode, toErrorCode } from '../protocol/errors.js'
-import { DescribeGroupsRequest, DescribeGroupsResponse } from '../protocol/messages/15-describe-groups.js'
 import type { GroupCoordinator } from '../services/group/coordinator.js'
 import { GROUP_AUTHORIZED_OPERATIONS } from './common.js'
-import { api, defineHandler, type Handler } from './handler.js'
+import { defineHandler, type Handler } from './handler.js'
 
-export const DescribeGroupsApi = api(15, 'DescribeGroups', DescribeGroupsRequest, DescribeGroupsResponse)
+export const DescribeGroupsApi = Apis.DescribeGroups
 
 const NOT_REQUESTED = -2147483648
 

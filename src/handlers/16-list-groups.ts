@@ -9,12 +9,12 @@
  * here is "classic", so a types filter without "classic" lists nothing.
  * Not implemented: authorization (no authorizer: DESCRIBE on the cluster is granted, so all groups are listed).
  */
+import { Apis } from '../protocol/messages/index.js'
 import { toErrorCode } from '../protocol/errors.js'
-import { ListGroupsRequest, ListGroupsResponse } from '../protocol/messages/16-list-groups.js'
 import type { GroupCoordinator } from '../services/group/coordinator.js'
-import { api, defineHandler, type Handler } from './handler.js'
+import { defineHandler, type Handler } from './handler.js'
 
-export const ListGroupsApi = api(16, 'ListGroups', ListGroupsRequest, ListGroupsResponse)
+export const ListGroupsApi = Apis.ListGroups
 
 export function listGroupsHandler(coordinator: GroupCoordinator): Handler {
   return defineHandler(ListGroupsApi, {

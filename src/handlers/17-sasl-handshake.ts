@@ -3,21 +3,12 @@
  * PLAINTEXT only; on such a listener Kafka's request handler answers both with ILLEGAL_SASL_STATE (the
  * connection needs no authentication), and so do we. SASL listeners are not supported.
  */
+import { Apis } from '../protocol/messages/index.js'
 import { ErrorCode } from '../protocol/errors.js'
-import {
-  SaslAuthenticateRequest,
-  SaslAuthenticateResponse,
-} from '../protocol/messages/36-sasl-authenticate.js'
-import { SaslHandshakeRequest, SaslHandshakeResponse } from '../protocol/messages/17-sasl-handshake.js'
-import { api, defineHandler, type Handler } from './handler.js'
+import { defineHandler, type Handler } from './handler.js'
 
-export const SaslHandshakeApi = api(17, 'SaslHandshake', SaslHandshakeRequest, SaslHandshakeResponse)
-export const SaslAuthenticateApi = api(
-  36,
-  'SaslAuthenticate',
-  SaslAuthenticateRequest,
-  SaslAuthenticateResponse,
-)
+export const SaslHandshakeApi = Apis.SaslHandshake
+export const SaslAuthenticateApi = Apis.SaslAuthenticate
 
 export function saslHandshakeHandler(): Handler {
   return defineHandler(SaslHandshakeApi, {

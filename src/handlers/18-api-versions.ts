@@ -5,11 +5,11 @@
  * v3+ requests carry the client's software name and version, which Kafka validates against a pattern.
  * Not sent: supported/finalized features (a ZooKeeper-mode broker without feature versioning has none).
  */
+import { Apis } from '../protocol/messages/index.js'
 import { ErrorCode } from '../protocol/errors.js'
-import { ApiVersionsRequest, ApiVersionsResponse } from '../protocol/messages/18-api-versions.js'
-import { api, defineHandler, type Handler } from './handler.js'
+import { defineHandler, type Handler } from './handler.js'
 
-export const ApiVersionsApi = api(18, 'ApiVersions', ApiVersionsRequest, ApiVersionsResponse)
+export const ApiVersionsApi = Apis.ApiVersions
 
 const SOFTWARE_PATTERN = /^[a-zA-Z0-9](?:[a-zA-Z0-9\-.]*[a-zA-Z0-9])?$/
 

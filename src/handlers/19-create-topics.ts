@@ -6,12 +6,13 @@
  * Version notes: v1 validate_only and error messages; v4 partitions/replication factor may be -1 (broker
  * defaults); v5 returns partitions, replication factor and the topic's configs; v7 topic ids.
  */
+import type { CreateTopicsResponse } from '../protocol/messages/19-create-topics.js'
+import { Apis } from '../protocol/messages/index.js'
 import { ErrorCode, toErrorCode, toErrorMessage } from '../protocol/errors.js'
-import { CreateTopicsRequest, CreateTopicsResponse } from '../protocol/messages/19-create-topics.js'
 import type { TopicAdmin } from '../services/metadata/topic-admin.js'
-import { api, defineHandler, type Elem, type Handler, type Out } from './handler.js'
+import { defineHandler, type Elem, type Handler, type Out } from './handler.js'
 
-export const CreateTopicsApi = api(19, 'CreateTopics', CreateTopicsRequest, CreateTopicsResponse)
+export const CreateTopicsApi = Apis.CreateTopics
 
 export interface TopicConfigEntry {
   readonly name: string

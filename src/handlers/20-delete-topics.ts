@@ -4,14 +4,15 @@
  * up to timeout_ms until the topics are gone from this broker's metadata (REQUEST_TIMED_OUT otherwise).
  * Version notes: v5 error messages; v6 topics may be named by id.
  */
+import type { DeleteTopicsResponse } from '../protocol/messages/20-delete-topics.js'
+import { Apis } from '../protocol/messages/index.js'
 import { ZERO_UUID } from '../protocol/codec/schema.js'
 import { ErrorCode, toErrorCode, toErrorMessage } from '../protocol/errors.js'
-import { DeleteTopicsRequest, DeleteTopicsResponse } from '../protocol/messages/20-delete-topics.js'
 import type { MetadataCache } from '../services/metadata/metadata-cache.js'
 import type { TopicAdmin } from '../services/metadata/topic-admin.js'
-import { api, defineHandler, type Elem, type Handler, type Out } from './handler.js'
+import { defineHandler, type Elem, type Handler, type Out } from './handler.js'
 
-export const DeleteTopicsApi = api(20, 'DeleteTopics', DeleteTopicsRequest, DeleteTopicsResponse)
+export const DeleteTopicsApi = Apis.DeleteTopics
 
 export interface DeleteTopicsDeps {
   readonly topicAdmin: TopicAdmin

@@ -4,13 +4,13 @@
  * Errors per partition: NOT_LEADER_OR_FOLLOWER, UNKNOWN_TOPIC_OR_PARTITION, OFFSET_OUT_OF_RANGE (beyond the
  * high watermark), POLICY_VIOLATION for compacted topics (Kafka refuses DeleteRecords on compact-only topics).
  */
+import { Apis } from '../protocol/messages/index.js'
 import { ErrorCode, KafkaError, toErrorCode } from '../protocol/errors.js'
-import { DeleteRecordsRequest, DeleteRecordsResponse } from '../protocol/messages/21-delete-records.js'
 import type { MetadataCache } from '../services/metadata/metadata-cache.js'
 import type { ReplicaManager } from '../services/replica/replica-manager.js'
-import { api, defineHandler, type Handler } from './handler.js'
+import { defineHandler, type Handler } from './handler.js'
 
-export const DeleteRecordsApi = api(21, 'DeleteRecords', DeleteRecordsRequest, DeleteRecordsResponse)
+export const DeleteRecordsApi = Apis.DeleteRecords
 
 export function deleteRecordsHandler(d: {
   readonly replicas: ReplicaManager

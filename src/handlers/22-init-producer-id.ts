@@ -5,13 +5,13 @@
  * Transactions are not implemented: a transactional id is answered with COORDINATOR_NOT_AVAILABLE (and so is
  * FindCoordinator for transaction coordinators), which transactional producers report as a timeout.
  */
+import { Apis } from '../protocol/messages/index.js'
 import { ErrorCode, toErrorCode } from '../protocol/errors.js'
-import { InitProducerIdRequest, InitProducerIdResponse } from '../protocol/messages/22-init-producer-id.js'
 import type { ProducerIdManager } from '../services/producer/producer-id-manager.js'
 import type { Logger } from '../util/logger.js'
-import { api, defineHandler, type Handler } from './handler.js'
+import { defineHandler, type Handler } from './handler.js'
 
-export const InitProducerIdApi = api(22, 'InitProducerId', InitProducerIdRequest, InitProducerIdResponse)
+export const InitProducerIdApi = Apis.InitProducerId
 
 export function initProducerIdHandler(d: {
   readonly producerIds: ProducerIdManager

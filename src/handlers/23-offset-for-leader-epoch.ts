@@ -6,20 +6,12 @@
  * Version notes: v1 returns the epoch; v2 current leader epoch (FENCED/UNKNOWN_LEADER_EPOCH); v3 replica id
  * (-2 debug may ask followers; replicas and consumers must ask the leader); v4 flexible.
  */
+import { Apis } from '../protocol/messages/index.js'
 import { ErrorCode, KafkaError, toErrorCode } from '../protocol/errors.js'
-import {
-  OffsetForLeaderEpochRequest,
-  OffsetForLeaderEpochResponse,
-} from '../protocol/messages/23-offset-for-leader-epoch.js'
 import type { ReplicaManager } from '../services/replica/replica-manager.js'
-import { api, defineHandler, type Handler } from './handler.js'
+import { defineHandler, type Handler } from './handler.js'
 
-export const OffsetForLeaderEpochApi = api(
-  23,
-  'OffsetForLeaderEpoch',
-  OffsetForLeaderEpochRequest,
-  OffsetForLeaderEpochResponse,
-)
+export const OffsetForLeaderEpochApi = Apis.OffsetForLeaderEpoch
 
 export function offsetForLeaderEpochHandler(d: { readonly replicas: ReplicaManager }): Handler {
   return defineHandler(OffsetForLeaderEpochApi, {

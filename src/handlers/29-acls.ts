@@ -3,17 +3,15 @@
  * when authorizer.class.name is empty), and Kafka answers these APIs then with SECURITY_DISABLED
  * "No Authorizer is configured." — for the whole request, each creation, and each deletion filter.
  */
+import { Apis } from '../protocol/messages/index.js'
 import { ErrorCode } from '../protocol/errors.js'
-import { CreateAclsRequest, CreateAclsResponse } from '../protocol/messages/30-create-acls.js'
-import { DeleteAclsRequest, DeleteAclsResponse } from '../protocol/messages/31-delete-acls.js'
-import { DescribeAclsRequest, DescribeAclsResponse } from '../protocol/messages/29-describe-acls.js'
-import { api, defineHandler, type Handler } from './handler.js'
+import { defineHandler, type Handler } from './handler.js'
 
 const NO_AUTHORIZER = 'No Authorizer is configured.'
 
-export const DescribeAclsApi = api(29, 'DescribeAcls', DescribeAclsRequest, DescribeAclsResponse)
-export const CreateAclsApi = api(30, 'CreateAcls', CreateAclsRequest, CreateAclsResponse)
-export const DeleteAclsApi = api(31, 'DeleteAcls', DeleteAclsRequest, DeleteAclsResponse)
+export const DescribeAclsApi = Apis.DescribeAcls
+export const CreateAclsApi = Apis.CreateAcls
+export const DeleteAclsApi = Apis.DeleteAcls
 
 export function aclHandlers(): Handler[] {
   return [

@@ -4,13 +4,13 @@
  * Version notes: v0 reports is_default instead of a source and no synonyms; v1 sources and synonyms; v3 config
  * types and documentation; v4 flexible.
  */
+import { Apis } from '../protocol/messages/index.js'
 import { ConfigSource } from '../config/config-def.js'
 import { toErrorCode, toErrorMessage } from '../protocol/errors.js'
-import { DescribeConfigsRequest, DescribeConfigsResponse } from '../protocol/messages/32-describe-configs.js'
 import type { ConfigAdmin } from '../services/metadata/config-admin.js'
-import { api, defineHandler, type Handler } from './handler.js'
+import { defineHandler, type Handler } from './handler.js'
 
-export const DescribeConfigsApi = api(32, 'DescribeConfigs', DescribeConfigsRequest, DescribeConfigsResponse)
+export const DescribeConfigsApi = Apis.DescribeConfigs
 
 export function describeConfigsHandler(d: { readonly configs: ConfigAdmin }): Handler {
   return defineHandler(DescribeConfigsApi, {

@@ -5,22 +5,13 @@
  * (BROKER_LOGGER). AlterConfigs replaces the resource's whole dynamic config; IncrementalAlterConfigs applies
  * SET/DELETE/APPEND/SUBTRACT to it. validate_only checks without writing.
  */
+import { Apis } from '../protocol/messages/index.js'
 import { toErrorCode, toErrorMessage } from '../protocol/errors.js'
-import { AlterConfigsRequest, AlterConfigsResponse } from '../protocol/messages/33-alter-configs.js'
-import {
-  IncrementalAlterConfigsRequest,
-  IncrementalAlterConfigsResponse,
-} from '../protocol/messages/44-incremental-alter-configs.js'
 import type { ConfigAdmin } from '../services/metadata/config-admin.js'
-import { api, defineHandler, type Handler } from './handler.js'
+import { defineHandler, type Handler } from './handler.js'
 
-export const AlterConfigsApi = api(33, 'AlterConfigs', AlterConfigsRequest, AlterConfigsResponse)
-export const IncrementalAlterConfigsApi = api(
-  44,
-  'IncrementalAlterConfigs',
-  IncrementalAlterConfigsRequest,
-  IncrementalAlterConfigsResponse,
-)
+export const AlterConfigsApi = Apis.AlterConfigs
+export const IncrementalAlterConfigsApi = Apis.IncrementalAlterConfigs
 
 async function result(resourceType: number, resourceName: string, f: () => Promise<void>) {
   try {

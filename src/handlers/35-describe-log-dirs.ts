@@ -4,13 +4,13 @@
  * are no future logs), and from v4 the directory's total and usable bytes. A null topic list means all.
  * v3 adds a top-level error code.
  */
+import { Apis } from '../protocol/messages/index.js'
 import { statfsSync } from 'node:fs'
-import { DescribeLogDirsRequest, DescribeLogDirsResponse } from '../protocol/messages/35-describe-log-dirs.js'
 import type { LogManager } from '../services/log/log-manager.js'
 import { groupBy } from './common.js'
-import { api, defineHandler, type Handler } from './handler.js'
+import { defineHandler, type Handler } from './handler.js'
 
-export const DescribeLogDirsApi = api(35, 'DescribeLogDirs', DescribeLogDirsRequest, DescribeLogDirsResponse)
+export const DescribeLogDirsApi = Apis.DescribeLogDirs
 
 export function describeLogDirsHandler(d: { readonly logManager: LogManager }): Handler {
   return defineHandler(DescribeLogDirsApi, {

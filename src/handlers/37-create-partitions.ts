@@ -3,20 +3,13 @@
  * topic (with Kafka's assignment, or the given one), and waits up to timeout_ms for their leaders.
  * Version notes: v2 is the first flexible version; v3 is the same as v2.
  */
+import type { CreatePartitionsResponse } from '../protocol/messages/37-create-partitions.js'
+import { Apis } from '../protocol/messages/index.js'
 import { ErrorCode, toErrorCode, toErrorMessage } from '../protocol/errors.js'
-import {
-  CreatePartitionsRequest,
-  CreatePartitionsResponse,
-} from '../protocol/messages/37-create-partitions.js'
 import type { TopicAdmin } from '../services/metadata/topic-admin.js'
-import { api, defineHandler, type Elem, type Handler, type Out } from './handler.js'
+import { defineHandler, type Elem, type Handler, type Out } from './handler.js'
 
-export const CreatePartitionsApi = api(
-  37,
-  'CreatePartitions',
-  CreatePartitionsRequest,
-  CreatePartitionsResponse,
-)
+export const CreatePartitionsApi = Apis.CreatePartitions
 
 export interface CreatePartitionsDeps {
   readonly topicAdmin: TopicAdmin

@@ -7,12 +7,12 @@
  * Version notes: v1 is the same as v0; v2 is flexible.
  * Not implemented: authorization.
  */
+import { Apis } from '../protocol/messages/index.js'
 import { toErrorCode } from '../protocol/errors.js'
-import { DeleteGroupsRequest, DeleteGroupsResponse } from '../protocol/messages/42-delete-groups.js'
 import type { GroupCoordinator } from '../services/group/coordinator.js'
-import { api, defineHandler, type Handler } from './handler.js'
+import { defineHandler, type Handler } from './handler.js'
 
-export const DeleteGroupsApi = api(42, 'DeleteGroups', DeleteGroupsRequest, DeleteGroupsResponse)
+export const DeleteGroupsApi = Apis.DeleteGroups
 
 export function deleteGroupsHandler(coordinator: GroupCoordinator): Handler {
   return defineHandler(DeleteGroupsApi, {

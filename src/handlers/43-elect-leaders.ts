@@ -3,13 +3,13 @@
  * (0) or unclean (1, v1+) elections for the given partitions, or for all partitions when the list is null.
  * v0 carries no election type (preferred) and no top-level error code.
  */
+import { Apis } from '../protocol/messages/index.js'
 import { ErrorCode } from '../protocol/errors.js'
-import { ElectLeadersRequest, ElectLeadersResponse } from '../protocol/messages/43-elect-leaders.js'
 import type { Controller } from '../services/controller/controller.js'
 import { groupBy } from './common.js'
-import { api, defineHandler, type Handler } from './handler.js'
+import { defineHandler, type Handler } from './handler.js'
 
-export const ElectLeadersApi = api(43, 'ElectLeaders', ElectLeadersRequest, ElectLeadersResponse)
+export const ElectLeadersApi = Apis.ElectLeaders
 
 export function electLeadersHandler(d: { readonly controller: Controller }): Handler {
   return defineHandler(ElectLeadersApi, {

@@ -7,13 +7,13 @@
  * Deleting the last offsets of an Empty group removes the group.
  * Not implemented: authorization.
  */
+import { Apis } from '../protocol/messages/index.js'
 import { ErrorCode, toErrorCode } from '../protocol/errors.js'
-import { OffsetDeleteRequest, OffsetDeleteResponse } from '../protocol/messages/47-offset-delete.js'
 import type { GroupCoordinator } from '../services/group/coordinator.js'
 import type { TopicMetadataView, TopicPartition } from '../services/group/types.js'
-import { api, defineHandler, type Handler } from './handler.js'
+import { defineHandler, type Handler } from './handler.js'
 
-export const OffsetDeleteApi = api(47, 'OffsetDelete', OffsetDeleteRequest, OffsetDeleteResponse)
+export const OffsetDeleteApi = Apis.OffsetDelete
 
 export interface OffsetDeleteHandlerDeps {
   readonly coordinator: GroupCoordinator

@@ -3,13 +3,13 @@
  * v1 adds endpoint_type: a ZooKeeper-mode broker only serves brokers (1); asking for controllers (2) gets
  * UNSUPPORTED_ENDPOINT_TYPE, as Kafka 3.9 answers on a broker listener.
  */
+import { Apis } from '../protocol/messages/index.js'
 import { ErrorCode } from '../protocol/errors.js'
-import { DescribeClusterRequest, DescribeClusterResponse } from '../protocol/messages/60-describe-cluster.js'
 import type { MetadataCache } from '../services/metadata/metadata-cache.js'
 import { brokersForListener, CLUSTER_AUTHORIZED_OPERATIONS } from './common.js'
-import { api, defineHandler, type Handler } from './handler.js'
+import { defineHandler, type Handler } from './handler.js'
 
-export const DescribeClusterApi = api(60, 'DescribeCluster', DescribeClusterRequest, DescribeClusterResponse)
+export const DescribeClusterApi = Apis.DescribeCluster
 
 const BROKER_ENDPOINT_TYPE = 1
 

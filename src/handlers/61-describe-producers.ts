@@ -2,20 +2,12 @@
  * DescribeProducers (61), v0: the active idempotent producers of partitions this broker leads (producer id,
  * epoch, last sequence and timestamp), as kafka-transactions.sh --describe-producers shows them.
  */
+import { Apis } from '../protocol/messages/index.js'
 import { ErrorCode, toErrorCode, toErrorMessage } from '../protocol/errors.js'
-import {
-  DescribeProducersRequest,
-  DescribeProducersResponse,
-} from '../protocol/messages/61-describe-producers.js'
 import type { ReplicaManager } from '../services/replica/replica-manager.js'
-import { api, defineHandler, type Handler } from './handler.js'
+import { defineHandler, type Handler } from './handler.js'
 
-export const DescribeProducersApi = api(
-  61,
-  'DescribeProducers',
-  DescribeProducersRequest,
-  DescribeProducersResponse,
-)
+export const DescribeProducersApi = Apis.DescribeProducers
 
 export function describeProducersHandler(d: { readonly replicas: ReplicaManager }): Handler {
   return defineHandler(DescribeProducersApi, {

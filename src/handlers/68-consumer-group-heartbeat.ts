@@ -6,19 +6,11 @@
  * `group.protocol=classic`; clients do not fall back by themselves.
  * Not implemented: the consumer group protocol itself.
  */
+import { Apis } from '../protocol/messages/index.js'
 import { ErrorCode } from '../protocol/errors.js'
-import {
-  ConsumerGroupHeartbeatRequest,
-  ConsumerGroupHeartbeatResponse,
-} from '../protocol/messages/68-consumer-group-heartbeat.js'
-import { api, defineHandler, type Handler } from './handler.js'
+import { defineHandler, type Handler } from './handler.js'
 
-export const ConsumerGroupHeartbeatApi = api(
-  68,
-  'ConsumerGroupHeartbeat',
-  ConsumerGroupHeartbeatRequest,
-  ConsumerGroupHeartbeatResponse,
-)
+export const ConsumerGroupHeartbeatApi = Apis.ConsumerGroupHeartbeat
 
 export function consumerGroupHeartbeatHandler(): Handler {
   return defineHandler(ConsumerGroupHeartbeatApi, {

@@ -6,19 +6,11 @@
  * admin client on UNSUPPORTED_VERSION / GROUP_ID_NOT_FOUND, librdkafka likewise).
  * Not implemented: the consumer group protocol itself.
  */
+import { Apis } from '../protocol/messages/index.js'
 import { ErrorCode } from '../protocol/errors.js'
-import {
-  ConsumerGroupDescribeRequest,
-  ConsumerGroupDescribeResponse,
-} from '../protocol/messages/69-consumer-group-describe.js'
-import { api, defineHandler, type Handler } from './handler.js'
+import { defineHandler, type Handler } from './handler.js'
 
-export const ConsumerGroupDescribeApi = api(
-  69,
-  'ConsumerGroupDescribe',
-  ConsumerGroupDescribeRequest,
-  ConsumerGroupDescribeResponse,
-)
+export const ConsumerGroupDescribeApi = Apis.ConsumerGroupDescribe
 
 export function consumerGroupDescribeHandler(): Handler {
   return defineHandler(ConsumerGroupDescribeApi, {

@@ -4,24 +4,11 @@
  * of the request envelope. ApiVersions is derived from the registered handlers, so the broker can never
  * advertise an API or a version it does not serve.
  */
-import type { Infer, Input, MessageSchema } from '../protocol/codec/schema.js'
+import type { ApiDef } from '../protocol/api.js'
+import type { Infer, Input } from '../protocol/codec/schema.js'
 import type { ConnectionInfo } from '../network/connection.js'
 
-export interface ApiDef<Req, Res> {
-  readonly key: number
-  readonly name: string
-  readonly request: MessageSchema<Req>
-  readonly response: MessageSchema<Res>
-}
-
-export function api<Req, Res>(
-  key: number,
-  name: string,
-  request: MessageSchema<Req>,
-  response: MessageSchema<Res>,
-): ApiDef<Req, Res> {
-  return { key, name, request, response }
-}
+export { api, type ApiDef } from '../protocol/api.js'
 
 export interface RequestContext {
   readonly apiKey: number

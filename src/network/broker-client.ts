@@ -16,7 +16,7 @@ import {
   responseHeaderVersion,
 } from '../protocol/headers.js'
 import { ApiVersionsRequest, ApiVersionsResponse } from '../protocol/messages/18-api-versions.js'
-import type { ApiDef } from '../handlers/handler.js'
+import type { ApiDef } from '../protocol/api.js'
 
 interface Pending {
   readonly apiKey: number

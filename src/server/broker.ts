@@ -25,6 +25,7 @@ import type { EndPoint } from '../services/metadata/znodes.js'
 import { ProducerIdManager } from '../services/producer/producer-id-manager.js'
 import { GroupCoordinator } from '../services/group/coordinator.js'
 import { FetchSessionCache } from '../services/replica/fetch-session.js'
+import { ReplicaFetcherManager } from '../services/replica/replica-fetcher.js'
 import { ReplicaManager } from '../services/replica/replica-manager.js'
 import { systemClock, type Clock } from '../util/clock.js'
 import type { Logger } from '../util/logger.js'
@@ -232,6 +233,7 @@ export class Broker {
       {
         brokerId,
         replicaLagTimeMaxMs: cfg.replicaLagTimeMaxMs,
+        highWatermarkCheckpointIntervalMs: cfg.replicaHighWatermarkCheckpointIntervalMs,
         logConfigFor: (topic, overrides) => logConfigFor(topic, overrides),
         minInsyncReplicasFor: (topic, overrides) => this.topicConfig(topic, overrides).minInSyncReplicas,
         clock: this.clock,
@@ -240,6 +242,25 @@ export class Broker {
       this.logManager,
       this.cache,
       this.zk,
+    )
+    const interBrokerListener = cfg.interBrokerListenerName
+    this.replicas.setFollowerFetcher(
+      new ReplicaFetcherManager({
+        brokerId,
+        clientId: `broker-${brokerId}-fetcher-0`,
+        endpointOf: (id) => {
+          const ep = this.cache.brokers.get(id)?.endpoints.find((e) => e.listenerName === interBrokerListener)
+          return ep ? { host: ep.host, port: ep.port } : undefined
+        },
+        fetchMaxBytes: cfg.replicaFetchMaxBytes,
+        fetchResponseMaxBytes: cfg.replicaFetchResponseMaxBytes,
+        fetchWaitMaxMs: cfg.replicaFetchWaitMaxMs,
+        fetchMinBytes: cfg.replicaFetchMinBytes,
+        fetchBackoffMs: cfg.replicaFetchBackoffMs,
+        socketTimeoutMs: cfg.replicaSocketTimeoutMs,
+        onProgress: (p) => this.replicas.onFollowerProgress(p),
+        log,
+      }),
     )
     this.producerIds = new ProducerIdManager(this.zk, brokerId)
     this.groups = new GroupCoordinator({

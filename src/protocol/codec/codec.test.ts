@@ -42,7 +42,9 @@ describe('primitives', () => {
 
   it('writes int64 exactly and clamps Long.MAX_VALUE', () => {
     const w = new Writer()
-    w.int64(-1).int64(2 ** 40 + 5).int64(9223372036854775807)
+    w.int64(-1)
+      .int64(2 ** 40 + 5)
+      .int64(2 ** 63) // Long.MAX_VALUE as a JS number
     const b = w.toBuffer()
     expect(b.subarray(0, 8).toString('hex')).toBe('ffffffffffffffff')
     expect(b.readBigInt64BE(8)).toBe(2n ** 40n + 5n)
@@ -72,7 +74,9 @@ describe('ApiVersionsResponse', () => {
   const value = { errorCode: 0, apiKeys: [{ apiKey: 0, minVersion: 0, maxVersion: 9 }], throttleTimeMs: 0 }
 
   it('encodes v0 byte for byte', () => {
-    expect(encodeToBuffer(ApiVersionsResponse, 0, value).toString('hex')).toBe('0000' + '00000001' + '000000000009')
+    expect(encodeToBuffer(ApiVersionsResponse, 0, value).toString('hex')).toBe(
+      '0000' + '00000001' + '000000000009',
+    )
   })
 
   it('encodes v3 with compact arrays and tagged field sections', () => {
@@ -82,25 +86,44 @@ describe('ApiVersionsResponse', () => {
   })
 
   it('writes tagged fields only when they differ from their default, in tag order', () => {
-    const buf = encodeToBuffer(ApiVersionsResponse, 3, { ...value, zkMigrationReady: true, finalizedFeaturesEpoch: 5 })
+    const buf = encodeToBuffer(ApiVersionsResponse, 3, {
+      ...value,
+      zkMigrationReady: true,
+      finalizedFeaturesEpoch: 5,
+    })
     const back = decodeBuffer(ApiVersionsResponse, 3, buf)
     expect(back.finalizedFeaturesEpoch).toBe(5)
     expect(back.zkMigrationReady).toBe(true)
     // two tagged fields: count 2, tag 1 (size 8), tag 3 (size 1)
-    expect(buf.subarray(buf.length - 14).toString('hex')).toBe('02' + '0108' + '0000000000000005' + '0301' + '01')
+    expect(buf.subarray(buf.length - 14).toString('hex')).toBe(
+      '02' + '0108' + '0000000000000005' + '0301' + '01',
+    )
   })
 
   it('fills fields absent from a version with their defaults', () => {
     const back = decodeBuffer(ApiVersionsResponse, 0, encodeToBuffer(ApiVersionsResponse, 0, value))
-    expect(back).toEqual({ ...value, supportedFeatures: [], finalizedFeaturesEpoch: -1, finalizedFeatures: [], zkMigrationReady: false })
+    expect(back).toEqual({
+      ...value,
+      supportedFeatures: [],
+      finalizedFeaturesEpoch: -1,
+      finalizedFeatures: [],
+      zkMigrationReady: false,
+    })
   })
 })
 
 describe('request header', () => {
   it('keeps client_id a classic string in header v2', () => {
-    const buf = encodeToBuffer(RequestHeader, 2, { requestApiKey: 18, requestApiVersion: 3, correlationId: 1, clientId: 'ab' })
+    const buf = encodeToBuffer(RequestHeader, 2, {
+      requestApiKey: 18,
+      requestApiVersion: 3,
+      correlationId: 1,
+      clientId: 'ab',
+    })
     expect(buf.toString('hex')).toBe('0012' + '0003' + '00000001' + '0002' + '6162' + '00')
-    expect(decodeBuffer(RequestHeader, 1, encodeToBuffer(RequestHeader, 1, { clientId: null })).clientId).toBeNull()
+    expect(
+      decodeBuffer(RequestHeader, 1, encodeToBuffer(RequestHeader, 1, { clientId: null })).clientId,
+    ).toBeNull()
   })
 })
 
@@ -115,7 +138,10 @@ describe('schema features', () => {
       uuid('id', '3+'),
       array('items', T.int32, { versions: '0+', nullable: '1+' }),
       array('nested', struct([int32('a'), int64('b', { versions: '1+', default: -1 })])),
-      structField('leader', [int32('id', { default: -1 }), int32('epoch', { default: -1 })], { versions: '2+', tag: 0 }),
+      structField('leader', [int32('id', { default: -1 }), int32('epoch', { default: -1 })], {
+        versions: '2+',
+        tag: 0,
+      }),
     ],
   })
 

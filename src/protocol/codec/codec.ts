@@ -97,7 +97,13 @@ function primitiveCodec(kind: string, flexible: boolean, nullable: boolean, wher
   throw new Error(`unknown primitive ${kind}`)
 }
 
-function typeCodec(spec: TypeSpec, version: number, flexible: boolean, nullable: boolean, where: string): Codec {
+function typeCodec(
+  spec: TypeSpec,
+  version: number,
+  flexible: boolean,
+  nullable: boolean,
+  where: string,
+): Codec {
   if (spec.kind === 'array') {
     const elem = typeCodec(spec.elem, version, flexible, false, `${where}[]`)
     return {
@@ -149,7 +155,8 @@ function typeCodec(spec: TypeSpec, version: number, flexible: boolean, nullable:
 function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true
   if (Buffer.isBuffer(a) && Buffer.isBuffer(b)) return a.equals(b)
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => deepEqual(x, b[i]))
+  if (Array.isArray(a) && Array.isArray(b))
+    return a.length === b.length && a.every((x, i) => deepEqual(x, b[i]))
   if (a && b && typeof a === 'object' && typeof b === 'object') {
     const ka = Object.keys(a)
     const ko = b as Record<string, unknown>
@@ -163,7 +170,12 @@ interface Slot {
   readonly codec: Codec
 }
 
-function compileStruct(fields: readonly AnyField[], version: number, flexible: boolean, where: string): CompiledStruct {
+function compileStruct(
+  fields: readonly AnyField[],
+  version: number,
+  flexible: boolean,
+  where: string,
+): CompiledStruct {
   const regular: Slot[] = []
   const tagged: Slot[] = []
   const absent: AnyField[] = []
@@ -199,7 +211,8 @@ function compileStruct(fields: readonly AnyField[], version: number, flexible: b
       let lastTag = -1
       for (let i = 0; i < n; i++) {
         const tag = r.uvarint()
-        if (tag <= lastTag) throw new DecodeError(`${where}: tagged fields out of order (${tag} after ${lastTag})`)
+        if (tag <= lastTag)
+          throw new DecodeError(`${where}: tagged fields out of order (${tag} after ${lastTag})`)
         lastTag = tag
         const size = r.uvarint()
         const slot = byTag.get(tag)

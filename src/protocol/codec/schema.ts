@@ -77,7 +77,13 @@ export type StructOf<F extends readonly AnyField[]> = {
 type WithNull<T, O> = O extends { readonly nullable: string } ? T | null : T
 
 export type Infer<X> =
-  X extends MessageSchema<infer T> ? T : X extends Type<infer T> ? T : X extends Field<string, infer T> ? T : never
+  X extends MessageSchema<infer T>
+    ? T
+    : X extends Type<infer T>
+      ? T
+      : X extends Field<string, infer T>
+        ? T
+        : never
 
 /** What an encoder accepts: every field optional (absent fields take their default), recursively. */
 export type Input<T> = T extends Buffer
@@ -154,13 +160,12 @@ function makeField<N extends string, T>(name: N, type: TypeSpec, arg: FieldArg<T
   if ('default' in opts) {
     const d = opts.default
     makeDefault =
-      d !== null && typeof d === 'object' && !Buffer.isBuffer(d)
-        ? () => structuredClone(d)
-        : () => d
+      d !== null && typeof d === 'object' && !Buffer.isBuffer(d) ? () => structuredClone(d) : () => d
   } else {
     makeDefault = typeDefault(type)
   }
-  const flexibleVersions = opts.flexibleVersions === undefined ? ALL_VERSIONS : parseVersions(opts.flexibleVersions)
+  const flexibleVersions =
+    opts.flexibleVersions === undefined ? ALL_VERSIONS : parseVersions(opts.flexibleVersions)
   return {
     name,
     type,
@@ -218,7 +223,11 @@ export function array<
   const E extends readonly AnyField[] | Type<unknown>,
   const O extends FieldOptions<unknown>,
 >(name: N, elem: E, arg: O): Field<N, WithNull<ElemOf<E>[], O>>
-export function array(name: string, elem: readonly AnyField[] | Type<unknown>, arg?: FieldArg<unknown>): AnyField {
+export function array(
+  name: string,
+  elem: readonly AnyField[] | Type<unknown>,
+  arg?: FieldArg<unknown>,
+): AnyField {
   const elemSpec: TypeSpec = Array.isArray(elem)
     ? { kind: 'struct', fields: elem as readonly AnyField[] }
     : (elem as Type<unknown>).spec

@@ -1,8 +1,9 @@
 import { EncodeError } from './errors.js'
 
 const TWO_32 = 4294967296
-const INT64_MAX = 9223372036854775807 // rounds to 2^63 as a double; clamped when written
-const INT64_MIN = -9223372036854775808
+/** Long.MAX_VALUE and MIN_VALUE as doubles (2^63 and -2^63): values at or beyond them are clamped when written. */
+const INT64_MAX = 2 ** 63
+const INT64_MIN = -(2 ** 63)
 
 /** Buffers at least this large are appended by reference instead of being copied. */
 export const ZERO_COPY_THRESHOLD = 4096

@@ -114,6 +114,7 @@ export class KafkaZkClient {
             `Error while creating ephemeral at ${path}, node already exists and owner '0x${stat?.ephemeralOwner}' ` +
               `does not match current session '0x${this.store.sessionId}': another broker is registered with ` +
               `broker.id ${b.id}`,
+            { cause: e },
           )
         }
         // Give a registration of a just-expired session of ours a moment to disappear, then check again.

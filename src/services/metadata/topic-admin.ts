@@ -8,7 +8,8 @@
 import { ErrorCode, KafkaError } from '../../protocol/errors.js'
 import type { Logger } from '../../util/logger.js'
 import { assignReplicasToBrokers, validateManualAssignment } from '../controller/assignment.js'
-import { KafkaZkClient, randomUuid, TopicExistsError } from './kafka-zk-client.js'
+import type { KafkaZkClient } from './kafka-zk-client.js'
+import { randomUuid, TopicExistsError } from './kafka-zk-client.js'
 import type { MetadataCache } from './metadata-cache.js'
 
 export const OFFSETS_TOPIC = '__consumer_offsets'

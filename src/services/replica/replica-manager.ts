@@ -9,7 +9,9 @@
  * conditionally on its zkVersion (Kafka's ZooKeeper-mode ISR propagation), so a concurrent controller decision
  * always wins and is then applied like any other.
  */
+import { join } from 'node:path'
 import { ErrorCode, KafkaError, toErrorCode, toErrorMessage } from '../../protocol/errors.js'
+import { OffsetCheckpointFile } from '../log/checkpoint-file.js'
 import type { Clock } from '../../util/clock.js'
 import type { Logger } from '../../util/logger.js'
 import type { LogConfig } from '../log/log-config.js'
@@ -70,9 +72,13 @@ export interface FetchParams {
   readonly partitions: readonly FetchPartitionRequest[]
 }
 
+export const HIGH_WATERMARK_CHECKPOINT_FILE = 'replication-offset-checkpoint'
+
 export interface ReplicaManagerOptions {
   readonly brokerId: number
   readonly replicaLagTimeMaxMs: number
+  /** replica.high.watermark.checkpoint.interval.ms */
+  readonly highWatermarkCheckpointIntervalMs: number
   /** The effective log config of a topic (broker defaults plus topic overrides). */
   readonly logConfigFor: (topic: string, overrides: ReadonlyMap<string, string>) => LogConfig
   readonly minInsyncReplicasFor: (topic: string, overrides: ReadonlyMap<string, string>) => number
@@ -100,6 +106,9 @@ export class ReplicaManager {
   private readonly listeners: LeadershipListener[] = []
   private fetcher: FollowerFetcher | undefined
   private isrTimer: NodeJS.Timeout | undefined
+  private hwTimer: NodeJS.Timeout | undefined
+  /** High watermarks from replication-offset-checkpoint, applied when a partition's log is first opened. */
+  private checkpointedHw = new Map<string, number>()
   private readonly brokerId: number
   private readonly log: Logger
   private stopped = false
@@ -132,6 +141,17 @@ export class ReplicaManager {
 
   /** Applies the current state of every partition, deletes stray logs, and follows changes from now on. */
   start(): void {
+    for (const dir of this.logManager.liveLogDirs) {
+      try {
+        for (const [k, v] of new OffsetCheckpointFile(join(dir, HIGH_WATERMARK_CHECKPOINT_FILE)).readMap())
+          this.checkpointedHw.set(k, v)
+      } catch (e) {
+        this.log.warn(
+          { err: e },
+          `[ReplicaManager broker=${this.brokerId}] Unreadable ${HIGH_WATERMARK_CHECKPOINT_FILE} in ${dir}; starting from the log start offsets`,
+        )
+      }
+    }
     this.metadata.on('partition', (info) => this.applyPartitionState(info))
     this.metadata.on('topicRemoved', (name) => this.removeTopic(name))
     this.metadata.on('topicConfig', (t) => {
@@ -146,6 +166,33 @@ export class ReplicaManager {
     const every = Math.max(100, Math.floor(this.opts.replicaLagTimeMaxMs / 2))
     this.isrTimer = setInterval(() => this.maybeShrinkIsrs(), every)
     this.isrTimer.unref()
+    this.hwTimer = setInterval(
+      () => this.checkpointHighWatermarks(),
+      this.opts.highWatermarkCheckpointIntervalMs,
+    )
+    this.hwTimer.unref()
+  }
+
+  /** Writes every hosted partition's high watermark to replication-offset-checkpoint in its log directory. */
+  checkpointHighWatermarks(): void {
+    const byDir = new Map<string, { topic: string; partition: number; offset: number }[]>()
+    for (const dir of this.logManager.liveLogDirs) byDir.set(dir, [])
+    for (const p of this.partitions.values()) {
+      if (!p.log) continue
+      byDir
+        .get(p.log.parentDir)
+        ?.push({ topic: p.topic, partition: p.partition, offset: p.log.highWatermark })
+    }
+    for (const [dir, entries] of byDir) {
+      try {
+        new OffsetCheckpointFile(join(dir, HIGH_WATERMARK_CHECKPOINT_FILE)).write(entries)
+      } catch (e) {
+        this.log.error(
+          { err: e },
+          `[ReplicaManager broker=${this.brokerId}] Error writing the high watermark checkpoint in ${dir}`,
+        )
+      }
+    }
   }
 
   /** Logs on disk for topics the cluster no longer has (deleted while we were down, or recreated with a new id). */
@@ -167,9 +214,11 @@ export class ReplicaManager {
   async shutdown(): Promise<void> {
     this.stopped = true
     if (this.isrTimer) clearInterval(this.isrTimer)
+    if (this.hwTimer) clearInterval(this.hwTimer)
     this.delayedProduce.shutdown()
     this.delayedFetch.shutdown()
     await this.fetcher?.shutdown()
+    this.checkpointHighWatermarks()
   }
 
   // --- role changes ---
@@ -198,6 +247,11 @@ export class ReplicaManager {
           topic.id,
           this.opts.logConfigFor(info.topic, topic.config),
         )
+        const hw = this.checkpointedHw.get(key)
+        if (hw !== undefined) {
+          p.log.updateHighWatermark(hw)
+          this.checkpointedHw.delete(key)
+        }
       }
       if (state.leader === this.brokerId) this.makeLeader(p, info)
       else this.makeFollower(p, info)
@@ -664,6 +718,11 @@ export class ReplicaManager {
         params.maxWaitMs,
       )
     })
+  }
+
+  /** A follower appended data or learned a new high watermark (from the replica fetcher). */
+  onFollowerProgress(p: Partition): void {
+    this.delayedFetch.checkAndComplete(p.key)
   }
 
   /** The log of a partition this broker leads, or the KafkaError a client should see. */
