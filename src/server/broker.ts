@@ -9,6 +9,9 @@ import path from 'node:path'
 import type { BrokerConfig } from '../config/broker-config.js'
 import { resolveTopicConfig, validateTopicConfigs, type TopicConfig } from '../config/topic-config.js'
 import { RequestDispatcher } from '../handlers/dispatcher.js'
+import { BrokerClient } from '../network/broker-client.js'
+import { ErrorCode, errorName } from '../protocol/errors.js'
+import { Apis } from '../protocol/messages/index.js'
 import { SocketServer, type BoundListener } from '../network/socket-server.js'
 import { Controller } from '../services/controller/controller.js'
 import type { LogConfig } from '../services/log/log-config.js'
@@ -86,6 +89,8 @@ export class Broker {
   socketServer!: SocketServer
   dispatcher!: RequestDispatcher
   private endpoints: EndPoint[] = []
+  /** The czxid of our registration znode: Kafka's broker epoch. */
+  private brokerEpoch = -1
   private stopping: Promise<void> | undefined
   private started = false
 
@@ -398,9 +403,68 @@ export class Broker {
       timestamp: this.clock.now(),
       features: {},
     })
+    this.brokerEpoch = epoch
     this.log.info(
       `[KafkaZkClient] Registered broker ${this.brokerId} at path /brokers/ids/${this.brokerId} with epoch ${epoch}`,
     )
+  }
+
+  /**
+   * Kafka's controlled shutdown: ask the controller to move leadership of our replicated partitions to other ISR
+   * members (and take us out of the ISRs) before we stop, retrying controlled.shutdown.max.retries times.
+   */
+  private async controlledShutdown(): Promise<void> {
+    const cfg = this.config
+    const prefix = `[KafkaServer id=${this.brokerId}]`
+    for (let attempt = 1; attempt <= cfg.controlledShutdownMaxRetries; attempt++) {
+      this.log.info(`${prefix} Starting controlled shutdown (attempt ${attempt})`)
+      try {
+        const r = await this.sendControlledShutdown()
+        if (r.errorCode === ErrorCode.NONE && r.remaining === 0) {
+          this.log.info(`${prefix} Controlled shutdown request returned successfully`)
+          return
+        }
+        this.log.info(
+          `${prefix} Remaining partitions to move: ${r.remaining}; controller answered ${errorName(r.errorCode)}`,
+        )
+      } catch (e) {
+        this.log.warn(`${prefix} Error during controlled shutdown: ${(e as Error).message}`)
+      }
+      if (attempt < cfg.controlledShutdownMaxRetries) {
+        await new Promise((r) => setTimeout(r, cfg.controlledShutdownRetryBackoffMs))
+      }
+    }
+    this.log.warn(
+      `${prefix} Proceeding to do an unclean shutdown as all the controlled shutdown attempts failed`,
+    )
+  }
+
+  private async sendControlledShutdown(): Promise<{ errorCode: number; remaining: number }> {
+    const controllerId = this.cache.controllerId
+    if (controllerId === null) return { errorCode: ErrorCode.NOT_CONTROLLER, remaining: -1 }
+    if (controllerId === this.brokerId && this.controller.isActive) {
+      const r = await this.controller.controlledShutdown(this.brokerId, this.brokerEpoch)
+      return { errorCode: r.errorCode, remaining: r.remaining.length }
+    }
+    const listener = this.config.interBrokerListenerName
+    const ep = this.cache.brokers.get(controllerId)?.endpoints.find((e) => e.listenerName === listener)
+    if (!ep) return { errorCode: ErrorCode.NOT_CONTROLLER, remaining: -1 }
+    const client = await BrokerClient.connect({
+      host: ep.host,
+      port: ep.port,
+      clientId: `broker-${this.brokerId}-controlled-shutdown`,
+      requestTimeoutMs: this.config.controllerSocketTimeoutMs,
+    })
+    try {
+      const api = Apis.ControlledShutdown
+      const r = await client.send(api, client.version(api.key, 3, 0), {
+        brokerId: this.brokerId,
+        brokerEpoch: this.brokerEpoch,
+      })
+      return { errorCode: r.errorCode, remaining: r.remainingPartitions.length }
+    } finally {
+      client.close()
+    }
   }
 
   /** Clean shutdown: stop serving, give up leadership and controllership, flush and close the logs. */
@@ -418,6 +482,9 @@ export class Broker {
       } catch (e) {
         log.warn({ err: e }, `[KafkaServer id=${this.brokerId}] error during shutdown (${what})`)
       }
+    }
+    if (this.started && !this.standalone && this.config.controlledShutdownEnable) {
+      await step('controlled shutdown', () => this.controlledShutdown())
     }
     if (this.socketServer) await step('socket server', () => this.socketServer.stop())
     if (this.controller) await step('controller', () => this.controller.stop())

@@ -19,6 +19,7 @@ import { createPartitionsHandler } from '../handlers/37-create-partitions.js'
 import { electLeadersHandler } from '../handlers/43-elect-leaders.js'
 import { describeClusterHandler } from '../handlers/60-describe-cluster.js'
 import { describeProducersHandler } from '../handlers/61-describe-producers.js'
+import { controlledShutdownHandler } from '../handlers/07-controlled-shutdown.js'
 import { offsetCommitHandler } from '../handlers/08-offset-commit.js'
 import { offsetFetchHandler } from '../handlers/09-offset-fetch.js'
 import { findCoordinatorHandler } from '../handlers/10-find-coordinator.js'
@@ -66,6 +67,7 @@ export function createHandlers(b: Broker, sessions: FetchSessionCache): Handler[
     electLeadersHandler({ controller: b.controller }),
     describeClusterHandler({ cache: b.cache }),
     describeProducersHandler({ replicas: b.replicas }),
+    controlledShutdownHandler({ controller: b.controller }),
     offsetCommitHandler({ coordinator: b.groups, metadata: b.cache, zkOffsets }),
     offsetFetchHandler({ coordinator: b.groups, metadata: b.cache, zkOffsets }),
     findCoordinatorHandler({ cache: b.cache, topicAdmin: b.topicAdmin, groups: b.groups }),

@@ -50,6 +50,8 @@ export class Controller {
   private rebalanceTimer: NodeJS.Timeout | undefined
   private generation = 0
   private reconcileQueued = false
+  /** Brokers in a controlled shutdown: never chosen as leaders, taken out of ISRs (Kafka's shuttingDownBrokerIds). */
+  private readonly shuttingDown = new Set<number>()
 
   constructor(
     private readonly zk: KafkaZkClient,
@@ -205,24 +207,78 @@ export class Controller {
 
   // --- the reconcile pass ---
 
-  /** Live brokers, read from ZooKeeper itself: the cache may not have seen a registration yet. */
+  /**
+   * Brokers that may lead or stay in an ISR: the live ones (read from ZooKeeper itself, as the cache may not have
+   * seen a registration yet) minus those in a controlled shutdown.
+   */
   private async alive(): Promise<Set<number>> {
-    return new Set(await this.zk.getBrokerIds())
+    return (await this.liveBrokers()).eligible
+  }
+
+  /** Registered brokers (`live`), and those of them not in a controlled shutdown (`eligible`). */
+  private async liveBrokers(): Promise<{ live: Set<number>; eligible: Set<number> }> {
+    const ids = await this.zk.getBrokerIds()
+    for (const id of [...this.shuttingDown]) if (!ids.includes(id)) this.shuttingDown.delete(id)
+    return { live: new Set(ids), eligible: new Set(ids.filter((id) => !this.shuttingDown.has(id))) }
+  }
+
+  /**
+   * ControlledShutdown (API 7) on the controller: moves leadership of the broker's partitions to other ISR
+   * members and takes it out of every ISR, as Kafka's KafkaController.doControlledShutdown does. Returns the
+   * partitions it still leads (no other live ISR member). The broker epoch must match its registration.
+   */
+  controlledShutdown(
+    brokerId: number,
+    brokerEpoch: number,
+  ): Promise<{ errorCode: number; remaining: { topic: string; partition: number }[] }> {
+    return new Promise((resolve, reject) => {
+      void this.enqueue('controlled shutdown', async () => {
+        try {
+          const reg = await this.zk.getBroker(brokerId)
+          if (!reg) return resolve({ errorCode: ErrorCode.BROKER_NOT_AVAILABLE, remaining: [] })
+          if (brokerEpoch !== -1 && reg.epoch !== brokerEpoch)
+            return resolve({ errorCode: ErrorCode.STALE_BROKER_EPOCH, remaining: [] })
+          this.log.info(`${this.prefix} Shutting down broker ${brokerId}`)
+          this.shuttingDown.add(brokerId)
+          const alive = await this.alive()
+          const remaining: { topic: string; partition: number }[] = []
+          for (const topic of this.cache.topics.values()) {
+            for (const p of topic.partitions.values()) {
+              // Only replicated partitions can move (Kafka leaves single-replica ones alone and does not count them).
+              if (!p.state || !p.replicas.includes(brokerId) || p.replicas.length < 2) continue
+              const next = await this.updateState(p, (cur) => {
+                if (!cur.isr.includes(brokerId) && cur.leader !== brokerId) return null
+                const isr = cur.isr.filter((r) => r !== brokerId)
+                if (cur.leader !== brokerId)
+                  return { ...cur, isr, leaderEpoch: cur.leaderEpoch + 1, controllerEpoch: this.epoch }
+                const leader = p.replicas.find((r) => isr.includes(r) && alive.has(r))
+                if (leader === undefined) return null
+                return { ...cur, leader, isr, leaderEpoch: cur.leaderEpoch + 1, controllerEpoch: this.epoch }
+              })
+              if (next?.leader === brokerId) remaining.push({ topic: p.topic, partition: p.partition })
+            }
+          }
+          resolve({ errorCode: ErrorCode.NONE, remaining })
+        } catch (e) {
+          reject(e)
+        }
+      })
+    })
   }
 
   /** Brings every partition state in line with the live brokers. */
   private async reconcile(): Promise<void> {
-    const alive = await this.alive()
+    const { live, eligible: alive } = await this.liveBrokers()
     for (const topic of this.cache.topics.values()) {
       const missing = new Map<number, LeaderAndIsr>()
       for (const p of topic.partitions.values()) {
         if (p.state === null) {
-          const live = p.replicas.filter((r) => alive.has(r))
-          if (live.length === 0) continue
+          const replicas = p.replicas.filter((r) => alive.has(r))
+          if (replicas.length === 0) continue
           missing.set(p.partition, {
-            leader: live[0]!,
+            leader: replicas[0]!,
             leaderEpoch: 0,
-            isr: live,
+            isr: replicas,
             controllerEpoch: this.epoch,
             leaderRecoveryState: 0,
           })
@@ -234,10 +290,10 @@ export class Controller {
       for (const p of topic.partitions.values()) {
         if (p.state === null) continue
         const s = p.state
-        const leaderDead = s.leader === NO_LEADER || !alive.has(s.leader)
-        const deadFollowers = s.isr.filter((r) => r !== s.leader && !alive.has(r))
+        const leaderDead = s.leader === NO_LEADER || !live.has(s.leader)
+        const deadFollowers = s.isr.filter((r) => r !== s.leader && !live.has(r))
         if (leaderDead || deadFollowers.length > 0)
-          await this.updateState(p, (cur) => this.offlineElection(p, cur, alive))
+          await this.updateState(p, (cur) => this.offlineElection(p, cur, live, alive))
       }
     }
   }
@@ -268,10 +324,11 @@ export class Controller {
   private offlineElection(
     p: PartitionInfo,
     cur: LeaderAndIsr,
+    live: ReadonlySet<number>,
     alive: ReadonlySet<number>,
   ): LeaderAndIsr | null {
-    const liveIsr = cur.isr.filter((r) => alive.has(r))
-    const leaderAlive = cur.leader !== NO_LEADER && alive.has(cur.leader)
+    const liveIsr = cur.isr.filter((r) => live.has(r))
+    const leaderAlive = cur.leader !== NO_LEADER && live.has(cur.leader)
     if (leaderAlive) {
       if (liveIsr.length === cur.isr.length) return null
       return { ...cur, isr: liveIsr, leaderEpoch: cur.leaderEpoch + 1, controllerEpoch: this.epoch }
