@@ -9,12 +9,7 @@ import { CorruptSnapshotError } from './errors.js'
 import { filenamePrefixFromOffset, offsetFromFileName, parseTopicPartitionName } from './file-utils.js'
 import { OffsetIndex, TimeIndex } from './indexes.js'
 import { LeaderEpochFileCache } from './leader-epoch-cache.js'
-import {
-  formatProperties,
-  parseProperties,
-  readMetaProperties,
-  writeMetaProperties,
-} from './meta-properties.js'
+import { readMetaProperties, writeMetaProperties } from './meta-properties.js'
 import { readPartitionMetadata, writePartitionMetadata } from './partition-metadata.js'
 import {
   decodeSnapshot,
@@ -263,14 +258,11 @@ describe('small files', () => {
       'cluster.id': 'Ab-cD_ef0123456789ABCD',
     })
     // a file written by Kafka
-    expect(
-      parseProperties('#\n#Tue Oct 22 10:00:00 UTC 2024\ncluster.id=x\\:y\nversion=0\nbroker.id = 3\n'),
-    ).toEqual({
-      'cluster.id': 'x:y',
-      version: '0',
-      'broker.id': '3',
-    })
-    expect(parseProperties(formatProperties({ 'a b': 'c=d' }))).toEqual({ 'a b': 'c=d' })
+    writeFileSync(
+      join(d, 'meta.properties'),
+      '#\n#Tue Oct 22 10:00:00 UTC 2024\ncluster.id=x\\:y\nversion=0\nbroker.id = 3\n',
+    )
+    expect(readMetaProperties(d)).toEqual({ 'cluster.id': 'x:y', version: '0', 'broker.id': '3' })
   })
 
   it('file names', () => {
