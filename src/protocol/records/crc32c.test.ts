@@ -45,3 +45,21 @@ describe('crc32c', () => {
     expect(crc32c(b, 0, b.length, crc32c(a))).toBe(crc32c(Buffer.concat([a, b])))
   })
 })
+
+describe('crc32c implementations', () => {
+  it('agree on every length and offset', async () => {
+    const { crc32c, crc32cJs } = await import('./crc32c.js')
+    const b = Buffer.alloc(5000)
+    for (let i = 0; i < b.length; i++) b[i] = (i * 131 + 7) & 255
+    for (const [s, e] of [
+      [0, 0],
+      [0, 63],
+      [1, 65],
+      [3, 4096],
+      [17, 5000],
+    ] as const) {
+      expect(crc32c(b, s, e)).toBe(crc32cJs(b, s, e))
+      expect(crc32c(b, s, e, 0x1234)).toBe(crc32cJs(b, s, e, 0x1234))
+    }
+  })
+})

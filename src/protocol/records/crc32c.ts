@@ -1,7 +1,25 @@
 /**
  * CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), the checksum of v2 record batches and of Kafka's producer
- * state snapshots. Slicing-by-8: eight 256-entry tables, eight input bytes per step.
+ * state snapshots. It sits on the produce hot path (every appended batch is verified), so the hardware-accelerated
+ * implementation of @node-rs/crc32 (SSE4.2 / ARMv8 CRC instructions, a prebuilt binary in the npm package) is used
+ * when it loads; otherwise a pure JavaScript slicing-by-8 implementation (about a quarter of the speed).
  */
+import { createRequire } from 'node:module'
+
+type NativeCrc32c = (input: Buffer, initialState?: number) => number
+
+const native: NativeCrc32c | undefined = (() => {
+  if (process.env.SAMSA_PURE_JS_CRC === '1') return undefined
+  try {
+    const mod = createRequire(import.meta.url)('@node-rs/crc32') as { crc32c?: NativeCrc32c }
+    return typeof mod.crc32c === 'function' ? mod.crc32c : undefined
+  } catch {
+    return undefined
+  }
+})()
+
+/** Which implementation is in use (for the start-up log). */
+export const CRC32C_IMPLEMENTATION = native ? '@node-rs/crc32 (hardware)' : 'JavaScript (slicing-by-8)'
 
 const POLY = 0x82f63b78
 
@@ -27,6 +45,15 @@ const TABLE = (() => {
  * (crc32c(a ++ b) === crc32c(b, 0, b.length, crc32c(a))).
  */
 export function crc32c(buf: Uint8Array, start = 0, end = buf.length, initial = 0): number {
+  if (native !== undefined && end - start >= 64) {
+    const view = Buffer.from(buf.buffer, buf.byteOffset + start, end - start)
+    return native(view, initial) >>> 0
+  }
+  return crc32cJs(buf, start, end, initial)
+}
+
+/** The pure JavaScript implementation (exported for tests that compare the two). */
+export function crc32cJs(buf: Uint8Array, start = 0, end = buf.length, initial = 0): number {
   const t = TABLE
   let c = ~initial
   let i = start
