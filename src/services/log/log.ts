@@ -156,6 +156,13 @@ export interface SegmentInfo {
   largestTimestamp: number
 }
 
+/** What the cleaner must keep of an active producer (Kafka's LastRecord). */
+export interface LastRecord {
+  /** the last offset of the producer's last data batch; undefined when its last entry is a transaction marker */
+  lastDataOffset: number | undefined
+  producerEpoch: number
+}
+
 export interface ActiveProducerState {
   producerId: number
   producerEpoch: number
@@ -216,6 +223,10 @@ export class Log {
   private _topicId: string | undefined
   private firstUnstableOffsetValue: number | undefined
   private closed = false
+  /** bumped whenever segments are removed, replaced or truncated (the cleaner aborts a pass that saw a change) */
+  private _segmentsGeneration = 0
+  /** the lowest offset truncated to since the cleaner last asked */
+  private truncatedTo: number | undefined
   private readonly producerExpireCheck: ScheduledTask
   readonly leaderEpochCache: LeaderEpochFileCache
   readonly producerStateManager: ProducerStateManager
@@ -1217,7 +1228,9 @@ export class Log {
       () => {
         if (this.closed) return
         if (snapshot) fsyncFileIfExists(snapshot)
-        this.flush(base)
+        void this.flushAsync(base).catch((e: unknown) =>
+          this.logger.error({ err: e }, `${this.ident}Error flushing rolled segments below offset ${base}`),
+        )
       },
       0,
     )
@@ -1243,6 +1256,20 @@ export class Log {
         this._recoveryPoint = offset
         this._lastFlushTime = this.clock.now()
       }
+    }
+  }
+
+  /** flush() for rolled segments, with the fsyncs off the event loop (see LogSegment.flushAsync). */
+  async flushAsync(offset: number): Promise<void> {
+    if (this.closed || offset <= this._recoveryPoint) return
+    for (const s of segmentsInRange(this.segments, this._recoveryPoint, offset)) {
+      await s.flushAsync()
+      if (this.closed) return
+    }
+    flushDir(this._dir)
+    if (offset > this._recoveryPoint) {
+      this._recoveryPoint = offset
+      this._lastFlushTime = this.clock.now()
     }
   }
 
@@ -1403,6 +1430,8 @@ export class Log {
       return false
     }
     this.logger.info(`${this.ident}Truncating to offset ${targetOffset}`)
+    this._segmentsGeneration++
+    this.noteTruncation(targetOffset)
     if (this.segments[0]!.baseOffset > targetOffset) {
       this.truncateFullyAndStartAt(targetOffset)
       return true
@@ -1435,6 +1464,8 @@ export class Log {
     this.logger.debug(
       `${this.ident}Truncate and start at offset ${newOffset}, logStartOffset: ${logStartOffset ?? newOffset}`,
     )
+    this._segmentsGeneration++
+    this.noteTruncation(newOffset)
     const old = [...this.segments]
     this.removeAndDeleteSegments(old.slice(0, -1), true, 'LogTruncation')
     const last = old[old.length - 1]!
@@ -1589,6 +1620,7 @@ export class Log {
     reason: SegmentDeletionReason,
   ): void {
     if (toDelete.length === 0) return
+    this._segmentsGeneration++
     const set = new Set(toDelete)
     this.segments = this.segments.filter((s) => !set.has(s))
     for (const s of toDelete) s.changeFileSuffixes('', DELETED_FILE_SUFFIX)
@@ -1627,11 +1659,103 @@ export class Log {
   }
 
   // -------------------------------------------------------------------------------------------------------------
+  // compaction support (used by the log cleaner)
+
+  /**
+   * Changes whenever segments are removed, replaced or truncated, or the log is closed, moved or deleted; appends and
+   * rolls leave it alone. A cleaning pass that spans several scheduler turns gives up when it changed under it.
+   */
+  get segmentsGeneration(): number {
+    return this._segmentsGeneration
+  }
+
+  private noteTruncation(offset: number): void {
+    if (this.truncatedTo === undefined || offset < this.truncatedTo) this.truncatedTo = offset
+  }
+
+  /**
+   * The lowest offset this log was truncated to since the last call, if any (the cleaner lowers its checkpoint to
+   * it, as Kafka's LogManager.truncateTo does through LogCleaner.maybeTruncateCheckpoint).
+   */
+  takeTruncationOffset(): number | undefined {
+    const t = this.truncatedTo
+    this.truncatedTo = undefined
+    return t
+  }
+
+  /** The segments holding offsets in [from, to) (LogSegments.values). */
+  logSegmentsInRange(from: number, to: number): LogSegment[] {
+    return segmentsInRange(this.segments, from, to)
+  }
+
+  /** The segments from the one holding `from` up to, not including, the active segment. */
+  nonActiveLogSegmentsFrom(from: number): LogSegment[] {
+    const active = this.activeSegment
+    if (from > active.baseOffset) return []
+    return segmentsInRange(this.segments, from, active.baseOffset)
+  }
+
+  /**
+   * UnifiedLog.lastRecordsOfActiveProducers: per producer still in the producer state, the last offset of its last
+   * data batch (undefined when only a transaction marker is left) and its epoch.
+   */
+  lastRecordsOfActiveProducers(): Map<number, LastRecord> {
+    const out = new Map<number, LastRecord>()
+    for (const [id, e] of this.producerStateManager.activeProducers()) {
+      const last = e.lastDataOffset
+      out.set(id, { lastDataOffset: last >= 0 ? last : undefined, producerEpoch: e.producerEpoch })
+    }
+    return out
+  }
+
+  /** A new, empty segment `<base>.log.cleaned` (with `.cleaned` indexes) for the cleaner to write into. */
+  createNewCleanedSegment(baseOffset: number): LogSegment {
+    this.checkOpen()
+    return this.openSegment(baseOffset, false, CLEANED_FILE_SUFFIX)
+  }
+
+  /**
+   * Swaps cleaned segments in for the segments they replace, crash-safely (UnifiedLog/LocalLog.replaceSegments):
+   *  1. the new segments' files are renamed `.cleaned` → `.swap` (from here on, a restart completes the swap);
+   *  2. the replaced segments leave the log and their files are renamed `.deleted` (removed after
+   *     file.delete.delay.ms);
+   *  3. the new segments' files are renamed `.swap` → their final names.
+   * A crash between any two renames leaves files that LogLoader's swap recovery turns into a valid log. Producer
+   * snapshots of replaced segments that no new segment starts at are deleted too.
+   */
+  replaceSegments(newSegments: readonly LogSegment[], oldSegments: readonly LogSegment[]): void {
+    this.checkOpen()
+    if (newSegments.length === 0) throw new Error('replaceSegments needs at least one new segment')
+    this._segmentsGeneration++
+    const byBase = (a: LogSegment, b: LogSegment): number => a.baseOffset - b.baseOffset
+    const sortedNew = [...newSegments].sort(byBase)
+    const current = new Set(this.segments)
+    const sortedOld = oldSegments.filter((s) => current.has(s)).sort(byBase)
+    for (const s of [...sortedNew].reverse()) s.changeFileSuffixes(CLEANED_FILE_SUFFIX, SWAP_FILE_SUFFIX)
+    flushDir(this._dir)
+    const oldSet = new Set(sortedOld)
+    const newBases = new Set(sortedNew.map((s) => s.baseOffset))
+    this.segments = [
+      ...this.segments.filter((s) => !oldSet.has(s) && !newBases.has(s.baseOffset)),
+      ...sortedNew,
+    ].sort(byBase)
+    for (const s of sortedOld) s.changeFileSuffixes('', DELETED_FILE_SUFFIX)
+    if (sortedOld.length > 0) this.scheduleSegmentDeletion(sortedOld)
+    for (const s of sortedNew) s.changeFileSuffixes(SWAP_FILE_SUFFIX, '')
+    flushDir(this._dir)
+    this.deleteProducerSnapshots(
+      sortedOld.filter((s) => !newBases.has(s.baseOffset)),
+      true,
+    )
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
   // lifecycle
 
   /** Takes a producer snapshot and closes the segments (the caller flushes first for a clean shutdown). */
   close(): void {
     if (this.closed) return
+    this._segmentsGeneration++
     this.logger.debug(`${this.ident}Closing log`)
     this.producerExpireCheck.cancel()
     if (existsSync(this._dir)) this.producerStateManager.takeSnapshot()
@@ -1642,6 +1766,7 @@ export class Log {
 
   /** Closes file descriptors without writing anything (a failed disk). */
   closeHandlers(): void {
+    this._segmentsGeneration++
     for (const s of this.segments) s.closeHandlers()
     this.closed = true
   }
@@ -1650,6 +1775,7 @@ export class Log {
   renameDir(name: string): void {
     const target = join(this.parentDir, name)
     if (target === this._dir) return
+    this._segmentsGeneration++
     renameSync(this._dir, target)
     flushDir(this.parentDir)
     this._dir = target
@@ -1660,6 +1786,7 @@ export class Log {
 
   /** Deletes the partition directory and everything in it, now. */
   delete(): void {
+    this._segmentsGeneration++
     this.producerExpireCheck.cancel()
     this.leaderEpochCache.clear()
     for (const s of this.segments) s.deleteIfExists()

@@ -2,7 +2,17 @@
  * Kafka's LogSegment: `<base>.log` holding record batches exactly as appended, with its `.index`, `.timeindex` and
  * (when a transaction was aborted in it) `.txnindex`. All file access is synchronous.
  */
-import { closeSync, existsSync, fdatasyncSync, fstatSync, ftruncateSync, openSync, renameSync } from 'node:fs'
+import {
+  closeSync,
+  existsSync,
+  fdatasync,
+  fdatasyncSync,
+  fstatSync,
+  ftruncateSync,
+  openSync,
+  renameSync,
+  utimesSync,
+} from 'node:fs'
 import { basename, join } from 'node:path'
 import {
   type BatchEntry,
@@ -24,6 +34,7 @@ import type { Clock } from '../../util/clock.js'
 import type { Logger } from '../../util/logger.js'
 import {
   deleteIfExists,
+  fsyncFileIfExists,
   logFile,
   offsetIndexFile,
   readAt,
@@ -539,6 +550,23 @@ export class LogSegment {
     this.txnIndex.flush()
   }
 
+  /**
+   * Like flush(), but the fsync of the (large) log file runs on libuv's thread pool, so the event loop keeps
+   * serving requests meanwhile — Kafka flushes rolled segments on a background thread for the same reason.
+   */
+  async flushAsync(): Promise<void> {
+    const fd = this.fd
+    if (fd !== undefined) {
+      await new Promise<void>((resolve, reject) =>
+        fdatasync(fd, (err) => (err && err.code !== 'EBADF' ? reject(err) : resolve())),
+      )
+    }
+    if (this.fd === undefined) return // closed meanwhile: its close flushed it
+    this.offsetIndex.flush()
+    this.timeIndex.flush()
+    this.txnIndex.flush()
+  }
+
   /** Writes the final time index entry and trims the indexes (LogSegment.onBecomeInactiveSegment). */
   onBecomeInactiveSegment(): void {
     this.ensureIndexes()
@@ -585,6 +613,20 @@ export class LogSegment {
 
   lastModified(): number {
     return this.fd !== undefined ? fstatSync(this.fd).mtimeMs : 0
+  }
+
+  /** Sets the modification time of the log and index files (the cleaner keeps the replaced segments' time). */
+  setLastModified(ms: number): void {
+    const t = ms / 1000
+    for (const p of [this.logPath, this.offsetIndex.path, this.timeIndex.path]) {
+      if (existsSync(p)) utimesSync(p, t, t)
+    }
+  }
+
+  /** fsyncs the index files too, whether or not they are open for writing (before a cleaned segment is swapped in). */
+  flushAll(): void {
+    this.flush()
+    for (const p of [this.offsetIndex.path, this.timeIndex.path, this.txnIndex.path]) fsyncFileIfExists(p)
   }
 
   /** The largest record timestamp, or the file's modification time when no batch has a timestamp. */
