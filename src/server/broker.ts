@@ -208,6 +208,15 @@ export class Broker {
       producerIdExpirationMs: cfg.producerIdExpirationMs,
       producerIdExpirationCheckIntervalMs: cfg.producerIdExpirationCheckIntervalMs,
       maxTransactionTimeoutMs: cfg.transactionMaxTimeoutMs,
+      cleanerConfig: {
+        enableCleaner: cfg.logCleanerEnable,
+        numThreads: cfg.logCleanerThreads,
+        dedupeBufferSize: cfg.logCleanerDedupeBufferSize,
+        dedupeBufferLoadFactor: cfg.logCleanerDedupeBufferLoadFactor,
+        ioBufferSize: cfg.logCleanerIoBufferSize,
+        maxIoBytesPerSecond: cfg.logCleanerIoMaxBytesPerSecond,
+        backOffMs: cfg.logCleanerBackoffMs,
+      },
     })
     this.logManager.startup()
     for (const d of cfg.logDirs)

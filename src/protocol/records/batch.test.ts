@@ -228,9 +228,22 @@ describe('records', () => {
     expect(readRecords(b)[0]!.value!.toString()).toBe('b')
   })
 
-  it('throws UNSUPPORTED_COMPRESSION_TYPE for snappy, lz4 and zstd', () => {
+  it('throws CORRUPT_MESSAGE for snappy, lz4 and zstd payloads that are not', () => {
     const b = buildRecordBatch({ records: [{ value: 'x' }] })
     for (const codec of [2, 3, 4]) {
+      b.writeInt16BE(codec, 21)
+      try {
+        readRecords(b)
+        expect.unreachable()
+      } catch (e) {
+        expect((e as KafkaError).code).toBe(ErrorCode.CORRUPT_MESSAGE)
+      }
+    }
+  })
+
+  it('throws UNSUPPORTED_COMPRESSION_TYPE for compression codes without a codec', () => {
+    const b = buildRecordBatch({ records: [{ value: 'x' }] })
+    for (const codec of [5, 6, 7]) {
       b.writeInt16BE(codec, 21)
       expect(() => readRecords(b)).toThrow(KafkaError)
       try {

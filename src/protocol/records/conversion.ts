@@ -111,7 +111,7 @@ function parseLegacy(buf: Buffer, depth = 0): LegacyMessage[] {
       throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, 'Compressed message nested in a compressed message')
     if (value === null)
       throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, 'Compressed message with a null value')
-    const inner = parseLegacy(decompress(compression, value), depth + 1)
+    const inner = parseLegacy(decompress(compression, value, magic), depth + 1)
     // v1 wrappers carry the absolute offset of the last inner message; inner offsets are relative.
     const lastRelative = inner.length > 0 ? inner[inner.length - 1]!.offset : 0
     for (const m of inner) {

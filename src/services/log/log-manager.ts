@@ -37,6 +37,7 @@ import {
   writeAt,
 } from './file-utils.js'
 import { Log, logDeleteDirName } from './log.js'
+import { type CleanerConfig, LogCleaner } from './log-cleaner.js'
 import { defaultLogConfig, type LogConfig } from './log-config.js'
 import type { ScheduledTask, Scheduler } from './scheduler.js'
 import { TimerScheduler } from './scheduler.js'
@@ -66,6 +67,8 @@ export interface LogManagerOptions {
   maxTransactionTimeoutMs?: number
   /** written into the clean shutdown marker (-1 in ZooKeeper mode) */
   brokerEpoch?: number
+  /** the log.cleaner.* settings (and message.max.bytes); the cleaner runs unless enableCleaner is false */
+  cleanerConfig?: Partial<CleanerConfig>
 }
 
 /** In-process record of held directory locks (a second LogManager on the same directory must fail too). */
@@ -154,6 +157,7 @@ export class LogManager {
   private readonly topicConfigs = new Map<string, LogConfig>()
   private started = false
   private stopped = false
+  private _cleaner: LogCleaner | undefined
 
   constructor(private readonly opts: LogManagerOptions) {
     if (opts.logDirs.length === 0) throw new Error('At least one log directory must be defined')
@@ -172,6 +176,11 @@ export class LogManager {
 
   get liveLogDirs(): readonly string[] {
     return this.logDirs
+  }
+
+  /** The log cleaner (compaction), once started; undefined when log.cleaner.enable is false. */
+  get cleaner(): LogCleaner | undefined {
+    return this._cleaner
   }
 
   private configFor(topic: string): LogConfig {
@@ -223,6 +232,17 @@ export class LogManager {
         lsoMs,
       ),
     )
+    if (this.opts.cleanerConfig?.enableCleaner !== false) {
+      this._cleaner = new LogCleaner({
+        config: this.opts.cleanerConfig,
+        logDirs: this.logDirs,
+        logs: () => this.logs.values(),
+        scheduler: this.scheduler,
+        clock: this.clock,
+        logger: this.logger,
+      })
+      this._cleaner.startup()
+    }
   }
 
   private readCheckpoint(dir: string, file: string): Map<string, number> {
@@ -395,6 +415,7 @@ export class LogManager {
     if (!log) return undefined
     this.logs.delete(key)
     const parent = log.parentDir
+    this._cleaner?.abortCleaning(tp, parent)
     log.renameDir(logDeleteDirName(tp, randomUUID().replace(/-/g, '')))
     this.checkpointDir(parent)
     this.logger.info(
@@ -521,6 +542,7 @@ export class LogManager {
     if (!this.started || this.stopped) return
     this.stopped = true
     this.logger.info(`${this.ident}Shutting down.`)
+    this._cleaner?.shutdown()
     for (const t of this.tasks) t.cancel()
     for (const { log, task } of this.pendingDeletes.values()) {
       task.cancel()

@@ -1,0 +1,377 @@
+/**
+ * The snappy, lz4 and zstd codecs of record batches, in the framings Kafka uses (compression.ts registers them):
+ *
+ *  - snappy: xerial snappy-java's stream framing (SnappyOutputStream / SnappyInputStream): the 8-byte magic
+ *    `\x82SNAPPY\x00`, int32 version, int32 compatible version, then blocks of int32 length + raw snappy data
+ *    (big-endian). The reader also takes plain raw snappy, as SnappyInputStream does for data without the magic
+ *    (librdkafka and kafkajs write that), and concatenated framed streams.
+ *  - lz4: the LZ4 frame format as Kafka's Lz4BlockOutputStream / Lz4BlockInputStream speak it: magic 0x184D2204,
+ *    FLG/BD, the descriptor checksum ((xxhash32 >> 8) & 0xFF), independent blocks of int32 LE size (high bit =
+ *    stored uncompressed), end mark 0, and the optional content size, block and content checksums on reading.
+ *    Magic-0 messages carry the historical descriptor checksum that also covers the magic bytes (KAFKA-3160):
+ *    Kafka ignores the checksum when reading them and writes the broken one, and so do we.
+ *  - zstd: standard zstd frames (one or more, skippable frames allowed).
+ *
+ * The block codecs come from pure JavaScript / WebAssembly packages: snappyjs (raw snappy), lz4js (LZ4 blocks and
+ * xxhash32), fzstd (zstd decompression) and @bokuweb/zstd-wasm (zstd compression, the reference C library compiled
+ * to WebAssembly, instantiated synchronously on first use).
+ */
+import { readFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { createRequire } from 'node:module'
+import { ErrorCode, KafkaError } from '../errors.js'
+
+const require = createRequire(import.meta.url)
+
+/** What compression.ts needs of a codec; `magic` is the message format (2 for record batches). */
+export interface BatchCodec {
+  compress(data: Buffer, magic?: number): Buffer
+  decompress(data: Buffer, magic?: number): Buffer
+}
+
+function toBuffer(u: Uint8Array): Buffer {
+  return Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.length)
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// snappy
+
+interface SnappyJs {
+  compress(data: Uint8Array): Uint8Array
+  uncompress(data: Uint8Array, maxLength?: number): Uint8Array
+}
+
+const snappyjs = require('snappyjs') as SnappyJs
+
+/** `\x82SNAPPY\x00` (SnappyCodec.MAGIC_HEADER) */
+export const SNAPPY_MAGIC = Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00])
+/** magic + version + compatible version */
+const SNAPPY_HEADER_SIZE = 16
+/** SnappyCodec.DEFAULT_VERSION and MINIMUM_COMPATIBLE_VERSION */
+const SNAPPY_VERSION = 1
+/** SnappyOutputStream.DEFAULT_BLOCK_SIZE, what Kafka's SnappyOutputStream uses */
+const SNAPPY_BLOCK_SIZE = 32 * 1024
+
+function isSnappyMagic(data: Buffer, pos: number): boolean {
+  return data.length - pos >= SNAPPY_MAGIC.length && data.compare(SNAPPY_MAGIC, 0, 8, pos, pos + 8) === 0
+}
+
+/** The largest raw snappy block accepted: its declared length is allocated at once. */
+const SNAPPY_MAX_BLOCK = 1 << 30
+
+function snappyRaw(data: Uint8Array): Buffer {
+  return toBuffer(snappyjs.uncompress(data, SNAPPY_MAX_BLOCK))
+}
+
+/** SnappyInputStream: framed (possibly concatenated) streams, or one raw snappy block. */
+export function snappyDecompress(data: Buffer): Buffer {
+  if (data.length < SNAPPY_HEADER_SIZE || !isSnappyMagic(data, 0)) return snappyRaw(data)
+  const parts: Buffer[] = []
+  let pos = 0
+  while (pos < data.length) {
+    if (isSnappyMagic(data, pos)) {
+      if (data.length - pos < SNAPPY_HEADER_SIZE) throw new Error('Truncated snappy stream header')
+      const version = data.readInt32BE(pos + 8)
+      if (version < SNAPPY_VERSION) {
+        throw new Error(
+          `Compressed with an incompatible codec version ${version}. At least version ${SNAPPY_VERSION} is required`,
+        )
+      }
+      pos += SNAPPY_HEADER_SIZE
+      continue
+    }
+    if (data.length - pos < 4) throw new Error('Truncated snappy chunk length')
+    const chunkSize = data.readInt32BE(pos)
+    pos += 4
+    if (chunkSize < 0 || chunkSize > data.length - pos) {
+      throw new Error(`Invalid snappy chunk size ${chunkSize} with ${data.length - pos} bytes left`)
+    }
+    parts.push(snappyRaw(data.subarray(pos, pos + chunkSize)))
+    pos += chunkSize
+  }
+  return parts.length === 1 ? parts[0]! : Buffer.concat(parts)
+}
+
+/** SnappyOutputStream: the xerial header, then 32 KiB blocks. */
+export function snappyCompress(data: Buffer): Buffer {
+  const header = Buffer.alloc(SNAPPY_HEADER_SIZE)
+  SNAPPY_MAGIC.copy(header, 0)
+  header.writeInt32BE(SNAPPY_VERSION, 8)
+  header.writeInt32BE(SNAPPY_VERSION, 12)
+  const parts: Buffer[] = [header]
+  for (let pos = 0; pos < data.length; pos += SNAPPY_BLOCK_SIZE) {
+    const block = toBuffer(
+      snappyjs.compress(data.subarray(pos, Math.min(data.length, pos + SNAPPY_BLOCK_SIZE))),
+    )
+    const len = Buffer.alloc(4)
+    len.writeInt32BE(block.length, 0)
+    parts.push(len, block)
+  }
+  return Buffer.concat(parts)
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// lz4
+
+interface Lz4Js {
+  decompressBlock(src: Uint8Array, dst: Uint8Array, sIndex: number, sLength: number, dIndex: number): number
+  compressBlock(
+    src: Uint8Array,
+    dst: Uint8Array,
+    sIndex: number,
+    sLength: number,
+    hashTable: Uint32Array,
+  ): number
+  compressBound(n: number): number
+}
+interface Xxh32 {
+  hash(seed: number, src: Uint8Array, index: number, len: number): number
+}
+
+const lz4js = require('lz4js') as Lz4Js
+const xxh32 = require('lz4js/xxh32.js') as Xxh32
+
+export const LZ4_MAGIC = 0x184d2204
+const LZ4_FLG_VERSION = 0x40
+const LZ4_FLG_VERSION_MASK = 0xc0
+const LZ4_FLG_BLOCK_INDEPENDENCE = 0x20
+const LZ4_FLG_BLOCK_CHECKSUM = 0x10
+const LZ4_FLG_CONTENT_SIZE = 0x08
+const LZ4_FLG_CONTENT_CHECKSUM = 0x04
+const LZ4_FLG_RESERVED = 0x03
+const LZ4_BD_RESERVED = 0x8f
+const LZ4_INCOMPRESSIBLE = 0x80000000
+/** Kafka writes 64 KiB blocks (BD.blockSizeValue 4) */
+const LZ4_BLOCK_SIZE_ID = 4
+
+function lz4MaxBlockSize(id: number): number {
+  return 1 << (2 * id + 8)
+}
+
+/** The descriptor checksum; `brokenChecksum` also covers the 4 magic bytes (magic 0, KAFKA-3160). */
+function lz4HeaderChecksum(frame: Uint8Array, descriptorEnd: number, brokenChecksum: boolean): number {
+  const start = brokenChecksum ? 0 : 4
+  return (xxh32.hash(0, frame, start, descriptorEnd - start) >>> 8) & 0xff
+}
+
+/** Lz4BlockInputStream: one LZ4 frame. Magic-0 data skips the descriptor checksum (ignoreFlagDescriptorChecksum). */
+export function lz4Decompress(data: Buffer, magic = 2): Buffer {
+  if (data.length < 7) throw new Error('Stream ended prematurely')
+  if (data.readUInt32LE(0) !== LZ4_MAGIC) throw new Error('Stream unsupported (invalid magic bytes)')
+  const flg = data[4]!
+  const bd = data[5]!
+  if ((flg & LZ4_FLG_VERSION_MASK) !== LZ4_FLG_VERSION) throw new Error(`Version unsupported: ${flg >>> 6}`)
+  if ((flg & LZ4_FLG_RESERVED) !== 0) throw new Error('Reserved bits of the frame descriptor are set')
+  if ((bd & LZ4_BD_RESERVED) !== 0) throw new Error('Reserved bits of the block descriptor are set')
+  const sizeId = (bd >>> 4) & 0x07
+  if (sizeId < 4) throw new Error(`Block size value ${sizeId} is not supported`)
+  const maxBlockSize = lz4MaxBlockSize(sizeId)
+  let pos = 6
+  if (flg & LZ4_FLG_CONTENT_SIZE) pos += 8
+  if (data.length < pos + 1) throw new Error('Stream ended prematurely')
+  if (magic > 0 && data[pos] !== lz4HeaderChecksum(data, pos, false)) {
+    throw new Error('Stream frame descriptor corrupted')
+  }
+  pos++
+  const blockChecksum = (flg & LZ4_FLG_BLOCK_CHECKSUM) !== 0
+  const contentChecksum = (flg & LZ4_FLG_CONTENT_CHECKSUM) !== 0
+  const parts: Buffer[] = []
+  let contentHash = 0
+  for (;;) {
+    if (data.length - pos < 4) throw new Error('Stream ended prematurely')
+    const word = data.readUInt32LE(pos)
+    pos += 4
+    const compressed = (word & LZ4_INCOMPRESSIBLE) === 0
+    const blockSize = word & ~LZ4_INCOMPRESSIBLE
+    if (blockSize === 0) {
+      if (contentChecksum) {
+        if (data.length - pos < 4) throw new Error('Stream ended prematurely')
+        // Kafka (KafkaLZ4BlockInputStream) xors the per-block hashes; the LZ4 frame format hashes the whole
+        // content. Accept either: the frame's own producer decides which it wrote.
+        const expected = data.readUInt32LE(pos)
+        const content = Buffer.concat(parts)
+        if (expected !== xxh32.hash(0, content, 0, content.length) && expected !== contentHash >>> 0) {
+          throw new Error('Content checksum mismatch')
+        }
+      }
+      break
+    }
+    if (blockSize > maxBlockSize) throw new Error(`Block size ${blockSize} exceeded max: ${maxBlockSize}`)
+    if (data.length - pos < blockSize + (blockChecksum ? 4 : 0)) throw new Error('Stream ended prematurely')
+    let block: Buffer
+    if (compressed) {
+      const out = Buffer.alloc(maxBlockSize)
+      const n = lz4js.decompressBlock(data, out, pos, blockSize, 0)
+      if (!(n >= 0 && n <= maxBlockSize)) throw new Error('Malformed LZ4 block')
+      block = out.subarray(0, n)
+    } else {
+      block = data.subarray(pos, pos + blockSize)
+    }
+    if (contentChecksum) contentHash ^= xxh32.hash(0, block, 0, block.length)
+    if (blockChecksum && xxh32.hash(0, data, pos, blockSize) !== data.readUInt32LE(pos + blockSize)) {
+      throw new Error('Block checksum mismatch')
+    }
+    pos += blockSize + (blockChecksum ? 4 : 0)
+    parts.push(block)
+  }
+  return parts.length === 1 ? Buffer.from(parts[0]!) : Buffer.concat(parts)
+}
+
+/**
+ * Lz4BlockOutputStream: FLG with block independence only, 64 KiB blocks, each stored raw when compression does not
+ * make it smaller, the end mark, no checksums. Magic 0 gets the broken descriptor checksum, as Kafka writes it.
+ */
+export function lz4Compress(data: Buffer, magic = 2): Buffer {
+  const maxBlockSize = lz4MaxBlockSize(LZ4_BLOCK_SIZE_ID)
+  const header = Buffer.alloc(7)
+  header.writeUInt32LE(LZ4_MAGIC, 0)
+  header[4] = LZ4_FLG_VERSION | LZ4_FLG_BLOCK_INDEPENDENCE
+  header[5] = LZ4_BLOCK_SIZE_ID << 4
+  header[6] = lz4HeaderChecksum(header, 6, magic === 0)
+  const parts: Buffer[] = [header]
+  const scratch = Buffer.alloc(lz4js.compressBound(maxBlockSize))
+  for (let pos = 0; pos < data.length; pos += maxBlockSize) {
+    const src = data.subarray(pos, Math.min(data.length, pos + maxBlockSize))
+    // a fresh hash table per block keeps the blocks independent
+    const n = lz4js.compressBlock(src, scratch, 0, src.length, new Uint32Array(1 << 16))
+    const size = Buffer.alloc(4)
+    if (n > 0 && n < src.length) {
+      size.writeUInt32LE(n, 0)
+      parts.push(size, Buffer.from(scratch.subarray(0, n)))
+    } else {
+      size.writeUInt32LE((src.length | LZ4_INCOMPRESSIBLE) >>> 0, 0)
+      parts.push(size, src)
+    }
+  }
+  parts.push(Buffer.alloc(4))
+  return Buffer.concat(parts)
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// zstd
+
+interface Fzstd {
+  decompress(data: Uint8Array): Uint8Array
+}
+
+const fzstd = require('fzstd') as Fzstd
+
+export function zstdDecompress(data: Buffer): Buffer {
+  return toBuffer(fzstd.decompress(data))
+}
+
+/** The WebAssembly JS API (not in this project's `lib`): compiled and instantiated synchronously here. */
+interface WasmInstance {
+  exports: object
+}
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object
+  Instance: new (module: object, imports: object) => WasmInstance
+}
+const wasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly
+
+/** The parts of the Emscripten module of @bokuweb/zstd-wasm used here (its simple/compress.js uses the same). */
+interface ZstdWasmModule {
+  instantiateWasm?: (imports: object, receive: (instance: WasmInstance) => unknown) => unknown
+  init(buf?: Uint8Array): unknown
+  calledRun?: boolean
+  HEAPU8: Uint8Array
+  _malloc(size: number): number
+  _free(ptr: number): void
+  _ZSTD_compressBound(size: number): number
+  _ZSTD_compress(dst: number, dstCapacity: number, src: number, srcSize: number, level: number): number
+  _ZSTD_isError(code: number): number
+}
+
+let zstdWasm: ZstdWasmModule | undefined
+let zstdWasmError: Error | undefined
+
+/**
+ * A private instance of the package's Emscripten module, started synchronously: its own init() is asynchronous
+ * and shares one module-wide instance with anyone else who loads the package (the compat tests' kafkajs codec).
+ */
+function loadZstdWasm(): ZstdWasmModule {
+  if (zstdWasm) return zstdWasm
+  if (zstdWasmError) throw zstdWasmError
+  try {
+    // the package exports only its entry point; the glue and the binary sit beside it (it loads them so itself)
+    const dir = dirname(require.resolve('@bokuweb/zstd-wasm'))
+    const gluePath = join(dir, 'zstd.js')
+    const glue = readFileSync(gluePath, 'utf8')
+    const wasmModule = new wasmApi.Module(readFileSync(join(dir, 'zstd.wasm')))
+    const moduleExports: { Module?: ZstdWasmModule } = {}
+    // evaluates the CommonJS glue in a scope of its own, so that this instance is ours alone
+    const evaluate = new Function('exports', 'require', 'module', '__filename', '__dirname', glue) as (
+      ...args: unknown[]
+    ) => void
+    evaluate(moduleExports, require, { exports: moduleExports }, gluePath, dirname(gluePath))
+    const m = moduleExports.Module
+    if (!m) throw new Error('the zstd WebAssembly glue exports no Module')
+    let instance: WasmInstance | undefined
+    m.instantiateWasm = (imports, receive) => {
+      instance ??= new wasmApi.Instance(wasmModule, imports)
+      receive(instance)
+      return instance.exports
+    }
+    m.init()
+    if (!m.calledRun) throw new Error('the zstd WebAssembly runtime did not start')
+    zstdWasm = m
+    return m
+  } catch (e) {
+    zstdWasmError = e as Error
+    throw e
+  }
+}
+
+/** Kafka's default compression.zstd.level */
+export const ZSTD_DEFAULT_LEVEL = 3
+
+export function zstdCompress(data: Buffer, level = ZSTD_DEFAULT_LEVEL): Buffer {
+  let m: ZstdWasmModule
+  try {
+    m = loadZstdWasm()
+  } catch (e) {
+    throw new KafkaError(
+      ErrorCode.UNSUPPORTED_COMPRESSION_TYPE,
+      `zstd compression is not available: ${(e as Error).message}`,
+    )
+  }
+  const bound = m._ZSTD_compressBound(data.length)
+  const dst = m._malloc(bound)
+  const src = m._malloc(Math.max(1, data.length))
+  try {
+    m.HEAPU8.set(data, src)
+    const n = m._ZSTD_compress(dst, bound, src, data.length, level)
+    if (m._ZSTD_isError(n)) throw new Error(`zstd compression failed with code ${n}`)
+    // HEAPU8 is read after the call: the heap may have grown (and been replaced) during it
+    return Buffer.from(m.HEAPU8.subarray(dst, dst + n))
+  } finally {
+    m._free(src)
+    m._free(dst)
+  }
+}
+
+/** Whether zstd compression works here (the WebAssembly module loads). */
+export function zstdCompressionAvailable(): boolean {
+  try {
+    loadZstdWasm()
+    return true
+  } catch {
+    return false
+  }
+}
+
+export const snappyCodec: BatchCodec = {
+  compress: (d) => snappyCompress(d),
+  decompress: (d) => snappyDecompress(d),
+}
+
+export const lz4Codec: BatchCodec = {
+  compress: (d, magic) => lz4Compress(d, magic),
+  decompress: (d, magic) => lz4Decompress(d, magic),
+}
+
+export const zstdCodec: BatchCodec = {
+  compress: (d) => zstdCompress(d),
+  decompress: (d) => zstdDecompress(d),
+}
