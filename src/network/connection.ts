@@ -9,6 +9,7 @@
  * outgoing buffer is above its high-water mark, and resumes when both drain.
  */
 import type { Socket } from 'node:net'
+import { fetchBufferPool } from '../util/buffer-pool.js'
 import type { Logger } from '../util/logger.js'
 
 /** What the processor answers for one request: the response frame (without the size prefix) or no response. */
@@ -226,7 +227,11 @@ export class Connection {
       const prefix = Buffer.allocUnsafe(4)
       prefix.writeInt32BE(size, 0)
       this.socket.write(prefix)
-      for (const c of chunks) this.socket.write(c)
+      for (const c of chunks) {
+        // Large chunks are records read from the log: back to the read pool once the socket has them.
+        if (c.length >= 16 * 1024) this.socket.write(c, () => fetchBufferPool.release(c))
+        else this.socket.write(c)
+      }
     }
     this.socket.uncork()
     if (this.socket.writableLength > this.limits.writeHighWaterMark) this.pausedForWrites = true

@@ -101,9 +101,17 @@ export function logDirNameWithSuffixCappedLength(
   return tp.topic.substring(0, prefixLength) + fullSuffix
 }
 
-/** Reads exactly `length` bytes at `position` (fewer only at end of file). */
-export function readAt(fd: number, position: number, length: number): Buffer {
-  const buf = Buffer.allocUnsafe(length)
+/**
+ * Reads exactly `length` bytes at `position` (fewer only at end of file), into a buffer from `alloc` (a fresh one
+ * by default).
+ */
+export function readAt(
+  fd: number,
+  position: number,
+  length: number,
+  alloc: (n: number) => Buffer = Buffer.allocUnsafe,
+): Buffer {
+  const buf = alloc(length)
   let done = 0
   while (done < length) {
     const n = readSync(fd, buf, done, length - done, position + done)

@@ -30,6 +30,7 @@ import {
   verifyLegacyCrc,
 } from '../../protocol/records/batch.js'
 import { hasCompressionCodec } from '../../protocol/records/compression.js'
+import { fetchBufferPool } from '../../util/buffer-pool.js'
 import type { Clock } from '../../util/clock.js'
 import type { Logger } from '../../util/logger.js'
 import {
@@ -401,7 +402,11 @@ export class LogSegment {
       return { records: Buffer.alloc(0), position: start.position, firstEntryIncomplete: false }
     const fetchSize = Math.max(0, Math.min(maxPosition - start.position, adjustedMaxSize))
     return {
-      records: fetchSize > 0 ? readAt(this.file, start.position, fetchSize) : Buffer.alloc(0),
+      // Records read for a fetch go back to the pool once the connection has sent them.
+      records:
+        fetchSize > 0
+          ? readAt(this.file, start.position, fetchSize, (n) => fetchBufferPool.acquire(n))
+          : Buffer.alloc(0),
       position: start.position,
       firstEntryIncomplete: adjustedMaxSize < start.size,
     }
