@@ -91,6 +91,27 @@ describe('controller on the local metadata store', () => {
     expect(raw).toEqual({ controller_epoch: 1, leader: 1, version: 1, leader_epoch: 0, isr: [1, 2, 3] })
   })
 
+  it('gives a topic written without a topic id one, without the brokers seeing it recreated', async () => {
+    const { zk, cache } = await cluster([1])
+    let removed = 0
+    cache.on('topicRemoved', () => removed++)
+    await zk.createTopic(
+      'old-tool',
+      {
+        partitions: new Map([[0, [1]]]),
+        topicId: null,
+        addingReplicas: new Map(),
+        removingReplicas: new Map(),
+      },
+      new Map(),
+    )
+    await until(() => (cache.topic('old-tool')?.id ?? '') !== '')
+    const id = cache.topic('old-tool')!.id
+    expect((await zk.getTopicAssignment('old-tool'))!.assignment.topicId).toBe(id)
+    expect(cache.topicById(id)?.name).toBe('old-tool')
+    expect(removed).toBe(0)
+  })
+
   it('moves leadership off a dead broker and takes it out of the ISR', async () => {
     const { zk, cache, store } = await cluster([1, 2, 3])
     await zk.createTopic(

@@ -15,7 +15,7 @@
  */
 import { ErrorCode } from '../../protocol/errors.js'
 import type { Logger } from '../../util/logger.js'
-import type { KafkaZkClient } from '../metadata/kafka-zk-client.js'
+import { randomUuid, type KafkaZkClient } from '../metadata/kafka-zk-client.js'
 import type { MetadataCache, PartitionInfo } from '../metadata/metadata-cache.js'
 import { isStoreError } from '../metadata/store.js'
 import { decodePartitionsList, Paths, type LeaderAndIsr } from '../metadata/znodes.js'
@@ -269,6 +269,7 @@ export class Controller {
   /** Brings every partition state in line with the live brokers. */
   private async reconcile(): Promise<void> {
     const { live, eligible: alive } = await this.liveBrokers()
+    for (const topic of this.cache.topics.values()) if (!topic.id) await this.assignTopicId(topic.name)
     for (const topic of this.cache.topics.values()) {
       const missing = new Map<number, LeaderAndIsr>()
       for (const p of topic.partitions.values()) {
@@ -295,6 +296,22 @@ export class Controller {
         if (leaderDead || deadFollowers.length > 0)
           await this.updateState(p, (cur) => this.offlineElection(p, cur, live, alive))
       }
+    }
+  }
+
+  /**
+   * Topics written to ZooKeeper without a topic id (by tools predating KIP-516) get one from the controller, as
+   * Kafka's controller does since 2.8.
+   */
+  private async assignTopicId(topic: string): Promise<void> {
+    const cur = await this.zk.getTopicAssignment(topic)
+    if (!cur || cur.assignment.topicId) return
+    const topicId = randomUuid()
+    try {
+      await this.zk.setTopicAssignment(topic, { ...cur.assignment, topicId }, cur.zkVersion)
+      this.log.info(`${this.prefix} Assigned topic id ${topicId} to topic ${topic}`)
+    } catch (e) {
+      if (!isStoreError(e, 'BAD_VERSION') && !isStoreError(e, 'NO_NODE')) throw e
     }
   }
 

@@ -241,6 +241,11 @@ export class MetadataCache extends EventEmitter<MetadataCacheEvents> {
       const a = r.assignment
       let t = this.topicMap.get(name)
       const id = a.topicId ?? (t?.id || '')
+      if (t && t.id === '' && a.topicId) {
+        // A topic written without an id (by an old tool) that the controller has just given one.
+        t.id = a.topicId
+        this.ids.set(a.topicId, name)
+      }
       if (!t || (a.topicId && t.id !== a.topicId)) {
         if (t) this.removeTopic(name)
         t = { name, id, partitions: new Map(), config: new Map() }

@@ -253,6 +253,7 @@ export class ReplicaManager {
           this.checkpointedHw.delete(key)
         }
       }
+      if (topic.id && p.log.topicId === undefined) p.log.assignTopicId(topic.id)
       if (state.leader === this.brokerId) this.makeLeader(p, info)
       else this.makeFollower(p, info)
     } catch (e) {
