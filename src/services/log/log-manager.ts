@@ -77,10 +77,31 @@ const heldLocks = new Set<string>()
 function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)
-    return true
   } catch (e) {
     return isErrno(e, 'EPERM')
   }
+  // A killed process can linger as a zombie until its parent reaps it: that one no longer holds anything.
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3)
+    return state !== 'Z' && state !== 'X'
+  } catch {
+    return true
+  }
+}
+
+/**
+ * True when `pid` is still alive after waiting up to `ms` for it to go (a broker killed a moment ago, e.g. by a
+ * restart script, may take a few milliseconds to disappear). Start-up is synchronous, so this sleeps in place.
+ */
+function waitForExit(pid: number, ms: number): boolean {
+  const until = Date.now() + ms
+  const cell = new Int32Array(new SharedArrayBuffer(4))
+  while (pidAlive(pid)) {
+    if (Date.now() >= until) return true
+    Atomics.wait(cell, 0, 0, 50)
+  }
+  return false
 }
 
 /**
@@ -116,7 +137,7 @@ export function acquireDirLock(dir: string): string {
       if (!isErrno(e, 'ENOENT')) throw e
       continue
     }
-    if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && pidAlive(owner)) {
+    if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && waitForExit(owner, 2000)) {
       throw new KafkaError(
         ErrorCode.KAFKA_STORAGE_ERROR,
         `Failed to acquire lock on file ${LOCK_FILE} in ${dir}. A Kafka instance in another process (pid ${owner}) is using this directory.`,
