@@ -123,8 +123,19 @@ export class Broker {
     return b
   }
 
+  /** Resolved topic configs, keyed by the overrides map they were resolved from (replaced on every change). */
+  private topicConfigs = new WeakMap<ReadonlyMap<string, string>, TopicConfig>()
+  private readonly noOverrides: ReadonlyMap<string, string> = new Map()
+
+  /** A topic's effective config (its overrides over the broker's defaults); cached, as produce asks per request. */
   topicConfig(topic: string, overrides?: ReadonlyMap<string, string>): TopicConfig {
-    return resolveTopicConfig(overrides ?? this.cache?.topic(topic)?.config ?? new Map(), this.config)
+    const o = overrides ?? this.cache?.topic(topic)?.config ?? this.noOverrides
+    let c = this.topicConfigs.get(o)
+    if (!c) {
+      c = resolveTopicConfig(o, this.config)
+      this.topicConfigs.set(o, c)
+    }
+    return c
   }
 
   private async startup(): Promise<void> {
