@@ -79,6 +79,32 @@ function toStoreError(e: unknown, path: string): Error {
   return e instanceof Error ? e : new Error(String(e))
 }
 
+/** The parts of node-zookeeper-client's connection manager that abandon() needs (not in its typings). */
+interface ConnectionManagerInternals {
+  state: number
+  socket?: { removeAllListeners(event: string): void; destroy(): void }
+  onSocketData: (buffer: Buffer) => void
+  onSocketConnected: () => void
+}
+
+const CLOSING_STATE = -1
+
+/**
+ * Makes a client that never connected inert: no further reconnects (the CLOSING state stops them), no parsing of
+ * late data, and its socket destroyed.
+ */
+function abandon(client: ZkClient): void {
+  const cm = (client as unknown as { connectionManager?: ConnectionManagerInternals }).connectionManager
+  if (!cm) return
+  cm.state = CLOSING_STATE
+  cm.onSocketData = () => {}
+  cm.onSocketConnected = function (this: ConnectionManagerInternals) {
+    this.socket?.destroy()
+  }
+  cm.socket?.removeAllListeners('data')
+  cm.socket?.destroy()
+}
+
 export function splitChroot(connect: string): { hosts: string; chroot: string } {
   const i = connect.indexOf('/')
   if (i < 0) return { hosts: connect, chroot: '' }
@@ -124,7 +150,13 @@ export class ZkMetadataStore extends EventEmitter implements MetadataStore {
     }
   }
 
-  /** Creates a client and waits until it is connected, retrying forever (until close) with a log line. */
+  /**
+   * Creates a client and waits until it is connected, retrying forever (until close) with a log line per attempt.
+   * Each attempt gets a fresh client: one stuck on a connection that was accepted but never answered (a hung
+   * ZooKeeper) never gives up by itself. The previous attempt's client is abandoned — made inert — rather than
+   * closed: closing a client whose handshake is still pending makes node-zookeeper-client mistake a late handshake
+   * answer for a reply and throw outside any handler.
+   */
   private async connectClient(connectString: string): Promise<ZkClient> {
     const log = this.opts.log
     for (let attempt = 1; ; attempt++) {
@@ -143,7 +175,7 @@ export class ZkMetadataStore extends EventEmitter implements MetadataStore {
         client.connect()
       })
       if (ok) return client
-      client.close()
+      abandon(client)
       log.warn(
         `[ZooKeeperClient] Timed out waiting for connection to ${connectString} after ` +
           `${this.opts.connectionTimeoutMs} ms (attempt ${attempt}); retrying.`,
