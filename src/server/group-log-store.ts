@@ -1,7 +1,7 @@
 /**
  * The group coordinator's access to `__consumer_offsets`, on top of the replica manager: appends are produced
  * as the partition leader (acks -1 by default, offsets.commit.timeout.ms), in one batch with the topic's
- * compression; loading reads the partition from its log start to its high watermark, batch by batch.
+ * compression; loading reads the partition from its log start to its log end offset, batch by batch.
  */
 import { ErrorCode, KafkaError } from '../protocol/errors.js'
 import { buildRecordBatch, iterateBatches, readRecords } from '../protocol/records/batch.js'
@@ -51,7 +51,9 @@ export class ReplicaGroupLogStore implements GroupLogStore {
   async *read(partition: number): AsyncIterable<GroupLogRecord> {
     const { log } = this.replicas.leaderLog(OFFSETS_TOPIC, partition)
     let offset = log.logStartOffset
-    const end = log.highWatermark
+    // Kafka's loader reads to the log end offset: a new leader's high watermark can lag behind commits that the
+    // previous coordinator already acknowledged (they were replicated to the whole ISR, this broker included).
+    const end = log.logEndOffset
     while (offset < end) {
       const { records } = log.read(offset, { maxBytes: READ_CHUNK, maxOffset: end, minOneMessage: true })
       let progressed = false

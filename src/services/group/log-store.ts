@@ -1,6 +1,6 @@
 /**
  * How the group coordinator reaches `__consumer_offsets`: the broker implements this on top of its replica
- * manager (leader appends with acks, and a read of a partition from its log start to its high watermark).
+ * manager (leader appends with acks, and a read of a partition from its log start to its log end offset).
  * `InMemoryGroupLogStore` in `memory-log-store.ts` is a complete implementation for tests.
  */
 
@@ -53,6 +53,6 @@ export interface GroupLogStore {
     records: readonly GroupLogAppendRecord[],
     options?: GroupLogAppendOptions,
   ): Promise<GroupLogAppendResult>
-  /** Reads every record of the partition from its log start to its high watermark, in offset order. */
+  /** Reads every record of the partition from its log start to its log end offset (as Kafka's loader does), in offset order. */
   read(partition: number): AsyncIterable<GroupLogRecord>
 }
