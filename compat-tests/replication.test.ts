@@ -1,0 +1,560 @@
+/**
+ * Replication on a three-broker ZooKeeper-mode cluster (RF 3, min.insync.replicas=2), checked with real clients
+ * and the brokers' own files:
+ *  - idempotent acks=all producers (confluent-kafka with enable.idempotence, kafkajs with idempotent: true)
+ *    write continuously while the partition leader is killed with -9 twice (restarted in between): every
+ *    acknowledged message is read back exactly once, at its acknowledged offset, in per-key order;
+ *  - with two of three brokers stopped, acks=all is refused with NOT_ENOUGH_REPLICAS (19); restarted, the ISR
+ *    expands back to all three and writes resume;
+ *  - a follower that was down while the leader moved rejoins, truncates what was never committed and catches
+ *    up; the .log segments of all replicas are byte-identical up to the high watermark;
+ *  - Metadata and the partition state znodes agree (kafka-topics.sh --describe, both ways).
+ */
+import { rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { logLevel } from 'kafkajs'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { printBrokerLogsOnFailure } from './support/broker.js'
+import {
+  type Cluster,
+  highWatermarkOf,
+  logBytesUpTo,
+  logLines,
+  pauseBroker,
+  produceTo,
+  resumeBroker,
+  startCluster,
+  reportForeignSignals,
+} from './support/cluster.js'
+import { logsDir, runDir, sleep, SUPPORT_DIR, SYSTEM_PYTHON, uniqueName, waitFor } from './support/env.js'
+import { kafkajs, withAdmin, withProducer } from './support/kafkajs.js'
+import { kcatConsume, kcatProduce } from './support/kcat.js'
+import { spawnLogged, type Spawned, stopProcess, tailFile } from './support/procs.js'
+import { jsonLines } from './support/run.js'
+
+printBrokerLogsOnFailure()
+reportForeignSignals(() => [cluster])
+
+let cluster: Cluster
+const topicsToDescribe: string[] = []
+
+beforeAll(async () => {
+  cluster = await startCluster({ size: 3 })
+}, 90_000)
+
+afterAll(async () => {
+  await cluster?.stop()
+})
+
+async function createTopic(
+  name: string,
+  assignment: number[][],
+  configs: Record<string, string> = {},
+): Promise<void> {
+  await withAdmin(kafkajs(cluster.bootstrapAll()), async (admin) => {
+    const ok = await admin.createTopics({
+      waitForLeaders: true,
+      topics: [
+        {
+          topic: name,
+          replicaAssignment: assignment.map((replicas, partition) => ({ partition, replicas })),
+          configEntries: Object.entries(configs).map(([n, value]) => ({ name: n, value })),
+        },
+      ],
+    })
+    expect(ok).toBe(true)
+  })
+  await cluster.waitForTopic(name, assignment.length)
+  topicsToDescribe.push(name)
+}
+
+/** Controller id and the two other brokers. */
+async function roles(): Promise<{ ctrl: number; others: [number, number] }> {
+  const ctrl = (await cluster.controllerId())!
+  const others = cluster.brokers.map((b) => b.id).filter((id) => id !== ctrl)
+  return { ctrl, others: [others[0]!, others[1]!] }
+}
+
+// ------------------------------------------------------------------------------------------------------------
+// continuous idempotent producers
+
+interface Ack {
+  key: string
+  seq: number
+  partition: number
+  offset: number
+}
+
+interface ProducerReport {
+  name: string
+  acked: Ack[]
+  failed: number
+  sent: number
+  problems: string[]
+}
+
+/** kafkajs with idempotent: true, acks -1, one request in flight, keys in turn, explicit partition per key. */
+class KafkajsLoop {
+  readonly acked: Ack[] = []
+  readonly errors: string[] = []
+  private sent = 0
+  private failed = 0
+  private stopping = false
+  private done: Promise<void> | undefined
+
+  constructor(
+    private readonly bootstraps: string[],
+    private readonly topic: string,
+    private readonly partitions: number,
+    private readonly prefix = 'js',
+    private readonly keys = 8,
+  ) {}
+
+  start(): void {
+    this.done = this.run()
+  }
+
+  private async run(): Promise<void> {
+    const client = kafkajs(this.bootstraps, {
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 40, initialRetryTime: 100, maxRetryTime: 1000 },
+      requestTimeout: 10_000,
+    })
+    const producer = client.producer({ idempotent: true, maxInFlightRequests: 1 })
+    await producer.connect()
+    const seqs = new Array<number>(this.keys).fill(0)
+    try {
+      while (!this.stopping) {
+        const batch = Array.from({ length: this.keys }, (_, i) => {
+          const key = `${this.prefix}-k${i}`
+          return { key, seq: seqs[i]!, partition: i % this.partitions, value: `${key}:${seqs[i]!}` }
+        })
+        try {
+          const res = await producer.send({
+            topic: this.topic,
+            acks: -1,
+            messages: batch.map((m) => ({ key: m.key, value: m.value, partition: m.partition })),
+          })
+          for (const r of res) {
+            if (r.errorCode !== 0) throw new Error(`partition ${r.partition} error ${r.errorCode}`)
+            batch
+              .filter((m) => m.partition === r.partition)
+              .forEach((m, j) =>
+                this.acked.push({
+                  key: m.key,
+                  seq: m.seq,
+                  partition: m.partition,
+                  offset: Number(r.baseOffset) + j,
+                }),
+              )
+          }
+        } catch (e) {
+          this.failed += batch.length
+          this.errors.push(String((e as Error).message))
+        }
+        // a sent batch uses its sequence numbers up, acknowledged or not
+        for (let i = 0; i < this.keys; i++) seqs[i]!++
+        this.sent += batch.length
+        await sleep(5)
+      }
+    } finally {
+      await producer.disconnect().catch(() => {})
+    }
+  }
+
+  async stop(): Promise<ProducerReport> {
+    this.stopping = true
+    await this.done
+    return {
+      name: 'kafkajs',
+      acked: this.acked,
+      failed: this.failed,
+      sent: this.sent,
+      problems: this.errors.slice(0, 10),
+    }
+  }
+}
+
+/** compat-tests/support/python/cluster_idempotent_producer.py (confluent-kafka, enable.idempotence). */
+class ConfluentLoop {
+  private proc: Spawned | undefined
+  private readonly stopFile = join(runDir(), `${uniqueName('stop')}`)
+  private readonly logFile = join(logsDir(), `${uniqueName('confluent-idempotent')}.log`)
+
+  constructor(
+    private readonly bootstraps: string[],
+    private readonly topic: string,
+    private readonly prefix = 'py',
+  ) {}
+
+  start(): void {
+    const args = {
+      bootstrap: this.bootstraps.join(','),
+      topic: this.topic,
+      prefix: this.prefix,
+      keys: 8,
+      rate: 400,
+      stop_file: this.stopFile,
+      max_seconds: 240,
+    }
+    this.proc = spawnLogged(
+      'confluent idempotent producer',
+      SYSTEM_PYTHON,
+      [join(SUPPORT_DIR, 'python', 'cluster_idempotent_producer.py'), JSON.stringify(args)],
+      this.logFile,
+    )
+  }
+
+  private lines(): Array<Record<string, unknown>> {
+    return jsonLines<Record<string, unknown>>(tailFile(this.logFile, 1e9))
+  }
+
+  /** Acknowledged so far (from the last progress line). */
+  progress(): number {
+    let n = 0
+    for (const l of this.lines()) if (typeof l.progress === 'number') n = l.progress
+    return n
+  }
+
+  async stop(): Promise<ProducerReport> {
+    writeFileSync(this.stopFile, '')
+    const proc = this.proc!
+    const code = await Promise.race([proc.exited, sleep(120_000).then(() => 'timeout')])
+    if (code === 'timeout') await stopProcess(proc, 'SIGKILL')
+    rmSync(this.stopFile, { force: true })
+    const lines = this.lines()
+    const done = lines.find((l) => l.done === true) as
+      { sent: number; failed: number; in_queue: number; fatal: string[]; errors: string[] } | undefined
+    if (!done)
+      throw new Error(
+        `the confluent producer did not finish (exit ${String(code)}):\n${tailFile(this.logFile, 3000)}`,
+      )
+    const acked: Ack[] = []
+    for (const l of lines) {
+      if (typeof l.k === 'string' && typeof l.o === 'number') {
+        acked.push({ key: l.k, seq: l.s as number, partition: l.p as number, offset: l.o })
+      }
+    }
+    const problems = [...done.fatal.map((f) => `FATAL ${f}`), ...done.errors]
+    if (done.in_queue) problems.push(`${done.in_queue} messages still in queue at exit`)
+    return { name: 'confluent-kafka', acked, failed: done.failed, sent: done.sent, problems }
+  }
+}
+
+interface Consumed {
+  partition: number
+  offset: number
+  key: string | null
+  value: string | null
+}
+
+async function consumeAll(bootstrap: string, topic: string, partitions: number): Promise<Consumed[]> {
+  const out: Consumed[] = []
+  for (let p = 0; p < partitions; p++) {
+    const got = await kcatConsume(bootstrap, topic, { partition: p, timeoutMs: 90_000 })
+    for (const m of got) out.push({ partition: m.partition, offset: m.offset, key: m.key, value: m.payload })
+  }
+  return out
+}
+
+/**
+ * Every acknowledged message is in the log exactly once, at the offset it was acknowledged with; no message
+ * (acknowledged or not) appears twice; per key, sequence numbers only go up in offset order.
+ */
+function checkExactlyOnce(reports: ProducerReport[], consumed: Consumed[]): string[] {
+  const problems: string[] = []
+  const at = new Map<string, Consumed>()
+  const seen = new Map<string, number>()
+  const lastSeq = new Map<string, { seq: number; offset: number }>()
+  const sorted = [...consumed].sort((a, b) => a.partition - b.partition || a.offset - b.offset)
+  for (const m of sorted) {
+    at.set(`${m.partition}@${m.offset}`, m)
+    seen.set(m.value ?? '', (seen.get(m.value ?? '') ?? 0) + 1)
+    const [key, seqText] = (m.value ?? '').split(':')
+    const seq = Number(seqText)
+    const prev = lastSeq.get(key!)
+    if (prev && seq <= prev.seq) {
+      problems.push(
+        `order: ${key} seq ${seq} at ${m.partition}@${m.offset} after seq ${prev.seq} at offset ${prev.offset}`,
+      )
+    }
+    lastSeq.set(key!, { seq, offset: m.offset })
+  }
+  for (const [value, n] of seen) if (n > 1) problems.push(`duplicate: ${value} appears ${n} times`)
+  for (const r of reports) {
+    for (const a of r.acked) {
+      const m = at.get(`${a.partition}@${a.offset}`)
+      const want = `${a.key}:${a.seq}`
+      if (!m) problems.push(`${r.name}: acknowledged ${want} at ${a.partition}@${a.offset} is missing`)
+      else if (m.value !== want) {
+        problems.push(
+          `${r.name}: acknowledged ${want} at ${a.partition}@${a.offset}, but that offset holds ${m.value}`,
+        )
+      }
+    }
+  }
+  return problems
+}
+
+/** Waits until all replicas' .log bytes up to the leader's high watermark are identical; returns the HW. */
+async function expectReplicasIdentical(
+  topic: string,
+  partition: number,
+): Promise<{ hw: number; bytes: number }> {
+  const s = (await cluster.partitionState(topic, partition))!
+  const hw = await highWatermarkOf(cluster.broker(s.leader), topic, partition)
+  let detail = ''
+  try {
+    return await waitFor(
+      `byte-identical replicas of ${topic}-${partition} up to offset ${hw}`,
+      () => {
+        const logs = cluster.brokers.map((b) => {
+          try {
+            return { id: b.id, bytes: logBytesUpTo(b.dataDir, topic, partition, hw) }
+          } catch (e) {
+            return { id: b.id, bytes: Buffer.alloc(0), error: (e as Error).message }
+          }
+        })
+        const ref = logs.find((l) => l.id === s.leader)!.bytes
+        detail = logs
+          .map((l) => `broker ${l.id}: ${l.bytes.length} bytes${'error' in l ? ` (${String(l.error)})` : ''}`)
+          .join(', ')
+        return ref.length > 0 && logs.every((l) => l.bytes.equals(ref))
+          ? { hw, bytes: ref.length }
+          : undefined
+      },
+      { timeoutMs: 20_000, intervalMs: 250 },
+    )
+  } catch (e) {
+    throw new Error(`${(e as Error).message}: ${detail}`, { cause: e })
+  }
+}
+
+describe('idempotent producers across leader failures', () => {
+  it('every acknowledged message is read back exactly once, in order, after two leader kills', async () => {
+    await cluster.ensureRunning()
+    const topic = uniqueName('idem')
+    const { others } = await roles()
+    const [first, second] = others
+    const ctrl = (await roles()).ctrl
+    // both partitions led by `first`; `second` takes over, then `first` again
+    await createTopic(topic, [
+      [first, second, ctrl],
+      [first, second, ctrl],
+    ])
+    const bootstraps = cluster.bootstrapAll()
+    const js = new KafkajsLoop(bootstraps, topic, 2)
+    const py = new ConfluentLoop(bootstraps, topic)
+    js.start()
+    py.start()
+    const progress = async (what: string, atLeast: { js: number; py: number }): Promise<void> => {
+      await waitFor(
+        `${what}: kafkajs ≥ ${atLeast.js} (has ${js.acked.length}), confluent ≥ ${atLeast.py} (has ${py.progress()})`,
+        () => js.acked.length >= atLeast.js && py.progress() >= atLeast.py,
+        { timeoutMs: 45_000, intervalMs: 200 },
+      )
+    }
+    let reports: ProducerReport[]
+    try {
+      await progress('warm-up', { js: 300, py: 300 })
+
+      for (const [victim, heir] of [
+        [first, second],
+        [second, first],
+      ] as const) {
+        const epochs = [(await cluster.partitionState(topic, 0))!.leader_epoch]
+        await cluster.broker(victim).kill()
+        const killedAt = { js: js.acked.length, py: py.progress() }
+        for (const p of [0, 1]) {
+          await cluster.waitForState(topic, p, `led by ${heir}`, (s) => s.leader === heir, 20_000)
+        }
+        expect((await cluster.partitionState(topic, 0))!.leader_epoch).toBeGreaterThan(epochs[0]!)
+        await progress(`writes after broker ${victim} was killed`, {
+          js: killedAt.js + 200,
+          py: killedAt.py + 200,
+        })
+        await cluster.broker(victim).start()
+        for (const p of [0, 1]) await cluster.waitForIsr(topic, p, [first, second, ctrl], 30_000)
+        await progress(`writes after broker ${victim} rejoined`, {
+          js: js.acked.length + 100,
+          py: py.progress() + 100,
+        })
+      }
+    } finally {
+      reports = await Promise.all([js.stop(), py.stop()])
+    }
+    for (const r of reports) {
+      console.log(
+        `[replication] ${r.name}: sent ${r.sent}, acknowledged ${r.acked.length}, failed ${r.failed}` +
+          (r.problems.length ? `; client errors: ${r.problems.slice(0, 5).join(' | ')}` : ''),
+      )
+    }
+    const consumed = await consumeAll(cluster.bootstrap(), topic, 2)
+    const problems = checkExactlyOnce(reports, consumed)
+    expect(
+      problems.slice(0, 30),
+      `${problems.length} problems in ${consumed.length} consumed messages`,
+    ).toEqual([])
+    for (const r of reports) {
+      expect(r.acked.length, `${r.name} acknowledged messages`).toBeGreaterThan(500)
+      expect(
+        r.problems.filter((p) => p.startsWith('FATAL')),
+        `${r.name} fatal errors`,
+      ).toEqual([])
+    }
+    for (const p of [0, 1]) await expectReplicasIdentical(topic, p)
+    await cluster.waitForAgreement(topic)
+  })
+})
+
+describe('min.insync.replicas', () => {
+  it('with two of three brokers stopped, acks=all fails with NOT_ENOUGH_REPLICAS; restarted, the ISR expands and writes resume', async () => {
+    await cluster.ensureRunning()
+    const topic = uniqueName('minisr')
+    const { ctrl, others } = await roles()
+    await createTopic(topic, [[ctrl, ...others]])
+    const leader = cluster.broker(ctrl)
+    expect((await produceTo(leader, topic, 0, -1, [{ value: 'all three' }])).errorCode).toBe(0)
+
+    const t0 = Date.now()
+    await Promise.all(others.map((id) => cluster.broker(id).stop(20_000)))
+    const stopMs = Date.now() - t0
+    await cluster.waitForIsr(topic, 0, [ctrl], 20_000)
+    const hw = await highWatermarkOf(leader, topic, 0)
+
+    const refused = await produceTo(leader, topic, 0, -1, [{ value: 'must not be accepted' }])
+    expect(refused.errorCode, 'acks=all with ISR [leader] < min.insync.replicas 2').toBe(19)
+    // kafkajs reports it too (after its retries)
+    await withProducer(
+      kafkajs(leader.bootstrap, {
+        logLevel: logLevel.NOTHING,
+        retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 200 },
+      }),
+      {},
+      async (p) => {
+        const err = await p
+          .send({ topic, acks: -1, messages: [{ value: 'kafkajs must not be accepted' }] })
+          .then(
+            () => undefined,
+            (e: Error & { cause?: { type?: string } }) => e,
+          )
+        expect(err, 'kafkajs send with acks=-1 must fail').toBeDefined()
+        expect(`${err!.message} ${String(err!.cause?.type)}`).toMatch(/NOT_ENOUGH_REPLICAS|replicas/i)
+      },
+    )
+    // kcat (librdkafka) sees the delivery fail
+    await expect(
+      kcatProduce(leader.bootstrap, topic, [{ value: 'kcat must not be accepted' }], {
+        acks: -1,
+        props: { 'message.timeout.ms': 3000, 'retry.backoff.ms': 200 },
+        timeoutMs: 20_000,
+      }),
+    ).rejects.toThrow(/NOT_ENOUGH_REPLICAS|Not enough in-sync replicas|Delivery failed/i)
+    expect(await highWatermarkOf(leader, topic, 0), 'nothing was appended').toBe(hw)
+    // acks=1 is still accepted (as in Kafka)
+    const one = await produceTo(leader, topic, 0, 1, [{ value: 'acks=1 while alone' }])
+    expect(one.errorCode).toBe(0)
+
+    await Promise.all(others.map((id) => cluster.broker(id).start()))
+    await cluster.waitForIsr(topic, 0, [ctrl, ...others], 30_000)
+    const again = await produceTo(leader, topic, 0, -1, [{ value: 'all three again' }])
+    expect(again.errorCode).toBe(0)
+    const got = await kcatConsume(cluster.bootstrap(others[0]), topic, { partition: 0 })
+    expect(got.map((m) => m.payload)).toEqual(['all three', 'acks=1 while alone', 'all three again'])
+    await expectReplicasIdentical(topic, 0)
+    console.log(`[replication] two clean broker stops took ${stopMs} ms`)
+  })
+})
+
+describe('truncation of a rejoining follower', () => {
+  it('a replica that was down while the leader moved truncates what was never committed and catches up; logs end byte-identical', async () => {
+    await cluster.ensureRunning()
+    const topic = uniqueName('diverge')
+    const { ctrl, others } = await roles()
+    // A leads, B (the controller) follows and takes over, C is down during the change
+    const [A, C] = others
+    const B = ctrl
+    await createTopic(topic, [[A, B, C]])
+    const msgs = (tag: string, n: number): Array<{ key: string; value: string }> =>
+      Array.from({ length: n }, (_, i) => ({ key: `${tag}-${i}`, value: `${tag} ${i}` }))
+
+    await kcatProduce(cluster.bootstrap(A), topic, msgs('committed-1', 20), { partition: 0, acks: -1 })
+    await cluster.broker(C).kill()
+    await cluster.waitForIsr(topic, 0, [A, B], 20_000)
+    await kcatProduce(cluster.bootstrap(A), topic, msgs('committed-2', 20), { partition: 0, acks: -1 })
+    expect(await highWatermarkOf(cluster.broker(A), topic, 0)).toBe(40)
+    const epochBefore = (await cluster.partitionState(topic, 0))!.leader_epoch
+
+    // B stops fetching; A appends three batches with acks=1 that nobody else gets; then A dies
+    pauseBroker(cluster.broker(B))
+    let resumed = false
+    try {
+      await sleep(800) // > replica.fetch.wait.max.ms: B's last fetch has been answered
+      for (let i = 0; i < 3; i++) {
+        const r = await produceTo(cluster.broker(A), topic, 0, 1, [
+          { key: `lost-${i}`, value: `never committed ${i}` },
+        ])
+        expect(r.errorCode).toBe(0)
+        expect(Number(r.baseOffset)).toBe(40 + i)
+      }
+      await cluster.broker(A).kill()
+      resumeBroker(cluster.broker(B))
+      resumed = true
+    } finally {
+      if (!resumed) resumeBroker(cluster.broker(B))
+    }
+
+    // B becomes leader (A's session expires), alone in the ISR
+    const s = await cluster.waitForState(topic, 0, `led by ${B}`, (x) => x.leader === B, 20_000)
+    expect(s.isr).toEqual([B])
+    expect(s.leader_epoch).toBeGreaterThan(epochBefore)
+    expect(await highWatermarkOf(cluster.broker(B), topic, 0)).toBe(40)
+    for (let i = 0; i < 5; i++) {
+      const r = await produceTo(cluster.broker(B), topic, 0, 1, [
+        { key: `new-${i}`, value: `new leader ${i}` },
+      ])
+      expect(r.errorCode).toBe(0)
+      expect(Number(r.baseOffset)).toBe(40 + i)
+    }
+
+    // A (with three uncommitted records) and C (20 records behind) come back
+    await cluster.broker(A).start()
+    await cluster.broker(C).start()
+    await cluster.waitForIsr(topic, 0, [A, B, C], 30_000)
+    const { hw, bytes } = await expectReplicasIdentical(topic, 0)
+    expect(hw).toBe(45)
+    const got = await kcatConsume(cluster.bootstrap(A), topic, { partition: 0 })
+    expect(got.map((m) => m.payload)).toEqual([
+      ...msgs('committed-1', 20).map((m) => m.value),
+      ...msgs('committed-2', 20).map((m) => m.value),
+      ...Array.from({ length: 5 }, (_, i) => `new leader ${i}`),
+    ])
+    const truncations = logLines(cluster.broker(A).logFile, /[Tt]runcat/)
+    console.log(
+      `[replication] ${topic}: replicas identical for ${bytes} bytes up to offset ${hw}; broker ${A} log: ${truncations.slice(-2).join(' ')}`,
+    )
+  })
+})
+
+describe('Metadata and ZooKeeper agree', () => {
+  it('leader / replicas / ISR of every topic, from every broker, match the state znodes', async () => {
+    await cluster.ensureRunning()
+    const topic = uniqueName('describe')
+    await withAdmin(kafkajs(cluster.bootstrapAll()), (admin) =>
+      admin.createTopics({
+        waitForLeaders: true,
+        topics: [{ topic, numPartitions: 6, replicationFactor: 3 }],
+      }),
+    )
+    await cluster.waitForTopic(topic, 6)
+    topicsToDescribe.push(topic, '__consumer_offsets')
+    const texts: string[] = []
+    for (const t of topicsToDescribe) {
+      if (t === '__consumer_offsets' && !(await cluster.topicZnode(t))) continue
+      texts.push(await cluster.waitForAgreement(t))
+    }
+    console.log(
+      `[replication] kafka-topics.sh --describe (ZooKeeper = Metadata of every broker):\n${texts.join('\n')}`,
+    )
+  })
+})
