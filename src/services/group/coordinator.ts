@@ -1218,21 +1218,11 @@ export class GroupCoordinator {
     const now = this.clock.now()
     // v2-v4 may override the retention: the offset then expires at now + retention (old semantics).
     const expireTimestamp = p.retentionTimeMs === -1 ? null : now + p.retentionTimeMs
-    const offsets = new Map<string, PendingOffset>()
-    for (const x of p.partitions) {
-      offsets.set(tpKey(x.topic, x.partition), {
-        topic: x.topic,
-        partition: x.partition,
-        offsetAndMetadata: {
-          offset: x.offset,
-          leaderEpoch: x.leaderEpoch,
-          metadata: x.metadata ?? '',
-          commitTimestamp: x.commitTimestamp === -1 ? now : x.commitTimestamp,
-          expireTimestamp,
-        },
-      })
-    }
-    const entries = [...offsets.values()]
+    const entries = pendingOffsets(
+      p.partitions,
+      (x) => (x.commitTimestamp === -1 ? now : x.commitTimestamp),
+      expireTimestamp,
+    )
     const all = (error: number): OffsetCommitPartitionResult[] =>
       entries.map((e) => ({ topic: e.topic, partition: e.partition, error }))
 
@@ -1280,21 +1270,7 @@ export class GroupCoordinator {
    */
   async commitTransactionalOffsets(p: TxnOffsetCommitParams): Promise<OffsetCommitPartitionResult[]> {
     const now = this.clock.now()
-    const offsets = new Map<string, PendingOffset>()
-    for (const x of p.partitions) {
-      offsets.set(tpKey(x.topic, x.partition), {
-        topic: x.topic,
-        partition: x.partition,
-        offsetAndMetadata: {
-          offset: x.offset,
-          leaderEpoch: x.leaderEpoch,
-          metadata: x.metadata ?? '',
-          commitTimestamp: now,
-          expireTimestamp: null,
-        },
-      })
-    }
-    const entries = [...offsets.values()]
+    const entries = pendingOffsets(p.partitions, () => now, null)
     const all = (error: number): OffsetCommitPartitionResult[] =>
       entries.map((e) => ({ topic: e.topic, partition: e.partition, error }))
     const error = this.validateGroupStatus(p.groupId, 'TxnOffsetCommit')
@@ -2269,4 +2245,35 @@ export function maybeConvertOffsetCommitError(error: number): number {
     default:
       return error
   }
+}
+
+/** The offsets of a commit request, one per distinct partition (a repeated partition's last entry wins). */
+function pendingOffsets<
+  X extends {
+    topic: string
+    partition: number
+    offset: number
+    leaderEpoch: number
+    metadata: string | null
+  },
+>(
+  partitions: readonly X[],
+  commitTimestamp: (x: X) => number,
+  expireTimestamp: number | null,
+): PendingOffset[] {
+  const offsets = new Map<string, PendingOffset>()
+  for (const x of partitions) {
+    offsets.set(tpKey(x.topic, x.partition), {
+      topic: x.topic,
+      partition: x.partition,
+      offsetAndMetadata: {
+        offset: x.offset,
+        leaderEpoch: x.leaderEpoch,
+        metadata: x.metadata ?? '',
+        commitTimestamp: commitTimestamp(x),
+        expireTimestamp,
+      },
+    })
+  }
+  return [...offsets.values()]
 }
