@@ -308,6 +308,15 @@ export class Broker {
       clock: this.clock,
       logger: log,
     })
+    // Kafka's GroupCoordinator.onPartitionsDeleted: committed offsets of deleted topics are removed (tombstoned).
+    this.cache.on('topicRemoved', (topic, _id, partitions) => {
+      if (topic === OFFSETS_TOPIC) return
+      this.groups
+        .onPartitionsDeleted(partitions.map((partition) => ({ topic, partition })))
+        .catch((e: unknown) =>
+          log.warn({ err: e }, `Failed to remove the committed offsets of deleted topic ${topic}`),
+        )
+    })
     this.replicas.addLeadershipListener({
       onBecomeLeader: (tp, epoch) => {
         if (tp.topic === OFFSETS_TOPIC) void this.groups.onElection(tp.partition, epoch)

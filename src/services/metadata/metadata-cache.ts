@@ -44,7 +44,7 @@ interface MutableTopic {
 
 export interface MetadataCacheEvents {
   partition: [info: PartitionInfo]
-  topicRemoved: [name: string, id: string]
+  topicRemoved: [name: string, id: string, partitions: readonly number[]]
   topicAdded: [topic: TopicInfo]
   partitionsAdded: [topic: TopicInfo, partitions: readonly number[]]
   topicConfig: [topic: TopicInfo]
@@ -222,7 +222,7 @@ export class MetadataCache extends EventEmitter<MetadataCacheEvents> {
     if (!t) return
     this.topicMap.delete(name)
     if (this.ids.get(t.id) === name) this.ids.delete(t.id)
-    this.emit('topicRemoved', name, t.id)
+    this.emit('topicRemoved', name, t.id, [...t.partitions.keys()])
   }
 
   private async watchTopic(gen: number, name: string): Promise<void> {
