@@ -16,6 +16,13 @@ import { readInt64, Writer, writeInt64 } from '../codec/writer.js'
 import { ErrorCode, KafkaError } from '../errors.js'
 import { crc32c } from './crc32c.js'
 import { Compression, compress, decompress } from './compression.js'
+import {
+  ControlRecordType,
+  decodeControlRecordKey,
+  decodeEndTxnMarker,
+  encodeControlRecordKey,
+  encodeEndTxnMarker,
+} from '../messages/data/control-records.js'
 
 export const BASE_OFFSET_OFFSET = 0
 export const LENGTH_OFFSET = 8
@@ -484,8 +491,9 @@ export function buildRecordBatch(opts: BuildBatchOptions): Buffer {
 // Control records (transaction markers): key = version int16 (0) + type int16 (0 ABORT, 1 COMMIT),
 // value = version int16 (0) + coordinatorEpoch int32 (ControlRecordType / EndTransactionMarker).
 
-export const CONTROL_TYPE_ABORT = 0
-export const CONTROL_TYPE_COMMIT = 1
+/** Control record types of transaction markers (the ControlRecordType of the key). */
+export const CONTROL_TYPE_ABORT = ControlRecordType.ABORT
+export const CONTROL_TYPE_COMMIT = ControlRecordType.COMMIT
 
 export interface EndTxnMarkerOptions {
   producerId: number
@@ -499,15 +507,15 @@ export interface EndTxnMarkerOptions {
 
 /** Builds the control batch that ends a transaction (what WriteTxnMarkers appends). */
 export function buildEndTxnMarker(o: EndTxnMarkerOptions): Buffer {
-  const key = Buffer.alloc(4)
-  key.writeInt16BE(0, 0)
-  key.writeInt16BE(o.commit ? CONTROL_TYPE_COMMIT : CONTROL_TYPE_ABORT, 2)
-  const value = Buffer.alloc(6)
-  value.writeInt16BE(0, 0)
-  value.writeInt32BE(o.coordinatorEpoch, 2)
   const now = o.timestamp ?? Date.now()
   return buildRecordBatch({
-    records: [{ key, value, timestamp: now }],
+    records: [
+      {
+        key: encodeControlRecordKey(o.commit ? CONTROL_TYPE_COMMIT : CONTROL_TYPE_ABORT),
+        value: encodeEndTxnMarker(o.coordinatorEpoch),
+        timestamp: now,
+      },
+    ],
     now,
     baseOffset: o.baseOffset ?? 0,
     partitionLeaderEpoch: o.partitionLeaderEpoch ?? NO_PARTITION_LEADER_EPOCH,
@@ -529,11 +537,22 @@ export function readEndTxnMarker(buf: Buffer, pos = 0): EndTxnMarker | undefined
   const records = readRecords(buf, pos)
   const first = records[0]
   if (!first) return undefined
-  if (!first.key || first.key.length < 4) throw invalid('Invalid control record key')
-  const type = first.key.readInt16BE(2)
+  let type: number
+  try {
+    type = decodeControlRecordKey(first.key ?? Buffer.alloc(0)).type
+  } catch {
+    throw invalid('Invalid control record key')
+  }
   if (type !== CONTROL_TYPE_ABORT && type !== CONTROL_TYPE_COMMIT) {
     return { type, coordinatorEpoch: -1, timestamp: first.timestamp }
   }
-  if (!first.value || first.value.length < 6) throw invalid('Invalid end transaction marker value')
-  return { type, coordinatorEpoch: first.value.readInt32BE(2), timestamp: first.timestamp }
+  try {
+    return {
+      type,
+      coordinatorEpoch: decodeEndTxnMarker(first.value ?? Buffer.alloc(0)).coordinatorEpoch,
+      timestamp: first.timestamp,
+    }
+  } catch {
+    throw invalid('Invalid end transaction marker value')
+  }
 }
