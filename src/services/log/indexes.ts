@@ -287,13 +287,29 @@ abstract class EntryFile {
   }
 }
 
+/** An index whose entries carry a relative offset (.index and .timeindex). */
+abstract class OffsetKeyedIndex extends EntryFile {
+  /** The relative offset stored in `slot`. */
+  protected abstract rel(slot: number): number
+
+  /** Removes every entry with offset ≥ `offset`. */
+  truncateTo(offset: number): void {
+    const slot = this.largestLowerBound(offset - this.baseOffset, (s) => this.rel(s))
+    let n: number
+    if (slot < 0) n = 0
+    else if (this.rel(slot) === offset - this.baseOffset) n = slot
+    else n = slot + 1
+    this.truncateToEntries(n)
+  }
+}
+
 export interface OffsetPosition {
   offset: number
   position: number
 }
 
 /** `.index`: relative offset → file position of the batch that ends at that offset. */
-export class OffsetIndex extends EntryFile {
+export class OffsetIndex extends OffsetKeyedIndex {
   static readonly ENTRY_SIZE = 8
   readonly maxEntries: number
 
@@ -330,7 +346,7 @@ export class OffsetIndex extends EntryFile {
     return true
   }
 
-  private rel(slot: number): number {
+  protected rel(slot: number): number {
     return this.data.readInt32BE(slot * 8)
   }
 
@@ -382,16 +398,6 @@ export class OffsetIndex extends EntryFile {
     e.writeInt32BE(position, 4)
     this.appendEntry(e)
   }
-
-  /** Removes every entry with offset ≥ `offset`. */
-  truncateTo(offset: number): void {
-    const slot = this.largestLowerBound(offset - this.baseOffset, (s) => this.rel(s))
-    let n: number
-    if (slot < 0) n = 0
-    else if (this.rel(slot) === offset - this.baseOffset) n = slot
-    else n = slot + 1
-    this.truncateToEntries(n)
-  }
 }
 
 export interface TimestampOffset {
@@ -400,7 +406,7 @@ export interface TimestampOffset {
 }
 
 /** `.timeindex`: max timestamp seen so far → the offset of the batch that carried it. */
-export class TimeIndex extends EntryFile {
+export class TimeIndex extends OffsetKeyedIndex {
   static readonly ENTRY_SIZE = 12
   readonly maxEntries: number
 
@@ -430,7 +436,7 @@ export class TimeIndex extends EntryFile {
   private ts(slot: number): number {
     return readInt64(this.data, slot * 12)
   }
-  private rel(slot: number): number {
+  protected rel(slot: number): number {
     return this.data.readInt32BE(slot * 12 + 8)
   }
 
@@ -478,16 +484,6 @@ export class TimeIndex extends EntryFile {
       e.writeInt32BE(offset - this.baseOffset, 8)
       this.appendEntry(e)
     }
-  }
-
-  /** Removes every entry with offset ≥ `offset`. */
-  truncateTo(offset: number): void {
-    const slot = this.largestLowerBound(offset - this.baseOffset, (s) => this.rel(s))
-    let n: number
-    if (slot < 0) n = 0
-    else if (this.rel(slot) === offset - this.baseOffset) n = slot
-    else n = slot + 1
-    this.truncateToEntries(n)
   }
 }
 
