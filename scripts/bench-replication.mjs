@@ -12,72 +12,46 @@
 //   3. starts a ZooKeeper from the local jars (ZOOKEEPER_CLASSPATH, default Debian's /usr/share/java) and three
 //      brokers (bin/kafka-server-start.sh config/server.properties --override ...) in a temp dir
 //   4. per case: a short probe to learn the rate, then a run sized to last about BENCH_SECONDS (default 4) s
-//   5. prints MB/s (10^6 bytes) and msgs/s per case and the ratios to the RF 1 / acks=1 figures
+//   5. prints MB/s (10^6 bytes) and msgs/s per case and the ratios RF3-all/RF1-all, RF3-all/RF3-1, RF3-1/RF1-1
 // Everything it starts is stopped and the temp dir removed, also on failure or Ctrl-C (BENCH_KEEP=1 keeps the
 // dir with the broker logs). Takes about a minute.
-import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+// What it shares with scripts/bench.mjs (process cleanup, running rdkafka_performance, starting brokers, the
+// table) is in scripts/bench/common.mjs.
+import { mkdirSync, writeFileSync } from 'node:fs'
 import net from 'node:net'
-import { tmpdir } from 'node:os'
 import { clearTimeout, setTimeout } from 'node:timers'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
+import {
+  SECONDS,
+  buildPerfTools,
+  buildSamsa,
+  exited,
+  fmt,
+  fmtInt,
+  freePort,
+  log,
+  makeWorkDir,
+  perfProduce,
+  renderTable,
+  runMain,
+  setup,
+  sleep,
+  spawnLogged,
+  started,
+  startSamsaBroker,
+  waitListening,
+  waitStarted,
+  withAdmin,
+} from './bench/common.mjs'
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 4)
 const SIZE = 1024
 const HARD_LIMIT_MS = 240_000
 const ZK_CLASSPATH = process.env.ZOOKEEPER_CLASSPATH ?? '/etc/zookeeper/conf:/usr/share/java/*'
-const started = Date.now()
 
-const children = new Set()
+setup({ name: 'bench-replication', hardLimitMs: HARD_LIMIT_MS, announceKept: true })
+
 let workDir
-
-function log(msg) {
-  process.stderr.write(`[bench-replication ${((Date.now() - started) / 1000).toFixed(1)}s] ${msg}\n`)
-}
-
-function cleanup() {
-  for (const c of children) {
-    if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL')
-  }
-  children.clear()
-  if (workDir && process.env.BENCH_KEEP !== '1') rmSync(workDir, { recursive: true, force: true })
-  else if (workDir) process.stderr.write(`[bench-replication] kept ${workDir}\n`)
-}
-process.on('exit', cleanup)
-for (const sig of ['SIGINT', 'SIGTERM']) {
-  process.on(sig, () => {
-    cleanup()
-    process.exit(130)
-  })
-}
-setTimeout(() => {
-  log(`giving up after ${HARD_LIMIT_MS / 1000}s`)
-  cleanup()
-  process.exit(1)
-}, HARD_LIMIT_MS).unref()
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
-
-function freePort() {
-  return new Promise((resolvePort, reject) => {
-    const srv = net.createServer()
-    srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address()
-      srv.close(() => resolvePort(port))
-    })
-  })
-}
-
-function canConnect(port) {
-  return new Promise((res) => {
-    const s = net.connect({ host: '127.0.0.1', port })
-    s.once('connect', () => (s.destroy(), res(true)))
-    s.once('error', () => res(false))
-  })
-}
+let PERF
 
 /** ZooKeeper's "srvr" four-letter word answers once it serves. */
 function zkServing(port) {
@@ -92,89 +66,8 @@ function zkServing(port) {
   })
 }
 
-/** Runs a program to completion (or kills it after timeoutMs); resolves with its output. */
-function runProgram(cmd, args, { timeoutMs = 60_000 } = {}) {
-  return new Promise((resolveRun, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] })
-    children.add(child)
-    let stdout = ''
-    let stderr = ''
-    let timedOut = false
-    child.stdout.on('data', (d) => (stdout += d))
-    child.stderr.on('data', (d) => (stderr += d))
-    const timer = setTimeout(() => {
-      timedOut = true
-      child.kill('SIGKILL')
-    }, timeoutMs)
-    child.once('error', (e) => {
-      clearTimeout(timer)
-      children.delete(child)
-      reject(e)
-    })
-    child.once('close', (code) => {
-      clearTimeout(timer)
-      children.delete(child)
-      resolveRun({ code, stdout, stderr, timedOut })
-    })
-  })
-}
-
-function spawnLogged(cmd, args, logFile, env = process.env) {
-  const fd = openSync(logFile, 'a')
-  const child = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', fd, fd], env })
-  children.add(child)
-  return child
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// rdkafka_performance output (see scripts/bench.mjs): the last line like
-//   % 500000 messages produced (512000000 bytes), 500000 delivered (offset 499999, 0 failed) in 1120ms:
-//     446184 msgs/s and 456.89 MB/s, 12 produce failures, 0 in queue, no compression
-
-const PRODUCED_RE =
-  /^% (\d+) messages produced \((\d+) bytes\), (\d+) delivered \(offset (-?\d+), (\d+) failed\) in (\d+)ms: (\d+) msgs\/s and ([\d.]+) MB\/s/
-
-function parseProduce(r) {
-  let m
-  for (const line of r.stdout.split('\n')) {
-    const x = PRODUCED_RE.exec(line.trim())
-    if (x) m = x
-  }
-  if (!m) throw new Error(`no producer summary in rdkafka_performance output:\n${r.stdout}\n${r.stderr}`)
-  return {
-    delivered: Number(m[3]),
-    failed: Number(m[5]),
-    ms: Number(m[6]),
-    msgsPerSec: Number(m[7]),
-    mbPerSec: Number(m[8]),
-    timedOut: r.timedOut,
-    exit: r.code,
-  }
-}
-
-let PERF
-
-async function produce(bootstrap, topic, acks, count, timeoutMs) {
-  const r = await runProgram(
-    PERF,
-    [
-      '-P',
-      '-t',
-      topic,
-      '-p',
-      '0',
-      '-b',
-      bootstrap,
-      '-s',
-      String(SIZE),
-      '-c',
-      String(count),
-      '-a',
-      String(acks),
-    ],
-    { timeoutMs },
-  )
-  return parseProduce(r)
+function produce(bootstrap, topic, acks, count, timeoutMs) {
+  return perfProduce(PERF, { bootstrap, topic, size: SIZE, count, acks, timeoutMs })
 }
 
 /** A short probe to learn the rate, then a run sized to last about SECONDS. */
@@ -213,23 +106,13 @@ async function startZooKeeper() {
     ['-Xmx256m', '-cp', ZK_CLASSPATH, 'org.apache.zookeeper.server.quorum.QuorumPeerMain', cfg],
     logFile,
   )
-  const deadline = Date.now() + 30_000
-  while (!(await zkServing(port))) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      throw new Error(
-        `ZooKeeper did not start; log ${logFile}:\n${readFileSync(logFile, 'utf8').slice(-3000)}`,
-      )
-    }
-    await sleep(100)
-  }
+  await waitStarted('ZooKeeper', { child, logFile }, 30_000, () => zkServing(port))
   return { connect: `127.0.0.1:${port}`, child }
 }
 
 async function startBroker(id, zkConnect) {
-  const port = await freePort()
   const dataDir = join(workDir, `broker-${id}`)
-  const logFile = join(workDir, `broker-${id}.log`)
-  const overrides = {
+  const overrides = (port) => ({
     'broker.id': id,
     listeners: `PLAINTEXT://127.0.0.1:${port}`,
     'log.dirs': dataDir,
@@ -240,34 +123,15 @@ async function startBroker(id, zkConnect) {
     'min.insync.replicas': 2,
     'zookeeper.session.timeout.ms': 6000,
     'replica.lag.time.max.ms': 10000,
-  }
-  const args = [join(ROOT, 'config', 'server.properties')]
-  for (const [k, v] of Object.entries(overrides)) args.push('--override', `${k}=${v}`)
-  const child = spawnLogged(join(ROOT, 'bin', 'kafka-server-start.sh'), args, logFile, {
-    ...process.env,
-    SAMSA_LOG_LEVEL: process.env.SAMSA_LOG_LEVEL ?? 'warn',
   })
-  return { id, port, bootstrap: `127.0.0.1:${port}`, child, logFile }
+  const broker = await startSamsaBroker('server.properties', overrides, join(workDir, `broker-${id}.log`))
+  return { id, ...broker }
 }
 
-async function waitServing(b) {
-  const deadline = Date.now() + 60_000
-  while (!(await canConnect(b.port))) {
-    if (b.child.exitCode !== null || Date.now() > deadline) {
-      throw new Error(
-        `broker ${b.id} did not start; log ${b.logFile}:\n${readFileSync(b.logFile, 'utf8').slice(-3000)}`,
-      )
-    }
-    await sleep(100)
-  }
-}
+const waitServing = (b) => waitListening(`broker ${b.id}`, b, 60_000)
 
-async function createTopics(bootstrap, topics) {
-  const { Kafka, logLevel } = await import('kafkajs')
-  const kafka = new Kafka({ clientId: 'bench-replication', brokers: bootstrap, logLevel: logLevel.NOTHING })
-  const admin = kafka.admin()
-  await admin.connect()
-  try {
+function createTopics(bootstrap, topics) {
+  return withAdmin(bootstrap, async (admin) => {
     await admin.createTopics({
       waitForLeaders: true,
       topics: topics.map(({ topic, replicas, configs }) => ({
@@ -287,16 +151,8 @@ async function createTopics(bootstrap, topics) {
       if (Date.now() > deadline) throw new Error(`topics not ready: ${JSON.stringify(md.topics)}`)
       await sleep(200)
     }
-  } finally {
-    await admin.disconnect()
-  }
+  })
 }
-
-const fmt = (n, d = 1) =>
-  n === undefined || Number.isNaN(n)
-    ? '-'
-    : n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d })
-const fmtInt = (n) => (n === undefined ? '-' : Math.round(n).toLocaleString('en-US'))
 
 function table(rows) {
   const header = ['case', 'topic', 'acks', 'MB/s', 'msgs/s', 'notes']
@@ -305,38 +161,16 @@ function table(rows) {
     r.rf === 3 ? 'RF 3' : 'RF 1',
     r.acks === -1 ? 'all (-1)' : String(r.acks),
     fmt(r.result.mbPerSec, 2),
-    fmtInt(r.result.msgsPerSec),
+    fmtInt(r.result.recordsPerSec),
     r.notes,
   ])
-  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)))
-  const line = (c) =>
-    c.map((x, i) => (i === 3 || i === 4 ? x.padStart(widths[i]) : x.padEnd(widths[i]))).join('  ')
-  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line)].join('\n')
+  return renderTable(header, cells, [3, 4])
 }
 
 async function main() {
-  workDir = mkdtempSync(join(tmpdir(), 'samsa-bench-replication-'))
-
-  log('building rdkafka_performance (../shared/tools/perf/build.sh)')
-  const build = spawnSync('bash', [join(ROOT, '..', 'shared', 'tools', 'perf', 'build.sh')], {
-    encoding: 'utf8',
-  })
-  if (build.status !== 0) throw new Error(`perf tools build failed:\n${build.stdout}\n${build.stderr}`)
-  PERF = build.stdout
-    .trim()
-    .split('\n')
-    .find((p) => p.endsWith('rdkafka_performance'))
-  if (!PERF) throw new Error(`build.sh did not print the rdkafka_performance path:\n${build.stdout}`)
-
-  if (process.env.SAMSA_SKIP_BUILD !== '1') {
-    log('npm run build')
-    const b = spawnSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, encoding: 'utf8' })
-    if (b.status !== 0) {
-      if (!existsSync(join(ROOT, 'dist', 'cli.js')))
-        throw new Error(`npm run build failed:\n${b.stdout}${b.stderr}`)
-      log(`npm run build failed; using the existing dist/:\n${(b.stdout + b.stderr).slice(0, 2000)}`)
-    }
-  }
+  workDir = makeWorkDir('samsa-bench-replication-')
+  PERF = buildPerfTools(['rdkafka_performance'])[0]
+  buildSamsa()
 
   const zk = await startZooKeeper()
   log(`ZooKeeper at ${zk.connect}`)
@@ -369,9 +203,7 @@ async function main() {
   }
 
   for (const b of brokers) b.child.kill('SIGTERM')
-  await Promise.all(
-    brokers.map((b) => Promise.race([new Promise((r) => b.child.once('exit', r)), sleep(15_000)])),
-  )
+  await Promise.all(brokers.map((b) => exited(b.child, 15_000)))
   zk.child.kill('SIGTERM')
 
   const by = Object.fromEntries(rows.map((r) => [r.name, r.result]))
@@ -390,14 +222,4 @@ async function main() {
   console.log(`total ${fmt((Date.now() - started) / 1000)} s`)
 }
 
-main().then(
-  () => {
-    cleanup()
-    process.exit(0)
-  },
-  (e) => {
-    log(`failed: ${e.stack ?? e}`)
-    cleanup()
-    process.exit(1)
-  },
-)
+runMain(main)

@@ -11,156 +11,45 @@
 //   5. prints MB/s (10^6 bytes) and records/s, and the ratios Samsa produce / mock produce and
 //      Samsa consume / loopback
 // Everything it starts is stopped and the temp dir removed, also on failure or Ctrl-C. Takes about a minute.
-import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
-import net from 'node:net'
-import { clearTimeout, setTimeout } from 'node:timers'
-import { tmpdir } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+// What it shares with scripts/bench-replication.mjs (process cleanup, running rdkafka_performance, starting
+// Samsa, the table) is in scripts/bench/common.mjs.
+import { spawn } from 'node:child_process'
+import { join } from 'node:path'
+import {
+  ROOT,
+  SECONDS,
+  buildPerfTools,
+  buildSamsa,
+  children,
+  exited,
+  fmt,
+  fmtInt,
+  log,
+  makeWorkDir,
+  parseConsume,
+  perfProduce,
+  renderTable,
+  runMain,
+  runProgram,
+  setup,
+  sleep,
+  started,
+  startSamsaBroker,
+  waitListening,
+  withAdmin,
+} from './bench/common.mjs'
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 4)
 const SIZES = [100, 1024]
 const HARD_LIMIT_MS = 170_000
-const started = Date.now()
 
-const children = new Set()
+setup({ name: 'bench', hardLimitMs: HARD_LIMIT_MS })
+
 let workDir
-
-function log(msg) {
-  process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(1)}s] ${msg}\n`)
-}
-
-function cleanup() {
-  for (const c of children) {
-    if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL')
-  }
-  children.clear()
-  if (workDir && process.env.BENCH_KEEP !== '1') rmSync(workDir, { recursive: true, force: true })
-}
-process.on('exit', cleanup)
-for (const sig of ['SIGINT', 'SIGTERM']) {
-  process.on(sig, () => {
-    cleanup()
-    process.exit(130)
-  })
-}
-setTimeout(() => {
-  log(`giving up after ${HARD_LIMIT_MS / 1000}s`)
-  process.exit(1)
-}, HARD_LIMIT_MS).unref()
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
-
-function freePort() {
-  return new Promise((resolvePort, reject) => {
-    const srv = net.createServer()
-    srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address()
-      srv.close(() => resolvePort(port))
-    })
-  })
-}
-
-function canConnect(port) {
-  return new Promise((res) => {
-    const s = net.connect({ host: '127.0.0.1', port })
-    s.once('connect', () => (s.destroy(), res(true)))
-    s.once('error', () => res(false))
-  })
-}
-
-/** Runs a program to completion (or kills it after timeoutMs); resolves with its output. */
-function runProgram(cmd, args, { timeoutMs = 60_000, env } = {}) {
-  return new Promise((resolveRun, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: env ?? process.env })
-    children.add(child)
-    let stdout = ''
-    let stderr = ''
-    let timedOut = false
-    child.stdout.on('data', (d) => (stdout += d))
-    child.stderr.on('data', (d) => (stderr += d))
-    const timer = setTimeout(() => {
-      timedOut = true
-      child.kill('SIGKILL')
-    }, timeoutMs)
-    child.once('error', (e) => {
-      clearTimeout(timer)
-      children.delete(child)
-      reject(e)
-    })
-    child.once('close', (code) => {
-      clearTimeout(timer)
-      children.delete(child)
-      resolveRun({ code, stdout, stderr, timedOut })
-    })
-  })
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// rdkafka_performance output. The producer prints, once a second and at the end:
-//   % 500000 messages produced (50000000 bytes), 500000 delivered (offset 499999, 0 failed) in 1120ms:
-//     446184 msgs/s and 44.62 MB/s, 12 produce failures, 0 in queue, no compression
-// and the consumer:
-//   % 45900 messages (4590000 bytes) consumed in 509ms: 90171 msgs/s (9.02 MB/s)
-// (MB = 10^6 bytes: bytes / microseconds). The last such line is the final summary.
-
-const PRODUCED_RE =
-  /^% (\d+) messages produced \((\d+) bytes\), (\d+) delivered \(offset (-?\d+), (\d+) failed\) in (\d+)ms: (\d+) msgs\/s and ([\d.]+) MB\/s/
-const CONSUMED_RE = /^% (\d+) messages \((\d+) bytes\) consumed in (\d+)ms: (\d+) msgs\/s \(([\d.]+) MB\/s\)/
-
-function lastMatch(text, re) {
-  let m
-  for (const line of text.split('\n')) {
-    const x = re.exec(line.trim())
-    if (x) m = x
-  }
-  return m
-}
-
-function parseProduce(r, size) {
-  const m = lastMatch(r.stdout, PRODUCED_RE)
-  if (!m) throw new Error(`no producer summary in rdkafka_performance output:\n${r.stdout}\n${r.stderr}`)
-  const delivered = Number(m[3])
-  const ms = Number(m[6])
-  return {
-    delivered,
-    failed: Number(m[5]),
-    ms,
-    recordsPerSec: Number(m[7]),
-    mbPerSec: Number(m[8]),
-    bytes: delivered * size,
-    timedOut: r.timedOut,
-    exit: r.code,
-  }
-}
-
-function parseConsume(r) {
-  const m = lastMatch(r.stdout, CONSUMED_RE)
-  if (!m) throw new Error(`no consumer summary in rdkafka_performance output:\n${r.stdout}\n${r.stderr}`)
-  return {
-    records: Number(m[1]),
-    bytes: Number(m[2]),
-    ms: Number(m[3]),
-    recordsPerSec: Number(m[4]),
-    mbPerSec: Number(m[5]),
-    timedOut: r.timedOut,
-    exit: r.code,
-  }
-}
-
 let PERF
 let MOCK
 
-async function produce(bootstrap, topic, size, count, timeoutMs) {
-  const r = await runProgram(
-    PERF,
-    ['-P', '-t', topic, '-p', '0', '-b', bootstrap, '-s', String(size), '-c', String(count), '-a', '-1'],
-    { timeoutMs },
-  )
-  return parseProduce(r, size)
+function produce(bootstrap, topic, size, count, timeoutMs) {
+  return perfProduce(PERF, { bootstrap, topic, size, count, acks: -1, timeoutMs })
 }
 
 async function consume(bootstrap, topic, { count, exitAtEof = false, timeoutMs }) {
@@ -221,36 +110,14 @@ async function repeatedConsume(bootstrap, topic, count, { minMs = 2000, maxPasse
 // ---------------------------------------------------------------------------------------------------------------
 
 async function startSamsa() {
-  const port = await freePort()
   const dataDir = join(workDir, 'samsa-data')
-  const logFile = join(workDir, 'samsa.log')
-  const fd = openSync(logFile, 'a')
-  const child = spawn(
-    join(ROOT, 'bin', 'kafka-server-start.sh'),
-    [
-      join(ROOT, 'config', 'standalone.properties'),
-      '--override',
-      `listeners=PLAINTEXT://127.0.0.1:${port}`,
-      '--override',
-      `log.dirs=${dataDir}`,
-      '--override',
-      'broker.id=0',
-    ],
-    {
-      cwd: ROOT,
-      stdio: ['ignore', fd, fd],
-      env: { ...process.env, SAMSA_LOG_LEVEL: process.env.SAMSA_LOG_LEVEL ?? 'warn' },
-    },
+  const samsa = await startSamsaBroker(
+    'standalone.properties',
+    (port) => ({ listeners: `PLAINTEXT://127.0.0.1:${port}`, 'log.dirs': dataDir, 'broker.id': 0 }),
+    join(workDir, 'samsa.log'),
   )
-  children.add(child)
-  const deadline = Date.now() + 30_000
-  while (!(await canConnect(port))) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      throw new Error(`Samsa did not start; log ${logFile}:\n${readFileSync(logFile, 'utf8').slice(-3000)}`)
-    }
-    await sleep(100)
-  }
-  return { bootstrap: `127.0.0.1:${port}`, child, logFile, dataDir }
+  await waitListening('Samsa', samsa, 30_000)
+  return { ...samsa, dataDir }
 }
 
 async function startMock(topics) {
@@ -267,18 +134,13 @@ async function startMock(topics) {
   return { bootstrap: out.split('\n')[0].trim(), child }
 }
 
-async function createTopics(bootstrap, topics) {
-  const { Kafka, logLevel } = await import('kafkajs')
-  const admin = new Kafka({ clientId: 'bench', brokers: [bootstrap], logLevel: logLevel.NOTHING }).admin()
-  await admin.connect()
-  try {
-    await admin.createTopics({
+function createTopics(bootstrap, topics) {
+  return withAdmin([bootstrap], (admin) =>
+    admin.createTopics({
       waitForLeaders: true,
       topics: topics.map((topic) => ({ topic, numPartitions: 1, replicationFactor: 1 })),
-    })
-  } finally {
-    await admin.disconnect()
-  }
+    }),
+  )
 }
 
 async function loopbackOnce(bytes, chunk) {
@@ -324,12 +186,6 @@ async function loopback(bytes, chunk, { minMs = 1000, maxPasses = 5 } = {}) {
 
 // ---------------------------------------------------------------------------------------------------------------
 
-const fmt = (n, d = 1) =>
-  n === undefined || Number.isNaN(n)
-    ? '-'
-    : n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d })
-const fmtInt = (n) => (n === undefined ? '-' : Math.round(n).toLocaleString('en-US'))
-
 function table(rows) {
   const header = [
     'target',
@@ -349,34 +205,13 @@ function table(rows) {
     fmtInt(r.consume?.recordsPerSec),
     r.notes ?? '',
   ])
-  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)))
-  const line = (c) =>
-    c.map((x, i) => (i < 2 || i === 6 ? x.padEnd(widths[i]) : x.padStart(widths[i]))).join('  ')
-  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line)].join('\n')
+  return renderTable(header, cells, [2, 3, 4, 5])
 }
 
 async function main() {
-  workDir = mkdtempSync(join(tmpdir(), 'samsa-bench-'))
-
-  log('building rdkafka_performance and mockbroker (../shared/tools/perf/build.sh)')
-  const build = spawnSync('bash', [join(ROOT, '..', 'shared', 'tools', 'perf', 'build.sh')], {
-    encoding: 'utf8',
-  })
-  if (build.status !== 0) throw new Error(`perf tools build failed:\n${build.stdout}\n${build.stderr}`)
-  const paths = build.stdout.trim().split('\n').slice(-2)
-  PERF = paths.find((p) => p.endsWith('rdkafka_performance'))
-  MOCK = paths.find((p) => p.endsWith('mockbroker'))
-  if (!PERF || !MOCK) throw new Error(`build.sh did not print the tool paths:\n${build.stdout}`)
-
-  if (process.env.SAMSA_SKIP_BUILD !== '1') {
-    log('npm run build')
-    const b = spawnSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, encoding: 'utf8' })
-    if (b.status !== 0) {
-      if (!existsSync(join(ROOT, 'dist', 'cli.js')))
-        throw new Error(`npm run build failed:\n${b.stdout}${b.stderr}`)
-      log(`npm run build failed; using the existing dist/:\n${(b.stdout + b.stderr).slice(0, 2000)}`)
-    }
-  }
+  workDir = makeWorkDir('samsa-bench-')
+  ;[PERF, MOCK] = buildPerfTools(['rdkafka_performance', 'mockbroker'])
+  buildSamsa()
 
   const topics = SIZES.map((s) => `bench-${s}`)
   const samsa = await startSamsa()
@@ -430,7 +265,7 @@ async function main() {
   const stopT0 = Date.now()
   samsa.child.kill('SIGTERM')
   mock.child.kill('SIGTERM')
-  await Promise.race([new Promise((r) => samsa.child.once('exit', r)), sleep(15_000)])
+  await exited(samsa.child, 15_000)
   log(`Samsa stopped (exit ${samsa.child.exitCode ?? samsa.child.signalCode}) in ${Date.now() - stopT0} ms`)
 
   console.log('')
@@ -448,14 +283,4 @@ async function main() {
   console.log(`total ${fmt((Date.now() - started) / 1000)} s`)
 }
 
-main().then(
-  () => {
-    cleanup()
-    process.exit(0)
-  },
-  (e) => {
-    log(`failed: ${e.stack ?? e}`)
-    cleanup()
-    process.exit(1)
-  },
-)
+runMain(main)

@@ -1,0 +1,309 @@
+// What scripts/bench.mjs and scripts/bench-replication.mjs share: the registry of the processes they start and its
+// cleanup (on exit, Ctrl-C, SIGTERM and after a hard time limit) together with the temp dir, log(), running
+// programs, building rdkafka_performance and mockbroker with ../shared/tools/perf/build.sh and reading
+// rdkafka_performance's output, building and starting Samsa brokers, and formatting numbers and tables.
+// Call setup() first.
+import { spawn, spawnSync } from 'node:child_process'
+import { existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
+import net from 'node:net'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { clearTimeout, setTimeout } from 'node:timers'
+import { fileURLToPath } from 'node:url'
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
+export const SECONDS = Number(process.env.BENCH_SECONDS ?? 4)
+export const started = Date.now()
+
+/** Every process started; cleanup() kills those still running. */
+export const children = new Set()
+let name = 'bench'
+let announceKept = false
+let workDir
+
+/**
+ * Names the script (the log prefix and the Kafka client id), registers the cleanup on exit, SIGINT and SIGTERM,
+ * and gives up after hardLimitMs. With announceKept, cleanup() says which temp dir BENCH_KEEP=1 kept.
+ */
+export function setup(opts) {
+  name = opts.name
+  announceKept = opts.announceKept ?? false
+  process.on('exit', cleanup)
+  for (const sig of ['SIGINT', 'SIGTERM']) {
+    process.on(sig, () => {
+      cleanup()
+      process.exit(130)
+    })
+  }
+  setTimeout(() => {
+    log(`giving up after ${opts.hardLimitMs / 1000}s`)
+    cleanup()
+    process.exit(1)
+  }, opts.hardLimitMs).unref()
+}
+
+export function log(msg) {
+  process.stderr.write(`[${name} ${((Date.now() - started) / 1000).toFixed(1)}s] ${msg}\n`)
+}
+
+export function cleanup() {
+  for (const c of children) {
+    if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL')
+  }
+  children.clear()
+  if (workDir && process.env.BENCH_KEEP !== '1') rmSync(workDir, { recursive: true, force: true })
+  else if (workDir && announceKept) process.stderr.write(`[${name}] kept ${workDir}\n`)
+}
+
+/** Creates the temp dir that cleanup() removes (BENCH_KEEP=1 keeps it). */
+export function makeWorkDir(prefix) {
+  workDir = mkdtempSync(join(tmpdir(), prefix))
+  return workDir
+}
+
+/** Runs main(); then cleans up and exits 0, or logs the failure, cleans up and exits 1. */
+export function runMain(main) {
+  main().then(
+    () => {
+      cleanup()
+      process.exit(0)
+    },
+    (e) => {
+      log(`failed: ${e.stack ?? e}`)
+      cleanup()
+      process.exit(1)
+    },
+  )
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
+
+/** Resolves once the child exits or after ms, whichever comes first. */
+export const exited = (child, ms) => Promise.race([new Promise((r) => child.once('exit', r)), sleep(ms)])
+
+export function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const srv = net.createServer()
+    srv.once('error', reject)
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address()
+      srv.close(() => resolvePort(port))
+    })
+  })
+}
+
+export function canConnect(port) {
+  return new Promise((res) => {
+    const s = net.connect({ host: '127.0.0.1', port })
+    s.once('connect', () => (s.destroy(), res(true)))
+    s.once('error', () => res(false))
+  })
+}
+
+/** Runs a program to completion (or kills it after timeoutMs); resolves with its output. */
+export function runProgram(cmd, args, { timeoutMs = 60_000 } = {}) {
+  return new Promise((resolveRun, reject) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+    children.add(child)
+    let stdout = ''
+    let stderr = ''
+    let timedOut = false
+    child.stdout.on('data', (d) => (stdout += d))
+    child.stderr.on('data', (d) => (stderr += d))
+    const timer = setTimeout(() => {
+      timedOut = true
+      child.kill('SIGKILL')
+    }, timeoutMs)
+    child.once('error', (e) => {
+      clearTimeout(timer)
+      children.delete(child)
+      reject(e)
+    })
+    child.once('close', (code) => {
+      clearTimeout(timer)
+      children.delete(child)
+      resolveRun({ code, stdout, stderr, timedOut })
+    })
+  })
+}
+
+/** Starts a long-running program in ROOT with its stdout and stderr appended to logFile. */
+export function spawnLogged(cmd, args, logFile, env = process.env) {
+  const fd = openSync(logFile, 'a')
+  const child = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', fd, fd], env })
+  children.add(child)
+  return child
+}
+
+/**
+ * Polls ready() every 100 ms until it is true; throws with the end of logFile if the child exits first or
+ * timeoutMs passes.
+ */
+export async function waitStarted(what, { child, logFile }, timeoutMs, ready) {
+  const deadline = Date.now() + timeoutMs
+  while (!(await ready())) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      throw new Error(`${what} did not start; log ${logFile}:\n${readFileSync(logFile, 'utf8').slice(-3000)}`)
+    }
+    await sleep(100)
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+/**
+ * Builds the perf tools with ../shared/tools/perf/build.sh, which prints the paths of rdkafka_performance and
+ * mockbroker last; returns the paths of `tools` (some of those two names), in that order.
+ */
+export function buildPerfTools(tools) {
+  log(`building ${tools.join(' and ')} (../shared/tools/perf/build.sh)`)
+  const build = spawnSync('bash', [join(ROOT, '..', 'shared', 'tools', 'perf', 'build.sh')], {
+    encoding: 'utf8',
+  })
+  if (build.status !== 0) throw new Error(`perf tools build failed:\n${build.stdout}\n${build.stderr}`)
+  const printed = build.stdout.trim().split('\n').slice(-2)
+  const paths = tools.map((tool) => printed.find((p) => p.endsWith(tool)))
+  if (paths.includes(undefined)) {
+    const what = tools.length === 1 ? `${tools[0]} path` : 'tool paths'
+    throw new Error(`build.sh did not print the ${what}:\n${build.stdout}`)
+  }
+  return paths
+}
+
+/** npm run build, unless SAMSA_SKIP_BUILD=1; if it fails, goes on with an existing dist/. */
+export function buildSamsa() {
+  if (process.env.SAMSA_SKIP_BUILD === '1') return
+  log('npm run build')
+  const b = spawnSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, encoding: 'utf8' })
+  if (b.status !== 0) {
+    if (!existsSync(join(ROOT, 'dist', 'cli.js')))
+      throw new Error(`npm run build failed:\n${b.stdout}${b.stderr}`)
+    log(`npm run build failed; using the existing dist/:\n${(b.stdout + b.stderr).slice(0, 2000)}`)
+  }
+}
+
+/**
+ * Starts a Samsa broker on a free port: bin/kafka-server-start.sh config/<config> with `--override k=v` for each
+ * entry of overrides(port), in order, its output appended to logFile (SAMSA_LOG_LEVEL defaults to warn).
+ */
+export async function startSamsaBroker(config, overrides, logFile) {
+  const port = await freePort()
+  const args = [join(ROOT, 'config', config)]
+  for (const [k, v] of Object.entries(overrides(port))) args.push('--override', `${k}=${v}`)
+  const child = spawnLogged(join(ROOT, 'bin', 'kafka-server-start.sh'), args, logFile, {
+    ...process.env,
+    SAMSA_LOG_LEVEL: process.env.SAMSA_LOG_LEVEL ?? 'warn',
+  })
+  return { port, bootstrap: `127.0.0.1:${port}`, child, logFile }
+}
+
+/** Waits until the broker from startSamsaBroker() accepts connections. */
+export function waitListening(what, broker, timeoutMs) {
+  return waitStarted(what, broker, timeoutMs, () => canConnect(broker.port))
+}
+
+/** Runs fn with a connected kafkajs admin client (client id: the script's name) and disconnects it after. */
+export async function withAdmin(brokers, fn) {
+  const { Kafka, logLevel } = await import('kafkajs')
+  const admin = new Kafka({ clientId: name, brokers, logLevel: logLevel.NOTHING }).admin()
+  await admin.connect()
+  try {
+    return await fn(admin)
+  } finally {
+    await admin.disconnect()
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// rdkafka_performance output. The producer prints, once a second and at the end:
+//   % 500000 messages produced (50000000 bytes), 500000 delivered (offset 499999, 0 failed) in 1120ms:
+//     446184 msgs/s and 44.62 MB/s, 12 produce failures, 0 in queue, no compression
+// and the consumer:
+//   % 45900 messages (4590000 bytes) consumed in 509ms: 90171 msgs/s (9.02 MB/s)
+// (MB = 10^6 bytes: bytes / microseconds). The last such line is the final summary.
+
+const PRODUCED_RE =
+  /^% (\d+) messages produced \((\d+) bytes\), (\d+) delivered \(offset (-?\d+), (\d+) failed\) in (\d+)ms: (\d+) msgs\/s and ([\d.]+) MB\/s/
+const CONSUMED_RE = /^% (\d+) messages \((\d+) bytes\) consumed in (\d+)ms: (\d+) msgs\/s \(([\d.]+) MB\/s\)/
+
+function lastMatch(text, re) {
+  let m
+  for (const line of text.split('\n')) {
+    const x = re.exec(line.trim())
+    if (x) m = x
+  }
+  return m
+}
+
+/** The producer's summary in runProgram()'s result r, for `size`-byte records. */
+export function parseProduce(r, size) {
+  const m = lastMatch(r.stdout, PRODUCED_RE)
+  if (!m) throw new Error(`no producer summary in rdkafka_performance output:\n${r.stdout}\n${r.stderr}`)
+  const delivered = Number(m[3])
+  const ms = Number(m[6])
+  return {
+    delivered,
+    failed: Number(m[5]),
+    ms,
+    recordsPerSec: Number(m[7]),
+    mbPerSec: Number(m[8]),
+    bytes: delivered * size,
+    timedOut: r.timedOut,
+    exit: r.code,
+  }
+}
+
+/** The consumer's summary in runProgram()'s result r. */
+export function parseConsume(r) {
+  const m = lastMatch(r.stdout, CONSUMED_RE)
+  if (!m) throw new Error(`no consumer summary in rdkafka_performance output:\n${r.stdout}\n${r.stderr}`)
+  return {
+    records: Number(m[1]),
+    bytes: Number(m[2]),
+    ms: Number(m[3]),
+    recordsPerSec: Number(m[4]),
+    mbPerSec: Number(m[5]),
+    timedOut: r.timedOut,
+    exit: r.code,
+  }
+}
+
+/** rdkafka_performance (at path perf) -P: `count` records of `size` bytes to partition 0 of topic with -a acks. */
+export async function perfProduce(perf, { bootstrap, topic, size, count, acks, timeoutMs }) {
+  const r = await runProgram(
+    perf,
+    [
+      '-P',
+      '-t',
+      topic,
+      '-p',
+      '0',
+      '-b',
+      bootstrap,
+      '-s',
+      String(size),
+      '-c',
+      String(count),
+      '-a',
+      String(acks),
+    ],
+    { timeoutMs },
+  )
+  return parseProduce(r, size)
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+export const fmt = (n, d = 1) =>
+  n === undefined || Number.isNaN(n)
+    ? '-'
+    : n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d })
+export const fmtInt = (n) => (n === undefined ? '-' : Math.round(n).toLocaleString('en-US'))
+
+/** A text table: the header, a rule, then the rows; the columns numbered in `right` are right-aligned. */
+export function renderTable(header, cells, right) {
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)))
+  const line = (c) =>
+    c.map((x, i) => (right.includes(i) ? x.padStart(widths[i]) : x.padEnd(widths[i]))).join('  ')
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line)].join('\n')
+}
