@@ -25,7 +25,10 @@ import {
   type RequestProcessor,
   type ResponseChunks,
 } from '../network/connection.js'
+import { fetchBufferPool } from '../util/buffer-pool.js'
 import type { Logger } from '../util/logger.js'
+
+const PRODUCE_KEY = 0
 import { NO_RESPONSE, type Handler, type HandlerResult, type RequestContext } from './handler.js'
 
 export class RequestDispatcher implements RequestProcessor {
@@ -98,6 +101,23 @@ export class RequestDispatcher implements RequestProcessor {
       )
     }
     const result = handler.handle(body, ctx)
+    if (apiKey === PRODUCE_KEY) {
+      // A produce request's bytes are copied into the log during handling and referenced nowhere afterwards: its
+      // frame goes back to the buffer pool (another API's decoded request may keep views of its frame).
+      if (result instanceof Promise) {
+        return result.then(
+          (res) => {
+            fetchBufferPool.release(frame)
+            return this.respond(handler, ctx, res)
+          },
+          (e: unknown) => {
+            fetchBufferPool.release(frame)
+            throw e
+          },
+        )
+      }
+      fetchBufferPool.release(frame)
+    }
     if (result instanceof Promise) return result.then((res) => this.respond(handler, ctx, res))
     return this.respond(handler, ctx, result)
   }

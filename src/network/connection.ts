@@ -152,7 +152,7 @@ export class Connection {
       }
       return out
     }
-    const out = Buffer.allocUnsafe(n)
+    const out = fetchBufferPool.acquire(n)
     let copied = 0
     let i = 0
     while (copied < n) {
