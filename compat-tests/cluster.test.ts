@@ -409,6 +409,34 @@ describe('the ZooKeeper admin path (kafka-topics.sh / kafka-configs.sh --zookeep
   })
 })
 
+describe('a topic deleted while one of its replicas was down', () => {
+  it('the returning broker removes its stray logs (confirmed against ZooKeeper) and keeps the rest', async () => {
+    await cluster.ensureRunning()
+    const doomed = uniqueName('doomed')
+    const kept = uniqueName('kept')
+    await createTopic(doomed, { partitions: 3, replicationFactor: 3 })
+    await createTopic(kept, { partitions: 3, replicationFactor: 3 })
+    await kcatProduce(cluster.bootstrap(), doomed, keyed('doomed', 9), { acks: -1 })
+    await kcatProduce(cluster.bootstrap(), kept, keyed('kept', 9), { acks: -1 })
+    const ctrl = (await cluster.controllerId())!
+    const away = cluster.brokers.find((b) => b.id !== ctrl)!
+    await waitFor(`${away.id} to hold ${doomed}`, () =>
+      [0, 1, 2].every((p) => segmentFiles(away.dataDir, doomed, p).length > 0),
+    )
+    expect(await away.stop()).toBe(0)
+    await cluster.zk((c) => zkCreate(c, `/admin/delete_topics/${doomed}`, null))
+    await waitFor(
+      `${doomed} to be gone from ZooKeeper`,
+      async () => (await cluster.znode(`/brokers/topics/${doomed}`)) === undefined,
+    )
+    await away.start()
+    await waitFor(`broker ${away.id} to delete its stray logs of ${doomed}`, () =>
+      [0, 1, 2].every((p) => segmentFiles(away.dataDir, doomed, p).length === 0),
+    )
+    for (const p of [0, 1, 2]) expect(segmentFiles(away.dataDir, kept, p).length).toBeGreaterThan(0)
+  })
+})
+
 describe('clients through one bootstrap address', () => {
   it('kafkajs, kcat and confluent-kafka produce and consume across the cluster', async () => {
     const topic = uniqueName('clients')

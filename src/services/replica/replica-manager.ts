@@ -162,7 +162,9 @@ export class ReplicaManager {
     })
     for (const t of this.metadata.topics.values())
       for (const p of t.partitions.values()) this.applyPartitionState(p)
-    this.deleteStrayLogs()
+    this.deleteStrayLogs().catch((e: unknown) =>
+      this.log.warn({ err: e }, `[ReplicaManager broker=${this.brokerId}] Could not check for stray logs`),
+    )
     const every = Math.max(100, Math.floor(this.opts.replicaLagTimeMaxMs / 2))
     this.isrTimer = setInterval(() => this.maybeShrinkIsrs(), every)
     this.isrTimer.unref()
@@ -196,17 +198,30 @@ export class ReplicaManager {
   }
 
   /** Logs on disk for topics the cluster no longer has (deleted while we were down, or recreated with a new id). */
-  private deleteStrayLogs(): void {
+  /**
+   * Logs on disk that the cluster no longer assigns to this broker: their topic was deleted (or recreated with a
+   * new id) while we were down, or the partition was moved away. Kafka's controller would have told us with
+   * StopReplica; here each case is confirmed by reading ZooKeeper itself before anything is deleted, so a
+   * metadata read that failed at start-up can never cost data.
+   */
+  private async deleteStrayLogs(): Promise<void> {
     for (const log of this.logManager.allLogs()) {
-      const t = this.metadata.topic(log.topic)
-      const known = t && t.partitions.get(log.partition)?.replicas.includes(this.brokerId)
-      const sameId = !t || !log.topicId || !t.id || log.topicId === t.id
-      if (t && known && sameId) continue
-      if (t && !t.partitions.get(log.partition)?.state && sameId && known !== false) continue
+      if (this.partitions.get(tpKey(log.topic, log.partition))) continue // assigned and in use
+      const current = await this.zk.getTopicAssignment(log.topic)
+      const replicas = current?.assignment.partitions.get(log.partition)
+      const recreated =
+        current?.assignment.topicId && log.topicId && current.assignment.topicId !== log.topicId
+      const why = !current
+        ? 'its topic no longer exists'
+        : recreated
+          ? 'its topic was recreated with a new topic id'
+          : !replicas || !replicas.includes(this.brokerId)
+            ? 'the partition is not assigned to this broker'
+            : undefined
+      if (!why || this.stopped || this.partitions.get(tpKey(log.topic, log.partition))) continue
       this.log.info(
-        `[ReplicaManager broker=${this.brokerId}] Deleting stray log ${log.topic}-${log.partition}`,
+        `[ReplicaManager broker=${this.brokerId}] Deleting stray log ${log.topic}-${log.partition}: ${why}`,
       )
-      this.partitions.delete(tpKey(log.topic, log.partition))
       this.logManager.deleteLog(log.topic, log.partition)
     }
   }
