@@ -1,7 +1,7 @@
 /**
  * Malformed and invalid input on raw sockets. Framing errors (garbage, absurd or negative sizes, unknown API keys,
  * unparseable bodies) close that connection, as Kafka does; invalid but well-formed Produce requests get Kafka's
- * error codes (CORRUPT_MESSAGE 2, MESSAGE_TOO_LARGE 10, INVALID_REQUIRED_ACKS 21) on a connection that stays usable.
+ * error codes (CORRUPT_MESSAGE 2, MESSAGE_TOO_LARGE 10, INVALID_REQUIRED_ACKS 21, INVALID_RECORD 87 with record_errors) on a connection that stays usable.
  * After every case the broker keeps serving other clients: a long-lived kafkajs admin connection, a fresh raw
  * connection, and kcat.
  */
@@ -24,11 +24,13 @@ const PRODUCE_VERSION = 7
 const CORRUPT_MESSAGE = 2
 const MESSAGE_TOO_LARGE = 10
 const INVALID_REQUIRED_ACKS = 21
+const INVALID_RECORD = 87
 
 let broker: BrokerProcess
 let admin: Admin
 let topic: string
 let smallTopic: string
+let compactedTopic: string
 
 printBrokerLogsOnFailure()
 
@@ -38,6 +40,8 @@ beforeAll(async () => {
   smallTopic = uniqueName('small')
   await createTopic(broker.bootstrap, topic)
   await createTopic(broker.bootstrap, smallTopic, { configs: { 'max.message.bytes': '1024' } })
+  compactedTopic = uniqueName('compacted')
+  await createTopic(broker.bootstrap, compactedTopic, { configs: { 'cleanup.policy': 'compact' } })
   admin = kafkajs(broker.bootstrap).admin()
   await admin.connect()
 })
@@ -205,6 +209,34 @@ describe('invalid produce requests get error codes', () => {
     } finally {
       c.close()
     }
+    await expectServing()
+  })
+
+  it('a null key on a compacted topic: INVALID_RECORD (87) naming the record (v8+ record_errors)', async () => {
+    const c = await connect()
+    try {
+      const batch = buildRecordBatch({
+        records: [
+          { key: 'a', value: '1' },
+          { key: null, value: '2' },
+        ],
+      })
+      for (const version of [8, 9, 11]) {
+        const res = await c.request(PRODUCE, version, produceBody(compactedTopic, batch))
+        const p = res.responses[0]!.partitionResponses[0]!
+        expect(p.errorCode).toBe(INVALID_RECORD)
+        expect(p.errorMessage).toMatch(/Compacted topic cannot accept message without key/)
+        expect(p.recordErrors).toEqual([
+          { batchIndex: 1, batchIndexErrorMessage: expect.stringMatching(/without key/) },
+        ])
+      }
+      // v7 has no record_errors; the code is the same
+      const v7 = await c.request(PRODUCE, 7, produceBody(compactedTopic, batch))
+      expect(v7.responses[0]!.partitionResponses[0]!.errorCode).toBe(INVALID_RECORD)
+    } finally {
+      c.close()
+    }
+    expect(await highWatermark(compactedTopic)).toBe(0)
     await expectServing()
   })
 

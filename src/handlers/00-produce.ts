@@ -11,7 +11,8 @@
  * id (transactions are not implemented, see InitProducerId: batches flagged transactional are refused with
  * INVALID_TXN_STATE rather than left open forever); v5 log start offset; v7 zstd (older versions get
  * UNSUPPORTED_COMPRESSION_TYPE); v8 error message and record errors; v9 flexible; v10 current leader and node
- * endpoints for NOT_LEADER_OR_FOLLOWER (KIP-951); v11 is the same as v10.
+ * endpoints for NOT_LEADER_OR_FOLLOWER (KIP-951); v11 is the same as v10. v8+ record_errors name the records that
+ * made a batch INVALID_RECORD / INVALID_TIMESTAMP.
  */
 import { Apis } from '../protocol/messages/index.js'
 import { ErrorCode, toErrorCode, toErrorMessage } from '../protocol/errors.js'
@@ -92,7 +93,10 @@ export function produceHandler(d: {
             baseOffset: r?.baseOffset ?? -1,
             logAppendTimeMs: r?.logAppendTimeMs ?? -1,
             logStartOffset: r?.logStartOffset ?? -1,
-            recordErrors: [],
+            recordErrors: (r?.recordErrors ?? []).map((e) => ({
+              batchIndex: e.batchIndex,
+              batchIndexErrorMessage: e.message,
+            })),
             errorMessage: errorCode === ErrorCode.NONE ? null : (f?.errorMessage ?? r?.errorMessage ?? null),
             currentLeader,
           }

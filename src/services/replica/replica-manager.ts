@@ -12,6 +12,7 @@
 import { join } from 'node:path'
 import { ErrorCode, KafkaError, toErrorCode, toErrorMessage } from '../../protocol/errors.js'
 import { OffsetCheckpointFile } from '../log/checkpoint-file.js'
+import { RecordValidationError, type RecordError } from '../log/errors.js'
 import type { Clock } from '../../util/clock.js'
 import type { Logger } from '../../util/logger.js'
 import type { LogConfig } from '../log/log-config.js'
@@ -34,6 +35,8 @@ export type AppendOrigin = 'client' | 'coordinator' | 'replication'
 export interface ProducePartitionResult {
   errorCode: number
   errorMessage: string | null
+  /** The records that caused INVALID_RECORD / INVALID_TIMESTAMP (Produce v8+ record_errors). */
+  recordErrors: readonly RecordError[]
   baseOffset: number
   logAppendTimeMs: number
   logStartOffset: number
@@ -396,6 +399,7 @@ export class ReplicaManager {
       const result: ProducePartitionResult = {
         errorCode: ErrorCode.NONE,
         errorMessage: null,
+        recordErrors: [],
         baseOffset: -1,
         logAppendTimeMs: -1,
         logStartOffset: -1,
@@ -426,6 +430,7 @@ export class ReplicaManager {
       } catch (err) {
         result.errorCode = toErrorCode(err)
         result.errorMessage = toErrorMessage(err)
+        if (err instanceof RecordValidationError) result.recordErrors = err.recordErrors
         if (result.errorCode === ErrorCode.UNKNOWN_SERVER_ERROR) {
           this.log.error({ err }, `[ReplicaManager broker=${this.brokerId}] Error appending to ${key}`)
         }
