@@ -1,12 +1,15 @@
 /**
  * The harness itself, for the ZooKeeper-mode and fault tests that build on it: the shared ZooKeeper from the
  * global setup, a private ZooKeeper that can be restarted without losing data, and a broker process in
- * ZooKeeper mode (with a chroot) that registers /brokers/ids/<id> and is killed and restarted.
+ * ZooKeeper mode (with a chroot) that registers /brokers/ids/<id> and is killed and restarted, and one that is
+ * stopped with SIGTERM while it still waits for an unreachable ZooKeeper.
  */
 import zookeeper from 'node-zookeeper-client'
 import { afterAll, describe, expect, inject, it } from 'vitest'
-import { type BrokerProcess, printBrokerLogsOnFailure, startBroker } from './support/broker.js'
-import { uniqueName, waitFor } from './support/env.js'
+import { BrokerProcess, printBrokerLogsOnFailure, startBroker } from './support/broker.js'
+import { logLines } from './support/cluster.js'
+import { scratchDir, uniqueName, waitFor } from './support/env.js'
+import { freePort } from './support/procs.js'
 import { kcatConsume, kcatMetadata, kcatProduce } from './support/kcat.js'
 import { getZnode, listZnodes, readZnodeJson, withZk, znodeExists } from './support/zk-client.js'
 import { startZooKeeper, type ZooKeeper } from './support/zookeeper.js'
@@ -86,5 +89,26 @@ describe('a broker in ZooKeeper mode', () => {
     // SIGTERM deregisters at once
     expect(await broker.stop()).toBe(0)
     expect(await znodeExists(zkConnect, '/brokers/ids/3')).toBe(false)
+  })
+
+  it('SIGTERM while still waiting for an unreachable ZooKeeper stops the startup cleanly (exit 0)', async () => {
+    const nobody = await freePort() // nothing listens here
+    const b = new BrokerProcess({
+      id: 4,
+      port: await freePort(),
+      dataDir: await scratchDir('broker-4'),
+      zkConnect: `127.0.0.1:${nobody}`,
+      overrides: { 'zookeeper.connection.timeout.ms': 1000 },
+      startTimeoutMs: 30_000,
+    })
+    const starting = b.start().catch((e: unknown) => e)
+    cleanups.push(() => b.kill())
+    await waitFor('a ZooKeeper connection retry line', () => logLines(b.logFile, /retrying/).length > 0, {
+      timeoutMs: 15_000,
+      intervalMs: 100,
+    })
+    expect(await b.stop(10_000)).toBe(0)
+    expect(logLines(b.logFile, /Received SIGTERM during startup/)).toHaveLength(1)
+    expect(await starting).toBeInstanceOf(Error) // never became ready
   })
 })

@@ -91,23 +91,14 @@ async function main(): Promise<void> {
     return
   }
   process.on('unhandledRejection', (err) => log.error({ err }, 'Unhandled promise rejection'))
-  let broker: Broker
-  try {
-    broker = await Broker.start({ config, logger: log })
-  } catch (e) {
-    log.fatal(
-      { err: e },
-      `Fatal error during KafkaServer startup. Prepare to shutdown: ${(e as Error).message}`,
-    )
-    process.exitCode = 1
-    return
-  }
-  let stopping = false
-  const stop = (signal: string): void => {
-    if (stopping) return
-    stopping = true
-    log.info(`Received ${signal}: shutting down`)
-    broker.shutdown().then(
+  // Signal handlers go in before startup: a SIGTERM that arrives while the broker is still starting (it may already
+  // be registered in ZooKeeper, or still waiting for ZooKeeper to answer) must still stop it cleanly rather than
+  // kill the process with the default action. A second signal while a shutdown is pending exits at once.
+  let broker: Broker | undefined
+  let stopSignal: string | undefined
+  const startup = new AbortController()
+  const shutdown = (b: Broker): void => {
+    b.shutdown().then(
       () => process.exit(0),
       (e: unknown) => {
         log.error({ err: e }, 'Error during shutdown')
@@ -115,8 +106,36 @@ async function main(): Promise<void> {
       },
     )
   }
-  process.on('SIGTERM', () => stop('SIGTERM'))
-  process.on('SIGINT', () => stop('SIGINT'))
+  const onSignal = (signal: string): void => {
+    if (stopSignal !== undefined) {
+      log.warn(`Received ${signal} again while shutting down: exiting now`)
+      process.exit(1)
+    }
+    stopSignal = signal
+    if (broker) {
+      log.info(`Received ${signal}: shutting down`)
+      shutdown(broker)
+    } else {
+      log.info(`Received ${signal} during startup: stopping the startup`)
+      startup.abort()
+    }
+  }
+  process.on('SIGTERM', () => onSignal('SIGTERM'))
+  process.on('SIGINT', () => onSignal('SIGINT'))
+  try {
+    broker = await Broker.start({ config, logger: log, signal: startup.signal })
+  } catch (e) {
+    if (stopSignal !== undefined) {
+      log.info(`Startup stopped by ${stopSignal}: ${(e as Error).message}`)
+      process.exit(0)
+    }
+    log.fatal(
+      { err: e },
+      `Fatal error during KafkaServer startup. Prepare to shutdown: ${(e as Error).message}`,
+    )
+    process.exit(1)
+  }
+  if (stopSignal !== undefined) shutdown(broker)
 }
 
 void main()

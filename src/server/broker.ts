@@ -41,6 +41,8 @@ export interface BrokerOptions {
   readonly config: BrokerConfig
   readonly logger: Logger
   readonly clock?: Clock
+  /** Aborts a startup that is still waiting for ZooKeeper (`start()` then rejects). */
+  readonly signal?: AbortSignal
 }
 
 /** The typed log settings of a topic, from its overrides and the broker's defaults. */
@@ -93,11 +95,13 @@ export class Broker {
   private brokerEpoch = -1
   private stopping: Promise<void> | undefined
   private started = false
+  private readonly startupSignal: AbortSignal | undefined
 
   private constructor(opts: BrokerOptions) {
     this.config = opts.config
     this.log = opts.logger
     this.clock = opts.clock ?? systemClock
+    this.startupSignal = opts.signal
   }
 
   get standalone(): boolean {
@@ -157,6 +161,7 @@ export class Broker {
         sessionTimeoutMs: cfg.zkSessionTimeoutMs,
         connectionTimeoutMs: cfg.zkConnectionTimeoutMs,
         log,
+        signal: this.startupSignal,
       })
     }
     this.zk = new KafkaZkClient(this.store, log)

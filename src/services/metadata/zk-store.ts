@@ -27,6 +27,8 @@ export interface ZkStoreOptions {
   readonly sessionTimeoutMs: number
   readonly connectionTimeoutMs: number
   readonly log: Logger
+  /** Aborts the connection attempts of `connect()` (a shutdown requested while ZooKeeper is still unreachable). */
+  readonly signal?: AbortSignal
 }
 
 const CODE_NAMES = new Map<number, StoreErrorCode>([
@@ -151,7 +153,8 @@ export class ZkMetadataStore extends EventEmitter implements MetadataStore {
   }
 
   /**
-   * Creates a client and waits until it is connected, retrying forever (until close) with a log line per attempt.
+   * Creates a client and waits until it is connected, retrying forever (until close or abort) with a log line per
+   * attempt.
    * Each attempt gets a fresh client: one stuck on a connection that was accepted but never answered (a hung
    * ZooKeeper) never gives up by itself. The previous attempt's client is abandoned — made inert — rather than
    * closed: closing a client whose handshake is still pending makes node-zookeeper-client mistake a late handshake
@@ -159,23 +162,30 @@ export class ZkMetadataStore extends EventEmitter implements MetadataStore {
    */
   private async connectClient(connectString: string): Promise<ZkClient> {
     const log = this.opts.log
+    const signal = this.opts.signal
     for (let attempt = 1; ; attempt++) {
       if (this.closed) throw new StoreError('SESSION_EXPIRED', '/', 'metadata store closed')
+      if (signal?.aborted) throw new StoreError('SESSION_EXPIRED', '/', 'connecting to ZooKeeper was aborted')
       const client = zookeeper.createClient(connectString, {
         sessionTimeout: this.opts.sessionTimeoutMs,
         spinDelay: 500,
         retries: 0,
       })
       const ok = await new Promise<boolean>((resolve) => {
-        const timer = setTimeout(() => resolve(false), this.opts.connectionTimeoutMs)
-        client.once('connected', () => {
+        const done = (connected: boolean): void => {
           clearTimeout(timer)
-          resolve(true)
-        })
+          signal?.removeEventListener('abort', onAbort)
+          resolve(connected)
+        }
+        const onAbort = (): void => done(false)
+        const timer = setTimeout(() => done(false), this.opts.connectionTimeoutMs)
+        signal?.addEventListener('abort', onAbort)
+        client.once('connected', () => done(true))
         client.connect()
       })
       if (ok) return client
       abandon(client)
+      if (signal?.aborted) continue
       log.warn(
         `[ZooKeeperClient] Timed out waiting for connection to ${connectString} after ` +
           `${this.opts.connectionTimeoutMs} ms (attempt ${attempt}); retrying.`,
