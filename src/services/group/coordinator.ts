@@ -422,9 +422,7 @@ export class GroupCoordinator {
         this.updateMemberAndRebalance(
           group,
           member,
-          p.protocols,
-          p.rebalanceTimeoutMs,
-          p.sessionTimeoutMs,
+          p,
           `Member ${member.memberId} joining group during ${group.currentState}; client reason: ${reason}`,
           callback,
         )
@@ -433,23 +431,16 @@ export class GroupCoordinator {
         if (member.matches(p.protocols)) {
           // Same metadata (the member probably missed the JoinGroup response): answer with the current
           // generation.
-          callback({
-            error: ErrorCode.NONE,
-            memberId,
-            generationId: group.generationId,
-            protocolType: group.protocolType,
-            protocolName: group.protocolName,
-            leaderId: group.leaderOrNull ?? '',
-            skipAssignment: false,
-            members: group.isLeader(memberId) ? group.currentMemberMetadata() : [],
-          })
+          callback(
+            group.joinResult(memberId, {
+              members: group.isLeader(memberId) ? group.currentMemberMetadata() : [],
+            }),
+          )
         } else {
           this.updateMemberAndRebalance(
             group,
             member,
-            p.protocols,
-            p.rebalanceTimeoutMs,
-            p.sessionTimeoutMs,
+            p,
             `Updating metadata for member ${member.memberId} during ${group.currentState}; client reason: ${reason}`,
             callback,
           )
@@ -462,9 +453,7 @@ export class GroupCoordinator {
           this.updateMemberAndRebalance(
             group,
             member,
-            p.protocols,
-            p.rebalanceTimeoutMs,
-            p.sessionTimeoutMs,
+            p,
             `Leader ${member.memberId} re-joining group during ${group.currentState}; client reason: ${reason}`,
             callback,
           )
@@ -472,24 +461,13 @@ export class GroupCoordinator {
           this.updateMemberAndRebalance(
             group,
             member,
-            p.protocols,
-            p.rebalanceTimeoutMs,
-            p.sessionTimeoutMs,
+            p,
             `Updating metadata for member ${member.memberId} during ${group.currentState}; client reason: ${reason}`,
             callback,
           )
         } else {
           // A follower without changes gets the current generation, so that it can SyncGroup.
-          callback({
-            error: ErrorCode.NONE,
-            memberId,
-            generationId: group.generationId,
-            protocolType: group.protocolType,
-            protocolName: group.protocolName,
-            leaderId: group.leaderOrNull ?? '',
-            skipAssignment: false,
-            members: [],
-          })
+          callback(group.joinResult(memberId))
         }
         break
       case 'Empty':
@@ -573,43 +551,25 @@ export class GroupCoordinator {
               group.updateMember(member, oldProtocols, oldRebalanceTimeoutMs, oldSessionTimeoutMs, null)
               const oldMember = group.replaceStaticMember(groupInstanceId, newMemberId, oldMemberId)
               this.completeAndScheduleNextHeartbeatExpiration(group, oldMember)
-              callback({
-                error,
-                memberId: '',
-                generationId: group.generationId,
-                protocolType: group.protocolType,
-                protocolName: group.protocolName,
-                leaderId: currentLeader ?? '',
-                skipAssignment: false,
-                members: [],
-              })
+              callback(group.joinResult('', { error, leaderId: currentLeader }))
             } else if (supportSkippingAssignment) {
               // JoinGroup v9+ (KIP-814): tell the leader it is the leader but must not run the assignor
               // while the group is stable (assignors are neither idempotent nor free of side effects).
               const isLeader = group.isLeader(newMemberId)
-              group.maybeInvokeJoinCallback(member, {
-                error: ErrorCode.NONE,
-                memberId: newMemberId,
-                generationId: group.generationId,
-                protocolType: group.protocolType,
-                protocolName: group.protocolName,
-                leaderId: group.leaderOrNull ?? '',
-                skipAssignment: isLeader,
-                members: isLeader ? group.currentMemberMetadata() : [],
-              })
+              group.maybeInvokeJoinCallback(
+                member,
+                group.joinResult(newMemberId, {
+                  skipAssignment: isLeader,
+                  members: isLeader ? group.currentMemberMetadata() : [],
+                }),
+              )
             } else {
               // Before v9 the old leader id is returned, so that a rejoining leader does not see itself as
               // the leader and does not compute an assignment the stable group would not propagate.
-              group.maybeInvokeJoinCallback(member, {
-                error: ErrorCode.NONE,
-                memberId: newMemberId,
-                generationId: group.generationId,
-                protocolType: group.protocolType,
-                protocolName: group.protocolName,
-                leaderId: currentLeader ?? '',
-                skipAssignment: false,
-                members: [],
-              })
+              group.maybeInvokeJoinCallback(
+                member,
+                group.joinResult(newMemberId, { leaderId: currentLeader }),
+              )
             }
           })
         } else {
@@ -642,13 +602,11 @@ export class GroupCoordinator {
   private updateMemberAndRebalance(
     group: GroupMetadata,
     member: MemberMetadata,
-    protocols: readonly Protocol[],
-    rebalanceTimeoutMs: number,
-    sessionTimeoutMs: number,
+    p: JoinGroupParams,
     reason: string,
     callback: JoinCallback,
   ): void {
-    group.updateMember(member, protocols, rebalanceTimeoutMs, sessionTimeoutMs, callback)
+    group.updateMember(member, p.protocols, p.rebalanceTimeoutMs, p.sessionTimeoutMs, callback)
     this.maybePrepareRebalance(group, reason)
   }
 
@@ -780,17 +738,12 @@ export class GroupCoordinator {
       )
       // Answer every member's pending JoinGroup.
       for (const member of group.allMemberMetadata) {
-        const result: JoinGroupResult = {
-          error: ErrorCode.NONE,
-          memberId: member.memberId,
-          generationId: group.generationId,
-          protocolType: group.protocolType,
-          protocolName: group.protocolName,
-          leaderId: group.leaderOrNull ?? '',
-          skipAssignment: false,
-          members: group.isLeader(member.memberId) ? group.currentMemberMetadata() : [],
-        }
-        group.maybeInvokeJoinCallback(member, result)
+        group.maybeInvokeJoinCallback(
+          member,
+          group.joinResult(member.memberId, {
+            members: group.isLeader(member.memberId) ? group.currentMemberMetadata() : [],
+          }),
+        )
         this.completeAndScheduleNextHeartbeatExpiration(group, member)
         member.isNew = false
         group.addPendingSyncMember(member.memberId)

@@ -277,6 +277,31 @@ export class GroupMetadata {
     return this.leaderId
   }
 
+  /**
+   * A JoinGroup answer for `memberId` in the current generation: no error, the current leader, no member list
+   * unless `members` is given (only the leader gets one) — each part overridable for the special cases.
+   */
+  joinResult(
+    memberId: string,
+    opts: {
+      error?: number
+      leaderId?: string | null
+      skipAssignment?: boolean
+      members?: readonly JoinGroupResponseMember[]
+    } = {},
+  ): JoinGroupResult {
+    return {
+      error: opts.error ?? ErrorCode.NONE,
+      memberId,
+      generationId: this.generationId,
+      protocolType: this.protocolType,
+      protocolName: this.protocolName,
+      leaderId: (opts.leaderId === undefined ? this.leaderId : opts.leaderId) ?? '',
+      skipAssignment: opts.skipAssignment ?? false,
+      members: opts.members ?? [],
+    }
+  }
+
   get currentStateTimestampOrDefault(): number {
     return this.currentStateTimestamp ?? -1
   }
