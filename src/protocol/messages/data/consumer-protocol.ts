@@ -6,21 +6,8 @@
  * Kafka reads a version newer than it knows as its highest known version and ignores whatever follows
  * (new versions may only append fields), so these helpers do the same.
  */
-import { decode, encode } from '../../codec/codec.js'
-import { DecodeError } from '../../codec/errors.js'
-import { Reader } from '../../codec/reader.js'
-import {
-  array,
-  bytes,
-  int32,
-  message,
-  string,
-  T,
-  type Infer,
-  type Input,
-  type MessageSchema,
-} from '../../codec/schema.js'
-import { Writer } from '../../codec/writer.js'
+import { decodeVersionPrefixed, encodeVersionPrefixed } from './version-prefixed.js'
+import { array, bytes, int32, message, string, T, type Infer, type Input } from '../../codec/schema.js'
 
 // Version 1 adds OwnedPartitions (KIP-429). Version 2 adds GenerationId (KIP-792).
 // Version 3 adds RackId (KIP-881).
@@ -56,45 +43,29 @@ export type ConsumerProtocolAssignmentData = Infer<typeof ConsumerProtocolAssign
 /** The highest version of either struct that Kafka 3.9 knows (and writes). */
 export const CONSUMER_PROTOCOL_VERSION = 3
 
-function decodeTolerant<Tv>(schema: MessageSchema<Tv>, buf: Buffer): { version: number; value: Tv } {
-  const r = new Reader(buf)
-  const version = r.int16()
-  if (version < schema.validVersions.min)
-    throw new DecodeError(`${schema.name}: unsupported version ${version}`)
-  const readAs = Math.min(version, schema.validVersions.max)
-  return { version, value: decode(schema, readAs, r) }
-}
-
-function encodePrefixed<Tv>(schema: MessageSchema<Tv>, version: number, value: Input<Tv>): Buffer {
-  const w = new Writer()
-  w.int16(version)
-  encode(schema, version, value, w)
-  return w.toBuffer()
-}
-
 /** `version` is the version on the wire (possibly newer than 3); `value` is read as min(version, 3). */
 export function decodeSubscription(buf: Buffer): {
   version: number
   value: ConsumerProtocolSubscriptionData
 } {
-  return decodeTolerant(ConsumerProtocolSubscription, buf)
+  return decodeVersionPrefixed(ConsumerProtocolSubscription, buf, 'read-as-highest')
 }
 
 export function encodeSubscription(
   value: Input<ConsumerProtocolSubscriptionData>,
   version: number = CONSUMER_PROTOCOL_VERSION,
 ): Buffer {
-  return encodePrefixed(ConsumerProtocolSubscription, version, value)
+  return encodeVersionPrefixed(ConsumerProtocolSubscription, version, value)
 }
 
 /** `version` is the version on the wire (possibly newer than 3); `value` is read as min(version, 3). */
 export function decodeAssignment(buf: Buffer): { version: number; value: ConsumerProtocolAssignmentData } {
-  return decodeTolerant(ConsumerProtocolAssignment, buf)
+  return decodeVersionPrefixed(ConsumerProtocolAssignment, buf, 'read-as-highest')
 }
 
 export function encodeAssignment(
   value: Input<ConsumerProtocolAssignmentData>,
   version: number = CONSUMER_PROTOCOL_VERSION,
 ): Buffer {
-  return encodePrefixed(ConsumerProtocolAssignment, version, value)
+  return encodeVersionPrefixed(ConsumerProtocolAssignment, version, value)
 }

@@ -6,22 +6,11 @@
  * records, which the classic coordinator skips). The value is an int16 value version followed by the
  * value struct of the type the key names; a null value is a tombstone (the offset or group was deleted).
  */
-import { decode, encode } from '../../codec/codec.js'
-import { DecodeError } from '../../codec/errors.js'
+import { decode } from '../../codec/codec.js'
 import { Reader } from '../../codec/reader.js'
-import {
-  array,
-  bytes,
-  int32,
-  int64,
-  message,
-  string,
-  type Infer,
-  type Input,
-  type MessageSchema,
-} from '../../codec/schema.js'
+import { decodeVersionPrefixed, encodeVersionPrefixed } from './version-prefixed.js'
+import { array, bytes, int32, int64, message, string, type Infer, type Input } from '../../codec/schema.js'
 import { inRange } from '../../codec/versions.js'
-import { Writer } from '../../codec/writer.js'
 
 // Versions 0 and 1 are identical: Kafka writes version 1.
 export const OffsetCommitKey = message({
@@ -100,15 +89,8 @@ export const OFFSET_COMMIT_VALUE_VERSION = 3
 /** The group metadata value version Kafka 3.9 writes (the highest non-flexible version). */
 export const GROUP_METADATA_VALUE_VERSION = 3
 
-function encodePrefixed<Tv>(schema: MessageSchema<Tv>, version: number, value: Input<Tv>): Buffer {
-  const w = new Writer()
-  w.int16(version)
-  encode(schema, version, value, w)
-  return w.toBuffer()
-}
-
 export function encodeOffsetCommitKey(key: Input<OffsetCommitKeyData>): Buffer {
-  return encodePrefixed(OffsetCommitKey, OFFSET_COMMIT_KEY_VERSION, key)
+  return encodeVersionPrefixed(OffsetCommitKey, OFFSET_COMMIT_KEY_VERSION, key)
 }
 
 /** Version 1 when an expire timestamp is set (not -1), else version 3, as Kafka 3.9 does. */
@@ -118,15 +100,15 @@ export function encodeOffsetCommitValue(value: Input<OffsetCommitValueData>): Bu
     expire !== undefined && expire !== -1
       ? OFFSET_COMMIT_VALUE_VERSION_WITH_EXPIRE
       : OFFSET_COMMIT_VALUE_VERSION
-  return encodePrefixed(OffsetCommitValue, version, value)
+  return encodeVersionPrefixed(OffsetCommitValue, version, value)
 }
 
 export function encodeGroupMetadataKey(key: Input<GroupMetadataKeyData>): Buffer {
-  return encodePrefixed(GroupMetadataKey, GROUP_METADATA_KEY_VERSION, key)
+  return encodeVersionPrefixed(GroupMetadataKey, GROUP_METADATA_KEY_VERSION, key)
 }
 
 export function encodeGroupMetadataValue(value: Input<GroupMetadataValueData>): Buffer {
-  return encodePrefixed(GroupMetadataValue, GROUP_METADATA_VALUE_VERSION, value)
+  return encodeVersionPrefixed(GroupMetadataValue, GROUP_METADATA_VALUE_VERSION, value)
 }
 
 export type GroupRecordKey =
@@ -148,26 +130,16 @@ export function decodeGroupRecordKey(buf: Buffer): GroupRecordKey {
   return { type: 'unknown', version }
 }
 
-function decodePrefixed<Tv>(schema: MessageSchema<Tv>, buf: Buffer): { version: number; value: Tv } {
-  const r = new Reader(buf)
-  const version = r.int16()
-  // Kafka refuses value versions it does not know (IllegalStateException while loading the partition).
-  if (!inRange(schema.validVersions, version)) {
-    throw new DecodeError(`${schema.name}: unknown version ${version}`)
-  }
-  return { version, value: decode(schema, version, r) }
-}
-
 /** Decodes an offset commit value; null (a tombstone) stays null. */
 export function decodeOffsetCommitValue(
   buf: Buffer | null,
 ): { version: number; value: OffsetCommitValueData } | null {
-  return buf === null ? null : decodePrefixed(OffsetCommitValue, buf)
+  return buf === null ? null : decodeVersionPrefixed(OffsetCommitValue, buf)
 }
 
 /** Decodes a group metadata value; null (a tombstone) stays null. */
 export function decodeGroupMetadataValue(
   buf: Buffer | null,
 ): { version: number; value: GroupMetadataValueData } | null {
-  return buf === null ? null : decodePrefixed(GroupMetadataValue, buf)
+  return buf === null ? null : decodeVersionPrefixed(GroupMetadataValue, buf)
 }

@@ -3,9 +3,9 @@
  * Key: int16 key version (0) followed by the transactional id. Value: int16 value version followed by
  * the transaction's state; a null value is a tombstone (the transactional id expired).
  */
-import { decode, encode } from '../../codec/codec.js'
-import { DecodeError } from '../../codec/errors.js'
+import { decode } from '../../codec/codec.js'
 import { Reader } from '../../codec/reader.js'
+import { decodeVersionPrefixed, encodeVersionPrefixed } from './version-prefixed.js'
 import {
   array,
   int16,
@@ -17,10 +17,8 @@ import {
   T,
   type Infer,
   type Input,
-  type MessageSchema,
 } from '../../codec/schema.js'
 import { inRange } from '../../codec/versions.js'
-import { Writer } from '../../codec/writer.js'
 
 export const TransactionLogKey = message({
   name: 'TransactionLogKey',
@@ -68,22 +66,15 @@ export const TRANSACTION_LOG_KEY_VERSION = 0
 /** The value version Kafka 3.9 writes unless transaction.version >= 1 (never in ZooKeeper mode). */
 export const TRANSACTION_LOG_VALUE_VERSION = 0
 
-function encodePrefixed<Tv>(schema: MessageSchema<Tv>, version: number, value: Input<Tv>): Buffer {
-  const w = new Writer()
-  w.int16(version)
-  encode(schema, version, value, w)
-  return w.toBuffer()
-}
-
 export function encodeTransactionLogKey(key: Input<TransactionLogKeyData>): Buffer {
-  return encodePrefixed(TransactionLogKey, TRANSACTION_LOG_KEY_VERSION, key)
+  return encodeVersionPrefixed(TransactionLogKey, TRANSACTION_LOG_KEY_VERSION, key)
 }
 
 export function encodeTransactionLogValue(
   value: Input<TransactionLogValueData>,
   version: number = TRANSACTION_LOG_VALUE_VERSION,
 ): Buffer {
-  return encodePrefixed(TransactionLogValue, version, value)
+  return encodeVersionPrefixed(TransactionLogValue, version, value)
 }
 
 /** An unknown key version decodes to `{ version, key: null }`; Kafka skips such records. */
@@ -98,11 +89,5 @@ export function decodeTransactionLogKey(buf: Buffer): { version: number; key: Tr
 export function decodeTransactionLogValue(
   buf: Buffer | null,
 ): { version: number; value: TransactionLogValueData } | null {
-  if (buf === null) return null
-  const r = new Reader(buf)
-  const version = r.int16()
-  if (!inRange(TransactionLogValue.validVersions, version)) {
-    throw new DecodeError(`TransactionLogValue: unknown version ${version}`)
-  }
-  return { version, value: decode(TransactionLogValue, version, r) }
+  return buf === null ? null : decodeVersionPrefixed(TransactionLogValue, buf)
 }
