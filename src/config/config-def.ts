@@ -50,8 +50,8 @@ export interface Validator {
   readonly description: string
 }
 
-/** One config: Kafka's name, type, default, validator and importance, with our own one-line doc. */
-export interface ConfigDef {
+/** What every config declares: Kafka's name, type, default, validator and importance, with our own one-line doc. */
+export interface ConfigKey {
   readonly name: string
   readonly type: ConfigType
   /** Kafka's default as a typed value; null where Kafka's default is null. */
@@ -59,6 +59,10 @@ export interface ConfigDef {
   readonly validator?: Validator
   readonly importance: Importance
   readonly doc: string
+}
+
+/** One broker config. */
+export interface ConfigDef extends ConfigKey {
   readonly dynamic: DynamicMode
   /** Defined with defineInternal in Kafka: accepted, but not documented or described. */
   readonly internal?: boolean

@@ -19,6 +19,7 @@ import {
   parseAndValidate,
   ValidList,
   ValidString,
+  type ConfigKey,
   type ConfigSynonym,
   type ConfigType,
   type ConfigValue,
@@ -40,14 +41,8 @@ export interface BrokerSynonym {
   readonly unit?: 'hours' | 'minutes'
 }
 
-export interface TopicConfigDef {
-  readonly name: string
-  readonly type: ConfigType
-  /** LogConfig's own default (used when there is no broker). */
-  readonly default: ConfigValue
-  readonly validator?: Validator
-  readonly importance: Importance
-  readonly doc: string
+/** One topic config; `default` is LogConfig's own (used when there is no broker). */
+export interface TopicConfigDef extends ConfigKey {
   /** Broker configs supplying the default, highest precedence first (ServerTopicConfigSynonyms). */
   readonly synonyms: readonly BrokerSynonym[]
   readonly deprecated?: string

@@ -289,6 +289,14 @@ abstract class EntryFile {
 
 /** An index whose entries carry a relative offset (.index and .timeindex). */
 abstract class OffsetKeyedIndex extends EntryFile {
+  /** How many entries fit in the configured maximum index size (segment.index.bytes). */
+  readonly maxEntries: number
+
+  constructor(path: string, baseOffset: number, entrySize: number, maxIndexSize: number) {
+    super(path, baseOffset, entrySize)
+    this.maxEntries = Math.floor(maxIndexSize / entrySize)
+  }
+
   /** The relative offset stored in `slot`. */
   protected abstract rel(slot: number): number
 
@@ -311,11 +319,9 @@ export interface OffsetPosition {
 /** `.index`: relative offset → file position of the batch that ends at that offset. */
 export class OffsetIndex extends OffsetKeyedIndex {
   static readonly ENTRY_SIZE = 8
-  readonly maxEntries: number
 
   constructor(path: string, baseOffset: number, maxIndexSize: number) {
-    super(path, baseOffset, OffsetIndex.ENTRY_SIZE)
-    this.maxEntries = Math.floor(maxIndexSize / OffsetIndex.ENTRY_SIZE)
+    super(path, baseOffset, OffsetIndex.ENTRY_SIZE, maxIndexSize)
   }
 
   protected isPadding(data: Buffer, slot: number): boolean {
@@ -408,11 +414,9 @@ export interface TimestampOffset {
 /** `.timeindex`: max timestamp seen so far → the offset of the batch that carried it. */
 export class TimeIndex extends OffsetKeyedIndex {
   static readonly ENTRY_SIZE = 12
-  readonly maxEntries: number
 
   constructor(path: string, baseOffset: number, maxIndexSize: number) {
-    super(path, baseOffset, TimeIndex.ENTRY_SIZE)
-    this.maxEntries = Math.floor(maxIndexSize / TimeIndex.ENTRY_SIZE)
+    super(path, baseOffset, TimeIndex.ENTRY_SIZE, maxIndexSize)
   }
 
   protected isPadding(data: Buffer, slot: number): boolean {

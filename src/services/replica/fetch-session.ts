@@ -11,6 +11,7 @@
  */
 import { randomInt } from 'node:crypto'
 import { ErrorCode } from '../../protocol/errors.js'
+import type { FetchPartitionRequest } from './replica-manager.js'
 
 export interface SessionPartition {
   readonly topic: string
@@ -35,15 +36,9 @@ interface Session {
   readonly createdMs: number
 }
 
-export interface SessionRequestPartition {
-  readonly topic: string
+/** A partition of a Fetch request as the session sees it: the replica manager's request plus the topic id. */
+export interface SessionRequestPartition extends FetchPartitionRequest {
   readonly topicId: string
-  readonly partition: number
-  readonly fetchOffset: number
-  readonly partitionMaxBytes: number
-  readonly currentLeaderEpoch: number
-  readonly lastFetchedEpoch: number
-  readonly logStartOffset: number
 }
 
 export type SessionContext =
