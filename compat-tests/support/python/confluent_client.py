@@ -10,16 +10,11 @@
            -> {"messages":[...], "committed": {"0": 5}}
 Errors: exit 1 with {"error": "..."}.
 """
-import json
-import sys
 import time
-import traceback
 
-from confluent_kafka import OFFSET_BEGINNING, OFFSET_END, Consumer, KafkaException, Producer, TopicPartition
+from confluent_kafka import OFFSET_BEGINNING, OFFSET_END, Consumer, Producer, TopicPartition
 
-
-def s(v):
-    return None if v is None else v.decode("utf-8", "replace")
+from scripting import run, text
 
 
 def produce(a):
@@ -100,9 +95,9 @@ def consume(a):
         out.append({
             "partition": m.partition(),
             "offset": m.offset(),
-            "key": s(m.key()),
-            "value": s(m.value()),
-            "headers": {k: s(v) for k, v in (m.headers() or [])},
+            "key": text(m.key()),
+            "value": text(m.value()),
+            "headers": {k: text(v) for k, v in (m.headers() or [])},
             "timestamp": m.timestamp()[1],
         })
     committed = None
@@ -114,16 +109,5 @@ def consume(a):
     return {"messages": out, "errors": errors[:10], "committed": committed}
 
 
-def main():
-    a = json.loads(sys.argv[1])
-    try:
-        result = {"produce": produce, "consume": consume}[a["action"]](a)
-    except (Exception, KafkaException) as e:  # noqa: BLE001 - report everything to the test
-        print(json.dumps({"error": "%s: %s" % (type(e).__name__, e), "trace": traceback.format_exc()}))
-        sys.stdout.flush()
-        sys.exit(1)
-    print(json.dumps(result))
-
-
 if __name__ == "__main__":
-    main()
+    run({"produce": produce, "consume": consume})

@@ -15,32 +15,12 @@ one JSON event per line on stdout; "stop" on stdin ends it cleanly.
         "client_host","assignment_len"}]}]}
 Errors: {"event":"error","error":"...","trace":"..."} and exit 1.
 """
-import json
-import sys
-import threading
 import time
-import traceback
 
-from confluent_kafka import Consumer, KafkaException, TopicPartition
+from confluent_kafka import Consumer, TopicPartition
 from confluent_kafka.admin import AdminClient
 
-stop_requested = threading.Event()
-
-
-def emit(o):
-    sys.stdout.write(json.dumps(o) + "\n")
-    sys.stdout.flush()
-
-
-def watch_stdin():
-    for line in sys.stdin:
-        if "stop" in line:
-            break
-    stop_requested.set()  # "stop", or EOF: the test runner went away
-
-
-def s(v):
-    return None if v is None else v.decode("utf-8", "replace")
+from scripting import emit, run, stop_requested, text
 
 
 def consume(a):
@@ -91,7 +71,7 @@ def consume(a):
             processed += 1
         else:
             extra += 1
-        emit({"event": "message", "partition": m.partition(), "offset": m.offset(), "value": s(m.value()),
+        emit({"event": "message", "partition": m.partition(), "offset": m.offset(), "value": text(m.value()),
               "committed": commit})
     member_id = c.memberid() if hasattr(c, "memberid") else None
     c.close()
@@ -117,15 +97,5 @@ def list_groups(a):
     emit({"event": "result", "groups": out})
 
 
-def main():
-    a = json.loads(sys.argv[1])
-    threading.Thread(target=watch_stdin, daemon=True).start()
-    try:
-        {"consume": consume, "list_groups": list_groups}[a["action"]](a)
-    except (Exception, KafkaException) as e:  # noqa: BLE001 - report everything to the test
-        emit({"event": "error", "error": "%s: %s" % (type(e).__name__, e), "trace": traceback.format_exc()})
-        sys.exit(1)
-
-
 if __name__ == "__main__":
-    main()
+    run({"consume": consume, "list_groups": list_groups}, events=True)

@@ -15,32 +15,12 @@ argument; prints one JSON event per line on stdout; "stop" on stdin ends it clea
     -> {"event":"result","groups":[[id, protocol_type]],"describe":{...},"offsets":{"topic:p":[offset, metadata]}}
 Errors: {"event":"error","error":"...","trace":"..."} and exit 1.
 """
-import json
-import sys
-import threading
 import time
-import traceback
 
 from kafka import ConsumerRebalanceListener, KafkaAdminClient, KafkaConsumer, TopicPartition
 from kafka.structs import OffsetAndMetadata
 
-stop_requested = threading.Event()
-
-
-def emit(o):
-    sys.stdout.write(json.dumps(o) + "\n")
-    sys.stdout.flush()
-
-
-def watch_stdin():
-    for line in sys.stdin:
-        if "stop" in line:
-            break
-    stop_requested.set()  # "stop", or EOF: the test runner went away
-
-
-def s(v):
-    return None if v is None else v.decode("utf-8", "replace")
+from scripting import emit, run, stop_requested, text
 
 
 class Listener(ConsumerRebalanceListener):
@@ -86,7 +66,7 @@ def consume(a):
                     processed += 1
                 else:
                     extra += 1
-                emit({"event": "message", "partition": r.partition, "offset": r.offset, "value": s(r.value),
+                emit({"event": "message", "partition": r.partition, "offset": r.offset, "value": text(r.value),
                       "committed": commit})
             if done:
                 break
@@ -122,15 +102,5 @@ def admin(a):
     })
 
 
-def main():
-    a = json.loads(sys.argv[1])
-    threading.Thread(target=watch_stdin, daemon=True).start()
-    try:
-        {"consume": consume, "admin": admin}[a["action"]](a)
-    except Exception as e:  # noqa: BLE001 - report everything to the test
-        emit({"event": "error", "error": "%s: %s" % (type(e).__name__, e), "trace": traceback.format_exc()})
-        sys.exit(1)
-
-
 if __name__ == "__main__":
-    main()
+    run({"consume": consume, "admin": admin}, events=True)

@@ -10,20 +10,15 @@
            -> {"messages":[{"partition":0,"offset":0,"key":"k","value":"v","headers":{"h":"v"},"timestamp":...}]}
 Errors: exit 1 with {"error": "..."}.
 """
-import json
-import sys
 import time
-import traceback
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+
+from scripting import run, text
 
 
 def b(s):
     return None if s is None else s.encode("utf-8")
-
-
-def s(v):
-    return None if v is None else v.decode("utf-8", "replace")
 
 
 def produce(a):
@@ -86,9 +81,9 @@ def consume(a):
                 out.append({
                     "partition": r.partition,
                     "offset": r.offset,
-                    "key": s(r.key),
-                    "value": s(r.value),
-                    "headers": {k: s(v) for k, v in (r.headers or [])},
+                    "key": text(r.key),
+                    "value": text(r.value),
+                    "headers": {k: text(v) for k, v in (r.headers or [])},
                     "timestamp": r.timestamp,
                 })
     if group and out:
@@ -100,16 +95,5 @@ def consume(a):
     return {"messages": out[:count] if len(out) > count else out, "committed": committed}
 
 
-def main():
-    a = json.loads(sys.argv[1])
-    try:
-        result = {"produce": produce, "consume": consume}[a["action"]](a)
-    except Exception as e:  # noqa: BLE001 - report everything to the test
-        print(json.dumps({"error": "%s: %s" % (type(e).__name__, e), "trace": traceback.format_exc()}))
-        sys.stdout.flush()
-        sys.exit(1)
-    print(json.dumps(result))
-
-
 if __name__ == "__main__":
-    main()
+    run({"produce": produce, "consume": consume})
