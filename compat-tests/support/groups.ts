@@ -11,7 +11,7 @@
  * Every process started here is registered for the global teardown and killed in `stopGroupProcesses()`.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { appendFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Consumer, ConsumerConfig, Kafka } from 'kafkajs'
 import { afterEach, inject } from 'vitest'
@@ -26,7 +26,7 @@ import { type BrokerProcess, startBroker } from './broker.js'
 import { logsDir, REPO_ROOT, runDir, sleep, SUPPORT_DIR, SYSTEM_PYTHON, uniqueName, waitFor } from './env.js'
 import { pidRegistryFile } from './procs.js'
 import { RawConnection } from './raw.js'
-import { run } from './run.js'
+import { buildSaramaProgram } from './sarama.js'
 import { withZk } from './zk-client.js'
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -397,26 +397,8 @@ export async function runPyGroup(
 // ---------------------------------------------------------------------------------------------------------------
 // Sarama ConsumerGroup (sarama-group/main.go)
 
-let buildingSarama: Promise<string> | undefined
-
 export function buildSaramaGroup(): Promise<string> {
-  buildingSarama ??= (async () => {
-    const dir = join(runDir(), 'bin')
-    mkdirSync(dir, { recursive: true })
-    const bin = join(dir, 'sarama-group')
-    if (existsSync(bin)) return bin
-    await run('go', ['build', '-o', bin, join(SUPPORT_DIR, 'sarama-group', 'main.go')], {
-      timeoutMs: 300_000,
-      env: {
-        ...process.env,
-        GO111MODULE: 'off',
-        GOPATH: process.env.SARAMA_GOPATH ?? '/usr/share/gocode',
-        GOFLAGS: '',
-      },
-    })
-    return bin
-  })()
-  return buildingSarama
+  return buildSaramaProgram('sarama-group', 'sarama-group')
 }
 
 export async function runSaramaGroup(

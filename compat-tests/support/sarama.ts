@@ -1,6 +1,7 @@
 /**
- * The Sarama 1.22 client program (support/sarama/main.go), built once per run into the run directory from
- * Debian's GOPATH sources (golang-github-shopify-sarama-dev) with GO111MODULE=off.
+ * The Sarama 1.22 programs (support/sarama/main.go, and support/sarama-group/main.go for groups.ts), built
+ * once per run into the run directory from Debian's GOPATH sources (golang-github-shopify-sarama-dev) with
+ * GO111MODULE=off.
  */
 import { existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
@@ -8,24 +9,36 @@ import { runDir, SUPPORT_DIR } from './env.js'
 import { CommandError, jsonLines, run } from './run.js'
 
 const GOPATH_SOURCES = process.env.SARAMA_GOPATH ?? '/usr/share/gocode'
-let building: Promise<string> | undefined
+const builds = new Map<string, Promise<string>>()
 
-/** Builds the client if this run has not yet; returns the binary's path. */
-export function buildSaramaClient(): Promise<string> {
-  building ??= (async () => {
-    const dir = join(runDir(), 'bin')
-    mkdirSync(dir, { recursive: true })
-    const bin = join(dir, 'sarama-client')
-    if (existsSync(bin)) return bin
-    const t0 = Date.now()
-    await run('go', ['build', '-o', bin, join(SUPPORT_DIR, 'sarama', 'main.go')], {
-      timeoutMs: 300_000,
-      env: { ...process.env, GO111MODULE: 'off', GOPATH: GOPATH_SOURCES, GOFLAGS: '' },
-    })
-    console.log(`[compat] built ${bin} in ${Date.now() - t0} ms`)
-    return bin
-  })()
+/**
+ * Builds the Go program support/<program>/main.go against Sarama 1.22 into the run directory, once per run;
+ * returns the binary's path.
+ */
+export function buildSaramaProgram(program: 'sarama' | 'sarama-group', binName: string): Promise<string> {
+  let building = builds.get(program)
+  if (!building) {
+    building = (async () => {
+      const dir = join(runDir(), 'bin')
+      mkdirSync(dir, { recursive: true })
+      const bin = join(dir, binName)
+      if (existsSync(bin)) return bin
+      const t0 = Date.now()
+      await run('go', ['build', '-o', bin, join(SUPPORT_DIR, program, 'main.go')], {
+        timeoutMs: 300_000,
+        env: { ...process.env, GO111MODULE: 'off', GOPATH: GOPATH_SOURCES, GOFLAGS: '' },
+      })
+      console.log(`[compat] built ${bin} in ${Date.now() - t0} ms`)
+      return bin
+    })()
+    builds.set(program, building)
+  }
   return building
+}
+
+/** Builds the client program (support/sarama/main.go) if this run has not yet; returns the binary's path. */
+export function buildSaramaClient(): Promise<string> {
+  return buildSaramaProgram('sarama', 'sarama-client')
 }
 
 export interface SaramaMessage {
