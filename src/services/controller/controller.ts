@@ -17,7 +17,7 @@ import { ErrorCode } from '../../protocol/errors.js'
 import type { Logger } from '../../util/logger.js'
 import { randomUuid, type KafkaZkClient } from '../metadata/kafka-zk-client.js'
 import type { MetadataCache, PartitionInfo } from '../metadata/metadata-cache.js'
-import { isStoreError } from '../metadata/store.js'
+import { getDataWatched, isStoreError } from '../metadata/store.js'
 import { decodePartitionsList, Paths, type LeaderAndIsr } from '../metadata/znodes.js'
 
 export interface ControllerConfig {
@@ -446,11 +446,8 @@ export class Controller {
   }
 
   private async processPreferredElectionZnode(gen: number, rewatch: () => void): Promise<void> {
-    const r = await this.zk.store.getData(Paths.preferredReplicaElection, rewatch)
-    if (!r || gen !== this.generation) {
-      if (!r) await this.zk.store.exists(Paths.preferredReplicaElection, rewatch)
-      return
-    }
+    const r = await getDataWatched(this.zk.store, Paths.preferredReplicaElection, rewatch)
+    if (!r || gen !== this.generation) return
     let parts: { topic: string; partition: number }[] = []
     try {
       parts = decodePartitionsList(r.data, Paths.preferredReplicaElection)

@@ -35,6 +35,7 @@ import {
 import {
   deleteRecursive,
   ensurePath,
+  getDataWatched,
   isStoreError,
   StoreError,
   type MetadataStore,
@@ -62,6 +63,11 @@ export class KafkaZkClient {
     readonly store: MetadataStore,
     private readonly log: Logger,
   ) {}
+
+  /** Data of `path`; with a watcher, one is left even when the node does not exist yet. */
+  private readData(path: string, watcher?: Watcher): Promise<{ data: Buffer; stat: NodeStat } | null> {
+    return watcher ? getDataWatched(this.store, path, watcher) : this.store.getData(path)
+  }
 
   async createTopLevelPaths(): Promise<void> {
     for (const p of PERSISTENT_PATHS) await ensurePath(this.store, p)
@@ -147,11 +153,8 @@ export class KafkaZkClient {
   // --- controller ---
 
   async getControllerId(watcher?: Watcher): Promise<number | null> {
-    const r = await this.store.getData(Paths.controller, watcher)
-    if (!r) {
-      if (watcher) await this.store.exists(Paths.controller, watcher)
-      return null
-    }
+    const r = await this.readData(Paths.controller, watcher)
+    if (!r) return null
     try {
       return decodeController(r.data)
     } catch {
@@ -271,7 +274,7 @@ export class KafkaZkClient {
     partition: number,
     watcher?: Watcher,
   ): Promise<PartitionStateWithVersion | null> {
-    const r = await this.store.getData(Paths.partitionState(topic, partition), watcher)
+    const r = await this.readData(Paths.partitionState(topic, partition), watcher)
     if (!r) return null
     return {
       state: decodePartitionState(r.data, Paths.partitionState(topic, partition)),

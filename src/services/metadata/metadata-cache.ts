@@ -13,7 +13,7 @@
 import { EventEmitter } from 'node:events'
 import type { Logger } from '../../util/logger.js'
 import type { KafkaZkClient } from './kafka-zk-client.js'
-import { isStoreError, type MetadataStore, type WatchEvent } from './store.js'
+import { getDataWatched, isStoreError, type MetadataStore, type WatchEvent } from './store.js'
 import { decodeEntityConfig, Paths, type BrokerRegistration, type LeaderAndIsr } from './znodes.js'
 
 export interface PartitionInfo {
@@ -190,8 +190,7 @@ export class MetadataCache extends EventEmitter<MetadataCacheEvents> {
 
   private watchBrokerConfig(gen: number, entity: string): Promise<void> {
     return this.loop(gen, Paths.configEntity('brokers', entity), async (watch) => {
-      const r = await this.store.getData(Paths.configEntity('brokers', entity), watch)
-      if (!r) await this.store.exists(Paths.configEntity('brokers', entity), watch)
+      const r = await getDataWatched(this.store, Paths.configEntity('brokers', entity), watch)
       if (!this.live(gen)) return
       const config = decodeEntityConfig(r?.data ?? null)
       this.brokerConfigs.set(entity, config)
@@ -284,8 +283,7 @@ export class MetadataCache extends EventEmitter<MetadataCacheEvents> {
   private watchTopicConfig(gen: number, name: string): Promise<void> {
     return this.loop(gen, Paths.configEntity('topics', name), async (watch) => {
       const path = Paths.configEntity('topics', name)
-      const r = await this.store.getData(path, watch)
-      if (!r) await this.store.exists(path, watch)
+      const r = await getDataWatched(this.store, path, watch)
       const t = this.topicMap.get(name)
       if (!this.live(gen) || !t) return
       const config = decodeEntityConfig(r?.data ?? null)
@@ -302,7 +300,6 @@ export class MetadataCache extends EventEmitter<MetadataCacheEvents> {
       let r
       try {
         r = await this.zk.getPartitionState(topic, partition, watch)
-        if (!r) await this.store.exists(Paths.partitionState(topic, partition), watch)
       } catch (e) {
         if (isStoreError(e, 'NO_NODE')) return
         throw e

@@ -70,7 +70,7 @@ export interface MetadataStore extends EventEmitter {
   /** The current session id (hex), owner of this process's ephemeral nodes. */
   readonly sessionId: string
   create(path: string, data: Buffer | null, mode?: CreateMode): Promise<string>
-  /** Data and stat, or null when the node does not exist (no watch is left then; use `exists` to wait for it). */
+  /** Data and stat, or null when the node does not exist (no watch is left then: `getDataWatched` leaves one either way). */
   getData(path: string, watcher?: Watcher): Promise<{ data: Buffer; stat: NodeStat } | null>
   /** Stat or null; a watcher is left whether or not the node exists. */
   exists(path: string, watcher?: Watcher): Promise<NodeStat | null>
@@ -81,6 +81,24 @@ export interface MetadataStore extends EventEmitter {
   /** All or nothing; throws the error of the first failing operation. */
   multi(ops: readonly StoreOp[]): Promise<void>
   close(): Promise<void>
+}
+
+/**
+ * `getData` that leaves a watch whether or not the node exists, like Kafka's
+ * `registerZNodeChangeHandlerAndCheckExistence`: a missing node gets an existence watch, and a node created between
+ * the two reads is read again — otherwise its creation would fall between them unseen, and the watch left by
+ * `exists` would wait for a later change that may never come.
+ */
+export async function getDataWatched(
+  store: MetadataStore,
+  path: string,
+  watcher: Watcher,
+): Promise<{ data: Buffer; stat: NodeStat } | null> {
+  for (;;) {
+    const r = await store.getData(path, watcher)
+    if (r) return r
+    if ((await store.exists(path, watcher)) === null) return null
+  }
 }
 
 /** Creates every missing ancestor and the node itself (persistent, empty); existing nodes are left as they are. */
