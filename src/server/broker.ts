@@ -380,11 +380,7 @@ export class Broker {
     this.replicas.start()
     await this.register()
     await this.controller.start()
-    this.store.on('newSession', () => {
-      void this.register().catch((e: unknown) =>
-        log.error({ err: e }, 'Failed to re-register broker after session expiry'),
-      )
-    })
+    this.store.on('newSession', () => void this.reregister())
     this.started = true
     log.info(
       `[KafkaServer id=${brokerId}] started (${this.endpoints.map((e) => `${e.listenerName}://${e.host}:${e.port}`).join(', ')})`,
@@ -426,6 +422,26 @@ export class Broker {
           port: e.port === 0 && b ? b.boundPort : e.port,
         }
       })
+  }
+
+  /**
+   * Registers again in a new session (the previous one expired), retrying every second until it works, the broker
+   * stops or a newer session takes over — a broker that is up but unregistered would be invisible to the cluster.
+   */
+  private async reregister(): Promise<void> {
+    const session = this.store.sessionId
+    for (let attempt = 1; this.stopping === undefined && this.store.sessionId === session; attempt++) {
+      try {
+        await this.register()
+        return
+      } catch (e) {
+        this.log.error(
+          { err: e },
+          `Failed to re-register broker after session expiry (attempt ${attempt}); retrying`,
+        )
+        await new Promise((r) => setTimeout(r, 1000))
+      }
+    }
   }
 
   private async register(): Promise<void> {
