@@ -467,14 +467,20 @@ export class Cluster {
   /** Waits until /brokers/ids lists exactly `ids`. */
   waitForRegistered(ids: number[], timeoutMs = 30_000): Promise<number[]> {
     const want = [...ids].sort((a, b) => a - b).join(',')
+    let last: number[] = []
     return waitFor(
       `/brokers/ids = [${want}]`,
       async () => {
-        const got = await this.registeredIds()
-        return got.join(',') === want ? got : undefined
+        last = await this.registeredIds()
+        return last.join(',') === want ? last : undefined
       },
       { timeoutMs, intervalMs: 200 },
-    )
+    ).catch((e: unknown) => {
+      const running = this.running().map((b) => b.id)
+      throw new Error(
+        `${(e as Error).message} (last seen [${last.join(',')}], running [${running.join(',')}])`,
+      )
+    })
   }
 
   /** Starts every broker that is not running (after a failed test) and waits until all are registered. */
