@@ -4,8 +4,7 @@ import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { LocalMetadataStore } from './local-store.js'
 import { ensurePath, StoreError, type WatchEvent } from './store.js'
-
-const tick = () => new Promise((r) => setImmediate(r))
+import { tick } from './test-helpers.js'
 
 describe('LocalMetadataStore', () => {
   it('follows ZooKeeper semantics for create, versions and deletes', async () => {

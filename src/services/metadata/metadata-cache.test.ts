@@ -3,7 +3,7 @@ import { silentLogger } from '../../util/logger.js'
 import { KafkaZkClient } from './kafka-zk-client.js'
 import { LocalMetadataStore } from './local-store.js'
 import { MetadataCache } from './metadata-cache.js'
-import { ensurePath } from './store.js'
+import { createBehindFirstRead } from './test-helpers.js'
 import { encodePartitionState, encodeTopicAssignment, Paths } from './znodes.js'
 
 const state = encodePartitionState({
@@ -29,21 +29,10 @@ describe('MetadataCache', () => {
       }),
     )
     // The first read of the state finds nothing; the controller writes it right after that read.
-    const statePath = Paths.partitionState('t', 0)
-    const getData = store.getData.bind(store)
-    let raced = false
-    store.getData = async (p, w) => {
-      const r = await getData(p, w)
-      if (p === statePath && !raced) {
-        raced = true
-        await ensurePath(store, Paths.partition('t', 0))
-        await store.create(statePath, state)
-      }
-      return r
-    }
+    const raced = createBehindFirstRead(store, Paths.partitionState('t', 0), state)
     const cache = new MetadataCache(zk, silentLogger, 0)
     await cache.start('cluster')
-    expect(raced).toBe(true)
+    expect(raced()).toBe(true)
     expect(cache.partition('t', 0)?.state?.leader).toBe(0)
     cache.stop()
   })

@@ -1,30 +1,15 @@
 import { describe, expect, it } from 'vitest'
 import { LocalMetadataStore } from './local-store.js'
 import { getDataWatched, type WatchEvent } from './store.js'
-
-const tick = () => new Promise((r) => setImmediate(r))
-
-/** A store whose first getData of `path` answers "no node" and creates it right after, as another writer would. */
-function storeCreatingBehindTheRead(path: string): LocalMetadataStore {
-  const s = new LocalMetadataStore(undefined)
-  const getData = s.getData.bind(s)
-  let first = true
-  s.getData = async (p, w) => {
-    const r = await getData(p, w)
-    if (p === path && first) {
-      first = false
-      await s.create(path, Buffer.from('v1'))
-    }
-    return r
-  }
-  return s
-}
+import { createBehindFirstRead, tick } from './test-helpers.js'
 
 describe('getDataWatched', () => {
   it('reads a node created between the missed read and the existence watch', async () => {
-    const s = storeCreatingBehindTheRead('/p')
+    const s = new LocalMetadataStore(undefined)
+    const raced = createBehindFirstRead(s, '/p', Buffer.from('v1'))
     const events: WatchEvent[] = []
     const r = await getDataWatched(s, '/p', (e) => events.push(e))
+    expect(raced()).toBe(true)
     expect(r?.data.toString()).toBe('v1')
     // and the watch it left still reports the next change
     await s.setData('/p', Buffer.from('v2'))
