@@ -7,6 +7,7 @@
 import os from 'node:os'
 import path from 'node:path'
 import type { BrokerConfig } from '../config/broker-config.js'
+import { checkSupported } from '../config/unsupported.js'
 import { resolveTopicConfig, validateTopicConfigs, type TopicConfig } from '../config/topic-config.js'
 import { RequestDispatcher } from '../handlers/dispatcher.js'
 import { BrokerClient } from '../network/broker-client.js'
@@ -145,6 +146,8 @@ export class Broker {
   private async startup(): Promise<void> {
     const cfg = this.config
     const log = this.log
+    // Never a silent downgrade: a listener or setting Samsa cannot honour stops the broker here.
+    checkSupported(cfg)
     log.info(
       `[KafkaServer] starting (${this.standalone ? 'standalone' : `ZooKeeper mode, ${cfg.zkConnect}`})`,
     )

@@ -1,0 +1,38 @@
+/**
+ * Settings Samsa cannot honour. A broker configured with one of them refuses to start, with a message naming the
+ * setting, rather than running without the security (or other behaviour) the operator asked for.
+ */
+import type { BrokerConfig } from './broker-config.js'
+import { ConfigException } from './config-def.js'
+import { endpointToString } from './listeners.js'
+
+/** One message per setting of `config` that Samsa cannot honour (empty when it can honour them all). */
+export function unsupportedSettings(config: BrokerConfig): string[] {
+  const problems: string[] = []
+  for (const l of config.listeners) {
+    if (l.securityProtocol !== 'PLAINTEXT') {
+      problems.push(
+        `Listener ${endpointToString(l)} uses security protocol ${l.securityProtocol}, which Samsa does not ` +
+          'support yet: only PLAINTEXT listeners can be served (refusing to serve it without TLS or authentication)',
+      )
+    }
+  }
+  const authorizer = config.authorizerClassName
+  if (authorizer !== '') {
+    problems.push(
+      `authorizer.class.name=${authorizer}: Samsa has no authorizer yet (refusing to run without the ACL checks it asks for)`,
+    )
+  }
+  return problems
+}
+
+/** Throws a ConfigException listing every setting of `config` that Samsa cannot honour. */
+export function checkSupported(config: BrokerConfig): void {
+  const problems = unsupportedSettings(config)
+  if (problems.length === 0) return
+  throw new ConfigException(
+    problems.length === 1
+      ? problems[0]!
+      : `Unsupported configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+  )
+}
