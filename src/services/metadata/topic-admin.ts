@@ -7,7 +7,7 @@
  */
 import { ErrorCode, KafkaError } from '../../protocol/errors.js'
 import type { Logger } from '../../util/logger.js'
-import { assignReplicasToBrokers, validateManualAssignment } from '../controller/assignment.js'
+import { assignReplicasToBrokers, validateManualAssignment } from './assignment.js'
 import type { KafkaZkClient } from './kafka-zk-client.js'
 import { randomUuid, TopicExistsError } from './kafka-zk-client.js'
 import type { MetadataCache } from './metadata-cache.js'
