@@ -18,9 +18,8 @@ import { Apis } from '../protocol/messages/index.js'
 import { ErrorCode, toErrorCode, toErrorMessage } from '../protocol/errors.js'
 import { prepareProduceRecords } from '../protocol/records/conversion.js'
 import { CloseConnection } from '../network/connection.js'
-import type { MetadataCache } from '../services/metadata/metadata-cache.js'
 import { INTERNAL_TOPICS } from '../services/metadata/topic-admin.js'
-import type { ReplicaManager } from '../services/replica/replica-manager.js'
+import type { Services } from '../services/services.js'
 import { endpointOf } from './common.js'
 import { defineHandler, NO_RESPONSE, type Handler } from './handler.js'
 
@@ -28,10 +27,7 @@ export const ProduceApi = Apis.Produce
 
 export const ADMIN_CLIENT_ID = '__admin_client'
 
-export function produceHandler(d: {
-  readonly replicas: ReplicaManager
-  readonly cache: MetadataCache
-}): Handler {
+export function produceHandler(d: Pick<Services, 'replicas' | 'cache'>): Handler {
   return defineHandler(ProduceApi, {
     async handle(req, ctx) {
       const v = ctx.apiVersion

@@ -17,31 +17,22 @@ import { ZERO_UUID } from '../protocol/codec/schema.js'
 import { ErrorCode } from '../protocol/errors.js'
 import { containsCompression, toLegacyMessageSet } from '../protocol/records/conversion.js'
 import { Compression } from '../protocol/records/compression.js'
-import type { MetadataCache } from '../services/metadata/metadata-cache.js'
-import type { FetchSessionCache } from '../services/replica/fetch-session.js'
 import {
   mustInclude,
   type SessionPartition,
   type SessionRequestPartition,
 } from '../services/replica/fetch-session.js'
-import type { FetchPartitionResult, ReplicaManager } from '../services/replica/replica-manager.js'
+import type { FetchPartitionResult } from '../services/replica/replica-manager.js'
+import type { Services } from '../services/services.js'
 import { endpointOf, groupBy } from './common.js'
 import { defineHandler, type Elem, type Handler, type Out } from './handler.js'
 
 export const FetchApi = Apis.Fetch
 
-export interface FetchDeps {
-  readonly replicas: ReplicaManager
-  readonly cache: MetadataCache
-  readonly sessions: FetchSessionCache
-  /** fetch.max.bytes: the broker's cap on a consumer fetch response. */
-  readonly fetchMaxBytes: number
-}
-
 type TopicOut = Elem<Out<typeof FetchResponse>['responses']>
 type PartitionOut = Elem<TopicOut['partitions']>
 
-export function fetchHandler(d: FetchDeps): Handler {
+export function fetchHandler(d: Pick<Services, 'replicas' | 'cache' | 'fetchSessions' | 'config'>): Handler {
   return defineHandler(FetchApi, {
     async handle(req, ctx) {
       const v = ctx.apiVersion
@@ -85,7 +76,7 @@ export function fetchHandler(d: FetchDeps): Handler {
 
       const sessionCtx =
         v >= 7
-          ? d.sessions.newContext(req.sessionId, req.sessionEpoch, requested, forgotten, isFollower)
+          ? d.fetchSessions.newContext(req.sessionId, req.sessionEpoch, requested, forgotten, isFollower)
           : ({ kind: 'sessionless' } as const)
       if (sessionCtx.kind === 'error') {
         return { throttleTimeMs: 0, errorCode: sessionCtx.errorCode, sessionId: req.sessionId, responses: [] }
@@ -94,7 +85,7 @@ export function fetchHandler(d: FetchDeps): Handler {
         sessionCtx.kind === 'incremental' ? [...sessionCtx.session.partitions.values()] : requested
 
       const maxBytes =
-        v >= 3 ? (isFollower ? req.maxBytes : Math.min(req.maxBytes, d.fetchMaxBytes)) : 0x7fffffff
+        v >= 3 ? (isFollower ? req.maxBytes : Math.min(req.maxBytes, d.config.fetchMaxBytes)) : 0x7fffffff
       const results = await d.replicas.fetchMessages({
         replicaId,
         maxWaitMs: req.maxWaitMs,

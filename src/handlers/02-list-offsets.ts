@@ -14,7 +14,7 @@
  */
 import { Apis } from '../protocol/messages/index.js'
 import { ErrorCode, KafkaError, toErrorCode } from '../protocol/errors.js'
-import type { ReplicaManager } from '../services/replica/replica-manager.js'
+import type { Services } from '../services/services.js'
 import { defineHandler, type Handler } from './handler.js'
 
 export const ListOffsetsApi = Apis.ListOffsets
@@ -26,7 +26,7 @@ export const EARLIEST_LOCAL_TIMESTAMP = -4
 export const LATEST_TIERED_TIMESTAMP = -5
 const DEBUGGING_REPLICA_ID = -2
 
-export function listOffsetsHandler(d: { readonly replicas: ReplicaManager }): Handler {
+export function listOffsetsHandler(d: Pick<Services, 'replicas'>): Handler {
   return defineHandler(ListOffsetsApi, {
     handle(req, ctx) {
       const v = ctx.apiVersion

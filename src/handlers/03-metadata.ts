@@ -13,19 +13,15 @@ import type { MetadataResponse } from '../protocol/messages/03-metadata.js'
 import { Apis } from '../protocol/messages/index.js'
 import { ZERO_UUID } from '../protocol/codec/schema.js'
 import { ErrorCode, KafkaError, toErrorCode } from '../protocol/errors.js'
-import type { MetadataCache, TopicInfo } from '../services/metadata/metadata-cache.js'
-import { INTERNAL_TOPICS, validateTopicName, type TopicAdmin } from '../services/metadata/topic-admin.js'
+import type { TopicInfo } from '../services/metadata/metadata-cache.js'
+import { INTERNAL_TOPICS, validateTopicName } from '../services/metadata/topic-admin.js'
+import type { Services } from '../services/services.js'
 import { defineHandler, type Elem, type Handler, type Out } from './handler.js'
 import { brokersForListener, TOPIC_AUTHORIZED_OPERATIONS } from './common.js'
 
 export const MetadataApi = Apis.Metadata
 
-export interface MetadataDeps {
-  readonly cache: MetadataCache
-  readonly topicAdmin: TopicAdmin
-}
-
-export function metadataHandler(d: MetadataDeps): Handler {
+export function metadataHandler(d: Pick<Services, 'cache' | 'topicAdmin'>): Handler {
   type TopicOut = Elem<Out<typeof MetadataResponse>['topics']>
   type PartitionOut = Elem<TopicOut['partitions']>
   const describeTopic = (t: TopicInfo, version: number, includeOps: boolean): TopicOut => {

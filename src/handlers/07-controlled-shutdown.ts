@@ -7,12 +7,12 @@
  */
 import { ErrorCode, toErrorCode } from '../protocol/errors.js'
 import { Apis } from '../protocol/messages/index.js'
-import type { Controller } from '../services/controller/controller.js'
+import type { Services } from '../services/services.js'
 import { defineHandler, type Handler } from './handler.js'
 
 export const ControlledShutdownApi = Apis.ControlledShutdown
 
-export function controlledShutdownHandler(d: { readonly controller: Controller }): Handler {
+export function controlledShutdownHandler(d: Pick<Services, 'controller'>): Handler {
   return defineHandler(ControlledShutdownApi, {
     async handle(req) {
       if (!d.controller.isActive) return { errorCode: ErrorCode.NOT_CONTROLLER, remainingPartitions: [] }

@@ -34,9 +34,9 @@ export const OffsetCommitApi = Apis.OffsetCommit
 type Response = Out<typeof OffsetCommitResponse>
 
 export interface OffsetCommitHandlerDeps {
-  readonly coordinator: GroupCoordinator
+  readonly groups: GroupCoordinator
   /** Which topics and partitions exist (the broker's metadata cache). */
-  readonly metadata: TopicMetadataView
+  readonly cache: TopicMetadataView
   /** Storage of v0 commits (ZooKeeper); without it v0 answers UNSUPPORTED_VERSION. */
   readonly zkOffsets?: ZkConsumerOffsetStore
 }
@@ -73,13 +73,13 @@ export function offsetCommitHandler(d: OffsetCommitHandlerDeps): Handler {
           p: Infer<typeof OffsetCommitRequest>['topics'][number]['partitions'][number]
         }[] = []
         for (const t of req.topics) {
-          if (d.metadata.topic(t.name) === undefined) {
+          if (d.cache.topic(t.name) === undefined) {
             for (const p of t.partitions)
               builder.add(t.name, p.partitionIndex, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
             continue
           }
           for (const p of t.partitions) {
-            if (d.metadata.partition(t.name, p.partitionIndex) !== undefined) valid.push({ topic: t.name, p })
+            if (d.cache.partition(t.name, p.partitionIndex) !== undefined) valid.push({ topic: t.name, p })
             else builder.add(t.name, p.partitionIndex, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
           }
         }
@@ -88,7 +88,7 @@ export function offsetCommitHandler(d: OffsetCommitHandlerDeps): Handler {
         if (ctx.apiVersion === 0) {
           const zk = d.zkOffsets
           if (zk === undefined) return errorResponse(ErrorCode.UNSUPPORTED_VERSION)
-          const max = d.coordinator.config.offsetMetadataMaxBytes
+          const max = d.groups.config.offsetMetadataMaxBytes
           for (const { topic, p } of valid) {
             let error: number = ErrorCode.NONE
             if (p.committedMetadata !== null && p.committedMetadata.length > max) {
@@ -113,7 +113,7 @@ export function offsetCommitHandler(d: OffsetCommitHandlerDeps): Handler {
           metadata: p.committedMetadata,
           commitTimestamp: p.commitTimestamp,
         }))
-        const results = await d.coordinator.commitOffsets({
+        const results = await d.groups.commitOffsets({
           groupId: req.groupId,
           memberId: req.memberId,
           groupInstanceId: req.groupInstanceId,

@@ -35,9 +35,9 @@ export const OffsetFetchApi = Apis.OffsetFetch
 type Response = Out<typeof OffsetFetchResponse>
 
 export interface OffsetFetchHandlerDeps {
-  readonly coordinator: GroupCoordinator
+  readonly groups: GroupCoordinator
   /** Which topics and partitions exist (used by v0 only). */
-  readonly metadata: TopicMetadataView
+  readonly cache: TopicMetadataView
   /** Storage of v0 offsets (ZooKeeper); without it v0 answers UNSUPPORTED_VERSION. */
   readonly zkOffsets?: ZkConsumerOffsetStore
 }
@@ -91,7 +91,7 @@ export function offsetFetchHandler(d: OffsetFetchHandlerDeps): Handler {
           throttleTimeMs: 0,
           groups: req.groups.map((g) => {
             try {
-              const r = d.coordinator.fetchOffsets(
+              const r = d.groups.fetchOffsets(
                 g.groupId,
                 req.requireStable,
                 g.topics === null ? null : flatten(g.topics),
@@ -120,7 +120,7 @@ export function offsetFetchHandler(d: OffsetFetchHandlerDeps): Handler {
           const out: OffsetFetchPartitionResult[] = []
           for (const tp of requested ?? []) {
             try {
-              if (d.metadata.partition(tp.topic, tp.partition) === undefined) {
+              if (d.cache.partition(tp.topic, tp.partition) === undefined) {
                 out.push(noOffset(tp, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION))
                 continue
               }
@@ -137,7 +137,7 @@ export function offsetFetchHandler(d: OffsetFetchHandlerDeps): Handler {
           return { throttleTimeMs: 0, topics: byTopic(out) }
         }
 
-        const r = d.coordinator.fetchOffsets(req.groupId, req.requireStable, requested)
+        const r = d.groups.fetchOffsets(req.groupId, req.requireStable, requested)
         if (r.error !== ErrorCode.NONE) return errorResponse(r.error)
         return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, topics: byTopic(r.partitions) }
       } catch (e) {

@@ -8,9 +8,8 @@
  */
 import { Apis } from '../protocol/messages/index.js'
 import { ErrorCode, errorInfo, toErrorCode } from '../protocol/errors.js'
-import type { GroupCoordinator } from '../services/group/coordinator.js'
-import type { MetadataCache } from '../services/metadata/metadata-cache.js'
-import { OFFSETS_TOPIC, type TopicAdmin } from '../services/metadata/topic-admin.js'
+import { OFFSETS_TOPIC } from '../services/metadata/topic-admin.js'
+import type { Services } from '../services/services.js'
 import { endpointOf } from './common.js'
 import { defineHandler, type Handler } from './handler.js'
 
@@ -28,13 +27,7 @@ interface Found {
   readonly port: number
 }
 
-export interface FindCoordinatorDeps {
-  readonly cache: MetadataCache
-  readonly topicAdmin: TopicAdmin
-  readonly groups: GroupCoordinator
-}
-
-export function findCoordinatorHandler(d: FindCoordinatorDeps): Handler {
+export function findCoordinatorHandler(d: Pick<Services, 'cache' | 'topicAdmin' | 'groups'>): Handler {
   const fail = (key: string, code: number, message?: string): Found => ({
     key,
     errorCode: code,

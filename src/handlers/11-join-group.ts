@@ -1,5 +1,5 @@
 /**
- * JoinGroup (11), v0-9, served by the classic group coordinator. The response waits for the rebalance (up to
+ * JoinGroup (11), v0-9, served by the classic group d.groups. The response waits for the rebalance (up to
  * the group's rebalance timeout; a brand-new group first waits `group.initial.rebalance.delay.ms`).
  *
  * Version notes:
@@ -51,13 +51,13 @@ function toResponse(r: JoinGroupResult, version: number): Response {
   }
 }
 
-export function joinGroupHandler(coordinator: GroupCoordinator): Handler {
+export function joinGroupHandler(d: { readonly groups: GroupCoordinator }): Handler {
   return defineHandler(JoinGroupApi, {
     async handle(req, ctx) {
       const v = ctx.apiVersion
       try {
         const groupInstanceId = req.groupInstanceId
-        const result = await coordinator.joinGroup({
+        const result = await d.groups.joinGroup({
           groupId: req.groupId,
           memberId: req.memberId,
           groupInstanceId,

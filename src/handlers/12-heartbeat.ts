@@ -15,11 +15,11 @@ import { defineHandler, type Handler } from './handler.js'
 
 export const HeartbeatApi = Apis.Heartbeat
 
-export function heartbeatHandler(coordinator: GroupCoordinator): Handler {
+export function heartbeatHandler(d: { readonly groups: GroupCoordinator }): Handler {
   return defineHandler(HeartbeatApi, {
     handle(req) {
       try {
-        const errorCode = coordinator.heartbeat({
+        const errorCode = d.groups.heartbeat({
           groupId: req.groupId,
           generationId: req.generationId,
           memberId: req.memberId,

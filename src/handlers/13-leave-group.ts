@@ -1,5 +1,5 @@
 /**
- * LeaveGroup (13), v0-5, served by the classic group coordinator. Leaving members are removed and the group
+ * LeaveGroup (13), v0-5, served by the classic group d.groups. Leaving members are removed and the group
  * rebalances; a pending member (one that got MEMBER_ID_REQUIRED) is simply forgotten.
  *
  * Version notes:
@@ -18,7 +18,7 @@ import { defineHandler, type Handler } from './handler.js'
 
 export const LeaveGroupApi = Apis.LeaveGroup
 
-export function leaveGroupHandler(coordinator: GroupCoordinator): Handler {
+export function leaveGroupHandler(d: { readonly groups: GroupCoordinator }): Handler {
   return defineHandler(LeaveGroupApi, {
     handle(req, ctx) {
       const v = ctx.apiVersion
@@ -31,7 +31,7 @@ export function leaveGroupHandler(coordinator: GroupCoordinator): Handler {
                 groupInstanceId: m.groupInstanceId,
                 reason: m.reason,
               }))
-        const r = coordinator.leaveGroup(req.groupId, members)
+        const r = d.groups.leaveGroup(req.groupId, members)
         if (v < 3) {
           const errorCode =
             r.error !== ErrorCode.NONE

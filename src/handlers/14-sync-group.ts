@@ -1,5 +1,5 @@
 /**
- * SyncGroup (14), v0-5, served by the classic group coordinator. The leader's SyncGroup carries the
+ * SyncGroup (14), v0-5, served by the classic group d.groups. The leader's SyncGroup carries the
  * assignment: it is stored in `__consumer_offsets`, then every member (followers wait meanwhile) gets its
  * part. REBALANCE_IN_PROGRESS while the group prepares a rebalance (also while the coordinator is loading,
  * so that the member rejoins), ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID, FENCED_INSTANCE_ID as Kafka.
@@ -27,7 +27,7 @@ const errorResponse = (errorCode: number): Response => ({
   assignment: Buffer.alloc(0),
 })
 
-export function syncGroupHandler(coordinator: GroupCoordinator): Handler {
+export function syncGroupHandler(d: { readonly groups: GroupCoordinator }): Handler {
   return defineHandler(SyncGroupApi, {
     async handle(req, ctx) {
       // From v5 the protocol type and name are mandatory.
@@ -35,7 +35,7 @@ export function syncGroupHandler(coordinator: GroupCoordinator): Handler {
         return errorResponse(ErrorCode.INCONSISTENT_GROUP_PROTOCOL)
       }
       try {
-        const r = await coordinator.syncGroup({
+        const r = await d.groups.syncGroup({
           groupId: req.groupId,
           generationId: req.generationId,
           memberId: req.memberId,

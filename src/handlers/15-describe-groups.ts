@@ -1,5 +1,5 @@
 /**
- * DescribeGroups (15), v0-5, served by the classic group coordinator. Per group: state, protocol type, and the
+ * DescribeGroups (15), v0-5, served by the classic group d.groups. Per group: state, protocol type, and the
  * members with client id and host (the chosen protocol, member metadata and assignments only when Stable).
  * A group that does not exist is reported as "Dead" with no error (Kafka answers GROUP_ID_NOT_FOUND only
  * from v6, which 3.9 does not have); coordinator errors leave the state empty.
@@ -19,7 +19,7 @@ export const DescribeGroupsApi = Apis.DescribeGroups
 
 const NOT_REQUESTED = -2147483648
 
-export function describeGroupsHandler(coordinator: GroupCoordinator): Handler {
+export function describeGroupsHandler(d: { readonly groups: GroupCoordinator }): Handler {
   return defineHandler(DescribeGroupsApi, {
     handle(req, ctx) {
       const withOps = ctx.apiVersion >= 3 && req.includeAuthorizedOperations
@@ -27,7 +27,7 @@ export function describeGroupsHandler(coordinator: GroupCoordinator): Handler {
         throttleTimeMs: 0,
         groups: req.groups.map((groupId) => {
           try {
-            const { error, summary } = coordinator.describeGroup(groupId)
+            const { error, summary } = d.groups.describeGroup(groupId)
             return {
               errorCode: error,
               groupId,

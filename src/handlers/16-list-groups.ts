@@ -16,11 +16,11 @@ import { defineHandler, type Handler } from './handler.js'
 
 export const ListGroupsApi = Apis.ListGroups
 
-export function listGroupsHandler(coordinator: GroupCoordinator): Handler {
+export function listGroupsHandler(d: { readonly groups: GroupCoordinator }): Handler {
   return defineHandler(ListGroupsApi, {
     handle(req) {
       try {
-        const r = coordinator.listGroups(req.statesFilter, req.typesFilter)
+        const r = d.groups.listGroups(req.statesFilter, req.typesFilter)
         return {
           throttleTimeMs: 0,
           errorCode: r.error,

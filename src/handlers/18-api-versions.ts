@@ -16,11 +16,13 @@ const SOFTWARE_PATTERN = /^[a-zA-Z0-9](?:[a-zA-Z0-9\-.]*[a-zA-Z0-9])?$/
 export function apiVersionsHandler(registry: () => readonly Handler[]): Handler {
   return defineHandler(ApiVersionsApi, {
     handle(req, ctx) {
-      const apiKeys = registry().map((h) => ({
-        apiKey: h.api.key,
-        minVersion: h.minVersion,
-        maxVersion: h.maxVersion,
-      }))
+      const apiKeys = [...registry()]
+        .sort((a, b) => a.api.key - b.api.key)
+        .map((h) => ({
+          apiKey: h.api.key,
+          minVersion: h.minVersion,
+          maxVersion: h.maxVersion,
+        }))
       if (
         ctx.apiVersion >= 3 &&
         (!SOFTWARE_PATTERN.test(req.clientSoftwareName) || !SOFTWARE_PATTERN.test(req.clientSoftwareVersion))

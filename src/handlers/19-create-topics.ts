@@ -9,29 +9,15 @@
 import type { CreateTopicsResponse } from '../protocol/messages/19-create-topics.js'
 import { Apis } from '../protocol/messages/index.js'
 import { ErrorCode, toErrorCode, toErrorMessage } from '../protocol/errors.js'
-import type { TopicAdmin } from '../services/metadata/topic-admin.js'
+import { describeTopicConfig } from '../config/topic-config.js'
+import type { Services } from '../services/services.js'
 import { defineHandler, type Elem, type Handler, type Out } from './handler.js'
 
 export const CreateTopicsApi = Apis.CreateTopics
 
-export interface TopicConfigEntry {
-  readonly name: string
-  readonly value: string | null
-  readonly readOnly: boolean
-  readonly configSource: number
-  readonly isSensitive: boolean
-}
-
-export interface CreateTopicsDeps {
-  readonly topicAdmin: TopicAdmin
-  readonly isController: () => boolean
-  /** Every topic config with its effective value and source, for a topic with these overrides. */
-  readonly describeTopicConfigs: (overrides: ReadonlyMap<string, string>) => TopicConfigEntry[]
-}
-
 type Result = Elem<Out<typeof CreateTopicsResponse>['topics']>
 
-export function createTopicsHandler(d: CreateTopicsDeps): Handler {
+export function createTopicsHandler(d: Pick<Services, 'topicAdmin' | 'controller' | 'config'>): Handler {
   return defineHandler(CreateTopicsApi, {
     async handle(req, ctx) {
       const counts = new Map<string, number>()
@@ -49,7 +35,7 @@ export function createTopicsHandler(d: CreateTopicsDeps): Handler {
           })
           continue
         }
-        if (!d.isController()) {
+        if (!d.controller.isActive) {
           results.push({
             ...base,
             errorCode: ErrorCode.NOT_CONTROLLER,
@@ -80,7 +66,7 @@ export function createTopicsHandler(d: CreateTopicsDeps): Handler {
             errorMessage: null,
             numPartitions: r.numPartitions,
             replicationFactor: r.replicationFactor,
-            configs: d.describeTopicConfigs(configs),
+            configs: describeTopicConfig(configs, d.config),
           })
           if (!req.validateOnly) created.push({ name: t.name, partitions: r.numPartitions })
         } catch (e) {

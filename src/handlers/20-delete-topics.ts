@@ -8,21 +8,14 @@ import type { DeleteTopicsResponse } from '../protocol/messages/20-delete-topics
 import { Apis } from '../protocol/messages/index.js'
 import { ZERO_UUID } from '../protocol/codec/schema.js'
 import { ErrorCode, toErrorCode, toErrorMessage } from '../protocol/errors.js'
-import type { MetadataCache } from '../services/metadata/metadata-cache.js'
-import type { TopicAdmin } from '../services/metadata/topic-admin.js'
+import type { Services } from '../services/services.js'
 import { defineHandler, type Elem, type Handler, type Out } from './handler.js'
 
 export const DeleteTopicsApi = Apis.DeleteTopics
 
-export interface DeleteTopicsDeps {
-  readonly topicAdmin: TopicAdmin
-  readonly cache: MetadataCache
-  readonly isController: () => boolean
-}
-
 type Result = Elem<Out<typeof DeleteTopicsResponse>['responses']>
 
-export function deleteTopicsHandler(d: DeleteTopicsDeps): Handler {
+export function deleteTopicsHandler(d: Pick<Services, 'topicAdmin' | 'cache' | 'controller'>): Handler {
   return defineHandler(DeleteTopicsApi, {
     async handle(req, ctx) {
       const wanted: { name: string | null; topicId: string }[] =
@@ -50,7 +43,7 @@ export function deleteTopicsHandler(d: DeleteTopicsDeps): Handler {
         } else {
           id = d.cache.topic(name ?? '')?.id ?? ZERO_UUID
         }
-        if (!d.isController()) {
+        if (!d.controller.isActive) {
           results.push({
             name,
             topicId: id,

@@ -6,16 +6,12 @@
  */
 import { Apis } from '../protocol/messages/index.js'
 import { ErrorCode, KafkaError, toErrorCode } from '../protocol/errors.js'
-import type { MetadataCache } from '../services/metadata/metadata-cache.js'
-import type { ReplicaManager } from '../services/replica/replica-manager.js'
+import type { Services } from '../services/services.js'
 import { defineHandler, type Handler } from './handler.js'
 
 export const DeleteRecordsApi = Apis.DeleteRecords
 
-export function deleteRecordsHandler(d: {
-  readonly replicas: ReplicaManager
-  readonly cache: MetadataCache
-}): Handler {
+export function deleteRecordsHandler(d: Pick<Services, 'replicas' | 'cache'>): Handler {
   return defineHandler(DeleteRecordsApi, {
     handle(req) {
       return {

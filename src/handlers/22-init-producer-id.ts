@@ -7,16 +7,12 @@
  */
 import { Apis } from '../protocol/messages/index.js'
 import { ErrorCode, toErrorCode } from '../protocol/errors.js'
-import type { ProducerIdManager } from '../services/producer/producer-id-manager.js'
-import type { Logger } from '../util/logger.js'
+import type { Services } from '../services/services.js'
 import { defineHandler, type Handler } from './handler.js'
 
 export const InitProducerIdApi = Apis.InitProducerId
 
-export function initProducerIdHandler(d: {
-  readonly producerIds: ProducerIdManager
-  readonly log: Logger
-}): Handler {
+export function initProducerIdHandler(d: Pick<Services, 'producerIds' | 'log'>): Handler {
   return defineHandler(InitProducerIdApi, {
     async handle(req, ctx) {
       if (req.transactionalId !== null) {

@@ -8,12 +8,12 @@
  */
 import { Apis } from '../protocol/messages/index.js'
 import { ErrorCode, KafkaError, toErrorCode } from '../protocol/errors.js'
-import type { ReplicaManager } from '../services/replica/replica-manager.js'
+import type { Services } from '../services/services.js'
 import { defineHandler, type Handler } from './handler.js'
 
 export const OffsetForLeaderEpochApi = Apis.OffsetForLeaderEpoch
 
-export function offsetForLeaderEpochHandler(d: { readonly replicas: ReplicaManager }): Handler {
+export function offsetForLeaderEpochHandler(d: Pick<Services, 'replicas'>): Handler {
   return defineHandler(OffsetForLeaderEpochApi, {
     handle(req) {
       return {

@@ -7,12 +7,12 @@
 import { Apis } from '../protocol/messages/index.js'
 import { ConfigSource } from '../config/config-def.js'
 import { toErrorCode, toErrorMessage } from '../protocol/errors.js'
-import type { ConfigAdmin } from '../services/metadata/config-admin.js'
+import type { Services } from '../services/services.js'
 import { defineHandler, type Handler } from './handler.js'
 
 export const DescribeConfigsApi = Apis.DescribeConfigs
 
-export function describeConfigsHandler(d: { readonly configs: ConfigAdmin }): Handler {
+export function describeConfigsHandler(d: Pick<Services, 'configAdmin'>): Handler {
   return defineHandler(DescribeConfigsApi, {
     handle(req, ctx) {
       const v = ctx.apiVersion
@@ -20,7 +20,7 @@ export function describeConfigsHandler(d: { readonly configs: ConfigAdmin }): Ha
         throttleTimeMs: 0,
         results: req.resources.map((r) => {
           try {
-            const configs = d.configs.describe(r.resourceType, r.resourceName, {
+            const configs = d.configAdmin.describe(r.resourceType, r.resourceName, {
               keys: r.configurationKeys,
               includeSynonyms: v >= 1 && req.includeSynonyms,
               includeDocumentation: v >= 3 && req.includeDocumentation,

@@ -7,7 +7,7 @@
  */
 import { Apis } from '../protocol/messages/index.js'
 import { toErrorCode, toErrorMessage } from '../protocol/errors.js'
-import type { ConfigAdmin } from '../services/metadata/config-admin.js'
+import type { Services } from '../services/services.js'
 import { defineHandler, type Handler } from './handler.js'
 
 export const AlterConfigsApi = Apis.AlterConfigs
@@ -22,7 +22,7 @@ async function result(resourceType: number, resourceName: string, f: () => Promi
   }
 }
 
-export function alterConfigsHandler(d: { readonly configs: ConfigAdmin }): Handler {
+export function alterConfigsHandler(d: Pick<Services, 'configAdmin'>): Handler {
   return defineHandler(AlterConfigsApi, {
     async handle(req) {
       const responses = []
@@ -30,7 +30,7 @@ export function alterConfigsHandler(d: { readonly configs: ConfigAdmin }): Handl
         const configs = new Map(r.configs.map((c) => [c.name, c.value]))
         responses.push(
           await result(r.resourceType, r.resourceName, () =>
-            d.configs.alter(r.resourceType, r.resourceName, configs, req.validateOnly),
+            d.configAdmin.alter(r.resourceType, r.resourceName, configs, req.validateOnly),
           ),
         )
       }
@@ -39,7 +39,7 @@ export function alterConfigsHandler(d: { readonly configs: ConfigAdmin }): Handl
   })
 }
 
-export function incrementalAlterConfigsHandler(d: { readonly configs: ConfigAdmin }): Handler {
+export function incrementalAlterConfigsHandler(d: Pick<Services, 'configAdmin'>): Handler {
   return defineHandler(IncrementalAlterConfigsApi, {
     async handle(req) {
       const responses = []
@@ -47,7 +47,7 @@ export function incrementalAlterConfigsHandler(d: { readonly configs: ConfigAdmi
         const ops = r.configs.map((c) => ({ name: c.name, op: c.configOperation, value: c.value }))
         responses.push(
           await result(r.resourceType, r.resourceName, () =>
-            d.configs.incrementalAlter(r.resourceType, r.resourceName, ops, req.validateOnly),
+            d.configAdmin.incrementalAlter(r.resourceType, r.resourceName, ops, req.validateOnly),
           ),
         )
       }

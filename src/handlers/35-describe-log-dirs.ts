@@ -6,13 +6,13 @@
  */
 import { Apis } from '../protocol/messages/index.js'
 import { statfsSync } from 'node:fs'
-import type { LogManager } from '../services/log/log-manager.js'
+import type { Services } from '../services/services.js'
 import { groupBy } from './common.js'
 import { defineHandler, type Handler } from './handler.js'
 
 export const DescribeLogDirsApi = Apis.DescribeLogDirs
 
-export function describeLogDirsHandler(d: { readonly logManager: LogManager }): Handler {
+export function describeLogDirsHandler(d: Pick<Services, 'logManager'>): Handler {
   return defineHandler(DescribeLogDirsApi, {
     handle(req) {
       const wanted =

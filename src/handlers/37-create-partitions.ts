@@ -6,19 +6,14 @@
 import type { CreatePartitionsResponse } from '../protocol/messages/37-create-partitions.js'
 import { Apis } from '../protocol/messages/index.js'
 import { ErrorCode, toErrorCode, toErrorMessage } from '../protocol/errors.js'
-import type { TopicAdmin } from '../services/metadata/topic-admin.js'
+import type { Services } from '../services/services.js'
 import { defineHandler, type Elem, type Handler, type Out } from './handler.js'
 
 export const CreatePartitionsApi = Apis.CreatePartitions
 
-export interface CreatePartitionsDeps {
-  readonly topicAdmin: TopicAdmin
-  readonly isController: () => boolean
-}
-
 type Result = Elem<Out<typeof CreatePartitionsResponse>['results']>
 
-export function createPartitionsHandler(d: CreatePartitionsDeps): Handler {
+export function createPartitionsHandler(d: Pick<Services, 'topicAdmin' | 'controller'>): Handler {
   return defineHandler(CreatePartitionsApi, {
     async handle(req) {
       const counts = new Map<string, number>()
@@ -34,7 +29,7 @@ export function createPartitionsHandler(d: CreatePartitionsDeps): Handler {
           })
           continue
         }
-        if (!d.isController()) {
+        if (!d.controller.isActive) {
           results.push({
             name: t.name,
             errorCode: ErrorCode.NOT_CONTROLLER,

@@ -5,13 +5,13 @@
  */
 import { Apis } from '../protocol/messages/index.js'
 import { ErrorCode } from '../protocol/errors.js'
-import type { Controller } from '../services/controller/controller.js'
+import type { Services } from '../services/services.js'
 import { groupBy } from './common.js'
 import { defineHandler, type Handler } from './handler.js'
 
 export const ElectLeadersApi = Apis.ElectLeaders
 
-export function electLeadersHandler(d: { readonly controller: Controller }): Handler {
+export function electLeadersHandler(d: Pick<Services, 'controller'>): Handler {
   return defineHandler(ElectLeadersApi, {
     async handle(req) {
       const type = req.electionType === 1 ? 'unclean' : 'preferred'

@@ -16,8 +16,8 @@ import { defineHandler, type Handler } from './handler.js'
 export const OffsetDeleteApi = Apis.OffsetDelete
 
 export interface OffsetDeleteHandlerDeps {
-  readonly coordinator: GroupCoordinator
-  readonly metadata: TopicMetadataView
+  readonly groups: GroupCoordinator
+  readonly cache: TopicMetadataView
 }
 
 export function offsetDeleteHandler(d: OffsetDeleteHandlerDeps): Handler {
@@ -32,19 +32,19 @@ export function offsetDeleteHandler(d: OffsetDeleteHandlerDeps): Handler {
         }
         const valid: TopicPartition[] = []
         for (const t of req.topics) {
-          if (d.metadata.topic(t.name) === undefined) {
+          if (d.cache.topic(t.name) === undefined) {
             for (const p of t.partitions) add(t.name, p.partitionIndex, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
             continue
           }
           for (const p of t.partitions) {
-            if (d.metadata.partition(t.name, p.partitionIndex) !== undefined) {
+            if (d.cache.partition(t.name, p.partitionIndex) !== undefined) {
               valid.push({ topic: t.name, partition: p.partitionIndex })
             } else {
               add(t.name, p.partitionIndex, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
             }
           }
         }
-        const r = await d.coordinator.deleteOffsets(req.groupId, valid)
+        const r = await d.groups.deleteOffsets(req.groupId, valid)
         if (r.error !== ErrorCode.NONE) return { errorCode: r.error, throttleTimeMs: 0, topics: [] }
         for (const p of r.partitions) add(p.topic, p.partition, p.error)
         return {

@@ -5,7 +5,7 @@
  */
 import { Apis } from '../protocol/messages/index.js'
 import { ErrorCode } from '../protocol/errors.js'
-import type { MetadataCache } from '../services/metadata/metadata-cache.js'
+import type { Services } from '../services/services.js'
 import { brokersForListener, CLUSTER_AUTHORIZED_OPERATIONS } from './common.js'
 import { defineHandler, type Handler } from './handler.js'
 
@@ -13,7 +13,7 @@ export const DescribeClusterApi = Apis.DescribeCluster
 
 const BROKER_ENDPOINT_TYPE = 1
 
-export function describeClusterHandler(d: { readonly cache: MetadataCache }): Handler {
+export function describeClusterHandler(d: Pick<Services, 'cache'>): Handler {
   return defineHandler(DescribeClusterApi, {
     handle(req, ctx) {
       if (req.endpointType !== BROKER_ENDPOINT_TYPE) {

@@ -4,12 +4,12 @@
  */
 import { Apis } from '../protocol/messages/index.js'
 import { ErrorCode, toErrorCode, toErrorMessage } from '../protocol/errors.js'
-import type { ReplicaManager } from '../services/replica/replica-manager.js'
+import type { Services } from '../services/services.js'
 import { defineHandler, type Handler } from './handler.js'
 
 export const DescribeProducersApi = Apis.DescribeProducers
 
-export function describeProducersHandler(d: { readonly replicas: ReplicaManager }): Handler {
+export function describeProducersHandler(d: Pick<Services, 'replicas'>): Handler {
   return defineHandler(DescribeProducersApi, {
     handle(req) {
       return {

@@ -1,87 +1,80 @@
-/** Every request handler of a broker, given the broker's services. */
-import { describeTopicConfig } from '../config/topic-config.js'
-import { produceHandler } from '../handlers/00-produce.js'
-import { fetchHandler } from '../handlers/01-fetch.js'
-import { listOffsetsHandler } from '../handlers/02-list-offsets.js'
-import { metadataHandler } from '../handlers/03-metadata.js'
-import { saslAuthenticateHandler, saslHandshakeHandler } from '../handlers/17-sasl-handshake.js'
-import { apiVersionsHandler } from '../handlers/18-api-versions.js'
-import { createTopicsHandler } from '../handlers/19-create-topics.js'
-import { deleteTopicsHandler } from '../handlers/20-delete-topics.js'
-import { deleteRecordsHandler } from '../handlers/21-delete-records.js'
-import { initProducerIdHandler } from '../handlers/22-init-producer-id.js'
-import { offsetForLeaderEpochHandler } from '../handlers/23-offset-for-leader-epoch.js'
-import { aclHandlers } from '../handlers/29-acls.js'
-import { describeConfigsHandler } from '../handlers/32-describe-configs.js'
-import { alterConfigsHandler, incrementalAlterConfigsHandler } from '../handlers/33-alter-configs.js'
-import { describeLogDirsHandler } from '../handlers/35-describe-log-dirs.js'
-import { createPartitionsHandler } from '../handlers/37-create-partitions.js'
-import { electLeadersHandler } from '../handlers/43-elect-leaders.js'
-import { describeClusterHandler } from '../handlers/60-describe-cluster.js'
-import { describeProducersHandler } from '../handlers/61-describe-producers.js'
-import { controlledShutdownHandler } from '../handlers/07-controlled-shutdown.js'
-import { offsetCommitHandler } from '../handlers/08-offset-commit.js'
-import { offsetFetchHandler } from '../handlers/09-offset-fetch.js'
-import { findCoordinatorHandler } from '../handlers/10-find-coordinator.js'
-import { joinGroupHandler } from '../handlers/11-join-group.js'
-import { heartbeatHandler } from '../handlers/12-heartbeat.js'
-import { leaveGroupHandler } from '../handlers/13-leave-group.js'
-import { syncGroupHandler } from '../handlers/14-sync-group.js'
-import { describeGroupsHandler } from '../handlers/15-describe-groups.js'
-import { listGroupsHandler } from '../handlers/16-list-groups.js'
-import { deleteGroupsHandler } from '../handlers/42-delete-groups.js'
-import { offsetDeleteHandler } from '../handlers/47-offset-delete.js'
-import { consumerGroupHeartbeatHandler } from '../handlers/68-consumer-group-heartbeat.js'
-import { consumerGroupDescribeHandler } from '../handlers/69-consumer-group-describe.js'
-import type { Handler } from '../handlers/handler.js'
-import { MetadataStoreConsumerOffsets } from '../services/group/zk-offsets.js'
-import type { FetchSessionCache } from '../services/replica/fetch-session.js'
-import type { Broker } from './broker.js'
+/**
+ * Every request handler of a broker, built from the broker's services. A new handler is one line here; its
+ * factory takes the `Services` slice it uses.
+ */
+import { produceHandler } from './00-produce.js'
+import { fetchHandler } from './01-fetch.js'
+import { listOffsetsHandler } from './02-list-offsets.js'
+import { metadataHandler } from './03-metadata.js'
+import { controlledShutdownHandler } from './07-controlled-shutdown.js'
+import { offsetCommitHandler } from './08-offset-commit.js'
+import { offsetFetchHandler } from './09-offset-fetch.js'
+import { findCoordinatorHandler } from './10-find-coordinator.js'
+import { joinGroupHandler } from './11-join-group.js'
+import { heartbeatHandler } from './12-heartbeat.js'
+import { leaveGroupHandler } from './13-leave-group.js'
+import { syncGroupHandler } from './14-sync-group.js'
+import { describeGroupsHandler } from './15-describe-groups.js'
+import { listGroupsHandler } from './16-list-groups.js'
+import { saslAuthenticateHandler, saslHandshakeHandler } from './17-sasl-handshake.js'
+import { apiVersionsHandler } from './18-api-versions.js'
+import { createTopicsHandler } from './19-create-topics.js'
+import { deleteTopicsHandler } from './20-delete-topics.js'
+import { deleteRecordsHandler } from './21-delete-records.js'
+import { initProducerIdHandler } from './22-init-producer-id.js'
+import { offsetForLeaderEpochHandler } from './23-offset-for-leader-epoch.js'
+import { aclHandlers } from './29-acls.js'
+import { describeConfigsHandler } from './32-describe-configs.js'
+import { alterConfigsHandler, incrementalAlterConfigsHandler } from './33-alter-configs.js'
+import { describeLogDirsHandler } from './35-describe-log-dirs.js'
+import { createPartitionsHandler } from './37-create-partitions.js'
+import { deleteGroupsHandler } from './42-delete-groups.js'
+import { electLeadersHandler } from './43-elect-leaders.js'
+import { offsetDeleteHandler } from './47-offset-delete.js'
+import { describeClusterHandler } from './60-describe-cluster.js'
+import { describeProducersHandler } from './61-describe-producers.js'
+import { consumerGroupHeartbeatHandler } from './68-consumer-group-heartbeat.js'
+import { consumerGroupDescribeHandler } from './69-consumer-group-describe.js'
+import type { Handler } from './handler.js'
+import type { Services } from '../services/services.js'
 
-export function createHandlers(b: Broker, sessions: FetchSessionCache): Handler[] {
-  const isController = (): boolean => b.controller.isActive
-  // OffsetCommit/OffsetFetch v0 keep offsets in ZooKeeper (/consumers/...), as ZooKeeper-mode Kafka does.
-  const zkOffsets = new MetadataStoreConsumerOffsets(b.store)
+export function createHandlers(s: Services): Handler[] {
   const handlers: Handler[] = [
-    produceHandler({ replicas: b.replicas, cache: b.cache }),
-    fetchHandler({ replicas: b.replicas, cache: b.cache, sessions, fetchMaxBytes: b.config.fetchMaxBytes }),
-    listOffsetsHandler({ replicas: b.replicas }),
-    metadataHandler({ cache: b.cache, topicAdmin: b.topicAdmin }),
+    produceHandler(s),
+    fetchHandler(s),
+    listOffsetsHandler(s),
+    metadataHandler(s),
+    controlledShutdownHandler(s),
+    offsetCommitHandler(s),
+    offsetFetchHandler(s),
+    findCoordinatorHandler(s),
+    joinGroupHandler(s),
+    heartbeatHandler(s),
+    leaveGroupHandler(s),
+    syncGroupHandler(s),
+    describeGroupsHandler(s),
+    listGroupsHandler(s),
     saslHandshakeHandler(),
-    saslAuthenticateHandler(),
-    createTopicsHandler({
-      topicAdmin: b.topicAdmin,
-      isController,
-      describeTopicConfigs: (overrides) => describeTopicConfig(overrides, b.config),
-    }),
-    deleteTopicsHandler({ topicAdmin: b.topicAdmin, cache: b.cache, isController }),
-    deleteRecordsHandler({ replicas: b.replicas, cache: b.cache }),
-    initProducerIdHandler({ producerIds: b.producerIds, log: b.log }),
-    offsetForLeaderEpochHandler({ replicas: b.replicas }),
+    createTopicsHandler(s),
+    deleteTopicsHandler(s),
+    deleteRecordsHandler(s),
+    initProducerIdHandler(s),
+    offsetForLeaderEpochHandler(s),
     ...aclHandlers(),
-    describeConfigsHandler({ configs: b.configAdmin }),
-    alterConfigsHandler({ configs: b.configAdmin }),
-    incrementalAlterConfigsHandler({ configs: b.configAdmin }),
-    describeLogDirsHandler({ logManager: b.logManager }),
-    createPartitionsHandler({ topicAdmin: b.topicAdmin, isController }),
-    electLeadersHandler({ controller: b.controller }),
-    describeClusterHandler({ cache: b.cache }),
-    describeProducersHandler({ replicas: b.replicas }),
-    controlledShutdownHandler({ controller: b.controller }),
-    offsetCommitHandler({ coordinator: b.groups, metadata: b.cache, zkOffsets }),
-    offsetFetchHandler({ coordinator: b.groups, metadata: b.cache, zkOffsets }),
-    findCoordinatorHandler({ cache: b.cache, topicAdmin: b.topicAdmin, groups: b.groups }),
-    joinGroupHandler(b.groups),
-    heartbeatHandler(b.groups),
-    leaveGroupHandler(b.groups),
-    syncGroupHandler(b.groups),
-    describeGroupsHandler(b.groups),
-    listGroupsHandler(b.groups),
-    deleteGroupsHandler(b.groups),
-    offsetDeleteHandler({ coordinator: b.groups, metadata: b.cache }),
+    describeConfigsHandler(s),
+    alterConfigsHandler(s),
+    describeLogDirsHandler(s),
+    saslAuthenticateHandler(),
+    createPartitionsHandler(s),
+    deleteGroupsHandler(s),
+    electLeadersHandler(s),
+    incrementalAlterConfigsHandler(s),
+    offsetDeleteHandler(s),
+    describeClusterHandler(s),
+    describeProducersHandler(s),
     consumerGroupHeartbeatHandler(),
     consumerGroupDescribeHandler(),
   ]
-  handlers.push(apiVersionsHandler(() => b.dispatcher.handlers))
+  handlers.push(apiVersionsHandler(() => handlers))
   return handlers
 }

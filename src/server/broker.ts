@@ -10,6 +10,7 @@ import type { BrokerConfig } from '../config/broker-config.js'
 import { checkSupported } from '../config/unsupported.js'
 import { resolveTopicConfig, validateTopicConfigs, type TopicConfig } from '../config/topic-config.js'
 import { RequestDispatcher } from '../handlers/dispatcher.js'
+import { createHandlers } from '../handlers/index.js'
 import { BrokerClient } from '../network/broker-client.js'
 import { ErrorCode, errorName } from '../protocol/errors.js'
 import { Apis } from '../protocol/messages/index.js'
@@ -28,13 +29,14 @@ import { ZkMetadataStore } from '../services/metadata/zk-store.js'
 import type { EndPoint } from '../services/metadata/znodes.js'
 import { ProducerIdManager } from '../services/producer/producer-id-manager.js'
 import { GroupCoordinator } from '../services/group/coordinator.js'
+import { MetadataStoreConsumerOffsets } from '../services/group/zk-offsets.js'
 import { FetchSessionCache } from '../services/replica/fetch-session.js'
 import { ReplicaFetcherManager } from '../services/replica/replica-fetcher.js'
 import { ReplicaManager } from '../services/replica/replica-manager.js'
+import type { Services } from '../services/services.js'
 import { systemClock, type Clock } from '../util/clock.js'
 import type { Logger } from '../util/logger.js'
 import { ReplicaGroupLogStore } from './group-log-store.js'
-import { createHandlers } from './handlers.js'
 
 export const STANDALONE_METADATA_FILE = 'samsa-metadata.json'
 
@@ -79,18 +81,15 @@ export class Broker {
   readonly clock: Clock
   brokerId = -1
   clusterId = ''
-  store!: MetadataStore
-  zk!: KafkaZkClient
-  cache!: MetadataCache
-  controller!: Controller
-  topicAdmin!: TopicAdmin
-  configAdmin!: ConfigAdmin
-  logManager!: LogManager
-  replicas!: ReplicaManager
-  producerIds!: ProducerIdManager
-  groups!: GroupCoordinator
-  socketServer!: SocketServer
-  dispatcher!: RequestDispatcher
+  /** What startup has created so far, in order; shutdown stops these (after a failed startup, only these). */
+  private readonly parts: {
+    store?: MetadataStore
+    zk?: KafkaZkClient
+    cache?: MetadataCache
+    logManager?: LogManager
+    services?: Services
+    socketServer?: SocketServer
+  } = {}
   private endpoints: EndPoint[] = []
   /** The czxid of our registration znode: Kafka's broker epoch. */
   private brokerEpoch = -1
@@ -109,8 +108,15 @@ export class Broker {
     return !this.config.zkConnect
   }
 
+  /** The broker's services (what its request handlers are given); available once `start()` resolved. */
+  get services(): Services {
+    const s = this.parts.services
+    if (!s) throw new Error('the broker has not started')
+    return s
+  }
+
   get boundListeners(): readonly BoundListener[] {
-    return this.socketServer.listeners
+    return this.parts.socketServer?.listeners ?? []
   }
 
   get advertisedEndpoints(): readonly EndPoint[] {
@@ -134,7 +140,7 @@ export class Broker {
 
   /** A topic's effective config (its overrides over the broker's defaults); cached, as produce asks per request. */
   topicConfig(topic: string, overrides?: ReadonlyMap<string, string>): TopicConfig {
-    const o = overrides ?? this.cache?.topic(topic)?.config ?? this.noOverrides
+    const o = overrides ?? this.parts.cache?.topic(topic)?.config ?? this.noOverrides
     let c = this.topicConfigs.get(o)
     if (!c) {
       c = resolveTopicConfig(o, this.config)
@@ -143,35 +149,58 @@ export class Broker {
     return c
   }
 
-  private async startup(): Promise<void> {
-    const cfg = this.config
-    const log = this.log
-    // Never a silent downgrade: a listener or setting Samsa cannot honour stops the broker here.
-    checkSupported(cfg)
-    log.info(
-      `[KafkaServer] starting (${this.standalone ? 'standalone' : `ZooKeeper mode, ${cfg.zkConnect}`})`,
-    )
-    cfg.logWarnings(log)
+  /** The typed log settings of a topic, from its overrides and the broker's defaults. */
+  private logConfigFor(topic: string, overrides?: ReadonlyMap<string, string>): LogConfig {
+    return toLogConfig(this.topicConfig(topic, overrides))
+  }
 
-    // 1. The metadata store: ZooKeeper, or a file in the first log directory.
+  /** Kafka's KafkaServer.startup, step by step. */
+  private async startup(): Promise<void> {
+    // Never a silent downgrade: a listener or setting Samsa cannot honour stops the broker here.
+    checkSupported(this.config)
+    this.log.info(
+      `[KafkaServer] starting (${this.standalone ? 'standalone' : `ZooKeeper mode, ${this.config.zkConnect}`})`,
+    )
+    this.config.logWarnings(this.log)
+    const zk = await this.openMetadataStore()
+    await this.identify(zk)
+    const cache = await this.startMetadataCache(zk)
+    const logManager = this.startLogManager()
+    const services = this.createServices(zk, cache, logManager)
+    await this.startSocketServer(services)
+    await this.announce(services)
+    this.started = true
+    this.log.info(
+      `[KafkaServer id=${this.brokerId}] started (${this.endpoints.map((e) => `${e.listenerName}://${e.host}:${e.port}`).join(', ')})`,
+    )
+  }
+
+  /** 1. The metadata store: ZooKeeper, or a file in the first log directory; Kafka's top-level znodes. */
+  private async openMetadataStore(): Promise<KafkaZkClient> {
+    const cfg = this.config
     if (this.standalone) {
       const file = path.resolve(cfg.logDirs[0]!, STANDALONE_METADATA_FILE)
-      log.info(`zookeeper.connect is not set: running standalone, cluster metadata kept in ${file}`)
-      this.store = new LocalMetadataStore(file)
+      this.log.info(`zookeeper.connect is not set: running standalone, cluster metadata kept in ${file}`)
+      this.parts.store = new LocalMetadataStore(file)
     } else {
-      this.store = await ZkMetadataStore.connect({
+      this.parts.store = await ZkMetadataStore.connect({
         connect: cfg.zkConnect!,
         sessionTimeoutMs: cfg.zkSessionTimeoutMs,
         connectionTimeoutMs: cfg.zkConnectionTimeoutMs,
-        log,
+        log: this.log,
         signal: this.startupSignal,
       })
     }
-    this.zk = new KafkaZkClient(this.store, log)
-    await this.zk.createTopLevelPaths()
+    const zk = new KafkaZkClient(this.parts.store, this.log)
+    this.parts.zk = zk
+    await zk.createTopLevelPaths()
+    return zk
+  }
 
-    // 2. Cluster id and broker id, checked against meta.properties as Kafka does.
-    this.clusterId = await this.zk.getOrCreateClusterId()
+  /** 2. Cluster id and broker id, checked against meta.properties as Kafka does. */
+  private async identify(zk: KafkaZkClient): Promise<void> {
+    const cfg = this.config
+    this.clusterId = await zk.getOrCreateClusterId()
     const metas = cfg.logDirs.map((d) => readMetaProperties(d)).filter((m) => m !== undefined)
     for (const m of metas) {
       if (m['cluster.id'] && m['cluster.id'] !== this.clusterId) {
@@ -193,8 +222,7 @@ export class Broker {
     let brokerId = cfg.brokerId
     if (brokerId < 0) {
       if (storedId !== undefined) brokerId = storedId
-      else if (cfg.brokerIdGenerationEnable)
-        brokerId = await this.zk.generateBrokerId(cfg.maxReservedBrokerId)
+      else if (cfg.brokerIdGenerationEnable) brokerId = await zk.generateBrokerId(cfg.maxReservedBrokerId)
       else throw new Error('broker.id is not set and broker.id.generation.enable is false')
     } else if (storedId !== undefined && storedId !== brokerId) {
       throw new Error(
@@ -202,23 +230,27 @@ export class Broker {
       )
     }
     this.brokerId = brokerId
-    log.info(`[KafkaServer id=${brokerId}] Cluster ID = ${this.clusterId}`)
+    this.log.info(`[KafkaServer id=${brokerId}] Cluster ID = ${this.clusterId}`)
+  }
 
-    // 3. The metadata cache (topic configs are needed to load the logs).
-    this.cache = new MetadataCache(this.zk, log, brokerId)
-    await this.cache.start(this.clusterId)
-    const logConfigFor = (topic: string, overrides?: ReadonlyMap<string, string>) =>
-      toLogConfig(this.topicConfig(topic, overrides))
+  /** 3. The metadata cache (topic configs are needed to load the logs) and dynamic broker configs. */
+  private async startMetadataCache(zk: KafkaZkClient): Promise<MetadataCache> {
+    const cache = new MetadataCache(zk, this.log, this.brokerId)
+    this.parts.cache = cache
+    await cache.start(this.clusterId)
+    cache.on('brokerConfig', (entity, props) => this.applyDynamicBrokerConfig(entity, props))
+    for (const [entity, props] of cache.brokerConfigs) this.applyDynamicBrokerConfig(entity, props)
+    return cache
+  }
 
-    this.cache.on('brokerConfig', (entity, props) => this.applyDynamicBrokerConfig(entity, props))
-    for (const [entity, props] of this.cache.brokerConfigs) this.applyDynamicBrokerConfig(entity, props)
-
-    // 4. The logs (locks the directories, recovers after a crash), then meta.properties.
-    this.logManager = new LogManager({
+  /** 4. The logs (locks the directories, recovers after a crash), then meta.properties. */
+  private startLogManager(): LogManager {
+    const cfg = this.config
+    const logManager = new LogManager({
       logDirs: [...cfg.logDirs],
-      configFor: (topic) => logConfigFor(topic),
+      configFor: (topic) => this.logConfigFor(topic),
       clock: this.clock,
-      logger: log,
+      logger: this.log,
       retentionCheckMs: cfg.logRetentionCheckIntervalMs,
       flushCheckMs: cfg.logFlushSchedulerIntervalMs,
       flushRecoveryOffsetCheckpointMs: cfg.logFlushOffsetCheckpointIntervalMs,
@@ -237,14 +269,52 @@ export class Broker {
         backOffMs: cfg.logCleanerBackoffMs,
       },
     })
-    this.logManager.startup()
+    this.parts.logManager = logManager
+    logManager.startup()
     for (const d of cfg.logDirs)
-      writeMetaProperties(d, { version: '0', 'broker.id': String(brokerId), 'cluster.id': this.clusterId })
+      writeMetaProperties(d, {
+        version: '0',
+        'broker.id': String(this.brokerId),
+        'cluster.id': this.clusterId,
+      })
+    return logManager
+  }
 
-    // 5. Services.
-    this.topicAdmin = new TopicAdmin(
-      this.zk,
-      this.cache,
+  /**
+   * 5. Every service, each constructed once with the services it depends on (nothing started yet), and the
+   * `Services` bundle the handlers are given. A new service is one line here and one field in `Services`.
+   */
+  private createServices(zk: KafkaZkClient, cache: MetadataCache, logManager: LogManager): Services {
+    const cfg = this.config
+    const log = this.log
+    const replicas = this.createReplicaManager(zk, cache, logManager)
+    const groups = this.createGroupCoordinator(cache, replicas)
+    const services: Services = {
+      config: cfg,
+      log,
+      clock: this.clock,
+      cache,
+      topicAdmin: this.createTopicAdmin(zk, cache),
+      configAdmin: new ConfigAdmin(zk, cache, cfg, this.brokerId, log),
+      controller: this.createController(zk, cache),
+      logManager,
+      replicas,
+      fetchSessions: new FetchSessionCache(cfg.maxIncrementalFetchSessionCacheSlots, 120_000, () =>
+        this.clock.now(),
+      ),
+      groups,
+      zkOffsets: new MetadataStoreConsumerOffsets(zk.store),
+      producerIds: new ProducerIdManager(zk, this.brokerId),
+    }
+    this.parts.services = services
+    return services
+  }
+
+  private createTopicAdmin(zk: KafkaZkClient, cache: MetadataCache): TopicAdmin {
+    const cfg = this.config
+    return new TopicAdmin(
+      zk,
+      cache,
       {
         numPartitions: cfg.numPartitions,
         defaultReplicationFactor: cfg.defaultReplicationFactor,
@@ -259,30 +329,39 @@ export class Broker {
         transactionTopicMinIsr: cfg.transactionStateLogMinIsr,
         validateTopicConfig: (c) => validateTopicConfigs(c, cfg),
       },
-      log,
+      this.log,
     )
-    this.configAdmin = new ConfigAdmin(this.zk, this.cache, cfg, brokerId, log)
-    this.replicas = new ReplicaManager(
+  }
+
+  /** The replica manager with its follower fetchers (which fetch over the inter-broker listener). */
+  private createReplicaManager(
+    zk: KafkaZkClient,
+    cache: MetadataCache,
+    logManager: LogManager,
+  ): ReplicaManager {
+    const cfg = this.config
+    const brokerId = this.brokerId
+    const replicas = new ReplicaManager(
       {
         brokerId,
         replicaLagTimeMaxMs: cfg.replicaLagTimeMaxMs,
         highWatermarkCheckpointIntervalMs: cfg.replicaHighWatermarkCheckpointIntervalMs,
-        logConfigFor: (topic, overrides) => logConfigFor(topic, overrides),
+        logConfigFor: (topic, overrides) => this.logConfigFor(topic, overrides),
         minInsyncReplicasFor: (topic, overrides) => this.topicConfig(topic, overrides).minInSyncReplicas,
         clock: this.clock,
-        log,
+        log: this.log,
       },
-      this.logManager,
-      this.cache,
-      this.zk,
+      logManager,
+      cache,
+      zk,
     )
     const interBrokerListener = cfg.interBrokerListenerName
-    this.replicas.setFollowerFetcher(
+    replicas.setFollowerFetcher(
       new ReplicaFetcherManager({
         brokerId,
         clientId: `broker-${brokerId}-fetcher-0`,
         endpointOf: (id) => {
-          const ep = this.cache.brokers.get(id)?.endpoints.find((e) => e.listenerName === interBrokerListener)
+          const ep = cache.brokers.get(id)?.endpoints.find((e) => e.listenerName === interBrokerListener)
           return ep ? { host: ep.host, port: ep.port } : undefined
         },
         fetchMaxBytes: cfg.replicaFetchMaxBytes,
@@ -291,14 +370,23 @@ export class Broker {
         fetchMinBytes: cfg.replicaFetchMinBytes,
         fetchBackoffMs: cfg.replicaFetchBackoffMs,
         socketTimeoutMs: cfg.replicaSocketTimeoutMs,
-        onProgress: (p) => this.replicas.onFollowerProgress(p),
-        log,
+        onProgress: (p) => replicas.onFollowerProgress(p),
+        log: this.log,
       }),
     )
-    this.producerIds = new ProducerIdManager(this.zk, brokerId)
-    this.groups = new GroupCoordinator({
+    return replicas
+  }
+
+  /**
+   * The group coordinator, storing in `__consumer_offsets` through the replica manager, and following the
+   * leadership of that topic's partitions and the deletion of topics.
+   */
+  private createGroupCoordinator(cache: MetadataCache, replicas: ReplicaManager): GroupCoordinator {
+    const cfg = this.config
+    const log = this.log
+    const groups = new GroupCoordinator({
       config: {
-        brokerId,
+        brokerId: this.brokerId,
         groupMinSessionTimeoutMs: cfg.groupMinSessionTimeoutMs,
         groupMaxSessionTimeoutMs: cfg.groupMaxSessionTimeoutMs,
         groupInitialRebalanceDelayMs: cfg.groupInitialRebalanceDelayMs,
@@ -309,7 +397,7 @@ export class Broker {
         offsetsRetentionCheckIntervalMs: cfg.offsetsRetentionCheckIntervalMs,
       },
       logStore: new ReplicaGroupLogStore(
-        this.replicas,
+        replicas,
         cfg.offsetCommitTimeoutMs,
         cfg.offsetsTopicCompressionType,
       ),
@@ -317,45 +405,46 @@ export class Broker {
       logger: log,
     })
     // Kafka's GroupCoordinator.onPartitionsDeleted: committed offsets of deleted topics are removed (tombstoned).
-    this.cache.on('topicRemoved', (topic, _id, partitions) => {
+    cache.on('topicRemoved', (topic, _id, partitions) => {
       if (topic === OFFSETS_TOPIC) return
-      this.groups
+      groups
         .onPartitionsDeleted(partitions.map((partition) => ({ topic, partition })))
         .catch((e: unknown) =>
           log.warn({ err: e }, `Failed to remove the committed offsets of deleted topic ${topic}`),
         )
     })
-    this.replicas.addLeadershipListener({
+    replicas.addLeadershipListener({
       onBecomeLeader: (tp, epoch) => {
-        if (tp.topic === OFFSETS_TOPIC) void this.groups.onElection(tp.partition, epoch)
+        if (tp.topic === OFFSETS_TOPIC) void groups.onElection(tp.partition, epoch)
       },
       onResign: (tp, epoch) => {
-        if (tp.topic === OFFSETS_TOPIC) void this.groups.onResignation(tp.partition, epoch)
+        if (tp.topic === OFFSETS_TOPIC) void groups.onResignation(tp.partition, epoch)
       },
     })
-    this.controller = new Controller(
-      this.zk,
-      this.cache,
+    return groups
+  }
+
+  private createController(zk: KafkaZkClient, cache: MetadataCache): Controller {
+    const cfg = this.config
+    return new Controller(
+      zk,
+      cache,
       {
-        brokerId,
+        brokerId: this.brokerId,
         deleteTopicEnable: cfg.deleteTopicEnable,
         autoLeaderRebalanceEnable: cfg.autoLeaderRebalanceEnable,
         leaderImbalanceCheckIntervalMs: cfg.leaderImbalanceCheckIntervalSeconds * 1000,
         leaderImbalancePerBrokerPercentage: cfg.leaderImbalancePerBrokerPercentage,
         uncleanLeaderElection: (topic) => this.topicConfig(topic).uncleanLeaderElectionEnable,
       },
-      log,
+      this.log,
     )
+  }
 
-    // 6. The request handlers and the socket server (bound now so that port 0 becomes a real port).
-    this.dispatcher = new RequestDispatcher([], log)
-    for (const h of createHandlers(
-      this,
-      new FetchSessionCache(cfg.maxIncrementalFetchSessionCacheSlots, 120_000, () => this.clock.now()),
-    )) {
-      this.dispatcher.register(h)
-    }
-    this.socketServer = new SocketServer(
+  /** 6. The request handlers and the socket server (bound now so that port 0 becomes a real port). */
+  private async startSocketServer(services: Services): Promise<void> {
+    const cfg = this.config
+    const socketServer = new SocketServer(
       {
         listeners: cfg.listeners.map((l) => ({
           name: l.name,
@@ -372,22 +461,21 @@ export class Broker {
         maxConnectionsPerIp: cfg.maxConnectionsPerIp,
         connectionsMaxIdleMs: cfg.connectionsMaxIdleMs,
       },
-      this.dispatcher,
-      log,
+      new RequestDispatcher(createHandlers(services), this.log),
+      this.log,
     )
-    const bound = await this.socketServer.start()
+    this.parts.socketServer = socketServer
+    const bound = await socketServer.start()
     this.endpoints = this.advertise(bound)
+  }
 
-    // 7. Start the services that act on metadata, then announce the broker.
-    this.groups.startup(this.cache.topic(OFFSETS_TOPIC)?.partitions.size ?? cfg.offsetsTopicNumPartitions)
-    this.replicas.start()
+  /** 7. Start the services that act on metadata, then announce the broker (registration, controller election). */
+  private async announce(s: Services): Promise<void> {
+    s.groups.startup(s.cache.topic(OFFSETS_TOPIC)?.partitions.size ?? this.config.offsetsTopicNumPartitions)
+    s.replicas.start()
     await this.register()
-    await this.controller.start()
-    this.store.on('newSession', () => void this.reregister())
-    this.started = true
-    log.info(
-      `[KafkaServer id=${brokerId}] started (${this.endpoints.map((e) => `${e.listenerName}://${e.host}:${e.port}`).join(', ')})`,
-    )
+    await s.controller.start()
+    this.parts.store!.on('newSession', () => void this.reregister())
   }
 
   /** A change of /config/brokers/<default> or /config/brokers/<our id>: Kafka's DynamicBrokerConfig update. */
@@ -405,9 +493,9 @@ export class Broker {
         `Dynamic ${level} broker configs: {${[...props].map(([k, v]) => `${k}=${v}`).join(', ')}}`,
       )
     // Topic configs that fall back to broker defaults (log.retention.ms, ...) follow the new values.
-    if (this.logManager) {
-      for (const l of this.logManager.allLogs())
-        this.logManager.updateConfig(l, toLogConfig(this.topicConfig(l.topic)))
+    const logManager = this.parts.logManager
+    if (logManager) {
+      for (const l of logManager.allLogs()) logManager.updateConfig(l, this.logConfigFor(l.topic))
     }
   }
 
@@ -432,8 +520,9 @@ export class Broker {
    * stops or a newer session takes over — a broker that is up but unregistered would be invisible to the cluster.
    */
   private async reregister(): Promise<void> {
-    const session = this.store.sessionId
-    for (let attempt = 1; this.stopping === undefined && this.store.sessionId === session; attempt++) {
+    const store = this.parts.store!
+    const session = store.sessionId
+    for (let attempt = 1; this.stopping === undefined && store.sessionId === session; attempt++) {
       try {
         await this.register()
         return
@@ -448,7 +537,7 @@ export class Broker {
   }
 
   private async register(): Promise<void> {
-    const epoch = await this.zk.registerBroker({
+    const epoch = await this.parts.zk!.registerBroker({
       id: this.brokerId,
       endpoints: this.endpoints,
       rack: this.config.rack,
@@ -493,14 +582,15 @@ export class Broker {
   }
 
   private async sendControlledShutdown(): Promise<{ errorCode: number; remaining: number }> {
-    const controllerId = this.cache.controllerId
+    const { cache, controller } = this.services
+    const controllerId = cache.controllerId
     if (controllerId === null) return { errorCode: ErrorCode.NOT_CONTROLLER, remaining: -1 }
-    if (controllerId === this.brokerId && this.controller.isActive) {
-      const r = await this.controller.controlledShutdown(this.brokerId, this.brokerEpoch)
+    if (controllerId === this.brokerId && controller.isActive) {
+      const r = await controller.controlledShutdown(this.brokerId, this.brokerEpoch)
       return { errorCode: r.errorCode, remaining: r.remaining.length }
     }
     const listener = this.config.interBrokerListenerName
-    const ep = this.cache.brokers.get(controllerId)?.endpoints.find((e) => e.listenerName === listener)
+    const ep = cache.brokers.get(controllerId)?.endpoints.find((e) => e.listenerName === listener)
     if (!ep) return { errorCode: ErrorCode.NOT_CONTROLLER, remaining: -1 }
     const client = await BrokerClient.connect({
       host: ep.host,
@@ -539,14 +629,15 @@ export class Broker {
     if (this.started && !this.standalone && this.config.controlledShutdownEnable) {
       await step('controlled shutdown', () => this.controlledShutdown())
     }
-    if (this.socketServer) await step('socket server', () => this.socketServer.stop())
-    if (this.controller) await step('controller', () => this.controller.stop())
-    if (this.groups) await step('group coordinator', () => this.groups.shutdown())
-    if (this.replicas) await step('replica manager', () => this.replicas.shutdown())
-    if (this.logManager) await step('log manager', () => this.logManager.shutdown())
-    if (this.zk && this.started) await step('deregistration', () => this.zk.deregisterBroker(this.brokerId))
-    if (this.cache) this.cache.stop()
-    if (this.store) await step('metadata store', () => this.store.close())
+    const { store, zk, cache, logManager, services: s, socketServer } = this.parts
+    if (socketServer) await step('socket server', () => socketServer.stop())
+    if (s) await step('controller', () => s.controller.stop())
+    if (s) await step('group coordinator', () => s.groups.shutdown())
+    if (s) await step('replica manager', () => s.replicas.shutdown())
+    if (logManager) await step('log manager', () => logManager.shutdown())
+    if (zk && this.started) await step('deregistration', () => zk.deregisterBroker(this.brokerId))
+    if (cache) cache.stop()
+    if (store) await step('metadata store', () => store.close())
     log.info(`[KafkaServer id=${this.brokerId}] shut down completed`)
   }
 }

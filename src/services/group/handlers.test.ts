@@ -83,18 +83,18 @@ async function call<Q, R>(
 }
 
 function handlers(env: TestEnv, zk?: InMemoryConsumerOffsets) {
-  const c = env.c
+  const d = { groups: env.c, cache: metadata, ...(zk ? { zkOffsets: zk } : {}) }
   return {
-    commit: offsetCommitHandler({ coordinator: c, metadata, ...(zk ? { zkOffsets: zk } : {}) }),
-    fetch: offsetFetchHandler({ coordinator: c, metadata, ...(zk ? { zkOffsets: zk } : {}) }),
-    join: joinGroupHandler(c),
-    heartbeat: heartbeatHandler(c),
-    leave: leaveGroupHandler(c),
-    sync: syncGroupHandler(c),
-    describe: describeGroupsHandler(c),
-    list: listGroupsHandler(c),
-    del: deleteGroupsHandler(c),
-    offsetDelete: offsetDeleteHandler({ coordinator: c, metadata }),
+    commit: offsetCommitHandler(d),
+    fetch: offsetFetchHandler(d),
+    join: joinGroupHandler(d),
+    heartbeat: heartbeatHandler(d),
+    leave: leaveGroupHandler(d),
+    sync: syncGroupHandler(d),
+    describe: describeGroupsHandler(d),
+    list: listGroupsHandler(d),
+    del: deleteGroupsHandler(d),
+    offsetDelete: offsetDeleteHandler(d),
   }
 }
 
