@@ -720,6 +720,32 @@ export class BrokerConfig {
   }
 
   // -------------------------------------------------------------------------------------------------------------
+  // Per-listener security configs
+
+  /**
+   * The value of a security config for one listener, as Kafka's channel builders see it
+   * (valuesWithPrefixOverride): `listener.name.<listener>.<mechanism>.<name>` (when a SASL mechanism is given and
+   * the config is one of the per-mechanism ones), then `listener.name.<listener>.<name>`, then the broker-wide value.
+   */
+  listenerValue(listenerName: string, name: string, mechanism?: string): ConfigValue {
+    const def = brokerConfigDef(name)
+    if (!def) throw new Error(`Unknown broker config ${name}`)
+    const raw = this.listenerRaw(listenerName, name, mechanism)
+    return raw === undefined ? this.get(name) : parseAndValidate(def, raw)
+  }
+
+  /** The listener-prefixed raw value of a config, if one is set (see listenerValue). */
+  listenerRaw(listenerName: string, name: string, mechanism?: string): string | undefined {
+    const prefix = `listener.name.${listenerName.toLowerCase()}.`
+    const props = this.resolved.props
+    if (mechanism !== undefined && LISTENER_MECHANISM_CONFIGS.includes(name)) {
+      const v = props.get(`${prefix}${mechanism.toLowerCase()}.${name}`)
+      if (v !== undefined) return v
+    }
+    return props.get(prefix + name)
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
   // Log
 
   /** log.dirs, or log.dir when unset, split on commas. */

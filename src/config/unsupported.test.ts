@@ -6,16 +6,16 @@ import { checkSupported, unsupportedSettings } from './unsupported.js'
 const cfg = (props: Record<string, string>): BrokerConfig => new BrokerConfig(new Map(Object.entries(props)))
 
 describe('settings Samsa cannot honour', () => {
-  it('accepts PLAINTEXT listeners', () => {
+  it('accepts PLAINTEXT and SSL listeners', () => {
     const c = cfg({
       listeners: 'PLAINTEXT://:9092,INTERNAL://:9093',
-      'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,INTERNAL:PLAINTEXT',
+      'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,INTERNAL:SSL',
     })
     expect(unsupportedSettings(c)).toEqual([])
     expect(() => checkSupported(c)).not.toThrow()
   })
 
-  it.each(['SSL', 'SASL_PLAINTEXT', 'SASL_SSL'])(
+  it.each(['SASL_PLAINTEXT', 'SASL_SSL'])(
     'refuses a %s listener instead of serving it as PLAINTEXT',
     (sp) => {
       const c = cfg({ listeners: `PLAINTEXT://:9092,${sp}://127.0.0.1:9093` })
@@ -38,5 +38,16 @@ describe('settings Samsa cannot honour', () => {
     expect(problems[0]).toContain('Listener CLIENT://:9092 uses security protocol SASL_SSL')
     expect(problems[1]).toContain('authorizer.class.name=kafka.security.authorizer.AclAuthorizer')
     expect(() => checkSupported(c)).toThrow(/Unsupported configuration:\n {2}- Listener CLIENT/)
+  })
+
+  it('refuses classes it cannot load', () => {
+    const c = cfg({
+      'principal.builder.class': 'com.example.MyBuilder',
+      'ssl.engine.factory.class': 'com.example.Engines',
+    })
+    expect(unsupportedSettings(c)).toEqual([
+      expect.stringContaining('principal.builder.class=com.example.MyBuilder'),
+      expect.stringContaining('ssl.engine.factory.class=com.example.Engines'),
+    ])
   })
 })

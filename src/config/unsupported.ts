@@ -6,16 +6,32 @@ import type { BrokerConfig } from './broker-config.js'
 import { ConfigException } from './config-def.js'
 import { endpointToString } from './listeners.js'
 
+const DEFAULT_PRINCIPAL_BUILDER =
+  'org.apache.kafka.common.security.authenticator.DefaultKafkaPrincipalBuilder'
+
 /** One message per setting of `config` that Samsa cannot honour (empty when it can honour them all). */
 export function unsupportedSettings(config: BrokerConfig): string[] {
   const problems: string[] = []
   for (const l of config.listeners) {
-    if (l.securityProtocol !== 'PLAINTEXT') {
+    if (l.securityProtocol === 'SASL_PLAINTEXT' || l.securityProtocol === 'SASL_SSL') {
       problems.push(
         `Listener ${endpointToString(l)} uses security protocol ${l.securityProtocol}, which Samsa does not ` +
-          'support yet: only PLAINTEXT listeners can be served (refusing to serve it without TLS or authentication)',
+          'support yet: only PLAINTEXT and SSL listeners can be served (refusing to serve it without authentication)',
       )
     }
+  }
+  const builder = config.get('principal.builder.class')
+  if (builder !== DEFAULT_PRINCIPAL_BUILDER) {
+    problems.push(
+      `principal.builder.class=${String(builder)}: Samsa builds principals as Kafka's DefaultKafkaPrincipalBuilder ` +
+        'does and cannot load another class',
+    )
+  }
+  const engineFactory = config.get('ssl.engine.factory.class')
+  if (engineFactory !== null) {
+    problems.push(
+      `ssl.engine.factory.class=${String(engineFactory)}: Samsa cannot load a custom SSL engine factory`,
+    )
   }
   const authorizer = config.authorizerClassName
   if (authorizer !== '') {

@@ -19,12 +19,8 @@ import {
   responseHeaderVersion,
 } from '../protocol/headers.js'
 import { ApiVersionsResponse } from '../protocol/messages/18-api-versions.js'
-import {
-  CloseConnection,
-  type ConnectionInfo,
-  type RequestProcessor,
-  type ResponseChunks,
-} from '../network/connection.js'
+import type { ChannelControl } from '../network/channel.js'
+import { CloseConnection, type RequestProcessor, type ResponseChunks } from '../network/connection.js'
 import { fetchBufferPool } from '../util/buffer-pool.js'
 import type { Logger } from '../util/logger.js'
 
@@ -50,7 +46,8 @@ export class RequestDispatcher implements RequestProcessor {
     return [...this.byKey.values()].sort((a, b) => a.api.key - b.api.key)
   }
 
-  process(frame: Buffer, conn: ConnectionInfo): ResponseChunks | Promise<ResponseChunks> {
+  process(frame: Buffer, channel: ChannelControl): ResponseChunks | Promise<ResponseChunks> {
+    const conn = channel.info
     const apiKey = frame.readInt16BE(0)
     const apiVersion = frame.readInt16BE(2)
     const correlationId = frame.readInt32BE(4)
@@ -92,7 +89,8 @@ export class RequestDispatcher implements RequestProcessor {
       correlationId,
       clientId,
       connection: conn,
-      principal: 'User:ANONYMOUS',
+      principal: channel.principal,
+      channel,
     }
     if (this.log.isLevelEnabled('trace')) {
       this.log.trace(

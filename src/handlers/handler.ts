@@ -6,6 +6,7 @@
  */
 import type { ApiDef } from '../protocol/api.js'
 import type { Infer, Input } from '../protocol/codec/schema.js'
+import type { ChannelControl, KafkaPrincipal } from '../network/channel.js'
 import type { ConnectionInfo } from '../network/connection.js'
 
 export { api, type ApiDef } from '../protocol/api.js'
@@ -16,8 +17,13 @@ export interface RequestContext {
   readonly correlationId: number
   readonly clientId: string | null
   readonly connection: ConnectionInfo
-  /** Kafka's principal for an unauthenticated PLAINTEXT connection. */
-  readonly principal: string
+  /**
+   * Who sent the request: User:ANONYMOUS on PLAINTEXT (and SSL without a client certificate), the mapped
+   * certificate subject on SSL, the SASL user on SASL listeners — as it was when the request arrived.
+   */
+  readonly principal: KafkaPrincipal
+  /** The connection's controls (close after the response, mute for throttling). */
+  readonly channel: ChannelControl
 }
 
 /** Returned by a handler when Kafka sends no response (Produce with acks=0). */

@@ -5,6 +5,7 @@
  * and codec as the server side.
  */
 import net from 'node:net'
+import tls from 'node:tls'
 import { decode, encode, isFlexible } from '../protocol/codec/codec.js'
 import { Reader } from '../protocol/codec/reader.js'
 import type { Input, MessageSchema } from '../protocol/codec/schema.js'
@@ -38,6 +39,8 @@ export interface BrokerClientOptions {
   readonly clientId: string
   readonly requestTimeoutMs: number
   readonly connectTimeoutMs?: number
+  /** Connect with TLS (an SSL or SASL_SSL listener) with these options. */
+  readonly tls?: tls.ConnectionOptions
 }
 
 export class BrokerClient {
@@ -82,12 +85,21 @@ export class BrokerClient {
 
   private open(): Promise<void> {
     return new Promise((resolve, reject) => {
-      const socket = net.connect({ host: this.opts.host, port: this.opts.port, noDelay: true })
+      const socket = this.opts.tls
+        ? tls
+            .connect({
+              servername: net.isIP(this.opts.host) === 0 ? this.opts.host : undefined,
+              ...this.opts.tls,
+              host: this.opts.host,
+              port: this.opts.port,
+            })
+            .setNoDelay(true)
+        : net.connect({ host: this.opts.host, port: this.opts.port, noDelay: true })
       const timer = setTimeout(() => {
         socket.destroy()
         reject(new BrokerClientError(`connection to ${this.opts.host}:${this.opts.port} timed out`))
       }, this.opts.connectTimeoutMs ?? 10_000)
-      socket.once('connect', () => {
+      socket.once(this.opts.tls ? 'secureConnect' : 'connect', () => {
         clearTimeout(timer)
         this.socket = socket
         resolve()

@@ -7,10 +7,16 @@
  *
  * Back-pressure: reading pauses while too many requests are waiting for their turn or while the socket's
  * outgoing buffer is above its high-water mark, and resumes when both drain.
+ *
+ * Security: while the channel authenticates (SASL), requests are handled one at a time, frames are limited to
+ * sasl.server.max.receive.size, and the channel's authenticator decides what each frame may do (see channel.ts).
+ * Once authenticated, every request is still checked against the session's expiry (KIP-368). A muted channel
+ * (throttling) reads no further requests until it is unmuted.
  */
 import type { Socket } from 'node:net'
 import { fetchBufferPool } from '../util/buffer-pool.js'
 import type { Logger } from '../util/logger.js'
+import type { Channel, ChannelControl } from './channel.js'
 
 /** What the processor answers for one request: the response frame (without the size prefix) or no response. */
 export type ResponseChunks = readonly Buffer[] | null
@@ -30,7 +36,7 @@ export interface RequestProcessor {
    * Processes one request frame (without its size prefix). Returns the response chunks (which must not include
    * the size prefix), null for no response, or throws `CloseConnection` to drop the connection.
    */
-  process(frame: Buffer, conn: ConnectionInfo): ResponseChunks | Promise<ResponseChunks>
+  process(frame: Buffer, channel: ChannelControl): ResponseChunks | Promise<ResponseChunks>
 }
 
 /** Thrown by the processor when the connection must be closed (malformed request, unknown API...). */
@@ -65,15 +71,23 @@ export class Connection {
   private closed = false
   private pausedForQueue = false
   private pausedForWrites = false
+  private pumping = false
+  readonly info: ConnectionInfo
 
   constructor(
     private readonly socket: Socket,
-    readonly info: ConnectionInfo,
+    private readonly channel: Channel,
     private readonly processor: RequestProcessor,
     private readonly limits: ConnectionLimits,
     private readonly log: Logger,
     private readonly onClose: (c: Connection) => void,
+    private readonly now: () => number = Date.now,
   ) {
+    this.info = channel.info
+    this.channel.onUnmute = () => {
+      this.pump()
+      this.maybeResume()
+    }
     socket.setNoDelay(true)
     socket.on('data', (chunk: Buffer) => this.onData(chunk))
     socket.on('drain', () => {
@@ -83,7 +97,7 @@ export class Connection {
       }
     })
     socket.on('error', (err) => {
-      this.log.debug({ err, connection: info.id }, `Connection ${info.id} error: ${err.message}`)
+      this.log.debug({ err, connection: this.info.id }, `Connection ${this.info.id} error: ${err.message}`)
     })
     socket.on('close', () => {
       this.closed = true
@@ -107,16 +121,46 @@ export class Connection {
     if (this.closed) return
     this.pending.push(chunk)
     this.pendingBytes += chunk.length
+    this.pump()
+  }
+
+  /** Dispatches the complete frames that are buffered, as far as the channel's state allows. */
+  private pump(): void {
+    if (this.pumping) return // a response completed synchronously inside dispatch: the running loop goes on
+    this.pumping = true
+    try {
+      this.pumpFrames()
+    } finally {
+      this.pumping = false
+    }
+  }
+
+  private pumpFrames(): void {
     while (!this.closed) {
+      if (this.channel.muted) {
+        this.socket.pause()
+        return
+      }
+      // Kafka handles one request at a time while a channel authenticates.
+      if (this.channel.authenticating && this.queue.length > 0) {
+        this.socket.pause()
+        return
+      }
       if (this.frameSize < 0) {
         if (this.pendingBytes < 4) return
         const size = this.peekInt32()
-        if (size < MIN_REQUEST_SIZE || size > this.limits.maxRequestSize) {
+        const min = this.channel.authenticator?.expectsRawToken ? 0 : MIN_REQUEST_SIZE
+        const max = this.channel.authenticating
+          ? Math.min(this.limits.maxRequestSize, this.channel.authenticator!.maxReceiveSize)
+          : this.limits.maxRequestSize
+        if (size < min || size > max) {
           // Refused before buffering the body: a 2 GiB length prefix costs us nothing.
           this.close(
-            size < 0 || size > this.limits.maxRequestSize
-              ? `invalid request size ${size} (socket.request.max.bytes is ${this.limits.maxRequestSize})`
-              : `request of ${size} bytes is too small to hold a request header`,
+            this.channel.authenticating && size > max
+              ? `Failing SASL authentication due to invalid receive size ${size} (sasl.server.max.receive.size is ${max})`
+              : size < 0 || size > this.limits.maxRequestSize
+                ? `invalid request size ${size} (socket.request.max.bytes is ${this.limits.maxRequestSize})`
+                : `request of ${size} bytes is too small to hold a request header`,
           )
           return
         }
@@ -124,7 +168,7 @@ export class Connection {
         this.frameSize = size
       }
       if (this.pendingBytes < this.frameSize) return
-      const frame = this.consume(this.frameSize)
+      const frame = this.frameSize === 0 ? Buffer.alloc(0) : this.consume(this.frameSize)
       this.frameSize = -1
       this.dispatch(frame)
     }
@@ -173,6 +217,16 @@ export class Connection {
   }
 
   private dispatch(frame: Buffer): void {
+    const auth = this.channel.authenticator
+    let rawToken = false
+    if (auth) {
+      const admission = auth.admit(frame, this.now())
+      if (admission.kind === 'close') {
+        this.close(admission.reason)
+        return
+      }
+      rawToken = admission.kind === 'token'
+    }
     const slot: Slot = { done: false, chunks: null }
     this.queue.push(slot)
     if (this.queue.length >= this.limits.maxInFlight && !this.pausedForQueue) {
@@ -181,7 +235,9 @@ export class Connection {
     }
     let result: ResponseChunks | Promise<ResponseChunks>
     try {
-      result = this.processor.process(frame, this.info)
+      result = rawToken
+        ? auth!.evaluateRawToken(frame).then((token) => (token === null ? null : [token]))
+        : this.processor.process(frame, this.channel)
     } catch (e) {
       this.fail(e)
       return
@@ -234,13 +290,23 @@ export class Connection {
       }
     }
     this.socket.uncork()
+    const closeReason = this.channel.closeReason
+    if (closeReason !== undefined && q.length === 0) {
+      // Failed authentication: the response is on its way; then the connection closes.
+      this.log.debug({ connection: this.info.id }, `Closing connection ${this.info.id}: ${closeReason}`)
+      this.closed = true
+      this.socket.end()
+      this.socket.destroySoon()
+      return
+    }
     if (this.socket.writableLength > this.limits.writeHighWaterMark) this.pausedForWrites = true
     this.maybeResume()
+    if (this.pendingBytes > 0) this.pump()
   }
 
   private maybeResume(): void {
     if (this.pausedForQueue && this.queue.length < this.limits.maxInFlight) this.pausedForQueue = false
-    if (this.pausedForWrites) {
+    if (this.pausedForWrites || this.channel.muted) {
       this.socket.pause()
       return
     }

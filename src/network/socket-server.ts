@@ -1,16 +1,41 @@
 /**
- * Kafka's SocketServer: one TCP server per listener, connection bookkeeping (max.connections,
+ * Kafka's SocketServer: one TCP (or TLS) server per listener, connection bookkeeping (max.connections,
  * max.connections.per.ip), idle connection reaping (connections.max.idle.ms) and a clean stop.
+ *
+ * Each connection gets a Channel with its security state: on an SSL listener the principal of the client
+ * certificate, on a SASL listener an authenticator that runs the SASL exchange before any other request.
  */
 import net from 'node:net'
+import tls from 'node:tls'
 import type { Logger } from '../util/logger.js'
+import {
+  ANONYMOUS,
+  Channel,
+  type ChannelAuthenticator,
+  type ChannelControl,
+  type KafkaPrincipal,
+} from './channel.js'
 import { Connection, type ConnectionLimits, type RequestProcessor } from './connection.js'
+
+/** How a listener secures its connections (absent: PLAINTEXT). */
+export interface ListenerSecurity {
+  /** TLS server options (SSL and SASL_SSL listeners). */
+  readonly tls?: tls.TlsOptions
+  /**
+   * SSL listeners: the principal of a verified client certificate (DER). Throws when it cannot be mapped, which
+   * fails the connection as Kafka's principal builder does.
+   */
+  readonly certificatePrincipal?: (der: Buffer) => KafkaPrincipal
+  /** SASL listeners: the SASL server side of a new connection. */
+  readonly authenticator?: (channel: ChannelControl) => ChannelAuthenticator
+}
 
 export interface ListenerSpec {
   readonly name: string
   readonly securityProtocol: string
   readonly host: string
   readonly port: number
+  readonly security?: ListenerSecurity
 }
 
 export interface SocketServerOptions {
@@ -28,6 +53,7 @@ export interface BoundListener extends ListenerSpec {
 
 export class SocketServer {
   private readonly servers: net.Server[] = []
+  private readonly tlsServers = new Map<string, tls.Server>()
   private readonly connections = new Set<Connection>()
   private readonly perIp = new Map<string, number>()
   private readonly lastActive = new WeakMap<Connection, number>()
@@ -48,7 +74,23 @@ export class SocketServer {
   async start(): Promise<readonly BoundListener[]> {
     const bound: BoundListener[] = []
     for (const l of this.options.listeners) {
-      const server = net.createServer({ noDelay: true }, (socket) => this.accept(socket, l))
+      const tlsOptions = l.security?.tls
+      let server: net.Server
+      if (tlsOptions) {
+        const tlsServer = tls.createServer({ ...tlsOptions, noDelay: true }, (socket) =>
+          this.accept(socket, l),
+        )
+        tlsServer.on('tlsClientError', (err, socket) => {
+          const from = `${socket.remoteAddress ?? 'unknown'}:${socket.remotePort ?? 0}`
+          this.log.info(
+            `Failed authentication with /${from} (listener ${l.name}) (SSL handshake failed: ${err.message})`,
+          )
+        })
+        this.tlsServers.set(l.name, tlsServer)
+        server = tlsServer
+      } else {
+        server = net.createServer({ noDelay: true }, (socket) => this.accept(socket, l))
+      }
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject)
         // An empty host binds every interface, as Kafka does.
@@ -82,32 +124,71 @@ export class SocketServer {
       socket.destroy()
       return
     }
-    this.perIp.set(ip, count + 1)
     const id = `${socket.localAddress}:${socket.localPort}-${ip}:${socket.remotePort}-${this.nextConnectionIndex++}`
-    const conn = new Connection(
-      socket,
-      {
-        id,
-        listenerName: l.name,
-        securityProtocol: l.securityProtocol,
-        remoteAddress: ip,
-        remotePort: socket.remotePort ?? 0,
-        localAddress: socket.localAddress ?? '',
-        localPort: socket.localPort ?? 0,
-      },
-      this.processor,
-      this.options.limits,
-      this.log,
-      (c) => {
-        this.connections.delete(c)
-        const n = (this.perIp.get(ip) ?? 1) - 1
-        if (n <= 0) this.perIp.delete(ip)
-        else this.perIp.set(ip, n)
-      },
-    )
+    const channel = new Channel({
+      id,
+      listenerName: l.name,
+      securityProtocol: l.securityProtocol,
+      remoteAddress: ip,
+      remotePort: socket.remotePort ?? 0,
+      localAddress: socket.localAddress ?? '',
+      localPort: socket.localPort ?? 0,
+    })
+    if (socket instanceof tls.TLSSocket && !this.authenticateCertificate(socket, channel, l)) {
+      socket.destroy()
+      return
+    }
+    const newAuthenticator = l.security?.authenticator
+    if (newAuthenticator) channel.authenticator = newAuthenticator(channel)
+    this.perIp.set(ip, count + 1)
+    const conn = new Connection(socket, channel, this.processor, this.options.limits, this.log, (c) => {
+      this.connections.delete(c)
+      const n = (this.perIp.get(ip) ?? 1) - 1
+      if (n <= 0) this.perIp.delete(ip)
+      else this.perIp.set(ip, n)
+    })
     this.connections.add(conn)
     this.lastActive.set(conn, Date.now())
     socket.on('data', () => this.lastActive.set(conn, Date.now()))
+  }
+
+  /**
+   * The client certificate of a TLS connection, checked as a JSSE server checks it: a certificate that was sent
+   * must be trusted even when client authentication is only requested. On an SSL listener its subject becomes the
+   * principal (ANONYMOUS without one). Returns false when the connection must be refused.
+   */
+  private authenticateCertificate(socket: tls.TLSSocket, channel: Channel, l: ListenerSpec): boolean {
+    const cert = socket.getPeerCertificate(false)
+    const presented =
+      cert !== null && cert !== undefined && Object.keys(cert).length > 0 && cert.raw !== undefined
+    const from = `${socket.remoteAddress ?? 'unknown'}:${socket.remotePort ?? 0}`
+    if (presented && !socket.authorized) {
+      this.log.info(
+        `Failed authentication with /${from} (channelId=${channel.info.id}) (SSL handshake failed: ${String(socket.authorizationError)})`,
+      )
+      return false
+    }
+    const map = l.security?.certificatePrincipal
+    if (!presented || !map) {
+      channel.setTransportPrincipal(ANONYMOUS)
+      return true
+    }
+    try {
+      channel.setTransportPrincipal(map(cert.raw))
+      return true
+    } catch (e) {
+      this.log.info(
+        `Failed authentication with /${from} (channelId=${channel.info.id}) (${(e as Error).message})`,
+      )
+      return false
+    }
+  }
+
+  /** Replaces the TLS material of a listener (a keystore reloaded by a dynamic config update). */
+  updateTls(listenerName: string, options: tls.SecureContextOptions): void {
+    const server = this.tlsServers.get(listenerName)
+    if (!server) throw new Error(`listener ${listenerName} does not use TLS`)
+    server.setSecureContext(options)
   }
 
   private closeIdle(): void {

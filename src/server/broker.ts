@@ -33,6 +33,7 @@ import { MetadataStoreConsumerOffsets } from '../services/group/zk-offsets.js'
 import { FetchSessionCache } from '../services/replica/fetch-session.js'
 import { ReplicaFetcherManager } from '../services/replica/replica-fetcher.js'
 import { ReplicaManager } from '../services/replica/replica-manager.js'
+import { listenerSecurity, type ListenerSecuritySetup } from '../services/security/listener-security.js'
 import type { Services } from '../services/services.js'
 import { systemClock, type Clock } from '../util/clock.js'
 import type { Logger } from '../util/logger.js'
@@ -95,6 +96,8 @@ export class Broker {
   private brokerEpoch = -1
   private stopping: Promise<void> | undefined
   private started = false
+  /** How each listener (in `listeners` order) secures its connections; loaded before anything else starts. */
+  private listenerSecurity: ListenerSecuritySetup[] = []
   private readonly startupSignal: AbortSignal | undefined
 
   private constructor(opts: BrokerOptions) {
@@ -156,8 +159,10 @@ export class Broker {
 
   /** Kafka's KafkaServer.startup, step by step. */
   private async startup(): Promise<void> {
-    // Never a silent downgrade: a listener or setting Samsa cannot honour stops the broker here.
+    // Never a silent downgrade: a listener or setting Samsa cannot honour stops the broker here, and so does TLS
+    // material that does not load.
     checkSupported(this.config)
+    this.listenerSecurity = this.config.listeners.map((l) => listenerSecurity(this.config, l))
     this.log.info(
       `[KafkaServer] starting (${this.standalone ? 'standalone' : `ZooKeeper mode, ${this.config.zkConnect}`})`,
     )
@@ -446,11 +451,12 @@ export class Broker {
     const cfg = this.config
     const socketServer = new SocketServer(
       {
-        listeners: cfg.listeners.map((l) => ({
+        listeners: cfg.listeners.map((l, i) => ({
           name: l.name,
           securityProtocol: l.securityProtocol,
           host: l.host,
           port: l.port,
+          security: this.listenerSecurity[i]?.security,
         })),
         limits: {
           maxRequestSize: cfg.socketRequestMaxBytes,

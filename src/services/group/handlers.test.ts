@@ -39,6 +39,7 @@ import { offsetDeleteHandler } from '../../handlers/47-offset-delete.js'
 import { consumerGroupHeartbeatHandler } from '../../handlers/68-consumer-group-heartbeat.js'
 import { consumerGroupDescribeHandler } from '../../handlers/69-consumer-group-describe.js'
 import { GROUP_AUTHORIZED_OPERATIONS } from '../../handlers/common.js'
+import { ANONYMOUS, Channel } from '../../network/channel.js'
 import type { TopicMetadataView } from './types.js'
 import { InMemoryConsumerOffsets } from './zk-offsets.js'
 import { flush, setup, subscription, track, type TestEnv } from './test-helpers.js'
@@ -50,21 +51,23 @@ const metadata: TopicMetadataView = {
 }
 
 function context(apiKey: number, apiVersion: number, clientId: string | null = 'client'): RequestContext {
+  const channel = new Channel({
+    id: 'c1',
+    listenerName: 'PLAINTEXT',
+    securityProtocol: 'PLAINTEXT',
+    remoteAddress: '::ffff:127.0.0.1',
+    remotePort: 50000,
+    localAddress: '127.0.0.1',
+    localPort: 9092,
+  })
   return {
     apiKey,
     apiVersion,
     correlationId: 1,
     clientId,
-    principal: 'User:ANONYMOUS',
-    connection: {
-      id: 'c1',
-      listenerName: 'PLAINTEXT',
-      securityProtocol: 'PLAINTEXT',
-      remoteAddress: '::ffff:127.0.0.1',
-      remotePort: 50000,
-      localAddress: '127.0.0.1',
-      localPort: 9092,
-    },
+    principal: ANONYMOUS,
+    connection: channel.info,
+    channel,
   }
 }
 
