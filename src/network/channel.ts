@@ -7,7 +7,17 @@
  * may be processed before authentication completes, as Kafka's SaslServerAuthenticator does: ApiVersions and
  * SaslHandshake first, then SaslAuthenticate (or raw tokens after a v0 handshake), and nothing else.
  */
-import type { ConnectionInfo } from './connection.js'
+
+/** Where a connection comes from and which listener it arrived on. */
+export interface ConnectionInfo {
+  readonly id: string
+  readonly listenerName: string
+  readonly securityProtocol: string
+  readonly remoteAddress: string
+  readonly remotePort: number
+  readonly localAddress: string
+  readonly localPort: number
+}
 
 /** Kafka's KafkaPrincipal: `User:alice`, `User:CN=host,O=org`, `User:ANONYMOUS`. */
 export interface KafkaPrincipal {

@@ -16,20 +16,12 @@
 import type { Socket } from 'node:net'
 import { fetchBufferPool } from '../util/buffer-pool.js'
 import type { Logger } from '../util/logger.js'
-import type { Channel, ChannelControl } from './channel.js'
+import type { Channel, ChannelControl, ConnectionInfo } from './channel.js'
 
 /** What the processor answers for one request: the response frame (without the size prefix) or no response. */
 export type ResponseChunks = readonly Buffer[] | null
 
-export interface ConnectionInfo {
-  readonly id: string
-  readonly listenerName: string
-  readonly securityProtocol: string
-  readonly remoteAddress: string
-  readonly remotePort: number
-  readonly localAddress: string
-  readonly localPort: number
-}
+export type { ConnectionInfo } from './channel.js'
 
 export interface RequestProcessor {
   /**
