@@ -13,9 +13,12 @@ import path from 'node:path'
 import { BrokerConfig } from './config/broker-config.js'
 import { Broker } from './server/broker.js'
 import { createLogger, type Logger } from './util/logger.js'
+import type { Scheduler } from './util/scheduler.js'
 
 export { Broker } from './server/broker.js'
 export { BrokerConfig } from './config/broker-config.js'
+export { ManualClock, ManualScheduler, SystemScheduler } from './util/scheduler.js'
+export type { Clock, ScheduledTask, Scheduler } from './util/scheduler.js'
 
 export interface StartBrokerOptions {
   /** Broker properties with Kafka's names, e.g. `{ 'num.partitions': 3 }`; they win over everything below. */
@@ -30,6 +33,12 @@ export interface StartBrokerOptions {
   readonly logLevel?: string
   /** A logger of your own (overrides logLevel). */
   readonly logger?: Logger
+  /**
+   * The scheduler every timer of the broker runs on (default: real time). With a `ManualScheduler` the broker runs
+   * on manual time: retention, segment rolls, session timeouts, delayed fetches... happen only when you
+   * `await scheduler.advance(ms)`.
+   */
+  readonly scheduler?: Scheduler
 }
 
 export interface RunningBroker {
@@ -65,7 +74,7 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Runnin
   const config = new BrokerConfig(props)
   let broker: Broker
   try {
-    broker = await Broker.start({ config, logger })
+    broker = await Broker.start({ config, logger, scheduler: opts.scheduler })
   } catch (e) {
     if (tempDir) rmSync(tempDir, { recursive: true, force: true })
     throw e

@@ -18,12 +18,13 @@ import {
 } from '../protocol/headers.js'
 import { ApiVersionsRequest, ApiVersionsResponse } from '../protocol/messages/18-api-versions.js'
 import type { ApiDef } from '../protocol/api.js'
+import { systemScheduler, type ScheduledTask, type Scheduler } from '../util/scheduler.js'
 
 interface Pending {
   readonly apiKey: number
   readonly resolve: (frame: Buffer) => void
   readonly reject: (e: Error) => void
-  readonly timer: NodeJS.Timeout
+  readonly timer: ScheduledTask
 }
 
 export class BrokerClientError extends Error {
@@ -38,9 +39,12 @@ export interface BrokerClientOptions {
   readonly port: number
   readonly clientId: string
   readonly requestTimeoutMs: number
+  /** The TCP (and TLS) connect timeout, on real time: it bounds what the OS does (default 10 s). */
   readonly connectTimeoutMs?: number
   /** Connect with TLS (an SSL or SASL_SSL listener) with these options. */
   readonly tls?: tls.ConnectionOptions
+  /** Runs the request timeouts (request.timeout.ms and the like; default: Node's timers). */
+  readonly scheduler?: Scheduler
 }
 
 export class BrokerClient {
@@ -95,17 +99,21 @@ export class BrokerClient {
             })
             .setNoDelay(true)
         : net.connect({ host: this.opts.host, port: this.opts.port, noDelay: true })
-      const timer = setTimeout(() => {
-        socket.destroy()
-        reject(new BrokerClientError(`connection to ${this.opts.host}:${this.opts.port} timed out`))
-      }, this.opts.connectTimeoutMs ?? 10_000)
+      const timer = systemScheduler.schedule(
+        'connect-timeout',
+        () => {
+          socket.destroy()
+          reject(new BrokerClientError(`connection to ${this.opts.host}:${this.opts.port} timed out`))
+        },
+        this.opts.connectTimeoutMs ?? 10_000,
+      )
       socket.once(this.opts.tls ? 'secureConnect' : 'connect', () => {
-        clearTimeout(timer)
+        timer.cancel()
         this.socket = socket
         resolve()
       })
       socket.once('error', (e) => {
-        clearTimeout(timer)
+        timer.cancel()
         reject(
           new BrokerClientError(`connection to ${this.opts.host}:${this.opts.port} failed: ${e.message}`),
         )
@@ -138,7 +146,7 @@ export class BrokerClient {
       const p = this.pending.get(correlationId)
       if (!p) continue
       this.pending.delete(correlationId)
-      clearTimeout(p.timer)
+      p.timer.cancel()
       p.resolve(frame)
     }
   }
@@ -148,7 +156,7 @@ export class BrokerClient {
     this.closed = true
     this.socket?.destroy()
     for (const p of this.pending.values()) {
-      clearTimeout(p.timer)
+      p.timer.cancel()
       p.reject(e)
     }
     this.pending.clear()
@@ -174,11 +182,15 @@ export class BrokerClient {
     encode(api.request, version, body, w)
     Writer.patchInt32(size, w.length - 4)
     const frame = await new Promise<Buffer>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(correlationId)
-        reject(new BrokerClientError(`${api.name} request timed out`))
-        this.fail(new BrokerClientError(`${api.name} request timed out; connection closed`))
-      }, timeoutMs ?? this.opts.requestTimeoutMs)
+      const timer = (this.opts.scheduler ?? systemScheduler).schedule(
+        'request-timeout',
+        () => {
+          this.pending.delete(correlationId)
+          reject(new BrokerClientError(`${api.name} request timed out`))
+          this.fail(new BrokerClientError(`${api.name} request timed out; connection closed`))
+        },
+        timeoutMs ?? this.opts.requestTimeoutMs,
+      )
       this.pending.set(correlationId, { apiKey: api.key, resolve, reject, timer })
       const socket = this.socket!
       socket.cork()

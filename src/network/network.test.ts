@@ -5,10 +5,12 @@ import { apiVersionsHandler, ApiVersionsApi } from '../handlers/18-api-versions.
 import { defineHandler, api, type Handler } from '../handlers/handler.js'
 import { int32, message } from '../protocol/codec/schema.js'
 import { silentLogger } from '../util/logger.js'
+import { ManualScheduler } from '../util/scheduler.js'
 import { BrokerClient } from './broker-client.js'
 import { SocketServer } from './socket-server.js'
 
-// A test-only API (key 1000) whose response is delayed by the number of milliseconds in the request.
+// A test-only API (key 1000) whose response is delayed by the number of milliseconds in the request, on the
+// test's manual time.
 const SleepRequest = message({
   name: 'SleepRequest',
   apiKey: 1000,
@@ -28,13 +30,18 @@ const SleepResponse = message({
 const SleepApi = api(1000, 'Sleep', SleepRequest, SleepResponse)
 
 let server: SocketServer | undefined
+let scheduler = new ManualScheduler()
 
-async function start(maxRequestSize = 1024 * 1024): Promise<number> {
+async function start(maxRequestSize = 1024 * 1024, connectionsMaxIdleMs = 600_000): Promise<number> {
+  scheduler = new ManualScheduler()
   const d2 = new RequestDispatcher([], silentLogger)
   d2.register(apiVersionsHandler(() => d2.handlers))
   d2.register(
     defineHandler(SleepApi, {
-      handle: (req) => new Promise((resolve) => setTimeout(() => resolve({ tag: req.tag }), req.ms)),
+      handle: async (req) => {
+        await scheduler.sleep(req.ms)
+        return { tag: req.tag }
+      },
     }) as Handler,
   )
   server = new SocketServer(
@@ -43,7 +50,8 @@ async function start(maxRequestSize = 1024 * 1024): Promise<number> {
       limits: { maxRequestSize, maxInFlight: 100, writeHighWaterMark: 1 << 20 },
       maxConnections: 100,
       maxConnectionsPerIp: 100,
-      connectionsMaxIdleMs: 600_000,
+      connectionsMaxIdleMs,
+      scheduler,
     },
     d2,
     silentLogger,
@@ -57,20 +65,29 @@ afterEach(async () => {
   server = undefined
 })
 
-/** Sends raw bytes and resolves with what came back before the server closed the connection (or timeout). */
-function raw(port: number, bytes: Buffer, waitMs = 500): Promise<{ data: Buffer; closed: boolean }> {
+/**
+ * Sends raw bytes; resolves when `expectBytes` bytes came back (`closed` false: the connection was still open
+ * then) or when the server closed the connection, whichever comes first. `whenSent` runs once the bytes are written.
+ */
+function raw(
+  port: number,
+  bytes: Buffer,
+  expectBytes = Infinity,
+  whenSent: () => unknown = () => {},
+): Promise<{ data: Buffer; closed: boolean }> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = []
-    const s = net.connect(port, '127.0.0.1', () => s.write(bytes))
-    const timer = setTimeout(() => {
+    let got = 0
+    const s = net.connect(port, '127.0.0.1', () => s.write(bytes, () => void whenSent()))
+    s.on('data', (c) => {
+      chunks.push(c)
+      got += c.length
+      if (got < expectBytes) return
+      s.removeAllListeners('close')
       s.destroy()
       resolve({ data: Buffer.concat(chunks), closed: false })
-    }, waitMs)
-    s.on('data', (c) => chunks.push(c))
-    s.on('close', () => {
-      clearTimeout(timer)
-      resolve({ data: Buffer.concat(chunks), closed: true })
     })
+    s.on('close', () => resolve({ data: Buffer.concat(chunks), closed: true }))
     s.on('error', () => {})
   })
 }
@@ -108,7 +125,7 @@ describe('socket server and dispatcher', () => {
 
   it('answers a too-new ApiVersions in the v0 format with UNSUPPORTED_VERSION', async () => {
     const port = await start()
-    const { data, closed } = await raw(port, frame(18, 9, 77))
+    const { data, closed } = await raw(port, frame(18, 9, 77), 20)
     expect(closed).toBe(false)
     // size, correlation id, error 35, one api key entry (18, 0, 4)
     expect(data.toString('hex')).toBe(
@@ -131,7 +148,12 @@ describe('socket server and dispatcher', () => {
         frame(1000, 0, 2, body(0, 2)),
         frame(1000, 0, 3, body(50, 3)),
       ]),
-      600,
+      36,
+      // once the requests are in, time passes in steps: request 3 is done at 50 ms, request 1 at 200 ms
+      async () => {
+        while (scheduler.pending().length < 3) await new Promise((r) => setImmediate(r))
+        for (let i = 0; i < 4; i++) await scheduler.advance(50)
+      },
     )
     const ids = [0, 12, 24].map((o) => data.readInt32BE(o + 4))
     expect(ids).toEqual([1, 2, 3])
@@ -152,5 +174,44 @@ describe('socket server and dispatcher', () => {
     const c = await BrokerClient.connect({ host: '127.0.0.1', port, clientId: 't', requestTimeoutMs: 5000 })
     expect((await c.send(ApiVersionsApi, 0, {})).errorCode).toBe(0)
     c.close()
+  })
+
+  it('closes connections idle for longer than connections.max.idle.ms, on its scheduler', async () => {
+    const port = await start(1024 * 1024, 10_000)
+    const apiVersions = frame(18, 0, 1)
+    const idle = net.connect(port, '127.0.0.1')
+    const closed = new Promise<void>((resolve) => idle.on('close', () => resolve()))
+    idle.on('error', () => {})
+    // served once at t=0, then idle
+    await new Promise<void>((resolve) => {
+      idle.once('data', () => resolve())
+      idle.write(apiVersions)
+    })
+    expect(server!.connectionCount).toBe(1)
+    await scheduler.advance(10_000) // idle for exactly connections.max.idle.ms: kept
+    expect(server!.connectionCount).toBe(1)
+    await scheduler.advance(1000) // the next check finds it idle for longer
+    expect(server!.connectionCount).toBe(0)
+    await closed
+  })
+
+  it("times out a request that gets no answer within the client's request timeout, on its scheduler", async () => {
+    const port = await start()
+    const c = await BrokerClient.connect({
+      host: '127.0.0.1',
+      port,
+      clientId: 't',
+      requestTimeoutMs: 500,
+      scheduler,
+    })
+    let settled = false
+    const sent = c.send(SleepApi, 0, { ms: 1000, tag: 1 }).finally(() => (settled = true))
+    sent.catch(() => {})
+    while (scheduler.pending().length < 2) await new Promise((r) => setImmediate(r)) // timeout + the handler's sleep
+    await scheduler.advance(499)
+    expect(settled).toBe(false)
+    await scheduler.advance(1)
+    await expect(sent).rejects.toThrow('Sleep request timed out')
+    expect(c.isOpen).toBe(false)
   })
 })

@@ -8,6 +8,7 @@
 import net from 'node:net'
 import tls from 'node:tls'
 import type { Logger } from '../util/logger.js'
+import { systemScheduler, type ScheduledTask, type Scheduler } from '../util/scheduler.js'
 import {
   ANONYMOUS,
   Channel,
@@ -44,6 +45,8 @@ export interface SocketServerOptions {
   readonly maxConnections: number
   readonly maxConnectionsPerIp: number
   readonly connectionsMaxIdleMs: number
+  /** Runs the idle-connection check and tells the time (default: Node's timers). */
+  readonly scheduler?: Scheduler
 }
 
 export interface BoundListener extends ListenerSpec {
@@ -58,14 +61,17 @@ export class SocketServer {
   private readonly perIp = new Map<string, number>()
   private readonly lastActive = new WeakMap<Connection, number>()
   private bound: BoundListener[] = []
-  private idleTimer: NodeJS.Timeout | undefined
+  private idleTimer: ScheduledTask | undefined
+  private readonly scheduler: Scheduler
   private nextConnectionIndex = 0
 
   constructor(
     private readonly options: SocketServerOptions,
     private readonly processor: RequestProcessor,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.scheduler = options.scheduler ?? systemScheduler
+  }
 
   get listeners(): readonly BoundListener[] {
     return this.bound
@@ -110,8 +116,7 @@ export class SocketServer {
     this.bound = bound
     if (this.options.connectionsMaxIdleMs > 0) {
       const every = Math.min(Math.max(this.options.connectionsMaxIdleMs / 10, 1000), 60_000)
-      this.idleTimer = setInterval(() => this.closeIdle(), every)
-      this.idleTimer.unref()
+      this.idleTimer = this.scheduler.schedule('idle-connection-check', () => this.closeIdle(), every, every)
     }
     return bound
   }
@@ -148,8 +153,9 @@ export class SocketServer {
       else this.perIp.set(ip, n)
     })
     this.connections.add(conn)
-    this.lastActive.set(conn, Date.now())
-    socket.on('data', () => this.lastActive.set(conn, Date.now()))
+    const clock = this.scheduler.clock
+    this.lastActive.set(conn, clock.monotonic())
+    socket.on('data', () => this.lastActive.set(conn, clock.monotonic()))
   }
 
   /**
@@ -192,7 +198,7 @@ export class SocketServer {
   }
 
   private closeIdle(): void {
-    const cutoff = Date.now() - this.options.connectionsMaxIdleMs
+    const cutoff = this.scheduler.clock.monotonic() - this.options.connectionsMaxIdleMs
     for (const c of this.connections) {
       if ((this.lastActive.get(c) ?? 0) < cutoff)
         c.close(`idle for more than ${this.options.connectionsMaxIdleMs} ms`)
@@ -205,7 +211,7 @@ export class SocketServer {
 
   /** Stops accepting, then closes every connection. */
   async stop(): Promise<void> {
-    if (this.idleTimer) clearInterval(this.idleTimer)
+    this.idleTimer?.cancel()
     const closing = this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())))
     for (const c of this.connections) c.close()
     await Promise.all(closing)

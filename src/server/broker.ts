@@ -35,7 +35,13 @@ import { ReplicaFetcherManager } from '../services/replica/replica-fetcher.js'
 import { ReplicaManager } from '../services/replica/replica-manager.js'
 import { listenerSecurity, type ListenerSecuritySetup } from '../services/security/listener-security.js'
 import type { Services } from '../services/services.js'
-import { systemClock, type Clock } from '../util/clock.js'
+import {
+  ScopedScheduler,
+  SystemScheduler,
+  systemScheduler,
+  type Clock,
+  type Scheduler,
+} from '../util/scheduler.js'
 import type { Logger } from '../util/logger.js'
 import { ReplicaGroupLogStore } from './group-log-store.js'
 
@@ -44,7 +50,11 @@ export const STANDALONE_METADATA_FILE = 'samsa-metadata.json'
 export interface BrokerOptions {
   readonly config: BrokerConfig
   readonly logger: Logger
-  readonly clock?: Clock
+  /**
+   * Runs every timer with Kafka semantics and tells the time (default: Node's timers and the system clock). A
+   * `ManualScheduler` puts the broker on manual time; see DEVELOPERS.md, "Time and scheduling".
+   */
+  readonly scheduler?: Scheduler
   /** Aborts a startup that is still waiting for ZooKeeper (`start()` then rejects). */
   readonly signal?: AbortSignal
 }
@@ -79,6 +89,8 @@ export function toLogConfig(t: TopicConfig): LogConfig {
 export class Broker {
   readonly config: BrokerConfig
   readonly log: Logger
+  /** The broker's view of its scheduler: what is still pending when the broker has shut down is cancelled. */
+  readonly scheduler: ScopedScheduler
   readonly clock: Clock
   brokerId = -1
   clusterId = ''
@@ -103,7 +115,8 @@ export class Broker {
   private constructor(opts: BrokerOptions) {
     this.config = opts.config
     this.log = opts.logger
-    this.clock = opts.clock ?? systemClock
+    this.scheduler = new ScopedScheduler(opts.scheduler ?? new SystemScheduler(opts.logger), opts.logger)
+    this.clock = this.scheduler.clock
     this.startupSignal = opts.signal
   }
 
@@ -196,7 +209,7 @@ export class Broker {
         signal: this.startupSignal,
       })
     }
-    const zk = new KafkaZkClient(this.parts.store, this.log)
+    const zk = new KafkaZkClient(this.parts.store, this.log, this.clock)
     this.parts.zk = zk
     await zk.createTopLevelPaths()
     return zk
@@ -254,7 +267,7 @@ export class Broker {
     const logManager = new LogManager({
       logDirs: [...cfg.logDirs],
       configFor: (topic) => this.logConfigFor(topic),
-      clock: this.clock,
+      scheduler: this.scheduler,
       logger: this.log,
       retentionCheckMs: cfg.logRetentionCheckIntervalMs,
       flushCheckMs: cfg.logFlushSchedulerIntervalMs,
@@ -333,6 +346,7 @@ export class Broker {
         transactionTopicSegmentBytes: cfg.transactionStateLogSegmentBytes,
         transactionTopicMinIsr: cfg.transactionStateLogMinIsr,
         validateTopicConfig: (c) => validateTopicConfigs(c, cfg),
+        scheduler: this.scheduler,
       },
       this.log,
     )
@@ -353,7 +367,7 @@ export class Broker {
         highWatermarkCheckpointIntervalMs: cfg.replicaHighWatermarkCheckpointIntervalMs,
         logConfigFor: (topic, overrides) => this.logConfigFor(topic, overrides),
         minInsyncReplicasFor: (topic, overrides) => this.topicConfig(topic, overrides).minInSyncReplicas,
-        clock: this.clock,
+        scheduler: this.scheduler,
         log: this.log,
       },
       logManager,
@@ -376,6 +390,7 @@ export class Broker {
         fetchBackoffMs: cfg.replicaFetchBackoffMs,
         socketTimeoutMs: cfg.replicaSocketTimeoutMs,
         onProgress: (p) => replicas.onFollowerProgress(p),
+        scheduler: this.scheduler,
         log: this.log,
       }),
     )
@@ -406,7 +421,7 @@ export class Broker {
         cfg.offsetCommitTimeoutMs,
         cfg.offsetsTopicCompressionType,
       ),
-      clock: this.clock,
+      scheduler: this.scheduler,
       logger: log,
     })
     // Kafka's GroupCoordinator.onPartitionsDeleted: committed offsets of deleted topics are removed (tombstoned).
@@ -443,6 +458,7 @@ export class Broker {
         uncleanLeaderElection: (topic) => this.topicConfig(topic).uncleanLeaderElectionEnable,
       },
       this.log,
+      this.scheduler,
     )
   }
 
@@ -466,6 +482,7 @@ export class Broker {
         maxConnections: cfg.maxConnections,
         maxConnectionsPerIp: cfg.maxConnectionsPerIp,
         connectionsMaxIdleMs: cfg.connectionsMaxIdleMs,
+        scheduler: this.scheduler,
       },
       new RequestDispatcher(createHandlers(services), this.log),
       this.log,
@@ -537,7 +554,7 @@ export class Broker {
           { err: e },
           `Failed to re-register broker after session expiry (attempt ${attempt}); retrying`,
         )
-        await new Promise((r) => setTimeout(r, 1000))
+        await systemScheduler.sleep(1000) // real time, as every retry against ZooKeeper
       }
     }
   }
@@ -579,7 +596,8 @@ export class Broker {
         this.log.warn(`${prefix} Error during controlled shutdown: ${(e as Error).message}`)
       }
       if (attempt < cfg.controlledShutdownMaxRetries) {
-        await new Promise((r) => setTimeout(r, cfg.controlledShutdownRetryBackoffMs))
+        // Real time, as Kafka's Thread.sleep here: stopping a broker never waits for a manual clock.
+        await systemScheduler.sleep(cfg.controlledShutdownRetryBackoffMs)
       }
     }
     this.log.warn(
@@ -598,6 +616,7 @@ export class Broker {
     const listener = this.config.interBrokerListenerName
     const ep = cache.brokers.get(controllerId)?.endpoints.find((e) => e.listenerName === listener)
     if (!ep) return { errorCode: ErrorCode.NOT_CONTROLLER, remaining: -1 }
+    // Its request timeout stays on real time (BrokerClient's default): stopping never waits for a manual clock.
     const client = await BrokerClient.connect({
       host: ep.host,
       port: ep.port,
@@ -644,6 +663,7 @@ export class Broker {
     if (zk && this.started) await step('deregistration', () => zk.deregisterBroker(this.brokerId))
     if (cache) cache.stop()
     if (store) await step('metadata store', () => store.close())
+    this.scheduler.shutdown()
     log.info(`[KafkaServer id=${this.brokerId}] shut down completed`)
   }
 }

@@ -13,7 +13,7 @@
  * depend on every other one).
  */
 import type { BrokerConfig } from '../config/broker-config.js'
-import type { Clock } from '../util/clock.js'
+import type { Clock } from '../util/scheduler.js'
 import type { Logger } from '../util/logger.js'
 import type { Controller } from './controller/controller.js'
 import type { GroupCoordinator } from './group/coordinator.js'

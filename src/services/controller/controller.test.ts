@@ -1,16 +1,21 @@
 import { afterEach, describe, expect, it } from 'vitest'
+import { ErrorCode } from '../../protocol/errors.js'
 import { silentLogger } from '../../util/logger.js'
+import { ManualScheduler } from '../../util/scheduler.js'
 import { KafkaZkClient } from '../metadata/kafka-zk-client.js'
 import { LocalMetadataStore } from '../metadata/local-store.js'
 import { MetadataCache } from '../metadata/metadata-cache.js'
 import { Paths } from '../metadata/znodes.js'
-import { Controller } from './controller.js'
+import { Controller, type ControllerConfig } from './controller.js'
 
-const until = async (pred: () => boolean | Promise<boolean>, ms = 3000): Promise<void> => {
-  const end = Date.now() + ms
-  while (!(await pred())) {
-    if (Date.now() > end) throw new Error('condition not reached')
-    await new Promise((r) => setTimeout(r, 10))
+/**
+ * Waits until `pred` holds, one event-loop turn at a time: the store and the cache live in memory, so every state
+ * these tests wait for is reached within a bounded number of turns, without any time passing.
+ */
+const until = async (pred: () => boolean | Promise<boolean>, turns = 10_000): Promise<void> => {
+  for (let i = 0; !(await pred()); i++) {
+    if (i >= turns) throw new Error('condition not reached')
+    await new Promise((r) => setImmediate(r))
   }
 }
 
@@ -24,7 +29,11 @@ describe('controller on the local metadata store', () => {
     for (const s of stops.splice(0)) await s()
   })
 
-  async function cluster(brokerIds: number[]) {
+  async function cluster(
+    brokerIds: number[],
+    scheduler = new ManualScheduler(),
+    overrides: Partial<ControllerConfig> = {},
+  ) {
     const store = new LocalMetadataStore(undefined)
     const zk = new KafkaZkClient(store, silentLogger)
     await zk.createTopLevelPaths()
@@ -50,15 +59,17 @@ describe('controller on the local metadata store', () => {
         leaderImbalanceCheckIntervalMs: 300_000,
         leaderImbalancePerBrokerPercentage: 10,
         uncleanLeaderElection: () => false,
+        ...overrides,
       },
       silentLogger,
+      scheduler,
     )
     await controller.start()
     stops.push(
       () => controller.stop(),
       () => cache.stop(),
     )
-    return { store, zk, cache, controller }
+    return { store, zk, cache, controller, scheduler }
   }
 
   it('wins the election and bumps the controller epoch', async () => {
@@ -209,5 +220,57 @@ describe('controller on the local metadata store', () => {
     const [r2] = await controller.electLeaders('preferred', [{ topic: 'p', partition: 0 }])
     expect(r2!.errorCode).toBe(0)
     await until(() => cache.partition('p', 0)?.state?.leader === 2)
+  })
+
+  it('rebalances leadership to preferred replicas every leader.imbalance.check.interval, on its scheduler', async () => {
+    const { zk, cache, store, scheduler } = await cluster([1, 2], new ManualScheduler(), {
+      autoLeaderRebalanceEnable: true,
+      leaderImbalanceCheckIntervalMs: 300_000,
+    })
+    expect(scheduler.pending()).toEqual(['auto-leader-rebalance-task'])
+    await zk.createTopic(
+      'r',
+      {
+        partitions: new Map([[0, [2, 1]]]),
+        topicId: null,
+        addingReplicas: new Map(),
+        removingReplicas: new Map(),
+      },
+      new Map(),
+    )
+    await until(() => cache.partition('r', 0)?.state?.leader === 2)
+    await store.delete(Paths.brokerId(2))
+    await until(() => cache.partition('r', 0)?.state?.leader === 1)
+    await zk.registerBroker({
+      id: 2,
+      endpoints: ep(9002),
+      rack: null,
+      jmxPort: -1,
+      timestamp: Date.now(),
+      features: {},
+    })
+    const s = (await zk.getPartitionState('r', 0))!
+    await zk.updatePartitionState('r', 0, { ...s.state, isr: [1, 2] }, s.zkVersion)
+    await until(() => cache.partition('r', 0)?.state?.isr.length === 2)
+    await scheduler.advance(299_999)
+    expect(cache.partition('r', 0)!.state!.leader).toBe(1)
+    await scheduler.advance(1) // the task's pass has written the state when advance returns
+    expect((await zk.getPartitionState('r', 0))!.state.leader).toBe(2)
+  })
+
+  it('answers requests it can no longer serve with NOT_CONTROLLER once stopped, never leaving them waiting', async () => {
+    const { controller } = await cluster([1])
+    const notController = { code: ErrorCode.NOT_CONTROLLER }
+    const queued = Promise.allSettled([
+      controller.electLeaders('preferred', null),
+      controller.controlledShutdown(1, -1),
+    ])
+    await controller.stop()
+    expect(await queued).toMatchObject([
+      { status: 'rejected', reason: notController },
+      { status: 'rejected', reason: notController },
+    ])
+    await expect(controller.electLeaders('preferred', null)).rejects.toMatchObject(notController)
+    await expect(controller.controlledShutdown(1, -1)).rejects.toMatchObject(notController)
   })
 })

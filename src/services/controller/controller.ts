@@ -13,8 +13,9 @@
  * ControllerEventManager); the handling is level-triggered: each pass compares the whole cluster state with
  * what it should be, so nothing depends on seeing every intermediate event.
  */
-import { ErrorCode } from '../../protocol/errors.js'
+import { ErrorCode, KafkaError } from '../../protocol/errors.js'
 import type { Logger } from '../../util/logger.js'
+import { systemScheduler, type ScheduledTask, type Scheduler } from '../../util/scheduler.js'
 import { randomUuid, type KafkaZkClient } from '../metadata/kafka-zk-client.js'
 import type { MetadataCache, PartitionInfo } from '../metadata/metadata-cache.js'
 import { getDataWatched, isStoreError } from '../metadata/store.js'
@@ -47,7 +48,8 @@ export class Controller {
   private epochZkVersion = -1
   private queue: Promise<void> = Promise.resolve()
   private stopped = false
-  private rebalanceTimer: NodeJS.Timeout | undefined
+  private rebalanceTimer: ScheduledTask | undefined
+  private retryTimer: ScheduledTask | undefined
   private generation = 0
   private reconcileQueued = false
   /** Brokers in a controlled shutdown: never chosen as leaders, taken out of ISRs (Kafka's shuttingDownBrokerIds). */
@@ -58,6 +60,7 @@ export class Controller {
     private readonly cache: MetadataCache,
     private readonly cfg: ControllerConfig,
     private readonly log: Logger,
+    private readonly scheduler: Scheduler,
   ) {}
 
   get isActive(): boolean {
@@ -92,7 +95,8 @@ export class Controller {
 
   async stop(): Promise<void> {
     this.stopped = true
-    if (this.rebalanceTimer) clearInterval(this.rebalanceTimer)
+    this.rebalanceTimer?.cancel()
+    this.retryTimer?.cancel()
     await this.queue.catch(() => {})
     if (this.active) {
       this.active = false
@@ -108,12 +112,39 @@ export class Controller {
         await fn()
       } catch (e) {
         this.log.error({ err: e }, `${this.prefix} Error processing ${name} event`)
-        if (this.active && !this.stopped)
-          setTimeout(() => this.requestReconcile('retry after error'), 1000).unref()
+        if (this.active && !this.stopped) {
+          // Real time, as every retry against the metadata store (see DEVELOPERS.md, "Time and scheduling").
+          this.retryTimer?.cancel()
+          this.retryTimer = systemScheduler.schedule(
+            'controller-retry',
+            () => this.requestReconcile('retry after error'),
+            1000,
+          )
+        }
       }
     })
     this.queue = next
     return next
+  }
+
+  /**
+   * Runs `fn` on the controller's queue for a caller that waits for its outcome (a request). It always settles:
+   * NOT_CONTROLLER when the controller stopped, or was no longer the active controller, before `fn`'s turn came.
+   */
+  private submit<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const notController = (): void =>
+        reject(new KafkaError(ErrorCode.NOT_CONTROLLER, `Broker ${this.cfg.brokerId} is not the controller`))
+      if (this.stopped) return notController()
+      void this.enqueue(name, async () => {
+        if (!this.active) return notController()
+        try {
+          resolve(await fn())
+        } catch (e) {
+          reject(e)
+        }
+      }).then(notController) // a job skipped because the controller stopped; no-op once settled
+    })
   }
 
   private requestReconcile(reason: string): void {
@@ -153,11 +184,13 @@ export class Controller {
     await this.watchAdmin(gen)
     await this.reconcile()
     if (this.cfg.autoLeaderRebalanceEnable) {
-      this.rebalanceTimer = setInterval(
-        () => void this.enqueue('auto leader rebalance', () => this.autoRebalance()),
-        this.cfg.leaderImbalanceCheckIntervalMs,
+      const every = this.cfg.leaderImbalanceCheckIntervalMs
+      this.rebalanceTimer = this.scheduler.schedule(
+        'auto-leader-rebalance-task',
+        () => this.enqueue('auto leader rebalance', () => this.autoRebalance()),
+        every,
+        every,
       )
-      this.rebalanceTimer.unref()
     }
   }
 
@@ -166,7 +199,8 @@ export class Controller {
     this.log.info(`${this.prefix} Resigning as the controller`)
     this.active = false
     this.generation++
-    if (this.rebalanceTimer) clearInterval(this.rebalanceTimer)
+    this.rebalanceTimer?.cancel()
+    this.rebalanceTimer = undefined
   }
 
   private async watchAdmin(gen: number): Promise<void> {
@@ -231,38 +265,32 @@ export class Controller {
     brokerId: number,
     brokerEpoch: number,
   ): Promise<{ errorCode: number; remaining: { topic: string; partition: number }[] }> {
-    return new Promise((resolve, reject) => {
-      void this.enqueue('controlled shutdown', async () => {
-        try {
-          const reg = await this.zk.getBroker(brokerId)
-          if (!reg) return resolve({ errorCode: ErrorCode.BROKER_NOT_AVAILABLE, remaining: [] })
-          if (brokerEpoch !== -1 && reg.epoch !== brokerEpoch)
-            return resolve({ errorCode: ErrorCode.STALE_BROKER_EPOCH, remaining: [] })
-          this.log.info(`${this.prefix} Shutting down broker ${brokerId}`)
-          this.shuttingDown.add(brokerId)
-          const alive = await this.alive()
-          const remaining: { topic: string; partition: number }[] = []
-          for (const topic of this.cache.topics.values()) {
-            for (const p of topic.partitions.values()) {
-              // Only replicated partitions can move (Kafka leaves single-replica ones alone and does not count them).
-              if (!p.state || !p.replicas.includes(brokerId) || p.replicas.length < 2) continue
-              const next = await this.updateState(p, (cur) => {
-                if (!cur.isr.includes(brokerId) && cur.leader !== brokerId) return null
-                const isr = cur.isr.filter((r) => r !== brokerId)
-                if (cur.leader !== brokerId)
-                  return { ...cur, isr, leaderEpoch: cur.leaderEpoch + 1, controllerEpoch: this.epoch }
-                const leader = p.replicas.find((r) => isr.includes(r) && alive.has(r))
-                if (leader === undefined) return null
-                return { ...cur, leader, isr, leaderEpoch: cur.leaderEpoch + 1, controllerEpoch: this.epoch }
-              })
-              if (next?.leader === brokerId) remaining.push({ topic: p.topic, partition: p.partition })
-            }
-          }
-          resolve({ errorCode: ErrorCode.NONE, remaining })
-        } catch (e) {
-          reject(e)
+    return this.submit('controlled shutdown', async () => {
+      const reg = await this.zk.getBroker(brokerId)
+      if (!reg) return { errorCode: ErrorCode.BROKER_NOT_AVAILABLE, remaining: [] }
+      if (brokerEpoch !== -1 && reg.epoch !== brokerEpoch)
+        return { errorCode: ErrorCode.STALE_BROKER_EPOCH, remaining: [] }
+      this.log.info(`${this.prefix} Shutting down broker ${brokerId}`)
+      this.shuttingDown.add(brokerId)
+      const alive = await this.alive()
+      const remaining: { topic: string; partition: number }[] = []
+      for (const topic of this.cache.topics.values()) {
+        for (const p of topic.partitions.values()) {
+          // Only replicated partitions can move (Kafka leaves single-replica ones alone and does not count them).
+          if (!p.state || !p.replicas.includes(brokerId) || p.replicas.length < 2) continue
+          const next = await this.updateState(p, (cur) => {
+            if (!cur.isr.includes(brokerId) && cur.leader !== brokerId) return null
+            const isr = cur.isr.filter((r) => r !== brokerId)
+            if (cur.leader !== brokerId)
+              return { ...cur, isr, leaderEpoch: cur.leaderEpoch + 1, controllerEpoch: this.epoch }
+            const leader = p.replicas.find((r) => isr.includes(r) && alive.has(r))
+            if (leader === undefined) return null
+            return { ...cur, leader, isr, leaderEpoch: cur.leaderEpoch + 1, controllerEpoch: this.epoch }
+          })
+          if (next?.leader === brokerId) remaining.push({ topic: p.topic, partition: p.partition })
         }
-      })
+      }
+      return { errorCode: ErrorCode.NONE, remaining }
     })
   }
 
@@ -467,15 +495,7 @@ export class Controller {
     type: ElectionType,
     partitions: readonly { topic: string; partition: number }[] | null,
   ): Promise<ElectionResult[]> {
-    return new Promise((resolve, reject) => {
-      void this.enqueue('elect leaders', async () => {
-        try {
-          resolve(await this.electLeadersNow(type, partitions))
-        } catch (e) {
-          reject(e)
-        }
-      })
-    })
+    return this.submit('elect leaders', () => this.electLeadersNow(type, partitions))
   }
 
   private async electLeadersNow(

@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ManualClock } from '../../util/clock.js'
 import { javaStringHashCode, kafkaAbs, partitionFor, resolveGroupCoordinatorConfig } from './config.js'
-import { ManualTimer } from './timer.js'
 
 describe('partitionFor', () => {
   it("uses Java's String.hashCode over UTF-16 code units", () => {
@@ -34,29 +32,5 @@ describe('partitionFor', () => {
       offsetsRetentionMinutes: 10_080,
       offsetsRetentionCheckIntervalMs: 600_000,
     })
-  })
-})
-
-describe('ManualTimer', () => {
-  it('runs due tasks in deadline order with the clock at each deadline, and honours cancel', () => {
-    const clock = new ManualClock(1000)
-    const timer = new ManualTimer(clock)
-    const seen: [string, number][] = []
-    timer.schedule(50, () => seen.push(['b', clock.now()]))
-    timer.schedule(10, () => {
-      seen.push(['a', clock.now()])
-      timer.schedule(5, () => seen.push(['a2', clock.now()]))
-    })
-    const h = timer.schedule(20, () => seen.push(['cancelled', clock.now()]))
-    h.cancel()
-    timer.advance(40)
-    expect(seen).toEqual([
-      ['a', 1010],
-      ['a2', 1015],
-    ])
-    expect(clock.now()).toBe(1040)
-    timer.advance(10)
-    expect(seen.at(-1)).toEqual(['b', 1050])
-    expect(timer.pending).toBe(0)
   })
 })

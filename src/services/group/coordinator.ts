@@ -9,7 +9,7 @@
  * afterwards). Loads, unloads and the offset expiration task run one at a time, in order, as on Kafka's
  * single-threaded group-metadata-manager scheduler.
  *
- * Kafka's delayed operations map onto cancellable timers: a member's heartbeat expiration (session timeout,
+ * Kafka's delayed operations map onto tasks of the injected scheduler: a member's heartbeat expiration (session timeout,
  * or 5 minutes for a new member still joining), a pending member's expiration (KIP-394), the rebalance
  * (DelayedJoin, and InitialDelayedJoin for an Empty group with its back-off), and the pending-sync expiration
  * (DelayedSync). `shutdown()` cancels all of them.
@@ -30,7 +30,7 @@ import {
 } from '../../protocol/messages/data/group-metadata.js'
 import { ControlRecordType, decodeControlRecordKey } from '../../protocol/messages/data/control-records.js'
 import { ErrorCode, errorName, toErrorCode } from '../../protocol/errors.js'
-import { systemClock, type Clock } from '../../util/clock.js'
+import { SystemScheduler, type Clock, type ScheduledTask, type Scheduler } from '../../util/scheduler.js'
 import { silentLogger, type Logger } from '../../util/logger.js'
 import {
   GROUP_METADATA_TOPIC_NAME,
@@ -52,7 +52,6 @@ import {
   type SyncOperation,
 } from './group.js'
 import type { GroupLogAppendRecord, GroupLogStore } from './log-store.js'
-import { systemTimer, type Timer, type TimerHandle } from './timer.js'
 import type {
   DeleteOffsetsResult,
   DescribeGroupResult,
@@ -111,8 +110,8 @@ export interface TxnOffsetCommitParams {
 export interface GroupCoordinatorOptions {
   readonly config: GroupCoordinatorConfigInput
   readonly logStore: GroupLogStore
-  readonly clock?: Clock
-  readonly timer?: Timer
+  /** Runs the delayed operations and tells the time (default: Node's timers). */
+  readonly scheduler?: Scheduler
   readonly logger?: Logger
 }
 
@@ -126,7 +125,7 @@ export class GroupCoordinator {
   readonly config: GroupCoordinatorConfig
   private readonly logStore: GroupLogStore
   private readonly clock: Clock
-  private readonly timer: Timer
+  private readonly scheduler: Scheduler
   private readonly logger: Logger
 
   private active = false
@@ -138,14 +137,14 @@ export class GroupCoordinator {
   private readonly epochForPartition = new Map<number, number>()
   private readonly openGroupsForProducer = new Map<number, Set<string>>()
   private taskQueue: Promise<void> = Promise.resolve()
-  private expirationTimer: TimerHandle | null = null
+  private expirationTimer: ScheduledTask | null = null
 
   constructor(options: GroupCoordinatorOptions) {
     this.config = resolveGroupCoordinatorConfig(options.config)
     this.logStore = options.logStore
-    this.clock = options.clock ?? systemClock
-    this.timer = options.timer ?? systemTimer
     this.logger = options.logger ?? silentLogger
+    this.scheduler = options.scheduler ?? new SystemScheduler(this.logger)
+    this.clock = this.scheduler.clock
     this.partitionCount = this.config.offsetsTopicNumPartitions
   }
 
@@ -643,7 +642,7 @@ export class GroupCoordinator {
     }
     const op: JoinOperation = {
       kind: 'join',
-      timer: this.schedule(timeoutMs, () => {
+      timer: this.schedule('DelayedJoin', timeoutMs, () => {
         if (group.joinOp !== op) return
         group.joinOp = null
         this.onCompleteJoin(group)
@@ -666,7 +665,7 @@ export class GroupCoordinator {
     group.joinOp?.timer.cancel()
     const op: JoinOperation = {
       kind: 'initial',
-      timer: this.schedule(delayMs, () => {
+      timer: this.schedule('InitialDelayedJoin', delayMs, () => {
         if (group.joinOp !== op) return
         group.joinOp = null
         if (group.newMemberAdded && remainingMs !== 0) {
@@ -930,7 +929,7 @@ export class GroupCoordinator {
     if (this.tryCompletePendingSync(group, generationId)) return
     const op: SyncOperation = {
       generationId,
-      timer: this.schedule(group.rebalanceTimeoutMs, () => {
+      timer: this.schedule('DelayedSync', group.rebalanceTimeoutMs, () => {
         if (group.syncOp !== op) return
         group.syncOp = null
         this.onExpirePendingSync(group, generationId)
@@ -1032,7 +1031,7 @@ export class GroupCoordinator {
     // member is awaiting a join or sync (it expires with the rebalance instead).
     if (group.is('Dead') || !group.has(member.memberId) || member.hasSatisfiedHeartbeat) return
     const memberId = member.memberId
-    const timer = this.schedule(timeoutMs, () => {
+    const timer = this.schedule('DelayedHeartbeat', timeoutMs, () => {
       if (member.heartbeatTimer !== timer) return
       member.heartbeatTimer = null
       this.onExpireHeartbeat(group, memberId, false)
@@ -1042,7 +1041,7 @@ export class GroupCoordinator {
 
   private addPendingMemberExpiration(group: GroupMetadata, memberId: string, timeoutMs: number): void {
     group.pendingMemberTimers.get(memberId)?.cancel()
-    const timer = this.schedule(timeoutMs, () => {
+    const timer = this.schedule('PendingMemberExpiration', timeoutMs, () => {
       if (group.pendingMemberTimers.get(memberId) !== timer) return
       group.pendingMemberTimers.delete(memberId)
       this.onExpireHeartbeat(group, memberId, true)
@@ -1646,13 +1645,14 @@ export class GroupCoordinator {
     return offsetsRemoved
   }
 
+  /** Kafka's delete-expired-group-metadata task, every offsets.retention.check.interval.ms. */
   private scheduleExpiration(delayMs: number): void {
-    this.expirationTimer = this.schedule(delayMs, () => {
-      this.expirationTimer = null
-      if (this.shuttingDown) return
-      void this.enqueue(() => this.cleanupExpiredOffsets())
-      this.scheduleExpiration(this.config.offsetsRetentionCheckIntervalMs)
-    })
+    this.expirationTimer = this.schedule(
+      'delete-expired-group-metadata',
+      delayMs,
+      () => void this.enqueue(() => this.cleanupExpiredOffsets()),
+      this.config.offsetsRetentionCheckIntervalMs,
+    )
   }
 
   /** The periodic task (`offsets.retention.check.interval.ms`): expire offsets, drop dead groups. */
@@ -2097,16 +2097,21 @@ export class GroupCoordinator {
   }
 
   /** Schedules a delayed-operation callback; an error in it is logged, never thrown into the event loop. */
-  private schedule(delayMs: number, fn: () => void): TimerHandle {
+  private schedule(name: string, delayMs: number, fn: () => void, periodMs?: number): ScheduledTask {
     if (this.shuttingDown) return { cancel: () => {} }
-    return this.timer.schedule(delayMs, () => {
-      if (this.shuttingDown) return
-      try {
-        fn()
-      } catch (e) {
-        this.error(`Error in delayed operation: ${describeError(e)}`)
-      }
-    })
+    return this.scheduler.schedule(
+      name,
+      () => {
+        if (this.shuttingDown) return
+        try {
+          fn()
+        } catch (e) {
+          this.error(`Error in delayed operation: ${describeError(e)}`)
+        }
+      },
+      delayMs,
+      periodMs,
+    )
   }
 
   private isValidGroupId(groupId: string, api: GroupApi): boolean {

@@ -15,7 +15,7 @@ import { Reader } from '../../protocol/codec/reader.js'
 import { decode } from '../../protocol/codec/codec.js'
 import { ConsumerProtocolSubscription } from '../../protocol/messages/data/consumer-protocol.js'
 import { ErrorCode } from '../../protocol/errors.js'
-import type { TimerHandle } from './timer.js'
+import type { ScheduledTask } from '../../util/scheduler.js'
 import type {
   GroupOverview,
   GroupState,
@@ -80,7 +80,7 @@ export class MemberMetadata {
   /** Set while a heartbeat (or any sign of life) completes the current expectation. */
   heartbeatSatisfied = false
   /** The session (or new-member join) expiration; owned by the coordinator. */
-  heartbeatTimer: TimerHandle | null = null
+  heartbeatTimer: ScheduledTask | null = null
 
   constructor(
     public memberId: string,
@@ -173,12 +173,12 @@ export class MemberMetadata {
 
 /** The rebalance operation a group waits on (Kafka's DelayedJoin / InitialDelayedJoin). */
 export type JoinOperation =
-  | { readonly kind: 'join'; readonly timer: TimerHandle }
-  | { readonly kind: 'initial'; readonly timer: TimerHandle }
+  | { readonly kind: 'join'; readonly timer: ScheduledTask }
+  | { readonly kind: 'initial'; readonly timer: ScheduledTask }
 
 export interface SyncOperation {
   readonly generationId: number
-  readonly timer: TimerHandle
+  readonly timer: ScheduledTask
 }
 
 export class GroupMetadata {
@@ -213,7 +213,7 @@ export class GroupMetadata {
   // Delayed operations, owned by the coordinator.
   joinOp: JoinOperation | null = null
   syncOp: SyncOperation | null = null
-  readonly pendingMemberTimers = new Map<string, TimerHandle>()
+  readonly pendingMemberTimers = new Map<string, ScheduledTask>()
 
   constructor(
     readonly groupId: string,

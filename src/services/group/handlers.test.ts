@@ -127,7 +127,7 @@ describe('JoinGroup handler', () => {
     const v3 = track(call(h.join, JoinGroupRequest, JoinGroupResponse, 3, base))
     const v5 = track(call(h.join, JoinGroupRequest, JoinGroupResponse, 5, { ...base, groupInstanceId: 'i1' }))
     await flush()
-    env.timer.advance(200) // the second new member extends the initial delay once
+    await env.scheduler.advance(200) // the second new member extends the initial delay once
     const [r3, r5] = await Promise.all([v3.promise, v5.promise])
     expect(r3.errorCode).toBe(ErrorCode.NONE)
     expect(r5.errorCode).toBe(ErrorCode.NONE)
@@ -155,7 +155,7 @@ describe('JoinGroup handler', () => {
       }),
     )
     await flush()
-    env.timer.advance(0)
+    await env.scheduler.advance(0)
     const res = await r.promise
     expect(res.errorCode).toBe(ErrorCode.NONE)
     expect(env.c.group('g')?.get(res.memberId).rebalanceTimeoutMs).toBe(12_345)
@@ -220,7 +220,7 @@ describe('SyncGroup / Heartbeat / LeaveGroup handlers', () => {
       }),
     )
     await flush()
-    env.timer.advance(0)
+    await env.scheduler.advance(0)
     const r = await j2.promise
     expect(r).toMatchObject({
       errorCode: ErrorCode.NONE,

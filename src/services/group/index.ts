@@ -18,8 +18,6 @@ export type {
   GroupLogStore,
 } from './log-store.js'
 export { InMemoryGroupLogStore } from './memory-log-store.js'
-export { ManualTimer, systemTimer } from './timer.js'
-export type { Timer, TimerHandle } from './timer.js'
 export { InMemoryConsumerOffsets, MetadataStoreConsumerOffsets } from './zk-offsets.js'
 export type { ZkConsumerOffsetStore } from './zk-offsets.js'
 export type * from './types.js'

@@ -24,7 +24,7 @@ async function joinStable(
   const first = await env.c.joinGroup(joinParams({ requireKnownMemberId: true, ...over }))
   expect(first.error).toBe(ErrorCode.MEMBER_ID_REQUIRED)
   const join = track(env.c.joinGroup(joinParams({ ...over, memberId: first.memberId })))
-  env.timer.advance(0)
+  await env.scheduler.advance(0)
   const r = await join.promise
   expect(r.error).toBe(ErrorCode.NONE)
   const sync = await env.c.syncGroup(
@@ -51,7 +51,7 @@ describe('JoinGroup / SyncGroup / Heartbeat', () => {
     await flush()
     expect(join.done).toBe(false) // the initial delayed rebalance
     expect(env.c.group('g')?.currentState).toBe('PreparingRebalance')
-    env.timer.advance(0)
+    await env.scheduler.advance(0)
     const r = await join.promise
     expect(r).toMatchObject({
       error: ErrorCode.NONE,
@@ -103,15 +103,15 @@ describe('JoinGroup / SyncGroup / Heartbeat', () => {
   it('delays the initial rebalance and backs off while new members keep joining', async () => {
     const env = await setup({ groupInitialRebalanceDelayMs: 3000 })
     const a = track(env.c.joinGroup(joinParams({ clientId: 'a' })))
-    env.timer.advance(1000)
+    await env.scheduler.advance(1000)
     const b = track(env.c.joinGroup(joinParams({ clientId: 'b' })))
-    env.timer.advance(2000) // t=3000: a new member joined meanwhile, so wait another 3000
+    await env.scheduler.advance(2000) // t=3000: a new member joined meanwhile, so wait another 3000
     await flush()
     expect(a.done).toBe(false)
-    env.timer.advance(2999)
+    await env.scheduler.advance(2999)
     await flush()
     expect(a.done).toBe(false)
-    env.timer.advance(1)
+    await env.scheduler.advance(1)
     const [ra, rb] = await Promise.all([a.promise, b.promise])
     expect(ra.generationId).toBe(1)
     expect(rb.generationId).toBe(1)
@@ -124,7 +124,7 @@ describe('JoinGroup / SyncGroup / Heartbeat', () => {
     const env = await setup()
     const a = env.c.joinGroup(joinParams({ clientId: 'a' }))
     const b = env.c.joinGroup(joinParams({ clientId: 'b' }))
-    env.timer.advance(0)
+    await env.scheduler.advance(0)
     const [ra, rb] = await Promise.all([a, b])
     const leader = ra.leaderId === ra.memberId ? ra : rb
     const follower = leader === ra ? rb : ra
@@ -156,7 +156,7 @@ describe('JoinGroup / SyncGroup / Heartbeat', () => {
       env.c.joinGroup(joinParams({ protocols: protocols('roundrobin', 'range') })),
       env.c.joinGroup(joinParams({ protocols: protocols('roundrobin', 'sticky') })),
     ]
-    env.timer.advance(0)
+    await env.scheduler.advance(0)
     for (const r of await Promise.all(joins)) expect(r.protocolName).toBe('roundrobin')
 
     const env2 = await setup()
@@ -165,7 +165,7 @@ describe('JoinGroup / SyncGroup / Heartbeat', () => {
       env2.c.joinGroup(joinParams({ protocols: protocols('range', 'roundrobin') })),
       env2.c.joinGroup(joinParams({ protocols: protocols('roundrobin', 'range') })),
     ]
-    env2.timer.advance(0)
+    await env2.scheduler.advance(0)
     for (const r of await Promise.all(joins2)) expect(r.protocolName).toBe('range')
   })
 
@@ -228,7 +228,7 @@ describe('JoinGroup / SyncGroup / Heartbeat', () => {
     const env = await setup()
     const ja = env.c.joinGroup(joinParams({ clientId: 'a' }))
     const jb = env.c.joinGroup(joinParams({ clientId: 'b' }))
-    env.timer.advance(0)
+    await env.scheduler.advance(0)
     const [a, b] = await Promise.all([ja, jb])
     const leader = a.leaderId === a.memberId ? a : b
     const other = leader === a ? b : a
@@ -257,15 +257,15 @@ describe('JoinGroup / SyncGroup / Heartbeat', () => {
     const env = await setup()
     const ja = env.c.joinGroup(joinParams({ clientId: 'a' }))
     const jb = env.c.joinGroup(joinParams({ clientId: 'b', sessionTimeoutMs: 30_000 }))
-    env.timer.advance(0)
+    await env.scheduler.advance(0)
     const [a, b] = await Promise.all([ja, jb])
     await Promise.all([a, b].map((m) => env.c.syncGroup(syncParams({ memberId: m.memberId }))))
     expect(env.c.group('g')?.currentState).toBe('Stable')
-    env.timer.advance(8000)
+    await env.scheduler.advance(8000)
     expect(
       env.c.heartbeat({ groupId: 'g', memberId: b.memberId, generationId: 1, groupInstanceId: null }),
     ).toBe(ErrorCode.NONE)
-    env.timer.advance(4000)
+    await env.scheduler.advance(4000)
     // a (10s session) never heartbeat: gone, and the group rebalances.
     expect(env.c.group('g')?.has(a.memberId)).toBe(false)
     expect(env.c.group('g')?.currentState).toBe('PreparingRebalance')
@@ -285,7 +285,7 @@ describe('JoinGroup / SyncGroup / Heartbeat', () => {
     const env = await setup()
     const first = await env.c.joinGroup(joinParams({ requireKnownMemberId: true }))
     expect(env.c.group('g')?.isPendingMember(first.memberId)).toBe(true)
-    env.timer.advance(10_000)
+    await env.scheduler.advance(10_000)
     expect(env.c.group('g')?.isPendingMember(first.memberId)).toBe(false)
   })
 
@@ -293,14 +293,14 @@ describe('JoinGroup / SyncGroup / Heartbeat', () => {
     const env = await setup()
     const ja = env.c.joinGroup(joinParams({ clientId: 'a', rebalanceTimeoutMs: 20_000 }))
     const jb = env.c.joinGroup(joinParams({ clientId: 'b', rebalanceTimeoutMs: 20_000 }))
-    env.timer.advance(0)
+    await env.scheduler.advance(0)
     const [a, b] = await Promise.all([ja, jb])
     const leader = a.leaderId === a.memberId ? a : b
     const follower = leader === a ? b : a
     await env.c.syncGroup(syncParams({ memberId: leader.memberId }))
     // The follower heartbeats but never syncs.
     for (let i = 0; i < 5; i++) {
-      env.timer.advance(4000)
+      await env.scheduler.advance(4000)
       env.c.heartbeat({ groupId: 'g', memberId: follower.memberId, generationId: 1, groupInstanceId: null })
       env.c.heartbeat({ groupId: 'g', memberId: leader.memberId, generationId: 1, groupInstanceId: null })
     }
@@ -346,7 +346,7 @@ describe('JoinGroup / SyncGroup / Heartbeat', () => {
     const env = await setup()
     const ja = env.c.joinGroup(joinParams({ clientId: 'a' }))
     const jb = env.c.joinGroup(joinParams({ clientId: 'b' }))
-    env.timer.advance(0)
+    await env.scheduler.advance(0)
     const [a, b] = await Promise.all([ja, jb])
     const leader = a.leaderId === a.memberId ? a : b
     const follower = leader === a ? b : a
@@ -366,7 +366,7 @@ describe('static membership', () => {
   it('replaces the member id of a known instance without a rebalance and fences the old id', async () => {
     const env = await setup()
     const j = track(env.c.joinGroup(staticJoin()))
-    env.timer.advance(0)
+    await env.scheduler.advance(0)
     const first = await j.promise
     expect(first.memberId).toMatch(/^instance-1-/)
     await env.c.syncGroup(
@@ -418,7 +418,7 @@ describe('static membership', () => {
   it('tells a rejoining static leader to skip the assignment with JoinGroup v9', async () => {
     const env = await setup()
     const j = track(env.c.joinGroup(staticJoin()))
-    env.timer.advance(0)
+    await env.scheduler.advance(0)
     const first = await j.promise
     await env.c.syncGroup(syncParams({ memberId: first.memberId, groupInstanceId: 'instance-1' }))
     const second = await env.c.joinGroup(staticJoin({ supportSkippingAssignment: true }))
@@ -430,7 +430,7 @@ describe('static membership', () => {
     const env = await setup()
     const ja = env.c.joinGroup(staticJoin({ protocols: protocols('range', 'roundrobin') }))
     const jb = env.c.joinGroup(joinParams({ protocols: protocols('range', 'roundrobin') }))
-    env.timer.advance(0)
+    await env.scheduler.advance(0)
     await Promise.all([ja, jb])
     expect(env.c.group('g')?.currentState).toBe('CompletingRebalance')
     const again = track(env.c.joinGroup(staticJoin({ protocols: protocols('range', 'roundrobin') })))
@@ -441,7 +441,7 @@ describe('static membership', () => {
     // A rejoining static member whose new protocol preference changes the group's protocol: rebalance.
     const env2 = await setup()
     const j = track(env2.c.joinGroup(staticJoin({ protocols: protocols('range', 'roundrobin') })))
-    env2.timer.advance(0)
+    await env2.scheduler.advance(0)
     const first = await j.promise
     await env2.c.syncGroup(syncParams({ memberId: first.memberId, groupInstanceId: 'instance-1' }))
     expect(env2.c.group('g')?.protocolName).toBe('range')
@@ -455,7 +455,7 @@ describe('static membership', () => {
   it('lets an admin remove a static member by instance id and leaves unknown instances alone', async () => {
     const env = await setup()
     const j = track(env.c.joinGroup(staticJoin()))
-    env.timer.advance(0)
+    await env.scheduler.advance(0)
     const first = await j.promise
     await env.c.syncGroup(syncParams({ memberId: first.memberId, groupInstanceId: 'instance-1' }))
     const res = env.c.leaveGroup('g', [
@@ -474,7 +474,7 @@ describe('static membership', () => {
     const ja = env.c.joinGroup(staticJoin({ rebalanceTimeoutMs: 30_000, sessionTimeoutMs: 60_000 }))
     const jb = env.c.joinGroup(joinParams({ rebalanceTimeoutMs: 30_000, sessionTimeoutMs: 60_000 }))
     const jc = env.c.joinGroup(joinParams({ rebalanceTimeoutMs: 30_000, sessionTimeoutMs: 60_000 }))
-    env.timer.advance(0)
+    await env.scheduler.advance(0)
     const [a, b, c] = await Promise.all([ja, jb, jc])
     const leader = [a, b, c].find((x) => x.leaderId === x.memberId)!
     await Promise.all(
@@ -494,7 +494,7 @@ describe('static membership', () => {
         }),
       ),
     )
-    env.timer.advance(30_000)
+    await env.scheduler.advance(30_000)
     const r = await rb.promise
     expect(r.generationId).toBe(2)
     const g = env.c.group('g')!

@@ -11,8 +11,7 @@ import {
 import { encodeControlRecordKey, ControlRecordType } from '../../protocol/messages/data/control-records.js'
 import { GroupCoordinator } from './coordinator.js'
 import { InMemoryGroupLogStore } from './memory-log-store.js'
-import { ManualTimer } from './timer.js'
-import { ManualClock } from '../../util/clock.js'
+import { ManualClock, ManualScheduler } from '../../util/scheduler.js'
 import type { GroupLogRecord, GroupLogStore } from './log-store.js'
 import { flush, joinParams, setup, subscription, syncParams, type TestEnv } from './test-helpers.js'
 import type { OffsetCommitParams, OffsetCommitPartition } from './types.js'
@@ -46,7 +45,7 @@ const commit = (env: TestEnv, over: Partial<OffsetCommitParams>) =>
 /** A one-member consumer group, Stable in generation 1. */
 async function stableGroup(env: TestEnv, topics: readonly string[] = ['t1']): Promise<string> {
   const j = env.c.joinGroup(joinParams({ protocols: [{ name: 'range', metadata: subscription(topics) }] }))
-  env.timer.advance(0)
+  await env.scheduler.advance(0)
   const r = await j
   await env.c.syncGroup(syncParams({ memberId: r.memberId }))
   return r.memberId
@@ -286,13 +285,11 @@ describe('loading and ownership', () => {
       groupRecord('g3', null), // deleted group
       { key: Buffer.from([0, 9, 1, 2]), value: Buffer.from([0]), timestamp: ts }, // unknown key version: skipped
     ])
-    const clock = new ManualClock(ts)
-    const timer = new ManualTimer(clock)
+    const scheduler = new ManualScheduler(new ManualClock(ts))
     const c = new GroupCoordinator({
       config: { brokerId: 2, offsetsTopicNumPartitions: 1 },
       logStore: store,
-      clock,
-      timer,
+      scheduler,
     })
     c.startup()
     expect(c.heartbeat({ groupId: 'g1', memberId: 'm-1', generationId: 4, groupInstanceId: null })).toBe(
@@ -317,7 +314,7 @@ describe('loading and ownership', () => {
     expect(c.group('g3')).toBeUndefined()
 
     // Loaded members must heartbeat: without one, m-1 expires after its session timeout.
-    timer.advance(10_001)
+    await scheduler.advance(10_001)
     expect(c.group('g1')?.has('m-1')).toBe(false)
 
     await c.onResignation(0, 5)
@@ -339,12 +336,10 @@ describe('loading and ownership', () => {
         yield* inner.read(p)
       },
     }
-    const clock = new ManualClock()
     const c = new GroupCoordinator({
       config: { brokerId: 1, offsetsTopicNumPartitions: 1 },
       logStore: slow,
-      clock,
-      timer: new ManualTimer(clock),
+      scheduler: new ManualScheduler(new ManualClock()),
     })
     c.startup()
     const loaded = c.onElection(0, 1)
@@ -423,10 +418,10 @@ describe('retention, DeleteGroups and OffsetDelete', () => {
     await commit(env, { memberId, generationId: 1 })
     env.c.leaveGroup('g', [{ memberId, groupInstanceId: null, reason: null }])
     expect(env.c.group('g')?.currentState).toBe('Empty')
-    env.timer.advance(50_000)
+    await env.scheduler.advance(50_000)
     await flush()
     expect(env.c.fetchOffsets('g', false, null).partitions).toHaveLength(1)
-    env.timer.advance(10_000) // the group has been empty for 60s
+    await env.scheduler.advance(10_000) // the group has been empty for 60s
     await flush()
     expect(env.c.group('g')).toBeUndefined()
     expect(env.c.fetchOffsets('g', false, null).partitions).toEqual([])
@@ -440,12 +435,12 @@ describe('retention, DeleteGroups and OffsetDelete', () => {
   it('expires simple-consumer offsets by commit time, without a group tombstone', async () => {
     const env = await setup({ offsetsRetentionMinutes: 1, offsetsRetentionCheckIntervalMs: 10_000 })
     await commit(env, { partitions: [part('t1', 0, 1)] })
-    env.timer.advance(30_000)
+    await env.scheduler.advance(30_000)
     await commit(env, { partitions: [part('t1', 1, 1)] })
-    env.timer.advance(30_000)
+    await env.scheduler.advance(30_000)
     await flush()
     expect(env.c.fetchOffsets('g', false, null).partitions.map((p) => p.partition)).toEqual([1])
-    env.timer.advance(30_000)
+    await env.scheduler.advance(30_000)
     await flush()
     expect(env.c.group('g')).toBeUndefined()
     expect(
@@ -461,7 +456,7 @@ describe('retention, DeleteGroups and OffsetDelete', () => {
     const memberId = await stableGroup(env, ['t1'])
     await commit(env, { memberId, generationId: 1, partitions: [part('t1', 0, 1), part('t2', 0, 1)] })
     for (let i = 0; i < 14; i++) {
-      env.timer.advance(5000)
+      await env.scheduler.advance(5000)
       env.c.heartbeat({ groupId: 'g', memberId, generationId: 1, groupInstanceId: null })
     }
     await flush()
@@ -528,9 +523,9 @@ describe('retention, DeleteGroups and OffsetDelete', () => {
     await stableGroup(env)
     void env.c.joinGroup(joinParams({ requireKnownMemberId: true }))
     await flush()
-    expect(env.timer.pending).toBeGreaterThan(0)
+    expect(env.scheduler.pending().length).toBeGreaterThan(0)
     await env.c.shutdown()
-    expect(env.timer.pending).toBe(0)
+    expect(env.scheduler.pending().length).toBe(0)
     expect((await env.c.joinGroup(joinParams())).error).toBe(ErrorCode.COORDINATOR_NOT_AVAILABLE)
   })
 })

@@ -1,18 +1,17 @@
 /**
  * Shared fixtures for the group coordinator's tests (not used by the broker).
  */
-import { ManualClock } from '../../util/clock.js'
+import { ManualClock, ManualScheduler } from '../../util/scheduler.js'
 import { encodeSubscription } from '../../protocol/messages/data/consumer-protocol.js'
 import type { GroupCoordinatorConfigInput } from './config.js'
 import { GroupCoordinator } from './coordinator.js'
 import { InMemoryGroupLogStore } from './memory-log-store.js'
-import { ManualTimer } from './timer.js'
 import type { JoinGroupParams, Protocol, SyncGroupParams } from './types.js'
 
 export interface TestEnv {
   readonly c: GroupCoordinator
   readonly clock: ManualClock
-  readonly timer: ManualTimer
+  readonly scheduler: ManualScheduler
   readonly store: InMemoryGroupLogStore
 }
 
@@ -22,16 +21,16 @@ export async function setup(
   store: InMemoryGroupLogStore = new InMemoryGroupLogStore(),
 ): Promise<TestEnv> {
   const clock = new ManualClock()
-  const timer = new ManualTimer(clock)
+  const scheduler = new ManualScheduler(clock)
   const c = new GroupCoordinator({
     config: { brokerId: 1, offsetsTopicNumPartitions: 1, groupInitialRebalanceDelayMs: 0, ...config },
     logStore: store,
-    clock,
-    timer,
+    scheduler,
   })
   c.startup()
   await c.onElection(0, 0)
-  return { c, clock, timer, store }
+  await scheduler.advance(0) // the first offset-expiration pass, due at start-up
+  return { c, clock, scheduler, store }
 }
 
 /** Lets promise continuations (appends, callbacks) run. */

@@ -30,7 +30,7 @@ import {
   filterBatch,
   type RecordFilter,
 } from '../../protocol/records/record-filter.js'
-import type { Clock } from '../../util/clock.js'
+import type { Clock } from '../../util/scheduler.js'
 import type { Logger } from '../../util/logger.js'
 import type { AbortedTxn, TransactionIndex } from './indexes.js'
 import type { LastRecord, Log } from './log.js'

@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { crc32c } from '../../protocol/records/crc32c.js'
-import { ManualClock } from '../../util/clock.js'
 import { CheckpointFile, epochEntryFormatter, OffsetCheckpointFile } from './checkpoint-file.js'
 import { CorruptSnapshotError } from './errors.js'
 import { filenamePrefixFromOffset, offsetFromFileName, parseTopicPartitionName } from './file-utils.js'
@@ -18,7 +17,6 @@ import {
   readSnapshot,
   writeSnapshot,
 } from './producer-state.js'
-import { ManualScheduler } from './scheduler.js'
 
 const dirs: string[] = []
 afterEach(() => {
@@ -276,21 +274,5 @@ describe('small files', () => {
     })
     expect(() => parseTopicPartitionName('nodash')).toThrow()
     expect(() => parseTopicPartitionName('topic-x')).toThrow()
-  })
-})
-
-describe('ManualScheduler', () => {
-  it('runs due tasks, periodic ones repeatedly', () => {
-    const clock = new ManualClock(0)
-    const s = new ManualScheduler(clock)
-    const runs: string[] = []
-    s.schedule('once', () => runs.push(`once@${clock.now()}`), 10)
-    const p = s.schedule('every', () => runs.push(`every@${clock.now()}`), 5, 5)
-    s.tick(12)
-    expect(runs).toEqual(['every@5', 'once@10', 'every@10'])
-    p.cancel()
-    s.tick(100)
-    expect(runs).toHaveLength(3)
-    expect(clock.now()).toBe(112)
   })
 })

@@ -14,7 +14,7 @@ import {
 } from '../../protocol/records/batch.js'
 import { Compression } from '../../protocol/records/compression.js'
 import { ErrorCode, KafkaError } from '../../protocol/errors.js'
-import { ManualClock } from '../../util/clock.js'
+import { ManualClock, ManualScheduler } from '../../util/scheduler.js'
 import type { Logger } from '../../util/logger.js'
 import { groupSegmentsBySize } from './cleaner.js'
 import { Log, type LogOptions } from './log.js'
@@ -22,7 +22,6 @@ import { CLEANER_OFFSET_CHECKPOINT_FILE, type CleanerConfig, LogCleaner } from '
 import { defaultLogConfig, type LogConfig } from './log-config.js'
 import { LogManager } from './log-manager.js'
 import { SkimpyOffsetMap } from './offset-map.js'
-import { ManualScheduler } from './scheduler.js'
 
 const T0 = 1_700_000_000_000
 const DAY = 24 * 60 * 60 * 1000
@@ -71,7 +70,6 @@ function env(config: Partial<LogConfig> = {}, name = 'topic-0'): Env {
       e.log = Log.open({
         dir,
         config: { ...defaultLogConfig(), cleanupPolicy: ['compact'], ...config, ...c },
-        clock,
         scheduler,
         logger,
         hadCleanShutdown: true,
@@ -85,7 +83,6 @@ function env(config: Partial<LogConfig> = {}, name = 'topic-0'): Env {
         config: c,
         logs: () => (e.log && !e.log.isClosed ? [e.log] : []),
         scheduler,
-        clock,
         logger,
       })
     },
@@ -158,7 +155,7 @@ function fill(e: Env, rounds: number, keys: number, perSegment = 5): void {
 }
 
 describe('LogCleaner: compaction', () => {
-  it('keeps the last value of each key, drops older ones, keeps offsets and leaves the active segment alone', () => {
+  it('keeps the last value of each key, drops older ones, keeps offsets and leaves the active segment alone', async () => {
     const e = env()
     fill(e, 12, 4) // segments at 0, 20, 40 and the active one at 40.. (batches 10, 11)
     const before = contents(e.log)
@@ -190,7 +187,7 @@ describe('LogCleaner: compaction', () => {
     const names = readdirSync(e.dir)
     expect(names.filter((n) => n.endsWith('.cleaned') || n.endsWith('.swap'))).toEqual([])
     expect(names).toContain('00000000000000000020.log.deleted')
-    e.scheduler.tick(60_000)
+    await e.scheduler.advance(60_000)
     expect(readdirSync(e.dir).filter((n) => n.endsWith('.deleted'))).toEqual([])
     // reads through the log still work at any offset
     expect(e.log.read(0, { maxBytes: 1 << 20 }).records.length).toBeGreaterThan(0)
@@ -415,7 +412,6 @@ describe('LogCleaner: crash safety of the swap', () => {
     const log = Log.open({
       dir: crashDir,
       config: { ...defaultLogConfig(), cleanupPolicy: ['compact'] },
-      clock: e.clock,
       scheduler: e.scheduler,
       logger: e.logger,
       hadCleanShutdown: false,
@@ -754,7 +750,7 @@ describe('LogCleaner: a __consumer_offsets partition', () => {
 })
 
 describe('LogCleaner: on the scheduler', () => {
-  it('cleans a little per turn, and abandons a cleaning whose segments change under it', () => {
+  it('cleans a little per turn, and abandons a cleaning whose segments change under it', async () => {
     const e = env()
     fill(e, 30, 4, 5)
     const cleaner = e.cleaner({
@@ -765,21 +761,21 @@ describe('LogCleaner: on the scheduler', () => {
     })
     cleaner.startup()
     expect(e.scheduler.pending()).toContain('kafka-log-cleaner-thread-0')
-    e.scheduler.tick(1000)
+    await e.scheduler.advance(1000)
     // one turn: the work goes on, at the throttled pace
     expect(cleaner.cleaningInProgress).toBe(true)
-    e.scheduler.tick(1000)
+    await e.scheduler.advance(1000)
     expect(cleaner.cleaningInProgress).toBe(true)
     // retention deletes a segment meanwhile: the cleaning stops without a trace
     e.log.maybeIncrementLogStartOffset(20)
     e.log.deleteOldSegments()
-    e.scheduler.tick(1000)
+    await e.scheduler.advance(1000)
     expect(readdirSync(e.dir).filter((n) => n.includes('.cleaned'))).toEqual([])
     expect(existsSync(join(e.root, CLEANER_OFFSET_CHECKPOINT_FILE))).toBe(false)
     expect(cleaner.checkpointOf(e.log)).toBeUndefined()
     // and starts over, until done
     for (let i = 0; i < 200 && cleaner.checkpointOf(e.log) !== e.log.activeSegment.baseOffset; i++)
-      e.scheduler.tick(1000)
+      await e.scheduler.advance(1000)
     expect(cleaner.checkpointOf(e.log)).toBe(e.log.activeSegment.baseOffset)
     expect(cleaner.cleaningInProgress).toBe(false)
     expect(contents(e.log).filter((r) => r.offset < e.log.activeSegment.baseOffset)).toHaveLength(4)
@@ -788,11 +784,11 @@ describe('LogCleaner: on the scheduler', () => {
     expect(e.scheduler.pending()).not.toContain('kafka-log-cleaner-thread-0')
   })
 
-  it('runs in the log manager, keeps cleaner-offset-checkpoint per log dir, and forgets deleted logs', () => {
+  it('runs in the log manager, keeps cleaner-offset-checkpoint per log dir, and forgets deleted logs', async () => {
     const clock = new ManualClock(T0)
     const scheduler = new ManualScheduler(clock)
     const root = tempDir()
-    const mgr = new LogManager({ logDirs: [root], scheduler, clock, cleanerConfig: { backOffMs: 1000 } })
+    const mgr = new LogManager({ logDirs: [root], scheduler, cleanerConfig: { backOffMs: 1000 } })
     mgr.startup()
     opened.push({ close: () => mgr.shutdown() })
     expect(mgr.cleaner).toBeDefined()
@@ -810,7 +806,7 @@ describe('LogCleaner: on the scheduler', () => {
       }
       log.updateHighWatermark(log.logEndOffset)
     }
-    scheduler.tick(1000)
+    await scheduler.advance(1000)
     expect(readFileSync(join(root, CLEANER_OFFSET_CHECKPOINT_FILE), 'utf8')).toBe(
       '0\n2\ncompacted 0 8\ncompacted 1 8\n',
     )
@@ -820,7 +816,6 @@ describe('LogCleaner: on the scheduler', () => {
     const off = new LogManager({
       logDirs: [tempDir()],
       scheduler,
-      clock,
       cleanerConfig: { enableCleaner: false },
     })
     off.startup()

@@ -18,7 +18,7 @@
  */
 import { existsSync, writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import type { Clock } from '../../util/clock.js'
+import type { Clock, ScheduledTask, Scheduler } from '../../util/scheduler.js'
 import type { Logger } from '../../util/logger.js'
 import { OffsetCheckpointFile } from './checkpoint-file.js'
 import { Cleaner, type CleanResult, type CleanerStats, type LogToClean } from './cleaner.js'
@@ -26,7 +26,6 @@ import { tpString, type TopicPartition } from './file-utils.js'
 import type { Log } from './log.js'
 import { isCompacted, isDeleteEnabled } from './log-config.js'
 import { type OffsetMap, SkimpyOffsetMap } from './offset-map.js'
-import type { ScheduledTask, Scheduler } from './scheduler.js'
 
 export const CLEANER_OFFSET_CHECKPOINT_FILE = 'cleaner-offset-checkpoint'
 
@@ -69,8 +68,8 @@ export interface LogCleanerOptions {
   logDirs?: readonly string[]
   /** the logs to consider (the log manager's) */
   logs: () => Iterable<Log>
+  /** runs the cleaner's turns and tells the time */
   scheduler: Scheduler
-  clock: Clock
   logger: Logger
 }
 
@@ -285,7 +284,7 @@ export class LogCleaner {
     this.logs = o.logs
     this.logDirs = o.logDirs ?? []
     this.scheduler = o.scheduler
-    this.clock = o.clock
+    this.clock = o.scheduler.clock
     this.logger = o.logger
     const threads = Math.max(1, this.config.numThreads)
     this.cleaner = new Cleaner({

@@ -14,10 +14,9 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { ErrorCode, KafkaError } from '../../protocol/errors.js'
 import { buildRecordBatch } from '../../protocol/records/batch.js'
-import { ManualClock } from '../../util/clock.js'
+import { ManualClock, ManualScheduler } from '../../util/scheduler.js'
 import { defaultLogConfig, type LogConfig } from './log-config.js'
 import { acquireDirLock, LogManager, type LogManagerOptions, releaseDirLock } from './log-manager.js'
-import { ManualScheduler } from './scheduler.js'
 
 const dirs: string[] = []
 const managers: LogManager[] = []
@@ -37,7 +36,6 @@ function setup(logDirs: string[], extra: Partial<LogManagerOptions> = {}, config
   const make = (): LogManager => {
     const m = new LogManager({
       logDirs,
-      clock,
       scheduler,
       configFor: () => ({ ...defaultLogConfig(), ...config }),
       ...extra,
@@ -137,7 +135,7 @@ describe('LogManager', () => {
     expect(again.size).toBe(size)
   })
 
-  it('deletes logs asynchronously after renaming them', () => {
+  it('deletes logs asynchronously after renaming them', async () => {
     const a = tempDir()
     const { make, scheduler } = setup([a], { fileDeleteDelayMs: 1000 })
     const m = make()
@@ -148,7 +146,7 @@ describe('LogManager', () => {
     expect(removed.dir).toMatch(/gone-4\.[0-9a-f]{32}-delete$/)
     expect(existsSync(removed.dir)).toBe(true)
     expect(existsSync(join(a, 'gone-4'))).toBe(false)
-    scheduler.tick(1000)
+    await scheduler.advance(1000)
     expect(existsSync(removed.dir)).toBe(false)
     // a deletion interrupted by a crash is finished at the next startup
     mkdirSync(join(a, 'old-0.0123456789abcdef0123456789abcdef-delete'))
@@ -160,7 +158,7 @@ describe('LogManager', () => {
     expect(m2.allLogs()).toEqual([])
   })
 
-  it('runs retention, flush and checkpoint tasks on its scheduler', () => {
+  it('runs retention, flush and checkpoint tasks on its scheduler', async () => {
     const a = tempDir()
     const { make, scheduler, clock } = setup(
       [a],
@@ -179,14 +177,14 @@ describe('LogManager', () => {
     log.updateHighWatermark(log.logEndOffset)
     const segments = log.numberOfSegments
     expect(segments).toBeGreaterThan(2)
-    scheduler.tick(0) // background flush of rolled segments
+    await scheduler.advance(0) // background flush of rolled segments
     const rp = log.recoveryPoint
     expect(rp).toBeLessThan(10)
-    scheduler.tick(2500) // flush.ms passed
+    await scheduler.advance(2500) // flush.ms passed
     expect(log.recoveryPoint).toBe(10)
     expect(readFileSync(join(a, 'recovery-point-offset-checkpoint'), 'utf8')).toBe('0\n1\nret 0 10\n')
     clock.advance(20_000)
-    scheduler.tick(1000)
+    await scheduler.advance(1000)
     expect(log.numberOfSegments).toBe(1)
     expect(log.logStartOffset).toBe(10)
   })

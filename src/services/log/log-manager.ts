@@ -17,7 +17,13 @@ import {
 } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { ErrorCode, KafkaError } from '../../protocol/errors.js'
-import { type Clock, systemClock } from '../../util/clock.js'
+import {
+  type Clock,
+  type ScheduledTask,
+  type Scheduler,
+  ScopedScheduler,
+  SystemScheduler,
+} from '../../util/scheduler.js'
 import { type Logger, silentLogger } from '../../util/logger.js'
 import { OffsetCheckpointFile, type TopicPartitionOffset } from './checkpoint-file.js'
 import {
@@ -39,16 +45,14 @@ import {
 import { Log, logDeleteDirName } from './log.js'
 import { type CleanerConfig, LogCleaner } from './log-cleaner.js'
 import { defaultLogConfig, type LogConfig } from './log-config.js'
-import type { ScheduledTask, Scheduler } from './scheduler.js'
-import { TimerScheduler } from './scheduler.js'
 
 export interface LogManagerOptions {
   /** log.dirs */
   logDirs: string[]
   /** the configuration of a topic's logs (broker defaults plus topic overrides); used when loading */
   configFor?: (topic: string) => LogConfig
+  /** runs the background tasks and tells the time (default: Node's timers); what is pending ends with shutdown() */
   scheduler?: Scheduler
-  clock?: Clock
   logger?: Logger
   /** log.retention.check.interval.ms (5 minutes) */
   retentionCheckMs?: number
@@ -92,7 +96,8 @@ function pidAlive(pid: number): boolean {
 
 /**
  * True when `pid` is still alive after waiting up to `ms` for it to go (a broker killed a moment ago, e.g. by a
- * restart script, may take a few milliseconds to disappear). Start-up is synchronous, so this sleeps in place.
+ * restart script, may take a few milliseconds to disappear). Start-up is synchronous, so this sleeps in place, on
+ * real time whatever the broker's scheduler: it waits for the operating system.
  */
 function waitForExit(pid: number, ms: number): boolean {
   const until = Date.now() + ms
@@ -168,8 +173,7 @@ export function releaseDirLock(path: string): void {
 export class LogManager {
   private readonly logDirs: string[]
   private readonly logs = new Map<string, Log>()
-  private readonly scheduler: Scheduler
-  private readonly ownScheduler: TimerScheduler | undefined
+  private readonly scheduler: ScopedScheduler
   private readonly clock: Clock
   private readonly logger: Logger
   private readonly locks: string[] = []
@@ -185,10 +189,9 @@ export class LogManager {
     this.logDirs = opts.logDirs.map((d) => resolve(d))
     if (new Set(this.logDirs).size !== this.logDirs.length)
       throw new Error(`Duplicate log directory found: ${opts.logDirs.join(', ')}`)
-    this.clock = opts.clock ?? systemClock
     this.logger = opts.logger ?? silentLogger
-    this.ownScheduler = opts.scheduler ? undefined : new TimerScheduler(this.logger)
-    this.scheduler = opts.scheduler ?? this.ownScheduler!
+    this.scheduler = new ScopedScheduler(opts.scheduler ?? new SystemScheduler(this.logger), this.logger)
+    this.clock = this.scheduler.clock
   }
 
   private get ident(): string {
@@ -259,7 +262,6 @@ export class LogManager {
         logDirs: this.logDirs,
         logs: () => this.logs.values(),
         scheduler: this.scheduler,
-        clock: this.clock,
         logger: this.logger,
       })
       this._cleaner.startup()
@@ -323,7 +325,7 @@ export class LogManager {
             'It is likely because log directory failure happened while broker was replacing current replica with future replica.',
         )
       }
-      const logStart = Date.now()
+      const logStart = this.clock.monotonic()
       const log = Log.open({
         dir: full,
         config: this.configFor(tp.topic),
@@ -331,14 +333,13 @@ export class LogManager {
         recoveryPoint: recoveryPoints.get(key) ?? 0,
         hadCleanShutdown,
         scheduler: this.scheduler,
-        clock: this.clock,
         logger: this.logger,
         ...this.producerOptions(),
       })
       this.logs.set(key, log)
       loaded++
       this.logger.info(
-        `${this.ident}Completed load of ${log} with ${log.numberOfSegments} segments in ${Date.now() - logStart}ms`,
+        `${this.ident}Completed load of ${log} with ${log.numberOfSegments} segments in ${Math.round(this.clock.monotonic() - logStart)}ms`,
       )
     }
     this.logger.info(`${this.ident}Loaded ${loaded} logs in ${Math.round(this.clock.monotonic() - start)}ms`)
@@ -411,7 +412,6 @@ export class LogManager {
       recoveryPoint: 0,
       hadCleanShutdown: true,
       scheduler: this.scheduler,
-      clock: this.clock,
       logger: this.logger,
       topicId,
       ...this.producerOptions(),
@@ -604,7 +604,7 @@ export class LogManager {
     }
     this.logs.clear()
     for (const l of this.locks.splice(0)) releaseDirLock(l)
-    this.ownScheduler?.shutdown()
+    this.scheduler.shutdown()
     this.logger.info(`${this.ident}Shutdown complete.`)
   }
 }

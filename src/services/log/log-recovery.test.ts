@@ -21,10 +21,9 @@ import {
   readRecords,
 } from '../../protocol/records/batch.js'
 import { crc32c } from '../../protocol/records/crc32c.js'
-import { ManualClock } from '../../util/clock.js'
+import { ManualClock, ManualScheduler } from '../../util/scheduler.js'
 import { Log, type LogOptions } from './log.js'
 import { defaultLogConfig, type LogConfig } from './log-config.js'
-import { ManualScheduler } from './scheduler.js'
 
 const dirs: string[] = []
 const logs: Log[] = []
@@ -47,7 +46,6 @@ function env(name = 'topic-0') {
       const log = Log.open({
         dir,
         config: { ...defaultLogConfig(), ...config },
-        clock,
         scheduler,
         hadCleanShutdown: true,
         ...extra,
@@ -112,7 +110,7 @@ describe('recovery', () => {
     expect(log.appendAsLeader(batch(1), { leaderEpoch: 2 }).firstOffset).toBe(30)
   })
 
-  it('truncates at a corrupted batch and drops later segments', () => {
+  it('truncates at a corrupted batch and drops later segments', async () => {
     const e = env()
     let log = e.open({ segmentBytes: 300 })
     for (let i = 0; i < 12; i++) log.appendAsLeader(batch(2), { leaderEpoch: 0 })
@@ -128,7 +126,7 @@ describe('recovery', () => {
     log = e.open({ segmentBytes: 300 }, { hadCleanShutdown: false, recoveryPoint: 0 })
     expect(log.logEndOffset).toBe(2)
     expect(log.numberOfSegments).toBe(1)
-    e.scheduler.tick(60_000)
+    await e.scheduler.advance(60_000)
     expect(readdirSync(e.dir).filter((n) => n.endsWith('.log'))).toEqual([seg(0, '.log')])
   })
 
@@ -288,7 +286,7 @@ describe('retention', () => {
     log.updateHighWatermark(log.logEndOffset)
   }
 
-  it('deletes segments past retention.ms by their largest timestamp, rolling the active one when needed', () => {
+  it('deletes segments past retention.ms by their largest timestamp, rolling the active one when needed', async () => {
     const e = env()
     const now = e.clock.now()
     const log = e.open({ segmentBytes: 200, retentionMs: 10_000 })
@@ -301,7 +299,7 @@ describe('retention', () => {
       expect(now - s.largestTimestamp).toBeLessThanOrEqual(10_000)
     expect(log.logStartOffset).toBe(log.segmentInfos()[0]!.baseOffset)
     expect(readdirSync(e.dir).some((n) => n.endsWith('.log.deleted'))).toBe(true)
-    e.scheduler.tick(60_000)
+    await e.scheduler.advance(60_000)
     expect(readdirSync(e.dir).some((n) => n.endsWith('.deleted'))).toBe(false)
     // everything expired: the active segment is rolled first so that it can go too
     e.clock.advance(1_000_000)
@@ -347,7 +345,7 @@ describe('retention', () => {
 })
 
 describe('truncation', () => {
-  it('truncates to an offset, dropping later segments, epochs and producer state', () => {
+  it('truncates to an offset, dropping later segments, epochs and producer state', async () => {
     const e = env()
     const log = e.open({ segmentBytes: 300 })
     for (let i = 0; i < 10; i++)
@@ -365,12 +363,12 @@ describe('truncation', () => {
         .firstOffset,
     ).toBe(4)
     expect(log.truncateTo(100)).toBe(false)
-    e.scheduler.tick(60_000)
+    await e.scheduler.advance(60_000)
     const names = readdirSync(e.dir).filter((n) => n.endsWith('.log'))
     expect(names.length).toBe(log.numberOfSegments)
   })
 
-  it('truncateFullyAndStartAt restarts the log at an offset', () => {
+  it('truncateFullyAndStartAt restarts the log at an offset', async () => {
     const e = env()
     const log = e.open()
     for (let i = 0; i < 3; i++) log.appendAsLeader(batch(1), { leaderEpoch: 1 })
@@ -379,7 +377,7 @@ describe('truncation', () => {
     expect(log.logEndOffset).toBe(100)
     expect(log.leaderEpochCache.entries()).toEqual([])
     expect(log.appendAsLeader(batch(1), { leaderEpoch: 2 }).firstOffset).toBe(100)
-    e.scheduler.tick(60_000)
+    await e.scheduler.advance(60_000)
     expect(existsSync(join(e.dir, seg(0, '.log')))).toBe(false)
     expect(existsSync(join(e.dir, seg(100, '.log')))).toBe(true)
   })

@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import { ErrorCode, KafkaError } from '../../protocol/errors.js'
 import {
   buildEndTxnMarker,
@@ -13,12 +13,11 @@ import {
   verifyCrc,
 } from '../../protocol/records/batch.js'
 import { Compression } from '../../protocol/records/compression.js'
-import { ManualClock } from '../../util/clock.js'
+import { ManualClock, ManualScheduler } from '../../util/scheduler.js'
 import { RecordValidationError, UnexpectedAppendOffsetError } from './errors.js'
 import { Log, type LogOptions } from './log.js'
 import { defaultLogConfig, type LogConfig } from './log-config.js'
 import { setIndexCacheLimit } from './indexes.js'
-import { ManualScheduler } from './scheduler.js'
 
 const dirs: string[] = []
 const logs: Log[] = []
@@ -52,7 +51,6 @@ function env(): Env {
       const log = Log.open({
         dir,
         config: { ...defaultLogConfig(), ...config },
-        clock,
         scheduler,
         hadCleanShutdown: true,
         ...extra,
@@ -524,12 +522,12 @@ describe('idempotent producers', () => {
     expect(log.appendAsLeader(idem(6), { leaderEpoch: 0 }).firstOffset).toBe(6)
   })
 
-  it('expires idle producers after producer.id.expiration.ms', () => {
+  it('expires idle producers after producer.id.expiration.ms', async () => {
     const e = env()
     const log = e.open({}, { producerIdExpirationMs: 1000, producerIdExpirationCheckIntervalMs: 100 })
     log.appendAsLeader(idem(0), { leaderEpoch: 0 })
     expect(log.activeProducers()).toHaveLength(1)
-    e.scheduler.tick(1100)
+    await e.scheduler.advance(1100)
     expect(log.activeProducers()).toHaveLength(0)
   })
 })
@@ -662,8 +660,31 @@ describe('flush policy', () => {
     for (let i = 0; i < 5; i++) log.appendAsLeader(batch(2), { leaderEpoch: 0 })
     expect(log.numberOfSegments).toBeGreaterThan(1)
     expect(log.recoveryPoint).toBe(0)
-    e.scheduler.tick(0)
-    // the fsyncs run on the thread pool; the recovery point moves when they are done
-    await vi.waitFor(() => expect(log.recoveryPoint).toBe(log.activeSegment.baseOffset))
+    // the fsyncs run on the thread pool; advance() waits for the task that runs them
+    await e.scheduler.advance(0)
+    expect(log.recoveryPoint).toBe(log.activeSegment.baseOffset)
+  })
+
+  it('never moves the recovery point past what a truncation during a background flush left', async () => {
+    const log = env().open({ segmentBytes: 300 })
+    for (let i = 0; i < 5; i++) log.appendAsLeader(batch(2), { leaderEpoch: 0 })
+    const rolledTo = log.activeSegment.baseOffset
+    expect(rolledTo).toBeGreaterThan(2)
+    const flushing = log.flushAsync(rolledTo) // waits for its first fsync on the thread pool
+    log.truncateTo(2)
+    await flushing
+    expect(log.logEndOffset).toBe(2)
+    expect(log.recoveryPoint).toBe(2)
+
+    // Truncated and appended to again during the flush: the new records are flushed before the point passes them.
+    for (let i = 0; i < 5; i++) log.appendAsLeader(batch(2), { leaderEpoch: 0 })
+    const again = log.activeSegment.baseOffset
+    const flushing2 = log.flushAsync(again)
+    log.truncateTo(4)
+    for (let i = 0; i < 5; i++) log.appendAsLeader(batch(2), { leaderEpoch: 0 })
+    await flushing2
+    expect(log.logEndOffset).toBe(14)
+    expect(log.recoveryPoint).toBe(again)
+    expect(log.recoveryPoint).toBeLessThanOrEqual(log.logEndOffset)
   })
 })

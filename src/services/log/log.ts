@@ -22,7 +22,13 @@ import {
   verifyLegacyCrc,
 } from '../../protocol/records/batch.js'
 import { ErrorCode, KafkaError } from '../../protocol/errors.js'
-import { type Clock, systemClock } from '../../util/clock.js'
+import {
+  type Clock,
+  type ScheduledTask,
+  type Scheduler,
+  ScopedScheduler,
+  SystemScheduler,
+} from '../../util/scheduler.js'
 import { type Logger, silentLogger } from '../../util/logger.js'
 import {
   OffsetsOutOfOrderError,
@@ -69,8 +75,6 @@ import {
   type ProducerAppendInfo,
   ProducerStateManager,
 } from './producer-state.js'
-import type { ScheduledTask, Scheduler } from './scheduler.js'
-import { TimerScheduler } from './scheduler.js'
 import { LogSegment, type OffsetAndEpoch } from './segment.js'
 
 export type { AppendOrigin } from './producer-state.js'
@@ -92,8 +96,8 @@ export interface LogOptions {
   recoveryPoint?: number
   /** whether the log directory had a clean shutdown marker; false runs recovery from the recovery point */
   hadCleanShutdown?: boolean
+  /** runs the log's background tasks and tells the time (default: Node's timers; a log of its own then) */
   scheduler?: Scheduler
-  clock?: Clock
   logger?: Logger
   /** the topic id to record in partition.metadata (checked against an existing one) */
   topicId?: string
@@ -211,7 +215,7 @@ export class Log {
   private _dir: string
   private _config: LogConfig
   private readonly scheduler: Scheduler
-  private readonly ownScheduler: TimerScheduler | undefined
+  private readonly ownScheduler: ScopedScheduler | undefined
   private readonly clock: Clock
   private readonly logger: Logger
   private segments: LogSegment[] = []
@@ -234,9 +238,9 @@ export class Log {
   private constructor(o: LogOptions) {
     this._dir = o.dir
     this._config = o.config
-    this.clock = o.clock ?? systemClock
-    this.ownScheduler = o.scheduler ? undefined : new TimerScheduler(o.logger)
+    this.ownScheduler = o.scheduler ? undefined : new ScopedScheduler(new SystemScheduler(o.logger), o.logger)
     this.scheduler = o.scheduler ?? this.ownScheduler!
+    this.clock = this.scheduler.clock
     this.topicPartition = parseTopicPartitionName(o.dir)
     this.logger = o.logger ?? silentLogger
     this._lastFlushTime = this.clock.now()
@@ -1228,7 +1232,7 @@ export class Log {
       () => {
         if (this.closed) return
         if (snapshot) fsyncFileIfExists(snapshot)
-        void this.flushAsync(base).catch((e: unknown) =>
+        return this.flushAsync(base).catch((e: unknown) =>
           this.logger.error({ err: e }, `${this.ident}Error flushing rolled segments below offset ${base}`),
         )
       },
@@ -1259,17 +1263,28 @@ export class Log {
     }
   }
 
-  /** flush() for rolled segments, with the fsyncs off the event loop (see LogSegment.flushAsync). */
+  /**
+   * flush() for rolled segments, with the fsyncs off the event loop (see LogSegment.flushAsync). The segments may
+   * change while it waits (a truncation, retention, a cleaning): then it starts over with the segments as they are
+   * now, so the recovery point never passes data it did not flush nor the log end offset.
+   */
   async flushAsync(offset: number): Promise<void> {
-    if (this.closed || offset <= this._recoveryPoint) return
-    for (const s of segmentsInRange(this.segments, this._recoveryPoint, offset)) {
-      await s.flushAsync()
+    for (;;) {
+      const target = Math.min(offset, this._nextOffset)
+      if (this.closed || target <= this._recoveryPoint) return
+      const generation = this._segmentsGeneration
+      for (const s of segmentsInRange(this.segments, this._recoveryPoint, target)) {
+        await s.flushAsync()
+        if (this.closed || this._segmentsGeneration !== generation) break
+      }
       if (this.closed) return
-    }
-    flushDir(this._dir)
-    if (offset > this._recoveryPoint) {
-      this._recoveryPoint = offset
-      this._lastFlushTime = this.clock.now()
+      if (this._segmentsGeneration !== generation) continue
+      flushDir(this._dir)
+      if (target > this._recoveryPoint) {
+        this._recoveryPoint = target
+        this._lastFlushTime = this.clock.now()
+      }
+      return
     }
   }
 

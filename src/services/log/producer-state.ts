@@ -22,7 +22,7 @@ import {
 } from '../../protocol/records/batch.js'
 import { crc32c } from '../../protocol/records/crc32c.js'
 import { readInt64, writeInt64 } from '../../protocol/codec/writer.js'
-import type { Clock } from '../../util/clock.js'
+import type { Clock } from '../../util/scheduler.js'
 import type { Logger } from '../../util/logger.js'
 import { CorruptSnapshotError } from './errors.js'
 import {

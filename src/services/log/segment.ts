@@ -31,7 +31,7 @@ import {
 } from '../../protocol/records/batch.js'
 import { hasCompressionCodec } from '../../protocol/records/compression.js'
 import { fetchBufferPool } from '../../util/buffer-pool.js'
-import type { Clock } from '../../util/clock.js'
+import type { Clock } from '../../util/scheduler.js'
 import type { Logger } from '../../util/logger.js'
 import {
   deleteIfExists,

@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import type { Logger } from '../../util/logger.js'
+import { systemClock, systemScheduler, type Clock } from '../../util/scheduler.js'
 import {
   decodeBrokerRegistration,
   decodeClusterId,
@@ -62,6 +63,8 @@ export class KafkaZkClient {
   constructor(
     readonly store: MetadataStore,
     private readonly log: Logger,
+    /** The broker's clock, for the timestamps it writes (the /controller znode's). */
+    private readonly clock: Clock = systemClock,
   ) {}
 
   /** Data of `path`; with a watcher, one is left even when the node does not exist yet. */
@@ -123,8 +126,9 @@ export class KafkaZkClient {
             { cause: e },
           )
         }
-        // Give a registration of a just-expired session of ours a moment to disappear, then check again.
-        await new Promise((r) => setTimeout(r, 200))
+        // Give a registration of a just-expired session of ours a moment to disappear, then check again (real
+        // time: ZooKeeper expires sessions on its own clock).
+        await systemScheduler.sleep(200)
       }
     }
   }
@@ -189,7 +193,7 @@ export class KafkaZkClient {
         {
           op: 'create',
           path: Paths.controller,
-          data: encodeController(brokerId, Date.now()),
+          data: encodeController(brokerId, this.clock.now()),
           mode: 'ephemeral',
         },
         {

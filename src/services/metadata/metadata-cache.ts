@@ -12,6 +12,7 @@
  */
 import { EventEmitter } from 'node:events'
 import type { Logger } from '../../util/logger.js'
+import { systemScheduler } from '../../util/scheduler.js'
 import type { KafkaZkClient } from './kafka-zk-client.js'
 import { getDataWatched, isStoreError, type MetadataStore, type WatchEvent } from './store.js'
 import { decodeEntityConfig, Paths, type BrokerRegistration, type LeaderAndIsr } from './znodes.js'
@@ -148,7 +149,8 @@ export class MetadataCache extends EventEmitter<MetadataCacheEvents> {
       } catch (e) {
         if (!this.live(gen)) return
         this.log.warn({ err: e }, `[MetadataCache] Failed to read ${what}; retrying`)
-        setTimeout(() => void run(), 1000).unref()
+        // Real time, as every retry against the metadata store (see DEVELOPERS.md, "Time and scheduling").
+        systemScheduler.schedule('metadata-read-retry', () => void run(), 1000)
       } finally {
         running = false
         if (again) {

@@ -6,6 +6,7 @@
  * DelayedDeleteTopics).
  */
 import { ErrorCode, KafkaError } from '../../protocol/errors.js'
+import { systemScheduler, type Scheduler } from '../../util/scheduler.js'
 import type { Logger } from '../../util/logger.js'
 import { assignReplicasToBrokers, validateManualAssignment } from './assignment.js'
 import type { KafkaZkClient } from './kafka-zk-client.js'
@@ -56,6 +57,8 @@ export interface TopicAdminOptions {
   readonly transactionTopicMinIsr: number
   /** Validates topic config overrides (throws KafkaError INVALID_CONFIG). */
   readonly validateTopicConfig: (config: ReadonlyMap<string, string>) => void
+  /** Runs the timeouts of requests waiting for the cluster (CreateTopics timeout_ms...; default: Node's timers). */
+  readonly scheduler?: Scheduler
 }
 
 export interface CreateTopicSpec {
@@ -320,11 +323,15 @@ export class TopicAdmin {
         done(true)
       }
       const done = (ok: boolean): void => {
-        clearTimeout(timer)
+        timer.cancel()
         for (const e of events) this.cache.off(e, check)
         resolve(ok)
       }
-      const timer = setTimeout(() => done(false), timeoutMs)
+      const timer = (this.opts.scheduler ?? systemScheduler).schedule(
+        'topic-admin-wait',
+        () => done(false),
+        timeoutMs,
+      )
       for (const e of events) this.cache.on(e, check)
     })
   }

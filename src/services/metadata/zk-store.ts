@@ -4,10 +4,14 @@
  * is retried with a log line rather than failing start-up, requests that fail with CONNECTIONLOSS are retried
  * once the connection is back, and an expired session is replaced by a new one, announced as 'newSession' so
  * that ephemeral registrations and watches can be re-established.
+ *
+ * Its waits (connection timeout, reconnect waits, retries) run on real time whatever scheduler the broker has:
+ * ZooKeeper and the client's heartbeats keep real time, so a manual clock could only stall them.
  */
 import { EventEmitter } from 'node:events'
 import zookeeper from 'node-zookeeper-client'
 import type { Logger } from '../../util/logger.js'
+import { systemScheduler } from '../../util/scheduler.js'
 import {
   StoreError,
   type CreateMode,
@@ -173,12 +177,16 @@ export class ZkMetadataStore extends EventEmitter implements MetadataStore {
       })
       const ok = await new Promise<boolean>((resolve) => {
         const done = (connected: boolean): void => {
-          clearTimeout(timer)
+          timer.cancel()
           signal?.removeEventListener('abort', onAbort)
           resolve(connected)
         }
         const onAbort = (): void => done(false)
-        const timer = setTimeout(() => done(false), this.opts.connectionTimeoutMs)
+        const timer = systemScheduler.schedule(
+          'zookeeper-connection-timeout',
+          () => done(false),
+          this.opts.connectionTimeoutMs,
+        )
         signal?.addEventListener('abort', onAbort)
         client.once('connected', () => done(true))
         client.connect()
@@ -233,9 +241,9 @@ export class ZkMetadataStore extends EventEmitter implements MetadataStore {
     while (!this.connected || !this.client) {
       if (this.closed) throw new StoreError('SESSION_EXPIRED', '/', 'metadata store closed')
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, 500)
+        const timer = systemScheduler.schedule('zookeeper-reconnect-wait', resolve, 500)
         this.waiters.push(() => {
-          clearTimeout(timer)
+          timer.cancel()
           resolve()
         })
       })
@@ -257,7 +265,7 @@ export class ZkMetadataStore extends EventEmitter implements MetadataStore {
       } catch (e) {
         if (e instanceof StoreError && e.code === 'CONNECTION_LOSS' && !this.closed) {
           // The 'disconnected' event (if the connection really went) pauses `ready()` until reconnected.
-          await new Promise((resolve) => setTimeout(resolve, 100))
+          await systemScheduler.sleep(100)
           continue
         }
         throw e

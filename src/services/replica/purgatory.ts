@@ -3,6 +3,8 @@
  * some keys (partitions) until `tryComplete` says it is done or its timeout fires; `checkAndComplete(key)` is
  * called whenever something it may be waiting for changes (an append, a high watermark move, a leader change).
  */
+import type { ScheduledTask, Scheduler } from '../../util/scheduler.js'
+
 export interface DelayedOperation {
   /** Returns true when the operation completed (it then produced its result itself). */
   tryComplete(): boolean
@@ -14,11 +16,17 @@ interface Entry {
   readonly op: DelayedOperation
   readonly keys: readonly string[]
   done: boolean
-  timer: NodeJS.Timeout | undefined
+  timer: ScheduledTask | undefined
 }
 
 export class Purgatory {
   private readonly watchers = new Map<string, Set<Entry>>()
+
+  /** `name` is Kafka's purgatory name (Produce, Fetch, ...), also that of its expiration tasks. */
+  constructor(
+    readonly name: string,
+    private readonly scheduler: Scheduler,
+  ) {}
 
   /**
    * Completes the operation right away if it can; otherwise parks it on `keys` for at most `timeoutMs`.
@@ -32,20 +40,21 @@ export class Purgatory {
       if (!s) this.watchers.set(k, (s = new Set()))
       s.add(entry)
     }
-    entry.timer = setTimeout(
+    entry.timer = this.scheduler.schedule(
+      `${this.name}Purgatory`,
       () => {
         if (entry.done) return
         this.finish(entry)
         entry.op.onExpiration()
       },
-      Math.max(0, timeoutMs),
+      timeoutMs,
     )
     return false
   }
 
   private finish(entry: Entry): void {
     entry.done = true
-    if (entry.timer) clearTimeout(entry.timer)
+    entry.timer?.cancel()
     for (const k of entry.keys) {
       const s = this.watchers.get(k)
       if (!s) continue

@@ -12,6 +12,7 @@ import { BrokerClient, BrokerClientError } from '../../network/broker-client.js'
 import { ErrorCode, errorName } from '../../protocol/errors.js'
 import { iterateBatches } from '../../protocol/records/batch.js'
 import type { Logger } from '../../util/logger.js'
+import type { Scheduler } from '../../util/scheduler.js'
 import type { Partition } from './partition.js'
 import type { FollowerFetcher } from './replica-manager.js'
 
@@ -28,6 +29,8 @@ export interface ReplicaFetcherConfig {
   readonly socketTimeoutMs: number
   /** Called after data was appended or the high watermark moved, so the replica manager can wake waiters. */
   readonly onProgress: (p: Partition) => void
+  /** Runs the back-offs and the request timeouts; tells the time. */
+  readonly scheduler: Scheduler
   readonly log: Logger
 }
 
@@ -43,8 +46,6 @@ const FetchApi = Apis.Fetch
 const ListOffsetsApi = Apis.ListOffsets
 const OffsetForLeaderEpochApi = Apis.OffsetForLeaderEpoch
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
-
 /** Bytes of `records` made of complete batches (a fetch response may end inside one). */
 function completeBatchesLength(records: Buffer): number {
   let end = 0
@@ -59,6 +60,8 @@ class ReplicaFetcherThread {
   readonly partitions = new Map<string, FetchState>()
   private client: BrokerClient | undefined
   private stopped = false
+  /** Wakes a back-off sleep when the fetcher stops. */
+  private readonly stopping = new AbortController()
   private loop: Promise<void> | undefined
   private readonly name: string
 
@@ -83,6 +86,7 @@ class ReplicaFetcherThread {
 
   async stop(): Promise<void> {
     this.stopped = true
+    this.stopping.abort()
     this.client?.close()
     await this.loop
   }
@@ -106,6 +110,7 @@ class ReplicaFetcherThread {
         port: ep.port,
         clientId: this.cfg.clientId,
         requestTimeoutMs: this.cfg.socketTimeoutMs,
+        scheduler: this.cfg.scheduler,
       })
       return this.client
     } catch (e) {
@@ -120,17 +125,17 @@ class ReplicaFetcherThread {
     while (!this.stopped && this.partitions.size > 0) {
       const client = await this.connect()
       if (!client) {
-        await sleep(this.cfg.fetchBackoffMs)
+        await this.sleep(this.cfg.fetchBackoffMs)
         continue
       }
       try {
-        const now = Date.now()
+        const now = this.cfg.scheduler.clock.now()
         const ready = [...this.partitions.values()].filter((s) => s.delayedUntil <= now && this.valid(s))
         const truncating = ready.filter((s) => s.truncating)
         if (truncating.length > 0) await this.truncate(client, truncating)
         const fetching = ready.filter((s) => !s.truncating && this.valid(s))
         if (fetching.length === 0) {
-          await sleep(Math.min(this.cfg.fetchBackoffMs, 100))
+          await this.sleep(Math.min(this.cfg.fetchBackoffMs, 100))
           continue
         }
         await this.fetch(client, fetching)
@@ -140,9 +145,13 @@ class ReplicaFetcherThread {
         this.cfg.log.warn(`${this.name} Error in fetch from leader ${this.leaderId}: ${msg}`)
         this.client?.close()
         this.client = undefined
-        await sleep(this.cfg.fetchBackoffMs)
+        await this.sleep(this.cfg.fetchBackoffMs)
       }
     }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return this.cfg.scheduler.sleep(ms, this.stopping.signal)
   }
 
   /** Kafka's leader-epoch based truncation (getOffsetTruncationState), repeated until it converges. */
@@ -174,7 +183,7 @@ class ReplicaFetcherThread {
           this.cfg.log.info(
             `${this.name} OffsetForLeaderEpoch for ${s.p.key} failed with ${errorName(r.errorCode)}; retrying later`,
           )
-          s.delayedUntil = Date.now() + this.cfg.fetchBackoffMs
+          s.delayedUntil = this.cfg.scheduler.clock.now() + this.cfg.fetchBackoffMs
           continue
         }
         const leo = log.logEndOffset
@@ -265,7 +274,7 @@ class ReplicaFetcherThread {
             this.cfg.log.info(
               `${this.name} Error ${errorName(r.errorCode)} fetching ${key} from leader ${this.leaderId}; backing off`,
             )
-            s.delayedUntil = Date.now() + this.cfg.fetchBackoffMs
+            s.delayedUntil = this.cfg.scheduler.clock.now() + this.cfg.fetchBackoffMs
         }
       }
     }

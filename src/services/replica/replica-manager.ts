@@ -13,7 +13,7 @@ import { join } from 'node:path'
 import { ErrorCode, KafkaError, toErrorCode, toErrorMessage } from '../../protocol/errors.js'
 import { OffsetCheckpointFile } from '../log/checkpoint-file.js'
 import { RecordValidationError, type RecordError } from '../log/errors.js'
-import type { Clock } from '../../util/clock.js'
+import type { Clock, ScheduledTask, Scheduler } from '../../util/scheduler.js'
 import type { Logger } from '../../util/logger.js'
 import type { LogConfig } from '../log/log-config.js'
 import type { Log } from '../log/log.js'
@@ -85,7 +85,8 @@ export interface ReplicaManagerOptions {
   /** The effective log config of a topic (broker defaults plus topic overrides). */
   readonly logConfigFor: (topic: string, overrides: ReadonlyMap<string, string>) => LogConfig
   readonly minInsyncReplicasFor: (topic: string, overrides: ReadonlyMap<string, string>) => number
-  readonly clock: Clock
+  /** Runs the ISR expiration, the high watermark checkpoint and the purgatories' timeouts; tells the time. */
+  readonly scheduler: Scheduler
   readonly log: Logger
 }
 
@@ -104,12 +105,13 @@ export interface FollowerFetcher {
 
 export class ReplicaManager {
   private readonly partitions = new Map<string, Partition>()
-  readonly delayedProduce = new Purgatory()
-  readonly delayedFetch = new Purgatory()
+  readonly delayedProduce: Purgatory
+  readonly delayedFetch: Purgatory
   private readonly listeners: LeadershipListener[] = []
   private fetcher: FollowerFetcher | undefined
-  private isrTimer: NodeJS.Timeout | undefined
-  private hwTimer: NodeJS.Timeout | undefined
+  private readonly clock: Clock
+  private isrTimer: ScheduledTask | undefined
+  private hwTimer: ScheduledTask | undefined
   /** High watermarks from replication-offset-checkpoint, applied when a partition's log is first opened. */
   private checkpointedHw = new Map<string, number>()
   private readonly brokerId: number
@@ -124,6 +126,9 @@ export class ReplicaManager {
   ) {
     this.brokerId = opts.brokerId
     this.log = opts.log
+    this.clock = opts.scheduler.clock
+    this.delayedProduce = new Purgatory('Produce', opts.scheduler)
+    this.delayedFetch = new Purgatory('Fetch', opts.scheduler)
   }
 
   setFollowerFetcher(f: FollowerFetcher): void {
@@ -169,13 +174,14 @@ export class ReplicaManager {
       this.log.warn({ err: e }, `[ReplicaManager broker=${this.brokerId}] Could not check for stray logs`),
     )
     const every = Math.max(100, Math.floor(this.opts.replicaLagTimeMaxMs / 2))
-    this.isrTimer = setInterval(() => this.maybeShrinkIsrs(), every)
-    this.isrTimer.unref()
-    this.hwTimer = setInterval(
+    this.isrTimer = this.opts.scheduler.schedule('isr-expiration', () => this.maybeShrinkIsrs(), every, every)
+    const hwEvery = this.opts.highWatermarkCheckpointIntervalMs
+    this.hwTimer = this.opts.scheduler.schedule(
+      'highwatermark-checkpoint',
       () => this.checkpointHighWatermarks(),
-      this.opts.highWatermarkCheckpointIntervalMs,
+      hwEvery,
+      hwEvery,
     )
-    this.hwTimer.unref()
   }
 
   /** Writes every hosted partition's high watermark to replication-offset-checkpoint in its log directory. */
@@ -231,8 +237,8 @@ export class ReplicaManager {
 
   async shutdown(): Promise<void> {
     this.stopped = true
-    if (this.isrTimer) clearInterval(this.isrTimer)
-    if (this.hwTimer) clearInterval(this.hwTimer)
+    this.isrTimer?.cancel()
+    this.hwTimer?.cancel()
     this.delayedProduce.shutdown()
     this.delayedFetch.shutdown()
     await this.fetcher?.shutdown()
@@ -291,7 +297,7 @@ export class ReplicaManager {
       this.maybeIncrementHighWatermark(p)
       return
     }
-    const now = this.opts.clock.now()
+    const now = this.clock.now()
     p.leaderId = this.brokerId
     p.leaderEpoch = state.leaderEpoch
     p.leaderEpochStartOffset = log.logEndOffset
@@ -503,7 +509,7 @@ export class ReplicaManager {
   ): void {
     const f = p.followers.get(replicaId)
     if (!f) return
-    const now = this.opts.clock.now()
+    const now = this.clock.now()
     if (fetchOffset >= leaderLeo) f.lastCaughtUpTimeMs = now
     else if (fetchOffset >= f.lastFetchLeaderLeo && f.lastFetchLeaderLeo >= 0)
       f.lastCaughtUpTimeMs = Math.max(f.lastCaughtUpTimeMs, f.lastFetchTimeMs)
@@ -528,7 +534,7 @@ export class ReplicaManager {
   }
 
   private maybeShrinkIsrs(): void {
-    const now = this.opts.clock.now()
+    const now = this.clock.now()
     for (const p of this.partitions.values()) {
       if (!p.isLeader || !p.log || p.pendingIsr) continue
       const lagging = p.isr.filter((r) => {
