@@ -23,6 +23,34 @@ const ep = (port: number) => [
   { listenerName: 'PLAINTEXT', securityProtocol: 'PLAINTEXT', host: '127.0.0.1', port },
 ]
 
+const register = (zk: KafkaZkClient, id: number) =>
+  zk.registerBroker({
+    id,
+    endpoints: ep(9000 + id),
+    rack: null,
+    jmxPort: -1,
+    timestamp: Date.now(),
+    features: {},
+  })
+
+/** Writes a topic's znodes as an old tool would (no topic id): partition -> replicas. */
+const createTopic = (
+  zk: KafkaZkClient,
+  name: string,
+  partitions: [number, number[]][],
+  configs = new Map<string, string>(),
+) =>
+  zk.createTopic(
+    name,
+    {
+      partitions: new Map(partitions),
+      topicId: null,
+      addingReplicas: new Map(),
+      removingReplicas: new Map(),
+    },
+    configs,
+  )
+
 describe('controller on the local metadata store', () => {
   const stops: (() => Promise<void> | void)[] = []
   afterEach(async () => {
@@ -37,16 +65,7 @@ describe('controller on the local metadata store', () => {
     const store = new LocalMetadataStore(undefined)
     const zk = new KafkaZkClient(store, silentLogger)
     await zk.createTopLevelPaths()
-    for (const id of brokerIds) {
-      await zk.registerBroker({
-        id,
-        endpoints: ep(9000 + id),
-        rack: null,
-        jmxPort: -1,
-        timestamp: Date.now(),
-        features: {},
-      })
-    }
+    for (const id of brokerIds) await register(zk, id)
     const cache = new MetadataCache(zk, silentLogger, brokerIds[0]!)
     await cache.start(await zk.getOrCreateClusterId())
     const controller = new Controller(
@@ -106,16 +125,7 @@ describe('controller on the local metadata store', () => {
     const { zk, cache } = await cluster([1])
     let removed = 0
     cache.on('topicRemoved', () => removed++)
-    await zk.createTopic(
-      'old-tool',
-      {
-        partitions: new Map([[0, [1]]]),
-        topicId: null,
-        addingReplicas: new Map(),
-        removingReplicas: new Map(),
-      },
-      new Map(),
-    )
+    await createTopic(zk, 'old-tool', [[0, [1]]])
     await until(() => (cache.topic('old-tool')?.id ?? '') !== '')
     const id = cache.topic('old-tool')!.id
     expect((await zk.getTopicAssignment('old-tool'))!.assignment.topicId).toBe(id)
@@ -125,16 +135,7 @@ describe('controller on the local metadata store', () => {
 
   it('moves leadership off a dead broker and takes it out of the ISR', async () => {
     const { zk, cache, store } = await cluster([1, 2, 3])
-    await zk.createTopic(
-      't',
-      {
-        partitions: new Map([[0, [2, 3, 1]]]),
-        topicId: null,
-        addingReplicas: new Map(),
-        removingReplicas: new Map(),
-      },
-      new Map(),
-    )
+    await createTopic(zk, 't', [[0, [2, 3, 1]]])
     await until(() => cache.partition('t', 0)?.state?.leader === 2)
     await store.delete(Paths.brokerId(2))
     await until(() => cache.partition('t', 0)?.state?.leader === 3)
@@ -143,43 +144,18 @@ describe('controller on the local metadata store', () => {
 
   it('keeps the last ISR member and marks the partition offline when no ISR replica is alive', async () => {
     const { zk, cache, store } = await cluster([1, 2])
-    await zk.createTopic(
-      'solo',
-      {
-        partitions: new Map([[0, [2]]]),
-        topicId: null,
-        addingReplicas: new Map(),
-        removingReplicas: new Map(),
-      },
-      new Map(),
-    )
+    await createTopic(zk, 'solo', [[0, [2]]])
     await until(() => cache.partition('solo', 0)?.state?.leader === 2)
     await store.delete(Paths.brokerId(2))
     await until(() => cache.partition('solo', 0)?.state?.leader === -1)
     expect(cache.partition('solo', 0)!.state!.isr).toEqual([2])
-    await zk.registerBroker({
-      id: 2,
-      endpoints: ep(9002),
-      rack: null,
-      jmxPort: -1,
-      timestamp: Date.now(),
-      features: {},
-    })
+    await register(zk, 2)
     await until(() => cache.partition('solo', 0)?.state?.leader === 2)
   })
 
   it('deletes topics marked for deletion', async () => {
     const { zk, cache } = await cluster([1])
-    await zk.createTopic(
-      'gone',
-      {
-        partitions: new Map([[0, [1]]]),
-        topicId: null,
-        addingReplicas: new Map(),
-        removingReplicas: new Map(),
-      },
-      new Map([['retention.ms', '1000']]),
-    )
+    await createTopic(zk, 'gone', [[0, [1]]], new Map([['retention.ms', '1000']]))
     await until(() => cache.topic('gone') !== undefined)
     await zk.markTopicForDeletion('gone')
     await until(() => cache.topic('gone') === undefined)
@@ -188,70 +164,45 @@ describe('controller on the local metadata store', () => {
     await until(async () => (await zk.getTopicsMarkedForDeletion()).length === 0)
   })
 
-  it('runs preferred leader elections', async () => {
-    const { zk, cache, store, controller } = await cluster([1, 2])
-    await zk.createTopic(
-      'p',
-      {
-        partitions: new Map([[0, [2, 1]]]),
-        topicId: null,
-        addingReplicas: new Map(),
-        removingReplicas: new Map(),
-      },
-      new Map(),
-    )
-    await until(() => cache.partition('p', 0)?.state?.leader === 2)
+  /** `topic`-0 (replicas [2, 1]) led by 1 after broker 2 went away; 2 is registered again, not yet in the ISR. */
+  async function awayFromPreferred(env: Awaited<ReturnType<typeof cluster>>, topic: string): Promise<void> {
+    const { zk, cache, store } = env
+    await createTopic(zk, topic, [[0, [2, 1]]])
+    await until(() => cache.partition(topic, 0)?.state?.leader === 2)
     await store.delete(Paths.brokerId(2))
-    await until(() => cache.partition('p', 0)?.state?.leader === 1)
-    await zk.registerBroker({
-      id: 2,
-      endpoints: ep(9002),
-      rack: null,
-      jmxPort: -1,
-      timestamp: Date.now(),
-      features: {},
-    })
+    await until(() => cache.partition(topic, 0)?.state?.leader === 1)
+    await register(zk, 2)
+  }
+
+  /** What broker 2's leader does once it caught up: puts it back into the ISR of `topic`-0. */
+  async function backInIsr(env: Awaited<ReturnType<typeof cluster>>, topic: string): Promise<void> {
+    const s = (await env.zk.getPartitionState(topic, 0))!
+    await env.zk.updatePartitionState(topic, 0, { ...s.state, isr: [1, 2] }, s.zkVersion)
+    await until(() => env.cache.partition(topic, 0)?.state?.isr.length === 2)
+  }
+
+  it('runs preferred leader elections', async () => {
+    const env = await cluster([1, 2])
+    const { cache, controller } = env
+    await awayFromPreferred(env, 'p')
     // broker 2 is not back in the ISR yet (its leader would add it), so the election is not possible
     const [r1] = await controller.electLeaders('preferred', [{ topic: 'p', partition: 0 }])
     expect(r1!.errorCode).toBe(83)
-    const s = (await zk.getPartitionState('p', 0))!
-    await zk.updatePartitionState('p', 0, { ...s.state, isr: [1, 2] }, s.zkVersion)
-    await until(() => cache.partition('p', 0)?.state?.isr.length === 2)
+    await backInIsr(env, 'p')
     const [r2] = await controller.electLeaders('preferred', [{ topic: 'p', partition: 0 }])
     expect(r2!.errorCode).toBe(0)
     await until(() => cache.partition('p', 0)?.state?.leader === 2)
   })
 
   it('rebalances leadership to preferred replicas every leader.imbalance.check.interval, on its scheduler', async () => {
-    const { zk, cache, store, scheduler } = await cluster([1, 2], new ManualScheduler(), {
+    const env = await cluster([1, 2], new ManualScheduler(), {
       autoLeaderRebalanceEnable: true,
       leaderImbalanceCheckIntervalMs: 300_000,
     })
+    const { zk, cache, scheduler } = env
     expect(scheduler.pending()).toEqual(['auto-leader-rebalance-task'])
-    await zk.createTopic(
-      'r',
-      {
-        partitions: new Map([[0, [2, 1]]]),
-        topicId: null,
-        addingReplicas: new Map(),
-        removingReplicas: new Map(),
-      },
-      new Map(),
-    )
-    await until(() => cache.partition('r', 0)?.state?.leader === 2)
-    await store.delete(Paths.brokerId(2))
-    await until(() => cache.partition('r', 0)?.state?.leader === 1)
-    await zk.registerBroker({
-      id: 2,
-      endpoints: ep(9002),
-      rack: null,
-      jmxPort: -1,
-      timestamp: Date.now(),
-      features: {},
-    })
-    const s = (await zk.getPartitionState('r', 0))!
-    await zk.updatePartitionState('r', 0, { ...s.state, isr: [1, 2] }, s.zkVersion)
-    await until(() => cache.partition('r', 0)?.state?.isr.length === 2)
+    await awayFromPreferred(env, 'r')
+    await backInIsr(env, 'r')
     await scheduler.advance(299_999)
     expect(cache.partition('r', 0)!.state!.leader).toBe(1)
     await scheduler.advance(1) // the task's pass has written the state when advance returns
