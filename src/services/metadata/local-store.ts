@@ -55,7 +55,11 @@ export class LocalMetadataStore extends EventEmitter implements MetadataStore {
   private pending: [Watcher, WatchEvent][] = []
   private closed = false
 
-  /** @param file where the tree is persisted; undefined keeps it in memory only (tests). */
+  /**
+   * @param file where the tree is persisted; undefined keeps it in memory only (tests).
+   * Its znode times (ctime, mtime) are wall-clock time, as ZooKeeper's server stamps them, whatever the broker's
+   * scheduler.
+   */
   constructor(private readonly file: string | undefined) {
     super()
     this.sessionId = (BigInt(Date.now()) << 16n).toString(16)
