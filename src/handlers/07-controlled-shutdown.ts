@@ -5,7 +5,7 @@
  * remaining_partitions lists what it still leads. v0 uses request header v0; v2 adds the broker epoch
  * (STALE_BROKER_EPOCH when it does not match the registration); v3 is flexible.
  */
-import { ErrorCode, toErrorCode } from '../protocol/errors.js'
+import { ErrorCode, KafkaError } from '../protocol/errors.js'
 import { Apis } from '../protocol/messages/index.js'
 import type { Services } from '../services/services.js'
 import { defineHandler, type Handler } from './handler.js'
@@ -15,15 +15,11 @@ export const ControlledShutdownApi = Apis.ControlledShutdown
 export function controlledShutdownHandler(d: Pick<Services, 'controller'>): Handler {
   return defineHandler(ControlledShutdownApi, {
     async handle(req) {
-      if (!d.controller.isActive) return { errorCode: ErrorCode.NOT_CONTROLLER, remainingPartitions: [] }
-      try {
-        const r = await d.controller.controlledShutdown(req.brokerId, req.brokerEpoch)
-        return {
-          errorCode: r.errorCode,
-          remainingPartitions: r.remaining.map((p) => ({ topicName: p.topic, partitionIndex: p.partition })),
-        }
-      } catch (e) {
-        return { errorCode: toErrorCode(e), remainingPartitions: [] }
+      if (!d.controller.isActive) throw new KafkaError(ErrorCode.NOT_CONTROLLER)
+      const r = await d.controller.controlledShutdown(req.brokerId, req.brokerEpoch)
+      return {
+        errorCode: r.errorCode,
+        remainingPartitions: r.remaining.map((p) => ({ topicName: p.topic, partitionIndex: p.partition })),
       }
     },
   })

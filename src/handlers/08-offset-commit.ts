@@ -22,7 +22,7 @@
  */
 import type { OffsetCommitRequest, OffsetCommitResponse } from '../protocol/messages/08-offset-commit.js'
 import { Apis } from '../protocol/messages/index.js'
-import { ErrorCode, toErrorCode } from '../protocol/errors.js'
+import { ErrorCode, KafkaError, toErrorCode } from '../protocol/errors.js'
 import type { Infer } from '../protocol/codec/schema.js'
 import type { GroupCoordinator } from '../services/group/coordinator.js'
 import type { OffsetCommitPartition, TopicMetadataView } from '../services/group/types.js'
@@ -59,73 +59,62 @@ class ResponseBuilder {
 export function offsetCommitHandler(d: OffsetCommitHandlerDeps): Handler {
   return defineHandler(OffsetCommitApi, {
     async handle(req, ctx) {
-      const errorResponse = (errorCode: number): Response => ({
-        throttleTimeMs: 0,
-        topics: req.topics.map((t) => ({
-          name: t.name,
-          partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })),
-        })),
-      })
-      try {
-        const builder = new ResponseBuilder()
-        const valid: {
-          topic: string
-          p: Infer<typeof OffsetCommitRequest>['topics'][number]['partitions'][number]
-        }[] = []
-        for (const t of req.topics) {
-          if (d.cache.topic(t.name) === undefined) {
-            for (const p of t.partitions)
-              builder.add(t.name, p.partitionIndex, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
-            continue
-          }
-          for (const p of t.partitions) {
-            if (d.cache.partition(t.name, p.partitionIndex) !== undefined) valid.push({ topic: t.name, p })
-            else builder.add(t.name, p.partitionIndex, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
-          }
+      const builder = new ResponseBuilder()
+      const valid: {
+        topic: string
+        p: Infer<typeof OffsetCommitRequest>['topics'][number]['partitions'][number]
+      }[] = []
+      for (const t of req.topics) {
+        if (d.cache.topic(t.name) === undefined) {
+          for (const p of t.partitions)
+            builder.add(t.name, p.partitionIndex, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
+          continue
         }
-        if (valid.length === 0) return builder.build()
-
-        if (ctx.apiVersion === 0) {
-          const zk = d.zkOffsets
-          if (zk === undefined) return errorResponse(ErrorCode.UNSUPPORTED_VERSION)
-          const max = d.groups.config.offsetMetadataMaxBytes
-          for (const { topic, p } of valid) {
-            let error: number = ErrorCode.NONE
-            if (p.committedMetadata !== null && p.committedMetadata.length > max) {
-              error = ErrorCode.OFFSET_METADATA_TOO_LARGE
-            } else {
-              try {
-                await zk.setOrCreateConsumerOffset(req.groupId, topic, p.partitionIndex, p.committedOffset)
-              } catch (e) {
-                error = toErrorCode(e)
-              }
-            }
-            builder.add(topic, p.partitionIndex, error)
-          }
-          return builder.build()
+        for (const p of t.partitions) {
+          if (d.cache.partition(t.name, p.partitionIndex) !== undefined) valid.push({ topic: t.name, p })
+          else builder.add(t.name, p.partitionIndex, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
         }
-
-        const partitions: OffsetCommitPartition[] = valid.map(({ topic, p }) => ({
-          topic,
-          partition: p.partitionIndex,
-          offset: p.committedOffset,
-          leaderEpoch: p.committedLeaderEpoch,
-          metadata: p.committedMetadata,
-          commitTimestamp: p.commitTimestamp,
-        }))
-        const results = await d.groups.commitOffsets({
-          groupId: req.groupId,
-          memberId: req.memberId,
-          groupInstanceId: req.groupInstanceId,
-          generationId: req.generationIdOrMemberEpoch,
-          retentionTimeMs: req.retentionTimeMs,
-          partitions,
-        })
-        for (const r of results) builder.add(r.topic, r.partition, r.error)
-        return builder.build()
-      } catch (e) {
-        return errorResponse(toErrorCode(e))
       }
+      if (valid.length === 0) return builder.build()
+
+      if (ctx.apiVersion === 0) {
+        const zk = d.zkOffsets
+        if (zk === undefined) throw new KafkaError(ErrorCode.UNSUPPORTED_VERSION)
+        const max = d.groups.config.offsetMetadataMaxBytes
+        for (const { topic, p } of valid) {
+          let error: number = ErrorCode.NONE
+          if (p.committedMetadata !== null && p.committedMetadata.length > max) {
+            error = ErrorCode.OFFSET_METADATA_TOO_LARGE
+          } else {
+            try {
+              await zk.setOrCreateConsumerOffset(req.groupId, topic, p.partitionIndex, p.committedOffset)
+            } catch (e) {
+              error = toErrorCode(e)
+            }
+          }
+          builder.add(topic, p.partitionIndex, error)
+        }
+        return builder.build()
+      }
+
+      const partitions: OffsetCommitPartition[] = valid.map(({ topic, p }) => ({
+        topic,
+        partition: p.partitionIndex,
+        offset: p.committedOffset,
+        leaderEpoch: p.committedLeaderEpoch,
+        metadata: p.committedMetadata,
+        commitTimestamp: p.commitTimestamp,
+      }))
+      const results = await d.groups.commitOffsets({
+        groupId: req.groupId,
+        memberId: req.memberId,
+        groupInstanceId: req.groupInstanceId,
+        generationId: req.generationIdOrMemberEpoch,
+        retentionTimeMs: req.retentionTimeMs,
+        partitions,
+      })
+      for (const r of results) builder.add(r.topic, r.partition, r.error)
+      return builder.build()
     },
   })
 }

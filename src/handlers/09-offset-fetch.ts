@@ -18,9 +18,8 @@
  *   KIP-848 groups and ignored by the classic coordinator, as in Kafka.
  * Not implemented: authorization (every group and topic is authorized).
  */
-import type { OffsetFetchResponse } from '../protocol/messages/09-offset-fetch.js'
 import { Apis } from '../protocol/messages/index.js'
-import { ErrorCode, toErrorCode } from '../protocol/errors.js'
+import { ErrorCode, KafkaError, toErrorCode } from '../protocol/errors.js'
 import type { GroupCoordinator } from '../services/group/coordinator.js'
 import type {
   OffsetFetchPartitionResult,
@@ -28,11 +27,9 @@ import type {
   TopicPartition,
 } from '../services/group/types.js'
 import type { ZkConsumerOffsetStore } from '../services/group/zk-offsets.js'
-import { defineHandler, type Handler, type Out } from './handler.js'
+import { defineHandler, type Handler } from './handler.js'
 
 export const OffsetFetchApi = Apis.OffsetFetch
-
-type Response = Out<typeof OffsetFetchResponse>
 
 export interface OffsetFetchHandlerDeps {
   readonly groups: GroupCoordinator
@@ -107,42 +104,32 @@ export function offsetFetchHandler(d: OffsetFetchHandlerDeps): Handler {
       }
 
       const requested = req.topics === null ? null : flatten(req.topics)
-      /** Kafka's getErrorResponse: below v2 the error goes on every requested partition. */
-      const errorResponse = (error: number): Response =>
-        v < 2
-          ? { throttleTimeMs: 0, topics: byTopic((requested ?? []).map((tp) => noOffset(tp, error))) }
-          : { throttleTimeMs: 0, errorCode: error, topics: [] }
-
-      try {
-        if (v === 0) {
-          const zk = d.zkOffsets
-          if (zk === undefined) return errorResponse(ErrorCode.UNSUPPORTED_VERSION)
-          const out: OffsetFetchPartitionResult[] = []
-          for (const tp of requested ?? []) {
-            try {
-              if (d.cache.partition(tp.topic, tp.partition) === undefined) {
-                out.push(noOffset(tp, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION))
-                continue
-              }
-              const offset = await zk.getConsumerOffset(req.groupId, tp.topic, tp.partition)
-              out.push(
-                offset === null
-                  ? noOffset(tp, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
-                  : { ...noOffset(tp, ErrorCode.NONE), offset },
-              )
-            } catch (e) {
-              out.push(noOffset(tp, toErrorCode(e)))
+      if (v === 0) {
+        const zk = d.zkOffsets
+        if (zk === undefined) throw new KafkaError(ErrorCode.UNSUPPORTED_VERSION)
+        const out: OffsetFetchPartitionResult[] = []
+        for (const tp of requested ?? []) {
+          try {
+            if (d.cache.partition(tp.topic, tp.partition) === undefined) {
+              out.push(noOffset(tp, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION))
+              continue
             }
+            const offset = await zk.getConsumerOffset(req.groupId, tp.topic, tp.partition)
+            out.push(
+              offset === null
+                ? noOffset(tp, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
+                : { ...noOffset(tp, ErrorCode.NONE), offset },
+            )
+          } catch (e) {
+            out.push(noOffset(tp, toErrorCode(e)))
           }
-          return { throttleTimeMs: 0, topics: byTopic(out) }
         }
-
-        const r = d.groups.fetchOffsets(req.groupId, req.requireStable, requested)
-        if (r.error !== ErrorCode.NONE) return errorResponse(r.error)
-        return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, topics: byTopic(r.partitions) }
-      } catch (e) {
-        return errorResponse(toErrorCode(e))
+        return { throttleTimeMs: 0, topics: byTopic(out) }
       }
+
+      const r = d.groups.fetchOffsets(req.groupId, req.requireStable, requested)
+      if (r.error !== ErrorCode.NONE) throw new KafkaError(r.error)
+      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, topics: byTopic(r.partitions) }
     },
   })
 }

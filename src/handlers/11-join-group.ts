@@ -16,7 +16,6 @@
 import type { JoinGroupResponse } from '../protocol/messages/11-join-group.js'
 import { Apis } from '../protocol/messages/index.js'
 import type { ConnectionInfo } from '../network/connection.js'
-import { toErrorCode } from '../protocol/errors.js'
 import type { GroupCoordinator } from '../services/group/coordinator.js'
 import type { JoinGroupResult } from '../services/group/types.js'
 import { defineHandler, type Handler, type Out } from './handler.js'
@@ -55,35 +54,23 @@ export function joinGroupHandler(d: { readonly groups: GroupCoordinator }): Hand
   return defineHandler(JoinGroupApi, {
     async handle(req, ctx) {
       const v = ctx.apiVersion
-      try {
-        const groupInstanceId = req.groupInstanceId
-        const result = await d.groups.joinGroup({
-          groupId: req.groupId,
-          memberId: req.memberId,
-          groupInstanceId,
-          // MEMBER_ID_REQUIRED only from v4, and never for static members.
-          requireKnownMemberId: v >= 4 && groupInstanceId === null,
-          supportSkippingAssignment: v >= 9,
-          clientId: ctx.clientId ?? '',
-          clientHost: clientHostOf(ctx.connection),
-          rebalanceTimeoutMs: v === 0 ? req.sessionTimeoutMs : req.rebalanceTimeoutMs,
-          sessionTimeoutMs: req.sessionTimeoutMs,
-          protocolType: req.protocolType,
-          protocols: req.protocols.map((p) => ({ name: p.name, metadata: p.metadata })),
-          reason: req.reason,
-        })
-        return toResponse(result, v)
-      } catch (e) {
-        return {
-          throttleTimeMs: 0,
-          errorCode: toErrorCode(e),
-          generationId: -1,
-          protocolName: v >= 7 ? null : '',
-          leader: '',
-          memberId: '',
-          members: [],
-        }
-      }
+      const groupInstanceId = req.groupInstanceId
+      const result = await d.groups.joinGroup({
+        groupId: req.groupId,
+        memberId: req.memberId,
+        groupInstanceId,
+        // MEMBER_ID_REQUIRED only from v4, and never for static members.
+        requireKnownMemberId: v >= 4 && groupInstanceId === null,
+        supportSkippingAssignment: v >= 9,
+        clientId: ctx.clientId ?? '',
+        clientHost: clientHostOf(ctx.connection),
+        rebalanceTimeoutMs: v === 0 ? req.sessionTimeoutMs : req.rebalanceTimeoutMs,
+        sessionTimeoutMs: req.sessionTimeoutMs,
+        protocolType: req.protocolType,
+        protocols: req.protocols.map((p) => ({ name: p.name, metadata: p.metadata })),
+        reason: req.reason,
+      })
+      return toResponse(result, v)
     },
   })
 }

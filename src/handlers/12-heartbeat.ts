@@ -9,7 +9,6 @@
  * Not implemented: authorization; the IBP < 2.3 rejection of group instance ids.
  */
 import { Apis } from '../protocol/messages/index.js'
-import { toErrorCode } from '../protocol/errors.js'
 import type { GroupCoordinator } from '../services/group/coordinator.js'
 import { defineHandler, type Handler } from './handler.js'
 
@@ -18,17 +17,13 @@ export const HeartbeatApi = Apis.Heartbeat
 export function heartbeatHandler(d: { readonly groups: GroupCoordinator }): Handler {
   return defineHandler(HeartbeatApi, {
     handle(req) {
-      try {
-        const errorCode = d.groups.heartbeat({
-          groupId: req.groupId,
-          generationId: req.generationId,
-          memberId: req.memberId,
-          groupInstanceId: req.groupInstanceId,
-        })
-        return { throttleTimeMs: 0, errorCode }
-      } catch (e) {
-        return { throttleTimeMs: 0, errorCode: toErrorCode(e) }
-      }
+      const errorCode = d.groups.heartbeat({
+        groupId: req.groupId,
+        generationId: req.generationId,
+        memberId: req.memberId,
+        groupInstanceId: req.groupInstanceId,
+      })
+      return { throttleTimeMs: 0, errorCode }
     },
   })
 }

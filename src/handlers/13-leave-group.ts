@@ -11,7 +11,7 @@
  * Not implemented: authorization.
  */
 import { Apis } from '../protocol/messages/index.js'
-import { ErrorCode, toErrorCode } from '../protocol/errors.js'
+import { ErrorCode } from '../protocol/errors.js'
 import type { GroupCoordinator } from '../services/group/coordinator.js'
 import type { LeaveGroupMember } from '../services/group/types.js'
 import { defineHandler, type Handler } from './handler.js'
@@ -22,34 +22,30 @@ export function leaveGroupHandler(d: { readonly groups: GroupCoordinator }): Han
   return defineHandler(LeaveGroupApi, {
     handle(req, ctx) {
       const v = ctx.apiVersion
-      try {
-        const members: LeaveGroupMember[] =
-          v < 3
-            ? [{ memberId: req.memberId, groupInstanceId: null, reason: null }]
-            : req.members.map((m) => ({
-                memberId: m.memberId,
-                groupInstanceId: m.groupInstanceId,
-                reason: m.reason,
-              }))
-        const r = d.groups.leaveGroup(req.groupId, members)
-        if (v < 3) {
-          const errorCode =
-            r.error !== ErrorCode.NONE
-              ? r.error
-              : (r.members.find((m) => m.error !== ErrorCode.NONE)?.error ?? ErrorCode.NONE)
-          return { throttleTimeMs: 0, errorCode }
-        }
-        return {
-          throttleTimeMs: 0,
-          errorCode: r.error,
-          members: r.members.map((m) => ({
-            memberId: m.memberId,
-            groupInstanceId: m.groupInstanceId,
-            errorCode: m.error,
-          })),
-        }
-      } catch (e) {
-        return { throttleTimeMs: 0, errorCode: toErrorCode(e), members: [] }
+      const members: LeaveGroupMember[] =
+        v < 3
+          ? [{ memberId: req.memberId, groupInstanceId: null, reason: null }]
+          : req.members.map((m) => ({
+              memberId: m.memberId,
+              groupInstanceId: m.groupInstanceId,
+              reason: m.reason,
+            }))
+      const r = d.groups.leaveGroup(req.groupId, members)
+      if (v < 3) {
+        const errorCode =
+          r.error !== ErrorCode.NONE
+            ? r.error
+            : (r.members.find((m) => m.error !== ErrorCode.NONE)?.error ?? ErrorCode.NONE)
+        return { throttleTimeMs: 0, errorCode }
+      }
+      return {
+        throttleTimeMs: 0,
+        errorCode: r.error,
+        members: r.members.map((m) => ({
+          memberId: m.memberId,
+          groupInstanceId: m.groupInstanceId,
+          errorCode: m.error,
+        })),
       }
     },
   })

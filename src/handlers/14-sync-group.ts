@@ -9,50 +9,35 @@
  * INCONSISTENT_GROUP_PROTOCOL), and must match the group's.
  * Not implemented: authorization; the IBP < 2.3 rejection of group instance ids.
  */
-import type { SyncGroupResponse } from '../protocol/messages/14-sync-group.js'
 import { Apis } from '../protocol/messages/index.js'
-import { ErrorCode, toErrorCode } from '../protocol/errors.js'
+import { ErrorCode, KafkaError } from '../protocol/errors.js'
 import type { GroupCoordinator } from '../services/group/coordinator.js'
-import { defineHandler, type Handler, type Out } from './handler.js'
+import { defineHandler, type Handler } from './handler.js'
 
 export const SyncGroupApi = Apis.SyncGroup
-
-type Response = Out<typeof SyncGroupResponse>
-
-const errorResponse = (errorCode: number): Response => ({
-  throttleTimeMs: 0,
-  errorCode,
-  protocolType: null,
-  protocolName: null,
-  assignment: Buffer.alloc(0),
-})
 
 export function syncGroupHandler(d: { readonly groups: GroupCoordinator }): Handler {
   return defineHandler(SyncGroupApi, {
     async handle(req, ctx) {
       // From v5 the protocol type and name are mandatory.
       if (ctx.apiVersion >= 5 && (req.protocolType === null || req.protocolName === null)) {
-        return errorResponse(ErrorCode.INCONSISTENT_GROUP_PROTOCOL)
+        throw new KafkaError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL)
       }
-      try {
-        const r = await d.groups.syncGroup({
-          groupId: req.groupId,
-          generationId: req.generationId,
-          memberId: req.memberId,
-          groupInstanceId: req.groupInstanceId,
-          protocolType: req.protocolType,
-          protocolName: req.protocolName,
-          assignments: req.assignments.map((a) => ({ memberId: a.memberId, assignment: a.assignment })),
-        })
-        return {
-          throttleTimeMs: 0,
-          errorCode: r.error,
-          protocolType: r.protocolType,
-          protocolName: r.protocolName,
-          assignment: r.assignment,
-        }
-      } catch (e) {
-        return errorResponse(toErrorCode(e))
+      const r = await d.groups.syncGroup({
+        groupId: req.groupId,
+        generationId: req.generationId,
+        memberId: req.memberId,
+        groupInstanceId: req.groupInstanceId,
+        protocolType: req.protocolType,
+        protocolName: req.protocolName,
+        assignments: req.assignments.map((a) => ({ memberId: a.memberId, assignment: a.assignment })),
+      })
+      return {
+        throttleTimeMs: 0,
+        errorCode: r.error,
+        protocolType: r.protocolType,
+        protocolName: r.protocolName,
+        assignment: r.assignment,
       }
     },
   })

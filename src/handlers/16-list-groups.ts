@@ -10,7 +10,6 @@
  * Not implemented: authorization (no authorizer: DESCRIBE on the cluster is granted, so all groups are listed).
  */
 import { Apis } from '../protocol/messages/index.js'
-import { toErrorCode } from '../protocol/errors.js'
 import type { GroupCoordinator } from '../services/group/coordinator.js'
 import { defineHandler, type Handler } from './handler.js'
 
@@ -19,20 +18,16 @@ export const ListGroupsApi = Apis.ListGroups
 export function listGroupsHandler(d: { readonly groups: GroupCoordinator }): Handler {
   return defineHandler(ListGroupsApi, {
     handle(req) {
-      try {
-        const r = d.groups.listGroups(req.statesFilter, req.typesFilter)
-        return {
-          throttleTimeMs: 0,
-          errorCode: r.error,
-          groups: r.groups.map((g) => ({
-            groupId: g.groupId,
-            protocolType: g.protocolType,
-            groupState: g.state,
-            groupType: g.groupType,
-          })),
-        }
-      } catch (e) {
-        return { throttleTimeMs: 0, errorCode: toErrorCode(e), groups: [] }
+      const r = d.groups.listGroups(req.statesFilter, req.typesFilter)
+      return {
+        throttleTimeMs: 0,
+        errorCode: r.error,
+        groups: r.groups.map((g) => ({
+          groupId: g.groupId,
+          protocolType: g.protocolType,
+          groupState: g.state,
+          groupType: g.groupType,
+        })),
       }
     },
   })

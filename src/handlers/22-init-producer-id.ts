@@ -6,7 +6,7 @@
  * FindCoordinator for transaction coordinators), which transactional producers report as a timeout.
  */
 import { Apis } from '../protocol/messages/index.js'
-import { ErrorCode, toErrorCode } from '../protocol/errors.js'
+import { ErrorCode, KafkaError } from '../protocol/errors.js'
 import type { Services } from '../services/services.js'
 import { defineHandler, type Handler } from './handler.js'
 
@@ -19,25 +19,16 @@ export function initProducerIdHandler(d: Pick<Services, 'producerIds' | 'log'>):
         d.log.warn(
           `InitProducerId for transactional id ${req.transactionalId} from ${ctx.clientId}: transactions are not supported`,
         )
-        return {
-          throttleTimeMs: 0,
-          errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE,
-          producerId: -1,
-          producerEpoch: -1,
-        }
+        throw new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE)
       }
       try {
         const producerId = await d.producerIds.generateProducerId()
         return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId, producerEpoch: 0 }
       } catch (e) {
+        // A failure to claim a block in ZooKeeper is retriable for the producer.
+        if (e instanceof KafkaError) throw e
         d.log.error({ err: e }, 'Failed to allocate a producer id')
-        const code = toErrorCode(e)
-        return {
-          throttleTimeMs: 0,
-          errorCode: code === ErrorCode.UNKNOWN_SERVER_ERROR ? ErrorCode.COORDINATOR_NOT_AVAILABLE : code,
-          producerId: -1,
-          producerEpoch: -1,
-        }
+        throw new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE)
       }
     },
   })

@@ -8,7 +8,6 @@
  * Not implemented: authorization.
  */
 import { Apis } from '../protocol/messages/index.js'
-import { toErrorCode } from '../protocol/errors.js'
 import type { GroupCoordinator } from '../services/group/coordinator.js'
 import { defineHandler, type Handler } from './handler.js'
 
@@ -18,15 +17,10 @@ export function deleteGroupsHandler(d: { readonly groups: GroupCoordinator }): H
   return defineHandler(DeleteGroupsApi, {
     async handle(req) {
       const groups = [...new Set(req.groupsNames)]
-      try {
-        const errors = await d.groups.deleteGroups(groups)
-        return {
-          throttleTimeMs: 0,
-          results: groups.map((groupId) => ({ groupId, errorCode: errors.get(groupId) ?? 0 })),
-        }
-      } catch (e) {
-        const errorCode = toErrorCode(e)
-        return { throttleTimeMs: 0, results: groups.map((groupId) => ({ groupId, errorCode })) }
+      const errors = await d.groups.deleteGroups(groups)
+      return {
+        throttleTimeMs: 0,
+        results: groups.map((groupId) => ({ groupId, errorCode: errors.get(groupId) ?? 0 })),
       }
     },
   })

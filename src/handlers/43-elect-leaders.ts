@@ -4,7 +4,7 @@
  * v0 carries no election type (preferred) and no top-level error code.
  */
 import { Apis } from '../protocol/messages/index.js'
-import { ErrorCode } from '../protocol/errors.js'
+import { ErrorCode, KafkaError } from '../protocol/errors.js'
 import type { Services } from '../services/services.js'
 import { groupBy } from './common.js'
 import { defineHandler, type Handler } from './handler.js'
@@ -18,21 +18,7 @@ export function electLeadersHandler(d: Pick<Services, 'controller'>): Handler {
       const wanted =
         req.topicPartitions?.flatMap((t) => t.partitions.map((p) => ({ topic: t.topic, partition: p }))) ??
         null
-      if (!d.controller.isActive) {
-        const list = wanted ?? []
-        return {
-          throttleTimeMs: 0,
-          errorCode: ErrorCode.NOT_CONTROLLER,
-          replicaElectionResults: [...groupBy(list, (x) => x.topic)].map(([topic, ps]) => ({
-            topic,
-            partitionResult: ps.map((p) => ({
-              partitionId: p.partition,
-              errorCode: ErrorCode.NOT_CONTROLLER,
-              errorMessage: null,
-            })),
-          })),
-        }
-      }
+      if (!d.controller.isActive) throw new KafkaError(ErrorCode.NOT_CONTROLLER)
       const results = await d.controller.electLeaders(type, wanted)
       return {
         throttleTimeMs: 0,

@@ -8,7 +8,7 @@
  * Not implemented: authorization.
  */
 import { Apis } from '../protocol/messages/index.js'
-import { ErrorCode, toErrorCode } from '../protocol/errors.js'
+import { ErrorCode, KafkaError } from '../protocol/errors.js'
 import type { GroupCoordinator } from '../services/group/coordinator.js'
 import type { TopicMetadataView, TopicPartition } from '../services/group/types.js'
 import { defineHandler, type Handler } from './handler.js'
@@ -23,37 +23,33 @@ export interface OffsetDeleteHandlerDeps {
 export function offsetDeleteHandler(d: OffsetDeleteHandlerDeps): Handler {
   return defineHandler(OffsetDeleteApi, {
     async handle(req) {
-      try {
-        const topics = new Map<string, { partitionIndex: number; errorCode: number }[]>()
-        const add = (topic: string, partitionIndex: number, errorCode: number): void => {
-          let list = topics.get(topic)
-          if (!list) topics.set(topic, (list = []))
-          list.push({ partitionIndex, errorCode })
+      const topics = new Map<string, { partitionIndex: number; errorCode: number }[]>()
+      const add = (topic: string, partitionIndex: number, errorCode: number): void => {
+        let list = topics.get(topic)
+        if (!list) topics.set(topic, (list = []))
+        list.push({ partitionIndex, errorCode })
+      }
+      const valid: TopicPartition[] = []
+      for (const t of req.topics) {
+        if (d.cache.topic(t.name) === undefined) {
+          for (const p of t.partitions) add(t.name, p.partitionIndex, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
+          continue
         }
-        const valid: TopicPartition[] = []
-        for (const t of req.topics) {
-          if (d.cache.topic(t.name) === undefined) {
-            for (const p of t.partitions) add(t.name, p.partitionIndex, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
-            continue
-          }
-          for (const p of t.partitions) {
-            if (d.cache.partition(t.name, p.partitionIndex) !== undefined) {
-              valid.push({ topic: t.name, partition: p.partitionIndex })
-            } else {
-              add(t.name, p.partitionIndex, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
-            }
+        for (const p of t.partitions) {
+          if (d.cache.partition(t.name, p.partitionIndex) !== undefined) {
+            valid.push({ topic: t.name, partition: p.partitionIndex })
+          } else {
+            add(t.name, p.partitionIndex, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
           }
         }
-        const r = await d.groups.deleteOffsets(req.groupId, valid)
-        if (r.error !== ErrorCode.NONE) return { errorCode: r.error, throttleTimeMs: 0, topics: [] }
-        for (const p of r.partitions) add(p.topic, p.partition, p.error)
-        return {
-          errorCode: ErrorCode.NONE,
-          throttleTimeMs: 0,
-          topics: [...topics].map(([name, partitions]) => ({ name, partitions })),
-        }
-      } catch (e) {
-        return { errorCode: toErrorCode(e), throttleTimeMs: 0, topics: [] }
+      }
+      const r = await d.groups.deleteOffsets(req.groupId, valid)
+      if (r.error !== ErrorCode.NONE) throw new KafkaError(r.error)
+      for (const p of r.partitions) add(p.topic, p.partition, p.error)
+      return {
+        errorCode: ErrorCode.NONE,
+        throttleTimeMs: 0,
+        topics: [...topics].map(([name, partitions]) => ({ name, partitions })),
       }
     },
   })

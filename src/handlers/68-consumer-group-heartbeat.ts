@@ -7,7 +7,7 @@
  * Not implemented: the consumer group protocol itself.
  */
 import { Apis } from '../protocol/messages/index.js'
-import { ErrorCode } from '../protocol/errors.js'
+import { ErrorCode, KafkaError } from '../protocol/errors.js'
 import { defineHandler, type Handler } from './handler.js'
 
 export const ConsumerGroupHeartbeatApi = Apis.ConsumerGroupHeartbeat
@@ -15,15 +15,7 @@ export const ConsumerGroupHeartbeatApi = Apis.ConsumerGroupHeartbeat
 export function consumerGroupHeartbeatHandler(): Handler {
   return defineHandler(ConsumerGroupHeartbeatApi, {
     handle() {
-      return {
-        throttleTimeMs: 0,
-        errorCode: ErrorCode.UNSUPPORTED_VERSION,
-        errorMessage: null,
-        memberId: null,
-        memberEpoch: 0,
-        heartbeatIntervalMs: 0,
-        // assignment: absent (null, the field's default)
-      }
+      throw new KafkaError(ErrorCode.UNSUPPORTED_VERSION)
     },
   })
 }

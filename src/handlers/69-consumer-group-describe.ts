@@ -7,18 +7,15 @@
  * Not implemented: the consumer group protocol itself.
  */
 import { Apis } from '../protocol/messages/index.js'
-import { ErrorCode } from '../protocol/errors.js'
+import { ErrorCode, KafkaError } from '../protocol/errors.js'
 import { defineHandler, type Handler } from './handler.js'
 
 export const ConsumerGroupDescribeApi = Apis.ConsumerGroupDescribe
 
 export function consumerGroupDescribeHandler(): Handler {
   return defineHandler(ConsumerGroupDescribeApi, {
-    handle(req) {
-      return {
-        throttleTimeMs: 0,
-        groups: req.groupIds.map((groupId) => ({ groupId, errorCode: ErrorCode.UNSUPPORTED_VERSION })),
-      }
+    handle() {
+      throw new KafkaError(ErrorCode.UNSUPPORTED_VERSION)
     },
   })
 }

@@ -5,12 +5,18 @@
  * (InvalidRequestException), except ApiVersions, which answers a too-new version in the v0 format with
  * UNSUPPORTED_VERSION and its own supported range so the client can retry (KIP-511). A body that does not
  * parse also closes the connection. Everything is logged; nothing here can crash the process.
+ *
+ * Handlers contain their success path only: whatever a handler throws becomes the API's error response, built
+ * from the request and the response schema as Kafka's `AbstractRequest.getErrorResponse` builds it (the shape
+ * is declared next to each schema, see protocol/error-response.ts): a KafkaError gives its code (and message),
+ * anything else UNKNOWN_SERVER_ERROR, logged with its stack. `CloseConnection` closes the connection instead.
  */
 import { decode, encode, isFlexible } from '../protocol/codec/codec.js'
 import { DecodeError } from '../protocol/codec/errors.js'
 import { Reader } from '../protocol/codec/reader.js'
 import { Writer } from '../protocol/codec/writer.js'
-import { ErrorCode } from '../protocol/errors.js'
+import { apiErrorOf, buildErrorResponse } from '../protocol/error-response.js'
+import { ErrorCode, errorName } from '../protocol/errors.js'
 import {
   API_VERSIONS_KEY,
   RequestHeader,
@@ -21,10 +27,10 @@ import {
 import { ApiVersionsResponse } from '../protocol/messages/18-api-versions.js'
 import type { ChannelControl } from '../network/channel.js'
 import { CloseConnection, type RequestProcessor, type ResponseChunks } from '../network/connection.js'
+import { Apis } from '../protocol/messages/index.js'
 import { fetchBufferPool } from '../util/buffer-pool.js'
 import type { Logger } from '../util/logger.js'
 
-const PRODUCE_KEY = 0
 import { NO_RESPONSE, type Handler, type HandlerResult, type RequestContext } from './handler.js'
 
 export class RequestDispatcher implements RequestProcessor {
@@ -98,8 +104,8 @@ export class RequestDispatcher implements RequestProcessor {
         'request',
       )
     }
-    const result = handler.handle(body, ctx)
-    if (apiKey === PRODUCE_KEY) {
+    const result = handleRequest(handler, body, ctx, this.log)
+    if (apiKey === Apis.Produce.key) {
       // A produce request's bytes are copied into the log during handling and referenced nowhere afterwards: its
       // frame goes back to the buffer pool (another API's decoded request may keep views of its frame).
       if (result instanceof Promise) {
@@ -151,4 +157,45 @@ export class RequestDispatcher implements RequestProcessor {
     )
     return w.finish()
   }
+}
+
+/**
+ * Runs a handler on a decoded request. What it throws (synchronously or by rejecting) is answered with the
+ * API's error response; `CloseConnection`, and an error of a request that wants no response (Produce with
+ * acks=0), close the connection.
+ */
+export function handleRequest(
+  handler: Handler,
+  req: unknown,
+  ctx: RequestContext,
+  log: Logger,
+): HandlerResult<unknown> | Promise<HandlerResult<unknown>> {
+  let result: HandlerResult<unknown> | Promise<HandlerResult<unknown>>
+  try {
+    result = handler.handle(req, ctx)
+  } catch (e) {
+    return errorResult(handler, req, ctx, e, log)
+  }
+  if (result instanceof Promise) return result.catch((e: unknown) => errorResult(handler, req, ctx, e, log))
+  return result
+}
+
+function errorResult(
+  handler: Handler,
+  req: unknown,
+  ctx: RequestContext,
+  e: unknown,
+  log: Logger,
+): HandlerResult<unknown> {
+  if (e instanceof CloseConnection) throw e
+  const error = apiErrorOf(e)
+  const what = `${handler.api.name} v${ctx.apiVersion} request (correlation id ${ctx.correlationId}, client ${ctx.clientId})`
+  if (error.code === ErrorCode.UNKNOWN_SERVER_ERROR)
+    log.error({ err: e }, `Unexpected error handling ${what}`)
+  else if (log.isLevelEnabled('debug'))
+    log.debug(`${what} failed: ${errorName(error.code)} ${error.message ?? ''}`)
+  const res = buildErrorResponse(handler.api, ctx.apiVersion, req, error)
+  if (res === null)
+    throw new CloseConnection(`${what} failed with ${errorName(error.code)} and expects no response`)
+  return res
 }

@@ -16,7 +16,7 @@ import {
   ResponseHeader,
   responseHeaderVersion,
 } from '../protocol/headers.js'
-import { ApiVersionsRequest, ApiVersionsResponse } from '../protocol/messages/18-api-versions.js'
+import { ApiVersions } from '../protocol/messages/18-api-versions.js'
 import type { ApiDef } from '../protocol/api.js'
 import { systemScheduler, type ScheduledTask, type Scheduler } from '../util/scheduler.js'
 
@@ -61,11 +61,7 @@ export class BrokerClient {
   static async connect(opts: BrokerClientOptions): Promise<BrokerClient> {
     const c = new BrokerClient(opts)
     await c.open()
-    const res = await c.send(
-      { key: 18, name: 'ApiVersions', request: ApiVersionsRequest, response: ApiVersionsResponse },
-      0,
-      {},
-    )
+    const res = await c.send(ApiVersions, 0, {})
     for (const k of res.apiKeys) c.versions.set(k.apiKey, { min: k.minVersion, max: k.maxVersion })
     return c
   }

@@ -13,7 +13,6 @@ import { SocketServer } from './socket-server.js'
 // test's manual time.
 const SleepRequest = message({
   name: 'SleepRequest',
-  apiKey: 1000,
   kind: 'request',
   validVersions: '0',
   flexibleVersions: 'none',
@@ -21,13 +20,12 @@ const SleepRequest = message({
 })
 const SleepResponse = message({
   name: 'SleepResponse',
-  apiKey: 1000,
   kind: 'response',
   validVersions: '0',
   flexibleVersions: 'none',
   fields: [int32('tag')],
 })
-const SleepApi = api(1000, 'Sleep', SleepRequest, SleepResponse)
+const SleepApi = api({ key: 1000, request: SleepRequest, response: SleepResponse, errorResponse: {} })
 
 let server: SocketServer | undefined
 let scheduler = new ManualScheduler()

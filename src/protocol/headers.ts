@@ -6,6 +6,8 @@
  * v0 requests use request header v0 (no client id).
  */
 import { int16, int32, message, string } from './codec/schema.js'
+import { ApiVersions } from './messages/18-api-versions.js'
+import { ControlledShutdown } from './messages/07-controlled-shutdown.js'
 
 export const RequestHeader = message({
   name: 'RequestHeader',
@@ -29,8 +31,8 @@ export const ResponseHeader = message({
   fields: [int32('correlationId')],
 })
 
-export const API_VERSIONS_KEY = 18
-export const CONTROLLED_SHUTDOWN_KEY = 7
+export const API_VERSIONS_KEY = ApiVersions.key
+const CONTROLLED_SHUTDOWN_KEY = ControlledShutdown.key
 
 export function requestHeaderVersion(apiKey: number, flexible: boolean, apiVersion: number): number {
   if (apiKey === CONTROLLED_SHUTDOWN_KEY && apiVersion === 0) return 0

@@ -251,8 +251,6 @@ export function structField(name: string, fields: readonly AnyField[], arg?: Fie
 
 export interface MessageSchema<Tv> {
   readonly name: string
-  /** Kafka API key for requests/responses; undefined for data formats (stored records, protocol payloads). */
-  readonly apiKey: number | undefined
   readonly kind: 'request' | 'response' | 'data'
   readonly validVersions: VersionRange
   readonly flexibleVersions: VersionRange
@@ -262,7 +260,6 @@ export interface MessageSchema<Tv> {
 
 export interface MessageDef<F extends readonly AnyField[]> {
   readonly name: string
-  readonly apiKey?: number
   readonly kind: 'request' | 'response' | 'data'
   readonly validVersions: string
   readonly flexibleVersions: string
@@ -272,7 +269,6 @@ export interface MessageDef<F extends readonly AnyField[]> {
 export function message<const F extends readonly AnyField[]>(def: MessageDef<F>): MessageSchema<StructOf<F>> {
   const schema: MessageSchema<StructOf<F>> = {
     name: def.name,
-    apiKey: def.apiKey,
     kind: def.kind,
     validVersions: parseVersions(def.validVersions),
     flexibleVersions: parseVersions(def.flexibleVersions),

@@ -1,4 +1,6 @@
 import { array, int16, int32, int64, message, records, string, structField } from '../codec/schema.js'
+import { api } from '../api.js'
+import { perPartition } from '../error-response.js'
 
 // Version 1 and 2 are the same as version 0 on the wire (v2 requires message format v1).
 // Version 3 adds the transactional id and message format v2 (record batches).
@@ -8,7 +10,6 @@ import { array, int16, int32, int64, message, records, string, structField } fro
 // Version 11 is the same as version 10 (TRANSACTION_ABORTABLE, KIP-890).
 export const ProduceRequest = message({
   name: 'ProduceRequest',
-  apiKey: 0,
   kind: 'request',
   validVersions: '0-11',
   flexibleVersions: '9+',
@@ -28,7 +29,6 @@ export const ProduceRequest = message({
 // Version 10 adds the tagged CurrentLeader (per partition) and NodeEndpoints (top level) of KIP-951.
 export const ProduceResponse = message({
   name: 'ProduceResponse',
-  apiKey: 0,
   kind: 'response',
   validVersions: '0-11',
   flexibleVersions: '9+',
@@ -74,4 +74,30 @@ export const ProduceResponse = message({
       { versions: '10+', tag: 0 },
     ),
   ],
+})
+
+export const Produce = api({
+  key: 0,
+  request: ProduceRequest,
+  response: ProduceResponse,
+  errorResponse: {
+    // acks=0: no response; the connection is closed so that the producer refreshes its metadata.
+    noResponseIf: { field: 'acks', value: 0 },
+    mirror: perPartition(
+      {
+        errorCode: 'code',
+        errorMessage: 'message',
+        baseOffset: { value: -1 },
+        logAppendTimeMs: { value: -1 },
+        logStartOffset: { value: -1 },
+      },
+      {
+        topics: 'responses',
+        fromTopics: 'topicData',
+        partitions: 'partitionResponses',
+        fromPartitions: 'partitionData',
+        index: 'index',
+      },
+    ),
+  },
 })

@@ -11,6 +11,7 @@ import {
   T,
   uuid,
 } from '../codec/schema.js'
+import { api } from '../api.js'
 
 // Version 1 is the same as version 0. Version 2 needs message format v1. Version 3 adds MaxBytes.
 // Version 4 adds IsolationLevel (message format v2). Version 5 adds LogStartOffset. Version 6 is the same as 5.
@@ -22,7 +23,6 @@ import {
 // Version 17 adds the tagged ReplicaDirectoryId per partition (KIP-853).
 export const FetchRequest = message({
   name: 'FetchRequest',
-  apiKey: 1,
   kind: 'request',
   validVersions: '0-17',
   flexibleVersions: '12+',
@@ -75,7 +75,6 @@ export const FetchRequest = message({
 // Version 16 adds the tagged top-level NodeEndpoints (KIP-951). Version 17 is the same as 16.
 export const FetchResponse = message({
   name: 'FetchResponse',
-  apiKey: 1,
   kind: 'response',
   validVersions: '0-17',
   flexibleVersions: '12+',
@@ -135,4 +134,35 @@ export const FetchResponse = message({
       { versions: '16+', tag: 0 },
     ),
   ],
+})
+
+export const Fetch = api({
+  key: 1,
+  request: FetchRequest,
+  response: FetchResponse,
+  errorResponse: {
+    // From v13 the top-level error code says it all and no partitions are returned.
+    set: { errorCode: 'code', sessionId: { copy: 'sessionId' } },
+    mirror: {
+      responses: {
+        from: 'topics',
+        versions: '0-12',
+        set: { topic: { copy: 'topic' } },
+        mirror: {
+          partitions: {
+            from: 'partitions',
+            set: {
+              partitionIndex: { copy: 'partition' },
+              errorCode: 'code',
+              highWatermark: { value: -1 },
+              lastStableOffset: { value: -1 },
+              logStartOffset: { value: -1 },
+              abortedTransactions: { value: null },
+              preferredReadReplica: { value: -1 },
+            },
+          },
+        },
+      },
+    },
+  },
 })

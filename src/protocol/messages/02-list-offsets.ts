@@ -1,4 +1,6 @@
 import { array, int16, int32, int64, int8, message, string, T } from '../codec/schema.js'
+import { api } from '../api.js'
+import { perPartition } from '../error-response.js'
 
 // Version 1 removes MaxNumOffsets: a single offset per partition from now on.
 // Version 2 adds IsolationLevel. Version 3 is the same as 2. Version 4 adds CurrentLeaderEpoch. Version 5 is the same as 4.
@@ -6,7 +8,6 @@ import { array, int16, int32, int64, int8, message, string, T } from '../codec/s
 // Version 8 allows the local log start offset query (KIP-405). Version 9 allows the last tiered offset query (KIP-1005).
 export const ListOffsetsRequest = message({
   name: 'ListOffsetsRequest',
-  apiKey: 2,
   kind: 'request',
   validVersions: '0-9',
   flexibleVersions: '6+',
@@ -30,7 +31,6 @@ export const ListOffsetsRequest = message({
 // Version 6 is the first flexible version. Versions 7-9 are the same as 6.
 export const ListOffsetsResponse = message({
   name: 'ListOffsetsResponse',
-  apiKey: 2,
   kind: 'response',
   validVersions: '0-9',
   flexibleVersions: '6+',
@@ -48,4 +48,13 @@ export const ListOffsetsResponse = message({
       ]),
     ]),
   ],
+})
+
+export const ListOffsets = api({
+  key: 2,
+  request: ListOffsetsRequest,
+  response: ListOffsetsResponse,
+  errorResponse: {
+    mirror: perPartition({ errorCode: 'code', timestamp: { value: -1 }, offset: { value: -1 } }),
+  },
 })

@@ -1,4 +1,5 @@
 import { array, bool, int16, int32, message, string, T, uuid } from '../codec/schema.js'
+import { api } from '../api.js'
 
 // Version 0: an empty topic list means all topics. From version 1 a null list means all topics and an empty list none.
 // Versions 2 and 3 are the same as 1. Version 4 adds AllowAutoTopicCreation. Versions 5-7 are the same as 4.
@@ -7,7 +8,6 @@ import { array, bool, int16, int32, message, string, T, uuid } from '../codec/sc
 // (KIP-700). Version 12 supports lookups by topic id.
 export const MetadataRequest = message({
   name: 'MetadataRequest',
-  apiKey: 3,
   kind: 'request',
   validVersions: '0-12',
   flexibleVersions: '9+',
@@ -26,7 +26,6 @@ export const MetadataRequest = message({
 // Version 12 lets the topic name be null (topics looked up by id).
 export const MetadataResponse = message({
   name: 'MetadataResponse',
-  apiKey: 3,
   kind: 'response',
   validVersions: '0-12',
   flexibleVersions: '9+',
@@ -58,4 +57,23 @@ export const MetadataResponse = message({
     ]),
     int32('clusterAuthorizedOperations', { versions: '8-10', default: -2147483648 }),
   ],
+})
+
+export const Metadata = api({
+  key: 3,
+  request: MetadataRequest,
+  response: MetadataResponse,
+  errorResponse: {
+    mirror: {
+      topics: {
+        from: 'topics',
+        set: {
+          name: { copy: 'name', ifNull: '' },
+          topicId: { copy: 'topicId' },
+          errorCode: 'code',
+          isInternal: { value: false },
+        },
+      },
+    },
+  },
 })

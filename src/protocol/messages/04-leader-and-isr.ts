@@ -1,4 +1,5 @@
 import { array, bool, int16, int32, int64, int8, message, string, T, uuid } from '../codec/schema.js'
+import { api } from '../api.js'
 
 // One partition's state; v0-v1 list partitions with their topic name, v2+ group them by topic.
 const partitionState = [
@@ -22,7 +23,6 @@ const partitionState = [
 // Version 7 adds isKRaftController (KIP-866, ZooKeeper migration).
 export const LeaderAndIsrRequest = message({
   name: 'LeaderAndIsrRequest',
-  apiKey: 4,
   kind: 'request',
   validVersions: '0-7',
   flexibleVersions: '4+',
@@ -48,7 +48,6 @@ const partitionError = [string('topicName', '0-4'), int32('partitionIndex'), int
 // Version 5 groups the partition errors by topic id (KIP-516). Versions 6 and 7 are the same as 5.
 export const LeaderAndIsrResponse = message({
   name: 'LeaderAndIsrResponse',
-  apiKey: 4,
   kind: 'response',
   validVersions: '0-7',
   flexibleVersions: '4+',
@@ -57,4 +56,44 @@ export const LeaderAndIsrResponse = message({
     array('partitionErrors', partitionError, '0-4'),
     array('topics', [uuid('topicId', '5+'), array('partitionErrors', partitionError, '5+')], '5+'),
   ],
+})
+
+export const LeaderAndIsr = api({
+  key: 4,
+  request: LeaderAndIsrRequest,
+  response: LeaderAndIsrResponse,
+  errorResponse: {
+    set: { errorCode: 'code' },
+    mirror: {
+      partitionErrors: [
+        {
+          from: 'ungroupedPartitionStates',
+          set: {
+            topicName: { copy: 'topicName' },
+            partitionIndex: { copy: 'partitionIndex' },
+            errorCode: 'code',
+          },
+        },
+        {
+          from: 'topicStates.partitionStates',
+          versions: '2-4',
+          set: {
+            topicName: { copy: 'topicName' },
+            partitionIndex: { copy: 'partitionIndex' },
+            errorCode: 'code',
+          },
+        },
+      ],
+      topics: {
+        from: 'topicStates',
+        set: { topicId: { copy: 'topicId' } },
+        mirror: {
+          partitionErrors: {
+            from: 'partitionStates',
+            set: { partitionIndex: { copy: 'partitionIndex' }, errorCode: 'code' },
+          },
+        },
+      },
+    },
+  },
 })

@@ -1,11 +1,11 @@
 import { array, bool, int16, int32, int64, message, string, T } from '../codec/schema.js'
+import { api } from '../api.js'
 
 // Version 1 adds the broker epoch and groups partitions by topic. Version 2 is the first flexible version.
 // Version 3 replaces DeletePartitions with per-partition state carrying the leader epoch (KIP-570).
 // Version 4 adds isKRaftController (KIP-866, ZooKeeper migration).
 export const StopReplicaRequest = message({
   name: 'StopReplicaRequest',
-  apiKey: 5,
   kind: 'request',
   validVersions: '0-4',
   flexibleVersions: '2+',
@@ -40,7 +40,6 @@ export const StopReplicaRequest = message({
 // Version 4 is the same as 3.
 export const StopReplicaResponse = message({
   name: 'StopReplicaResponse',
-  apiKey: 5,
   kind: 'response',
   validVersions: '0-4',
   flexibleVersions: '2+',
@@ -48,4 +47,37 @@ export const StopReplicaResponse = message({
     int16('errorCode'),
     array('partitionErrors', [string('topicName'), int32('partitionIndex'), int16('errorCode')]),
   ],
+})
+
+export const StopReplica = api({
+  key: 5,
+  request: StopReplicaRequest,
+  response: StopReplicaResponse,
+  errorResponse: {
+    set: { errorCode: 'code' },
+    mirror: {
+      partitionErrors: [
+        {
+          from: 'ungroupedPartitions',
+          set: {
+            topicName: { copy: 'topicName' },
+            partitionIndex: { copy: 'partitionIndex' },
+            errorCode: 'code',
+          },
+        },
+        {
+          from: 'topics.partitionIndexes',
+          set: { topicName: { copy: 'name' }, partitionIndex: { copy: '.' }, errorCode: 'code' },
+        },
+        {
+          from: 'topicStates.partitionStates',
+          set: {
+            topicName: { copy: 'topicName' },
+            partitionIndex: { copy: 'partitionIndex' },
+            errorCode: 'code',
+          },
+        },
+      ],
+    },
+  },
 })

@@ -1,4 +1,5 @@
 import { array, bool, int16, int32, int64, int8, message, string, T, uuid } from '../codec/schema.js'
+import { api } from '../api.js'
 
 const partitionState = [
   string('topicName', '0-4'),
@@ -18,7 +19,6 @@ const partitionState = [
 // Version 8 adds isKRaftController and the tagged Type (KIP-866, ZooKeeper migration).
 export const UpdateMetadataRequest = message({
   name: 'UpdateMetadataRequest',
-  apiKey: 6,
   kind: 'request',
   validVersions: '0-8',
   flexibleVersions: '6+',
@@ -56,9 +56,14 @@ export const UpdateMetadataRequest = message({
 // Versions 1-8 are the same as version 0 (6+ flexible).
 export const UpdateMetadataResponse = message({
   name: 'UpdateMetadataResponse',
-  apiKey: 6,
   kind: 'response',
   validVersions: '0-8',
   flexibleVersions: '6+',
   fields: [int16('errorCode')],
+})
+
+export const UpdateMetadata = api({
+  key: 6,
+  request: UpdateMetadataRequest,
+  response: UpdateMetadataResponse,
 })

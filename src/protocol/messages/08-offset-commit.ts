@@ -1,4 +1,6 @@
 import { array, int16, int32, int64, message, string } from '../codec/schema.js'
+import { api } from '../api.js'
+import { perPartition } from '../error-response.js'
 
 // Version 1 adds the generation id, the member id and a per-partition commit timestamp.
 // Version 2 adds the retention time and drops the commit timestamp. Versions 3 and 4 are the same as 2.
@@ -7,7 +9,6 @@ import { array, int16, int32, int64, message, string } from '../codec/schema.js'
 // Version 9 is the same as 8, usable with the new consumer group protocol (KIP-848).
 export const OffsetCommitRequest = message({
   name: 'OffsetCommitRequest',
-  apiKey: 8,
   kind: 'request',
   validVersions: '0-9',
   flexibleVersions: '8+',
@@ -34,7 +35,6 @@ export const OffsetCommitRequest = message({
 // Version 8 is the first flexible version. Version 9 is the same as 8 (KIP-848 errors).
 export const OffsetCommitResponse = message({
   name: 'OffsetCommitResponse',
-  apiKey: 8,
   kind: 'response',
   validVersions: '0-9',
   flexibleVersions: '8+',
@@ -42,4 +42,11 @@ export const OffsetCommitResponse = message({
     int32('throttleTimeMs', '3+'),
     array('topics', [string('name'), array('partitions', [int32('partitionIndex'), int16('errorCode')])]),
   ],
+})
+
+export const OffsetCommit = api({
+  key: 8,
+  request: OffsetCommitRequest,
+  response: OffsetCommitResponse,
+  errorResponse: { mirror: perPartition({ errorCode: 'code' }) },
 })

@@ -1,4 +1,5 @@
 import { array, bool, int16, int32, int64, message, string, T } from '../codec/schema.js'
+import { api } from '../api.js'
 
 // Version 0 reads offsets from ZooKeeper; version 1 from __consumer_offsets.
 // Version 2 allows a null topic list (all topics) and adds a top-level error code. Versions 3-5 are the same as 2.
@@ -6,7 +7,6 @@ import { array, bool, int16, int32, int64, message, string, T } from '../codec/s
 // Version 8 fetches several groups at once (KIP-709). Version 9 adds the member id and epoch (KIP-848).
 export const OffsetFetchRequest = message({
   name: 'OffsetFetchRequest',
-  apiKey: 9,
   kind: 'request',
   validVersions: '0-9',
   flexibleVersions: '6+',
@@ -38,7 +38,6 @@ export const OffsetFetchRequest = message({
 // Version 7 may return UNSTABLE_OFFSET_COMMIT. Version 8 answers per group. Version 9 is the same as 8.
 export const OffsetFetchResponse = message({
   name: 'OffsetFetchResponse',
-  apiKey: 9,
   kind: 'response',
   validVersions: '0-9',
   flexibleVersions: '6+',
@@ -90,4 +89,34 @@ export const OffsetFetchResponse = message({
       '8+',
     ),
   ],
+})
+
+export const OffsetFetch = api({
+  key: 9,
+  request: OffsetFetchRequest,
+  response: OffsetFetchResponse,
+  errorResponse: {
+    // v0-1: the error on every requested partition; v2-7: the top-level error code; v8+: one error per group.
+    set: { errorCode: 'code' },
+    mirror: {
+      topics: {
+        from: 'topics',
+        versions: '0-1',
+        set: { name: { copy: 'name' } },
+        mirror: {
+          partitions: {
+            from: 'partitionIndexes',
+            set: {
+              partitionIndex: { copy: '.' },
+              committedOffset: { value: -1 },
+              committedLeaderEpoch: { value: -1 },
+              metadata: { value: '' },
+              errorCode: 'code',
+            },
+          },
+        },
+      },
+      groups: { from: 'groups', set: { groupId: { copy: 'groupId' }, errorCode: 'code' } },
+    },
+  },
 })

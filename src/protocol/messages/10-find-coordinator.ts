@@ -1,11 +1,11 @@
 import { array, int16, int32, int8, message, string, T } from '../codec/schema.js'
+import { api } from '../api.js'
 
 // Version 1 adds KeyType. Version 2 is the same as 1. Version 3 is the first flexible version.
 // Version 4 batches keys in CoordinatorKeys (KIP-699). Version 5 may return TRANSACTION_ABORTABLE (KIP-890).
 // Version 6 allows share-group keys (KIP-932).
 export const FindCoordinatorRequest = message({
   name: 'FindCoordinatorRequest',
-  apiKey: 10,
   kind: 'request',
   validVersions: '0-6',
   flexibleVersions: '3+',
@@ -20,7 +20,6 @@ export const FindCoordinatorRequest = message({
 // version. Version 4 answers per key in Coordinators (KIP-699). Versions 5 and 6 are the same as 4.
 export const FindCoordinatorResponse = message({
   name: 'FindCoordinatorResponse',
-  apiKey: 10,
   kind: 'response',
   validVersions: '0-6',
   flexibleVersions: '3+',
@@ -44,4 +43,33 @@ export const FindCoordinatorResponse = message({
       '4+',
     ),
   ],
+})
+
+export const FindCoordinator = api({
+  key: 10,
+  request: FindCoordinatorRequest,
+  response: FindCoordinatorResponse,
+  errorResponse: {
+    // The error code's own message, and Node.noNode() as the coordinator.
+    set: {
+      errorCode: 'code',
+      errorMessage: 'defaultMessage',
+      nodeId: { value: -1 },
+      host: { value: '' },
+      port: { value: -1 },
+    },
+    mirror: {
+      coordinators: {
+        from: 'coordinatorKeys',
+        set: {
+          key: { copy: '.' },
+          errorCode: 'code',
+          errorMessage: 'defaultMessage',
+          nodeId: { value: -1 },
+          host: { value: '' },
+          port: { value: -1 },
+        },
+      },
+    },
+  },
 })

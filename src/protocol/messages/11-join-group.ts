@@ -1,4 +1,5 @@
 import { array, bool, bytes, int16, int32, message, string } from '../codec/schema.js'
+import { api } from '../api.js'
 
 // Version 1 adds RebalanceTimeoutMs. Versions 2 and 3 are the same as 1.
 // Version 4: a new member must join twice, the first time getting MEMBER_ID_REQUIRED (KIP-394).
@@ -6,7 +7,6 @@ import { array, bool, bytes, int16, int32, message, string } from '../codec/sche
 // Version 7 is the same as 6. Version 8 adds Reason (KIP-800). Version 9 is the same as 8.
 export const JoinGroupRequest = message({
   name: 'JoinGroupRequest',
-  apiKey: 11,
   kind: 'request',
   validVersions: '0-9',
   flexibleVersions: '6+',
@@ -28,7 +28,6 @@ export const JoinGroupRequest = message({
 // Version 9 adds SkipAssignment (KIP-814).
 export const JoinGroupResponse = message({
   name: 'JoinGroupResponse',
-  apiKey: 11,
   kind: 'response',
   validVersions: '0-9',
   flexibleVersions: '6+',
@@ -47,4 +46,20 @@ export const JoinGroupResponse = message({
       bytes('metadata'),
     ]),
   ],
+})
+
+export const JoinGroup = api({
+  key: 11,
+  request: JoinGroupRequest,
+  response: JoinGroupResponse,
+  errorResponse: {
+    set: {
+      errorCode: 'code',
+      generationId: { value: -1 },
+      // "" below v7 (the field's default), null from v7.
+      protocolName: { value: null, versions: '7+' },
+      leader: { value: '' },
+      memberId: { value: '' },
+    },
+  },
 })

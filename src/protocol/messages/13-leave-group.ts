@@ -1,10 +1,10 @@
 import { array, int16, int32, message, string } from '../codec/schema.js'
+import { api } from '../api.js'
 
 // Versions 1 and 2 are the same as 0. Version 3 leaves a batch of members by member id and group instance id
 // (KIP-345). Version 4 is the first flexible version. Version 5 adds a per-member Reason (KIP-800).
 export const LeaveGroupRequest = message({
   name: 'LeaveGroupRequest',
-  apiKey: 13,
   kind: 'request',
   validVersions: '0-5',
   flexibleVersions: '4+',
@@ -27,7 +27,6 @@ export const LeaveGroupRequest = message({
 // Version 4 is the first flexible version. Version 5 is the same as 4.
 export const LeaveGroupResponse = message({
   name: 'LeaveGroupResponse',
-  apiKey: 13,
   kind: 'response',
   validVersions: '0-5',
   flexibleVersions: '4+',
@@ -44,4 +43,10 @@ export const LeaveGroupResponse = message({
       '3+',
     ),
   ],
+})
+
+export const LeaveGroup = api({
+  key: 13,
+  request: LeaveGroupRequest,
+  response: LeaveGroupResponse,
 })

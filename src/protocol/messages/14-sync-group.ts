@@ -1,10 +1,10 @@
 import { array, bytes, int16, int32, message, string } from '../codec/schema.js'
+import { api } from '../api.js'
 
 // Versions 1 and 2 are the same as 0. Version 3 adds the group instance id (KIP-345).
 // Version 4 is the first flexible version. Version 5 adds the protocol type and name (KIP-559).
 export const SyncGroupRequest = message({
   name: 'SyncGroupRequest',
-  apiKey: 14,
   kind: 'request',
   validVersions: '0-5',
   flexibleVersions: '4+',
@@ -23,7 +23,6 @@ export const SyncGroupRequest = message({
 // Version 5 adds the protocol type and name (KIP-559).
 export const SyncGroupResponse = message({
   name: 'SyncGroupResponse',
-  apiKey: 14,
   kind: 'response',
   validVersions: '0-5',
   flexibleVersions: '4+',
@@ -34,4 +33,10 @@ export const SyncGroupResponse = message({
     string('protocolName', { versions: '5+', nullable: '5+', default: null }),
     bytes('assignment'),
   ],
+})
+
+export const SyncGroup = api({
+  key: 14,
+  request: SyncGroupRequest,
+  response: SyncGroupResponse,
 })

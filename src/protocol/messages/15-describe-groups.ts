@@ -1,10 +1,10 @@
 import { array, bool, bytes, int16, int32, message, string, T } from '../codec/schema.js'
+import { api } from '../api.js'
 
 // Versions 1 and 2 are the same as 0. Version 3 asks for authorized operations.
 // Version 4 is the same as 3 (the response carries group instance ids). Version 5 is the first flexible version.
 export const DescribeGroupsRequest = message({
   name: 'DescribeGroupsRequest',
-  apiKey: 15,
   kind: 'request',
   validVersions: '0-5',
   flexibleVersions: '5+',
@@ -15,7 +15,6 @@ export const DescribeGroupsRequest = message({
 // Version 4 adds the members' group instance ids. Version 5 is the first flexible version.
 export const DescribeGroupsResponse = message({
   name: 'DescribeGroupsResponse',
-  apiKey: 15,
   kind: 'response',
   validVersions: '0-5',
   flexibleVersions: '5+',
@@ -38,4 +37,25 @@ export const DescribeGroupsResponse = message({
       int32('authorizedOperations', { versions: '3+', default: -2147483648 }),
     ]),
   ],
+})
+
+export const DescribeGroups = api({
+  key: 15,
+  request: DescribeGroupsRequest,
+  response: DescribeGroupsResponse,
+  errorResponse: {
+    mirror: {
+      groups: {
+        from: 'groups',
+        set: {
+          groupId: { copy: '.' },
+          errorCode: 'code',
+          groupState: { value: '' },
+          protocolType: { value: '' },
+          protocolData: { value: '' },
+          authorizedOperations: { value: -2147483648 },
+        },
+      },
+    },
+  },
 })

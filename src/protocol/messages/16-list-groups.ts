@@ -1,10 +1,10 @@
 import { array, int16, int32, message, string, T } from '../codec/schema.js'
+import { api } from '../api.js'
 
 // Versions 1 and 2 are the same as 0. Version 3 is the first flexible version.
 // Version 4 adds StatesFilter (KIP-518). Version 5 adds TypesFilter (KIP-848).
 export const ListGroupsRequest = message({
   name: 'ListGroupsRequest',
-  apiKey: 16,
   kind: 'request',
   validVersions: '0-5',
   flexibleVersions: '3+',
@@ -15,7 +15,6 @@ export const ListGroupsRequest = message({
 // Version 4 adds GroupState (KIP-518). Version 5 adds GroupType (KIP-848).
 export const ListGroupsResponse = message({
   name: 'ListGroupsResponse',
-  apiKey: 16,
   kind: 'response',
   validVersions: '0-5',
   flexibleVersions: '3+',
@@ -29,4 +28,10 @@ export const ListGroupsResponse = message({
       string('groupType', '5+'),
     ]),
   ],
+})
+
+export const ListGroups = api({
+  key: 16,
+  request: ListGroupsRequest,
+  response: ListGroupsResponse,
 })

@@ -1,11 +1,11 @@
 import { array, bool, int16, int32, int64, message, string } from '../codec/schema.js'
+import { api } from '../api.js'
 
 // Version 1 adds throttle time to the response. Version 2 is the same as version 1.
 // Version 3 is the first flexible version; the client sends its software name and version (KIP-511).
 // Version 4 is the same as version 3 (a client sending it accepts UNSUPPORTED_VERSION with the v0 form).
 export const ApiVersionsRequest = message({
   name: 'ApiVersionsRequest',
-  apiKey: 18,
   kind: 'request',
   validVersions: '0-4',
   flexibleVersions: '3+',
@@ -14,7 +14,6 @@ export const ApiVersionsRequest = message({
 
 export const ApiVersionsResponse = message({
   name: 'ApiVersionsResponse',
-  apiKey: 18,
   kind: 'response',
   validVersions: '0-4',
   flexibleVersions: '3+',
@@ -33,4 +32,10 @@ export const ApiVersionsResponse = message({
     }),
     bool('zkMigrationReady', { versions: '3+', tag: 3, default: false }),
   ],
+})
+
+export const ApiVersions = api({
+  key: 18,
+  request: ApiVersionsRequest,
+  response: ApiVersionsResponse,
 })

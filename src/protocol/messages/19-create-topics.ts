@@ -1,11 +1,11 @@
 import { array, bool, int8, int16, int32, message, string, T, uuid } from '../codec/schema.js'
+import { api } from '../api.js'
 
 // Version 1 adds validateOnly. Version 4 lets numPartitions/replicationFactor be -1 (broker defaults) even
 // without a manual assignment (KIP-464). Version 5 is the first flexible version and returns the topic's
 // configs (KIP-525). Version 6 may answer THROTTLING_QUOTA_EXCEEDED (KIP-599). Version 7 returns topic ids.
 export const CreateTopicsRequest = message({
   name: 'CreateTopicsRequest',
-  apiKey: 19,
   kind: 'request',
   validVersions: '0-7',
   flexibleVersions: '5+',
@@ -26,7 +26,6 @@ export const CreateTopicsRequest = message({
 // partition count, replication factor and configs (or a tagged config error code); version 7 the topic id.
 export const CreateTopicsResponse = message({
   name: 'CreateTopicsResponse',
-  apiKey: 19,
   kind: 'response',
   validVersions: '0-7',
   flexibleVersions: '5+',
@@ -53,4 +52,15 @@ export const CreateTopicsResponse = message({
       ),
     ]),
   ],
+})
+
+export const CreateTopics = api({
+  key: 19,
+  request: CreateTopicsRequest,
+  response: CreateTopicsResponse,
+  errorResponse: {
+    mirror: {
+      topics: { from: 'topics', set: { name: { copy: 'name' }, errorCode: 'code', errorMessage: 'message' } },
+    },
+  },
 })

@@ -1,10 +1,10 @@
 import { array, int16, int32, message, string, T, uuid } from '../codec/schema.js'
+import { api } from '../api.js'
 
 // Versions 0-3 are the same. Version 4 is the first flexible version. Version 5 may answer
 // THROTTLING_QUOTA_EXCEEDED (KIP-599). Version 6 names topics by name or id (names may then be null).
 export const DeleteTopicsRequest = message({
   name: 'DeleteTopicsRequest',
-  apiKey: 20,
   kind: 'request',
   validVersions: '0-6',
   flexibleVersions: '4+',
@@ -18,7 +18,6 @@ export const DeleteTopicsRequest = message({
 // Version 1 adds the throttle time. Version 5 adds an error message per topic, version 6 the topic id.
 export const DeleteTopicsResponse = message({
   name: 'DeleteTopicsResponse',
-  apiKey: 20,
   kind: 'response',
   validVersions: '0-6',
   flexibleVersions: '4+',
@@ -31,4 +30,18 @@ export const DeleteTopicsResponse = message({
       string('errorMessage', { versions: '5+', nullable: '5+', default: null }),
     ]),
   ],
+})
+
+export const DeleteTopics = api({
+  key: 20,
+  request: DeleteTopicsRequest,
+  response: DeleteTopicsResponse,
+  errorResponse: {
+    mirror: {
+      responses: [
+        { from: 'topicNames', set: { name: { copy: '.' }, errorCode: 'code' } },
+        { from: 'topics', set: { name: { copy: 'name' }, topicId: { copy: 'topicId' }, errorCode: 'code' } },
+      ],
+    },
+  },
 })

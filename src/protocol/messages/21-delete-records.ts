@@ -1,9 +1,10 @@
 import { array, int16, int32, int64, message, string } from '../codec/schema.js'
+import { api } from '../api.js'
+import { perPartition } from '../error-response.js'
 
 // Version 1 is the same as version 0. Version 2 is the first flexible version.
 export const DeleteRecordsRequest = message({
   name: 'DeleteRecordsRequest',
-  apiKey: 21,
   kind: 'request',
   validVersions: '0-2',
   flexibleVersions: '2+',
@@ -15,7 +16,6 @@ export const DeleteRecordsRequest = message({
 
 export const DeleteRecordsResponse = message({
   name: 'DeleteRecordsResponse',
-  apiKey: 21,
   kind: 'response',
   validVersions: '0-2',
   flexibleVersions: '2+',
@@ -26,4 +26,11 @@ export const DeleteRecordsResponse = message({
       array('partitions', [int32('partitionIndex'), int64('lowWatermark'), int16('errorCode')]),
     ]),
   ],
+})
+
+export const DeleteRecords = api({
+  key: 21,
+  request: DeleteRecordsRequest,
+  response: DeleteRecordsResponse,
+  errorResponse: { mirror: perPartition({ lowWatermark: { value: -1 }, errorCode: 'code' }) },
 })

@@ -1,4 +1,5 @@
 import { array, bool, int16, int32, int64, message, string, T } from '../codec/schema.js'
+import { api } from '../api.js'
 
 const txnTopic = [string('name'), array('partitions', T.int32)] as const
 
@@ -7,7 +8,6 @@ const txnTopic = [string('name'), array('partitions', T.int32)] as const
 // to the transaction coordinator. Version 5 may answer TRANSACTION_ABORTABLE (KIP-890).
 export const AddPartitionsToTxnRequest = message({
   name: 'AddPartitionsToTxnRequest',
-  apiKey: 24,
   kind: 'request',
   validVersions: '0-5',
   flexibleVersions: '3+',
@@ -38,7 +38,6 @@ const txnTopicResult = [
 // Version 4 adds a top-level error code and groups the results by transaction.
 export const AddPartitionsToTxnResponse = message({
   name: 'AddPartitionsToTxnResponse',
-  apiKey: 24,
   kind: 'response',
   validVersions: '0-5',
   flexibleVersions: '3+',
@@ -52,4 +51,26 @@ export const AddPartitionsToTxnResponse = message({
     ),
     array('resultsByTopicV3AndBelow', txnTopicResult, '0-3'),
   ],
+})
+
+export const AddPartitionsToTxn = api({
+  key: 24,
+  request: AddPartitionsToTxnRequest,
+  response: AddPartitionsToTxnResponse,
+  errorResponse: {
+    // Below v4 per partition; from v4 only the top-level error code.
+    set: { errorCode: 'code' },
+    mirror: {
+      resultsByTopicV3AndBelow: {
+        from: 'v3AndBelowTopics',
+        set: { name: { copy: 'name' } },
+        mirror: {
+          resultsByPartition: {
+            from: 'partitions',
+            set: { partitionIndex: { copy: '.' }, partitionErrorCode: 'code' },
+          },
+        },
+      },
+    },
+  },
 })

@@ -1,9 +1,10 @@
 import { array, bool, int16, int32, int64, message, string, T } from '../codec/schema.js'
+import { api } from '../api.js'
+import { perPartition } from '../error-response.js'
 
 // Sent by the transaction coordinator to partition leaders. Version 1 is the first flexible version.
 export const WriteTxnMarkersRequest = message({
   name: 'WriteTxnMarkersRequest',
-  apiKey: 27,
   kind: 'request',
   validVersions: '0-1',
   flexibleVersions: '1+',
@@ -20,7 +21,6 @@ export const WriteTxnMarkersRequest = message({
 
 export const WriteTxnMarkersResponse = message({
   name: 'WriteTxnMarkersResponse',
-  apiKey: 27,
   kind: 'response',
   validVersions: '0-1',
   flexibleVersions: '1+',
@@ -30,4 +30,19 @@ export const WriteTxnMarkersResponse = message({
       array('topics', [string('name'), array('partitions', [int32('partitionIndex'), int16('errorCode')])]),
     ]),
   ],
+})
+
+export const WriteTxnMarkers = api({
+  key: 27,
+  request: WriteTxnMarkersRequest,
+  response: WriteTxnMarkersResponse,
+  errorResponse: {
+    mirror: {
+      markers: {
+        from: 'markers',
+        set: { producerId: { copy: 'producerId' } },
+        mirror: perPartition({ errorCode: 'code' }, { fromPartitions: 'partitionIndexes', fromIndex: '.' }),
+      },
+    },
+  },
 })

@@ -1,10 +1,11 @@
 import { array, int16, int32, int64, message, string } from '../codec/schema.js'
+import { api } from '../api.js'
+import { perPartition } from '../error-response.js'
 
 // Version 2 adds the committed leader epoch. Version 3 is the first flexible version and adds the member
 // id, group instance id and generation (KIP-447). Version 4 may answer TRANSACTION_ABORTABLE (KIP-890).
 export const TxnOffsetCommitRequest = message({
   name: 'TxnOffsetCommitRequest',
-  apiKey: 28,
   kind: 'request',
   validVersions: '0-4',
   flexibleVersions: '3+',
@@ -30,7 +31,6 @@ export const TxnOffsetCommitRequest = message({
 
 export const TxnOffsetCommitResponse = message({
   name: 'TxnOffsetCommitResponse',
-  apiKey: 28,
   kind: 'response',
   validVersions: '0-4',
   flexibleVersions: '3+',
@@ -38,4 +38,11 @@ export const TxnOffsetCommitResponse = message({
     int32('throttleTimeMs'),
     array('topics', [string('name'), array('partitions', [int32('partitionIndex'), int16('errorCode')])]),
   ],
+})
+
+export const TxnOffsetCommit = api({
+  key: 28,
+  request: TxnOffsetCommitRequest,
+  response: TxnOffsetCommitResponse,
+  errorResponse: { mirror: perPartition({ errorCode: 'code' }) },
 })

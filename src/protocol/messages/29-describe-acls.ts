@@ -1,10 +1,10 @@
 import { array, int8, int16, int32, message, string } from '../codec/schema.js'
+import { api } from '../api.js'
 
 // Version 1 adds the resource pattern type (KIP-290; 3 = LITERAL when absent). Version 2 is the first
 // flexible version. Version 3 adds the USER resource type (no field change).
 export const DescribeAclsRequest = message({
   name: 'DescribeAclsRequest',
-  apiKey: 29,
   kind: 'request',
   validVersions: '0-3',
   flexibleVersions: '2+',
@@ -21,7 +21,6 @@ export const DescribeAclsRequest = message({
 
 export const DescribeAclsResponse = message({
   name: 'DescribeAclsResponse',
-  apiKey: 29,
   kind: 'response',
   validVersions: '0-3',
   flexibleVersions: '2+',
@@ -36,4 +35,11 @@ export const DescribeAclsResponse = message({
       array('acls', [string('principal'), string('host'), int8('operation'), int8('permissionType')]),
     ]),
   ],
+})
+
+export const DescribeAcls = api({
+  key: 29,
+  request: DescribeAclsRequest,
+  response: DescribeAclsResponse,
+  errorResponse: { set: { errorCode: 'code', errorMessage: 'message' } },
 })

@@ -1,10 +1,10 @@
 import { array, int8, int16, int32, message, string } from '../codec/schema.js'
+import { api } from '../api.js'
 
 // Version 1 adds the resource pattern type (KIP-290). Version 2 is the first flexible version. Version 3
 // adds the USER resource type (no field change).
 export const CreateAclsRequest = message({
   name: 'CreateAclsRequest',
-  apiKey: 30,
   kind: 'request',
   validVersions: '0-3',
   flexibleVersions: '2+',
@@ -23,7 +23,6 @@ export const CreateAclsRequest = message({
 
 export const CreateAclsResponse = message({
   name: 'CreateAclsResponse',
-  apiKey: 30,
   kind: 'response',
   validVersions: '0-3',
   flexibleVersions: '2+',
@@ -31,4 +30,13 @@ export const CreateAclsResponse = message({
     int32('throttleTimeMs'),
     array('results', [int16('errorCode'), string('errorMessage', { nullable: '0+' })]),
   ],
+})
+
+export const CreateAcls = api({
+  key: 30,
+  request: CreateAclsRequest,
+  response: CreateAclsResponse,
+  errorResponse: {
+    mirror: { results: { from: 'creations', set: { errorCode: 'code', errorMessage: 'message' } } },
+  },
 })

@@ -1,10 +1,10 @@
 import { array, int8, int16, int32, message, string } from '../codec/schema.js'
+import { api } from '../api.js'
 
 // Version 1 adds the resource pattern type (KIP-290). Version 2 is the first flexible version. Version 3
 // adds the USER resource type (no field change).
 export const DeleteAclsRequest = message({
   name: 'DeleteAclsRequest',
-  apiKey: 31,
   kind: 'request',
   validVersions: '0-3',
   flexibleVersions: '2+',
@@ -23,7 +23,6 @@ export const DeleteAclsRequest = message({
 
 export const DeleteAclsResponse = message({
   name: 'DeleteAclsResponse',
-  apiKey: 31,
   kind: 'response',
   validVersions: '0-3',
   flexibleVersions: '2+',
@@ -45,4 +44,13 @@ export const DeleteAclsResponse = message({
       ]),
     ]),
   ],
+})
+
+export const DeleteAcls = api({
+  key: 31,
+  request: DeleteAclsRequest,
+  response: DeleteAclsResponse,
+  errorResponse: {
+    mirror: { filterResults: { from: 'filters', set: { errorCode: 'code', errorMessage: 'message' } } },
+  },
 })

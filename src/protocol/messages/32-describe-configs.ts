@@ -1,10 +1,10 @@
 import { array, bool, int8, int16, int32, message, string, T } from '../codec/schema.js'
+import { api } from '../api.js'
 
 // Version 1 adds includeSynonyms. Version 2 is the same as version 1. Version 3 adds includeDocumentation
 // (KIP-569). Version 4 is the first flexible version.
 export const DescribeConfigsRequest = message({
   name: 'DescribeConfigsRequest',
-  apiKey: 32,
   kind: 'request',
   validVersions: '0-4',
   flexibleVersions: '4+',
@@ -23,7 +23,6 @@ export const DescribeConfigsRequest = message({
 // documentation.
 export const DescribeConfigsResponse = message({
   name: 'DescribeConfigsResponse',
-  apiKey: 32,
   kind: 'response',
   validVersions: '0-4',
   flexibleVersions: '4+',
@@ -51,4 +50,23 @@ export const DescribeConfigsResponse = message({
       ]),
     ]),
   ],
+})
+
+export const DescribeConfigs = api({
+  key: 32,
+  request: DescribeConfigsRequest,
+  response: DescribeConfigsResponse,
+  errorResponse: {
+    mirror: {
+      results: {
+        from: 'resources',
+        set: {
+          errorCode: 'code',
+          errorMessage: 'defaultMessage',
+          resourceType: { copy: 'resourceType' },
+          resourceName: { copy: 'resourceName' },
+        },
+      },
+    },
+  },
 })

@@ -1,9 +1,9 @@
 import { array, bool, int8, int16, int32, message, string } from '../codec/schema.js'
+import { api } from '../api.js'
 
 // Version 1 is the same as version 0. Version 2 is the first flexible version.
 export const AlterConfigsRequest = message({
   name: 'AlterConfigsRequest',
-  apiKey: 33,
   kind: 'request',
   validVersions: '0-2',
   flexibleVersions: '2+',
@@ -19,7 +19,6 @@ export const AlterConfigsRequest = message({
 
 export const AlterConfigsResponse = message({
   name: 'AlterConfigsResponse',
-  apiKey: 33,
   kind: 'response',
   validVersions: '0-2',
   flexibleVersions: '2+',
@@ -32,4 +31,23 @@ export const AlterConfigsResponse = message({
       string('resourceName'),
     ]),
   ],
+})
+
+export const AlterConfigs = api({
+  key: 33,
+  request: AlterConfigsRequest,
+  response: AlterConfigsResponse,
+  errorResponse: {
+    mirror: {
+      responses: {
+        from: 'resources',
+        set: {
+          errorCode: 'code',
+          errorMessage: 'message',
+          resourceType: { copy: 'resourceType' },
+          resourceName: { copy: 'resourceName' },
+        },
+      },
+    },
+  },
 })

@@ -1,9 +1,9 @@
 import { array, int16, int32, message, string, T } from '../codec/schema.js'
+import { api } from '../api.js'
 
 // Version 1 is the same as version 0. Version 2 is the first flexible version.
 export const AlterReplicaLogDirsRequest = message({
   name: 'AlterReplicaLogDirsRequest',
-  apiKey: 34,
   kind: 'request',
   validVersions: '0-2',
   flexibleVersions: '2+',
@@ -12,7 +12,6 @@ export const AlterReplicaLogDirsRequest = message({
 
 export const AlterReplicaLogDirsResponse = message({
   name: 'AlterReplicaLogDirsResponse',
-  apiKey: 34,
   kind: 'response',
   validVersions: '0-2',
   flexibleVersions: '2+',
@@ -23,4 +22,21 @@ export const AlterReplicaLogDirsResponse = message({
       array('partitions', [int32('partitionIndex'), int16('errorCode')]),
     ]),
   ],
+})
+
+export const AlterReplicaLogDirs = api({
+  key: 34,
+  request: AlterReplicaLogDirsRequest,
+  response: AlterReplicaLogDirsResponse,
+  errorResponse: {
+    mirror: {
+      results: {
+        from: 'dirs.topics',
+        set: { topicName: { copy: 'name' } },
+        mirror: {
+          partitions: { from: 'partitions', set: { partitionIndex: { copy: '.' }, errorCode: 'code' } },
+        },
+      },
+    },
+  },
 })

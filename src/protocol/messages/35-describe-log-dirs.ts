@@ -1,10 +1,10 @@
 import { array, bool, int16, int32, int64, message, string, T } from '../codec/schema.js'
+import { api } from '../api.js'
 
 // Version 1 is the same as version 0. Version 2 is the first flexible version. Versions 3 and 4 change the
 // response only.
 export const DescribeLogDirsRequest = message({
   name: 'DescribeLogDirsRequest',
-  apiKey: 35,
   kind: 'request',
   validVersions: '0-4',
   flexibleVersions: '2+',
@@ -14,7 +14,6 @@ export const DescribeLogDirsRequest = message({
 // Version 3 adds a top-level error code. Version 4 adds the volume's total and usable bytes (KIP-827).
 export const DescribeLogDirsResponse = message({
   name: 'DescribeLogDirsResponse',
-  apiKey: 35,
   kind: 'response',
   validVersions: '0-4',
   flexibleVersions: '2+',
@@ -37,4 +36,10 @@ export const DescribeLogDirsResponse = message({
       int64('usableBytes', { versions: '4+', default: -1 }),
     ]),
   ],
+})
+
+export const DescribeLogDirs = api({
+  key: 35,
+  request: DescribeLogDirsRequest,
+  response: DescribeLogDirsResponse,
 })

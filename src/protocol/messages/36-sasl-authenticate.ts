@@ -1,9 +1,9 @@
 import { bytes, int16, int64, message, string } from '../codec/schema.js'
+import { api } from '../api.js'
 
 // Version 1 adds the session lifetime to the response (KIP-368). Version 2 is the first flexible version.
 export const SaslAuthenticateRequest = message({
   name: 'SaslAuthenticateRequest',
-  apiKey: 36,
   kind: 'request',
   validVersions: '0-2',
   flexibleVersions: '2+',
@@ -12,7 +12,6 @@ export const SaslAuthenticateRequest = message({
 
 export const SaslAuthenticateResponse = message({
   name: 'SaslAuthenticateResponse',
-  apiKey: 36,
   kind: 'response',
   validVersions: '0-2',
   flexibleVersions: '2+',
@@ -22,4 +21,11 @@ export const SaslAuthenticateResponse = message({
     bytes('authBytes'),
     int64('sessionLifetimeMs', { versions: '1+', default: 0 }),
   ],
+})
+
+export const SaslAuthenticate = api({
+  key: 36,
+  request: SaslAuthenticateRequest,
+  response: SaslAuthenticateResponse,
+  errorResponse: { set: { errorCode: 'code', errorMessage: 'message' } },
 })

@@ -1,10 +1,10 @@
 import { array, bool, int16, int32, message, string, T } from '../codec/schema.js'
+import { api } from '../api.js'
 
 // Version 1 is the same as version 0. Version 2 is the first flexible version. Version 3 may answer
 // THROTTLING_QUOTA_EXCEEDED (KIP-599).
 export const CreatePartitionsRequest = message({
   name: 'CreatePartitionsRequest',
-  apiKey: 37,
   kind: 'request',
   validVersions: '0-3',
   flexibleVersions: '2+',
@@ -21,7 +21,6 @@ export const CreatePartitionsRequest = message({
 
 export const CreatePartitionsResponse = message({
   name: 'CreatePartitionsResponse',
-  apiKey: 37,
   kind: 'response',
   validVersions: '0-3',
   flexibleVersions: '2+',
@@ -33,4 +32,18 @@ export const CreatePartitionsResponse = message({
       string('errorMessage', { nullable: '0+', default: null }),
     ]),
   ],
+})
+
+export const CreatePartitions = api({
+  key: 37,
+  request: CreatePartitionsRequest,
+  response: CreatePartitionsResponse,
+  errorResponse: {
+    mirror: {
+      results: {
+        from: 'topics',
+        set: { name: { copy: 'name' }, errorCode: 'code', errorMessage: 'message' },
+      },
+    },
+  },
 })

@@ -1,10 +1,10 @@
 import { array, bytes, int16, int32, int64, message, string } from '../codec/schema.js'
+import { api } from '../api.js'
 
 // Version 1 is the same as version 0. Version 2 is the first flexible version. Version 3 lets the caller
 // create a token for another owner (KIP-373); null owner fields mean the requesting principal.
 export const CreateDelegationTokenRequest = message({
   name: 'CreateDelegationTokenRequest',
-  apiKey: 38,
   kind: 'request',
   validVersions: '0-3',
   flexibleVersions: '2+',
@@ -19,7 +19,6 @@ export const CreateDelegationTokenRequest = message({
 // Version 3 adds the principal that requested the token.
 export const CreateDelegationTokenResponse = message({
   name: 'CreateDelegationTokenResponse',
-  apiKey: 38,
   kind: 'response',
   validVersions: '0-3',
   flexibleVersions: '2+',
@@ -36,4 +35,23 @@ export const CreateDelegationTokenResponse = message({
     bytes('hmac'),
     int32('throttleTimeMs'),
   ],
+})
+
+export const CreateDelegationToken = api({
+  key: 38,
+  request: CreateDelegationTokenRequest,
+  response: CreateDelegationTokenResponse,
+  errorResponse: {
+    // CreateDelegationTokenResponse.prepareResponse with the anonymous principal as owner and requester.
+    set: {
+      errorCode: 'code',
+      principalType: { value: 'User' },
+      principalName: { value: 'ANONYMOUS' },
+      tokenRequesterPrincipalType: { value: 'User' },
+      tokenRequesterPrincipalName: { value: 'ANONYMOUS' },
+      issueTimestampMs: { value: -1 },
+      expiryTimestampMs: { value: -1 },
+      maxTimestampMs: { value: -1 },
+    },
+  },
 })

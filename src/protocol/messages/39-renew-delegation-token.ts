@@ -1,9 +1,9 @@
 import { bytes, int16, int32, int64, message } from '../codec/schema.js'
+import { api } from '../api.js'
 
 // Version 1 is the same as version 0. Version 2 is the first flexible version.
 export const RenewDelegationTokenRequest = message({
   name: 'RenewDelegationTokenRequest',
-  apiKey: 39,
   kind: 'request',
   validVersions: '0-2',
   flexibleVersions: '2+',
@@ -12,9 +12,14 @@ export const RenewDelegationTokenRequest = message({
 
 export const RenewDelegationTokenResponse = message({
   name: 'RenewDelegationTokenResponse',
-  apiKey: 39,
   kind: 'response',
   validVersions: '0-2',
   flexibleVersions: '2+',
   fields: [int16('errorCode'), int64('expiryTimestampMs'), int32('throttleTimeMs')],
+})
+
+export const RenewDelegationToken = api({
+  key: 39,
+  request: RenewDelegationTokenRequest,
+  response: RenewDelegationTokenResponse,
 })

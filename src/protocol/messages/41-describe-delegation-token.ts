@@ -1,10 +1,10 @@
 import { array, bytes, int16, int32, int64, message, string } from '../codec/schema.js'
+import { api } from '../api.js'
 
 // Version 1 is the same as version 0. Version 2 is the first flexible version. Version 3 changes the
 // response only.
 export const DescribeDelegationTokenRequest = message({
   name: 'DescribeDelegationTokenRequest',
-  apiKey: 41,
   kind: 'request',
   validVersions: '0-3',
   flexibleVersions: '2+',
@@ -14,7 +14,6 @@ export const DescribeDelegationTokenRequest = message({
 // Version 3 adds the principal that requested each token (KIP-373).
 export const DescribeDelegationTokenResponse = message({
   name: 'DescribeDelegationTokenResponse',
-  apiKey: 41,
   kind: 'response',
   validVersions: '0-3',
   flexibleVersions: '2+',
@@ -34,4 +33,10 @@ export const DescribeDelegationTokenResponse = message({
     ]),
     int32('throttleTimeMs'),
   ],
+})
+
+export const DescribeDelegationToken = api({
+  key: 41,
+  request: DescribeDelegationTokenRequest,
+  response: DescribeDelegationTokenResponse,
 })

@@ -1,10 +1,10 @@
 import { array, int8, int16, int32, message, string, T } from '../codec/schema.js'
+import { api } from '../api.js'
 
 // Version 1 adds the election type (0 = preferred, 1 = unclean; KIP-460). Version 2 is the first flexible
 // version. A null topic list means all partitions.
 export const ElectLeadersRequest = message({
   name: 'ElectLeadersRequest',
-  apiKey: 43,
   kind: 'request',
   validVersions: '0-2',
   flexibleVersions: '2+',
@@ -18,7 +18,6 @@ export const ElectLeadersRequest = message({
 // Version 1 adds a top-level error code.
 export const ElectLeadersResponse = message({
   name: 'ElectLeadersResponse',
-  apiKey: 43,
   kind: 'response',
   validVersions: '0-2',
   flexibleVersions: '2+',
@@ -34,4 +33,25 @@ export const ElectLeadersResponse = message({
       ]),
     ]),
   ],
+})
+
+export const ElectLeaders = api({
+  key: 43,
+  request: ElectLeadersRequest,
+  response: ElectLeadersResponse,
+  errorResponse: {
+    set: { errorCode: 'code' },
+    mirror: {
+      replicaElectionResults: {
+        from: 'topicPartitions',
+        set: { topic: { copy: 'topic' } },
+        mirror: {
+          partitionResult: {
+            from: 'partitions',
+            set: { partitionId: { copy: '.' }, errorCode: 'code', errorMessage: 'message' },
+          },
+        },
+      },
+    },
+  },
 })

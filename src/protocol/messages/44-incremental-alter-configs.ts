@@ -1,9 +1,10 @@
 import { array, bool, int8, int16, int32, message, string } from '../codec/schema.js'
+import { api } from '../api.js'
+import { AlterConfigs } from './33-alter-configs.js'
 
 // KIP-339. Version 1 is the first flexible version. configOperation: 0 SET, 1 DELETE, 2 APPEND, 3 SUBTRACT.
 export const IncrementalAlterConfigsRequest = message({
   name: 'IncrementalAlterConfigsRequest',
-  apiKey: 44,
   kind: 'request',
   validVersions: '0-1',
   flexibleVersions: '1+',
@@ -19,7 +20,6 @@ export const IncrementalAlterConfigsRequest = message({
 
 export const IncrementalAlterConfigsResponse = message({
   name: 'IncrementalAlterConfigsResponse',
-  apiKey: 44,
   kind: 'response',
   validVersions: '0-1',
   flexibleVersions: '1+',
@@ -32,4 +32,12 @@ export const IncrementalAlterConfigsResponse = message({
       string('resourceName'),
     ]),
   ],
+})
+
+export const IncrementalAlterConfigs = api({
+  key: 44,
+  request: IncrementalAlterConfigsRequest,
+  response: IncrementalAlterConfigsResponse,
+  // As AlterConfigs: one result per resource.
+  errorResponse: AlterConfigs.errorResponse,
 })

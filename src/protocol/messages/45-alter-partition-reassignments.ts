@@ -1,10 +1,11 @@
 import { array, int16, int32, message, string, T } from '../codec/schema.js'
+import { api } from '../api.js'
+import { perPartition } from '../error-response.js'
 
 // Version 0 (KIP-455) is the only version in Kafka 3.9 and is flexible from the start.
 // A null replica list cancels a pending reassignment of that partition.
 export const AlterPartitionReassignmentsRequest = message({
   name: 'AlterPartitionReassignmentsRequest',
-  apiKey: 45,
   kind: 'request',
   validVersions: '0',
   flexibleVersions: '0+',
@@ -22,7 +23,6 @@ export const AlterPartitionReassignmentsRequest = message({
 
 export const AlterPartitionReassignmentsResponse = message({
   name: 'AlterPartitionReassignmentsResponse',
-  apiKey: 45,
   kind: 'response',
   validVersions: '0',
   flexibleVersions: '0+',
@@ -39,4 +39,17 @@ export const AlterPartitionReassignmentsResponse = message({
       ]),
     ]),
   ],
+})
+
+export const AlterPartitionReassignments = api({
+  key: 45,
+  request: AlterPartitionReassignmentsRequest,
+  response: AlterPartitionReassignmentsResponse,
+  errorResponse: {
+    set: { errorCode: 'code', errorMessage: 'message' },
+    mirror: perPartition(
+      { errorCode: 'code', errorMessage: 'message' },
+      { topics: 'responses', fromTopics: 'topics' },
+    ),
+  },
 })

@@ -1,10 +1,10 @@
 import { array, int16, int32, message, string, T } from '../codec/schema.js'
+import { api } from '../api.js'
 
 // Version 0 (KIP-455) is the only version in Kafka 3.9 and is flexible from the start.
 // A null topic list asks for every ongoing reassignment.
 export const ListPartitionReassignmentsRequest = message({
   name: 'ListPartitionReassignmentsRequest',
-  apiKey: 46,
   kind: 'request',
   validVersions: '0',
   flexibleVersions: '0+',
@@ -16,7 +16,6 @@ export const ListPartitionReassignmentsRequest = message({
 
 export const ListPartitionReassignmentsResponse = message({
   name: 'ListPartitionReassignmentsResponse',
-  apiKey: 46,
   kind: 'response',
   validVersions: '0',
   flexibleVersions: '0+',
@@ -34,4 +33,11 @@ export const ListPartitionReassignmentsResponse = message({
       ]),
     ]),
   ],
+})
+
+export const ListPartitionReassignments = api({
+  key: 46,
+  request: ListPartitionReassignmentsRequest,
+  response: ListPartitionReassignmentsResponse,
+  errorResponse: { set: { errorCode: 'code', errorMessage: 'message' } },
 })

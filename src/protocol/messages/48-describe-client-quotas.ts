@@ -1,10 +1,10 @@
 import { array, bool, float64, int16, int32, int8, message, string } from '../codec/schema.js'
+import { api } from '../api.js'
 
 // Version 0 (KIP-546). Version 1 is the same, and the first flexible version.
 // matchType: 0 = exact name, 1 = default name, 2 = any specified name.
 export const DescribeClientQuotasRequest = message({
   name: 'DescribeClientQuotasRequest',
-  apiKey: 48,
   kind: 'request',
   validVersions: '0-1',
   flexibleVersions: '1+',
@@ -16,7 +16,6 @@ export const DescribeClientQuotasRequest = message({
 
 export const DescribeClientQuotasResponse = message({
   name: 'DescribeClientQuotasResponse',
-  apiKey: 48,
   kind: 'response',
   validVersions: '0-1',
   flexibleVersions: '1+',
@@ -33,4 +32,11 @@ export const DescribeClientQuotasResponse = message({
       { nullable: '0+' },
     ),
   ],
+})
+
+export const DescribeClientQuotas = api({
+  key: 48,
+  request: DescribeClientQuotasRequest,
+  response: DescribeClientQuotasResponse,
+  errorResponse: { set: { errorCode: 'code', errorMessage: 'message', entries: { value: null } } },
 })

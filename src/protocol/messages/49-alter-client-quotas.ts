@@ -1,10 +1,10 @@
 import { array, bool, float64, int16, int32, message, string } from '../codec/schema.js'
+import { api } from '../api.js'
 
 // Version 0 (KIP-546). Version 1 is the same, and the first flexible version.
 // A null entity name means the default entity of that type.
 export const AlterClientQuotasRequest = message({
   name: 'AlterClientQuotasRequest',
-  apiKey: 49,
   kind: 'request',
   validVersions: '0-1',
   flexibleVersions: '1+',
@@ -19,7 +19,6 @@ export const AlterClientQuotasRequest = message({
 
 export const AlterClientQuotasResponse = message({
   name: 'AlterClientQuotasResponse',
-  apiKey: 49,
   kind: 'response',
   validVersions: '0-1',
   flexibleVersions: '1+',
@@ -31,4 +30,24 @@ export const AlterClientQuotasResponse = message({
       array('entity', [string('entityType'), string('entityName', { nullable: '0+' })]),
     ]),
   ],
+})
+
+export const AlterClientQuotas = api({
+  key: 49,
+  request: AlterClientQuotasRequest,
+  response: AlterClientQuotasResponse,
+  errorResponse: {
+    mirror: {
+      entries: {
+        from: 'entries',
+        set: { errorCode: 'code', errorMessage: 'message' },
+        mirror: {
+          entity: {
+            from: 'entity',
+            set: { entityType: { copy: 'entityType' }, entityName: { copy: 'entityName' } },
+          },
+        },
+      },
+    },
+  },
 })

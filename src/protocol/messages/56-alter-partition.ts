@@ -1,4 +1,5 @@
 import { array, int16, int32, int64, int8, message, string, T, uuid } from '../codec/schema.js'
+import { api } from '../api.js'
 
 // Version 0 (KIP-497, was AlterIsr) is flexible from the start.
 // Version 1 adds LeaderRecoveryState (KIP-704).
@@ -6,7 +7,6 @@ import { array, int16, int32, int64, int8, message, string, T, uuid } from '../c
 // Version 3 replaces NewIsr with NewIsrWithEpochs, the ISR with each broker's epoch (KIP-903).
 export const AlterPartitionRequest = message({
   name: 'AlterPartitionRequest',
-  apiKey: 56,
   kind: 'request',
   validVersions: '0-3',
   flexibleVersions: '0+',
@@ -35,7 +35,6 @@ export const AlterPartitionRequest = message({
 // Version 1 adds LeaderRecoveryState; version 2 identifies topics by id; version 3 is the same as version 2.
 export const AlterPartitionResponse = message({
   name: 'AlterPartitionResponse',
-  apiKey: 56,
   kind: 'response',
   validVersions: '0-3',
   flexibleVersions: '0+',
@@ -56,4 +55,10 @@ export const AlterPartitionResponse = message({
       ]),
     ]),
   ],
+})
+
+export const AlterPartition = api({
+  key: 56,
+  request: AlterPartitionRequest,
+  response: AlterPartitionResponse,
 })

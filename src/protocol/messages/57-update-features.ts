@@ -1,11 +1,11 @@
 import { array, bool, int16, int32, int8, message, string } from '../codec/schema.js'
+import { api } from '../api.js'
 
 // Version 0 (KIP-584) is flexible from the start.
 // Version 1 (KIP-778) replaces AllowDowngrade with UpgradeType (1 = upgrade, 2 = safe downgrade,
 // 3 = unsafe downgrade) and adds ValidateOnly.
 export const UpdateFeaturesRequest = message({
   name: 'UpdateFeaturesRequest',
-  apiKey: 57,
   kind: 'request',
   validVersions: '0-1',
   flexibleVersions: '0+',
@@ -24,7 +24,6 @@ export const UpdateFeaturesRequest = message({
 // Version 1 is the same as version 0.
 export const UpdateFeaturesResponse = message({
   name: 'UpdateFeaturesResponse',
-  apiKey: 57,
   kind: 'response',
   validVersions: '0-1',
   flexibleVersions: '0+',
@@ -34,4 +33,11 @@ export const UpdateFeaturesResponse = message({
     string('errorMessage', { nullable: '0+' }),
     array('results', [string('feature'), int16('errorCode'), string('errorMessage', { nullable: '0+' })]),
   ],
+})
+
+export const UpdateFeatures = api({
+  key: 57,
+  request: UpdateFeaturesRequest,
+  response: UpdateFeaturesResponse,
+  errorResponse: { set: { errorCode: 'code', errorMessage: 'message' } },
 })

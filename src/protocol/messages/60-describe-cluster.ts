@@ -1,10 +1,10 @@
 import { array, bool, int16, int32, int8, message, string } from '../codec/schema.js'
+import { api } from '../api.js'
 
 // Version 0 (KIP-700) is flexible from the start.
 // Version 1 adds EndpointType (KIP-919): 1 = brokers, 2 = controllers.
 export const DescribeClusterRequest = message({
   name: 'DescribeClusterRequest',
-  apiKey: 60,
   kind: 'request',
   validVersions: '0-1',
   flexibleVersions: '0+',
@@ -14,7 +14,6 @@ export const DescribeClusterRequest = message({
 // Version 1 echoes EndpointType and may return MISMATCHED_ENDPOINT_TYPE / UNSUPPORTED_ENDPOINT_TYPE.
 export const DescribeClusterResponse = message({
   name: 'DescribeClusterResponse',
-  apiKey: 60,
   kind: 'response',
   validVersions: '0-1',
   flexibleVersions: '0+',
@@ -33,4 +32,11 @@ export const DescribeClusterResponse = message({
     ]),
     int32('clusterAuthorizedOperations', { default: -2147483648 }),
   ],
+})
+
+export const DescribeCluster = api({
+  key: 60,
+  request: DescribeClusterRequest,
+  response: DescribeClusterResponse,
+  errorResponse: { set: { errorCode: 'code', errorMessage: 'message' } },
 })

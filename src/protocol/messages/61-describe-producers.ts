@@ -1,9 +1,10 @@
 import { array, int16, int32, int64, message, string, T } from '../codec/schema.js'
+import { api } from '../api.js'
+import { perPartition } from '../error-response.js'
 
 // Version 0 (KIP-664) is the only version in Kafka 3.9 and is flexible from the start.
 export const DescribeProducersRequest = message({
   name: 'DescribeProducersRequest',
-  apiKey: 61,
   kind: 'request',
   validVersions: '0',
   flexibleVersions: '0+',
@@ -12,7 +13,6 @@ export const DescribeProducersRequest = message({
 
 export const DescribeProducersResponse = message({
   name: 'DescribeProducersResponse',
-  apiKey: 61,
   kind: 'response',
   validVersions: '0',
   flexibleVersions: '0+',
@@ -35,4 +35,13 @@ export const DescribeProducersResponse = message({
       ]),
     ]),
   ],
+})
+
+export const DescribeProducers = api({
+  key: 61,
+  request: DescribeProducersRequest,
+  response: DescribeProducersResponse,
+  errorResponse: {
+    mirror: perPartition({ errorCode: 'code' }, { fromPartitions: 'partitionIndexes', fromIndex: '.' }),
+  },
 })

@@ -1,9 +1,9 @@
 import { array, int16, int32, int64, message, string, T } from '../codec/schema.js'
+import { api } from '../api.js'
 
 // Version 0 (KIP-664) is the only version in Kafka 3.9 and is flexible from the start.
 export const DescribeTransactionsRequest = message({
   name: 'DescribeTransactionsRequest',
-  apiKey: 65,
   kind: 'request',
   validVersions: '0',
   flexibleVersions: '0+',
@@ -12,7 +12,6 @@ export const DescribeTransactionsRequest = message({
 
 export const DescribeTransactionsResponse = message({
   name: 'DescribeTransactionsResponse',
-  apiKey: 65,
   kind: 'response',
   validVersions: '0',
   flexibleVersions: '0+',
@@ -29,4 +28,18 @@ export const DescribeTransactionsResponse = message({
       array('topics', [string('topic'), array('partitions', T.int32)]),
     ]),
   ],
+})
+
+export const DescribeTransactions = api({
+  key: 65,
+  request: DescribeTransactionsRequest,
+  response: DescribeTransactionsResponse,
+  errorResponse: {
+    mirror: {
+      transactionStates: {
+        from: 'transactionalIds',
+        set: { transactionalId: { copy: '.' }, errorCode: 'code' },
+      },
+    },
+  },
 })

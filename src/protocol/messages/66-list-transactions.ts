@@ -1,10 +1,10 @@
 import { array, int16, int32, int64, message, string, T } from '../codec/schema.js'
+import { api } from '../api.js'
 
 // Version 0 (KIP-664) is flexible from the start.
 // Version 1 adds DurationFilter (KIP-994): only transactions running longer than it, -1 = no filter.
 export const ListTransactionsRequest = message({
   name: 'ListTransactionsRequest',
-  apiKey: 66,
   kind: 'request',
   validVersions: '0-1',
   flexibleVersions: '0+',
@@ -18,7 +18,6 @@ export const ListTransactionsRequest = message({
 // Version 1 is the same as version 0.
 export const ListTransactionsResponse = message({
   name: 'ListTransactionsResponse',
-  apiKey: 66,
   kind: 'response',
   validVersions: '0-1',
   flexibleVersions: '0+',
@@ -28,4 +27,10 @@ export const ListTransactionsResponse = message({
     array('unknownStateFilters', T.string),
     array('transactionStates', [string('transactionalId'), int64('producerId'), string('transactionState')]),
   ],
+})
+
+export const ListTransactions = api({
+  key: 66,
+  request: ListTransactionsRequest,
+  response: ListTransactionsResponse,
 })

@@ -1,9 +1,9 @@
 import { int16, int32, int64, message } from '../codec/schema.js'
+import { api } from '../api.js'
 
 // Version 0 (KIP-730) is the only version and is flexible from the start (broker to controller).
 export const AllocateProducerIdsRequest = message({
   name: 'AllocateProducerIdsRequest',
-  apiKey: 67,
   kind: 'request',
   validVersions: '0',
   flexibleVersions: '0+',
@@ -12,9 +12,14 @@ export const AllocateProducerIdsRequest = message({
 
 export const AllocateProducerIdsResponse = message({
   name: 'AllocateProducerIdsResponse',
-  apiKey: 67,
   kind: 'response',
   validVersions: '0',
   flexibleVersions: '0+',
   fields: [int32('throttleTimeMs'), int16('errorCode'), int64('producerIdStart'), int32('producerIdLen')],
+})
+
+export const AllocateProducerIds = api({
+  key: 67,
+  request: AllocateProducerIdsRequest,
+  response: AllocateProducerIdsResponse,
 })

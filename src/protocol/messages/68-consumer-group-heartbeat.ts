@@ -1,11 +1,11 @@
 import { array, int16, int32, message, string, structField, T, uuid } from '../codec/schema.js'
+import { api } from '../api.js'
 
 // Version 0 (KIP-848) is the only version in Kafka 3.9 and is flexible from the start.
 // (Kafka 4.0 adds version 1 with SubscribedTopicRegex; 3.9's version 0 has no regex field.)
 // Null fields mean "unchanged since the last heartbeat".
 export const ConsumerGroupHeartbeatRequest = message({
   name: 'ConsumerGroupHeartbeatRequest',
-  apiKey: 68,
   kind: 'request',
   validVersions: '0',
   flexibleVersions: '0+',
@@ -27,7 +27,6 @@ export const ConsumerGroupHeartbeatRequest = message({
 
 export const ConsumerGroupHeartbeatResponse = message({
   name: 'ConsumerGroupHeartbeatResponse',
-  apiKey: 68,
   kind: 'response',
   validVersions: '0',
   flexibleVersions: '0+',
@@ -43,4 +42,10 @@ export const ConsumerGroupHeartbeatResponse = message({
       default: null,
     }),
   ],
+})
+
+export const ConsumerGroupHeartbeat = api({
+  key: 68,
+  request: ConsumerGroupHeartbeatRequest,
+  response: ConsumerGroupHeartbeatResponse,
 })

@@ -1,9 +1,9 @@
 import { array, bool, int16, int32, message, string, structField, T, uuid } from '../codec/schema.js'
+import { api } from '../api.js'
 
 // Version 0 (KIP-848) is the only version in Kafka 3.9 and is flexible from the start.
 export const ConsumerGroupDescribeRequest = message({
   name: 'ConsumerGroupDescribeRequest',
-  apiKey: 69,
   kind: 'request',
   validVersions: '0',
   flexibleVersions: '0+',
@@ -16,7 +16,6 @@ const assignmentFields = [
 
 export const ConsumerGroupDescribeResponse = message({
   name: 'ConsumerGroupDescribeResponse',
-  apiKey: 69,
   kind: 'response',
   validVersions: '0',
   flexibleVersions: '0+',
@@ -45,4 +44,13 @@ export const ConsumerGroupDescribeResponse = message({
       int32('authorizedOperations', { default: -2147483648 }),
     ]),
   ],
+})
+
+export const ConsumerGroupDescribe = api({
+  key: 69,
+  request: ConsumerGroupDescribeRequest,
+  response: ConsumerGroupDescribeResponse,
+  errorResponse: {
+    mirror: { groups: { from: 'groupIds', set: { groupId: { copy: '.' }, errorCode: 'code' } } },
+  },
 })

@@ -3,51 +3,16 @@
  * tagged fields are written too) is encoded, decoded and re-encoded; the two encodings must be identical and
  * the decoded value must carry every field present in that version.
  */
+import { readdirSync } from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
+import type { ApiDef } from '../api.js'
 import { decodeBuffer, encodeToBuffer, isFlexible } from '../codec/codec.js'
 import type { AnyField, MessageSchema, TypeSpec } from '../codec/schema.js'
 import { inRange } from '../codec/versions.js'
 import { ALL_APIS } from './index.js'
-
-let counter = 0
-
-function sample(spec: TypeSpec, version: number, depth: number): unknown {
-  counter++
-  switch (spec.kind) {
-    case 'int8':
-      return (counter % 100) + 1
-    case 'int16':
-      return (counter % 30000) + 1
-    case 'uint16':
-      return (counter % 60000) + 1
-    case 'int32':
-    case 'uint32':
-      return counter * 7 + 1
-    case 'int64':
-      return 1_700_000_000_000 + counter
-    case 'float64':
-      return counter + 0.5
-    case 'bool':
-      return true
-    case 'uuid':
-      return Buffer.alloc(16, counter % 255 || 1).toString('base64url')
-    case 'string':
-      return `s${counter}-é`
-    case 'bytes':
-    case 'records':
-      return Buffer.from([counter % 256, 1, 2, 3])
-    case 'array':
-      return depth > 4 ? [] : [sample(spec.elem, version, depth + 1), sample(spec.elem, version, depth + 1)]
-    case 'struct':
-      return sampleStruct(spec.fields, version, depth + 1)
-  }
-}
-
-function sampleStruct(fields: readonly AnyField[], version: number, depth: number): Record<string, unknown> {
-  const o: Record<string, unknown> = {}
-  for (const f of fields) if (inRange(f.versions, version)) o[f.name] = sample(f.type, version, depth)
-  return o
-}
+import { sampleStruct } from './test-samples.js'
 
 function checkPresent(
   fields: readonly AnyField[],
@@ -103,8 +68,8 @@ describe('every API at every version', () => {
     for (const a of ALL_APIS) {
       expect(keys.has(a.key), `duplicate key ${a.key}`).toBe(false)
       keys.add(a.key)
-      expect(a.request.apiKey).toBe(a.key)
-      expect(a.response.apiKey).toBe(a.key)
+      expect(a.request.kind).toBe('request')
+      expect(a.response.kind).toBe('response')
       expect(a.request.validVersions).toEqual(a.response.validVersions)
       expect(a.request.flexibleVersions).toEqual(a.response.flexibleVersions)
     }
@@ -120,4 +85,26 @@ describe('every API at every version', () => {
       }
     })
   }
+})
+
+describe('one declaration per API', () => {
+  const dir = path.dirname(fileURLToPath(import.meta.url))
+  const files = readdirSync(dir).filter((f) => /^\d\d-.*\.ts$/.test(f) && !f.endsWith('.test.ts'))
+  const kebab = (name: string) => name.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase()
+
+  it.each(files)('%s declares the API its name says', async (file) => {
+    const mod = (await import(`./${file.replace(/\.ts$/, '.js')}`)) as Record<string, unknown>
+    const apis = Object.values(mod).filter((x): x is ApiDef<unknown, unknown> =>
+      ALL_APIS.includes(x as never),
+    )
+    expect(apis).toHaveLength(1)
+    const a = apis[0]!
+    expect(`${String(a.key).padStart(2, '0')}-${kebab(a.name)}.ts`).toBe(file)
+  })
+
+  it('lists every file in index.ts', () => {
+    expect(ALL_APIS.map((a) => `${String(a.key).padStart(2, '0')}-${kebab(a.name)}.ts`).sort()).toEqual(
+      [...files].sort(),
+    )
+  })
 })

@@ -25,7 +25,9 @@ import {
   ConsumerGroupDescribeRequest,
   ConsumerGroupDescribeResponse,
 } from '../../protocol/messages/69-consumer-group-describe.js'
+import { handleRequest } from '../../handlers/dispatcher.js'
 import { NO_RESPONSE, type Handler, type RequestContext } from '../../handlers/handler.js'
+import { silentLogger } from '../../util/logger.js'
 import { offsetCommitHandler } from '../../handlers/08-offset-commit.js'
 import { offsetFetchHandler } from '../../handlers/09-offset-fetch.js'
 import { joinGroupHandler } from '../../handlers/11-join-group.js'
@@ -80,7 +82,7 @@ async function call<Q, R>(
   req: Input<Q>,
 ): Promise<R> {
   const decodedReq = decodeBuffer(reqSchema, version, encodeToBuffer(reqSchema, version, req))
-  const res = await h.handle(decodedReq, context(h.api.key, version))
+  const res = await handleRequest(h, decodedReq, context(h.api.key, version), silentLogger)
   if (res === NO_RESPONSE) throw new Error('no response')
   return decodeBuffer(resSchema, version, encodeToBuffer(resSchema, version, res as Input<R>))
 }

@@ -17,7 +17,6 @@ import { tlsClientOptions } from './tls-material.js'
 // A test-only API (key 1001) that answers with the principal of the request.
 const WhoAmIRequest = message({
   name: 'WhoAmIRequest',
-  apiKey: 1001,
   kind: 'request',
   validVersions: '0',
   flexibleVersions: 'none',
@@ -25,13 +24,12 @@ const WhoAmIRequest = message({
 })
 const WhoAmIResponse = message({
   name: 'WhoAmIResponse',
-  apiKey: 1001,
   kind: 'response',
   validVersions: '0',
   flexibleVersions: 'none',
   fields: [string('principal')],
 })
-const WhoAmI = api(1001, 'WhoAmI', WhoAmIRequest, WhoAmIResponse)
+const WhoAmI = api({ key: 1001, request: WhoAmIRequest, response: WhoAmIResponse, errorResponse: {} })
 
 let pki: Pki
 let server: Issued
