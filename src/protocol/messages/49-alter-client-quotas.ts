@@ -40,7 +40,8 @@ export const AlterClientQuotas = api({
     mirror: {
       entries: {
         from: 'entries',
-        set: { errorCode: 'code', errorMessage: 'message' },
+        // Kafka uses the error code's own message here (Errors.message()), not the thrown one.
+        set: { errorCode: 'code', errorMessage: 'defaultMessage' },
         mirror: {
           entity: {
             from: 'entity',
