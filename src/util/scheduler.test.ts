@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { pino } from 'pino'
 import { ManualClock, ManualScheduler, ScopedScheduler, SystemScheduler, systemClock } from './scheduler.js'
 
@@ -201,31 +201,35 @@ describe('ManualScheduler', () => {
 })
 
 describe('SystemScheduler', () => {
+  // Node's timers and performance.now() under vitest's fake timers: the real implementation, run deterministically.
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setImmediate', 'performance'] })
+  })
   afterEach(() => {
     vi.useRealTimers()
   })
 
-  it('runs one-shot and periodic tasks on Node timers, and honours cancel', async () => {
-    const s = new SystemScheduler()
-    const order: string[] = []
-    let ticks = 0
-    const done = new Promise<void>((resolve) => {
-      s.schedule('b', () => (order.push('b'), resolve()), 20)
-    })
-    s.schedule('a', () => void order.push('a'), 1)
-    s.schedule('never', () => void order.push('never'), 5).cancel()
-    const periodic = s.schedule('tick', () => void ticks++, 1, 1)
-    await done
+  it('runs one-shot and periodic tasks on Node timers at their deadlines, and honours cancel', () => {
+    const s = new SystemScheduler(undefined, systemClock)
+    const seen: string[] = []
+    s.schedule('b', () => void seen.push(`b@${Math.round(performance.now())}`), 20)
+    s.schedule('a', () => void seen.push(`a@${Math.round(performance.now())}`), 1)
+    s.schedule('never', () => void seen.push('never'), 5).cancel()
+    const periodic = s.schedule('tick', () => void seen.push(`tick@${Math.round(performance.now())}`), 3, 4)
+    const t0 = Math.round(performance.now())
+    vi.advanceTimersByTime(12)
     periodic.cancel()
-    const after = ticks
-    await s.sleep(10)
-    expect(order).toEqual(['a', 'b'])
-    expect(after).toBeGreaterThan(1)
-    expect(ticks).toBe(after)
+    vi.advanceTimersByTime(100)
+    expect(seen).toEqual([
+      `a@${t0 + 1}`,
+      `tick@${t0 + 3}`,
+      `tick@${t0 + 7}`,
+      `tick@${t0 + 11}`,
+      `b@${t0 + 20}`,
+    ])
   })
 
   it('chains delays longer than a Node timer can take', () => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] })
     const s = new SystemScheduler(undefined, systemClock)
     let ran = false
     s.schedule('far', () => void (ran = true), 2 ** 31 + 5000)
@@ -238,27 +242,28 @@ describe('SystemScheduler', () => {
   })
 
   it('makes a periodic task whose run is still going wait for it', async () => {
-    const s = new SystemScheduler()
+    const s = new SystemScheduler(undefined, systemClock)
+    const starts: number[] = []
     let running = 0
     let maxRunning = 0
-    let runs = 0
-    let finished: () => void = () => {}
-    const threeRuns = new Promise<void>((r) => (finished = r))
+    const t0 = performance.now()
     const t = s.schedule(
       'slow',
       async () => {
-        running++
-        maxRunning = Math.max(maxRunning, running)
-        await new Promise((r) => setTimeout(r, 15)) // a run longer than the period (real work, not a wait)
+        starts.push(Math.round(performance.now() - t0))
+        maxRunning = Math.max(maxRunning, ++running)
+        await new Promise((r) => setTimeout(r, 15)) // a run longer than the period
         running--
-        if (++runs === 3) finished()
       },
       1,
       2,
     )
-    await threeRuns
-    t.cancel()
+    await vi.advanceTimersByTimeAsync(50)
     expect(maxRunning).toBe(1)
+    // each run starts as soon as the previous one ended (15 ms later; Node's timers take at least 1 ms), never
+    // every 2 ms
+    expect(starts).toEqual([1, 17, 33, 49])
+    t.cancel()
   })
 })
 
