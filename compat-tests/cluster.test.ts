@@ -30,7 +30,7 @@ import {
   zkWrite,
   reportForeignSignals,
 } from './support/cluster.js'
-import { scratchDir, sleep, uniqueName, waitFor, ZK_MODE_PROPERTIES } from './support/env.js'
+import { scratchDir, uniqueName, waitFor, ZK_MODE_PROPERTIES } from './support/env.js'
 import { consumeWithGroup, kafkajs, withAdmin, withProducer } from './support/kafkajs.js'
 import { kcatConsume, kcatProduce } from './support/kcat.js'
 import { freePort } from './support/procs.js'
@@ -614,7 +614,11 @@ describe('broker failures', () => {
     await kcatProduce(survivors[0]!.bootstrap, rf3, after, { acks: -1 })
 
     await old.start()
-    await sleep(500)
+    // The restarted broker's own election runs during its start-up; once it reports the controller, it has lost.
+    await waitFor(
+      `broker ${old.id} to report controller ${next}`,
+      async () => (await metadataOf(old)).controllerId === next,
+    )
     expect(await cluster.controllerId(), 'the restarted broker does not take over').toBe(next)
     for (let p = 0; p < 6; p++) await cluster.waitForIsr(rf3, p, [0, 1, 2], 30_000)
     const all = await kcatConsume(old.bootstrap, rf3)

@@ -28,6 +28,7 @@ import {
   spread,
   startCluster,
   stopGroupProcesses,
+  waitAllDelivered,
   waitFor,
 } from './support/groups.js'
 import { kafkajs, withAdmin, withProducer } from './support/kafkajs.js'
@@ -205,7 +206,7 @@ describe('group coordination on a 3-broker cluster', () => {
     const more = spread('after', 60, 6)
     await withProducer(kafka, {}, (p) => p.send({ topic, acks: -1, messages: more }))
     await waitFor('the 60 new messages', () => sink.length >= 180, { timeoutMs: 45_000 })
-    await new Promise((r) => setTimeout(r, 500))
+    await waitAllDelivered(kafka, topic, groupId, sink)
     const dups = duplicates(sink, (m) => m.value)
     console.log(
       `[groups-cluster] coordinator ${coordinator} killed; broker ${newCoordinator} coordinates after ${failoverMs} ms; ` +

@@ -19,6 +19,7 @@ import {
   reportForeignStops,
   readOffsetsPartition,
   type Received,
+  waitAllDelivered,
   waitCoordinator,
   spread,
   startKafkajsChild,
@@ -138,7 +139,7 @@ describe('kafkajs: one group, three members, a 6-partition topic', () => {
     sent.push(...spread('split', 600, 6))
     await produce(topic, sent)
     await waitFor('600 messages', () => sink.length >= 600, { timeoutMs: 30_000 })
-    await new Promise((r) => setTimeout(r, 500)) // anything extra would be a duplicate
+    await waitAllDelivered(kafka, topic, groupId, sink)
     expect(duplicates(sink, (r) => r.value)).toEqual([])
     expect(values(sink)).toEqual(values(sent))
     // each member got exactly the messages of its own partitions, in offset order per partition
@@ -153,9 +154,7 @@ describe('kafkajs: one group, three members, a 6-partition topic', () => {
       }
     }
     // kafkajs commits after each batch: everything is committed
-    await waitFor('all offsets committed', async () =>
-      [...(await committed(groupId, topic)).values()].every((o) => o === 100),
-    )
+    expect([...(await committed(groupId, topic)).values()]).toEqual([100, 100, 100, 100, 100, 100])
   })
 
   it('a member that leaves (disconnect): the other two rebalance and continue from the committed offsets', async () => {
@@ -174,7 +173,7 @@ describe('kafkajs: one group, three members, a 6-partition topic', () => {
     sent.push(...more)
     await produce(topic, more)
     await waitFor('the 300 new messages', () => sink.length >= before + 300, { timeoutMs: 30_000 })
-    await new Promise((r) => setTimeout(r, 500))
+    await waitAllDelivered(kafka, topic, groupId, sink)
     const after = sink.slice(before)
     // nothing from before the leave was delivered again: c had committed everything it processed
     expect(after.filter((r) => !r.value.startsWith('after-leave'))).toEqual([])
@@ -259,7 +258,7 @@ describe('kafkajs: a member killed with -9', () => {
     const phase3 = spread('after-kill', 60, 6)
     await produce(topic, phase3)
     await waitFor('the last 60 messages', () => sink.length >= 160, { timeoutMs: 20_000 })
-    await new Promise((r) => setTimeout(r, 500))
+    await waitAllDelivered(kafka, topic, groupId, sink)
 
     const everything = [...sink, ...childMessages().map((m) => ({ ...m, member: 'victim' }))]
     // no message lost
@@ -298,7 +297,8 @@ describe('kafkajs: two groups on one topic', () => {
     const sent = spread('two', 240, 6)
     await produce(topic, sent)
     await waitFor('both groups to get 240 messages', () => sink1.length >= 240 && sink2.length >= 240)
-    await new Promise((r) => setTimeout(r, 500))
+    await waitAllDelivered(kafka, topic, g1, sink1)
+    await waitAllDelivered(kafka, topic, g2, sink2)
     for (const sink of [sink1, sink2]) {
       expect(duplicates(sink, (r) => r.value)).toEqual([])
       expect(values(sink)).toEqual(values(sent))
@@ -396,22 +396,23 @@ describe('kafkajs admin views of groups', () => {
       members.splice(members.indexOf(r1), 1)
       expect(again.map((m) => m.offset).filter((o) => o === 0)).toHaveLength(3)
 
-      // latest, then two new messages: a consumer sees only those
+      // latest, then a new message on each partition: a consumer sees only those (they are the last records of
+      // their partitions: once they are in, nothing earlier can still come)
       await admin.resetOffsets({ groupId, topic, earliest: false })
       const late = await admin.fetchOffsets({ groupId, topics: [topic], resolveOffsets: true })
       expect(late[0]!.partitions.map((p) => p.offset)).toEqual(['10', '10', '10'])
       await produce(topic, [
         { partition: 0, value: 'late-0' },
+        { partition: 1, value: 'late-1' },
         { partition: 2, value: 'late-2' },
       ])
       const latest: Received[] = []
       const r2 = member('r2', topic, groupId, latest)
       await r2.start()
-      await waitFor('the 2 new messages', () => latest.length >= 2)
-      await new Promise((r) => setTimeout(r, 500))
+      await waitAllDelivered(kafka, topic, undefined, latest)
       await r2.stop()
       members.splice(members.indexOf(r2), 1)
-      expect(latest.map((m) => m.value).sort()).toEqual(['late-0', 'late-2'])
+      expect(latest.map((m) => m.value).sort()).toEqual(['late-0', 'late-1', 'late-2'])
 
       // setOffsets to explicit positions
       await admin.setOffsets({
@@ -431,7 +432,7 @@ describe('kafkajs admin views of groups', () => {
       const fromSet: Received[] = []
       const r3 = member('r3', topic, groupId, fromSet)
       await r3.start()
-      await waitFor('8 + 3 messages', () => fromSet.length >= 11)
+      await waitFor('8 + 4 messages', () => fromSet.length >= 12)
       await r3.stop()
       members.splice(members.indexOf(r3), 1)
       const firstOf = (p: number): number | undefined => fromSet.find((m) => m.partition === p)?.offset
@@ -475,11 +476,10 @@ describe('kafkajs deleteTopicRecords and a group', () => {
     const sink: Received[] = []
     const m = member('delrec', topic, groupId, sink)
     await m.start()
-    await waitFor('10 messages', () => sink.length >= 10)
-    await new Promise((r) => setTimeout(r, 300))
+    await waitAllDelivered(kafka, topic, groupId, sink)
     // offset 3 is out of range now: kafkajs resets to the earliest offset (fromBeginning), the new log start
     expect(sink.map((r) => r.offset)).toEqual(Array.from({ length: 10 }, (_, i) => 10 + i))
-    await waitFor('the group to commit 20', async () => (await committed(groupId, topic)).get(0) === 20)
+    expect((await committed(groupId, topic)).get(0)).toBe(20)
   })
 })
 
@@ -615,14 +615,14 @@ describe('committed offsets: metadata, leader epochs, __consumer_offsets, and a 
     await waitFor('the running consumer to get the 10 new messages', () => sink.length >= liveBefore + 10, {
       timeoutMs: 45_000,
     })
-    await new Promise((r) => setTimeout(r, 500))
+    await waitAllDelivered(kafka, topic, liveGroup, sink)
     expect(values(sink.slice(liveBefore))).toEqual(values(more))
 
     // a consumer of the paused group starts exactly at 4 and 9
     const p = member('paused', topic, pausedGroup, pausedSink)
     await p.start()
     await waitFor('the rest of the topic for the paused group', () => pausedSink.length >= 16 + 11 + 10)
-    await new Promise((r) => setTimeout(r, 300))
+    await waitAllDelivered(kafka, topic, pausedGroup, pausedSink)
     expect(duplicates(pausedSink, (r) => r.value)).toEqual([])
     expect(pausedSink.filter((r) => r.partition === 0).map((r) => r.offset)).toEqual(
       Array.from({ length: 25 - 4 }, (_, i) => 4 + i),

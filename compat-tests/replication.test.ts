@@ -474,7 +474,11 @@ describe('truncation of a rejoining follower', () => {
     // A leads, B (the controller) follows and takes over, C is down during the change
     const [A, C] = others
     const B = ctrl
-    await createTopic(topic, [[A, B, C]])
+    // partition 0 is the one under test; partition 1 (same replicas) only serves to answer B's waiting fetch below
+    await createTopic(topic, [
+      [A, B, C],
+      [A, B, C],
+    ])
     const msgs = (tag: string, n: number): Array<{ key: string; value: string }> =>
       Array.from({ length: n }, (_, i) => ({ key: `${tag}-${i}`, value: `${tag} ${i}` }))
 
@@ -485,11 +489,17 @@ describe('truncation of a rejoining follower', () => {
     expect(await highWatermarkOf(cluster.broker(A), topic, 0)).toBe(40)
     const epochBefore = (await cluster.partitionState(topic, 0))!.leader_epoch
 
-    // B stops fetching; A appends three batches with acks=1 that nobody else gets; then A dies
+    // B stops fetching; A appends three batches with acks=1 that nobody else gets; then A dies.
+    // A fetch B sent before it stopped may still wait at A (replica.fetch.wait.max.ms) and would carry those
+    // batches to B. A record on partition 1 answers it: A completes a waiting fetch when an append gives it data,
+    // before it acknowledges that append. Once acknowledged, nothing of B's waits at A any more.
     pauseBroker(cluster.broker(B))
     let resumed = false
     try {
-      await sleep(800) // > replica.fetch.wait.max.ms: B's last fetch has been answered
+      const flush = await produceTo(cluster.broker(A), topic, 1, 1, [
+        { key: 'flush', value: "answers B's fetch" },
+      ])
+      expect(flush.errorCode).toBe(0)
       for (let i = 0; i < 3; i++) {
         const r = await produceTo(cluster.broker(A), topic, 0, 1, [
           { key: `lost-${i}`, value: `never committed ${i}` },

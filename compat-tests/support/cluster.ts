@@ -692,6 +692,8 @@ export class TcpGate {
   private mode: 'refuse' | 'stall' | 'open' = 'refuse'
   private readonly sockets = new Set<net.Socket>()
   private readonly held: Array<{ client: net.Socket; chunks: Buffer[] }> = []
+  /** One per connection that was held when the gate opened: settles when the service first answers it (or it ends). */
+  private heldAnswers: Promise<void>[] = []
 
   private constructor(
     readonly port: number,
@@ -711,9 +713,13 @@ export class TcpGate {
     s.on('close', () => this.sockets.delete(s))
   }
 
-  private forward(client: net.Socket, pending: Buffer[]): void {
+  private forward(client: net.Socket, pending: Buffer[]): Promise<void> {
     const upstream = net.connect(this.target)
     this.track(upstream)
+    const answered = new Promise<void>((resolve) => {
+      upstream.once('data', () => resolve())
+      upstream.once('close', () => resolve())
+    })
     const fail = (): void => {
       client.destroy()
       upstream.destroy()
@@ -725,6 +731,7 @@ export class TcpGate {
     for (const c of pending) upstream.write(c)
     client.pipe(upstream)
     upstream.pipe(client)
+    return answered
   }
 
   private async listen(): Promise<void> {
@@ -732,7 +739,7 @@ export class TcpGate {
     const server = net.createServer((client) => {
       this.track(client)
       if (this.mode === 'open') {
-        this.forward(client, [])
+        void this.forward(client, [])
         return
       }
       const entry = { client, chunks: [] as Buffer[] }
@@ -760,8 +767,13 @@ export class TcpGate {
     for (const { client, chunks } of this.held.splice(0)) {
       if (client.destroyed) continue
       client.removeAllListeners('data')
-      this.forward(client, chunks)
+      this.heldAnswers.push(this.forward(client, chunks))
     }
+  }
+
+  /** Resolves once the service has answered every connection the gate held (or it closed) since `open()`. */
+  async heldConnectionsAnswered(): Promise<void> {
+    await Promise.all(this.heldAnswers)
   }
 
   /** Refuse connections and cut the current ones. */

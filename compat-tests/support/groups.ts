@@ -27,6 +27,7 @@ import { logsDir, REPO_ROOT, runDir, sleep, SUPPORT_DIR, SYSTEM_PYTHON, uniqueNa
 import { pidRegistryFile } from './procs.js'
 import { RawConnection } from './raw.js'
 import { buildSaramaProgram } from './sarama.js'
+import { withAdmin } from './kafkajs.js'
 import { withZk } from './zk-client.js'
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -844,6 +845,40 @@ export const count = <T>(xs: readonly T[], key: (x: T) => string): Map<string, n
   const m = new Map<string, number>()
   for (const x of xs) m.set(key(x), (m.get(key(x)) ?? 0) + 1)
   return m
+}
+
+/**
+ * A positive barrier for "every message of `topic` has reached the group, and nothing more will": waits until `sink`
+ * holds the last record of each partition that has any (a member receives a partition in offset order, so nothing
+ * before that record can still arrive) and, with a `groupId`, until the group has committed the log end offsets (so
+ * no member can start over from an earlier one). Use it instead of waiting a while for stray duplicates.
+ */
+export async function waitAllDelivered(
+  kafka: Kafka,
+  topic: string,
+  groupId: string | undefined,
+  sink: readonly { partition: number; offset: number }[],
+  { timeoutMs = 30_000 }: { timeoutMs?: number } = {},
+): Promise<void> {
+  const ends = await withAdmin(kafka, (a) => a.fetchTopicOffsets(topic))
+  const last = ends
+    .filter((e) => Number(e.high) > Number(e.low))
+    .map((e): [number, number] => [e.partition, Number(e.high)])
+  await waitFor(
+    `the last records of ${topic} (${last.map(([p, end]) => `${p}@${end - 1}`).join(', ')})`,
+    () => last.every(([p, end]) => sink.some((r) => r.partition === p && r.offset === end - 1)),
+    { timeoutMs },
+  )
+  if (groupId === undefined) return
+  await waitFor(
+    `${groupId} to commit the end offsets of ${topic}`,
+    () =>
+      withAdmin(kafka, async (a) => {
+        const got = (await a.fetchOffsets({ groupId, topics: [topic] }))[0]!.partitions
+        return last.every(([p, end]) => Number(got.find((g) => g.partition === p)?.offset) === end)
+      }),
+    { timeoutMs },
+  )
 }
 
 /** Values that occur more than once. */
