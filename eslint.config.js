@@ -19,4 +19,31 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'error',
     },
   },
+  {
+    // All time goes through the injected scheduler and its clock (DEVELOPERS.md, "Time and scheduling").
+    files: ['src/**/*.ts'],
+    ignores: ['src/**/*.test.ts', 'src/**/test-helpers.ts', 'src/util/scheduler.ts'],
+    rules: {
+      'no-restricted-globals': [
+        'error',
+        ...['setTimeout', 'setInterval'].map((name) => ({
+          name,
+          message:
+            'Schedule on the injected Scheduler (src/util/scheduler.ts), or systemScheduler for real time.',
+        })),
+      ],
+      'no-restricted-properties': [
+        'error',
+        ...[
+          ['Date', 'now'],
+          ['performance', 'now'],
+        ].map(([object, property]) => ({
+          object,
+          property,
+          message:
+            "Read the time from the injected scheduler's clock (scheduler.clock.now() / .monotonic()).",
+        })),
+      ],
+    },
+  },
 )

@@ -16,6 +16,7 @@
 import type { Socket } from 'node:net'
 import { fetchBufferPool } from '../util/buffer-pool.js'
 import type { Logger } from '../util/logger.js'
+import { systemClock } from '../util/scheduler.js'
 import type { Channel, ChannelControl, ConnectionInfo } from './channel.js'
 
 /** What the processor answers for one request: the response frame (without the size prefix) or no response. */
@@ -73,7 +74,8 @@ export class Connection {
     private readonly limits: ConnectionLimits,
     private readonly log: Logger,
     private readonly onClose: (c: Connection) => void,
-    private readonly now: () => number = Date.now,
+    /** Wall-clock time for authentication deadlines (the broker's scheduler clock). */
+    private readonly now: () => number = systemClock.now,
   ) {
     this.info = channel.info
     this.channel.onUnmute = () => {

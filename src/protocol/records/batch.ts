@@ -429,6 +429,7 @@ function toBuf(v: Buffer | string | null | undefined): Buffer | null {
 export function buildRecordBatch(opts: BuildBatchOptions): Buffer {
   const records = opts.records
   if (records.length === 0) return Buffer.alloc(0)
+  // eslint-disable-next-line no-restricted-properties -- a default for callers without a clock (clients, tests)
   const now = opts.now ?? Date.now()
   const timestampType = opts.timestampType ?? 'CreateTime'
   const compression = opts.compression ?? Compression.NONE
@@ -507,6 +508,7 @@ export interface EndTxnMarkerOptions {
 
 /** Builds the control batch that ends a transaction (what WriteTxnMarkers appends). */
 export function buildEndTxnMarker(o: EndTxnMarkerOptions): Buffer {
+  // eslint-disable-next-line no-restricted-properties -- a default for callers without a clock (clients, tests)
   const now = o.timestamp ?? Date.now()
   return buildRecordBatch({
     records: [

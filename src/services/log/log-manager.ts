@@ -100,9 +100,11 @@ function pidAlive(pid: number): boolean {
  * real time whatever the broker's scheduler: it waits for the operating system.
  */
 function waitForExit(pid: number, ms: number): boolean {
+  // eslint-disable-next-line no-restricted-properties -- real time: it waits for the operating system
   const until = Date.now() + ms
   const cell = new Int32Array(new SharedArrayBuffer(4))
   while (pidAlive(pid)) {
+    // eslint-disable-next-line no-restricted-properties -- as above
     if (Date.now() >= until) return true
     Atomics.wait(cell, 0, 0, 50)
   }

@@ -62,6 +62,7 @@ export class LocalMetadataStore extends EventEmitter implements MetadataStore {
    */
   constructor(private readonly file: string | undefined) {
     super()
+    // eslint-disable-next-line no-restricted-properties -- an identifier, not a time
     this.sessionId = (BigInt(Date.now()) << 16n).toString(16)
     this.load()
   }
@@ -71,6 +72,7 @@ export class LocalMetadataStore extends EventEmitter implements MetadataStore {
   }
 
   private load(): void {
+    // eslint-disable-next-line no-restricted-properties -- ZooKeeper's own wall clock (see the constructor)
     const now = Date.now()
     this.nodes.set('/', {
       data: Buffer.alloc(0),
@@ -192,6 +194,7 @@ export class LocalMetadataStore extends EventEmitter implements MetadataStore {
     }
     if (this.nodes.has(actual)) throw new StoreError('NODE_EXISTS', actual)
     const zxid = ++this.zxid
+    // eslint-disable-next-line no-restricted-properties -- ZooKeeper's own wall clock (see the constructor)
     const now = Date.now()
     const name = actual.slice(actual.lastIndexOf('/') + 1)
     const children = new Set(parent.children)
@@ -217,6 +220,7 @@ export class LocalMetadataStore extends EventEmitter implements MetadataStore {
     if (!n) throw new StoreError('NO_NODE', p)
     if (version !== -1 && version !== n.version) throw new StoreError('BAD_VERSION', p)
     ++this.zxid
+    // eslint-disable-next-line no-restricted-properties -- ZooKeeper's own wall clock (see the constructor)
     const updated: Node = { ...n, data: Buffer.from(data), version: n.version + 1, mtime: Date.now() }
     this.nodes.set(p, updated)
     this.trigger(this.dataWatches, p, 'dataChanged')
