@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Starts a Samsa broker, like Apache Kafka's script of the same name:
 #   bin/kafka-server-start.sh [-daemon] server.properties [--override property=value]*
+# The broker writes its pid to $SAMSA_PID_DIR/samsa-broker-<broker.id>-<pid>.pid (default: run/ of this
+# installation), which bin/kafka-server-stop.sh reads. With -daemon it runs in the background and writes
+# $LOG_DIR/server.log and $LOG_DIR/kafkaServer.out (LOG_DIR defaults to logs/ of this installation).
 set -euo pipefail
 base_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
@@ -18,12 +21,20 @@ fi
 if [[ ! -f "$base_dir/dist/cli.js" ]]; then
   echo "Samsa is not built yet; running npm run build in $base_dir" >&2
   (cd "$base_dir" && npm run build --silent)
+elif [[ -d "$base_dir/src" ]] &&
+  [[ -n $(find "$base_dir/src" -name '*.ts' ! -name '*.test.ts' -newer "$base_dir/dist/cli.js" -print -quit) ]]; then
+  echo "Warning: $base_dir/src has changed since the last build (npm run build; npm start builds when needed)" >&2
 fi
+
+export SAMSA_PID_DIR=${SAMSA_PID_DIR:-"$base_dir/run"}
 
 if [[ "$daemon" == true ]]; then
   log_dir=${LOG_DIR:-"$base_dir/logs"}
   mkdir -p "$log_dir"
-  nohup node "$base_dir/dist/cli.js" "$@" >"$log_dir/kafkaServer.out" 2>&1 </dev/null &
+  # The broker's log lines go to server.log (appended; each line names the broker id); kafkaServer.out keeps what
+  # the process itself prints (a crash, say).
+  export SAMSA_LOG_FILE=${SAMSA_LOG_FILE:-"$log_dir/server.log"}
+  nohup node "$base_dir/dist/cli.js" "$@" >>"$log_dir/kafkaServer.out" 2>&1 </dev/null &
   exit 0
 fi
 exec node "$base_dir/dist/cli.js" "$@"

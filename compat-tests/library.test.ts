@@ -1,11 +1,14 @@
 /**
  * Library mode: `startBroker()` from src/index.ts in this process (ephemeral port, temp data dir by default),
- * kafkajs produce/consume against it, and `stop()`.
+ * kafkajs produce/consume against it, and `stop()`; and the package as a user installs it (`npm install` of the
+ * packed package and of the checkout's path, `npx samsa`).
  */
-import { existsSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { existsSync, readdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { startBroker } from '../src/index.js'
-import { scratchDir, uniqueName } from './support/env.js'
+import { REPO_ROOT, scratchDir, uniqueName } from './support/env.js'
 import { consumeWithGroup, createTopic, kafkajs, withProducer } from './support/kafkajs.js'
 import { kcatConsume } from './support/kcat.js'
 import { canConnect } from './support/procs.js'
@@ -81,5 +84,85 @@ describe('startBroker() in-process', () => {
     expect(got.map((m) => m.payload)).toEqual(['persisted'])
     await second.stop()
     started.pop()
+  })
+})
+
+/** Runs a command to completion; fails the test with its output when it exits non-zero (unless allowed). */
+function run(
+  cmd: string,
+  args: string[],
+  cwd: string,
+  env: Record<string, string> = {},
+): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 120_000 })
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr }
+}
+
+/** A new npm project that uses samsa as a user's project would, after `npm install <spec>`. */
+async function projectWith(spec: string): Promise<string> {
+  const dir = await scratchDir('user-project')
+  writeFileSync(
+    join(dir, 'package.json'),
+    JSON.stringify({ name: 'user-project', private: true, type: 'module' }),
+  )
+  const r = run(
+    'npm',
+    ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', spec],
+    dir,
+  )
+  expect(r.status, r.stderr).toBe(0)
+  return dir
+}
+
+/** In the project: start a broker from the installed package, print its bootstrap and clean-up facts, stop it. */
+function useAsLibrary(dir: string, tmp: string): string {
+  writeFileSync(
+    join(dir, 'use.mjs'),
+    `import { startBroker } from 'samsa'
+const b = await startBroker()
+const dirs = b.logDirs
+await b.stop()
+console.log(JSON.stringify({ bootstrap: b.bootstrap, dirs }))
+await startBroker({ properties: { 'num.partitions': 'x' } }).catch((e) => console.log(e.message))
+`,
+  )
+  const r = run(process.execPath, ['use.mjs'], dir, { TMPDIR: tmp })
+  expect(r.status, r.stderr).toBe(0)
+  return r.stdout
+}
+
+describe('samsa installed with npm', () => {
+  it('from the packed package: the library, npx samsa and its usage text', async () => {
+    const packDir = await scratchDir('pack')
+    const packed = run(
+      'npm',
+      ['pack', '--ignore-scripts', '--silent', '--pack-destination', packDir],
+      REPO_ROOT,
+    )
+    expect(packed.status, packed.stderr).toBe(0)
+    const tgz = join(packDir, packed.stdout.trim().split('\n').pop()!)
+    const dir = await projectWith(tgz)
+    expect(existsSync(join(dir, 'node_modules', 'samsa', 'dist', 'index.js'))).toBe(true)
+
+    const tmp = await scratchDir('user-tmp')
+    const out = useAsLibrary(dir, tmp).trim().split('\n')
+    expect(JSON.parse(out[0]!)).toMatchObject({ bootstrap: expect.stringMatching(/^127\.0\.0\.1:\d+$/) })
+    expect(out[1]).toBe('Invalid value x for configuration num.partitions: Not a number of type INT')
+    expect(readdirSync(tmp)).toEqual([]) // temporary data directories removed, also after the failed start
+
+    const help = run('npx', ['--no-install', 'samsa', '--help'], dir)
+    expect(help.status).toBe(0)
+    expect(help.stdout).toMatch(/^USAGE: samsa server.properties \[--override property=value\]\*/)
+    const bare = run('npx', ['--no-install', 'samsa'], dir)
+    expect(bare.status).toBe(1)
+    expect(bare.stderr).toMatch(/^Missing the server.properties file argument\n\nUSAGE: samsa /)
+  })
+
+  it('from the path of a checkout (npm links it)', async () => {
+    const dir = await projectWith(REPO_ROOT)
+    const tmp = await scratchDir('user-tmp')
+    expect(JSON.parse(useAsLibrary(dir, tmp).split('\n')[0]!)).toMatchObject({
+      bootstrap: expect.stringMatching(/^127\.0\.0\.1:\d+$/),
+    })
   })
 })

@@ -51,7 +51,7 @@ export interface RunningBroker {
   readonly logDirs: readonly string[]
   /** The broker itself, for anything more. */
   readonly broker: Broker
-  /** Shuts down cleanly; removes the data directory if it was a temporary one. */
+  /** Shuts down cleanly; removes the data directory if it was a temporary one (also when start-up fails). */
   stop(): Promise<void>
 }
 
@@ -70,10 +70,11 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Runnin
     ['group.initial.rebalance.delay.ms', '0'],
   ])
   for (const [k, v] of Object.entries(opts.properties ?? {})) props.set(k, String(v))
-  const logger = opts.logger ?? createLogger({ level: opts.logLevel ?? 'warn' })
-  const config = new BrokerConfig(props)
+  let config: BrokerConfig
   let broker: Broker
   try {
+    const logger = opts.logger ?? createLogger({ level: opts.logLevel ?? 'warn' })
+    config = new BrokerConfig(props)
     broker = await Broker.start({ config, logger, scheduler: opts.scheduler })
   } catch (e) {
     if (tempDir) rmSync(tempDir, { recursive: true, force: true })

@@ -12,6 +12,7 @@ import {
   logsDir,
   markRunFailed,
   REPO_ROOT,
+  runDir,
   scratchDir,
   sleep,
   STANDALONE_PROPERTIES,
@@ -94,7 +95,12 @@ export class BrokerProcess {
       this.logFile,
       {
         cwd: REPO_ROOT,
-        env: { ...process.env, LOG_LEVEL: process.env.SAMSA_LOG_LEVEL ?? process.env.LOG_LEVEL ?? 'info' },
+        env: {
+          ...process.env,
+          LOG_LEVEL: process.env.SAMSA_LOG_LEVEL ?? process.env.LOG_LEVEL ?? 'info',
+          // pid files of test brokers stay in the run directory, not in run/ of the checkout
+          SAMSA_PID_DIR: join(runDir(), 'pidfiles'),
+        },
       },
     )
     running.add(this)

@@ -70,6 +70,15 @@ export function killRegisteredProcesses(dir: string): string[] {
   return killed
 }
 
+/**
+ * Registers a process the harness did not spawn itself (a `-daemon` broker, whose parent script has exited) so
+ * that the global teardown kills it if a test leaves it running.
+ */
+export function registerPid(pid: number, what: string): void {
+  const cmd = cmdlineOf(pid)
+  if (cmd) appendFileSync(pidRegistryFile(), JSON.stringify({ pid, cmd, what }) + '\n')
+}
+
 export interface Spawned {
   readonly child: ChildProcess
   readonly pid: number

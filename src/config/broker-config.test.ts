@@ -297,6 +297,20 @@ describe('listeners', () => {
     expect(parseListeners('PLAINTEXT://a:1,INTERNAL://b:1', map, false)).toHaveLength(2)
   })
 
+  it('rejects a port outside 0-65535, naming the property', () => {
+    for (const [value, name] of [
+      ['PLAINTEXT://127.0.0.1:65536', 'listeners'],
+      ['PLAINTEXT://127.0.0.1:-1', 'listeners'],
+    ] as const) {
+      expect(() => parseListeners(value, map)).toThrow(`port out of range:${value.split(':').pop()}`)
+      expect(() => parseListeners(value, map)).toThrow(expect.objectContaining({ configName: name }))
+    }
+    expect(() => parseListeners('PLAINTEXT://h:70000', map, false)).toThrow(
+      expect.objectContaining({ configName: 'advertised.listeners' }),
+    )
+    expect(parseListeners('PLAINTEXT://h:65535', map)[0]!.port).toBe(65535)
+  })
+
   it('the protocol map is validated', () => {
     expect(() => parseListenerSecurityProtocolMap('A:TLS')).toThrow(
       'Invalid security protocol `TLS` defined in listener.security.protocol.map',

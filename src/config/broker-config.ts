@@ -783,6 +783,10 @@ export class BrokerConfig {
   get logRetentionCheckIntervalMs(): number {
     return this.v.num('log.retention.check.interval.ms')
   }
+  /** Delay before the log manager's first retention, flush and checkpoint runs (Kafka: 30 s). */
+  get logInitialTaskDelayMs(): number {
+    return this.v.num('log.initial.task.delay.ms')
+  }
   /** log.segment.delete.delay.ms */
   get logSegmentDeleteDelayMs(): number {
     return this.v.num('log.segment.delete.delay.ms')

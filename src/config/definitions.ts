@@ -667,10 +667,17 @@ const log: ConfigDef[] = [
   c('log.dir.failure.timeout.ms', 'long', 30000, 'low', 'How long a log dir failure may go unreported.', {
     validator: atLeast(1),
   }),
-  c('log.initial.task.delay.ms', 'long', 30000, 'low', 'Initial delay of log manager tasks (testing).', {
-    validator: atLeast(0),
-    internal: true,
-  }),
+  c(
+    'log.initial.task.delay.ms',
+    'long',
+    30000,
+    'low',
+    'Delay before the first retention, flush and checkpoint runs.',
+    {
+      validator: atLeast(0),
+      internal: true,
+    },
+  ),
   c(
     'remote.log.storage.system.enable',
     'boolean',

@@ -79,6 +79,8 @@ function parseEndpoint(entry: string, protocols: ReadonlyMap<string, SecurityPro
   const port = Number(portString)
   if (!Number.isSafeInteger(port) || port > 2147483647 || port < -2147483648)
     throw new Error(`For input string: "${portString}"`)
+  // Kafka fails later, when binding (java.net.InetSocketAddress): "port out of range:99999".
+  if (port < 0 || port > 65535) throw new Error(`port out of range:${port}`)
   const securityProtocol = protocols.get(name)
   if (securityProtocol === undefined) throw new Error(`No security protocol defined for listener ${name}`)
   return { name, securityProtocol, host: m[2] as string, port }
@@ -93,15 +95,19 @@ export function parseListeners(
   value: string,
   protocols: ReadonlyMap<string, SecurityProtocol>,
   requireDistinctPorts = true,
+  configName = requireDistinctPorts ? 'listeners' : 'advertised.listeners',
 ): Endpoint[] {
   let endpoints: Endpoint[]
   try {
     endpoints = parseCsvList(value.trim()).map((e) => parseEndpoint(e, protocols))
   } catch (e) {
-    throw new ConfigException(`Error creating broker listeners from '${value}': ${(e as Error).message}`)
+    throw new ConfigException(
+      `Error creating broker listeners from '${value}': ${(e as Error).message}`,
+      configName,
+    )
   }
   if (new Set(endpoints.map((e) => e.name)).size !== endpoints.length)
-    throw new ConfigException(`Each listener must have a different name, listeners: ${value}`)
+    throw new ConfigException(`Each listener must have a different name, listeners: ${value}`, configName)
   if (!requireDistinctPorts) return endpoints
 
   const byPort = new Map<number, Endpoint[]>()
@@ -114,7 +120,7 @@ export function parseListeners(
     const withIp = eps.filter((ep) => ep.host !== '' && net.isIP(ep.host) !== 0)
     const withoutIp = eps.filter((ep) => !withIp.includes(ep))
     if (new Set(withoutIp.map((ep) => ep.port)).size !== withoutIp.length)
-      throw new ConfigException(`Each listener must have a different port, listeners: ${value}`)
+      throw new ConfigException(`Each listener must have a different port, listeners: ${value}`, configName)
     if (withIp.length === 0) continue
     if (withIp.length === 2) {
       const message =
@@ -123,12 +129,13 @@ export function parseListeners(
       const [a, b] = withIp as [Endpoint, Endpoint]
       const oneOfEach =
         (net.isIPv4(a.host) && net.isIPv6(b.host)) || (net.isIPv6(a.host) && net.isIPv4(b.host))
-      if (!oneOfEach || withoutIp.length > 0) throw new ConfigException(message)
+      if (!oneOfEach || withoutIp.length > 0) throw new ConfigException(message, configName)
       continue
     }
     throw new ConfigException(
       'Each listener must have a different port unless exactly one listener has an IPv4 address and the other ' +
         `IPv6 address, listeners: ${value}, port: ${port}`,
+      configName,
     )
   }
   return endpoints

@@ -8,6 +8,7 @@
  */
 import { Apis } from '../protocol/messages/index.js'
 import { ErrorCode, errorInfo, toErrorCode } from '../protocol/errors.js'
+import type { PartitionInfo } from '../services/metadata/metadata-cache.js'
 import { OFFSETS_TOPIC } from '../services/metadata/topic-admin.js'
 import type { Services } from '../services/services.js'
 import { endpointOf } from './common.js'
@@ -27,7 +28,29 @@ interface Found {
   readonly port: number
 }
 
-export function findCoordinatorHandler(d: Pick<Services, 'cache' | 'topicAdmin' | 'groups'>): Handler {
+export function findCoordinatorHandler(
+  d: Pick<Services, 'cache' | 'topicAdmin' | 'groups' | 'log'>,
+): Handler {
+  // Partitions of __consumer_offsets we have warned about as leaderless; warned again after a leader came back.
+  const warned = new Set<number>()
+  const warnLeaderless = (key: string, p: PartitionInfo): void => {
+    if (warned.has(p.partition)) return
+    warned.add(p.partition)
+    const live = [...d.cache.brokers.keys()].sort((a, b) => a - b)
+    const leader = p.state?.leader ?? -1
+    const why =
+      leader < 0
+        ? 'has no leader'
+        : `has leader ${leader}, which is not registered or has no listener for this connection`
+    d.log.warn(
+      `Group coordinator partition ${OFFSETS_TOPIC}-${p.partition} ${why} (replicas [${p.replicas.join(',')}], ` +
+        `ISR [${p.state?.isr.join(',') ?? ''}], live brokers [${live.join(',')}]): groups that map to it, such as ` +
+        `'${key}', get COORDINATOR_NOT_AVAILABLE until one of its replicas is back. ${OFFSETS_TOPIC} has ` +
+        `replication factor ${p.replicas.length} (offsets.topic.replication.factor): each of its partitions ` +
+        `needs a live replica in the ISR.`,
+    )
+  }
+
   const fail = (key: string, code: number, message?: string): Found => ({
     key,
     errorCode: code,
@@ -56,9 +79,14 @@ export function findCoordinatorHandler(d: Pick<Services, 'cache' | 'topicAdmin' 
       }
       return fail(key, ErrorCode.COORDINATOR_NOT_AVAILABLE)
     }
-    const state = topic.partitions.get(d.groups.partitionFor(key))?.state
+    const partition = topic.partitions.get(d.groups.partitionFor(key))
+    const state = partition?.state
     const ep = state && state.leader >= 0 ? endpointOf(d.cache, state.leader, listener) : undefined
-    if (!ep) return fail(key, ErrorCode.COORDINATOR_NOT_AVAILABLE)
+    if (!ep) {
+      if (partition && state) warnLeaderless(key, partition)
+      return fail(key, ErrorCode.COORDINATOR_NOT_AVAILABLE)
+    }
+    warned.delete(partition!.partition)
     return { key, errorCode: ErrorCode.NONE, errorMessage: null, nodeId: ep.id, host: ep.host, port: ep.port }
   }
 

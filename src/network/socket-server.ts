@@ -54,6 +54,45 @@ export interface BoundListener extends ListenerSpec {
   readonly boundPort: number
 }
 
+/** A listener could not be bound (Kafka: "Socket server failed to bind to host:port: reason."). */
+export class ListenerBindError extends Error {
+  constructor(
+    readonly listener: ListenerSpec,
+    cause: unknown,
+  ) {
+    const code = (cause as NodeJS.ErrnoException).code
+    const reason =
+      code === 'EADDRINUSE'
+        ? 'Address already in use'
+        : code === 'EADDRNOTAVAIL'
+          ? 'Cannot assign requested address'
+          : code === 'EACCES'
+            ? 'Permission denied'
+            : (cause as Error).message
+    super(`Socket server failed to bind to ${listener.host || '0.0.0.0'}:${listener.port}: ${reason}.`, {
+      cause,
+    })
+    this.name = 'ListenerBindError'
+  }
+}
+
+/** Binds a TCP server to host:port (an empty host: every interface); rejects with a ListenerBindError. */
+export function listen(server: net.Server, l: ListenerSpec): Promise<net.AddressInfo> {
+  return new Promise((resolve, reject) => {
+    const fail = (err: unknown): void => reject(new ListenerBindError(l, err))
+    server.once('error', fail)
+    try {
+      server.listen({ port: l.port, host: l.host === '' ? undefined : l.host, backlog: 511 }, () => {
+        server.off('error', fail)
+        resolve(server.address() as net.AddressInfo)
+      })
+    } catch (e) {
+      server.off('error', fail)
+      fail(e)
+    }
+  })
+}
+
 export class SocketServer {
   private readonly servers: net.Server[] = []
   private readonly tlsServers = new Map<string, tls.Server>()
@@ -97,17 +136,10 @@ export class SocketServer {
       } else {
         server = net.createServer({ noDelay: true }, (socket) => this.accept(socket, l))
       }
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject)
-        // An empty host binds every interface, as Kafka does.
-        server.listen({ port: l.port, host: l.host === '' ? undefined : l.host, backlog: 511 }, () => {
-          server.off('error', reject)
-          resolve()
-        })
-      })
+      // An empty host binds every interface, as Kafka does.
+      const address = await listen(server, l)
       server.on('error', (err) => this.log.error({ err }, `Listener ${l.name} error: ${err.message}`))
       this.servers.push(server)
-      const address = server.address() as net.AddressInfo
       bound.push({ ...l, boundPort: address.port })
       this.log.info(
         `Awaiting socket connections on ${l.host || '0.0.0.0'}:${address.port} (listener ${l.name}).`,

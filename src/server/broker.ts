@@ -7,6 +7,7 @@
 import os from 'node:os'
 import path from 'node:path'
 import type { BrokerConfig } from '../config/broker-config.js'
+import { ConfigException } from '../config/config-def.js'
 import { checkSupported } from '../config/unsupported.js'
 import { resolveTopicConfig, validateTopicConfigs, type TopicConfig } from '../config/topic-config.js'
 import { RequestDispatcher } from '../handlers/dispatcher.js'
@@ -14,10 +15,10 @@ import { createHandlers } from '../handlers/index.js'
 import { BrokerClient } from '../network/broker-client.js'
 import { ErrorCode, errorName } from '../protocol/errors.js'
 import { Apis } from '../protocol/messages/index.js'
-import { SocketServer, type BoundListener } from '../network/socket-server.js'
+import { ListenerBindError, SocketServer, type BoundListener } from '../network/socket-server.js'
 import { Controller } from '../services/controller/controller.js'
 import type { LogConfig } from '../services/log/log-config.js'
-import { LogManager } from '../services/log/log-manager.js'
+import { createAndValidateLogDirs, LogManager } from '../services/log/log-manager.js'
 import { readMetaProperties, writeMetaProperties } from '../services/log/meta-properties.js'
 import { KafkaZkClient } from '../services/metadata/kafka-zk-client.js'
 import { LocalMetadataStore } from '../services/metadata/local-store.js'
@@ -88,7 +89,10 @@ export function toLogConfig(t: TopicConfig): LogConfig {
 
 export class Broker {
   readonly config: BrokerConfig
-  readonly log: Logger
+  /** The broker's own logger (kafka.server.KafkaServer), with the broker id once it is known. */
+  log: Logger
+  /** The logger the broker was given, with the broker id once it is known: services get named children. */
+  private baseLog: Logger
   /** The broker's view of its scheduler: what is still pending when the broker has shut down is cancelled. */
   readonly scheduler: ScopedScheduler
   readonly clock: Clock
@@ -114,10 +118,16 @@ export class Broker {
 
   private constructor(opts: BrokerOptions) {
     this.config = opts.config
-    this.log = opts.logger
+    this.baseLog = opts.logger
+    this.log = this.logger('kafka.server.KafkaServer')
     this.scheduler = new ScopedScheduler(opts.scheduler ?? new SystemScheduler(opts.logger), opts.logger)
     this.clock = this.scheduler.clock
     this.startupSignal = opts.signal
+  }
+
+  /** A child logger named as Kafka names the class doing the same job (kafka.log.LogManager, ...). */
+  private logger(name: string): Logger {
+    return this.baseLog.child({ name })
   }
 
   get standalone(): boolean {
@@ -180,6 +190,7 @@ export class Broker {
       `[KafkaServer] starting (${this.standalone ? 'standalone' : `ZooKeeper mode, ${this.config.zkConnect}`})`,
     )
     this.config.logWarnings(this.log)
+    this.checkLogDirs()
     const zk = await this.openMetadataStore()
     await this.identify(zk)
     const cache = await this.startMetadataCache(zk)
@@ -191,6 +202,15 @@ export class Broker {
     this.log.info(
       `[KafkaServer id=${this.brokerId}] started (${this.endpoints.map((e) => `${e.listenerName}://${e.host}:${e.port}`).join(', ')})`,
     )
+  }
+
+  /** 0. The log directories: created if missing, each a writable directory (standalone keeps its metadata there). */
+  private checkLogDirs(): void {
+    try {
+      createAndValidateLogDirs(this.config.logDirs)
+    } catch (e) {
+      throw new ConfigException((e as Error).message, 'log.dirs')
+    }
   }
 
   /** 1. The metadata store: ZooKeeper, or a file in the first log directory; Kafka's top-level znodes. */
@@ -205,11 +225,11 @@ export class Broker {
         connect: cfg.zkConnect!,
         sessionTimeoutMs: cfg.zkSessionTimeoutMs,
         connectionTimeoutMs: cfg.zkConnectionTimeoutMs,
-        log: this.log,
+        log: this.logger('kafka.zookeeper.ZooKeeperClient'),
         signal: this.startupSignal,
       })
     }
-    const zk = new KafkaZkClient(this.parts.store, this.log, this.clock)
+    const zk = new KafkaZkClient(this.parts.store, this.logger('kafka.zk.KafkaZkClient'), this.clock)
     this.parts.zk = zk
     await zk.createTopLevelPaths()
     return zk
@@ -248,12 +268,17 @@ export class Broker {
       )
     }
     this.brokerId = brokerId
+    // Every line from here on carries the broker id (several brokers may log to one place).
+    if (this.baseLog.bindings().broker === undefined) {
+      this.baseLog = this.baseLog.child({ broker: brokerId })
+      this.log = this.logger('kafka.server.KafkaServer')
+    }
     this.log.info(`[KafkaServer id=${brokerId}] Cluster ID = ${this.clusterId}`)
   }
 
   /** 3. The metadata cache (topic configs are needed to load the logs) and dynamic broker configs. */
   private async startMetadataCache(zk: KafkaZkClient): Promise<MetadataCache> {
-    const cache = new MetadataCache(zk, this.log, this.brokerId)
+    const cache = new MetadataCache(zk, this.logger('kafka.server.metadata.ZkMetadataCache'), this.brokerId)
     this.parts.cache = cache
     await cache.start(this.clusterId)
     cache.on('brokerConfig', (entity, props) => this.applyDynamicBrokerConfig(entity, props))
@@ -268,7 +293,8 @@ export class Broker {
       logDirs: [...cfg.logDirs],
       configFor: (topic) => this.logConfigFor(topic),
       scheduler: this.scheduler,
-      logger: this.log,
+      logger: this.logger('kafka.log.LogManager'),
+      initialTaskDelayMs: cfg.logInitialTaskDelayMs,
       retentionCheckMs: cfg.logRetentionCheckIntervalMs,
       flushCheckMs: cfg.logFlushSchedulerIntervalMs,
       flushRecoveryOffsetCheckpointMs: cfg.logFlushOffsetCheckpointIntervalMs,
@@ -304,16 +330,15 @@ export class Broker {
    */
   private createServices(zk: KafkaZkClient, cache: MetadataCache, logManager: LogManager): Services {
     const cfg = this.config
-    const log = this.log
     const replicas = this.createReplicaManager(zk, cache, logManager)
     const groups = this.createGroupCoordinator(cache, replicas)
     const services: Services = {
       config: cfg,
-      log,
+      log: this.logger('kafka.server.KafkaApis'),
       clock: this.clock,
       cache,
       topicAdmin: this.createTopicAdmin(zk, cache),
-      configAdmin: new ConfigAdmin(zk, cache, cfg, this.brokerId, log),
+      configAdmin: new ConfigAdmin(zk, cache, cfg, this.brokerId, this.logger('kafka.server.ZkAdminManager')),
       controller: this.createController(zk, cache),
       logManager,
       replicas,
@@ -348,7 +373,7 @@ export class Broker {
         validateTopicConfig: (c) => validateTopicConfigs(c, cfg),
         scheduler: this.scheduler,
       },
-      this.log,
+      this.logger('kafka.zk.AdminZkClient'),
     )
   }
 
@@ -368,7 +393,7 @@ export class Broker {
         logConfigFor: (topic, overrides) => this.logConfigFor(topic, overrides),
         minInsyncReplicasFor: (topic, overrides) => this.topicConfig(topic, overrides).minInSyncReplicas,
         scheduler: this.scheduler,
-        log: this.log,
+        log: this.logger('kafka.server.ReplicaManager'),
       },
       logManager,
       cache,
@@ -391,7 +416,7 @@ export class Broker {
         socketTimeoutMs: cfg.replicaSocketTimeoutMs,
         onProgress: (p) => replicas.onFollowerProgress(p),
         scheduler: this.scheduler,
-        log: this.log,
+        log: this.logger('kafka.server.ReplicaFetcherThread'),
       }),
     )
     return replicas
@@ -403,7 +428,7 @@ export class Broker {
    */
   private createGroupCoordinator(cache: MetadataCache, replicas: ReplicaManager): GroupCoordinator {
     const cfg = this.config
-    const log = this.log
+    const log = this.logger('kafka.coordinator.group.GroupCoordinator')
     const groups = new GroupCoordinator({
       config: {
         brokerId: this.brokerId,
@@ -457,7 +482,7 @@ export class Broker {
         leaderImbalancePerBrokerPercentage: cfg.leaderImbalancePerBrokerPercentage,
         uncleanLeaderElection: (topic) => this.topicConfig(topic).uncleanLeaderElectionEnable,
       },
-      this.log,
+      this.logger('kafka.controller.KafkaController'),
       this.scheduler,
     )
   }
@@ -484,11 +509,17 @@ export class Broker {
         connectionsMaxIdleMs: cfg.connectionsMaxIdleMs,
         scheduler: this.scheduler,
       },
-      new RequestDispatcher(createHandlers(services), this.log),
-      this.log,
+      new RequestDispatcher(createHandlers(services), this.logger('kafka.server.KafkaApis')),
+      this.logger('kafka.network.SocketServer'),
     )
     this.parts.socketServer = socketServer
-    const bound = await socketServer.start()
+    let bound: readonly BoundListener[]
+    try {
+      bound = await socketServer.start()
+    } catch (e) {
+      if (e instanceof ListenerBindError) throw new ConfigException(e.message, 'listeners')
+      throw e
+    }
     this.endpoints = this.advertise(bound)
   }
 

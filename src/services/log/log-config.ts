@@ -98,3 +98,50 @@ export function randomSegmentJitter(c: LogConfig): number {
   if (c.segmentJitterMs <= 0) return 0
   return Math.floor(Math.random() * Math.min(c.segmentJitterMs, c.segmentMs))
 }
+
+/** Kafka's topic config name of each LogConfig field. */
+const KAFKA_NAMES: Readonly<Record<keyof LogConfig, string>> = {
+  segmentBytes: 'segment.bytes',
+  segmentMs: 'segment.ms',
+  segmentJitterMs: 'segment.jitter.ms',
+  segmentIndexBytes: 'segment.index.bytes',
+  indexIntervalBytes: 'index.interval.bytes',
+  retentionMs: 'retention.ms',
+  retentionBytes: 'retention.bytes',
+  flushMessages: 'flush.messages',
+  flushMs: 'flush.ms',
+  maxMessageBytes: 'max.message.bytes',
+  messageTimestampType: 'message.timestamp.type',
+  messageTimestampBeforeMaxMs: 'message.timestamp.before.max.ms',
+  messageTimestampAfterMaxMs: 'message.timestamp.after.max.ms',
+  cleanupPolicy: 'cleanup.policy',
+  fileDeleteDelayMs: 'file.delete.delay.ms',
+  preallocate: 'preallocate',
+  compressionType: 'compression.type',
+  deleteRetentionMs: 'delete.retention.ms',
+  minCompactionLagMs: 'min.compaction.lag.ms',
+  maxCompactionLagMs: 'max.compaction.lag.ms',
+  minCleanableDirtyRatio: 'min.cleanable.dirty.ratio',
+}
+
+/** A long as Kafka prints it (Long.MAX_VALUE rather than 2^63). */
+export function formatLong(n: number): string {
+  return n >= LONG_MAX ? '9223372036854775807' : String(n)
+}
+
+/**
+ * The settings that differ from Kafka's defaults, as Kafka's LogConfig.overriddenConfigsAsLoggableString prints
+ * them: `{cleanup.policy=compact, segment.bytes=104857600}`.
+ */
+export function overriddenConfigsString(cfg: LogConfig): string {
+  const defaults = defaultLogConfig()
+  const out: string[] = []
+  for (const key of Object.keys(KAFKA_NAMES) as (keyof LogConfig)[]) {
+    const v = cfg[key]
+    const d = defaults[key]
+    if (Array.isArray(v) ? v.join(',') === (d as string[]).join(',') : v === d) continue
+    const text = Array.isArray(v) ? v.join(',') : typeof v === 'number' ? formatLong(v) : String(v)
+    out.push(`${KAFKA_NAMES[key]}=${text}`)
+  }
+  return `{${out.sort().join(', ')}}`
+}

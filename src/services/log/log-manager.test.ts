@@ -16,7 +16,13 @@ import { ErrorCode, KafkaError } from '../../protocol/errors.js'
 import { buildRecordBatch } from '../../protocol/records/batch.js'
 import { ManualClock, ManualScheduler } from '../../util/scheduler.js'
 import { defaultLogConfig, type LogConfig } from './log-config.js'
-import { acquireDirLock, LogManager, type LogManagerOptions, releaseDirLock } from './log-manager.js'
+import {
+  acquireDirLock,
+  createAndValidateLogDirs,
+  LogManager,
+  type LogManagerOptions,
+  releaseDirLock,
+} from './log-manager.js'
 
 const dirs: string[] = []
 const managers: LogManager[] = []
@@ -200,6 +206,32 @@ describe('LogManager', () => {
     m.updateConfig(log, { ...defaultLogConfig(), retentionMs: 6 })
     expect(log.config.retentionMs).toBe(6)
     expect(m.getOrCreateLog({ topic: 'c', partition: 1 }).config.retentionMs).toBe(6)
+  })
+})
+
+describe('createAndValidateLogDirs', () => {
+  it('creates missing directories with their parents and their .lock file', () => {
+    const d = join(tempDir(), 'a', 'b')
+    createAndValidateLogDirs([d])
+    expect(existsSync(join(d, '.lock'))).toBe(true)
+  })
+
+  it('fails with a message naming the directory when it is a file or cannot be created', () => {
+    const file = join(tempDir(), 'file')
+    writeFileSync(file, '')
+    expect(() => createAndValidateLogDirs([file])).toThrow(
+      `Failed to create data directory ${file}: a path component is a file, not a directory (ENOTDIR)`,
+    )
+    if (existsSync('/proc/self'))
+      expect(() => createAndValidateLogDirs(['/proc/samsa-nope'])).toThrow(
+        'Failed to create data directory /proc/samsa-nope: no such file or directory (ENOENT)',
+      )
+  })
+
+  it.runIf(existsSync('/proc/self'))('fails for a directory it cannot write', () => {
+    expect(() => createAndValidateLogDirs(['/proc/self'])).toThrow(
+      /^\/proc\/self is not a writable log directory: /,
+    )
   })
 })
 

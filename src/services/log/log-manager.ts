@@ -6,9 +6,10 @@
  */
 import { randomUUID } from 'node:crypto'
 import {
+  accessSync,
   closeSync,
+  constants as fsConstants,
   existsSync,
-  mkdirSync,
   openSync,
   readdirSync,
   readFileSync,
@@ -24,6 +25,7 @@ import {
   ScopedScheduler,
   SystemScheduler,
 } from '../../util/scheduler.js'
+import { mkdirs } from '../../util/fs.js'
 import { type Logger, silentLogger } from '../../util/logger.js'
 import { OffsetCheckpointFile, type TopicPartitionOffset } from './checkpoint-file.js'
 import {
@@ -44,7 +46,7 @@ import {
 } from './file-utils.js'
 import { Log, logDeleteDirName } from './log.js'
 import { type CleanerConfig, LogCleaner } from './log-cleaner.js'
-import { defaultLogConfig, type LogConfig } from './log-config.js'
+import { defaultLogConfig, formatLong, type LogConfig, overriddenConfigsString } from './log-config.js'
 
 export interface LogManagerOptions {
   /** log.dirs */
@@ -109,6 +111,52 @@ function waitForExit(pid: number, ms: number): boolean {
     Atomics.wait(cell, 0, 0, 50)
   }
   return false
+}
+
+/**
+ * Kafka's LogManager.createAndValidateLogDirs: every directory is created if missing and must be a directory the
+ * broker can write to (its `.lock` file is created here, as Kafka creates it). Samsa has no offline log
+ * directories, so any failing directory fails the whole call, with a message naming the directory.
+ */
+export function createAndValidateLogDirs(dirs: readonly string[]): void {
+  const reason = (e: unknown): string => {
+    const code = isErrnoCode(e)
+    return code ? `${ERRNO_TEXT[code] ?? code} (${code})` : (e as Error).message
+  }
+  for (const dir of dirs) {
+    try {
+      mkdirs(dir)
+    } catch (e) {
+      throw new KafkaError(
+        ErrorCode.KAFKA_STORAGE_ERROR,
+        `Failed to create data directory ${dir}: ${reason(e)}`,
+      )
+    }
+    try {
+      if (!statSync(dir).isDirectory()) throw new Error('not a directory')
+      accessSync(dir, fsConstants.R_OK | fsConstants.W_OK | fsConstants.X_OK)
+      closeSync(openSync(resolve(dir, LOCK_FILE), 'a'))
+    } catch (e) {
+      throw new KafkaError(
+        ErrorCode.KAFKA_STORAGE_ERROR,
+        `${dir} is not a writable log directory: ${reason(e)}`,
+      )
+    }
+  }
+}
+
+const ERRNO_TEXT: Readonly<Record<string, string>> = {
+  ENOENT: 'no such file or directory',
+  ENOTDIR: 'a path component is a file, not a directory',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'read-only file system',
+  ENOSPC: 'no space left on device',
+  EEXIST: 'file already exists',
+}
+
+function isErrnoCode(e: unknown): string | undefined {
+  return typeof e === 'object' && e !== null && 'code' in e && typeof e.code === 'string' ? e.code : undefined
 }
 
 /**
@@ -217,10 +265,8 @@ export class LogManager {
   startup(): void {
     if (this.started) return
     this.started = true
-    for (const dir of this.logDirs) {
-      mkdirSync(dir, { recursive: true })
-      this.locks.push(acquireDirLock(dir))
-    }
+    createAndValidateLogDirs(this.logDirs)
+    for (const dir of this.logDirs) this.locks.push(acquireDirLock(dir))
     try {
       for (const dir of this.logDirs) this.loadLogs(dir)
     } catch (e) {
@@ -238,7 +284,9 @@ export class LogManager {
     this.tasks.push(
       this.scheduler.schedule('kafka-log-retention', () => this.cleanupLogs(), initial, retentionCheckMs),
     )
-    this.logger.info(`${this.ident}Starting log flusher with a default period of ${flushCheckMs} ms.`)
+    this.logger.info(
+      `${this.ident}Starting log flusher with a default period of ${formatLong(flushCheckMs)} ms.`,
+    )
     this.tasks.push(
       this.scheduler.schedule('kafka-log-flusher', () => this.flushDirtyLogs(), initial, flushCheckMs),
     )
@@ -420,7 +468,7 @@ export class LogManager {
     })
     this.logs.set(key, log)
     this.logger.info(
-      `${this.ident}Created log for partition ${key} in ${dir} with properties ${JSON.stringify(cfg)}`,
+      `${this.ident}Created log for partition ${key} in ${dir} with properties ${overriddenConfigsString(cfg)}`,
     )
     return log
   }

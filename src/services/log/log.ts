@@ -6,7 +6,7 @@
  * request interleaving (the process is single-threaded). Appends go to the page cache; fsync happens on roll,
  * on flush.messages / flush.ms and at shutdown, and the recovery point follows the flushes.
  */
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import {
   type BatchHeader,
@@ -29,6 +29,7 @@ import {
   ScopedScheduler,
   SystemScheduler,
 } from '../../util/scheduler.js'
+import { mkdirs } from '../../util/fs.js'
 import { type Logger, silentLogger } from '../../util/logger.js'
 import {
   OffsetsOutOfOrderError,
@@ -244,7 +245,7 @@ export class Log {
     this.topicPartition = parseTopicPartitionName(o.dir)
     this.logger = o.logger ?? silentLogger
     this._lastFlushTime = this.clock.now()
-    mkdirSync(o.dir, { recursive: true })
+    mkdirs(o.dir)
     const epochFile = join(o.dir, LEADER_EPOCH_CHECKPOINT_FILENAME)
     if (!existsSync(epochFile)) writeFileSync(epochFile, '')
     this.leaderEpochCache = new LeaderEpochFileCache(

@@ -7,6 +7,7 @@
 import { EventEmitter } from 'node:events'
 import fs from 'node:fs'
 import path from 'node:path'
+import { mkdirs } from '../../util/fs.js'
 import {
   parentOf,
   StoreError,
@@ -124,7 +125,7 @@ export class LocalMetadataStore extends EventEmitter implements MetadataStore {
       }
     }
     const tmp = `${this.file}.tmp`
-    fs.mkdirSync(path.dirname(this.file), { recursive: true })
+    mkdirs(path.dirname(this.file))
     const fd = fs.openSync(tmp, 'w')
     try {
       fs.writeSync(fd, JSON.stringify(out))

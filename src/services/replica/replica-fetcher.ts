@@ -40,6 +40,8 @@ interface FetchState {
   readonly leaderEpoch: number
   truncating: boolean
   delayedUntil: number
+  /** The error last logged for this partition: a retry that fails the same way is not logged again. */
+  lastError?: number
 }
 
 const FetchApi = Apis.Fetch
@@ -74,10 +76,28 @@ class ReplicaFetcherThread {
 
   add(p: Partition): void {
     this.partitions.set(p.key, { p, leaderEpoch: p.leaderEpoch, truncating: true, delayedUntil: 0 })
-    this.cfg.log.info(
-      `${this.name} Added partition ${p.key} with leader epoch ${p.leaderEpoch}, log end offset ${p.log?.logEndOffset}`,
-    )
+    // One line for the partitions added together (Kafka: "Added fetcher to broker N for partitions ...").
+    if (this.added.length === 0) queueMicrotask(() => this.logAdded())
+    this.added.push(`${p.key} (leader epoch ${p.leaderEpoch}, log end offset ${p.log?.logEndOffset})`)
     this.loop ??= this.run().finally(() => (this.loop = undefined))
+  }
+
+  private added: string[] = []
+
+  private logAdded(): void {
+    const added = this.added
+    this.added = []
+    if (added.length > 0)
+      this.cfg.log.info(
+        `${this.name} Added fetcher to broker ${this.leaderId} for partitions ${added.join(', ')}`,
+      )
+  }
+
+  /** Logs a partition's fetch error once, not on every retry. */
+  private logError(s: FetchState, code: number, message: string): void {
+    if (s.lastError === code) return
+    s.lastError = code
+    this.cfg.log.info(message)
   }
 
   remove(key: string): boolean {
@@ -180,7 +200,9 @@ class ReplicaFetcherThread {
         if (!s || !this.valid(s)) continue
         const log = s.p.log!
         if (r.errorCode !== ErrorCode.NONE) {
-          this.cfg.log.info(
+          this.logError(
+            s,
+            r.errorCode,
             `${this.name} OffsetForLeaderEpoch for ${s.p.key} failed with ${errorName(r.errorCode)}; retrying later`,
           )
           s.delayedUntil = this.cfg.scheduler.clock.now() + this.cfg.fetchBackoffMs
@@ -257,6 +279,7 @@ class ReplicaFetcherThread {
         if (log.logEndOffset !== offsets.get(key)) continue // truncated or reset meanwhile
         switch (r.errorCode) {
           case ErrorCode.NONE: {
+            s.lastError = undefined
             const records = r.records
             const n = records ? completeBatchesLength(records) : 0
             if (n > 0) log.appendAsFollower(records!.subarray(0, n))
@@ -271,7 +294,9 @@ class ReplicaFetcherThread {
             await this.handleOutOfRange(client, s)
             break
           default:
-            this.cfg.log.info(
+            this.logError(
+              s,
+              r.errorCode,
               `${this.name} Error ${errorName(r.errorCode)} fetching ${key} from leader ${this.leaderId}; backing off`,
             )
             s.delayedUntil = this.cfg.scheduler.clock.now() + this.cfg.fetchBackoffMs

@@ -1,0 +1,65 @@
+import { mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { checkLogLevel, createLogger } from './logger.js'
+
+const saved = { ...process.env }
+afterEach(() => {
+  for (const k of ['SAMSA_LOG_LEVEL', 'SAMSA_LOG_FORMAT', 'SAMSA_LOG_FILE']) {
+    if (saved[k] === undefined) delete process.env[k]
+    else process.env[k] = saved[k]
+  }
+})
+
+const logFile = (): string => join(mkdtempSync(join(tmpdir(), 'samsa-logger-')), 'logs', 'server.log')
+
+describe('log levels', () => {
+  it('accepts pino levels in any case', () => {
+    expect(checkLogLevel('DEBUG')).toBe('debug')
+    expect(createLogger({ level: 'warn' }).level).toBe('warn')
+  })
+
+  it('a bad SAMSA_LOG_LEVEL is an error naming the variable and the valid levels', () => {
+    process.env.SAMSA_LOG_LEVEL = 'verbose'
+    expect(() => createLogger()).toThrow(
+      "Invalid SAMSA_LOG_LEVEL 'verbose': expected one of trace, debug, info, warn, error, fatal, silent",
+    )
+    process.env.SAMSA_LOG_LEVEL = 'error'
+    expect(createLogger().level).toBe('error')
+  })
+})
+
+describe('log formats', () => {
+  it('text: time, level name, logger, broker id and message on one line', () => {
+    const file = logFile()
+    const log = createLogger({ format: 'text', file, level: 'info' })
+    log.child({ broker: 0 }).child({ name: 'kafka.log.LogManager' }).info('[LogManager] Loading logs')
+    log.warn('no logger, no broker')
+    expect(readFileSync(file, 'utf8').split('\n')).toEqual([
+      expect.stringMatching(
+        /^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\] INFO \(kafka\.log\.LogManager\): \[broker 0\] \[LogManager\] Loading logs$/,
+      ),
+      expect.stringMatching(/^\[[^\]]+\] WARN: no logger, no broker$/),
+      '',
+    ])
+  })
+
+  it('json when not on a terminal, or when SAMSA_LOG_FORMAT=json; SAMSA_LOG_FILE appends to a file', () => {
+    const file = logFile()
+    process.env.SAMSA_LOG_FILE = file
+    createLogger({ level: 'info' }).child({ broker: 3, name: 'kafka.server.KafkaServer' }).info('first')
+    process.env.SAMSA_LOG_FORMAT = 'json'
+    createLogger({ level: 'info' }).info('second')
+    const lines = readFileSync(file, 'utf8').trim().split('\n')
+    expect(lines.map((l) => JSON.parse(l) as Record<string, unknown>)).toEqual([
+      { level: 30, time: expect.any(Number), broker: 3, name: 'kafka.server.KafkaServer', msg: 'first' },
+      { level: 30, time: expect.any(Number), msg: 'second' },
+    ])
+  })
+
+  it('a bad SAMSA_LOG_FORMAT is an error naming the variable', () => {
+    process.env.SAMSA_LOG_FORMAT = 'pretty'
+    expect(() => createLogger()).toThrow("Invalid SAMSA_LOG_FORMAT 'pretty': expected one of text, json")
+  })
+})
