@@ -4,7 +4,6 @@
  */
 import type { BrokerConfig } from './broker-config.js'
 import { ConfigException } from './config-def.js'
-import { endpointToString } from './listeners.js'
 
 const DEFAULT_PRINCIPAL_BUILDER =
   'org.apache.kafka.common.security.authenticator.DefaultKafkaPrincipalBuilder'
@@ -12,13 +11,12 @@ const DEFAULT_PRINCIPAL_BUILDER =
 /** One message per setting of `config` that Samsa cannot honour (empty when it can honour them all). */
 export function unsupportedSettings(config: BrokerConfig): string[] {
   const problems: string[] = []
-  for (const l of config.listeners) {
-    if (l.securityProtocol === 'SASL_PLAINTEXT' || l.securityProtocol === 'SASL_SSL') {
-      problems.push(
-        `Listener ${endpointToString(l)} uses security protocol ${l.securityProtocol}, which Samsa does not ` +
-          'support yet: only PLAINTEXT and SSL listeners can be served (refusing to serve it without authentication)',
-      )
-    }
+  const ibp = config.interBrokerSecurityProtocol
+  if (config.zkConnect !== null && (ibp === 'SASL_PLAINTEXT' || ibp === 'SASL_SSL')) {
+    problems.push(
+      `The inter-broker listener ${config.interBrokerListenerName} uses ${ibp}: Samsa brokers cannot authenticate ` +
+        'to each other with SASL yet (use a PLAINTEXT or SSL inter-broker listener)',
+    )
   }
   const builder = config.get('principal.builder.class')
   if (builder !== DEFAULT_PRINCIPAL_BUILDER) {

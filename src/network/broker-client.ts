@@ -17,7 +17,11 @@ import {
   responseHeaderVersion,
 } from '../protocol/headers.js'
 import { ApiVersions } from '../protocol/messages/18-api-versions.js'
+import { Apis } from '../protocol/messages/index.js'
+import { errorName } from '../protocol/errors.js'
 import type { ApiDef } from '../protocol/api.js'
+import { plainClientToken } from '../protocol/sasl/plain.js'
+import { scramMechanism, ScramClient } from '../protocol/sasl/scram.js'
 import { systemScheduler, type ScheduledTask, type Scheduler } from '../util/scheduler.js'
 
 interface Pending {
@@ -45,6 +49,15 @@ export interface BrokerClientOptions {
   readonly tls?: tls.ConnectionOptions
   /** Runs the request timeouts (request.timeout.ms and the like; default: Node's timers). */
   readonly scheduler?: Scheduler
+  /** Authenticate with SASL (a SASL_PLAINTEXT or SASL_SSL listener). */
+  readonly sasl?: SaslClientCredentials
+}
+
+export interface SaslClientCredentials {
+  /** PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512. */
+  readonly mechanism: string
+  readonly username: string
+  readonly password: string
 }
 
 export class BrokerClient {
@@ -58,12 +71,58 @@ export class BrokerClient {
 
   private constructor(private readonly opts: BrokerClientOptions) {}
 
+  /** When the SASL session must be renewed (KIP-368), or undefined when it never expires. */
+  private reauthenticateAtMs: number | undefined
+
   static async connect(opts: BrokerClientOptions): Promise<BrokerClient> {
     const c = new BrokerClient(opts)
     await c.open()
-    const res = await c.send(ApiVersions, 0, {})
-    for (const k of res.apiKeys) c.versions.set(k.apiKey, { min: k.minVersion, max: k.maxVersion })
+    try {
+      const res = await c.send(ApiVersions, 0, {})
+      for (const k of res.apiKeys) c.versions.set(k.apiKey, { min: k.minVersion, max: k.maxVersion })
+      if (opts.sasl) await c.authenticate(opts.sasl)
+    } catch (e) {
+      c.close()
+      throw e
+    }
     return c
+  }
+
+  /** SaslHandshake then SaslAuthenticate round trips with the configured mechanism. */
+  private async authenticate(sasl: SaslClientCredentials): Promise<void> {
+    const where = `${this.opts.host}:${this.opts.port}`
+    const hs = await this.send(Apis.SaslHandshake, this.version(Apis.SaslHandshake.key, 1, 1), {
+      mechanism: sasl.mechanism,
+    })
+    if (hs.errorCode !== 0)
+      throw new BrokerClientError(
+        `SASL handshake with ${where} failed: ${errorName(hs.errorCode)} (enabled mechanisms: ${hs.mechanisms.join(', ')})`,
+      )
+    const version = this.version(Apis.SaslAuthenticate.key, 2)
+    const step = async (token: Buffer): Promise<{ authBytes: Buffer; sessionLifetimeMs: number }> => {
+      const r = await this.send(Apis.SaslAuthenticate, version, { authBytes: token })
+      if (r.errorCode !== 0)
+        throw new BrokerClientError(
+          `SASL authentication with ${where} failed: ${errorName(r.errorCode)}: ${r.errorMessage ?? ''}`,
+        )
+      return r
+    }
+    let last: { sessionLifetimeMs: number }
+    if (sasl.mechanism === 'PLAIN') {
+      last = await step(plainClientToken(sasl.username, sasl.password))
+    } else {
+      const m = scramMechanism(sasl.mechanism)
+      if (!m) throw new BrokerClientError(`unsupported SASL mechanism ${sasl.mechanism}`)
+      const client = new ScramClient(m, sasl.username, sasl.password)
+      const first = await step(client.firstMessage())
+      const final = await step(client.finalMessage(first.authBytes))
+      client.verifyServerFinal(final.authBytes)
+      last = final
+    }
+    // Like Kafka's client: renew at 85-95% of the session lifetime.
+    const lifetime = last.sessionLifetimeMs
+    this.reauthenticateAtMs =
+      lifetime > 0 ? Date.now() + Math.floor(lifetime * (0.85 + Math.random() * 0.1)) : undefined
   }
 
   get isOpen(): boolean {
@@ -165,6 +224,15 @@ export class BrokerClient {
     timeoutMs?: number,
   ): Promise<Res> {
     if (this.closed || !this.socket) throw new BrokerClientError('connection is closed')
+    if (
+      this.reauthenticateAtMs !== undefined &&
+      Date.now() >= this.reauthenticateAtMs &&
+      this.pending.size === 0 &&
+      this.opts.sasl
+    ) {
+      this.reauthenticateAtMs = undefined
+      await this.authenticate(this.opts.sasl)
+    }
     const correlationId = this.nextCorrelationId++
     const w = new Writer(256)
     const size = w.reserveInt32()

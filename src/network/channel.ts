@@ -48,8 +48,24 @@ export type Admission =
   /** Close the connection without a response. */
   | { readonly kind: 'close'; readonly reason: string }
 
+export interface SaslHandshakeResult {
+  readonly errorCode: number
+  readonly mechanisms: readonly string[]
+}
+
+export interface SaslAuthenticateResult {
+  readonly errorCode: number
+  readonly errorMessage: string | null
+  readonly authBytes: Buffer
+  readonly sessionLifetimeMs: number
+}
+
 /** The SASL server side of one connection, implemented by the security service. */
 export interface ChannelAuthenticator {
+  /** A SaslHandshake request (SaslHandshake handler). */
+  handshake(version: number, mechanism: string): Promise<SaslHandshakeResult>
+  /** A SaslAuthenticate request (SaslAuthenticate handler). */
+  authenticate(version: number, authBytes: Buffer): Promise<SaslAuthenticateResult>
   /** Authenticated, and not in the middle of a re-authentication. */
   readonly complete: boolean
   /** The authenticated principal (ANONYMOUS until authentication completes). */
@@ -58,10 +74,11 @@ export interface ChannelAuthenticator {
   readonly expectsRawToken: boolean
   /** Largest frame accepted while authenticating (sasl.server.max.receive.size). */
   readonly maxReceiveSize: number
-  /** Decides what to do with a frame that arrives while `complete` is false, or a SaslHandshake on an authenticated connection. */
-  admit(frame: Buffer, nowMs: number): Admission
-  /** Whether the session (connections.max.reauth.ms, token lifetime) has expired at `nowMs`. */
-  expired(nowMs: number): boolean
+  /**
+   * Decides what to do with a request frame: before authentication only the SASL exchange may proceed; after it,
+   * a SaslHandshake may start a re-authentication, and any request on an expired session closes the connection.
+   */
+  admit(frame: Buffer): Admission
   /** Evaluates a raw SASL token (v0 handshake); resolves with the raw response token, or null for none. */
   evaluateRawToken(token: Buffer): Promise<Buffer | null>
 }
@@ -70,6 +87,8 @@ export interface ChannelAuthenticator {
 export interface ChannelControl {
   readonly info: ConnectionInfo
   readonly principal: KafkaPrincipal
+  /** The SASL exchange of a SASL listener's connection (undefined on PLAINTEXT and SSL listeners). */
+  readonly authenticator: ChannelAuthenticator | undefined
   /** Closes the connection once the responses queued so far have been written. */
   closeAfterResponses(reason: string): void
   /** Stops reading requests until every mute with a different key is released too (throttling). */

@@ -16,7 +16,6 @@
 import type { Socket } from 'node:net'
 import { fetchBufferPool } from '../util/buffer-pool.js'
 import type { Logger } from '../util/logger.js'
-import { systemClock } from '../util/scheduler.js'
 import type { Channel, ChannelControl, ConnectionInfo } from './channel.js'
 
 /** What the processor answers for one request: the response frame (without the size prefix) or no response. */
@@ -74,8 +73,6 @@ export class Connection {
     private readonly limits: ConnectionLimits,
     private readonly log: Logger,
     private readonly onClose: (c: Connection) => void,
-    /** Wall-clock time for authentication deadlines (the broker's scheduler clock). */
-    private readonly now: () => number = systemClock.now,
   ) {
     this.info = channel.info
     this.channel.onUnmute = () => {
@@ -214,7 +211,7 @@ export class Connection {
     const auth = this.channel.authenticator
     let rawToken = false
     if (auth) {
-      const admission = auth.admit(frame, this.now())
+      const admission = auth.admit(frame)
       if (admission.kind === 'close') {
         this.close(admission.reason)
         return

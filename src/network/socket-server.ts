@@ -191,7 +191,6 @@ export class SocketServer {
         if (n <= 0) this.perIp.delete(ip)
         else this.perIp.set(ip, n)
       },
-      () => clock.now(),
     )
     this.connections.add(conn)
     this.lastActive.set(conn, clock.monotonic())

@@ -35,6 +35,7 @@ import { FetchSessionCache } from '../services/replica/fetch-session.js'
 import { ReplicaFetcherManager } from '../services/replica/replica-fetcher.js'
 import { ReplicaManager } from '../services/replica/replica-manager.js'
 import { listenerSecurity, type ListenerSecuritySetup } from '../services/security/listener-security.js'
+import { ScramCredentialStore } from '../services/security/scram-credentials.js'
 import type { Services } from '../services/services.js'
 import {
   ScopedScheduler,
@@ -114,6 +115,8 @@ export class Broker {
   private started = false
   /** How each listener (in `listeners` order) secures its connections; loaded before anything else starts. */
   private listenerSecurity: ListenerSecuritySetup[] = []
+  /** SCRAM credentials from /config/users (attached to the metadata cache once it runs). */
+  private readonly scramCredentials: ScramCredentialStore
   private readonly startupSignal: AbortSignal | undefined
 
   private constructor(opts: BrokerOptions) {
@@ -123,6 +126,7 @@ export class Broker {
     this.scheduler = new ScopedScheduler(opts.scheduler ?? new SystemScheduler(opts.logger), opts.logger)
     this.clock = this.scheduler.clock
     this.startupSignal = opts.signal
+    this.scramCredentials = new ScramCredentialStore(this.log)
   }
 
   /** A child logger named as Kafka names the class doing the same job (kafka.log.LogManager, ...). */
@@ -185,7 +189,14 @@ export class Broker {
     // Never a silent downgrade: a listener or setting Samsa cannot honour stops the broker here, and so does TLS
     // material that does not load.
     checkSupported(this.config)
-    this.listenerSecurity = this.config.listeners.map((l) => listenerSecurity(this.config, l))
+    this.listenerSecurity = this.config.listeners.map((l) =>
+      listenerSecurity(this.config, l, {
+        scramCredentials: this.scramCredentials,
+        now: () => this.clock.now(),
+        sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms).unref()),
+        log: this.log,
+      }),
+    )
     this.log.info(
       `[KafkaServer] starting (${this.standalone ? 'standalone' : `ZooKeeper mode, ${this.config.zkConnect}`})`,
     )
@@ -280,6 +291,7 @@ export class Broker {
   private async startMetadataCache(zk: KafkaZkClient): Promise<MetadataCache> {
     const cache = new MetadataCache(zk, this.logger('kafka.server.metadata.ZkMetadataCache'), this.brokerId)
     this.parts.cache = cache
+    this.scramCredentials.attach(cache)
     await cache.start(this.clusterId)
     cache.on('brokerConfig', (entity, props) => this.applyDynamicBrokerConfig(entity, props))
     for (const [entity, props] of cache.brokerConfigs) this.applyDynamicBrokerConfig(entity, props)

@@ -52,6 +52,8 @@ export interface MetadataCacheEvents {
   brokers: [alive: ReadonlyMap<number, BrokerRegistration>]
   controller: [id: number | null]
   brokerConfig: [entity: string, config: ReadonlyMap<string, string>]
+  /** /config/users/<sanitized user> changed (an empty config when the znode was removed). */
+  userConfig: [sanitizedUser: string, config: ReadonlyMap<string, string>]
 }
 
 export class MetadataCache extends EventEmitter<MetadataCacheEvents> {
@@ -63,6 +65,8 @@ export class MetadataCache extends EventEmitter<MetadataCacheEvents> {
   private generation = 0
   private stopped = false
   readonly brokerConfigs = new Map<string, Map<string, string>>()
+  /** /config/users/<sanitized user name>: SCRAM credentials and user quotas, by sanitized user name. */
+  readonly userConfigs = new Map<string, Map<string, string>>()
 
   constructor(
     private readonly zk: KafkaZkClient,
@@ -117,6 +121,7 @@ export class MetadataCache extends EventEmitter<MetadataCacheEvents> {
       this.watchTopics(gen),
       this.watchBrokerConfig(gen, '<default>'),
       this.watchBrokerConfig(gen, String(this.brokerId)),
+      this.watchUsers(gen),
     ])
   }
 
@@ -197,6 +202,39 @@ export class MetadataCache extends EventEmitter<MetadataCacheEvents> {
       const config = decodeEntityConfig(r?.data ?? null)
       this.brokerConfigs.set(entity, config)
       this.emit('brokerConfig', entity, config)
+    })
+  }
+
+  /** The children of /config/users, each watched for its config (credentials added or removed take effect at once). */
+  private watchUsers(gen: number): Promise<void> {
+    const watched = new Set<string>()
+    const path = Paths.configEntityType('users')
+    return this.loop(gen, path, async (watch) => {
+      const names = (await this.store.getChildren(path, watch)) ?? []
+      if (!this.live(gen)) return
+      for (const n of [...watched]) {
+        if (names.includes(n)) continue
+        watched.delete(n)
+        if (this.userConfigs.delete(n)) this.emit('userConfig', n, new Map())
+      }
+      const fresh = names.filter((n) => !watched.has(n))
+      for (const n of fresh) watched.add(n)
+      await Promise.all(fresh.map((n) => this.watchUserConfig(gen, n, watched)))
+    })
+  }
+
+  private watchUserConfig(gen: number, name: string, watched: ReadonlySet<string>): Promise<void> {
+    const path = Paths.configEntity('users', name)
+    return this.loop(gen, path, async (watch) => {
+      if (!watched.has(name)) return
+      const r = await getDataWatched(this.store, path, watch)
+      if (!this.live(gen) || !watched.has(name)) return
+      const config = decodeEntityConfig(r?.data ?? null)
+      const prev = this.userConfigs.get(name)
+      if (prev && prev.size === config.size && [...config].every(([k, v]) => prev.get(k) === v)) return
+      if (r === null) this.userConfigs.delete(name)
+      else this.userConfigs.set(name, config)
+      this.emit('userConfig', name, config)
     })
   }
 

@@ -39,6 +39,29 @@ export const Paths = {
 
 export type ConfigEntityType = 'topics' | 'clients' | 'users' | 'brokers' | 'ips'
 
+/**
+ * Kafka's Sanitizer.sanitize: the znode name of a user or client id (URL-encoded as Java's URLEncoder does, with
+ * '*' as %2A and a space as %20).
+ */
+export function sanitizeEntityName(name: string): string {
+  let out = ''
+  for (const b of Buffer.from(name, 'utf8')) {
+    const c = String.fromCharCode(b)
+    if (/[A-Za-z0-9._-]/.test(c)) out += c
+    else out += `%${b.toString(16).toUpperCase().padStart(2, '0')}`
+  }
+  return out
+}
+
+/** Kafka's Sanitizer.desanitize (Java's URLDecoder: '+' is a space). */
+export function desanitizeEntityName(name: string): string {
+  try {
+    return decodeURIComponent(name.replace(/\+/g, ' '))
+  } catch {
+    return name
+  }
+}
+
 /** Created at start-up by every broker (ZkData.PersistentZkPaths). */
 export const PERSISTENT_PATHS: readonly string[] = [
   Paths.consumers,

@@ -10,7 +10,8 @@ import { BrokerClient } from '../../network/broker-client.js'
 import { SocketServer } from '../../network/socket-server.js'
 import { message, string } from '../../protocol/codec/schema.js'
 import { silentLogger } from '../../util/logger.js'
-import { listenerSecurity } from './listener-security.js'
+import { listenerSecurity, type SaslDependencies } from './listener-security.js'
+import { ScramCredentialStore } from './scram-credentials.js'
 import { makePki, type Issued, type Pki } from './test-helpers.js'
 import { tlsClientOptions } from './tls-material.js'
 
@@ -30,6 +31,13 @@ const WhoAmIResponse = message({
   fields: [string('principal')],
 })
 const WhoAmI = api({ key: 1001, request: WhoAmIRequest, response: WhoAmIResponse, errorResponse: {} })
+
+const deps: SaslDependencies = {
+  scramCredentials: new ScramCredentialStore(silentLogger),
+  now: Date.now,
+  sleep: () => Promise.resolve(),
+  log: silentLogger,
+}
 
 let pki: Pki
 let server: Issued
@@ -66,7 +74,7 @@ async function serve(cfg: BrokerConfig): Promise<number> {
   const l = cfg.listeners[0]!
   running = new SocketServer(
     {
-      listeners: [{ ...l, security: listenerSecurity(cfg, l).security }],
+      listeners: [{ ...l, security: listenerSecurity(cfg, l, deps).security }],
       limits: { maxRequestSize: 1 << 20, maxInFlight: 100, writeHighWaterMark: 1 << 20 },
       maxConnections: 100,
       maxConnectionsPerIp: 100,
@@ -187,8 +195,8 @@ describe('SSL listeners', () => {
   it('refuses what it cannot load, with Kafka messages', () => {
     const check = (props: Record<string, string>, message: string | RegExp): void => {
       const cfg = config(props)
-      expect(() => listenerSecurity(cfg, cfg.listeners[0]!)).toThrow(ConfigException)
-      expect(() => listenerSecurity(cfg, cfg.listeners[0]!)).toThrow(message)
+      expect(() => listenerSecurity(cfg, cfg.listeners[0]!, deps)).toThrow(ConfigException)
+      expect(() => listenerSecurity(cfg, cfg.listeners[0]!, deps)).toThrow(message)
     }
     check({}, 'Listener SSL (SSL) has no key store')
     check(

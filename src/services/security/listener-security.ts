@@ -4,11 +4,107 @@
  * SASL authenticator of SASL listeners.
  */
 import type { BrokerConfig } from '../../config/broker-config.js'
+import type { Password } from '../../config/config-def.js';
+import { ConfigException } from '../../config/config-def.js'
 import type { Endpoint } from '../../config/listeners.js'
 import { userPrincipal } from '../../network/channel.js'
 import type { ListenerSecurity } from '../../network/socket-server.js'
+import { Apis } from '../../protocol/messages/index.js'
+import { PlainServer } from '../../protocol/sasl/plain.js'
+import type { SaslServer } from '../../protocol/sasl/sasl.js'
+import { scramMechanism, ScramServer } from '../../protocol/sasl/scram.js'
+import type { Logger } from '../../util/logger.js'
+import { parseJaasConfig, PLAIN_LOGIN_MODULE, type JaasEntry } from './jaas.js'
+import { SaslServerAuthenticator, type SaslListener } from './sasl-authenticator.js'
+import type { ScramCredentialStore } from './scram-credentials.js'
 import { SslPrincipalMapper, subjectDistinguishedName } from './ssl-principal.js'
 import { listenerTls, tlsServerOptions, type ListenerTls } from './tls-material.js'
+
+/** What SASL listeners need from the rest of the broker. */
+export interface SaslDependencies {
+  readonly scramCredentials: ScramCredentialStore
+  readonly now: () => number
+  readonly sleep: (ms: number) => Promise<void>
+  readonly log: Logger
+}
+
+/** The SASL mechanisms Samsa can serve. */
+export const SUPPORTED_SASL_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'] as const
+
+/**
+ * The JAAS entry of a listener's mechanism: `listener.name.<l>.<mechanism>.sasl.jaas.config`, or (a Samsa
+ * convenience) the broker-wide `sasl.jaas.config`. Kafka's static JAAS file is not read.
+ */
+export function listenerJaas(config: BrokerConfig, listenerName: string, mechanism: string): JaasEntry {
+  const prefixed = `listener.name.${listenerName.toLowerCase()}.${mechanism.toLowerCase()}.sasl.jaas.config`
+  const raw = config.listenerRaw(listenerName, 'sasl.jaas.config', mechanism)
+  const value = raw ?? (config.get('sasl.jaas.config') as Password | null)?.value
+  const name = raw !== undefined ? prefixed : 'sasl.jaas.config'
+  if (value === undefined)
+    throw new ConfigException(
+      `Could not find a JAAS configuration for mechanism ${mechanism} on listener ${listenerName}: set ${prefixed} ` +
+        '(or sasl.jaas.config)',
+    )
+  const entries = parseJaasConfig(value, name)
+  if (entries.length !== 1)
+    throw new ConfigException(
+      `JAAS config property contains ${entries.length} login modules, should be 1 module (${name})`,
+    )
+  return entries[0]!
+}
+
+/** The enabled mechanisms of a SASL listener (listener.name.<l>.sasl.enabled.mechanisms or the broker's). */
+export function listenerMechanisms(config: BrokerConfig, listenerName: string): string[] {
+  return [
+    ...((config.listenerValue(listenerName, 'sasl.enabled.mechanisms') as readonly string[] | null) ?? []),
+  ]
+}
+
+function saslListener(config: BrokerConfig, listener: Endpoint, deps: SaslDependencies): SaslListener {
+  const mechanisms = listenerMechanisms(config, listener.name)
+  if (mechanisms.length === 0)
+    throw new ConfigException(`No SASL mechanisms are enabled on listener ${listener.name}`)
+  const servers = new Map<string, () => SaslServer>()
+  for (const mechanism of mechanisms) {
+    if (!(SUPPORTED_SASL_MECHANISMS as readonly string[]).includes(mechanism))
+      throw new ConfigException(
+        `SASL mechanism ${mechanism} (sasl.enabled.mechanisms of listener ${listener.name}) is not supported by Samsa; ` +
+          `it supports ${SUPPORTED_SASL_MECHANISMS.join(', ')}`,
+      )
+    const handler = config.listenerRaw(listener.name, 'sasl.server.callback.handler.class', mechanism)
+    if (handler !== undefined || config.get('sasl.server.callback.handler.class') !== null)
+      throw new ConfigException(
+        `sasl.server.callback.handler.class: Samsa cannot load a custom SASL callback handler`,
+      )
+    const jaas = listenerJaas(config, listener.name, mechanism)
+    if (mechanism === 'PLAIN') {
+      const users = new Map<string, string>()
+      if (jaas.loginModule === PLAIN_LOGIN_MODULE)
+        for (const [k, v] of jaas.options) if (k.startsWith('user_')) users.set(k.slice('user_'.length), v)
+      servers.set(mechanism, () => new PlainServer((u, p) => users.has(u) && users.get(u) === p))
+    } else {
+      const scram = scramMechanism(mechanism)!
+      servers.set(
+        mechanism,
+        () => new ScramServer(scram, (user) => deps.scramCredentials.lookup(user, mechanism)),
+      )
+    }
+  }
+  const num = (name: string, mechanism?: string): number =>
+    Number(config.listenerValue(listener.name, name, mechanism))
+  return {
+    listenerName: listener.name,
+    mechanisms,
+    newServer: (m) => servers.get(m)!(),
+    maxReauthMs: (m) => num('connections.max.reauth.ms', m),
+    maxReceiveSize: num('sasl.server.max.receive.size'),
+    failedAuthenticationDelayMs: config.failedAuthenticationDelayMs,
+    maxApiVersionsVersion: Apis.ApiVersions.request.validVersions.max,
+    now: deps.now,
+    sleep: deps.sleep,
+    log: deps.log,
+  }
+}
 
 export interface ListenerSecuritySetup {
   readonly security: ListenerSecurity | undefined
@@ -16,7 +112,11 @@ export interface ListenerSecuritySetup {
   readonly tls: ListenerTls | undefined
 }
 
-export function listenerSecurity(config: BrokerConfig, listener: Endpoint): ListenerSecuritySetup {
+export function listenerSecurity(
+  config: BrokerConfig,
+  listener: Endpoint,
+  deps: SaslDependencies,
+): ListenerSecuritySetup {
   const protocol = listener.securityProtocol
   if (protocol === 'PLAINTEXT') return { security: undefined, tls: undefined }
   const useTls = protocol === 'SSL' || protocol === 'SASL_SSL'
@@ -27,10 +127,16 @@ export function listenerSecurity(config: BrokerConfig, listener: Endpoint): List
     const mapper = new SslPrincipalMapper(typeof rules === 'string' ? rules : 'DEFAULT')
     certificatePrincipal = (der) => userPrincipal(mapper.getName(subjectDistinguishedName(der)))
   }
+  let authenticator: ListenerSecurity['authenticator']
+  if (protocol === 'SASL_PLAINTEXT' || protocol === 'SASL_SSL') {
+    const sasl = saslListener(config, listener, deps)
+    authenticator = (channel) => new SaslServerAuthenticator(sasl, channel)
+  }
   return {
     security: {
       ...(t ? { tls: tlsServerOptions(t) } : {}),
       ...(certificatePrincipal ? { certificatePrincipal } : {}),
+      ...(authenticator ? { authenticator } : {}),
     },
     tls: t,
   }
