@@ -7,12 +7,16 @@
 import { readFileSync } from 'node:fs'
 import type { SASLOptions } from 'kafkajs'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { makePki } from '../src/services/security/test-helpers.js'
 import { printBrokerLogsOnFailure } from './support/broker.js'
-import { uniqueName, waitFor } from './support/env.js'
-import { kafkajs, withProducer } from './support/kafkajs.js'
+import { logLines, startCluster } from './support/cluster.js'
+import { scratchDir, uniqueName, waitFor } from './support/env.js'
+import { kafkajs, withAdmin, withProducer } from './support/kafkajs.js'
+import { freePort } from './support/procs.js'
 import { kcatConsume, kcatProduce } from './support/kcat.js'
 import {
   SASL_MECHANISMS,
+  SCRAM_USER,
   setScramUser,
   startSecureBroker,
   userFor,
@@ -136,5 +140,67 @@ describe('kafkajs', () => {
       timeoutMs: 10_000,
       intervalMs: 200,
     })
+  })
+})
+
+describe('a 3-broker cluster whose inter-broker listener is SASL_SSL', () => {
+  it('replicates over SASL_SSL (PLAIN) with acks=all, and clients use SCRAM on the same listener', async () => {
+    const pki = makePki(await scratchDir('cluster-pki'))
+    const server = pki.issue('server', '/CN=localhost')
+    const internal = new Map<number, number>()
+    for (const id of [0, 1, 2]) internal.set(id, await freePort())
+    const jaas =
+      'org.apache.kafka.common.security.plain.PlainLoginModule required username="broker" ' +
+      'password="broker-secret" user_broker="broker-secret";'
+    const cluster = await startCluster({
+      overrides: {
+        'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,INTERNAL:SASL_SSL',
+        'inter.broker.listener.name': 'INTERNAL',
+        'sasl.mechanism.inter.broker.protocol': 'PLAIN',
+        'sasl.enabled.mechanisms': 'PLAIN,SCRAM-SHA-512',
+        'listener.name.internal.plain.sasl.jaas.config': jaas,
+        'listener.name.internal.scram-sha-512.sasl.jaas.config':
+          'org.apache.kafka.common.security.scram.ScramLoginModule required;',
+        'ssl.keystore.type': 'PKCS12',
+        'ssl.keystore.location': server.p12,
+        'ssl.keystore.password': server.password,
+        'ssl.truststore.type': 'PEM',
+        'ssl.truststore.location': pki.caPem,
+      },
+      brokerOverrides: (id, port) => ({
+        listeners: `PLAINTEXT://127.0.0.1:${port},INTERNAL://127.0.0.1:${internal.get(id)!}`,
+      }),
+    })
+    try {
+      await setScramUser(cluster.zkConnect, SCRAM_USER.username, SCRAM_USER.password)
+      const topic = uniqueName('sasl-ssl-rf3')
+      await withAdmin(kafkajs(cluster.bootstrapAll()), (admin) =>
+        admin.createTopics({
+          waitForLeaders: true,
+          topics: [{ topic, replicaAssignment: [{ partition: 0, replicas: [0, 1, 2] }] }],
+        }),
+      )
+      await cluster.waitForTopic(topic, 1)
+      const messages = Array.from({ length: 20 }, (_, i) => ({ value: `replicated ${i}` }))
+      await withProducer(kafkajs(cluster.bootstrap()), {}, (p) => p.send({ topic, acks: -1, messages }))
+      await cluster.waitForIsr(topic, 0, [0, 1, 2])
+      // Every broker has every record: read each one's log through its INTERNAL (SASL_SSL) listener with SCRAM.
+      for (const [, port] of internal) {
+        const got = await kcatConsume(`127.0.0.1:${port}`, topic, {
+          props: {
+            'security.protocol': 'sasl_ssl',
+            'sasl.mechanisms': 'SCRAM-SHA-512',
+            'sasl.username': SCRAM_USER.username,
+            'sasl.password': SCRAM_USER.password,
+            'ssl.ca.location': pki.caPem,
+          },
+          count: messages.length,
+        })
+        expect(got.map((m) => m.payload)).toEqual(messages.map((m) => m.value))
+      }
+      for (const b of cluster.brokers) expect(logLines(b.logFile, /Failed authentication/)).toEqual([])
+    } finally {
+      await cluster.stop()
+    }
   })
 })

@@ -231,8 +231,8 @@ export interface ClusterOptions {
   chroot?: string
   /** Extra --override for every broker (on top of CLUSTER_DEFAULTS). */
   overrides?: Record<string, PropValue>
-  /** Per-broker --override. */
-  brokerOverrides?: (id: number) => Record<string, PropValue>
+  /** Per-broker --override (given the broker's id and its PLAINTEXT port). */
+  brokerOverrides?: (id: number, port: number) => Record<string, PropValue>
   /** Start the brokers (default true); false leaves them created but not started. */
   start?: boolean
   startTimeoutMs?: number
@@ -562,7 +562,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
         dataDir,
         zkConnect,
         startTimeoutMs: opts.startTimeoutMs ?? 60_000,
-        overrides: { ...CLUSTER_DEFAULTS, ...opts.overrides, ...opts.brokerOverrides?.(id) },
+        overrides: { ...CLUSTER_DEFAULTS, ...opts.overrides, ...opts.brokerOverrides?.(id, port) },
       }),
     )
   }

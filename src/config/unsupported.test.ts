@@ -15,22 +15,16 @@ describe('settings Samsa cannot honour', () => {
     expect(() => checkSupported(c)).not.toThrow()
   })
 
-  it('refuses SASL between brokers of a ZooKeeper cluster, and an authorizer, listing both', () => {
+  it('refuses an authorizer and classes it cannot load, listing each', () => {
     const c = cfg({
-      'zookeeper.connect': 'localhost:2181',
-      listeners: 'CLIENT://:9092,BROKER://:9093',
-      'listener.security.protocol.map': 'CLIENT:PLAINTEXT,BROKER:SASL_SSL',
-      'inter.broker.listener.name': 'BROKER',
-      'sasl.mechanism.inter.broker.protocol': 'PLAIN',
-      'sasl.enabled.mechanisms': 'PLAIN',
       'authorizer.class.name': 'kafka.security.authorizer.AclAuthorizer',
+      'principal.builder.class': 'com.example.MyBuilder',
     })
     const problems = unsupportedSettings(c)
     expect(problems).toHaveLength(2)
-    expect(problems[0]).toContain('The inter-broker listener BROKER uses SASL_SSL')
     expect(problems[1]).toContain('authorizer.class.name=kafka.security.authorizer.AclAuthorizer')
     expect(() => checkSupported(c)).toThrow(ConfigException)
-    expect(() => checkSupported(c)).toThrow(/Unsupported configuration:\n {2}- The inter-broker listener/)
+    expect(() => checkSupported(c)).toThrow(/Unsupported configuration:\n {2}- principal.builder.class/)
   })
 
   it('refuses classes it cannot load', () => {

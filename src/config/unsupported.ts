@@ -11,13 +11,6 @@ const DEFAULT_PRINCIPAL_BUILDER =
 /** One message per setting of `config` that Samsa cannot honour (empty when it can honour them all). */
 export function unsupportedSettings(config: BrokerConfig): string[] {
   const problems: string[] = []
-  const ibp = config.interBrokerSecurityProtocol
-  if (config.zkConnect !== null && (ibp === 'SASL_PLAINTEXT' || ibp === 'SASL_SSL')) {
-    problems.push(
-      `The inter-broker listener ${config.interBrokerListenerName} uses ${ibp}: Samsa brokers cannot authenticate ` +
-        'to each other with SASL yet (use a PLAINTEXT or SSL inter-broker listener)',
-    )
-  }
   const builder = config.get('principal.builder.class')
   if (builder !== DEFAULT_PRINCIPAL_BUILDER) {
     problems.push(

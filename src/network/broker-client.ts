@@ -53,6 +53,14 @@ export interface BrokerClientOptions {
   readonly sasl?: SaslClientCredentials
 }
 
+/** Where another broker is and how to reach it (its inter-broker listener's TLS and SASL). */
+export interface BrokerAddress {
+  readonly host: string
+  readonly port: number
+  readonly tls?: tls.ConnectionOptions
+  readonly sasl?: SaslClientCredentials
+}
+
 export interface SaslClientCredentials {
   /** PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512. */
   readonly mechanism: string

@@ -12,7 +12,7 @@ import { checkSupported } from '../config/unsupported.js'
 import { resolveTopicConfig, validateTopicConfigs, type TopicConfig } from '../config/topic-config.js'
 import { RequestDispatcher } from '../handlers/dispatcher.js'
 import { createHandlers } from '../handlers/index.js'
-import { BrokerClient } from '../network/broker-client.js'
+import { BrokerClient, type BrokerAddress } from '../network/broker-client.js'
 import { ErrorCode, errorName } from '../protocol/errors.js'
 import { Apis } from '../protocol/messages/index.js'
 import { ListenerBindError, SocketServer, type BoundListener } from '../network/socket-server.js'
@@ -34,7 +34,11 @@ import { MetadataStoreConsumerOffsets } from '../services/group/zk-offsets.js'
 import { FetchSessionCache } from '../services/replica/fetch-session.js'
 import { ReplicaFetcherManager } from '../services/replica/replica-fetcher.js'
 import { ReplicaManager } from '../services/replica/replica-manager.js'
-import { listenerSecurity, type ListenerSecuritySetup } from '../services/security/listener-security.js'
+import {
+  interBrokerClientSecurity,
+  listenerSecurity,
+  type ListenerSecuritySetup,
+} from '../services/security/listener-security.js'
 import { ScramCredentialStore } from '../services/security/scram-credentials.js'
 import type { Services } from '../services/services.js'
 import {
@@ -115,6 +119,8 @@ export class Broker {
   private started = false
   /** How each listener (in `listeners` order) secures its connections; loaded before anything else starts. */
   private listenerSecurity: ListenerSecuritySetup[] = []
+  /** TLS and SASL towards the other brokers' inter-broker listener. */
+  private interBrokerSecurity: Omit<BrokerAddress, 'host' | 'port'> = {}
   /** SCRAM credentials from /config/users (attached to the metadata cache once it runs). */
   private readonly scramCredentials: ScramCredentialStore
   private readonly startupSignal: AbortSignal | undefined
@@ -193,10 +199,11 @@ export class Broker {
       listenerSecurity(this.config, l, {
         scramCredentials: this.scramCredentials,
         now: () => this.clock.now(),
-        sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms).unref()),
+        sleep: (ms) => this.scheduler.sleep(ms),
         log: this.log,
       }),
     )
+    this.interBrokerSecurity = interBrokerClientSecurity(this.config)
     this.log.info(
       `[KafkaServer] starting (${this.standalone ? 'standalone' : `ZooKeeper mode, ${this.config.zkConnect}`})`,
     )
@@ -418,7 +425,7 @@ export class Broker {
         clientId: `broker-${brokerId}-fetcher-0`,
         endpointOf: (id) => {
           const ep = cache.brokers.get(id)?.endpoints.find((e) => e.listenerName === interBrokerListener)
-          return ep ? { host: ep.host, port: ep.port } : undefined
+          return ep ? { host: ep.host, port: ep.port, ...this.interBrokerSecurity } : undefined
         },
         fetchMaxBytes: cfg.replicaFetchMaxBytes,
         fetchResponseMaxBytes: cfg.replicaFetchResponseMaxBytes,
@@ -663,6 +670,7 @@ export class Broker {
     const client = await BrokerClient.connect({
       host: ep.host,
       port: ep.port,
+      ...this.interBrokerSecurity,
       clientId: `broker-${this.brokerId}-controlled-shutdown`,
       requestTimeoutMs: this.config.controllerSocketTimeoutMs,
     })

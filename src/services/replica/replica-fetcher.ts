@@ -8,7 +8,7 @@
  * follower's high watermark is the leader's, capped at its own log end offset.
  */
 import { Apis } from '../../protocol/messages/index.js'
-import { BrokerClient, BrokerClientError } from '../../network/broker-client.js'
+import { BrokerClient, BrokerClientError, type BrokerAddress } from '../../network/broker-client.js'
 import { ErrorCode, errorName } from '../../protocol/errors.js'
 import { iterateBatches } from '../../protocol/records/batch.js'
 import type { Logger } from '../../util/logger.js'
@@ -19,8 +19,11 @@ import type { FollowerFetcher } from './replica-manager.js'
 export interface ReplicaFetcherConfig {
   readonly brokerId: number
   readonly clientId: string
-  /** The leader's endpoint on the inter-broker listener (undefined while it is not known). */
-  readonly endpointOf: (brokerId: number) => { host: string; port: number } | undefined
+  /**
+   * The leader's endpoint on the inter-broker listener, with the TLS and SASL settings to reach it (undefined while
+   * it is not known).
+   */
+  readonly endpointOf: (brokerId: number) => BrokerAddress | undefined
   readonly fetchMaxBytes: number
   readonly fetchResponseMaxBytes: number
   readonly fetchWaitMaxMs: number
@@ -126,8 +129,7 @@ class ReplicaFetcherThread {
     if (!ep) return undefined
     try {
       this.client = await BrokerClient.connect({
-        host: ep.host,
-        port: ep.port,
+        ...ep,
         clientId: this.cfg.clientId,
         requestTimeoutMs: this.cfg.socketTimeoutMs,
         scheduler: this.cfg.scheduler,

@@ -4,33 +4,15 @@ import { BrokerConfig } from '../../config/broker-config.js'
 import { ConfigException } from '../../config/config-def.js'
 import { RequestDispatcher } from '../../handlers/dispatcher.js'
 import { apiVersionsHandler } from '../../handlers/18-api-versions.js'
-import { api, defineHandler, type Handler } from '../../handlers/handler.js'
+import { defineHandler, type Handler } from '../../handlers/handler.js'
 import { principalToString } from '../../network/channel.js'
 import { BrokerClient } from '../../network/broker-client.js'
 import { SocketServer } from '../../network/socket-server.js'
-import { message, string } from '../../protocol/codec/schema.js'
 import { silentLogger } from '../../util/logger.js'
 import { listenerSecurity, type SaslDependencies } from './listener-security.js'
 import { ScramCredentialStore } from './scram-credentials.js'
-import { makePki, type Issued, type Pki } from './test-helpers.js'
+import { makePki, WhoAmI, type Issued, type Pki } from './test-helpers.js'
 import { tlsClientOptions } from './tls-material.js'
-
-// A test-only API (key 1001) that answers with the principal of the request.
-const WhoAmIRequest = message({
-  name: 'WhoAmIRequest',
-  kind: 'request',
-  validVersions: '0',
-  flexibleVersions: 'none',
-  fields: [],
-})
-const WhoAmIResponse = message({
-  name: 'WhoAmIResponse',
-  kind: 'response',
-  validVersions: '0',
-  flexibleVersions: 'none',
-  fields: [string('principal')],
-})
-const WhoAmI = api({ key: 1001, request: WhoAmIRequest, response: WhoAmIResponse, errorResponse: {} })
 
 const deps: SaslDependencies = {
   scramCredentials: new ScramCredentialStore(silentLogger),

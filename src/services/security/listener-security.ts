@@ -4,7 +4,7 @@
  * SASL authenticator of SASL listeners.
  */
 import type { BrokerConfig } from '../../config/broker-config.js'
-import type { Password } from '../../config/config-def.js';
+import type { Password } from '../../config/config-def.js'
 import { ConfigException } from '../../config/config-def.js'
 import type { Endpoint } from '../../config/listeners.js'
 import { userPrincipal } from '../../network/channel.js'
@@ -18,7 +18,8 @@ import { parseJaasConfig, PLAIN_LOGIN_MODULE, type JaasEntry } from './jaas.js'
 import { SaslServerAuthenticator, type SaslListener } from './sasl-authenticator.js'
 import type { ScramCredentialStore } from './scram-credentials.js'
 import { SslPrincipalMapper, subjectDistinguishedName } from './ssl-principal.js'
-import { listenerTls, tlsServerOptions, type ListenerTls } from './tls-material.js'
+import { listenerTls, tlsClientOptions, tlsServerOptions, type ListenerTls } from './tls-material.js'
+import type { BrokerAddress } from '../../network/broker-client.js'
 
 /** What SASL listeners need from the rest of the broker. */
 export interface SaslDependencies {
@@ -140,4 +141,30 @@ export function listenerSecurity(
     },
     tls: t,
   }
+}
+
+/**
+ * How this broker connects to the others' inter-broker listener: TLS with its own key and trust stores for SSL and
+ * SASL_SSL, and for SASL the mechanism `sasl.mechanism.inter.broker.protocol` with the `username` and `password` of
+ * that mechanism's JAAS configuration on the inter-broker listener (as Kafka's inter-broker client uses them).
+ */
+export function interBrokerClientSecurity(config: BrokerConfig): Omit<BrokerAddress, 'host' | 'port'> {
+  const protocol = config.interBrokerSecurityProtocol
+  const listener = config.interBrokerListenerName
+  const tls = protocol === 'SSL' || protocol === 'SASL_SSL' ? tlsClientOptions(config, listener) : undefined
+  if (protocol !== 'SASL_PLAINTEXT' && protocol !== 'SASL_SSL') return tls ? { tls } : {}
+  const mechanism = String(config.get('sasl.mechanism.inter.broker.protocol'))
+  if (!(SUPPORTED_SASL_MECHANISMS as readonly string[]).includes(mechanism))
+    throw new ConfigException(
+      `sasl.mechanism.inter.broker.protocol=${mechanism} is not supported by Samsa; it supports ${SUPPORTED_SASL_MECHANISMS.join(', ')}`,
+    )
+  const jaas = listenerJaas(config, listener, mechanism)
+  const username = jaas.options.get('username')
+  const password = jaas.options.get('password')
+  if (username === undefined || password === undefined)
+    throw new ConfigException(
+      `The JAAS configuration of mechanism ${mechanism} on the inter-broker listener ${listener} must give the ` +
+        'username and password this broker logs in to the others with',
+    )
+  return { ...(tls ? { tls } : {}), sasl: { mechanism, username, password } }
 }

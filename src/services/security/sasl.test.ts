@@ -5,12 +5,11 @@ import { BrokerConfig } from '../../config/broker-config.js'
 import { RequestDispatcher } from '../../handlers/dispatcher.js'
 import { saslAuthenticateHandler, saslHandshakeHandler } from '../../handlers/17-sasl-handshake.js'
 import { apiVersionsHandler } from '../../handlers/18-api-versions.js'
-import { api, defineHandler, type Handler } from '../../handlers/handler.js'
+import { defineHandler, type Handler } from '../../handlers/handler.js'
 import { BrokerClient, type SaslClientCredentials } from '../../network/broker-client.js'
 import { principalToString } from '../../network/channel.js'
 import { SocketServer } from '../../network/socket-server.js'
 import { encode } from '../../protocol/codec/codec.js'
-import { message, string } from '../../protocol/codec/schema.js'
 import { Writer } from '../../protocol/codec/writer.js'
 import { RequestHeader } from '../../protocol/headers.js'
 import { Apis } from '../../protocol/messages/index.js'
@@ -18,28 +17,8 @@ import { plainClientToken } from '../../protocol/sasl/plain.js'
 import { credentialFromPassword, formatCredential, SCRAM_MECHANISMS } from '../../protocol/sasl/scram.js'
 import { createLogger, silentLogger } from '../../util/logger.js'
 import { listenerSecurity } from './listener-security.js'
+import { WhoAmI } from './test-helpers.js'
 import { ScramCredentialStore } from './scram-credentials.js'
-
-const WhoAmI = api(
-  1001,
-  'WhoAmI',
-  message({
-    name: 'WhoAmIRequest',
-    apiKey: 1001,
-    kind: 'request',
-    validVersions: '0',
-    flexibleVersions: 'none',
-    fields: [],
-  }),
-  message({
-    name: 'WhoAmIResponse',
-    apiKey: 1001,
-    kind: 'response',
-    validVersions: '0',
-    flexibleVersions: 'none',
-    fields: [string('principal')],
-  }),
-)
 
 const JAAS =
   'org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" password="admin-secret" ' +

@@ -6,6 +6,28 @@ import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { api } from '../../protocol/api.js'
+import { message, string } from '../../protocol/codec/schema.js'
+
+/** A test-only API (key 1001) that answers with the principal of the request. */
+export const WhoAmI = api({
+  key: 1001,
+  request: message({
+    name: 'WhoAmIRequest',
+    kind: 'request',
+    validVersions: '0',
+    flexibleVersions: 'none',
+    fields: [],
+  }),
+  response: message({
+    name: 'WhoAmIResponse',
+    kind: 'response',
+    validVersions: '0',
+    flexibleVersions: 'none',
+    fields: [string('principal')],
+  }),
+  errorResponse: {},
+})
 
 export interface Pki {
   readonly dir: string
