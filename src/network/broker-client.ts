@@ -130,7 +130,10 @@ export class BrokerClient {
     // Like Kafka's client: renew at 85-95% of the session lifetime.
     const lifetime = last.sessionLifetimeMs
     this.reauthenticateAtMs =
-      lifetime > 0 ? Date.now() + Math.floor(lifetime * (0.85 + Math.random() * 0.1)) : undefined
+      lifetime > 0
+        ? (this.opts.scheduler ?? systemScheduler).clock.now() +
+          Math.floor(lifetime * (0.85 + Math.random() * 0.1))
+        : undefined
   }
 
   get isOpen(): boolean {
@@ -234,7 +237,7 @@ export class BrokerClient {
     if (this.closed || !this.socket) throw new BrokerClientError('connection is closed')
     if (
       this.reauthenticateAtMs !== undefined &&
-      Date.now() >= this.reauthenticateAtMs &&
+      (this.opts.scheduler ?? systemScheduler).clock.now() >= this.reauthenticateAtMs &&
       this.pending.size === 0 &&
       this.opts.sasl
     ) {

@@ -179,19 +179,12 @@ export class SocketServer {
     if (newAuthenticator) channel.authenticator = newAuthenticator(channel)
     this.perIp.set(ip, count + 1)
     const clock = this.scheduler.clock
-    const conn = new Connection(
-      socket,
-      channel,
-      this.processor,
-      this.options.limits,
-      this.log,
-      (c) => {
-        this.connections.delete(c)
-        const n = (this.perIp.get(ip) ?? 1) - 1
-        if (n <= 0) this.perIp.delete(ip)
-        else this.perIp.set(ip, n)
-      },
-    )
+    const conn = new Connection(socket, channel, this.processor, this.options.limits, this.log, (c) => {
+      this.connections.delete(c)
+      const n = (this.perIp.get(ip) ?? 1) - 1
+      if (n <= 0) this.perIp.delete(ip)
+      else this.perIp.set(ip, n)
+    })
     this.connections.add(conn)
     this.lastActive.set(conn, clock.monotonic())
     socket.on('data', () => this.lastActive.set(conn, clock.monotonic()))
