@@ -35,6 +35,7 @@ import {
   securityProtocolForName,
   type Endpoint,
 } from './listeners.js'
+import { inKafkaMapOrder } from './kafka-order.js'
 import { loadPropertiesFileSync, parseKeyValueArgs } from './properties.js'
 import {
   compareMetadataVersions,
@@ -1152,7 +1153,7 @@ export class BrokerConfig {
       for (const [k, raw] of this.dynDefault) entries.push([k, raw])
     }
     const keys = options.keys && options.keys.length > 0 ? new Set(options.keys) : null
-    return entries
+    return inKafkaMapOrder(entries, ([name]) => name)
       .filter(([name]) => keys === null || keys.has(name))
       .map(([name, value]) => this.describeEntry(name, value, perBroker, options))
   }

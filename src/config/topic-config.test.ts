@@ -233,6 +233,45 @@ describe('synonyms', () => {
   })
 })
 
+const KAFKA_TOPIC_CONFIG_ORDER = [
+  'compression.type',
+  'remote.log.delete.on.disable',
+  'leader.replication.throttled.replicas',
+  'remote.storage.enable',
+  'message.downconversion.enable',
+  'min.insync.replicas',
+  'segment.jitter.ms',
+  'remote.log.copy.disable',
+  'local.retention.ms',
+  'cleanup.policy',
+  'flush.ms',
+  'follower.replication.throttled.replicas',
+  'compression.lz4.level',
+  'segment.bytes',
+  'retention.ms',
+  'compression.gzip.level',
+  'flush.messages',
+  'compression.zstd.level',
+  'message.format.version',
+  'max.compaction.lag.ms',
+  'file.delete.delay.ms',
+  'max.message.bytes',
+  'min.compaction.lag.ms',
+  'message.timestamp.type',
+  'local.retention.bytes',
+  'preallocate',
+  'min.cleanable.dirty.ratio',
+  'index.interval.bytes',
+  'unclean.leader.election.enable',
+  'retention.bytes',
+  'delete.retention.ms',
+  'message.timestamp.after.max.ms',
+  'message.timestamp.before.max.ms',
+  'segment.ms',
+  'message.timestamp.difference.max.ms',
+  'segment.index.bytes',
+]
+
 describe('describeTopicConfig', () => {
   const byName = (entries: readonly DescribedConfig[], name: string): DescribedConfig | undefined =>
     entries.find((e) => e.name === name)
@@ -270,7 +309,54 @@ describe('describeTopicConfig', () => {
       configSource: 5,
       synonyms: [],
     })
-    expect(d.map((e) => e.name)).toEqual(TOPIC_CONFIG_DEFS.map((x) => x.name))
+    // Kafka's order: its ConfigHelper lists the entries of a Scala HashMap (kafka-configs --describe --all starts
+    // with compression.type and ends with segment.index.bytes)
+    expect(d.map((e) => e.name)).toEqual(KAFKA_TOPIC_CONFIG_ORDER)
+    expect([...d.map((e) => e.name)].sort()).toEqual(TOPIC_CONFIG_DEFS.map((x) => x.name).sort())
+  })
+
+  it('lists the broker synonyms of segment.ms, segment.jitter.ms and flush.ms from the primary one on', () => {
+    const b = broker({
+      'log.roll.ms': '3600000',
+      'log.roll.jitter.ms': '60000',
+      'log.roll.jitter.hours': '1',
+      'log.flush.interval.ms': '1000',
+      'log.flush.scheduler.interval.ms': '500',
+    })
+    const d = describeTopicConfig(new Map(), b, {
+      includeSynonyms: true,
+      keys: ['segment.ms', 'segment.jitter.ms', 'flush.ms'],
+    })
+    const S = ConfigSource.STATIC_BROKER_CONFIG
+    const D = ConfigSource.DEFAULT_CONFIG
+    expect(Object.fromEntries(d.map((e) => [e.name, [e.value, e.configSource, e.synonyms]]))).toEqual({
+      'segment.ms': [
+        '3600000',
+        S,
+        [
+          { name: 'log.roll.ms', value: '3600000', source: S },
+          { name: 'log.roll.hours', value: '168', source: D },
+        ],
+      ],
+      'segment.jitter.ms': [
+        '60000',
+        S,
+        [
+          { name: 'log.roll.jitter.ms', value: '60000', source: S },
+          { name: 'log.roll.jitter.hours', value: '1', source: S },
+          { name: 'log.roll.jitter.hours', value: '0', source: D },
+        ],
+      ],
+      'flush.ms': [
+        '1000',
+        S,
+        [
+          { name: 'log.flush.interval.ms', value: '1000', source: S },
+          { name: 'log.flush.scheduler.interval.ms', value: '500', source: S },
+          { name: 'log.flush.scheduler.interval.ms', value: '9223372036854775807', source: D },
+        ],
+      ],
+    })
   })
 
   it("follows Kafka's synonym list: levels in order, from the primary synonym on", () => {

@@ -33,6 +33,7 @@ import {
   lz4LevelValidator,
   zstdLevelValidator,
 } from './definitions.js'
+import { inKafkaMapOrder } from './kafka-order.js'
 import { DEFAULT_MESSAGE_FORMAT_VERSION, metadataVersionValidator } from './metadata-version.js'
 
 /** A broker config a topic config falls back to; `unit` converts it to the topic config's unit (ms). */
@@ -588,6 +589,9 @@ function checkLocalRetention(
     )
 }
 
+/** The topic configs in the order Kafka lists them in a DescribeConfigs result (see kafka-order.ts). */
+const TOPIC_DEFS_IN_KAFKA_ORDER = inKafkaMapOrder(TOPIC_CONFIG_DEFS, (d) => d.name)
+
 export interface DescribeTopicOptions {
   /** Only these names (null or empty = all). */
   readonly keys?: readonly string[] | null
@@ -609,7 +613,7 @@ export function describeTopicConfig(
   const values = topicConfigValues(overrides, broker)
   const keys = options.keys && options.keys.length > 0 ? new Set(options.keys) : null
   const out: DescribedConfig[] = []
-  for (const def of TOPIC_CONFIG_DEFS) {
+  for (const def of TOPIC_DEFS_IN_KAFKA_ORDER) {
     if (keys !== null && !keys.has(def.name)) continue
     const value = convertToString(values.get(def.name) ?? null, def.type)
     const primary = def.synonyms[0]?.name
