@@ -7,9 +7,9 @@ import { spawnSync } from 'node:child_process'
 import { existsSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { startBroker } from '../src/index.js'
+import { ManualScheduler, startBroker } from '../src/index.js'
 import { REPO_ROOT, scratchDir, uniqueName } from './support/env.js'
-import { consumeWithGroup, createTopic, kafkajs, withProducer } from './support/kafkajs.js'
+import { consumeWithGroup, createTopic, kafkajs, withAdmin, withProducer } from './support/kafkajs.js'
 import { kcatConsume } from './support/kcat.js'
 import { canConnect } from './support/procs.js'
 
@@ -84,6 +84,48 @@ describe('startBroker() in-process', () => {
     expect(got.map((m) => m.payload)).toEqual(['persisted'])
     await second.stop()
     started.pop()
+  })
+
+  it('on manual time: kafkajs is served without time passing; rolls and retention happen when the test advances', async () => {
+    const scheduler = new ManualScheduler()
+    const b = await startBroker({
+      scheduler,
+      logLevel: 'warn',
+      properties: { 'log.retention.check.interval.ms': 1000 },
+    })
+    started.push(b)
+    const topic = uniqueName('lib-manual')
+    await createTopic(b.bootstrap, topic, { configs: { 'segment.ms': '60000', 'retention.ms': '600000' } })
+    const kafka = kafkajs(b.bootstrap)
+    // record timestamps from the broker's clock, so that retention counts from the time the test controls
+    const send = (tag: string) =>
+      withProducer(kafka, {}, (p) =>
+        p.send({
+          topic,
+          acks: -1,
+          messages: Array.from({ length: 5 }, (_, i) => ({
+            value: `${tag} ${i}`,
+            timestamp: String(scheduler.clock.now()),
+          })),
+        }),
+      )
+    await send('first')
+    // a consumer group: the join (group.initial.rebalance.delay.ms=0) and fetches need no time to pass
+    // (maxWaitTimeInMs 0: a fetch that waited for more data would wait for the test's clock)
+    const got = await consumeWithGroup(kafka, {
+      topic,
+      groupId: uniqueName('lib-manual-g'),
+      count: 5,
+      consumerConfig: { maxWaitTimeInMs: 0 },
+    })
+    expect(got.map((m) => m.value)).toEqual(Array.from({ length: 5 }, (_, i) => `first ${i}`))
+
+    await scheduler.advance(60_001) // segment.ms has passed: the next append rolls
+    await send('second')
+    const offsets = () => withAdmin(kafka, (a) => a.fetchTopicOffsets(topic))
+    expect(await offsets()).toMatchObject([{ partition: 0, low: '0', high: '10' }])
+    await scheduler.advance(600_000) // the first segment is past retention.ms
+    expect(await offsets()).toMatchObject([{ partition: 0, low: '5', high: '10' }])
   })
 })
 

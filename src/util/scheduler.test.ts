@@ -57,6 +57,17 @@ describe('ManualScheduler', () => {
     expect(ran).toBe(2)
   })
 
+  it('runs a task scheduled with no delay by itself, as time needs not move for it', async () => {
+    const s = new ManualScheduler(new ManualClock(0))
+    const ran: string[] = []
+    s.schedule('now', () => void ran.push(`now@${s.clock.now()}`), 0)
+    s.schedule('later', () => void ran.push('later'), 1)
+    await someWork()
+    expect(ran).toEqual(['now@0'])
+    await s.sleep(0) // a sleep of 0 returns without an advance too
+    expect(s.pending()).toEqual(['later'])
+  })
+
   it('repeats periodic tasks until cancelled', async () => {
     const s = new ManualScheduler(new ManualClock(0))
     const runs: string[] = []

@@ -4,9 +4,10 @@
  *
  * - `SystemScheduler` runs tasks on Node's timers (unref'd, so they never keep the process alive; delays above
  *   Node's 2^31-1 ms limit are chained).
- * - `ManualScheduler` runs tasks only inside `await advance(ms)`, in deadline order (then scheduling order), with
- *   its clock set to each task's deadline while it runs; it awaits a task's promise and lets pending promise jobs
- *   run before the next task, so a test sees time move as if every task took no time at all.
+ * - `ManualScheduler` moves time only inside `await advance(ms)`, which runs what falls due in deadline order (then
+ *   scheduling order) with its clock set to each task's deadline; it awaits a task's promise and lets pending
+ *   promise jobs run before the next task, so a test sees time move as if every task took no time at all. A task
+ *   scheduled with no delay needs no time to pass: it runs by itself on a later turn.
  * - `ScopedScheduler` is one owner's view of a shared scheduler: `shutdown()` cancels what was scheduled through it
  *   and wakes its sleepers (a broker's tasks end with the broker, as Kafka's `kafkaScheduler.shutdown()`).
  *
@@ -204,8 +205,10 @@ export class SystemScheduler implements Scheduler {
 export const systemScheduler: Scheduler = new SystemScheduler()
 
 /**
- * A scheduler for tests and for brokers on manual time: nothing runs until `advance`. The clock starts at the
- * current wall-clock time unless one is given (so that record timestamps of real clients are not in its future).
+ * A scheduler for tests and for brokers on manual time: the clock moves only with `advance`, and a task runs when
+ * an `advance` reaches its deadline — or, when it was scheduled with a delay of 0, on a later turn by itself. The
+ * clock starts at the current wall-clock time unless one is given (so that record timestamps of real clients are
+ * not in its future).
  */
 export class ManualScheduler implements Scheduler {
   readonly clock: ManualClock
@@ -213,6 +216,7 @@ export class ManualScheduler implements Scheduler {
   private seq = 0
   private readonly order = new WeakMap<TaskState, number>()
   private advancing: Promise<void> = Promise.resolve()
+  private dueSoon = false
 
   constructor(
     clock?: ManualClock,
@@ -226,11 +230,26 @@ export class ManualScheduler implements Scheduler {
       this.tasks.delete(s),
     )
     this.enlist(t)
+    if (delayMs <= 0) this.runDueSoon()
     return t
   }
 
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     return sleepOn(this, ms, signal)
+  }
+
+  /**
+   * A task due now (a delay of 0) needs no time to pass: it runs on a later turn by itself, as `advance(0)` would
+   * run it — otherwise a broker on manual time would wait for the test even for what Kafka does at once (a
+   * JoinGroup with group.initial.rebalance.delay.ms=0, a produce with timeout 0).
+   */
+  private runDueSoon(): void {
+    if (this.dueSoon) return
+    this.dueSoon = true
+    setImmediate(() => {
+      this.dueSoon = false
+      void this.advance(0)
+    })
   }
 
   private enlist(t: TaskState): void {
