@@ -8,11 +8,13 @@
  * (see the log). Internal topics only accept writes from the "__admin_client" client id.
  * Version notes: v0-2 carry legacy message sets (magic 0/1), which are converted to a record batch (as Kafka 3.x
  * stores only magic 2); v3+ exactly one magic-2 batch per partition (else INVALID_RECORD) and a transactional
- * id (transactions are not implemented, see InitProducerId: batches flagged transactional are refused with
- * INVALID_TXN_STATE rather than left open forever); v5 log start offset; v7 zstd (older versions get
+ * id: a transactional batch that would open a transaction on a partition is first verified with the producer's
+ * transaction coordinator (KIP-890; a partition the producer did not add gets INVALID_TXN_STATE, retriable
+ * coordinator errors NOT_ENOUGH_REPLICAS); v5 log start offset; v7 zstd (older versions get
  * UNSUPPORTED_COMPRESSION_TYPE); v8 error message and record errors; v9 flexible; v10 current leader and node
- * endpoints for NOT_LEADER_OR_FOLLOWER (KIP-951); v11 is the same as v10. v8+ record_errors name the records that
- * made a batch INVALID_RECORD / INVALID_TIMESTAMP.
+ * endpoints for NOT_LEADER_OR_FOLLOWER (KIP-951); v11 may answer TRANSACTION_ABORTABLE (KIP-890) where older
+ * versions get INVALID_TXN_STATE. v8+ record_errors name the records that made a batch INVALID_RECORD /
+ * INVALID_TIMESTAMP.
  */
 import { Apis } from '../protocol/messages/index.js'
 import { ErrorCode, toErrorCode, toErrorMessage } from '../protocol/errors.js'
@@ -58,7 +60,10 @@ export function produceHandler(d: Pick<Services, 'replicas' | 'cache'>): Handler
           }
         }
       }
-      const results = await d.replicas.appendRecords(req.timeoutMs, req.acks, 'client', entries)
+      const results = await d.replicas.appendRecords(req.timeoutMs, req.acks, 'client', entries, {
+        transactionalId: v >= 3 ? req.transactionalId : null,
+        supportsAbortable: v >= 11,
+      })
       if (req.acks === 0) {
         const anyError = failed.size > 0 || [...results.values()].some((r) => r.errorCode !== ErrorCode.NONE)
         if (anyError)

@@ -1,9 +1,9 @@
 /**
  * Fetch (1), v0-17: consumers and follower replicas read record batches, as the bytes stored in the log.
  *
- * Version notes: v3 response size limit (max_bytes); v4 isolation level, last stable offset, aborted
- * transactions (null for READ_UNCOMMITTED; Samsa writes no transactional data so the list is empty for
- * READ_COMMITTED) and record batches (magic 2) — older versions get the data converted to the legacy message
+ * Version notes: v3 response size limit (max_bytes); v4 isolation level (READ_COMMITTED reads stop at the last
+ * stable offset), last stable offset, aborted transactions (the ones overlapping the records returned, for
+ * READ_COMMITTED; null for READ_UNCOMMITTED) and record batches (magic 2) — older versions get the data converted to the legacy message
  * format their clients read; v5 log start offset; v7 fetch sessions (KIP-227, see fetch-session.ts); v9 current
  * leader epoch (FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH); v10 zstd (older versions get
  * UNSUPPORTED_COMPRESSION_TYPE for zstd batches); v11 rack id / preferred read replica (always -1: no follower
@@ -116,7 +116,7 @@ export function fetchHandler(d: Pick<Services, 'replicas' | 'cache' | 'fetchSess
           logStartOffset: r.logStartOffset,
           divergingEpoch: r.divergingEpoch ?? undefined,
           currentLeader: v >= 12 && r.currentLeader ? r.currentLeader : undefined,
-          abortedTransactions: v >= 4 && req.isolationLevel === 1 ? [] : null,
+          abortedTransactions: v >= 4 ? r.abortedTransactions : null,
           preferredReadReplica: -1,
           records: records ?? Buffer.alloc(0),
         }

@@ -1,8 +1,8 @@
 /**
  * ListOffsets (2), v0-9: offsets by timestamp on partition leaders.
  *
- * Special timestamps: -1 latest (the high watermark for consumers — the last stable offset with READ_COMMITTED,
- * which is the same here since Samsa writes no transactions — and the log end offset for replicas), -2 earliest
+ * Special timestamps: -1 latest (the high watermark for consumers — the last stable offset with READ_COMMITTED —
+ * and the log end offset for replicas); lookups by timestamp never go past that offset either, -2 earliest
  * (log start offset), -3 max timestamp (v7+), -4 earliest local (v8+, = earliest: no tiered storage), -5 latest
  * tiered (v9+, -1: nothing is tiered). Others: the first offset whose timestamp is at least the given one, or
  * -1/-1 when there is none.
@@ -56,7 +56,12 @@ export function listOffsetsHandler(d: Pick<Services, 'replicas'>): Handler {
                 : { log: partition?.requireLog(), partition }
               if (!log || !part) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
               const isReplica = req.replicaId >= 0
-              const lastFetchable = isReplica ? log.logEndOffset : log.highWatermark
+              const readCommitted = v >= 2 && req.isolationLevel === 1
+              const lastFetchable = isReplica
+                ? log.logEndOffset
+                : readCommitted
+                  ? log.lastStableOffset
+                  : log.highWatermark
               if (v === 0) {
                 return {
                   ...base,

@@ -1,15 +1,17 @@
 /**
  * FindCoordinator (10), v0-6. The coordinator of a group is the leader of its __consumer_offsets partition
- * (abs(groupId.hashCode) % offsets.topic.num.partitions); the topic is created on first use (the caller gets
- * COORDINATOR_NOT_AVAILABLE meanwhile and retries), and COORDINATOR_NOT_AVAILABLE is also the answer while
- * that partition has no live leader reachable on the request's listener.
+ * (abs(groupId.hashCode) % offsets.topic.num.partitions), the coordinator of a transactional id the leader of
+ * its __transaction_state partition (abs(transactionalId.hashCode) % transaction.state.log.num.partitions);
+ * the internal topic is created on first use (the caller gets COORDINATOR_NOT_AVAILABLE meanwhile and retries),
+ * and COORDINATOR_NOT_AVAILABLE is also the answer while that partition has no live leader reachable on the
+ * request's listener.
  * Version notes: v1 key type (0 group, 1 transaction) and error messages; v3 flexible; v4+ many keys per
- * request with a result per key. Transaction coordinators are not available (transactions are not implemented).
+ * request with a result per key.
  */
 import { Apis } from '../protocol/messages/index.js'
 import { ErrorCode, errorInfo, toErrorCode } from '../protocol/errors.js'
 import type { PartitionInfo } from '../services/metadata/metadata-cache.js'
-import { OFFSETS_TOPIC } from '../services/metadata/topic-admin.js'
+import { OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC } from '../services/metadata/topic-admin.js'
 import type { Services } from '../services/services.js'
 import { endpointOf } from './common.js'
 import { defineHandler, type Handler } from './handler.js'
@@ -29,25 +31,27 @@ interface Found {
 }
 
 export function findCoordinatorHandler(
-  d: Pick<Services, 'cache' | 'topicAdmin' | 'groups' | 'log'>,
+  d: Pick<Services, 'cache' | 'topicAdmin' | 'groups' | 'transactions' | 'log'>,
 ): Handler {
-  // Partitions of __consumer_offsets we have warned about as leaderless; warned again after a leader came back.
-  const warned = new Set<number>()
+  // Coordinator partitions we have warned about as leaderless; warned again after a leader came back.
+  const warned = new Set<string>()
   const warnLeaderless = (key: string, p: PartitionInfo): void => {
-    if (warned.has(p.partition)) return
-    warned.add(p.partition)
+    if (warned.has(`${p.topic}-${p.partition}`)) return
+    warned.add(`${p.topic}-${p.partition}`)
     const live = [...d.cache.brokers.keys()].sort((a, b) => a - b)
     const leader = p.state?.leader ?? -1
     const why =
       leader < 0
         ? 'has no leader'
         : `has leader ${leader}, which is not registered or has no listener for this connection`
+    const group = p.topic === OFFSETS_TOPIC
     d.log.warn(
-      `Group coordinator partition ${OFFSETS_TOPIC}-${p.partition} ${why} (replicas [${p.replicas.join(',')}], ` +
-        `ISR [${p.state?.isr.join(',') ?? ''}], live brokers [${live.join(',')}]): groups that map to it, such as ` +
-        `'${key}', get COORDINATOR_NOT_AVAILABLE until one of its replicas is back. ${OFFSETS_TOPIC} has ` +
-        `replication factor ${p.replicas.length} (offsets.topic.replication.factor): each of its partitions ` +
-        `needs a live replica in the ISR.`,
+      `${group ? 'Group' : 'Transaction'} coordinator partition ${p.topic}-${p.partition} ${why} (replicas ` +
+        `[${p.replicas.join(',')}], ISR [${p.state?.isr.join(',') ?? ''}], live brokers [${live.join(',')}]): ` +
+        `${group ? 'groups' : 'transactional ids'} that map to it, such as '${key}', get COORDINATOR_NOT_AVAILABLE ` +
+        `until one of its replicas is back. ${p.topic} has replication factor ${p.replicas.length} ` +
+        `(${group ? 'offsets.topic' : 'transaction.state.log'}.replication.factor): each of its partitions needs ` +
+        `a live replica in the ISR.`,
     )
   }
 
@@ -61,14 +65,13 @@ export function findCoordinatorHandler(
   })
 
   const find = async (key: string, keyType: number, listener: string): Promise<Found> => {
-    if (keyType === TRANSACTION) {
-      return fail(key, ErrorCode.COORDINATOR_NOT_AVAILABLE, 'Transactions are not supported by this broker.')
-    }
-    if (keyType !== GROUP) return fail(key, ErrorCode.INVALID_REQUEST, `Unknown coordinator type ${keyType}`)
-    const topic = d.cache.topic(OFFSETS_TOPIC)
+    if (keyType !== GROUP && keyType !== TRANSACTION)
+      return fail(key, ErrorCode.INVALID_REQUEST, `Unknown coordinator type ${keyType}`)
+    const internalTopic = keyType === GROUP ? OFFSETS_TOPIC : TRANSACTION_STATE_TOPIC
+    const topic = d.cache.topic(internalTopic)
     if (!topic) {
       try {
-        await d.topicAdmin.ensureInternalTopic(OFFSETS_TOPIC)
+        await d.topicAdmin.ensureInternalTopic(internalTopic)
       } catch (e) {
         const code = toErrorCode(e)
         return fail(
@@ -79,14 +82,16 @@ export function findCoordinatorHandler(
       }
       return fail(key, ErrorCode.COORDINATOR_NOT_AVAILABLE)
     }
-    const partition = topic.partitions.get(d.groups.partitionFor(key))
+    const partition = topic.partitions.get(
+      keyType === GROUP ? d.groups.partitionFor(key) : d.transactions.partitionFor(key),
+    )
     const state = partition?.state
     const ep = state && state.leader >= 0 ? endpointOf(d.cache, state.leader, listener) : undefined
     if (!ep) {
       if (partition && state) warnLeaderless(key, partition)
       return fail(key, ErrorCode.COORDINATOR_NOT_AVAILABLE)
     }
-    warned.delete(partition!.partition)
+    warned.delete(`${partition!.topic}-${partition!.partition}`)
     return { key, errorCode: ErrorCode.NONE, errorMessage: null, nodeId: ep.id, host: ep.host, port: ep.port }
   }
 

@@ -1,35 +1,45 @@
 /**
- * InitProducerId (22), v0-5. For idempotent producers (null transactional id) any broker hands out a new
- * producer id with epoch 0, from blocks claimed in ZooKeeper — also when an existing id/epoch is passed (v3+),
- * exactly as Kafka's coordinator "blindly accepts" non-transactional requests.
- * Transactions are not implemented: a transactional id is answered with COORDINATOR_NOT_AVAILABLE (and so is
- * FindCoordinator for transaction coordinators), which transactional producers report as a timeout.
+ * InitProducerId (22), v0-5, served by the transaction coordinator (KafkaApis.handleInitProducerIdRequest).
+ * Without a transactional id (idempotent producers) any broker hands out a new producer id with epoch 0, from
+ * blocks claimed in ZooKeeper — also when an existing id/epoch is passed, exactly as Kafka "blindly accepts"
+ * non-transactional requests. With one, the request goes to the id's coordinator: a new id for an unknown
+ * transactional id, else the next epoch (fencing older producers, aborting their open transaction first).
+ *
+ * Version notes: v1 is the same as v0; v2 flexible; v3 the producer's current id and epoch (KIP-360: -1/-1 for
+ * none, one without the other is INVALID_REQUEST); v4 may answer PRODUCER_FENCED (older versions get
+ * INVALID_PRODUCER_EPOCH instead); v5 the same as v4.
  */
 import { Apis } from '../protocol/messages/index.js'
-import { ErrorCode, KafkaError } from '../protocol/errors.js'
+import { ErrorCode } from '../protocol/errors.js'
 import type { Services } from '../services/services.js'
 import { defineHandler, type Handler } from './handler.js'
 
 export const InitProducerIdApi = Apis.InitProducerId
 
-export function initProducerIdHandler(d: Pick<Services, 'producerIds' | 'log'>): Handler {
+export function initProducerIdHandler(d: Pick<Services, 'transactions'>): Handler {
   return defineHandler(InitProducerIdApi, {
     async handle(req, ctx) {
-      if (req.transactionalId !== null) {
-        d.log.warn(
-          `InitProducerId for transactional id ${req.transactionalId} from ${ctx.clientId}: transactions are not supported`,
-        )
-        throw new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE)
-      }
-      try {
-        const producerId = await d.producerIds.generateProducerId()
-        return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId, producerEpoch: 0 }
-      } catch (e) {
-        // A failure to claim a block in ZooKeeper is retriable for the producer.
-        if (e instanceof KafkaError) throw e
-        d.log.error({ err: e }, 'Failed to allocate a producer id')
-        throw new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE)
-      }
+      const failed = (errorCode: number) => ({
+        throttleTimeMs: 0,
+        errorCode,
+        producerId: -1,
+        producerEpoch: -1,
+      })
+      const noId = req.producerId === -1
+      const noEpoch = req.producerEpoch === -1
+      if (noId !== noEpoch) return failed(ErrorCode.INVALID_REQUEST)
+      const expected = noId ? undefined : { producerId: req.producerId, producerEpoch: req.producerEpoch }
+      const r = await d.transactions.handleInitProducerId(
+        req.transactionalId,
+        req.transactionTimeoutMs,
+        expected,
+      )
+      // clients before v4 do not know PRODUCER_FENCED
+      const errorCode =
+        ctx.apiVersion < 4 && r.error === ErrorCode.PRODUCER_FENCED
+          ? ErrorCode.INVALID_PRODUCER_EPOCH
+          : r.error
+      return { throttleTimeMs: 0, errorCode, producerId: r.producerId, producerEpoch: r.producerEpoch }
     },
   })
 }

@@ -23,6 +23,11 @@ import { deleteTopicsHandler } from './20-delete-topics.js'
 import { deleteRecordsHandler } from './21-delete-records.js'
 import { initProducerIdHandler } from './22-init-producer-id.js'
 import { offsetForLeaderEpochHandler } from './23-offset-for-leader-epoch.js'
+import { addPartitionsToTxnHandler } from './24-add-partitions-to-txn.js'
+import { addOffsetsToTxnHandler } from './25-add-offsets-to-txn.js'
+import { endTxnHandler } from './26-end-txn.js'
+import { writeTxnMarkersHandler } from './27-write-txn-markers.js'
+import { txnOffsetCommitHandler } from './28-txn-offset-commit.js'
 import { aclHandlers } from './29-acls.js'
 import { describeConfigsHandler } from './32-describe-configs.js'
 import { alterConfigsHandler, incrementalAlterConfigsHandler } from './33-alter-configs.js'
@@ -33,6 +38,8 @@ import { electLeadersHandler } from './43-elect-leaders.js'
 import { offsetDeleteHandler } from './47-offset-delete.js'
 import { describeClusterHandler } from './60-describe-cluster.js'
 import { describeProducersHandler } from './61-describe-producers.js'
+import { describeTransactionsHandler } from './65-describe-transactions.js'
+import { listTransactionsHandler } from './66-list-transactions.js'
 import { consumerGroupHeartbeatHandler } from './68-consumer-group-heartbeat.js'
 import { consumerGroupDescribeHandler } from './69-consumer-group-describe.js'
 import type { Handler } from './handler.js'
@@ -60,6 +67,11 @@ export function createHandlers(s: Services): Handler[] {
     deleteRecordsHandler(s),
     initProducerIdHandler(s),
     offsetForLeaderEpochHandler(s),
+    addPartitionsToTxnHandler(s),
+    addOffsetsToTxnHandler(s),
+    endTxnHandler(s),
+    writeTxnMarkersHandler(s),
+    txnOffsetCommitHandler(s),
     ...aclHandlers(),
     describeConfigsHandler(s),
     alterConfigsHandler(s),
@@ -72,6 +84,8 @@ export function createHandlers(s: Services): Handler[] {
     offsetDeleteHandler(s),
     describeClusterHandler(s),
     describeProducersHandler(s),
+    describeTransactionsHandler(s),
+    listTransactionsHandler(s),
     consumerGroupHeartbeatHandler(),
     consumerGroupDescribeHandler(),
   ]

@@ -24,7 +24,7 @@ import { KafkaZkClient } from '../services/metadata/kafka-zk-client.js'
 import { LocalMetadataStore } from '../services/metadata/local-store.js'
 import { MetadataCache } from '../services/metadata/metadata-cache.js'
 import type { MetadataStore } from '../services/metadata/store.js'
-import { OFFSETS_TOPIC, TopicAdmin } from '../services/metadata/topic-admin.js'
+import { OFFSETS_TOPIC, TopicAdmin, TRANSACTION_STATE_TOPIC } from '../services/metadata/topic-admin.js'
 import { ConfigAdmin } from '../services/metadata/config-admin.js'
 import { ZkMetadataStore } from '../services/metadata/zk-store.js'
 import type { EndPoint } from '../services/metadata/znodes.js'
@@ -48,8 +48,17 @@ import {
   type Clock,
   type Scheduler,
 } from '../util/scheduler.js'
+import { partitionFor } from '../services/group/config.js'
+import { TransactionCoordinator } from '../services/transaction/coordinator.js'
+import { TxnMarkerWriter } from '../services/transaction/marker-writer.js'
+import { AddPartitionsToTxnManager } from '../services/transaction/partition-verifier.js'
+import {
+  InterBrokerMarkerTransport,
+  InterBrokerVerificationTransport,
+} from '../services/transaction/transports.js'
+import { BrokerConnections } from '../network/broker-connections.js'
 import type { Logger } from '../util/logger.js'
-import { ReplicaGroupLogStore } from './group-log-store.js'
+import { CoordinatorLogStore } from './coordinator-log-store.js'
 
 export const STANDALONE_METADATA_FILE = 'samsa-metadata.json'
 
@@ -110,8 +119,10 @@ export class Broker {
     cache?: MetadataCache
     logManager?: LogManager
     services?: Services
+    /** inter-broker connection pools and the like, closed at shutdown after the services */
+    closeables: (() => void)[]
     socketServer?: SocketServer
-  } = {}
+  } = { closeables: [] }
   private endpoints: EndPoint[] = []
   /** The czxid of our registration znode: Kafka's broker epoch. */
   private brokerEpoch = -1
@@ -322,6 +333,7 @@ export class Broker {
       producerIdExpirationMs: cfg.producerIdExpirationMs,
       producerIdExpirationCheckIntervalMs: cfg.producerIdExpirationCheckIntervalMs,
       maxTransactionTimeoutMs: cfg.transactionMaxTimeoutMs,
+      transactionVerificationEnabled: cfg.transactionPartitionVerificationEnable,
       cleanerConfig: {
         enableCleaner: cfg.logCleanerEnable,
         numThreads: cfg.logCleanerThreads,
@@ -351,6 +363,13 @@ export class Broker {
     const cfg = this.config
     const replicas = this.createReplicaManager(zk, cache, logManager)
     const groups = this.createGroupCoordinator(cache, replicas)
+    const producerIds = new ProducerIdManager(zk, this.brokerId)
+    const { transactions, txnMarkers } = this.createTransactionCoordinator(
+      cache,
+      replicas,
+      groups,
+      producerIds,
+    )
     const services: Services = {
       config: cfg,
       log: this.logger('kafka.server.KafkaApis'),
@@ -366,7 +385,9 @@ export class Broker {
       ),
       groups,
       zkOffsets: new MetadataStoreConsumerOffsets(zk.store),
-      producerIds: new ProducerIdManager(zk, this.brokerId),
+      producerIds,
+      transactions,
+      txnMarkers,
     }
     this.parts.services = services
     return services
@@ -460,8 +481,9 @@ export class Broker {
         offsetsRetentionMinutes: cfg.offsetsRetentionMinutes,
         offsetsRetentionCheckIntervalMs: cfg.offsetsRetentionCheckIntervalMs,
       },
-      logStore: new ReplicaGroupLogStore(
+      logStore: new CoordinatorLogStore(
         replicas,
+        OFFSETS_TOPIC,
         cfg.offsetCommitTimeoutMs,
         cfg.offsetsTopicCompressionType,
       ),
@@ -486,6 +508,117 @@ export class Broker {
       },
     })
     return groups
+  }
+
+  /**
+   * The transaction coordinator (storing in `__transaction_state`, following the leadership of its partitions),
+   * the marker writer of this broker's partitions, and the verification of transactional writes (KIP-890), with
+   * the inter-broker connections they send WriteTxnMarkers and AddPartitionsToTxn over.
+   */
+  private createTransactionCoordinator(
+    cache: MetadataCache,
+    replicas: ReplicaManager,
+    groups: GroupCoordinator,
+    producerIds: ProducerIdManager,
+  ): { transactions: TransactionCoordinator; txnMarkers: TxnMarkerWriter } {
+    const cfg = this.config
+    const log = this.log
+    const brokerId = this.brokerId
+    const listener = cfg.interBrokerListenerName
+    const endpointOf = (id: number) =>
+      cache.brokers.get(id)?.endpoints.find((e) => e.listenerName === listener)
+    const connections = (purpose: string): BrokerConnections =>
+      new BrokerConnections((id) => {
+        const ep = endpointOf(id)
+        return ep
+          ? {
+              host: ep.host,
+              port: ep.port,
+              clientId: `broker-${brokerId}-${purpose}`,
+              requestTimeoutMs: cfg.requestTimeoutMs,
+            }
+          : undefined
+      })
+    const markerConnections = connections('txn-marker-sender')
+    const verifyConnections = connections('add-partitions-to-txn-sender')
+    this.parts.closeables.push(
+      () => markerConnections.close(),
+      () => verifyConnections.close(),
+    )
+
+    const txnMarkers = new TxnMarkerWriter({
+      hostsPartition: (tp) => replicas.getPartition(tp.topic, tp.partition) !== undefined,
+      append: async (entries, timeoutMs) => {
+        const results = await replicas.appendRecords(timeoutMs, -1, 'coordinator', entries)
+        return (tp) => results.get(`${tp.topic}-${tp.partition}`)?.errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR
+      },
+      onOffsetsMarkersWritten: (producerId, partitions, commit) =>
+        groups.onTransactionCompleted(producerId, partitions, commit),
+      requestTimeoutMs: cfg.requestTimeoutMs,
+      clock: this.clock,
+      logger: log,
+    })
+    const transactions = new TransactionCoordinator({
+      brokerId,
+      config: {
+        transactionalIdExpirationMs: cfg.transactionalIdExpirationMs,
+        transactionMaxTimeoutMs: cfg.transactionMaxTimeoutMs,
+        transactionLogNumPartitions: cfg.transactionStateLogNumPartitions,
+        abortTimedOutTransactionsIntervalMs: cfg.transactionAbortTimedOutTransactionCleanupIntervalMs,
+        removeExpiredTransactionalIdsIntervalMs: cfg.transactionRemoveExpiredTransactionalIdCleanupIntervalMs,
+        requestTimeoutMs: cfg.requestTimeoutMs,
+        maxBatchBytes: this.topicConfig(TRANSACTION_STATE_TOPIC).maxMessageBytes,
+      },
+      logStore: new CoordinatorLogStore(
+        replicas,
+        TRANSACTION_STATE_TOPIC,
+        cfg.requestTimeoutMs,
+        'uncompressed',
+        cfg.transactionStateLogLoadBufferSize,
+      ),
+      producerIds,
+      markerDestination: (tp) => {
+        const state = cache.partition(tp.topic, tp.partition)?.state
+        if (!cache.partition(tp.topic, tp.partition)) return { kind: 'unknown-partition' }
+        if (!state || state.leader < 0 || !cache.isAlive(state.leader) || !endpointOf(state.leader))
+          return { kind: 'unavailable' }
+        return { kind: 'leader', brokerId: state.leader }
+      },
+      markerTransport: new InterBrokerMarkerTransport(brokerId, markerConnections, txnMarkers),
+      scheduler: this.scheduler,
+      logger: log,
+    })
+    if (cfg.transactionPartitionVerificationEnable) {
+      const verifier = new AddPartitionsToTxnManager({
+        coordinatorFor: (transactionalId) => {
+          const topic = cache.topic(TRANSACTION_STATE_TOPIC)
+          if (!topic) return { error: ErrorCode.COORDINATOR_NOT_AVAILABLE }
+          const leader = topic.partitions.get(partitionFor(transactionalId, topic.partitions.size))?.state
+            ?.leader
+          if (leader === undefined || leader < 0 || !cache.isAlive(leader) || !endpointOf(leader))
+            return { error: ErrorCode.COORDINATOR_NOT_AVAILABLE }
+          return { brokerId: leader }
+        },
+        transport: new InterBrokerVerificationTransport(
+          brokerId,
+          verifyConnections,
+          transactions,
+          (tp) => cache.partition(tp.topic, tp.partition) !== undefined,
+        ),
+        logger: log,
+      })
+      replicas.setTransactionVerifier(verifier)
+      this.parts.closeables.push(() => verifier.shutdown())
+    }
+    replicas.addLeadershipListener({
+      onBecomeLeader: (tp, epoch) => {
+        if (tp.topic === TRANSACTION_STATE_TOPIC) void transactions.onElection(tp.partition, epoch)
+      },
+      onResign: (tp, epoch) => {
+        if (tp.topic === TRANSACTION_STATE_TOPIC) transactions.onResignation(tp.partition, epoch)
+      },
+    })
+    return { transactions, txnMarkers }
   }
 
   private createController(zk: KafkaZkClient, cache: MetadataCache): Controller {
@@ -545,6 +678,11 @@ export class Broker {
   /** 7. Start the services that act on metadata, then announce the broker (registration, controller election). */
   private async announce(s: Services): Promise<void> {
     s.groups.startup(s.cache.topic(OFFSETS_TOPIC)?.partitions.size ?? this.config.offsetsTopicNumPartitions)
+    s.transactions.startup(
+      () =>
+        s.cache.topic(TRANSACTION_STATE_TOPIC)?.partitions.size ??
+        this.config.transactionStateLogNumPartitions,
+    )
     s.replicas.start()
     await this.register()
     await s.controller.start()
@@ -708,8 +846,10 @@ export class Broker {
     const { store, zk, cache, logManager, services: s, socketServer } = this.parts
     if (socketServer) await step('socket server', () => socketServer.stop())
     if (s) await step('controller', () => s.controller.stop())
+    if (s) await step('transaction coordinator', () => s.transactions.shutdown())
     if (s) await step('group coordinator', () => s.groups.shutdown())
     if (s) await step('replica manager', () => s.replicas.shutdown())
+    for (const close of this.parts.closeables) await step('inter-broker connections', close)
     if (logManager) await step('log manager', () => logManager.shutdown())
     if (zk && this.started) await step('deregistration', () => zk.deregisterBroker(this.brokerId))
     if (cache) cache.stop()

@@ -25,6 +25,8 @@ import type { TopicAdmin } from './metadata/topic-admin.js'
 import type { ProducerIdManager } from './producer/producer-id-manager.js'
 import type { FetchSessionCache } from './replica/fetch-session.js'
 import type { ReplicaManager } from './replica/replica-manager.js'
+import type { TransactionCoordinator } from './transaction/coordinator.js'
+import type { TxnMarkerWriter } from './transaction/marker-writer.js'
 
 export interface Services {
   /** The broker's configuration (static and dynamic broker configs). */
@@ -51,4 +53,8 @@ export interface Services {
   readonly zkOffsets: ZkConsumerOffsetStore
   /** Producer ids for idempotent producers, from blocks claimed in ZooKeeper. */
   readonly producerIds: ProducerIdManager
+  /** The transaction coordinator and its `__transaction_state` storage (KIP-98). */
+  readonly transactions: TransactionCoordinator
+  /** The partition-leader side of WriteTxnMarkers: appends COMMIT/ABORT markers. */
+  readonly txnMarkers: TxnMarkerWriter
 }

@@ -55,9 +55,6 @@ export function prepareProduceRecords(version: number, records: Buffer | null): 
           `Produce requests with version ${version} are not allowed to use ZStandard compression`,
         )
       }
-      if (e.header.isTransactional) {
-        throw new KafkaError(ErrorCode.INVALID_TXN_STATE, 'Transactions are not supported by this broker')
-      }
     }
   }
   if (entries.some((e) => e.kind === 'legacy')) {

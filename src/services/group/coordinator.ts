@@ -51,6 +51,7 @@ import {
   type SyncCallback,
   type SyncOperation,
 } from './group.js'
+import type { VerificationGuard } from '../log/producer-state.js'
 import type { GroupLogAppendRecord, GroupLogStore } from './log-store.js'
 import type {
   DeleteOffsetsResult,
@@ -105,6 +106,8 @@ export interface TxnOffsetCommitParams {
   readonly groupInstanceId: string | null
   readonly generationId: number
   readonly partitions: readonly Omit<OffsetCommitPartition, 'commitTimestamp'>[]
+  /** KIP-890: the guard of the verification that the transaction includes the group's offsets partition. */
+  readonly verificationGuard?: VerificationGuard
 }
 
 export interface GroupCoordinatorOptions {
@@ -1220,13 +1223,25 @@ export class GroupCoordinator {
    * require_stable) until `onTransactionCompleted` reports the producer's COMMIT or ABORT marker. Transaction
    * verification (KIP-890) is the caller's.
    */
-  async commitTransactionalOffsets(p: TxnOffsetCommitParams): Promise<OffsetCommitPartitionResult[]> {
+  async commitTransactionalOffsets(
+    p: TxnOffsetCommitParams,
+    verify?: (offsetsPartition: number) => Promise<{ errorCode: number; guard?: VerificationGuard }>,
+  ): Promise<OffsetCommitPartitionResult[]> {
     const now = this.clock.now()
     const entries = pendingOffsets(p.partitions, () => now, null)
     const all = (error: number): OffsetCommitPartitionResult[] =>
       entries.map((e) => ({ topic: e.topic, partition: e.partition, error }))
-    const error = this.validateGroupStatus(p.groupId, 'TxnOffsetCommit')
+    let error = this.validateGroupStatus(p.groupId, 'TxnOffsetCommit')
     if (error !== null) return all(error)
+    let verificationGuard = p.verificationGuard
+    if (verify) {
+      // KIP-890: the transaction must include this group's __consumer_offsets partition (AddOffsetsToTxn)
+      const v = await verify(this.partitionFor(p.groupId))
+      if (v.errorCode !== ErrorCode.NONE) return all(maybeConvertOffsetCommitError(v.errorCode))
+      verificationGuard = v.guard
+      error = this.validateGroupStatus(p.groupId, 'TxnOffsetCommit')
+      if (error !== null) return all(error)
+    }
     const group =
       this.groups.get(p.groupId) ??
       this.addGroup(new GroupMetadata(p.groupId, 'Empty', () => this.clock.now()))
@@ -1241,6 +1256,7 @@ export class GroupCoordinator {
     return this.storeOffsets(group, p.memberId, entries, {
       producerId: p.producerId,
       producerEpoch: p.producerEpoch,
+      verificationGuard,
     })
   }
 
@@ -1279,7 +1295,7 @@ export class GroupCoordinator {
     group: GroupMetadata,
     consumerId: string,
     offsets: readonly PendingOffset[],
-    txn: { producerId: number; producerEpoch: number } | null,
+    txn: { producerId: number; producerEpoch: number; verificationGuard?: VerificationGuard } | null,
   ): Promise<OffsetCommitPartitionResult[]> {
     if (!group.hasReceivedConsistentOffsetCommits) {
       this.warn(
@@ -1321,7 +1337,12 @@ export class GroupCoordinator {
     const options =
       txn === null
         ? {}
-        : { producerId: txn.producerId, producerEpoch: txn.producerEpoch, transactional: true }
+        : {
+            producerId: txn.producerId,
+            producerEpoch: txn.producerEpoch,
+            transactional: true,
+            verificationGuard: txn.verificationGuard,
+          }
     return this.logStore.append(partition, records, options).then(
       ({ baseOffset }) => {
         if (!group.is('Dead')) {

@@ -3,6 +3,7 @@
  * manager (leader appends with acks, and a read of a partition from its log start to its log end offset).
  * `InMemoryGroupLogStore` in `memory-log-store.ts` is a complete implementation for tests.
  */
+import type { VerificationGuard } from '../log/producer-state.js'
 
 export interface GroupLogAppendRecord {
   readonly key: Buffer
@@ -18,10 +19,14 @@ export interface GroupLogAppendOptions {
    * `appendRecordsToLeader` without waiting for replication).
    */
   readonly requiredAcks?: -1 | 1
+  /** How long to wait for the ISR (default: the store's own timeout). */
+  readonly timeoutMs?: number
   /** A transactional batch (TxnOffsetCommit): the producer id and epoch the batch carries. */
   readonly producerId?: number
   readonly producerEpoch?: number
   readonly transactional?: boolean
+  /** KIP-890: the guard of a verified transaction (the first transactional write to the partition needs one). */
+  readonly verificationGuard?: VerificationGuard
 }
 
 export interface GroupLogAppendResult {

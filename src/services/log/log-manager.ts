@@ -71,6 +71,8 @@ export interface LogManagerOptions {
   producerIdExpirationMs?: number
   producerIdExpirationCheckIntervalMs?: number
   maxTransactionTimeoutMs?: number
+  /** transaction.partition.verification.enable */
+  transactionVerificationEnabled?: boolean
   /** written into the clean shutdown marker (-1 in ZooKeeper mode) */
   brokerEpoch?: number
   /** the log.cleaner.* settings (and message.max.bytes); the cleaner runs unless enableCleaner is false */
@@ -399,11 +401,13 @@ export class LogManager {
     producerIdExpirationMs?: number
     producerIdExpirationCheckIntervalMs?: number
     maxTransactionTimeoutMs?: number
+    transactionVerificationEnabled?: boolean
   } {
     return {
       producerIdExpirationMs: this.opts.producerIdExpirationMs,
       producerIdExpirationCheckIntervalMs: this.opts.producerIdExpirationCheckIntervalMs,
       maxTransactionTimeoutMs: this.opts.maxTransactionTimeoutMs,
+      transactionVerificationEnabled: this.opts.transactionVerificationEnabled,
     }
   }
 

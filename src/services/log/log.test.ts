@@ -587,6 +587,52 @@ describe('transactions', () => {
   })
 })
 
+describe('transaction verification (KIP-890)', () => {
+  const txn = (seq: number, epoch = 1): Buffer =>
+    batch(1, { producerId: 9, producerEpoch: epoch, baseSequence: seq, isTransactional: true })
+  const marker = (commit: boolean, now: number): Buffer =>
+    buildEndTxnMarker({ producerId: 9, producerEpoch: 1, coordinatorEpoch: 0, commit, timestamp: now })
+
+  it('refuses the first transactional write without the guard of a verification', () => {
+    const e = env()
+    const log = e.open({}, { transactionVerificationEnabled: true })
+    expect(code(() => log.appendAsLeader(txn(0), { leaderEpoch: 0 }))).toBe(ErrorCode.INVALID_TXN_STATE)
+    const guard = log.maybeStartTransactionVerification(9, 0, 1)
+    expect(guard).toBeDefined()
+    // a second verification before the write shares the guard
+    expect(log.maybeStartTransactionVerification(9, 0, 1)).toBe(guard)
+    log.appendAsLeader(txn(0), { leaderEpoch: 0, verificationGuard: guard })
+    // the transaction is open here now: nothing more to verify, later writes need no guard
+    expect(log.maybeStartTransactionVerification(9, 1, 1)).toBeUndefined()
+    log.appendAsLeader(txn(1), { leaderEpoch: 0 })
+  })
+
+  it('a guard from before the transaction ended is stale (no hanging transaction from a late write)', () => {
+    const e = env()
+    const log = e.open({}, { transactionVerificationEnabled: true })
+    const first = log.maybeStartTransactionVerification(9, 0, 1)
+    log.appendAsLeader(txn(0), { leaderEpoch: 0, verificationGuard: first })
+    const late = log.maybeStartTransactionVerification(9, 1, 1)
+    expect(late).toBeUndefined()
+    log.appendAsLeader(marker(false, e.clock.now()), { leaderEpoch: 0, origin: 'coordinator' })
+    const stale = log.maybeStartTransactionVerification(9, 1, 1)!
+    // the coordinator's answer for the old verification arrives after a marker ended the transaction
+    log.appendAsLeader(marker(false, e.clock.now()), { leaderEpoch: 0, origin: 'coordinator' })
+    expect(code(() => log.appendAsLeader(txn(1), { leaderEpoch: 0, verificationGuard: stale }))).toBe(
+      ErrorCode.INVALID_TXN_STATE,
+    )
+    log.updateHighWatermark(log.logEndOffset)
+    expect(log.firstUnstableOffset).toBeUndefined()
+  })
+
+  it('is off unless enabled, and never applies to replication', () => {
+    const e = env()
+    const log = e.open()
+    log.appendAsLeader(txn(0), { leaderEpoch: 0 })
+    expect(log.hasOngoingTransaction(9)).toBe(true)
+  })
+})
+
 describe('follower appends', () => {
   it('keep the leader offsets and epochs and feed the epoch cache and producer state', () => {
     const leader = env().open()

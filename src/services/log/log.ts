@@ -72,6 +72,7 @@ import {
   type AppendOrigin,
   type BatchMetadata,
   type CompletedTxn,
+  type VerificationGuard,
   firstOffsetOf,
   type ProducerAppendInfo,
   ProducerStateManager,
@@ -108,11 +109,15 @@ export interface LogOptions {
   producerIdExpirationCheckIntervalMs?: number
   /** transaction.max.timeout.ms (15 minutes) */
   maxTransactionTimeoutMs?: number
+  /** transaction.partition.verification.enable (KIP-890; Kafka's default is true, a bare log's false) */
+  transactionVerificationEnabled?: boolean
 }
 
 export interface AppendOptions {
   leaderEpoch: number
   origin?: AppendOrigin
+  /** KIP-890: the guard obtained by verifying the batch's transaction with its coordinator */
+  verificationGuard?: VerificationGuard
   /** the append time (LogAppendTime and timestamp bounds); defaults to the clock */
   now?: number
 }
@@ -259,6 +264,7 @@ export class Log {
       {
         producerIdExpirationMs: o.producerIdExpirationMs ?? 86400000,
         maxTransactionTimeoutMs: o.maxTransactionTimeoutMs ?? 900000,
+        transactionVerificationEnabled: o.transactionVerificationEnabled ?? false,
       },
       this.clock,
       this.logger,
@@ -749,6 +755,20 @@ export class Log {
     return this.producerStateManager.lastEntry(producerId)?.currentTxnFirstOffset !== undefined
   }
 
+  /**
+   * KIP-890: before the first transactional write of a producer to this partition, the leader verifies with the
+   * transaction coordinator that the transaction includes the partition. Returns the guard to append with, or
+   * undefined when the producer already has a transaction open here (nothing to verify).
+   */
+  maybeStartTransactionVerification(
+    producerId: number,
+    sequence: number,
+    epoch: number,
+  ): VerificationGuard | undefined {
+    if (this.hasOngoingTransaction(producerId)) return undefined
+    return this.producerStateManager.maybeCreateVerificationStateEntry(producerId, sequence, epoch).guard
+  }
+
   // -------------------------------------------------------------------------------------------------------------
   // appends
 
@@ -765,6 +785,7 @@ export class Log {
       opts.leaderEpoch,
       false,
       opts.now ?? this.clock.now(),
+      opts.verificationGuard,
     )
   }
 
@@ -780,6 +801,7 @@ export class Log {
     leaderEpoch: number,
     ignoreRecordSize: boolean,
     now: number,
+    verificationGuard?: VerificationGuard,
   ): LogAppendResult {
     this.checkOpen()
     const info = this.analyzeAndValidateRecords(records, origin, ignoreRecordSize, !assignOffsets)
@@ -835,6 +857,7 @@ export class Log {
       valid,
       info,
       origin,
+      verificationGuard,
     )
     if (duplicate) {
       return {
@@ -867,6 +890,11 @@ export class Log {
     this._nextOffset = lastOffset + 1
     this.updateHighWatermarkWithLogEndOffset()
     for (const p of updatedProducers.values()) this.producerStateManager.update(p)
+    // a transactional data batch opened the transaction, a marker ended it: either way the guard is spent
+    for (const b of info.batches) {
+      if (b.header?.isTransactional)
+        this.producerStateManager.clearVerificationStateEntry(b.header.producerId)
+    }
     for (const c of completedTxns) {
       const lso = this.producerStateManager.lastStableOffset(c)
       segment.updateTxnIndex(c, lso)
@@ -1115,11 +1143,13 @@ export class Log {
     records: Buffer,
     info: AppendInfo,
     origin: AppendOrigin,
+    verificationGuard: VerificationGuard | undefined,
   ): {
     updatedProducers: Map<number, ProducerAppendInfo>
     completedTxns: CompletedTxn[]
     duplicate?: BatchMetadata
   } {
+    const psm = this.producerStateManager
     const updatedProducers = new Map<number, ProducerAppendInfo>()
     const completedTxns: CompletedTxn[] = []
     for (const b of info.batches) {
@@ -1127,12 +1157,25 @@ export class Log {
       const h = readBatchHeaderFresh(records, b.position)
       if (h.producerId < 0) continue
       if (origin === 'client') {
-        const dup = this.producerStateManager.lastEntry(h.producerId)?.findDuplicateBatch(h)
+        const dup = psm.lastEntry(h.producerId)?.findDuplicateBatch(h)
         if (dup) return { updatedProducers, completedTxns, duplicate: dup }
+      }
+      // KIP-890: a transactional write never opens a transaction the coordinator does not know of — the first
+      // write of a transaction here needs the guard of a successful verification (subsequent ones find it open).
+      if (
+        origin !== 'replication' &&
+        h.isTransactional &&
+        !h.isControl &&
+        psm.config.transactionVerificationEnabled === true &&
+        !this.hasOngoingTransaction(h.producerId) &&
+        (verificationGuard === undefined ||
+          psm.verificationStateEntry(h.producerId)?.guard !== verificationGuard)
+      ) {
+        throw new KafkaError(ErrorCode.INVALID_TXN_STATE, 'Record was not part of an ongoing transaction')
       }
       let appendInfo = updatedProducers.get(h.producerId)
       if (!appendInfo) {
-        appendInfo = this.producerStateManager.prepareUpdate(h.producerId, origin)
+        appendInfo = psm.prepareUpdate(h.producerId, origin)
         updatedProducers.set(h.producerId, appendInfo)
       }
       const completed = appendInfo.append(h, h.isControl ? readEndTxnMarker(records, b.position) : undefined)

@@ -304,6 +304,27 @@ export interface ProducerStateManagerConfig {
   producerIdExpirationMs: number
   /** transaction.max.timeout.ms (15 minutes) */
   maxTransactionTimeoutMs: number
+  /** transaction.partition.verification.enable (KIP-890): a transaction's first write needs a verification guard */
+  transactionVerificationEnabled?: boolean
+}
+
+/**
+ * The proof that the transaction coordinator confirmed a producer's transaction includes this partition (KIP-890
+ * VerificationGuard). Compared by identity: a guard created before a marker was written is stale afterwards.
+ */
+export class VerificationGuard {
+  constructor(
+    readonly producerId: number,
+    readonly createdAt: number,
+  ) {}
+}
+
+/** A verification in progress for a producer with no transaction open here (Kafka's VerificationStateEntry). */
+export interface VerificationStateEntry {
+  readonly guard: VerificationGuard
+  readonly timestamp: number
+  lowestSequence: number
+  epoch: number
 }
 
 /** A producer as DescribeProducers shows it. */
@@ -421,6 +442,7 @@ export function listSnapshotFiles(dir: string): Map<number, string> {
 
 export class ProducerStateManager {
   private readonly producers = new Map<number, ProducerStateEntry>()
+  private readonly verificationStates = new Map<number, VerificationStateEntry>()
   private readonly ongoingTxns = new Map<number, TxnMetadata>()
   private readonly unreplicatedTxns = new Map<number, TxnMetadata>()
   private snapshots: Map<number, string>
@@ -560,9 +582,39 @@ export class ProducerStateManager {
     }
   }
 
-  /** Removes producers idle for producer.id.expiration.ms (those in a transaction stay). */
+  /** Removes producers idle for producer.id.expiration.ms (those in a transaction stay), and old verifications. */
   removeExpiredProducers(now: number): void {
     for (const [id, e] of this.producers) if (this.isProducerExpired(now, e)) this.producers.delete(id)
+    for (const [id, v] of this.verificationStates)
+      if (now - v.timestamp >= this.config.producerIdExpirationMs) this.verificationStates.delete(id)
+  }
+
+  /** The verification entry of a producer, created if there is none; keeps the lowest sequence and newest epoch. */
+  maybeCreateVerificationStateEntry(
+    producerId: number,
+    sequence: number,
+    epoch: number,
+  ): VerificationStateEntry {
+    let e = this.verificationStates.get(producerId)
+    if (!e) {
+      const now = this.clock.now()
+      e = { guard: new VerificationGuard(producerId, now), timestamp: now, lowestSequence: sequence, epoch }
+      this.verificationStates.set(producerId, e)
+    } else if (epoch > e.epoch) {
+      e.epoch = epoch
+      e.lowestSequence = sequence
+    } else if (epoch === e.epoch && sequence < e.lowestSequence) {
+      e.lowestSequence = sequence
+    }
+    return e
+  }
+
+  verificationStateEntry(producerId: number): VerificationStateEntry | undefined {
+    return this.verificationStates.get(producerId)
+  }
+
+  clearVerificationStateEntry(producerId: number): void {
+    this.verificationStates.delete(producerId)
   }
 
   /**

@@ -221,6 +221,7 @@ export class TopicAdmin {
       configs.set('segment.bytes', String(this.opts.transactionTopicSegmentBytes))
       configs.set('min.insync.replicas', String(this.opts.transactionTopicMinIsr))
       configs.set('unclean.leader.election.enable', 'false')
+      configs.set('compression.type', 'uncompressed')
     }
     try {
       await this.createTopic({ name, numPartitions: partitions, replicationFactor: rf, configs }, false)

@@ -10,10 +10,12 @@
  * always wins and is then applied like any other.
  */
 import { join } from 'node:path'
-import { ErrorCode, KafkaError, toErrorCode, toErrorMessage } from '../../protocol/errors.js'
+import { ErrorCode, errorName, KafkaError, toErrorCode, toErrorMessage } from '../../protocol/errors.js'
 import { OffsetCheckpointFile } from '../log/checkpoint-file.js'
 import { RecordValidationError, type RecordError } from '../log/errors.js'
 import type { Clock, ScheduledTask, Scheduler } from '../../util/scheduler.js'
+import type { VerificationGuard } from '../log/producer-state.js'
+import { iterateBatches } from '../../protocol/records/batch.js'
 import type { Logger } from '../../util/logger.js'
 import type { LogConfig } from '../log/log-config.js'
 import type { Log } from '../log/log.js'
@@ -52,12 +54,20 @@ export interface FetchPartitionRequest {
   readonly logStartOffset: number
 }
 
+/** An aborted transaction a read_committed consumer must drop (Fetch v4+). */
+export interface AbortedTransaction {
+  readonly producerId: number
+  readonly firstOffset: number
+}
+
 export interface FetchPartitionResult {
   readonly topic: string
   readonly partition: number
   readonly errorCode: number
   readonly highWatermark: number
   readonly lastStableOffset: number
+  /** READ_COMMITTED consumers: the aborted transactions overlapping the records (null otherwise) */
+  readonly abortedTransactions: readonly AbortedTransaction[] | null
   readonly logStartOffset: number
   readonly records: Buffer | null
   readonly divergingEpoch: { epoch: number; endOffset: number } | null
@@ -76,6 +86,32 @@ export interface FetchParams {
 }
 
 export const HIGH_WATERMARK_CHECKPOINT_FILE = 'replication-offset-checkpoint'
+
+/** Fetch isolation levels. */
+export const READ_UNCOMMITTED = 0
+export const READ_COMMITTED = 1
+
+/**
+ * The aborted transactions a read_committed consumer needs for `records` read from `fetchOffset`: those whose
+ * range overlaps what was read (up to the end of its last batch, partial or not — a wider bound only adds
+ * entries the consumer ignores).
+ */
+function abortedTransactionsFor(log: Log, fetchOffset: number, records: Buffer): AbortedTransaction[] {
+  if (records.length === 0) return []
+  let upperBound = fetchOffset
+  for (const b of iterateBatches(records)) {
+    if (b.kind === 'v2') upperBound = Math.max(upperBound, b.header.lastOffset + 1)
+    else if (b.kind === 'partial' && b.available >= 27) {
+      // base offset (int64 at 0) + last offset delta (int32 at 23) of the batch cut off at the end
+      const base = Number(records.readBigInt64BE(b.position))
+      upperBound = Math.max(upperBound, base + records.readInt32BE(b.position + 23) + 1)
+    }
+  }
+  if (upperBound <= fetchOffset) upperBound = log.logEndOffset
+  return log
+    .collectAbortedTransactions(fetchOffset, upperBound)
+    .map((t) => ({ producerId: t.producerId, firstOffset: t.firstOffset }))
+}
 
 export interface ReplicaManagerOptions {
   readonly brokerId: number
@@ -96,6 +132,51 @@ export interface LeadershipListener {
   onResign(tp: TopicPartition, leaderEpoch: number): void
 }
 
+/**
+ * KIP-890: asks a producer's transaction coordinator whether its transaction includes partitions (see
+ * transaction/partition-verifier.ts); resolves with the partitions that are not verified and their error.
+ */
+export interface TransactionVerifier {
+  verifyTransaction(
+    transactionalId: string,
+    producerId: number,
+    producerEpoch: number,
+    partitions: readonly TopicPartition[],
+    supportsAbortable: boolean,
+  ): Promise<Map<TopicPartition, number>>
+}
+
+export interface AppendRecordsOptions {
+  /** The producer's transactional id (Produce v3+), for the verification of transactional batches. */
+  readonly transactionalId?: string | null
+  /** Whether the client understands TRANSACTION_ABORTABLE (Produce v11+). */
+  readonly supportsAbortable?: boolean
+  /** Guards of verifications done by the caller (TxnOffsetCommit), by partition key. */
+  readonly verificationGuards?: ReadonlyMap<string, VerificationGuard>
+}
+
+/**
+ * How a failed verification is reported to a producer (Kafka's ReplicaManager): retriable coordinator errors
+ * become NOT_ENOUGH_REPLICAS, which every client retries without a metadata refresh.
+ */
+function produceErrorForVerification(code: number): { code: number; message: string } {
+  switch (code) {
+    case ErrorCode.INVALID_TXN_STATE:
+      return { code, message: 'Partition was not added to the transaction' }
+    case ErrorCode.CONCURRENT_TRANSACTIONS:
+    case ErrorCode.NETWORK_EXCEPTION:
+    case ErrorCode.COORDINATOR_LOAD_IN_PROGRESS:
+    case ErrorCode.COORDINATOR_NOT_AVAILABLE:
+    case ErrorCode.NOT_COORDINATOR:
+      return {
+        code: ErrorCode.NOT_ENOUGH_REPLICAS,
+        message: `Unable to verify the partition has been added to the transaction. Underlying error: ${errorName(code)}`,
+      }
+    default:
+      return { code, message: `Transaction verification failed: ${errorName(code)}` }
+  }
+}
+
 /** The follower side: pulls data from leaders (see replica-fetcher.ts). */
 export interface FollowerFetcher {
   addPartition(p: Partition): void
@@ -109,6 +190,7 @@ export class ReplicaManager {
   readonly delayedFetch: Purgatory
   private readonly listeners: LeadershipListener[] = []
   private fetcher: FollowerFetcher | undefined
+  private verifier: TransactionVerifier | undefined
   private readonly clock: Clock
   private isrTimer: ScheduledTask | undefined
   private hwTimer: ScheduledTask | undefined
@@ -133,6 +215,11 @@ export class ReplicaManager {
 
   setFollowerFetcher(f: FollowerFetcher): void {
     this.fetcher = f
+  }
+
+  /** Enables KIP-890 verification of transactional writes (transaction.partition.verification.enable). */
+  setTransactionVerifier(v: TransactionVerifier): void {
+    this.verifier = v
   }
 
   addLeadershipListener(l: LeadershipListener): void {
@@ -391,12 +478,131 @@ export class ReplicaManager {
     return this.opts.minInsyncReplicasFor(p.topic, t?.config ?? new Map())
   }
 
-  /** Appends to the leader of each partition; with acks=-1, resolves once the ISR has the data (or times out). */
+  /**
+   * Appends to the leader of each partition; with acks=-1, resolves once the ISR has the data (or times out).
+   * Transactional client batches that would open a transaction on a partition are first verified with the
+   * producer's transaction coordinator (KIP-890); partitions that fail verification are not appended.
+   */
   appendRecords(
     timeoutMs: number,
     requiredAcks: number,
     origin: AppendOrigin,
     entries: readonly { topic: string; partition: number; records: Buffer }[],
+    options: AppendRecordsOptions = {},
+  ): Promise<Map<string, ProducePartitionResult>> {
+    const guards = new Map<string, VerificationGuard>(options.verificationGuards ?? [])
+    const failed = new Map<string, { code: number; message: string }>()
+    const toVerify =
+      origin === 'client' && this.verifier ? this.partitionsToVerify(entries, guards, failed) : undefined
+    if (!toVerify || toVerify.partitions.length === 0 || !options.transactionalId) {
+      return this.appendVerified(timeoutMs, requiredAcks, origin, entries, guards, failed)
+    }
+    const { producerId, producerEpoch, partitions } = toVerify
+    return this.verifier!.verifyTransaction(
+      options.transactionalId,
+      producerId,
+      producerEpoch,
+      partitions,
+      options.supportsAbortable ?? false,
+    ).then((unverified) => {
+      for (const [tp, code] of unverified)
+        failed.set(tpKey(tp.topic, tp.partition), produceErrorForVerification(code))
+      return this.appendVerified(timeoutMs, requiredAcks, origin, entries, guards, failed)
+    })
+  }
+
+  /**
+   * The partitions whose transactional batch would start a transaction here, with a verification guard each
+   * (the others need none: their producer has a transaction open). More than one producer is refused.
+   */
+  private partitionsToVerify(
+    entries: readonly { topic: string; partition: number; records: Buffer }[],
+    guards: Map<string, VerificationGuard>,
+    failed: Map<string, { code: number; message: string }>,
+  ): { producerId: number; producerEpoch: number; partitions: TopicPartition[] } | undefined {
+    const producers = new Map<number, number>()
+    const candidates: { e: (typeof entries)[number]; baseSequence: number }[] = []
+    for (const e of entries) {
+      for (const b of iterateBatches(e.records)) {
+        if (b.kind !== 'v2') break
+        if (b.header.isTransactional && b.header.producerId >= 0) {
+          producers.set(b.header.producerId, b.header.producerEpoch)
+          candidates.push({ e, baseSequence: b.header.baseSequence })
+          break
+        }
+      }
+    }
+    if (producers.size === 0) return undefined
+    if (producers.size > 1) {
+      for (const { e } of candidates)
+        failed.set(tpKey(e.topic, e.partition), {
+          code: ErrorCode.INVALID_PRODUCER_ID_MAPPING,
+          message: 'Transactional records contained more than one producer ID',
+        })
+      return undefined
+    }
+    const [[producerId, producerEpoch]] = [...producers] as [[number, number]]
+    const partitions: TopicPartition[] = []
+    for (const { e, baseSequence } of candidates) {
+      const key = tpKey(e.topic, e.partition)
+      try {
+        const p = this.partitionOrError(e.topic, e.partition)
+        if (!p.isLeader)
+          throw new KafkaError(
+            ErrorCode.NOT_LEADER_OR_FOLLOWER,
+            `broker ${this.brokerId} is not the leader for ${key}`,
+          )
+        const guard = p
+          .requireLog()
+          .maybeStartTransactionVerification(producerId, baseSequence, producerEpoch)
+        if (guard) {
+          guards.set(key, guard)
+          partitions.push({ topic: e.topic, partition: e.partition })
+        }
+      } catch (err) {
+        failed.set(key, { code: toErrorCode(err), message: toErrorMessage(err) ?? '' })
+      }
+    }
+    return { producerId, producerEpoch, partitions }
+  }
+
+  /**
+   * KIP-890 for TxnOffsetCommit: verifies that the producer's transaction includes `__consumer_offsets-<p>`; the
+   * guard goes with the append of the offsets (undefined when the transaction is already open there).
+   */
+  async verifyTransactionForPartition(
+    tp: TopicPartition,
+    transactionalId: string,
+    producerId: number,
+    producerEpoch: number,
+  ): Promise<{ errorCode: number; guard: VerificationGuard | undefined }> {
+    if (!this.verifier) return { errorCode: ErrorCode.NONE, guard: undefined }
+    let guard: VerificationGuard | undefined
+    try {
+      const { log } = this.leaderLog(tp.topic, tp.partition)
+      guard = log.maybeStartTransactionVerification(producerId, -1, producerEpoch)
+    } catch (e) {
+      return { errorCode: toErrorCode(e), guard: undefined }
+    }
+    if (!guard) return { errorCode: ErrorCode.NONE, guard: undefined }
+    const unverified = await this.verifier.verifyTransaction(
+      transactionalId,
+      producerId,
+      producerEpoch,
+      [tp],
+      false,
+    )
+    const code = [...unverified.values()][0]
+    return code === undefined ? { errorCode: ErrorCode.NONE, guard } : { errorCode: code, guard: undefined }
+  }
+
+  private appendVerified(
+    timeoutMs: number,
+    requiredAcks: number,
+    origin: AppendOrigin,
+    entries: readonly { topic: string; partition: number; records: Buffer }[],
+    guards: ReadonlyMap<string, VerificationGuard>,
+    failed: ReadonlyMap<string, { code: number; message: string }>,
   ): Promise<Map<string, ProducePartitionResult>> {
     const results = new Map<string, ProducePartitionResult>()
     const waiting: { p: Partition; requiredOffset: number; result: ProducePartitionResult }[] = []
@@ -411,6 +617,12 @@ export class ReplicaManager {
         logStartOffset: -1,
       }
       results.set(key, result)
+      const f = failed.get(key)
+      if (f) {
+        result.errorCode = f.code
+        result.errorMessage = f.message
+        continue
+      }
       try {
         const p = this.partitionOrError(e.topic, e.partition)
         if (!p.isLeader)
@@ -426,7 +638,11 @@ export class ReplicaManager {
             `The size of the current ISR [${p.isr.join(',')}] is insufficient to satisfy the min.isr requirement of ${minIsr} for partition ${key}`,
           )
         }
-        const info = log.appendAsLeader(e.records, { leaderEpoch: p.leaderEpoch, origin })
+        const info = log.appendAsLeader(e.records, {
+          leaderEpoch: p.leaderEpoch,
+          origin,
+          verificationGuard: guards.get(key),
+        })
         result.baseOffset = info.firstOffset
         result.logAppendTimeMs = info.logAppendTime
         result.logStartOffset = info.logStartOffset
@@ -615,6 +831,7 @@ export class ReplicaManager {
       lastStableOffset: -1,
       logStartOffset: -1,
       records: null,
+      abortedTransactions: null,
       divergingEpoch: null,
       currentLeader: null,
     }
@@ -632,7 +849,11 @@ export class ReplicaManager {
       const log = p.requireLog()
       const leo = log.logEndOffset
       const hw = log.highWatermark
-      const info = { highWatermark: hw, lastStableOffset: hw, logStartOffset: log.logStartOffset }
+      const info = {
+        highWatermark: hw,
+        lastStableOffset: log.lastStableOffset,
+        logStartOffset: log.logStartOffset,
+      }
       if (isFollower && req.lastFetchedEpoch >= 0) {
         const end = log.endOffsetForEpoch(req.lastFetchedEpoch)
         if (end && (end.epoch < req.lastFetchedEpoch || end.endOffset < req.fetchOffset)) {
@@ -645,16 +866,20 @@ export class ReplicaManager {
           }
         }
       }
-      const maxOffset = isFollower ? leo : hw
+      const readCommitted = !isFollower && params.isolationLevel === READ_COMMITTED
+      const maxOffset = isFollower ? leo : readCommitted ? log.lastStableOffset : hw
       const data = log.read(req.fetchOffset, { maxBytes, maxOffset, minOneMessage })
       if (isFollower && p.isLeader) this.updateFollowerFetchState(p, params.replicaId, req.fetchOffset, leo)
       return {
         ...base,
         errorCode: ErrorCode.NONE,
         highWatermark: log.highWatermark,
-        lastStableOffset: log.highWatermark,
+        lastStableOffset: log.lastStableOffset,
         logStartOffset: log.logStartOffset,
         records: data.records,
+        abortedTransactions: readCommitted
+          ? abortedTransactionsFor(log, req.fetchOffset, data.records)
+          : null,
       }
     } catch (err) {
       const code = toErrorCode(err)
@@ -718,7 +943,8 @@ export class ReplicaManager {
       const visibleEnd = (req: FetchPartitionRequest): number => {
         const p = this.partitions.get(tpKey(req.topic, req.partition))
         if (!p?.log) return -1
-        return params.replicaId >= 0 ? p.log.logEndOffset : p.log.highWatermark
+        if (params.replicaId >= 0) return p.log.logEndOffset
+        return params.isolationLevel === READ_COMMITTED ? p.log.lastStableOffset : p.log.highWatermark
       }
       const snapshot = params.partitions.map(visibleEnd)
       const op: DelayedOperation = {

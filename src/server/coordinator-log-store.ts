@@ -1,7 +1,8 @@
 /**
- * The group coordinator's access to `__consumer_offsets`, on top of the replica manager: appends are produced
- * as the partition leader (acks -1 by default, offsets.commit.timeout.ms), in one batch with the topic's
- * compression; loading reads the partition from its log start to its log end offset, batch by batch.
+ * The coordinators' access to their internal topics (`__consumer_offsets` for the group coordinator,
+ * `__transaction_state` for the transaction coordinator), on top of the replica manager: appends are produced
+ * as the partition leader (acks -1 by default) in one batch with the topic's compression; loading reads a
+ * partition from its log start to its log end offset, batch by batch.
  */
 import { ErrorCode, KafkaError } from '../protocol/errors.js'
 import { buildRecordBatch, iterateBatches, readRecords } from '../protocol/records/batch.js'
@@ -13,16 +14,18 @@ import type {
   GroupLogRecord,
   GroupLogStore,
 } from '../services/group/log-store.js'
-import { OFFSETS_TOPIC } from '../services/metadata/topic-admin.js'
 import type { ReplicaManager } from '../services/replica/replica-manager.js'
+import type { TransactionLogStore } from '../services/transaction/state-manager.js'
 
-const READ_CHUNK = 1024 * 1024
+const DEFAULT_READ_CHUNK = 1024 * 1024
 
-export class ReplicaGroupLogStore implements GroupLogStore {
+export class CoordinatorLogStore implements GroupLogStore, TransactionLogStore {
   constructor(
     private readonly replicas: ReplicaManager,
-    private readonly commitTimeoutMs: number,
+    private readonly topic: string,
+    private readonly timeoutMs: number,
     private readonly compressionType: string,
+    private readonly readChunkBytes = DEFAULT_READ_CHUNK,
   ) {}
 
   async append(
@@ -37,25 +40,31 @@ export class ReplicaGroupLogStore implements GroupLogStore {
       producerEpoch: options.producerEpoch,
       isTransactional: options.transactional,
     })
+    const key = `${this.topic}-${partition}`
     const results = await this.replicas.appendRecords(
-      this.commitTimeoutMs,
+      options.timeoutMs ?? this.timeoutMs,
       options.requiredAcks ?? -1,
       'coordinator',
-      [{ topic: OFFSETS_TOPIC, partition, records: batch }],
+      [{ topic: this.topic, partition, records: batch }],
+      options.verificationGuard ? { verificationGuards: new Map([[key, options.verificationGuard]]) } : {},
     )
-    const r = results.get(`${OFFSETS_TOPIC}-${partition}`)!
+    const r = results.get(key)!
     if (r.errorCode !== ErrorCode.NONE) throw new KafkaError(r.errorCode, r.errorMessage ?? undefined)
     return { baseOffset: r.baseOffset }
   }
 
   async *read(partition: number): AsyncIterable<GroupLogRecord> {
-    const { log } = this.replicas.leaderLog(OFFSETS_TOPIC, partition)
+    const { log } = this.replicas.leaderLog(this.topic, partition)
     let offset = log.logStartOffset
-    // Kafka's loader reads to the log end offset: a new leader's high watermark can lag behind commits that the
+    // Kafka's loaders read to the log end offset: a new leader's high watermark can lag behind writes that the
     // previous coordinator already acknowledged (they were replicated to the whole ISR, this broker included).
     const end = log.logEndOffset
     while (offset < end) {
-      const { records } = log.read(offset, { maxBytes: READ_CHUNK, maxOffset: end, minOneMessage: true })
+      const { records } = log.read(offset, {
+        maxBytes: this.readChunkBytes,
+        maxOffset: end,
+        minOneMessage: true,
+      })
       let progressed = false
       for (const e of iterateBatches(records)) {
         if (e.kind !== 'v2') break
