@@ -50,6 +50,14 @@ afterAll(async () => {
   await broker?.stop()
 })
 
+/** confluent-kafka's transactional producer script (support/python/txn_confluent.py) as an EventProcess. */
+function txnConfluent(name: string, args: Record<string, unknown>): EventProcess {
+  return new EventProcess(`txn-confluent-${name}`, SYSTEM_PYTHON, [
+    join(SUPPORT_DIR, 'python', 'txn_confluent.py'),
+    JSON.stringify({ bootstrap: broker.bootstrap, ...args }),
+  ])
+}
+
 const PARTITIONS = 3
 const TXNS = 30
 const KEYS = 6
@@ -185,19 +193,15 @@ describe('transactions from confluent-kafka (librdkafka)', () => {
 
   it('30 transactions, every third aborted; read_committed sees exactly the committed ones', async () => {
     await createTopic(broker.bootstrap, topic, { partitions: PARTITIONS })
-    const p = new EventProcess('txn-confluent-30', SYSTEM_PYTHON, [
-      join(SUPPORT_DIR, 'python', 'txn_confluent.py'),
-      JSON.stringify({
-        action: 'transactions',
-        bootstrap: broker.bootstrap,
-        topic,
-        transactional_id: uniqueName('rdk'),
-        transactions: Array.from({ length: TXNS }, (_, i) => ({
-          messages: transactionRecords(i),
-          commit: isCommitted(i),
-        })),
-      }),
-    ])
+    const p = txnConfluent('30', {
+      action: 'transactions',
+      topic,
+      transactional_id: uniqueName('rdk'),
+      transactions: Array.from({ length: TXNS }, (_, i) => ({
+        messages: transactionRecords(i),
+        commit: isCommitted(i),
+      })),
+    })
     await p.waitExit(90_000)
     const r = resultOf<{ committed: number[]; aborted: number[] }>(p)
     expect(r.committed).toEqual(Array.from({ length: TXNS }, (_, i) => i).filter(isCommitted))
@@ -293,19 +297,15 @@ describe('consume-transform-produce', () => {
 
   it('confluent-kafka: send_offsets_to_transaction', async () => {
     const { input, output, groupId } = await setup('ctp-rdk')
-    const p = new EventProcess('txn-confluent-ctp', SYSTEM_PYTHON, [
-      join(SUPPORT_DIR, 'python', 'txn_confluent.py'),
-      JSON.stringify({
-        action: 'ctp',
-        bootstrap: broker.bootstrap,
-        input,
-        output,
-        group: groupId,
-        transactional_id: uniqueName('ctp-rdk'),
-        count: N,
-        timeout_ms: 60_000,
-      }),
-    ])
+    const p = txnConfluent('ctp', {
+      action: 'ctp',
+      input,
+      output,
+      group: groupId,
+      transactional_id: uniqueName('ctp-rdk'),
+      count: N,
+      timeout_ms: 60_000,
+    })
     await p.waitExit(90_000)
     expect(resultOf<{ processed: number }>(p).processed).toBe(N)
     await check(input, output, groupId)
@@ -354,26 +354,22 @@ describe('a producer killed -9 inside a transaction', () => {
     const topic = uniqueName('txn-killed')
     await createTopic(broker.bootstrap, topic, { partitions: 1 })
     const transactionalId = uniqueName('killed')
-    const p = new EventProcess('txn-confluent-killed', SYSTEM_PYTHON, [
-      join(SUPPORT_DIR, 'python', 'txn_confluent.py'),
-      JSON.stringify({
-        action: 'transactions',
-        bootstrap: broker.bootstrap,
-        topic,
-        transactional_id: transactionalId,
-        config: { 'transaction.timeout.ms': 3000 },
-        transactions: [
-          { messages: [{ key: 'a', value: 'committed-before' }], commit: true },
-          {
-            messages: [
-              { key: 'a', value: 'in-flight-1' },
-              { key: 'a', value: 'in-flight-2' },
-            ],
-          },
-        ],
-        hold_last_open: true,
-      }),
-    ])
+    const p = txnConfluent('killed', {
+      action: 'transactions',
+      topic,
+      transactional_id: transactionalId,
+      config: { 'transaction.timeout.ms': 3000 },
+      transactions: [
+        { messages: [{ key: 'a', value: 'committed-before' }], commit: true },
+        {
+          messages: [
+            { key: 'a', value: 'in-flight-1' },
+            { key: 'a', value: 'in-flight-2' },
+          ],
+        },
+      ],
+      hold_last_open: true,
+    })
     await p.until('the transaction is open', (events) => events.find((e) => e.event === 'open'), 60_000)
     await p.kill()
     expect((await describeTransaction(transactionalId)).transactionState).toBe('Ongoing')

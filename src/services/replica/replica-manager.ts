@@ -546,15 +546,11 @@ export class ReplicaManager {
     for (const { e, baseSequence } of candidates) {
       const key = tpKey(e.topic, e.partition)
       try {
-        const p = this.partitionOrError(e.topic, e.partition)
-        if (!p.isLeader)
-          throw new KafkaError(
-            ErrorCode.NOT_LEADER_OR_FOLLOWER,
-            `broker ${this.brokerId} is not the leader for ${key}`,
-          )
-        const guard = p
-          .requireLog()
-          .maybeStartTransactionVerification(producerId, baseSequence, producerEpoch)
+        const guard = this.leaderLog(e.topic, e.partition).log.maybeStartTransactionVerification(
+          producerId,
+          baseSequence,
+          producerEpoch,
+        )
         if (guard) {
           guards.set(key, guard)
           partitions.push({ topic: e.topic, partition: e.partition })

@@ -10,6 +10,7 @@
  * again on every round; partitions that no longer exist (deleted topics) are dropped from the transaction.
  */
 import { ErrorCode, errorName } from '../../protocol/errors.js'
+import { coalescedWakeup } from '../../util/coalesce.js'
 import type { Logger } from '../../util/logger.js'
 import type { TransactionMetadata, TopicPartition, TxnTransitMetadata } from './metadata.js'
 import type { ScheduledTask, Scheduler } from '../../util/scheduler.js'
@@ -102,7 +103,6 @@ export class TransactionMarkerChannelManager {
   /** markers to route again after the back-off (failed connections, retriable partition errors) */
   private delayed: PendingMarker[] = []
   private readonly retryBackoffMs: number
-  private pumpScheduled = false
   private retryTimer: ScheduledTask | undefined
   private stopped = false
 
@@ -359,14 +359,9 @@ export class TransactionMarkerChannelManager {
   // ---------------------------------------------------------------------------------------------------------
   // sending
 
-  private wakeup(): void {
-    if (this.pumpScheduled || this.stopped) return
-    this.pumpScheduled = true
-    queueMicrotask(() => {
-      this.pumpScheduled = false
-      this.pump()
-    })
-  }
+  private readonly wakeup = coalescedWakeup(() => {
+    if (!this.stopped) this.pump()
+  })
 
   private scheduleRetry(): void {
     if (this.retryTimer || this.stopped) return

@@ -6,6 +6,7 @@
  * a queued older one (which gets INVALID_PRODUCER_EPOCH when fenced, NETWORK_EXCEPTION when it is a retry).
  */
 import { ErrorCode, errorName } from '../../protocol/errors.js'
+import { coalescedWakeup } from '../../util/coalesce.js'
 import type { Logger } from '../../util/logger.js'
 import type { TopicPartition } from './metadata.js'
 
@@ -54,7 +55,6 @@ interface Pending {
 export class AddPartitionsToTxnManager {
   private readonly nodes = new Map<number, Map<string, Pending>>()
   private readonly inflight = new Set<number>()
-  private pumpScheduled = false
   private stopped = false
 
   constructor(private readonly o: PartitionVerifierOptions) {}
@@ -105,14 +105,9 @@ export class AddPartitionsToTxnManager {
     })
   }
 
-  private wakeup(): void {
-    if (this.pumpScheduled || this.stopped) return
-    this.pumpScheduled = true
-    queueMicrotask(() => {
-      this.pumpScheduled = false
-      this.pump()
-    })
-  }
+  private readonly wakeup = coalescedWakeup(() => {
+    if (!this.stopped) this.pump()
+  })
 
   private pump(): void {
     for (const [brokerId, txns] of this.nodes) {
