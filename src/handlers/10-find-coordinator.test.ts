@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import type { GroupCoordinator } from '../services/group/coordinator.js'
 import type { MetadataCache, PartitionInfo } from '../services/metadata/metadata-cache.js'
 import type { TopicAdmin } from '../services/metadata/topic-admin.js'
+import type { TransactionCoordinator } from '../services/transaction/coordinator.js'
 import type { BrokerRegistration } from '../services/metadata/znodes.js'
 import { ANONYMOUS, Channel } from '../network/channel.js'
 import { findCoordinatorHandler } from './10-find-coordinator.js'
@@ -69,6 +70,7 @@ describe('FindCoordinator', () => {
       cache,
       topicAdmin: {} as TopicAdmin,
       groups: { partitionFor: () => 0 } as unknown as GroupCoordinator,
+      transactions: { partitionFor: () => 0 } as unknown as TransactionCoordinator,
       log,
     })
     const find = async (): Promise<number> =>
