@@ -534,8 +534,10 @@ export class Broker {
           ? {
               host: ep.host,
               port: ep.port,
+              ...this.interBrokerSecurity,
               clientId: `broker-${brokerId}-${purpose}`,
               requestTimeoutMs: cfg.requestTimeoutMs,
+              scheduler: this.scheduler,
             }
           : undefined
       })
