@@ -36,6 +36,8 @@ import { createPartitionsHandler } from './37-create-partitions.js'
 import { deleteGroupsHandler } from './42-delete-groups.js'
 import { electLeadersHandler } from './43-elect-leaders.js'
 import { offsetDeleteHandler } from './47-offset-delete.js'
+import { describeUserScramCredentialsHandler } from './50-describe-user-scram-credentials.js'
+import { alterUserScramCredentialsHandler } from './51-alter-user-scram-credentials.js'
 import { describeClusterHandler } from './60-describe-cluster.js'
 import { describeProducersHandler } from './61-describe-producers.js'
 import { describeTransactionsHandler } from './65-describe-transactions.js'
@@ -82,6 +84,8 @@ export function createHandlers(s: Services): Handler[] {
     electLeadersHandler(s),
     incrementalAlterConfigsHandler(s),
     offsetDeleteHandler(s),
+    describeUserScramCredentialsHandler(s),
+    alterUserScramCredentialsHandler(s),
     describeClusterHandler(s),
     describeProducersHandler(s),
     describeTransactionsHandler(s),

@@ -39,6 +39,7 @@ import {
   listenerSecurity,
   type ListenerSecuritySetup,
 } from '../services/security/listener-security.js'
+import { ScramCredentialAdmin } from '../services/security/scram-admin.js'
 import { ScramCredentialStore } from '../services/security/scram-credentials.js'
 import type { Services } from '../services/services.js'
 import {
@@ -388,6 +389,7 @@ export class Broker {
       producerIds,
       transactions,
       txnMarkers,
+      scramAdmin: new ScramCredentialAdmin(zk, this.logger('kafka.server.ZkAdminManager')),
     }
     this.parts.services = services
     return services

@@ -27,6 +27,7 @@ import type { FetchSessionCache } from './replica/fetch-session.js'
 import type { ReplicaManager } from './replica/replica-manager.js'
 import type { TransactionCoordinator } from './transaction/coordinator.js'
 import type { TxnMarkerWriter } from './transaction/marker-writer.js'
+import type { ScramCredentialAdmin } from './security/scram-admin.js'
 
 export interface Services {
   /** The broker's configuration (static and dynamic broker configs). */
@@ -57,4 +58,6 @@ export interface Services {
   readonly transactions: TransactionCoordinator
   /** The partition-leader side of WriteTxnMarkers: appends COMMIT/ABORT markers. */
   readonly txnMarkers: TxnMarkerWriter
+  /** SCRAM credentials in /config/users: DescribeUserScramCredentials / AlterUserScramCredentials. */
+  readonly scramAdmin: ScramCredentialAdmin
 }
