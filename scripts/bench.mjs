@@ -10,10 +10,13 @@
 //   4. a loopback sender/receiver pair moving as many bytes as Samsa's consume run did
 //   5. prints MB/s (10^6 bytes) and records/s, and the ratios Samsa produce / mock produce and
 //      Samsa consume / loopback
-// Everything it starts is stopped and the temp dir removed, also on failure or Ctrl-C. Takes about a minute.
+//   6. the cost of security: 1 KiB records through a second Samsa with PLAINTEXT, SSL, SASL_PLAINTEXT and SASL_SSL
+//      listeners (TLS material made by openssl in the temp dir; SASL/PLAIN — the mechanism only costs at connect)
+// Everything it starts is stopped and the temp dir removed, also on failure or Ctrl-C. Takes about two minutes.
 // What it shares with scripts/bench-replication.mjs (process cleanup, running rdkafka_performance, starting
 // Samsa, the table) is in scripts/bench/common.mjs.
-import { spawn } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import {
   ROOT,
@@ -24,6 +27,7 @@ import {
   exited,
   fmt,
   fmtInt,
+  freePort,
   log,
   makeWorkDir,
   parseConsume,
@@ -40,7 +44,7 @@ import {
 } from './bench/common.mjs'
 
 const SIZES = [100, 1024]
-const HARD_LIMIT_MS = 170_000
+const HARD_LIMIT_MS = 300_000
 
 setup({ name: 'bench', hardLimitMs: HARD_LIMIT_MS })
 
@@ -48,12 +52,13 @@ let workDir
 let PERF
 let MOCK
 
-function produce(bootstrap, topic, size, count, timeoutMs) {
-  return perfProduce(PERF, { bootstrap, topic, size, count, acks: -1, timeoutMs })
+function produce(bootstrap, topic, size, count, timeoutMs, props = {}) {
+  return perfProduce(PERF, { bootstrap, topic, size, count, acks: -1, timeoutMs, props })
 }
 
-async function consume(bootstrap, topic, { count, exitAtEof = false, timeoutMs }) {
+async function consume(bootstrap, topic, { count, exitAtEof = false, timeoutMs, props = {} }) {
   const args = ['-C', '-t', topic, '-p', '0', '-b', bootstrap, '-o', 'beginning']
+  for (const [k, v] of Object.entries(props)) args.push('-X', `${k}=${v}`)
   if (count !== undefined) args.push('-c', String(count))
   // -e waits for an empty fetch to see the end; keep that wait short
   if (exitAtEof) args.push('-e', '-X', 'fetch.wait.max.ms=10')
@@ -64,15 +69,15 @@ async function consume(bootstrap, topic, { count, exitAtEof = false, timeoutMs }
  * A short probe to learn the rate, then runs sized to last about SECONDS (re-sized from the previous run while a
  * run comes out much shorter: the probe's rate includes connection set-up). Reports the last run.
  */
-async function sizedProduce(bootstrap, topic, size) {
+async function sizedProduce(bootstrap, topic, size, props = {}) {
   const probeCount = size >= 1024 ? 20_000 : 100_000
   const maxCount = size >= 1024 ? 4_000_000 : 40_000_000
-  let last = await produce(bootstrap, topic, size, probeCount, 30_000)
+  let last = await produce(bootstrap, topic, size, probeCount, 30_000, props)
   let logged = last.delivered
   for (let i = 0; i < 4; i++) {
     const rate = Math.max(last.delivered, 1) / Math.max(last.ms, 1) // records per ms
     const count = Math.max(10_000, Math.min(Math.round(rate * SECONDS * 1100), maxCount))
-    last = await produce(bootstrap, topic, size, count, SECONDS * 4000 + 10_000)
+    last = await produce(bootstrap, topic, size, count, SECONDS * 4000 + 10_000, props)
     logged += last.delivered
     if (last.ms >= SECONDS * 700 || last.timedOut || count === maxCount) break
   }
@@ -80,10 +85,10 @@ async function sizedProduce(bootstrap, topic, size) {
 }
 
 /** Reads the whole partition `passes` times (until about `minMs` of reading), and sums the passes. */
-async function repeatedConsume(bootstrap, topic, count, { minMs = 2000, maxPasses = 5 } = {}) {
+async function repeatedConsume(bootstrap, topic, count, { minMs = 2000, maxPasses = 5, props = {} } = {}) {
   const passes = []
   while (passes.length < maxPasses) {
-    const c = await consume(bootstrap, topic, { count, timeoutMs: SECONDS * 6000 + 20_000 })
+    const c = await consume(bootstrap, topic, { count, timeoutMs: SECONDS * 6000 + 20_000, props })
     passes.push(c)
     if (c.timedOut || c.records < count) break
     if (passes.reduce((a, p) => a + p.ms, 0) >= minMs) break
@@ -186,6 +191,95 @@ async function loopback(bytes, chunk, { minMs = 1000, maxPasses = 5 } = {}) {
 
 // ---------------------------------------------------------------------------------------------------------------
 
+/** A CA and a server certificate for 127.0.0.1, made by openssl; returns the broker's and the clients' settings. */
+function tlsMaterial(dir) {
+  const run = (args) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] })
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes']
+  run(['req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=bench CA'])
+  run(['req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost'])
+  writeFileSync(join(dir, 'san.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n')
+  run(
+    ['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial'].concat([
+      '-out',
+      'server.pem',
+      '-days',
+      '2',
+      '-extfile',
+      'san.ext',
+    ]),
+  )
+  run([
+    'pkcs12',
+    '-export',
+    '-in',
+    'server.pem',
+    '-inkey',
+    'server.key',
+    '-out',
+    'server.p12',
+    '-passout',
+    'pass:bench',
+  ])
+  return { p12: join(dir, 'server.p12'), ca: join(dir, 'ca.pem') }
+}
+
+const JAAS =
+  'org.apache.kafka.common.security.plain.PlainLoginModule required username="bench" password="bench-secret" ' +
+  'user_bench="bench-secret";'
+
+/** 1 KiB records through each kind of listener of one broker: what TLS and SASL cost. */
+async function securityRows() {
+  const tls = tlsMaterial(workDir)
+  const dataDir = join(workDir, 'samsa-secure-data')
+  const ports = { SSL: await freePort(), SASL_PLAINTEXT: await freePort(), SASL_SSL: await freePort() }
+  const samsa = await startSamsaBroker(
+    'standalone.properties',
+    (port) => {
+      ports.PLAINTEXT = port
+      return {
+        listeners: ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL']
+          .map((n) => `${n}://127.0.0.1:${ports[n]}`)
+          .join(','),
+        'log.dirs': dataDir,
+        'broker.id': 0,
+        'sasl.enabled.mechanisms': 'PLAIN',
+        'listener.name.sasl_plaintext.plain.sasl.jaas.config': JAAS,
+        'listener.name.sasl_ssl.plain.sasl.jaas.config': JAAS,
+        'ssl.keystore.type': 'PKCS12',
+        'ssl.keystore.location': tls.p12,
+        'ssl.keystore.password': 'bench',
+      }
+    },
+    join(workDir, 'samsa-secure.log'),
+  )
+  await waitListening('Samsa (secure listeners)', samsa, 30_000)
+  const sasl = { 'sasl.mechanisms': 'PLAIN', 'sasl.username': 'bench', 'sasl.password': 'bench-secret' }
+  const clients = {
+    PLAINTEXT: {},
+    SSL: { 'security.protocol': 'ssl', 'ssl.ca.location': tls.ca },
+    SASL_PLAINTEXT: { 'security.protocol': 'sasl_plaintext', ...sasl },
+    SASL_SSL: { 'security.protocol': 'sasl_ssl', 'ssl.ca.location': tls.ca, ...sasl },
+  }
+  const topics = Object.keys(clients).map((l) => `bench-${l.toLowerCase()}`)
+  await createTopics(`127.0.0.1:${ports.PLAINTEXT}`, topics)
+  const rows = []
+  for (const [listener, props] of Object.entries(clients)) {
+    const bootstrap = `127.0.0.1:${ports[listener]}`
+    const topic = `bench-${listener.toLowerCase()}`
+    log(`Samsa ${listener} produce 1 KiB`)
+    const p = await sizedProduce(bootstrap, topic, 1024, props)
+    log(`Samsa ${listener} consume 1 KiB (${p.logged} records)`)
+    const c = await repeatedConsume(bootstrap, topic, p.logged, { props })
+    rows.push({ target: `samsa ${listener}`, size: 1024, produce: p, consume: c, notes: '' })
+  }
+  samsa.child.kill('SIGTERM')
+  await exited(samsa.child, 15_000)
+  const base = rows[0]
+  for (const r of rows)
+    r.notes = `${fmt((100 * r.produce.mbPerSec) / base.produce.mbPerSec, 0)} % / ${fmt((100 * r.consume.mbPerSec) / base.consume.mbPerSec, 0)} % of PLAINTEXT (produce / consume)`
+  return rows
+}
+
 function table(rows) {
   const header = [
     'target',
@@ -268,6 +362,8 @@ async function main() {
   await exited(samsa.child, 15_000)
   log(`Samsa stopped (exit ${samsa.child.exitCode ?? samsa.child.signalCode}) in ${Date.now() - stopT0} ms`)
 
+  const security = await securityRows()
+
   console.log('')
   console.log(
     `rdkafka_performance (librdkafka 2.0.2), 1 partition, acks=-1, ~${SECONDS} s per run; MB = 10^6 bytes`,
@@ -280,6 +376,9 @@ async function main() {
       `${label.padEnd(6)}  Samsa produce / mock produce = ${fmt(r.produce, 2)}    Samsa consume / loopback = ${fmt(r.consume, 2)}`,
     )
   }
+  console.log('')
+  console.log('The cost of security: 1 KiB records, one broker with a listener of each kind (SASL/PLAIN)')
+  console.log(table(security))
   console.log(`total ${fmt((Date.now() - started) / 1000)} s`)
 }
 

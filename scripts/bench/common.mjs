@@ -153,11 +153,13 @@ export async function waitStarted(what, { child, logFile }, timeoutMs, ready) {
 
 /**
  * Builds the perf tools with ../shared/tools/perf/build.sh, which prints the paths of rdkafka_performance and
- * mockbroker last; returns the paths of `tools` (some of those two names), in that order.
+ * mockbroker last; returns the paths of `tools` (some of those two names), in that order. SAMSA_PERF_BUILD names
+ * another build.sh (a checkout that is not next to shared/, such as a git worktree).
  */
 export function buildPerfTools(tools) {
-  log(`building ${tools.join(' and ')} (../shared/tools/perf/build.sh)`)
-  const build = spawnSync('bash', [join(ROOT, '..', 'shared', 'tools', 'perf', 'build.sh')], {
+  const script = process.env.SAMSA_PERF_BUILD ?? join(ROOT, '..', 'shared', 'tools', 'perf', 'build.sh')
+  log(`building ${tools.join(' and ')} (${script})`)
+  const build = spawnSync('bash', [script], {
     encoding: 'utf8',
   })
   if (build.status !== 0) throw new Error(`perf tools build failed:\n${build.stdout}\n${build.stderr}`)
@@ -269,7 +271,7 @@ export function parseConsume(r) {
 }
 
 /** rdkafka_performance (at path perf) -P: `count` records of `size` bytes to partition 0 of topic with -a acks. */
-export async function perfProduce(perf, { bootstrap, topic, size, count, acks, timeoutMs }) {
+export async function perfProduce(perf, { bootstrap, topic, size, count, acks, timeoutMs, props = {} }) {
   const r = await runProgram(
     perf,
     [
@@ -286,6 +288,7 @@ export async function perfProduce(perf, { bootstrap, topic, size, count, acks, t
       String(count),
       '-a',
       String(acks),
+      ...Object.entries(props).flatMap(([k, v]) => ['-X', `${k}=${v}`]),
     ],
     { timeoutMs },
   )
