@@ -10,11 +10,10 @@
  *    up; the .log segments of all replicas are byte-identical up to the high watermark;
  *  - Metadata and the partition state znodes agree (kafka-topics.sh --describe, both ways).
  */
-import { rmSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { logLevel } from 'kafkajs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { printBrokerLogsOnFailure } from './support/broker.js'
+import { Checker, replicaDivergence, type Verdict } from './support/checker.js'
 import {
   type Cluster,
   highWatermarkOf,
@@ -26,11 +25,9 @@ import {
   startCluster,
   reportForeignSignals,
 } from './support/cluster.js'
-import { logsDir, runDir, sleep, SUPPORT_DIR, SYSTEM_PYTHON, uniqueName, waitFor } from './support/env.js'
+import { sleep, uniqueName, waitFor } from './support/env.js'
 import { kafkajs, withAdmin, withProducer } from './support/kafkajs.js'
 import { kcatConsume, kcatProduce } from './support/kcat.js'
-import { spawnLogged, type Spawned, stopProcess, tailFile } from './support/procs.js'
-import { jsonLines } from './support/run.js'
 
 printBrokerLogsOnFailure()
 reportForeignSignals(() => [cluster])
@@ -75,227 +72,6 @@ async function roles(): Promise<{ ctrl: number; others: [number, number] }> {
   return { ctrl, others: [others[0]!, others[1]!] }
 }
 
-// ------------------------------------------------------------------------------------------------------------
-// continuous idempotent producers
-
-interface Ack {
-  key: string
-  seq: number
-  partition: number
-  offset: number
-}
-
-interface ProducerReport {
-  name: string
-  acked: Ack[]
-  failed: number
-  sent: number
-  problems: string[]
-}
-
-/** kafkajs with idempotent: true, acks -1, one request in flight, keys in turn, explicit partition per key. */
-class KafkajsLoop {
-  readonly acked: Ack[] = []
-  readonly errors: string[] = []
-  private sent = 0
-  private failed = 0
-  private stopping = false
-  private done: Promise<void> | undefined
-
-  constructor(
-    private readonly bootstraps: string[],
-    private readonly topic: string,
-    private readonly partitions: number,
-    private readonly prefix = 'js',
-    private readonly keys = 8,
-  ) {}
-
-  start(): void {
-    this.done = this.run()
-  }
-
-  private async run(): Promise<void> {
-    const client = kafkajs(this.bootstraps, {
-      logLevel: logLevel.NOTHING,
-      retry: { retries: 40, initialRetryTime: 100, maxRetryTime: 1000 },
-      requestTimeout: 10_000,
-    })
-    const producer = client.producer({ idempotent: true, maxInFlightRequests: 1 })
-    await producer.connect()
-    const seqs = new Array<number>(this.keys).fill(0)
-    try {
-      while (!this.stopping) {
-        const batch = Array.from({ length: this.keys }, (_, i) => {
-          const key = `${this.prefix}-k${i}`
-          return { key, seq: seqs[i]!, partition: i % this.partitions, value: `${key}:${seqs[i]!}` }
-        })
-        try {
-          const res = await producer.send({
-            topic: this.topic,
-            acks: -1,
-            messages: batch.map((m) => ({ key: m.key, value: m.value, partition: m.partition })),
-          })
-          for (const r of res) {
-            if (r.errorCode !== 0) throw new Error(`partition ${r.partition} error ${r.errorCode}`)
-            batch
-              .filter((m) => m.partition === r.partition)
-              .forEach((m, j) =>
-                this.acked.push({
-                  key: m.key,
-                  seq: m.seq,
-                  partition: m.partition,
-                  offset: Number(r.baseOffset) + j,
-                }),
-              )
-          }
-        } catch (e) {
-          this.failed += batch.length
-          this.errors.push(String((e as Error).message))
-        }
-        // a sent batch uses its sequence numbers up, acknowledged or not
-        for (let i = 0; i < this.keys; i++) seqs[i]!++
-        this.sent += batch.length
-        await sleep(5)
-      }
-    } finally {
-      await producer.disconnect().catch(() => {})
-    }
-  }
-
-  async stop(): Promise<ProducerReport> {
-    this.stopping = true
-    await this.done
-    return {
-      name: 'kafkajs',
-      acked: this.acked,
-      failed: this.failed,
-      sent: this.sent,
-      problems: this.errors.slice(0, 10),
-    }
-  }
-}
-
-/** compat-tests/support/python/cluster_idempotent_producer.py (confluent-kafka, enable.idempotence). */
-class ConfluentLoop {
-  private proc: Spawned | undefined
-  private readonly stopFile = join(runDir(), `${uniqueName('stop')}`)
-  private readonly logFile = join(logsDir(), `${uniqueName('confluent-idempotent')}.log`)
-
-  constructor(
-    private readonly bootstraps: string[],
-    private readonly topic: string,
-    private readonly prefix = 'py',
-  ) {}
-
-  start(): void {
-    const args = {
-      bootstrap: this.bootstraps.join(','),
-      topic: this.topic,
-      prefix: this.prefix,
-      keys: 8,
-      rate: 400,
-      stop_file: this.stopFile,
-      max_seconds: 240,
-    }
-    this.proc = spawnLogged(
-      'confluent idempotent producer',
-      SYSTEM_PYTHON,
-      [join(SUPPORT_DIR, 'python', 'cluster_idempotent_producer.py'), JSON.stringify(args)],
-      this.logFile,
-    )
-  }
-
-  private lines(): Array<Record<string, unknown>> {
-    return jsonLines<Record<string, unknown>>(tailFile(this.logFile, 1e9))
-  }
-
-  /** Acknowledged so far (from the last progress line). */
-  progress(): number {
-    let n = 0
-    for (const l of this.lines()) if (typeof l.progress === 'number') n = l.progress
-    return n
-  }
-
-  async stop(): Promise<ProducerReport> {
-    writeFileSync(this.stopFile, '')
-    const proc = this.proc!
-    const code = await Promise.race([proc.exited, sleep(120_000).then(() => 'timeout')])
-    if (code === 'timeout') await stopProcess(proc, 'SIGKILL')
-    rmSync(this.stopFile, { force: true })
-    const lines = this.lines()
-    const done = lines.find((l) => l.done === true) as
-      { sent: number; failed: number; in_queue: number; fatal: string[]; errors: string[] } | undefined
-    if (!done)
-      throw new Error(
-        `the confluent producer did not finish (exit ${String(code)}):\n${tailFile(this.logFile, 3000)}`,
-      )
-    const acked: Ack[] = []
-    for (const l of lines) {
-      if (typeof l.k === 'string' && typeof l.o === 'number') {
-        acked.push({ key: l.k, seq: l.s as number, partition: l.p as number, offset: l.o })
-      }
-    }
-    const problems = [...done.fatal.map((f) => `FATAL ${f}`), ...done.errors]
-    if (done.in_queue) problems.push(`${done.in_queue} messages still in queue at exit`)
-    return { name: 'confluent-kafka', acked, failed: done.failed, sent: done.sent, problems }
-  }
-}
-
-interface Consumed {
-  partition: number
-  offset: number
-  key: string | null
-  value: string | null
-}
-
-async function consumeAll(bootstrap: string, topic: string, partitions: number): Promise<Consumed[]> {
-  const out: Consumed[] = []
-  for (let p = 0; p < partitions; p++) {
-    const got = await kcatConsume(bootstrap, topic, { partition: p, timeoutMs: 90_000 })
-    for (const m of got) out.push({ partition: m.partition, offset: m.offset, key: m.key, value: m.payload })
-  }
-  return out
-}
-
-/**
- * Every acknowledged message is in the log exactly once, at the offset it was acknowledged with; no message
- * (acknowledged or not) appears twice; per key, sequence numbers only go up in offset order.
- */
-function checkExactlyOnce(reports: ProducerReport[], consumed: Consumed[]): string[] {
-  const problems: string[] = []
-  const at = new Map<string, Consumed>()
-  const seen = new Map<string, number>()
-  const lastSeq = new Map<string, { seq: number; offset: number }>()
-  const sorted = [...consumed].sort((a, b) => a.partition - b.partition || a.offset - b.offset)
-  for (const m of sorted) {
-    at.set(`${m.partition}@${m.offset}`, m)
-    seen.set(m.value ?? '', (seen.get(m.value ?? '') ?? 0) + 1)
-    const [key, seqText] = (m.value ?? '').split(':')
-    const seq = Number(seqText)
-    const prev = lastSeq.get(key!)
-    if (prev && seq <= prev.seq) {
-      problems.push(
-        `order: ${key} seq ${seq} at ${m.partition}@${m.offset} after seq ${prev.seq} at offset ${prev.offset}`,
-      )
-    }
-    lastSeq.set(key!, { seq, offset: m.offset })
-  }
-  for (const [value, n] of seen) if (n > 1) problems.push(`duplicate: ${value} appears ${n} times`)
-  for (const r of reports) {
-    for (const a of r.acked) {
-      const m = at.get(`${a.partition}@${a.offset}`)
-      const want = `${a.key}:${a.seq}`
-      if (!m) problems.push(`${r.name}: acknowledged ${want} at ${a.partition}@${a.offset} is missing`)
-      else if (m.value !== want) {
-        problems.push(
-          `${r.name}: acknowledged ${want} at ${a.partition}@${a.offset}, but that offset holds ${m.value}`,
-        )
-      }
-    }
-  }
-  return problems
-}
-
 /** Waits until all replicas' .log bytes up to the leader's high watermark are identical; returns the HW. */
 async function expectReplicasIdentical(
   topic: string,
@@ -303,31 +79,18 @@ async function expectReplicasIdentical(
 ): Promise<{ hw: number; bytes: number }> {
   const s = (await cluster.partitionState(topic, partition))!
   const hw = await highWatermarkOf(cluster.broker(s.leader), topic, partition)
-  let detail = ''
+  let detail: string | undefined
   try {
-    return await waitFor(
+    await waitFor(
       `byte-identical replicas of ${topic}-${partition} up to offset ${hw}`,
-      () => {
-        const logs = cluster.brokers.map((b) => {
-          try {
-            return { id: b.id, bytes: logBytesUpTo(b.dataDir, topic, partition, hw) }
-          } catch (e) {
-            return { id: b.id, bytes: Buffer.alloc(0), error: (e as Error).message }
-          }
-        })
-        const ref = logs.find((l) => l.id === s.leader)!.bytes
-        detail = logs
-          .map((l) => `broker ${l.id}: ${l.bytes.length} bytes${'error' in l ? ` (${String(l.error)})` : ''}`)
-          .join(', ')
-        return ref.length > 0 && logs.every((l) => l.bytes.equals(ref))
-          ? { hw, bytes: ref.length }
-          : undefined
-      },
+      () => (detail = replicaDivergence(cluster.brokers, s.leader, topic, partition, hw)) === undefined,
       { timeoutMs: 20_000, intervalMs: 250 },
     )
   } catch (e) {
     throw new Error(`${(e as Error).message}: ${detail}`, { cause: e })
   }
+  const b = cluster.broker(s.leader)
+  return { hw, bytes: logBytesUpTo(b.dataDir, topic, partition, hw).length }
 }
 
 describe('idempotent producers across leader failures', () => {
@@ -342,66 +105,42 @@ describe('idempotent producers across leader failures', () => {
       [first, second, ctrl],
       [first, second, ctrl],
     ])
-    const bootstraps = cluster.bootstrapAll()
-    const js = new KafkajsLoop(bootstraps, topic, 2)
-    const py = new ConfluentLoop(bootstraps, topic)
-    js.start()
-    py.start()
-    const progress = async (what: string, atLeast: { js: number; py: number }): Promise<void> => {
-      await waitFor(
-        `${what}: kafkajs ≥ ${atLeast.js} (has ${js.acked.length}), confluent ≥ ${atLeast.py} (has ${py.progress()})`,
-        () => js.acked.length >= atLeast.js && py.progress() >= atLeast.py,
-        { timeoutMs: 45_000, intervalMs: 200 },
-      )
-    }
-    let reports: ProducerReport[]
+    // kafkajs and librdkafka idempotent producers; the log is read back and judged at the end
+    const checker = await Checker.start({
+      bootstrap: cluster.bootstrapAll(),
+      topic,
+      partitions: 2,
+      group: false,
+    })
+    let verdict: Verdict
     try {
-      await progress('warm-up', { js: 300, py: 300 })
-
+      await checker.waitForProgress('warm-up', 300)
       for (const [victim, heir] of [
         [first, second],
         [second, first],
       ] as const) {
         const epochs = [(await cluster.partitionState(topic, 0))!.leader_epoch]
         await cluster.broker(victim).kill()
-        const killedAt = { js: js.acked.length, py: py.progress() }
         for (const p of [0, 1]) {
           await cluster.waitForState(topic, p, `led by ${heir}`, (s) => s.leader === heir, 20_000)
         }
         expect((await cluster.partitionState(topic, 0))!.leader_epoch).toBeGreaterThan(epochs[0]!)
-        await progress(`writes after broker ${victim} was killed`, {
-          js: killedAt.js + 200,
-          py: killedAt.py + 200,
-        })
+        await checker.waitForProgress(`writes after broker ${victim} was killed`, 200)
         await cluster.broker(victim).start()
         for (const p of [0, 1]) await cluster.waitForIsr(topic, p, [first, second, ctrl], 30_000)
-        await progress(`writes after broker ${victim} rejoined`, {
-          js: js.acked.length + 100,
-          py: py.progress() + 100,
-        })
+        await checker.waitForProgress(`writes after broker ${victim} rejoined`, 100)
       }
     } finally {
-      reports = await Promise.all([js.stop(), py.stop()])
+      verdict = await checker.stop(cluster.bootstrap())
     }
-    for (const r of reports) {
-      console.log(
-        `[replication] ${r.name}: sent ${r.sent}, acknowledged ${r.acked.length}, failed ${r.failed}` +
-          (r.problems.length ? `; client errors: ${r.problems.slice(0, 5).join(' | ')}` : ''),
-      )
-    }
-    const consumed = await consumeAll(cluster.bootstrap(), topic, 2)
-    const problems = checkExactlyOnce(reports, consumed)
+    console.log(`[replication] ${verdict.summary}`)
+    expect(verdict.problems.slice(0, 30), verdict.summary).toEqual([])
     expect(
-      problems.slice(0, 30),
-      `${problems.length} problems in ${consumed.length} consumed messages`,
+      verdict.clientProblems.filter((p) => p.includes('FATAL')),
+      'fatal client errors',
     ).toEqual([])
-    for (const r of reports) {
-      expect(r.acked.length, `${r.name} acknowledged messages`).toBeGreaterThan(500)
-      expect(
-        r.problems.filter((p) => p.startsWith('FATAL')),
-        `${r.name} fatal errors`,
-      ).toEqual([])
-    }
+    for (const p of checker.producers)
+      expect(p.acked(), `${p.name} acknowledged messages`).toBeGreaterThan(500)
     for (const p of [0, 1]) await expectReplicasIdentical(topic, p)
     await cluster.waitForAgreement(topic)
   })

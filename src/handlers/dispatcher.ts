@@ -52,6 +52,11 @@ export class RequestDispatcher implements RequestProcessor {
     return [...this.byKey.values()].sort((a, b) => a.api.key - b.api.key)
   }
 
+  /** Pipelined Produce requests are appended in arrival order without waiting for each other's acks. */
+  mayOverlap(frame: Buffer): boolean {
+    return frame.length >= 2 && frame.readInt16BE(0) === PRODUCE_KEY
+  }
+
   process(frame: Buffer, channel: ChannelControl): ResponseChunks | Promise<ResponseChunks> {
     const conn = channel.info
     const apiKey = frame.readInt16BE(0)

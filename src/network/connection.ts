@@ -1,9 +1,15 @@
 /**
- * One client connection: reads size-prefixed frames, hands each to the request processor as soon as it is
- * complete, and writes the responses back strictly in request order, even when a later request (say a
- * Metadata) finishes before an earlier one (a long-polling Fetch). Kafka mutes a connection while a request is
- * in flight; we let requests run concurrently but queue their responses, which keeps Kafka's ordering guarantee
- * and lets pipelined produce requests be appended in arrival order.
+ * One client connection: reads size-prefixed frames, hands them to the request processor, and writes the
+ * responses back strictly in request order.
+ *
+ * Kafka mutes a connection while a request is in flight: the next request is read only once the previous response
+ * has been sent, so every answer reflects the broker's state at least as new as the answer before it. We keep that
+ * rule with one exception: requests the processor says may overlap (pipelined Produce requests) start as soon as
+ * every request ahead of them may overlap too, so they are appended in arrival order without waiting for each
+ * other's acks; their responses are queued and written in order. Any other request starts only when everything
+ * before it has its response — a Metadata request pipelined behind an acks=all Produce that waits for the ISR is
+ * answered with the metadata of that moment, not of the moment it arrived (an answer computed on arrival and held
+ * back would tell a client about a leader that has been replaced meanwhile).
  *
  * Back-pressure: reading pauses while too many requests are waiting for their turn or while the socket's
  * outgoing buffer is above its high-water mark, and resumes when both drain.
@@ -29,6 +35,11 @@ export interface RequestProcessor {
    * the size prefix), null for no response, or throws `CloseConnection` to drop the connection.
    */
   process(frame: Buffer, channel: ChannelControl): ResponseChunks | Promise<ResponseChunks>
+  /**
+   * True for a request that may start while earlier requests of its connection are still in progress, provided
+   * they may overlap too (Produce). Everything else waits for the responses of the requests ahead of it.
+   */
+  mayOverlap?(frame: Buffer): boolean
 }
 
 /** Thrown by the processor when the connection must be closed (malformed request, unknown API...). */
@@ -51,6 +62,11 @@ export interface ConnectionLimits {
 interface Slot {
   done: boolean
   chunks: ResponseChunks
+  /** The request, until it is started. */
+  frame: Buffer | null
+  /** An authentication token rather than a Kafka request. */
+  readonly rawToken: boolean
+  readonly overlaps: boolean
 }
 
 const MIN_REQUEST_SIZE = 8 // api key, api version, correlation id
@@ -64,6 +80,8 @@ export class Connection {
   private pausedForQueue = false
   private pausedForWrites = false
   private pumping = false
+  private startingRequests = false
+  private startAgain = false
   readonly info: ConnectionInfo
 
   constructor(
@@ -218,15 +236,57 @@ export class Connection {
       }
       rawToken = admission.kind === 'token'
     }
-    const slot: Slot = { done: false, chunks: null }
+    const slot: Slot = {
+      done: false,
+      chunks: null,
+      frame,
+      rawToken,
+      overlaps: !rawToken && (this.processor.mayOverlap?.(frame) ?? false),
+    }
     this.queue.push(slot)
     if (this.queue.length >= this.limits.maxInFlight && !this.pausedForQueue) {
       this.pausedForQueue = true
       this.socket.pause()
     }
+    this.startReady()
+  }
+
+  /** Starts every queued request whose turn has come (see the class comment). */
+  private startReady(): void {
+    if (this.startingRequests) {
+      this.startAgain = true
+      return
+    }
+    this.startingRequests = true
+    try {
+      do {
+        this.startAgain = false
+        let allDone = true
+        let allOverlap = true
+        for (let i = 0; i < this.queue.length && !this.closed; i++) {
+          const slot = this.queue[i]!
+          if (slot.frame !== null) {
+            if (!allDone && !(slot.overlaps && allOverlap)) break
+            const frame = slot.frame
+            slot.frame = null
+            this.start(slot, frame)
+          }
+          allDone &&= slot.done
+          allOverlap &&= slot.overlaps
+        }
+        // A request answered synchronously above: write what is ready, then look again.
+        if (this.startAgain && !this.closed) this.flush()
+      } while (this.startAgain && !this.closed)
+    } finally {
+      this.startingRequests = false
+    }
+  }
+
+  private start(slot: Slot, frame: Buffer): void {
+    const auth = this.channel.authenticator
     let result: ResponseChunks | Promise<ResponseChunks>
     try {
-      result = rawToken
+      result = slot.rawToken
         ? auth!.evaluateRawToken(frame).then((token) => (token === null ? null : [token]))
         : this.processor.process(frame, this.channel)
     } catch (e) {
@@ -258,7 +318,12 @@ export class Connection {
     if (this.closed) return
     slot.done = true
     slot.chunks = chunks
+    if (this.startingRequests) {
+      this.startAgain = true // the running startReady loop writes it and starts what follows
+      return
+    }
     this.flush()
+    this.startReady()
   }
 
   private flush(): void {

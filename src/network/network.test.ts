@@ -7,6 +7,7 @@ import { int32, message } from '../protocol/codec/schema.js'
 import { silentLogger } from '../util/logger.js'
 import { ManualScheduler } from '../util/scheduler.js'
 import { BrokerClient } from './broker-client.js'
+import type { RequestProcessor } from './connection.js'
 import { SocketServer } from './socket-server.js'
 
 // A test-only API (key 1000) whose response is delayed by the number of milliseconds in the request, on the
@@ -62,6 +63,14 @@ afterEach(async () => {
   await server?.stop()
   server = undefined
 })
+
+/** Lets I/O and promise jobs run, then moves the manual time on by `step` ms, `times` times. */
+async function passTime(step: number, times: number): Promise<void> {
+  for (let i = 0; i < times; i++) {
+    for (let j = 0; j < 20; j++) await new Promise((r) => setImmediate(r))
+    await scheduler.advance(step)
+  }
+}
 
 /**
  * Sends raw bytes; resolves when `expectBytes` bytes came back (`closed` false: the connection was still open
@@ -147,11 +156,8 @@ describe('socket server and dispatcher', () => {
         frame(1000, 0, 3, body(50, 3)),
       ]),
       36,
-      // once the requests are in, time passes in steps: request 3 is done at 50 ms, request 1 at 200 ms
-      async () => {
-        while (scheduler.pending().length < 3) await new Promise((r) => setImmediate(r))
-        for (let i = 0; i < 4; i++) await scheduler.advance(50)
-      },
+      // once the requests are in, time passes in steps (each request starts when the one before it is answered)
+      () => passTime(50, 8),
     )
     const ids = [0, 12, 24].map((o) => data.readInt32BE(o + 4))
     expect(ids).toEqual([1, 2, 3])
@@ -211,5 +217,63 @@ describe('socket server and dispatcher', () => {
     await scheduler.advance(1)
     await expect(sent).rejects.toThrow('Sleep request timed out')
     expect(c.isOpen).toBe(false)
+  })
+
+  it('starts a request only once the responses ahead of it are done, except pipelined overlapping ones', async () => {
+    // Frames of this processor: kind int16 (0 = may overlap, like Produce), delay int32 ms, tag int32. The answer
+    // is the tag and how many requests had completed when the request started.
+    scheduler = new ManualScheduler()
+    let completed = 0
+    const processor: RequestProcessor = {
+      mayOverlap: (f) => f.readInt16BE(0) === 0,
+      async process(f) {
+        const seen = completed
+        const answer = Buffer.alloc(8)
+        answer.writeInt32BE(f.readInt32BE(6), 0)
+        answer.writeInt32BE(seen, 4)
+        await scheduler.sleep(f.readInt32BE(2))
+        completed++
+        return [answer]
+      },
+    }
+    server = new SocketServer(
+      {
+        listeners: [{ name: 'PLAINTEXT', securityProtocol: 'PLAINTEXT', host: '127.0.0.1', port: 0 }],
+        limits: { maxRequestSize: 1024, maxInFlight: 100, writeHighWaterMark: 1 << 20 },
+        maxConnections: 10,
+        maxConnectionsPerIp: 10,
+        connectionsMaxIdleMs: 600_000,
+        scheduler,
+      },
+      processor,
+      silentLogger,
+    )
+    const [l] = await server.start()
+    const req = (kind: number, ms: number, tag: number): Buffer => {
+      const b = Buffer.alloc(14)
+      b.writeInt32BE(10, 0)
+      b.writeInt16BE(kind, 4)
+      b.writeInt32BE(ms, 6)
+      b.writeInt32BE(tag, 10)
+      return b
+    }
+    const { data } = await raw(
+      l!.boundPort,
+      Buffer.concat([
+        req(0, 150, 1), // overlapping (a produce waiting for acks)
+        req(0, 10, 2), // overlapping: starts at once
+        req(1, 0, 3), // a metadata request: starts after 1 and 2 answered
+        req(0, 0, 4), // overlapping, but behind a request that is not: waits for it
+      ]),
+      48,
+      () => passTime(10, 20),
+    )
+    const answers = [0, 12, 24, 36].map((o) => [data.readInt32BE(o + 4), data.readInt32BE(o + 8)])
+    expect(answers).toEqual([
+      [1, 0],
+      [2, 0],
+      [3, 2],
+      [4, 3],
+    ])
   })
 })

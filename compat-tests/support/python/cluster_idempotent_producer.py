@@ -7,7 +7,7 @@
 Produces key "<prefix>-k<i>" with value "<prefix>-k<i>:<seq>" (seq = a per-key sequence number, from 0), keys
 in turn, about `rate` messages a second, with enable.idempotence=true and acks=all, until `stop_file` exists
 (or max_seconds pass); then flushes. Prints one JSON line per delivery report as it arrives:
-  {"k": key, "s": seq, "p": partition, "o": offset}      acknowledged
+  {"k": key, "s": seq, "p": partition, "o": offset, "t": ms}   acknowledged (t: when, ms since the epoch)
   {"k": key, "s": seq, "e": "error"}                     failed
 and one line {"progress": n_acked} a second, and finally
   {"done": true, "sent": N, "acked": A, "failed": F, "in_queue": Q, "fatal": [...], "errors": [...]}
@@ -50,7 +50,8 @@ def main():
                 out.write(json.dumps({"k": key, "s": seq, "e": str(err)}) + "\n")
             else:
                 counts["acked"] += 1
-                out.write(json.dumps({"k": key, "s": seq, "p": msg.partition(), "o": msg.offset()}) + "\n")
+                out.write(json.dumps({"k": key, "s": seq, "p": msg.partition(), "o": msg.offset(),
+                                     "t": int(time.time() * 1000)}) + "\n")
         return cb
 
     prefix = a.get("prefix", "c")

@@ -353,6 +353,11 @@ export class MetadataCache extends EventEmitter<MetadataCacheEvents> {
       const prev = t.partitions.get(partition)
       if (!prev) return
       if (!r && prev.state === null) return
+      // An answer older than what the cache holds — this broker's own ISR write (applyOwnWrite) got there while
+      // the read was on its way — is dropped: the view only moves forward. The state znode's version orders every
+      // write to it, and each writer only raises the leader epoch (and the controller epoch is fenced), so a
+      // monotonic zkVersion keeps (controller epoch, leader epoch, partition epoch) monotonic too.
+      if (r && prev.state !== null && r.zkVersion < prev.zkVersion) return
       const info: PartitionInfo = { ...prev, state: r?.state ?? null, zkVersion: r?.zkVersion ?? -1 }
       t.partitions.set(partition, info)
       if (prev.zkVersion !== info.zkVersion || (prev.state === null) !== (info.state === null)) {
