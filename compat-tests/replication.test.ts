@@ -25,7 +25,7 @@ import {
   startCluster,
   reportForeignSignals,
 } from './support/cluster.js'
-import { sleep, uniqueName, waitFor } from './support/env.js'
+import { uniqueName, waitFor } from './support/env.js'
 import { kafkajs, withAdmin, withProducer } from './support/kafkajs.js'
 import { kcatConsume, kcatProduce } from './support/kcat.js'
 

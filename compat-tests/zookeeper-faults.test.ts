@@ -22,13 +22,13 @@ import {
   pauseBroker,
   resumeBroker,
   startCluster,
-  TcpGate,
   topicConfigsOf,
   reportForeignSignals,
 } from './support/cluster.js'
 import { scratchDir, sleep, uniqueName, waitFor } from './support/env.js'
 import { consumeWithGroup, kafkajs, withAdmin, withProducer } from './support/kafkajs.js'
 import { kcatConsume, kcatProduce } from './support/kcat.js'
+import { FaultProxy } from './support/fault-proxy.js'
 import { freePort } from './support/procs.js'
 import { startZooKeeper, type ZooKeeper } from './support/zookeeper.js'
 
@@ -138,8 +138,8 @@ describe('ZooKeeper faults', () => {
 
   it('ZooKeeper answering only after a connection attempt timed out (it hung): the starting broker does not crash', async () => {
     await zk!.up()
-    const gate = await TcpGate.create({ host: zk!.host, port: zk!.port })
-    await gate.stall() // ZooKeeper accepts connections but does not answer (e.g. a long GC pause)
+    const gate = await FaultProxy.start({ host: zk!.host, port: zk!.port })
+    gate.set({ up: 'hold', down: 'hold' }) // ZooKeeper accepts connections but does not answer (e.g. a long GC pause)
     const b = new BrokerProcess({
       id: 7,
       port: await freePort(),
@@ -161,7 +161,7 @@ describe('ZooKeeper faults', () => {
         timeoutMs: 15_000,
         intervalMs: 50,
       })
-      await gate.open() // ZooKeeper answers again, also on the connections it held
+      gate.heal() // ZooKeeper answers again, also on the connections it held
       await starting
       // ZooKeeper's late answers reach the abandoned attempts' clients; two requests answered after that show the
       // broker went through them without crashing (the second is read only after the first was answered).
@@ -171,7 +171,7 @@ describe('ZooKeeper faults', () => {
       expect(b.isRunning, `broker 7 still running; log:\n${b.logTail(3000)}`).toBe(true)
     } finally {
       await b.kill()
-      await gate.refuse()
+      await gate.close()
     }
   })
 

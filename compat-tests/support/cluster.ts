@@ -12,7 +12,6 @@
  * Everything started here is killed by `Cluster.stop()` (and by the harness' registry if a worker dies).
  */
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs'
-import net from 'node:net'
 import { join } from 'node:path'
 import zookeeper from 'node-zookeeper-client'
 import { afterEach, inject } from 'vitest'
@@ -673,119 +672,6 @@ export function logBytesUpTo(dataDir: string, topic: string, partition: number, 
     if (pos < buf.length) break
   }
   return Buffer.concat(parts)
-}
-
-// --------------------------------------------------------------------------------------------------------
-// a gate in front of a TCP service
-
-/**
- * A TCP forwarder on its own port of 127.0.0.1 to `target`, in one of three modes chosen by the test:
- *  - 'refuse' (the start): nothing listens, connections are refused, the service looks down;
- *  - 'stall': connections are accepted and what clients send is held, unanswered (a service that hangs, e.g.
- *    a JVM in a long GC pause, or a network that stops delivering);
- *  - 'open': everything is forwarded, held connections included (their bytes are delivered first), at a
- *    moment of the test's choosing rather than after the seconds a JVM takes to start.
- * `refuse()` again stops listening and cuts every connection.
- */
-export class TcpGate {
-  private server: net.Server | undefined
-  private mode: 'refuse' | 'stall' | 'open' = 'refuse'
-  private readonly sockets = new Set<net.Socket>()
-  private readonly held: Array<{ client: net.Socket; chunks: Buffer[] }> = []
-  /** One per connection that was held when the gate opened: settles when the service first answers it (or it ends). */
-  private heldAnswers: Promise<void>[] = []
-
-  private constructor(
-    readonly port: number,
-    private readonly target: Endpoint,
-  ) {}
-
-  static async create(target: Endpoint): Promise<TcpGate> {
-    return new TcpGate(await freePort(), target)
-  }
-
-  get address(): string {
-    return `127.0.0.1:${this.port}`
-  }
-
-  private track(s: net.Socket): void {
-    this.sockets.add(s)
-    s.on('close', () => this.sockets.delete(s))
-  }
-
-  private forward(client: net.Socket, pending: Buffer[]): Promise<void> {
-    const upstream = net.connect(this.target)
-    this.track(upstream)
-    const answered = new Promise<void>((resolve) => {
-      upstream.once('data', () => resolve())
-      upstream.once('close', () => resolve())
-    })
-    const fail = (): void => {
-      client.destroy()
-      upstream.destroy()
-    }
-    client.on('error', fail)
-    upstream.on('error', fail)
-    client.on('close', () => upstream.destroy())
-    upstream.on('close', () => client.destroy())
-    for (const c of pending) upstream.write(c)
-    client.pipe(upstream)
-    upstream.pipe(client)
-    return answered
-  }
-
-  private async listen(): Promise<void> {
-    if (this.server) return
-    const server = net.createServer((client) => {
-      this.track(client)
-      if (this.mode === 'open') {
-        void this.forward(client, [])
-        return
-      }
-      const entry = { client, chunks: [] as Buffer[] }
-      client.on('data', (d: Buffer) => entry.chunks.push(d))
-      client.on('error', () => client.destroy())
-      this.held.push(entry)
-    })
-    this.server = server
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject)
-      server.listen(this.port, '127.0.0.1', () => resolve())
-    })
-  }
-
-  /** Accept connections but hold them unanswered. */
-  async stall(): Promise<void> {
-    this.mode = 'stall'
-    await this.listen()
-  }
-
-  /** Forward everything (held connections first). */
-  async open(): Promise<void> {
-    this.mode = 'open'
-    await this.listen()
-    for (const { client, chunks } of this.held.splice(0)) {
-      if (client.destroyed) continue
-      client.removeAllListeners('data')
-      this.heldAnswers.push(this.forward(client, chunks))
-    }
-  }
-
-  /** Resolves once the service has answered every connection the gate held (or it closed) since `open()`. */
-  async heldConnectionsAnswered(): Promise<void> {
-    await Promise.all(this.heldAnswers)
-  }
-
-  /** Refuse connections and cut the current ones. */
-  async refuse(): Promise<void> {
-    this.mode = 'refuse'
-    const server = this.server
-    this.server = undefined
-    for (const s of this.sockets) s.destroy()
-    this.sockets.clear()
-    this.held.length = 0
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()))
-  }
 }
 
 export { sleep }

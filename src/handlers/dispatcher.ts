@@ -54,7 +54,7 @@ export class RequestDispatcher implements RequestProcessor {
 
   /** Pipelined Produce requests are appended in arrival order without waiting for each other's acks. */
   mayOverlap(frame: Buffer): boolean {
-    return frame.length >= 2 && frame.readInt16BE(0) === PRODUCE_KEY
+    return frame.length >= 2 && frame.readInt16BE(0) === Apis.Produce.key
   }
 
   process(frame: Buffer, channel: ChannelControl): ResponseChunks | Promise<ResponseChunks> {

@@ -259,7 +259,11 @@ export class Broker {
         signal: this.startupSignal,
       })
     }
-    const zk = new KafkaZkClient(this.parts.store, this.logger('kafka.zk.KafkaZkClient'), this.clock)
+    // A startup stopped by a signal stops waiting for ZooKeeper: each wait ends after zookeeper.connection.timeout.ms.
+    const store = this.parts.store
+    if (this.startupSignal?.aborted) store.beginClose()
+    else this.startupSignal?.addEventListener('abort', () => store.beginClose(), { once: true })
+    const zk = new KafkaZkClient(store, this.logger('kafka.zk.KafkaZkClient'), this.clock)
     this.parts.zk = zk
     await zk.createTopLevelPaths()
     return zk
@@ -688,9 +692,11 @@ export class Broker {
         this.config.transactionStateLogNumPartitions,
     )
     s.replicas.start()
+    // Listening before the first registration: a session replaced while the controller starts must not leave the
+    // broker unregistered for good.
+    this.parts.store!.on('newSession', () => void this.reregister())
     await this.register()
     await s.controller.start()
-    this.parts.store!.on('newSession', () => void this.reregister())
   }
 
   /** A change of /config/brokers/<default> or /config/brokers/<our id>: Kafka's DynamicBrokerConfig update. */
@@ -844,10 +850,13 @@ export class Broker {
         log.warn({ err: e }, `[KafkaServer id=${this.brokerId}] error during shutdown (${what})`)
       }
     }
+    const { store, zk, cache, logManager, services: s, socketServer } = this.parts
+    // From here on a ZooKeeper that cannot be reached holds each step up for at most
+    // zookeeper.connection.timeout.ms, and an expired session is not replaced: the shutdown ends either way.
+    store?.beginClose()
     if (this.started && !this.standalone && this.config.controlledShutdownEnable) {
       await step('controlled shutdown', () => this.controlledShutdown())
     }
-    const { store, zk, cache, logManager, services: s, socketServer } = this.parts
     if (socketServer) await step('socket server', () => socketServer.stop())
     if (s) await step('controller', () => s.controller.stop())
     if (s) await step('transaction coordinator', () => s.transactions.shutdown())
@@ -855,6 +864,8 @@ export class Broker {
     if (s) await step('replica manager', () => s.replicas.shutdown())
     for (const close of this.parts.closeables) await step('inter-broker connections', close)
     if (logManager) await step('log manager', () => logManager.shutdown())
+    // Kafka deregisters by closing its session; deleting our own registration first (and only ours) tells the
+    // cluster at once, before the session close reaches ZooKeeper.
     if (zk && this.started) await step('deregistration', () => zk.deregisterBroker(this.brokerId))
     if (cache) cache.stop()
     if (store) await step('metadata store', () => store.close())

@@ -61,11 +61,13 @@ describe('controller on the local metadata store', () => {
     brokerIds: number[],
     scheduler = new ManualScheduler(),
     overrides: Partial<ControllerConfig> = {},
+    beforeStart?: (zk: KafkaZkClient) => Promise<void>,
   ) {
     const store = new LocalMetadataStore(undefined)
     const zk = new KafkaZkClient(store, silentLogger)
     await zk.createTopLevelPaths()
     for (const id of brokerIds) await register(zk, id)
+    await beforeStart?.(zk)
     const cache = new MetadataCache(zk, silentLogger, brokerIds[0]!)
     await cache.start(await zk.getOrCreateClusterId())
     const controller = new Controller(
@@ -90,6 +92,15 @@ describe('controller on the local metadata store', () => {
     )
     return { store, zk, cache, controller, scheduler }
   }
+
+  it('takes up a /controller its own session already holds (an election answered after a reconnect)', async () => {
+    // The election went through, but its caller never learned it (the answer was lost with the connection).
+    const { controller } = await cluster([1], undefined, {}, async (zk) => {
+      expect(await zk.tryElectController(1)).not.toBeNull()
+    })
+    expect(controller.isActive).toBe(true)
+    expect(controller.controllerEpoch).toBe(1)
+  })
 
   it('wins the election and bumps the controller epoch', async () => {
     const { zk, controller } = await cluster([1])

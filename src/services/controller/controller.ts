@@ -100,7 +100,7 @@ export class Controller {
     await this.queue.catch(() => {})
     if (this.active) {
       this.active = false
-      await this.zk.resignController(this.cfg.brokerId).catch(() => {})
+      await this.zk.resignController().catch(() => false)
     }
   }
 
@@ -159,19 +159,25 @@ export class Controller {
   private async elect(): Promise<void> {
     if (this.active || this.stopped) return
     const current = await this.zk.getControllerId()
+    let won: { epoch: number; epochZkVersion: number } | null
     if (current !== null) {
-      if (current === this.cfg.brokerId) {
-        // A /controller of ours from a session that is gone: let it expire rather than fight over it.
+      if (current !== this.cfg.brokerId) return
+      // Ours. From this very session (an election whose answer was lost, retried after a reconnect, or one
+      // that won while we resigned for a session change): we are the controller. From a session that is gone:
+      // let it expire rather than fight over it.
+      won = await this.zk.controllerOwnedBySession(this.cfg.brokerId)
+      if (!won) {
         this.log.info(
           `${this.prefix} /controller names this broker from a previous session; waiting for it to go`,
         )
+        return
       }
-      return
-    }
-    const won = await this.zk.tryElectController(this.cfg.brokerId)
-    if (!won) {
-      this.log.info(`${this.prefix} Another broker was elected controller`)
-      return
+    } else {
+      won = await this.zk.tryElectController(this.cfg.brokerId)
+      if (!won) {
+        this.log.info(`${this.prefix} Another broker was elected controller`)
+        return
+      }
     }
     this.active = true
     this.epoch = won.epoch

@@ -133,12 +133,12 @@ export class KafkaZkClient {
     }
   }
 
-  async deregisterBroker(id: number): Promise<void> {
-    try {
-      await this.store.delete(Paths.brokerId(id))
-    } catch (e) {
-      if (!isStoreError(e, 'NO_NODE')) throw e
-    }
+  /**
+   * Removes our registration — only if our session owns it. A registration of the same id created by another
+   * session (a new process of this broker, after ours expired) is never touched.
+   */
+  async deregisterBroker(id: number): Promise<boolean> {
+    return this.store.deleteEphemeral(Paths.brokerId(id))
   }
 
   async getBrokerIds(watcher?: Watcher): Promise<number[]> {
@@ -204,20 +204,44 @@ export class KafkaZkClient {
         },
       ])
     } catch (e) {
-      if (isStoreError(e, 'NODE_EXISTS') || isStoreError(e, 'BAD_VERSION')) return null
-      throw e
+      if (!isStoreError(e, 'NODE_EXISTS') && !isStoreError(e, 'BAD_VERSION')) throw e
+      // Kafka's checkControllerAndEpoch: a multi retried after a lost connection finds its own first attempt done.
+      const ours = await this.controllerOwnedBySession(brokerId)
+      return ours?.epoch === epoch ? ours : null
     }
     return { epoch, epochZkVersion: current.zkVersion + 1 }
   }
 
-  async resignController(brokerId: number): Promise<void> {
-    const r = await this.store.getData(Paths.controller)
-    if (r && decodeController(r.data) === brokerId) {
-      try {
-        await this.store.delete(Paths.controller, r.stat.version)
-      } catch (e) {
-        if (!(e instanceof StoreError)) throw e
-      }
+  /**
+   * The controller epoch when /controller names `brokerId` and was created by the current session (so this
+   * broker holds it), else null.
+   */
+  async controllerOwnedBySession(
+    brokerId: number,
+  ): Promise<{ epoch: number; epochZkVersion: number } | null> {
+    const [controller, epoch] = await Promise.all([
+      this.store.getData(Paths.controller),
+      this.getControllerEpoch(),
+    ])
+    if (!controller || !epoch || controller.stat.ephemeralOwner !== this.store.sessionId) return null
+    try {
+      if (decodeController(controller.data) !== brokerId) return null
+    } catch {
+      return null
+    }
+    return { epoch: epoch.epoch, epochZkVersion: epoch.zkVersion }
+  }
+
+  /**
+   * Gives up /controller — only the znode our own session created. A /controller naming this broker id but owned
+   * by another session (this broker's next process, or our next session after an expiry) is left alone.
+   */
+  async resignController(): Promise<boolean> {
+    try {
+      return await this.store.deleteEphemeral(Paths.controller)
+    } catch (e) {
+      if (e instanceof StoreError) return false
+      throw e
     }
   }
 

@@ -288,6 +288,18 @@ export class LocalMetadataStore extends EventEmitter implements MetadataStore {
     this.commit(ephemeral)
   }
 
+  /** Every ephemeral node of this store belongs to its one session (this process). */
+  async deleteEphemeral(p: string): Promise<boolean> {
+    this.check()
+    const n = this.nodes.get(p)
+    if (!n?.ephemeral) return false
+    this.applyDelete(p, n.version)
+    this.commit(true)
+    return true
+  }
+
+  beginClose(): void {}
+
   async getChildren(p: string, watcher?: Watcher): Promise<string[] | null> {
     this.check()
     const n = this.nodes.get(p)

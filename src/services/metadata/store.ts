@@ -80,6 +80,16 @@ export interface MetadataStore extends EventEmitter {
   getChildren(path: string, watcher?: Watcher): Promise<string[] | null>
   /** All or nothing; throws the error of the first failing operation. */
   multi(ops: readonly StoreOp[]): Promise<void>
+  /**
+   * Deletes an ephemeral node if, and only if, the current session owns it (never retried in another session);
+   * returns whether it did. Another session's ephemeral node is never deleted.
+   */
+  deleteEphemeral(path: string): Promise<boolean>
+  /**
+   * The owner is shutting down: from now on operations wait for a connection at most
+   * zookeeper.connection.timeout.ms, and an expired session is not replaced.
+   */
+  beginClose(): void
   close(): Promise<void>
 }
 

@@ -12,6 +12,9 @@ import { EventEmitter } from 'node:events'
 import zookeeper from 'node-zookeeper-client'
 import type { Logger } from '../../util/logger.js'
 import { systemScheduler } from '../../util/scheduler.js'
+
+/** ZooKeeper keeps real time: so do the client's timeouts. */
+const clock = systemScheduler.clock
 import {
   StoreError,
   type CreateMode,
@@ -85,22 +88,33 @@ function toStoreError(e: unknown, path: string): Error {
   return e instanceof Error ? e : new Error(String(e))
 }
 
-/** The parts of node-zookeeper-client's connection manager that abandon() needs (not in its typings). */
+/** The parts of node-zookeeper-client's connection manager used here (not in its typings). */
 interface ConnectionManagerInternals {
   state: number
   socket?: { removeAllListeners(event: string): void; destroy(): void }
+  /** The negotiated session timeout. */
+  sessionTimeout: number
+  /** How long a connection attempt may take (session timeout / number of servers, as Java's client). */
+  connectTimeout: number
   onSocketData: (buffer: Buffer) => void
   onSocketConnected: () => void
+  onSocketClosed: (hadError: boolean) => void
 }
 
 const CLOSING_STATE = -1
+const CONNECTING_STATE = 1
+const CONNECTED_STATES = new Set([2, 3])
+
+function internals(client: ZkClient): ConnectionManagerInternals | undefined {
+  return (client as unknown as { connectionManager?: ConnectionManagerInternals }).connectionManager
+}
 
 /**
  * Makes a client that never connected inert: no further reconnects (the CLOSING state stops them), no parsing of
  * late data, and its socket destroyed.
  */
 function abandon(client: ZkClient): void {
-  const cm = (client as unknown as { connectionManager?: ConnectionManagerInternals }).connectionManager
+  const cm = internals(client)
   if (!cm) return
   cm.state = CLOSING_STATE
   cm.onSocketData = () => {}
@@ -109,6 +123,58 @@ function abandon(client: ZkClient): void {
   }
   cm.socket?.removeAllListeners('data')
   cm.socket?.destroy()
+}
+
+/**
+ * The timeouts node-zookeeper-client lacks and Java's ClientCnxn has: a connection whose session handshake gets no
+ * answer within the connect timeout, or an established connection that hears nothing from the server for two
+ * thirds of the session timeout (the client pings every third), is closed, so the client connects again — to the
+ * same session while the server still has it. Without them a ZooKeeper that accepts a connection and never answers
+ * keeps the client waiting forever: a reconnect that lands on a ZooKeeper still starting up (seen after restarts)
+ * left a broker disconnected until its session expired, and then unregistered for good; a ZooKeeper that hangs was
+ * only noticed when it expired the session. Installed before the client connects; returns the function that ends
+ * the supervision.
+ */
+function superviseConnection(client: ZkClient, log: Logger, what: string): () => void {
+  const cm = internals(client)
+  if (!cm) return () => {}
+  let lastHeard = clock.monotonic()
+  let socketOpen = false
+  const onData = cm.onSocketData
+  cm.onSocketData = function (this: ConnectionManagerInternals, buffer: Buffer) {
+    lastHeard = clock.monotonic()
+    onData.call(this, buffer)
+  }
+  const onConnected = cm.onSocketConnected
+  cm.onSocketConnected = function (this: ConnectionManagerInternals) {
+    lastHeard = clock.monotonic()
+    socketOpen = true
+    onConnected.call(this)
+  }
+  const onClosed = cm.onSocketClosed
+  cm.onSocketClosed = function (this: ConnectionManagerInternals, hadError: boolean) {
+    socketOpen = false
+    onClosed.call(this, hadError)
+  }
+  const check = (): void => {
+    if (!socketOpen) return
+    const silent = clock.monotonic() - lastHeard
+    let why: string | undefined
+    if (cm.state === CONNECTING_STATE && silent > cm.connectTimeout) {
+      why = `no answer to the session handshake within ${cm.connectTimeout} ms`
+    } else if (CONNECTED_STATES.has(cm.state) && silent > Math.floor((cm.sessionTimeout * 2) / 3)) {
+      why = `have not heard from the server in ${silent} ms`
+    }
+    if (!why) return
+    log.warn(
+      `[ZooKeeperClient] ${what}: ${why} (session 0x${client.getSessionId().toString('hex')}); closing the ` +
+        `socket connection and attempting to reconnect.`,
+    )
+    socketOpen = false
+    cm.socket?.destroy()
+  }
+  const task = systemScheduler.schedule('zookeeper-connection-supervision', check, 250, 250)
+  return () => task.cancel()
 }
 
 export function splitChroot(connect: string): { hosts: string; chroot: string } {
@@ -122,7 +188,12 @@ export class ZkMetadataStore extends EventEmitter implements MetadataStore {
   private client: ZkClient | undefined
   private connected = false
   private closed = false
+  /** Set by beginClose(): waits for the connection are bounded and an expired session is not replaced. */
+  private closing = false
+  /** The session ended while closing (no new one is opened then). */
+  private sessionEnded = false
   private waiters: (() => void)[] = []
+  private readonly supervisors = new Map<ZkClient, () => void>()
 
   private constructor(private readonly opts: ZkStoreOptions) {
     super()
@@ -152,6 +223,7 @@ export class ZkMetadataStore extends EventEmitter implements MetadataStore {
         client.mkdirp(chroot, (err) => (err ? reject(toStoreError(err, chroot)) : resolve()))
       })
     } finally {
+      this.unsupervise(client)
       client.close()
     }
   }
@@ -175,6 +247,7 @@ export class ZkMetadataStore extends EventEmitter implements MetadataStore {
         spinDelay: 500,
         retries: 0,
       })
+      this.supervisors.set(client, superviseConnection(client, log, connectString))
       const ok = await new Promise<boolean>((resolve) => {
         const done = (connected: boolean): void => {
           timer.cancel()
@@ -192,6 +265,7 @@ export class ZkMetadataStore extends EventEmitter implements MetadataStore {
         client.connect()
       })
       if (ok) return client
+      this.unsupervise(client)
       abandon(client)
       if (signal?.aborted) continue
       log.warn(
@@ -199,6 +273,11 @@ export class ZkMetadataStore extends EventEmitter implements MetadataStore {
           `${this.opts.connectionTimeoutMs} ms (attempt ${attempt}); retrying.`,
       )
     }
+  }
+
+  private unsupervise(client: ZkClient): void {
+    this.supervisors.get(client)?.()
+    this.supervisors.delete(client)
   }
 
   private async openSession(connectString: string, replacing: boolean): Promise<void> {
@@ -222,8 +301,16 @@ export class ZkMetadataStore extends EventEmitter implements MetadataStore {
     client.on('expired', () => {
       if (this.client !== client || this.closed) return
       this.connected = false
-      this.opts.log.warn(`[ZooKeeperClient] Session expired; creating a new session.`)
+      this.unsupervise(client)
       client.close()
+      if (this.closing) {
+        // Shutting down: ZooKeeper has removed our ephemeral nodes with the session; nothing to come back for.
+        this.opts.log.warn(`[ZooKeeperClient] Session expired while shutting down; not creating a new one.`)
+        this.sessionEnded = true
+        this.wakeWaiters()
+        return
+      }
+      this.opts.log.warn(`[ZooKeeperClient] Session expired; creating a new session.`)
       void this.openSession(connectString, true).catch((err: unknown) => this.emit('error', err))
     })
     this.wakeWaiters()
@@ -237,9 +324,26 @@ export class ZkMetadataStore extends EventEmitter implements MetadataStore {
     for (const f of w) f()
   }
 
-  private async ready(): Promise<ZkClient> {
-    while (!this.connected || !this.client) {
+  /**
+   * The connected client, once there is one. While shutting down (beginClose) the wait is bounded by
+   * zookeeper.connection.timeout.ms, as Kafka's ZooKeeperClient bounds its waits for a connection.
+   */
+  private async ready(pinned?: ZkClient): Promise<ZkClient> {
+    const since = clock.monotonic()
+    while (!this.connected || !this.client || (pinned && this.client !== pinned)) {
       if (this.closed) throw new StoreError('SESSION_EXPIRED', '/', 'metadata store closed')
+      if (this.sessionEnded)
+        throw new StoreError('SESSION_EXPIRED', '/', 'the session expired while shutting down')
+      if (pinned && this.client !== pinned) {
+        throw new StoreError('SESSION_EXPIRED', '/', 'the session this operation belongs to has ended')
+      }
+      if (this.closing && clock.monotonic() - since >= this.opts.connectionTimeoutMs) {
+        throw new StoreError(
+          'CONNECTION_LOSS',
+          '/',
+          `ZooKeeper unreachable for zookeeper.connection.timeout.ms (${this.opts.connectionTimeoutMs} ms) while shutting down`,
+        )
+      }
       await new Promise<void>((resolve) => {
         const timer = systemScheduler.schedule('zookeeper-reconnect-wait', resolve, 500)
         this.waiters.push(() => {
@@ -251,13 +355,17 @@ export class ZkMetadataStore extends EventEmitter implements MetadataStore {
     return this.client
   }
 
-  /** Runs an operation, retrying it after reconnecting when the connection was lost underneath it. */
+  /**
+   * Runs an operation, retrying it after reconnecting when the connection was lost underneath it. With `pinned` it
+   * runs only in that client's session: if the session ends, it fails rather than being retried in a new one.
+   */
   private async run<T>(
     path: string,
     op: (c: ZkClient, cb: (err: unknown, v?: T) => void) => void,
+    pinned?: ZkClient,
   ): Promise<T> {
     for (;;) {
-      const client = await this.ready()
+      const client = await this.ready(pinned)
       try {
         return await new Promise<T>((resolve, reject) => {
           op(client, (err, v) => (err ? reject(toStoreError(err, path)) : resolve(v as T)))
@@ -359,9 +467,40 @@ export class ZkMetadataStore extends EventEmitter implements MetadataStore {
     })
   }
 
+  /**
+   * Deletes an ephemeral node only if this session owns it: the check and the delete run in the same session, and
+   * are never retried in a new one. A node owned by another session — another broker, or this broker's own next
+   * session after an expiry — is left alone: ephemeral nodes are removed by their owner or by ZooKeeper when the
+   * owning session ends. Returns whether it deleted the node.
+   */
+  async deleteEphemeral(path: string): Promise<boolean> {
+    const client = await this.ready()
+    const owner = client.getSessionId().toString('hex')
+    const stat = await this.run<zookeeper.Stat | null>(
+      path,
+      (c, cb) => c.exists(path, (err, st) => cb(err, err ? undefined : (st ?? null))),
+      client,
+    )
+    if (!stat || toStat(stat).ephemeralOwner !== owner) return false
+    try {
+      await this.run<void>(path, (c, cb) => c.remove(path, stat.version, (err) => cb(err)), client)
+      return true
+    } catch (e) {
+      if (e instanceof StoreError && e.code === 'NO_NODE') return false
+      throw e
+    }
+  }
+
+  beginClose(): void {
+    this.closing = true
+  }
+
   async close(): Promise<void> {
     this.closed = true
+    this.closing = true
     this.wakeWaiters()
+    for (const stop of this.supervisors.values()) stop()
+    this.supervisors.clear()
     this.client?.close()
   }
 }
