@@ -166,7 +166,10 @@ describe('ZooKeeper faults', () => {
       // ZooKeeper's late answers reach the abandoned attempts' clients; two requests answered after that show the
       // broker went through them without crashing (the second is read only after the first was answered).
       await gate.heldConnectionsAnswered()
-      expect((await metadataOf(b)).brokers.map((x) => x.nodeId)).toEqual([7])
+      // (its own registration reaches its metadata cache through a watch, a moment after it is written)
+      await waitFor('broker 7 to list itself in its Metadata', async () =>
+        (await metadataOf(b)).brokers.some((x) => x.nodeId === 7),
+      )
       expect((await metadataOf(b)).brokers.map((x) => x.nodeId)).toEqual([7])
       expect(b.isRunning, `broker 7 still running; log:\n${b.logTail(3000)}`).toBe(true)
     } finally {
