@@ -12,10 +12,13 @@
 //      Samsa consume / loopback
 //   6. the cost of security: 1 KiB records through a second Samsa with PLAINTEXT, SSL, SASL_PLAINTEXT and SASL_SSL
 //      listeners (TLS material made by openssl in the temp dir; SASL/PLAIN — the mechanism only costs at connect)
+//   7. transactions: a librdkafka producer (scripts/bench/txn-producer.c, built with gcc: rdkafka_performance has
+//      no transactions) writes 100-byte records with acks=all, idempotent, then in transactions of 100 records;
+//      records/s of both, against Samsa and the mock
 // Everything it starts is stopped and the temp dir removed, also on failure or Ctrl-C. Takes about two minutes.
 // What it shares with scripts/bench-replication.mjs (process cleanup, running rdkafka_performance, starting
 // Samsa, the table) is in scripts/bench/common.mjs.
-import { execFileSync, spawn } from 'node:child_process'
+import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import {
@@ -44,7 +47,9 @@ import {
 } from './bench/common.mjs'
 
 const SIZES = [100, 1024]
-const HARD_LIMIT_MS = 300_000
+/** Records per transaction in the transactional produce run. */
+const TXN_SIZE = 100
+const HARD_LIMIT_MS = 360_000
 
 setup({ name: 'bench', hardLimitMs: HARD_LIMIT_MS })
 
@@ -190,6 +195,56 @@ async function loopback(bytes, chunk, { minMs = 1000, maxPasses = 5 } = {}) {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// transactions
+
+let TXN_PRODUCER
+
+function buildTxnProducer() {
+  const out = join(workDir, 'txn-producer')
+  const src = join(ROOT, 'scripts', 'bench', 'txn-producer.c')
+  const b = spawnSync('gcc', ['-O2', '-o', out, src, '-lrdkafka'], { encoding: 'utf8' })
+  if (b.status !== 0) throw new Error(`building ${src} failed:\n${b.stderr}`)
+  return out
+}
+
+/** `count` 100-byte records, idempotent (perTxn 0) or in transactions of `perTxn` records. */
+async function txnProduce(bootstrap, topic, perTxn, count, timeoutMs) {
+  const r = await runProgram(TXN_PRODUCER, [bootstrap, topic, '100', String(count), String(perTxn)], {
+    timeoutMs,
+  })
+  if (r.code !== 0 || r.timedOut)
+    throw new Error(`txn-producer failed (${r.code ?? 'timed out'}): ${r.stderr.slice(-2000)}`)
+  const o = JSON.parse(r.stdout.trim().split('\n').pop())
+  return {
+    ...o,
+    recordsPerSec: (o.records * 1000) / o.ms,
+    transactionsPerSec: (o.transactions * 1000) / o.ms,
+  }
+}
+
+/** A probe, then a run sized to last about SECONDS. */
+async function sizedTxnProduce(bootstrap, topic, perTxn) {
+  const probe = await txnProduce(bootstrap, topic, perTxn, perTxn ? 20 * perTxn : 50_000, 60_000)
+  const count = Math.max(
+    perTxn || 1,
+    Math.round((probe.recordsPerSec * SECONDS) / (perTxn || 1)) * (perTxn || 1),
+  )
+  return txnProduce(bootstrap, topic, perTxn, Math.min(count, 20_000_000), SECONDS * 4000 + 30_000)
+}
+
+function txnTable(rows) {
+  const header = ['target', 'mode', 'records/s', 'transactions/s', 'notes']
+  const cells = rows.map((r) => [
+    r.target,
+    r.mode,
+    fmtInt(r.run.recordsPerSec),
+    r.run.transactions ? fmtInt(r.run.transactionsPerSec) : '-',
+    `${fmtInt(r.run.records)} records in ${fmt(r.run.ms / 1000)} s`,
+  ])
+  return renderTable(header, cells, [2, 3])
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 
 /** A CA and a server certificate for 127.0.0.1, made by openssl; returns the broker's and the clients' settings. */
 function tlsMaterial(dir) {
@@ -307,11 +362,13 @@ async function main() {
   ;[PERF, MOCK] = buildPerfTools(['rdkafka_performance', 'mockbroker'])
   buildSamsa()
 
+  TXN_PRODUCER = buildTxnProducer()
+  const txnTopics = ['bench-idempotent', 'bench-transactional']
   const topics = SIZES.map((s) => `bench-${s}`)
   const samsa = await startSamsa()
   log(`Samsa at ${samsa.bootstrap}, data in ${samsa.dataDir}`)
-  await createTopics(samsa.bootstrap, topics)
-  const mock = await startMock(topics)
+  await createTopics(samsa.bootstrap, [...topics, ...txnTopics])
+  const mock = await startMock([...topics, ...txnTopics])
   log(`mock broker at ${mock.bootstrap}`)
 
   const rows = []
@@ -356,6 +413,21 @@ async function main() {
     ratios.push({ size, produce: sp.mbPerSec / mp.mbPerSec, consume: sc.mbPerSec / lb.mbPerSec })
   }
 
+  const txnRows = []
+  for (const [target, bootstrap] of [
+    ['samsa', samsa.bootstrap],
+    ['mock', mock.bootstrap],
+  ]) {
+    log(`${target} idempotent produce (txn-producer)`)
+    txnRows.push({ target, mode: 'idempotent', run: await sizedTxnProduce(bootstrap, txnTopics[0], 0) })
+    log(`${target} transactional produce, ${TXN_SIZE} records per transaction`)
+    txnRows.push({
+      target,
+      mode: `transactions of ${TXN_SIZE}`,
+      run: await sizedTxnProduce(bootstrap, txnTopics[1], TXN_SIZE),
+    })
+  }
+
   const stopT0 = Date.now()
   samsa.child.kill('SIGTERM')
   mock.child.kill('SIGTERM')
@@ -379,6 +451,15 @@ async function main() {
   console.log('')
   console.log('The cost of security: 1 KiB records, one broker with a listener of each kind (SASL/PLAIN)')
   console.log(table(security))
+  console.log('')
+  console.log(
+    `librdkafka 2.0.2 producer (scripts/bench/txn-producer.c), 100-byte records, 1 partition, acks=all, ` +
+      `idempotent; ~${SECONDS} s per run`,
+  )
+  console.log(txnTable(txnRows))
+  const sIdem = txnRows.find((r) => r.target === 'samsa' && r.mode === 'idempotent').run.recordsPerSec
+  const sTxn = txnRows.find((r) => r.target === 'samsa' && r.mode !== 'idempotent').run.recordsPerSec
+  console.log(`Samsa transactional / idempotent = ${fmt(sTxn / sIdem, 2)}`)
   console.log(`total ${fmt((Date.now() - started) / 1000)} s`)
 }
 
