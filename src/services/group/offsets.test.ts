@@ -1,3 +1,4 @@
+import { VerificationGuard } from '../log/producer-state.js'
 import { describe, expect, it } from 'vitest'
 import { ErrorCode } from '../../protocol/errors.js'
 import {
@@ -222,6 +223,48 @@ describe('OffsetCommit / OffsetFetch', () => {
       offset: 99,
       error: ErrorCode.NONE,
     })
+  })
+})
+
+describe('transactional offsets: KIP-890 verification', () => {
+  const params = {
+    groupId: 'g',
+    transactionalId: 'tx',
+    producerId: 42,
+    producerEpoch: 0,
+    memberId: '',
+    groupInstanceId: null,
+    generationId: -1,
+    partitions: [{ topic: 't1', partition: 0, offset: 99, leaderEpoch: -1, metadata: null }],
+  }
+
+  it('writes with the guard of a verification of the group offsets partition', async () => {
+    const env = await setup()
+    const guard = new VerificationGuard(42, 0)
+    const asked: number[] = []
+    const res = await env.c.commitTransactionalOffsets(params, (partition) => {
+      asked.push(partition)
+      return Promise.resolve({ errorCode: ErrorCode.NONE, guard })
+    })
+    expect(res[0]!.error).toBe(ErrorCode.NONE)
+    expect(asked).toEqual([0])
+    expect(env.store.appends.at(-1)!.options.verificationGuard).toBe(guard)
+  })
+
+  it('a failed verification writes nothing and answers with the offset commit form of the error', async () => {
+    const env = await setup()
+    const before = env.store.appends.length
+    const fail = (errorCode: number) => () => Promise.resolve({ errorCode })
+    expect(
+      (await env.c.commitTransactionalOffsets(params, fail(ErrorCode.NETWORK_EXCEPTION)))[0]!.error,
+    ).toBe(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS)
+    expect(
+      (await env.c.commitTransactionalOffsets(params, fail(ErrorCode.NOT_LEADER_OR_FOLLOWER)))[0]!.error,
+    ).toBe(ErrorCode.NOT_COORDINATOR)
+    expect(
+      (await env.c.commitTransactionalOffsets(params, fail(ErrorCode.INVALID_TXN_STATE)))[0]!.error,
+    ).toBe(ErrorCode.INVALID_TXN_STATE)
+    expect(env.store.appends.length).toBe(before)
   })
 })
 
