@@ -13,6 +13,7 @@ import { logLines, startCluster } from './support/cluster.js'
 import { scratchDir, uniqueName, waitFor } from './support/env.js'
 import { kafkajs, withAdmin, withProducer } from './support/kafkajs.js'
 import { freePort } from './support/procs.js'
+import { runPython } from './support/python.js'
 import { kcatConsume, kcatProduce } from './support/kcat.js'
 import {
   SASL_MECHANISMS,
@@ -140,6 +141,41 @@ describe('kafkajs', () => {
       timeoutMs: 10_000,
       intervalMs: 200,
     })
+  })
+})
+
+describe.each(['kafka-python'] as const)('%s', (lib) => {
+  it('produces and consumes with every mechanism over SASL_PLAINTEXT and SASL_SSL; wrong passwords are refused', async () => {
+    const cases = [
+      ...MATRIX.map(({ protocol, mechanism }) => ({
+        name: `${mechanism} over ${protocol}`,
+        bootstrap: sb.bootstrap(protocol),
+        protocol,
+        mechanism,
+        ...userFor(mechanism),
+        ca: sb.pki.caPem,
+        topic: uniqueName(`py-${lib}-${mechanism}-${protocol}`.toLowerCase()),
+        expect: 'ok',
+      })),
+      ...SASL_MECHANISMS.map((mechanism) => ({
+        name: `${mechanism} with a wrong password`,
+        bootstrap: sb.saslSsl,
+        protocol: 'SASL_SSL',
+        mechanism,
+        ...userFor(mechanism),
+        password: 'wrong',
+        ca: sb.pki.caPem,
+        topic: uniqueName('py-refused'),
+        expect: 'refused',
+      })),
+    ]
+    const r = await runPython<{ results: Record<string, string> }>(
+      lib,
+      { action: 'matrix', lib, cases },
+      180_000,
+      'security_matrix.py',
+    )
+    expect(r.results).toEqual(Object.fromEntries(cases.map((c) => [c.name, c.expect])))
   })
 })
 

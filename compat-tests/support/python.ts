@@ -31,8 +31,11 @@ export async function runPython<T>(
   lib: PythonLib,
   args: Record<string, unknown>,
   timeoutMs = 90_000,
+  /** Another script of support/python than the library's client script. */
+  script?: string,
 ): Promise<T> {
-  const r = await run(SYSTEM_PYTHON, [SCRIPTS[lib], JSON.stringify(args)], {
+  const file = script ? join(SUPPORT_DIR, 'python', script) : SCRIPTS[lib]
+  const r = await run(SYSTEM_PYTHON, [file, JSON.stringify(args)], {
     timeoutMs,
     allowFailure: true,
     env: { ...process.env, PYTHONUNBUFFERED: '1' },
