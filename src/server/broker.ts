@@ -528,7 +528,7 @@ export class Broker {
     producerIds: ProducerIdManager,
   ): { transactions: TransactionCoordinator; txnMarkers: TxnMarkerWriter } {
     const cfg = this.config
-    const log = this.log
+    const log = this.logger('kafka.coordinator.transaction.TransactionCoordinator')
     const brokerId = this.brokerId
     const listener = cfg.interBrokerListenerName
     const endpointOf = (id: number) =>
@@ -564,7 +564,7 @@ export class Broker {
         groups.onTransactionCompleted(producerId, partitions, commit),
       requestTimeoutMs: cfg.requestTimeoutMs,
       clock: this.clock,
-      logger: log,
+      logger: this.logger('kafka.server.KafkaApis'),
     })
     const transactions = new TransactionCoordinator({
       brokerId,
@@ -613,7 +613,7 @@ export class Broker {
           transactions,
           (tp) => cache.partition(tp.topic, tp.partition) !== undefined,
         ),
-        logger: log,
+        logger: this.logger('kafka.server.AddPartitionsToTxnManager'),
       })
       replicas.setTransactionVerifier(verifier)
       this.parts.closeables.push(() => verifier.shutdown())

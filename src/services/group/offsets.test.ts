@@ -202,16 +202,7 @@ describe('OffsetCommit / OffsetFetch', () => {
 
   it('keeps transactional offsets pending until the marker', async () => {
     const env = await setup()
-    const res = await env.c.commitTransactionalOffsets({
-      groupId: 'g',
-      transactionalId: 'tx',
-      producerId: 42,
-      producerEpoch: 0,
-      memberId: '',
-      groupInstanceId: null,
-      generationId: -1,
-      partitions: [{ topic: 't1', partition: 0, offset: 99, leaderEpoch: -1, metadata: null }],
-    })
+    const res = await env.c.commitTransactionalOffsets(txnCommit)
     expect(res[0]!.error).toBe(ErrorCode.NONE)
     expect(env.store.appends.at(-1)!.options).toMatchObject({ producerId: 42, transactional: true })
     expect(env.c.fetchOffsets('g', true, null).partitions).toEqual([])
@@ -226,23 +217,24 @@ describe('OffsetCommit / OffsetFetch', () => {
   })
 })
 
-describe('transactional offsets: KIP-890 verification', () => {
-  const params = {
-    groupId: 'g',
-    transactionalId: 'tx',
-    producerId: 42,
-    producerEpoch: 0,
-    memberId: '',
-    groupInstanceId: null,
-    generationId: -1,
-    partitions: [{ topic: 't1', partition: 0, offset: 99, leaderEpoch: -1, metadata: null }],
-  }
+/** A TxnOffsetCommit of producer 42 (no group membership: generation -1). */
+const txnCommit = {
+  groupId: 'g',
+  transactionalId: 'tx',
+  producerId: 42,
+  producerEpoch: 0,
+  memberId: '',
+  groupInstanceId: null,
+  generationId: -1,
+  partitions: [{ topic: 't1', partition: 0, offset: 99, leaderEpoch: -1, metadata: null }],
+}
 
+describe('transactional offsets: KIP-890 verification', () => {
   it('writes with the guard of a verification of the group offsets partition', async () => {
     const env = await setup()
     const guard = new VerificationGuard(42, 0)
     const asked: number[] = []
-    const res = await env.c.commitTransactionalOffsets(params, (partition) => {
+    const res = await env.c.commitTransactionalOffsets(txnCommit, (partition) => {
       asked.push(partition)
       return Promise.resolve({ errorCode: ErrorCode.NONE, guard })
     })
@@ -256,13 +248,13 @@ describe('transactional offsets: KIP-890 verification', () => {
     const before = env.store.appends.length
     const fail = (errorCode: number) => () => Promise.resolve({ errorCode })
     expect(
-      (await env.c.commitTransactionalOffsets(params, fail(ErrorCode.NETWORK_EXCEPTION)))[0]!.error,
+      (await env.c.commitTransactionalOffsets(txnCommit, fail(ErrorCode.NETWORK_EXCEPTION)))[0]!.error,
     ).toBe(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS)
     expect(
-      (await env.c.commitTransactionalOffsets(params, fail(ErrorCode.NOT_LEADER_OR_FOLLOWER)))[0]!.error,
+      (await env.c.commitTransactionalOffsets(txnCommit, fail(ErrorCode.NOT_LEADER_OR_FOLLOWER)))[0]!.error,
     ).toBe(ErrorCode.NOT_COORDINATOR)
     expect(
-      (await env.c.commitTransactionalOffsets(params, fail(ErrorCode.INVALID_TXN_STATE)))[0]!.error,
+      (await env.c.commitTransactionalOffsets(txnCommit, fail(ErrorCode.INVALID_TXN_STATE)))[0]!.error,
     ).toBe(ErrorCode.INVALID_TXN_STATE)
     expect(env.store.appends.length).toBe(before)
   })
