@@ -6,6 +6,7 @@ import { defineHandler, api, type Handler } from '../handlers/handler.js'
 import { int32, message } from '../protocol/codec/schema.js'
 import { silentLogger } from '../util/logger.js'
 import { ManualScheduler } from '../util/scheduler.js'
+import { eventually } from '../util/test-helpers.js'
 import { BrokerClient } from './broker-client.js'
 import type { RequestProcessor } from './connection.js'
 import { SocketServer } from './socket-server.js'
@@ -211,7 +212,7 @@ describe('socket server and dispatcher', () => {
     let settled = false
     const sent = c.send(SleepApi, 0, { ms: 1000, tag: 1 }).finally(() => (settled = true))
     sent.catch(() => {})
-    while (scheduler.pending().length < 2) await new Promise((r) => setImmediate(r)) // timeout + the handler's sleep
+    await eventually(() => scheduler.pending().length >= 2) // the timeout and the handler's sleep
     await scheduler.advance(499)
     expect(settled).toBe(false)
     await scheduler.advance(1)

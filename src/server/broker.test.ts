@@ -10,6 +10,7 @@ import { ErrorCode } from '../protocol/errors.js'
 import { Apis } from '../protocol/messages/index.js'
 import { buildRecordBatch } from '../protocol/records/batch.js'
 import { ManualScheduler } from '../util/scheduler.js'
+import { eventually } from '../util/test-helpers.js'
 
 const running: RunningBroker[] = []
 const clients: BrokerClient[] = []
@@ -18,11 +19,6 @@ afterEach(async () => {
   for (const c of clients.splice(0)) c.close()
   for (const b of running.splice(0)) await b.stop()
 })
-
-/** Waits, one event-loop turn at a time, until `pred` holds (a request reached the broker, ...). */
-async function until(pred: () => boolean): Promise<void> {
-  while (!pred()) await new Promise((r) => setImmediate(r))
-}
 
 async function manualBroker(): Promise<{ b: RunningBroker; s: ManualScheduler; c: BrokerClient }> {
   const s = new ManualScheduler()
@@ -130,7 +126,7 @@ describe('a broker on manual time', () => {
         ],
       })
       .finally(() => (answered = true))
-    await until(() => b.broker.services.replicas.delayedFetch.size > 0)
+    await eventually(() => b.broker.services.replicas.delayedFetch.size > 0)
     await s.advance(4999)
     expect(answered).toBe(false)
     await s.advance(1)

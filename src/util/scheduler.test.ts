@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { pino } from 'pino'
 import { ManualClock, ManualScheduler, ScopedScheduler, SystemScheduler, systemClock } from './scheduler.js'
+import { nextTurn } from './test-helpers.js'
 
 /** A logger that keeps the error messages it was given. */
 function recordingLogger(): { logger: pino.Logger; errors: string[] } {
@@ -14,7 +15,7 @@ function recordingLogger(): { logger: pino.Logger; errors: string[] } {
 
 /** Several turns of promise jobs and immediates: "work that takes a while but no time". */
 async function someWork(turns = 5): Promise<void> {
-  for (let i = 0; i < turns; i++) await new Promise((r) => setImmediate(r))
+  for (let i = 0; i < turns; i++) await nextTurn()
 }
 
 describe('ManualScheduler', () => {

@@ -2,22 +2,12 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { ErrorCode } from '../../protocol/errors.js'
 import { silentLogger } from '../../util/logger.js'
 import { ManualScheduler } from '../../util/scheduler.js'
+import { eventually } from '../../util/test-helpers.js'
 import { KafkaZkClient } from '../metadata/kafka-zk-client.js'
 import { LocalMetadataStore } from '../metadata/local-store.js'
 import { MetadataCache } from '../metadata/metadata-cache.js'
 import { Paths } from '../metadata/znodes.js'
 import { Controller, type ControllerConfig } from './controller.js'
-
-/**
- * Waits until `pred` holds, one event-loop turn at a time: the store and the cache live in memory, so every state
- * these tests wait for is reached within a bounded number of turns, without any time passing.
- */
-const until = async (pred: () => boolean | Promise<boolean>, turns = 10_000): Promise<void> => {
-  for (let i = 0; !(await pred()); i++) {
-    if (i >= turns) throw new Error('condition not reached')
-    await new Promise((r) => setImmediate(r))
-  }
-}
 
 const ep = (port: number) => [
   { listenerName: 'PLAINTEXT', securityProtocol: 'PLAINTEXT', host: '127.0.0.1', port },
@@ -125,7 +115,7 @@ describe('controller on the local metadata store', () => {
       },
       new Map(),
     )
-    await until(() => cache.partition('direct', 1)?.state != null)
+    await eventually(() => cache.partition('direct', 1)?.state != null)
     expect(cache.partition('direct', 0)!.state).toMatchObject({ leader: 1, leaderEpoch: 0, isr: [1, 2, 3] })
     expect(cache.partition('direct', 1)!.state).toMatchObject({ leader: 2, isr: [2, 3, 1] })
     const raw = JSON.parse((await zk.store.getData(Paths.partitionState('direct', 0)))!.data.toString())
@@ -137,7 +127,7 @@ describe('controller on the local metadata store', () => {
     let removed = 0
     cache.on('topicRemoved', () => removed++)
     await createTopic(zk, 'old-tool', [[0, [1]]])
-    await until(() => (cache.topic('old-tool')?.id ?? '') !== '')
+    await eventually(() => (cache.topic('old-tool')?.id ?? '') !== '')
     const id = cache.topic('old-tool')!.id
     expect((await zk.getTopicAssignment('old-tool'))!.assignment.topicId).toBe(id)
     expect(cache.topicById(id)?.name).toBe('old-tool')
@@ -147,41 +137,41 @@ describe('controller on the local metadata store', () => {
   it('moves leadership off a dead broker and takes it out of the ISR', async () => {
     const { zk, cache, store } = await cluster([1, 2, 3])
     await createTopic(zk, 't', [[0, [2, 3, 1]]])
-    await until(() => cache.partition('t', 0)?.state?.leader === 2)
+    await eventually(() => cache.partition('t', 0)?.state?.leader === 2)
     await store.delete(Paths.brokerId(2))
-    await until(() => cache.partition('t', 0)?.state?.leader === 3)
+    await eventually(() => cache.partition('t', 0)?.state?.leader === 3)
     expect(cache.partition('t', 0)!.state).toMatchObject({ leader: 3, leaderEpoch: 1, isr: [3, 1] })
   })
 
   it('keeps the last ISR member and marks the partition offline when no ISR replica is alive', async () => {
     const { zk, cache, store } = await cluster([1, 2])
     await createTopic(zk, 'solo', [[0, [2]]])
-    await until(() => cache.partition('solo', 0)?.state?.leader === 2)
+    await eventually(() => cache.partition('solo', 0)?.state?.leader === 2)
     await store.delete(Paths.brokerId(2))
-    await until(() => cache.partition('solo', 0)?.state?.leader === -1)
+    await eventually(() => cache.partition('solo', 0)?.state?.leader === -1)
     expect(cache.partition('solo', 0)!.state!.isr).toEqual([2])
     await register(zk, 2)
-    await until(() => cache.partition('solo', 0)?.state?.leader === 2)
+    await eventually(() => cache.partition('solo', 0)?.state?.leader === 2)
   })
 
   it('deletes topics marked for deletion', async () => {
     const { zk, cache } = await cluster([1])
     await createTopic(zk, 'gone', [[0, [1]]], new Map([['retention.ms', '1000']]))
-    await until(() => cache.topic('gone') !== undefined)
+    await eventually(() => cache.topic('gone') !== undefined)
     await zk.markTopicForDeletion('gone')
-    await until(() => cache.topic('gone') === undefined)
+    await eventually(() => cache.topic('gone') === undefined)
     expect(await zk.store.exists(Paths.topic('gone'))).toBeNull()
     expect(await zk.store.exists(Paths.configEntity('topics', 'gone'))).toBeNull()
-    await until(async () => (await zk.getTopicsMarkedForDeletion()).length === 0)
+    await eventually(async () => (await zk.getTopicsMarkedForDeletion()).length === 0)
   })
 
   /** `topic`-0 (replicas [2, 1]) led by 1 after broker 2 went away; 2 is registered again, not yet in the ISR. */
   async function awayFromPreferred(env: Awaited<ReturnType<typeof cluster>>, topic: string): Promise<void> {
     const { zk, cache, store } = env
     await createTopic(zk, topic, [[0, [2, 1]]])
-    await until(() => cache.partition(topic, 0)?.state?.leader === 2)
+    await eventually(() => cache.partition(topic, 0)?.state?.leader === 2)
     await store.delete(Paths.brokerId(2))
-    await until(() => cache.partition(topic, 0)?.state?.leader === 1)
+    await eventually(() => cache.partition(topic, 0)?.state?.leader === 1)
     await register(zk, 2)
   }
 
@@ -189,7 +179,7 @@ describe('controller on the local metadata store', () => {
   async function backInIsr(env: Awaited<ReturnType<typeof cluster>>, topic: string): Promise<void> {
     const s = (await env.zk.getPartitionState(topic, 0))!
     await env.zk.updatePartitionState(topic, 0, { ...s.state, isr: [1, 2] }, s.zkVersion)
-    await until(() => env.cache.partition(topic, 0)?.state?.isr.length === 2)
+    await eventually(() => env.cache.partition(topic, 0)?.state?.isr.length === 2)
   }
 
   it('runs preferred leader elections', async () => {
@@ -202,7 +192,7 @@ describe('controller on the local metadata store', () => {
     await backInIsr(env, 'p')
     const [r2] = await controller.electLeaders('preferred', [{ topic: 'p', partition: 0 }])
     expect(r2!.errorCode).toBe(0)
-    await until(() => cache.partition('p', 0)?.state?.leader === 2)
+    await eventually(() => cache.partition('p', 0)?.state?.leader === 2)
   })
 
   it('rebalances leadership to preferred replicas every leader.imbalance.check.interval, on its scheduler', async () => {

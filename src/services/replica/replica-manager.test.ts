@@ -1,0 +1,102 @@
+/**
+ * The replica manager's own timers, on manual time: ISR expiration (replica.lag.time.max.ms) and the high
+ * watermark checkpoint, with the cluster state in an in-memory metadata store.
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { silentLogger } from '../../util/logger.js'
+import { ManualClock, ManualScheduler } from '../../util/scheduler.js'
+import { eventually } from '../../util/test-helpers.js'
+import { defaultLogConfig } from '../log/log-config.js'
+import { LogManager } from '../log/log-manager.js'
+import { KafkaZkClient } from '../metadata/kafka-zk-client.js'
+import { LocalMetadataStore } from '../metadata/local-store.js'
+import { MetadataCache } from '../metadata/metadata-cache.js'
+import { HIGH_WATERMARK_CHECKPOINT_FILE, ReplicaManager } from './replica-manager.js'
+
+const cleanups: (() => unknown)[] = []
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c()
+})
+
+/** Broker 1 leading `t-0` (replicas [1, 2], ISR [1, 2]); broker 2 never fetches. */
+async function leaderWithSilentFollower() {
+  const scheduler = new ManualScheduler(new ManualClock(1_700_000_000_000))
+  const store = new LocalMetadataStore(undefined)
+  const zk = new KafkaZkClient(store, silentLogger, scheduler.clock)
+  await zk.createTopLevelPaths()
+  for (const id of [1, 2]) {
+    await zk.registerBroker({ id, endpoints: [], rack: null, jmxPort: -1, timestamp: 0, features: {} })
+  }
+  const controller = (await zk.tryElectController(1))!
+  await zk.createTopic(
+    't',
+    {
+      partitions: new Map([[0, [1, 2]]]),
+      topicId: null,
+      addingReplicas: new Map(),
+      removingReplicas: new Map(),
+    },
+    new Map(),
+  )
+  await zk.createPartitionStates(
+    't',
+    new Map([
+      [
+        0,
+        { leader: 1, leaderEpoch: 0, isr: [1, 2], controllerEpoch: controller.epoch, leaderRecoveryState: 0 },
+      ],
+    ]),
+    controller.epochZkVersion,
+  )
+  const cache = new MetadataCache(zk, silentLogger, 1)
+  await cache.start(await zk.getOrCreateClusterId())
+  cleanups.push(() => cache.stop())
+  const dir = mkdtempSync(join(tmpdir(), 'samsa-rm-'))
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
+  const logManager = new LogManager({ logDirs: [dir], scheduler })
+  logManager.startup()
+  cleanups.push(() => logManager.shutdown())
+  const replicas = new ReplicaManager(
+    {
+      brokerId: 1,
+      replicaLagTimeMaxMs: 10_000,
+      highWatermarkCheckpointIntervalMs: 5000,
+      logConfigFor: () => defaultLogConfig(),
+      minInsyncReplicasFor: () => 1,
+      scheduler,
+      log: silentLogger,
+    },
+    logManager,
+    cache,
+    zk,
+  )
+  replicas.start()
+  cleanups.push(() => replicas.shutdown())
+  await eventually(() => replicas.getPartition('t', 0)?.isLeader === true)
+  return { scheduler, zk, cache, replicas, dir }
+}
+
+describe('ReplicaManager on manual time', () => {
+  it('takes a follower out of the ISR once it has not caught up for more than replica.lag.time.max.ms', async () => {
+    const { scheduler, zk, cache } = await leaderWithSilentFollower()
+    // isr-expiration runs every replica.lag.time.max.ms / 2; at 10 000 ms the follower is exactly at the limit
+    await scheduler.advance(10_000)
+    expect((await zk.getPartitionState('t', 0))!.state.isr).toEqual([1, 2])
+    await scheduler.advance(5000)
+    await eventually(() => cache.partition('t', 0)?.state?.isr.join() === '1')
+    expect((await zk.getPartitionState('t', 0))!.state).toMatchObject({ leader: 1, leaderEpoch: 0, isr: [1] })
+  })
+
+  it('writes the high watermark checkpoint every replica.high.watermark.checkpoint.interval.ms', async () => {
+    const { scheduler, dir } = await leaderWithSilentFollower()
+    const file = join(dir, HIGH_WATERMARK_CHECKPOINT_FILE)
+    expect(existsSync(file)).toBe(false)
+    await scheduler.advance(4999)
+    expect(existsSync(file)).toBe(false)
+    await scheduler.advance(1)
+    expect(existsSync(file)).toBe(true)
+  })
+})
