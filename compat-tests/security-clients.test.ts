@@ -1,19 +1,22 @@
 /**
- * SASL with real, unchanged clients: PLAIN (users in the JAAS configuration), SCRAM-SHA-256 and SCRAM-SHA-512
- * (users in ZooKeeper), each over SASL_PLAINTEXT and SASL_SSL (a CA made by openssl at test time). Wrong
- * passwords are refused; a SCRAM user written into ZooKeeper while the broker runs logs in within seconds, and
- * removing it locks it out. One broker for the whole file; each client runs its whole matrix.
+ * SASL and TLS with real, unchanged clients — kcat, kafkajs, kafka-python, confluent-kafka and Sarama: PLAIN (users
+ * in the JAAS configuration), SCRAM-SHA-256 and SCRAM-SHA-512 (users in ZooKeeper), each over SASL_PLAINTEXT and
+ * SASL_SSL (a CA made by openssl at test time), and client certificates on a listener that requires them. Wrong
+ * passwords, missing and untrusted certificates are refused; a SCRAM user written into ZooKeeper while the broker
+ * runs logs in within seconds, and removing it locks it out. One broker for the whole file; each client runs its
+ * whole matrix in one process.
  */
 import { readFileSync } from 'node:fs'
 import type { SASLOptions } from 'kafkajs'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { makePki } from '../src/services/security/test-helpers.js'
+import { makePki, type Issued } from '../src/services/security/test-helpers.js'
 import { printBrokerLogsOnFailure } from './support/broker.js'
 import { logLines, startCluster } from './support/cluster.js'
 import { scratchDir, uniqueName, waitFor } from './support/env.js'
 import { kafkajs, withAdmin, withProducer } from './support/kafkajs.js'
 import { freePort } from './support/procs.js'
 import { runPython } from './support/python.js'
+import { runSarama } from './support/sarama.js'
 import { kcatConsume, kcatProduce } from './support/kcat.js'
 import {
   SASL_MECHANISMS,
@@ -114,6 +117,28 @@ describe('kafkajs', () => {
     }
   })
 
+  it('produces with a trusted client certificate; without one, or with an untrusted one, it is refused', async () => {
+    const ca = [readFileSync(sb.pki.caPem, 'utf8')]
+    const withCert = (who: Issued | null): ReturnType<typeof kafkajs> =>
+      kafkajs(sb.mtls, {
+        ssl: who ? { ca, cert: readFileSync(who.cert, 'utf8'), key: readFileSync(who.key, 'utf8') } : { ca },
+        retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 500 },
+        connectionTimeout: 5000,
+      })
+    const topic = uniqueName('kjs-mtls')
+    await withProducer(withCert(sb.client), { allowAutoTopicCreation: true }, (p) =>
+      p.send({ topic, acks: -1, messages: [{ value: 'with a certificate' }] }),
+    )
+    const got = await kcatConsume(sb.broker.bootstrap, topic, { count: 1 })
+    expect(got.map((m) => m.payload)).toEqual(['with a certificate'])
+    for (const who of [null, sb.stranger]) {
+      await expect(
+        withProducer(withCert(who), {}, () => Promise.resolve()),
+        who ? 'untrusted certificate' : 'no certificate',
+      ).rejects.toThrow()
+    }
+  })
+
   it("is refused with a wrong password, with Kafka's message", async () => {
     const kafka = kafkajsClient('SASL_SSL', kafkajsSasl('PLAIN', { username: 'alice', password: 'wrong' }))
     await expect(withProducer(kafka, {}, () => Promise.resolve())).rejects.toThrow(
@@ -144,8 +169,19 @@ describe('kafkajs', () => {
   })
 })
 
-describe.each(['kafka-python'] as const)('%s', (lib) => {
-  it('produces and consumes with every mechanism over SASL_PLAINTEXT and SASL_SSL; wrong passwords are refused', async () => {
+describe.each(['kafka-python', 'confluent-kafka'] as const)('%s', (lib) => {
+  it('produces and consumes with every mechanism over SASL_PLAINTEXT and SASL_SSL and with a client certificate; wrong passwords and missing or untrusted certificates are refused', async () => {
+    const mtls = (name: string, who: Issued | null, expect: 'ok' | 'refused'): Record<string, unknown> => ({
+      name,
+      bootstrap: sb.mtls,
+      protocol: 'SSL',
+      ca: sb.pki.caPem,
+      ...(who ? { cert: who.cert, key: who.key } : {}),
+      topic: uniqueName(`py-${lib}-mtls`),
+      expect,
+      // kafka-python: the ssl module's error, or no usable broker; librdkafka: its SSL error.
+      refusal: ['SSL', 'NoBrokersAvailable'],
+    })
     const cases = [
       ...MATRIX.map(({ protocol, mechanism }) => ({
         name: `${mechanism} over ${protocol}`,
@@ -167,14 +203,67 @@ describe.each(['kafka-python'] as const)('%s', (lib) => {
         ca: sb.pki.caPem,
         topic: uniqueName('py-refused'),
         expect: 'refused',
+        // kafka-python logs the broker's message and reports that no broker could be used.
+        refusal: ['Authentication failed', 'NoBrokersAvailable'],
       })),
+      mtls('a trusted client certificate', sb.client, 'ok'),
+      mtls('no client certificate', null, 'refused'),
+      mtls('an untrusted client certificate', sb.stranger, 'refused'),
     ]
-    const r = await runPython<{ results: Record<string, string> }>(
+    const r = await runPython<{ results: Record<string, string>; seconds: Record<string, number> }>(
       lib,
       { action: 'matrix', lib, cases },
       180_000,
       'security_matrix.py',
     )
+    expect(r.results).toEqual(Object.fromEntries(cases.map((c) => [c.name, c.expect])))
+  })
+})
+
+describe('Sarama', () => {
+  it('produces and consumes with every mechanism over SASL_PLAINTEXT and SASL_SSL (SCRAM by its SCRAMClient hook) and with a client certificate; wrong passwords and missing or untrusted certificates are refused', async () => {
+    const ca = sb.pki.caPem
+    const mtls = (name: string, who: Issued | null, expect: 'ok' | 'refused'): Record<string, unknown> => ({
+      name,
+      brokers: [sb.mtls],
+      topic: uniqueName('sarama-mtls'),
+      version: '2.1.0',
+      expect,
+      refusal: ['tls: '],
+      security: { protocol: 'SSL', ca, ...(who ? { cert: who.cert, key: who.key } : {}) },
+    })
+    const cases = [
+      ...MATRIX.map(({ protocol, mechanism }) => ({
+        name: `${mechanism} over ${protocol}`,
+        brokers: [sb.bootstrap(protocol)],
+        topic: uniqueName(`sarama-${mechanism}-${protocol}`.toLowerCase()),
+        version: '2.1.0',
+        expect: 'ok',
+        security: { protocol, mechanism, ...userFor(mechanism), ca },
+      })),
+      {
+        // Sarama before Kafka 1.0 sends SaslHandshake v0 and then the PLAIN token raw, outside a request.
+        name: 'PLAIN with SaslHandshake v0 and a raw token',
+        brokers: [sb.saslPlaintext],
+        topic: uniqueName('sarama-plain-v0'),
+        version: '0.10.2.0',
+        expect: 'ok',
+        security: { protocol: 'SASL_PLAINTEXT', mechanism: 'PLAIN', ...userFor('PLAIN') },
+      },
+      ...SASL_MECHANISMS.map((mechanism) => ({
+        name: `${mechanism} with a wrong password`,
+        brokers: [sb.saslSsl],
+        topic: uniqueName('sarama-refused'),
+        version: '2.1.0',
+        expect: 'refused',
+        refusal: ['SASL Authentication failed'],
+        security: { protocol: 'SASL_SSL', mechanism, ...userFor(mechanism), password: 'wrong', ca },
+      })),
+      mtls('a trusted client certificate', sb.client, 'ok'),
+      mtls('no client certificate', null, 'refused'),
+      mtls('an untrusted client certificate', sb.stranger, 'refused'),
+    ]
+    const r = await runSarama<{ results: Record<string, string> }>({ action: 'matrix', cases }, 180_000)
     expect(r.results).toEqual(Object.fromEntries(cases.map((c) => [c.name, c.expect])))
   })
 })

@@ -1,9 +1,9 @@
 /**
- * The Sarama 1.22 programs (support/sarama/main.go, and support/sarama-group/main.go for groups.ts), built
+ * The Sarama 1.22 programs (support/sarama/*.go, and support/sarama-group/main.go for groups.ts), built
  * once per run into the run directory from Debian's GOPATH sources (golang-github-shopify-sarama-dev) with
  * GO111MODULE=off.
  */
-import { existsSync, mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { runDir, SUPPORT_DIR } from './env.js'
 import { CommandError, jsonLines, run } from './run.js'
@@ -12,7 +12,7 @@ const GOPATH_SOURCES = process.env.SARAMA_GOPATH ?? '/usr/share/gocode'
 const builds = new Map<string, Promise<string>>()
 
 /**
- * Builds the Go program support/<program>/main.go against Sarama 1.22 into the run directory, once per run;
+ * Builds the Go program support/<program>/*.go against Sarama 1.22 into the run directory, once per run;
  * returns the binary's path.
  */
 export function buildSaramaProgram(program: 'sarama' | 'sarama-group', binName: string): Promise<string> {
@@ -24,7 +24,11 @@ export function buildSaramaProgram(program: 'sarama' | 'sarama-group', binName: 
       const bin = join(dir, binName)
       if (existsSync(bin)) return bin
       const t0 = Date.now()
-      await run('go', ['build', '-o', bin, join(SUPPORT_DIR, program, 'main.go')], {
+      const src = join(SUPPORT_DIR, program)
+      const sources = readdirSync(src)
+        .filter((f) => f.endsWith('.go'))
+        .map((f) => join(src, f))
+      await run('go', ['build', '-o', bin, ...sources], {
         timeoutMs: 300_000,
         env: { ...process.env, GO111MODULE: 'off', GOPATH: GOPATH_SOURCES, GOFLAGS: '' },
       })
@@ -36,7 +40,7 @@ export function buildSaramaProgram(program: 'sarama' | 'sarama-group', binName: 
   return building
 }
 
-/** Builds the client program (support/sarama/main.go) if this run has not yet; returns the binary's path. */
+/** Builds the client program (support/sarama/) if this run has not yet; returns the binary's path. */
 export function buildSaramaClient(): Promise<string> {
   return buildSaramaProgram('sarama', 'sarama-client')
 }

@@ -75,12 +75,19 @@ export interface SecureBroker {
   /** host:port of the SASL_PLAINTEXT and SASL_SSL listeners. */
   readonly saslPlaintext: string
   readonly saslSsl: string
-  /** A client certificate the CA signed. */
+  /** host:port of the MTLS listener: SSL with ssl.client.auth=required. */
+  readonly mtls: string
+  /** A client certificate the CA signed (principal User:CN=client,O=Samsa). */
   readonly client: Issued
+  /** A self-signed client certificate the broker does not trust. */
+  readonly stranger: Issued
   bootstrap(protocol: SaslProtocol): string
 }
 
-/** A ZooKeeper-mode broker (its own chroot) with PLAINTEXT, SASL_PLAINTEXT and SASL_SSL listeners, and the SCRAM user. */
+/**
+ * A ZooKeeper-mode broker (its own chroot) with PLAINTEXT, SASL_PLAINTEXT, SASL_SSL and MTLS (SSL, client
+ * certificates required) listeners, and the SCRAM user.
+ */
 export async function startSecureBroker(
   zk: string,
   overrides: Record<string, string | number> = {},
@@ -89,14 +96,19 @@ export async function startSecureBroker(
   const pki = makePki(await scratchDir('pki'))
   const server = pki.issue('server', '/CN=localhost')
   const client = pki.issue('client', '/O=Samsa/CN=client')
-  const [port, sp, ss] = [await freePort(), await freePort(), await freePort()]
+  const stranger = pki.issue('stranger', '/CN=stranger', { selfSigned: true })
+  const [port, sp, ss, mp] = [await freePort(), await freePort(), await freePort(), await freePort()]
   const saslPlaintext = `127.0.0.1:${sp}`
   const saslSsl = `127.0.0.1:${ss}`
+  const mtls = `127.0.0.1:${mp}`
   const broker = await startBroker({
     port,
     zkConnect,
     overrides: {
-      listeners: `PLAINTEXT://127.0.0.1:${port},SASL_PLAINTEXT://${saslPlaintext},SASL_SSL://${saslSsl}`,
+      listeners: `PLAINTEXT://127.0.0.1:${port},SASL_PLAINTEXT://${saslPlaintext},SASL_SSL://${saslSsl},MTLS://${mtls}`,
+      'listener.security.protocol.map':
+        'PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL,MTLS:SSL',
+      'listener.name.mtls.ssl.client.auth': 'required',
       'sasl.enabled.mechanisms': SASL_MECHANISMS.join(','),
       ...listenerJaasProps('SASL_PLAINTEXT'),
       ...listenerJaasProps('SASL_SSL'),
@@ -118,7 +130,9 @@ export async function startSecureBroker(
     pki,
     saslPlaintext,
     saslSsl,
+    mtls,
     client,
+    stranger,
     bootstrap: (p) => (p === 'SASL_SSL' ? saslSsl : saslPlaintext),
   }
 }

@@ -8,6 +8,9 @@
 //	            "timeout_ms":20000,"version":..}                        (partition consumer)
 //	group:     {"action":"group","brokers":[..],"topic":"t","group":"g","count":N,"timeout_ms":..,"version":..}
 //	           -> {"messages":[{"partition":0,"offset":0,"key":"k","value":"v","headers":{..},"timestamp":ms}]}
+//	matrix:    security cases, see security.go
+//
+// Every action takes "security" (TLS and SASL settings, see security.go).
 //
 // Errors: exit 1 with {"error":"..."}.
 package main
@@ -33,18 +36,20 @@ type inMessage struct {
 }
 
 type args struct {
-	Action      string      `json:"action"`
-	Brokers     []string    `json:"brokers"`
-	Topic       string      `json:"topic"`
-	Version     string      `json:"version"`
-	Compression string      `json:"compression"`
-	Acks        *int        `json:"acks"`
-	Messages    []inMessage `json:"messages"`
-	Partition   int32       `json:"partition"`
-	Offset      interface{} `json:"offset"`
-	Count       int         `json:"count"`
-	TimeoutMs   int         `json:"timeout_ms"`
-	Group       string      `json:"group"`
+	Action      string        `json:"action"`
+	Brokers     []string      `json:"brokers"`
+	Topic       string        `json:"topic"`
+	Version     string        `json:"version"`
+	Compression string        `json:"compression"`
+	Acks        *int          `json:"acks"`
+	Messages    []inMessage   `json:"messages"`
+	Partition   int32         `json:"partition"`
+	Offset      interface{}   `json:"offset"`
+	Count       int           `json:"count"`
+	TimeoutMs   int           `json:"timeout_ms"`
+	Group       string        `json:"group"`
+	Security    *securityArgs `json:"security"`
+	Cases       []matrixCase  `json:"cases"`
 }
 
 type outMessage struct {
@@ -103,6 +108,9 @@ func config(a *args) (*sarama.Config, error) {
 	c.Consumer.Offsets.Initial = sarama.OffsetOldest
 	c.Consumer.Group.Session.Timeout = 10 * time.Second
 	c.Consumer.Group.Heartbeat.Interval = 1 * time.Second
+	if err := applySecurity(c, a.Security); err != nil {
+		return nil, err
+	}
 	return c, c.Validate()
 }
 
@@ -305,6 +313,8 @@ func main() {
 		res, err = consume(&a, c)
 	case "group":
 		res, err = group(&a, c)
+	case "matrix":
+		res, err = matrix(&a)
 	default:
 		err = fmt.Errorf("unknown action %q", a.Action)
 	}
