@@ -495,6 +495,7 @@ export class Broker {
       ),
       scheduler: this.scheduler,
       logger: log,
+      managerLogger: this.logger('kafka.coordinator.group.GroupMetadataManager'),
     })
     // Kafka's GroupCoordinator.onPartitionsDeleted: committed offsets of deleted topics are removed (tombstoned).
     cache.on('topicRemoved', (topic, _id, partitions) => {

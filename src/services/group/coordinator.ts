@@ -1,13 +1,13 @@
 /**
- * Kafka's classic group coordinator (`GroupCoordinator.scala` + `GroupMetadataManager.scala` of Kafka 3.9),
- * independent of the wire format: group membership and rebalances (JoinGroup, SyncGroup, Heartbeat,
- * LeaveGroup), offsets (OffsetCommit, TxnOffsetCommit, OffsetFetch, OffsetDelete), DescribeGroups,
- * ListGroups, DeleteGroups, and the groups' durability in `__consumer_offsets`.
+ * Kafka's classic group coordinator (`GroupCoordinator.scala` of Kafka 3.9), independent of the wire format:
+ * group membership and rebalances (JoinGroup, SyncGroup, Heartbeat, LeaveGroup), the validation of offset
+ * commits and fetches (OffsetCommit, TxnOffsetCommit, OffsetFetch, OffsetDelete), DescribeGroups, ListGroups and
+ * DeleteGroups. The groups' cache and their durability in `__consumer_offsets` — loading, storing, expiring — are
+ * the `GroupMetadataManager`'s (metadata-manager.ts), as in Kafka.
  *
  * Ownership follows the partitions of `__consumer_offsets` this broker leads: `onElection` loads a partition
  * (requests for its groups get COORDINATOR_LOAD_IN_PROGRESS meanwhile), `onResignation` drops it (NOT_COORDINATOR
- * afterwards). Loads, unloads and the offset expiration task run one at a time, in order, as on Kafka's
- * single-threaded group-metadata-manager scheduler.
+ * afterwards).
  *
  * Kafka's delayed operations map onto tasks of the injected scheduler: a member's heartbeat expiration (session timeout,
  * or 5 minutes for a new member still joining), a pending member's expiration (KIP-394), the rebalance
@@ -19,22 +19,11 @@
  * COORDINATOR_LOAD_IN_PROGRESS rather than NOT_COORDINATOR while earlier loads run); and the transaction
  * verification of TxnOffsetCommit (KIP-890) is left to the caller.
  */
-import {
-  decodeGroupMetadataValue,
-  decodeGroupRecordKey,
-  decodeOffsetCommitValue,
-  encodeGroupMetadataKey,
-  encodeGroupMetadataValue,
-  encodeOffsetCommitKey,
-  encodeOffsetCommitValue,
-} from '../../protocol/messages/data/group-metadata.js'
-import { ControlRecordType, decodeControlRecordKey } from '../../protocol/messages/data/control-records.js'
-import { ErrorCode, errorName, toErrorCode } from '../../protocol/errors.js'
+import { ErrorCode, errorName } from '../../protocol/errors.js'
 import { SystemScheduler, type Clock, type ScheduledTask, type Scheduler } from '../../util/scheduler.js'
 import { silentLogger, type Logger } from '../../util/logger.js'
 import {
   GROUP_METADATA_TOPIC_NAME,
-  partitionFor,
   resolveGroupCoordinatorConfig,
   type GroupCoordinatorConfig,
   type GroupCoordinatorConfigInput,
@@ -45,14 +34,19 @@ import {
   MemberMetadata,
   syncError,
   tpKey,
-  type CommitRecord,
   type JoinCallback,
   type JoinOperation,
   type SyncCallback,
   type SyncOperation,
 } from './group.js'
+import {
+  GroupMetadataManager,
+  maybeConvertOffsetCommitError,
+  type PendingOffset,
+  describeError,
+} from './metadata-manager.js'
 import type { VerificationGuard } from '../log/producer-state.js'
-import type { GroupLogAppendRecord, GroupLogStore } from './log-store.js'
+import type { GroupLogStore } from './log-store.js'
 import type {
   DeleteOffsetsResult,
   DescribeGroupResult,
@@ -63,17 +57,17 @@ import type {
   LeaveGroupMember,
   LeaveGroupResult,
   ListGroupsResult,
-  OffsetAndMetadata,
   OffsetCommitParams,
   OffsetCommitPartition,
   OffsetCommitPartitionResult,
-  OffsetFetchPartitionResult,
   OffsetFetchResult,
   Protocol,
   SyncGroupParams,
   SyncGroupResult,
   TopicPartition,
 } from './types.js'
+
+export { maybeConvertOffsetCommitError } from './metadata-manager.js'
 
 /** How long a new member's JoinGroup may wait in a rebalance before it is dropped (Kafka: 5 minutes). */
 export const NEW_MEMBER_JOIN_TIMEOUT_MS = 5 * 60 * 1000
@@ -92,10 +86,6 @@ type GroupApi =
 
 const EMPTY_GROUP: GroupSummary = { state: '', protocolType: '', protocol: '', members: [] }
 const DEAD_GROUP: GroupSummary = { state: 'Dead', protocolType: '', protocol: '', members: [] }
-
-interface PendingOffset extends TopicPartition {
-  readonly offsetAndMetadata: OffsetAndMetadata
-}
 
 export interface TxnOffsetCommitParams {
   readonly groupId: string
@@ -116,39 +106,34 @@ export interface GroupCoordinatorOptions {
   /** Runs the delayed operations and tells the time (default: Node's timers). */
   readonly scheduler?: Scheduler
   readonly logger?: Logger
+  /** The GroupMetadataManager's logger (Kafka's `kafka.coordinator.group.GroupMetadataManager`); default `logger`. */
+  readonly managerLogger?: Logger
 }
 
 const opt = (v: string | null): string => (v === null ? 'None' : `Some(${v})`)
 
-function describeError(e: unknown): string {
-  return e instanceof Error ? `${e.name}: ${e.message}` : String(e)
-}
-
 export class GroupCoordinator {
   readonly config: GroupCoordinatorConfig
-  private readonly logStore: GroupLogStore
   private readonly clock: Clock
   private readonly scheduler: Scheduler
   private readonly logger: Logger
+  /** The groups' cache and `__consumer_offsets` storage. */
+  private readonly groupManager: GroupMetadataManager
 
   private active = false
   private shuttingDown = false
-  private partitionCount: number
-  private readonly groups = new Map<string, GroupMetadata>()
-  private readonly loadingPartitions = new Set<number>()
-  private readonly ownedPartitions = new Set<number>()
-  private readonly epochForPartition = new Map<number, number>()
-  private readonly openGroupsForProducer = new Map<number, Set<string>>()
-  private taskQueue: Promise<void> = Promise.resolve()
-  private expirationTimer: ScheduledTask | null = null
 
   constructor(options: GroupCoordinatorOptions) {
     this.config = resolveGroupCoordinatorConfig(options.config)
-    this.logStore = options.logStore
     this.logger = options.logger ?? silentLogger
     this.scheduler = options.scheduler ?? new SystemScheduler(this.logger)
     this.clock = this.scheduler.clock
-    this.partitionCount = this.config.offsetsTopicNumPartitions
+    this.groupManager = new GroupMetadataManager({
+      config: this.config,
+      logStore: options.logStore,
+      scheduler: this.scheduler,
+      logger: options.managerLogger ?? this.logger,
+    })
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -159,13 +144,10 @@ export class GroupCoordinator {
    */
   startup(offsetsTopicPartitionCount?: number, enableMetadataExpiration = true): void {
     this.info('Starting up.')
-    if (offsetsTopicPartitionCount !== undefined) {
-      if (!(offsetsTopicPartitionCount >= 1))
-        throw new Error(`invalid partition count ${offsetsTopicPartitionCount}`)
-      this.partitionCount = offsetsTopicPartitionCount
-    }
     this.shuttingDown = false
-    if (enableMetadataExpiration) this.scheduleExpiration(0)
+    this.groupManager.startup(offsetsTopicPartitionCount, enableMetadataExpiration, (g) =>
+      this.cancelGroupTimers(g),
+    )
     this.active = true
     this.info('Startup complete.')
   }
@@ -175,11 +157,9 @@ export class GroupCoordinator {
     this.info('Shutting down.')
     this.active = false
     this.shuttingDown = true
-    this.expirationTimer?.cancel()
-    this.expirationTimer = null
-    for (const g of this.groups.values()) this.cancelGroupTimers(g)
-    await this.taskQueue
-    for (const g of this.groups.values()) this.cancelGroupTimers(g)
+    for (const g of this.groupManager.currentGroups()) this.cancelGroupTimers(g)
+    await this.groupManager.shutdown()
+    for (const g of this.groupManager.currentGroups()) this.cancelGroupTimers(g)
     this.info('Shutdown complete.')
   }
 
@@ -189,35 +169,35 @@ export class GroupCoordinator {
 
   /** The number of `__consumer_offsets` partitions groups are spread over. */
   get offsetsTopicPartitionCount(): number {
-    return this.partitionCount
+    return this.groupManager.offsetsTopicPartitionCount
   }
 
   /** `abs(groupId.hashCode) % partitionCount`, exactly as Kafka. */
   partitionFor(groupId: string): number {
-    return partitionFor(groupId, this.partitionCount)
+    return this.groupManager.partitionFor(groupId)
   }
 
   /** True once this broker has loaded the group's partition and serves its groups. */
   isCoordinatorFor(groupId: string): boolean {
-    return this.ownedPartitions.has(this.partitionFor(groupId))
+    return this.groupManager.isGroupLocal(groupId)
   }
 
   /** True while the group's partition is being loaded. */
   isCoordinatorLoadInProgress(groupId: string): boolean {
-    return this.loadingPartitions.has(this.partitionFor(groupId))
+    return this.groupManager.isGroupLoading(groupId)
   }
 
   isPartitionOwned(partition: number): boolean {
-    return this.ownedPartitions.has(partition)
+    return this.groupManager.isPartitionOwned(partition)
   }
 
   isPartitionLoading(partition: number): boolean {
-    return this.loadingPartitions.has(partition)
+    return this.groupManager.isPartitionLoading(partition)
   }
 
   /** The cached group, for inspection (tests, admin tooling). */
   group(groupId: string): GroupMetadata | undefined {
-    return this.groups.get(groupId)
+    return this.groupManager.getGroup(groupId)
   }
 
   // ---------------------------------------------------------------- JoinGroup
@@ -770,7 +750,7 @@ export class GroupCoordinator {
         callback(syncError(error))
         return
       }
-      const group = this.groups.get(p.groupId)
+      const group = this.groupManager.getGroup(p.groupId)
       if (group === undefined) {
         callback(syncError(ErrorCode.UNKNOWN_MEMBER_ID))
         return
@@ -987,7 +967,7 @@ export class GroupCoordinator {
       // While the group is loading, respond just blindly.
       return error === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS ? ErrorCode.NONE : error
     }
-    const group = this.groups.get(p.groupId)
+    const group = this.groupManager.getGroup(p.groupId)
     if (group === undefined) return ErrorCode.UNKNOWN_MEMBER_ID
     if (group.is('Dead')) return ErrorCode.COORDINATOR_NOT_AVAILABLE
     const memberError = this.validateCurrentMember(group, p.memberId, p.groupInstanceId, 'heartbeat')
@@ -1115,7 +1095,7 @@ export class GroupCoordinator {
   leaveGroup(groupId: string, leavingMembers: readonly LeaveGroupMember[]): LeaveGroupResult {
     const error = this.validateGroupStatus(groupId, 'LeaveGroup')
     if (error !== null) return { error, members: [] }
-    const group = this.groups.get(groupId)
+    const group = this.groupManager.getGroup(groupId)
     if (group === undefined) {
       return {
         error: ErrorCode.NONE,
@@ -1183,7 +1163,7 @@ export class GroupCoordinator {
 
     const error = this.validateGroupStatus(p.groupId, 'OffsetCommit')
     if (error !== null) return all(error)
-    let group = this.groups.get(p.groupId)
+    let group = this.groupManager.getGroup(p.groupId)
     if (group === undefined) {
       if (p.generationId < 0) {
         // The group does not use Kafka's group management: allow the commit.
@@ -1204,12 +1184,12 @@ export class GroupCoordinator {
     if (validationError !== null) return all(validationError)
     switch (group.currentState) {
       case 'Empty':
-        return this.storeOffsets(group, p.memberId, entries, null)
+        return this.groupManager.storeOffsets(group, p.memberId, entries, null)
       case 'Stable':
       case 'PreparingRebalance':
         // Commits are allowed while preparing a rebalance: the heartbeat response tells the member to rejoin.
         this.completeAndScheduleNextHeartbeatExpiration(group, group.get(p.memberId))
-        return this.storeOffsets(group, p.memberId, entries, null)
+        return this.groupManager.storeOffsets(group, p.memberId, entries, null)
       case 'CompletingRebalance':
         // The member has the new generation from its JoinGroup response but has not synced yet.
         return all(ErrorCode.REBALANCE_IN_PROGRESS)
@@ -1243,7 +1223,7 @@ export class GroupCoordinator {
       if (error !== null) return all(error)
     }
     const group =
-      this.groups.get(p.groupId) ??
+      this.groupManager.getGroup(p.groupId) ??
       this.addGroup(new GroupMetadata(p.groupId, 'Empty', () => this.clock.now()))
     const validationError = this.validateOffsetCommit(
       group,
@@ -1253,7 +1233,7 @@ export class GroupCoordinator {
       true,
     )
     if (validationError !== null) return all(validationError)
-    return this.storeOffsets(group, p.memberId, entries, {
+    return this.groupManager.storeOffsets(group, p.memberId, entries, {
       producerId: p.producerId,
       producerEpoch: p.producerEpoch,
       verificationGuard,
@@ -1287,135 +1267,9 @@ export class GroupCoordinator {
     return null
   }
 
-  private validateOffsetMetadataLength(metadata: string): boolean {
-    return metadata.length <= this.config.offsetMetadataMaxBytes
-  }
-
-  private storeOffsets(
-    group: GroupMetadata,
-    consumerId: string,
-    offsets: readonly PendingOffset[],
-    txn: { producerId: number; producerEpoch: number; verificationGuard?: VerificationGuard } | null,
-  ): Promise<OffsetCommitPartitionResult[]> {
-    if (!group.hasReceivedConsistentOffsetCommits) {
-      this.warn(
-        `group: ${group.groupId} with leader: ${group.leaderOrNull} has received offset commits from consumers as ` +
-          `well as transactional producers. Mixing both types of offset commits will generally result in surprises ` +
-          `and should be avoided.`,
-      )
-    }
-    const filtered = offsets.filter((o) => this.validateOffsetMetadataLength(o.offsetAndMetadata.metadata))
-    const results = (error: number): OffsetCommitPartitionResult[] =>
-      offsets.map((o) => ({
-        topic: o.topic,
-        partition: o.partition,
-        error: this.validateOffsetMetadataLength(o.offsetAndMetadata.metadata)
-          ? error
-          : ErrorCode.OFFSET_METADATA_TOO_LARGE,
-      }))
-    if (filtered.length === 0) return Promise.resolve(results(ErrorCode.OFFSET_METADATA_TOO_LARGE))
-
-    const partition = this.partitionFor(group.groupId)
-    const timestamp = this.clock.now()
-    const records: GroupLogAppendRecord[] = filtered.map((o) => ({
-      key: encodeOffsetCommitKey({ group: group.groupId, topic: o.topic, partition: o.partition }),
-      value: encodeOffsetCommitValue({
-        offset: o.offsetAndMetadata.offset,
-        leaderEpoch: o.offsetAndMetadata.leaderEpoch,
-        metadata: o.offsetAndMetadata.metadata,
-        commitTimestamp: o.offsetAndMetadata.commitTimestamp,
-        expireTimestamp: o.offsetAndMetadata.expireTimestamp ?? -1,
-      }),
-      timestamp,
-    }))
-    if (txn !== null) {
-      this.addProducerGroup(txn.producerId, group.groupId)
-      group.prepareTxnOffsetCommit(txn.producerId, filtered)
-    } else {
-      group.prepareOffsetCommit(filtered)
-    }
-    const options =
-      txn === null
-        ? {}
-        : {
-            producerId: txn.producerId,
-            producerEpoch: txn.producerEpoch,
-            transactional: true,
-            verificationGuard: txn.verificationGuard,
-          }
-    return this.logStore.append(partition, records, options).then(
-      ({ baseOffset }) => {
-        if (!group.is('Dead')) {
-          for (const o of filtered) {
-            const commit: CommitRecord = {
-              topic: o.topic,
-              partition: o.partition,
-              appendedBatchOffset: baseOffset,
-              offsetAndMetadata: o.offsetAndMetadata,
-            }
-            if (txn !== null) group.onTxnOffsetCommitAppend(txn.producerId, commit)
-            else group.onOffsetCommitAppend(commit)
-          }
-        }
-        return results(ErrorCode.NONE)
-      },
-      (e: unknown) => {
-        const appendError = toErrorCode(e)
-        if (!group.is('Dead')) {
-          if (txn !== null && !group.hasPendingOffsetCommitsFromProducer(txn.producerId)) {
-            this.removeProducerGroup(txn.producerId, group.groupId)
-          }
-          for (const o of filtered) {
-            if (txn !== null) group.failPendingTxnOffsetCommit(txn.producerId, o)
-            else group.failPendingOffsetWrite(o, o.offsetAndMetadata)
-          }
-        }
-        this.debug(
-          `Offset commit of ${filtered.length} partitions from group ${group.groupId}, consumer ${consumerId} with ` +
-            `generation ${group.generationId} failed when appending to log due to ${errorName(appendError)}`,
-        )
-        return results(maybeConvertOffsetCommitError(appendError))
-      },
-    )
-  }
-
   /** A producer's transaction marker was written to the given `__consumer_offsets` partitions. */
   onTransactionCompleted(producerId: number, offsetsPartitions: readonly number[], isCommit: boolean): void {
-    const partitions = new Set(offsetsPartitions)
-    const groups = [...(this.openGroupsForProducer.get(producerId) ?? [])].filter((g) =>
-      partitions.has(this.partitionFor(g)),
-    )
-    for (const groupId of groups) {
-      const group = this.groups.get(groupId)
-      if (group === undefined) {
-        this.info(
-          `Group ${groupId} has moved away from ${this.config.brokerId} after transaction marker was written but ` +
-            `before the cache was updated. The cache on the new group owner will be updated instead.`,
-        )
-        continue
-      }
-      if (!group.is('Dead')) {
-        group.completePendingTxnOffsetCommit(producerId, isCommit)
-        this.removeProducerGroup(producerId, groupId)
-      }
-    }
-  }
-
-  private addProducerGroup(producerId: number, groupId: string): void {
-    let s = this.openGroupsForProducer.get(producerId)
-    if (!s) this.openGroupsForProducer.set(producerId, (s = new Set()))
-    s.add(groupId)
-  }
-
-  private removeProducerGroup(producerId: number, groupId: string): void {
-    const s = this.openGroupsForProducer.get(producerId)
-    if (!s) return
-    s.delete(groupId)
-    if (s.size === 0) this.openGroupsForProducer.delete(producerId)
-  }
-
-  private removeGroupFromAllProducers(groupId: string): void {
-    for (const s of this.openGroupsForProducer.values()) s.delete(groupId)
+    this.groupManager.handleTxnCompletion(producerId, offsetsPartitions, isCommit)
   }
 
   // ---------------------------------------------------------------- OffsetFetch
@@ -1431,44 +1285,10 @@ export class GroupCoordinator {
   ): OffsetFetchResult {
     const error = this.validateGroupStatus(groupId, 'OffsetFetch')
     if (error !== null) return { error, partitions: [] }
-    const none = (tp: TopicPartition, err: number = ErrorCode.NONE): OffsetFetchPartitionResult => ({
-      topic: tp.topic,
-      partition: tp.partition,
-      offset: -1,
-      leaderEpoch: -1,
-      metadata: '',
-      error: err,
-    })
-    const group = this.groups.get(groupId)
-    if (group === undefined || group.is('Dead')) {
-      return { error: ErrorCode.NONE, partitions: (partitions ?? []).map((tp) => none(tp)) }
+    return {
+      error: ErrorCode.NONE,
+      partitions: this.groupManager.getOffsets(groupId, requireStable, partitions),
     }
-    const tps: readonly TopicPartition[] = partitions ?? group.allOffsets
-    const seen = new Set<string>()
-    const out: OffsetFetchPartitionResult[] = []
-    for (const tp of tps) {
-      const key = tpKey(tp.topic, tp.partition)
-      if (seen.has(key)) continue
-      seen.add(key)
-      if (requireStable && group.hasPendingOffsetCommitsForTopicPartition(tp)) {
-        out.push(none(tp, ErrorCode.UNSTABLE_OFFSET_COMMIT))
-        continue
-      }
-      const o = group.offset(tp)
-      out.push(
-        o === undefined
-          ? none(tp)
-          : {
-              topic: tp.topic,
-              partition: tp.partition,
-              offset: o.offset,
-              leaderEpoch: o.leaderEpoch,
-              metadata: o.metadata,
-              error: ErrorCode.NONE,
-            },
-      )
-    }
-    return { error: ErrorCode.NONE, partitions: out }
   }
 
   // ---------------------------------------------------------------- DescribeGroups / ListGroups
@@ -1476,7 +1296,7 @@ export class GroupCoordinator {
   describeGroup(groupId: string): DescribeGroupResult {
     const error = this.validateGroupStatus(groupId, 'DescribeGroups')
     if (error !== null) return { error, summary: EMPTY_GROUP }
-    const group = this.groups.get(groupId)
+    const group = this.groupManager.getGroup(groupId)
     if (group === undefined) return { error: ErrorCode.NONE, summary: DEAD_GROUP }
     return { error: ErrorCode.NONE, summary: group.summary() }
   }
@@ -1487,10 +1307,13 @@ export class GroupCoordinator {
    */
   listGroups(statesFilter: readonly string[], typesFilter: readonly string[]): ListGroupsResult {
     if (!this.active) return { error: ErrorCode.COORDINATOR_NOT_AVAILABLE, groups: [] }
-    const error = this.loadingPartitions.size > 0 ? ErrorCode.COORDINATOR_LOAD_IN_PROGRESS : ErrorCode.NONE
+    const error = this.groupManager.isLoadingAnyPartition
+      ? ErrorCode.COORDINATOR_LOAD_IN_PROGRESS
+      : ErrorCode.NONE
     const states = new Set(statesFilter.map((s) => s.toLowerCase()))
     const classic = typesFilter.length === 0 || typesFilter.some((t) => t.toLowerCase() === 'classic')
-    const groups = [...this.groups.values()]
+    const groups = this.groupManager
+      .currentGroups()
       .filter((g) => (states.size === 0 || g.isInStates(states)) && classic)
       .map((g) => g.overview())
     return { error, groups }
@@ -1508,11 +1331,13 @@ export class GroupCoordinator {
         errors.set(groupId, error)
         continue
       }
-      const group = this.groups.get(groupId)
+      const group = this.groupManager.getGroup(groupId)
       if (group === undefined || group.is('Dead')) {
         errors.set(
           groupId,
-          this.groupNotExists(groupId) ? ErrorCode.GROUP_ID_NOT_FOUND : ErrorCode.NOT_COORDINATOR,
+          this.groupManager.groupNotExists(groupId)
+            ? ErrorCode.GROUP_ID_NOT_FOUND
+            : ErrorCode.NOT_COORDINATOR,
         )
       } else if (group.is('Empty')) {
         group.transitionTo('Dead')
@@ -1523,7 +1348,7 @@ export class GroupCoordinator {
       }
     }
     if (eligible.length > 0) {
-      const removed = await this.cleanupGroupMetadata(eligible, (g) => g.removeAllOffsets())
+      const removed = await this.groupManager.cleanupGroupMetadata(eligible, (g) => g.removeAllOffsets())
       this.info(
         `The following groups were deleted: ${eligible.map((g) => g.groupId).join(', ')}. ` +
           `A total of ${removed} offsets were removed.`,
@@ -1539,10 +1364,12 @@ export class GroupCoordinator {
   async deleteOffsets(groupId: string, partitions: readonly TopicPartition[]): Promise<DeleteOffsetsResult> {
     const error = this.validateGroupStatus(groupId, 'OffsetDelete')
     if (error !== null) return { error, partitions: [] }
-    const group = this.groups.get(groupId)
+    const group = this.groupManager.getGroup(groupId)
     if (group === undefined) {
       return {
-        error: this.groupNotExists(groupId) ? ErrorCode.GROUP_ID_NOT_FOUND : ErrorCode.NOT_COORDINATOR,
+        error: this.groupManager.groupNotExists(groupId)
+          ? ErrorCode.GROUP_ID_NOT_FOUND
+          : ErrorCode.NOT_COORDINATOR,
         partitions: [],
       }
     }
@@ -1551,7 +1378,9 @@ export class GroupCoordinator {
     switch (group.currentState) {
       case 'Dead':
         return {
-          error: this.groupNotExists(groupId) ? ErrorCode.GROUP_ID_NOT_FOUND : ErrorCode.NOT_COORDINATOR,
+          error: this.groupManager.groupNotExists(groupId)
+            ? ErrorCode.GROUP_ID_NOT_FOUND
+            : ErrorCode.NOT_COORDINATOR,
           partitions: [],
         }
       case 'Empty':
@@ -1568,7 +1397,7 @@ export class GroupCoordinator {
         }
     }
     if (eligible.length > 0) {
-      const removed = await this.cleanupGroupMetadata([group], (g) => g.removeOffsets(eligible))
+      const removed = await this.groupManager.cleanupGroupMetadata([group], (g) => g.removeOffsets(eligible))
       for (const tp of eligible) results.set(tpKey(tp.topic, tp.partition), { ...tp, error: ErrorCode.NONE })
       this.info(
         `The following offsets of the group ${groupId} were deleted: ` +
@@ -1585,196 +1414,26 @@ export class GroupCoordinator {
 
   /** Removes the offsets of deleted topic partitions from every group. */
   async onPartitionsDeleted(tps: readonly TopicPartition[]): Promise<void> {
-    const removed = await this.cleanupGroupMetadata([...this.groups.values()], (g) => g.removeOffsets(tps))
+    const removed = await this.groupManager.cleanupGroupMetadata(this.groupManager.currentGroups(), (g) =>
+      g.removeOffsets(tps),
+    )
     this.info(
       `Removed ${removed} offsets associated with deleted partitions: ${tps.map((tp) => `${tp.topic}-${tp.partition}`).join(', ')}.`,
     )
   }
 
-  /** The group is owned here and does not exist (or is Dead). */
-  private groupNotExists(groupId: string): boolean {
-    if (!this.isCoordinatorFor(groupId)) return false
-    const group = this.groups.get(groupId)
-    return group === undefined || group.is('Dead')
-  }
-
-  /**
-   * Removes offsets chosen by `selector` from each group; an Empty group left without offsets becomes Dead
-   * and leaves the cache. Tombstones go to the log for the removed offsets and (when the group was ever
-   * rebalanced, generation > 0) for the group metadata. A lost tombstone is written again by a later run.
-   */
-  private async cleanupGroupMetadata(
-    groups: readonly GroupMetadata[],
-    selector: (g: GroupMetadata) => Map<string, CommitRecord>,
-  ): Promise<number> {
-    const writes: {
-      groupId: string
-      partition: number
-      count: number
-      tombstones: GroupLogAppendRecord[]
-    }[] = []
-    for (const group of groups) {
-      const groupId = group.groupId
-      const removed = selector(group)
-      if (group.is('Empty') && !group.hasOffsets) {
-        this.info(`Group ${groupId} transitioned to Dead in generation ${group.generationId}`)
-        group.transitionTo('Dead')
-      }
-      const isDead = group.is('Dead')
-      const generation = group.generationId
-      const partition = this.partitionFor(groupId)
-      if (!this.ownedPartitions.has(partition)) {
-        this.info(
-          `BrokerId ${this.config.brokerId} is no longer a coordinator for the group ${groupId}. Proceeding cleanup ` +
-            `for other alive groups`,
-        )
-        continue
-      }
-      const timestamp = this.clock.now()
-      const tombstones: GroupLogAppendRecord[] = []
-      for (const c of removed.values()) {
-        tombstones.push({
-          key: encodeOffsetCommitKey({ group: groupId, topic: c.topic, partition: c.partition }),
-          value: null,
-          timestamp,
-        })
-      }
-      let removedFromCache = false
-      if (isDead && this.groups.get(groupId) === group) {
-        this.groups.delete(groupId)
-        this.cancelGroupTimers(group)
-        removedFromCache = true
-      }
-      // No group tombstone for generation 0: such a group only stored offsets.
-      if (removedFromCache && generation > 0) {
-        tombstones.push({ key: encodeGroupMetadataKey({ group: groupId }), value: null, timestamp })
-      }
-      if (tombstones.length > 0) writes.push({ groupId, partition, count: removed.size, tombstones })
-    }
-    let offsetsRemoved = 0
-    for (const w of writes) {
-      try {
-        await this.logStore.append(w.partition, w.tombstones, { requiredAcks: 1 })
-        offsetsRemoved += w.count
-      } catch (e) {
-        this.error(
-          `Failed to append ${w.tombstones.length} tombstones to ${GROUP_METADATA_TOPIC_NAME}-${w.partition} for ` +
-            `expired/deleted offsets and/or metadata for group ${w.groupId}. ${describeError(e)}`,
-        )
-      }
-    }
-    return offsetsRemoved
-  }
-
-  /** Kafka's delete-expired-group-metadata task, every offsets.retention.check.interval.ms. */
-  private scheduleExpiration(delayMs: number): void {
-    this.expirationTimer = this.schedule(
-      'delete-expired-group-metadata',
-      delayMs,
-      () => void this.enqueue(() => this.cleanupExpiredOffsets()),
-      this.config.offsetsRetentionCheckIntervalMs,
-    )
-  }
-
   /** The periodic task (`offsets.retention.check.interval.ms`): expire offsets, drop dead groups. */
-  async cleanupExpiredOffsets(): Promise<number> {
-    const start = this.clock.now()
-    const retentionMs = this.config.offsetsRetentionMinutes * 60_000
-    const removed = await this.cleanupGroupMetadata([...this.groups.values()], (g) =>
-      g.removeExpiredOffsets(start, retentionMs),
-    )
-    if (removed > 0)
-      this.info(`Removed ${removed} expired offsets in ${this.clock.now() - start} milliseconds.`)
-    return removed
+  cleanupExpiredOffsets(): Promise<number> {
+    return this.groupManager.cleanupExpiredOffsets()
   }
 
-  // ---------------------------------------------------------------- storage
-
-  /**
-   * Appends the group's metadata (GroupMetadataValue) with the given assignment; `callback` gets the error
-   * mapped as Kafka maps produce errors for group metadata.
-   */
+  /** Persists the group's metadata with the given assignment (GroupMetadataManager.storeGroup). */
   private storeGroup(
     group: GroupMetadata,
     assignment: ReadonlyMap<string, Buffer>,
     callback: (error: number) => void,
   ): void {
-    const protocol = group.protocolName
-    const members = group.allMemberMetadata.map((m) => {
-      if (protocol === null) {
-        throw new Error('Attempted to write non-empty group metadata with no defined protocol.')
-      }
-      const a = assignment.get(m.memberId)
-      if (a === undefined) {
-        throw new Error(
-          `Attempted to write member ${m.memberId} of group ${group.groupId} with no assignment.`,
-        )
-      }
-      return {
-        memberId: m.memberId,
-        groupInstanceId: m.groupInstanceId,
-        clientId: m.clientId,
-        clientHost: m.clientHost,
-        rebalanceTimeout: m.rebalanceTimeoutMs,
-        sessionTimeout: m.sessionTimeoutMs,
-        subscription: m.metadata(protocol),
-        assignment: a,
-      }
-    })
-    const value = encodeGroupMetadataValue({
-      protocolType: group.protocolType ?? '',
-      generation: group.generationId,
-      protocol,
-      leader: group.leaderOrNull,
-      currentStateTimestamp: group.currentStateTimestampOrDefault,
-      members,
-    })
-    const record: GroupLogAppendRecord = {
-      key: encodeGroupMetadataKey({ group: group.groupId }),
-      value,
-      timestamp: this.clock.now(),
-    }
-    const generationId = group.generationId
-    this.logStore
-      .append(this.partitionFor(group.groupId), [record])
-      .then(
-        () => ErrorCode.NONE,
-        (e: unknown) => {
-          const code = toErrorCode(e)
-          this.debug(
-            `Metadata from group ${group.groupId} with generation ${generationId} failed when appending to log due to ${errorName(code)}`,
-          )
-          switch (code) {
-            case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
-            case ErrorCode.NOT_ENOUGH_REPLICAS:
-            case ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND:
-              return ErrorCode.COORDINATOR_NOT_AVAILABLE
-            case ErrorCode.NOT_LEADER_OR_FOLLOWER:
-            case ErrorCode.KAFKA_STORAGE_ERROR:
-              return ErrorCode.NOT_COORDINATOR
-            case ErrorCode.REQUEST_TIMED_OUT:
-              return ErrorCode.REBALANCE_IN_PROGRESS
-            case ErrorCode.MESSAGE_TOO_LARGE:
-            case ErrorCode.RECORD_LIST_TOO_LARGE:
-            case ErrorCode.INVALID_FETCH_SIZE:
-              this.error(
-                `Appending metadata message for group ${group.groupId} generation ${generationId} failed due to ` +
-                  `${errorName(code)}, returning UNKNOWN error code to the client`,
-              )
-              return ErrorCode.UNKNOWN_SERVER_ERROR
-            default:
-              this.error(
-                `Appending metadata message for group ${group.groupId} generation ${generationId} failed due to ` +
-                  `unexpected error: ${errorName(code)}`,
-              )
-              return code
-          }
-        },
-      )
-      .then(callback)
-      .catch((e: unknown) =>
-        this.error(`Error completing the metadata write of group ${group.groupId}: ${describeError(e)}`),
-      )
+    this.groupManager.storeGroup(group, assignment, callback)
   }
 
   // ---------------------------------------------------------------- ownership (load / unload)
@@ -1785,17 +1444,7 @@ export class GroupCoordinator {
    */
   onElection(partition: number, leaderEpoch: number): Promise<void> {
     this.info(`Elected as the group coordinator for partition ${partition} in epoch ${leaderEpoch}`)
-    this.mgrInfo(
-      `Scheduling loading of offsets and group metadata from ${GROUP_METADATA_TOPIC_NAME}-${partition} for epoch ${leaderEpoch}`,
-    )
-    const startMs = this.clock.now()
-    const current = this.epochForPartition.get(partition)
-    const markedLoading =
-      !this.ownedPartitions.has(partition) &&
-      (current === undefined || leaderEpoch >= current) &&
-      !this.shuttingDown
-    if (markedLoading) this.loadingPartitions.add(partition)
-    return this.enqueue(() => this.loadGroupsAndOffsets(partition, leaderEpoch, startMs, markedLoading))
+    return this.groupManager.scheduleLoadGroupAndOffsets(partition, leaderEpoch, (g) => this.onGroupLoaded(g))
   }
 
   /** This broker is no longer the leader: drop the partition's groups. `leaderEpoch` undefined = unknown. */
@@ -1804,241 +1453,7 @@ export class GroupCoordinator {
       `Resigned as the group coordinator for partition ${partition} in epoch ` +
         `${leaderEpoch === undefined ? 'OptionalInt.empty' : `OptionalInt[${leaderEpoch}]`}`,
     )
-    this.mgrInfo(
-      `Scheduling unloading of offsets and group metadata from ${GROUP_METADATA_TOPIC_NAME}-${partition}`,
-    )
-    return this.enqueue(async () => this.removeGroupsAndOffsets(partition, leaderEpoch))
-  }
-
-  private enqueue(task: () => Promise<unknown> | unknown): Promise<void> {
-    const run = this.taskQueue.then(async () => {
-      try {
-        await task()
-      } catch (e) {
-        this.error(`Uncaught error in group metadata task: ${describeError(e)}`)
-      }
-    })
-    this.taskQueue = run
-    return run
-  }
-
-  /** Updates the partition's epoch when the given one is newer; true if `epoch` is absent or current. */
-  private maybeUpdateCoordinatorEpoch(partition: number, epoch: number | undefined): boolean {
-    const current = this.epochForPartition.get(partition)
-    if (epoch !== undefined && (current === undefined || epoch > current))
-      this.epochForPartition.set(partition, epoch)
-    return epoch === undefined || epoch === this.epochForPartition.get(partition)
-  }
-
-  private async loadGroupsAndOffsets(
-    partition: number,
-    epoch: number,
-    startMs: number,
-    markedLoading: boolean,
-  ): Promise<void> {
-    const tp = `${GROUP_METADATA_TOPIC_NAME}-${partition}`
-    if (this.shuttingDown) {
-      if (markedLoading) this.loadingPartitions.delete(partition)
-      return
-    }
-    if (!this.maybeUpdateCoordinatorEpoch(partition, epoch)) {
-      if (markedLoading) this.loadingPartitions.delete(partition)
-      this.mgrInfo(
-        `Not loading offsets and group metadata for ${tp} in epoch ${epoch} since current epoch is ` +
-          `${this.epochForPartition.get(partition)}`,
-      )
-      return
-    }
-    if (this.ownedPartitions.has(partition)) {
-      if (markedLoading) this.loadingPartitions.delete(partition)
-      this.mgrInfo(`Already loading offsets and group metadata from ${tp}`)
-      return
-    }
-    this.loadingPartitions.add(partition)
-    try {
-      const schedulerTimeMs = this.clock.now() - startMs
-      this.mgrDebug(`Started loading offsets and group metadata from ${tp} for epoch ${epoch}`)
-      await this.doLoadGroupsAndOffsets(partition)
-      const total = this.clock.now() - startMs
-      this.mgrInfo(
-        `Finished loading offsets and group metadata from ${tp} in ${total} milliseconds for epoch ${epoch}, of ` +
-          `which ${schedulerTimeMs} milliseconds was spent in the scheduler.`,
-      )
-    } catch (e) {
-      this.mgrError(`Error loading offsets from ${tp}: ${describeError(e)}`)
-    } finally {
-      this.ownedPartitions.add(partition)
-      this.loadingPartitions.delete(partition)
-    }
-  }
-
-  private async doLoadGroupsAndOffsets(partition: number): Promise<void> {
-    const tp = `${GROUP_METADATA_TOPIC_NAME}-${partition}`
-    type Loaded = { readonly groupId: string; readonly commit: CommitRecord }
-    const gtpKey = (g: string, t: string, p: number): string => `${g}\u0000${tpKey(t, p)}`
-    const loadedOffsets = new Map<string, Loaded>()
-    const pendingOffsets = new Map<number, Map<string, Loaded>>()
-    const loadedGroups = new Map<string, GroupMetadata>()
-    const removedGroups = new Set<string>()
-
-    for await (const record of this.logStore.read(partition)) {
-      if (this.shuttingDown) return
-      const producerId = record.producerId ?? -1
-      if (record.isControl === true) {
-        if (record.key !== null) {
-          const { type } = decodeControlRecordKey(record.key)
-          if (type === ControlRecordType.COMMIT) {
-            for (const [k, v] of pendingOffsets.get(producerId) ?? []) {
-              const current = loadedOffsets.get(k)
-              if (
-                current === undefined ||
-                (current.commit.appendedBatchOffset ?? -1) < (v.commit.appendedBatchOffset ?? -1)
-              ) {
-                loadedOffsets.set(k, v)
-              }
-            }
-          }
-          pendingOffsets.delete(producerId)
-        }
-        continue
-      }
-      if (record.key === null) throw new Error('Group metadata/offset entry key should not be null')
-      const isTxn = record.isTransactional === true
-      const key = decodeGroupRecordKey(record.key)
-      switch (key.type) {
-        case 'offsetCommit': {
-          const { group, topic, partition: p } = key.key
-          const k = gtpKey(group, topic, p)
-          if (isTxn && !pendingOffsets.has(producerId)) pendingOffsets.set(producerId, new Map())
-          const value = decodeOffsetCommitValue(record.value)
-          if (value === null) {
-            if (isTxn) pendingOffsets.get(producerId)?.delete(k)
-            else loadedOffsets.delete(k)
-          } else {
-            const v = value.value
-            const loaded: Loaded = {
-              groupId: group,
-              commit: {
-                topic,
-                partition: p,
-                appendedBatchOffset: record.offset,
-                offsetAndMetadata: {
-                  offset: v.offset,
-                  leaderEpoch: v.leaderEpoch,
-                  metadata: v.metadata,
-                  commitTimestamp: v.commitTimestamp,
-                  expireTimestamp: v.expireTimestamp === -1 ? null : v.expireTimestamp,
-                },
-              },
-            }
-            if (isTxn) pendingOffsets.get(producerId)?.set(k, loaded)
-            else loadedOffsets.set(k, loaded)
-          }
-          break
-        }
-        case 'groupMetadata': {
-          const groupId = key.key.group
-          const group = this.readGroupMessageValue(groupId, record.value)
-          if (group !== null) {
-            removedGroups.delete(groupId)
-            loadedGroups.set(groupId, group)
-          } else {
-            loadedGroups.delete(groupId)
-            removedGroups.add(groupId)
-          }
-          break
-        }
-        case 'unknown':
-          this.mgrWarn(
-            `Unknown message key with version ${key.version} while loading offsets and group metadata from ${tp}. ` +
-              `Ignoring it. It could be a left over from an aborted upgrade.`,
-          )
-          break
-      }
-    }
-
-    const groupOffsets = new Map<string, CommitRecord[]>()
-    const emptyGroupOffsets = new Map<string, CommitRecord[]>()
-    for (const { groupId, commit } of loadedOffsets.values()) {
-      const target = loadedGroups.has(groupId) ? groupOffsets : emptyGroupOffsets
-      let list = target.get(groupId)
-      if (!list) target.set(groupId, (list = []))
-      list.push(commit)
-    }
-    const pendingByGroup = new Map<string, Map<number, Map<string, CommitRecord>>>()
-    for (const [producerId, offsets] of pendingOffsets) {
-      for (const { groupId, commit } of offsets.values()) {
-        this.addProducerGroup(producerId, groupId)
-        let byProducer = pendingByGroup.get(groupId)
-        if (!byProducer) pendingByGroup.set(groupId, (byProducer = new Map()))
-        let m = byProducer.get(producerId)
-        if (!m) byProducer.set(producerId, (m = new Map()))
-        m.set(tpKey(commit.topic, commit.partition), commit)
-      }
-    }
-
-    const load = (group: GroupMetadata): void => {
-      group.initializeOffsets(
-        groupOffsets.get(group.groupId) ?? emptyGroupOffsets.get(group.groupId) ?? [],
-        pendingByGroup.get(group.groupId) ?? new Map(),
-      )
-      const current = this.groups.get(group.groupId)
-      if (current !== undefined) {
-        this.mgrDebug(
-          `Attempt to load group ${group.groupId} from log with generation ${group.generationId} failed because there ` +
-            `is already a cached group with generation ${current.generationId}`,
-        )
-        return
-      }
-      this.groups.set(group.groupId, group)
-      this.onGroupLoaded(group)
-    }
-    for (const group of loadedGroups.values()) load(group)
-    // Groups that store offsets in Kafka but have no metadata (no active members ever, or deleted metadata).
-    for (const groupId of new Set([
-      ...emptyGroupOffsets.keys(),
-      ...[...pendingByGroup.keys()].filter((g) => !loadedGroups.has(g)),
-    ])) {
-      load(new GroupMetadata(groupId, 'Empty', () => this.clock.now()))
-    }
-    for (const groupId of removedGroups) {
-      // A cached group that the log says was removed (and is not used for offsets only) is unexpected.
-      if (this.groups.has(groupId) && !emptyGroupOffsets.has(groupId)) {
-        this.mgrError(`Unexpected unload of active group ${groupId} while loading partition ${tp}`)
-      }
-    }
-  }
-
-  /** A GroupMetadataValue back into a group (Stable with members, else Empty); null for a tombstone. */
-  private readGroupMessageValue(groupId: string, value: Buffer | null): GroupMetadata | null {
-    const decoded = decodeGroupMetadataValue(value)
-    if (decoded === null) return null
-    const { version, value: v } = decoded
-    const members = v.members.map((m) => {
-      const member = new MemberMetadata(
-        m.memberId,
-        m.groupInstanceId,
-        m.clientId,
-        m.clientHost,
-        version === 0 ? m.sessionTimeout : m.rebalanceTimeout,
-        m.sessionTimeout,
-        v.protocolType,
-        [{ name: v.protocol ?? '', metadata: m.subscription }],
-      )
-      member.assignment = m.assignment
-      return member
-    })
-    return GroupMetadata.load(
-      groupId,
-      members.length === 0 ? 'Empty' : 'Stable',
-      v.generation,
-      v.protocolType,
-      v.protocol,
-      v.leader,
-      v.currentStateTimestamp === -1 ? null : v.currentStateTimestamp,
-      members,
-      () => this.clock.now(),
-    )
+    return this.groupManager.removeGroupsForPartition(partition, leaderEpoch, (g) => this.onGroupUnloaded(g))
   }
 
   private onGroupLoaded(group: GroupMetadata): void {
@@ -2051,35 +1466,6 @@ export class GroupCoordinator {
       )
     }
     for (const m of group.allMemberMetadata) this.completeAndScheduleNextHeartbeatExpiration(group, m)
-  }
-
-  private removeGroupsAndOffsets(partition: number, epoch: number | undefined): void {
-    const tp = `${GROUP_METADATA_TOPIC_NAME}-${partition}`
-    const epochText = epoch === undefined ? 'OptionalInt.empty' : `OptionalInt[${epoch}]`
-    if (!this.maybeUpdateCoordinatorEpoch(partition, epoch)) {
-      this.mgrInfo(
-        `Not removing offsets and group metadata for ${tp} in epoch ${epochText} since current epoch is ` +
-          `${this.epochForPartition.get(partition)}`,
-      )
-      return
-    }
-    this.mgrDebug(`Started unloading offsets and group metadata for ${tp} for coordinator epoch ${epochText}`)
-    this.ownedPartitions.delete(partition)
-    this.loadingPartitions.delete(partition)
-    let numOffsetsRemoved = 0
-    let numGroupsRemoved = 0
-    for (const group of [...this.groups.values()]) {
-      if (this.partitionFor(group.groupId) !== partition) continue
-      this.onGroupUnloaded(group)
-      this.groups.delete(group.groupId)
-      this.removeGroupFromAllProducers(group.groupId)
-      numGroupsRemoved++
-      numOffsetsRemoved += group.numOffsets
-    }
-    this.mgrInfo(
-      `Finished unloading ${tp} for coordinator epoch ${epochText}. Removed ${numOffsetsRemoved} cached offsets and ` +
-        `${numGroupsRemoved} cached groups.`,
-    )
   }
 
   private onGroupUnloaded(group: GroupMetadata): void {
@@ -2154,22 +1540,19 @@ export class GroupCoordinator {
     if (!this.isValidGroupId(groupId, api)) return ErrorCode.INVALID_GROUP_ID
     if (!this.active) return ErrorCode.COORDINATOR_NOT_AVAILABLE
     const partition = this.partitionFor(groupId)
-    if (this.loadingPartitions.has(partition)) return ErrorCode.COORDINATOR_LOAD_IN_PROGRESS
-    if (!this.ownedPartitions.has(partition)) return ErrorCode.NOT_COORDINATOR
+    if (this.groupManager.isPartitionLoading(partition)) return ErrorCode.COORDINATOR_LOAD_IN_PROGRESS
+    if (!this.groupManager.isPartitionOwned(partition)) return ErrorCode.NOT_COORDINATOR
     return null
   }
 
   private getOrMaybeCreateGroup(groupId: string, createIfNotExist: boolean): GroupMetadata | undefined {
-    const g = this.groups.get(groupId)
+    const g = this.groupManager.getGroup(groupId)
     if (g !== undefined || !createIfNotExist) return g
     return this.addGroup(new GroupMetadata(groupId, 'Empty', () => this.clock.now()))
   }
 
   private addGroup(group: GroupMetadata): GroupMetadata {
-    const current = this.groups.get(group.groupId)
-    if (current !== undefined) return current
-    this.groups.set(group.groupId, group)
-    return group
+    return this.groupManager.addGroup(group)
   }
 
   private info(msg: string): void {
@@ -2186,43 +1569,6 @@ export class GroupCoordinator {
 
   private debug(msg: string): void {
     this.logger.debug(`[GroupCoordinator ${this.config.brokerId}]: ${msg}`)
-  }
-
-  private mgrInfo(msg: string): void {
-    this.logger.info(`[GroupMetadataManager brokerId=${this.config.brokerId}] ${msg}`)
-  }
-
-  private mgrWarn(msg: string): void {
-    this.logger.warn(`[GroupMetadataManager brokerId=${this.config.brokerId}] ${msg}`)
-  }
-
-  private mgrError(msg: string): void {
-    this.logger.error(`[GroupMetadataManager brokerId=${this.config.brokerId}] ${msg}`)
-  }
-
-  private mgrDebug(msg: string): void {
-    this.logger.debug(`[GroupMetadataManager brokerId=${this.config.brokerId}] ${msg}`)
-  }
-}
-
-/** Kafka's `GroupMetadataManager.maybeConvertOffsetCommitError`: produce errors as offset commit errors. */
-export function maybeConvertOffsetCommitError(error: number): number {
-  switch (error) {
-    case ErrorCode.NETWORK_EXCEPTION:
-      return ErrorCode.COORDINATOR_LOAD_IN_PROGRESS
-    case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
-    case ErrorCode.NOT_ENOUGH_REPLICAS:
-    case ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND:
-      return ErrorCode.COORDINATOR_NOT_AVAILABLE
-    case ErrorCode.NOT_LEADER_OR_FOLLOWER:
-    case ErrorCode.KAFKA_STORAGE_ERROR:
-      return ErrorCode.NOT_COORDINATOR
-    case ErrorCode.MESSAGE_TOO_LARGE:
-    case ErrorCode.RECORD_LIST_TOO_LARGE:
-    case ErrorCode.INVALID_FETCH_SIZE:
-      return ErrorCode.INVALID_COMMIT_OFFSET_SIZE
-    default:
-      return error
   }
 }
 

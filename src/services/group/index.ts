@@ -1,5 +1,6 @@
-/** The classic group coordinator: what the broker wires up. */
+/** The group coordinator and its GroupMetadataManager: what the broker wires up. */
 export { GroupCoordinator, maybeConvertOffsetCommitError, NEW_MEMBER_JOIN_TIMEOUT_MS } from './coordinator.js'
+export { GroupMetadataManager } from './metadata-manager.js'
 export type { GroupCoordinatorOptions, TxnOffsetCommitParams } from './coordinator.js'
 export {
   DEFAULT_GROUP_COORDINATOR_CONFIG,
