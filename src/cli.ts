@@ -95,7 +95,12 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => onSignal('SIGTERM'))
   process.on('SIGINT', () => onSignal('SIGINT'))
   try {
-    broker = await Broker.start({ config, logger: root, signal: startup.signal })
+    broker = await Broker.start({
+      config,
+      logger: root,
+      signal: startup.signal,
+      onFatal: () => process.exit(1),
+    })
   } catch (e) {
     if (stopSignal !== undefined) {
       log.info(`Startup stopped by ${stopSignal}: ${(e as Error).message}`)

@@ -39,6 +39,8 @@ export interface BrokerOptions {
   overrides?: Record<string, PropValue>
   /** How long to wait for readiness (default 60 s). */
   startTimeoutMs?: number
+  /** This broker's log level (default SAMSA_LOG_LEVEL, else info). */
+  logLevel?: string
 }
 
 const running = new Set<BrokerProcess>()
@@ -53,6 +55,7 @@ export class BrokerProcess {
   private proc: Spawned | undefined
   private readonly args: string[]
   private readonly startTimeoutMs: number
+  private readonly logLevel: string | undefined
 
   constructor(opts: Required<Pick<BrokerOptions, 'id' | 'port' | 'dataDir'>> & BrokerOptions) {
     this.id = opts.id
@@ -60,6 +63,7 @@ export class BrokerProcess {
     this.dataDir = opts.dataDir
     this.zkConnect = opts.zkConnect
     this.startTimeoutMs = opts.startTimeoutMs ?? 60_000
+    this.logLevel = opts.logLevel
     this.logFile = join(logsDir(), `broker-${opts.id}-${opts.port}-${basename(opts.dataDir)}.log`)
     const props = opts.propertiesFile ?? (opts.zkConnect ? ZK_MODE_PROPERTIES : STANDALONE_PROPERTIES)
     const overrides: Record<string, PropValue> = {
@@ -97,7 +101,8 @@ export class BrokerProcess {
         cwd: REPO_ROOT,
         env: {
           ...process.env,
-          LOG_LEVEL: process.env.SAMSA_LOG_LEVEL ?? process.env.LOG_LEVEL ?? 'info',
+          LOG_LEVEL: this.logLevel ?? process.env.SAMSA_LOG_LEVEL ?? process.env.LOG_LEVEL ?? 'info',
+          SAMSA_LOG_LEVEL: this.logLevel ?? process.env.SAMSA_LOG_LEVEL ?? '',
           // pid files of test brokers stay in the run directory, not in run/ of the checkout
           SAMSA_PID_DIR: join(runDir(), 'pidfiles'),
         },

@@ -73,6 +73,11 @@ export interface BrokerOptions {
   readonly scheduler?: Scheduler
   /** Aborts a startup that is still waiting for ZooKeeper (`start()` then rejects). */
   readonly signal?: AbortSignal
+  /**
+   * The broker cannot go on (every log directory failed): Kafka halts the process. Called once the broker has
+   * stopped serving; the command line exits with status 1. Without it the broker shuts down.
+   */
+  readonly onFatal?: (reason: string) => void
 }
 
 /** The typed log settings of a topic, from its overrides and the broker's defaults. */
@@ -136,8 +141,11 @@ export class Broker {
   /** SCRAM credentials from /config/users (attached to the metadata cache once it runs). */
   private readonly scramCredentials: ScramCredentialStore
   private readonly startupSignal: AbortSignal | undefined
+  private readonly onFatal: ((reason: string) => void) | undefined
+  private halting = false
 
   private constructor(opts: BrokerOptions) {
+    this.onFatal = opts.onFatal
     this.config = opts.config
     this.baseLog = opts.logger
     this.log = this.logger('kafka.server.KafkaServer')
@@ -249,7 +257,7 @@ export class Broker {
     if (this.standalone) {
       const file = path.resolve(cfg.logDirs[0]!, STANDALONE_METADATA_FILE)
       this.log.info(`zookeeper.connect is not set: running standalone, cluster metadata kept in ${file}`)
-      this.parts.store = new LocalMetadataStore(file)
+      this.parts.store = new LocalMetadataStore(file, this.logger('kafka.zk.LocalMetadataStore'))
     } else {
       this.parts.store = await ZkMetadataStore.connect({
         connect: cfg.zkConnect!,
@@ -329,6 +337,7 @@ export class Broker {
       configFor: (topic) => this.logConfigFor(topic),
       scheduler: this.scheduler,
       logger: this.logger('kafka.log.LogManager'),
+      onLogDirFailure: (dir, _err, live) => this.onLogDirFailure(dir, live),
       initialTaskDelayMs: cfg.logInitialTaskDelayMs,
       retentionCheckMs: cfg.logRetentionCheckIntervalMs,
       flushCheckMs: cfg.logFlushSchedulerIntervalMs,
@@ -833,6 +842,41 @@ export class Broker {
     } finally {
       client.close()
     }
+  }
+
+  /**
+   * A log directory failed (LogManager took it offline). Kafka's ReplicaManager.handleLogDirFailure: the replicas
+   * in it stop (requests for them get KAFKA_STORAGE_ERROR), the controller is told through a
+   * /log_dir_event_notification znode, and when no log directory is left the broker halts.
+   */
+  private onLogDirFailure(dir: string, live: readonly string[]): void {
+    if (live.length === 0) {
+      this.halt(`Shutdown broker because all log dirs in ${this.config.logDirs.join(', ')} have failed`)
+      return
+    }
+    this.parts.services?.replicas.onLogDirFailure(dir)
+    const zk = this.parts.zk
+    if (zk && !this.standalone) {
+      zk.propagateLogDirEvent(this.brokerId).catch((e: unknown) =>
+        this.log.warn({ err: e }, `Could not notify the controller of the failure of log dir ${dir}`),
+      )
+    }
+  }
+
+  /**
+   * Stops at once, as Kafka's Exit.halt: no controlled shutdown, no flush (the disk is not trusted). The socket
+   * server stops and the ZooKeeper session is closed, so that the cluster moves leadership away at once.
+   */
+  private halt(reason: string): void {
+    if (this.halting) return
+    this.halting = true
+    this.log.fatal(reason)
+    void (async () => {
+      await this.parts.socketServer?.stop().catch(() => {})
+      await this.parts.store?.close().catch(() => {})
+      if (this.onFatal) this.onFatal(reason)
+      else await this.shutdown()
+    })()
   }
 
   /** Clean shutdown: stop serving, give up leadership and controllership, flush and close the logs. */

@@ -155,17 +155,29 @@ export function fsyncFileIfExists(path: string): void {
   }
 }
 
-/** Writes a file atomically: `<path>.tmp`, fsync (when `sync`), rename over `path`, fsync the directory. */
+/**
+ * Writes a file atomically: `<path>.tmp`, fsync (when `sync`), rename over `path`, fsync the directory. A write that
+ * fails (a full disk) leaves `path` as it was and removes the partial temporary file, so that it takes no space.
+ */
 export function atomicWriteFileSync(path: string, data: string | Buffer, sync = true): void {
   const tmp = `${path}.tmp`
-  const fd = openSync(tmp, 'w')
   try {
-    writeAt(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data, 0)
-    if (sync) fsyncSync(fd)
-  } finally {
-    closeSync(fd)
+    const fd = openSync(tmp, 'w')
+    try {
+      writeAt(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data, 0)
+      if (sync) fsyncSync(fd)
+    } finally {
+      closeSync(fd)
+    }
+    renameSync(tmp, path)
+  } catch (e) {
+    try {
+      unlinkSync(tmp)
+    } catch {
+      // not there, or the directory failed: the original error tells
+    }
+    throw e
   }
-  renameSync(tmp, path)
   if (sync) flushDir(dirname(path))
 }
 

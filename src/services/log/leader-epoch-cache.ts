@@ -7,6 +7,7 @@ import { dirname } from 'node:path'
 import type { Logger } from '../../util/logger.js'
 import { silentLogger } from '../../util/logger.js'
 import { CheckpointFile, epochEntryFormatter, type EpochEntry } from './checkpoint-file.js'
+import { storageFault } from './storage-faults.js'
 
 export const UNDEFINED_EPOCH = -1
 export const UNDEFINED_EPOCH_OFFSET = -1
@@ -14,6 +15,8 @@ export const UNDEFINED_EPOCH_OFFSET = -1
 export class LeaderEpochFileCache {
   private epochs: EpochEntry[] = []
   private checkpoint: CheckpointFile<EpochEntry> | undefined
+  /** The file lags behind the entries (a write failed for a full disk). */
+  private dirty = false
 
   /** `path` undefined keeps the cache in memory only. */
   constructor(
@@ -159,11 +162,28 @@ export class LeaderEpochFileCache {
     if (this.checkpoint) this.checkpoint = new CheckpointFile(path, 0, epochEntryFormatter)
   }
 
-  /** Writes the checkpoint (skipped when the partition directory no longer exists, e.g. after deletion). */
+  /**
+   * Writes the checkpoint (skipped when the partition directory no longer exists, e.g. after deletion). On a full
+   * disk the cache stays right in memory and the file is written again at the next change or flush
+   * (writeIfDirty): it only matters after a restart, and must not fail the append or truncation that changed it.
+   */
   writeToFile(): void {
     if (!this.checkpoint) return
     if (!existsSync(dirname(this.checkpoint.path))) return
-    this.checkpoint.write(this.epochs)
+    try {
+      this.checkpoint.write(this.epochs)
+      this.dirty = false
+    } catch (e) {
+      if (storageFault(e) !== 'full') throw e
+      if (!this.dirty)
+        this.logger.warn(`${this.logPrefix}Could not write ${this.checkpoint.path}: the disk is full`)
+      this.dirty = true
+    }
+  }
+
+  /** Writes the checkpoint if an earlier write was skipped for a full disk. */
+  writeIfDirty(): void {
+    if (this.dirty) this.writeToFile()
   }
 }
 

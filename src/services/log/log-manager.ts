@@ -44,11 +44,17 @@ import {
   tpString,
   writeAt,
 } from './file-utils.js'
-import { Log, logDeleteDirName } from './log.js'
+import { Log, logDeleteDirName, type StorageFaultListener } from './log.js'
+import { FaultLog, storageFault } from './storage-faults.js'
 import { type CleanerConfig, LogCleaner } from './log-cleaner.js'
 import { defaultLogConfig, formatLong, type LogConfig, overriddenConfigsString } from './log-config.js'
 
 export interface LogManagerOptions {
+  /**
+   * A log directory failed (an I/O error other than a full disk): its logs are gone from the manager, as Kafka's
+   * LogDirFailureChannel takes a directory offline. `liveDirs` are the directories left.
+   */
+  onLogDirFailure?: (dir: string, err: unknown, liveDirs: readonly string[]) => void
   /** log.dirs */
   logDirs: string[]
   /** the configuration of a topic's logs (broker defaults plus topic overrides); used when loading */
@@ -232,6 +238,30 @@ export class LogManager {
   private readonly tasks: ScheduledTask[] = []
   private readonly pendingDeletes = new Map<string, { log: Log; task: ScheduledTask }>()
   private readonly topicConfigs = new Map<string, LogConfig>()
+  private readonly offlineDirs = new Set<string>()
+  private readonly faults: FaultLog
+  /** Told of every log's storage faults (see storage-faults.ts). */
+  private readonly storageFaults: StorageFaultListener = {
+    onFault: (log, fault, err) => {
+      const dir = log.parentDir
+      if (fault === 'failed') {
+        this.failDir(dir, err)
+        return
+      }
+      this.faults.fail(
+        `append:${dir}`,
+        fault === 'full'
+          ? `${this.ident}Log directory ${dir} is full: appends are refused with KAFKA_STORAGE_ERROR until there is room`
+          : `${this.ident}Error while appending to ${log} in log directory ${dir}`,
+        err,
+      )
+    },
+    onRecovered: (log) =>
+      this.faults.ok(
+        `append:${log.parentDir}`,
+        `${this.ident}Log directory ${log.parentDir} takes appends again`,
+      ),
+  }
   private started = false
   private stopped = false
   private _cleaner: LogCleaner | undefined
@@ -244,6 +274,7 @@ export class LogManager {
     this.logger = opts.logger ?? silentLogger
     this.scheduler = new ScopedScheduler(opts.scheduler ?? new SystemScheduler(this.logger), this.logger)
     this.clock = this.scheduler.clock
+    this.faults = new FaultLog(this.logger, this.clock)
   }
 
   private get ident(): string {
@@ -251,7 +282,36 @@ export class LogManager {
   }
 
   get liveLogDirs(): readonly string[] {
-    return this.logDirs
+    return this.logDirs.filter((d) => !this.offlineDirs.has(d))
+  }
+
+  /** Log directories that failed (see onLogDirFailure). */
+  get offlineLogDirs(): readonly string[] {
+    return [...this.offlineDirs]
+  }
+
+  /**
+   * Takes a failed log directory offline (Kafka's LogManager.handleLogDirFailure): its logs leave the manager
+   * (their files are left alone: the disk is not trusted), no task touches it any more, and the broker is told.
+   */
+  failDir(dir: string, err: unknown): void {
+    if (this.offlineDirs.has(dir) || this.stopped) return
+    this.offlineDirs.add(dir)
+    const gone = this.logsInDir(dir)
+    for (const log of gone) {
+      this.logs.delete(tpString(log.topicPartition))
+      try {
+        log.closeHandlers()
+      } catch {
+        // the directory failed
+      }
+    }
+    this.logger.error(
+      { err },
+      `${this.ident}Stopped serving replicas in dir ${dir}: ${gone.length} logs are offline. Logs in the directory: ` +
+        gone.map((l) => l.name).join(', '),
+    )
+    this.opts.onLogDirFailure?.(dir, err, this.liveLogDirs)
   }
 
   /** The log cleaner (compaction), once started; undefined when log.cleaner.enable is false. */
@@ -398,12 +458,14 @@ export class LogManager {
   }
 
   private producerOptions(): {
+    storageFaults: StorageFaultListener
     producerIdExpirationMs?: number
     producerIdExpirationCheckIntervalMs?: number
     maxTransactionTimeoutMs?: number
     transactionVerificationEnabled?: boolean
   } {
     return {
+      storageFaults: this.storageFaults,
       producerIdExpirationMs: this.opts.producerIdExpirationMs,
       producerIdExpirationCheckIntervalMs: this.opts.producerIdExpirationCheckIntervalMs,
       maxTransactionTimeoutMs: this.opts.maxTransactionTimeoutMs,
@@ -429,10 +491,11 @@ export class LogManager {
 
   /** The log directories ordered by how many partitions they hold (fewest first). */
   nextLogDirs(): string[] {
-    if (this.logDirs.length === 1) return [...this.logDirs]
-    const counts = new Map(this.logDirs.map((d) => [d, 0]))
+    const live = this.liveLogDirs
+    if (live.length <= 1) return [...live]
+    const counts = new Map(live.map((d) => [d, 0]))
     for (const log of this.logs.values()) counts.set(log.parentDir, (counts.get(log.parentDir) ?? 0) + 1)
-    return [...this.logDirs].sort((a, b) => counts.get(a)! - counts.get(b)!)
+    return [...live].sort((a, b) => counts.get(a)! - counts.get(b)!)
   }
 
   /**
@@ -457,7 +520,13 @@ export class LogManager {
     }
     const cfg = config ?? this.configFor(tp.topic)
     if (config) this.topicConfigs.set(tp.topic, config)
-    const parent = this.nextLogDirs()[0]!
+    const parent = this.nextLogDirs()[0]
+    if (parent === undefined) {
+      throw new KafkaError(
+        ErrorCode.KAFKA_STORAGE_ERROR,
+        `No log directory is online to create the log of ${key}`,
+      )
+    }
     const dir = join(parent, key)
     const log = Log.open({
       dir,
@@ -562,12 +631,12 @@ export class LogManager {
 
   /** Writes recovery-point-offset-checkpoint in every directory. */
   checkpointLogRecoveryOffsets(): void {
-    for (const dir of this.logDirs) this.checkpointRecoveryOffsetsInDir(dir)
+    for (const dir of this.liveLogDirs) this.checkpointRecoveryOffsetsInDir(dir)
   }
 
   /** Writes log-start-offset-checkpoint in every directory. */
   checkpointLogStartOffsets(): void {
-    for (const dir of this.logDirs) this.checkpointLogStartOffsetsInDir(dir)
+    for (const dir of this.liveLogDirs) this.checkpointLogStartOffsetsInDir(dir)
   }
 
   private checkpointDir(dir: string): void {
@@ -580,13 +649,18 @@ export class LogManager {
       ...l.topicPartition,
       offset: l.recoveryPoint,
     }))
+    this.writeCheckpoint(dir, RECOVERY_POINT_CHECKPOINT_FILE, 'recovery offsets checkpoint', entries)
+  }
+
+  /** A checkpoint write; a failing one (a full disk) logs its error once, not every period. */
+  private writeCheckpoint(dir: string, file: string, what: string, entries: TopicPartitionOffset[]): void {
+    const key = `${dir}/${file}`
     try {
-      new OffsetCheckpointFile(join(dir, RECOVERY_POINT_CHECKPOINT_FILE)).write(entries)
+      new OffsetCheckpointFile(join(dir, file)).write(entries)
+      this.faults.ok(key, `${this.ident}Wrote the ${what} in directory ${dir} again`)
     } catch (e) {
-      this.logger.error(
-        { err: e },
-        `${this.ident}Disk error while writing recovery offsets checkpoint in directory ${dir}`,
-      )
+      if (storageFault(e) === 'failed') this.failDir(dir, e)
+      else this.faults.fail(key, `${this.ident}Disk error while writing ${what} in directory ${dir}`, e)
     }
   }
 
@@ -594,14 +668,7 @@ export class LogManager {
     const entries: TopicPartitionOffset[] = this.logsInDir(dir)
       .filter((l) => l.logStartOffset > l.logSegments[0]!.baseOffset)
       .map((l) => ({ ...l.topicPartition, offset: l.logStartOffset }))
-    try {
-      new OffsetCheckpointFile(join(dir, LOG_START_OFFSET_CHECKPOINT_FILE)).write(entries)
-    } catch (e) {
-      this.logger.error(
-        { err: e },
-        `${this.ident}Disk error while writing log start offsets checkpoint in directory ${dir}`,
-      )
-    }
+    this.writeCheckpoint(dir, LOG_START_OFFSET_CHECKPOINT_FILE, 'log start offsets checkpoint', entries)
   }
 
   private checkRunning(): void {
@@ -628,7 +695,7 @@ export class LogManager {
       }
     }
     this.pendingDeletes.clear()
-    for (const dir of this.logDirs) {
+    for (const dir of this.liveLogDirs) {
       this.logger.info(`${this.ident}Flushing and closing logs at ${dir}`)
       const logs = this.logsInDir(dir)
       let ok = true

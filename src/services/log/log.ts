@@ -78,6 +78,7 @@ import {
   ProducerStateManager,
 } from './producer-state.js'
 import { LogSegment, type OffsetAndEpoch } from './segment.js'
+import { asStorageError, type StorageFault, storageFault } from './storage-faults.js'
 
 export type { AppendOrigin } from './producer-state.js'
 
@@ -111,6 +112,15 @@ export interface LogOptions {
   maxTransactionTimeoutMs?: number
   /** transaction.partition.verification.enable (KIP-890; Kafka's default is true, a bare log's false) */
   transactionVerificationEnabled?: boolean
+  /** Told of storage faults on appends (and of the first append that works again afterwards): the LogManager. */
+  storageFaults?: StorageFaultListener
+}
+
+export interface StorageFaultListener {
+  /** An append failed for a storage fault (a full disk, an I/O error). */
+  onFault(log: Log, fault: StorageFault, err: unknown): void
+  /** An append worked after a fault had been reported for this log. */
+  onRecovered(log: Log): void
 }
 
 export interface AppendOptions {
@@ -241,7 +251,12 @@ export class Log {
   readonly leaderEpochCache: LeaderEpochFileCache
   readonly producerStateManager: ProducerStateManager
 
+  private readonly storageFaults: StorageFaultListener | undefined
+  /** A storage fault was reported and no append has worked since. */
+  private faulted = false
+
   private constructor(o: LogOptions) {
+    this.storageFaults = o.storageFaults
     this._dir = o.dir
     this._config = o.config
     this.ownScheduler = o.scheduler ? undefined : new ScopedScheduler(new SystemScheduler(o.logger), o.logger)
@@ -872,6 +887,44 @@ export class Log {
       }
     }
 
+    try {
+      return this.write(valid, info, {
+        updatedProducers,
+        completedTxns,
+        firstOffset,
+        lastOffset,
+        maxTimestamp,
+        shallowOffsetOfMaxTimestamp,
+        logAppendTime,
+        assignOffsets,
+        now,
+      })
+    } catch (e) {
+      const fault = storageFault(e)
+      if (!fault) throw e
+      this.faulted = true
+      this.storageFaults?.onFault(this, fault, e)
+      throw asStorageError(e, `Error while appending records to ${this.name} in dir ${this.parentDir}`)
+    }
+  }
+
+  /** The disk part of an append (see append): nothing of it stays when it fails. */
+  private write(
+    valid: Buffer,
+    info: AppendInfo,
+    a: {
+      updatedProducers: Map<number, ProducerAppendInfo>
+      completedTxns: CompletedTxn[]
+      firstOffset: number
+      lastOffset: number
+      maxTimestamp: number
+      shallowOffsetOfMaxTimestamp: number
+      logAppendTime: number
+      assignOffsets: boolean
+      now: number
+    },
+  ): LogAppendResult {
+    const { updatedProducers, completedTxns, firstOffset, lastOffset, maxTimestamp } = a
     // leader epoch cache, with the epoch stamped on the batches
     for (const b of info.batches) {
       if (b.header) {
@@ -885,8 +938,12 @@ export class Log {
       }
     }
 
-    const segment = this.maybeRoll(valid.length, firstOffset, lastOffset, maxTimestamp, now)
-    segment.append(lastOffset, maxTimestamp, shallowOffsetOfMaxTimestamp, valid)
+    const segment = this.maybeRoll(valid.length, firstOffset, lastOffset, maxTimestamp, a.now)
+    segment.append(lastOffset, maxTimestamp, a.shallowOffsetOfMaxTimestamp, valid)
+    if (this.faulted) {
+      this.faulted = false
+      this.storageFaults?.onRecovered(this)
+    }
     this._nextOffset = lastOffset + 1
     this.updateHighWatermarkWithLogEndOffset()
     for (const p of updatedProducers.values()) this.producerStateManager.update(p)
@@ -904,13 +961,13 @@ export class Log {
     this.maybeIncrementFirstUnstableOffset()
     if (this.unflushedMessages >= this._config.flushMessages) this.flush()
     return {
-      firstOffset: assignOffsets
+      firstOffset: a.assignOffsets
         ? firstOffset
         : info.firstOffset >= 0
           ? info.firstOffset
           : info.lastOffsetOfFirstBatch,
       lastOffset,
-      logAppendTime,
+      logAppendTime: a.logAppendTime,
       logStartOffset: this._logStartOffset,
       recordCount: info.recordCount,
       maxTimestamp,
@@ -1268,7 +1325,16 @@ export class Log {
       `${this.ident}Rolled new log segment at offset ${newOffset} in ${Math.round(this.clock.monotonic() - start)} ms.`,
     )
     this.producerStateManager.updateMapEndOffset(newSegment.baseOffset)
-    const snapshot = this.producerStateManager.takeSnapshot(false)
+    let snapshot: string | undefined
+    try {
+      snapshot = this.producerStateManager.takeSnapshot(false)
+    } catch (e) {
+      // A snapshot only shortens recovery: on a full disk the roll goes on without it.
+      if (storageFault(e) !== 'full') throw e
+      this.logger.warn(
+        `${this.ident}No producer snapshot at offset ${newSegment.baseOffset}: the disk is full`,
+      )
+    }
     this.updateHighWatermarkWithLogEndOffset()
     const base = newSegment.baseOffset
     this.scheduler.schedule(
@@ -1291,6 +1357,7 @@ export class Log {
    */
   flush(offset = this._nextOffset, includingOffset = false): void {
     this.checkOpen()
+    this.leaderEpochCache.writeIfDirty()
     const flushOffset = includingOffset ? offset + 1 : offset
     if (flushOffset > this._recoveryPoint) {
       this.logger.debug(

@@ -353,21 +353,44 @@ export class LogSegment {
     if (records.length === 0) return
     this.ensureIndexes()
     const physicalPosition = this._size
+    const before = {
+      maxTimestampAndOffset: this.maxTimestampAndOffset,
+      bytesSinceLastIndexEntry: this.bytesSinceLastIndexEntry,
+      rollingBasedTimestamp: this.rollingBasedTimestamp,
+    }
     if (physicalPosition === 0) this.rollingBasedTimestamp = largestTimestamp
     if (!this.canConvertToRelativeOffset(largestOffset)) {
       throw new Error(`Detected offset overflow at offset ${largestOffset} in segment ${this.logPath}`)
     }
-    writeAt(this.file, records, physicalPosition)
-    this._size += records.length
-    if (largestTimestamp > this.maxTimestampSoFar()) {
-      this.maxTimestampAndOffset = { timestamp: largestTimestamp, offset: shallowOffsetOfMaxTimestamp }
+    try {
+      writeAt(this.file, records, physicalPosition)
+      this._size += records.length
+      if (largestTimestamp > this.maxTimestampSoFar()) {
+        this.maxTimestampAndOffset = { timestamp: largestTimestamp, offset: shallowOffsetOfMaxTimestamp }
+      }
+      if (this.bytesSinceLastIndexEntry > this.indexIntervalBytes) {
+        this.offsetIndex.append(largestOffset, physicalPosition)
+        this.timeIndex.maybeAppend(this.maxTimestampSoFar(), this.offsetOfMaxTimestampSoFar())
+        this.bytesSinceLastIndexEntry = 0
+      }
+      this.bytesSinceLastIndexEntry += records.length
+    } catch (e) {
+      // A write that failed part-way (a full disk) leaves the segment as it was, so that the next append — once
+      // there is room — goes where this one would have: the bytes, and index entries of this append, go.
+      const firstOffset = Number(records.readBigInt64BE(0))
+      try {
+        ftruncateSync(this.file, physicalPosition)
+        this.offsetIndex.truncateTo(firstOffset)
+        this.timeIndex.truncateTo(firstOffset)
+      } catch {
+        // the directory has failed: the caller reports it
+      }
+      this._size = physicalPosition
+      this.maxTimestampAndOffset = before.maxTimestampAndOffset
+      this.bytesSinceLastIndexEntry = before.bytesSinceLastIndexEntry
+      this.rollingBasedTimestamp = before.rollingBasedTimestamp
+      throw e
     }
-    if (this.bytesSinceLastIndexEntry > this.indexIntervalBytes) {
-      this.offsetIndex.append(largestOffset, physicalPosition)
-      this.timeIndex.maybeAppend(this.maxTimestampSoFar(), this.offsetOfMaxTimestampSoFar())
-      this.bytesSinceLastIndexEntry = 0
-    }
-    this.bytesSinceLastIndexEntry += records.length
   }
 
   /** Position and size of the first batch whose last offset is ≥ `offset`, or undefined. */

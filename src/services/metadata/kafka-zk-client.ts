@@ -361,6 +361,16 @@ export class KafkaZkClient {
     await deleteRecursive(this.store, Paths.configEntity('topics', topic))
   }
 
+  /** Kafka's propagateLogDirEvent: a sequential /log_dir_event_notification/log_dir_event_ znode for the controller. */
+  async propagateLogDirEvent(brokerId: number): Promise<void> {
+    await ensurePath(this.store, Paths.logDirEventNotification)
+    await this.store.create(
+      `${Paths.logDirEventNotification}/log_dir_event_`,
+      Buffer.from(JSON.stringify({ version: 1, broker: brokerId, event: 1 })),
+      'persistent_sequential',
+    )
+  }
+
   // --- deletion requests ---
 
   async markTopicForDeletion(topic: string): Promise<void> {

@@ -78,4 +78,34 @@ describe('LocalMetadataStore', () => {
     expect(await again.exists('/brokers/ids/1')).toBeNull()
     expect(await again.getChildren('/brokers')).toEqual(expect.arrayContaining(['topics', 'ids']))
   })
+
+  it('a write that cannot be persisted changes nothing: no node, no notification, the file as it was', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'samsa-local-store-'))
+    try {
+      const file = path.join(dir, 'meta.json')
+      const s = new LocalMetadataStore(file)
+      await s.create('/a', Buffer.from('1'))
+      const before = fs.readFileSync(file, 'utf8')
+      expect(fs.statSync(`${file}.reserve`).size).toBeGreaterThanOrEqual(256 * 1024)
+      const events: WatchEvent[] = []
+      await s.getChildren('/', (e) => events.push(e))
+      fs.mkdirSync(`${file}.tmp`) // the temporary file cannot be written
+      await expect(s.create('/b', Buffer.from('2'))).rejects.toThrow()
+      await expect(s.multi([{ op: 'create', path: '/c', data: null }])).rejects.toThrow()
+      await tick()
+      expect(await s.exists('/b')).toBeNull()
+      expect(await s.exists('/c')).toBeNull()
+      expect(events).toEqual([])
+      expect(fs.readFileSync(file, 'utf8')).toBe(before)
+      fs.rmdirSync(`${file}.tmp`)
+      await s.create('/b', Buffer.from('2'))
+      await tick()
+      expect(events).toEqual([{ type: 'childrenChanged', path: '/' }])
+      expect(Object.keys((JSON.parse(fs.readFileSync(file, 'utf8')) as { nodes: object }).nodes)).toContain(
+        '/b',
+      )
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
+  })
 })

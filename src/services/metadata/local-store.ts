@@ -8,6 +8,9 @@ import { EventEmitter } from 'node:events'
 import fs from 'node:fs'
 import path from 'node:path'
 import { mkdirs } from '../../util/fs.js'
+import { type Logger, silentLogger } from '../../util/logger.js'
+import { atomicWriteFileSync, deleteIfExists } from '../log/file-utils.js'
+import { asStorageError, storageFault } from '../log/storage-faults.js'
 import {
   parentOf,
   StoreError,
@@ -61,7 +64,13 @@ export class LocalMetadataStore extends EventEmitter implements MetadataStore {
    * Its znode times (ctime, mtime) are wall-clock time, as ZooKeeper's server stamps them, whatever the broker's
    * scheduler.
    */
-  constructor(private readonly file: string | undefined) {
+  /** Bytes set aside in the reserve file (see persist). */
+  private reserved = 0
+
+  constructor(
+    private readonly file: string | undefined,
+    private readonly log: Logger = silentLogger,
+  ) {
     super()
     // eslint-disable-next-line no-restricted-properties -- an identifier, not a time
     this.sessionId = (BigInt(Date.now()) << 16n).toString(16)
@@ -110,6 +119,13 @@ export class LocalMetadataStore extends EventEmitter implements MetadataStore {
     }
   }
 
+  /**
+   * Writes the persistent nodes atomically (temporary file, fsync, rename, fsync of the directory): a full disk or
+   * a crash never leaves a torn file. The file shares its disk with the logs; so that a full disk can still be
+   * rescued — deleting topics frees space but first writes the metadata — a reserve file next to it keeps room
+   * for about two copies of the metadata: when a write finds the disk full, the reserve is given up for it, and it
+   * is set aside again once there is room.
+   */
   private persist(): void {
     if (!this.file) return
     const out: PersistedFile = { format: 'samsa-metadata', version: 1, zxid: this.zxid, nodes: {} }
@@ -124,16 +140,43 @@ export class LocalMetadataStore extends EventEmitter implements MetadataStore {
         mtime: n.mtime,
       }
     }
-    const tmp = `${this.file}.tmp`
+    const text = Buffer.from(JSON.stringify(out), 'utf8')
     mkdirs(path.dirname(this.file))
-    const fd = fs.openSync(tmp, 'w')
     try {
-      fs.writeSync(fd, JSON.stringify(out))
-      fs.fdatasyncSync(fd)
-    } finally {
-      fs.closeSync(fd)
+      atomicWriteFileSync(this.file, text)
+    } catch (e) {
+      if (storageFault(e) !== 'full' || !deleteIfExists(this.reserveFile)) throw e
+      this.log.warn(`${this.description}: the disk is full; the space reserved for the metadata is used`)
+      atomicWriteFileSync(this.file, text)
     }
-    fs.renameSync(tmp, this.file)
+    this.keepReserve(text.length)
+  }
+
+  private get reserveFile(): string {
+    return `${this.file}.reserve`
+  }
+
+  /** Sets aside max(256 KiB, 2 × the metadata size) in the reserve file, when there is room for it. */
+  private keepReserve(metadataBytes: number): void {
+    const want = Math.max(256 * 1024, 2 * metadataBytes)
+    if (this.reserved >= want) return
+    try {
+      const fd = fs.openSync(this.reserveFile, 'w')
+      try {
+        const zeros = Buffer.alloc(64 * 1024)
+        for (let at = 0; at < want; at += zeros.length)
+          fs.writeSync(fd, zeros, 0, Math.min(zeros.length, want - at), at)
+        fs.fdatasyncSync(fd)
+      } finally {
+        fs.closeSync(fd)
+      }
+      this.reserved = want
+    } catch (e) {
+      // no room yet: the next write tries again
+      this.reserved = 0
+      deleteIfExists(this.reserveFile)
+      if (storageFault(e) !== 'full') throw e
+    }
   }
 
   private stat(n: Node): NodeStat {
@@ -246,16 +289,35 @@ export class LocalMetadataStore extends EventEmitter implements MetadataStore {
     this.trigger(this.childWatches, parentPath, 'childrenChanged')
   }
 
-  private commit(ephemeralOnly: boolean): void {
-    if (!ephemeralOnly) this.persist()
+  /**
+   * Applies `change` and persists it, all or nothing: when the change or the write fails (a full disk), the tree,
+   * the watches and the pending notifications are as they were, and the error is thrown.
+   */
+  private transact<T>(change: () => T, ephemeralOnly = false): T {
+    const nodes = new Map(this.nodes)
+    const zxid = this.zxid
+    const pendingBefore = this.pending.length
+    const dataWatches = new Map([...this.dataWatches].map(([k, v]) => [k, new Set(v)]))
+    const childWatches = new Map([...this.childWatches].map(([k, v]) => [k, new Set(v)]))
+    let result: T
+    try {
+      result = change()
+      if (!ephemeralOnly) this.persist()
+    } catch (e) {
+      this.nodes = nodes
+      this.zxid = zxid
+      this.pending.length = pendingBefore
+      this.restoreWatches(this.dataWatches, dataWatches)
+      this.restoreWatches(this.childWatches, childWatches)
+      throw asStorageError(e, `Could not write ${this.description}`)
+    }
     this.deliver()
+    return result
   }
 
   async create(p: string, data: Buffer | null, mode: CreateMode = 'persistent'): Promise<string> {
     this.check()
-    const actual = this.applyCreate(p, data, mode)
-    this.commit(mode.startsWith('ephemeral'))
-    return actual
+    return this.transact(() => this.applyCreate(p, data, mode), mode.startsWith('ephemeral'))
   }
 
   async getData(p: string, watcher?: Watcher): Promise<{ data: Buffer; stat: NodeStat } | null> {
@@ -276,16 +338,13 @@ export class LocalMetadataStore extends EventEmitter implements MetadataStore {
   async setData(p: string, data: Buffer, version = -1): Promise<NodeStat> {
     this.check()
     const ephemeral = this.nodes.get(p)?.ephemeral ?? false
-    const stat = this.applySet(p, data, version)
-    this.commit(ephemeral)
-    return stat
+    return this.transact(() => this.applySet(p, data, version), ephemeral)
   }
 
   async delete(p: string, version = -1): Promise<void> {
     this.check()
     const ephemeral = this.nodes.get(p)?.ephemeral ?? false
-    this.applyDelete(p, version)
-    this.commit(ephemeral)
+    this.transact(() => this.applyDelete(p, version), ephemeral)
   }
 
   /** Every ephemeral node of this store belongs to its one session (this process). */
@@ -293,8 +352,7 @@ export class LocalMetadataStore extends EventEmitter implements MetadataStore {
     this.check()
     const n = this.nodes.get(p)
     if (!n?.ephemeral) return false
-    this.applyDelete(p, n.version)
-    this.commit(true)
+    this.transact(() => this.applyDelete(p, n.version), true)
     return true
   }
 
@@ -310,12 +368,7 @@ export class LocalMetadataStore extends EventEmitter implements MetadataStore {
 
   async multi(ops: readonly StoreOp[]): Promise<void> {
     this.check()
-    const backup = new Map(this.nodes)
-    const zxid = this.zxid
-    const pendingBefore = this.pending.length
-    const dataWatches = new Map([...this.dataWatches].map(([k, v]) => [k, new Set(v)]))
-    const childWatches = new Map([...this.childWatches].map(([k, v]) => [k, new Set(v)]))
-    try {
+    this.transact(() => {
       for (const op of ops) {
         switch (op.op) {
           case 'create':
@@ -335,15 +388,7 @@ export class LocalMetadataStore extends EventEmitter implements MetadataStore {
           }
         }
       }
-    } catch (e) {
-      this.nodes = backup
-      this.zxid = zxid
-      this.pending.length = pendingBefore
-      this.restoreWatches(this.dataWatches, dataWatches)
-      this.restoreWatches(this.childWatches, childWatches)
-      throw e
-    }
-    this.commit(false)
+    })
   }
 
   private restoreWatches(target: Map<string, Set<Watcher>>, from: Map<string, Set<Watcher>>): void {

@@ -11,6 +11,7 @@
  */
 import { join } from 'node:path'
 import { ErrorCode, errorName, KafkaError, toErrorCode, toErrorMessage } from '../../protocol/errors.js'
+import { FaultLog } from '../log/storage-faults.js'
 import { OffsetCheckpointFile } from '../log/checkpoint-file.js'
 import { RecordValidationError, type RecordError } from '../log/errors.js'
 import type { Clock, ScheduledTask, Scheduler } from '../../util/scheduler.js'
@@ -198,6 +199,7 @@ export class ReplicaManager {
   private checkpointedHw = new Map<string, number>()
   private readonly brokerId: number
   private readonly log: Logger
+  private readonly checkpointFaults: FaultLog
   private stopped = false
 
   constructor(
@@ -209,6 +211,7 @@ export class ReplicaManager {
     this.brokerId = opts.brokerId
     this.log = opts.log
     this.clock = opts.scheduler.clock
+    this.checkpointFaults = new FaultLog(opts.log, this.clock)
     this.delayedProduce = new Purgatory('Produce', opts.scheduler)
     this.delayedFetch = new Purgatory('Fetch', opts.scheduler)
   }
@@ -284,10 +287,16 @@ export class ReplicaManager {
     for (const [dir, entries] of byDir) {
       try {
         new OffsetCheckpointFile(join(dir, HIGH_WATERMARK_CHECKPOINT_FILE)).write(entries)
+        this.checkpointFaults.ok(
+          dir,
+          `[ReplicaManager broker=${this.brokerId}] Wrote the high watermark checkpoint in ${dir} again`,
+        )
       } catch (e) {
-        this.log.error(
-          { err: e },
+        // every replica.high.watermark.checkpoint.interval.ms: a full disk is logged once, not every time
+        this.checkpointFaults.fail(
+          dir,
           `[ReplicaManager broker=${this.brokerId}] Error writing the high watermark checkpoint in ${dir}`,
+          e,
         )
       }
     }
@@ -970,6 +979,19 @@ export class ReplicaManager {
   }
 
   /** A follower appended data or learned a new high watermark (from the replica fetcher). */
+  /**
+   * A log directory failed (the LogManager closed its logs): the replicas in it stop fetching; their requests get
+   * KAFKA_STORAGE_ERROR from the closed logs until the broker restarts with the directory back.
+   */
+  onLogDirFailure(dir: string): void {
+    const offline = [...this.partitions.values()].filter((p) => p.log?.parentDir === dir)
+    for (const p of offline) this.fetcher?.removePartition(p.key)
+    this.log.error(
+      `[ReplicaManager broker=${this.brokerId}] Stopped fetchers as part of the failure of log dir ${dir}; ` +
+        `partitions offline: ${offline.map((p) => p.key).join(', ')}`,
+    )
+  }
+
   onFollowerProgress(p: Partition): void {
     this.delayedFetch.checkAndComplete(p.key)
   }
