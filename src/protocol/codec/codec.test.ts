@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { ApiVersionsResponse } from '../messages/18-api-versions.js'
 import { RequestHeader } from '../headers.js'
-import { decodeBuffer, encodeToBuffer } from './codec.js'
+import { decodeBuffer, encodeToBuffer, UNKNOWN_TAGGED_FIELDS } from './codec.js'
 import { Reader } from './reader.js'
 import { array, int32, int64, message, string, struct, structField, T, uuid } from './schema.js'
 import { Writer } from './writer.js'
@@ -173,9 +173,72 @@ describe('schema features', () => {
     expect(() => decodeBuffer(Demo, 0, Buffer.from('0000' + '7fffffff', 'hex'))).toThrow(/exceeds remaining/)
   })
 
-  it('skips unknown tagged fields', () => {
+  it('keeps unknown tagged fields and writes them back in tag order with the known ones', () => {
     // version 2: name "", items [], nested [], tagged: {tag 5, 2 bytes}
     const buf = Buffer.from('01' + '01' + '01' + '01' + '05' + '02' + 'abcd', 'hex')
-    expect(decodeBuffer(Demo, 2, buf).leader).toEqual({ id: -1, epoch: -1 })
+    const v = decodeBuffer(Demo, 2, buf)
+    expect(v.leader).toEqual({ id: -1, epoch: -1 })
+    expect((v as Record<string, unknown>)[UNKNOWN_TAGGED_FIELDS]).toEqual([
+      { tag: 5, data: Buffer.from('abcd', 'hex') },
+    ])
+    expect(encodeToBuffer(Demo, 2, v).toString('hex')).toBe(buf.toString('hex'))
+    // with the known tag 0 set too, tag 0 comes first, then the kept tag 5
+    const both = encodeToBuffer(Demo, 2, { ...v, leader: { id: 1, epoch: 2 } })
+    expect(both.toString('hex')).toBe('010101' + '02' + '0009' + '000000010000000200' + '0502abcd')
+    expect(decodeBuffer(Demo, 2, both).leader).toEqual({ id: 1, epoch: 2 })
+  })
+
+  it('adds no unknown-field property when there were none', () => {
+    const v = decodeBuffer(Demo, 2, encodeToBuffer(Demo, 2, { name: 'a' }))
+    expect(Object.keys(v)).not.toContain(UNKNOWN_TAGGED_FIELDS)
+  })
+})
+
+describe('64-bit integers', () => {
+  const int64Of = (v: bigint): Reader => {
+    const b = Buffer.alloc(8)
+    b.writeBigInt64BE(v)
+    return new Reader(b)
+  }
+  const varlongOf = (v: bigint): Reader => {
+    let u = BigInt.asUintN(64, (v << 1n) ^ (v >> 63n))
+    const bytes: number[] = []
+    while (u >= 0x80n) {
+      bytes.push(Number(u & 0x7fn) | 0x80)
+      u >>= 7n
+    }
+    bytes.push(Number(u))
+    return new Reader(Buffer.from(bytes))
+  }
+
+  it('reads every value a double holds exactly, and Long.MIN/MAX_VALUE as ±2^63', () => {
+    for (const v of [0n, -1n, 2n ** 53n, -(2n ** 53n), 2n ** 53n - 1n, 2n ** 60n, -(2n ** 62n), 10n ** 17n]) {
+      expect(int64Of(v).int64()).toBe(Number(v))
+      expect(varlongOf(v).varlong()).toBe(Number(v))
+    }
+    expect(int64Of(2n ** 63n - 1n).int64()).toBe(2 ** 63)
+    expect(int64Of(-(2n ** 63n)).int64()).toBe(-(2 ** 63))
+    expect(varlongOf(2n ** 63n - 1n).varlong()).toBe(2 ** 63)
+    expect(varlongOf(-(2n ** 63n)).varlong()).toBe(-(2 ** 63))
+    // and the writer turns the sentinels back into the same bits
+    expect(
+      new Writer()
+        .int64(int64Of(2n ** 63n - 1n).int64())
+        .toBuffer()
+        .readBigInt64BE(),
+    ).toBe(2n ** 63n - 1n)
+    expect(
+      new Writer()
+        .int64(-(2 ** 63))
+        .toBuffer()
+        .readBigInt64BE(),
+    ).toBe(-(2n ** 63n))
+  })
+
+  it('refuses a value it would have to round', () => {
+    for (const v of [2n ** 53n + 1n, -(2n ** 53n) - 1n, 2n ** 63n - 2n, 1234567890123456789n]) {
+      expect(() => int64Of(v).int64()).toThrow(/cannot be represented exactly/)
+      expect(() => varlongOf(v).varlong()).toThrow(/cannot be represented exactly/)
+    }
   })
 })

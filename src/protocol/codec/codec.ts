@@ -8,6 +8,16 @@ import type { AnyField, Input, MessageSchema, TypeSpec } from './schema.js'
 import { inRange } from './versions.js'
 import { Writer } from './writer.js'
 
+/**
+ * Where a decoded struct keeps the tagged fields its schema version does not declare (only present when there
+ * were any). Written back in tag order, merged with the known ones.
+ */
+export const UNKNOWN_TAGGED_FIELDS = '_unknownTaggedFields'
+export interface UnknownTaggedField {
+  readonly tag: number
+  readonly data: Buffer
+}
+
 interface Codec {
   read(r: Reader): unknown
   write(w: Writer, v: unknown): void
@@ -217,7 +227,10 @@ function compileStruct(
         const size = r.uvarint()
         const slot = byTag.get(tag)
         if (!slot) {
-          r.skip(size) // unknown tagged fields are ignored, as Kafka does
+          // Kept as opaque bytes, as Kafka's generated messages keep _unknownTaggedFields, so a value passed on
+          // (or written back) carries what this version of Samsa does not understand.
+          const unknown = (o[UNKNOWN_TAGGED_FIELDS] ??= []) as UnknownTaggedField[]
+          unknown.push({ tag, data: Buffer.from(r.slice(size)) })
           continue
         }
         const sub = new Reader(r.buf, r.pos, r.pos + size)
@@ -236,18 +249,27 @@ function compileStruct(
       s.codec.write(w, x === undefined ? s.field.makeDefault() : x)
     }
     if (flexible) {
-      const present: [Slot, unknown][] = []
+      const present: { tag: number; write: (w: Writer) => void; length: number }[] = []
       for (const t of tagged) {
         const x = v[t.field.name]
-        if (x !== undefined && !deepEqual(x, t.field.makeDefault())) present.push([t, x])
-      }
-      w.uvarint(present.length)
-      for (const [t, x] of present) {
+        if (x === undefined || deepEqual(x, t.field.makeDefault())) continue
         const sub = new Writer(64)
         t.codec.write(sub, x)
-        w.uvarint(t.field.tag!)
-        w.uvarint(sub.length)
-        w.append(sub)
+        present.push({ tag: t.field.tag!, length: sub.length, write: (w) => w.append(sub) })
+      }
+      const unknown = v[UNKNOWN_TAGGED_FIELDS] as readonly UnknownTaggedField[] | undefined
+      if (unknown?.length) {
+        for (const u of unknown) {
+          if (byTag.has(u.tag)) continue // a known field of this version: its decoded value wins
+          present.push({ tag: u.tag, length: u.data.length, write: (w) => w.raw(u.data) })
+        }
+        present.sort((a, b) => a.tag - b.tag)
+      }
+      w.uvarint(present.length)
+      for (const p of present) {
+        w.uvarint(p.tag)
+        w.uvarint(p.length)
+        p.write(w)
       }
     }
   }
