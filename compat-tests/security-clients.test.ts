@@ -139,6 +139,17 @@ describe('kafkajs', () => {
     }
   })
 
+  it('a client without SASL on a SASL listener is refused: its Metadata request fails the authentication, as in Kafka', async () => {
+    const kafka = kafkajs(sb.saslPlaintext, { retry: { retries: 0 }, connectionTimeout: 5000 })
+    await expect(withAdmin(kafka, (admin) => admin.listTopics())).rejects.toThrow()
+    await waitFor(
+      'the broker to log the refused request',
+      () =>
+        logLines(sb.broker.logFile, /Unexpected Kafka request of type METADATA during SASL handshake\./)
+          .length > 0,
+    )
+  })
+
   it("is refused with a wrong password, with Kafka's message", async () => {
     const kafka = kafkajsClient('SASL_SSL', kafkajsSasl('PLAIN', { username: 'alice', password: 'wrong' }))
     await expect(withProducer(kafka, {}, () => Promise.resolve())).rejects.toThrow(

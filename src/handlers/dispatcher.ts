@@ -59,41 +59,10 @@ export class RequestDispatcher implements RequestProcessor {
 
   process(frame: Buffer, channel: ChannelControl): ResponseChunks | Promise<ResponseChunks> {
     const conn = channel.info
-    const apiKey = frame.readInt16BE(0)
-    const apiVersion = frame.readInt16BE(2)
-    const correlationId = frame.readInt32BE(4)
-    const handler = this.byKey.get(apiKey)
-    if (!handler) {
-      throw new CloseConnection(
-        `unknown API key ${apiKey} (correlation id ${correlationId}) from ${conn.remoteAddress}`,
-      )
-    }
+    const decoded = this.decodeRequest(frame, conn.remoteAddress)
+    if (!('body' in decoded)) return decoded.response
+    const { handler, apiKey, apiVersion, correlationId, clientId, body } = decoded
     const name = handler.api.name
-    if (apiVersion < handler.minVersion || apiVersion > handler.maxVersion) {
-      if (apiKey === API_VERSIONS_KEY) return this.unsupportedApiVersions(correlationId, handler)
-      throw new CloseConnection(
-        `unsupported version ${apiVersion} of ${name} (supported ${handler.minVersion}-${handler.maxVersion})`,
-      )
-    }
-
-    const reqSchema = handler.api.request
-    const flexibleRequest = isFlexible(reqSchema, apiVersion)
-    const r = new Reader(frame)
-    let clientId: string | null
-    let body: unknown
-    try {
-      const header = decode(RequestHeader, requestHeaderVersion(apiKey, flexibleRequest, apiVersion), r)
-      clientId = header.clientId
-      body = decode(reqSchema, apiVersion, r)
-    } catch (e) {
-      if (e instanceof DecodeError) {
-        throw new CloseConnection(
-          `malformed ${name} v${apiVersion} request (correlation id ${correlationId}): ${e.message}`,
-        )
-      }
-      throw e
-    }
-
     const ctx: RequestContext = {
       apiKey,
       apiVersion,
@@ -131,7 +100,71 @@ export class RequestDispatcher implements RequestProcessor {
     return this.respond(handler, ctx, result)
   }
 
-  private respond(handler: Handler, ctx: RequestContext, res: HandlerResult<unknown>): ResponseChunks {
+  /** A request refused as a whole before it is handled (during SASL authentication): its API's error response. */
+  errorResponse(frame: Buffer, errorCode: number, message: string): ResponseChunks {
+    const decoded = this.decodeRequest(frame, 'a client')
+    if (!('body' in decoded)) return decoded.response
+    const res = buildErrorResponse(decoded.handler.api, decoded.apiVersion, decoded.body, {
+      code: errorCode,
+      message,
+    })
+    return res === null ? null : this.respond(decoded.handler, decoded, res)
+  }
+
+  /**
+   * The handler, header and body of a request frame; for a too-new ApiVersions, its v0 answer instead. Throws
+   * CloseConnection for an unknown API key, an unsupported version or a body that does not parse.
+   */
+  private decodeRequest(
+    frame: Buffer,
+    from: string,
+  ):
+    | {
+        handler: Handler
+        apiKey: number
+        apiVersion: number
+        correlationId: number
+        clientId: string | null
+        body: unknown
+      }
+    | { response: ResponseChunks } {
+    const apiKey = frame.readInt16BE(0)
+    const apiVersion = frame.readInt16BE(2)
+    const correlationId = frame.readInt32BE(4)
+    const handler = this.byKey.get(apiKey)
+    if (!handler) {
+      throw new CloseConnection(`unknown API key ${apiKey} (correlation id ${correlationId}) from ${from}`)
+    }
+    const name = handler.api.name
+    if (apiVersion < handler.minVersion || apiVersion > handler.maxVersion) {
+      if (apiKey === API_VERSIONS_KEY)
+        return { response: this.unsupportedApiVersions(correlationId, handler) }
+      throw new CloseConnection(
+        `unsupported version ${apiVersion} of ${name} (supported ${handler.minVersion}-${handler.maxVersion})`,
+      )
+    }
+    const reqSchema = handler.api.request
+    const flexibleRequest = isFlexible(reqSchema, apiVersion)
+    const r = new Reader(frame)
+    try {
+      const header = decode(RequestHeader, requestHeaderVersion(apiKey, flexibleRequest, apiVersion), r)
+      const body = decode(reqSchema, apiVersion, r)
+      return { handler, apiKey, apiVersion, correlationId, clientId: header.clientId, body }
+    } catch (e) {
+      if (e instanceof DecodeError) {
+        throw new CloseConnection(
+          `malformed ${name} v${apiVersion} request (correlation id ${correlationId}): ${e.message}`,
+        )
+      }
+      throw e
+    }
+  }
+
+  private respond(
+    handler: Handler,
+    ctx: Pick<RequestContext, 'apiKey' | 'apiVersion' | 'correlationId'>,
+    res: HandlerResult<unknown>,
+  ): ResponseChunks {
     if (res === NO_RESPONSE) return null
     const schema = handler.api.response
     const w = new Writer(512)

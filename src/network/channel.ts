@@ -45,7 +45,13 @@ export type Admission =
   | { readonly kind: 'request' }
   /** It is a raw SASL token (after a v0 SaslHandshake): the authenticator answers it with a raw token. */
   | { readonly kind: 'token' }
-  /** Close the connection without a response. */
+  /**
+   * Fail the authentication because of this request (Kafka's IllegalSaslStateException): after
+   * failed.authentication.delay.ms it is answered with `errorCode` in its API's error response (null: not answered),
+   * then the connection closes.
+   */
+  | { readonly kind: 'reject'; readonly reason: string; readonly errorCode: number | null }
+  /** Close the connection without a response, at once. */
   | { readonly kind: 'close'; readonly reason: string }
 
 export interface SaslHandshakeResult {
@@ -81,6 +87,11 @@ export interface ChannelAuthenticator {
   admit(frame: Buffer): Admission
   /** Evaluates a raw SASL token (v0 handshake); resolves with the raw response token, or null for none. */
   evaluateRawToken(token: Buffer): Promise<Buffer | null>
+  /**
+   * Fails the authentication for a request `admit` rejected: logs it and resolves after
+   * failed.authentication.delay.ms; the connection closes once the response (if any) is written.
+   */
+  rejectRequest(reason: string): Promise<void>
 }
 
 /** The connection controls a channel exposes to the layers above the network. */

@@ -22,7 +22,7 @@
 import type { Socket } from 'node:net'
 import { fetchBufferPool } from '../util/buffer-pool.js'
 import type { Logger } from '../util/logger.js'
-import type { Channel, ChannelControl, ConnectionInfo } from './channel.js'
+import type { Admission, Channel, ChannelControl, ConnectionInfo } from './channel.js'
 
 /** What the processor answers for one request: the response frame (without the size prefix) or no response. */
 export type ResponseChunks = readonly Buffer[] | null
@@ -40,6 +40,11 @@ export interface RequestProcessor {
    * they may overlap too (Produce). Everything else waits for the responses of the requests ahead of it.
    */
   mayOverlap?(frame: Buffer): boolean
+  /**
+   * The response that refuses a request frame as a whole with an error code and message (its API's error
+   * response), or null when Kafka sends none. Throws `CloseConnection` when the frame is not a request it serves.
+   */
+  errorResponse?(frame: Buffer, errorCode: number, message: string): ResponseChunks
 }
 
 /** Thrown by the processor when the connection must be closed (malformed request, unknown API...). */
@@ -64,12 +69,13 @@ interface Slot {
   chunks: ResponseChunks
   /** The request, until it is started. */
   frame: Buffer | null
-  /** An authentication token rather than a Kafka request. */
-  readonly rawToken: boolean
+  /** What the channel's authenticator made of the frame (a request, a raw token, or a request it refuses). */
+  readonly admission: Exclude<Admission, { kind: 'close' }>
   readonly overlaps: boolean
 }
 
 const MIN_REQUEST_SIZE = 8 // api key, api version, correlation id
+const REQUEST: Admission = { kind: 'request' }
 
 export class Connection {
   private readonly pending: Buffer[] = []
@@ -226,22 +232,17 @@ export class Connection {
   }
 
   private dispatch(frame: Buffer): void {
-    const auth = this.channel.authenticator
-    let rawToken = false
-    if (auth) {
-      const admission = auth.admit(frame)
-      if (admission.kind === 'close') {
-        this.close(admission.reason)
-        return
-      }
-      rawToken = admission.kind === 'token'
+    const admission = this.channel.authenticator?.admit(frame) ?? REQUEST
+    if (admission.kind === 'close') {
+      this.close(admission.reason)
+      return
     }
     const slot: Slot = {
       done: false,
       chunks: null,
       frame,
-      rawToken,
-      overlaps: !rawToken && (this.processor.mayOverlap?.(frame) ?? false),
+      admission,
+      overlaps: admission.kind === 'request' && (this.processor.mayOverlap?.(frame) ?? false),
     }
     this.queue.push(slot)
     if (this.queue.length >= this.limits.maxInFlight && !this.pausedForQueue) {
@@ -284,11 +285,20 @@ export class Connection {
 
   private start(slot: Slot, frame: Buffer): void {
     const auth = this.channel.authenticator
+    const admission = slot.admission
     let result: ResponseChunks | Promise<ResponseChunks>
     try {
-      result = slot.rawToken
-        ? auth!.evaluateRawToken(frame).then((token) => (token === null ? null : [token]))
-        : this.processor.process(frame, this.channel)
+      if (admission.kind === 'request') result = this.processor.process(frame, this.channel)
+      else if (admission.kind === 'token')
+        result = auth!.evaluateRawToken(frame).then((token) => (token === null ? null : [token]))
+      else {
+        // The refusal is built now (a frame that does not parse closes the connection at once, as in Kafka) and
+        // sent after the failed-authentication delay.
+        const { reason, errorCode } = admission
+        const refusal =
+          errorCode === null ? null : (this.processor.errorResponse?.(frame, errorCode, reason) ?? null)
+        result = auth!.rejectRequest(reason).then(() => refusal)
+      }
     } catch (e) {
       this.fail(e)
       return

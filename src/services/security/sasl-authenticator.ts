@@ -4,7 +4,7 @@
  *   INITIAL ─ApiVersions→ HANDSHAKE ─SaslHandshake→ AUTHENTICATE ─SaslAuthenticate*→ COMPLETE
  *      └────────────────SaslHandshake───────────────┘      (v0 handshake: raw tokens instead of SaslAuthenticate)
  *
- * Before COMPLETE nothing else may be sent (the connection is closed). Failed authentication answers
+ * Before COMPLETE nothing else may be sent (see `admit`). Failed authentication answers
  * SASL_AUTHENTICATION_FAILED with Kafka's message after `failed.authentication.delay.ms`, then closes. With
  * `connections.max.reauth.ms` (or an expiring credential) the session has a lifetime (KIP-368): the client may
  * re-authenticate with a new SaslHandshake (same mechanism, same principal, at most once a second), and a request
@@ -20,24 +20,18 @@ import type {
 } from '../../network/channel.js'
 import { ANONYMOUS, userPrincipal } from '../../network/channel.js'
 import { ErrorCode } from '../../protocol/errors.js'
+import { ALL_APIS, Apis } from '../../protocol/messages/index.js'
 import { SaslAuthenticationFailure, type SaslServer } from '../../protocol/sasl/sasl.js'
 import type { Logger } from '../../util/logger.js'
 
-const API_VERSIONS = 18
-const SASL_HANDSHAKE = 17
-const SASL_AUTHENTICATE = 36
+const API_VERSIONS = Apis.ApiVersions.key
+const SASL_HANDSHAKE = Apis.SaslHandshake.key
+const SASL_AUTHENTICATE = Apis.SaslAuthenticate.key
 
-/** Kafka's ApiKeys names, for the messages of requests that arrive at the wrong time. */
-const API_NAMES: Readonly<Record<number, string>> = {
-  0: 'PRODUCE',
-  1: 'FETCH',
-  2: 'LIST_OFFSETS',
-  3: 'METADATA',
-  17: 'SASL_HANDSHAKE',
-  18: 'API_VERSIONS',
-  36: 'SASL_AUTHENTICATE',
-}
-const apiName = (key: number): string => API_NAMES[key] ?? `API ${key}`
+/** Kafka's ApiKeys names (METADATA, FIND_COORDINATOR, ...), for the messages of requests at the wrong time. */
+const API_NAMES: ReadonlyMap<number, string> = new Map(
+  ALL_APIS.map((a) => [a.key, a.name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()]),
+)
 
 /** What a SASL listener offers; shared by its connections. */
 export interface SaslListener {
@@ -111,10 +105,18 @@ export class SaslServerAuthenticator implements ChannelAuthenticator {
     return this.sessionExpiresAtMs !== null && nowMs > this.sessionExpiresAtMs
   }
 
+  /**
+   * What SaslServerAuthenticator does with a frame in each state. A request that may not come now fails the
+   * authentication as an IllegalSaslStateException does: during the handshake it is not answered, during the
+   * SaslAuthenticate exchange it is answered with ILLEGAL_SASL_STATE; either way after the failed-authentication
+   * delay, then the connection closes. An unknown API key after the first request, or a second ApiVersions, closes
+   * the connection at once (Kafka's InvalidRequestException / IllegalStateException).
+   */
   admit(frame: Buffer): Admission {
     if (this.expectsRawToken) return { kind: 'token' }
     const nowMs = this.listener.now()
     const apiKey = frame.readInt16BE(0)
+    const name = API_NAMES.get(apiKey)
     switch (this.state) {
       case 'complete':
         if (apiKey === SASL_HANDSHAKE && this.beginReauthentication(nowMs)) return { kind: 'request' }
@@ -123,6 +125,16 @@ export class SaslServerAuthenticator implements ChannelAuthenticator {
         return { kind: 'request' }
       case 'initial':
       case 'handshake-or-versions':
+        if (name === undefined) {
+          // Not a Kafka request: Kafka would take it for a GSSAPI token of a 0.9 client.
+          return this.state === 'initial'
+            ? {
+                kind: 'reject',
+                reason: 'Exception handling first SASL packet from client, GSSAPI is not supported by server',
+                errorCode: null,
+              }
+            : { kind: 'close', reason: `invalid request: unknown API key ${apiKey} during SASL handshake` }
+        }
         if (apiKey === API_VERSIONS) {
           // An ApiVersions version we answer moves on to the handshake; a newer one gets UNSUPPORTED_VERSION and
           // the client may try again.
@@ -133,35 +145,48 @@ export class SaslServerAuthenticator implements ChannelAuthenticator {
           return { kind: 'request' }
         }
         if (apiKey === SASL_HANDSHAKE) return { kind: 'request' }
-        return {
-          kind: 'close',
-          reason:
-            this.state === 'initial'
-              ? 'Invalid request, potential reasons: kafka client configured with the wrong security protocol, it does ' +
-                `not support KIP-43 or it is not a kafka client (${apiName(apiKey)} before SASL authentication)`
-              : `Unexpected Kafka request of type ${apiName(apiKey)} during SASL handshake.`,
-        }
+        this.state = 'handshake-or-versions'
+        return this.unexpected(name, 'handshake')
       case 'handshake':
         if (apiKey === SASL_HANDSHAKE) return { kind: 'request' }
-        return {
-          kind: 'close',
-          reason:
-            apiKey === API_VERSIONS
-              ? 'Unexpected ApiVersions request received during SASL authentication state HANDSHAKE_REQUEST'
-              : `Unexpected Kafka request of type ${apiName(apiKey)} during SASL handshake.`,
-        }
+        if (apiKey === API_VERSIONS)
+          return {
+            kind: 'close',
+            reason:
+              'Unexpected ApiVersions request received during SASL authentication state HANDSHAKE_REQUEST',
+          }
+        if (name === undefined)
+          return { kind: 'close', reason: `invalid request: unknown API key ${apiKey} during SASL handshake` }
+        return this.unexpected(name, 'handshake')
       case 'authenticate':
         if (apiKey === SASL_AUTHENTICATE) return { kind: 'request' }
-        return {
-          kind: 'close',
-          reason: `Unexpected Kafka request of type ${apiName(apiKey)} during SASL authentication.`,
-        }
+        if (name === undefined)
+          return {
+            kind: 'close',
+            reason: `invalid request: unknown API key ${apiKey} during SASL authentication`,
+          }
+        return this.unexpected(name, 'authentication')
       case 'reauth-bad-mechanism':
-        this.state = 'failed'
-        return { kind: 'close', reason: this.reauth?.badMechanismMessage ?? 'SASL re-authentication failed' }
+        return {
+          kind: 'reject',
+          reason: this.reauth?.badMechanismMessage ?? 'SASL re-authentication failed',
+          errorCode: null,
+        }
       case 'failed':
         return { kind: 'close', reason: 'SASL authentication failed' }
     }
+  }
+
+  private unexpected(apiName: string, phase: 'handshake' | 'authentication'): Admission {
+    return {
+      kind: 'reject',
+      reason: `Unexpected Kafka request of type ${apiName} during SASL ${phase}.`,
+      errorCode: phase === 'authentication' ? ErrorCode.ILLEGAL_SASL_STATE : null,
+    }
+  }
+
+  rejectRequest(reason: string): Promise<void> {
+    return this.fail(reason)
   }
 
   /** KafkaChannel.maybeBeginServerReauthentication: only with a session lifetime, at most once a second. */

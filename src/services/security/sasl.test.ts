@@ -9,7 +9,9 @@ import { defineHandler, type Handler } from '../../handlers/handler.js'
 import { BrokerClient, type SaslClientCredentials } from '../../network/broker-client.js'
 import { principalToString } from '../../network/channel.js'
 import { SocketServer } from '../../network/socket-server.js'
-import { encode } from '../../protocol/codec/codec.js'
+import { decode, encode } from '../../protocol/codec/codec.js'
+import { Reader } from '../../protocol/codec/reader.js'
+import { ErrorCode } from '../../protocol/errors.js'
 import { Writer } from '../../protocol/codec/writer.js'
 import { RequestHeader } from '../../protocol/headers.js'
 import { Apis } from '../../protocol/messages/index.js'
@@ -66,6 +68,8 @@ async function serve(props: Record<string, string> = {}, users = new Users()): P
   d.register(apiVersionsHandler(() => d.handlers))
   d.register(saslHandshakeHandler())
   d.register(saslAuthenticateHandler())
+  // Served once authenticated (their schemas also shape the refusal of an early request).
+  d.register(defineHandler(Apis.Metadata, { handle: () => ({ brokers: [], topics: [] }) }) as Handler)
   d.register(
     defineHandler(WhoAmI, {
       handle: (_r, ctx) => ({ principal: principalToString(ctx.principal) }),
@@ -150,6 +154,19 @@ class Raw {
     Writer.patchInt32(size, w.length - 4)
     this.socket.write(Buffer.concat(w.finish()))
   }
+  /** A request header alone (a request that does not parse). */
+  header(apiKey: number, version: number): void {
+    const w = new Writer(64)
+    const size = w.reserveInt32()
+    encode(
+      RequestHeader,
+      1,
+      { requestApiKey: apiKey, requestApiVersion: version, correlationId: this.corr++, clientId: 'raw' },
+      w,
+    )
+    Writer.patchInt32(size, w.length - 4)
+    this.socket.write(Buffer.concat(w.finish()))
+  }
   token(t: Buffer): void {
     const size = Buffer.alloc(4)
     size.writeInt32BE(t.length)
@@ -213,20 +230,51 @@ describe('SASL/SCRAM with credentials from /config/users', () => {
 })
 
 describe('the SASL exchange', () => {
-  it('closes the connection when a request other than ApiVersions/SaslHandshake comes first', async () => {
-    const port = await serve()
+  it('a request other than ApiVersions/SaslHandshake first fails the authentication: not answered, closed after failed.authentication.delay.ms', async () => {
+    const port = await serve({ 'failed.authentication.delay.ms': '300' })
+    sleeps.length = 0
     const r = new Raw(port)
-    r.request(3, 1, Apis.Metadata.request, { topics: null })
+    r.request(3, 1, Apis.Metadata.request, { topics: [{ name: 't' }] })
     expect(await r.next()).toBeNull()
+    expect(sleeps).toEqual([300])
+    // After ApiVersions as well; a second ApiVersions closes at once.
+    const after = new Raw(port)
+    after.request(18, 2, Apis.ApiVersions.request, {})
+    expect(await after.next()).not.toBeNull()
+    after.request(10, 1, Apis.FindCoordinator.request, { key: 'g' })
+    expect(await after.next()).toBeNull()
+    expect(sleeps).toEqual([300, 300])
+    const twice = new Raw(port)
+    twice.request(18, 2, Apis.ApiVersions.request, {})
+    await twice.next()
+    twice.request(18, 2, Apis.ApiVersions.request, {})
+    expect(await twice.next()).toBeNull()
+    expect(sleeps).toEqual([300, 300])
   })
 
-  it('closes the connection on a request between the handshake and authentication', async () => {
-    const port = await serve()
+  it("a request between the handshake and authentication is answered with ILLEGAL_SASL_STATE in its API's error response after the delay, then the connection closes", async () => {
+    const port = await serve({ 'failed.authentication.delay.ms': '300' })
+    sleeps.length = 0
     const r = new Raw(port)
     r.request(17, 1, Apis.SaslHandshake.request, { mechanism: 'PLAIN' })
     expect(await r.next()).not.toBeNull()
-    r.request(1001, 0, WhoAmI.request, {})
+    r.request(3, 1, Apis.Metadata.request, { topics: [{ name: 't' }] })
+    const f = (await r.next())!
+    const res = decode(Apis.Metadata.response, 1, new Reader(f.subarray(4)))
+    expect(res.topics).toMatchObject([{ name: 't', errorCode: ErrorCode.ILLEGAL_SASL_STATE }])
+    expect(sleeps).toEqual([300])
     expect(await r.next()).toBeNull()
+  })
+
+  it('a request the broker does not serve during authentication closes the connection at once', async () => {
+    const port = await serve({ 'failed.authentication.delay.ms': '300' })
+    sleeps.length = 0
+    const r = new Raw(port)
+    r.request(17, 1, Apis.SaslHandshake.request, { mechanism: 'PLAIN' })
+    await r.next()
+    r.header(3, 99) // a version nobody serves: it does not parse
+    expect(await r.next()).toBeNull()
+    expect(sleeps).toEqual([])
   })
 
   it('answers an unknown mechanism with UNSUPPORTED_SASL_MECHANISM and the enabled ones, then closes', async () => {
