@@ -23,7 +23,7 @@ import type { Log } from '../log/log.js'
 import type { LogManager } from '../log/log-manager.js'
 import type { KafkaZkClient } from '../metadata/kafka-zk-client.js'
 import type { MetadataCache, PartitionInfo } from '../metadata/metadata-cache.js'
-import { Partition } from './partition.js'
+import { Partition, type PartitionStateUpdate } from './partition.js'
 import { Purgatory, type DelayedOperation } from './purgatory.js'
 
 export interface TopicPartition {
@@ -358,60 +358,48 @@ export class ReplicaManager {
     if (!topic) return
     const p = existing ?? new Partition(info.topic, info.partition, this.brokerId)
     if (!existing) this.partitions.set(key, p)
-    p.topicId = topic.id
-    p.replicas = info.replicas
+    p.setTopicId(topic.id)
     try {
       if (!p.log) {
-        p.log = this.logManager.getOrCreateLog(
+        const log = this.logManager.getOrCreateLog(
           { topic: info.topic, partition: info.partition },
           topic.id,
           this.opts.logConfigFor(info.topic, topic.config),
         )
+        p.attachLog(log)
         const hw = this.checkpointedHw.get(key)
         if (hw !== undefined) {
-          p.log.updateHighWatermark(hw)
+          log.updateHighWatermark(hw)
           this.checkpointedHw.delete(key)
         }
       }
-      if (topic.id && p.log.topicId === undefined) p.log.assignTopicId(topic.id)
-      if (state.leader === this.brokerId) this.makeLeader(p, info)
-      else this.makeFollower(p, info)
+      if (topic.id && p.log!.topicId === undefined) p.log!.assignTopicId(topic.id)
+      const update = {
+        state,
+        partitionEpoch: info.zkVersion,
+        assignment: {
+          replicas: info.replicas,
+          addingReplicas: info.addingReplicas,
+          removingReplicas: info.removingReplicas,
+        },
+      }
+      if (state.leader === this.brokerId) this.makeLeader(p, update)
+      else this.makeFollower(p, update)
     } catch (e) {
       this.log.error({ err: e }, `[ReplicaManager broker=${this.brokerId}] Error applying state of ${key}`)
     }
   }
 
-  private makeLeader(p: Partition, info: PartitionInfo): void {
-    const state = info.state!
-    const log = p.requireLog()
-    const wasLeader = p.isLeader
-    const newEpoch = state.leaderEpoch !== p.leaderEpoch
-    p.isr = state.isr
-    p.partitionEpoch = info.zkVersion
-    p.pendingIsr = null
-    if (wasLeader && !newEpoch) {
+  private makeLeader(p: Partition, update: PartitionStateUpdate): void {
+    if (!p.makeLeader(update, this.clock.now())) {
       this.maybeIncrementHighWatermark(p)
       return
     }
-    const now = this.clock.now()
-    p.leaderId = this.brokerId
-    p.leaderEpoch = state.leaderEpoch
-    p.leaderEpochStartOffset = log.logEndOffset
-    log.assignLeaderEpoch(state.leaderEpoch, log.logEndOffset)
-    p.followers.clear()
-    for (const r of p.replicas) {
-      if (r === this.brokerId) continue
-      p.followers.set(r, {
-        leo: -1,
-        lastFetchTimeMs: 0,
-        lastFetchLeaderLeo: -1,
-        lastCaughtUpTimeMs: p.isr.includes(r) ? now : 0,
-      })
-    }
+    const log = p.requireLog()
     this.fetcher?.removePartition(p.key)
     this.log.info(
       `[Partition ${p.key} broker=${this.brokerId}] ${p.key} starts at leader epoch ${p.leaderEpoch} from offset ` +
-        `${log.logEndOffset} with partition epoch ${p.partitionEpoch}, high watermark ${log.highWatermark}, ` +
+        `${p.leaderEpochStartOffset} with partition epoch ${p.partitionEpoch}, high watermark ${log.highWatermark}, ` +
         `ISR [${p.isr.join(',')}] and replicas [${p.replicas.join(',')}].`,
     )
     this.maybeIncrementHighWatermark(p)
@@ -421,17 +409,10 @@ export class ReplicaManager {
       l.onBecomeLeader({ topic: p.topic, partition: p.partition }, p.leaderEpoch)
   }
 
-  private makeFollower(p: Partition, info: PartitionInfo): void {
-    const state = info.state!
+  private makeFollower(p: Partition, update: PartitionStateUpdate): void {
     const wasLeader = p.isLeader
-    const leaderChanged = p.leaderId !== state.leader || p.leaderEpoch !== state.leaderEpoch
-    p.isr = state.isr
-    p.partitionEpoch = info.zkVersion
-    p.pendingIsr = null
-    if (!leaderChanged) return
-    p.leaderId = state.leader
-    p.leaderEpoch = state.leaderEpoch
-    p.followers.clear()
+    if (!p.makeFollower(update)) return
+    const state = update.state
     this.log.info(
       `[Partition ${p.key} broker=${this.brokerId}] Follower of leader ${state.leader} at leader epoch ${state.leaderEpoch}` +
         ` (partition epoch ${p.partitionEpoch}); log end offset ${p.log?.logEndOffset}.`,
@@ -449,15 +430,15 @@ export class ReplicaManager {
   private stopReplica(p: Partition, deleteLog: boolean, reason: string): void {
     this.log.info(`[ReplicaManager broker=${this.brokerId}] Stopping replica ${p.key} (${reason})`)
     const wasLeader = p.isLeader
+    const hadLog = p.log !== undefined
     this.partitions.delete(p.key)
-    p.leaderId = -1
+    p.stop()
     this.fetcher?.removePartition(p.key)
     if (wasLeader)
       for (const l of this.listeners) l.onResign({ topic: p.topic, partition: p.partition }, p.leaderEpoch)
     this.delayedProduce.checkAndComplete(p.key)
     this.delayedFetch.checkAndComplete(p.key)
-    if (deleteLog && p.log) this.logManager.deleteLog(p.topic, p.partition)
-    p.log = undefined
+    if (deleteLog && hadLog) this.logManager.deleteLog(p.topic, p.partition)
   }
 
   private removeTopic(name: string): void {
@@ -712,10 +693,7 @@ export class ReplicaManager {
   // --- high watermark and ISR ---
 
   private maybeIncrementHighWatermark(p: Partition): void {
-    if (!p.isLeader || !p.log) return
-    const hw = p.computeHighWatermark()
-    if (hw > p.log.highWatermark) {
-      p.log.updateHighWatermark(hw)
+    if (p.maybeIncrementHighWatermark()) {
       this.delayedProduce.checkAndComplete(p.key)
       this.delayedFetch.checkAndComplete(p.key)
     }
@@ -728,46 +706,30 @@ export class ReplicaManager {
     fetchOffset: number,
     leaderLeo: number,
   ): void {
-    const f = p.followers.get(replicaId)
-    if (!f) return
-    const now = this.clock.now()
-    if (fetchOffset >= leaderLeo) f.lastCaughtUpTimeMs = now
-    else if (fetchOffset >= f.lastFetchLeaderLeo && f.lastFetchLeaderLeo >= 0)
-      f.lastCaughtUpTimeMs = Math.max(f.lastCaughtUpTimeMs, f.lastFetchTimeMs)
-    f.lastFetchLeaderLeo = leaderLeo
-    f.lastFetchTimeMs = now
-    f.leo = fetchOffset
+    if (!p.updateFollowerFetchState(replicaId, fetchOffset, leaderLeo, this.clock.now())) return
     this.maybeExpandIsr(p, replicaId)
     this.maybeIncrementHighWatermark(p)
   }
 
   private maybeExpandIsr(p: Partition, replicaId: number): void {
-    if (p.isr.includes(replicaId) || p.pendingIsr) return
-    const f = p.followers.get(replicaId)!
-    const log = p.requireLog()
-    if (f.leo >= log.highWatermark && f.leo >= p.leaderEpochStartOffset && this.metadata.isAlive(replicaId)) {
-      const isr = [...p.isr, replicaId]
-      this.log.info(
-        `[Partition ${p.key} broker=${this.brokerId}] Expanding ISR from [${p.isr.join(',')}] to [${isr.join(',')}]`,
-      )
-      this.writeIsr(p, isr)
-    }
+    const isr = p.isrExpansion(replicaId, (id) => this.metadata.isAlive(id))
+    if (!isr) return
+    this.log.info(
+      `[Partition ${p.key} broker=${this.brokerId}] Expanding ISR from [${p.isr.join(',')}] to [${isr.join(',')}]`,
+    )
+    this.writeIsr(p, isr)
   }
 
   private maybeShrinkIsrs(): void {
     const now = this.clock.now()
     for (const p of this.partitions.values()) {
-      if (!p.isLeader || !p.log || p.pendingIsr) continue
-      const lagging = p.isr.filter((r) => {
-        if (r === this.brokerId) return false
-        const f = p.followers.get(r)
-        return !f || now - f.lastCaughtUpTimeMs > this.opts.replicaLagTimeMaxMs
-      })
+      const lagging = p.outOfSyncReplicas(now, this.opts.replicaLagTimeMaxMs)
       if (lagging.length === 0) continue
       const isr = p.isr.filter((r) => !lagging.includes(r))
+      const log = p.requireLog()
       this.log.info(
         `[Partition ${p.key} broker=${this.brokerId}] Shrinking ISR from [${p.isr.join(',')}] to [${isr.join(',')}]. ` +
-          `Leader: (highWatermark: ${p.log.highWatermark}, endOffset: ${p.log.logEndOffset}). Out of sync replicas: ` +
+          `Leader: (highWatermark: ${log.highWatermark}, endOffset: ${log.logEndOffset}). Out of sync replicas: ` +
           lagging.map((r) => `(brokerId: ${r}, endOffset: ${p.followers.get(r)?.leo ?? -1})`).join(' ') +
           '.',
       )
@@ -777,7 +739,8 @@ export class ReplicaManager {
 
   /** Writes an ISR change of ours to the partition state znode, conditional on the partition epoch. */
   private writeIsr(p: Partition, isr: readonly number[]): void {
-    p.pendingIsr = isr
+    p.beginIsrUpdate(isr)
+    const partitionEpoch = p.partitionEpoch
     const state = {
       leader: p.leaderId,
       leaderEpoch: p.leaderEpoch,
@@ -787,36 +750,26 @@ export class ReplicaManager {
     }
     void (async () => {
       const cur = await this.zk.getPartitionState(p.topic, p.partition)
-      if (!cur || cur.zkVersion !== p.partitionEpoch || cur.state.leader !== this.brokerId) {
-        p.pendingIsr = null
+      if (!cur || cur.zkVersion !== partitionEpoch || cur.state.leader !== this.brokerId) {
+        if (p.isPendingIsr(isr)) p.abortIsrUpdate()
         return // the state moved on; the watch will bring us the new one
       }
-      const v = await this.zk.updatePartitionState(
-        p.topic,
-        p.partition,
-        { ...state, controllerEpoch: cur.state.controllerEpoch },
-        p.partitionEpoch,
-      )
-      if (p.pendingIsr !== isr) return
-      p.pendingIsr = null
+      const written = { ...state, controllerEpoch: cur.state.controllerEpoch }
+      const v = await this.zk.updatePartitionState(p.topic, p.partition, written, partitionEpoch)
+      if (!p.isPendingIsr(isr)) return
       if (v === null) {
+        p.abortIsrUpdate()
         this.log.info(
-          `[Partition ${p.key} broker=${this.brokerId}] Cached zkVersion ${p.partitionEpoch} not equal to that in ZooKeeper, skip updating ISR`,
+          `[Partition ${p.key} broker=${this.brokerId}] Cached zkVersion ${partitionEpoch} not equal to that in ZooKeeper, skip updating ISR`,
         )
         return
       }
-      p.isr = isr
-      p.partitionEpoch = v
-      this.metadata.applyOwnWrite(
-        p.topic,
-        p.partition,
-        { ...state, controllerEpoch: cur.state.controllerEpoch },
-        v,
-      )
+      p.completeIsrUpdate(isr, v)
+      this.metadata.applyOwnWrite(p.topic, p.partition, written, v)
       this.maybeIncrementHighWatermark(p)
       this.delayedProduce.checkAndComplete(p.key)
     })().catch((e: unknown) => {
-      p.pendingIsr = null
+      if (p.isPendingIsr(isr)) p.abortIsrUpdate()
       this.log.warn({ err: e }, `[Partition ${p.key} broker=${this.brokerId}] Failed to update ISR`)
     })
   }
