@@ -248,10 +248,14 @@ export class BrokerConfig {
     const protocols = v.list('group.coordinator.rebalance.protocols').map((p) => p.toLowerCase())
     if (!protocols.includes('classic'))
       throw new ConfigException("Disabling the 'classic' protocol is not supported.")
-    for (const p of ['consumer', 'share']) {
-      if (protocols.includes(p))
-        warnings.push(
-          `The new '${p}' rebalance protocol is only supported in KRaft cluster with the new group coordinator.`,
+    // Kafka offers the consumer protocol (KIP-848) in KRaft mode only; Samsa serves it in every mode. Share groups
+    // (KIP-932) are not implemented.
+    if (protocols.includes('share'))
+      throw new ConfigException("The 'share' rebalance protocol (KIP-932) is not supported by Samsa.")
+    for (const a of v.list('group.consumer.assignors')) {
+      if (resolveAssignorName(a) === undefined)
+        throw new ConfigException(
+          `Invalid value ${a} for configuration group.consumer.assignors: supported assignors are uniform and range.`,
         )
     }
 
@@ -984,6 +988,31 @@ export class BrokerConfig {
   get groupCoordinatorRebalanceProtocols(): string[] {
     return this.v.list('group.coordinator.rebalance.protocols').map((p) => p.toLowerCase())
   }
+  get consumerGroupSessionTimeoutMs(): number {
+    return this.v.int('group.consumer.session.timeout.ms')
+  }
+  get consumerGroupMinSessionTimeoutMs(): number {
+    return this.v.int('group.consumer.min.session.timeout.ms')
+  }
+  get consumerGroupMaxSessionTimeoutMs(): number {
+    return this.v.int('group.consumer.max.session.timeout.ms')
+  }
+  get consumerGroupHeartbeatIntervalMs(): number {
+    return this.v.int('group.consumer.heartbeat.interval.ms')
+  }
+  get consumerGroupMinHeartbeatIntervalMs(): number {
+    return this.v.int('group.consumer.min.heartbeat.interval.ms')
+  }
+  get consumerGroupMaxHeartbeatIntervalMs(): number {
+    return this.v.int('group.consumer.max.heartbeat.interval.ms')
+  }
+  get consumerGroupMaxSize(): number {
+    return this.v.int('group.consumer.max.size')
+  }
+  /** `group.consumer.assignors` as short names (uniform, range). */
+  get consumerGroupAssignors(): string[] {
+    return this.v.list('group.consumer.assignors').map((a) => resolveAssignorName(a) ?? a)
+  }
   get offsetsTopicNumPartitions(): number {
     return this.v.int('offsets.topic.num.partitions')
   }
@@ -1272,4 +1301,15 @@ function maxConnectionsPerIpOverrides(v: ValueReader): Map<string, number> {
     out.set(host, parseType('max.connections.per.ip.overrides', count, 'int') as number)
   }
   return out
+}
+
+/**
+ * Resolves `group.consumer.assignors` entries: the short names, or the class names Kafka uses for them
+ * (`org.apache.kafka.coordinator.group.assignor.UniformAssignor`, `...RangeAssignor`).
+ */
+export function resolveAssignorName(name: string): string | undefined {
+  const n = name.trim()
+  const cls = /^org\.apache\.kafka\.coordinator\.group\.(?:api\.)?assignor\.(Uniform|Range)Assignor$/.exec(n)
+  if (cls?.[1] !== undefined) return cls[1].toLowerCase()
+  return n === 'uniform' || n === 'range' ? n : undefined
 }

@@ -845,6 +845,76 @@ const group: ConfigDef[] = [
       validator: ValidList.in('consumer', 'classic', 'share'),
     },
   ),
+  c(
+    'group.consumer.session.timeout.ms',
+    'int',
+    45000,
+    'medium',
+    'Consumer group (KIP-848) session timeout.',
+    {
+      validator: atLeast(1),
+    },
+  ),
+  c(
+    'group.consumer.min.session.timeout.ms',
+    'int',
+    45000,
+    'medium',
+    'Smallest consumer group session timeout.',
+    {
+      validator: atLeast(1),
+    },
+  ),
+  c(
+    'group.consumer.max.session.timeout.ms',
+    'int',
+    60000,
+    'medium',
+    'Largest consumer group session timeout.',
+    {
+      validator: atLeast(1),
+    },
+  ),
+  c(
+    'group.consumer.heartbeat.interval.ms',
+    'int',
+    5000,
+    'medium',
+    'Consumer group (KIP-848) heartbeat interval.',
+    {
+      validator: atLeast(1),
+    },
+  ),
+  c(
+    'group.consumer.min.heartbeat.interval.ms',
+    'int',
+    5000,
+    'medium',
+    'Smallest consumer group heartbeat interval.',
+    {
+      validator: atLeast(1),
+    },
+  ),
+  c(
+    'group.consumer.max.heartbeat.interval.ms',
+    'int',
+    15000,
+    'medium',
+    'Largest consumer group heartbeat interval.',
+    {
+      validator: atLeast(1),
+    },
+  ),
+  c('group.consumer.max.size', 'int', INT_MAX, 'medium', 'Most members in one consumer group (KIP-848).', {
+    validator: atLeast(1),
+  }),
+  c(
+    'group.consumer.assignors',
+    'list',
+    ['uniform', 'range'],
+    'medium',
+    'Server-side assignors of consumer groups (uniform, range); the first is the default.',
+  ),
   c('offset.metadata.max.bytes', 'int', 4096, 'high', 'Largest metadata string of a committed offset.'),
   c('offsets.load.buffer.size', 'int', 5242880, 'high', 'Batch size when loading offsets into the cache.', {
     validator: atLeast(1),

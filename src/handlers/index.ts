@@ -90,8 +90,8 @@ export function createHandlers(s: Services): Handler[] {
     describeProducersHandler(s),
     describeTransactionsHandler(s),
     listTransactionsHandler(s),
-    consumerGroupHeartbeatHandler(),
-    consumerGroupDescribeHandler(),
+    consumerGroupHeartbeatHandler(s),
+    consumerGroupDescribeHandler(s),
   ]
   handlers.push(apiVersionsHandler(() => handlers))
   return handlers

@@ -133,6 +133,7 @@ export const ErrorCode = {
   INVALID_VOTER_KEY: 125,
   DUPLICATE_VOTER: 126,
   VOTER_NOT_FOUND: 127,
+  INVALID_REGULAR_EXPRESSION: 128,
 } as const
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]
@@ -976,6 +977,10 @@ const INFO = new Map<number, ErrorInfo>([
   [
     127,
     { name: 'VOTER_NOT_FOUND', retriable: false, message: 'The voter is not part of the set of voters.' },
+  ],
+  [
+    128,
+    { name: 'INVALID_REGULAR_EXPRESSION', retriable: false, message: 'The regular expression is not valid.' },
   ],
 ])
 

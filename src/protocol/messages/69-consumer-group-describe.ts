@@ -1,11 +1,11 @@
-import { array, bool, int16, int32, message, string, structField, T, uuid } from '../codec/schema.js'
+import { array, bool, int8, int16, int32, message, string, structField, T, uuid } from '../codec/schema.js'
 import { api } from '../api.js'
 
-// Version 0 (KIP-848) is the only version in Kafka 3.9 and is flexible from the start.
+// Version 0 (KIP-848) is flexible from the start. Version 1 (Kafka 4.0, KIP-1099) adds the members' MemberType.
 export const ConsumerGroupDescribeRequest = message({
   name: 'ConsumerGroupDescribeRequest',
   kind: 'request',
-  validVersions: '0',
+  validVersions: '0-1',
   flexibleVersions: '0+',
   fields: [array('groupIds', T.string), bool('includeAuthorizedOperations')],
 })
@@ -17,7 +17,7 @@ const assignmentFields = [
 export const ConsumerGroupDescribeResponse = message({
   name: 'ConsumerGroupDescribeResponse',
   kind: 'response',
-  validVersions: '0',
+  validVersions: '0-1',
   flexibleVersions: '0+',
   fields: [
     int32('throttleTimeMs'),
@@ -40,6 +40,8 @@ export const ConsumerGroupDescribeResponse = message({
         string('subscribedTopicRegex', { nullable: '0+', default: null }),
         structField('assignment', assignmentFields),
         structField('targetAssignment', assignmentFields),
+        // -1 unknown, 0 a member using the classic protocol, 1 a member using the consumer protocol.
+        int8('memberType', { versions: '1+', default: -1 }),
       ]),
       int32('authorizedOperations', { default: -2147483648 }),
     ]),

@@ -524,6 +524,7 @@ describe('hand-computed cases', () => {
       rackId: null,
       rebalanceTimeoutMs: -1,
       subscribedTopicNames: null,
+      subscribedTopicRegex: null,
       serverAssignor: null,
       topicPartitions: null,
     })
@@ -572,6 +573,7 @@ describe('hand-computed cases', () => {
               subscribedTopicRegex: null,
               assignment: { topicPartitions: [tp] },
               targetAssignment: { topicPartitions: [] },
+              memberType: -1,
             },
           ],
           authorizedOperations: -2147483648,
@@ -580,6 +582,13 @@ describe('hand-computed cases', () => {
     }
     const buf = encodeToBuffer(ConsumerGroupDescribeResponse, 0, res)
     expect(decodeBuffer(ConsumerGroupDescribeResponse, 0, buf)).toEqual(res)
+    // v1 adds the member type (int8) after the target assignment.
+    const v1 = structuredClone(res)
+    const m0 = v1.groups[0]?.members[0]
+    if (m0 !== undefined) m0.memberType = 1
+    expect(
+      decodeBuffer(ConsumerGroupDescribeResponse, 1, encodeToBuffer(ConsumerGroupDescribeResponse, 1, v1)),
+    ).toEqual(v1)
     // The (non-nullable) assignment structs carry no presence byte: ... subscribedTopicRegex null (0), then
     // assignment = [1 topic][uuid][t][[0]][tags], its own tags, targetAssignment = [0 topics][tags].
     const tail = bytesOf(

@@ -31,6 +31,29 @@ describe('partitionFor', () => {
       offsetMetadataMaxBytes: 4096,
       offsetsRetentionMinutes: 10_080,
       offsetsRetentionCheckIntervalMs: 600_000,
+      consumerGroupProtocolEnabled: false,
+      consumerGroupSessionTimeoutMs: 45_000,
+      consumerGroupMinSessionTimeoutMs: 45_000,
+      consumerGroupMaxSessionTimeoutMs: 60_000,
+      consumerGroupHeartbeatIntervalMs: 5000,
+      consumerGroupMinHeartbeatIntervalMs: 5000,
+      consumerGroupMaxHeartbeatIntervalMs: 15_000,
+      consumerGroupMaxSize: 2_147_483_647,
+      consumerGroupAssignors: ['uniform', 'range'],
     })
+  })
+
+  it('checks the consumer group bounds as Kafka', () => {
+    expect(() => resolveGroupCoordinatorConfig({ brokerId: 1, consumerGroupSessionTimeoutMs: 1000 })).toThrow(
+      'group.consumer.session.timeout.ms must be greater than or equal to group.consumer.min.session.timeout.ms',
+    )
+    expect(() =>
+      resolveGroupCoordinatorConfig({
+        brokerId: 1,
+        consumerGroupHeartbeatIntervalMs: 15_000,
+        consumerGroupSessionTimeoutMs: 15_000,
+        consumerGroupMinSessionTimeoutMs: 1000,
+      }),
+    ).toThrow('group.consumer.heartbeat.interval.ms must be less than group.consumer.session.timeout.ms')
   })
 })

@@ -25,6 +25,24 @@ export interface GroupCoordinatorConfig {
   readonly offsetsRetentionMinutes: number
   /** `offsets.retention.check.interval.ms` (600000). */
   readonly offsetsRetentionCheckIntervalMs: number
+  /** `group.coordinator.rebalance.protocols` contains `consumer`: ConsumerGroupHeartbeat is served (KIP-848). */
+  readonly consumerGroupProtocolEnabled: boolean
+  /** `group.consumer.session.timeout.ms` (45000). */
+  readonly consumerGroupSessionTimeoutMs: number
+  /** `group.consumer.min.session.timeout.ms` (45000). */
+  readonly consumerGroupMinSessionTimeoutMs: number
+  /** `group.consumer.max.session.timeout.ms` (60000). */
+  readonly consumerGroupMaxSessionTimeoutMs: number
+  /** `group.consumer.heartbeat.interval.ms` (5000). */
+  readonly consumerGroupHeartbeatIntervalMs: number
+  /** `group.consumer.min.heartbeat.interval.ms` (5000). */
+  readonly consumerGroupMinHeartbeatIntervalMs: number
+  /** `group.consumer.max.heartbeat.interval.ms` (15000). */
+  readonly consumerGroupMaxHeartbeatIntervalMs: number
+  /** `group.consumer.max.size` (Integer.MAX_VALUE). */
+  readonly consumerGroupMaxSize: number
+  /** `group.consumer.assignors` (uniform, range): server-side assignors; the first is the default. */
+  readonly consumerGroupAssignors: readonly string[]
 }
 
 export const DEFAULT_GROUP_COORDINATOR_CONFIG: Omit<GroupCoordinatorConfig, 'brokerId'> = {
@@ -36,6 +54,15 @@ export const DEFAULT_GROUP_COORDINATOR_CONFIG: Omit<GroupCoordinatorConfig, 'bro
   offsetMetadataMaxBytes: 4096,
   offsetsRetentionMinutes: 10_080,
   offsetsRetentionCheckIntervalMs: 600_000,
+  consumerGroupProtocolEnabled: false,
+  consumerGroupSessionTimeoutMs: 45_000,
+  consumerGroupMinSessionTimeoutMs: 45_000,
+  consumerGroupMaxSessionTimeoutMs: 60_000,
+  consumerGroupHeartbeatIntervalMs: 5000,
+  consumerGroupMinHeartbeatIntervalMs: 5000,
+  consumerGroupMaxHeartbeatIntervalMs: 15_000,
+  consumerGroupMaxSize: 2_147_483_647,
+  consumerGroupAssignors: ['uniform', 'range'],
 }
 
 export type GroupCoordinatorConfigInput = Partial<GroupCoordinatorConfig> & { readonly brokerId: number }
@@ -45,6 +72,53 @@ export function resolveGroupCoordinatorConfig(input: GroupCoordinatorConfigInput
   if (!(c.offsetsTopicNumPartitions >= 1)) {
     throw new Error(`offsets.topic.num.partitions must be at least 1, got ${c.offsetsTopicNumPartitions}`)
   }
+  // Kafka's GroupCoordinatorConfig checks of the consumer group protocol's bounds.
+  const atLeast = (name: string, v: number, otherName: string, other: number): void => {
+    if (!(v >= other)) throw new Error(`${name} must be greater than or equal to ${otherName}`)
+  }
+  const sess = 'group.consumer.session.timeout.ms'
+  const hb = 'group.consumer.heartbeat.interval.ms'
+  atLeast(
+    'group.consumer.max.session.timeout.ms',
+    c.consumerGroupMaxSessionTimeoutMs,
+    'group.consumer.min.session.timeout.ms',
+    c.consumerGroupMinSessionTimeoutMs,
+  )
+  atLeast(
+    sess,
+    c.consumerGroupSessionTimeoutMs,
+    'group.consumer.min.session.timeout.ms',
+    c.consumerGroupMinSessionTimeoutMs,
+  )
+  atLeast(
+    'group.consumer.max.session.timeout.ms',
+    c.consumerGroupMaxSessionTimeoutMs,
+    sess,
+    c.consumerGroupSessionTimeoutMs,
+  )
+  atLeast(
+    'group.consumer.max.heartbeat.interval.ms',
+    c.consumerGroupMaxHeartbeatIntervalMs,
+    'group.consumer.min.heartbeat.interval.ms',
+    c.consumerGroupMinHeartbeatIntervalMs,
+  )
+  atLeast(
+    hb,
+    c.consumerGroupHeartbeatIntervalMs,
+    'group.consumer.min.heartbeat.interval.ms',
+    c.consumerGroupMinHeartbeatIntervalMs,
+  )
+  atLeast(
+    'group.consumer.max.heartbeat.interval.ms',
+    c.consumerGroupMaxHeartbeatIntervalMs,
+    hb,
+    c.consumerGroupHeartbeatIntervalMs,
+  )
+  if (!(c.consumerGroupHeartbeatIntervalMs < c.consumerGroupSessionTimeoutMs)) {
+    throw new Error(`${hb} must be less than ${sess}`)
+  }
+  if (!(c.consumerGroupMaxSize >= 1)) throw new Error('group.consumer.max.size must be at least 1')
+  if (c.consumerGroupAssignors.length === 0) throw new Error('group.consumer.assignors must not be empty')
   return c
 }
 

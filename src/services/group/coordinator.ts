@@ -46,6 +46,13 @@ import {
   describeError,
 } from './metadata-manager.js'
 import type { VerificationGuard } from '../log/producer-state.js'
+import {
+  ConsumerGroupCoordinator,
+  type ConsumerGroupHeartbeatParams,
+  type ConsumerGroupHeartbeatResult,
+  type DescribedConsumerGroup,
+  type TopicsView,
+} from './consumer/coordinator.js'
 import type { GroupLogStore } from './log-store.js'
 import type {
   DeleteOffsetsResult,
@@ -83,6 +90,8 @@ type GroupApi =
   | 'DescribeGroups'
   | 'DeleteGroups'
   | 'OffsetDelete'
+  | 'ConsumerGroupHeartbeat'
+  | 'ConsumerGroupDescribe'
 
 const EMPTY_GROUP: GroupSummary = { state: '', protocolType: '', protocol: '', members: [] }
 const DEAD_GROUP: GroupSummary = { state: 'Dead', protocolType: '', protocol: '', members: [] }
@@ -108,7 +117,11 @@ export interface GroupCoordinatorOptions {
   readonly logger?: Logger
   /** The GroupMetadataManager's logger (Kafka's `kafka.coordinator.group.GroupMetadataManager`); default `logger`. */
   readonly managerLogger?: Logger
+  /** The topics consumer groups (KIP-848) can be assigned (the broker's metadata cache); default none. */
+  readonly topics?: TopicsView
 }
+
+const NO_TOPICS: TopicsView = () => new Map()
 
 const opt = (v: string | null): string => (v === null ? 'None' : `Some(${v})`)
 
@@ -119,6 +132,8 @@ export class GroupCoordinator {
   private readonly logger: Logger
   /** The groups' cache and `__consumer_offsets` storage. */
   private readonly groupManager: GroupMetadataManager
+  /** The consumer group protocol (KIP-848), beside the classic one. */
+  private readonly consumerGroups: ConsumerGroupCoordinator
 
   private active = false
   private shuttingDown = false
@@ -133,6 +148,15 @@ export class GroupCoordinator {
       logStore: options.logStore,
       scheduler: this.scheduler,
       logger: options.managerLogger ?? this.logger,
+    })
+    this.consumerGroups = new ConsumerGroupCoordinator({
+      config: this.config,
+      scheduler: this.scheduler,
+      logger: this.logger,
+      topics: options.topics ?? NO_TOPICS,
+      groupStatus: (groupId) => this.validateGroupStatus(groupId, 'ConsumerGroupHeartbeat'),
+      isClassicGroupInUse: (groupId) => (this.groupManager.getGroup(groupId)?.size ?? 0) > 0,
+      partitionFor: (groupId) => this.partitionFor(groupId),
     })
   }
 
@@ -158,6 +182,7 @@ export class GroupCoordinator {
     this.active = false
     this.shuttingDown = true
     for (const g of this.groupManager.currentGroups()) this.cancelGroupTimers(g)
+    this.consumerGroups.shutdown()
     await this.groupManager.shutdown()
     for (const g of this.groupManager.currentGroups()) this.cancelGroupTimers(g)
     this.info('Shutdown complete.')
@@ -215,6 +240,11 @@ export class GroupCoordinator {
         p.sessionTimeoutMs > this.config.groupMaxSessionTimeoutMs
       ) {
         callback(joinError(p.memberId, ErrorCode.INVALID_SESSION_TIMEOUT))
+        return
+      }
+      if (this.consumerGroups.isInUse(p.groupId)) {
+        // Kafka: "Group <id> is not a classic group." (no online migration between the protocols yet)
+        callback(joinError(p.memberId, ErrorCode.GROUP_ID_NOT_FOUND))
         return
       }
       const isUnknownMember = p.memberId === ''
@@ -1311,12 +1341,33 @@ export class GroupCoordinator {
       ? ErrorCode.COORDINATOR_LOAD_IN_PROGRESS
       : ErrorCode.NONE
     const states = new Set(statesFilter.map((s) => s.toLowerCase()))
-    const classic = typesFilter.length === 0 || typesFilter.some((t) => t.toLowerCase() === 'classic')
+    const types = new Set(typesFilter.map((t) => t.toLowerCase()))
+    const consumerIds = new Set(this.consumerGroups.allGroups().map((g) => g.groupId))
+    const classic = types.size === 0 || types.has('classic')
     const groups = this.groupManager
       .currentGroups()
-      .filter((g) => (states.size === 0 || g.isInStates(states)) && classic)
+      // A consumer group's committed offsets are kept in a classic group entry without members: not listed.
+      .filter((g) => (states.size === 0 || g.isInStates(states)) && classic && !consumerIds.has(g.groupId))
       .map((g) => g.overview())
+    if (types.size === 0 || types.has('consumer')) {
+      for (const g of this.consumerGroups.allGroups()) {
+        if (states.size > 0 && !states.has(g.state.toLowerCase())) continue
+        groups.push({ groupId: g.groupId, protocolType: 'consumer', state: g.state, groupType: 'consumer' })
+      }
+    }
     return { error, groups }
+  }
+
+  // ---------------------------------------------------------------- consumer groups (KIP-848)
+
+  /** ConsumerGroupHeartbeat: join, reconcile or leave a consumer group. */
+  consumerGroupHeartbeat(p: ConsumerGroupHeartbeatParams): ConsumerGroupHeartbeatResult {
+    return this.consumerGroups.heartbeat(p)
+  }
+
+  /** ConsumerGroupDescribe, one entry per requested group id in order. */
+  consumerGroupDescribe(groupIds: readonly string[]): DescribedConsumerGroup[] {
+    return groupIds.map((id) => this.consumerGroups.describe(id))
   }
 
   // ---------------------------------------------------------------- DeleteGroups / OffsetDelete
@@ -1453,6 +1504,7 @@ export class GroupCoordinator {
       `Resigned as the group coordinator for partition ${partition} in epoch ` +
         `${leaderEpoch === undefined ? 'OptionalInt.empty' : `OptionalInt[${leaderEpoch}]`}`,
     )
+    this.consumerGroups.unloadPartition(partition)
     return this.groupManager.removeGroupsForPartition(partition, leaderEpoch, (g) => this.onGroupUnloaded(g))
   }
 
@@ -1527,8 +1579,10 @@ export class GroupCoordinator {
       case 'OffsetFetch':
       case 'DescribeGroups':
       case 'DeleteGroups':
+      case 'ConsumerGroupHeartbeat':
+      case 'ConsumerGroupDescribe':
         // The empty group id stays valid for offsets (backwards compatibility), DescribeGroups and
-        // DeleteGroups.
+        // DeleteGroups; the consumer group APIs check it themselves (INVALID_REQUEST / GROUP_ID_NOT_FOUND).
         return true
       default:
         return groupId !== ''

@@ -627,8 +627,9 @@ describe('DescribeGroups / ListGroups / DeleteGroups / OffsetDelete handlers', (
 
 describe('KIP-848 APIs with only the classic protocol', () => {
   it('answers UNSUPPORTED_VERSION', async () => {
+    const env = await setup()
     const hb = await call(
-      consumerGroupHeartbeatHandler(),
+      consumerGroupHeartbeatHandler({ groups: env.c }),
       ConsumerGroupHeartbeatRequest,
       ConsumerGroupHeartbeatResponse,
       0,
@@ -650,7 +651,7 @@ describe('KIP-848 APIs with only the classic protocol', () => {
       assignment: null,
     })
     const d = await call(
-      consumerGroupDescribeHandler(),
+      consumerGroupDescribeHandler({ groups: env.c }),
       ConsumerGroupDescribeRequest,
       ConsumerGroupDescribeResponse,
       0,
@@ -662,6 +663,45 @@ describe('KIP-848 APIs with only the classic protocol', () => {
     expect(d.groups.map((g) => [g.groupId, g.errorCode, g.members.length])).toEqual([
       ['a', ErrorCode.UNSUPPORTED_VERSION, 0],
       ['b', ErrorCode.UNSUPPORTED_VERSION, 0],
+    ])
+  })
+})
+
+describe('KIP-848 APIs with the consumer protocol enabled', () => {
+  it('joins through ConsumerGroupHeartbeat v1 and describes the group (v1 member type)', async () => {
+    const env = await setup({ consumerGroupProtocolEnabled: true })
+    const hb = await call(
+      consumerGroupHeartbeatHandler({ groups: env.c }),
+      ConsumerGroupHeartbeatRequest,
+      ConsumerGroupHeartbeatResponse,
+      1,
+      {
+        groupId: 'g',
+        memberId: 'AAAAAAAAAAAAAAAAAAAAAA',
+        memberEpoch: 0,
+        rebalanceTimeoutMs: 1000,
+        subscribedTopicNames: ['t1'],
+        topicPartitions: [],
+      },
+    )
+    expect(hb).toEqual({
+      throttleTimeMs: 0,
+      errorCode: 0,
+      errorMessage: null,
+      memberId: 'AAAAAAAAAAAAAAAAAAAAAA',
+      memberEpoch: 1,
+      heartbeatIntervalMs: 5000,
+      assignment: { topicPartitions: [] },
+    })
+    const d = await call(
+      consumerGroupDescribeHandler({ groups: env.c }),
+      ConsumerGroupDescribeRequest,
+      ConsumerGroupDescribeResponse,
+      1,
+      { groupIds: ['g'], includeAuthorizedOperations: false },
+    )
+    expect(d.groups.map((g) => [g.groupId, g.errorCode, g.groupState, g.members[0]?.memberType])).toEqual([
+      ['g', 0, 'Stable', 1],
     ])
   })
 })

@@ -1,0 +1,406 @@
+import { describe, expect, it } from 'vitest'
+import fc from 'fast-check'
+import { ErrorCode } from '../../../protocol/errors.js'
+import { ManualClock, ManualScheduler } from '../../../util/scheduler.js'
+import { GroupCoordinator } from '../coordinator.js'
+import { InMemoryGroupLogStore } from '../memory-log-store.js'
+import { joinParams } from '../test-helpers.js'
+import type {
+  ConsumerGroupHeartbeatParams,
+  ConsumerGroupHeartbeatResult,
+  TopicPartitions,
+} from './coordinator.js'
+
+interface Topic {
+  readonly id: string
+  readonly partitions: { readonly size: number }
+}
+
+async function setup(config: Record<string, unknown> = {}) {
+  const clock = new ManualClock()
+  const scheduler = new ManualScheduler(clock)
+  const topics = new Map<string, Topic>()
+  const c = new GroupCoordinator({
+    config: { brokerId: 1, offsetsTopicNumPartitions: 1, consumerGroupProtocolEnabled: true, ...config },
+    logStore: new InMemoryGroupLogStore(),
+    scheduler,
+    topics: () => topics,
+  })
+  c.startup()
+  await c.onElection(0, 0)
+  await scheduler.advance(0)
+  const addTopic = (name: string, n: number): void => {
+    topics.set(name, { id: topics.get(name)?.id ?? `id-${name}`, partitions: { size: n } })
+  }
+  return { c, scheduler, topics, addTopic }
+}
+
+const hb = (over: Partial<ConsumerGroupHeartbeatParams>): ConsumerGroupHeartbeatParams => ({
+  apiVersion: 1,
+  groupId: 'g',
+  memberId: 'm1',
+  memberEpoch: 0,
+  instanceId: null,
+  rackId: null,
+  rebalanceTimeoutMs: 30_000,
+  subscribedTopicNames: null,
+  subscribedTopicRegex: null,
+  serverAssignor: null,
+  topicPartitions: null,
+  clientId: 'client',
+  clientHost: '/127.0.0.1',
+  ...over,
+})
+
+const parts = (r: ConsumerGroupHeartbeatResult): string[] =>
+  (r.assignment?.topicPartitions ?? []).flatMap((t) => t.partitions.map((p) => `${t.topicId}-${p}`))
+
+/** A well-behaved client: owns what it was last given, gives up revoked partitions at once. */
+class Client {
+  epoch = 0
+  owned: TopicPartitions[] = []
+  constructor(
+    readonly c: GroupCoordinator,
+    readonly memberId: string,
+    readonly extra: Partial<ConsumerGroupHeartbeatParams> = { subscribedTopicNames: ['a', 'b'] },
+  ) {}
+  beat(over: Partial<ConsumerGroupHeartbeatParams> = {}): ConsumerGroupHeartbeatResult {
+    const first = this.epoch === 0
+    const r = this.c.consumerGroupHeartbeat(
+      hb({
+        memberId: this.memberId,
+        memberEpoch: this.epoch,
+        topicPartitions: first ? [] : this.owned,
+        ...(first ? this.extra : { rebalanceTimeoutMs: -1 }),
+        ...over,
+      }),
+    )
+    if (r.errorCode === ErrorCode.NONE) {
+      this.epoch = r.memberEpoch
+      if (r.assignment !== null) this.owned = r.assignment.topicPartitions
+    }
+    return r
+  }
+  ownedKeys(): string[] {
+    return this.owned.flatMap((t) => t.partitions.map((p) => `${t.topicId}-${p}`))
+  }
+}
+
+describe('ConsumerGroupHeartbeat', () => {
+  it('validates requests as Kafka', async () => {
+    const { c } = await setup()
+    const err = (p: Partial<ConsumerGroupHeartbeatParams>) => {
+      const r = c.consumerGroupHeartbeat(hb(p))
+      return [r.errorCode, r.errorMessage]
+    }
+    expect(err({ groupId: '' })).toEqual([ErrorCode.INVALID_REQUEST, "GroupId can't be empty."])
+    expect(err({ memberId: '' })).toEqual([ErrorCode.INVALID_REQUEST, "MemberId can't be empty."])
+    expect(err({ rebalanceTimeoutMs: -1, subscribedTopicNames: ['a'], topicPartitions: [] })[1]).toBe(
+      'RebalanceTimeoutMs must be provided in first request.',
+    )
+    expect(err({ subscribedTopicNames: ['a'] })[1]).toBe('TopicPartitions must be empty when (re-)joining.')
+    expect(err({ topicPartitions: [] })[1]).toBe(
+      'SubscribedTopicNames or SubscribedTopicRegex must be set in first request.',
+    )
+    expect(err({ memberEpoch: -2, topicPartitions: [] })[1]).toBe("InstanceId can't be null.")
+    expect(err({ memberEpoch: -3 })[1]).toBe('MemberEpoch is invalid.')
+    expect(err({ topicPartitions: [], subscribedTopicNames: ['a'], subscribedTopicRegex: 'a.*' })[1]).toBe(
+      'SubscribedTopicNames and SubscribedTopicRegex cannot be used together.',
+    )
+    expect(err({ topicPartitions: [], subscribedTopicRegex: '(?<=a)b' })[0]).toBe(
+      ErrorCode.INVALID_REGULAR_EXPRESSION,
+    )
+    expect(err({ topicPartitions: [], subscribedTopicNames: ['a'], serverAssignor: 'sticky' })).toEqual([
+      ErrorCode.UNSUPPORTED_ASSIGNOR,
+      'ServerAssignor sticky is not supported. Supported assignors: uniform, range.',
+    ])
+    expect(err({ memberEpoch: 5, topicPartitions: [] })).toEqual([
+      ErrorCode.GROUP_ID_NOT_FOUND,
+      'Consumer group g not found.',
+    ])
+    // v0 lets the coordinator pick the member id
+    const v0 = c.consumerGroupHeartbeat(
+      hb({ apiVersion: 0, memberId: '', topicPartitions: [], subscribedTopicNames: ['a'] }),
+    )
+    expect(v0.errorCode).toBe(ErrorCode.NONE)
+    expect(v0.memberId).toMatch(/^[A-Za-z0-9_-]{22}$/)
+  })
+
+  it('three members join and leave; partitions move only after they were revoked', async () => {
+    const { c, addTopic } = await setup()
+    addTopic('a', 4)
+    addTopic('b', 2)
+    const m1 = new Client(c, 'm1')
+    const r1 = m1.beat()
+    expect([r1.memberEpoch, r1.heartbeatIntervalMs]).toEqual([1, 5000])
+    expect(parts(r1).sort()).toEqual(['id-a-0', 'id-a-1', 'id-a-2', 'id-a-3', 'id-b-0', 'id-b-1'])
+    expect(c.consumerGroupDescribe(['g'])[0]?.groupState).toBe('Stable')
+
+    const m2 = new Client(c, 'm2')
+    const r2 = m2.beat()
+    // m1 still owns everything: m2 is at the new epoch but gets nothing yet
+    expect(r2.memberEpoch).toBe(2)
+    expect(parts(r2)).toEqual([])
+    expect(c.consumerGroupDescribe(['g'])[0]?.groupState).toBe('Reconciling')
+    // m1 is told to revoke; keeps its epoch until it has
+    const r1b = m1.beat()
+    expect(r1b.memberEpoch).toBe(1)
+    expect(parts(r1b)).toHaveLength(3)
+    const r1c = m1.beat()
+    expect(r1c.memberEpoch).toBe(2)
+    expect(m2.beat().assignment?.topicPartitions.length).toBeGreaterThan(0)
+    expect(m1.ownedKeys()).toHaveLength(3)
+    expect(m2.ownedKeys()).toHaveLength(3)
+    expect(c.consumerGroupDescribe(['g'])[0]?.groupState).toBe('Stable')
+
+    const m3 = new Client(c, 'm3')
+    m3.beat()
+    for (let i = 0; i < 3; i++) for (const m of [m1, m2, m3]) m.beat()
+    expect([m1, m2, m3].map((m) => m.ownedKeys().length)).toEqual([2, 2, 2])
+    expect([m1, m2, m3].map((m) => m.epoch)).toEqual([3, 3, 3])
+
+    // m2 leaves: epoch -1, the others share its partitions at the next epoch
+    const leave = c.consumerGroupHeartbeat(hb({ memberId: 'm2', memberEpoch: -1 }))
+    expect([leave.errorCode, leave.memberId, leave.memberEpoch]).toEqual([0, 'm2', -1])
+    for (let i = 0; i < 2; i++) for (const m of [m1, m3]) m.beat()
+    expect([m1, m3].map((m) => m.ownedKeys().length)).toEqual([3, 3])
+    expect(new Set([...m1.ownedKeys(), ...m3.ownedKeys()]).size).toBe(6)
+    const d = c.consumerGroupDescribe(['g'])[0]
+    expect([d?.groupState, d?.groupEpoch, d?.assignmentEpoch, d?.assignorName]).toEqual([
+      'Stable',
+      4,
+      4,
+      'uniform',
+    ])
+    expect(d?.members.map((m) => m.memberId).sort()).toEqual(['m1', 'm3'])
+    expect(d?.members[0]?.assignment.topicPartitions[0]?.topicName).toMatch(/^[ab]$/)
+  })
+
+  it('fences stale and unknown members', async () => {
+    const { c, addTopic } = await setup()
+    addTopic('a', 2)
+    const m1 = new Client(c, 'm1')
+    m1.beat()
+    const m2 = new Client(c, 'm2')
+    m2.beat()
+    const ahead = c.consumerGroupHeartbeat(hb({ memberId: 'm1', memberEpoch: 9, topicPartitions: [] }))
+    expect(ahead.errorCode).toBe(ErrorCode.FENCED_MEMBER_EPOCH)
+    expect(ahead.errorMessage).toContain('greater member epoch (9)')
+    expect(
+      c.consumerGroupHeartbeat(hb({ memberId: 'zz', memberEpoch: 1, topicPartitions: [] })).errorCode,
+    ).toBe(ErrorCode.UNKNOWN_MEMBER_ID)
+    // m1 revokes and moves to epoch 2; a heartbeat with the previous epoch is fine while it owns no more than
+    // it is assigned (the response may have been lost), not when it claims more
+    m1.beat()
+    m1.beat()
+    expect(m1.epoch).toBe(2)
+    const lost = c.consumerGroupHeartbeat(hb({ memberId: 'm1', memberEpoch: 1, topicPartitions: m1.owned }))
+    expect(lost.errorCode).toBe(ErrorCode.NONE)
+    expect(lost.memberEpoch).toBe(2)
+    const stale = c.consumerGroupHeartbeat(
+      hb({ memberId: 'm1', memberEpoch: 1, topicPartitions: [{ topicId: 'id-a', partitions: [0, 1] }] }),
+    )
+    expect(stale.errorCode).toBe(ErrorCode.FENCED_MEMBER_EPOCH)
+    // a fenced member rejoins with epoch 0 and gets its assignment again
+    const rejoin = c.consumerGroupHeartbeat(
+      hb({ memberId: 'm1', memberEpoch: 0, topicPartitions: [], subscribedTopicNames: ['a', 'b'] }),
+    )
+    expect([rejoin.errorCode, rejoin.memberEpoch]).toEqual([0, 2])
+    expect(rejoin.assignment).not.toBeNull()
+  })
+
+  it('expires sessions and fences members that do not revoke in time', async () => {
+    const { c, scheduler, addTopic } = await setup()
+    addTopic('a', 2)
+    const m1 = new Client(c, 'm1')
+    m1.beat({ rebalanceTimeoutMs: 10_000 })
+    await scheduler.advance(40_000)
+    m1.beat()
+    const m2 = new Client(c, 'm2')
+    m2.beat()
+    m1.beat() // told to revoke one partition
+    expect(c.consumerGroupDescribe(['g'])[0]?.members.length).toBe(2)
+    // m1 keeps heartbeating while still claiming the revoked partition: fenced after its rebalance timeout
+    for (let i = 0; i < 3; i++) {
+      await scheduler.advance(4000)
+      const keep = c.consumerGroupHeartbeat(
+        hb({ memberId: 'm1', memberEpoch: 1, topicPartitions: [{ topicId: 'id-a', partitions: [0, 1] }] }),
+      )
+      expect(keep.errorCode).toBe(i < 2 ? ErrorCode.NONE : ErrorCode.UNKNOWN_MEMBER_ID)
+      m2.beat()
+    }
+    expect(c.consumerGroupDescribe(['g'])[0]?.members.map((m) => m.memberId)).toEqual(['m2'])
+    m2.beat()
+    expect(m2.ownedKeys().sort()).toEqual(['id-a-0', 'id-a-1'])
+    // m2 stops heartbeating: gone after group.consumer.session.timeout.ms
+    await scheduler.advance(44_999)
+    expect(c.consumerGroupDescribe(['g'])[0]?.members).toHaveLength(1)
+    await scheduler.advance(1)
+    const d = c.consumerGroupDescribe(['g'])[0]
+    expect([d?.groupState, d?.members.length]).toEqual(['Empty', 0])
+  })
+
+  it('static members: temporary leave, take-over, unreleased and fenced instance ids', async () => {
+    const { c, scheduler, addTopic } = await setup()
+    addTopic('a', 2)
+    const s1 = new Client(c, 's1', { subscribedTopicNames: ['a'], instanceId: 'i1' })
+    s1.beat()
+    const s1epoch = s1.epoch
+    const other = c.consumerGroupHeartbeat(
+      hb({ memberId: 'x', instanceId: 'i1', topicPartitions: [], subscribedTopicNames: ['a'] }),
+    )
+    expect(other.errorCode).toBe(ErrorCode.UNRELEASED_INSTANCE_ID)
+    const leave = c.consumerGroupHeartbeat(hb({ memberId: 's1', memberEpoch: -2, instanceId: 'i1' }))
+    expect([leave.errorCode, leave.memberEpoch]).toEqual([0, -2])
+    // the group epoch does not move: the assignment waits for the member to come back
+    expect(c.consumerGroupDescribe(['g'])[0]?.groupEpoch).toBe(1)
+    const back = c.consumerGroupHeartbeat(
+      hb({ memberId: 's1-new', instanceId: 'i1', topicPartitions: [], subscribedTopicNames: ['a'] }),
+    )
+    expect([back.errorCode, back.memberEpoch, parts(back).sort()]).toEqual([0, s1epoch, ['id-a-0', 'id-a-1']])
+    expect(c.consumerGroupDescribe(['g'])[0]?.groupEpoch).toBe(1)
+    const old = c.consumerGroupHeartbeat(
+      hb({ memberId: 's1', memberEpoch: 1, instanceId: 'i1', topicPartitions: [] }),
+    )
+    expect(old.errorCode).toBe(ErrorCode.FENCED_INSTANCE_ID)
+    // a static member that left temporarily and never comes back is removed after the session timeout
+    c.consumerGroupHeartbeat(hb({ memberId: 's1-new', memberEpoch: -2, instanceId: 'i1' }))
+    await scheduler.advance(45_000)
+    expect(c.consumerGroupDescribe(['g'])[0]?.groupState).toBe('Empty')
+  })
+
+  it('follows topics created, grown and matched by a regular expression', async () => {
+    const { c, addTopic } = await setup()
+    addTopic('orders-eu', 1)
+    addTopic('other', 1)
+    addTopic('__consumer_offsets', 1)
+    const m = new Client(c, 'm1', { subscribedTopicRegex: 'orders-.*|__consumer.*' })
+    expect(parts(m.beat())).toEqual(['id-orders-eu-0'])
+    addTopic('orders-us', 2)
+    addTopic('orders-eu', 2)
+    const r = m.beat()
+    expect(r.memberEpoch).toBe(2)
+    expect(parts(r).sort()).toEqual(['id-orders-eu-0', 'id-orders-eu-1', 'id-orders-us-0', 'id-orders-us-1'])
+    expect(c.consumerGroupDescribe(['g'])[0]?.members[0]?.subscribedTopicRegex).toBe('orders-.*|__consumer.*')
+  })
+
+  it('caps the group at group.consumer.max.size and picks the assignor most members ask for', async () => {
+    const { c, addTopic } = await setup({ consumerGroupMaxSize: 2 })
+    addTopic('a', 3)
+    new Client(c, 'm1', { subscribedTopicNames: ['a'], serverAssignor: 'range' }).beat()
+    new Client(c, 'm2', { subscribedTopicNames: ['a'], serverAssignor: 'range' }).beat()
+    const r = new Client(c, 'm3').beat()
+    expect([r.errorCode, r.errorMessage]).toEqual([
+      ErrorCode.GROUP_MAX_SIZE_REACHED,
+      'The consumer group has reached its maximum capacity of 2 members.',
+    ])
+    expect(c.consumerGroupDescribe(['g'])[0]?.assignorName).toBe('range')
+  })
+
+  it('shares the group namespace with classic groups', async () => {
+    const { c, addTopic } = await setup()
+    addTopic('a', 1)
+    new Client(c, 'm1').beat()
+    const j = await c.joinGroup(joinParams({ groupId: 'g' }))
+    expect(j.error).toBe(ErrorCode.GROUP_ID_NOT_FOUND)
+    void c.joinGroup(joinParams({ groupId: 'classic' }))
+    const r = c.consumerGroupHeartbeat(
+      hb({ groupId: 'classic', topicPartitions: [], subscribedTopicNames: ['a'] }),
+    )
+    expect([r.errorCode, r.errorMessage]).toEqual([
+      ErrorCode.GROUP_ID_NOT_FOUND,
+      'Group classic is not a consumer group.',
+    ])
+    const d = c.consumerGroupDescribe(['classic', 'nope'])
+    expect(d.map((x) => [x.errorCode, x.errorMessage])).toEqual([
+      [ErrorCode.GROUP_ID_NOT_FOUND, 'Group classic is not a consumer group.'],
+      [ErrorCode.GROUP_ID_NOT_FOUND, 'Group nope not found.'],
+    ])
+    const all = c.listGroups([], [])
+    expect(all.groups.map((g) => [g.groupId, g.groupType, g.protocolType]).sort()).toEqual([
+      ['classic', 'classic', 'consumer'],
+      ['g', 'consumer', 'consumer'],
+    ])
+    expect(c.listGroups([], ['consumer']).groups.map((g) => g.groupId)).toEqual(['g'])
+    expect(c.listGroups(['stable'], ['consumer']).groups.map((g) => g.groupId)).toEqual(['g'])
+    expect(c.listGroups(['empty'], ['consumer']).groups).toEqual([])
+  })
+
+  it('drops the groups of a partition it resigns from', async () => {
+    const { c, addTopic } = await setup()
+    addTopic('a', 1)
+    new Client(c, 'm1').beat()
+    await c.onResignation(0, 1)
+    const r = c.consumerGroupHeartbeat(hb({ memberEpoch: 1, topicPartitions: [] }))
+    expect(r.errorCode).toBe(ErrorCode.NOT_COORDINATOR)
+    expect(c.consumerGroupDescribe(['g'])[0]?.errorCode).toBe(ErrorCode.NOT_COORDINATOR)
+  })
+})
+
+describe('ConsumerGroupHeartbeat properties', () => {
+  it('never lets two members own a partition, and converges to Stable', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.oneof(
+            fc.record({ kind: fc.constant('beat' as const), who: fc.integer({ min: 0, max: 4 }) }),
+            fc.record({ kind: fc.constant('leave' as const), who: fc.integer({ min: 0, max: 4 }) }),
+            fc.record({ kind: fc.constant('grow' as const), n: fc.integer({ min: 1, max: 8 }) }),
+          ),
+          { maxLength: 60 },
+        ),
+        fc.constantFrom('uniform', 'range'),
+        async (steps, assignor) => {
+          const { c, addTopic } = await setup()
+          addTopic('a', 3)
+          addTopic('b', 2)
+          let bSize = 2
+          const clients = new Map<number, Client>()
+          const check = (): void => {
+            const seen = new Set<string>()
+            for (const cl of clients.values()) {
+              for (const k of cl.ownedKeys()) {
+                expect(seen.has(k)).toBe(false)
+                seen.add(k)
+              }
+            }
+          }
+          for (const s of steps) {
+            if (s.kind === 'grow') {
+              bSize = Math.max(bSize, s.n)
+              addTopic('b', bSize)
+            } else if (s.kind === 'leave') {
+              const cl = clients.get(s.who)
+              if (cl !== undefined) {
+                c.consumerGroupHeartbeat(hb({ memberId: cl.memberId, memberEpoch: -1 }))
+                clients.delete(s.who)
+              }
+            } else {
+              let cl = clients.get(s.who)
+              if (cl === undefined) {
+                cl = new Client(c, `m${s.who}`, {
+                  subscribedTopicNames: ['a', 'b'],
+                  serverAssignor: assignor,
+                })
+                clients.set(s.who, cl)
+              }
+              expect(cl.beat().errorCode).toBe(ErrorCode.NONE)
+            }
+            check()
+          }
+          for (let round = 0; round < 4; round++) {
+            for (const cl of clients.values()) expect(cl.beat().errorCode).toBe(ErrorCode.NONE)
+            check()
+          }
+          const d = c.consumerGroupDescribe(['g'])[0]
+          if (clients.size > 0) {
+            expect(d?.groupState).toBe('Stable')
+            const owned = [...clients.values()].flatMap((cl) => cl.ownedKeys())
+            expect(owned.length).toBe(3 + bSize)
+          }
+        },
+      ),
+      { numRuns: 60 },
+    )
+  })
+})

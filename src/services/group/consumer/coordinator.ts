@@ -1,0 +1,676 @@
+/**
+ * The consumer group protocol of KIP-848 (Kafka's GroupMetadataManager.consumerGroupHeartbeat and friends), beside
+ * the classic protocol: ConsumerGroupHeartbeat and ConsumerGroupDescribe.
+ *
+ * A heartbeat joins (member epoch 0), leaves (-1; -2 for a static member's temporary leave) or reconciles. Every
+ * change of the members, their subscriptions or the subscribed topics (created, deleted, grown — seen on each
+ * heartbeat) bumps the group epoch; the next heartbeat then computes a new target assignment with the group's
+ * assignor, and every member reconciles towards it on its own heartbeats (member.ts: revoke before assign).
+ * Timers run on the injected scheduler: a member is fenced (removed, group epoch bumped) when its session times
+ * out (`group.consumer.session.timeout.ms` after its last heartbeat) or when it keeps partitions it must revoke
+ * longer than its rebalance timeout.
+ *
+ * The groups live in memory on the coordinator of their `__consumer_offsets` partition; the caller drops them when
+ * it resigns (`unloadPartition`).
+ */
+import { randomBytes } from 'node:crypto'
+import { RE2JS } from 're2js'
+import { ErrorCode } from '../../../protocol/errors.js'
+import type { ScheduledTask, Scheduler } from '../../../util/scheduler.js'
+import type { Logger } from '../../../util/logger.js'
+import type { GroupCoordinatorConfig } from '../config.js'
+import {
+  assignmentEntries,
+  assignmentEquals,
+  assignmentOf,
+  EMPTY_ASSIGNMENT,
+  isSubset,
+  type Assignment,
+} from './assignment.js'
+import { CONSUMER_GROUP_ASSIGNORS, type AssignmentMemberSpec } from './assignors.js'
+import { ConsumerGroup } from './group.js'
+import {
+  LEAVE_GROUP_MEMBER_EPOCH,
+  LEAVE_GROUP_STATIC_MEMBER_EPOCH,
+  newMember,
+  reconcile,
+  type ConsumerGroupMember,
+} from './member.js'
+
+/** The topics the coordinator can assign: name -> id and partition count (the broker's metadata cache). */
+export type TopicsView = () => ReadonlyMap<
+  string,
+  { readonly id: string; readonly partitions: { readonly size: number } }
+>
+
+export interface TopicPartitions {
+  readonly topicId: string
+  readonly partitions: readonly number[]
+}
+
+export interface ConsumerGroupHeartbeatParams {
+  readonly apiVersion: number
+  readonly groupId: string
+  readonly memberId: string
+  readonly memberEpoch: number
+  readonly instanceId: string | null
+  readonly rackId: string | null
+  readonly rebalanceTimeoutMs: number
+  readonly subscribedTopicNames: readonly string[] | null
+  readonly subscribedTopicRegex: string | null
+  readonly serverAssignor: string | null
+  readonly topicPartitions: readonly TopicPartitions[] | null
+  readonly clientId: string
+  readonly clientHost: string
+}
+
+export interface ConsumerGroupHeartbeatResult {
+  readonly errorCode: number
+  readonly errorMessage: string | null
+  readonly memberId: string | null
+  readonly memberEpoch: number
+  readonly heartbeatIntervalMs: number
+  readonly assignment: { readonly topicPartitions: TopicPartitions[] } | null
+}
+
+export interface DescribedAssignment {
+  readonly topicPartitions: { topicId: string; topicName: string; partitions: number[] }[]
+}
+
+export interface DescribedConsumerGroup {
+  readonly errorCode: number
+  readonly errorMessage: string | null
+  readonly groupId: string
+  readonly groupState: string
+  readonly groupEpoch: number
+  readonly assignmentEpoch: number
+  readonly assignorName: string
+  readonly members: {
+    memberId: string
+    instanceId: string | null
+    rackId: string | null
+    memberEpoch: number
+    clientId: string
+    clientHost: string
+    subscribedTopicNames: string[]
+    subscribedTopicRegex: string | null
+    assignment: DescribedAssignment
+    targetAssignment: DescribedAssignment
+    memberType: number
+  }[]
+}
+
+export interface ConsumerGroupCoordinatorOptions {
+  readonly config: GroupCoordinatorConfig
+  readonly scheduler: Scheduler
+  readonly logger: Logger
+  readonly topics: TopicsView
+  /** null when this broker serves the group now, else the error to answer (NOT_COORDINATOR, ...). */
+  readonly groupStatus: (groupId: string) => number | null
+  /** True when the id names a classic group that has members (the two protocols share one namespace). */
+  readonly isClassicGroupInUse: (groupId: string) => boolean
+  /** `__consumer_offsets` partition of a group. */
+  readonly partitionFor: (groupId: string) => number
+}
+
+/** Topics a regular expression never matches (the Java consumer's `exclude.internal.topics`). */
+const INTERNAL_TOPICS = new Set(['__consumer_offsets', '__transaction_state'])
+
+class GroupError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+/** A random id in Kafka's Uuid.toString form (22 characters of URL-safe base64). */
+export function newMemberId(): string {
+  return randomBytes(16).toString('base64url')
+}
+
+export class ConsumerGroupCoordinator {
+  private readonly groups = new Map<string, ConsumerGroup>()
+  private readonly sessionTimers = new Map<string, ScheduledTask>()
+  private readonly rebalanceTimers = new Map<string, ScheduledTask>()
+  private readonly regexCache = new Map<string, RE2JS>()
+
+  constructor(private readonly o: ConsumerGroupCoordinatorOptions) {}
+
+  private get config(): GroupCoordinatorConfig {
+    return this.o.config
+  }
+
+  /** The consumer group, for inspection (tests, ListGroups, admin tooling). */
+  group(groupId: string): ConsumerGroup | undefined {
+    return this.groups.get(groupId)
+  }
+
+  /** True when the id names a consumer group that has members. */
+  isInUse(groupId: string): boolean {
+    return (this.groups.get(groupId)?.members.size ?? 0) > 0
+  }
+
+  allGroups(): ConsumerGroup[] {
+    return [...this.groups.values()]
+  }
+
+  // ---------------------------------------------------------------- ConsumerGroupHeartbeat
+
+  heartbeat(p: ConsumerGroupHeartbeatParams): ConsumerGroupHeartbeatResult {
+    try {
+      this.validateRequest(p)
+      const status = this.o.groupStatus(p.groupId)
+      if (status !== null) throw new GroupError(status, '')
+      if (p.memberEpoch === LEAVE_GROUP_MEMBER_EPOCH || p.memberEpoch === LEAVE_GROUP_STATIC_MEMBER_EPOCH) {
+        return this.leave(p)
+      }
+      return this.joinOrReconcile(p)
+    } catch (e) {
+      if (!(e instanceof GroupError)) throw e
+      return {
+        errorCode: e.code,
+        errorMessage: e.message === '' ? null : e.message,
+        memberId: null,
+        memberEpoch: 0,
+        heartbeatIntervalMs: 0,
+        assignment: null,
+      }
+    }
+  }
+
+  /** Kafka's throwIfConsumerGroupHeartbeatRequestIsInvalid. */
+  private validateRequest(p: ConsumerGroupHeartbeatParams): void {
+    const invalid = (msg: string): GroupError => new GroupError(ErrorCode.INVALID_REQUEST, msg)
+    if (p.groupId === '') throw invalid("GroupId can't be empty.")
+    if (p.apiVersion >= 1 && p.memberId === '') throw invalid("MemberId can't be empty.")
+    if (p.instanceId !== null && p.instanceId === '') throw invalid("InstanceId can't be empty.")
+    if (p.rackId !== null && p.rackId === '') throw invalid("RackId can't be empty.")
+    if (p.subscribedTopicNames !== null && p.subscribedTopicRegex !== null) {
+      throw invalid('SubscribedTopicNames and SubscribedTopicRegex cannot be used together.')
+    }
+    if (p.memberEpoch > 0 || p.memberEpoch === LEAVE_GROUP_MEMBER_EPOCH) {
+      if (p.memberId === '') throw invalid("MemberId can't be empty.")
+    } else if (p.memberEpoch === 0) {
+      if (p.rebalanceTimeoutMs === -1) throw invalid('RebalanceTimeoutMs must be provided in first request.')
+      if (p.topicPartitions === null || p.topicPartitions.length > 0) {
+        throw invalid('TopicPartitions must be empty when (re-)joining.')
+      }
+      if (p.subscribedTopicNames === null && p.subscribedTopicRegex === null) {
+        throw invalid('SubscribedTopicNames or SubscribedTopicRegex must be set in first request.')
+      }
+    } else if (p.memberEpoch === LEAVE_GROUP_STATIC_MEMBER_EPOCH) {
+      if (p.memberId === '') throw invalid("MemberId can't be empty.")
+      if (p.instanceId === null) throw invalid("InstanceId can't be null.")
+    } else {
+      throw invalid(`MemberEpoch is invalid.`)
+    }
+    if (p.subscribedTopicRegex !== null) this.regex(p.subscribedTopicRegex)
+    if (p.serverAssignor !== null && !this.config.consumerGroupAssignors.includes(p.serverAssignor)) {
+      throw new GroupError(
+        ErrorCode.UNSUPPORTED_ASSIGNOR,
+        `ServerAssignor ${p.serverAssignor} is not supported. Supported assignors: ` +
+          `${this.config.consumerGroupAssignors.join(', ')}.`,
+      )
+    }
+  }
+
+  /** Compiles an RE2/J regular expression (cached); INVALID_REGULAR_EXPRESSION when it does not compile. */
+  private regex(source: string): RE2JS {
+    let r = this.regexCache.get(source)
+    if (r === undefined) {
+      try {
+        r = RE2JS.compile(source)
+      } catch (e) {
+        throw new GroupError(
+          ErrorCode.INVALID_REGULAR_EXPRESSION,
+          `SubscribedTopicRegex is not a valid regular expression: ${(e as Error).message}.`,
+        )
+      }
+      if (this.regexCache.size > 1000) this.regexCache.clear()
+      this.regexCache.set(source, r)
+    }
+    return r
+  }
+
+  private joinOrReconcile(p: ConsumerGroupHeartbeatParams): ConsumerGroupHeartbeatResult {
+    const group = this.getOrMaybeCreateGroup(p.groupId, p.memberEpoch === 0)
+    const memberId = p.memberEpoch === 0 && p.memberId === '' ? newMemberId() : p.memberId
+    let member: ConsumerGroupMember
+    let created = false
+    let replaced: ConsumerGroupMember | undefined
+    const full = (): GroupError =>
+      new GroupError(
+        ErrorCode.GROUP_MAX_SIZE_REACHED,
+        `The consumer group has reached its maximum capacity of ${this.config.consumerGroupMaxSize} members.`,
+      )
+    if (p.instanceId !== null) {
+      const existing = group.staticMember(p.instanceId)
+      if (p.memberEpoch === 0) {
+        if (existing !== undefined && existing.memberEpoch !== LEAVE_GROUP_STATIC_MEMBER_EPOCH) {
+          throw new GroupError(
+            ErrorCode.UNRELEASED_INSTANCE_ID,
+            `Static member ${existing.memberId} with instance id ${p.instanceId} is not released yet.`,
+          )
+        }
+        if (existing !== undefined) {
+          // A new incarnation of a static member takes over its epoch and assignment.
+          replaced = existing
+          member = { ...existing, memberId, memberEpoch: existing.previousMemberEpoch }
+        } else {
+          if (group.members.size >= this.config.consumerGroupMaxSize) throw full()
+          member = newMember(memberId)
+          created = true
+        }
+      } else {
+        if (existing === undefined) {
+          throw new GroupError(ErrorCode.UNKNOWN_MEMBER_ID, `Instance id ${p.instanceId} is unknown.`)
+        }
+        if (existing.memberId !== p.memberId) {
+          throw new GroupError(
+            ErrorCode.FENCED_INSTANCE_ID,
+            `Static member ${p.memberId} with instance id ${p.instanceId} was fenced by member ${existing.memberId}.`,
+          )
+        }
+        this.checkMemberEpoch(existing, p)
+        member = existing
+      }
+    } else {
+      const existing = group.members.get(memberId)
+      if (existing !== undefined) {
+        if (p.memberEpoch !== 0) this.checkMemberEpoch(existing, p)
+        member = existing
+      } else if (p.memberEpoch === 0) {
+        if (group.members.size >= this.config.consumerGroupMaxSize) throw full()
+        member = newMember(memberId)
+        created = true
+      } else {
+        throw new GroupError(
+          ErrorCode.UNKNOWN_MEMBER_ID,
+          `Member ${memberId} is not a member of group ${group.groupId}.`,
+        )
+      }
+    }
+
+    const before = created ? EMPTY_ASSIGNMENT : member.assignedPartitions
+    const updated: ConsumerGroupMember = {
+      ...member,
+      instanceId: p.instanceId,
+      rackId: p.rackId ?? member.rackId,
+      clientId: p.clientId,
+      clientHost: p.clientHost,
+      rebalanceTimeoutMs: p.rebalanceTimeoutMs === -1 ? member.rebalanceTimeoutMs : p.rebalanceTimeoutMs,
+      subscribedTopicNames:
+        p.subscribedTopicNames ?? (p.subscribedTopicRegex !== null ? [] : member.subscribedTopicNames),
+      subscribedTopicRegex:
+        p.subscribedTopicRegex ?? (p.subscribedTopicNames !== null ? null : member.subscribedTopicRegex),
+      serverAssignor: p.serverAssignor ?? member.serverAssignor,
+    }
+    let bump =
+      created ||
+      !sameList(updated.subscribedTopicNames, member.subscribedTopicNames) ||
+      updated.subscribedTopicRegex !== member.subscribedTopicRegex ||
+      updated.serverAssignor !== member.serverAssignor ||
+      updated.rackId !== member.rackId
+
+    if (replaced !== undefined) {
+      this.cancelTimers(group.groupId, replaced.memberId)
+      group.removeMemberKeepingTarget(replaced.memberId, memberId)
+      this.info(
+        `[GroupId ${group.groupId}] Static member ${replaced.memberId} with instance id ${p.instanceId} ` +
+          `is replaced by member ${memberId}.`,
+      )
+    }
+    group.updateMember(updated)
+    const metadata = this.subscriptionMetadata(group)
+    if (!sameMap(metadata, group.subscriptionMetadata)) {
+      group.subscriptionMetadata = metadata
+      bump = true
+    }
+    if (bump) {
+      group.groupEpoch += 1
+      this.info(
+        `[GroupId ${group.groupId}] Bumped group epoch to ${group.groupEpoch}` +
+          (created ? ` (member ${memberId} joined).` : '.'),
+      )
+    }
+    if (group.groupEpoch > group.targetAssignmentEpoch) this.computeTargetAssignment(group)
+
+    const owned = p.topicPartitions === null ? null : assignmentOf(p.topicPartitions)
+    const reconciled = reconcile(
+      updated,
+      group.targetAssignmentEpoch,
+      group.targetAssignment.get(memberId) ?? EMPTY_ASSIGNMENT,
+      group.partitionEpochs(memberId),
+      owned,
+    )
+    group.updateMember(reconciled)
+    this.scheduleSessionTimeout(group.groupId, memberId)
+    if (reconciled.state === 'UNREVOKED_PARTITIONS') {
+      if (updated.state !== 'UNREVOKED_PARTITIONS' || created || replaced !== undefined) {
+        this.scheduleRebalanceTimeout(group.groupId, reconciled)
+      }
+    } else {
+      this.cancelRebalanceTimeout(group.groupId, memberId)
+    }
+
+    const sendAssignment =
+      p.memberEpoch === 0 ||
+      !assignmentEquals(before, reconciled.assignedPartitions) ||
+      (owned !== null && !assignmentEquals(owned, reconciled.assignedPartitions))
+    return {
+      errorCode: ErrorCode.NONE,
+      errorMessage: null,
+      memberId,
+      memberEpoch: reconciled.memberEpoch,
+      heartbeatIntervalMs: this.config.consumerGroupHeartbeatIntervalMs,
+      assignment: sendAssignment
+        ? { topicPartitions: assignmentEntries(reconciled.assignedPartitions) }
+        : null,
+    }
+  }
+
+  /** Kafka's throwIfMemberEpochIsInvalid. */
+  private checkMemberEpoch(member: ConsumerGroupMember, p: ConsumerGroupHeartbeatParams): void {
+    if (p.memberEpoch > member.memberEpoch) {
+      throw new GroupError(
+        ErrorCode.FENCED_MEMBER_EPOCH,
+        `The consumer group member has a greater member epoch (${p.memberEpoch}) than the one known by the ` +
+          `group coordinator (${member.memberEpoch}). The member must abandon all its partitions and rejoin.`,
+      )
+    }
+    if (p.memberEpoch < member.memberEpoch) {
+      // The response carrying the new epoch may have been lost: the previous epoch is fine while the member owns
+      // no more than it is assigned.
+      const owned = p.topicPartitions === null ? null : assignmentOf(p.topicPartitions)
+      if (
+        p.memberEpoch !== member.previousMemberEpoch ||
+        owned === null ||
+        !isSubset(owned, member.assignedPartitions)
+      ) {
+        throw new GroupError(
+          ErrorCode.FENCED_MEMBER_EPOCH,
+          `The consumer group member has a smaller member epoch (${p.memberEpoch}) than the one known by the ` +
+            `group coordinator (${member.memberEpoch}). The member must abandon all its partitions and rejoin.`,
+        )
+      }
+    }
+  }
+
+  private leave(p: ConsumerGroupHeartbeatParams): ConsumerGroupHeartbeatResult {
+    const group = this.getOrMaybeCreateGroup(p.groupId, false)
+    let member: ConsumerGroupMember | undefined
+    if (p.instanceId !== null) {
+      member = group.staticMember(p.instanceId)
+      if (member === undefined) {
+        throw new GroupError(ErrorCode.UNKNOWN_MEMBER_ID, `Instance id ${p.instanceId} is unknown.`)
+      }
+      if (member.memberId !== p.memberId) {
+        throw new GroupError(
+          ErrorCode.FENCED_INSTANCE_ID,
+          `Static member ${p.memberId} with instance id ${p.instanceId} was fenced by member ${member.memberId}.`,
+        )
+      }
+    } else {
+      member = group.members.get(p.memberId)
+      if (member === undefined) {
+        throw new GroupError(
+          ErrorCode.UNKNOWN_MEMBER_ID,
+          `Member ${p.memberId} is not a member of group ${group.groupId}.`,
+        )
+      }
+    }
+    if (p.memberEpoch === LEAVE_GROUP_STATIC_MEMBER_EPOCH) {
+      // A temporary leave: the static member keeps its assignment until its session times out or it comes back.
+      this.info(
+        `[GroupId ${group.groupId}] Static member ${member.memberId} with instance id ${p.instanceId} left temporarily.`,
+      )
+      group.updateMember({
+        ...member,
+        memberEpoch: LEAVE_GROUP_STATIC_MEMBER_EPOCH,
+        previousMemberEpoch: member.memberEpoch,
+      })
+      this.cancelRebalanceTimeout(group.groupId, member.memberId)
+    } else {
+      this.info(`[GroupId ${group.groupId}] Member ${member.memberId} left the consumer group.`)
+      this.fenceMember(group, member.memberId)
+    }
+    return {
+      errorCode: ErrorCode.NONE,
+      errorMessage: null,
+      memberId: member.memberId,
+      memberEpoch: p.memberEpoch,
+      heartbeatIntervalMs: 0,
+      assignment: null,
+    }
+  }
+
+  private getOrMaybeCreateGroup(groupId: string, create: boolean): ConsumerGroup {
+    const g = this.groups.get(groupId)
+    if (g !== undefined && g.members.size > 0) return g
+    if (this.o.isClassicGroupInUse(groupId)) {
+      throw new GroupError(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${groupId} is not a consumer group.`)
+    }
+    if (g !== undefined) return g
+    if (!create) throw new GroupError(ErrorCode.GROUP_ID_NOT_FOUND, `Consumer group ${groupId} not found.`)
+    const created = new ConsumerGroup(groupId)
+    this.groups.set(groupId, created)
+    return created
+  }
+
+  /** Removes a member, its target assignment and timers, and bumps the group epoch. */
+  private fenceMember(group: ConsumerGroup, memberId: string): void {
+    this.cancelTimers(group.groupId, memberId)
+    group.removeMember(memberId)
+    group.groupEpoch += 1
+    group.subscriptionMetadata = this.subscriptionMetadata(group)
+  }
+
+  // ---------------------------------------------------------------- assignment
+
+  /** The topics the members subscribe to, by name or by regular expression, that exist now. */
+  private subscriptionMetadata(group: ConsumerGroup): Map<string, string> {
+    const topics = this.o.topics()
+    const out = new Map<string, string>()
+    const note = (name: string): void => {
+      const t = topics.get(name)
+      if (t !== undefined) out.set(name, `${t.id}/${t.partitions.size}`)
+    }
+    const regexes = new Set<string>()
+    for (const m of group.members.values()) {
+      for (const n of m.subscribedTopicNames) note(n)
+      if (m.subscribedTopicRegex !== null) regexes.add(m.subscribedTopicRegex)
+    }
+    if (regexes.size > 0) {
+      const compiled = [...regexes].map((r) => this.regex(r))
+      for (const name of topics.keys()) {
+        if (!INTERNAL_TOPICS.has(name) && compiled.some((r) => r.matches(name))) note(name)
+      }
+    }
+    return new Map([...out].sort((a, b) => (a[0] < b[0] ? -1 : 1)))
+  }
+
+  private memberTopicIds(m: ConsumerGroupMember): Set<string> {
+    const topics = this.o.topics()
+    const ids = new Set<string>()
+    for (const n of m.subscribedTopicNames) {
+      const t = topics.get(n)
+      if (t !== undefined) ids.add(t.id)
+    }
+    if (m.subscribedTopicRegex !== null) {
+      const r = this.regex(m.subscribedTopicRegex)
+      for (const [name, t] of topics) if (!INTERNAL_TOPICS.has(name) && r.matches(name)) ids.add(t.id)
+    }
+    return ids
+  }
+
+  private computeTargetAssignment(group: ConsumerGroup): void {
+    const assignorName = group.preferredAssignor(this.config.consumerGroupAssignors[0] ?? 'uniform')
+    const assignor = CONSUMER_GROUP_ASSIGNORS.get(assignorName)
+    if (assignor === undefined) return
+    const counts = new Map<string, number>()
+    for (const t of this.o.topics().values()) counts.set(t.id, t.partitions.size)
+    const specs = new Map<string, AssignmentMemberSpec>()
+    for (const [id, m] of group.members) {
+      specs.set(id, {
+        subscribedTopicIds: this.memberTopicIds(m),
+        currentAssignment: group.targetAssignment.get(id) ?? EMPTY_ASSIGNMENT,
+      })
+    }
+    group.setTargetAssignment(
+      group.groupEpoch,
+      assignor.assign(specs, (t) => counts.get(t) ?? 0),
+    )
+    this.info(
+      `[GroupId ${group.groupId}] Computed a new target assignment for epoch ${group.groupEpoch} ` +
+        `with the ${assignorName} assignor.`,
+    )
+  }
+
+  // ---------------------------------------------------------------- timers
+
+  private key(groupId: string, memberId: string): string {
+    return `${groupId}\u0000${memberId}`
+  }
+
+  private scheduleSessionTimeout(groupId: string, memberId: string): void {
+    const k = this.key(groupId, memberId)
+    this.sessionTimers.get(k)?.cancel()
+    this.sessionTimers.set(
+      k,
+      this.o.scheduler.schedule(
+        `consumer-group-session-${groupId}-${memberId}`,
+        () => {
+          this.sessionTimers.delete(k)
+          const group = this.groups.get(groupId)
+          if (group?.members.has(memberId) !== true) return
+          this.info(
+            `[GroupId ${groupId}] Member ${memberId} fenced from the group because its session expired.`,
+          )
+          this.fenceMember(group, memberId)
+        },
+        this.config.consumerGroupSessionTimeoutMs,
+      ),
+    )
+  }
+
+  private scheduleRebalanceTimeout(groupId: string, member: ConsumerGroupMember): void {
+    const k = this.key(groupId, member.memberId)
+    this.rebalanceTimers.get(k)?.cancel()
+    const epoch = member.memberEpoch
+    this.rebalanceTimers.set(
+      k,
+      this.o.scheduler.schedule(
+        `consumer-group-rebalance-${groupId}-${member.memberId}`,
+        () => {
+          this.rebalanceTimers.delete(k)
+          const group = this.groups.get(groupId)
+          const m = group?.members.get(member.memberId)
+          if (group === undefined || m === undefined) return
+          if (m.memberEpoch !== epoch || m.state !== 'UNREVOKED_PARTITIONS') return
+          this.info(
+            `[GroupId ${groupId}] Member ${m.memberId} fenced from the group because it failed to revoke ` +
+              `partitions within ${m.rebalanceTimeoutMs}ms.`,
+          )
+          this.fenceMember(group, m.memberId)
+        },
+        Math.max(0, member.rebalanceTimeoutMs),
+      ),
+    )
+  }
+
+  private cancelRebalanceTimeout(groupId: string, memberId: string): void {
+    const k = this.key(groupId, memberId)
+    this.rebalanceTimers.get(k)?.cancel()
+    this.rebalanceTimers.delete(k)
+  }
+
+  private cancelTimers(groupId: string, memberId: string): void {
+    const k = this.key(groupId, memberId)
+    this.sessionTimers.get(k)?.cancel()
+    this.sessionTimers.delete(k)
+    this.cancelRebalanceTimeout(groupId, memberId)
+  }
+
+  /** Drops the groups of a `__consumer_offsets` partition this broker no longer leads, with their timers. */
+  unloadPartition(partition: number): void {
+    for (const g of [...this.groups.values()]) {
+      if (this.o.partitionFor(g.groupId) !== partition) continue
+      for (const id of g.members.keys()) this.cancelTimers(g.groupId, id)
+      this.groups.delete(g.groupId)
+    }
+  }
+
+  shutdown(): void {
+    for (const t of this.sessionTimers.values()) t.cancel()
+    for (const t of this.rebalanceTimers.values()) t.cancel()
+    this.sessionTimers.clear()
+    this.rebalanceTimers.clear()
+  }
+
+  /** Deletes an empty consumer group (DeleteGroups); false when it has members. */
+  deleteGroup(groupId: string): boolean {
+    const g = this.groups.get(groupId)
+    if (g === undefined) return true
+    if (g.members.size > 0) return false
+    this.groups.delete(groupId)
+    return true
+  }
+
+  // ---------------------------------------------------------------- ConsumerGroupDescribe
+
+  describe(groupId: string): DescribedConsumerGroup {
+    const empty = { groupState: '', groupEpoch: 0, assignmentEpoch: 0, assignorName: '', members: [] }
+    const status = this.o.groupStatus(groupId)
+    if (status !== null) return { errorCode: status, errorMessage: null, groupId, ...empty }
+    const group = this.groups.get(groupId)
+    if (group === undefined) {
+      const message = this.o.isClassicGroupInUse(groupId)
+        ? `Group ${groupId} is not a consumer group.`
+        : `Group ${groupId} not found.`
+      return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: message, groupId, ...empty }
+    }
+    const names = new Map<string, string>()
+    for (const [name, t] of this.o.topics()) names.set(t.id, name)
+    const describe = (a: Assignment): DescribedAssignment => ({
+      topicPartitions: assignmentEntries(a).map((e) => ({ ...e, topicName: names.get(e.topicId) ?? '' })),
+    })
+    return {
+      errorCode: ErrorCode.NONE,
+      errorMessage: null,
+      groupId,
+      groupState: group.state,
+      groupEpoch: group.groupEpoch,
+      assignmentEpoch: group.targetAssignmentEpoch,
+      assignorName: group.preferredAssignor(this.config.consumerGroupAssignors[0] ?? 'uniform'),
+      members: [...group.members.values()].map((m) => ({
+        memberId: m.memberId,
+        instanceId: m.instanceId,
+        rackId: m.rackId,
+        memberEpoch: m.memberEpoch,
+        clientId: m.clientId,
+        clientHost: m.clientHost,
+        subscribedTopicNames: [...m.subscribedTopicNames],
+        subscribedTopicRegex: m.subscribedTopicRegex,
+        assignment: describe(m.assignedPartitions),
+        targetAssignment: describe(group.targetAssignment.get(m.memberId) ?? EMPTY_ASSIGNMENT),
+        memberType: 1,
+      })),
+    }
+  }
+
+  private info(msg: string): void {
+    this.o.logger.info(`[GroupCoordinator ${this.config.brokerId}]: ${msg}`)
+  }
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i])
+}
+
+function sameMap(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): boolean {
+  if (a.size !== b.size) return false
+  for (const [k, v] of a) if (b.get(k) !== v) return false
+  return true
+}
