@@ -264,17 +264,8 @@ export class ConsumerGroupCoordinator {
           created = true
         }
       } else {
-        if (existing === undefined) {
-          throw new GroupError(ErrorCode.UNKNOWN_MEMBER_ID, `Instance id ${p.instanceId} is unknown.`)
-        }
-        if (existing.memberId !== p.memberId) {
-          throw new GroupError(
-            ErrorCode.FENCED_INSTANCE_ID,
-            `Static member ${p.memberId} with instance id ${p.instanceId} was fenced by member ${existing.memberId}.`,
-          )
-        }
-        this.checkMemberEpoch(existing, p)
-        member = existing
+        member = this.knownStaticMember(existing, p.memberId, p.instanceId)
+        this.checkMemberEpoch(member, p)
       }
     } else {
       const existing = group.members.get(memberId)
@@ -371,6 +362,24 @@ export class ConsumerGroupCoordinator {
     }
   }
 
+  /** Kafka's throwIfStaticMemberIsUnknown: the static member must exist and have the request's member id. */
+  private knownStaticMember(
+    existing: ConsumerGroupMember | undefined,
+    memberId: string,
+    instanceId: string,
+  ): ConsumerGroupMember {
+    if (existing === undefined) {
+      throw new GroupError(ErrorCode.UNKNOWN_MEMBER_ID, `Instance id ${instanceId} is unknown.`)
+    }
+    if (existing.memberId !== memberId) {
+      throw new GroupError(
+        ErrorCode.FENCED_INSTANCE_ID,
+        `Static member ${memberId} with instance id ${instanceId} was fenced by member ${existing.memberId}.`,
+      )
+    }
+    return existing
+  }
+
   /** Kafka's throwIfMemberEpochIsInvalid. */
   private checkMemberEpoch(member: ConsumerGroupMember, p: ConsumerGroupHeartbeatParams): void {
     if (p.memberEpoch > member.memberEpoch) {
@@ -402,16 +411,7 @@ export class ConsumerGroupCoordinator {
     const group = this.getOrMaybeCreateGroup(p.groupId, false)
     let member: ConsumerGroupMember | undefined
     if (p.instanceId !== null) {
-      member = group.staticMember(p.instanceId)
-      if (member === undefined) {
-        throw new GroupError(ErrorCode.UNKNOWN_MEMBER_ID, `Instance id ${p.instanceId} is unknown.`)
-      }
-      if (member.memberId !== p.memberId) {
-        throw new GroupError(
-          ErrorCode.FENCED_INSTANCE_ID,
-          `Static member ${p.memberId} with instance id ${p.instanceId} was fenced by member ${member.memberId}.`,
-        )
-      }
+      member = this.knownStaticMember(group.staticMember(p.instanceId), p.memberId, p.instanceId)
     } else {
       member = group.members.get(p.memberId)
       if (member === undefined) {
