@@ -7,7 +7,7 @@
 //   RF 1, acks=all (-a -1)   no followers: the replication-free baseline on the same cluster
 //   RF 1, acks=1   (-a 1)
 //
-//   1. builds rdkafka_performance with ../shared/tools/perf/build.sh (as scripts/bench.mjs does)
+//   1. builds rdkafka_performance with scripts/bench/perf-tools/build.sh (as scripts/bench.mjs does)
 //   2. builds Samsa (npm run build; SAMSA_SKIP_BUILD=1 skips)
 //   3. starts a ZooKeeper from the local jars (ZOOKEEPER_CLASSPATH, default Debian's /usr/share/java) and three
 //      brokers (bin/kafka-server-start.sh config/server.properties --override ...) in a temp dir

@@ -1,25 +1,35 @@
 #!/usr/bin/env node
-// `npm run bench`: produce/consume throughput of a Samsa broker measured with librdkafka's own benchmark
-// (rdkafka_performance), next to librdkafka's C mock broker (a peer that does no disk I/O) and a bare loopback
-// socket (the ceiling for moving the same bytes on this machine).
+// `npm run bench`: Samsa measured with librdkafka's own benchmark (rdkafka_performance) next to every baseline,
+// each in the same run, so that the figures are ratios taken under the same load:
+//   the C mock broker  librdkafka's in-memory mock cluster (scripts/bench/perf-tools/mockbroker.c): a peer that
+//                      speaks Kafka but does no disk I/O
+//   loopback           a bare Node socket pair moving the same bytes (scripts/bench/loopback.mjs): the ceiling for
+//                      moving bytes through one connection on this machine
+//   dd                 writing the same number of bytes, 256 KiB at a time, into the same log directory
 //
-//   1. builds rdkafka_performance and mockbroker with ../shared/tools/perf/build.sh
-//   2. builds Samsa (npm run build; SAMSA_SKIP_BUILD=1 skips) and starts it standalone, data in a temp dir
-//   3. for 100-byte and 1 KiB records: rdkafka_performance -P (acks=-1) then -C, against Samsa and the mock;
-//      each run is sized from a short probe so it lasts about BENCH_SECONDS (default 4) seconds
-//   4. a loopback sender/receiver pair moving as many bytes as Samsa's consume run did
-//   5. prints MB/s (10^6 bytes) and records/s, and the ratios Samsa produce / mock produce and
-//      Samsa consume / loopback
-//   6. the cost of security: 1 KiB records through a second Samsa with PLAINTEXT, SSL, SASL_PLAINTEXT and SASL_SSL
-//      listeners (TLS material made by openssl in the temp dir; SASL/PLAIN — the mechanism only costs at connect)
-//   7. transactions: a librdkafka producer (scripts/bench/txn-producer.c, built with gcc: rdkafka_performance has
-//      no transactions) writes 100-byte records with acks=all, idempotent, then in transactions of 100 records;
-//      records/s of both, against Samsa and the mock
-// Everything it starts is stopped and the temp dir removed, also on failure or Ctrl-C. Takes about two minutes.
-// What it shares with scripts/bench-replication.mjs (process cleanup, running rdkafka_performance, starting
-// Samsa, the table) is in scripts/bench/common.mjs.
+//   1. builds rdkafka_performance and mockbroker (scripts/bench/perf-tools/build.sh) and Samsa (npm run build;
+//      SAMSA_SKIP_BUILD=1 skips)
+//   2. starts two standalone Samsa brokers, one with log.dirs on tmpfs (/dev/shm: the software's own cost, no
+//      disk) and one on disk (the temp dir, Kafka's default flush policy), each with scripts/bench/probe.mjs
+//      loaded, which reports per phase the broker's event-loop delay, CPU seconds and RSS
+//   3. the matrix: produce (acks=1) 1 KiB and 100 B records to the tmpfs broker and to the mock; 1 KiB to the
+//      disk broker and dd; consume what was produced, next to the loopback; produce latency (acks=all, linger.ms=0)
+//      at half the maximum rate with end-to-end latency measured by a consumer at the same time (p50/p99/p99.9)
+//   4. prints a table with the ratios and CPU seconds per GB, writes bench/results/results.json (every figure)
+//      and an SVG chart per series (bench/results/*.svg; --out DIR elsewhere)
+//   5. unless --quick or --matrix-only: the cost of security: 1 KiB records through a second Samsa with PLAINTEXT,
+//      SSL, SASL_PLAINTEXT and SASL_SSL listeners (TLS material made by openssl in the temp dir; SASL/PLAIN — the
+//      mechanism only costs at connect); transactions: a librdkafka producer (scripts/bench/txn-producer.c, built
+//      with gcc: rdkafka_performance has no transactions) writes 100-byte records with acks=all, idempotent, then
+//      in transactions of 100 records; records/s of both, against Samsa and the mock
+// Each run is sized from a short probe so that it lasts about BENCH_SECONDS (default 4) seconds; --quick (what CI
+// runs as a smoke test: it checks that everything runs, never a figure) makes them about a second.
+// Everything it starts is stopped and the temp dirs removed, also on failure or Ctrl-C. The full run takes about
+// three minutes. What it shares with scripts/bench-replication.mjs (process cleanup, running rdkafka_performance,
+// starting Samsa, the table) is in scripts/bench/common.mjs.
 import { execFileSync, spawn, spawnSync } from 'node:child_process'
-import { writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { parseArgs } from 'node:util'
 import { join } from 'node:path'
 import {
   ROOT,
@@ -35,6 +45,7 @@ import {
   makeWorkDir,
   parseConsume,
   perfProduce,
+  probeSnapshot,
   renderTable,
   runMain,
   runProgram,
@@ -45,11 +56,21 @@ import {
   waitListening,
   withAdmin,
 } from './bench/common.mjs'
+import { barChart } from './bench/svg.mjs'
 
-const SIZES = [100, 1024]
+const { values: opts } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    'matrix-only': { type: 'boolean', default: false },
+    out: { type: 'string', default: join(ROOT, 'bench', 'results') },
+  },
+})
+const QUICK = opts.quick
+/** How long a measured run should last. */
+const RUN_SECONDS = QUICK ? 1 : SECONDS
 /** Records per transaction in the transactional produce run. */
 const TXN_SIZE = 100
-const HARD_LIMIT_MS = 360_000
+const HARD_LIMIT_MS = 480_000
 
 setup({ name: 'bench', hardLimitMs: HARD_LIMIT_MS })
 
@@ -57,8 +78,8 @@ let workDir
 let PERF
 let MOCK
 
-function produce(bootstrap, topic, size, count, timeoutMs, props = {}) {
-  return perfProduce(PERF, { bootstrap, topic, size, count, acks: -1, timeoutMs, props })
+function produce(bootstrap, topic, size, count, timeoutMs, props = {}, acks = -1) {
+  return perfProduce(PERF, { bootstrap, topic, size, count, acks, timeoutMs, props })
 }
 
 async function consume(bootstrap, topic, { count, exitAtEof = false, timeoutMs, props = {} }) {
@@ -74,17 +95,17 @@ async function consume(bootstrap, topic, { count, exitAtEof = false, timeoutMs, 
  * A short probe to learn the rate, then runs sized to last about SECONDS (re-sized from the previous run while a
  * run comes out much shorter: the probe's rate includes connection set-up). Reports the last run.
  */
-async function sizedProduce(bootstrap, topic, size, props = {}) {
+async function sizedProduce(bootstrap, topic, size, props = {}, acks = -1) {
   const probeCount = size >= 1024 ? 20_000 : 100_000
   const maxCount = size >= 1024 ? 4_000_000 : 40_000_000
-  let last = await produce(bootstrap, topic, size, probeCount, 30_000, props)
+  let last = await produce(bootstrap, topic, size, probeCount, 30_000, props, acks)
   let logged = last.delivered
   for (let i = 0; i < 4; i++) {
     const rate = Math.max(last.delivered, 1) / Math.max(last.ms, 1) // records per ms
-    const count = Math.max(10_000, Math.min(Math.round(rate * SECONDS * 1100), maxCount))
-    last = await produce(bootstrap, topic, size, count, SECONDS * 4000 + 10_000, props)
+    const count = Math.max(10_000, Math.min(Math.round(rate * RUN_SECONDS * 1100), maxCount))
+    last = await produce(bootstrap, topic, size, count, RUN_SECONDS * 4000 + 10_000, props, acks)
     logged += last.delivered
-    if (last.ms >= SECONDS * 700 || last.timedOut || count === maxCount) break
+    if (last.ms >= RUN_SECONDS * 700 || last.timedOut || count === maxCount) break
   }
   return { ...last, logged }
 }
@@ -93,7 +114,7 @@ async function sizedProduce(bootstrap, topic, size, props = {}) {
 async function repeatedConsume(bootstrap, topic, count, { minMs = 2000, maxPasses = 5, props = {} } = {}) {
   const passes = []
   while (passes.length < maxPasses) {
-    const c = await consume(bootstrap, topic, { count, timeoutMs: SECONDS * 6000 + 20_000, props })
+    const c = await consume(bootstrap, topic, { count, timeoutMs: RUN_SECONDS * 6000 + 20_000, props })
     passes.push(c)
     if (c.timedOut || c.records < count) break
     if (passes.reduce((a, p) => a + p.ms, 0) >= minMs) break
@@ -119,15 +140,24 @@ async function repeatedConsume(bootstrap, topic, count, { minMs = 2000, maxPasse
 
 // ---------------------------------------------------------------------------------------------------------------
 
-async function startSamsa() {
-  const dataDir = join(workDir, 'samsa-data')
+/** A standalone Samsa with its data in dataDir and the probe loaded. */
+async function startSamsa(name, dataDir) {
   const samsa = await startSamsaBroker(
     'standalone.properties',
     (port) => ({ listeners: `PLAINTEXT://127.0.0.1:${port}`, 'log.dirs': dataDir, 'broker.id': 0 }),
-    join(workDir, 'samsa.log'),
+    join(workDir, `${name}.log`),
+    { probe: true },
   )
-  await waitListening('Samsa', samsa, 30_000)
+  await waitListening(`Samsa (${name})`, samsa, 30_000)
   return { ...samsa, dataDir }
+}
+
+/** The tmpfs directory for a broker's data: under /dev/shm, removed on exit (undefined without /dev/shm). */
+function tmpfsDir() {
+  if (!existsSync('/dev/shm')) return undefined
+  const dir = mkdtempSync('/dev/shm/samsa-bench-')
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }))
+  return dir
 }
 
 async function startMock(topics) {
@@ -227,9 +257,9 @@ async function sizedTxnProduce(bootstrap, topic, perTxn) {
   const probe = await txnProduce(bootstrap, topic, perTxn, perTxn ? 20 * perTxn : 50_000, 60_000)
   const count = Math.max(
     perTxn || 1,
-    Math.round((probe.recordsPerSec * SECONDS) / (perTxn || 1)) * (perTxn || 1),
+    Math.round((probe.recordsPerSec * RUN_SECONDS) / (perTxn || 1)) * (perTxn || 1),
   )
-  return txnProduce(bootstrap, topic, perTxn, Math.min(count, 20_000_000), SECONDS * 4000 + 30_000)
+  return txnProduce(bootstrap, topic, perTxn, Math.min(count, 20_000_000), RUN_SECONDS * 4000 + 30_000)
 }
 
 function txnTable(rows) {
@@ -357,109 +387,364 @@ function table(rows) {
   return renderTable(header, cells, [2, 3, 4, 5])
 }
 
+// ---------------------------------------------------------------------------------------------------------------
+// the matrix
+
+/** Runs fn() and adds what the broker's probe saw meanwhile (event-loop delay, CPU seconds, RSS). */
+async function probed(broker, fn) {
+  await probeSnapshot(broker)
+  const r = await fn()
+  return { ...r, probe: await probeSnapshot(broker) }
+}
+
+/** `bytes` written into dir by dd in 256 KiB blocks (no fsync: Kafka's default flush policy); MB/s. */
+async function dd(dir, bytes) {
+  const bs = 256 * 1024
+  const file = join(dir, 'dd.bench')
+  const t0 = process.hrtime.bigint()
+  const r = await runProgram('dd', [
+    'if=/dev/zero',
+    `of=${file}`,
+    `bs=${bs}`,
+    `count=${Math.ceil(bytes / bs)}`,
+  ])
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6
+  if (r.code !== 0) throw new Error(`dd failed: ${r.stderr}`)
+  const written = statSync(file).size
+  rmSync(file, { force: true })
+  return { bytes: written, ms, mbPerSec: written / (ms * 1000) }
+}
+
+/** Percentiles (ms) of the latencies (µs, one a line) rdkafka_performance -A wrote to file. */
+function latencyPercentiles(file) {
+  const v = existsSync(file)
+    ? readFileSync(file, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map(Number)
+        .sort((a, b) => a - b)
+    : []
+  const at = (q) => (v.length ? v[Math.min(v.length - 1, Math.floor(q * v.length))] / 1000 : NaN)
+  return {
+    count: v.length,
+    p50: at(0.5),
+    p99: at(0.99),
+    p999: at(0.999),
+    max: v.length ? v[v.length - 1] / 1000 : NaN,
+  }
+}
+
+/**
+ * Produce latency (acks=all, linger.ms=0: each record's time from produce() to its acknowledgement) at `rate`
+ * records/s for about RUN_SECONDS, with a consumer reading the same records as they arrive (end-to-end latency:
+ * from produce() to the consumer's poll, on the same clock).
+ */
+async function latencyRun(broker, topic, rate) {
+  const count = Math.max(1000, Math.round(rate * RUN_SECONDS))
+  const prodFile = join(workDir, `latency-produce-${topic}.txt`)
+  const e2eFile = join(workDir, `latency-e2e-${topic}.txt`)
+  const consumer = runProgram(
+    PERF,
+    [
+      '-C',
+      '-t',
+      topic,
+      '-p',
+      '0',
+      '-b',
+      broker.bootstrap,
+      '-o',
+      'end',
+      '-l',
+      '-A',
+      e2eFile,
+      '-c',
+      String(count),
+    ].concat(['-X', 'fetch.wait.max.ms=100']),
+    { timeoutMs: RUN_SECONDS * 3000 + 15_000 },
+  )
+  await sleep(1500) // the consumer connects and reaches the end of the partition
+  const producer = await runProgram(
+    PERF,
+    [
+      '-P',
+      '-t',
+      topic,
+      '-p',
+      '0',
+      '-b',
+      broker.bootstrap,
+      '-s',
+      '1024',
+      '-c',
+      String(count),
+      '-a',
+      '-1',
+    ].concat(['-r', String(Math.round(rate)), '-l', '-A', prodFile, '-X', 'linger.ms=0']),
+    { timeoutMs: RUN_SECONDS * 3000 + 15_000 },
+  )
+  await consumer
+  return {
+    rate,
+    count,
+    produce: latencyPercentiles(prodFile),
+    endToEnd: latencyPercentiles(e2eFile),
+    exit: producer.code,
+  }
+}
+
+const cpuPerGb = (probe, bytes) => (probe && bytes ? probe.cpuSeconds / (bytes / 1e9) : NaN)
+const mb = (bytes) => `${fmt(bytes / 1e6, 0)} MB`
+
+async function matrix(samsa, disk, mock) {
+  const rows = []
+  const add = (row) => {
+    rows.push(row)
+    log(`  ${row.series} ${row.target}: ${fmt(row.mbPerSec, 1)} MB/s`)
+  }
+  const ratios = {}
+  const produced = {}
+  for (const size of [1024, 100]) {
+    const topic = `bench-${size}`
+    const label = size === 1024 ? '1 KiB' : '100 B'
+    log(`produce ${label} acks=1: Samsa (tmpfs), then the mock`)
+    const sp = await probed(samsa, () => sizedProduce(samsa.bootstrap, topic, size, {}, 1))
+    produced[size] = sp.logged
+    add({
+      series: `produce ${label}`,
+      target: 'samsa (tmpfs)',
+      mbPerSec: sp.mbPerSec,
+      recordsPerSec: sp.recordsPerSec,
+      cpuSecondsPerGb: cpuPerGb(sp.probe, sp.logged * size),
+      eld: sp.probe.eld,
+      rss: sp.probe.maxRss,
+      notes: `${fmtInt(sp.delivered)} in ${fmt(sp.ms / 1000)} s${sp.failed ? `; ${sp.failed} failed` : ''}${sp.timedOut ? '; TIMED OUT' : ''}`,
+    })
+    const mp = await sizedProduce(mock.bootstrap, topic, size, {}, 1)
+    add({
+      series: `produce ${label}`,
+      target: 'mock',
+      mbPerSec: mp.mbPerSec,
+      recordsPerSec: mp.recordsPerSec,
+      notes: `${fmtInt(mp.delivered)} in ${fmt(mp.ms / 1000)} s`,
+    })
+    ratios[`produce ${label} tmpfs / mock`] = sp.mbPerSec / mp.mbPerSec
+  }
+
+  log('produce 1 KiB acks=1: Samsa (disk), then dd of the same size into its log directory')
+  const dp = await probed(disk, () => sizedProduce(disk.bootstrap, 'bench-disk', 1024, {}, 1))
+  add({
+    series: 'produce 1 KiB to disk',
+    target: 'samsa (disk)',
+    mbPerSec: dp.mbPerSec,
+    recordsPerSec: dp.recordsPerSec,
+    cpuSecondsPerGb: cpuPerGb(dp.probe, dp.logged * 1024),
+    eld: dp.probe.eld,
+    rss: dp.probe.maxRss,
+    notes: `${fmtInt(dp.delivered)} in ${fmt(dp.ms / 1000)} s`,
+  })
+  const d = await dd(disk.dataDir, dp.bytes)
+  add({
+    series: 'produce 1 KiB to disk',
+    target: 'dd',
+    mbPerSec: d.mbPerSec,
+    notes: `${mb(d.bytes)} in ${fmt(d.ms / 1000, 2)} s, 256 KiB writes`,
+  })
+  ratios['produce 1 KiB disk / dd'] = dp.mbPerSec / d.mbPerSec
+
+  for (const size of [1024, 100]) {
+    const topic = `bench-${size}`
+    const label = size === 1024 ? '1 KiB' : '100 B'
+    log(`consume ${label}: Samsa (tmpfs), then the loopback`)
+    const sc = await probed(samsa, () => repeatedConsume(samsa.bootstrap, topic, produced[size]))
+    add({
+      series: `consume ${label}`,
+      target: 'samsa (tmpfs)',
+      mbPerSec: sc.mbPerSec,
+      recordsPerSec: sc.recordsPerSec,
+      cpuSecondsPerGb: cpuPerGb(sc.probe, sc.bytes),
+      eld: sc.probe.eld,
+      rss: sc.probe.maxRss,
+      notes: `${sc.passes} x ${fmtInt(produced[size])} in ${fmt(sc.ms / 1000)} s${sc.short ? `; a pass read only ${sc.lastRecords}` : ''}`,
+    })
+    const perPass = Math.max(Math.round(sc.bytes / sc.passes), size * 10_000)
+    const lb = await loopback(perPass, 64 * 1024)
+    add({
+      series: `consume ${label}`,
+      target: 'loopback',
+      mbPerSec: lb.mbPerSec,
+      recordsPerSec: lb.bytes / size / (lb.ms / 1000),
+      notes: `${lb.passes} x ${mb(perPass)} in ${fmt(lb.ms / 1000, 2)} s, 64 KiB writes, no protocol`,
+    })
+    ratios[`consume ${label} / loopback`] = sc.mbPerSec / lb.mbPerSec
+  }
+
+  const maxRate = rows.find((r) => r.series === 'produce 1 KiB' && r.target === 'samsa (tmpfs)').recordsPerSec
+  log(`latency: 1 KiB acks=all linger.ms=0 at ${fmtInt(maxRate / 2)} records/s (half the maximum)`)
+  const lat = await probed(samsa, () => latencyRun(samsa, 'bench-latency', maxRate / 2))
+  return { rows, ratios, latency: { ...lat, eld: lat.probe.eld } }
+}
+
+function matrixTable(rows) {
+  const header = ['series', 'target', 'MB/s', 'records/s', 'CPU s/GB', 'ELD p99/max ms', 'RSS MB', 'notes']
+  const cells = rows.map((r) => [
+    r.series,
+    r.target,
+    fmt(r.mbPerSec, 1),
+    fmtInt(r.recordsPerSec),
+    fmt(r.cpuSecondsPerGb, 2),
+    r.eld ? `${fmt(r.eld.p99, 1)} / ${fmt(r.eld.max, 1)}` : '',
+    r.rss ? fmtInt(r.rss / 1e6) : '',
+    r.notes ?? '',
+  ])
+  return renderTable(header, cells, [2, 3, 4, 5, 6])
+}
+
+function writeResults(result) {
+  mkdirSync(opts.out, { recursive: true })
+  writeFileSync(join(opts.out, 'results.json'), JSON.stringify(result, null, 2) + '\n')
+  const charts = {
+    'throughput.svg': barChart({
+      title: 'Throughput (MB/s, 10^6 bytes), Samsa next to its baselines in the same run',
+      unit: 'MB/s',
+      bars: result.matrix.rows.map((r) => ({
+        label: `${r.series}: ${r.target}`,
+        value: r.mbPerSec,
+        group: r.series,
+      })),
+    }),
+    'ratios.svg': barChart({
+      title: 'Samsa / baseline, same run',
+      unit: 'x',
+      bars: Object.entries(result.matrix.ratios).map(([label, value]) => ({ label, value })),
+    }),
+    'cpu.svg': barChart({
+      title: 'Broker CPU seconds per GB',
+      unit: 's/GB',
+      bars: result.matrix.rows
+        .filter((r) => Number.isFinite(r.cpuSecondsPerGb))
+        .map((r) => ({ label: `${r.series}: ${r.target}`, value: r.cpuSecondsPerGb })),
+    }),
+    'latency.svg': barChart({
+      title: `Latency (ms), 1 KiB acks=all at ${fmtInt(result.matrix.latency.rate)} records/s`,
+      unit: 'ms',
+      bars: ['produce', 'endToEnd'].flatMap((k) =>
+        ['p50', 'p99', 'p999'].map((q) => ({
+          label: `${k === 'produce' ? 'produce' : 'end-to-end'} ${q.replace('p999', 'p99.9')}`,
+          value: result.matrix.latency[k][q],
+          group: k,
+        })),
+      ),
+    }),
+    'event-loop-delay.svg': barChart({
+      title: 'Broker event-loop delay p99 (ms) per phase',
+      unit: 'ms',
+      bars: result.matrix.rows
+        .filter((r) => r.eld)
+        .map((r) => ({ label: `${r.series}: ${r.target}`, value: r.eld.p99 }))
+        .concat([{ label: 'latency run', value: result.matrix.latency.eld.p99 }]),
+    }),
+  }
+  for (const [file, svg] of Object.entries(charts)) writeFileSync(join(opts.out, file), svg)
+  log(`results in ${opts.out} (results.json, ${Object.keys(charts).join(', ')})`)
+}
+
 async function main() {
   workDir = makeWorkDir('samsa-bench-')
   ;[PERF, MOCK] = buildPerfTools(['rdkafka_performance', 'mockbroker'])
   buildSamsa()
+  const uptime = readFileSync('/proc/loadavg', 'utf8').trim()
+  log(`load average at the start: ${uptime}`)
 
-  TXN_PRODUCER = buildTxnProducer()
-  const txnTopics = ['bench-idempotent', 'bench-transactional']
-  const topics = SIZES.map((s) => `bench-${s}`)
-  const samsa = await startSamsa()
-  log(`Samsa at ${samsa.bootstrap}, data in ${samsa.dataDir}`)
-  await createTopics(samsa.bootstrap, [...topics, ...txnTopics])
-  const mock = await startMock([...topics, ...txnTopics])
+  const shm = tmpfsDir()
+  if (!shm) log('no /dev/shm: the "tmpfs" broker keeps its data in the temp dir')
+  const samsa = await startSamsa('samsa-tmpfs', shm ?? join(workDir, 'samsa-tmpfs-data'))
+  const disk = await startSamsa('samsa-disk', join(workDir, 'samsa-disk-data'))
+  log(`Samsa at ${samsa.bootstrap} (data in ${samsa.dataDir}) and ${disk.bootstrap} (${disk.dataDir})`)
+  const topics = ['bench-1024', 'bench-100', 'bench-latency']
+  await createTopics(samsa.bootstrap, topics)
+  await createTopics(disk.bootstrap, ['bench-disk'])
+  const mock = await startMock(topics)
   log(`mock broker at ${mock.bootstrap}`)
 
-  const rows = []
-  const ratios = []
-  for (const size of SIZES) {
-    const topic = `bench-${size}`
-
-    log(`Samsa produce ${size} B`)
-    const sp = await sizedProduce(samsa.bootstrap, topic, size)
-    log(`Samsa consume ${size} B (${sp.logged} records)`)
-    const sc = await repeatedConsume(samsa.bootstrap, topic, sp.logged)
-    const sNotes = [
-      `produce: ${fmtInt(sp.delivered)} in ${fmt(sp.ms / 1000)} s`,
-      `consume: ${sc.passes} x ${fmtInt(sp.logged)} in ${fmt(sc.ms / 1000)} s`,
-    ]
-    if (sp.failed) sNotes.push(`${sp.failed} delivery failures`)
-    if (sp.timedOut || sc.timedOut) sNotes.push('TIMED OUT (partial figures)')
-    if (sc.short) sNotes.push(`a pass consumed only ${sc.lastRecords}/${sp.logged}`)
-    rows.push({ target: 'samsa', size, produce: sp, consume: sc, notes: sNotes.join('; ') })
-
-    log(`mock produce ${size} B`)
-    const mp = await sizedProduce(mock.bootstrap, topic, size)
-    log(`mock consume ${size} B`)
-    const mc = await consume(mock.bootstrap, topic, { exitAtEof: true, timeoutMs: 30_000 })
-    rows.push({
-      target: 'mock',
-      size,
-      produce: mp,
-      consume: mc,
-      notes: `produce: ${fmtInt(mp.delivered)} in ${fmt(mp.ms / 1000)} s; consume: ${fmtInt(mc.records)} (the mock keeps only ~5 MB)`,
-    })
-
-    const perPass = Math.max(Math.round(sc.bytes / sc.passes), size * 10_000)
-    log(`loopback ${size} B (${perPass} bytes per pass)`)
-    const lb = await loopback(perPass, 64 * 1024)
-    rows.push({
-      target: 'loopback',
-      size,
-      consume: { mbPerSec: lb.mbPerSec, recordsPerSec: lb.bytes / size / (lb.ms / 1000) },
-      notes: `${lb.passes} x ${fmt(perPass / 1e6)} MB in ${fmt(lb.ms / 1000, 2)} s, 64 KiB writes, no protocol`,
-    })
-    ratios.push({ size, produce: sp.mbPerSec / mp.mbPerSec, consume: sc.mbPerSec / lb.mbPerSec })
+  const m = await matrix(samsa, disk, mock)
+  const result = {
+    date: new Date().toISOString(),
+    quick: QUICK,
+    runSeconds: RUN_SECONDS,
+    loadAverage: { start: uptime, end: readFileSync('/proc/loadavg', 'utf8').trim() },
+    cpus: (await import('node:os')).cpus().length,
+    node: process.version,
+    librdkafka: '2.0.2',
+    matrix: m,
   }
 
-  const txnRows = []
-  for (const [target, bootstrap] of [
-    ['samsa', samsa.bootstrap],
-    ['mock', mock.bootstrap],
-  ]) {
-    log(`${target} idempotent produce (txn-producer)`)
-    txnRows.push({ target, mode: 'idempotent', run: await sizedTxnProduce(bootstrap, txnTopics[0], 0) })
-    log(`${target} transactional produce, ${TXN_SIZE} records per transaction`)
-    txnRows.push({
-      target,
-      mode: `transactions of ${TXN_SIZE}`,
-      run: await sizedTxnProduce(bootstrap, txnTopics[1], TXN_SIZE),
-    })
-  }
-
-  const stopT0 = Date.now()
-  samsa.child.kill('SIGTERM')
+  for (const b of [samsa, disk]) b.child.kill('SIGTERM')
   mock.child.kill('SIGTERM')
-  await exited(samsa.child, 15_000)
-  log(`Samsa stopped (exit ${samsa.child.exitCode ?? samsa.child.signalCode}) in ${Date.now() - stopT0} ms`)
+  await Promise.all([exited(samsa.child, 15_000), exited(disk.child, 15_000)])
 
-  const security = await securityRows()
-
-  console.log('')
-  console.log(
-    `rdkafka_performance (librdkafka 2.0.2), 1 partition, acks=-1, ~${SECONDS} s per run; MB = 10^6 bytes`,
-  )
-  console.log(table(rows))
-  console.log('')
-  for (const r of ratios) {
-    const label = r.size === 1024 ? '1 KiB' : `${r.size} B`
-    console.log(
-      `${label.padEnd(6)}  Samsa produce / mock produce = ${fmt(r.produce, 2)}    Samsa consume / loopback = ${fmt(r.consume, 2)}`,
-    )
+  if (!QUICK && !opts['matrix-only']) {
+    const txnSamsa = await startSamsa('samsa-txn', join(workDir, 'samsa-txn-data'))
+    const txnTopics = ['bench-idempotent', 'bench-transactional']
+    await createTopics(txnSamsa.bootstrap, txnTopics)
+    const txnMock = await startMock(txnTopics)
+    TXN_PRODUCER = buildTxnProducer()
+    const txnRows = []
+    for (const [target, bootstrap] of [
+      ['samsa', txnSamsa.bootstrap],
+      ['mock', txnMock.bootstrap],
+    ]) {
+      log(`${target} idempotent produce (txn-producer)`)
+      txnRows.push({ target, mode: 'idempotent', run: await sizedTxnProduce(bootstrap, txnTopics[0], 0) })
+      log(`${target} transactional produce, ${TXN_SIZE} records per transaction`)
+      txnRows.push({
+        target,
+        mode: `transactions of ${TXN_SIZE}`,
+        run: await sizedTxnProduce(bootstrap, txnTopics[1], TXN_SIZE),
+      })
+    }
+    txnSamsa.child.kill('SIGTERM')
+    txnMock.child.kill('SIGTERM')
+    await exited(txnSamsa.child, 15_000)
+    result.transactions = txnRows
+    result.security = await securityRows()
   }
-  console.log('')
-  console.log('The cost of security: 1 KiB records, one broker with a listener of each kind (SASL/PLAIN)')
-  console.log(table(security))
+  result.loadAverage.end = readFileSync('/proc/loadavg', 'utf8').trim()
+  writeResults(result)
+
   console.log('')
   console.log(
-    `librdkafka 2.0.2 producer (scripts/bench/txn-producer.c), 100-byte records, 1 partition, acks=all, ` +
-      `idempotent; ~${SECONDS} s per run`,
+    `rdkafka_performance (librdkafka 2.0.2), 1 partition, acks=1, ~${RUN_SECONDS} s per run; MB = 10^6 bytes; ` +
+      `load average ${result.loadAverage.start} -> ${result.loadAverage.end}`,
   )
-  console.log(txnTable(txnRows))
-  const sIdem = txnRows.find((r) => r.target === 'samsa' && r.mode === 'idempotent').run.recordsPerSec
-  const sTxn = txnRows.find((r) => r.target === 'samsa' && r.mode !== 'idempotent').run.recordsPerSec
-  console.log(`Samsa transactional / idempotent = ${fmt(sTxn / sIdem, 2)}`)
+  console.log(matrixTable(m.rows))
+  console.log('')
+  for (const [k, v] of Object.entries(m.ratios)) console.log(`${k.padEnd(28)} ${fmt(v, 2)}`)
+  const l = m.latency
+  console.log('')
+  console.log(
+    `latency, 1 KiB, acks=all, linger.ms=0, ${fmtInt(l.rate)} records/s (half the maximum): ` +
+      `produce p50/p99/p99.9 ${fmt(l.produce.p50, 2)}/${fmt(l.produce.p99, 2)}/${fmt(l.produce.p999, 2)} ms ` +
+      `(${fmtInt(l.produce.count)}); end-to-end ${fmt(l.endToEnd.p50, 2)}/${fmt(l.endToEnd.p99, 2)}/${fmt(l.endToEnd.p999, 2)} ms ` +
+      `(${fmtInt(l.endToEnd.count)}); event-loop delay p99 ${fmt(l.eld.p99, 2)} ms, max ${fmt(l.eld.max, 2)} ms`,
+  )
+  if (result.security) {
+    console.log('')
+    console.log('The cost of security: 1 KiB records, one broker with a listener of each kind (SASL/PLAIN)')
+    console.log(table(result.security))
+  }
+  if (result.transactions) {
+    const txnRows = result.transactions
+    console.log('')
+    console.log(
+      `librdkafka 2.0.2 producer (scripts/bench/txn-producer.c), 100-byte records, 1 partition, acks=all, ` +
+        `idempotent; ~${RUN_SECONDS} s per run`,
+    )
+    console.log(txnTable(txnRows))
+    const sIdem = txnRows.find((r) => r.target === 'samsa' && r.mode === 'idempotent').run.recordsPerSec
+    const sTxn = txnRows.find((r) => r.target === 'samsa' && r.mode !== 'idempotent').run.recordsPerSec
+    console.log(`Samsa transactional / idempotent = ${fmt(sTxn / sIdem, 2)}`)
+  }
   console.log(`total ${fmt((Date.now() - started) / 1000)} s`)
 }
 

@@ -34,3 +34,6 @@ npx vitest run --project unit
 
 echo "==> compatibility tests (real clients, real brokers, real ZooKeeper)"
 npx vitest run --project compat
+
+echo "==> benchmark smoke test (npm run bench -- --quick: every phase runs once, briefly; no figure is checked)"
+SAMSA_SKIP_BUILD=1 npm run bench --silent -- --quick --out "$(mktemp -d)" >/dev/null

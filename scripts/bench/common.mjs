@@ -1,6 +1,6 @@
 // What scripts/bench.mjs and scripts/bench-replication.mjs share: the registry of the processes they start and its
 // cleanup (on exit, Ctrl-C, SIGTERM and after a hard time limit) together with the temp dir, log(), running
-// programs, building rdkafka_performance and mockbroker with ../shared/tools/perf/build.sh and reading
+// programs, building rdkafka_performance and mockbroker with scripts/bench/perf-tools/build.sh and reading
 // rdkafka_performance's output, building and starting Samsa brokers, and formatting numbers and tables.
 // Call setup() first.
 import { spawn, spawnSync } from 'node:child_process'
@@ -152,12 +152,12 @@ export async function waitStarted(what, { child, logFile }, timeoutMs, ready) {
 // ---------------------------------------------------------------------------------------------------------------
 
 /**
- * Builds the perf tools with ../shared/tools/perf/build.sh, which prints the paths of rdkafka_performance and
+ * Builds the perf tools with scripts/bench/perf-tools/build.sh, which prints the paths of rdkafka_performance and
  * mockbroker last; returns the paths of `tools` (some of those two names), in that order. SAMSA_PERF_BUILD names
- * another build.sh (a checkout that is not next to shared/, such as a git worktree).
+ * another build.sh.
  */
 export function buildPerfTools(tools) {
-  const script = process.env.SAMSA_PERF_BUILD ?? join(ROOT, '..', 'shared', 'tools', 'perf', 'build.sh')
+  const script = process.env.SAMSA_PERF_BUILD ?? join(ROOT, 'scripts', 'bench', 'perf-tools', 'build.sh')
   log(`building ${tools.join(' and ')} (${script})`)
   const build = spawnSync('bash', [script], {
     encoding: 'utf8',
@@ -186,17 +186,49 @@ export function buildSamsa() {
 
 /**
  * Starts a Samsa broker on a free port: bin/kafka-server-start.sh config/<config> with `--override k=v` for each
- * entry of overrides(port), in order, its output appended to logFile (SAMSA_LOG_LEVEL defaults to warn).
+ * entry of overrides(port), in order, its output appended to logFile (SAMSA_LOG_LEVEL defaults to warn), with
+ * `env` added to the environment. With `probe`, the broker runs with scripts/bench/probe.mjs (see probeSnapshot).
  */
-export async function startSamsaBroker(config, overrides, logFile) {
+export async function startSamsaBroker(config, overrides, logFile, { env = {}, probe = false } = {}) {
   const port = await freePort()
   const args = [join(ROOT, 'config', config)]
   for (const [k, v] of Object.entries(overrides(port))) args.push('--override', `${k}=${v}`)
+  const probeFile = probe ? `${logFile}.probe` : undefined
+  const probeEnv = probe
+    ? {
+        NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${join(ROOT, 'scripts', 'bench', 'probe.mjs')}`,
+        SAMSA_BENCH_PROBE_FILE: probeFile,
+      }
+    : {}
   const child = spawnLogged(join(ROOT, 'bin', 'kafka-server-start.sh'), args, logFile, {
     ...process.env,
     SAMSA_LOG_LEVEL: process.env.SAMSA_LOG_LEVEL ?? 'warn',
+    ...env,
+    ...probeEnv,
   })
-  return { port, bootstrap: `127.0.0.1:${port}`, child, logFile }
+  return { port, bootstrap: `127.0.0.1:${port}`, child, logFile, probeFile, probeLines: 0 }
+}
+
+/**
+ * What the broker started with `probe` did since the previous snapshot (or its start): event-loop delay
+ * percentiles (ms), CPU seconds (user + system), RSS and peak RSS (bytes). SIGUSR2 asks scripts/bench/probe.mjs
+ * for a line in the probe file; this waits for it.
+ */
+export async function probeSnapshot(broker) {
+  broker.child.kill('SIGUSR2')
+  const deadline = Date.now() + 10_000
+  for (;;) {
+    const lines = existsSync(broker.probeFile)
+      ? readFileSync(broker.probeFile, 'utf8').split('\n').filter(Boolean)
+      : []
+    if (lines.length > broker.probeLines) {
+      broker.probeLines = lines.length
+      return JSON.parse(lines[lines.length - 1])
+    }
+    if (Date.now() > deadline || broker.child.exitCode !== null)
+      throw new Error(`no probe snapshot from the broker (${broker.probeFile})`)
+    await sleep(20)
+  }
 }
 
 /** Waits until the broker from startSamsaBroker() accepts connections. */
