@@ -44,6 +44,7 @@ import {
   log,
   makeWorkDir,
   parseConsume,
+  perfArgs,
   perfProduce,
   probeSnapshot,
   renderTable,
@@ -83,7 +84,7 @@ function produce(bootstrap, topic, size, count, timeoutMs, props = {}, acks = -1
 }
 
 async function consume(bootstrap, topic, { count, exitAtEof = false, timeoutMs, props = {} }) {
-  const args = ['-C', '-t', topic, '-p', '0', '-b', bootstrap, '-o', 'beginning']
+  const args = perfArgs('-C', topic, bootstrap, '-o', 'beginning')
   for (const [k, v] of Object.entries(props)) args.push('-X', `${k}=${v}`)
   if (count !== undefined) args.push('-c', String(count))
   // -e waits for an empty fetch to see the end; keep that wait short
@@ -443,45 +444,15 @@ async function latencyRun(broker, topic, rate) {
   const count = Math.max(1000, Math.round(rate * RUN_SECONDS))
   const prodFile = join(workDir, `latency-produce-${topic}.txt`)
   const e2eFile = join(workDir, `latency-e2e-${topic}.txt`)
-  const consumer = runProgram(
-    PERF,
-    [
-      '-C',
-      '-t',
-      topic,
-      '-p',
-      '0',
-      '-b',
-      broker.bootstrap,
-      '-o',
-      'end',
-      '-l',
-      '-A',
-      e2eFile,
-      '-c',
-      String(count),
-    ].concat(['-X', 'fetch.wait.max.ms=100']),
-    { timeoutMs: RUN_SECONDS * 3000 + 15_000 },
-  )
+  const timeoutMs = RUN_SECONDS * 3000 + 15_000
+  const e2e = ['-o', 'end', '-l', '-A', e2eFile, '-c', String(count), '-X', 'fetch.wait.max.ms=100']
+  const consumer = runProgram(PERF, perfArgs('-C', topic, broker.bootstrap, ...e2e), { timeoutMs })
   await sleep(1500) // the consumer connects and reaches the end of the partition
+  const prod = ['-s', '1024', '-c', String(count), '-a', '-1', '-r', String(Math.round(rate))]
   const producer = await runProgram(
     PERF,
-    [
-      '-P',
-      '-t',
-      topic,
-      '-p',
-      '0',
-      '-b',
-      broker.bootstrap,
-      '-s',
-      '1024',
-      '-c',
-      String(count),
-      '-a',
-      '-1',
-    ].concat(['-r', String(Math.round(rate)), '-l', '-A', prodFile, '-X', 'linger.ms=0']),
-    { timeoutMs: RUN_SECONDS * 3000 + 15_000 },
+    perfArgs('-P', topic, broker.bootstrap, ...prod, '-l', '-A', prodFile, '-X', 'linger.ms=0'),
+    { timeoutMs },
   )
   await consumer
   return {

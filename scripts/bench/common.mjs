@@ -302,28 +302,34 @@ export function parseConsume(r) {
   }
 }
 
+/** rdkafka_performance's arguments to produce (-P) or consume (-C) partition 0 of topic, then `more`. */
+export const perfArgs = (mode, topic, bootstrap, ...more) => [
+  mode,
+  '-t',
+  topic,
+  '-p',
+  '0',
+  '-b',
+  bootstrap,
+  ...more,
+]
+
 /** rdkafka_performance (at path perf) -P: `count` records of `size` bytes to partition 0 of topic with -a acks. */
 export async function perfProduce(perf, { bootstrap, topic, size, count, acks, timeoutMs, props = {} }) {
-  const r = await runProgram(
-    perf,
-    [
-      '-P',
-      '-t',
-      topic,
-      '-p',
-      '0',
-      '-b',
-      bootstrap,
-      '-s',
-      String(size),
-      '-c',
-      String(count),
-      '-a',
-      String(acks),
-      ...Object.entries(props).flatMap(([k, v]) => ['-X', `${k}=${v}`]),
-    ],
-    { timeoutMs },
+  const props_ = Object.entries(props).flatMap(([k, v]) => ['-X', `${k}=${v}`])
+  const args = perfArgs(
+    '-P',
+    topic,
+    bootstrap,
+    '-s',
+    String(size),
+    '-c',
+    String(count),
+    '-a',
+    String(acks),
+    ...props_,
   )
+  const r = await runProgram(perf, args, { timeoutMs })
   return parseProduce(r, size)
 }
 
