@@ -19,6 +19,11 @@ export { Broker } from './server/broker.js'
 export { BrokerConfig } from './config/broker-config.js'
 export { ManualClock, ManualScheduler, SystemScheduler } from './util/scheduler.js'
 export type { Clock, ScheduledTask, Scheduler } from './util/scheduler.js'
+export { Cluster, ClusterBroker, startCluster } from './cluster/cluster.js'
+export type { BrokerState, ClusterOptions, Props, PropValue, ServedRequest } from './cluster/cluster.js'
+export type { ClusterRecord, GroupView, ReadPartitionOptions, WaitOptions } from './cluster/observe.js'
+export type { FaultMode, LinkFault, LinkOptions, NodeId, PartitionOptions } from './cluster/network.js'
+export { InProcessZooKeeper } from './services/metadata/in-process-zookeeper.js'
 
 export interface StartBrokerOptions {
   /** Broker properties with Kafka's names, e.g. `{ 'num.partitions': 3 }`; they win over everything below. */

@@ -25,7 +25,7 @@ import {
   responseHeaderVersion,
 } from '../protocol/headers.js'
 import { ApiVersionsResponse } from '../protocol/messages/18-api-versions.js'
-import type { ChannelControl } from '../network/channel.js'
+import type { ChannelControl, ConnectionInfo } from '../network/channel.js'
 import { CloseConnection, type RequestProcessor, type ResponseChunks } from '../network/connection.js'
 import { Apis } from '../protocol/messages/index.js'
 import { fetchBufferPool } from '../util/buffer-pool.js'
@@ -33,12 +33,30 @@ import type { Logger } from '../util/logger.js'
 
 import { NO_RESPONSE, type Handler, type HandlerResult, type RequestContext } from './handler.js'
 
+/** What a request interceptor is told of each request, before its handler runs. */
+export interface InterceptedRequest {
+  readonly apiKey: number
+  /** The API's name (Produce, Fetch, ...). */
+  readonly api: string
+  readonly apiVersion: number
+  readonly correlationId: number
+  readonly clientId: string | null
+  readonly connection: ConnectionInfo
+}
+
+/**
+ * Sees every decoded request before its handler runs; a promise it returns holds the request until it settles (the
+ * latency an in-process test cluster injects per request type). It must not throw.
+ */
+export type RequestInterceptor = (req: InterceptedRequest) => void | Promise<void>
+
 export class RequestDispatcher implements RequestProcessor {
   private readonly byKey = new Map<number, Handler>()
 
   constructor(
     handlers: readonly Handler[],
     private readonly log: Logger,
+    private readonly interceptor?: RequestInterceptor,
   ) {
     for (const h of handlers) this.register(h)
   }
@@ -78,8 +96,26 @@ export class RequestDispatcher implements RequestProcessor {
         'request',
       )
     }
+    const held = this.interceptor?.({
+      apiKey,
+      api: name,
+      apiVersion,
+      correlationId,
+      clientId,
+      connection: conn,
+    })
+    if (held) return held.then(() => this.handle(handler, body, ctx, frame))
+    return this.handle(handler, body, ctx, frame)
+  }
+
+  private handle(
+    handler: Handler,
+    body: unknown,
+    ctx: RequestContext,
+    frame: Buffer,
+  ): ResponseChunks | Promise<ResponseChunks> {
     const result = handleRequest(handler, body, ctx, this.log)
-    if (apiKey === Apis.Produce.key) {
+    if (ctx.apiKey === Apis.Produce.key) {
       // A produce request's bytes are copied into the log during handling and referenced nowhere afterwards: its
       // frame goes back to the buffer pool (another API's decoded request may keep views of its frame).
       if (result instanceof Promise) {

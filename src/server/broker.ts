@@ -10,7 +10,7 @@ import type { BrokerConfig } from '../config/broker-config.js'
 import { ConfigException } from '../config/config-def.js'
 import { checkSupported } from '../config/unsupported.js'
 import { resolveTopicConfig, validateTopicConfigs, type TopicConfig } from '../config/topic-config.js'
-import { RequestDispatcher } from '../handlers/dispatcher.js'
+import { RequestDispatcher, type RequestInterceptor } from '../handlers/dispatcher.js'
 import { createHandlers } from '../handlers/index.js'
 import { BrokerClient, type BrokerAddress } from '../network/broker-client.js'
 import { ErrorCode, errorName } from '../protocol/errors.js'
@@ -78,6 +78,18 @@ export interface BrokerOptions {
    * stopped serving; the command line exits with status 1. Without it the broker shuts down.
    */
   readonly onFatal?: (reason: string) => void
+  /**
+   * The cluster metadata store to use instead of ZooKeeper or the standalone file: an in-process cluster's shared
+   * ZooKeeper (see src/cluster). The broker is then a member of a cluster, as with `zookeeper.connect`.
+   */
+  readonly metadataStore?: (config: BrokerConfig, log: Logger) => MetadataStore | Promise<MetadataStore>
+  /**
+   * Where to connect to reach another broker's inter-broker endpoint (default: the endpoint itself). An in-process
+   * cluster routes each broker's connections through its own fault-injecting link.
+   */
+  readonly route?: (to: number, endpoint: { host: string; port: number }) => { host: string; port: number }
+  /** Sees every request before its handler runs (see `RequestInterceptor`). */
+  readonly requestInterceptor?: RequestInterceptor
 }
 
 /** The typed log settings of a topic, from its overrides and the broker's defaults. */
@@ -143,9 +155,12 @@ export class Broker {
   private readonly startupSignal: AbortSignal | undefined
   private readonly onFatal: ((reason: string) => void) | undefined
   private halting = false
+  private readonly opts: BrokerOptions
+  private killed = false
 
   private constructor(opts: BrokerOptions) {
     this.onFatal = opts.onFatal
+    this.opts = opts
     this.config = opts.config
     this.baseLog = opts.logger
     this.log = this.logger('kafka.server.KafkaServer')
@@ -160,8 +175,9 @@ export class Broker {
     return this.baseLog.child({ name })
   }
 
+  /** No ZooKeeper and no shared store: the broker is a cluster of its own. */
   get standalone(): boolean {
-    return !this.config.zkConnect
+    return !this.config.zkConnect && !this.opts.metadataStore
   }
 
   /** The broker's services (what its request handlers are given); available once `start()` resolved. */
@@ -225,7 +241,7 @@ export class Broker {
     )
     this.interBrokerSecurity = interBrokerClientSecurity(this.config)
     this.log.info(
-      `[KafkaServer] starting (${this.standalone ? 'standalone' : `ZooKeeper mode, ${this.config.zkConnect}`})`,
+      `[KafkaServer] starting (${this.standalone ? 'standalone' : this.config.zkConnect ? `ZooKeeper mode, ${this.config.zkConnect}` : 'with a shared metadata store'})`,
     )
     this.config.logWarnings(this.log)
     this.checkLogDirs()
@@ -254,7 +270,10 @@ export class Broker {
   /** 1. The metadata store: ZooKeeper, or a file in the first log directory; Kafka's top-level znodes. */
   private async openMetadataStore(): Promise<KafkaZkClient> {
     const cfg = this.config
-    if (this.standalone) {
+    if (this.opts.metadataStore) {
+      this.parts.store = await this.opts.metadataStore(cfg, this.logger('kafka.zookeeper.ZooKeeperClient'))
+      this.log.info(`Cluster metadata kept in ${this.parts.store.description}`)
+    } else if (this.standalone) {
       const file = path.resolve(cfg.logDirs[0]!, STANDALONE_METADATA_FILE)
       this.log.info(`zookeeper.connect is not set: running standalone, cluster metadata kept in ${file}`)
       this.parts.store = new LocalMetadataStore(file, this.logger('kafka.zk.LocalMetadataStore'))
@@ -454,15 +473,11 @@ export class Broker {
       cache,
       zk,
     )
-    const interBrokerListener = cfg.interBrokerListenerName
     replicas.setFollowerFetcher(
       new ReplicaFetcherManager({
         brokerId,
         clientId: `broker-${brokerId}-fetcher-0`,
-        endpointOf: (id) => {
-          const ep = cache.brokers.get(id)?.endpoints.find((e) => e.listenerName === interBrokerListener)
-          return ep ? { host: ep.host, port: ep.port, ...this.interBrokerSecurity } : undefined
-        },
+        endpointOf: (id) => this.interBrokerAddress(cache, id),
         fetchMaxBytes: cfg.replicaFetchMaxBytes,
         fetchResponseMaxBytes: cfg.replicaFetchResponseMaxBytes,
         fetchWaitMaxMs: cfg.replicaFetchWaitMaxMs,
@@ -550,17 +565,13 @@ export class Broker {
     const cfg = this.config
     const log = this.logger('kafka.coordinator.transaction.TransactionCoordinator')
     const brokerId = this.brokerId
-    const listener = cfg.interBrokerListenerName
-    const endpointOf = (id: number) =>
-      cache.brokers.get(id)?.endpoints.find((e) => e.listenerName === listener)
+    const endpointOf = (id: number) => this.interBrokerAddress(cache, id)
     const connections = (purpose: string): BrokerConnections =>
       new BrokerConnections((id) => {
-        const ep = endpointOf(id)
-        return ep
+        const address = endpointOf(id)
+        return address
           ? {
-              host: ep.host,
-              port: ep.port,
-              ...this.interBrokerSecurity,
+              ...address,
               clientId: `broker-${brokerId}-${purpose}`,
               requestTimeoutMs: cfg.requestTimeoutMs,
               scheduler: this.scheduler,
@@ -649,6 +660,18 @@ export class Broker {
     return { transactions, txnMarkers }
   }
 
+  /**
+   * How to reach another broker: its endpoint on the inter-broker listener (through `route`, when given), with that
+   * listener's TLS and SASL; undefined while the broker or its endpoint is unknown.
+   */
+  private interBrokerAddress(cache: MetadataCache, id: number): BrokerAddress | undefined {
+    const listener = this.config.interBrokerListenerName
+    const ep = cache.brokers.get(id)?.endpoints.find((e) => e.listenerName === listener)
+    if (!ep) return undefined
+    const to = this.opts.route?.(id, ep) ?? ep
+    return { host: to.host, port: to.port, ...this.interBrokerSecurity }
+  }
+
   private createController(zk: KafkaZkClient, cache: MetadataCache): Controller {
     const cfg = this.config
     return new Controller(
@@ -689,7 +712,11 @@ export class Broker {
         connectionsMaxIdleMs: cfg.connectionsMaxIdleMs,
         scheduler: this.scheduler,
       },
-      new RequestDispatcher(createHandlers(services), this.logger('kafka.server.KafkaApis')),
+      new RequestDispatcher(
+        createHandlers(services),
+        this.logger('kafka.server.KafkaApis'),
+        this.opts.requestInterceptor,
+      ),
       this.logger('kafka.network.SocketServer'),
     )
     this.parts.socketServer = socketServer
@@ -831,14 +858,11 @@ export class Broker {
       const r = await controller.controlledShutdown(this.brokerId, this.brokerEpoch)
       return { errorCode: r.errorCode, remaining: r.remaining.length }
     }
-    const listener = this.config.interBrokerListenerName
-    const ep = cache.brokers.get(controllerId)?.endpoints.find((e) => e.listenerName === listener)
-    if (!ep) return { errorCode: ErrorCode.NOT_CONTROLLER, remaining: -1 }
+    const address = this.interBrokerAddress(cache, controllerId)
+    if (!address) return { errorCode: ErrorCode.NOT_CONTROLLER, remaining: -1 }
     // Its request timeout stays on real time (BrokerClient's default): stopping never waits for a manual clock.
     const client = await BrokerClient.connect({
-      host: ep.host,
-      port: ep.port,
-      ...this.interBrokerSecurity,
+      ...address,
       clientId: `broker-${this.brokerId}-controlled-shutdown`,
       requestTimeoutMs: this.config.controllerSocketTimeoutMs,
     })
@@ -889,13 +913,55 @@ export class Broker {
     })()
   }
 
-  /** Clean shutdown: stop serving, give up leadership and controllership, flush and close the logs. */
-  shutdown(): Promise<void> {
-    this.stopping ??= this.doShutdown()
+  /**
+   * The in-process equivalent of `kill -9` (an in-process cluster's `kill()`): the broker stops at once, without any
+   * step of a shutdown — no controlled shutdown, no flush, no checkpoint, no clean shutdown marker, no
+   * deregistration. Its connections are reset, its files closed, its timers cancelled and its ZooKeeper session is
+   * left to expire; a broker started on the same log directories recovers as after a crash.
+   */
+  kill(): void {
+    if (this.killed) return
+    this.killed = true
+    this.stopping ??= Promise.resolve()
+    const { store, cache, logManager, services: s, socketServer } = this.parts
+    store?.halt()
+    cache?.stop()
+    this.scheduler.shutdown()
+    // First: from here on the logs write nothing (the replica manager's checkpoint below finds no live directory).
+    logManager?.halt()
+    void socketServer?.stop()
+    // What is left only ends loops and timers (the fetchers would otherwise keep reconnecting); none writes.
+    const quietly = (f: () => Promise<void>): void => void f().catch(() => {})
+    if (s) {
+      quietly(() => s.controller.stop())
+      quietly(() => s.transactions.shutdown())
+      quietly(() => s.groups.shutdown())
+      quietly(() => s.replicas.shutdown())
+    }
+    for (const close of this.parts.closeables) {
+      try {
+        close()
+      } catch {
+        // the process is gone either way
+      }
+    }
+    this.log.info(`[KafkaServer id=${this.brokerId}] halted (killed without a shutdown)`)
+  }
+
+  /**
+   * Clean shutdown: stop serving, give up leadership (controlled shutdown, unless `controlled` is false) and
+   * controllership, flush and close the logs.
+   */
+  shutdown(opts: { controlled?: boolean } = {}): Promise<void> {
+    this.stopping ??= this.doShutdown(opts.controlled ?? this.config.controlledShutdownEnable)
     return this.stopping
   }
 
-  private async doShutdown(): Promise<void> {
+  /**
+   * @param controlled whether to move leadership away first (controlled.shutdown.enable; an in-process cluster's
+   * last broker has no one to hand it to)
+   */
+  private async doShutdown(controlled: boolean): Promise<void> {
     const log = this.log
     log.info(`[KafkaServer id=${this.brokerId}] shutting down`)
     const step = async (what: string, f: () => unknown): Promise<void> => {
@@ -909,7 +975,7 @@ export class Broker {
     // From here on a ZooKeeper that cannot be reached holds each step up for at most
     // zookeeper.connection.timeout.ms, and an expired session is not replaced: the shutdown ends either way.
     store?.beginClose()
-    if (this.started && !this.standalone && this.config.controlledShutdownEnable) {
+    if (this.started && !this.standalone && controlled) {
       await step('controlled shutdown', () => this.controlledShutdown())
     }
     if (socketServer) await step('socket server', () => socketServer.stop())

@@ -92,7 +92,7 @@ function runTask(name: string, task: Task, logger: Logger): Promise<void> | unde
 }
 
 /** `sleep` in terms of `schedule`, for any scheduler. */
-function sleepOn(s: Scheduler, ms: number, signal: AbortSignal | undefined): Promise<void> {
+export function sleepOn(s: Scheduler, ms: number, signal: AbortSignal | undefined): Promise<void> {
   if (signal?.aborted) return Promise.resolve()
   return new Promise((resolve) => {
     const wake = (): void => {

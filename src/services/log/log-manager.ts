@@ -219,6 +219,11 @@ export function acquireDirLock(dir: string): string {
   )
 }
 
+/** Forgets a lock of this process without touching its file (a process that died leaves its lock file behind). */
+export function abandonDirLock(path: string): void {
+  heldLocks.delete(path)
+}
+
 export function releaseDirLock(path: string): void {
   if (!heldLocks.delete(path)) return
   try {
@@ -264,6 +269,7 @@ export class LogManager {
   }
   private started = false
   private stopped = false
+  private halted = false
   private _cleaner: LogCleaner | undefined
 
   constructor(private readonly opts: LogManagerOptions) {
@@ -282,7 +288,7 @@ export class LogManager {
   }
 
   get liveLogDirs(): readonly string[] {
-    return this.logDirs.filter((d) => !this.offlineDirs.has(d))
+    return this.halted ? [] : this.logDirs.filter((d) => !this.offlineDirs.has(d))
   }
 
   /** Log directories that failed (see onLogDirFailure). */
@@ -674,6 +680,28 @@ export class LogManager {
   private checkRunning(): void {
     if (!this.started) throw new Error('LogManager has not been started')
     if (this.stopped) throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, 'LogManager is shut down')
+  }
+
+  /**
+   * The process died (an in-process cluster's kill -9): every file is closed without writing anything — no flush, no
+   * checkpoint, no producer snapshot, no clean shutdown marker — and the directory locks are let go (their files
+   * stay), so that the next start recovers as after a crash. Nothing is written through this manager afterwards.
+   */
+  halt(): void {
+    if (this.stopped) return
+    this.stopped = true
+    this.halted = true
+    this._cleaner?.shutdown()
+    for (const t of this.tasks) t.cancel()
+    for (const { log, task } of this.pendingDeletes.values()) {
+      task.cancel()
+      log.closeHandlers()
+    }
+    this.pendingDeletes.clear()
+    for (const log of this.logs.values()) log.closeHandlers()
+    this.logs.clear()
+    for (const l of this.locks.splice(0)) abandonDirLock(l)
+    this.scheduler.shutdown()
   }
 
   /**

@@ -396,6 +396,11 @@ export class LocalMetadataStore extends EventEmitter implements MetadataStore {
     for (const [k, v] of from) target.set(k, v)
   }
 
+  /** Its one session ends with the process: everything persistent is already in the file. */
+  halt(): void {
+    void this.close()
+  }
+
   async close(): Promise<void> {
     this.closed = true
     this.dataWatches.clear()

@@ -91,6 +91,11 @@ export interface MetadataStore extends EventEmitter {
    */
   beginClose(): void
   close(): Promise<void>
+  /**
+   * The process died (an in-process cluster's kill -9): the connection is dropped without closing the session, so
+   * its ephemeral nodes stay until ZooKeeper expires it; nothing is sent any more.
+   */
+  halt(): void
 }
 
 /**

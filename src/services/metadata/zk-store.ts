@@ -495,6 +495,15 @@ export class ZkMetadataStore extends EventEmitter implements MetadataStore {
     this.closing = true
   }
 
+  halt(): void {
+    this.closed = true
+    this.closing = true
+    for (const stop of this.supervisors.values()) stop()
+    this.supervisors.clear()
+    if (this.client) abandon(this.client)
+    this.wakeWaiters()
+  }
+
   async close(): Promise<void> {
     this.closed = true
     this.closing = true

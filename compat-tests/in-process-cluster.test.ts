@@ -1,0 +1,132 @@
+/**
+ * The in-process test cluster (`startCluster()` from src/index.ts): several real brokers in this process on the
+ * in-process ZooKeeper (and on the real one the global setup started), driven by unchanged kafkajs clients, with the
+ * test's fault controls — kill, restart, pause, network partitions — and manual time.
+ */
+import { afterAll, describe, expect, it } from 'vitest'
+import { startCluster, type Cluster } from '../src/index.js'
+import { sharedZooKeeper } from './support/cluster.js'
+import { uniqueName } from './support/env.js'
+import { consumeWithGroup, kafkajs, withProducer } from './support/kafkajs.js'
+
+const clusters: Cluster[] = []
+afterAll(async () => {
+  for (const c of clusters) await c.stop().catch(() => undefined)
+})
+
+async function cluster(opts: Parameters<typeof startCluster>[0]): Promise<{ c: Cluster; ms: number }> {
+  const t0 = performance.now()
+  const c = await startCluster(opts)
+  const ms = performance.now() - t0
+  clusters.push(c)
+  return { c, ms }
+}
+
+const values = (n: number, prefix: string): { key: string; value: string }[] =>
+  Array.from({ length: n }, (_, i) => ({ key: `k${i}`, value: `${prefix}-${i}` }))
+
+describe('startCluster() on the in-process ZooKeeper', () => {
+  it('starts 3 brokers, serves kafkajs with acks=all and a group, and logs the requests it served', async () => {
+    const { c, ms } = await cluster({ brokers: 3 })
+    console.log(`in-process cluster of 3 brokers started in ${Math.round(ms)} ms`)
+    expect(c.bootstrapServers).toHaveLength(3)
+    expect(c.controller).not.toBeNull()
+    const topic = uniqueName('ipc')
+    await c.createTopic(topic, { partitions: 3, replicationFactor: 3 })
+    const kafka = kafkajs(c.bootstrapServers, { clientId: 'ipc-test' })
+    const sent = values(30, 'a')
+    await withProducer(kafka, {}, (p) => p.send({ topic, acks: -1, messages: sent }))
+    for (let p = 0; p < 3; p++) expect(await c.waitForIsr(topic, p, 3)).toHaveLength(3)
+
+    const groupId = uniqueName('ipc-g')
+    const got = await consumeWithGroup(kafka, { topic, groupId, count: 30 })
+    expect(got.map((m) => m.value).sort()).toEqual(sent.map((m) => m.value).sort())
+
+    // read directly: every record is on its partition's leader, and on every follower
+    const direct = [0, 1, 2].flatMap((p) => c.readPartition(topic, p))
+    expect(direct.map((r) => r.value!.toString()).sort()).toEqual(sent.map((m) => m.value).sort())
+    for (let p = 0; p < 3; p++)
+      for (const b of c.brokers)
+        expect(c.readPartition(topic, p, { broker: b.id }).length).toBe(c.readPartition(topic, p).length)
+
+    const produced = c.requests({ api: 'Produce', clientId: 'ipc-test' })
+    expect(produced.length).toBeGreaterThan(0)
+    expect(produced.every((r) => r.version >= 3 && r.listener === 'PLAINTEXT')).toBe(true)
+    // the followers fetched as brokers
+    expect(c.requests({ api: 'Fetch' }).some((r) => /^broker-\d+-fetcher/.test(r.clientId ?? ''))).toBe(true)
+  })
+
+  it('kill(): the leader dies without a shutdown, its session expires, a new leader serves; restart() recovers it into the ISR', async () => {
+    const { c } = await cluster({ brokers: 3, properties: { 'zookeeper.session.timeout.ms': 1500 } })
+    const topic = uniqueName('ipc-kill')
+    await c.createTopic(topic, { partitions: 1, replicationFactor: 3, config: { 'min.insync.replicas': 2 } })
+    const kafka = kafkajs(c.bootstrapServers)
+    await withProducer(kafka, {}, (p) => p.send({ topic, acks: -1, messages: values(10, 'before') }))
+    await c.waitForIsr(topic, 0, 3)
+    const old = c.leader(topic, 0)!
+
+    await c.broker(old).kill()
+    expect(c.broker(old).state).toBe('killed')
+    const leader = await c.waitForLeader(topic, 0, { notIn: [old] })
+    expect(await c.waitForIsr(topic, 0, 2)).not.toContain(old)
+    await withProducer(kafka, {}, (p) => p.send({ topic, acks: -1, messages: values(10, 'after') }))
+
+    await c.broker(old).restart()
+    const isr = await c.waitForIsr(topic, 0, 3)
+    expect(isr).toContain(old)
+    // what the killed broker had, it recovered as after a crash; what it missed, it fetched from the new leader
+    const all = c.readPartition(topic, 0, { broker: old }).map((r) => r.value!.toString())
+    expect(all).toEqual([...values(10, 'before'), ...values(10, 'after')].map((m) => m.value))
+    expect(c.leader(topic, 0)).toBe(leader)
+  })
+
+  it('pause(): a frozen broker answers nothing, loses its session and leadership; resume() brings it back', async () => {
+    const { c } = await cluster({ brokers: 3, properties: { 'zookeeper.session.timeout.ms': 1500 } })
+    const topic = uniqueName('ipc-pause')
+    await c.createTopic(topic, { partitions: 1, replicationFactor: 3 })
+    await c.waitForIsr(topic, 0, 3)
+    const old = c.leader(topic, 0)!
+    await c.broker(old).pause()
+    expect(c.broker(old).state).toBe('paused')
+    await c.waitForLeader(topic, 0, { notIn: [old] })
+    await withProducer(kafkajs(c.bootstrapServers), {}, (p) =>
+      p.send({ topic, acks: -1, messages: values(5, 'while-paused') }),
+    )
+    await c.broker(old).resume()
+    expect(await c.waitForIsr(topic, 0, 3)).toContain(old)
+    expect(c.readPartition(topic, 0, { broker: old }).length).toBe(5)
+  })
+
+  it('partitionNetwork(): a broker cut from ZooKeeper and its peers loses its leadership; heal() lets it rejoin', async () => {
+    const { c } = await cluster({ brokers: 3, properties: { 'zookeeper.session.timeout.ms': 1500 } })
+    const topic = uniqueName('ipc-part')
+    await c.createTopic(topic, { partitions: 1, replicationFactor: 3 })
+    await c.waitForIsr(topic, 0, 3)
+    const old = c.leader(topic, 0)!
+    const others = c.brokers.map((b) => b.id).filter((id) => id !== old)
+    await c.partitionNetwork([[old], [...others, 'zookeeper']])
+    const leader = await c.waitForLeader(topic, 0, { notIn: [old] })
+    expect(others).toContain(leader)
+    await withProducer(kafkajs(c.bootstrapServers), {}, (p) =>
+      p.send({ topic, acks: -1, messages: values(5, 'split') }),
+    )
+    await c.heal()
+    expect(await c.waitForIsr(topic, 0, 3)).toContain(old)
+    expect(c.readPartition(topic, 0, { broker: old }).map((r) => r.value!.toString())).toEqual(
+      values(5, 'split').map((m) => m.value),
+    )
+  })
+})
+
+describe('startCluster() with a real ZooKeeper', () => {
+  it('registers its brokers in the given chroot and serves kafkajs', async () => {
+    const { c, ms } = await cluster({ brokers: 3, zookeeper: `${sharedZooKeeper()}/${uniqueName('ipc-zk')}` })
+    console.log(`in-process cluster of 3 brokers on a real ZooKeeper started in ${Math.round(ms)} ms`)
+    const topic = uniqueName('ipc-zk-t')
+    await c.createTopic(topic, { partitions: 2, replicationFactor: 3 })
+    const kafka = kafkajs(c.bootstrapServers)
+    await withProducer(kafka, {}, (p) => p.send({ topic, acks: -1, messages: values(10, 'zk') }))
+    const got = await consumeWithGroup(kafka, { topic, groupId: uniqueName('ipc-zk-g'), count: 10 })
+    expect(got).toHaveLength(10)
+  })
+})
