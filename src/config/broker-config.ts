@@ -36,6 +36,7 @@ import {
   type Endpoint,
 } from './listeners.js'
 import { inKafkaMapOrder } from './kafka-order.js'
+import { AUTHORIZER_CONFIG_NAMES } from './authorizer.js'
 import { loadPropertiesFileSync, parseKeyValueArgs } from './properties.js'
 import {
   compareMetadataVersions,
@@ -139,7 +140,7 @@ export function brokerConfigType(name: string): ConfigType | undefined {
 
 const isKnownStatic = (name: string): boolean => {
   const d = brokerConfigDef(name)
-  return d !== undefined && !d.dynamicOnly
+  return (d !== undefined && !d.dynamicOnly) || AUTHORIZER_CONFIG_NAMES.has(name)
 }
 
 function scalaSet(names: Iterable<string>): string {

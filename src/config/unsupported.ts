@@ -3,6 +3,7 @@
  * setting, rather than running without the security (or other behaviour) the operator asked for.
  */
 import type { BrokerConfig } from './broker-config.js'
+import { unsupportedAuthorizer } from './authorizer.js'
 import { ConfigException } from './config-def.js'
 
 const DEFAULT_PRINCIPAL_BUILDER =
@@ -24,12 +25,8 @@ export function unsupportedSettings(config: BrokerConfig): string[] {
       `ssl.engine.factory.class=${String(engineFactory)}: Samsa cannot load a custom SSL engine factory`,
     )
   }
-  const authorizer = config.authorizerClassName
-  if (authorizer !== '') {
-    problems.push(
-      `authorizer.class.name=${authorizer}: Samsa has no authorizer yet (refusing to run without the ACL checks it asks for)`,
-    )
-  }
+  const authorizer = unsupportedAuthorizer(config)
+  if (authorizer !== null) problems.push(authorizer)
   return problems
 }
 

@@ -15,13 +15,23 @@
  * endpoints for NOT_LEADER_OR_FOLLOWER (KIP-951); v11 may answer TRANSACTION_ABORTABLE (KIP-890) where older
  * versions get INVALID_TXN_STATE. v8+ record_errors name the records that made a batch INVALID_RECORD /
  * INVALID_TIMESTAMP.
+ * Authorization (KafkaApis.handleProduceRequest): transactional records need Write on the transactional id (else
+ * the whole request fails with TRANSACTIONAL_ID_AUTHORIZATION_FAILED); each topic needs Write (else its partitions
+ * get TOPIC_AUTHORIZATION_FAILED), checked before anything else about the partition.
  */
 import { Apis } from '../protocol/messages/index.js'
-import { ErrorCode, toErrorCode, toErrorMessage } from '../protocol/errors.js'
+import { ErrorCode, KafkaError, toErrorCode, toErrorMessage } from '../protocol/errors.js'
 import { prepareProduceRecords } from '../protocol/records/conversion.js'
 import { CloseConnection } from '../network/connection.js'
+import {
+  ATTRIBUTES_OFFSET,
+  MAGIC_OFFSET,
+  RECORD_BATCH_OVERHEAD,
+  TRANSACTIONAL_FLAG_MASK,
+} from '../protocol/records/batch.js'
 import { INTERNAL_TOPICS } from '../services/metadata/topic-admin.js'
 import type { Services } from '../services/services.js'
+import { AclOperation, authorize, filterAuthorized, ResourceType } from './authz.js'
 import { endpointOf } from './common.js'
 import { defineHandler, NO_RESPONSE, type Handler } from './handler.js'
 
@@ -29,16 +39,50 @@ export const ProduceApi = Apis.Produce
 
 export const ADMIN_CLIENT_ID = '__admin_client'
 
-export function produceHandler(d: Pick<Services, 'replicas' | 'cache'>): Handler {
+/** RequestUtils.hasTransactionalRecords: the first batch of some partition is transactional. */
+function hasTransactionalRecords(
+  topics: readonly { partitionData: readonly { records: Buffer | null }[] }[],
+): boolean {
+  return topics.some((t) =>
+    t.partitionData.some(
+      ({ records: r }) =>
+        r !== null &&
+        r.length >= RECORD_BATCH_OVERHEAD &&
+        r[MAGIC_OFFSET] === 2 &&
+        (r.readInt16BE(ATTRIBUTES_OFFSET) & TRANSACTIONAL_FLAG_MASK) !== 0,
+    ),
+  )
+}
+
+export function produceHandler(d: Pick<Services, 'replicas' | 'cache' | 'authorizer'>): Handler {
   return defineHandler(ProduceApi, {
     async handle(req, ctx) {
       const v = ctx.apiVersion
-      const failed = new Map<string, { errorCode: number; errorMessage: string }>()
+      if (v >= 3 && hasTransactionalRecords(req.topicData)) {
+        const txnId = req.transactionalId
+        if (
+          txnId === null ||
+          !authorize(d.authorizer, ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, txnId)
+        )
+          throw new KafkaError(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED)
+      }
+      const writable = filterAuthorized(
+        d.authorizer,
+        ctx,
+        AclOperation.WRITE,
+        ResourceType.TOPIC,
+        req.topicData.map((t) => t.name),
+      )
+      const failed = new Map<string, { errorCode: number; errorMessage: string | null }>()
       const entries: { topic: string; partition: number; records: Buffer }[] = []
       const validAcks = req.acks === 0 || req.acks === 1 || req.acks === -1
       for (const t of req.topicData) {
         for (const p of t.partitionData) {
           const key = `${t.name}-${p.index}`
+          if (!writable.has(t.name)) {
+            failed.set(key, { errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: null })
+            continue
+          }
           if (!validAcks) {
             failed.set(key, {
               errorCode: ErrorCode.INVALID_REQUIRED_ACKS,

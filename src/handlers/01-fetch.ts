@@ -10,6 +10,9 @@
  * fetching for consumers); v12 flexible, diverging epoch for followers sending last_fetched_epoch; v13 topic ids
  * (UNKNOWN_TOPIC_ID); v15 replica state instead of replica id; v16 current leader and node endpoints for
  * NOT_LEADER_OR_FOLLOWER / FENCED_LEADER_EPOCH (KIP-951); v17 replica directory id (ignored).
+ * Authorization (KafkaApis.handleFetchRequest): a follower needs ClusterAction on the cluster (else every partition
+ * gets TOPIC_AUTHORIZATION_FAILED); a consumer needs Read on each topic (else TOPIC_AUTHORIZATION_FAILED), checked
+ * on every partition of the fetch session's view, before the topic's existence.
  */
 import type { FetchResponse } from '../protocol/messages/01-fetch.js'
 import { Apis } from '../protocol/messages/index.js'
@@ -24,6 +27,7 @@ import {
 } from '../services/replica/fetch-session.js'
 import type { FetchPartitionResult } from '../services/replica/replica-manager.js'
 import type { Services } from '../services/services.js'
+import { AclOperation, authorizeCluster, filterAuthorized, ResourceType } from './authz.js'
 import { endpointOf, groupBy } from './common.js'
 import { defineHandler, type Elem, type Handler, type Out } from './handler.js'
 
@@ -32,7 +36,22 @@ export const FetchApi = Apis.Fetch
 type TopicOut = Elem<Out<typeof FetchResponse>['responses']>
 type PartitionOut = Elem<TopicOut['partitions']>
 
-export function fetchHandler(d: Pick<Services, 'replicas' | 'cache' | 'fetchSessions' | 'config'>): Handler {
+const unauthorized = (p: SessionRequestPartition): FetchPartitionResult => ({
+  topic: p.topic,
+  partition: p.partition,
+  errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+  highWatermark: -1,
+  lastStableOffset: -1,
+  logStartOffset: -1,
+  records: null,
+  divergingEpoch: null,
+  currentLeader: null,
+  abortedTransactions: null,
+})
+
+export function fetchHandler(
+  d: Pick<Services, 'replicas' | 'cache' | 'fetchSessions' | 'config' | 'authorizer'>,
+): Handler {
   return defineHandler(FetchApi, {
     async handle(req, ctx) {
       const v = ctx.apiVersion
@@ -81,19 +100,37 @@ export function fetchHandler(d: Pick<Services, 'replicas' | 'cache' | 'fetchSess
       if (sessionCtx.kind === 'error') {
         return { throttleTimeMs: 0, errorCode: sessionCtx.errorCode, sessionId: req.sessionId, responses: [] }
       }
-      const toRead: readonly SessionRequestPartition[] =
+      const inSession: readonly SessionRequestPartition[] =
         sessionCtx.kind === 'incremental' ? [...sessionCtx.session.partitions.values()] : requested
+      const readable = isFollower
+        ? authorizeCluster(d.authorizer, ctx, AclOperation.CLUSTER_ACTION)
+          ? null
+          : new Set<string>()
+        : filterAuthorized(
+            d.authorizer,
+            ctx,
+            AclOperation.READ,
+            ResourceType.TOPIC,
+            inSession.map((p) => p.topic),
+          )
+      const toRead = readable === null ? inSession : inSession.filter((p) => readable.has(p.topic))
+      const denied =
+        readable === null ? [] : inSession.filter((p) => !readable.has(p.topic)).map(unauthorized)
 
       const maxBytes =
         v >= 3 ? (isFollower ? req.maxBytes : Math.min(req.maxBytes, d.config.fetchMaxBytes)) : 0x7fffffff
-      const results = await d.replicas.fetchMessages({
-        replicaId,
-        maxWaitMs: req.maxWaitMs,
-        minBytes: req.minBytes,
-        maxBytes,
-        isolationLevel: v >= 4 ? req.isolationLevel : 0,
-        partitions: toRead,
-      })
+      const fetched =
+        toRead.length === 0 && denied.length > 0
+          ? []
+          : await d.replicas.fetchMessages({
+              replicaId,
+              maxWaitMs: req.maxWaitMs,
+              minBytes: req.minBytes,
+              maxBytes,
+              isolationLevel: v >= 4 ? req.isolationLevel : 0,
+              partitions: toRead,
+            })
+      const results = denied.length === 0 ? fetched : [...fetched, ...denied]
 
       const leaders = new Set<number>()
       const partitionOut = (r: FetchPartitionResult): PartitionOut => {

@@ -11,10 +11,13 @@
  * last written before the timestamp); v2 isolation level; v4 current leader epoch check and the leader epoch
  * of the found offset; OFFSET_NOT_AVAILABLE while a new leader's high watermark is below its epoch start
  * offset. Duplicate partitions in one request get INVALID_REQUEST. Replica id -2 (debug) may ask followers.
+ * Authorization: Describe on each topic (else TOPIC_AUTHORIZATION_FAILED; those topics are listed after the others,
+ * as Kafka lists them).
  */
 import { Apis } from '../protocol/messages/index.js'
 import { ErrorCode, KafkaError, toErrorCode } from '../protocol/errors.js'
 import type { Services } from '../services/services.js'
+import { AclOperation, filterAuthorized, ResourceType } from './authz.js'
 import { defineHandler, type Handler } from './handler.js'
 
 export const ListOffsetsApi = Apis.ListOffsets
@@ -26,17 +29,28 @@ export const EARLIEST_LOCAL_TIMESTAMP = -4
 export const LATEST_TIERED_TIMESTAMP = -5
 const DEBUGGING_REPLICA_ID = -2
 
-export function listOffsetsHandler(d: Pick<Services, 'replicas'>): Handler {
+export function listOffsetsHandler(d: Pick<Services, 'replicas' | 'authorizer'>): Handler {
   return defineHandler(ListOffsetsApi, {
     handle(req, ctx) {
       const v = ctx.apiVersion
+      const describable = filterAuthorized(
+        d.authorizer,
+        ctx,
+        AclOperation.DESCRIBE,
+        ResourceType.TOPIC,
+        req.topics.map((t) => t.name),
+      )
+      const topics = [
+        ...req.topics.filter((t) => describable.has(t.name)),
+        ...req.topics.filter((t) => !describable.has(t.name)),
+      ]
       const seen = new Map<string, number>()
       for (const t of req.topics)
         for (const p of t.partitions)
           seen.set(`${t.name}-${p.partitionIndex}`, (seen.get(`${t.name}-${p.partitionIndex}`) ?? 0) + 1)
       return {
         throttleTimeMs: 0,
-        topics: req.topics.map((t) => ({
+        topics: topics.map((t) => ({
           name: t.name,
           partitions: t.partitions.map((p) => {
             const base = {
@@ -46,6 +60,7 @@ export function listOffsetsHandler(d: Pick<Services, 'replicas'>): Handler {
               offset: -1,
               leaderEpoch: -1,
             }
+            if (!describable.has(t.name)) return { ...base, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED }
             if ((seen.get(`${t.name}-${p.partitionIndex}`) ?? 0) > 1)
               return { ...base, errorCode: ErrorCode.INVALID_REQUEST }
             try {

@@ -4,10 +4,15 @@
  *
  * Version notes: v0 answers every topic for an empty list and reports REPLICA_NOT_AVAILABLE (with only live
  * replicas listed) when a replica or ISR member is down; v1+ null = all topics; v4+ allow_auto_topic_creation
- * (earlier versions always allow it); v7+ leader epochs; v8+ authorized operations (no authorizer: everything is
- * allowed, as Kafka reports without one); v10+ topic ids; v12 topics may be requested by id alone.
+ * (earlier versions always allow it); v7+ leader epochs; v8+ authorized operations (what the principal may do
+ * with each topic, and with the cluster in v8-10; without an authorizer everything); v10+ topic ids; v12 topics
+ * may be requested by id alone.
  * Unknown topics are auto-created when auto.create.topics.enable and the request allows it (answered with
  * LEADER_NOT_AVAILABLE while the controller elects leaders), otherwise UNKNOWN_TOPIC_OR_PARTITION.
+ * Authorization (KafkaApis.handleTopicMetadataRequest): only topics the principal may Describe are shown — left out
+ * of an all-topics answer, TOPIC_AUTHORIZATION_FAILED when asked for by name (or id); auto-creation needs Create
+ * on the cluster or on the topic (else TOPIC_AUTHORIZATION_FAILED). Answers list the known topics first, then
+ * those that could not be created, then those that may not be described.
  */
 import type { MetadataResponse } from '../protocol/messages/03-metadata.js'
 import { Apis } from '../protocol/messages/index.js'
@@ -17,14 +22,22 @@ import type { TopicInfo } from '../services/metadata/metadata-cache.js'
 import { INTERNAL_TOPICS, validateTopicName } from '../services/metadata/topic-admin.js'
 import type { Services } from '../services/services.js'
 import { defineHandler, type Elem, type Handler, type Out } from './handler.js'
-import { brokersForListener, TOPIC_AUTHORIZED_OPERATIONS } from './common.js'
+import {
+  AclOperation,
+  authorizeCluster,
+  authorizedOperations,
+  filterAuthorized,
+  ResourceType,
+} from './authz.js'
+import { brokersForListener } from './common.js'
+import { CLUSTER_NAME } from '../services/security/acl.js'
 
 export const MetadataApi = Apis.Metadata
 
-export function metadataHandler(d: Pick<Services, 'cache' | 'topicAdmin'>): Handler {
+export function metadataHandler(d: Pick<Services, 'cache' | 'topicAdmin' | 'authorizer'>): Handler {
   type TopicOut = Elem<Out<typeof MetadataResponse>['topics']>
   type PartitionOut = Elem<TopicOut['partitions']>
-  const describeTopic = (t: TopicInfo, version: number, includeOps: boolean): TopicOut => {
+  const describeTopic = (t: TopicInfo, version: number): TopicOut => {
     const v0 = version === 0
     const partitions = [...t.partitions.values()]
       .sort((a, b) => a.partition - b.partition)
@@ -62,61 +75,86 @@ export function metadataHandler(d: Pick<Services, 'cache' | 'topicAdmin'>): Hand
       topicId: t.id || ZERO_UUID,
       isInternal: INTERNAL_TOPICS.has(t.name),
       partitions,
-      topicAuthorizedOperations: includeOps ? TOPIC_AUTHORIZED_OPERATIONS : -2147483648,
+      topicAuthorizedOperations: -2147483648,
     }
   }
 
   return defineHandler(MetadataApi, {
     async handle(req, ctx) {
       const v = ctx.apiVersion
+      const a = d.authorizer
       const includeOps = v >= 8 && req.includeTopicAuthorizedOperations
       const allowAutoCreate = v < 4 || req.allowAutoTopicCreation
-      const topics: TopicOut[] = []
       const all = req.topics === null || (v === 0 && req.topics.length === 0)
+      // The names asked for, once each; topics asked for by an unknown id are answered UNKNOWN_TOPIC_ID.
+      const unknownIds: TopicOut[] = []
+      const askedById = new Map<string, string>()
+      const names = new Set<string>()
       if (all) {
-        for (const t of [...d.cache.topics.values()].sort((a, b) => a.name.localeCompare(b.name))) {
-          topics.push(describeTopic(t, v, includeOps))
-        }
+        for (const t of [...d.cache.topics.values()].sort((x, y) => x.name.localeCompare(y.name)))
+          names.add(t.name)
       } else {
         for (const rt of req.topics!) {
-          const byId = rt.name === null || rt.name === ''
-          if (byId && rt.topicId !== ZERO_UUID) {
+          if ((rt.name === null || rt.name === '') && rt.topicId !== ZERO_UUID) {
             const t = d.cache.topicById(rt.topicId)
-            topics.push(
-              t
-                ? describeTopic(t, v, includeOps)
-                : { ...emptyTopic(null, rt.topicId), errorCode: ErrorCode.UNKNOWN_TOPIC_ID },
-            )
-            continue
-          }
-          const name = rt.name ?? ''
-          const t = d.cache.topic(name)
-          if (t) {
-            topics.push(describeTopic(t, v, includeOps))
-            continue
-          }
-          let errorCode: number = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
-          if (allowAutoCreate && d.topicAdmin.autoCreateEnabled) {
-            try {
-              validateTopicName(name)
-              await d.topicAdmin.autoCreate(name)
-              errorCode = ErrorCode.LEADER_NOT_AVAILABLE
-            } catch (e) {
-              errorCode =
-                e instanceof KafkaError && e.code === ErrorCode.COORDINATOR_NOT_AVAILABLE
-                  ? ErrorCode.LEADER_NOT_AVAILABLE
-                  : toErrorCode(e)
-              if (errorCode === ErrorCode.TOPIC_ALREADY_EXISTS) errorCode = ErrorCode.LEADER_NOT_AVAILABLE
+            if (!t)
+              unknownIds.push({ ...emptyTopic(null, rt.topicId), errorCode: ErrorCode.UNKNOWN_TOPIC_ID })
+            else {
+              names.add(t.name)
+              askedById.set(t.name, rt.topicId)
             }
-          } else {
-            try {
-              validateTopicName(name)
-            } catch (e) {
-              errorCode = toErrorCode(e)
-            }
-          }
-          topics.push({ ...emptyTopic(name, ZERO_UUID), errorCode })
+          } else names.add(rt.name ?? '')
         }
+      }
+
+      // Topics the principal may not Describe are not disclosed (left out of an all-topics answer); unknown
+      // topics it may not Create are not created.
+      const describable = filterAuthorized(a, ctx, AclOperation.DESCRIBE, ResourceType.TOPIC, names, {
+        logIfDenied: !all,
+      })
+      let authorized = [...names].filter((n) => describable.has(n))
+      const undescribable = [...names].filter((n) => !describable.has(n))
+      let uncreatable: string[] = []
+      const missing = authorized.filter((n) => !d.cache.topic(n))
+      if (
+        allowAutoCreate &&
+        d.topicAdmin.autoCreateEnabled &&
+        missing.length > 0 &&
+        !authorizeCluster(a, ctx, AclOperation.CREATE, { logIfDenied: false })
+      ) {
+        const creatable = filterAuthorized(a, ctx, AclOperation.CREATE, ResourceType.TOPIC, missing)
+        uncreatable = missing.filter((n) => !creatable.has(n))
+        authorized = authorized.filter((n) => !uncreatable.includes(n))
+      }
+
+      const topics: TopicOut[] = [...unknownIds]
+      for (const name of authorized) {
+        const t = d.cache.topic(name)
+        const out = t ? describeTopic(t, v) : await unknownTopic(name, allowAutoCreate && !all)
+        if (includeOps) out.topicAuthorizedOperations = authorizedOperations(a, ctx, ResourceType.TOPIC, name)
+        topics.push(out)
+      }
+      for (const name of uncreatable) {
+        topics.push({
+          ...emptyTopic(name, ZERO_UUID),
+          errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+          isInternal: INTERNAL_TOPICS.has(name),
+        })
+      }
+      if (!all) {
+        for (const name of undescribable) {
+          const id = askedById.get(name)
+          topics.push({
+            ...(id === undefined ? emptyTopic(name, ZERO_UUID) : emptyTopic(null, id)),
+            errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+          })
+        }
+      }
+      let clusterAuthorizedOperations = -2147483648
+      if (v >= 8 && v <= 10 && req.includeClusterAuthorizedOperations) {
+        clusterAuthorizedOperations = authorizeCluster(a, ctx, AclOperation.DESCRIBE)
+          ? authorizedOperations(a, ctx, ResourceType.CLUSTER, CLUSTER_NAME)
+          : 0
       }
       return {
         throttleTimeMs: 0,
@@ -129,9 +167,35 @@ export function metadataHandler(d: Pick<Services, 'cache' | 'topicAdmin'>): Hand
         clusterId: d.cache.clusterId,
         controllerId: d.cache.controllerId ?? -1,
         topics,
+        clusterAuthorizedOperations,
       }
     },
   })
+
+  /** A topic that does not exist: auto-created when allowed (LEADER_NOT_AVAILABLE meanwhile), else unknown. */
+  async function unknownTopic(name: string, autoCreate: boolean): Promise<TopicOut> {
+    let errorCode: number = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
+    if (autoCreate && d.topicAdmin.autoCreateEnabled) {
+      try {
+        validateTopicName(name)
+        await d.topicAdmin.autoCreate(name)
+        errorCode = ErrorCode.LEADER_NOT_AVAILABLE
+      } catch (e) {
+        errorCode =
+          e instanceof KafkaError && e.code === ErrorCode.COORDINATOR_NOT_AVAILABLE
+            ? ErrorCode.LEADER_NOT_AVAILABLE
+            : toErrorCode(e)
+        if (errorCode === ErrorCode.TOPIC_ALREADY_EXISTS) errorCode = ErrorCode.LEADER_NOT_AVAILABLE
+      }
+    } else {
+      try {
+        validateTopicName(name)
+      } catch (e) {
+        errorCode = toErrorCode(e)
+      }
+    }
+    return { ...emptyTopic(name, ZERO_UUID), errorCode }
+  }
 }
 
 function emptyTopic(name: string | null, topicId: string): Elem<Out<typeof MetadataResponse>['topics']> {

@@ -17,8 +17,9 @@
  *   stored as OffsetCommitValue v1, and the offset expires then (Kafka's pre-2.1 semantics).
  * - v5 drops the retention; v6 adds the committed leader epoch; v7 the group instance id; v8 is flexible;
  *   v9 is the same as v8 for classic groups.
- * Not implemented: authorization (no authorizer: every topic is authorized); the IBP < 2.3 rejection of
- * group instance ids (this broker always behaves as IBP 3.x).
+ * Authorization: Read on the group (else the whole request fails with GROUP_AUTHORIZATION_FAILED), then Read on
+ * each topic (else its partitions get TOPIC_AUTHORIZATION_FAILED, before the topic's existence is checked).
+ * Not implemented: the IBP < 2.3 rejection of group instance ids (this broker always behaves as IBP 3.x).
  */
 import type { OffsetCommitRequest, OffsetCommitResponse } from '../protocol/messages/08-offset-commit.js'
 import { Apis } from '../protocol/messages/index.js'
@@ -27,6 +28,8 @@ import type { Infer } from '../protocol/codec/schema.js'
 import type { GroupCoordinator } from '../services/group/coordinator.js'
 import type { OffsetCommitPartition, TopicMetadataView } from '../services/group/types.js'
 import type { ZkConsumerOffsetStore } from '../services/group/zk-offsets.js'
+import type { Authorizer } from '../services/security/authorizer.js'
+import { AclOperation, authorize, filterAuthorized, ResourceType } from './authz.js'
 import { defineHandler, type Handler, type Out } from './handler.js'
 
 export const OffsetCommitApi = Apis.OffsetCommit
@@ -39,6 +42,7 @@ export interface OffsetCommitHandlerDeps {
   readonly cache: TopicMetadataView
   /** Storage of v0 commits (ZooKeeper); without it v0 answers UNSUPPORTED_VERSION. */
   readonly zkOffsets?: ZkConsumerOffsetStore
+  readonly authorizer: Authorizer
 }
 
 /** Kafka's OffsetCommitResponse.Builder: partitions grouped by topic, in the order they are added. */
@@ -59,12 +63,26 @@ class ResponseBuilder {
 export function offsetCommitHandler(d: OffsetCommitHandlerDeps): Handler {
   return defineHandler(OffsetCommitApi, {
     async handle(req, ctx) {
+      if (!authorize(d.authorizer, ctx, AclOperation.READ, ResourceType.GROUP, req.groupId))
+        throw new KafkaError(ErrorCode.GROUP_AUTHORIZATION_FAILED)
+      const readable = filterAuthorized(
+        d.authorizer,
+        ctx,
+        AclOperation.READ,
+        ResourceType.TOPIC,
+        req.topics.map((t) => t.name),
+      )
       const builder = new ResponseBuilder()
       const valid: {
         topic: string
         p: Infer<typeof OffsetCommitRequest>['topics'][number]['partitions'][number]
       }[] = []
       for (const t of req.topics) {
+        if (!readable.has(t.name)) {
+          for (const p of t.partitions)
+            builder.add(t.name, p.partitionIndex, ErrorCode.TOPIC_AUTHORIZATION_FAILED)
+          continue
+        }
         if (d.cache.topic(t.name) === undefined) {
           for (const p of t.partitions)
             builder.add(t.name, p.partitionIndex, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)

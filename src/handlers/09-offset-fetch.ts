@@ -16,7 +16,10 @@
  *   still being written, or transactional offsets not yet committed, gets UNSTABLE_OFFSET_COMMIT).
  * - v8+: several groups per request, one result (and error) per group; v9's member id and epoch are for
  *   KIP-848 groups and ignored by the classic coordinator, as in Kafka.
- * Not implemented: authorization (every group and topic is authorized).
+ * Authorization: Describe on each group (else GROUP_AUTHORIZATION_FAILED — for the whole request in v0 and v2-7,
+ * as the group's error in v8+; v1, which has no place for it, answers no partitions, as Kafka does) and on each
+ * topic: an unauthorized topic's partitions get TOPIC_AUTHORIZATION_FAILED when asked for by name and are left out
+ * when all of a group's offsets are asked for.
  */
 import { Apis } from '../protocol/messages/index.js'
 import { ErrorCode, KafkaError, toErrorCode } from '../protocol/errors.js'
@@ -27,6 +30,8 @@ import type {
   TopicPartition,
 } from '../services/group/types.js'
 import type { ZkConsumerOffsetStore } from '../services/group/zk-offsets.js'
+import type { Authorizer } from '../services/security/authorizer.js'
+import { AclOperation, authorize, filterAuthorized, ResourceType, type AuthzContext } from './authz.js'
 import { defineHandler, type Handler } from './handler.js'
 
 export const OffsetFetchApi = Apis.OffsetFetch
@@ -37,6 +42,7 @@ export interface OffsetFetchHandlerDeps {
   readonly cache: TopicMetadataView
   /** Storage of v0 offsets (ZooKeeper); without it v0 answers UNSUPPORTED_VERSION. */
   readonly zkOffsets?: ZkConsumerOffsetStore
+  readonly authorizer: Authorizer
 }
 
 interface PartitionOut {
@@ -79,6 +85,43 @@ const noOffset = (tp: TopicPartition, error: number): OffsetFetchPartitionResult
 })
 
 export function offsetFetchHandler(d: OffsetFetchHandlerDeps): Handler {
+  const describable = (ctx: AuthzContext, topics: Iterable<string>): Set<string> =>
+    filterAuthorized(d.authorizer, ctx, AclOperation.DESCRIBE, ResourceType.TOPIC, topics)
+
+  /** One group's offsets, as far as the principal may see them (KafkaApis.fetch(All)OffsetsForGroup). */
+  const fetchGroup = (
+    ctx: AuthzContext,
+    groupId: string,
+    requireStable: boolean,
+    requested: TopicPartition[] | null,
+  ): { error: number; partitions: readonly OffsetFetchPartitionResult[] } => {
+    if (requested === null) {
+      const r = d.groups.fetchOffsets(groupId, requireStable, null)
+      if (r.error !== ErrorCode.NONE) return r
+      const shown = describable(
+        ctx,
+        r.partitions.map((p) => p.topic),
+      )
+      return { error: ErrorCode.NONE, partitions: r.partitions.filter((p) => shown.has(p.topic)) }
+    }
+    const shown = describable(
+      ctx,
+      requested.map((tp) => tp.topic),
+    )
+    const r = d.groups.fetchOffsets(
+      groupId,
+      requireStable,
+      requested.filter((tp) => shown.has(tp.topic)),
+    )
+    if (r.error !== ErrorCode.NONE) return r
+    const denied = requested
+      .filter((tp) => !shown.has(tp.topic))
+      .map((tp) => noOffset(tp, ErrorCode.TOPIC_AUTHORIZATION_FAILED))
+    return { error: ErrorCode.NONE, partitions: [...r.partitions, ...denied] }
+  }
+  const groupAllowed = (ctx: AuthzContext, groupId: string): boolean =>
+    authorize(d.authorizer, ctx, AclOperation.DESCRIBE, ResourceType.GROUP, groupId)
+
   return defineHandler(OffsetFetchApi, {
     async handle(req, ctx) {
       const v = ctx.apiVersion
@@ -87,8 +130,11 @@ export function offsetFetchHandler(d: OffsetFetchHandlerDeps): Handler {
         return {
           throttleTimeMs: 0,
           groups: req.groups.map((g) => {
+            if (!groupAllowed(ctx, g.groupId))
+              return { groupId: g.groupId, topics: [], errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED }
             try {
-              const r = d.groups.fetchOffsets(
+              const r = fetchGroup(
+                ctx,
                 g.groupId,
                 req.requireStable,
                 g.topics === null ? null : flatten(g.topics),
@@ -105,11 +151,20 @@ export function offsetFetchHandler(d: OffsetFetchHandlerDeps): Handler {
 
       const requested = req.topics === null ? null : flatten(req.topics)
       if (v === 0) {
+        if (!groupAllowed(ctx, req.groupId)) throw new KafkaError(ErrorCode.GROUP_AUTHORIZATION_FAILED)
         const zk = d.zkOffsets
         if (zk === undefined) throw new KafkaError(ErrorCode.UNSUPPORTED_VERSION)
+        const shown = describable(
+          ctx,
+          (requested ?? []).map((tp) => tp.topic),
+        )
         const out: OffsetFetchPartitionResult[] = []
         for (const tp of requested ?? []) {
           try {
+            if (!shown.has(tp.topic)) {
+              out.push(noOffset(tp, ErrorCode.TOPIC_AUTHORIZATION_FAILED))
+              continue
+            }
             if (d.cache.partition(tp.topic, tp.partition) === undefined) {
               out.push(noOffset(tp, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION))
               continue
@@ -127,7 +182,11 @@ export function offsetFetchHandler(d: OffsetFetchHandlerDeps): Handler {
         return { throttleTimeMs: 0, topics: byTopic(out) }
       }
 
-      const r = d.groups.fetchOffsets(req.groupId, req.requireStable, requested)
+      if (!groupAllowed(ctx, req.groupId)) {
+        // The group's error with no topics; v1 has no top-level error field (OffsetFetchResponse for v < 8).
+        return { throttleTimeMs: 0, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, topics: [] }
+      }
+      const r = fetchGroup(ctx, req.groupId, req.requireStable, requested)
       if (r.error !== ErrorCode.NONE) throw new KafkaError(r.error)
       return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, topics: byTopic(r.partitions) }
     },

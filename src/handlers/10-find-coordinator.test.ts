@@ -4,6 +4,7 @@ import type { GroupCoordinator } from '../services/group/coordinator.js'
 import type { MetadataCache, PartitionInfo } from '../services/metadata/metadata-cache.js'
 import type { TopicAdmin } from '../services/metadata/topic-admin.js'
 import type { TransactionCoordinator } from '../services/transaction/coordinator.js'
+import { DISABLED_AUTHORIZER } from '../services/security/authorizer.js'
 import type { BrokerRegistration } from '../services/metadata/znodes.js'
 import { ANONYMOUS, Channel } from '../network/channel.js'
 import { findCoordinatorHandler } from './10-find-coordinator.js'
@@ -72,6 +73,7 @@ describe('FindCoordinator', () => {
       groups: { partitionFor: () => 0 } as unknown as GroupCoordinator,
       transactions: { partitionFor: () => 0 } as unknown as TransactionCoordinator,
       log,
+      authorizer: DISABLED_AUTHORIZER,
     })
     const find = async (): Promise<number> =>
       ((await h.handle({ key: 'g1', keyType: 0, coordinatorKeys: [] }, ctx(3))) as { errorCode: number })

@@ -7,12 +7,15 @@
  * request's listener.
  * Version notes: v1 key type (0 group, 1 transaction) and error messages; v3 flexible; v4+ many keys per
  * request with a result per key.
+ * Authorization: Describe on the group, or on the transactional id (else GROUP_AUTHORIZATION_FAILED or
+ * TRANSACTIONAL_ID_AUTHORIZATION_FAILED for that key).
  */
 import { Apis } from '../protocol/messages/index.js'
 import { ErrorCode, errorInfo, toErrorCode } from '../protocol/errors.js'
 import type { PartitionInfo } from '../services/metadata/metadata-cache.js'
 import { OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC } from '../services/metadata/topic-admin.js'
 import type { Services } from '../services/services.js'
+import { AclOperation, authorize, ResourceType, type AuthzContext } from './authz.js'
 import { endpointOf } from './common.js'
 import { defineHandler, type Handler } from './handler.js'
 
@@ -31,7 +34,7 @@ interface Found {
 }
 
 export function findCoordinatorHandler(
-  d: Pick<Services, 'cache' | 'topicAdmin' | 'groups' | 'transactions' | 'log'>,
+  d: Pick<Services, 'cache' | 'topicAdmin' | 'groups' | 'transactions' | 'log' | 'authorizer'>,
 ): Handler {
   // Coordinator partitions we have warned about as leaderless; warned again after a leader came back.
   const warned = new Set<string>()
@@ -64,7 +67,14 @@ export function findCoordinatorHandler(
     port: -1,
   })
 
-  const find = async (key: string, keyType: number, listener: string): Promise<Found> => {
+  const find = async (key: string, keyType: number, ctx: AuthzContext, listener: string): Promise<Found> => {
+    if (keyType === GROUP && !authorize(d.authorizer, ctx, AclOperation.DESCRIBE, ResourceType.GROUP, key))
+      return fail(key, ErrorCode.GROUP_AUTHORIZATION_FAILED)
+    if (
+      keyType === TRANSACTION &&
+      !authorize(d.authorizer, ctx, AclOperation.DESCRIBE, ResourceType.TRANSACTIONAL_ID, key)
+    )
+      return fail(key, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED)
     if (keyType !== GROUP && keyType !== TRANSACTION)
       return fail(key, ErrorCode.INVALID_REQUEST, `Unknown coordinator type ${keyType}`)
     const internalTopic = keyType === GROUP ? OFFSETS_TOPIC : TRANSACTION_STATE_TOPIC
@@ -99,10 +109,12 @@ export function findCoordinatorHandler(
     async handle(req, ctx) {
       const listener = ctx.connection.listenerName
       if (ctx.apiVersion >= 4) {
-        const coordinators = await Promise.all(req.coordinatorKeys.map((k) => find(k, req.keyType, listener)))
+        const coordinators = await Promise.all(
+          req.coordinatorKeys.map((k) => find(k, req.keyType, ctx, listener)),
+        )
         return { throttleTimeMs: 0, coordinators }
       }
-      const f = await find(req.key, req.keyType, listener)
+      const f = await find(req.key, req.keyType, ctx, listener)
       return {
         throttleTimeMs: 0,
         errorCode: f.errorCode,

@@ -11,13 +11,16 @@
  *   none); v8 adds the join reason (logged); v9 adds skip_assignment (KIP-814): a static leader rejoining a
  *   Stable group gets the members but is told not to run the assignor.
  * The member's host is reported as Java's InetAddress.toString does ("/127.0.0.1").
- * Not implemented: authorization; the IBP < 2.3 rejection of group instance ids.
+ * Authorization: Read on the group (else GROUP_AUTHORIZATION_FAILED).
+ * Not implemented: the IBP < 2.3 rejection of group instance ids.
  */
 import type { JoinGroupResponse } from '../protocol/messages/11-join-group.js'
 import { Apis } from '../protocol/messages/index.js'
 import type { ConnectionInfo } from '../network/connection.js'
 import type { GroupCoordinator } from '../services/group/coordinator.js'
 import type { JoinGroupResult } from '../services/group/types.js'
+import type { Authorizer } from '../services/security/authorizer.js'
+import { AclOperation, requireAccess, ResourceType } from './authz.js'
 import { defineHandler, type Handler, type Out } from './handler.js'
 
 export const JoinGroupApi = Apis.JoinGroup
@@ -50,9 +53,13 @@ function toResponse(r: JoinGroupResult, version: number): Response {
   }
 }
 
-export function joinGroupHandler(d: { readonly groups: GroupCoordinator }): Handler {
+export function joinGroupHandler(d: {
+  readonly groups: GroupCoordinator
+  readonly authorizer: Authorizer
+}): Handler {
   return defineHandler(JoinGroupApi, {
     async handle(req, ctx) {
+      requireAccess(d.authorizer, ctx, AclOperation.READ, ResourceType.GROUP, req.groupId)
       const v = ctx.apiVersion
       const groupInstanceId = req.groupInstanceId
       const result = await d.groups.joinGroup({

@@ -8,19 +8,25 @@
  * - v3+: a batch of members by member id and group instance id (KIP-345), with a per-member error; an empty
  *   member id with a group instance id removes that static member (administrative removal).
  * - v4 is flexible; v5 adds a per-member reason (KIP-800), logged.
- * Not implemented: authorization.
+ * Authorization: Read on the group (else GROUP_AUTHORIZATION_FAILED).
  */
 import { Apis } from '../protocol/messages/index.js'
 import { ErrorCode } from '../protocol/errors.js'
 import type { GroupCoordinator } from '../services/group/coordinator.js'
 import type { LeaveGroupMember } from '../services/group/types.js'
+import type { Authorizer } from '../services/security/authorizer.js'
+import { AclOperation, requireAccess, ResourceType } from './authz.js'
 import { defineHandler, type Handler } from './handler.js'
 
 export const LeaveGroupApi = Apis.LeaveGroup
 
-export function leaveGroupHandler(d: { readonly groups: GroupCoordinator }): Handler {
+export function leaveGroupHandler(d: {
+  readonly groups: GroupCoordinator
+  readonly authorizer: Authorizer
+}): Handler {
   return defineHandler(LeaveGroupApi, {
     handle(req, ctx) {
+      requireAccess(d.authorizer, ctx, AclOperation.READ, ResourceType.GROUP, req.groupId)
       const v = ctx.apiVersion
       const members: LeaveGroupMember[] =
         v < 3

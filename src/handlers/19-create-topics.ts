@@ -5,19 +5,25 @@
  * partition has a leader (REQUEST_TIMED_OUT after that; the topic still exists).
  * Version notes: v1 validate_only and error messages; v4 partitions/replication factor may be -1 (broker
  * defaults); v5 returns partitions, replication factor and the topic's configs; v7 topic ids.
+ * Authorization: Create on the cluster or on the topic (else TOPIC_AUTHORIZATION_FAILED); the configs,
+ * partitions and replication factor of a created topic are only returned with DescribeConfigs on it (else
+ * topic_config_error_code is TOPIC_AUTHORIZATION_FAILED).
  */
 import type { CreateTopicsResponse } from '../protocol/messages/19-create-topics.js'
 import { Apis } from '../protocol/messages/index.js'
 import { ErrorCode, toErrorCode, toErrorMessage } from '../protocol/errors.js'
 import { describeTopicConfig } from '../config/topic-config.js'
 import type { Services } from '../services/services.js'
+import { AclOperation, authorizeCluster, filterAuthorized, ResourceType } from './authz.js'
 import { defineHandler, type Elem, type Handler, type Out } from './handler.js'
 
 export const CreateTopicsApi = Apis.CreateTopics
 
 type Result = Elem<Out<typeof CreateTopicsResponse>['topics']>
 
-export function createTopicsHandler(d: Pick<Services, 'topicAdmin' | 'controller' | 'config'>): Handler {
+export function createTopicsHandler(
+  d: Pick<Services, 'topicAdmin' | 'controller' | 'config' | 'authorizer'>,
+): Handler {
   return defineHandler(CreateTopicsApi, {
     async handle(req, ctx) {
       const counts = new Map<string, number>()
@@ -25,6 +31,18 @@ export function createTopicsHandler(d: Pick<Services, 'topicAdmin' | 'controller
       const dups = [...counts].filter(([, n]) => n > 1).map(([name]) => name)
       const results: Result[] = []
       const created: { name: string; partitions: number }[] = []
+      const names = req.topics.map((t) => t.name)
+      const a = d.authorizer
+      const mayCreate = (): Set<string> =>
+        authorizeCluster(a, ctx, AclOperation.CREATE, { logIfDenied: false })
+          ? new Set(names)
+          : filterAuthorized(a, ctx, AclOperation.CREATE, ResourceType.TOPIC, names)
+      const creatable = d.controller.isActive ? mayCreate() : new Set<string>()
+      const configsVisible = d.controller.isActive
+        ? filterAuthorized(a, ctx, AclOperation.DESCRIBE_CONFIGS, ResourceType.TOPIC, names, {
+            logIfDenied: false,
+          })
+        : new Set<string>()
       for (const t of req.topics) {
         const base = { name: t.name, numPartitions: -1, replicationFactor: -1, configs: null }
         if (dups.includes(t.name)) {
@@ -40,6 +58,17 @@ export function createTopicsHandler(d: Pick<Services, 'topicAdmin' | 'controller
             ...base,
             errorCode: ErrorCode.NOT_CONTROLLER,
             errorMessage: 'This is not the correct controller for this cluster.',
+          })
+          continue
+        }
+        if (!creatable.has(t.name)) {
+          results.push({
+            ...base,
+            errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+            errorMessage: 'Authorization failed.',
+            topicConfigErrorCode: configsVisible.has(t.name)
+              ? ErrorCode.NONE
+              : ErrorCode.TOPIC_AUTHORIZATION_FAILED,
           })
           continue
         }
@@ -59,15 +88,26 @@ export function createTopicsHandler(d: Pick<Services, 'topicAdmin' | 'controller
             },
             req.validateOnly,
           )
-          results.push({
-            name: t.name,
-            topicId: r.topicId,
-            errorCode: ErrorCode.NONE,
-            errorMessage: null,
-            numPartitions: r.numPartitions,
-            replicationFactor: r.replicationFactor,
-            configs: describeTopicConfig(configs, d.config),
-          })
+          results.push(
+            configsVisible.has(t.name)
+              ? {
+                  name: t.name,
+                  topicId: r.topicId,
+                  errorCode: ErrorCode.NONE,
+                  errorMessage: null,
+                  numPartitions: r.numPartitions,
+                  replicationFactor: r.replicationFactor,
+                  configs: describeTopicConfig(configs, d.config),
+                }
+              : {
+                  name: t.name,
+                  topicId: r.topicId,
+                  errorCode: ErrorCode.NONE,
+                  errorMessage: null,
+                  topicConfigErrorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+                  configs: [],
+                },
+          )
           if (!req.validateOnly) created.push({ name: t.name, partitions: r.numPartitions })
         } catch (e) {
           results.push({ ...base, errorCode: toErrorCode(e), errorMessage: toErrorMessage(e) })

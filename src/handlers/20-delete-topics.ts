@@ -3,19 +3,24 @@
  * under /admin/delete_topics; the controller deletes them, every broker removes its logs, and the answer waits
  * up to timeout_ms until the topics are gone from this broker's metadata (REQUEST_TIMED_OUT otherwise).
  * Version notes: v5 error messages; v6 topics may be named by id.
+ * Authorization: Delete on the topic (else TOPIC_AUTHORIZATION_FAILED); a topic named by id that the principal
+ * may not Describe is answered without its name.
  */
 import type { DeleteTopicsResponse } from '../protocol/messages/20-delete-topics.js'
 import { Apis } from '../protocol/messages/index.js'
 import { ZERO_UUID } from '../protocol/codec/schema.js'
 import { ErrorCode, toErrorCode, toErrorMessage } from '../protocol/errors.js'
 import type { Services } from '../services/services.js'
+import { AclOperation, authorize, ResourceType } from './authz.js'
 import { defineHandler, type Elem, type Handler, type Out } from './handler.js'
 
 export const DeleteTopicsApi = Apis.DeleteTopics
 
 type Result = Elem<Out<typeof DeleteTopicsResponse>['responses']>
 
-export function deleteTopicsHandler(d: Pick<Services, 'topicAdmin' | 'cache' | 'controller'>): Handler {
+export function deleteTopicsHandler(
+  d: Pick<Services, 'topicAdmin' | 'cache' | 'controller' | 'authorizer'>,
+): Handler {
   return defineHandler(DeleteTopicsApi, {
     async handle(req, ctx) {
       const wanted: { name: string | null; topicId: string }[] =
@@ -49,6 +54,25 @@ export function deleteTopicsHandler(d: Pick<Services, 'topicAdmin' | 'cache' | '
             topicId: id,
             errorCode: ErrorCode.NOT_CONTROLLER,
             errorMessage: 'This is not the correct controller for this cluster.',
+          })
+          continue
+        }
+        const may = (op: AclOperation): boolean => authorize(d.authorizer, ctx, op, ResourceType.TOPIC, name!)
+        if (byId && !may(AclOperation.DESCRIBE)) {
+          results.push({
+            name: null,
+            topicId: id,
+            errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+            errorMessage: null,
+          })
+          continue
+        }
+        if (!may(AclOperation.DELETE)) {
+          results.push({
+            name,
+            topicId: id,
+            errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+            errorMessage: null,
           })
           continue
         }

@@ -3,22 +3,37 @@
  * watermark); whole segments below it are removed by the retention task. Answers the new low watermark.
  * Errors per partition: NOT_LEADER_OR_FOLLOWER, UNKNOWN_TOPIC_OR_PARTITION, OFFSET_OUT_OF_RANGE (beyond the
  * high watermark), POLICY_VIOLATION for compacted topics (Kafka refuses DeleteRecords on compact-only topics).
+ * Authorization: Delete on the topic (else TOPIC_AUTHORIZATION_FAILED).
  */
 import { Apis } from '../protocol/messages/index.js'
 import { ErrorCode, KafkaError, toErrorCode } from '../protocol/errors.js'
 import type { Services } from '../services/services.js'
+import { AclOperation, filterAuthorized, ResourceType } from './authz.js'
 import { defineHandler, type Handler } from './handler.js'
 
 export const DeleteRecordsApi = Apis.DeleteRecords
 
-export function deleteRecordsHandler(d: Pick<Services, 'replicas' | 'cache'>): Handler {
+export function deleteRecordsHandler(d: Pick<Services, 'replicas' | 'cache' | 'authorizer'>): Handler {
   return defineHandler(DeleteRecordsApi, {
-    handle(req) {
+    handle(req, ctx) {
+      const deletable = filterAuthorized(
+        d.authorizer,
+        ctx,
+        AclOperation.DELETE,
+        ResourceType.TOPIC,
+        req.topics.map((t) => t.name),
+      )
       return {
         throttleTimeMs: 0,
         topics: req.topics.map((t) => ({
           name: t.name,
           partitions: t.partitions.map((p) => {
+            if (!deletable.has(t.name))
+              return {
+                partitionIndex: p.partitionIndex,
+                lowWatermark: -1,
+                errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+              }
             try {
               const policy = d.cache.topic(t.name)?.config.get('cleanup.policy') ?? ''
               if (

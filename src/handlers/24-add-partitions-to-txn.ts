@@ -8,7 +8,10 @@
  * OPERATION_NOT_ATTEMPTED for the others. Otherwise every partition gets the coordinator's answer.
  * Version notes: v2 may answer PRODUCER_FENCED (v0-1 get INVALID_PRODUCER_EPOCH); v3 flexible; v4 batches and
  * a top-level error code; v5 may answer TRANSACTION_ABORTABLE (older versions get INVALID_TXN_STATE).
- * Not implemented: authorization (TransactionalId Write for v0-3, Cluster ClusterAction for v4+).
+ * Authorization: v4+ (from brokers) needs ClusterAction on the cluster (else CLUSTER_AUTHORIZATION_FAILED); v0-3
+ * needs Write on the transactional id (else TRANSACTIONAL_ID_AUTHORIZATION_FAILED on every partition) and on each
+ * topic — internal topics are never writable this way — (else TOPIC_AUTHORIZATION_FAILED, which fails the
+ * transaction like an unknown partition).
  */
 import type { AddPartitionsToTxnRequest } from '../protocol/messages/24-add-partitions-to-txn.js'
 import { Apis } from '../protocol/messages/index.js'
@@ -17,7 +20,9 @@ import type { Infer } from '../protocol/codec/schema.js'
 import type { Services } from '../services/services.js'
 import type { TopicPartition } from '../services/transaction/metadata.js'
 import { verifyTransactionForBroker } from '../services/transaction/transports.js'
+import { AclOperation, authorize, filterAuthorized, requireCluster, ResourceType } from './authz.js'
 import { groupBy } from './common.js'
+import { INTERNAL_TOPICS } from '../services/metadata/topic-admin.js'
 import { defineHandler, type Handler } from './handler.js'
 
 export const AddPartitionsToTxnApi = Apis.AddPartitionsToTxn
@@ -62,7 +67,9 @@ function resultOf(
   }
 }
 
-export function addPartitionsToTxnHandler(d: Pick<Services, 'transactions' | 'cache'>): Handler {
+export function addPartitionsToTxnHandler(
+  d: Pick<Services, 'transactions' | 'cache' | 'authorizer'>,
+): Handler {
   const exists = (tp: TopicPartition): boolean => d.cache.partition(tp.topic, tp.partition) !== undefined
 
   const handleOne = async (
@@ -74,6 +81,7 @@ export function addPartitionsToTxnHandler(d: Pick<Services, 'transactions' | 'ca
       verifyOnly: boolean
       topics: Topics
     },
+    writable: (topic: string) => boolean = () => true,
   ): Promise<TxnResult> => {
     const partitions = partitionsOf(t.topics)
     if (t.verifyOnly) {
@@ -89,16 +97,16 @@ export function addPartitionsToTxnHandler(d: Pick<Services, 'transactions' | 'ca
           : errors
       return resultOf(t.transactionalId, compatible)
     }
-    const missing = partitions.filter((tp) => !exists(tp))
-    if (missing.length > 0) {
+    const failure = (tp: TopicPartition): number | null =>
+      !writable(tp.topic)
+        ? ErrorCode.TOPIC_AUTHORIZATION_FAILED
+        : !exists(tp)
+          ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
+          : null
+    if (partitions.some((tp) => failure(tp) !== null)) {
       return resultOf(
         t.transactionalId,
-        partitions.map((tp) => ({
-          tp,
-          errorCode: missing.includes(tp)
-            ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
-            : ErrorCode.OPERATION_NOT_ATTEMPTED,
-        })),
+        partitions.map((tp) => ({ tp, errorCode: failure(tp) ?? ErrorCode.OPERATION_NOT_ATTEMPTED })),
       )
     }
     let error = await d.transactions.handleAddPartitionsToTransaction(
@@ -120,15 +128,35 @@ export function addPartitionsToTxnHandler(d: Pick<Services, 'transactions' | 'ca
     async handle(req, ctx) {
       const v = ctx.apiVersion
       if (v < 4) {
-        const r = await handleOne(v, {
-          transactionalId: req.v3AndBelowTransactionalId,
-          producerId: req.v3AndBelowProducerId,
-          producerEpoch: req.v3AndBelowProducerEpoch,
-          verifyOnly: false,
-          topics: req.v3AndBelowTopics,
-        })
+        const txnId = req.v3AndBelowTransactionalId
+        if (!authorize(d.authorizer, ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, txnId)) {
+          const denied = partitionsOf(req.v3AndBelowTopics).map((tp) => ({
+            tp,
+            errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+          }))
+          return { throttleTimeMs: 0, resultsByTopicV3AndBelow: resultOf(txnId, denied).topicResults }
+        }
+        const writable = filterAuthorized(
+          d.authorizer,
+          ctx,
+          AclOperation.WRITE,
+          ResourceType.TOPIC,
+          req.v3AndBelowTopics.map((t) => t.name).filter((n) => !INTERNAL_TOPICS.has(n)),
+        )
+        const r = await handleOne(
+          v,
+          {
+            transactionalId: txnId,
+            producerId: req.v3AndBelowProducerId,
+            producerEpoch: req.v3AndBelowProducerEpoch,
+            verifyOnly: false,
+            topics: req.v3AndBelowTopics,
+          },
+          (topic) => writable.has(topic),
+        )
         return { throttleTimeMs: 0, resultsByTopicV3AndBelow: r.topicResults }
       }
+      requireCluster(d.authorizer, ctx, AclOperation.CLUSTER_ACTION)
       const results = await Promise.all(req.transactions.map((t) => handleOne(v, t)))
       return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, resultsByTransaction: results }
     },

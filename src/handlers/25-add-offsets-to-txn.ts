@@ -3,19 +3,27 @@
  * commit a consumer group's offsets in its transaction (sendOffsetsToTransaction) adds the group's
  * `__consumer_offsets` partition to the transaction, so that its COMMIT or ABORT marker reaches the offsets.
  * Version notes: v2 may answer PRODUCER_FENCED (v0-1 get INVALID_PRODUCER_EPOCH); v3 flexible; v4 may answer
- * TRANSACTION_ABORTABLE. Not implemented: authorization (TransactionalId Write, Group Read).
+ * TRANSACTION_ABORTABLE.
+ * Authorization: Write on the transactional id (else TRANSACTIONAL_ID_AUTHORIZATION_FAILED), then Read on the group
+ * (else GROUP_AUTHORIZATION_FAILED).
  */
 import { Apis } from '../protocol/messages/index.js'
 import { ErrorCode } from '../protocol/errors.js'
 import { OFFSETS_TOPIC } from '../services/metadata/topic-admin.js'
 import type { Services } from '../services/services.js'
+import { AclOperation, authorize, ResourceType } from './authz.js'
 import { defineHandler, type Handler } from './handler.js'
 
 export const AddOffsetsToTxnApi = Apis.AddOffsetsToTxn
 
-export function addOffsetsToTxnHandler(d: Pick<Services, 'transactions' | 'groups'>): Handler {
+export function addOffsetsToTxnHandler(d: Pick<Services, 'transactions' | 'groups' | 'authorizer'>): Handler {
   return defineHandler(AddOffsetsToTxnApi, {
     async handle(req, ctx) {
+      const a = d.authorizer
+      if (!authorize(a, ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, req.transactionalId))
+        return { throttleTimeMs: 0, errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED }
+      if (!authorize(a, ctx, AclOperation.READ, ResourceType.GROUP, req.groupId))
+        return { throttleTimeMs: 0, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED }
       const offsetsPartition = { topic: OFFSETS_TOPIC, partition: d.groups.partitionFor(req.groupId) }
       const error = await d.transactions.handleAddPartitionsToTransaction(
         req.transactionalId,

@@ -8,20 +8,37 @@
  * require_stable) until the transaction's COMMIT marker reaches the partition, and are dropped on ABORT.
  * Version notes: v2 committed leader epoch; v3 flexible, member id, group instance id and generation (KIP-447);
  * v0-1 get COORDINATOR_NOT_AVAILABLE instead of COORDINATOR_LOAD_IN_PROGRESS (KAFKA-7296).
- * Not implemented: authorization (TransactionalId Write, Group Read, Topic Read).
+ * Authorization: Write on the transactional id, then Read on the group (else the whole request fails with
+ * TRANSACTIONAL_ID_ / GROUP_AUTHORIZATION_FAILED), then Read on each topic (else TOPIC_AUTHORIZATION_FAILED for its
+ * partitions, before the topic's existence is checked).
  */
 import { Apis } from '../protocol/messages/index.js'
-import { ErrorCode } from '../protocol/errors.js'
+import { ErrorCode, KafkaError } from '../protocol/errors.js'
 import { OFFSETS_TOPIC } from '../services/metadata/topic-admin.js'
 import type { Services } from '../services/services.js'
+import { AclOperation, authorize, filterAuthorized, ResourceType } from './authz.js'
 import { groupBy } from './common.js'
 import { defineHandler, type Handler } from './handler.js'
 
 export const TxnOffsetCommitApi = Apis.TxnOffsetCommit
 
-export function txnOffsetCommitHandler(d: Pick<Services, 'groups' | 'cache' | 'replicas'>): Handler {
+export function txnOffsetCommitHandler(
+  d: Pick<Services, 'groups' | 'cache' | 'replicas' | 'authorizer'>,
+): Handler {
   return defineHandler(TxnOffsetCommitApi, {
     async handle(req, ctx) {
+      const a = d.authorizer
+      if (!authorize(a, ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, req.transactionalId))
+        throw new KafkaError(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED)
+      if (!authorize(a, ctx, AclOperation.READ, ResourceType.GROUP, req.groupId))
+        throw new KafkaError(ErrorCode.GROUP_AUTHORIZATION_FAILED)
+      const readable = filterAuthorized(
+        a,
+        ctx,
+        AclOperation.READ,
+        ResourceType.TOPIC,
+        req.topics.map((t) => t.name),
+      )
       const statuses: { topic: string; partition: number; errorCode: number }[] = []
       const valid: {
         topic: string
@@ -32,7 +49,13 @@ export function txnOffsetCommitHandler(d: Pick<Services, 'groups' | 'cache' | 'r
       }[] = []
       for (const t of req.topics) {
         for (const p of t.partitions) {
-          if (d.cache.partition(t.name, p.partitionIndex) === undefined) {
+          if (!readable.has(t.name)) {
+            statuses.push({
+              topic: t.name,
+              partition: p.partitionIndex,
+              errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+            })
+          } else if (d.cache.partition(t.name, p.partitionIndex) === undefined) {
             statuses.push({
               topic: t.name,
               partition: p.partitionIndex,

@@ -3,18 +3,23 @@
  * and its offset lag (log end offset minus high watermark for followers' "future" logs in Kafka; 0 here, as there
  * are no future logs), and from v4 the directory's total and usable bytes. A null topic list means all.
  * v3 adds a top-level error code.
+ * Authorization: Describe on the cluster (else no directories and, from v3, CLUSTER_AUTHORIZATION_FAILED).
  */
 import { Apis } from '../protocol/messages/index.js'
 import { statfsSync } from 'node:fs'
+import { ErrorCode } from '../protocol/errors.js'
 import type { Services } from '../services/services.js'
+import { AclOperation, authorizeCluster } from './authz.js'
 import { groupBy } from './common.js'
 import { defineHandler, type Handler } from './handler.js'
 
 export const DescribeLogDirsApi = Apis.DescribeLogDirs
 
-export function describeLogDirsHandler(d: Pick<Services, 'logManager'>): Handler {
+export function describeLogDirsHandler(d: Pick<Services, 'logManager' | 'authorizer'>): Handler {
   return defineHandler(DescribeLogDirsApi, {
-    handle(req) {
+    handle(req, ctx) {
+      if (!authorizeCluster(d.authorizer, ctx, AclOperation.DESCRIBE))
+        return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, results: [] }
       const wanted =
         req.topics === null
           ? null

@@ -2,20 +2,24 @@
  * CreatePartitions (37), v0-3. Served by the controller only (NOT_CONTROLLER elsewhere). Adds partitions to a
  * topic (with Kafka's assignment, or the given one), and waits up to timeout_ms for their leaders.
  * Version notes: v2 is the first flexible version; v3 is the same as v2.
+ * Authorization: Alter on the topic (else TOPIC_AUTHORIZATION_FAILED).
  */
 import type { CreatePartitionsResponse } from '../protocol/messages/37-create-partitions.js'
 import { Apis } from '../protocol/messages/index.js'
 import { ErrorCode, toErrorCode, toErrorMessage } from '../protocol/errors.js'
 import type { Services } from '../services/services.js'
+import { AclOperation, authorize, ResourceType } from './authz.js'
 import { defineHandler, type Elem, type Handler, type Out } from './handler.js'
 
 export const CreatePartitionsApi = Apis.CreatePartitions
 
 type Result = Elem<Out<typeof CreatePartitionsResponse>['results']>
 
-export function createPartitionsHandler(d: Pick<Services, 'topicAdmin' | 'controller'>): Handler {
+export function createPartitionsHandler(
+  d: Pick<Services, 'topicAdmin' | 'controller' | 'authorizer'>,
+): Handler {
   return defineHandler(CreatePartitionsApi, {
-    async handle(req) {
+    async handle(req, ctx) {
       const counts = new Map<string, number>()
       for (const t of req.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1)
       const results: Result[] = []
@@ -34,6 +38,14 @@ export function createPartitionsHandler(d: Pick<Services, 'topicAdmin' | 'contro
             name: t.name,
             errorCode: ErrorCode.NOT_CONTROLLER,
             errorMessage: 'This is not the correct controller for this cluster.',
+          })
+          continue
+        }
+        if (!authorize(d.authorizer, ctx, AclOperation.ALTER, ResourceType.TOPIC, t.name)) {
+          results.push({
+            name: t.name,
+            errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+            errorMessage: 'The topic authorization is failed.',
           })
           continue
         }

@@ -5,22 +5,36 @@
  * NOT_COORDINATOR (clients send each group to its coordinator). Duplicate names are answered once.
  *
  * Version notes: v1 is the same as v0; v2 is flexible.
- * Not implemented: authorization.
+ * Authorization: Delete on each group (else GROUP_AUTHORIZATION_FAILED for it, listed after the others).
  */
 import { Apis } from '../protocol/messages/index.js'
 import type { GroupCoordinator } from '../services/group/coordinator.js'
+import { ErrorCode } from '../protocol/errors.js'
+import type { Authorizer } from '../services/security/authorizer.js'
+import { AclOperation, filterAuthorized, ResourceType } from './authz.js'
 import { defineHandler, type Handler } from './handler.js'
 
 export const DeleteGroupsApi = Apis.DeleteGroups
 
-export function deleteGroupsHandler(d: { readonly groups: GroupCoordinator }): Handler {
+export function deleteGroupsHandler(d: {
+  readonly groups: GroupCoordinator
+  readonly authorizer: Authorizer
+}): Handler {
   return defineHandler(DeleteGroupsApi, {
-    async handle(req) {
+    async handle(req, ctx) {
       const groups = [...new Set(req.groupsNames)]
-      const errors = await d.groups.deleteGroups(groups)
+      const allowed = filterAuthorized(d.authorizer, ctx, AclOperation.DELETE, ResourceType.GROUP, groups)
+      const authorized = groups.filter((g) => allowed.has(g))
+      const errors =
+        authorized.length > 0 ? await d.groups.deleteGroups(authorized) : new Map<string, number>()
       return {
         throttleTimeMs: 0,
-        results: groups.map((groupId) => ({ groupId, errorCode: errors.get(groupId) ?? 0 })),
+        results: [
+          ...authorized.map((groupId) => ({ groupId, errorCode: errors.get(groupId) ?? 0 })),
+          ...groups
+            .filter((g) => !allowed.has(g))
+            .map((groupId) => ({ groupId, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED })),
+        ],
       }
     },
   })

@@ -5,12 +5,15 @@
  * get GROUP_SUBSCRIBED_TO_TOPIC. A group-level error (GROUP_ID_NOT_FOUND, NON_EMPTY_GROUP for a non-consumer
  * group with members, NOT_COORDINATOR, INVALID_GROUP_ID, ...) replaces the whole response, without topics.
  * Deleting the last offsets of an Empty group removes the group.
- * Not implemented: authorization.
+ * Authorization: Delete on the group (else the whole request fails with GROUP_AUTHORIZATION_FAILED), then Read on
+ * each topic (else its partitions get TOPIC_AUTHORIZATION_FAILED, before the topic's existence is checked).
  */
 import { Apis } from '../protocol/messages/index.js'
 import { ErrorCode, KafkaError } from '../protocol/errors.js'
 import type { GroupCoordinator } from '../services/group/coordinator.js'
 import type { TopicMetadataView, TopicPartition } from '../services/group/types.js'
+import type { Authorizer } from '../services/security/authorizer.js'
+import { AclOperation, filterAuthorized, requireAccess, ResourceType } from './authz.js'
 import { defineHandler, type Handler } from './handler.js'
 
 export const OffsetDeleteApi = Apis.OffsetDelete
@@ -18,11 +21,20 @@ export const OffsetDeleteApi = Apis.OffsetDelete
 export interface OffsetDeleteHandlerDeps {
   readonly groups: GroupCoordinator
   readonly cache: TopicMetadataView
+  readonly authorizer: Authorizer
 }
 
 export function offsetDeleteHandler(d: OffsetDeleteHandlerDeps): Handler {
   return defineHandler(OffsetDeleteApi, {
-    async handle(req) {
+    async handle(req, ctx) {
+      requireAccess(d.authorizer, ctx, AclOperation.DELETE, ResourceType.GROUP, req.groupId)
+      const readable = filterAuthorized(
+        d.authorizer,
+        ctx,
+        AclOperation.READ,
+        ResourceType.TOPIC,
+        req.topics.map((t) => t.name),
+      )
       const topics = new Map<string, { partitionIndex: number; errorCode: number }[]>()
       const add = (topic: string, partitionIndex: number, errorCode: number): void => {
         let list = topics.get(topic)
@@ -31,6 +43,10 @@ export function offsetDeleteHandler(d: OffsetDeleteHandlerDeps): Handler {
       }
       const valid: TopicPartition[] = []
       for (const t of req.topics) {
+        if (!readable.has(t.name)) {
+          for (const p of t.partitions) add(t.name, p.partitionIndex, ErrorCode.TOPIC_AUTHORIZATION_FAILED)
+          continue
+        }
         if (d.cache.topic(t.name) === undefined) {
           for (const p of t.partitions) add(t.name, p.partitionIndex, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
           continue

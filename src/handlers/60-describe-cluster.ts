@@ -2,18 +2,21 @@
  * DescribeCluster (60), v0-1. The cluster id, the controller and the live brokers on the request's listener.
  * v1 adds endpoint_type: a ZooKeeper-mode broker only serves brokers (1); asking for controllers (2) gets
  * UNSUPPORTED_ENDPOINT_TYPE, as Kafka 3.9 answers on a broker listener.
+ * The cluster's authorized operations (when asked for) need Describe on the cluster; without it they are 0.
  */
 import { Apis } from '../protocol/messages/index.js'
 import { ErrorCode } from '../protocol/errors.js'
 import type { Services } from '../services/services.js'
-import { brokersForListener, CLUSTER_AUTHORIZED_OPERATIONS } from './common.js'
+import { CLUSTER_NAME } from '../services/security/acl.js'
+import { AclOperation, authorizeCluster, authorizedOperations, ResourceType } from './authz.js'
+import { brokersForListener } from './common.js'
 import { defineHandler, type Handler } from './handler.js'
 
 export const DescribeClusterApi = Apis.DescribeCluster
 
 const BROKER_ENDPOINT_TYPE = 1
 
-export function describeClusterHandler(d: Pick<Services, 'cache'>): Handler {
+export function describeClusterHandler(d: Pick<Services, 'cache' | 'authorizer'>): Handler {
   return defineHandler(DescribeClusterApi, {
     handle(req, ctx) {
       if (req.endpointType !== BROKER_ENDPOINT_TYPE) {
@@ -37,9 +40,11 @@ export function describeClusterHandler(d: Pick<Services, 'cache'>): Handler {
           port: b.port,
           rack: b.rack,
         })),
-        clusterAuthorizedOperations: req.includeClusterAuthorizedOperations
-          ? CLUSTER_AUTHORIZED_OPERATIONS
-          : -2147483648,
+        clusterAuthorizedOperations: !req.includeClusterAuthorizedOperations
+          ? -2147483648
+          : authorizeCluster(d.authorizer, ctx, AclOperation.DESCRIBE)
+            ? authorizedOperations(d.authorizer, ctx, ResourceType.CLUSTER, CLUSTER_NAME)
+            : 0,
       }
     },
   })

@@ -1,50 +1,6 @@
 /** Small pieces shared by several handlers. */
 import type { MetadataCache } from '../services/metadata/metadata-cache.js'
 
-/** Kafka's AclOperation codes. */
-export const AclOperation = {
-  READ: 3,
-  WRITE: 4,
-  CREATE: 5,
-  DELETE: 6,
-  ALTER: 7,
-  DESCRIBE: 8,
-  CLUSTER_ACTION: 9,
-  DESCRIBE_CONFIGS: 10,
-  ALTER_CONFIGS: 11,
-  IDEMPOTENT_WRITE: 12,
-  CREATE_TOKENS: 13,
-  DESCRIBE_TOKENS: 14,
-} as const
-
-const bits = (ops: readonly number[]): number => ops.reduce((acc, op) => acc | (1 << op), 0)
-
-/** Without an authorizer every operation on a resource is allowed; these are the bit sets Kafka reports then. */
-export const TOPIC_AUTHORIZED_OPERATIONS = bits([
-  AclOperation.READ,
-  AclOperation.WRITE,
-  AclOperation.CREATE,
-  AclOperation.DELETE,
-  AclOperation.ALTER,
-  AclOperation.DESCRIBE,
-  AclOperation.DESCRIBE_CONFIGS,
-  AclOperation.ALTER_CONFIGS,
-])
-export const CLUSTER_AUTHORIZED_OPERATIONS = bits([
-  AclOperation.CREATE,
-  AclOperation.ALTER,
-  AclOperation.DESCRIBE,
-  AclOperation.CLUSTER_ACTION,
-  AclOperation.DESCRIBE_CONFIGS,
-  AclOperation.ALTER_CONFIGS,
-  AclOperation.IDEMPOTENT_WRITE,
-])
-export const GROUP_AUTHORIZED_OPERATIONS = bits([
-  AclOperation.READ,
-  AclOperation.DESCRIBE,
-  AclOperation.DELETE,
-])
-
 export interface BrokerEndpoint {
   readonly id: number
   readonly host: string

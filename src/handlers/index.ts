@@ -74,7 +74,7 @@ export function createHandlers(s: Services): Handler[] {
     endTxnHandler(s),
     writeTxnMarkersHandler(s),
     txnOffsetCommitHandler(s),
-    ...aclHandlers(),
+    ...aclHandlers(s),
     describeConfigsHandler(s),
     alterConfigsHandler(s),
     describeLogDirsHandler(s),

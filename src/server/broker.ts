@@ -8,6 +8,7 @@ import os from 'node:os'
 import path from 'node:path'
 import type { BrokerConfig } from '../config/broker-config.js'
 import { ConfigException } from '../config/config-def.js'
+import { authorizerConfig, type AuthorizerConfig } from '../config/authorizer.js'
 import { checkSupported } from '../config/unsupported.js'
 import { resolveTopicConfig, validateTopicConfigs, type TopicConfig } from '../config/topic-config.js'
 import { RequestDispatcher, type RequestInterceptor } from '../handlers/dispatcher.js'
@@ -41,6 +42,7 @@ import {
 } from '../services/security/listener-security.js'
 import { ScramCredentialAdmin } from '../services/security/scram-admin.js'
 import { ScramCredentialStore } from '../services/security/scram-credentials.js'
+import { AclAuthorizer, DISABLED_AUTHORIZER } from '../services/security/authorizer.js'
 import type { Services } from '../services/services.js'
 import {
   ScopedScheduler,
@@ -139,6 +141,7 @@ export class Broker {
     services?: Services
     /** inter-broker connection pools and the like, closed at shutdown after the services */
     closeables: (() => void)[]
+    authorizer?: AclAuthorizer
     socketServer?: SocketServer
   } = { closeables: [] }
   private endpoints: EndPoint[] = []
@@ -152,6 +155,8 @@ export class Broker {
   private interBrokerSecurity: Omit<BrokerAddress, 'host' | 'port'> = {}
   /** SCRAM credentials from /config/users (attached to the metadata cache once it runs). */
   private readonly scramCredentials: ScramCredentialStore
+  /** super.users and allow.everyone.if.no.acl.found, when an authorizer is configured. */
+  private authorizerSettings: AuthorizerConfig | null = null
   private readonly startupSignal: AbortSignal | undefined
   private readonly onFatal: ((reason: string) => void) | undefined
   private halting = false
@@ -231,6 +236,7 @@ export class Broker {
     // Never a silent downgrade: a listener or setting Samsa cannot honour stops the broker here, and so does TLS
     // material that does not load.
     checkSupported(this.config)
+    this.authorizerSettings = authorizerConfig(this.config)
     this.listenerSecurity = this.config.listeners.map((l) =>
       listenerSecurity(this.config, l, {
         scramCredentials: this.scramCredentials,
@@ -250,6 +256,7 @@ export class Broker {
     const cache = await this.startMetadataCache(zk)
     const logManager = this.startLogManager()
     const services = this.createServices(zk, cache, logManager)
+    await this.startAuthorizer()
     await this.startSocketServer(services)
     await this.announce(services)
     this.started = true
@@ -422,9 +429,24 @@ export class Broker {
       transactions,
       txnMarkers,
       scramAdmin: new ScramCredentialAdmin(zk, this.logger('kafka.server.ZkAdminManager')),
+      authorizer: this.createAuthorizer(zk),
     }
     this.parts.services = services
     return services
+  }
+
+  /** The ACL authorizer when authorizer.class.name names it, else one that allows everything (Kafka's None). */
+  private createAuthorizer(zk: KafkaZkClient): Services['authorizer'] {
+    const settings = this.authorizerSettings
+    if (!settings) return DISABLED_AUTHORIZER
+    const authorizer = new AclAuthorizer(zk.store, { ...settings, log: this.log })
+    this.parts.authorizer = authorizer
+    return authorizer
+  }
+
+  /** 5b. The authorizer loads the ACLs before any listener accepts a connection, as Kafka's does. */
+  private async startAuthorizer(): Promise<void> {
+    await this.parts.authorizer?.start()
   }
 
   private createTopicAdmin(zk: KafkaZkClient, cache: MetadataCache): TopicAdmin {
@@ -971,7 +993,7 @@ export class Broker {
         log.warn({ err: e }, `[KafkaServer id=${this.brokerId}] error during shutdown (${what})`)
       }
     }
-    const { store, zk, cache, logManager, services: s, socketServer } = this.parts
+    const { store, zk, cache, logManager, services: s, socketServer, authorizer } = this.parts
     // From here on a ZooKeeper that cannot be reached holds each step up for at most
     // zookeeper.connection.timeout.ms, and an expired session is not replaced: the shutdown ends either way.
     store?.beginClose()
@@ -979,6 +1001,7 @@ export class Broker {
       await step('controlled shutdown', () => this.controlledShutdown())
     }
     if (socketServer) await step('socket server', () => socketServer.stop())
+    if (authorizer) authorizer.stop()
     if (s) await step('controller', () => s.controller.stop())
     if (s) await step('transaction coordinator', () => s.transactions.shutdown())
     if (s) await step('group coordinator', () => s.groups.shutdown())

@@ -24,6 +24,7 @@ import type { MetadataCache } from './metadata/metadata-cache.js'
 import type { TopicAdmin } from './metadata/topic-admin.js'
 import type { ProducerIdManager } from './producer/producer-id-manager.js'
 import type { FetchSessionCache } from './replica/fetch-session.js'
+import type { Authorizer } from './security/authorizer.js'
 import type { ReplicaManager } from './replica/replica-manager.js'
 import type { TransactionCoordinator } from './transaction/coordinator.js'
 import type { TxnMarkerWriter } from './transaction/marker-writer.js'
@@ -60,4 +61,9 @@ export interface Services {
   readonly txnMarkers: TxnMarkerWriter
   /** SCRAM credentials in /config/users: DescribeUserScramCredentials / AlterUserScramCredentials. */
   readonly scramAdmin: ScramCredentialAdmin
+  /**
+   * Decides who may do what (Kafka's ACL authorizer, `authorizer.class.name`); without one configured it allows
+   * everything. Handlers use it through handlers/authz.ts.
+   */
+  readonly authorizer: Authorizer
 }

@@ -40,8 +40,8 @@ import { deleteGroupsHandler } from '../../handlers/42-delete-groups.js'
 import { offsetDeleteHandler } from '../../handlers/47-offset-delete.js'
 import { consumerGroupHeartbeatHandler } from '../../handlers/68-consumer-group-heartbeat.js'
 import { consumerGroupDescribeHandler } from '../../handlers/69-consumer-group-describe.js'
-import { GROUP_AUTHORIZED_OPERATIONS } from '../../handlers/common.js'
 import { ANONYMOUS, Channel } from '../../network/channel.js'
+import { DISABLED_AUTHORIZER } from '../security/authorizer.js'
 import type { TopicMetadataView } from './types.js'
 import { InMemoryConsumerOffsets } from './zk-offsets.js'
 import { flush, setup, subscription, track, type TestEnv } from './test-helpers.js'
@@ -88,7 +88,12 @@ async function call<Q, R>(
 }
 
 function handlers(env: TestEnv, zk?: InMemoryConsumerOffsets) {
-  const d = { groups: env.c, cache: metadata, ...(zk ? { zkOffsets: zk } : {}) }
+  const d = {
+    groups: env.c,
+    cache: metadata,
+    authorizer: DISABLED_AUTHORIZER,
+    ...(zk ? { zkOffsets: zk } : {}),
+  }
   return {
     commit: offsetCommitHandler(d),
     fetch: offsetFetchHandler(d),
@@ -515,10 +520,9 @@ describe('DescribeGroups / ListGroups / DeleteGroups / OffsetDelete handlers', (
       groups: ['x', ''],
       includeAuthorizedOperations: true,
     })
-    expect(d3.groups.map((g) => g.authorizedOperations)).toEqual([
-      GROUP_AUTHORIZED_OPERATIONS,
-      GROUP_AUTHORIZED_OPERATIONS,
-    ])
+    // Without an authorizer: Read, Describe and Delete (codes 3, 8, 6).
+    const everything = (1 << 3) | (1 << 8) | (1 << 6)
+    expect(d3.groups.map((g) => g.authorizedOperations)).toEqual([everything, everything])
     const d5 = await call(h.describe, DescribeGroupsRequest, DescribeGroupsResponse, 5, {
       groups: ['x'],
       includeAuthorizedOperations: false,

@@ -1,0 +1,365 @@
+/**
+ * A standalone broker in this process with Kafka's ACL authorizer, spoken to over its PLAINTEXT listener (where
+ * every client is User:ANONYMOUS): denied by default, and allowed exactly what ACLs grant it — checked request by
+ * request as KafkaApis checks them. ACLs are granted through the broker's authorizer service (as a super user's
+ * CreateAcls would).
+ */
+import { afterEach, describe, expect, it } from 'vitest'
+import { startBroker, type RunningBroker } from '../index.js'
+import { BrokerClient } from '../network/broker-client.js'
+import { ErrorCode } from '../protocol/errors.js'
+import { Apis } from '../protocol/messages/index.js'
+import { buildRecordBatch } from '../protocol/records/batch.js'
+import {
+  AclOperation as O,
+  AclPermissionType,
+  CLUSTER_NAME,
+  PatternType,
+  ResourceType,
+  type ResourcePattern,
+} from '../services/security/acl.js'
+import { ManualScheduler } from '../util/scheduler.js'
+
+const running: RunningBroker[] = []
+const clients: BrokerClient[] = []
+
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.close()
+  for (const b of running.splice(0)) await b.stop()
+})
+
+async function broker(
+  properties: Record<string, string> = {},
+): Promise<{ b: RunningBroker; c: BrokerClient }> {
+  const b = await startBroker({
+    scheduler: new ManualScheduler(),
+    properties: {
+      'authorizer.class.name': 'kafka.security.authorizer.AclAuthorizer',
+      'super.users': 'User:admin',
+      ...properties,
+    },
+  })
+  running.push(b)
+  const c = await BrokerClient.connect({
+    host: b.host,
+    port: b.port,
+    clientId: 'test',
+    requestTimeoutMs: 30_000,
+  })
+  clients.push(c)
+  return { b, c }
+}
+
+async function createTopic(b: RunningBroker, name: string): Promise<void> {
+  await b.broker.services.topicAdmin.createTopic(
+    { name, numPartitions: 1, replicationFactor: 1, assignments: new Map(), configs: new Map() },
+    false,
+  )
+  await b.broker.services.topicAdmin.waitFor(() => b.broker.services.topicAdmin.hasLeaders(name, 1), 30_000)
+}
+
+async function grant(
+  b: RunningBroker,
+  pattern: ResourcePattern,
+  operation: O,
+  permissionType: AclPermissionType = AclPermissionType.ALLOW,
+): Promise<void> {
+  const [r] = await b.broker.services.authorizer.createAcls([
+    { pattern, entry: { principal: 'User:ANONYMOUS', host: '*', operation, permissionType } },
+  ])
+  expect(r!.errorCode).toBe(0)
+}
+
+const topic = (name: string, patternType: PatternType = PatternType.LITERAL): ResourcePattern => ({
+  resourceType: ResourceType.TOPIC,
+  name,
+  patternType,
+})
+const cluster: ResourcePattern = {
+  resourceType: ResourceType.CLUSTER,
+  name: CLUSTER_NAME,
+  patternType: PatternType.LITERAL,
+}
+
+async function metadata(c: BrokerClient, topics: string[] | null, allowAutoTopicCreation = false) {
+  const api = Apis.Metadata
+  return c.send(api, c.version(api.key, 12), {
+    topics: topics === null ? null : topics.map((name) => ({ name, topicId: 'AAAAAAAAAAAAAAAAAAAAAA' })),
+    allowAutoTopicCreation,
+    includeTopicAuthorizedOperations: true,
+  })
+}
+
+async function produce(c: BrokerClient, name: string): Promise<number> {
+  const api = Apis.Produce
+  const r = await c.send(api, c.version(api.key, 9), {
+    transactionalId: null,
+    acks: 1,
+    timeoutMs: 30_000,
+    topicData: [
+      { name, partitionData: [{ index: 0, records: buildRecordBatch({ records: [{ value: 'v' }] }) }] },
+    ],
+  })
+  return r.responses[0]!.partitionResponses[0]!.errorCode
+}
+
+async function fetchError(c: BrokerClient, name: string): Promise<number> {
+  const api = Apis.Fetch
+  const r = await c.send(api, c.version(api.key, 12, 4), {
+    replicaId: -1,
+    maxWaitMs: 0,
+    minBytes: 0,
+    maxBytes: 1 << 20,
+    isolationLevel: 0,
+    sessionId: 0,
+    sessionEpoch: -1,
+    topics: [
+      {
+        topic: name,
+        partitions: [
+          {
+            partition: 0,
+            currentLeaderEpoch: -1,
+            fetchOffset: 0,
+            lastFetchedEpoch: -1,
+            logStartOffset: -1,
+            partitionMaxBytes: 1 << 20,
+          },
+        ],
+      },
+    ],
+  })
+  return r.responses[0]!.partitions[0]!.errorCode
+}
+
+const bits = (...ops: O[]): number => ops.reduce<number>((acc, op) => acc | (1 << op), 0)
+
+describe('a broker with an authorizer', () => {
+  it('denies by default: topics are hidden, reads and writes refused, ACL and admin APIs need cluster rights', async () => {
+    const { b, c } = await broker()
+    await createTopic(b, 'secret')
+    expect((await metadata(c, null)).topics).toEqual([])
+    const named = await metadata(c, ['secret'])
+    expect(named.topics.map((t) => [t.name, t.errorCode])).toEqual([
+      ['secret', ErrorCode.TOPIC_AUTHORIZATION_FAILED],
+    ])
+    expect(await produce(c, 'secret')).toBe(ErrorCode.TOPIC_AUTHORIZATION_FAILED)
+    expect(await fetchError(c, 'secret')).toBe(ErrorCode.TOPIC_AUTHORIZATION_FAILED)
+
+    const describe = Apis.DescribeAcls
+    const acls = await c.send(describe, c.version(describe.key, 3), {
+      resourceTypeFilter: ResourceType.ANY,
+      resourceNameFilter: null,
+      patternTypeFilter: PatternType.ANY,
+      principalFilter: null,
+      hostFilter: null,
+      operation: O.ANY,
+      permissionType: AclPermissionType.ANY,
+    })
+    expect(acls.errorCode).toBe(ErrorCode.CLUSTER_AUTHORIZATION_FAILED)
+
+    const create = Apis.CreateTopics
+    const created = await c.send(create, c.version(create.key, 7), {
+      topics: [{ name: 'mine', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }],
+      timeoutMs: 30_000,
+      validateOnly: false,
+    })
+    expect(created.topics[0]).toMatchObject({
+      errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+      errorMessage: 'Authorization failed.',
+      topicConfigErrorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+    })
+
+    const init = Apis.InitProducerId
+    await expect(
+      c.send(init, c.version(init.key, 4), {
+        transactionalId: null,
+        transactionTimeoutMs: 60_000,
+        producerId: -1,
+        producerEpoch: -1,
+      }),
+    ).resolves.toMatchObject({ errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED })
+    // Without Describe on the cluster, only the groups one may describe are listed (none).
+    const list = Apis.ListGroups
+    expect(
+      (await c.send(list, c.version(list.key, 4), { statesFilter: [], typesFilter: [] })).groups,
+    ).toEqual([])
+  })
+
+  it('allows what ACLs grant: Write implies Describe, a prefixed Read covers new topics, Create lets auto-creation happen', async () => {
+    const { b, c } = await broker({ 'auto.create.topics.enable': 'true' })
+    await createTopic(b, 'orders')
+    await createTopic(b, 'other')
+    await grant(b, topic('orders'), O.WRITE)
+    expect(await produce(c, 'orders')).toBe(ErrorCode.NONE)
+    expect(await fetchError(c, 'orders')).toBe(ErrorCode.TOPIC_AUTHORIZATION_FAILED)
+    const all = await metadata(c, null)
+    expect(all.topics.map((t) => t.name)).toEqual(['orders'])
+    expect(all.topics[0]!.topicAuthorizedOperations).toBe(bits(O.WRITE, O.DESCRIBE))
+
+    await grant(b, topic('ord', PatternType.PREFIXED), O.READ)
+    expect(await fetchError(c, 'orders')).toBe(ErrorCode.NONE)
+    await createTopic(b, 'ordinal')
+    expect(await fetchError(c, 'ordinal')).toBe(ErrorCode.NONE)
+    expect((await metadata(c, null)).topics.map((t) => t.name)).toEqual(['orders', 'ordinal'])
+
+    // Auto-creation needs Create on the cluster or on the topic.
+    await grant(b, topic('auto-', PatternType.PREFIXED), O.DESCRIBE)
+    const refused = await metadata(c, ['auto-1'], true)
+    expect(refused.topics[0]).toMatchObject({
+      name: 'auto-1',
+      errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+    })
+    expect(b.broker.services.cache.topic('auto-1')).toBeUndefined()
+    await grant(b, topic('auto-', PatternType.PREFIXED), O.CREATE)
+    const made = await metadata(c, ['auto-1'], true)
+    expect(made.topics[0]).toMatchObject({ name: 'auto-1', errorCode: ErrorCode.LEADER_NOT_AVAILABLE })
+
+    // An idempotent producer needs IdempotentWrite on the cluster, or Write on some topic (it has one).
+    const init = Apis.InitProducerId
+    const pid = await c.send(init, c.version(init.key, 4), {
+      transactionalId: null,
+      transactionTimeoutMs: 60_000,
+      producerId: -1,
+      producerEpoch: -1,
+    })
+    expect(pid.errorCode).toBe(ErrorCode.NONE)
+  })
+
+  it('administers ACLs through the API once allowed to alter the cluster', async () => {
+    const { b, c } = await broker()
+    await grant(b, cluster, O.ALTER)
+    const create = Apis.CreateAcls
+    const r = await c.send(create, c.version(create.key, 3), {
+      creations: [
+        {
+          resourceType: ResourceType.GROUP,
+          resourceName: 'app',
+          resourcePatternType: PatternType.LITERAL,
+          principal: 'User:alice',
+          host: '*',
+          operation: O.READ,
+          permissionType: AclPermissionType.ALLOW,
+        },
+        {
+          resourceType: ResourceType.TOPIC,
+          resourceName: '',
+          resourcePatternType: PatternType.LITERAL,
+          principal: 'User:alice',
+          host: '*',
+          operation: O.READ,
+          permissionType: AclPermissionType.ALLOW,
+        },
+      ],
+    })
+    expect(r.results).toEqual([
+      { errorCode: 0, errorMessage: null },
+      { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Invalid empty resource name' },
+    ])
+    // Alter grants Describe on the cluster, so DescribeAcls is allowed too.
+    const describe = Apis.DescribeAcls
+    const listed = await c.send(describe, c.version(describe.key, 3), {
+      resourceTypeFilter: ResourceType.GROUP,
+      resourceNameFilter: null,
+      patternTypeFilter: PatternType.ANY,
+      principalFilter: null,
+      hostFilter: null,
+      operation: O.ANY,
+      permissionType: AclPermissionType.ANY,
+    })
+    expect(listed.resources).toEqual([
+      {
+        resourceType: ResourceType.GROUP,
+        resourceName: 'app',
+        patternType: PatternType.LITERAL,
+        acls: [
+          { principal: 'User:alice', host: '*', operation: O.READ, permissionType: AclPermissionType.ALLOW },
+        ],
+      },
+    ])
+    const del = Apis.DeleteAcls
+    const deleted = await c.send(del, c.version(del.key, 3), {
+      filters: [
+        {
+          resourceTypeFilter: ResourceType.GROUP,
+          resourceNameFilter: 'app',
+          patternTypeFilter: PatternType.MATCH,
+          principalFilter: 'User:alice',
+          hostFilter: null,
+          operation: O.ANY,
+          permissionType: AclPermissionType.ANY,
+        },
+      ],
+    })
+    expect(deleted.filterResults[0]!.matchingAcls).toMatchObject([
+      { errorCode: 0, resourceType: ResourceType.GROUP, resourceName: 'app', principal: 'User:alice' },
+    ])
+    expect(
+      b.broker.services.authorizer.acls({
+        patternFilter: { resourceType: ResourceType.GROUP, name: null, patternType: PatternType.ANY },
+        entryFilter: { principal: null, host: null, operation: O.ANY, permissionType: AclPermissionType.ANY },
+      }),
+    ).toEqual([])
+  })
+})
+
+describe('a broker without an authorizer', () => {
+  it('answers the ACL APIs with SECURITY_DISABLED and reports every operation as authorized', async () => {
+    const b = await startBroker({ scheduler: new ManualScheduler() })
+    running.push(b)
+    const c = await BrokerClient.connect({
+      host: b.host,
+      port: b.port,
+      clientId: 'test',
+      requestTimeoutMs: 30_000,
+    })
+    clients.push(c)
+    const describe = Apis.DescribeAcls
+    const r = await c.send(describe, c.version(describe.key, 3), {
+      resourceTypeFilter: ResourceType.ANY,
+      resourceNameFilter: null,
+      patternTypeFilter: PatternType.ANY,
+      principalFilter: null,
+      hostFilter: null,
+      operation: O.ANY,
+      permissionType: AclPermissionType.ANY,
+    })
+    expect(r).toMatchObject({
+      errorCode: ErrorCode.SECURITY_DISABLED,
+      errorMessage: 'No Authorizer is configured on the broker',
+    })
+    const create = Apis.CreateAcls
+    const created = await c.send(create, c.version(create.key, 1), {
+      creations: [
+        {
+          resourceType: ResourceType.TOPIC,
+          resourceName: 't',
+          resourcePatternType: PatternType.LITERAL,
+          principal: 'User:a',
+          host: '*',
+          operation: O.READ,
+          permissionType: AclPermissionType.ALLOW,
+        },
+      ],
+    })
+    expect(created.results).toEqual([
+      { errorCode: ErrorCode.SECURITY_DISABLED, errorMessage: 'No Authorizer is configured.' },
+    ])
+    const api = Apis.DescribeCluster
+    const dc = await c.send(api, c.version(api.key, 1), {
+      includeClusterAuthorizedOperations: true,
+      endpointType: 1,
+    })
+    expect(dc.clusterAuthorizedOperations).toBe(
+      bits(
+        O.CREATE,
+        O.CLUSTER_ACTION,
+        O.DESCRIBE_CONFIGS,
+        O.ALTER_CONFIGS,
+        O.IDEMPOTENT_WRITE,
+        O.ALTER,
+        O.DESCRIBE,
+      ),
+    )
+  })
+})
