@@ -36,10 +36,15 @@ export interface KcatMessage {
 /** librdkafka properties for every kcat run: fail fast instead of retrying for minutes. */
 const COMMON = ['-X', 'socket.timeout.ms=20000', '-X', 'topic.metadata.refresh.interval.ms=1000']
 
-/** `kcat -L -J` (optionally for one topic). */
-export async function kcatMetadata(bootstrap: string, topic?: string): Promise<KcatMetadata> {
+/** `kcat -L -J` (optionally for one topic; `props` are -X librdkafka properties such as SASL settings). */
+export async function kcatMetadata(
+  bootstrap: string,
+  topic?: string,
+  props: Readonly<Record<string, string | number>> = {},
+): Promise<KcatMetadata> {
   const args = ['-b', bootstrap, '-L', '-J', ...COMMON, '-m', '20']
   if (topic) args.push('-t', topic)
+  for (const [k, v] of Object.entries(props)) args.push('-X', `${k}=${String(v)}`)
   const r = await run(KCAT, args, { timeoutMs: 40_000 })
   return JSON.parse(r.stdout) as KcatMetadata
 }

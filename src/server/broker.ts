@@ -439,7 +439,11 @@ export class Broker {
   private createAuthorizer(zk: KafkaZkClient): Services['authorizer'] {
     const settings = this.authorizerSettings
     if (!settings) return DISABLED_AUTHORIZER
-    const authorizer = new AclAuthorizer(zk.store, { ...settings, log: this.log })
+    const authorizer = new AclAuthorizer(zk.store, {
+      ...settings,
+      log: this.logger('kafka.security.authorizer.AclAuthorizer'),
+      auditLog: this.logger('kafka.authorizer.logger'),
+    })
     this.parts.authorizer = authorizer
     return authorizer
   }

@@ -129,6 +129,8 @@ export interface AclAuthorizerOptions {
   /** `allow.everyone.if.no.acl.found`. */
   readonly allowEveryoneIfNoAclFound: boolean
   readonly log: Logger
+  /** Where access decisions are logged (Kafka's `kafka.authorizer.logger`); default `log`. */
+  readonly auditLog?: Logger
   /** Attempts at a conditional update of one resource's ACLs before giving up (Kafka: 10 retries). */
   readonly maxUpdateRetries?: number
   /**
@@ -167,7 +169,7 @@ export class AclAuthorizer implements Authorizer {
     this.superUsers = new Set(opts.superUsers)
     this.allowIfNoAcl = opts.allowEveryoneIfNoAclFound
     this.log = opts.log
-    this.audit = opts.log.child({ name: 'kafka.authorizer.logger' })
+    this.audit = opts.auditLog ?? opts.log
     this.maxUpdateRetries = opts.maxUpdateRetries ?? 10
     this.retryBackoff =
       opts.retryBackoff ?? (() => systemScheduler.sleep(100 + Math.floor(Math.random() * 50)))
