@@ -31,7 +31,7 @@ import {
 } from '../protocol/records/batch.js'
 import { INTERNAL_TOPICS } from '../services/metadata/topic-admin.js'
 import type { Services } from '../services/services.js'
-import { AclOperation, authorize, filterAuthorized, ResourceType } from './authz.js'
+import { AclOperation, authorize, authorizedTopics, ResourceType } from './authz.js'
 import { endpointOf } from './common.js'
 import { defineHandler, NO_RESPONSE, type Handler } from './handler.js'
 
@@ -66,13 +66,7 @@ export function produceHandler(d: Pick<Services, 'replicas' | 'cache' | 'authori
         )
           throw new KafkaError(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED)
       }
-      const writable = filterAuthorized(
-        d.authorizer,
-        ctx,
-        AclOperation.WRITE,
-        ResourceType.TOPIC,
-        req.topicData.map((t) => t.name),
-      )
+      const writable = authorizedTopics(d.authorizer, ctx, AclOperation.WRITE, req.topicData)
       const failed = new Map<string, { errorCode: number; errorMessage: string | null }>()
       const entries: { topic: string; partition: number; records: Buffer }[] = []
       const validAcks = req.acks === 0 || req.acks === 1 || req.acks === -1

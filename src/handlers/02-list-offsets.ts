@@ -17,7 +17,7 @@
 import { Apis } from '../protocol/messages/index.js'
 import { ErrorCode, KafkaError, toErrorCode } from '../protocol/errors.js'
 import type { Services } from '../services/services.js'
-import { AclOperation, filterAuthorized, ResourceType } from './authz.js'
+import { AclOperation, authorizedTopics } from './authz.js'
 import { defineHandler, type Handler } from './handler.js'
 
 export const ListOffsetsApi = Apis.ListOffsets
@@ -33,13 +33,7 @@ export function listOffsetsHandler(d: Pick<Services, 'replicas' | 'authorizer'>)
   return defineHandler(ListOffsetsApi, {
     handle(req, ctx) {
       const v = ctx.apiVersion
-      const describable = filterAuthorized(
-        d.authorizer,
-        ctx,
-        AclOperation.DESCRIBE,
-        ResourceType.TOPIC,
-        req.topics.map((t) => t.name),
-      )
+      const describable = authorizedTopics(d.authorizer, ctx, AclOperation.DESCRIBE, req.topics)
       const topics = [
         ...req.topics.filter((t) => describable.has(t.name)),
         ...req.topics.filter((t) => !describable.has(t.name)),

@@ -29,7 +29,7 @@ import type { GroupCoordinator } from '../services/group/coordinator.js'
 import type { OffsetCommitPartition, TopicMetadataView } from '../services/group/types.js'
 import type { ZkConsumerOffsetStore } from '../services/group/zk-offsets.js'
 import type { Authorizer } from '../services/security/authorizer.js'
-import { AclOperation, authorize, filterAuthorized, ResourceType } from './authz.js'
+import { AclOperation, authorize, authorizedTopics, ResourceType } from './authz.js'
 import { defineHandler, type Handler, type Out } from './handler.js'
 
 export const OffsetCommitApi = Apis.OffsetCommit
@@ -65,13 +65,7 @@ export function offsetCommitHandler(d: OffsetCommitHandlerDeps): Handler {
     async handle(req, ctx) {
       if (!authorize(d.authorizer, ctx, AclOperation.READ, ResourceType.GROUP, req.groupId))
         throw new KafkaError(ErrorCode.GROUP_AUTHORIZATION_FAILED)
-      const readable = filterAuthorized(
-        d.authorizer,
-        ctx,
-        AclOperation.READ,
-        ResourceType.TOPIC,
-        req.topics.map((t) => t.name),
-      )
+      const readable = authorizedTopics(d.authorizer, ctx, AclOperation.READ, req.topics)
       const builder = new ResponseBuilder()
       const valid: {
         topic: string

@@ -8,7 +8,7 @@
 import { Apis } from '../protocol/messages/index.js'
 import { ErrorCode, KafkaError, toErrorCode } from '../protocol/errors.js'
 import type { Services } from '../services/services.js'
-import { AclOperation, filterAuthorized, ResourceType } from './authz.js'
+import { AclOperation, authorizedTopics } from './authz.js'
 import { defineHandler, type Handler } from './handler.js'
 
 export const DeleteRecordsApi = Apis.DeleteRecords
@@ -16,13 +16,7 @@ export const DeleteRecordsApi = Apis.DeleteRecords
 export function deleteRecordsHandler(d: Pick<Services, 'replicas' | 'cache' | 'authorizer'>): Handler {
   return defineHandler(DeleteRecordsApi, {
     handle(req, ctx) {
-      const deletable = filterAuthorized(
-        d.authorizer,
-        ctx,
-        AclOperation.DELETE,
-        ResourceType.TOPIC,
-        req.topics.map((t) => t.name),
-      )
+      const deletable = authorizedTopics(d.authorizer, ctx, AclOperation.DELETE, req.topics)
       return {
         throttleTimeMs: 0,
         topics: req.topics.map((t) => ({

@@ -16,7 +16,7 @@ import { Apis } from '../protocol/messages/index.js'
 import { ErrorCode, KafkaError } from '../protocol/errors.js'
 import { OFFSETS_TOPIC } from '../services/metadata/topic-admin.js'
 import type { Services } from '../services/services.js'
-import { AclOperation, authorize, filterAuthorized, ResourceType } from './authz.js'
+import { AclOperation, authorize, authorizedTopics, ResourceType } from './authz.js'
 import { groupBy } from './common.js'
 import { defineHandler, type Handler } from './handler.js'
 
@@ -32,13 +32,7 @@ export function txnOffsetCommitHandler(
         throw new KafkaError(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED)
       if (!authorize(a, ctx, AclOperation.READ, ResourceType.GROUP, req.groupId))
         throw new KafkaError(ErrorCode.GROUP_AUTHORIZATION_FAILED)
-      const readable = filterAuthorized(
-        a,
-        ctx,
-        AclOperation.READ,
-        ResourceType.TOPIC,
-        req.topics.map((t) => t.name),
-      )
+      const readable = authorizedTopics(a, ctx, AclOperation.READ, req.topics)
       const statuses: { topic: string; partition: number; errorCode: number }[] = []
       const valid: {
         topic: string

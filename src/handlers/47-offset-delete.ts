@@ -13,7 +13,7 @@ import { ErrorCode, KafkaError } from '../protocol/errors.js'
 import type { GroupCoordinator } from '../services/group/coordinator.js'
 import type { TopicMetadataView, TopicPartition } from '../services/group/types.js'
 import type { Authorizer } from '../services/security/authorizer.js'
-import { AclOperation, filterAuthorized, requireAccess, ResourceType } from './authz.js'
+import { AclOperation, authorizedTopics, requireAccess, ResourceType } from './authz.js'
 import { defineHandler, type Handler } from './handler.js'
 
 export const OffsetDeleteApi = Apis.OffsetDelete
@@ -28,13 +28,7 @@ export function offsetDeleteHandler(d: OffsetDeleteHandlerDeps): Handler {
   return defineHandler(OffsetDeleteApi, {
     async handle(req, ctx) {
       requireAccess(d.authorizer, ctx, AclOperation.DELETE, ResourceType.GROUP, req.groupId)
-      const readable = filterAuthorized(
-        d.authorizer,
-        ctx,
-        AclOperation.READ,
-        ResourceType.TOPIC,
-        req.topics.map((t) => t.name),
-      )
+      const readable = authorizedTopics(d.authorizer, ctx, AclOperation.READ, req.topics)
       const topics = new Map<string, { partitionIndex: number; errorCode: number }[]>()
       const add = (topic: string, partitionIndex: number, errorCode: number): void => {
         let list = topics.get(topic)

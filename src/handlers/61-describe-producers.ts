@@ -6,7 +6,7 @@
 import { Apis } from '../protocol/messages/index.js'
 import { ErrorCode, errorInfo, toErrorCode, toErrorMessage } from '../protocol/errors.js'
 import type { Services } from '../services/services.js'
-import { AclOperation, filterAuthorized, ResourceType } from './authz.js'
+import { AclOperation, authorizedTopics } from './authz.js'
 import { defineHandler, type Handler } from './handler.js'
 
 export const DescribeProducersApi = Apis.DescribeProducers
@@ -14,13 +14,7 @@ export const DescribeProducersApi = Apis.DescribeProducers
 export function describeProducersHandler(d: Pick<Services, 'replicas' | 'authorizer'>): Handler {
   return defineHandler(DescribeProducersApi, {
     handle(req, ctx) {
-      const readable = filterAuthorized(
-        d.authorizer,
-        ctx,
-        AclOperation.READ,
-        ResourceType.TOPIC,
-        req.topics.map((t) => t.name),
-      )
+      const readable = authorizedTopics(d.authorizer, ctx, AclOperation.READ, req.topics)
       const denied = ErrorCode.TOPIC_AUTHORIZATION_FAILED
       return {
         throttleTimeMs: 0,

@@ -71,6 +71,22 @@ export function filterAuthorized(
   return out
 }
 
+/** filterAuthorized for the topics of a request (elements with a `name`). */
+export function authorizedTopics(
+  a: Authorizer,
+  ctx: AuthzContext,
+  op: AclOperation,
+  topics: readonly { readonly name: string }[],
+): Set<string> {
+  return filterAuthorized(
+    a,
+    ctx,
+    op,
+    ResourceType.TOPIC,
+    topics.map((t) => t.name),
+  )
+}
+
 export function authorizeCluster(
   a: Authorizer,
   ctx: AuthzContext,

@@ -4,9 +4,9 @@
  * request as KafkaApis checks them. ACLs are granted through the broker's authorizer service (as a super user's
  * CreateAcls would).
  */
-import { afterEach, describe, expect, it } from 'vitest'
-import { startBroker, type RunningBroker } from '../index.js'
-import { BrokerClient } from '../network/broker-client.js'
+import { describe, expect, it } from 'vitest'
+import type { RunningBroker } from '../index.js'
+import type { BrokerClient } from '../network/broker-client.js'
 import { ErrorCode } from '../protocol/errors.js'
 import { Apis } from '../protocol/messages/index.js'
 import { buildRecordBatch } from '../protocol/records/batch.js'
@@ -14,40 +14,43 @@ import {
   AclOperation as O,
   AclPermissionType,
   CLUSTER_NAME,
+  operationsBitField,
   PatternType,
+  supportedOperations,
   ResourceType,
   type ResourcePattern,
 } from '../services/security/acl.js'
-import { ManualScheduler } from '../util/scheduler.js'
+import { fetchPartition0, useManualBrokers } from './test-helpers.js'
 
-const running: RunningBroker[] = []
-const clients: BrokerClient[] = []
+const startManual = useManualBrokers()
 
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close()
-  for (const b of running.splice(0)) await b.stop()
-})
-
-async function broker(
-  properties: Record<string, string> = {},
-): Promise<{ b: RunningBroker; c: BrokerClient }> {
-  const b = await startBroker({
-    scheduler: new ManualScheduler(),
-    properties: {
-      'authorizer.class.name': 'kafka.security.authorizer.AclAuthorizer',
-      'super.users': 'User:admin',
-      ...properties,
-    },
+const broker = (properties: Record<string, string> = {}) =>
+  startManual({
+    'authorizer.class.name': 'kafka.security.authorizer.AclAuthorizer',
+    'super.users': 'User:admin',
+    ...properties,
   })
-  running.push(b)
-  const c = await BrokerClient.connect({
-    host: b.host,
-    port: b.port,
-    clientId: 'test',
-    requestTimeoutMs: 30_000,
+
+/** DescribeAcls v3 with a filter (everything not given: ANY / null). */
+function describeAcls(
+  c: BrokerClient,
+  filter: {
+    resourceTypeFilter?: number
+    resourceNameFilter?: string | null
+    principalFilter?: string | null
+  } = {},
+) {
+  const api = Apis.DescribeAcls
+  return c.send(api, c.version(api.key, 3), {
+    resourceTypeFilter: ResourceType.ANY,
+    resourceNameFilter: null,
+    patternTypeFilter: PatternType.ANY,
+    principalFilter: null,
+    hostFilter: null,
+    operation: O.ANY,
+    permissionType: AclPermissionType.ANY,
+    ...filter,
   })
-  clients.push(c)
-  return { b, c }
 }
 
 async function createTopic(b: RunningBroker, name: string): Promise<void> {
@@ -104,35 +107,11 @@ async function produce(c: BrokerClient, name: string): Promise<number> {
 }
 
 async function fetchError(c: BrokerClient, name: string): Promise<number> {
-  const api = Apis.Fetch
-  const r = await c.send(api, c.version(api.key, 12, 4), {
-    replicaId: -1,
-    maxWaitMs: 0,
-    minBytes: 0,
-    maxBytes: 1 << 20,
-    isolationLevel: 0,
-    sessionId: 0,
-    sessionEpoch: -1,
-    topics: [
-      {
-        topic: name,
-        partitions: [
-          {
-            partition: 0,
-            currentLeaderEpoch: -1,
-            fetchOffset: 0,
-            lastFetchedEpoch: -1,
-            logStartOffset: -1,
-            partitionMaxBytes: 1 << 20,
-          },
-        ],
-      },
-    ],
-  })
+  const r = await fetchPartition0(c, name, { maxWaitMs: 0, minBytes: 0 })
   return r.responses[0]!.partitions[0]!.errorCode
 }
 
-const bits = (...ops: O[]): number => ops.reduce<number>((acc, op) => acc | (1 << op), 0)
+const bits = (...ops: O[]): number => operationsBitField(ops)
 
 describe('a broker with an authorizer', () => {
   it('denies by default: topics are hidden, reads and writes refused, ACL and admin APIs need cluster rights', async () => {
@@ -146,16 +125,7 @@ describe('a broker with an authorizer', () => {
     expect(await produce(c, 'secret')).toBe(ErrorCode.TOPIC_AUTHORIZATION_FAILED)
     expect(await fetchError(c, 'secret')).toBe(ErrorCode.TOPIC_AUTHORIZATION_FAILED)
 
-    const describe = Apis.DescribeAcls
-    const acls = await c.send(describe, c.version(describe.key, 3), {
-      resourceTypeFilter: ResourceType.ANY,
-      resourceNameFilter: null,
-      patternTypeFilter: PatternType.ANY,
-      principalFilter: null,
-      hostFilter: null,
-      operation: O.ANY,
-      permissionType: AclPermissionType.ANY,
-    })
+    const acls = await describeAcls(c)
     expect(acls.errorCode).toBe(ErrorCode.CLUSTER_AUTHORIZATION_FAILED)
 
     const create = Apis.CreateTopics
@@ -257,16 +227,7 @@ describe('a broker with an authorizer', () => {
       { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Invalid empty resource name' },
     ])
     // Alter grants Describe on the cluster, so DescribeAcls is allowed too.
-    const describe = Apis.DescribeAcls
-    const listed = await c.send(describe, c.version(describe.key, 3), {
-      resourceTypeFilter: ResourceType.GROUP,
-      resourceNameFilter: null,
-      patternTypeFilter: PatternType.ANY,
-      principalFilter: null,
-      hostFilter: null,
-      operation: O.ANY,
-      permissionType: AclPermissionType.ANY,
-    })
+    const listed = await describeAcls(c, { resourceTypeFilter: ResourceType.GROUP })
     expect(listed.resources).toEqual([
       {
         resourceType: ResourceType.GROUP,
@@ -305,25 +266,8 @@ describe('a broker with an authorizer', () => {
 
 describe('a broker without an authorizer', () => {
   it('answers the ACL APIs with SECURITY_DISABLED and reports every operation as authorized', async () => {
-    const b = await startBroker({ scheduler: new ManualScheduler() })
-    running.push(b)
-    const c = await BrokerClient.connect({
-      host: b.host,
-      port: b.port,
-      clientId: 'test',
-      requestTimeoutMs: 30_000,
-    })
-    clients.push(c)
-    const describe = Apis.DescribeAcls
-    const r = await c.send(describe, c.version(describe.key, 3), {
-      resourceTypeFilter: ResourceType.ANY,
-      resourceNameFilter: null,
-      patternTypeFilter: PatternType.ANY,
-      principalFilter: null,
-      hostFilter: null,
-      operation: O.ANY,
-      permissionType: AclPermissionType.ANY,
-    })
+    const { c } = await startManual()
+    const r = await describeAcls(c)
     expect(r).toMatchObject({
       errorCode: ErrorCode.SECURITY_DISABLED,
       errorMessage: 'No Authorizer is configured on the broker',
@@ -350,16 +294,6 @@ describe('a broker without an authorizer', () => {
       includeClusterAuthorizedOperations: true,
       endpointType: 1,
     })
-    expect(dc.clusterAuthorizedOperations).toBe(
-      bits(
-        O.CREATE,
-        O.CLUSTER_ACTION,
-        O.DESCRIBE_CONFIGS,
-        O.ALTER_CONFIGS,
-        O.IDEMPOTENT_WRITE,
-        O.ALTER,
-        O.DESCRIBE,
-      ),
-    )
+    expect(dc.clusterAuthorizedOperations).toBe(operationsBitField(supportedOperations(ResourceType.CLUSTER)))
   })
 })

@@ -3,36 +3,17 @@
  * without time passing, and what Kafka does on a timer — segment rolls, retention, delayed fetches — happens
  * when the test advances the clock, in milliseconds of real time.
  */
-import { afterEach, describe, expect, it } from 'vitest'
-import { startBroker, type RunningBroker } from '../index.js'
-import { BrokerClient } from '../network/broker-client.js'
+import { describe, expect, it } from 'vitest'
+import type { BrokerClient } from '../network/broker-client.js'
 import { ErrorCode } from '../protocol/errors.js'
 import { Apis } from '../protocol/messages/index.js'
 import { buildRecordBatch } from '../protocol/records/batch.js'
-import { ManualScheduler } from '../util/scheduler.js'
 import { eventually } from '../util/test-helpers.js'
+import { fetchPartition0, useManualBrokers } from './test-helpers.js'
 
-const running: RunningBroker[] = []
-const clients: BrokerClient[] = []
+const startManual = useManualBrokers()
 
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close()
-  for (const b of running.splice(0)) await b.stop()
-})
-
-async function manualBroker(): Promise<{ b: RunningBroker; s: ManualScheduler; c: BrokerClient }> {
-  const s = new ManualScheduler()
-  const b = await startBroker({ scheduler: s, properties: { 'log.retention.check.interval.ms': 1000 } })
-  running.push(b)
-  const c = await BrokerClient.connect({
-    host: b.host,
-    port: b.port,
-    clientId: 'test',
-    requestTimeoutMs: 30_000,
-  })
-  clients.push(c)
-  return { b, s, c }
-}
+const manualBroker = () => startManual({ 'log.retention.check.interval.ms': 1000 })
 
 async function produce(c: BrokerClient, topic: string, now: number): Promise<number> {
   const api = Apis.Produce
@@ -98,34 +79,10 @@ describe('a broker on manual time', () => {
       timeoutMs: 30_000,
       validateOnly: false,
     })
-    const api = Apis.Fetch
     let answered = false
-    const fetched = c
-      .send(api, c.version(api.key, 12, 4), {
-        replicaId: -1,
-        maxWaitMs: 5000,
-        minBytes: 1,
-        maxBytes: 1 << 20,
-        isolationLevel: 0,
-        sessionId: 0,
-        sessionEpoch: -1,
-        topics: [
-          {
-            topic: 'waiting',
-            partitions: [
-              {
-                partition: 0,
-                currentLeaderEpoch: -1,
-                fetchOffset: 0,
-                lastFetchedEpoch: -1,
-                logStartOffset: -1,
-                partitionMaxBytes: 1 << 20,
-              },
-            ],
-          },
-        ],
-      })
-      .finally(() => (answered = true))
+    const fetched = fetchPartition0(c, 'waiting', { maxWaitMs: 5000, minBytes: 1 }).finally(
+      () => (answered = true),
+    )
     await eventually(() => b.broker.services.replicas.delayedFetch.size > 0)
     await s.advance(4999)
     expect(answered).toBe(false)

@@ -1,0 +1,70 @@
+/** Whole brokers in the test's process on manual time, with a raw client each; stopped after every test. */
+import { afterEach } from 'vitest'
+import { startBroker, type RunningBroker } from '../index.js'
+import { BrokerClient } from '../network/broker-client.js'
+import type { Infer } from '../protocol/codec/schema.js'
+import type { FetchResponse } from '../protocol/messages/01-fetch.js'
+import { Apis } from '../protocol/messages/index.js'
+import { ManualScheduler } from '../util/scheduler.js'
+
+export interface ManualBroker {
+  readonly b: RunningBroker
+  readonly s: ManualScheduler
+  /** A client connected to the broker's first listener. */
+  readonly c: BrokerClient
+}
+
+/** Registers the clean-up and returns a function starting a standalone broker with `properties`. */
+export function useManualBrokers(): (properties?: Record<string, string | number>) => Promise<ManualBroker> {
+  const running: RunningBroker[] = []
+  const clients: BrokerClient[] = []
+  afterEach(async () => {
+    for (const c of clients.splice(0)) c.close()
+    for (const b of running.splice(0)) await b.stop()
+  })
+  return async (properties = {}) => {
+    const s = new ManualScheduler()
+    const b = await startBroker({ scheduler: s, properties })
+    running.push(b)
+    const c = await BrokerClient.connect({
+      host: b.host,
+      port: b.port,
+      clientId: 'test',
+      requestTimeoutMs: 30_000,
+    })
+    clients.push(c)
+    return { b, s, c }
+  }
+}
+
+/** Fetch (v12 at most) of partition 0 of a topic from offset 0 by a consumer. */
+export function fetchPartition0(
+  c: BrokerClient,
+  topic: string,
+  wait: { maxWaitMs: number; minBytes: number },
+): Promise<Infer<typeof FetchResponse>> {
+  const api = Apis.Fetch
+  return c.send(api, c.version(api.key, 12, 4), {
+    replicaId: -1,
+    ...wait,
+    maxBytes: 1 << 20,
+    isolationLevel: 0,
+    sessionId: 0,
+    sessionEpoch: -1,
+    topics: [
+      {
+        topic,
+        partitions: [
+          {
+            partition: 0,
+            currentLeaderEpoch: -1,
+            fetchOffset: 0,
+            lastFetchedEpoch: -1,
+            logStartOffset: -1,
+            partitionMaxBytes: 1 << 20,
+          },
+        ],
+      },
+    ],
+  })
+}
