@@ -9,7 +9,6 @@ import type { RunningBroker } from '../index.js'
 import type { BrokerClient } from '../network/broker-client.js'
 import { ErrorCode } from '../protocol/errors.js'
 import { Apis } from '../protocol/messages/index.js'
-import { buildRecordBatch } from '../protocol/records/batch.js'
 import {
   AclOperation as O,
   AclPermissionType,
@@ -20,7 +19,7 @@ import {
   ResourceType,
   type ResourcePattern,
 } from '../services/security/acl.js'
-import { fetchPartition0, useManualBrokers } from './test-helpers.js'
+import { fetchPartition0, producePartition0, useManualBrokers } from './test-helpers.js'
 
 const startManual = useManualBrokers()
 
@@ -94,16 +93,7 @@ async function metadata(c: BrokerClient, topics: string[] | null, allowAutoTopic
 }
 
 async function produce(c: BrokerClient, name: string): Promise<number> {
-  const api = Apis.Produce
-  const r = await c.send(api, c.version(api.key, 9), {
-    transactionalId: null,
-    acks: 1,
-    timeoutMs: 30_000,
-    topicData: [
-      { name, partitionData: [{ index: 0, records: buildRecordBatch({ records: [{ value: 'v' }] }) }] },
-    ],
-  })
-  return r.responses[0]!.partitionResponses[0]!.errorCode
+  return (await producePartition0(c, name)).errorCode
 }
 
 async function fetchError(c: BrokerClient, name: string): Promise<number> {

@@ -7,30 +7,15 @@ import { describe, expect, it } from 'vitest'
 import type { BrokerClient } from '../network/broker-client.js'
 import { ErrorCode } from '../protocol/errors.js'
 import { Apis } from '../protocol/messages/index.js'
-import { buildRecordBatch } from '../protocol/records/batch.js'
 import { eventually } from '../util/test-helpers.js'
-import { fetchPartition0, useManualBrokers } from './test-helpers.js'
+import { fetchPartition0, producePartition0, useManualBrokers } from './test-helpers.js'
 
 const startManual = useManualBrokers()
 
 const manualBroker = () => startManual({ 'log.retention.check.interval.ms': 1000 })
 
 async function produce(c: BrokerClient, topic: string, now: number): Promise<number> {
-  const api = Apis.Produce
-  const r = await c.send(api, c.version(api.key, 9), {
-    transactionalId: null,
-    acks: 1,
-    timeoutMs: 30_000,
-    topicData: [
-      {
-        name: topic,
-        partitionData: [
-          { index: 0, records: buildRecordBatch({ records: [{ value: 'v', timestamp: now }], now }) },
-        ],
-      },
-    ],
-  })
-  const p = r.responses[0]!.partitionResponses[0]!
+  const p = await producePartition0(c, topic, now)
   expect(p.errorCode).toBe(ErrorCode.NONE)
   return p.baseOffset
 }

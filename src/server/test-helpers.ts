@@ -3,8 +3,10 @@ import { afterEach } from 'vitest'
 import { startBroker, type RunningBroker } from '../index.js'
 import { BrokerClient } from '../network/broker-client.js'
 import type { Infer } from '../protocol/codec/schema.js'
+import type { ProduceResponse } from '../protocol/messages/00-produce.js'
 import type { FetchResponse } from '../protocol/messages/01-fetch.js'
 import { Apis } from '../protocol/messages/index.js'
+import { buildRecordBatch } from '../protocol/records/batch.js'
 import { ManualScheduler } from '../util/scheduler.js'
 
 export interface ManualBroker {
@@ -67,4 +69,27 @@ export function fetchPartition0(
       },
     ],
   })
+}
+
+type PartitionProduceResponse = Infer<
+  typeof ProduceResponse
+>['responses'][number]['partitionResponses'][number]
+
+/** Produce (v9) of one record with value 'v' to partition 0 of a topic with acks=1, timestamped `now` if given. */
+export async function producePartition0(
+  c: BrokerClient,
+  topic: string,
+  now?: number,
+): Promise<PartitionProduceResponse> {
+  const api = Apis.Produce
+  const records = buildRecordBatch(
+    now === undefined ? { records: [{ value: 'v' }] } : { records: [{ value: 'v', timestamp: now }], now },
+  )
+  const r = await c.send(api, c.version(api.key, 9), {
+    transactionalId: null,
+    acks: 1,
+    timeoutMs: 30_000,
+    topicData: [{ name: topic, partitionData: [{ index: 0, records }] }],
+  })
+  return r.responses[0]!.partitionResponses[0]!
 }
