@@ -16,7 +16,7 @@ import {
 } from 'kafkajs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { printBrokerLogsOnFailure } from './support/broker.js'
-import { startCluster, type Cluster } from './support/cluster.js'
+import { metadataOf, startCluster, type Cluster } from './support/cluster.js'
 import { uniqueName, waitFor } from './support/env.js'
 import { consumeWithGroup, kafkajs, withAdmin, withProducer } from './support/kafkajs.js'
 import { kcatConsume, kcatMetadata, kcatProduce } from './support/kcat.js'
@@ -61,6 +61,18 @@ async function everyBrokerShows(topic: string, visible: boolean): Promise<void> 
   }
 }
 
+/** kafkajs's admin asks the controller named by Metadata; wait until every broker names one. */
+async function waitForKnownController(): Promise<void> {
+  await waitFor(
+    'every broker names a controller in Metadata',
+    async () => {
+      const answers = await Promise.all(cluster.brokers.map((b) => metadataOf(b, [])))
+      return answers.every((md) => md.controllerId >= 0)
+    },
+    { timeoutMs: 30_000, intervalMs: 200 },
+  )
+}
+
 const topicAcl = (
   resourceName: string,
   operation: AclOperationTypes,
@@ -96,6 +108,7 @@ beforeAll(async () => {
       listeners: `PLAINTEXT://127.0.0.1:${port},CLIENT://${clientAddress(id)}`,
     }),
   })
+  await waitForKnownController()
 }, 120_000)
 
 afterAll(async () => {
@@ -237,6 +250,7 @@ describe('ACLs with kafkajs and kcat on a 3-broker cluster', () => {
 
     for (const b of cluster.brokers) await b.restart()
     await cluster.waitForRegistered([0, 1, 2])
+    await waitForKnownController()
     await cluster.waitForTopic(orders, 3)
     for (const id of clientPorts.keys()) {
       expect((await visibleTo(id)).sort()).toEqual([orders, `${prefix}1`].sort())
