@@ -6,7 +6,8 @@
 //   2. starts a standalone Samsa with its data on disk (the temp dir) and scripts/bench/probe.mjs loaded
 //   3. writes BENCH_BACKLOG_GB (default 2) GB of 1 KiB records to topic `backlog`, and measures the maximum produce
 //      rate (acks=1) on topic `live`
-//   4. drops the backlog's segment files from the page cache (GNU dd iflag=nocache: posix_fadvise DONTNEED)
+//   4. writes the backlog's files to disk (sync) and drops them from the page cache (GNU dd iflag=nocache:
+//      posix_fadvise DONTNEED)
 //   5. a consumer reads the whole backlog from the beginning while a producer writes to `live` at half the maximum
 //      rate; the probe reports the broker's event-loop delay (p50/p99/p99.9/max), CPU seconds and RSS over that time
 // Prints the figures and writes them to bench/results/backlog.json (--out DIR elsewhere). Everything it starts is

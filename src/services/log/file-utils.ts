@@ -1,8 +1,13 @@
-/** File names and small synchronous file helpers shared by the log code (Kafka's LogFileUtils / Utils). */
+/** File names and small file helpers shared by the log code (Kafka's LogFileUtils / Utils). */
 import {
+  close,
   closeSync,
+  fdatasync,
+  fsync,
   fsyncSync,
+  open,
   openSync,
+  read,
   readSync,
   renameSync,
   writeSync,
@@ -121,6 +126,32 @@ export function readAt(
   return done === length ? buf : buf.subarray(0, done)
 }
 
+/**
+ * readAt() on libuv's thread pool: the event loop goes on while the disk answers (a read of data that is not in the
+ * page cache waits for the device).
+ */
+export function readAtAsync(
+  fd: number,
+  position: number,
+  length: number,
+  alloc: (n: number) => Buffer = Buffer.allocUnsafe,
+): Promise<Buffer> {
+  const buf = alloc(length)
+  return new Promise((resolve, reject) => {
+    let done = 0
+    const next = (): void => {
+      if (done === length) return resolve(buf)
+      read(fd, buf, done, length - done, position + done, (err, n) => {
+        if (err) return reject(err)
+        if (n === 0) return resolve(buf.subarray(0, done))
+        done += n
+        next()
+      })
+    }
+    next()
+  })
+}
+
 /** Writes all of `data` at `position`. */
 export function writeAt(fd: number, data: Uint8Array, position: number): void {
   let done = 0
@@ -140,6 +171,26 @@ export function flushDir(dir: string): void {
   } finally {
     if (fd !== undefined) closeSync(fd)
   }
+}
+
+/**
+ * fdatasync on libuv's thread pool. EBADF (the descriptor closed meanwhile: its close path flushed it) is not an
+ * error; a descriptor reused meanwhile costs one needless flush of another file.
+ */
+export function fdatasyncAsync(fd: number): Promise<void> {
+  return new Promise((resolve, reject) =>
+    fdatasync(fd, (err) => (err && err.code !== 'EBADF' ? reject(err) : resolve())),
+  )
+}
+
+/** flushDir() on libuv's thread pool. */
+export function flushDirAsync(dir: string): Promise<void> {
+  return new Promise((resolve) =>
+    open(dir, 'r', (err, fd) => {
+      if (err) return resolve() // as flushDir: some platforms cannot
+      fsync(fd, () => close(fd, () => resolve()))
+    }),
+  )
 }
 
 /** fsync of a file, if it (still) exists (Utils.flushFileIfExists). */

@@ -20,7 +20,7 @@ import {
   renameSync,
 } from 'node:fs'
 import { readInt64, writeInt64 } from '../../protocol/codec/writer.js'
-import { deleteIfExists, isErrno, writeAt } from './file-utils.js'
+import { deleteIfExists, fdatasyncAsync, isErrno, writeAt } from './file-utils.js'
 
 const INT32_MAX = 2147483647
 
@@ -229,6 +229,11 @@ abstract class EntryFile {
 
   flush(): void {
     if (this.fd !== undefined) fdatasyncSync(this.fd)
+  }
+
+  /** flush() on libuv's thread pool. */
+  async flushAsync(): Promise<void> {
+    if (this.fd !== undefined) await fdatasyncAsync(this.fd)
   }
 
   /** Closes the descriptor (the in-memory entries stay usable for reads). */

@@ -618,21 +618,27 @@ export class LogManager {
     return total
   }
 
-  /** Flushes every log whose flush.ms has passed since its last flush. */
-  flushDirtyLogs(): void {
+  /** Flushes every log whose flush.ms has passed since its last flush (the fsyncs on libuv's thread pool). */
+  flushDirtyLogs(): Promise<void> {
     const now = this.clock.now()
+    const flushes: Promise<void>[] = []
     for (const log of this.logs.values()) {
       if (log.isClosed) continue
-      try {
-        const since = now - log.lastFlushTime
-        this.logger.debug(
-          `${this.ident}Checking if flush is needed on ${log.topic} flush interval ${log.config.flushMs} last flushed ${log.lastFlushTime} time since last flush: ${since}`,
+      const since = now - log.lastFlushTime
+      this.logger.debug(
+        `${this.ident}Checking if flush is needed on ${log.topic} flush interval ${log.config.flushMs} last flushed ${log.lastFlushTime} time since last flush: ${since}`,
+      )
+      if (since >= log.config.flushMs) {
+        flushes.push(
+          log
+            .flushAsync(log.logEndOffset)
+            .catch((e: unknown) =>
+              this.logger.error({ err: e }, `${this.ident}Error flushing topic ${log.topic}`),
+            ),
         )
-        if (since >= log.config.flushMs) log.flush()
-      } catch (e) {
-        this.logger.error({ err: e }, `${this.ident}Error flushing topic ${log.topic}`)
       }
     }
+    return Promise.all(flushes).then(() => undefined)
   }
 
   /** Writes recovery-point-offset-checkpoint in every directory. */

@@ -192,6 +192,34 @@ describe('Log append and read', () => {
     }
   })
 
+  it('reads off the event loop what read() reads; a plan the segments moved under is refused', async () => {
+    const e = env()
+    const log = e.open({ segmentBytes: 600, indexIntervalBytes: 50 })
+    for (let i = 0; i < 30; i++) log.appendAsLeader(batch(2), { leaderEpoch: 0 })
+    for (const [o, opts] of [
+      [0, { maxBytes: 1 << 20 }],
+      [7, { maxBytes: 100 }],
+      [13, { maxBytes: 1, minOneMessage: true }],
+      [21, { maxBytes: 1 << 20, maxOffset: 40 }],
+      [60, { maxBytes: 1 << 20 }],
+    ] as const) {
+      const plan = log.planRead(o, opts)
+      expect(await log.readPlanned(plan)).toEqual(log.read(o, opts).records)
+    }
+    // a truncation while the read runs: the bytes may be stale, so the caller must plan again
+    const stale = log.planRead(50, { maxBytes: 1 << 20 })
+    const reading = log.readPlanned(stale)
+    log.truncateTo(52)
+    expect(await reading).toBeUndefined()
+    expect(await log.readPlanned(stale)).toBeUndefined()
+    const again = log.planRead(50, { maxBytes: 1 << 20 })
+    expect(offsetsIn((await log.readPlanned(again))!)).toEqual([50, 51])
+    // a closed log: plan again (and fail there)
+    const beforeClose = log.planRead(0, { maxBytes: 1 << 20 })
+    log.close()
+    expect(await log.readPlanned(beforeClose)).toBeUndefined()
+  })
+
   it('rolls on segment.ms from the first batch timestamp', () => {
     const e = env()
     const log = e.open({ segmentMs: 1000 })
@@ -687,11 +715,15 @@ describe('fetchOffsetByTimestamp', () => {
 })
 
 describe('flush policy', () => {
-  it('flush.messages moves the recovery point; the default leaves it to the OS', () => {
-    const log = env().open({ flushMessages: 2 })
+  it('flush.messages moves the recovery point (the fsync off the event loop); the default leaves it to the OS', async () => {
+    const e = env()
+    const log = e.open({ flushMessages: 2 })
     log.appendAsLeader(batch(1), { leaderEpoch: 0 })
+    await e.scheduler.advance(0)
     expect(log.recoveryPoint).toBe(0)
     log.appendAsLeader(batch(1), { leaderEpoch: 0 })
+    expect(log.recoveryPoint).toBe(0) // the flush runs on a later turn
+    await e.scheduler.advance(0)
     expect(log.recoveryPoint).toBe(2)
     const lazy = env().open()
     for (let i = 0; i < 10; i++) lazy.appendAsLeader(batch(1), { leaderEpoch: 0 })

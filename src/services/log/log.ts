@@ -2,9 +2,11 @@
  * One partition's log, Kafka's UnifiedLog (local part only) with its LocalLog and LogLoader: a directory
  * `<topic>-<partition>` of segments plus `leader-epoch-checkpoint`, `partition.metadata` and producer snapshots.
  *
- * All file access is synchronous so that offset assignment and the write that follows happen without any other
- * request interleaving (the process is single-threaded). Appends go to the page cache; fsync happens on roll,
- * on flush.messages / flush.ms and at shutdown, and the recovery point follows the flushes.
+ * Appends write synchronously so that offset assignment and the write that follows happen without any other
+ * request interleaving (the process is single-threaded); they go to the page cache. fsync happens on libuv's thread
+ * pool after a roll and on flush.messages / flush.ms (flushAsync), synchronously only at shutdown, and the recovery
+ * point follows the flushes. Fetches read in two steps (planRead, then readPlanned on the thread pool), so reading
+ * data that is not in the page cache never stalls the event loop.
  */
 import { existsSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
@@ -29,6 +31,7 @@ import {
   ScopedScheduler,
   SystemScheduler,
 } from '../../util/scheduler.js'
+import { fetchBufferPool } from '../../util/buffer-pool.js'
 import { mkdirs } from '../../util/fs.js'
 import { type Logger, silentLogger } from '../../util/logger.js'
 import {
@@ -43,6 +46,7 @@ import {
   DELETED_FILE_SUFFIX,
   deleteIfExists,
   flushDir,
+  flushDirAsync,
   fsyncFileIfExists,
   INDEX_FILE_SUFFIX,
   LEADER_EPOCH_CHECKPOINT_FILENAME,
@@ -170,6 +174,15 @@ export interface LogReadResult {
   lastStableOffset: number
 }
 
+/** Where a read will read (Log.planRead): the result without its bytes. */
+export interface LogReadPlan extends Omit<LogReadResult, 'records'> {
+  /** the segment to read from; undefined when there is nothing to read */
+  segment: LogSegment | undefined
+  length: number
+  /** Log.segmentsGeneration when planned */
+  generation: number
+}
+
 export interface SegmentInfo {
   baseOffset: number
   size: number
@@ -245,6 +258,7 @@ export class Log {
   private closed = false
   /** bumped whenever segments are removed, replaced or truncated (the cleaner aborts a pass that saw a change) */
   private _segmentsGeneration = 0
+  private flushScheduled = false
   /** the lowest offset truncated to since the cleaner last asked */
   private truncatedTo: number | undefined
   private readonly producerExpireCheck: ScheduledTask
@@ -959,7 +973,7 @@ export class Log {
     }
     this.producerStateManager.updateMapEndOffset(lastOffset + 1)
     this.maybeIncrementFirstUnstableOffset()
-    if (this.unflushedMessages >= this._config.flushMessages) this.flush()
+    if (this.unflushedMessages >= this._config.flushMessages) this.scheduleFlush()
     return {
       firstOffset: a.assignOffsets
         ? firstOffset
@@ -1390,13 +1404,36 @@ export class Log {
       }
       if (this.closed) return
       if (this._segmentsGeneration !== generation) continue
-      flushDir(this._dir)
+      await flushDirAsync(this._dir)
+      if (this.closed) return
+      if (this._segmentsGeneration !== generation) continue
       if (target > this._recoveryPoint) {
         this._recoveryPoint = target
         this._lastFlushTime = this.clock.now()
       }
       return
     }
+  }
+
+  /**
+   * flush.messages reached: fsyncs what is appended so far on libuv's thread pool, on a later turn (Kafka flushes
+   * inline in the append; here the event loop never waits for the disk). One flush is scheduled at a time; appends
+   * meanwhile are covered by it or schedule the next.
+   */
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return
+    this.flushScheduled = true
+    this.scheduler.schedule(
+      'flush-log',
+      () => {
+        this.flushScheduled = false
+        if (this.closed) return
+        return this.flushAsync(this._nextOffset).catch((e: unknown) =>
+          this.logger.error({ err: e }, `${this.ident}Error flushing log up to offset ${this._nextOffset}`),
+        )
+      },
+      0,
+    )
   }
 
   /** Flushes everything including the active segment (shutdown). */
@@ -1412,6 +1449,16 @@ export class Log {
    * with `minOneMessage`), never at or past `maxOffset`. OFFSET_OUT_OF_RANGE outside [logStartOffset, logEndOffset].
    */
   read(startOffset: number, opts: ReadOptions): LogReadResult {
+    const { segment, length, generation: _, ...info } = this.planRead(startOffset, opts)
+    return { ...info, records: segment ? segment.readRange(info.position, length) : Buffer.alloc(0) }
+  }
+
+  /**
+   * read() in two steps, so that the bytes can be read off the event loop: planRead() finds, synchronously, the
+   * segment, position and length (from the in-memory index and the batch headers near the start); readPlanned()
+   * reads those bytes on libuv's thread pool.
+   */
+  planRead(startOffset: number, opts: ReadOptions): LogReadPlan {
     this.checkOpen()
     const base = {
       fetchOffset: startOffset,
@@ -1419,6 +1466,7 @@ export class Log {
       logStartOffset: this._logStartOffset,
       logEndOffset: this._nextOffset,
       lastStableOffset: this.lastStableOffset,
+      generation: this._segmentsGeneration,
     }
     if (startOffset < this._logStartOffset || startOffset > this._nextOffset) {
       throw new KafkaError(
@@ -1434,9 +1482,10 @@ export class Log {
       )
     }
     const maxOffset = Math.min(opts.maxOffset ?? this._nextOffset, this._nextOffset)
-    const empty = (segment: LogSegment | undefined): LogReadResult => ({
+    const empty = (segment: LogSegment | undefined): LogReadPlan => ({
       ...base,
-      records: Buffer.alloc(0),
+      segment: undefined,
+      length: 0,
       segmentBaseOffset: segment?.baseOffset ?? this.activeSegment.baseOffset,
       position: segment ? segment.size : this.activeSegment.size,
       firstEntryIncomplete: false,
@@ -1455,11 +1504,12 @@ export class Log {
       const segment = this.segments[idx]!
       if (segment.baseOffset > maxSegmentBase) break
       const limit = segment.baseOffset < maxSegmentBase ? segment.size : maxPosition
-      const r = segment.read(startOffset, opts.maxBytes, limit, opts.minOneMessage ?? false)
+      const r = segment.locate(startOffset, opts.maxBytes, limit, opts.minOneMessage ?? false)
       if (r) {
         return {
           ...base,
-          records: r.records,
+          segment: r.length > 0 ? segment : undefined,
+          length: r.length,
           segmentBaseOffset: segment.baseOffset,
           position: r.position,
           firstEntryIncomplete: r.firstEntryIncomplete,
@@ -1467,6 +1517,29 @@ export class Log {
       }
     }
     return empty(undefined)
+  }
+
+  /**
+   * The bytes of a plan from planRead(), read on libuv's thread pool; undefined when the segments changed while it
+   * read (a truncation, retention, a cleaning, the log closed: the bytes may be stale, the descriptor even reused):
+   * plan again.
+   */
+  async readPlanned(plan: LogReadPlan): Promise<Buffer | undefined> {
+    if (!plan.segment || plan.length === 0) return Buffer.alloc(0)
+    const moved = (): boolean => this.closed || this._segmentsGeneration !== plan.generation
+    if (moved()) return undefined
+    let records: Buffer
+    try {
+      records = await plan.segment.readRangeAsync(plan.position, plan.length)
+    } catch (e) {
+      if (moved()) return undefined
+      throw e
+    }
+    if (moved()) {
+      fetchBufferPool.release(records)
+      return undefined
+    }
+    return records
   }
 
   /** The aborted transactions overlapping [startOffset, upperBoundOffset) (for read_committed fetches). */

@@ -5,7 +5,6 @@
 import {
   closeSync,
   existsSync,
-  fdatasync,
   fdatasyncSync,
   fstatSync,
   ftruncateSync,
@@ -39,6 +38,8 @@ import {
   logFile,
   offsetIndexFile,
   readAt,
+  readAtAsync,
+  fdatasyncAsync,
   timeIndexFile,
   transactionIndexFile,
   writeAt,
@@ -172,6 +173,15 @@ export interface SegmentOptions {
   fileAlreadyExists: boolean
   /** file name suffix (e.g. '.deleted', '.swap') */
   suffix?: string
+}
+
+export interface SegmentReadPlan {
+  /** the position of the first batch to read */
+  position: number
+  /** how many bytes to read from there */
+  length: number
+  /** true when minOneMessage was false and the first batch did not fit */
+  firstEntryIncomplete: boolean
 }
 
 export interface SegmentReadResult {
@@ -407,6 +417,29 @@ export class LogSegment {
   }
 
   /**
+   * Where read() would read: the position and length of the bytes from the first batch with an offset ≥
+   * `startOffset`, at most `maxSize` bytes (the whole first batch when `minOneMessage`), never past `maxPosition`.
+   * Undefined when the segment has nothing at or after `startOffset`. Only the index and batch headers are read.
+   */
+  locate(
+    startOffset: number,
+    maxSize: number,
+    maxPosition = this._size,
+    minOneMessage = false,
+  ): SegmentReadPlan | undefined {
+    if (maxSize < 0) throw new Error(`Invalid max size ${maxSize} for log read from segment ${this.logPath}`)
+    const start = this.translateOffset(startOffset)
+    if (!start) return undefined
+    const adjustedMaxSize = minOneMessage ? Math.max(maxSize, start.size) : maxSize
+    return {
+      position: start.position,
+      length:
+        adjustedMaxSize === 0 ? 0 : Math.max(0, Math.min(maxPosition - start.position, adjustedMaxSize)),
+      firstEntryIncomplete: adjustedMaxSize < start.size,
+    }
+  }
+
+  /**
    * Reads from the first batch with an offset ≥ `startOffset`: at most `maxSize` bytes (the whole first batch when
    * `minOneMessage`), never past `maxPosition`. The bytes may end in a partial batch. Undefined when the segment has
    * nothing at or after `startOffset`.
@@ -417,22 +450,25 @@ export class LogSegment {
     maxPosition = this._size,
     minOneMessage = false,
   ): SegmentReadResult | undefined {
-    if (maxSize < 0) throw new Error(`Invalid max size ${maxSize} for log read from segment ${this.logPath}`)
-    const start = this.translateOffset(startOffset)
-    if (!start) return undefined
-    const adjustedMaxSize = minOneMessage ? Math.max(maxSize, start.size) : maxSize
-    if (adjustedMaxSize === 0)
-      return { records: Buffer.alloc(0), position: start.position, firstEntryIncomplete: false }
-    const fetchSize = Math.max(0, Math.min(maxPosition - start.position, adjustedMaxSize))
-    return {
-      // Records read for a fetch go back to the pool once the connection has sent them.
-      records:
-        fetchSize > 0
-          ? readAt(this.file, start.position, fetchSize, (n) => fetchBufferPool.acquire(n))
-          : Buffer.alloc(0),
-      position: start.position,
-      firstEntryIncomplete: adjustedMaxSize < start.size,
-    }
+    const plan = this.locate(startOffset, maxSize, maxPosition, minOneMessage)
+    if (!plan) return undefined
+    return { ...plan, records: this.readRange(plan.position, plan.length) }
+  }
+
+  /** `length` bytes at `position`, in a buffer from the fetch pool (the connection gives it back once sent). */
+  readRange(position: number, length: number): Buffer {
+    return length > 0
+      ? readAt(this.file, position, length, (n) => fetchBufferPool.acquire(n))
+      : Buffer.alloc(0)
+  }
+
+  /**
+   * readRange() on libuv's thread pool. The segment may be closed (its descriptor even reused) or truncated while
+   * the read runs: the caller compares Log.segmentsGeneration before and after and discards the bytes if it moved.
+   */
+  readRangeAsync(position: number, length: number): Promise<Buffer> {
+    if (length <= 0) return Promise.resolve(Buffer.alloc(0))
+    return readAtAsync(this.file, position, length, (n) => fetchBufferPool.acquire(n))
   }
 
   /** Raw bytes of the file. */
@@ -583,16 +619,13 @@ export class LogSegment {
    * serving requests meanwhile — Kafka flushes rolled segments on a background thread for the same reason.
    */
   async flushAsync(): Promise<void> {
-    const fd = this.fd
-    if (fd !== undefined) {
-      await new Promise<void>((resolve, reject) =>
-        fdatasync(fd, (err) => (err && err.code !== 'EBADF' ? reject(err) : resolve())),
-      )
-    }
+    if (this.fd !== undefined) await fdatasyncAsync(this.fd)
     if (this.fd === undefined) return // closed meanwhile: its close flushed it
-    this.offsetIndex.flush()
-    this.timeIndex.flush()
-    this.txnIndex.flush()
+    await Promise.all([
+      this.offsetIndex.flushAsync(),
+      this.timeIndex.flushAsync(),
+      this.txnIndex.flushAsync(),
+    ])
   }
 
   /** Writes the final time index entry and trims the indexes (LogSegment.onBecomeInactiveSegment). */

@@ -19,7 +19,8 @@ import type { VerificationGuard } from '../log/producer-state.js'
 import { iterateBatches } from '../../protocol/records/batch.js'
 import type { Logger } from '../../util/logger.js'
 import type { LogConfig } from '../log/log-config.js'
-import type { Log } from '../log/log.js'
+import type { Log, LogReadPlan } from '../log/log.js'
+import { fetchBufferPool } from '../../util/buffer-pool.js'
 import type { LogManager } from '../log/log-manager.js'
 import type { KafkaZkClient } from '../metadata/kafka-zk-client.js'
 import type { MetadataCache, PartitionInfo } from '../metadata/metadata-cache.js'
@@ -112,6 +113,20 @@ function abortedTransactionsFor(log: Log, fetchOffset: number, records: Buffer):
   return log
     .collectAbortedTransactions(fetchOffset, upperBound)
     .map((t) => ({ producerId: t.producerId, firstOffset: t.firstOffset }))
+}
+
+/** One partition of a fetch: its result, and the read to fill in its records (none after an error). */
+interface PlannedPartition {
+  result: FetchPartitionResult
+  /** bytes the read will return */
+  bytes: number
+  read?: { log: Log; plan: LogReadPlan; readCommitted: boolean; fetchOffset: number }
+}
+
+interface PlannedFetch {
+  partitions: PlannedPartition[]
+  bytes: number
+  anyError: boolean
 }
 
 export interface ReplicaManagerOptions {
@@ -776,12 +791,16 @@ export class ReplicaManager {
 
   // --- fetch ---
 
-  private readPartition(
+  /**
+   * What a fetch reads from one partition, planned synchronously (the result but for its records, and where they
+   * are: `read`); the bytes are read afterwards, off the event loop (readPlanned).
+   */
+  private planPartition(
     req: FetchPartitionRequest,
     params: FetchParams,
     maxBytes: number,
     minOneMessage: boolean,
-  ): FetchPartitionResult {
+  ): PlannedPartition {
     const base = {
       topic: req.topic,
       partition: req.partition,
@@ -816,28 +835,32 @@ export class ReplicaManager {
         const end = log.endOffsetForEpoch(req.lastFetchedEpoch)
         if (end && (end.epoch < req.lastFetchedEpoch || end.endOffset < req.fetchOffset)) {
           return {
-            ...base,
-            ...info,
-            errorCode: ErrorCode.NONE,
-            records: Buffer.alloc(0),
-            divergingEpoch: { epoch: end.epoch, endOffset: end.endOffset },
+            result: {
+              ...base,
+              ...info,
+              errorCode: ErrorCode.NONE,
+              records: Buffer.alloc(0),
+              divergingEpoch: { epoch: end.epoch, endOffset: end.endOffset },
+            },
+            bytes: 0,
           }
         }
       }
       const readCommitted = !isFollower && params.isolationLevel === READ_COMMITTED
       const maxOffset = isFollower ? leo : readCommitted ? log.lastStableOffset : hw
-      const data = log.read(req.fetchOffset, { maxBytes, maxOffset, minOneMessage })
+      const plan = log.planRead(req.fetchOffset, { maxBytes, maxOffset, minOneMessage })
       if (isFollower && p.isLeader) this.updateFollowerFetchState(p, params.replicaId, req.fetchOffset, leo)
       return {
-        ...base,
-        errorCode: ErrorCode.NONE,
-        highWatermark: log.highWatermark,
-        lastStableOffset: log.lastStableOffset,
-        logStartOffset: log.logStartOffset,
-        records: data.records,
-        abortedTransactions: readCommitted
-          ? abortedTransactionsFor(log, req.fetchOffset, data.records)
-          : null,
+        result: {
+          ...base,
+          errorCode: ErrorCode.NONE,
+          highWatermark: log.highWatermark,
+          lastStableOffset: log.lastStableOffset,
+          logStartOffset: log.logStartOffset,
+          records: Buffer.alloc(0),
+        },
+        bytes: plan.length,
+        read: { log, plan, readCommitted, fetchOffset: req.fetchOffset },
       }
     } catch (err) {
       const code = toErrorCode(err)
@@ -850,52 +873,101 @@ export class ReplicaManager {
       const known = this.metadata.partition(req.topic, req.partition)?.state
       const local = this.partitions.get(tpKey(req.topic, req.partition))
       return {
-        ...base,
-        errorCode: code,
-        highWatermark: local?.log?.highWatermark ?? -1,
-        logStartOffset: local?.log?.logStartOffset ?? -1,
-        currentLeader:
-          code === ErrorCode.NOT_LEADER_OR_FOLLOWER || code === ErrorCode.FENCED_LEADER_EPOCH
-            ? { leaderId: known?.leader ?? -1, leaderEpoch: known?.leaderEpoch ?? -1 }
-            : null,
+        result: {
+          ...base,
+          errorCode: code,
+          highWatermark: local?.log?.highWatermark ?? -1,
+          logStartOffset: local?.log?.logStartOffset ?? -1,
+          currentLeader:
+            code === ErrorCode.NOT_LEADER_OR_FOLLOWER || code === ErrorCode.FENCED_LEADER_EPOCH
+              ? { leaderId: known?.leader ?? -1, leaderEpoch: known?.leaderEpoch ?? -1 }
+              : null,
+        },
+        bytes: 0,
       }
     }
   }
 
-  private readAll(params: FetchParams): {
-    results: FetchPartitionResult[]
-    bytes: number
-    anyError: boolean
-  } {
+  /** Plans the reads of every partition of a fetch, sharing its maxBytes in order (synchronous). */
+  private planAll(params: FetchParams): PlannedFetch {
     let remaining = params.maxBytes
     let minOneMessage = true
     let bytes = 0
     let anyError = false
-    const results = params.partitions.map((req) => {
+    const partitions = params.partitions.map((req) => {
       const limit = Math.max(0, Math.min(req.partitionMaxBytes, remaining))
-      const r = this.readPartition(req, params, limit, minOneMessage)
-      const n = r.records?.length ?? 0
-      if (n > 0) {
+      const r = this.planPartition(req, params, limit, minOneMessage)
+      if (r.bytes > 0) {
         minOneMessage = false
-        remaining -= n
-        bytes += n
+        remaining -= r.bytes
+        bytes += r.bytes
       }
-      if (r.errorCode !== ErrorCode.NONE || r.divergingEpoch) anyError = true
+      if (r.result.errorCode !== ErrorCode.NONE || r.result.divergingEpoch) anyError = true
       return r
     })
-    return { results, bytes, anyError }
+    return { partitions, bytes, anyError }
   }
 
-  /** Reads for consumers and followers; waits up to maxWaitMs for minBytes when there is too little. */
+  /**
+   * The planned reads done on libuv's thread pool, all at once; undefined (with the buffers given back) when a log's
+   * segments changed under one of them.
+   */
+  private async readPlanned(planned: PlannedFetch): Promise<FetchPartitionResult[] | undefined> {
+    const records = await Promise.all(
+      planned.partitions.map((p) => (p.read ? p.read.log.readPlanned(p.read.plan) : null)),
+    )
+    if (records.includes(undefined)) {
+      for (const r of records) if (r) fetchBufferPool.release(r)
+      return undefined
+    }
+    return planned.partitions.map((p, i) => {
+      const data = records[i]
+      if (!p.read || !data) return p.result
+      const { log, readCommitted, fetchOffset } = p.read
+      return {
+        ...p.result,
+        records: data,
+        abortedTransactions: readCommitted ? abortedTransactionsFor(log, fetchOffset, data) : null,
+      }
+    })
+  }
+
+  /**
+   * Reads what was planned; when segments changed under the reads (a truncation, retention, a roll's cleaning),
+   * plans again. After a few such rounds it reads synchronously, so a fetch always gets its answer.
+   */
+  private async completeFetch(params: FetchParams, planned: PlannedFetch): Promise<FetchPartitionResult[]> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const results = await this.readPlanned(planned)
+      if (results) return results
+      planned = this.planAll(params)
+    }
+    return planned.partitions.map((p) => {
+      if (!p.read) return p.result
+      const { log, plan, readCommitted, fetchOffset } = p.read
+      const data = plan.segment ? plan.segment.readRange(plan.position, plan.length) : Buffer.alloc(0)
+      return {
+        ...p.result,
+        records: data,
+        abortedTransactions: readCommitted ? abortedTransactionsFor(log, fetchOffset, data) : null,
+      }
+    })
+  }
+
+  /**
+   * Reads for consumers and followers; waits up to maxWaitMs for minBytes when there is too little. Where to read
+   * is decided synchronously (so a delayed fetch knows at once whether it has enough); the bytes themselves are read
+   * on libuv's thread pool, so a read from disk never stalls the event loop.
+   */
   fetchMessages(params: FetchParams): Promise<FetchPartitionResult[]> {
-    const first = this.readAll(params)
+    const first = this.planAll(params)
     if (
       params.maxWaitMs <= 0 ||
       params.partitions.length === 0 ||
       first.bytes >= params.minBytes ||
       first.anyError
     ) {
-      return Promise.resolve(first.results)
+      return this.completeFetch(params, first)
     }
     return new Promise((resolve) => {
       const visibleEnd = (req: FetchPartitionRequest): number => {
@@ -913,15 +985,15 @@ export class ReplicaManager {
             return !p?.log || !p.isLeader || visibleEnd(req) !== snapshot[i]
           })
           if (!changed) return false
-          const again = this.readAll(params)
+          const again = this.planAll(params)
           if (again.bytes >= params.minBytes || again.anyError) {
-            resolve(again.results)
+            resolve(this.completeFetch(params, again))
             return true
           }
           params.partitions.forEach((req, i) => (snapshot[i] = visibleEnd(req)))
           return false
         },
-        onExpiration: () => resolve(this.readAll(params).results),
+        onExpiration: () => resolve(this.completeFetch(params, this.planAll(params))),
       }
       this.delayedFetch.tryCompleteElseWatch(
         op,
