@@ -127,6 +127,21 @@ describe('LeaderEpochFileCache', () => {
     c.truncateFromStart(10)
     expect(c.entries()).toEqual([{ epoch: 5, startOffset: 30 }])
   })
+
+  it('does not rewrite the checkpoint when truncating from the start changes nothing (each log load)', () => {
+    const path = join(tempDir(), 'leader-epoch-checkpoint')
+    const c = new LeaderEpochFileCache(path)
+    c.assign(1, 10)
+    c.assign(3, 20)
+    writeFileSync(path, 'marker') // any rewrite would replace it
+    c.truncateFromStart(10)
+    expect(readFileSync(path, 'utf8')).toBe('marker')
+    c.truncateFromStart(15)
+    expect(new LeaderEpochFileCache(path).entries()).toEqual([
+      { epoch: 1, startOffset: 15 },
+      { epoch: 3, startOffset: 20 },
+    ])
+  })
 })
 
 describe('producer state snapshots', () => {
