@@ -1,0 +1,192 @@
+#!/usr/bin/env node
+// `npm run bench:scale`: one standalone broker with many partitions (BENCH_PARTITIONS, default 10,000: 100 topics
+// of 100 partitions).
+//   1. builds Samsa (SAMSA_SKIP_BUILD=1 skips) and starts it with its data in the temp dir and the probe loaded
+//   2. creates the topics (kafkajs admin), writes one record to every partition (kafkajs producer), and reports the
+//      time that took and the broker's RSS
+//   3. times a full Metadata request (v1, every topic) on a raw socket: from the request's first byte to the
+//      response's last, median and maximum of 10
+//   4. stops the broker (SIGTERM) and starts it again on the same data: the time to listening and to answering a
+//      full Metadata request, and the RSS after start-up
+// Prints the figures and writes them to bench/results/scale.json (--out DIR elsewhere).
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import net from 'node:net'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import {
+  ROOT,
+  buildSamsa,
+  canConnect,
+  exited,
+  fmt,
+  fmtInt,
+  log,
+  makeWorkDir,
+  probeSnapshot,
+  runMain,
+  setup,
+  sleep,
+  started,
+  startSamsaBroker,
+} from './bench/common.mjs'
+
+const { values: opts } = parseArgs({
+  options: { out: { type: 'string', default: join(ROOT, 'bench', 'results') } },
+})
+const PARTITIONS = Number(process.env.BENCH_PARTITIONS ?? 10_000)
+const PER_TOPIC = Math.min(100, PARTITIONS)
+const TOPICS = Math.ceil(PARTITIONS / PER_TOPIC)
+
+setup({ name: 'bench-scale', hardLimitMs: 1_200_000 })
+
+/** Metadata v1 for every topic on a raw socket; resolves with {ms, bytes} once the whole response arrived. */
+function metadataRequest(port) {
+  return new Promise((resolve, reject) => {
+    const clientId = Buffer.from('bench-scale')
+    const body = Buffer.alloc(2 + 2 + 4 + 2 + clientId.length + 4)
+    let o = body.writeInt16BE(3, 0) // Metadata
+    o = body.writeInt16BE(1, o) // v1
+    o = body.writeInt32BE(1, o) // correlation id
+    o = body.writeInt16BE(clientId.length, o)
+    o += clientId.copy(body, o)
+    body.writeInt32BE(-1, o) // every topic
+    const frame = Buffer.concat([Buffer.alloc(4), body])
+    frame.writeInt32BE(body.length, 0)
+    const s = net.connect({ host: '127.0.0.1', port, noDelay: true })
+    let t0
+    let got = 0
+    let want = -1
+    let head = Buffer.alloc(0)
+    s.once('connect', () => {
+      t0 = process.hrtime.bigint()
+      s.write(frame)
+    })
+    s.on('data', (d) => {
+      if (want < 0) {
+        head = Buffer.concat([head, d])
+        if (head.length < 4) return
+        want = head.readInt32BE(0) + 4
+        got = head.length
+      } else got += d.length
+      if (got >= want) {
+        const ms = Number(process.hrtime.bigint() - t0) / 1e6
+        s.destroy()
+        resolve({ ms, bytes: want })
+      }
+    })
+    s.once('error', reject)
+  })
+}
+
+async function timedMetadata(port, n) {
+  const runs = []
+  for (let i = 0; i < n; i++) runs.push(await metadataRequest(port))
+  const ms = runs.map((r) => r.ms).sort((a, b) => a - b)
+  return { medianMs: ms[Math.floor(ms.length / 2)], maxMs: ms[ms.length - 1], bytes: runs[0].bytes }
+}
+
+async function main() {
+  const workDir = makeWorkDir('samsa-bench-scale-')
+  buildSamsa()
+  const dataDir = join(workDir, 'data')
+  const start = (name, port) =>
+    startSamsaBroker(
+      'standalone.properties',
+      (p) => ({
+        listeners: `PLAINTEXT://127.0.0.1:${port ?? p}`,
+        'log.dirs': dataDir,
+        'broker.id': 0,
+        'log.segment.bytes': 1024 * 1024,
+      }),
+      join(workDir, `${name}.log`),
+      { probe: true },
+    )
+  let samsa = await start('samsa')
+  const port = samsa.port
+  while (!(await canConnect(port))) await sleep(20)
+  log(`creating ${TOPICS} topics of ${PER_TOPIC} partitions`)
+  const { Kafka, logLevel, Partitioners } = await import('kafkajs')
+  const kafka = new Kafka({ clientId: 'bench-scale', brokers: [samsa.bootstrap], logLevel: logLevel.NOTHING })
+  const admin = kafka.admin()
+  await admin.connect()
+  const topics = Array.from({ length: TOPICS }, (_, i) => `scale-${i}`)
+  const t0 = Date.now()
+  for (let i = 0; i < topics.length; i += 20) {
+    await admin.createTopics({
+      waitForLeaders: false,
+      timeout: 120_000,
+      topics: topics
+        .slice(i, i + 20)
+        .map((topic) => ({ topic, numPartitions: PER_TOPIC, replicationFactor: 1 })),
+    })
+  }
+  const createMs = Date.now() - t0
+  await admin.disconnect()
+  log(`created in ${fmt(createMs / 1000)} s; writing one record to every partition`)
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner })
+  await producer.connect()
+  const t1 = Date.now()
+  for (let i = 0; i < topics.length; i += 10) {
+    await producer.sendBatch({
+      acks: 1,
+      topicMessages: topics.slice(i, i + 10).map((topic) => ({
+        topic,
+        messages: Array.from({ length: PER_TOPIC }, (_, p) => ({ partition: p, value: 'x'.repeat(100) })),
+      })),
+    })
+  }
+  const writeMs = Date.now() - t1
+  await producer.disconnect()
+  const loaded = await probeSnapshot(samsa)
+  log('timing full Metadata requests')
+  const metadata = await timedMetadata(port, 10)
+
+  log('restarting on the same data')
+  samsa.child.kill('SIGTERM')
+  await exited(samsa.child, 120_000)
+  const r0 = Date.now()
+  samsa = await start('samsa-restarted', port)
+  while (!(await canConnect(port))) await sleep(5)
+  const listeningMs = Date.now() - r0
+  const firstMetadata = await metadataRequest(port)
+  const answeringMs = Date.now() - r0
+  const restarted = await probeSnapshot(samsa)
+  const metadataAfter = await timedMetadata(port, 10)
+  samsa.child.kill('SIGTERM')
+  await exited(samsa.child, 120_000)
+
+  const result = {
+    date: new Date().toISOString(),
+    loadAverage: readFileSync('/proc/loadavg', 'utf8').trim(),
+    partitions: TOPICS * PER_TOPIC,
+    createMs,
+    writeMs,
+    rssLoaded: loaded.rss,
+    metadata,
+    restart: {
+      listeningMs,
+      answeringMs,
+      firstMetadataMs: firstMetadata.ms,
+      rss: restarted.rss,
+      metadataAfter,
+    },
+  }
+  mkdirSync(opts.out, { recursive: true })
+  writeFileSync(join(opts.out, 'scale.json'), JSON.stringify(result, null, 2) + '\n')
+  console.log('')
+  console.log(
+    `${fmtInt(result.partitions)} partitions (${TOPICS} topics): created in ${fmt(createMs / 1000)} s, one record ` +
+      `each in ${fmt(writeMs / 1000)} s; RSS ${fmtInt(loaded.rss / 1e6)} MB; load average ${result.loadAverage}`,
+  )
+  console.log(
+    `full Metadata (v1, ${fmtInt(metadata.bytes)} bytes): median ${fmt(metadata.medianMs, 1)} ms, max ${fmt(metadata.maxMs, 1)} ms`,
+  )
+  console.log(
+    `restart on the same data: listening after ${fmtInt(listeningMs)} ms, first full Metadata answered after ` +
+      `${fmtInt(answeringMs)} ms; RSS ${fmtInt(restarted.rss / 1e6)} MB; full Metadata then median ` +
+      `${fmt(metadataAfter.medianMs, 1)} ms`,
+  )
+  console.log(`total ${fmt((Date.now() - started) / 1000)} s`)
+}
+
+runMain(main)
