@@ -9,6 +9,7 @@ import type { BrokerRegistration } from '../services/metadata/znodes.js'
 import { ANONYMOUS, Channel } from '../network/channel.js'
 import { findCoordinatorHandler } from './10-find-coordinator.js'
 import type { RequestContext } from './handler.js'
+import { fetchBufferPool } from '../util/buffer-pool.js'
 
 const ctx = (apiVersion: number): RequestContext => {
   const channel = new Channel({
@@ -28,6 +29,7 @@ const ctx = (apiVersion: number): RequestContext => {
     principal: ANONYMOUS,
     connection: channel.info,
     channel,
+    frame: fetchBufferPool.lease(Buffer.alloc(0)),
   }
 }
 

@@ -89,6 +89,7 @@ export class RequestDispatcher implements RequestProcessor {
       connection: conn,
       principal: channel.principal,
       channel,
+      frame: fetchBufferPool.lease(frame),
     }
     if (this.log.isLevelEnabled('trace')) {
       this.log.trace(
@@ -104,33 +105,33 @@ export class RequestDispatcher implements RequestProcessor {
       clientId,
       connection: conn,
     })
-    if (held) return held.then(() => this.handle(handler, body, ctx, frame))
-    return this.handle(handler, body, ctx, frame)
+    if (held) return held.then(() => this.handle(handler, body, ctx))
+    return this.handle(handler, body, ctx)
   }
 
   private handle(
     handler: Handler,
     body: unknown,
     ctx: RequestContext,
-    frame: Buffer,
   ): ResponseChunks | Promise<ResponseChunks> {
     const result = handleRequest(handler, body, ctx, this.log)
     if (ctx.apiKey === Apis.Produce.key) {
-      // A produce request's bytes are copied into the log during handling and referenced nowhere afterwards: its
-      // frame goes back to the buffer pool (another API's decoded request may keep views of its frame).
+      // The dispatcher's hold on a produce frame ends with its handling: whatever keeps its bytes longer (a queued
+      // write) holds its own reference on ctx.frame. Frames of other APIs are left to the garbage collector, since
+      // their decoded requests may live on in views of the frame (group metadata, for one).
       if (result instanceof Promise) {
         return result.then(
           (res) => {
-            fetchBufferPool.release(frame)
+            ctx.frame.release()
             return this.respond(handler, ctx, res)
           },
           (e: unknown) => {
-            fetchBufferPool.release(frame)
+            ctx.frame.release()
             throw e
           },
         )
       }
-      fetchBufferPool.release(frame)
+      ctx.frame.release()
     }
     if (result instanceof Promise) return result.then((res) => this.respond(handler, ctx, res))
     return this.respond(handler, ctx, result)

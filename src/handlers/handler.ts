@@ -4,6 +4,7 @@
  * of the request envelope. ApiVersions is derived from the registered handlers, so the broker can never
  * advertise an API or a version it does not serve.
  */
+import type { BufferLease } from '../util/buffer-pool.js'
 import type { ApiDef } from '../protocol/api.js'
 import type { Infer, Input } from '../protocol/codec/schema.js'
 import type { ChannelControl, KafkaPrincipal } from '../network/channel.js'
@@ -24,6 +25,12 @@ export interface RequestContext {
   readonly principal: KafkaPrincipal
   /** The connection's controls (close after the response, mute for throttling). */
   readonly channel: ChannelControl
+  /**
+   * The request's frame, which the decoded request's byte fields (records above all) are views into. It is valid
+   * while the handler runs; code that keeps those bytes after the handler's result settles must `retain()` the
+   * lease and `release()` it when done (DEVELOPERS.md, "Buffer ownership").
+   */
+  readonly frame: BufferLease
 }
 
 /** Returned by a handler when Kafka sends no response (Produce with acks=0). */

@@ -311,7 +311,7 @@ export class Broker {
     for (const m of metas) {
       if (m['cluster.id'] && m['cluster.id'] !== this.clusterId) {
         throw new Error(
-          `The Cluster ID ${this.clusterId} doesn't match stored clusterId Some(${m['cluster.id']}) in meta.properties. ` +
+          `The Cluster ID ${this.clusterId} doesn't match stored clusterId ${m['cluster.id']} in meta.properties. ` +
             `The broker is trying to join the wrong cluster. Configured zookeeper.connect may be wrong.`,
         )
       }
@@ -332,7 +332,7 @@ export class Broker {
       else throw new Error('broker.id is not set and broker.id.generation.enable is false')
     } else if (storedId !== undefined && storedId !== brokerId) {
       throw new Error(
-        `Configured broker.id ${brokerId} doesn't match stored broker.id Some(${storedId}) in meta.properties.`,
+        `Configured broker.id ${brokerId} doesn't match stored broker.id ${storedId} in meta.properties.`,
       )
     }
     this.brokerId = brokerId
@@ -841,7 +841,9 @@ export class Broker {
     })
     this.brokerEpoch = epoch
     this.log.info(
-      `[KafkaZkClient] Registered broker ${this.brokerId} at path /brokers/ids/${this.brokerId} with epoch ${epoch}`,
+      this.standalone
+        ? `Registered broker ${this.brokerId} in the standalone metadata store with epoch ${epoch}`
+        : `[KafkaZkClient] Registered broker ${this.brokerId} at path /brokers/ids/${this.brokerId} with epoch ${epoch}`,
     )
   }
 

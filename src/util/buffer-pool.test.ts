@@ -34,3 +34,23 @@ describe('BufferPool', () => {
     p.release(small) // ignored
   })
 })
+
+describe('BufferLease', () => {
+  it('hands the buffer back when the last holder releases it, and refuses use after that', () => {
+    const p = new BufferPool()
+    p.poisonOnRelease = true
+    const a = p.acquire(40_000).fill(7)
+    const lease = p.lease(a)
+    lease.retain() // e.g. a queued write keeps the bytes
+    lease.release() // the dispatcher is done
+    expect(lease.bytes[0]).toBe(7) // still held by the queued write: untouched
+    expect(p.acquire(40_000).buffer).not.toBe(a.buffer)
+    lease.release() // the write is done
+    expect(lease.released).toBe(true)
+    expect(a[0]).toBe(0xde) // poisoned: a reader that kept a view would see garbage
+    expect(() => lease.bytes).toThrow(/read after its lease was released/)
+    expect(() => lease.release()).toThrow(/released twice/)
+    expect(() => lease.retain()).toThrow(/retained after it was released/)
+    expect(p.acquire(40_000).buffer).toBe(a.buffer)
+  })
+})

@@ -123,7 +123,8 @@ export interface GroupCoordinatorOptions {
 
 const NO_TOPICS: TopicsView = () => new Map()
 
-const opt = (v: string | null): string => (v === null ? 'None' : `Some(${v})`)
+/** An optional value in a log line: the value, or `none` (Kafka prints Scala's Some(..)/None here). */
+const opt = (v: string | null): string => v ?? 'none'
 
 export class GroupCoordinator {
   readonly config: GroupCoordinatorConfig
@@ -1502,7 +1503,7 @@ export class GroupCoordinator {
   onResignation(partition: number, leaderEpoch?: number): Promise<void> {
     this.info(
       `Resigned as the group coordinator for partition ${partition} in epoch ` +
-        `${leaderEpoch === undefined ? 'OptionalInt.empty' : `OptionalInt[${leaderEpoch}]`}`,
+        `${leaderEpoch ?? 'unknown'}`,
     )
     this.consumerGroups.unloadPartition(partition)
     return this.groupManager.removeGroupsForPartition(partition, leaderEpoch, (g) => this.onGroupUnloaded(g))

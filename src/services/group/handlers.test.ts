@@ -45,6 +45,7 @@ import { DISABLED_AUTHORIZER } from '../security/authorizer.js'
 import type { TopicMetadataView } from './types.js'
 import { InMemoryConsumerOffsets } from './zk-offsets.js'
 import { flush, setup, subscription, track, type TestEnv } from './test-helpers.js'
+import { fetchBufferPool } from '../../util/buffer-pool.js'
 
 /** Topics t1 and t2 with partitions 0-2. */
 const metadata: TopicMetadataView = {
@@ -70,6 +71,7 @@ function context(apiKey: number, apiVersion: number, clientId: string | null = '
     principal: ANONYMOUS,
     connection: channel.info,
     channel,
+    frame: fetchBufferPool.lease(Buffer.alloc(0)),
   }
 }
 

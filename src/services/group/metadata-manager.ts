@@ -823,7 +823,7 @@ export class GroupMetadataManager {
     onGroupUnloaded: (group: GroupMetadata) => void,
   ): void {
     const tp = `${GROUP_METADATA_TOPIC_NAME}-${partition}`
-    const epochText = epoch === undefined ? 'OptionalInt.empty' : `OptionalInt[${epoch}]`
+    const epochText = `${epoch ?? 'unknown'}`
     if (!this.maybeUpdateCoordinatorEpoch(partition, epoch)) {
       this.info(
         `Not removing offsets and group metadata for ${tp} in epoch ${epochText} since current epoch is ` +

@@ -168,7 +168,7 @@ export class TransactionCoordinator {
   onResignation(partition: number, coordinatorEpoch?: number): void {
     this.info(
       `Resigned as the txn coordinator for partition ${partition} at epoch ` +
-        (coordinatorEpoch === undefined ? 'None' : `Some(${coordinatorEpoch})`),
+        `${coordinatorEpoch ?? 'unknown'}`,
     )
     this.stateManager.removeTransactionsForTxnTopicPartition(partition, coordinatorEpoch)
     this.markerChannel.removeMarkersForTxnTopicPartition(partition)
