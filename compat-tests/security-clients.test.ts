@@ -1,7 +1,8 @@
 /**
  * SASL and TLS with real, unchanged clients — kcat, kafkajs, kafka-python, confluent-kafka and Sarama: PLAIN (users
  * in the JAAS configuration), SCRAM-SHA-256 and SCRAM-SHA-512 (users in ZooKeeper), each over SASL_PLAINTEXT and
- * SASL_SSL (a CA made by openssl at test time), and client certificates on a listener that requires them. Wrong
+ * SASL_SSL (a CA made by openssl at test time), OAUTHBEARER with unsecured JWS tokens (kcat, kafkajs), and client
+ * certificates on a listener that requires them. Wrong
  * passwords, missing and untrusted certificates are refused; a SCRAM user written into ZooKeeper while the broker
  * runs logs in within seconds, and removing it locks it out. One broker for the whole file; each client runs its
  * whole matrix in one process.
@@ -9,7 +10,7 @@
 import { readFileSync } from 'node:fs'
 import type { SASLOptions } from 'kafkajs'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { makePki, type Issued } from '../src/services/security/test-helpers.js'
+import { makePki, unsecuredJws, type Issued } from '../src/services/security/test-helpers.js'
 import { printBrokerLogsOnFailure } from './support/broker.js'
 import { logLines, startCluster } from './support/cluster.js'
 import { scratchDir, uniqueName, waitFor } from './support/env.js'
@@ -19,6 +20,7 @@ import { runPython } from './support/python.js'
 import { runSarama } from './support/sarama.js'
 import { kcatConsume, kcatProduce } from './support/kcat.js'
 import {
+  OAUTH_REQUIRED_SCOPE,
   SASL_MECHANISMS,
   SCRAM_USER,
   setScramUser,
@@ -177,6 +179,74 @@ describe('kafkajs', () => {
       timeoutMs: 10_000,
       intervalMs: 200,
     })
+  })
+})
+
+describe("OAUTHBEARER with unsecured JWS tokens (Kafka's default validator)", () => {
+  /** librdkafka makes the unsecured JWS itself (enable.sasl.oauthbearer.unsecure.jwt). */
+  const kcatOAuth = (protocol: SaslProtocol, config: string): Record<string, string> => ({
+    'security.protocol': protocol.toLowerCase(),
+    'sasl.mechanisms': 'OAUTHBEARER',
+    'enable.sasl.oauthbearer.unsecure.jwt': 'true',
+    'sasl.oauthbearer.config': config,
+    ...(protocol === 'SASL_SSL' ? { 'ssl.ca.location': sb.pki.caPem } : {}),
+  })
+  const kafkajsOAuth = (claims: Record<string, unknown>): ReturnType<typeof kafkajs> =>
+    kafkajs(sb.saslSsl, {
+      sasl: {
+        mechanism: 'oauthbearer',
+        oauthBearerProvider: () => Promise.resolve({ value: unsecuredJws(claims) }),
+      },
+      ssl: { ca: [readFileSync(sb.pki.caPem, 'utf8')] },
+      retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 500 },
+    })
+
+  it('kcat and kafkajs produce and consume with a token of the required scope; without it, or expired, they are refused', async () => {
+    for (const protocol of PROTOCOLS) {
+      const topic = uniqueName(`kcat-oauth-${protocol}`.toLowerCase())
+      const props = kcatOAuth(protocol, `principal=oauth-user scope=${OAUTH_REQUIRED_SCOPE}`)
+      await kcatProduce(sb.bootstrap(protocol), topic, [{ value: protocol }], { props })
+      const got = await kcatConsume(sb.bootstrap(protocol), topic, { props, count: 1 })
+      expect(got.map((m) => m.payload)).toEqual([protocol])
+    }
+    await expect(
+      kcatProduce(sb.saslPlaintext, uniqueName('kcat-oauth-refused'), [{ value: 'x' }], {
+        props: {
+          ...kcatOAuth('SASL_PLAINTEXT', 'principal=oauth-user scope=other'),
+          'message.timeout.ms': 3000,
+        },
+        timeoutMs: 20_000,
+      }),
+    ).rejects.toThrow(/insufficient_scope|SASL authentication error|Authentication failed/)
+
+    const nowS = Math.floor(Date.now() / 1000)
+    const topic = uniqueName('kjs-oauth')
+    await withProducer(
+      kafkajsOAuth({ sub: 'oauth-user', iat: nowS, exp: nowS + 3600, scope: [OAUTH_REQUIRED_SCOPE] }),
+      { allowAutoTopicCreation: true },
+      (p) => p.send({ topic, acks: -1, messages: [{ value: 'oauth' }] }),
+    )
+    const got = await kcatConsume(sb.saslSsl, topic, {
+      props: kcatOAuth('SASL_SSL', `principal=oauth-user scope=${OAUTH_REQUIRED_SCOPE}`),
+      count: 1,
+    })
+    expect(got.map((m) => m.payload)).toEqual(['oauth'])
+    for (const claims of [
+      { sub: 'oauth-user', exp: nowS - 10, scope: [OAUTH_REQUIRED_SCOPE] },
+      { sub: 'oauth-user', exp: nowS + 3600 },
+    ])
+      // kafkajs does not acknowledge the broker's JSON error challenge: its next request fails the authentication.
+      await expect(
+        withProducer(kafkajsOAuth(claims), {}, (p) =>
+          p.send({ topic, acks: -1, messages: [{ value: 'no' }] }),
+        ),
+      ).rejects.toThrow()
+    await waitFor(
+      'the broker to log both refusals',
+      () =>
+        logLines(sb.broker.logFile, /Unexpected Kafka request of type \w+ during SASL authentication\./)
+          .length >= 2,
+    )
   })
 })
 

@@ -31,6 +31,11 @@ const plainJaas = (): string =>
     .join(' ') +
   ';'
 const SCRAM_JAAS = 'org.apache.kafka.common.security.scram.ScramLoginModule required;'
+/** OAUTHBEARER with Kafka's default (unsecured JWS) validator; tokens must carry the `kafka` scope. */
+export const OAUTH_REQUIRED_SCOPE = 'kafka'
+const OAUTHBEARER_JAAS =
+  'org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required ' +
+  `unsecuredLoginStringClaim_sub="admin" unsecuredValidatorRequiredScope="${OAUTH_REQUIRED_SCOPE}";`
 
 /** The JAAS settings of a SASL listener, per mechanism as Kafka's documentation writes them. */
 export function listenerJaasProps(listener: string): Record<string, string> {
@@ -39,6 +44,7 @@ export function listenerJaasProps(listener: string): Record<string, string> {
     [`listener.name.${l}.plain.sasl.jaas.config`]: plainJaas(),
     [`listener.name.${l}.scram-sha-256.sasl.jaas.config`]: SCRAM_JAAS,
     [`listener.name.${l}.scram-sha-512.sasl.jaas.config`]: SCRAM_JAAS,
+    [`listener.name.${l}.oauthbearer.sasl.jaas.config`]: OAUTHBEARER_JAAS,
   }
 }
 
@@ -109,7 +115,7 @@ export async function startSecureBroker(
       'listener.security.protocol.map':
         'PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL,MTLS:SSL',
       'listener.name.mtls.ssl.client.auth': 'required',
-      'sasl.enabled.mechanisms': SASL_MECHANISMS.join(','),
+      'sasl.enabled.mechanisms': [...SASL_MECHANISMS, 'OAUTHBEARER'].join(','),
       ...listenerJaasProps('SASL_PLAINTEXT'),
       ...listenerJaasProps('SASL_SSL'),
       'ssl.keystore.type': 'PKCS12',

@@ -10,11 +10,13 @@ import type { Endpoint } from '../../config/listeners.js'
 import { userPrincipal } from '../../network/channel.js'
 import type { ListenerSecurity } from '../../network/socket-server.js'
 import { Apis } from '../../protocol/messages/index.js'
+import { OAuthBearerServer } from '../../protocol/sasl/oauthbearer.js'
 import { PlainServer } from '../../protocol/sasl/plain.js'
 import type { SaslServer } from '../../protocol/sasl/sasl.js'
 import { scramMechanism, ScramServer } from '../../protocol/sasl/scram.js'
 import type { Logger } from '../../util/logger.js'
-import { parseJaasConfig, PLAIN_LOGIN_MODULE, type JaasEntry } from './jaas.js'
+import { OAUTHBEARER_LOGIN_MODULE, parseJaasConfig, PLAIN_LOGIN_MODULE, type JaasEntry } from './jaas.js'
+import { unsecuredJwsValidator, unsecuredValidatorOptions } from './oauthbearer-unsecured.js'
 import { SaslServerAuthenticator, type SaslListener } from './sasl-authenticator.js'
 import type { ScramCredentialStore } from './scram-credentials.js'
 import { SslPrincipalMapper, subjectDistinguishedName } from './ssl-principal.js'
@@ -30,7 +32,9 @@ export interface SaslDependencies {
 }
 
 /** The SASL mechanisms Samsa can serve. */
-export const SUPPORTED_SASL_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'] as const
+export const SUPPORTED_SASL_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512', 'OAUTHBEARER'] as const
+/** The mechanisms this broker can log in to the others with (not OAUTHBEARER: it has no token login). */
+const INTER_BROKER_SASL_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'] as const
 
 /**
  * The JAAS entry of a listener's mechanism: `listener.name.<l>.<mechanism>.sasl.jaas.config`, or (a Samsa
@@ -83,6 +87,19 @@ function saslListener(config: BrokerConfig, listener: Endpoint, deps: SaslDepend
       if (jaas.loginModule === PLAIN_LOGIN_MODULE)
         for (const [k, v] of jaas.options) if (k.startsWith('user_')) users.set(k.slice('user_'.length), v)
       servers.set(mechanism, () => new PlainServer((u, p) => users.has(u) && users.get(u) === p))
+    } else if (mechanism === 'OAUTHBEARER') {
+      if (jaas.loginModule !== OAUTHBEARER_LOGIN_MODULE)
+        throw new ConfigException(
+          `The JAAS configuration of mechanism OAUTHBEARER on listener ${listener.name} must use ` +
+            `${OAUTHBEARER_LOGIN_MODULE}, not ${jaas.loginModule}`,
+        )
+      // Kafka's default server callback handler: unsecured JWS tokens (OAuthBearerUnsecuredValidatorCallbackHandler).
+      const validate = unsecuredJwsValidator(unsecuredValidatorOptions(jaas.options), deps.now)
+      servers.set(
+        mechanism,
+        () =>
+          new OAuthBearerServer(validate, (reason) => deps.log.debug(`OAUTHBEARER token refused: ${reason}`)),
+      )
     } else {
       const scram = scramMechanism(mechanism)!
       servers.set(
@@ -154,9 +171,9 @@ export function interBrokerClientSecurity(config: BrokerConfig): Omit<BrokerAddr
   const tls = protocol === 'SSL' || protocol === 'SASL_SSL' ? tlsClientOptions(config, listener) : undefined
   if (protocol !== 'SASL_PLAINTEXT' && protocol !== 'SASL_SSL') return tls ? { tls } : {}
   const mechanism = String(config.get('sasl.mechanism.inter.broker.protocol'))
-  if (!(SUPPORTED_SASL_MECHANISMS as readonly string[]).includes(mechanism))
+  if (!(INTER_BROKER_SASL_MECHANISMS as readonly string[]).includes(mechanism))
     throw new ConfigException(
-      `sasl.mechanism.inter.broker.protocol=${mechanism} is not supported by Samsa; it supports ${SUPPORTED_SASL_MECHANISMS.join(', ')}`,
+      `sasl.mechanism.inter.broker.protocol=${mechanism} is not supported by Samsa; it supports ${INTER_BROKER_SASL_MECHANISMS.join(', ')}`,
     )
   const jaas = listenerJaas(config, listener, mechanism)
   const username = jaas.options.get('username')

@@ -15,11 +15,12 @@ import { ErrorCode } from '../../protocol/errors.js'
 import { Writer } from '../../protocol/codec/writer.js'
 import { RequestHeader } from '../../protocol/headers.js'
 import { Apis } from '../../protocol/messages/index.js'
+import { oauthBearerClientToken } from '../../protocol/sasl/oauthbearer.js'
 import { plainClientToken } from '../../protocol/sasl/plain.js'
 import { credentialFromPassword, formatCredential, SCRAM_MECHANISMS } from '../../protocol/sasl/scram.js'
 import { createLogger, silentLogger } from '../../util/logger.js'
-import { listenerSecurity } from './listener-security.js'
-import { WhoAmI } from './test-helpers.js'
+import { interBrokerClientSecurity, listenerSecurity } from './listener-security.js'
+import { unsecuredJws, WhoAmI } from './test-helpers.js'
 import { ScramCredentialStore } from './scram-credentials.js'
 
 const JAAS =
@@ -358,5 +359,75 @@ describe('KIP-368 re-authentication (connections.max.reauth.ms)', () => {
     await expect(
       reauth(d, { mechanism: 'SCRAM-SHA-256', username: 'alice', password: 'alice-secret' }),
     ).rejects.toThrow()
+  })
+})
+
+describe("SASL/OAUTHBEARER with Kafka's unsecured JWS validator", () => {
+  const OAUTH_JAAS =
+    'org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required ' +
+    'unsecuredLoginStringClaim_sub="admin" unsecuredValidatorRequiredScope="kafka";'
+  const serveOAuth = (): Promise<number> =>
+    serve({
+      'sasl.enabled.mechanisms': 'PLAIN,OAUTHBEARER',
+      'listener.name.sasl_plaintext.oauthbearer.sasl.jaas.config': OAUTH_JAAS,
+    })
+  const authenticate = async (r: Raw, bytes: Buffer) => {
+    r.request(36, 1, Apis.SaslAuthenticate.request, { authBytes: bytes })
+    const f = await r.next()
+    return f && decode(Apis.SaslAuthenticate.response, 1, new Reader(f.subarray(4)))
+  }
+
+  it('the principal is the token subject; the session ends when the token expires', async () => {
+    const port = await serveOAuth()
+    const r = new Raw(port)
+    r.request(17, 1, Apis.SaslHandshake.request, { mechanism: 'OAUTHBEARER' })
+    expect((await r.next())!.readInt16BE(4)).toBe(0)
+    const exp = (now + 30_000) / 1000
+    const a = await authenticate(
+      r,
+      oauthBearerClientToken(unsecuredJws({ sub: 'carol', exp, scope: ['kafka'] })),
+    )
+    expect(a).toMatchObject({ errorCode: 0, sessionLifetimeMs: 30_000 })
+    r.request(1001, 0, WhoAmI.request, {})
+    expect((await r.next())!.subarray(4).toString('latin1')).toContain('User:carol')
+    now += 30_001
+    r.request(1001, 0, WhoAmI.request, {})
+    expect(await r.next()).toBeNull()
+  })
+
+  it('a refused token gets the JSON error challenge, then SASL_AUTHENTICATION_FAILED with it, and the connection closes', async () => {
+    const port = await serveOAuth()
+    const r = new Raw(port)
+    r.request(17, 1, Apis.SaslHandshake.request, { mechanism: 'OAUTHBEARER' })
+    await r.next()
+    const noScope = unsecuredJws({ sub: 'carol', exp: (now + 30_000) / 1000 })
+    const challenge = await authenticate(r, oauthBearerClientToken(noScope))
+    expect(challenge).toMatchObject({ errorCode: 0 })
+    expect(challenge!.authBytes.toString()).toBe('{"status":"insufficient_scope", "scope":"[kafka]"}')
+    expect(await authenticate(r, Buffer.from([1]))).toMatchObject({
+      errorCode: ErrorCode.SASL_AUTHENTICATION_FAILED,
+      errorMessage: '{"status":"insufficient_scope", "scope":"[kafka]"}',
+    })
+    expect(await r.next()).toBeNull()
+  })
+
+  it('stops the broker at start-up on a JAAS line of another login module, or OAUTHBEARER between brokers', async () => {
+    await expect(
+      serve({ 'sasl.enabled.mechanisms': 'PLAIN,OAUTHBEARER', 'sasl.jaas.config': JAAS }),
+    ).rejects.toThrow('must use org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule')
+    const cfg = new BrokerConfig(
+      new Map(
+        Object.entries({
+          listeners: 'SASL_PLAINTEXT://127.0.0.1:0',
+          'security.inter.broker.protocol': 'SASL_PLAINTEXT',
+          'sasl.mechanism.inter.broker.protocol': 'OAUTHBEARER',
+          'sasl.enabled.mechanisms': 'OAUTHBEARER',
+          'sasl.jaas.config': OAUTH_JAAS,
+        }),
+      ),
+    )
+    expect(() => interBrokerClientSecurity(cfg)).toThrow(
+      'sasl.mechanism.inter.broker.protocol=OAUTHBEARER is not supported by Samsa',
+    )
   })
 })

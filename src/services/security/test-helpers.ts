@@ -152,3 +152,12 @@ export function makePki(dir = mkdtempSync(join(tmpdir(), 'samsa-pki-'))): Pki {
     },
   }
 }
+
+/** An unsecured JWS (RFC 7519 `alg: none`, empty signature), as OAUTHBEARER clients send for Kafka's default validator. */
+export function unsecuredJws(
+  claims: Record<string, unknown>,
+  header: Record<string, unknown> = { alg: 'none' },
+): string {
+  const b64 = (o: unknown): string => Buffer.from(JSON.stringify(o)).toString('base64url')
+  return `${b64(header)}.${b64(claims)}.`
+}
