@@ -263,25 +263,6 @@ describe('where Kafka puts the error', () => {
     ).toEqual([{ name: null, topicId: id, errorCode: detailed.code, errorMessage: null }])
   })
 
-  it('LeaderAndIsr and StopReplica: flattened partitions with their topic names, by version', () => {
-    const states = [
-      { topicName: 't', topicId: 'AAAAAAAAAAAAAAAAAAAAAQ', partitionStates: [{ partitionIndex: 1 }] },
-    ]
-    expect(respond(Apis.LeaderAndIsr, 4, { topicStates: states }, detailed)!.partitionErrors).toEqual([
-      { topicName: 't', partitionIndex: 1, errorCode: detailed.code },
-    ])
-    expect(respond(Apis.LeaderAndIsr, 5, { topicStates: states }, detailed)!.topics).toEqual([
-      {
-        topicId: 'AAAAAAAAAAAAAAAAAAAAAQ',
-        partitionErrors: [{ topicName: '', partitionIndex: 1, errorCode: detailed.code }],
-      },
-    ])
-    expect(
-      respond(Apis.StopReplica, 2, { topics: [{ name: 't', partitionIndexes: [5, 6] }] }, detailed)!
-        .partitionErrors,
-    ).toEqual([5, 6].map((partitionIndex) => ({ topicName: 't', partitionIndex, errorCode: detailed.code })))
-  })
-
   it('AlterUserScramCredentials: each user once, sorted', () => {
     const res = respond(
       Apis.AlterUserScramCredentials,

@@ -6,9 +6,6 @@ import { ProduceRequest, ProduceResponse } from './00-produce.js'
 import { FetchRequest, FetchResponse } from './01-fetch.js'
 import { ListOffsetsRequest, ListOffsetsResponse } from './02-list-offsets.js'
 import { MetadataRequest, MetadataResponse } from './03-metadata.js'
-import { LeaderAndIsrRequest, LeaderAndIsrResponse } from './04-leader-and-isr.js'
-import { StopReplicaRequest, StopReplicaResponse } from './05-stop-replica.js'
-import { UpdateMetadataRequest, UpdateMetadataResponse } from './06-update-metadata.js'
 import { ControlledShutdownRequest, ControlledShutdownResponse } from './07-controlled-shutdown.js'
 import { OffsetCommitRequest, OffsetCommitResponse } from './08-offset-commit.js'
 import { OffsetFetchRequest, OffsetFetchResponse } from './09-offset-fetch.js'
@@ -106,9 +103,6 @@ describe('declared versions match Kafka 3.9', () => {
     ['Fetch', FetchRequest, FetchResponse, 1, 17, 12],
     ['ListOffsets', ListOffsetsRequest, ListOffsetsResponse, 2, 9, 6],
     ['Metadata', MetadataRequest, MetadataResponse, 3, 12, 9],
-    ['LeaderAndIsr', LeaderAndIsrRequest, LeaderAndIsrResponse, 4, 7, 4],
-    ['StopReplica', StopReplicaRequest, StopReplicaResponse, 5, 4, 2],
-    ['UpdateMetadata', UpdateMetadataRequest, UpdateMetadataResponse, 6, 8, 6],
     ['ControlledShutdown', ControlledShutdownRequest, ControlledShutdownResponse, 7, 3, 3],
     ['OffsetCommit', OffsetCommitRequest, OffsetCommitResponse, 8, 9, 8],
     ['OffsetFetch', OffsetFetchRequest, OffsetFetchResponse, 9, 9, 6],
@@ -796,44 +790,6 @@ describe('hand-computed flexible versions', () => {
     roundTrip(LeaveGroupRequest, 5, hex(cstr('g'), '02', cstr('m'), '00', cstr('bye'), '00', '00'), (v) => {
       expect(v.members).toEqual([{ memberId: 'm', groupInstanceId: null, reason: 'bye' }])
     })
-  })
-
-  it('UpdateMetadata v8 with the tagged Type and isKRaftController', () => {
-    roundTrip(
-      UpdateMetadataRequest,
-      8,
-      hex(i32(3000), '01', i32(2), i64(9), '01', '01', '01' + '00' + '01' + '02'),
-      (v) => {
-        expect(v).toMatchObject({
-          controllerId: 3000,
-          isKRaftController: true,
-          type: 2,
-          controllerEpoch: 2,
-          brokerEpoch: 9,
-        })
-      },
-    )
-  })
-
-  it('StopReplica v4 puts isKRaftController right after the controller id', () => {
-    roundTrip(
-      StopReplicaRequest,
-      4,
-      hex(i32(1), '01', i32(2), i64(3), '02', cstr('t'), '02', i32(0), i32(4), '01', '00', '00', '00'),
-      (v) => {
-        expect(v).toMatchObject({
-          controllerId: 1,
-          isKRaftController: true,
-          controllerEpoch: 2,
-          brokerEpoch: 3,
-        })
-        expect(v.topicStates[0]!.partitionStates[0]).toEqual({
-          partitionIndex: 0,
-          leaderEpoch: 4,
-          deletePartition: true,
-        })
-      },
-    )
   })
 
   it('SaslHandshake v1 (never flexible)', () => {

@@ -20,13 +20,6 @@ import { AlterReplicaLogDirsRequest, AlterReplicaLogDirsResponse } from './34-al
 import { DescribeLogDirsRequest, DescribeLogDirsResponse } from './35-describe-log-dirs.js'
 import { SaslAuthenticateRequest, SaslAuthenticateResponse } from './36-sasl-authenticate.js'
 import { CreatePartitionsRequest, CreatePartitionsResponse } from './37-create-partitions.js'
-import { CreateDelegationTokenRequest, CreateDelegationTokenResponse } from './38-create-delegation-token.js'
-import { RenewDelegationTokenRequest, RenewDelegationTokenResponse } from './39-renew-delegation-token.js'
-import { ExpireDelegationTokenRequest, ExpireDelegationTokenResponse } from './40-expire-delegation-token.js'
-import {
-  DescribeDelegationTokenRequest,
-  DescribeDelegationTokenResponse,
-} from './41-describe-delegation-token.js'
 import { DeleteGroupsRequest, DeleteGroupsResponse } from './42-delete-groups.js'
 import { ElectLeadersRequest, ElectLeadersResponse } from './43-elect-leaders.js'
 import {
@@ -877,64 +870,6 @@ describe('hand-computed flexible versions', () => {
     expect(encodeToBuffer(CreatePartitionsResponse, 3, { results: [{ name: 't' }] }).toString('hex')).toBe(
       '00000000' + '02' + '0274' + '0000' + '00' + '00' + '00',
     )
-  })
-
-  it('CreateDelegationToken v3 owner and requester fields', () => {
-    // prettier-ignore
-    const buf = wire(
-      0x00, 0x02, 'b', // ownerPrincipalType null, ownerPrincipalName "b"
-      0x02, 0x05, 'User', 0x02, 'a', 0x00, // renewers: [{ "User", "a" }]
-      0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, // maxLifetimeMs -1
-      0x00,
-    )
-    expect(roundTrip(CreateDelegationTokenRequest, 3, buf)).toEqual({
-      ownerPrincipalType: null,
-      ownerPrincipalName: 'b',
-      renewers: [{ principalType: 'User', principalName: 'a' }],
-      maxLifetimeMs: -1,
-    })
-    // prettier-ignore
-    const res = wire(
-      0, 0, 0x05, 'User', 0x02, 'a', 0x05, 'User', 0x02, 'r', // errorCode, owner, requester
-      zeros(7), 1, zeros(7), 2, zeros(7), 3, // issue, expiry, max timestamps
-      0x03, 'id', 0x03, 0xaa, 0xbb, 0, 0, 0, 0, 0x00, // tokenId, hmac, throttleTimeMs, tags
-    )
-    const r = roundTrip(CreateDelegationTokenResponse, 3, res)
-    expect(r).toMatchObject({
-      tokenRequesterPrincipalName: 'r',
-      issueTimestampMs: 1,
-      maxTimestampMs: 3,
-      tokenId: 'id',
-    })
-    expect(r.hmac.toString('hex')).toBe('aabb')
-  })
-
-  it('Renew/Expire/DescribeDelegationToken v2', () => {
-    // prettier-ignore
-    const renew = wire(0x02, 0x01, zeros(7), 9, 0x00)
-    expect(roundTrip(RenewDelegationTokenRequest, 2, renew).renewPeriodMs).toBe(9)
-    // prettier-ignore
-    const renewed = wire(0, 0, zeros(7), 5, 0, 0, 0, 0, 0x00)
-    expect(roundTrip(RenewDelegationTokenResponse, 2, renewed).expiryTimestampMs).toBe(5)
-    // prettier-ignore
-    const expire = wire(0x01, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00)
-    expect(roundTrip(ExpireDelegationTokenRequest, 2, expire)).toEqual({
-      hmac: Buffer.alloc(0),
-      expiryTimePeriodMs: -1,
-    })
-    expect(roundTrip(ExpireDelegationTokenResponse, 2, renewed).expiryTimestampMs).toBe(5)
-    expect(roundTrip(DescribeDelegationTokenRequest, 2, wire(0x00, 0x00))).toEqual({ owners: null })
-    // prettier-ignore
-    const described = wire(
-      0, 0, // errorCode
-      0x02, 0x02, 'U', 0x02, 'a', zeros(8), zeros(8), zeros(8), // tokens: [{ "U", "a", timestamps
-      0x02, 'i', 0x01, 0x01, 0x00, //   tokenId "i", hmac empty, renewers [] }]
-      0, 0, 0, 0, // throttleTimeMs
-      0x00,
-    )
-    const r = roundTrip(DescribeDelegationTokenResponse, 2, described)
-    expect(r.tokens[0]).toMatchObject({ principalType: 'U', principalName: 'a', tokenId: 'i', renewers: [] })
-    expect(r.tokens[0]!.tokenRequesterPrincipalType).toBe('')
   })
 
   it('DeleteGroups v2', () => {

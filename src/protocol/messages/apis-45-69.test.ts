@@ -15,14 +15,10 @@ import { DescribeClientQuotasRequest, DescribeClientQuotasResponse } from './48-
 import { AlterClientQuotasRequest } from './49-alter-client-quotas.js'
 import { DescribeUserScramCredentialsRequest } from './50-describe-user-scram-credentials.js'
 import { AlterUserScramCredentialsRequest } from './51-alter-user-scram-credentials.js'
-import { AlterPartitionRequest, AlterPartitionResponse } from './56-alter-partition.js'
-import { UpdateFeaturesRequest } from './57-update-features.js'
-import { EnvelopeResponse } from './58-envelope.js'
 import { DescribeClusterRequest, DescribeClusterResponse } from './60-describe-cluster.js'
 import { DescribeProducersResponse } from './61-describe-producers.js'
 import { DescribeTransactionsRequest } from './65-describe-transactions.js'
 import { ListTransactionsRequest } from './66-list-transactions.js'
-import { AllocateProducerIdsResponse } from './67-allocate-producer-ids.js'
 import {
   ConsumerGroupHeartbeatRequest,
   ConsumerGroupHeartbeatResponse,
@@ -306,122 +302,6 @@ describe('hand-computed cases', () => {
     expect(decodeBuffer(AlterUserScramCredentialsRequest, 0, buf)).toEqual(up)
   })
 
-  it('AlterPartition: names in v0-1, ids from v2, ISR with epochs from v3', () => {
-    const v0 = bytesOf(i32(1), i64(5), 2, cstr('t'), 2, i32(0), i32(3), 3, i32(1), i32(2), i32(9), 0, 0, 0)
-    const req0 = decodeBuffer(AlterPartitionRequest, 0, v0)
-    expect(req0.topics[0]!.topicName).toBe('t')
-    expect(req0.topics[0]!.partitions[0]).toEqual({
-      partitionIndex: 0,
-      leaderEpoch: 3,
-      newIsr: [1, 2],
-      newIsrWithEpochs: [],
-      leaderRecoveryState: 0,
-      partitionEpoch: 9,
-    })
-    expect(encodeToBuffer(AlterPartitionRequest, 0, req0)).toEqual(v0)
-
-    const topicId = Buffer.alloc(16, 0xab).toString('base64url')
-    const req3 = {
-      brokerId: 1,
-      brokerEpoch: 5,
-      topics: [
-        {
-          topicId,
-          partitions: [
-            {
-              partitionIndex: 0,
-              leaderEpoch: 3,
-              newIsrWithEpochs: [{ brokerId: 1, brokerEpoch: 5 }, { brokerId: 2 }],
-              leaderRecoveryState: 1,
-              partitionEpoch: 9,
-            },
-          ],
-        },
-      ],
-    }
-    const v3 = bytesOf(
-      i32(1),
-      i64(5),
-      2,
-      Buffer.alloc(16, 0xab),
-      2,
-      i32(0),
-      i32(3),
-      3,
-      i32(1),
-      i64(5),
-      0,
-      i32(2),
-      i64(-1),
-      0,
-      1,
-      i32(9),
-      0,
-      0,
-      0,
-    )
-    expect(encodeToBuffer(AlterPartitionRequest, 3, req3)).toEqual(v3)
-    const back = decodeBuffer(AlterPartitionRequest, 3, v3)
-    expect(back.topics[0]!.topicId).toBe(topicId)
-    expect(back.topics[0]!.topicName).toBe('')
-    expect(back.topics[0]!.partitions[0]!.newIsr).toEqual([])
-
-    const res = decodeBuffer(
-      AlterPartitionResponse,
-      2,
-      bytesOf(
-        i32(0),
-        i16(0),
-        2,
-        Buffer.alloc(16),
-        2,
-        i32(0),
-        i16(0),
-        i32(1),
-        i32(4),
-        2,
-        i32(1),
-        0,
-        i32(10),
-        0,
-        0,
-        0,
-      ),
-    )
-    expect(res.topics[0]!.partitions[0]).toEqual({
-      partitionIndex: 0,
-      errorCode: 0,
-      leaderId: 1,
-      leaderEpoch: 4,
-      isr: [1],
-      leaderRecoveryState: 0,
-      partitionEpoch: 10,
-    })
-  })
-
-  it('UpdateFeatures: AllowDowngrade only in v0, UpgradeType and ValidateOnly from v1', () => {
-    const update = { feature: 'metadata.version', maxVersionLevel: 21, allowDowngrade: true, upgradeType: 2 }
-    expect(encodeToBuffer(UpdateFeaturesRequest, 0, { timeoutMs: 1000, featureUpdates: [update] })).toEqual(
-      bytesOf(i32(1000), 2, cstr('metadata.version'), i16(21), 1, 0, 0),
-    )
-    const v1 = bytesOf(i32(1000), 2, cstr('metadata.version'), i16(21), 2, 0, 1, 0)
-    expect(
-      encodeToBuffer(UpdateFeaturesRequest, 1, {
-        timeoutMs: 1000,
-        featureUpdates: [update],
-        validateOnly: true,
-      }),
-    ).toEqual(v1)
-    const back = decodeBuffer(UpdateFeaturesRequest, 1, v1)
-    expect(back.featureUpdates[0]!.allowDowngrade).toBe(false)
-    expect(back.featureUpdates[0]!.upgradeType).toBe(2)
-    expect(decodeBuffer(UpdateFeaturesRequest, 0, bytesOf(i32(1), 1, 0)).validateOnly).toBe(false)
-  })
-
-  it('Envelope response: null response data', () => {
-    expect(encodeToBuffer(EnvelopeResponse, 0, { errorCode: 41 })).toEqual(bytesOf(0, i16(41), 0))
-  })
-
   it('DescribeCluster: defaults and EndpointType in v1', () => {
     expect(decodeBuffer(DescribeClusterRequest, 0, bytesOf(1, 0))).toEqual({
       includeClusterAuthorizedOperations: true,
@@ -490,16 +370,6 @@ describe('hand-computed cases', () => {
       durationFilter: 60000,
     })
     expect(decodeBuffer(ListTransactionsRequest, 0, bytesOf(1, 1, 0)).durationFilter).toBe(-1)
-  })
-
-  it('AllocateProducerIds response', () => {
-    const buf = bytesOf(i32(0), i16(0), i64(1000), i32(1000), 0)
-    expect(decodeBuffer(AllocateProducerIdsResponse, 0, buf)).toEqual({
-      throttleTimeMs: 0,
-      errorCode: 0,
-      producerIdStart: 1000,
-      producerIdLen: 1000,
-    })
   })
 
   it('ConsumerGroupHeartbeat: null defaults and the nullable assignment struct', () => {

@@ -217,7 +217,6 @@ const CLIENT_DEPARTS: Record<string, string> = {
   'OffsetForLeaderEpoch v4': 'the client reads partition before error_code; Kafka has ErrorCode first',
   'DescribeConfigs v2': 'the client reads config_type and documentation, which Kafka has from v3 on',
   'OffsetDelete v0': 'the client reads compact strings/arrays; Kafka has OffsetDelete v0 non-flexible',
-  'AlterPartition v3': 'the client reads topic_id as a string and isr as one int32; Kafka: uuid and []int32',
   'ConsumerGroupHeartbeat v0':
     'the client does not read the tagged-field section closing the Assignment struct',
   'ConsumerGroupDescribe v0': 'the client reads subscribed_topic_names as one string; Kafka: []string',

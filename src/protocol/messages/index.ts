@@ -4,9 +4,6 @@ import { Produce } from './00-produce.js'
 import { Fetch } from './01-fetch.js'
 import { ListOffsets } from './02-list-offsets.js'
 import { Metadata } from './03-metadata.js'
-import { LeaderAndIsr } from './04-leader-and-isr.js'
-import { StopReplica } from './05-stop-replica.js'
-import { UpdateMetadata } from './06-update-metadata.js'
 import { ControlledShutdown } from './07-controlled-shutdown.js'
 import { OffsetCommit } from './08-offset-commit.js'
 import { OffsetFetch } from './09-offset-fetch.js'
@@ -38,10 +35,6 @@ import { AlterReplicaLogDirs } from './34-alter-replica-log-dirs.js'
 import { DescribeLogDirs } from './35-describe-log-dirs.js'
 import { SaslAuthenticate } from './36-sasl-authenticate.js'
 import { CreatePartitions } from './37-create-partitions.js'
-import { CreateDelegationToken } from './38-create-delegation-token.js'
-import { RenewDelegationToken } from './39-renew-delegation-token.js'
-import { ExpireDelegationToken } from './40-expire-delegation-token.js'
-import { DescribeDelegationToken } from './41-describe-delegation-token.js'
 import { DeleteGroups } from './42-delete-groups.js'
 import { ElectLeaders } from './43-elect-leaders.js'
 import { IncrementalAlterConfigs } from './44-incremental-alter-configs.js'
@@ -52,14 +45,10 @@ import { DescribeClientQuotas } from './48-describe-client-quotas.js'
 import { AlterClientQuotas } from './49-alter-client-quotas.js'
 import { DescribeUserScramCredentials } from './50-describe-user-scram-credentials.js'
 import { AlterUserScramCredentials } from './51-alter-user-scram-credentials.js'
-import { AlterPartition } from './56-alter-partition.js'
-import { UpdateFeatures } from './57-update-features.js'
-import { Envelope } from './58-envelope.js'
 import { DescribeCluster } from './60-describe-cluster.js'
 import { DescribeProducers } from './61-describe-producers.js'
 import { DescribeTransactions } from './65-describe-transactions.js'
 import { ListTransactions } from './66-list-transactions.js'
-import { AllocateProducerIds } from './67-allocate-producer-ids.js'
 import { ConsumerGroupHeartbeat } from './68-consumer-group-heartbeat.js'
 import { ConsumerGroupDescribe } from './69-consumer-group-describe.js'
 
@@ -68,9 +57,6 @@ export const Apis = {
   Fetch,
   ListOffsets,
   Metadata,
-  LeaderAndIsr,
-  StopReplica,
-  UpdateMetadata,
   ControlledShutdown,
   OffsetCommit,
   OffsetFetch,
@@ -102,10 +88,6 @@ export const Apis = {
   DescribeLogDirs,
   SaslAuthenticate,
   CreatePartitions,
-  CreateDelegationToken,
-  RenewDelegationToken,
-  ExpireDelegationToken,
-  DescribeDelegationToken,
   DeleteGroups,
   ElectLeaders,
   IncrementalAlterConfigs,
@@ -116,14 +98,10 @@ export const Apis = {
   AlterClientQuotas,
   DescribeUserScramCredentials,
   AlterUserScramCredentials,
-  AlterPartition,
-  UpdateFeatures,
-  Envelope,
   DescribeCluster,
   DescribeProducers,
   DescribeTransactions,
   ListTransactions,
-  AllocateProducerIds,
   ConsumerGroupHeartbeat,
   ConsumerGroupDescribe,
 } as const
