@@ -35,6 +35,8 @@ import { describeLogDirsHandler } from './35-describe-log-dirs.js'
 import { createPartitionsHandler } from './37-create-partitions.js'
 import { deleteGroupsHandler } from './42-delete-groups.js'
 import { electLeadersHandler } from './43-elect-leaders.js'
+import { alterPartitionReassignmentsHandler } from './45-alter-partition-reassignments.js'
+import { listPartitionReassignmentsHandler } from './46-list-partition-reassignments.js'
 import { offsetDeleteHandler } from './47-offset-delete.js'
 import { describeUserScramCredentialsHandler } from './50-describe-user-scram-credentials.js'
 import { alterUserScramCredentialsHandler } from './51-alter-user-scram-credentials.js'
@@ -82,6 +84,8 @@ export function createHandlers(s: Services): Handler[] {
     createPartitionsHandler(s),
     deleteGroupsHandler(s),
     electLeadersHandler(s),
+    alterPartitionReassignmentsHandler(s),
+    listPartitionReassignmentsHandler(s),
     incrementalAlterConfigsHandler(s),
     offsetDeleteHandler(s),
     describeUserScramCredentialsHandler(s),

@@ -225,4 +225,162 @@ describe('controller on the local metadata store', () => {
     await expect(controller.electLeaders('preferred', null)).rejects.toMatchObject(notController)
     await expect(controller.controlledShutdown(1, -1)).rejects.toMatchObject(notController)
   })
+  // --- partition reassignment ---
+
+  /** The leader's ISR expansion, as a leader writes it: `isr` for `topic`-0. */
+  async function expandIsr(zk: KafkaZkClient, topic: string, isr: number[]): Promise<void> {
+    const cur = (await zk.getPartitionState(topic, 0))!
+    expect(await zk.updatePartitionState(topic, 0, { ...cur.state, isr }, cur.zkVersion)).not.toBeNull()
+  }
+
+  const assignmentOf = async (zk: KafkaZkClient, topic: string) => {
+    const a = (await zk.getTopicAssignment(topic))!.assignment
+    return {
+      replicas: a.partitions.get(0),
+      adding: a.addingReplicas.get(0),
+      removing: a.removingReplicas.get(0),
+    }
+  }
+
+  it('reassigns a partition as Kafka does: RS = TRS + ORS while moving, then leader, ISR and replicas in TRS', async () => {
+    const { zk, cache, controller } = await cluster([1, 2, 3, 4])
+    await createTopic(zk, 'move', [[0, [1, 2, 3]]])
+    await eventually(() => cache.partition('move', 0)?.state?.leader === 1)
+    const res = await controller.alterPartitionReassignments([
+      { topic: 'move', partition: 0, replicas: [2, 3, 4] },
+    ])
+    expect(res).toEqual([{ topic: 'move', partition: 0, errorCode: ErrorCode.NONE, errorMessage: null }])
+    expect(await assignmentOf(zk, 'move')).toEqual({ replicas: [2, 3, 4, 1], adding: [4], removing: [1] })
+    expect(await controller.listPartitionReassignments(null)).toEqual([
+      { topic: 'move', partition: 0, replicas: [2, 3, 4, 1], addingReplicas: [4], removingReplicas: [1] },
+    ])
+    expect(cache.partition('move', 0)!.state!.leader).toBe(1) // the old leader leads until the new replicas caught up
+    await expandIsr(zk, 'move', [1, 2, 3, 4])
+    await eventually(() => cache.partition('move', 0)!.replicas.length === 3)
+    expect(await assignmentOf(zk, 'move')).toEqual({
+      replicas: [2, 3, 4],
+      adding: undefined,
+      removing: undefined,
+    })
+    expect((await zk.getPartitionState('move', 0))!.state).toMatchObject({ leader: 2, isr: [2, 3, 4] })
+    expect(await controller.listPartitionReassignments(null)).toEqual([])
+  })
+
+  it("refuses bad reassignments with Kafka's errors, per partition, changing nothing", async () => {
+    const { zk, cache, controller } = await cluster([1, 2, 3])
+    await createTopic(zk, 'bad', [[0, [1, 2]]])
+    await eventually(() => cache.partition('bad', 0)?.state != null)
+    const before = await zk.getTopicAssignment('bad')
+    const res = await controller.alterPartitionReassignments([
+      { topic: 'bad', partition: 0, replicas: [] },
+      { topic: 'bad', partition: 0, replicas: [1, 1] },
+      { topic: 'bad', partition: 0, replicas: [1, -2] },
+      { topic: 'bad', partition: 0, replicas: [1, 9] },
+      { topic: 'bad', partition: 0, replicas: null },
+      { topic: 'bad', partition: 5, replicas: [1] },
+      { topic: 'nope', partition: 0, replicas: [1] },
+    ])
+    expect(res.map((r) => [r.errorCode, r.errorMessage])).toEqual([
+      [ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'Empty replica list specified in partition reassignment.'],
+      [
+        ErrorCode.INVALID_REPLICA_ASSIGNMENT,
+        'Duplicate replica ids in partition reassignment replica list: [1, 1]',
+      ],
+      [ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'Invalid broker id in replica list: [1, -2]'],
+      [
+        ErrorCode.INVALID_REPLICA_ASSIGNMENT,
+        'Replica assignment has brokers that are not alive. Replica list: [9], live broker list: [1, 2, 3]',
+      ],
+      [ErrorCode.NO_REASSIGNMENT_IN_PROGRESS, null],
+      [ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'Unable to find partition bad-5.'],
+      [ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'Unable to find partition nope-0.'],
+    ])
+    expect(await zk.getTopicAssignment('bad')).toEqual(before)
+  })
+
+  it('cancels a reassignment: back to the original replicas, the added ones dropped from the ISR', async () => {
+    const { zk, cache, controller } = await cluster([1, 2, 3, 4])
+    await createTopic(zk, 'undo', [[0, [1, 2]]])
+    await eventually(() => cache.partition('undo', 0)?.state?.leader === 1)
+    await controller.alterPartitionReassignments([{ topic: 'undo', partition: 0, replicas: [3, 4] }])
+    await expandIsr(zk, 'undo', [1, 2, 3])
+    await eventually(() => cache.partition('undo', 0)?.state?.isr.length === 3)
+    const res = await controller.alterPartitionReassignments([
+      { topic: 'undo', partition: 0, replicas: null },
+    ])
+    expect(res[0]!.errorCode).toBe(ErrorCode.NONE)
+    expect(await assignmentOf(zk, 'undo')).toEqual({
+      replicas: [1, 2],
+      adding: undefined,
+      removing: undefined,
+    })
+    expect((await zk.getPartitionState('undo', 0))!.state).toMatchObject({ leader: 1, isr: [1, 2] })
+  })
+
+  it('runs reassignments written to /admin/reassign_partitions and removes each entry once done', async () => {
+    const { zk, cache, store } = await cluster([1, 2, 3])
+    await createTopic(zk, 'zk', [
+      [0, [1, 2]],
+      [1, [1, 2]],
+    ])
+    await eventually(() => cache.partition('zk', 1)?.state != null)
+    await store.create(
+      Paths.reassignPartitions,
+      Buffer.from(
+        JSON.stringify({
+          version: 1,
+          partitions: [
+            { topic: 'zk', partition: 0, replicas: [2, 3] },
+            { topic: 'zk', partition: 1, replicas: [2, 1] }, // a reorder: done at once
+            { topic: 'zk', partition: 7, replicas: [1] }, // unknown: dropped
+          ],
+        }),
+      ),
+    )
+    await eventually(() => cache.partition('zk', 0)!.addingReplicas.length === 1)
+    await eventually(async () => {
+      const r = await zk.getPartitionReassignment()
+      return r?.entries.length === 1 && r.entries[0]!.partition === 0
+    })
+    expect(cache.partition('zk', 1)!.replicas).toEqual([2, 1])
+    await expandIsr(zk, 'zk', [1, 2, 3])
+    await eventually(async () => (await zk.getPartitionReassignment()) === null)
+    expect(await assignmentOf(zk, 'zk')).toEqual({ replicas: [2, 3], adding: undefined, removing: undefined })
+    expect((await zk.getPartitionState('zk', 0))!.state).toMatchObject({ leader: 2, isr: [2, 3] })
+  })
+
+  it('a new controller finishes a reassignment its predecessor started', async () => {
+    const { zk, cache, controller, store } = await cluster([1, 2, 3])
+    await createTopic(zk, 'fo', [[0, [1]]])
+    await eventually(() => cache.partition('fo', 0)?.state?.leader === 1)
+    await controller.alterPartitionReassignments([{ topic: 'fo', partition: 0, replicas: [2] }])
+    await controller.stop()
+    const cache2 = new MetadataCache(zk, silentLogger, 2)
+    await cache2.start(await zk.getOrCreateClusterId())
+    const c2 = new Controller(
+      zk,
+      cache2,
+      {
+        brokerId: 2,
+        deleteTopicEnable: true,
+        autoLeaderRebalanceEnable: false,
+        leaderImbalanceCheckIntervalMs: 300_000,
+        leaderImbalancePerBrokerPercentage: 10,
+        uncleanLeaderElection: () => false,
+      },
+      silentLogger,
+      new ManualScheduler(),
+    )
+    stops.push(
+      () => c2.stop(),
+      () => cache2.stop(),
+    )
+    await c2.start()
+    await eventually(() => c2.isActive)
+    expect(await c2.listPartitionReassignments(null)).toHaveLength(1)
+    await expandIsr(zk, 'fo', [1, 2])
+    await eventually(async () => (await assignmentOf(zk, 'fo')).replicas?.join() === '2')
+    expect((await zk.getPartitionState('fo', 0))!.state).toMatchObject({ leader: 2, isr: [2] })
+    expect(store).toBeDefined()
+  })
 })

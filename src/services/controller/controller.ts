@@ -7,7 +7,11 @@
  *    offline partitions back when an ISR member returns,
  *  - executes topic deletions requested under /admin/delete_topics and preferred leader elections requested
  *    under /admin/preferred_replica_election or via ElectLeaders, and rebalances leadership to preferred
- *    replicas when auto.leader.rebalance.enable.
+ *    replicas when auto.leader.rebalance.enable,
+ *  - moves partitions between brokers (KIP-455 reassignments requested under /admin/reassign_partitions or via
+ *    AlterPartitionReassignments): the topic znode gets RS = TRS + ORS with AR/RS, the new replicas start
+ *    following, and once every target replica is in the ISR leadership moves into TRS, the ISR and the replica
+ *    set shrink to TRS and the removed replicas delete their logs.
  * Every write is conditional on the partition znode's version and fenced by the controller epoch's zkVersion,
  * so a deposed controller can never overwrite its successor. Events are handled one at a time (Kafka's
  * ControllerEventManager); the handling is level-triggered: each pass compares the whole cluster state with
@@ -19,7 +23,23 @@ import { systemScheduler, type ScheduledTask, type Scheduler } from '../../util/
 import { randomUuid, type KafkaZkClient } from '../metadata/kafka-zk-client.js'
 import type { MetadataCache, PartitionInfo } from '../metadata/metadata-cache.js'
 import { getDataWatched, isStoreError } from '../metadata/store.js'
-import { decodePartitionsList, Paths, type LeaderAndIsr } from '../metadata/znodes.js'
+import {
+  decodePartitionsList,
+  decodeReassignment,
+  Paths,
+  type LeaderAndIsr,
+  type ReassignmentEntry,
+  type ReplicaAssignment,
+  type TopicAssignment,
+} from '../metadata/znodes.js'
+import {
+  invalidReplicas,
+  isBeingReassigned,
+  originReplicas,
+  reassignTo,
+  sameAssignment,
+  targetReplicas,
+} from './reassignment.js'
 
 export interface ControllerConfig {
   readonly brokerId: number
@@ -40,7 +60,21 @@ export interface ElectionResult {
   readonly errorMessage: string | null
 }
 
+export interface ReassignmentResult {
+  readonly topic: string
+  readonly partition: number
+  readonly errorCode: number
+  readonly errorMessage: string | null
+}
+
+/** A partition's reassignment as ListPartitionReassignments reports it. */
+export interface OngoingReassignment extends ReplicaAssignment {
+  readonly topic: string
+  readonly partition: number
+}
+
 const NO_LEADER = -1
+const tpKey = (topic: string, partition: number): string => `${topic}-${partition}`
 
 export class Controller {
   private active = false
@@ -54,6 +88,8 @@ export class Controller {
   private reconcileQueued = false
   /** Brokers in a controlled shutdown: never chosen as leaders, taken out of ISRs (Kafka's shuttingDownBrokerIds). */
   private readonly shuttingDown = new Set<number>()
+  /** Reassignments requested under /admin/reassign_partitions, taken out of the znode as each completes. */
+  private readonly zkReassignments = new Map<string, ReassignmentEntry>()
 
   constructor(
     private readonly zk: KafkaZkClient,
@@ -83,6 +119,10 @@ export class Controller {
     this.cache.on('brokers', () => this.requestReconcile('broker change'))
     this.cache.on('topicAdded', () => this.requestReconcile('new topic'))
     this.cache.on('partitionsAdded', () => this.requestReconcile('new partitions'))
+    // An ISR change of a partition being moved may complete its reassignment.
+    this.cache.on('partition', (p) => {
+      if (isBeingReassigned(p)) this.requestReconcile('reassignment progress')
+    })
     this.zk.store.on('newSession', () => {
       this.enqueue('session', async () => {
         if (this.active) this.resign()
@@ -207,6 +247,7 @@ export class Controller {
     this.generation++
     this.rebalanceTimer?.cancel()
     this.rebalanceTimer = undefined
+    this.zkReassignments.clear()
   }
 
   private async watchAdmin(gen: number): Promise<void> {
@@ -225,6 +266,11 @@ export class Controller {
     }
     await store.exists(Paths.preferredReplicaElection, onPreferred)
     await this.processPreferredElectionZnode(gen, onPreferred)
+    const onReassign = (): void => {
+      if (gen === this.generation)
+        void this.enqueue('partition reassignment', () => this.processReassignZnode(gen, onReassign))
+    }
+    await this.processReassignZnode(gen, onReassign)
   }
 
   // --- topic deletion ---
@@ -331,6 +377,9 @@ export class Controller {
           await this.updateState(p, (cur) => this.offlineElection(p, cur, live, alive))
       }
     }
+    for (const topic of this.cache.topics.values())
+      for (const p of topic.partitions.values())
+        if (this.active && isBeingReassigned(p)) await this.maybeCompleteReassignment(p, alive)
   }
 
   /**
@@ -602,5 +651,254 @@ export class Controller {
       )
       for (const p of imbalanced) await this.updateState(p, (cur) => this.preferredElection(p, cur, alive))
     }
+  }
+  // --- partition reassignment (KIP-455) ---
+
+  /**
+   * AlterPartitionReassignments (API 45) on the controller: a replica list starts (or redirects) a reassignment,
+   * null cancels one. Each partition is answered on its own; a refused one is left exactly as it was.
+   */
+  alterPartitionReassignments(
+    requests: readonly { topic: string; partition: number; replicas: readonly number[] | null }[],
+  ): Promise<ReassignmentResult[]> {
+    return this.submit('alter partition reassignments', async () => {
+      const { live, eligible } = await this.liveBrokers()
+      const deleting = new Set(await this.zk.getTopicsMarkedForDeletion())
+      const results: ReassignmentResult[] = []
+      let zkChanged = false
+      for (const r of requests) {
+        const answer = (errorCode: number, errorMessage: string | null = null): void => {
+          results.push({ topic: r.topic, partition: r.partition, errorCode, errorMessage })
+        }
+        const p = this.cache.partition(r.topic, r.partition)
+        if (!p || deleting.has(r.topic)) {
+          answer(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Unable to find partition ${r.topic}-${r.partition}.`)
+          continue
+        }
+        let target: readonly number[]
+        if (r.replicas === null) {
+          if (!isBeingReassigned(p)) {
+            answer(ErrorCode.NO_REASSIGNMENT_IN_PROGRESS)
+            continue
+          }
+          target = originReplicas(p)
+        } else {
+          const invalid = invalidReplicas(p, r.replicas, live)
+          if (invalid) {
+            answer(ErrorCode.INVALID_REPLICA_ASSIGNMENT, invalid)
+            continue
+          }
+          target = r.replicas
+        }
+        // The latest request wins over one made through the znode.
+        if (this.zkReassignments.delete(tpKey(r.topic, r.partition))) zkChanged = true
+        const failure = await this.startReassignment(p, target, eligible)
+        if (failure) answer(ErrorCode.REASSIGNMENT_IN_PROGRESS, failure)
+        else answer(ErrorCode.NONE)
+      }
+      if (zkChanged) await this.writeZkReassignments()
+      return results
+    })
+  }
+
+  /** ListPartitionReassignments (API 46) on the controller. `partitions` null = every ongoing reassignment. */
+  listPartitionReassignments(
+    partitions: readonly { topic: string; partition: number }[] | null,
+  ): Promise<OngoingReassignment[]> {
+    return this.submit('list partition reassignments', async () => {
+      const all = partitions
+        ? partitions.map((r) => this.cache.partition(r.topic, r.partition))
+        : [...this.cache.topics.values()].flatMap((t) => [...t.partitions.values()])
+      return all
+        .filter((p): p is PartitionInfo => p !== undefined && isBeingReassigned(p))
+        .map((p) => ({
+          topic: p.topic,
+          partition: p.partition,
+          replicas: p.replicas,
+          addingReplicas: p.addingReplicas,
+          removingReplicas: p.removingReplicas,
+        }))
+    })
+  }
+
+  /** Reads /admin/reassign_partitions (on creation, on change and when this broker becomes the controller). */
+  private async processReassignZnode(gen: number, rewatch: () => void): Promise<void> {
+    const r = await getDataWatched(this.zk.store, Paths.reassignPartitions, rewatch)
+    if (gen !== this.generation || !this.active) return
+    this.zkReassignments.clear()
+    if (!r) return
+    let entries: ReassignmentEntry[]
+    try {
+      entries = decodeReassignment(r.data)
+    } catch (e) {
+      this.log.warn({ err: e }, `${this.prefix} Removing malformed ${Paths.reassignPartitions}`)
+      await this.writeZkReassignments()
+      return
+    }
+    for (const e of entries) this.zkReassignments.set(tpKey(e.topic, e.partition), e)
+    const { live, eligible } = await this.liveBrokers()
+    const deleting = new Set(await this.zk.getTopicsMarkedForDeletion())
+    const failed: string[] = []
+    for (const e of entries) {
+      const key = tpKey(e.topic, e.partition)
+      if (!this.zkReassignments.has(key)) continue // completed at once by an earlier entry's pass
+      const p = this.cache.partition(e.topic, e.partition)
+      const error =
+        !p || deleting.has(e.topic)
+          ? 'unknown partition'
+          : (invalidReplicas(p, e.replicas, live) ?? (await this.startReassignment(p, e.replicas, eligible)))
+      if (error) {
+        failed.push(`${key}: ${error}`)
+        this.zkReassignments.delete(key)
+      }
+    }
+    if (failed.length > 0) {
+      this.log.warn(`${this.prefix} Failed reassignment through zk: ${failed.join('; ')}`)
+      await this.writeZkReassignments()
+    }
+  }
+
+  private async writeZkReassignments(): Promise<void> {
+    try {
+      await this.zk.setPartitionReassignment([...this.zkReassignments.values()], this.epochZkVersion)
+    } catch (e) {
+      if (!isStoreError(e, 'BAD_VERSION')) throw e
+      this.log.warn(`${this.prefix} Controller epoch moved on; resigning`)
+      this.resign()
+    }
+  }
+
+  /**
+   * Phase one of Kafka's onPartitionReassignment: RS = TRS + ORS with AR and RR written to the topic znode, which
+   * makes the new replicas start following. Completes at once when every target replica is already in the ISR.
+   * Returns why it could not start, or null.
+   */
+  private async startReassignment(
+    p: PartitionInfo,
+    target: readonly number[],
+    alive: ReadonlySet<number>,
+  ): Promise<string | null> {
+    const next = reassignTo(p, target)
+    if (!sameAssignment(p, next)) {
+      this.log.info(
+        `${this.prefix} Reassigning ${p.topic}-${p.partition} from [${originReplicas(p).join(',')}] to ` +
+          `[${target.join(',')}]: replicas [${next.replicas.join(',')}], adding [${next.addingReplicas.join(',')}], ` +
+          `removing [${next.removingReplicas.join(',')}]`,
+      )
+      const failure = await this.moveTo(p, next, alive)
+      if (failure) return failure
+    }
+    const now = this.cache.partition(p.topic, p.partition)
+    if (now && isBeingReassigned(now)) await this.maybeCompleteReassignment(now, alive)
+    else await this.dropZkReassignment(p.topic, p.partition) // nothing to wait for (a reorder, or already there)
+    return null
+  }
+
+  /**
+   * Phase two, once every target replica is in the ISR: leadership moves into TRS if it is outside, the ISR and the
+   * replica set shrink to TRS (the removed replicas stop and delete their logs), the znode entry goes.
+   */
+  private async maybeCompleteReassignment(p: PartitionInfo, alive: ReadonlySet<number>): Promise<void> {
+    if (!isBeingReassigned(p)) return
+    const target = targetReplicas(p)
+    const cur = await this.zk.getPartitionState(p.topic, p.partition)
+    if (!cur || !target.every((r) => cur.state.isr.includes(r))) return
+    this.log.info(
+      `${this.prefix} Target replicas [${target.join(',')}] have all caught up with the leader for reassigning ` +
+        `partition ${p.topic}-${p.partition}`,
+    )
+    const failure = await this.moveTo(
+      p,
+      { replicas: target, addingReplicas: [], removingReplicas: [] },
+      alive,
+    )
+    if (failure) {
+      this.log.warn(
+        `${this.prefix} Cannot complete the reassignment of ${p.topic}-${p.partition}: ${failure}`,
+      )
+      return
+    }
+    this.log.info(
+      `${this.prefix} Completed reassignment of ${p.topic}-${p.partition} to [${target.join(',')}]`,
+    )
+    await this.dropZkReassignment(p.topic, p.partition)
+  }
+
+  private async dropZkReassignment(topic: string, partition: number): Promise<void> {
+    if (this.zkReassignments.delete(tpKey(topic, partition))) await this.writeZkReassignments()
+  }
+
+  /**
+   * Writes a new replica assignment of one partition: first its state when the leader or ISR members fall outside
+   * the new replica set (leader: the first target replica that is alive and in the ISR), then the topic znode.
+   */
+  private async moveTo(
+    p: PartitionInfo,
+    next: ReplicaAssignment,
+    alive: ReadonlySet<number>,
+  ): Promise<string | null> {
+    const target = targetReplicas(next)
+    let failure: string | null = null
+    if (p.state) {
+      await this.updateState(p, (cur) => {
+        failure = null
+        const isr = cur.isr.filter((r) => next.replicas.includes(r))
+        if (cur.leader !== NO_LEADER && !next.replicas.includes(cur.leader)) {
+          const leader = target.find((r) => isr.includes(r) && alive.has(r))
+          if (leader === undefined) {
+            failure = `none of the replicas [${target.join(',')}] is alive and in the ISR [${cur.isr.join(',')}]`
+            return null
+          }
+          this.log.info(
+            `${this.prefix} Moving leadership of ${p.topic}-${p.partition} from ${cur.leader} to ${leader} ` +
+              `(reassignment), ISR [${isr.join(',')}], leader epoch ${cur.leaderEpoch + 1}`,
+          )
+          return { ...cur, leader, isr, leaderEpoch: cur.leaderEpoch + 1, controllerEpoch: this.epoch }
+        }
+        if (isr.length === cur.isr.length || isr.length === 0) return null
+        return { ...cur, isr, leaderEpoch: cur.leaderEpoch + 1, controllerEpoch: this.epoch }
+      })
+      if (failure) return failure
+    }
+    if (!this.active) return `broker ${this.cfg.brokerId} is no longer the controller`
+    await this.writeAssignment(p.topic, p.partition, next)
+    return null
+  }
+
+  /** Conditional write of one partition's replicas in its topic znode, fenced by the controller epoch. */
+  private async writeAssignment(topic: string, partition: number, a: ReplicaAssignment): Promise<void> {
+    const put = (m: ReadonlyMap<number, readonly number[]>, v: readonly number[]) => {
+      const n = new Map(m)
+      if (v.length > 0) n.set(partition, v)
+      else n.delete(partition)
+      return n
+    }
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const cur = await this.zk.getTopicAssignment(topic)
+      if (!cur) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic ${topic} is gone`)
+      const assignment: TopicAssignment = {
+        ...cur.assignment,
+        partitions: put(cur.assignment.partitions, a.replicas),
+        addingReplicas: put(cur.assignment.addingReplicas, a.addingReplicas),
+        removingReplicas: put(cur.assignment.removingReplicas, a.removingReplicas),
+      }
+      const v = await this.zk.setTopicAssignmentAsController(
+        topic,
+        assignment,
+        cur.zkVersion,
+        this.epochZkVersion,
+      )
+      if (v !== null) {
+        this.cache.applyOwnAssignment(topic, assignment, v)
+        return
+      }
+      const epoch = await this.zk.getControllerEpoch()
+      if (!epoch || epoch.zkVersion !== this.epochZkVersion) {
+        this.log.warn(`${this.prefix} Controller epoch moved on; resigning`)
+        this.resign()
+        throw new KafkaError(ErrorCode.NOT_CONTROLLER, `Broker ${this.cfg.brokerId} is not the controller`)
+      }
+    }
+    throw new Error(`could not update the assignment of ${topic} after 5 attempts`)
   }
 }

@@ -14,6 +14,7 @@ import {
   decodeEntityConfig,
   decodePartitionState,
   decodeProducerIdBlock,
+  decodeReassignment,
   decodeTopicAssignment,
   encodeBrokerRegistration,
   encodeClusterId,
@@ -23,6 +24,7 @@ import {
   encodeEntityConfig,
   encodePartitionState,
   encodeProducerIdBlock,
+  encodeReassignment,
   encodeTopicAssignment,
   Paths,
   PERSISTENT_PATHS,
@@ -31,6 +33,7 @@ import {
   type ConfigEntityType,
   type LeaderAndIsr,
   type ProducerIdBlock,
+  type ReassignmentEntry,
   type TopicAssignment,
 } from './znodes.js'
 import {
@@ -290,6 +293,72 @@ export class KafkaZkClient {
     expectedVersion: number,
   ): Promise<void> {
     await this.store.setData(Paths.topic(topic), encodeTopicAssignment(assignment), expectedVersion)
+  }
+
+  /**
+   * The controller's write of a topic's assignment (a reassignment step): conditional on the topic znode's version
+   * and fenced by the controller epoch's zkVersion. Returns the new version, or null when either version no longer
+   * matches (or the topic went): the caller finds out which, as ZooKeeper names only the first operation of a multi.
+   */
+  async setTopicAssignmentAsController(
+    topic: string,
+    assignment: TopicAssignment,
+    expectedVersion: number,
+    controllerEpochZkVersion: number,
+  ): Promise<number | null> {
+    try {
+      await this.store.multi([
+        { op: 'check', path: Paths.controllerEpoch, version: controllerEpochZkVersion },
+        {
+          op: 'set',
+          path: Paths.topic(topic),
+          data: encodeTopicAssignment(assignment),
+          version: expectedVersion,
+        },
+      ])
+      return expectedVersion + 1
+    } catch (e) {
+      if (isStoreError(e, 'BAD_VERSION') || isStoreError(e, 'NO_NODE')) return null
+      throw e
+    }
+  }
+
+  // --- /admin/reassign_partitions ---
+
+  /** The pending ZooKeeper reassignments (null when the znode does not exist); a watcher is left either way. */
+  async getPartitionReassignment(
+    watcher?: Watcher,
+  ): Promise<{ entries: ReassignmentEntry[]; zkVersion: number } | null> {
+    const r = await this.readData(Paths.reassignPartitions, watcher)
+    return r ? { entries: decodeReassignment(r.data), zkVersion: r.stat.version } : null
+  }
+
+  /**
+   * Rewrites (or, with no entries left, deletes) /admin/reassign_partitions, fenced by the controller epoch (Kafka's
+   * setOrCreatePartitionReassignment / deletePartitionReassignment).
+   */
+  async setPartitionReassignment(
+    entries: readonly ReassignmentEntry[],
+    controllerEpochZkVersion: number,
+  ): Promise<void> {
+    const check: StoreOp = { op: 'check', path: Paths.controllerEpoch, version: controllerEpochZkVersion }
+    const exists = await this.store.exists(Paths.reassignPartitions)
+    if (entries.length === 0) {
+      if (!exists) return
+      try {
+        await this.store.multi([check, { op: 'delete', path: Paths.reassignPartitions }])
+      } catch (e) {
+        if (!isStoreError(e, 'NO_NODE')) throw e
+      }
+      return
+    }
+    const data = encodeReassignment(entries)
+    await this.store.multi([
+      check,
+      exists
+        ? { op: 'set', path: Paths.reassignPartitions, data }
+        : { op: 'create', path: Paths.reassignPartitions, data },
+    ])
   }
 
   async getPartitions(topic: string): Promise<number[]> {

@@ -15,7 +15,13 @@ import type { Logger } from '../../util/logger.js'
 import { systemScheduler } from '../../util/scheduler.js'
 import type { KafkaZkClient } from './kafka-zk-client.js'
 import { getDataWatched, isStoreError, type MetadataStore, type WatchEvent } from './store.js'
-import { decodeEntityConfig, Paths, type BrokerRegistration, type LeaderAndIsr } from './znodes.js'
+import {
+  decodeEntityConfig,
+  Paths,
+  type BrokerRegistration,
+  type LeaderAndIsr,
+  type TopicAssignment,
+} from './znodes.js'
 
 export interface PartitionInfo {
   readonly topic: string
@@ -41,6 +47,8 @@ interface MutableTopic {
   id: string
   partitions: Map<number, PartitionInfo>
   config: Map<string, string>
+  /** zkVersion of the /brokers/topics/<t> znode last applied (reads older than it are dropped). */
+  assignmentVersion: number
 }
 
 export interface MetadataCacheEvents {
@@ -280,30 +288,23 @@ export class MetadataCache extends EventEmitter<MetadataCacheEvents> {
       const a = r.assignment
       let t = this.topicMap.get(name)
       const id = a.topicId ?? (t?.id || '')
+      let idAssigned = false
       if (t && t.id === '' && a.topicId) {
         // A topic written without an id (by an old tool) that the controller has just given one.
         t.id = a.topicId
         this.ids.set(a.topicId, name)
+        idAssigned = true
       }
       if (!t || (a.topicId && t.id !== a.topicId)) {
         if (t) this.removeTopic(name)
-        t = { name, id, partitions: new Map(), config: new Map() }
+        t = { name, id, partitions: new Map(), config: new Map(), assignmentVersion: -1 }
         this.topicMap.set(name, t)
         if (id) this.ids.set(id, name)
       }
       const topic = t
-      for (const [p, replicas] of a.partitions) {
-        const prev = topic.partitions.get(p)
-        topic.partitions.set(p, {
-          topic: name,
-          partition: p,
-          replicas,
-          addingReplicas: a.addingReplicas.get(p) ?? [],
-          removingReplicas: a.removingReplicas.get(p) ?? [],
-          state: prev?.state ?? null,
-          zkVersion: prev?.zkVersion ?? -1,
-        })
-      }
+      // A read older than what the cache holds (this broker's own write, applied at once, overtook it) is dropped.
+      if (r.zkVersion < topic.assignmentVersion) return
+      const changed = this.applyAssignment(topic, a, r.zkVersion)
       const newPartitions = [...a.partitions.keys()].filter((p) => !watchedPartitions.has(p))
       for (const p of newPartitions) watchedPartitions.add(p)
       if (firstLoad) {
@@ -315,9 +316,54 @@ export class MetadataCache extends EventEmitter<MetadataCacheEvents> {
         if (newPartitions.length === a.partitions.size) this.emit('topicAdded', topic)
         else this.emit('partitionsAdded', topic, newPartitions)
       }
-      // Replica changes of existing partitions (reassignment) are announced as partition events.
-      for (const [p, info] of topic.partitions) if (!newPartitions.includes(p)) this.emit('partition', info)
+      // Replica changes of existing partitions (reassignment) are announced as partition events, and so is a
+      // topic id given to every partition.
+      for (const [p, info] of topic.partitions)
+        if (!newPartitions.includes(p) && (idAssigned || changed.includes(p))) this.emit('partition', info)
     })
+  }
+
+  /** Sets the replicas of a topic's partitions from its assignment; returns the partitions whose replicas changed. */
+  private applyAssignment(topic: MutableTopic, a: TopicAssignment, zkVersion: number): number[] {
+    topic.assignmentVersion = zkVersion
+    const changed: number[] = []
+    const same = (x: readonly number[] | undefined, y: readonly number[]): boolean =>
+      x !== undefined && x.length === y.length && x.every((v, i) => v === y[i])
+    for (const [p, replicas] of a.partitions) {
+      const prev = topic.partitions.get(p)
+      const adding = a.addingReplicas.get(p) ?? []
+      const removing = a.removingReplicas.get(p) ?? []
+      if (
+        prev &&
+        same(prev.replicas, replicas) &&
+        same(prev.addingReplicas, adding) &&
+        same(prev.removingReplicas, removing)
+      )
+        continue
+      topic.partitions.set(p, {
+        topic: topic.name,
+        partition: p,
+        replicas,
+        addingReplicas: adding,
+        removingReplicas: removing,
+        state: prev?.state ?? null,
+        zkVersion: prev?.zkVersion ?? -1,
+      })
+      changed.push(p)
+    }
+    return changed
+  }
+
+  /**
+   * Applies an assignment this broker itself (as the controller) just wrote as `zkVersion` of the topic znode, so
+   * its next decisions do not wait for the watch. Ignored when the cache already has that version or a newer one.
+   */
+  applyOwnAssignment(name: string, a: TopicAssignment, zkVersion: number): void {
+    const t = this.topicMap.get(name)
+    if (!t || zkVersion <= t.assignmentVersion) return
+    if (a.partitions.size !== t.partitions.size || [...a.partitions.keys()].some((p) => !t.partitions.has(p)))
+      return // new partitions: left to the watch, which also starts watching their states
+    for (const p of this.applyAssignment(t, a, zkVersion)) this.emit('partition', t.partitions.get(p)!)
   }
 
   private watchTopicConfig(gen: number, name: string): Promise<void> {

@@ -183,6 +183,14 @@ export function decodeBrokerRegistration(id: number, data: Buffer, epoch: number
 
 // --- /brokers/topics/<topic> ---
 
+/** The replicas of one partition, with those a reassignment is adding or removing (KIP-455). */
+export interface ReplicaAssignment {
+  /** Every replica, in preference order: during a reassignment the target replicas, then the ones leaving. */
+  readonly replicas: readonly number[]
+  readonly addingReplicas: readonly number[]
+  readonly removingReplicas: readonly number[]
+}
+
 export interface TopicAssignment {
   /** partition -> replica broker ids, in preference order */
   readonly partitions: ReadonlyMap<number, readonly number[]>
@@ -194,11 +202,15 @@ export interface TopicAssignment {
 const mapToObj = (m: ReadonlyMap<number, readonly number[]>): Record<string, readonly number[]> =>
   Object.fromEntries([...m].sort((a, b) => a[0] - b[0]).map(([k, v]) => [String(k), v]))
 
+const nonEmpty = (m: ReadonlyMap<number, readonly number[]>): Map<number, readonly number[]> =>
+  new Map([...m].filter(([, v]) => v.length > 0))
+
 export function encodeTopicAssignment(a: TopicAssignment): Buffer {
   const out: Record<string, unknown> = {
     partitions: mapToObj(a.partitions),
-    adding_replicas: mapToObj(a.addingReplicas),
-    removing_replicas: mapToObj(a.removingReplicas),
+    // Only partitions being reassigned are listed, as Kafka writes them.
+    adding_replicas: mapToObj(nonEmpty(a.addingReplicas)),
+    removing_replicas: mapToObj(nonEmpty(a.removingReplicas)),
     version: a.topicId ? 3 : 2,
   }
   if (a.topicId) out.topic_id = a.topicId
@@ -350,6 +362,13 @@ export function decodePartitionsList(data: Buffer, what: string): TopicPartition
 export interface ReassignmentEntry extends TopicPartitionRef {
   readonly replicas: readonly number[]
 }
+
+/** /admin/reassign_partitions as Kafka's ReassignPartitionsZNode writes it. */
+export const encodeReassignment = (entries: readonly ReassignmentEntry[]): Buffer =>
+  json({
+    version: 1,
+    partitions: entries.map((e) => ({ topic: e.topic, partition: e.partition, replicas: e.replicas })),
+  })
 
 export function decodeReassignment(data: Buffer): ReassignmentEntry[] {
   const o = parse(data, Paths.reassignPartitions)

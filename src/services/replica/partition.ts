@@ -10,7 +10,9 @@
  */
 import { ErrorCode, KafkaError } from '../../protocol/errors.js'
 import type { Log } from '../log/log.js'
-import type { LeaderAndIsr } from '../metadata/znodes.js'
+import type { LeaderAndIsr, ReplicaAssignment } from '../metadata/znodes.js'
+
+export type { ReplicaAssignment }
 
 export interface FollowerState {
   /** Log end offset the follower reported with its last fetch (-1 = unknown). */
@@ -19,13 +21,6 @@ export interface FollowerState {
   /** Leader LEO at the time of the follower's previous fetch (Kafka's lastFetchLeaderLogEndOffset). */
   lastFetchLeaderLeo: number
   lastCaughtUpTimeMs: number
-}
-
-/** The replicas of a partition, with those being added or removed by a reassignment (KIP-455). */
-export interface ReplicaAssignment {
-  readonly replicas: readonly number[]
-  readonly addingReplicas: readonly number[]
-  readonly removingReplicas: readonly number[]
 }
 
 /** The state of a partition to apply, as the controller wrote it (Kafka's LeaderAndIsrPartitionState). */

@@ -1,0 +1,262 @@
+/**
+ * Partition reassignment (KIP-455) on a 4-broker ZooKeeper cluster, with real clients writing and reading
+ * throughout (the checker: idempotent acks=all producers of kafkajs and librdkafka, a kafkajs consumer group):
+ *  - kafkajs alterPartitionReassignments moves a partition holding SAMSA_REASSIGN_RECORDS records (default 20 000;
+ *    `npm run test:reassign` runs 100 000) from three brokers to two of them and the fourth (e.g. {0,1,2} to
+ *    {1,2,3}; the broker joining is never the controller, so that it can be held back): listPartitionReassignments shows the
+ *    adding / removing replicas while the new replica is held back, the move completes, the old replica's log is
+ *    deleted, the new replicas hold the same bytes, nothing acknowledged is lost or duplicated;
+ *  - the same move written to /admin/reassign_partitions as kafka-reassign-partitions.sh does, with the controller
+ *    killed (kill -9) while the move is under way and restarted: the next controller finishes it and removes the
+ *    znode;
+ *  - bad reassignments (a broker that does not exist, duplicates, an empty list, a cancel with nothing to cancel)
+ *    are refused with Kafka's errors and change nothing.
+ */
+import { existsSync, readdirSync } from 'node:fs'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { printBrokerLogsOnFailure } from './support/broker.js'
+import { Checker, replicaDivergence } from './support/checker.js'
+import {
+  type Cluster,
+  highWatermarkOf,
+  pauseBroker,
+  reportForeignSignals,
+  resumeBroker,
+  startCluster,
+  zkCreate,
+} from './support/cluster.js'
+import { uniqueName, waitFor } from './support/env.js'
+import { kafkajs, withAdmin, withProducer } from './support/kafkajs.js'
+
+printBrokerLogsOnFailure()
+reportForeignSignals(() => [cl])
+
+const RECORDS = Number(process.env.SAMSA_REASSIGN_RECORDS ?? 20_000)
+let cl: Cluster
+
+beforeAll(async () => {
+  cl = await startCluster({ ids: [0, 1, 2, 3], overrides: { 'log.segment.delete.delay.ms': 500 } })
+}, 120_000)
+
+afterAll(async () => {
+  await cl?.stop()
+})
+
+async function createTopic(topic: string, replicas: number[]): Promise<void> {
+  await withAdmin(kafkajs(cl.bootstrapAll()), (admin) =>
+    admin.createTopics({
+      waitForLeaders: true,
+      topics: [{ topic, replicaAssignment: [{ partition: 0, replicas }] }],
+    }),
+  )
+  await cl.waitForTopic(topic, 1)
+}
+
+/** `n` records of 100 bytes with distinct values (the checker counts every value in the log), in batches of 1000. */
+async function preload(topic: string, n: number): Promise<void> {
+  await withProducer(kafkajs(cl.bootstrapAll()), { idempotent: true }, async (p) => {
+    for (let i = 0; i < n; i += 1000) {
+      const messages = Array.from({ length: Math.min(1000, n - i) }, (_, j) => ({
+        key: `pre-${i + j}`,
+        value: `pre-${i + j}-`.padEnd(100, 'r'),
+      }))
+      await p.send({ topic, acks: -1, messages })
+    }
+  })
+}
+
+/**
+ * A move that suits the current controller: the broker joining is one that is not the controller (it is held
+ * back with SIGSTOP), the one leaving is the first of the others.
+ */
+async function plan(): Promise<{ controller: number; adding: number; original: number[]; target: number[] }> {
+  const controller = (await cl.controllerId())!
+  const ids = cl.brokers.map((b) => b.id)
+  const adding = Math.max(...ids.filter((id) => id !== controller))
+  const original = ids.filter((id) => id !== adding)
+  return { controller, adding, original, target: [...original.slice(1), adding] }
+}
+
+/** Waits until the topic znode says [target] with nothing adding or removing, and the ISR is the target. */
+async function waitForMove(topic: string, target: number[], timeoutMs = 90_000): Promise<void> {
+  await waitFor(
+    `${topic}-0 moved to [${target}]`,
+    async () => {
+      const z = await cl.topicZnode(topic)
+      const s = await cl.partitionState(topic, 0)
+      return (
+        z?.partitions['0']?.join() === target.join() &&
+        Object.keys(z.adding_replicas ?? {}).length === 0 &&
+        Object.keys(z.removing_replicas ?? {}).length === 0 &&
+        s !== undefined &&
+        target.includes(s.leader) &&
+        [...s.isr].sort().join() === [...target].sort().join()
+      )
+    },
+    { timeoutMs, intervalMs: 200 },
+  )
+}
+
+/** The removed replica's log directory is gone (renamed for deletion, then deleted). */
+async function waitForLogGone(broker: number, topic: string): Promise<void> {
+  const dir = cl.broker(broker).dataDir
+  await waitFor(
+    `log of ${topic}-0 deleted from broker ${broker}`,
+    () => !readdirSync(dir).some((f) => f === `${topic}-0` || f.startsWith(`${topic}-0.`)),
+    { timeoutMs: 30_000, intervalMs: 200 },
+  )
+}
+
+async function expectReplicasIdentical(topic: string, target: number[]): Promise<void> {
+  const s = (await cl.partitionState(topic, 0))!
+  const hw = await highWatermarkOf(cl.broker(s.leader), topic, 0)
+  expect(hw).toBeGreaterThanOrEqual(RECORDS)
+  const brokers = cl.brokers.filter((b) => target.includes(b.id))
+  await waitFor(
+    `replicas of ${topic}-0 byte-identical up to ${hw}`,
+    () => replicaDivergence(brokers, s.leader, topic, 0, hw) === undefined,
+    { timeoutMs: 20_000, intervalMs: 250 },
+  )
+}
+
+describe('partition reassignment (KIP-455)', () => {
+  it(`moves a partition of ${RECORDS} records off a broker onto a new one with kafkajs, under producers and a group`, async () => {
+    const { adding, original, target } = await plan()
+    const topic = uniqueName('move')
+    await createTopic(topic, original)
+    const t0 = Date.now()
+    await preload(topic, RECORDS)
+    const preloadMs = Date.now() - t0
+    const checker = await Checker.start({ bootstrap: cl.bootstrapAll(), topic, partitions: 1, rate: 200 })
+    let verdict
+    let moveMs: number | undefined
+    try {
+      await checker.waitForProgress('warm-up', 100)
+      const admin = kafkajs(cl.bootstrapAll()).admin()
+      await admin.connect()
+      try {
+        // The joining broker is held (SIGSTOP, well within its ZooKeeper session) so the move is seen under way.
+        pauseBroker(cl.broker(adding))
+        const started = Date.now()
+        try {
+          await admin.alterPartitionReassignments({
+            topics: [{ topic, partitionAssignment: [{ partition: 0, replicas: target }] }],
+          })
+          const listed = await admin.listPartitionReassignments({ topics: [{ topic, partitions: [0] }] })
+          // kafkajs hands back the decoded response (name / partition, not its typings' topic / partitionIndex).
+          expect(listed.topics as unknown).toEqual([
+            {
+              name: topic,
+              partitions: [
+                {
+                  partition: 0,
+                  replicas: [...target, original[0]],
+                  addingReplicas: [adding],
+                  removingReplicas: [original[0]],
+                },
+              ],
+            },
+          ])
+        } finally {
+          resumeBroker(cl.broker(adding))
+        }
+        await waitForMove(topic, target)
+        moveMs = Date.now() - started
+        expect(await admin.listPartitionReassignments({})).toEqual({ topics: [] })
+      } finally {
+        await admin.disconnect()
+      }
+      await checker.waitForProgress('after the move', 100)
+    } finally {
+      verdict = await checker.stop()
+    }
+    console.log(
+      `[reassignment] ${RECORDS} records preloaded in ${preloadMs} ms, moved in ${moveMs} ms; ${verdict.summary}`,
+    )
+    expect(verdict.problems.slice(0, 20), verdict.summary).toEqual([])
+    await waitForLogGone(original[0]!, topic)
+    await expectReplicasIdentical(topic, target)
+  }, 300_000)
+
+  it('finishes a move written to /admin/reassign_partitions after the controller is killed during it', async () => {
+    await cl.ensureRunning()
+    const { controller, adding, original, target } = await plan()
+    const topic = uniqueName('zkmove')
+    await createTopic(topic, original)
+    await preload(topic, RECORDS)
+    const checker = await Checker.start({ bootstrap: cl.bootstrapAll(), topic, partitions: 1, rate: 200 })
+    let verdict
+    try {
+      await checker.waitForProgress('warm-up', 100)
+      pauseBroker(cl.broker(adding))
+      try {
+        await cl.zk((c) =>
+          zkCreate(
+            c,
+            '/admin/reassign_partitions',
+            JSON.stringify({ version: 1, partitions: [{ topic, partition: 0, replicas: target }] }),
+          ),
+        )
+        await waitFor(
+          'the controller started the move',
+          async () => (await cl.topicZnode(topic))?.adding_replicas?.['0']?.join() === String(adding),
+          { timeoutMs: 4000, intervalMs: 50 },
+        )
+        await cl.broker(controller).kill()
+      } finally {
+        resumeBroker(cl.broker(adding))
+      }
+      // Restarted once its old registration expired (before that it could not register, as in Kafka).
+      await waitFor(
+        `broker ${controller}'s registration expired`,
+        async () => !(await cl.registeredIds()).includes(controller),
+        { timeoutMs: 30_000, intervalMs: 100 },
+      )
+      await cl.broker(controller).start()
+      await waitForMove(topic, target)
+      await waitFor(
+        '/admin/reassign_partitions removed',
+        async () => (await cl.znode('/admin/reassign_partitions')) === undefined,
+        {
+          timeoutMs: 20_000,
+        },
+      )
+      await checker.waitForProgress('after the move', 100)
+    } finally {
+      verdict = await checker.stop()
+    }
+    console.log(`[reassignment] zk move with controller ${controller} killed: ${verdict.summary}`)
+    expect(verdict.problems.slice(0, 20), verdict.summary).toEqual([])
+    await waitForLogGone(original[0]!, topic)
+    await expectReplicasIdentical(topic, target)
+  }, 300_000)
+
+  it("refuses bad reassignments with Kafka's errors and changes nothing", async () => {
+    await cl.ensureRunning()
+    const topic = uniqueName('badmove')
+    await createTopic(topic, [0, 1])
+    const before = await cl.topicZnode(topic)
+    const admin = kafkajs(cl.bootstrapAll()).admin()
+    await admin.connect()
+    const attempt = async (replicas: number[] | undefined) => {
+      try {
+        await admin.alterPartitionReassignments({
+          topics: [{ topic, partitionAssignment: [{ partition: 0, replicas: replicas as number[] }] }],
+        })
+        return 'accepted'
+      } catch (e) {
+        const err = e as { type?: string; errors?: { type?: string }[] }
+        return err.errors?.[0]?.type ?? err.type ?? String(e)
+      }
+    }
+    try {
+      expect(await attempt([0, 9])).toBe('INVALID_REPLICA_ASSIGNMENT')
+      expect(await attempt([1, 1])).toBe('INVALID_REPLICA_ASSIGNMENT')
+      expect(await attempt([])).toBe('INVALID_REPLICA_ASSIGNMENT')
+    } finally {
+      await admin.disconnect()
+    }
+    expect(await cl.topicZnode(topic)).toEqual(before)
+    expect(existsSync(`${cl.broker(2).dataDir}/${topic}-0`)).toBe(false)
+  }, 60_000)
+})
