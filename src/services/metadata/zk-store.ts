@@ -9,7 +9,8 @@
  * ZooKeeper and the client's heartbeats keep real time, so a manual clock could only stall them.
  */
 import { EventEmitter } from 'node:events'
-import zookeeper from 'node-zookeeper-client'
+import { createRequire } from 'node:module'
+import type zookeeper from 'node-zookeeper-client'
 import type { Logger } from '../../util/logger.js'
 import { systemScheduler } from '../../util/scheduler.js'
 
@@ -49,11 +50,18 @@ const CODE_NAMES = new Map<number, StoreErrorCode>([
   [-112, 'SESSION_EXPIRED'],
 ])
 
+/** ZooKeeper's CreateMode flags (as the wire protocol numbers them). */
 const MODES: Record<CreateMode, number> = {
-  persistent: zookeeper.CreateMode.PERSISTENT,
-  ephemeral: zookeeper.CreateMode.EPHEMERAL,
-  persistent_sequential: zookeeper.CreateMode.PERSISTENT_SEQUENTIAL,
-  ephemeral_sequential: zookeeper.CreateMode.EPHEMERAL_SEQUENTIAL,
+  persistent: 0,
+  ephemeral: 1,
+  persistent_sequential: 2,
+  ephemeral_sequential: 3,
+}
+
+let zookeeperModule: typeof zookeeper | undefined
+/** node-zookeeper-client, loaded when the first ZooKeeper client is made: a standalone broker never pays for it. */
+function zookeeperClient(): typeof zookeeper {
+  return (zookeeperModule ??= createRequire(import.meta.url)('node-zookeeper-client') as typeof zookeeper)
 }
 
 const EVENT_TYPES = new Map<number, WatchEvent['type']>([
@@ -242,7 +250,7 @@ export class ZkMetadataStore extends EventEmitter implements MetadataStore {
     for (let attempt = 1; ; attempt++) {
       if (this.closed) throw new StoreError('SESSION_EXPIRED', '/', 'metadata store closed')
       if (signal?.aborted) throw new StoreError('SESSION_EXPIRED', '/', 'connecting to ZooKeeper was aborted')
-      const client = zookeeper.createClient(connectString, {
+      const client = zookeeperClient().createClient(connectString, {
         sessionTimeout: this.opts.sessionTimeoutMs,
         spinDelay: 500,
         retries: 0,

@@ -16,7 +16,8 @@
 import { readFileSync } from 'node:fs'
 import tls from 'node:tls'
 import crypto from 'node:crypto'
-import forge from 'node-forge'
+import { createRequire } from 'node:module'
+import type Forge from 'node-forge'
 import type { BrokerConfig } from '../../config/broker-config.js'
 import { ConfigException, Password, type ConfigValue } from '../../config/config-def.js'
 import { openSslCipherName } from './tls-ciphers.js'
@@ -149,8 +150,15 @@ function pkcs12Certificate(data: Buffer, pass: string): Buffer | undefined {
   }
 }
 
+let forgeModule: typeof Forge | undefined
+/** node-forge, loaded on first use: only PKCS12 keystores and truststores need it, and it is slow to load. */
+function loadForge(): typeof Forge {
+  return (forgeModule ??= createRequire(import.meta.url)('node-forge') as typeof Forge)
+}
+
 /** The certificates of a PKCS12 file, as PEM (node-forge reads OpenSSL 3's and Java's PKCS12). */
 function pkcs12Certificates(data: Buffer, pass: string | null): string[] {
+  const forge = loadForge()
   const p12 = forge.pkcs12.pkcs12FromAsn1(forge.asn1.fromDer(data.toString('binary')), pass ?? '')
   const bags = p12.getBags({ bagType: forge.pki.oids.certBag })[forge.pki.oids.certBag] ?? []
   const out: string[] = []
