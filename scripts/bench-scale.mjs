@@ -106,7 +106,12 @@ async function main() {
   while (!(await canConnect(port))) await sleep(20)
   log(`creating ${TOPICS} topics of ${PER_TOPIC} partitions`)
   const { Kafka, logLevel, Partitioners } = await import('kafkajs')
-  const kafka = new Kafka({ clientId: 'bench-scale', brokers: [samsa.bootstrap], logLevel: logLevel.NOTHING })
+  const kafka = new Kafka({
+    clientId: 'bench-scale',
+    brokers: [samsa.bootstrap],
+    logLevel: logLevel.NOTHING,
+    requestTimeout: 300_000,
+  })
   const admin = kafka.admin()
   await admin.connect()
   const topics = Array.from({ length: TOPICS }, (_, i) => `scale-${i}`)
