@@ -84,4 +84,14 @@ describe('the authorizer settings', () => {
       ConfigException,
     )
   })
+
+  it('refuses a replica selector (fetch from follower is not served yet) rather than ignoring it', () => {
+    const c = cfg({ 'replica.selector.class': 'org.apache.kafka.common.replica.RackAwareReplicaSelector' })
+    expect(unsupportedSettings(c)).toEqual([
+      expect.stringContaining(
+        'replica.selector.class=org.apache.kafka.common.replica.RackAwareReplicaSelector',
+      ),
+    ])
+    expect(unsupportedSettings(cfg({}))).toEqual([])
+  })
 })

@@ -27,6 +27,13 @@ export function unsupportedSettings(config: BrokerConfig): string[] {
   }
   const authorizer = unsupportedAuthorizer(config)
   if (authorizer !== null) problems.push(authorizer)
+  const selector = config.get('replica.selector.class')
+  if (selector !== null) {
+    problems.push(
+      `replica.selector.class=${String(selector)}: Samsa does not serve fetches from followers (KIP-392) yet; ` +
+        'every consumer reads from the leader',
+    )
+  }
   return problems
 }
 
