@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { startCluster, type Cluster } from '../src/index.js'
 import { sharedZooKeeper } from './support/cluster.js'
 import { uniqueName } from './support/env.js'
-import { consumeWithGroup, kafkajs, withProducer } from './support/kafkajs.js'
+import { consumeWithGroup, kafkajs, withAdmin, withProducer } from './support/kafkajs.js'
 
 const clusters: Cluster[] = []
 afterAll(async () => {
@@ -117,6 +117,50 @@ describe('startCluster() on the in-process ZooKeeper', () => {
     expect(c.readPartition(topic, 0, { broker: old }).map((r) => r.value!.toString())).toEqual(
       values(5, 'split').map((m) => m.value),
     )
+  })
+})
+
+describe('startCluster() on manual time', () => {
+  it('replicates with acks=all and rolls and deletes by retention on every replica only when the test advances', async () => {
+    const t0 = performance.now()
+    const { c } = await cluster({
+      brokers: 3,
+      manualTime: true,
+      properties: { 'log.retention.check.interval.ms': 60_000, 'replica.fetch.wait.max.ms': 10_000 },
+    })
+    const topic = uniqueName('ipc-time')
+    await c.createTopic(topic, {
+      replicationFactor: 3,
+      config: { 'segment.ms': 60_000, 'retention.ms': 600_000 },
+    })
+    const kafka = kafkajs(c.bootstrapServers)
+    const clock = c.scheduler.clock
+    // record timestamps from the cluster's clock, so that retention counts from the time the test controls
+    const send = (tag: string) =>
+      withProducer(kafka, {}, (p) =>
+        p.send({
+          topic,
+          acks: -1,
+          messages: values(5, tag).map((m) => ({ ...m, timestamp: String(clock.now()) })),
+        }),
+      )
+    await send('first')
+    expect(await c.waitForIsr(topic, 0, 3)).toHaveLength(3)
+    await c.advanceTime(60_001) // segment.ms has passed: the next append rolls, on the leader and the followers
+    await send('second')
+    const offsets = () => withAdmin(kafka, (a) => a.fetchTopicOffsets(topic))
+    expect(await offsets()).toMatchObject([{ partition: 0, low: '0', high: '10' }])
+    await c.advanceTime(600_000) // the first segment is past retention.ms
+    expect(await offsets()).toMatchObject([{ partition: 0, low: '5', high: '10' }])
+    for (const b of c.brokers) {
+      // a follower learns the new log start offset with its next fetch
+      await c.until(
+        () => `broker ${b.id} to delete the first segment`,
+        () => c.readPartition(topic, 0, { broker: b.id })[0]?.offset === 5,
+        30_000,
+      )
+    }
+    console.log(`retention on manual time, 3 brokers: ${Math.round(performance.now() - t0)} ms in all`)
   })
 })
 
