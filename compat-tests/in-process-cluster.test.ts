@@ -97,6 +97,28 @@ describe('startCluster() on the in-process ZooKeeper', () => {
     expect(c.readPartition(topic, 0, { broker: old }).length).toBe(5)
   })
 
+  it('failDisk(): the leader whose disk breaks halts as Kafka does, leadership moves at once; it restarts on its files', async () => {
+    // Kafka's default session timeout: the new leader comes from the closed session, not from its expiry
+    const { c } = await cluster({ brokers: 3, properties: { 'zookeeper.session.timeout.ms': 18_000 } })
+    const topic = uniqueName('ipc-disk')
+    await c.createTopic(topic, { partitions: 1, replicationFactor: 3 })
+    const kafka = kafkajs(c.bootstrapServers)
+    await withProducer(kafka, {}, (p) => p.send({ topic, acks: -1, messages: values(5, 'before') }))
+    await c.waitForIsr(topic, 0, 3)
+    const old = c.leader(topic, 0)!
+    const t0 = performance.now()
+    await c.broker(old).failDisk()
+    expect(c.broker(old).state).toBe('killed')
+    await c.waitForLeader(topic, 0, { notIn: [old] })
+    expect(performance.now() - t0).toBeLessThan(18_000)
+    await withProducer(kafka, {}, (p) => p.send({ topic, acks: -1, messages: values(5, 'after') }))
+    await c.broker(old).start()
+    expect(await c.waitForIsr(topic, 0, 3)).toContain(old)
+    expect(c.readPartition(topic, 0, { broker: old }).map((r) => r.value!.toString())).toEqual(
+      [...values(5, 'before'), ...values(5, 'after')].map((m) => m.value),
+    )
+  })
+
   it('partitionNetwork(): a broker cut from ZooKeeper, its peers and the clients loses its leadership; heal() lets it rejoin', async () => {
     const { c } = await cluster({ brokers: 3, properties: { 'zookeeper.session.timeout.ms': 1500 } })
     const topic = uniqueName('ipc-part')

@@ -256,6 +256,40 @@ export class ClusterBroker {
     }
   }
 
+  /**
+   * The disk breaks: every log directory fails as on an I/O error (EIO), as Kafka's LogDirFailureChannel takes a
+   * directory offline on its first failed read or write — its replicas answer KAFKA_STORAGE_ERROR and the controller
+   * is told through /log_dir_event_notification. With no directory left the broker halts as Kafka does (its
+   * ZooKeeper session closed, so leadership moves at once) and this resolves once it has: its state is then
+   * 'killed', and `start()` brings it back on the same files (a replaced disk). `dirs` fails only those of its log
+   * directories. A disk that is only full (ENOSPC, transient) is not simulated.
+   */
+  async failDisk(dirs?: readonly string[]): Promise<void> {
+    const inc = this.inc
+    if (!inc || this._state !== 'running') throw new Error(`broker ${this.id} is ${this._state}, not running`)
+    const logs = inc.broker.services.logManager
+    const err = Object.assign(
+      new Error('EIO: i/o error, write (a disk failure injected by the test cluster)'),
+      {
+        code: 'EIO',
+        errno: -5,
+        syscall: 'write',
+      },
+    )
+    for (const d of dirs ?? logs.liveLogDirs) logs.failDir(d, err)
+    if (logs.liveLogDirs.length === 0)
+      await this.cluster.until(
+        () => `broker ${this.id} to halt after its disk failed`,
+        () => this._state === 'killed',
+        30_000,
+      )
+  }
+
+  /** @internal The broker halted by itself (every log directory failed): what remains of it ends as on kill -9. */
+  onFatal(): void {
+    void this.kill()
+  }
+
   /** Stops (cleanly, or with `{ kill: true }` as kill -9) and starts again. */
   async restart(opts: { kill?: boolean } = {}): Promise<void> {
     if (opts.kill) await this.kill()
@@ -547,6 +581,7 @@ export class Cluster {
             return l ? { host: l.host, port: l.port } : ep
           },
           requestInterceptor: (req) => this.intercept(id, scheduler, req, log),
+          onFatal: () => member.onFatal(),
         })
         const inc: Incarnation = { broker, scheduler, zkClient, ports, logger }
         return inc
