@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
 
 export default defineConfig({
@@ -18,6 +19,16 @@ export default defineConfig({
           hookTimeout: 120_000,
           fileParallelism: false,
           globalSetup: ['compat-tests/support/global-setup.ts'],
+        },
+      },
+      {
+        // examples/: test suites of applications as a user writes them, importing 'samsa' (this checkout's source)
+        resolve: { alias: { samsa: fileURLToPath(new URL('./src/index.ts', import.meta.url)) } },
+        test: {
+          name: 'examples',
+          include: ['examples/**/*.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
         },
       },
     ],

@@ -32,6 +32,9 @@ npx prettier --check . >/dev/null
 echo "==> unit tests"
 npx vitest run --project unit
 
+echo "==> examples (application test suites against an in-process cluster)"
+npx vitest run --project examples
+
 echo "==> compatibility tests (real clients, real brokers, real ZooKeeper)"
 npx vitest run --project compat
 
