@@ -14,7 +14,14 @@ if (file) {
   h.enable()
   let cpu = process.cpuUsage()
   let peak = 0
-  const sampleRss = () => (peak = Math.max(peak, process.memoryUsage.rss()))
+  const rss = () => {
+    try {
+      return process.memoryUsage.rss()
+    } catch {
+      return 0 // it needs a file descriptor: none left (EMFILE) is the broker's problem to report, not the probe's
+    }
+  }
+  const sampleRss = () => (peak = Math.max(peak, rss()))
   const timer = setInterval(sampleRss, 100)
   timer.unref()
   process.on('SIGUSR2', () => {
@@ -30,7 +37,7 @@ if (file) {
         samples: h.count,
       },
       cpuSeconds: (used.user + used.system) / 1e6,
-      rss: process.memoryUsage.rss(),
+      rss: rss(),
       maxRss: peak,
     }
     appendFileSync(file, JSON.stringify(line) + '\n')
