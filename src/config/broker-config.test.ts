@@ -460,6 +460,9 @@ describe('dynamic configs', () => {
     ).toThrow(
       'Cannot update these configs at default cluster level, broker id must be specified: Set(listeners)',
     )
+    expect(() =>
+      BrokerConfig.validateDynamicConfigs(new Map([['leader.replication.throttled.rate', '1000']]), true),
+    ).toThrow('leader.replication.throttled.rate=1000: Samsa does not throttle replication (KIP-73) yet')
     expect(() => BrokerConfig.validateDynamicConfigs(new Map([['num.io.threads', '0']]), false)).toThrow(
       'Invalid value 0 for configuration num.io.threads: Value must be at least 1',
     )

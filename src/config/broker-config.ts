@@ -36,6 +36,7 @@ import {
   type Endpoint,
 } from './listeners.js'
 import { inKafkaMapOrder } from './kafka-order.js'
+import { THROTTLE_RATE_CONFIGS, throttleUnsupported } from './replication-throttle.js'
 import { AUTHORIZER_CONFIG_NAMES } from './authorizer.js'
 import { loadPropertiesFileSync, parseKeyValueArgs } from './properties.js'
 import {
@@ -477,6 +478,8 @@ export class BrokerConfig {
       const base = listenerBaseName(k) ?? k
       const def = brokerConfigDef(base)
       if (def) parseAndValidate(def, value)
+      if (THROTTLE_RATE_CONFIGS.includes(k) && (parseAndValidate(def!, value) as number) < LONG_MAX)
+        throw new ConfigException(throttleUnsupported(k, value))
     }
     if (!perBroker) {
       const perBrokerNames = names.filter((n) => {

@@ -113,8 +113,18 @@ describe('validateTopicConfigs', () => {
     validateTopicConfigs(
       m({ 'retention.ms': '1000', 'cleanup.policy': 'compact,delete', 'compression.type': 'zstd' }),
     )
-    validateTopicConfigs(m({ 'leader.replication.throttled.replicas': '0:1,1:2' }))
-    validateTopicConfigs(m({ 'follower.replication.throttled.replicas': '*' }))
+    validateTopicConfigs(m({ 'leader.replication.throttled.replicas': '' }))
+  })
+
+  it('refuses throttled replicas (KIP-73 throttles are not implemented) rather than ignoring them', () => {
+    invalid(
+      m({ 'leader.replication.throttled.replicas': '0:1,1:2' }),
+      'leader.replication.throttled.replicas=0:1,1:2: Samsa does not throttle replication (KIP-73) yet; replicas are copied at full speed',
+    )
+    invalid(
+      m({ 'follower.replication.throttled.replicas': '*' }),
+      'follower.replication.throttled.replicas=*: Samsa does not throttle replication (KIP-73) yet; replicas are copied at full speed',
+    )
   })
 
   it("rejects with Kafka's INVALID_CONFIG messages", () => {
