@@ -117,14 +117,14 @@ describe('validateTopicConfigs', () => {
   })
 
   it('refuses throttled replicas (KIP-73 throttles are not implemented) rather than ignoring them', () => {
-    invalid(
-      m({ 'leader.replication.throttled.replicas': '0:1,1:2' }),
-      'leader.replication.throttled.replicas=0:1,1:2: Samsa does not throttle replication (KIP-73) yet; replicas are copied at full speed',
-    )
-    invalid(
-      m({ 'follower.replication.throttled.replicas': '*' }),
-      'follower.replication.throttled.replicas=*: Samsa does not throttle replication (KIP-73) yet; replicas are copied at full speed',
-    )
+    for (const [name, value] of [
+      ['leader.replication.throttled.replicas', '0:1,1:2'],
+      ['follower.replication.throttled.replicas', '*'],
+    ] as const)
+      invalid(
+        m({ [name]: value }),
+        `${name}=${value}: Samsa does not throttle replication (KIP-73) yet; replicas are copied at full speed`,
+      )
   })
 
   it("rejects with Kafka's INVALID_CONFIG messages", () => {
