@@ -8,6 +8,8 @@
  * whole matrix in one process.
  */
 import { readFileSync } from 'node:fs'
+import tls from 'node:tls'
+import { ConfigResourceTypes } from 'kafkajs'
 import type { SASLOptions } from 'kafkajs'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { makePki, unsecuredJws, type Issued } from '../src/services/security/test-helpers.js'
@@ -247,6 +249,57 @@ describe("OAUTHBEARER with unsecured JWS tokens (Kafka's default validator)", ()
         logLines(sb.broker.logFile, /Unexpected Kafka request of type \w+ during SASL authentication\./)
           .length >= 2,
     )
+  })
+})
+
+describe('a key store renewed while the broker runs (KIP-226)', () => {
+  /** The serial number of the certificate a new TLS connection to the MTLS listener is served. */
+  const servedSerial = (): Promise<string> =>
+    new Promise((resolve, reject) => {
+      const [host, port] = sb.mtls.split(':') as [string, string]
+      const socket = tls.connect({
+        host,
+        port: Number(port),
+        servername: 'localhost',
+        ca: readFileSync(sb.pki.caPem),
+        cert: readFileSync(sb.client.cert),
+        key: readFileSync(sb.client.key),
+      })
+      socket.once('secureConnect', () => {
+        resolve(socket.getPeerCertificate().serialNumber)
+        socket.destroy()
+      })
+      socket.once('error', reject)
+    })
+  const alterKeystore = (location: string): Promise<unknown> =>
+    withAdmin(kafkajs(sb.broker.bootstrap, { retry: { retries: 0 } }), (admin) =>
+      admin.alterConfigs({
+        validateOnly: false,
+        resources: [
+          {
+            type: ConfigResourceTypes.BROKER,
+            name: String(sb.broker.id),
+            configEntries: [{ name: 'listener.name.mtls.ssl.keystore.location', value: location }],
+          },
+        ],
+      }),
+    )
+
+  it('AlterConfigs on listener.name.<l>.ssl.keystore.location serves the new certificate to new connections; one with another subject is refused', async () => {
+    const before = await servedSerial()
+    const renewed = sb.pki.issue('server-renewed', '/CN=localhost')
+    await alterKeystore(renewed.p12)
+    await waitFor(
+      'new connections to get the renewed certificate',
+      async () => (await servedSerial()) !== before,
+    )
+    const served = await servedSerial()
+    await expect(alterKeystore(sb.pki.issue('other-subject', '/CN=other').p12)).rejects.toThrow()
+    await waitFor(
+      'the broker to log the refusal',
+      () => logLines(sb.broker.logFile, /Keystore DistinguishedName does not match/).length > 0,
+    )
+    expect(await servedSerial()).toBe(served)
   })
 })
 

@@ -506,6 +506,13 @@ export class BrokerConfig {
     this.resolve(this.layered(dynDefault, dynBroker))
   }
 
+  /** This broker's configuration as it would be after a dynamic update of one level (for checks that load files). */
+  candidate(level: DynamicLevel, props: ReadonlyMap<string, string>): BrokerConfig {
+    const dynDefault = level === 'cluster-default' ? props : this.dynDefault
+    const dynBroker = level === 'per-broker' ? props : this.dynBroker
+    return new BrokerConfig(this.layered(dynDefault, dynBroker), { requireZkConnect: this.requireZkConnect })
+  }
+
   /**
    * Applies the configs stored for one level (replacing what that level had), as Kafka does when the znode
    * changes: entries Kafka would ignore are dropped and reported in the returned messages (read-only configs,

@@ -41,6 +41,12 @@ import {
   type ListenerSecuritySetup,
 } from '../services/security/listener-security.js'
 import { ScramCredentialAdmin } from '../services/security/scram-admin.js'
+import {
+  checkKeystoreCompatible,
+  listenerTls,
+  tlsMaterialChanged,
+  tlsServerOptions,
+} from '../services/security/tls-material.js'
 import { ScramCredentialStore } from '../services/security/scram-credentials.js'
 import { AclAuthorizer, DISABLED_AUTHORIZER } from '../services/security/authorizer.js'
 import type { Services } from '../services/services.js'
@@ -416,7 +422,14 @@ export class Broker {
       clock: this.clock,
       cache,
       topicAdmin: this.createTopicAdmin(zk, cache),
-      configAdmin: new ConfigAdmin(zk, cache, cfg, this.brokerId, this.logger('kafka.server.ZkAdminManager')),
+      configAdmin: new ConfigAdmin(
+        zk,
+        cache,
+        cfg,
+        this.brokerId,
+        this.logger('kafka.server.ZkAdminManager'),
+        (c) => this.reloadListenerTls(c, false),
+      ),
       controller: this.createController(zk, cache),
       logManager,
       replicas,
@@ -786,11 +799,37 @@ export class Broker {
       this.log.info(
         `Dynamic ${level} broker configs: {${[...props].map(([k, v]) => `${k}=${v}`).join(', ')}}`,
       )
+    try {
+      this.reloadListenerTls(this.config, true)
+    } catch (e) {
+      this.log.error({ err: e }, `Key store update not applied: ${(e as Error).message}`)
+    }
     // Topic configs that fall back to broker defaults (log.retention.ms, ...) follow the new values.
     const logManager = this.parts.logManager
     if (logManager) {
       for (const l of logManager.allLogs()) logManager.updateConfig(l, this.logConfigFor(l.topic))
     }
+  }
+
+  /**
+   * KIP-226: the TLS material of each SSL / SASL_SSL listener as `config` gives it, read again (a key store file
+   * renewed in place counts as changed). A changed key store must keep the certificate's subject and names
+   * (ConfigException otherwise); with `apply`, new connections get it. Existing connections keep theirs.
+   */
+  private reloadListenerTls(config: BrokerConfig, apply: boolean): void {
+    this.config.listeners.forEach((l, i) => {
+      const setup = this.listenerSecurity[i]
+      if (!setup?.tls) return
+      const next = listenerTls(config, l.name, l.securityProtocol)
+      if (!tlsMaterialChanged(setup.tls, next)) return
+      checkKeystoreCompatible(setup.tls, next)
+      if (!apply) return
+      this.parts.socketServer?.updateTls(l.name, next.secureContext)
+      // Before the socket server starts (dynamic configs read at start-up) it takes the new options from here.
+      const security = setup.security && { ...setup.security, tls: tlsServerOptions(next) }
+      this.listenerSecurity[i] = { ...setup, security, tls: next }
+      this.log.info(`Reloaded the TLS key and trust stores of listener ${l.name}`)
+    })
   }
 
   /** advertised.listeners (defaulting to listeners), with ports bound as 0 replaced by the real ones. */

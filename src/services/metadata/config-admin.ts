@@ -49,6 +49,8 @@ export class ConfigAdmin {
     private readonly config: BrokerConfig,
     private readonly brokerId: number,
     private readonly log: Logger,
+    /** Checks this broker's configuration after an update of its BROKER resource (TLS material that must load). */
+    private readonly validateBrokerUpdate: (candidate: BrokerConfig) => void = () => {},
   ) {}
 
   private topicOrError(name: string): ReadonlyMap<string, string> {
@@ -231,17 +233,19 @@ export class ConfigAdmin {
       }
       if (type === ResourceType.BROKER) {
         const entity = this.brokerEntity(name)
-        this.config.validateDynamicUpdate(entity === 'default' ? 'cluster-default' : 'per-broker', configs)
+        const level = entity === 'default' ? 'cluster-default' : 'per-broker'
+        this.config.validateDynamicUpdate(level, configs)
+        if (entity === 'default' || Number(name) === this.brokerId)
+          this.validateBrokerUpdate(this.config.candidate(level, configs))
         if (!validateOnly)
           await this.zk.setEntityConfig('brokers', entity === 'default' ? DEFAULT_ENTITY : name, configs)
         return
       }
     } catch (e) {
       if (e instanceof ConfigException) {
-        throw new KafkaError(
-          ErrorCode.INVALID_CONFIG,
-          `Invalid config value for resource ConfigResource(type=${type === 2 ? 'TOPIC' : 'BROKER'}, name='${name}'): ${e.message}`,
-        )
+        const message = `Invalid config value for resource ConfigResource(type=${type === 2 ? 'TOPIC' : 'BROKER'}, name='${name}'): ${e.message}`
+        this.log.info(message) // as ZkAdminManager does
+        throw new KafkaError(ErrorCode.INVALID_CONFIG, message)
       }
       throw e
     }

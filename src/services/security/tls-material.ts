@@ -20,6 +20,7 @@ import { createRequire } from 'node:module'
 import type Forge from 'node-forge'
 import type { BrokerConfig } from '../../config/broker-config.js'
 import { ConfigException, Password, type ConfigValue } from '../../config/config-def.js'
+import { subjectDistinguishedName } from './ssl-principal.js'
 import { openSslCipherName } from './tls-ciphers.js'
 
 export type ClientAuth = 'none' | 'requested' | 'required'
@@ -363,4 +364,44 @@ export function tlsClientOptions(config: BrokerConfig, listenerName: string): tl
     rejectUnauthorized: true,
     ...(verifyHost ? {} : { checkServerIdentity: () => undefined }),
   }
+}
+
+/** Whether a listener's TLS material (key store, trust store, protocols, ciphers) differs from what it serves. */
+export function tlsMaterialChanged(current: ListenerTls, next: ListenerTls): boolean {
+  const a = current.secureContext as Record<string, unknown>
+  const b = next.secureContext as Record<string, unknown>
+  const same = (x: unknown, y: unknown): boolean => {
+    if (Buffer.isBuffer(x) && Buffer.isBuffer(y)) return x.equals(y)
+    if (Array.isArray(x) && Array.isArray(y)) return x.length === y.length && x.every((v, i) => same(v, y[i]))
+    return x === y
+  }
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)])
+  return [...keys].some((k) => !same(a[k], b[k]))
+}
+
+/**
+ * Kafka's check of a reloaded key store (SslFactory's CertificateEntries.ensureCompatible): the new certificate
+ * must have the same subject and at least the subject alternative names of the one it replaces, so clients that
+ * verify the broker keep connecting. Throws a ConfigException otherwise.
+ */
+export function checkKeystoreCompatible(current: ListenerTls, next: ListenerTls): void {
+  if (!current.certificate || !next.certificate) return
+  const fail = (m: string): never => {
+    throw new ConfigException(`Validation of dynamic config update of SSLFactory failed: ${m}`)
+  }
+  const oldDn = subjectDistinguishedName(current.certificate)
+  const newDn = subjectDistinguishedName(next.certificate)
+  if (oldDn !== newDn)
+    fail(`Keystore DistinguishedName does not match:  existing={DN=${oldDn}}, new={DN=${newDn}}`)
+  const sans = (der: Buffer): string[] =>
+    (new crypto.X509Certificate(der).subjectAltName ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '')
+  const oldSans = sans(current.certificate)
+  const newSans = sans(next.certificate)
+  if (!oldSans.every((s) => newSans.includes(s)))
+    fail(
+      `Keystore SubjectAltNames do not match:  existing={SAN=[${oldSans.join(', ')}]}, new={SAN=[${newSans.join(', ')}]}`,
+    )
 }
