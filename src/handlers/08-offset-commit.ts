@@ -16,7 +16,8 @@
  * - v2-v4: retention_time_ms; other than -1 it becomes an expire timestamp (now + retention) on the offset,
  *   stored as OffsetCommitValue v1, and the offset expires then (Kafka's pre-2.1 semantics).
  * - v5 drops the retention; v6 adds the committed leader epoch; v7 the group instance id; v8 is flexible;
- *   v9 is the same as v8 for classic groups.
+ *   v9 is the same as v8 for classic groups; members of a KIP-848 consumer group must use v9+ and commit with
+ *   their member epoch (STALE_MEMBER_EPOCH / FENCED_MEMBER_EPOCH otherwise).
  * Authorization: Read on the group (else the whole request fails with GROUP_AUTHORIZATION_FAILED), then Read on
  * each topic (else its partitions get TOPIC_AUTHORIZATION_FAILED, before the topic's existence is checked).
  * Not implemented: the IBP < 2.3 rejection of group instance ids (this broker always behaves as IBP 3.x).
@@ -124,6 +125,7 @@ export function offsetCommitHandler(d: OffsetCommitHandlerDeps): Handler {
         generationId: req.generationIdOrMemberEpoch,
         retentionTimeMs: req.retentionTimeMs,
         partitions,
+        apiVersion: ctx.apiVersion,
       })
       for (const r of results) builder.add(r.topic, r.partition, r.error)
       return builder.build()

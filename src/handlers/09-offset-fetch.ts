@@ -14,8 +14,9 @@
  * - v2+: a null topic list asks for every partition the group has offsets for; top-level error code.
  * - v5 adds the committed leader epoch; v6 is flexible; v7 adds require_stable (a partition with a commit
  *   still being written, or transactional offsets not yet committed, gets UNSTABLE_OFFSET_COMMIT).
- * - v8+: several groups per request, one result (and error) per group; v9's member id and epoch are for
- *   KIP-848 groups and ignored by the classic coordinator, as in Kafka.
+ * - v8+: several groups per request, one result (and error) per group; v9's member id and epoch are checked
+ *   for KIP-848 consumer groups (UNKNOWN_MEMBER_ID, STALE_MEMBER_EPOCH, FENCED_MEMBER_EPOCH; epoch -1 is an
+ *   admin fetch) and ignored for classic groups, as in Kafka.
  * Authorization: Describe on each group (else GROUP_AUTHORIZATION_FAILED — for the whole request in v0 and v2-7,
  * as the group's error in v8+; v1, which has no place for it, answers no partitions, as Kafka does) and on each
  * topic: an unauthorized topic's partitions get TOPIC_AUTHORIZATION_FAILED when asked for by name and are left out
@@ -94,9 +95,10 @@ export function offsetFetchHandler(d: OffsetFetchHandlerDeps): Handler {
     groupId: string,
     requireStable: boolean,
     requested: TopicPartition[] | null,
+    member: { readonly memberId: string | null; readonly memberEpoch: number } | null = null,
   ): { error: number; partitions: readonly OffsetFetchPartitionResult[] } => {
     if (requested === null) {
-      const r = d.groups.fetchOffsets(groupId, requireStable, null)
+      const r = d.groups.fetchOffsets(groupId, requireStable, null, member)
       if (r.error !== ErrorCode.NONE) return r
       const shown = describable(
         ctx,
@@ -112,6 +114,7 @@ export function offsetFetchHandler(d: OffsetFetchHandlerDeps): Handler {
       groupId,
       requireStable,
       requested.filter((tp) => shown.has(tp.topic)),
+      member,
     )
     if (r.error !== ErrorCode.NONE) return r
     const denied = requested
@@ -138,6 +141,7 @@ export function offsetFetchHandler(d: OffsetFetchHandlerDeps): Handler {
                 g.groupId,
                 req.requireStable,
                 g.topics === null ? null : flatten(g.topics),
+                v >= 9 ? { memberId: g.memberId, memberEpoch: g.memberEpoch } : null,
               )
               return r.error !== ErrorCode.NONE
                 ? { groupId: g.groupId, topics: [], errorCode: r.error }

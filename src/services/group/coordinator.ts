@@ -1194,6 +1194,21 @@ export class GroupCoordinator {
 
     const error = this.validateGroupStatus(p.groupId, 'OffsetCommit')
     if (error !== null) return all(error)
+    const consumerError = this.consumerGroups.validateOffsetCommit(
+      p.groupId,
+      p.memberId,
+      p.generationId,
+      false,
+      p.apiVersion ?? 9,
+    )
+    if (consumerError !== undefined) {
+      // A consumer group (KIP-848): its offsets are kept in a classic group entry without members.
+      if (consumerError !== null) return all(consumerError)
+      const holder =
+        this.groupManager.getGroup(p.groupId) ??
+        this.addGroup(new GroupMetadata(p.groupId, 'Empty', () => this.clock.now()))
+      return this.groupManager.storeOffsets(holder, p.memberId, entries, null)
+    }
     let group = this.groupManager.getGroup(p.groupId)
     if (group === undefined) {
       if (p.generationId < 0) {
@@ -1256,13 +1271,17 @@ export class GroupCoordinator {
     const group =
       this.groupManager.getGroup(p.groupId) ??
       this.addGroup(new GroupMetadata(p.groupId, 'Empty', () => this.clock.now()))
-    const validationError = this.validateOffsetCommit(
-      group,
-      p.generationId,
+    const consumerError = this.consumerGroups.validateOffsetCommit(
+      p.groupId,
       p.memberId,
-      p.groupInstanceId,
+      p.generationId,
       true,
+      9,
     )
+    const validationError =
+      consumerError !== undefined
+        ? consumerError
+        : this.validateOffsetCommit(group, p.generationId, p.memberId, p.groupInstanceId, true)
     if (validationError !== null) return all(validationError)
     return this.groupManager.storeOffsets(group, p.memberId, entries, {
       producerId: p.producerId,
@@ -1313,9 +1332,19 @@ export class GroupCoordinator {
     groupId: string,
     requireStable: boolean,
     partitions: readonly TopicPartition[] | null,
+    member: { readonly memberId: string | null; readonly memberEpoch: number } | null = null,
   ): OffsetFetchResult {
     const error = this.validateGroupStatus(groupId, 'OffsetFetch')
     if (error !== null) return { error, partitions: [] }
+    if (member !== null) {
+      // OffsetFetch v9+: a consumer group member fetches with its member epoch.
+      const memberError = this.consumerGroups.validateOffsetFetch(
+        groupId,
+        member.memberId,
+        member.memberEpoch,
+      )
+      if (memberError !== undefined && memberError !== null) return { error: memberError, partitions: [] }
+    }
     return {
       error: ErrorCode.NONE,
       partitions: this.groupManager.getOffsets(groupId, requireStable, partitions),
@@ -1328,7 +1357,10 @@ export class GroupCoordinator {
     const error = this.validateGroupStatus(groupId, 'DescribeGroups')
     if (error !== null) return { error, summary: EMPTY_GROUP }
     const group = this.groupManager.getGroup(groupId)
-    if (group === undefined) return { error: ErrorCode.NONE, summary: DEAD_GROUP }
+    // A consumer group (KIP-848) is described as Dead, as Kafka does before DescribeGroups v6.
+    if (group === undefined || this.consumerGroups.group(groupId) !== undefined) {
+      return { error: ErrorCode.NONE, summary: DEAD_GROUP }
+    }
     return { error: ErrorCode.NONE, summary: group.summary() }
   }
 

@@ -118,6 +118,8 @@ export interface OffsetCommitParams {
   /** OffsetCommit v2-v4; -1 means "the broker's retention". */
   readonly retentionTimeMs: number
   readonly partitions: readonly OffsetCommitPartition[]
+  /** The request's version: members of a consumer group (KIP-848) must use OffsetCommit v9+. Default 9. */
+  readonly apiVersion?: number
 }
 
 export interface OffsetCommitPartitionResult extends TopicPartition {

@@ -326,6 +326,45 @@ describe('ConsumerGroupHeartbeat', () => {
     expect(c.listGroups(['empty'], ['consumer']).groups).toEqual([])
   })
 
+  it('commits and fetches offsets with member epochs (OffsetCommit/OffsetFetch v9)', async () => {
+    const { c, addTopic } = await setup()
+    addTopic('a', 2)
+    const m1 = new Client(c, 'm1')
+    m1.beat()
+    const commit = (memberId: string, generationId: number, apiVersion = 9) =>
+      c
+        .commitOffsets({
+          groupId: 'g',
+          memberId,
+          groupInstanceId: null,
+          generationId,
+          retentionTimeMs: -1,
+          partitions: [
+            { topic: 'a', partition: 0, offset: 42, leaderEpoch: -1, metadata: '', commitTimestamp: -1 },
+          ],
+          apiVersion,
+        })
+        .then((r) => r.map((x) => x.error))
+    expect(await commit('m1', 1)).toEqual([ErrorCode.NONE])
+    expect(await commit('m1', 2)).toEqual([ErrorCode.FENCED_MEMBER_EPOCH])
+    expect(await commit('m1', 0)).toEqual([ErrorCode.STALE_MEMBER_EPOCH])
+    expect(await commit('m1', 1, 8)).toEqual([ErrorCode.UNSUPPORTED_VERSION])
+    expect(await commit('zz', 1)).toEqual([ErrorCode.UNKNOWN_MEMBER_ID])
+    expect(await commit('', -1)).toEqual([ErrorCode.UNKNOWN_MEMBER_ID]) // the group has members
+    const fetch = (memberId: string | null, memberEpoch: number) =>
+      c.fetchOffsets('g', true, [{ topic: 'a', partition: 0 }], { memberId, memberEpoch })
+    expect(fetch('m1', 1).partitions.map((p) => p.offset)).toEqual([42])
+    expect(fetch(null, -1).partitions.map((p) => p.offset)).toEqual([42])
+    expect(fetch('m1', 0).error).toBe(ErrorCode.STALE_MEMBER_EPOCH)
+    expect(fetch('zz', 1).error).toBe(ErrorCode.UNKNOWN_MEMBER_ID)
+    // the offsets' classic holder is not a group of its own
+    expect(c.listGroups([], []).groups.map((g) => [g.groupId, g.groupType])).toEqual([['g', 'consumer']])
+    expect(c.describeGroup('g').summary.state).toBe('Dead')
+    // once empty, admin commits (epoch -1) are allowed
+    c.consumerGroupHeartbeat(hb({ memberId: 'm1', memberEpoch: -1 }))
+    expect(await commit('', -1)).toEqual([ErrorCode.NONE])
+  })
+
   it('drops the groups of a partition it resigns from', async () => {
     const { c, addTopic } = await setup()
     addTopic('a', 1)

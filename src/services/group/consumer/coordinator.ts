@@ -467,6 +467,48 @@ export class ConsumerGroupCoordinator {
     group.subscriptionMetadata = this.subscriptionMetadata(group)
   }
 
+  // ---------------------------------------------------------------- offsets
+
+  /**
+   * Kafka's ConsumerGroup.validateOffsetCommit, for a group id that is a consumer group (undefined otherwise):
+   * null when the commit may go ahead, else the error. Member epoch -1 (admin clients, consumers without group
+   * management) may commit to an empty group only.
+   */
+  validateOffsetCommit(
+    groupId: string,
+    memberId: string,
+    memberEpoch: number,
+    isTransactional: boolean,
+    apiVersion: number,
+  ): number | null | undefined {
+    const group = this.groups.get(groupId)
+    if (group === undefined) return undefined
+    if (memberEpoch < 0 && group.members.size === 0) return null
+    const member = group.members.get(memberId)
+    if (member === undefined) return ErrorCode.UNKNOWN_MEMBER_ID
+    // "OffsetCommit version 9 or above must be used by members using the consumer group protocol"
+    if (!isTransactional && apiVersion < 9) return ErrorCode.UNSUPPORTED_VERSION
+    return memberEpochError(memberEpoch, member.memberEpoch)
+  }
+
+  /**
+   * Kafka's ConsumerGroup.validateOffsetFetch (OffsetFetch v9+): a member fetching with its member epoch must be
+   * a member at that epoch; epoch -1 (admin clients) may always fetch. undefined when the id is not a consumer
+   * group.
+   */
+  validateOffsetFetch(
+    groupId: string,
+    memberId: string | null,
+    memberEpoch: number,
+  ): number | null | undefined {
+    const group = this.groups.get(groupId)
+    if (group === undefined) return undefined
+    if (memberEpoch < 0) return null
+    const member = memberId === null ? undefined : group.members.get(memberId)
+    if (member === undefined) return ErrorCode.UNKNOWN_MEMBER_ID
+    return memberEpochError(memberEpoch, member.memberEpoch)
+  }
+
   // ---------------------------------------------------------------- assignment
 
   /** The topics the members subscribe to, by name or by regular expression, that exist now. */
@@ -663,6 +705,13 @@ export class ConsumerGroupCoordinator {
   private info(msg: string): void {
     this.o.logger.info(`[GroupCoordinator ${this.config.brokerId}]: ${msg}`)
   }
+}
+
+/** FENCED_MEMBER_EPOCH for an epoch from the future, STALE_MEMBER_EPOCH for an old one. */
+function memberEpochError(received: number, expected: number): number | null {
+  if (received > expected) return ErrorCode.FENCED_MEMBER_EPOCH
+  if (received < expected) return ErrorCode.STALE_MEMBER_EPOCH
+  return null
 }
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {
