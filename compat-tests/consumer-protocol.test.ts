@@ -1,0 +1,135 @@
+/**
+ * The KIP-848 consumer group protocol against a real broker process: @platformatic/kafka (the pinned version speaks
+ * ConsumerGroupHeartbeat v0 with `groupProtocol: 'consumer'`) runs three members of one group; the broker computes
+ * the assignment, the members reconcile, consume every record once between them and commit with their member
+ * epochs; one member leaves and the others take over its partitions. ConsumerGroupDescribe v1 and ListGroups v5
+ * are read with the repo's own codec.
+ */
+import { Writable } from 'node:stream'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { pino } from 'pino'
+import { Admin, Consumer, Producer, stringDeserializers, stringSerializers } from '@platformatic/kafka'
+import { startBroker, type RunningBroker } from '../src/index.js'
+import { Apis } from '../src/protocol/messages/index.js'
+import { RawConnection } from './support/raw.js'
+import { uniqueName, waitFor } from './support/env.js'
+
+const used = new Map<string, Set<number>>()
+let broker: RunningBroker
+
+beforeAll(async () => {
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const line of chunk.toString('utf8').split('\n')) {
+        if (!line.includes('"msg":"request"')) continue
+        const { api, version } = JSON.parse(line) as { api: string; version: number }
+        if (!used.has(api)) used.set(api, new Set())
+        used.get(api)!.add(version)
+      }
+      done()
+    },
+  })
+  broker = await startBroker({
+    logger: pino({ level: 'trace' }, sink),
+    properties: {
+      'group.coordinator.rebalance.protocols': 'classic,consumer',
+      // members reconcile on their heartbeats: a short interval keeps the test short
+      'group.consumer.min.heartbeat.interval.ms': 200,
+      'group.consumer.heartbeat.interval.ms': 200,
+    },
+  })
+})
+
+afterAll(async () => {
+  await broker?.stop()
+})
+
+async function describeGroup(groupId: string) {
+  const [host, port] = broker.bootstrap.split(':')
+  const conn = await RawConnection.connect(host!, Number(port))
+  try {
+    const r = await conn.request(Apis.ConsumerGroupDescribe, 1, {
+      groupIds: [groupId],
+      includeAuthorizedOperations: false,
+    })
+    return r.groups[0]!
+  } finally {
+    conn.close()
+  }
+}
+
+describe('the KIP-848 consumer group protocol (@platformatic/kafka, group.protocol=consumer)', () => {
+  it('three members share the partitions, consume everything once, and one leaves', async () => {
+    const bootstrapBrokers = [broker.bootstrap]
+    const topic = uniqueName('kip848')
+    const groupId = uniqueName('kip848-g')
+    const admin = new Admin({ clientId: 'kip848-admin', bootstrapBrokers })
+    await admin.createTopics({ topics: [topic], partitions: 6, replicas: 1 })
+    const producer = new Producer({ clientId: 'kip848-p', bootstrapBrokers, serializers: stringSerializers })
+    const values = Array.from({ length: 60 }, (_, i) => `v${i}`)
+    await producer.send({ messages: values.map((value, i) => ({ topic, key: `k${i}`, value })) })
+    await producer.close()
+
+    const seen = new Map<string, number>()
+    const consumers = [0, 1, 2].map(
+      (i) =>
+        new Consumer({
+          groupId,
+          clientId: `kip848-c${i}`,
+          bootstrapBrokers,
+          deserializers: stringDeserializers,
+          maxWaitTime: 200,
+          groupProtocol: 'consumer',
+        }),
+    )
+    const streams = await Promise.all(
+      consumers.map((c) => c.consume({ autocommit: 100, topics: [topic], mode: 'earliest' })),
+    )
+    for (const s of streams) {
+      s.on('data', (m: { value: string }) => seen.set(m.value, (seen.get(m.value) ?? 0) + 1))
+    }
+    const stable = await waitFor('three members, two partitions each, Stable', async () => {
+      const g = await describeGroup(groupId)
+      const sizes = g.members.map((m) =>
+        m.assignment.topicPartitions.reduce((n, t) => n + t.partitions.length, 0),
+      )
+      return g.groupState === 'Stable' && g.members.length === 3 && sizes.every((n) => n === 2)
+        ? g
+        : undefined
+    })
+    expect(stable.errorCode).toBe(0)
+    expect(stable.assignorName).toBe('uniform')
+    expect(stable.members.every((m) => m.memberType === 1 && m.subscribedTopicNames.includes(topic))).toBe(
+      true,
+    )
+    await waitFor('every record', () => values.every((v) => seen.has(v)))
+
+    // one member leaves (heartbeat with epoch -1): the other two take over its partitions
+    await streams[2]!.close()
+    await consumers[2]!.close()
+    const after = await waitFor('two members, three partitions each', async () => {
+      const g = await describeGroup(groupId)
+      const sizes = g.members.map((m) =>
+        m.assignment.topicPartitions.reduce((n, t) => n + t.partitions.length, 0),
+      )
+      return g.groupState === 'Stable' && g.members.length === 2 && sizes.every((n) => n === 3)
+        ? g
+        : undefined
+    })
+    expect(after.groupEpoch).toBeGreaterThan(stable.groupEpoch)
+
+    const [host, port] = broker.bootstrap.split(':')
+    const conn = await RawConnection.connect(host!, Number(port))
+    const listed = await conn.request(Apis.ListGroups, 5, { statesFilter: [], typesFilter: ['consumer'] })
+    conn.close()
+    expect(
+      listed.groups.filter((g) => g.groupId === groupId).map((g) => [g.groupState, g.groupType]),
+    ).toEqual([['Stable', 'consumer']])
+
+    await Promise.all(streams.slice(0, 2).map((s) => s.close()))
+    await Promise.all(consumers.slice(0, 2).map((c) => c.close()))
+    await admin.close()
+    expect(used.get('ConsumerGroupHeartbeat')).toContain(0)
+    expect([...(used.get('OffsetCommit') ?? [])].some((v) => v >= 9)).toBe(true)
+  })
+})
