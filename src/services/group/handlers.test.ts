@@ -635,7 +635,7 @@ describe('KIP-848 APIs with only the classic protocol', () => {
   it('answers UNSUPPORTED_VERSION', async () => {
     const env = await setup()
     const hb = await call(
-      consumerGroupHeartbeatHandler({ groups: env.c }),
+      consumerGroupHeartbeatHandler({ groups: env.c, authorizer: DISABLED_AUTHORIZER }),
       ConsumerGroupHeartbeatRequest,
       ConsumerGroupHeartbeatResponse,
       0,
@@ -657,7 +657,7 @@ describe('KIP-848 APIs with only the classic protocol', () => {
       assignment: null,
     })
     const d = await call(
-      consumerGroupDescribeHandler({ groups: env.c }),
+      consumerGroupDescribeHandler({ groups: env.c, authorizer: DISABLED_AUTHORIZER }),
       ConsumerGroupDescribeRequest,
       ConsumerGroupDescribeResponse,
       0,
@@ -677,7 +677,7 @@ describe('KIP-848 APIs with the consumer protocol enabled', () => {
   it('joins through ConsumerGroupHeartbeat v1 and describes the group (v1 member type)', async () => {
     const env = await setup({ consumerGroupProtocolEnabled: true })
     const hb = await call(
-      consumerGroupHeartbeatHandler({ groups: env.c }),
+      consumerGroupHeartbeatHandler({ groups: env.c, authorizer: DISABLED_AUTHORIZER }),
       ConsumerGroupHeartbeatRequest,
       ConsumerGroupHeartbeatResponse,
       1,
@@ -700,7 +700,7 @@ describe('KIP-848 APIs with the consumer protocol enabled', () => {
       assignment: { topicPartitions: [] },
     })
     const d = await call(
-      consumerGroupDescribeHandler({ groups: env.c }),
+      consumerGroupDescribeHandler({ groups: env.c, authorizer: DISABLED_AUTHORIZER }),
       ConsumerGroupDescribeRequest,
       ConsumerGroupDescribeResponse,
       1,
@@ -708,6 +708,48 @@ describe('KIP-848 APIs with the consumer protocol enabled', () => {
     )
     expect(d.groups.map((g) => [g.groupId, g.errorCode, g.groupState, g.members[0]?.memberType])).toEqual([
       ['g', 0, 'Stable', 1],
+    ])
+  })
+})
+
+describe('KIP-848 APIs with an authorizer', () => {
+  it('needs Read on the group and Describe on the subscribed topics; Describe per group', async () => {
+    const env = await setup({ consumerGroupProtocolEnabled: true })
+    // allowed: group "g" and topic "t1"
+    const authorizer = {
+      ...DISABLED_AUTHORIZER,
+      enabled: true,
+      authorize: (_p: unknown, _h: string, _op: unknown, r: { name: string }) =>
+        r.name === 'g' || r.name === 't1',
+    }
+    const beat = (groupId: string, topics: string[]) =>
+      call(
+        consumerGroupHeartbeatHandler({ groups: env.c, authorizer }),
+        ConsumerGroupHeartbeatRequest,
+        ConsumerGroupHeartbeatResponse,
+        1,
+        {
+          groupId,
+          memberId: 'm',
+          memberEpoch: 0,
+          rebalanceTimeoutMs: 1000,
+          subscribedTopicNames: topics,
+          topicPartitions: [],
+        },
+      ).then((r) => r.errorCode)
+    expect(await beat('h', ['t1'])).toBe(ErrorCode.GROUP_AUTHORIZATION_FAILED)
+    expect(await beat('g', ['t1', 't2'])).toBe(ErrorCode.TOPIC_AUTHORIZATION_FAILED)
+    expect(await beat('g', ['t1'])).toBe(ErrorCode.NONE)
+    const d = await call(
+      consumerGroupDescribeHandler({ groups: env.c, authorizer }),
+      ConsumerGroupDescribeRequest,
+      ConsumerGroupDescribeResponse,
+      1,
+      { groupIds: ['g', 'h'], includeAuthorizedOperations: false },
+    )
+    expect(d.groups.map((g) => [g.groupId, g.errorCode])).toEqual([
+      ['h', ErrorCode.GROUP_AUTHORIZATION_FAILED],
+      ['g', ErrorCode.NONE],
     ])
   })
 })
