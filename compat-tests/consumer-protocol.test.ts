@@ -5,30 +5,19 @@
  * epochs; one member leaves and the others take over its partitions. ConsumerGroupDescribe v1 and ListGroups v5
  * are read with the repo's own codec.
  */
-import { Writable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { pino } from 'pino'
 import { Admin, Consumer, Producer, stringDeserializers, stringSerializers } from '@platformatic/kafka'
 import { startBroker, type RunningBroker } from '../src/index.js'
 import { Apis } from '../src/protocol/messages/index.js'
 import { RawConnection } from './support/raw.js'
+import { requestVersionRecorder } from './support/request-versions.js'
 import { uniqueName, waitFor } from './support/env.js'
 
-const used = new Map<string, Set<number>>()
+const { used, sink } = requestVersionRecorder()
 let broker: RunningBroker
 
 beforeAll(async () => {
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString('utf8').split('\n')) {
-        if (!line.includes('"msg":"request"')) continue
-        const { api, version } = JSON.parse(line) as { api: string; version: number }
-        if (!used.has(api)) used.set(api, new Set())
-        used.get(api)!.add(version)
-      }
-      done()
-    },
-  })
   broker = await startBroker({
     logger: pino({ level: 'trace' }, sink),
     properties: {
@@ -56,6 +45,17 @@ async function describeGroup(groupId: string) {
   } finally {
     conn.close()
   }
+}
+
+/** The group once Stable with `members` members holding `each` partitions each. */
+async function balanced(groupId: string, members: number, each: number) {
+  const g = await describeGroup(groupId)
+  const sizes = g.members.map((m) =>
+    m.assignment.topicPartitions.reduce((n, t) => n + t.partitions.length, 0),
+  )
+  return g.groupState === 'Stable' && g.members.length === members && sizes.every((n) => n === each)
+    ? g
+    : undefined
 }
 
 describe('the KIP-848 consumer group protocol (@platformatic/kafka, group.protocol=consumer)', () => {
@@ -88,15 +88,7 @@ describe('the KIP-848 consumer group protocol (@platformatic/kafka, group.protoc
     for (const s of streams) {
       s.on('data', (m: { value: string }) => seen.set(m.value, (seen.get(m.value) ?? 0) + 1))
     }
-    const stable = await waitFor('three members, two partitions each, Stable', async () => {
-      const g = await describeGroup(groupId)
-      const sizes = g.members.map((m) =>
-        m.assignment.topicPartitions.reduce((n, t) => n + t.partitions.length, 0),
-      )
-      return g.groupState === 'Stable' && g.members.length === 3 && sizes.every((n) => n === 2)
-        ? g
-        : undefined
-    })
+    const stable = await waitFor('three members, two partitions each, Stable', () => balanced(groupId, 3, 2))
     expect(stable.errorCode).toBe(0)
     expect(stable.assignorName).toBe('uniform')
     expect(stable.members.every((m) => m.memberType === 1 && m.subscribedTopicNames.includes(topic))).toBe(
@@ -107,15 +99,7 @@ describe('the KIP-848 consumer group protocol (@platformatic/kafka, group.protoc
     // one member leaves (heartbeat with epoch -1): the other two take over its partitions
     await streams[2]!.close()
     await consumers[2]!.close()
-    const after = await waitFor('two members, three partitions each', async () => {
-      const g = await describeGroup(groupId)
-      const sizes = g.members.map((m) =>
-        m.assignment.topicPartitions.reduce((n, t) => n + t.partitions.length, 0),
-      )
-      return g.groupState === 'Stable' && g.members.length === 2 && sizes.every((n) => n === 3)
-        ? g
-        : undefined
-    })
+    const after = await waitFor('two members, three partitions each', () => balanced(groupId, 2, 3))
     expect(after.groupEpoch).toBeGreaterThan(stable.groupEpoch)
 
     const [host, port] = broker.bootstrap.split(':')

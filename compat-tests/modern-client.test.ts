@@ -4,28 +4,17 @@
  * @platformatic/kafka — a client that only speaks flexible versions and negotiates the newest ones — stands in
  * for it. The broker's own trace log records which versions were actually used.
  */
-import { Writable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { pino } from 'pino'
 import { Admin, Consumer, Producer, stringDeserializers, stringSerializers } from '@platformatic/kafka'
 import { startBroker, type RunningBroker } from '../src/index.js'
+import { requestVersionRecorder } from './support/request-versions.js'
 import { uniqueName } from './support/env.js'
 
-const used = new Map<string, Set<number>>()
+const { used, sink } = requestVersionRecorder()
 let broker: RunningBroker
 
 beforeAll(async () => {
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString('utf8').split('\n')) {
-        if (!line.includes('"msg":"request"')) continue
-        const { api, version } = JSON.parse(line) as { api: string; version: number }
-        if (!used.has(api)) used.set(api, new Set())
-        used.get(api)!.add(version)
-      }
-      done()
-    },
-  })
   broker = await startBroker({ logger: pino({ level: 'trace' }, sink) })
 })
 
