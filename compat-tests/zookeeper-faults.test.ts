@@ -67,6 +67,7 @@ async function ready(): Promise<Cluster> {
 }
 
 async function createTopicWithData(cl: Cluster): Promise<void> {
+  await cl.waitForController()
   await withAdmin(kafkajs(cl.bootstrapAll(), { logLevel: logLevel.NOTHING }), (admin) =>
     admin.createTopics({
       waitForLeaders: true,
@@ -91,7 +92,7 @@ async function expectServing(
 ): Promise<void> {
   const cl = c()
   await cl.waitForRegistered([0, 1, 2], 30_000)
-  await waitFor('a controller', async () => (await cl.controllerId()) !== undefined, { timeoutMs: 30_000 })
+  await cl.waitForController()
   await cl.waitForTopic(topic, partitions, 30_000)
   const more = keyed(tag, 12)
   await kcatProduce(cl.bootstrap(), topic, more, { acks: -1 })

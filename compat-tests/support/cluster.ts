@@ -482,6 +482,39 @@ export class Cluster {
     })
   }
 
+  /**
+   * Waits until a controller is elected (/controller) and every running broker names it in its Metadata answers:
+   * until then a Metadata response says controller -1, and admin clients (kafkajs's createTopics, ...) give up
+   * ("Broker -1 not found") — as they would against a Kafka cluster that has just started.
+   */
+  waitForController(timeoutMs = 30_000): Promise<number> {
+    let last = ''
+    return waitFor(
+      'a controller every running broker knows',
+      async () => {
+        const id = await this.controllerId()
+        if (id === undefined) {
+          last = 'no /controller'
+          return undefined
+        }
+        for (const b of this.running()) {
+          const seen = (await metadataOf(b, [])).controllerId
+          if (seen !== id) {
+            last = `/controller names ${id}, broker ${b.id} says ${seen}`
+            return undefined
+          }
+        }
+        return { id } // (an object: broker id 0 is falsy)
+      },
+      { timeoutMs, intervalMs: 200 },
+    ).then(
+      (r) => r.id,
+      (e: unknown) => {
+        throw new Error(`${(e as Error).message} (last: ${last})`)
+      },
+    )
+  }
+
   /** Starts every broker that is not running (after a failed test) and waits until all are registered. */
   async ensureRunning(): Promise<void> {
     await Promise.all(this.brokers.filter((b) => !b.isRunning).map((b) => b.start()))

@@ -4,7 +4,7 @@
  * dir. SAMSA_ZK=local or SAMSA_ZK=testcontainers forces one. Each start logs which one it used.
  * The handle can stop/start ZooKeeper on the same data and port (fault tests), and stops it for good at the end.
  */
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import net from 'node:net'
 import { join } from 'node:path'
 import { logsDir, scratchDir, sleep, waitFor } from './env.js'
@@ -31,7 +31,19 @@ export interface ZooKeeper {
 }
 
 const ZK_IMAGE = 'zookeeper:3.8'
-const ZK_CLASSPATH = process.env.ZOOKEEPER_CLASSPATH ?? '/etc/zookeeper/conf:/usr/share/java/*'
+/**
+ * Debian's /usr/share/java holds several SLF4J bindings and the JVM happens to pick slf4j-nop, which leaves
+ * ZooKeeper's log empty; slf4j-simple ahead of the rest makes it log (to the process's stderr, i.e. its log file).
+ */
+const SLF4J_SIMPLE = '/usr/share/java/slf4j-simple.jar'
+const ZK_CLASSPATH =
+  process.env.ZOOKEEPER_CLASSPATH ??
+  `/etc/zookeeper/conf:${existsSync(SLF4J_SIMPLE) ? `${SLF4J_SIMPLE}:` : ''}/usr/share/java/*`
+/** slf4j-simple's settings: timestamps, so ZooKeeper's lines can be put next to the brokers'. */
+const ZK_LOG_PROPS = [
+  '-Dorg.slf4j.simpleLogger.showDateTime=true',
+  "-Dorg.slf4j.simpleLogger.dateTimeFormat=yyyy-MM-dd'T'HH:mm:ss.SSSZ",
+]
 
 /** Sends a four-letter-word command and returns the answer ('' on failure). */
 export function fourLetterWord(host: string, port: number, cmd: string, timeoutMs = 2000): Promise<string> {
@@ -164,6 +176,7 @@ async function startLocal(reason: string): Promise<ZooKeeper> {
         '-Xmx256m',
         `-Dzookeeper.log.dir=${dir}`,
         '-Dzookeeper.root.logger=INFO,CONSOLE',
+        ...ZK_LOG_PROPS,
         '-cp',
         ZK_CLASSPATH,
         'org.apache.zookeeper.server.quorum.QuorumPeerMain',

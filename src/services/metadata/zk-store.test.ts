@@ -11,6 +11,7 @@ import { ZkMetadataStore } from './zk-store.js'
 async function fakeZooKeeper(
   answer: (connection: number) => boolean,
   negotiatedTimeoutMs: number,
+  afterHandshake?: (connection: number, socket: net.Socket) => void,
 ): Promise<{ port: number; connections: () => number; drop: () => void; close: () => Promise<void> }> {
   const sockets = new Set<net.Socket>()
   let n = 0
@@ -32,6 +33,7 @@ async function fakeZooKeeper(
       const size = Buffer.alloc(4)
       size.writeInt32BE(body.length)
       s.write(Buffer.concat([size, body]))
+      afterHandshake?.(i, s)
     })
   })
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))
@@ -69,6 +71,26 @@ const until = async (what: string, cond: () => boolean, timeoutMs: number): Prom
 }
 
 let cleanup: (() => Promise<void>)[] = []
+
+/** A store with a 30 s session on the fake ZooKeeper (both closed after the test), counting its reconnects. */
+async function storeOn(zk: { port: number; close: () => Promise<void> }): Promise<{
+  store: ZkMetadataStore
+  lines: string[]
+  reconnects: () => number
+}> {
+  cleanup.push(zk.close)
+  const { log, lines } = capturingLogger()
+  const store = await ZkMetadataStore.connect({
+    connect: `127.0.0.1:${zk.port}`,
+    sessionTimeoutMs: 30_000,
+    connectionTimeoutMs: 5000,
+    log,
+  })
+  cleanup.push(() => store.close())
+  let reconnected = 0
+  store.on('connected', () => reconnected++)
+  return { store, lines, reconnects: () => reconnected }
+}
 afterEach(async () => {
   for (const c of cleanup.reverse()) await c()
   cleanup = []
@@ -97,26 +119,34 @@ describe('ZkMetadataStore connection supervision (timeouts node-zookeeper-client
     // Connection 0 is answered; after it drops, connection 1 is accepted and never answered (a ZooKeeper still
     // starting up); connection 2 is answered again.
     const zk = await fakeZooKeeper((i) => i !== 1, 30_000)
-    cleanup.push(zk.close)
-    const { log, lines } = capturingLogger()
-    const store = await ZkMetadataStore.connect({
-      connect: `127.0.0.1:${zk.port}`,
-      sessionTimeoutMs: 30_000,
-      connectionTimeoutMs: 5000,
-      log,
-    })
-    cleanup.push(() => store.close())
-    let reconnected = 0
-    store.on('connected', () => reconnected++)
+    const { store, lines, reconnects } = await storeOn(zk)
     // A 30 s session over one server: a connect timeout of 30 s. Shorten it as a smaller session would.
     ;(
       store as unknown as { client: { connectionManager: { connectTimeout: number } } }
     ).client.connectionManager.connectTimeout = 1000
     zk.drop()
     await until('the unanswered connection', () => zk.connections() >= 2, 5000)
-    await until('a reconnect after the unanswered handshake', () => reconnected >= 1, 5000)
+    await until('a reconnect after the unanswered handshake', () => reconnects() >= 1, 5000)
     expect(zk.connections()).toBe(3)
     expect(lines.some((l) => l.includes('no answer to the session handshake'))).toBe(true)
+  })
+
+  it('a connection lost in the middle of a response leaves nothing behind for the next one', async () => {
+    // Connection 0 is answered, then sends the first 14 bytes of a 1000-byte frame and drops (ZooKeeper stopped
+    // while answering). Connection 1's handshake answer must be read as such, not as more of that frame.
+    const zk = await fakeZooKeeper(
+      () => true,
+      30_000,
+      (i, s) => {
+        if (i !== 0) return
+        const partial = Buffer.alloc(14)
+        partial.writeInt32BE(1000, 0)
+        s.write(partial, () => setTimeout(() => s.destroy(), 50))
+      },
+    )
+    const { reconnects } = await storeOn(zk)
+    await until('a reconnect after the torn frame', () => reconnects() >= 1, 5000)
+    expect(zk.connections()).toBe(2)
   })
 
   it('while shutting down, an operation waits at most zookeeper.connection.timeout.ms for an unreachable ZooKeeper', async () => {

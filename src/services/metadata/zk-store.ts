@@ -104,6 +104,8 @@ interface ConnectionManagerInternals {
   sessionTimeout: number
   /** How long a connection attempt may take (session timeout / number of servers, as Java's client). */
   connectTimeout: number
+  /** The bytes of a frame not yet complete, kept between reads (and, unless cleared, between connections). */
+  pendingBuffer: Buffer | null
   onSocketData: (buffer: Buffer) => void
   onSocketConnected: () => void
   onSocketClosed: (hadError: boolean) => void
@@ -140,8 +142,8 @@ function abandon(client: ZkClient): void {
  * same session while the server still has it. Without them a ZooKeeper that accepts a connection and never answers
  * keeps the client waiting forever: a reconnect that lands on a ZooKeeper still starting up (seen after restarts)
  * left a broker disconnected until its session expired, and then unregistered for good; a ZooKeeper that hangs was
- * only noticed when it expired the session. Installed before the client connects; returns the function that ends
- * the supervision.
+ * only noticed when it expired the session. Also drops what is left of a frame when its connection is lost (see
+ * onSocketClosed below). Installed before the client connects; returns the function that ends the supervision.
  */
 function superviseConnection(client: ZkClient, log: Logger, what: string): () => void {
   const cm = internals(client)
@@ -157,11 +159,19 @@ function superviseConnection(client: ZkClient, log: Logger, what: string): () =>
   cm.onSocketConnected = function (this: ConnectionManagerInternals) {
     lastHeard = clock.monotonic()
     socketOpen = true
+    // A new connection starts a new byte stream (Java's ClientCnxn reads each into fresh buffers).
+    this.pendingBuffer = null
     onConnected.call(this)
   }
   const onClosed = cm.onSocketClosed
   cm.onSocketClosed = function (this: ConnectionManagerInternals, hadError: boolean) {
     socketOpen = false
+    // node-zookeeper-client keeps the unread part of a frame across connections: a connection lost in the middle of
+    // a response (ZooKeeper stopped or restarted while answering, a socket closed by the supervision below) left
+    // those bytes in front of the next connection's handshake answer, which was then never parsed — the client
+    // stayed CONNECTING, reconnecting silently, until its session expired and for ever after (a broker that never
+    // registered again). The tail of a lost connection's frame means nothing to the next one: drop it.
+    this.pendingBuffer = null
     onClosed.call(this, hadError)
   }
   const check = (): void => {
