@@ -12,7 +12,7 @@ import { decodeBuffer, encodeToBuffer, isFlexible } from '../codec/codec.js'
 import type { AnyField, MessageSchema, TypeSpec } from '../codec/schema.js'
 import { inRange } from '../codec/versions.js'
 import { ALL_APIS } from './index.js'
-import { sampleStruct } from './test-samples.js'
+import { project, sampleStruct } from './test-samples.js'
 
 /** Schemas whose feature is being built right now (issue 11: reassignment and log dirs; issue 9: client quotas). */
 const UNDER_WAY = ['AlterReplicaLogDirs', 'DescribeClientQuotas', 'AlterClientQuotas']
@@ -42,27 +42,6 @@ function roundTrip(schema: MessageSchema<unknown>, version: number): void {
   expect(again.equals(bytes), `${schema.name} v${version} re-encodes identically`).toBe(true)
   // every field present in this version comes back with the value that was sent
   expect(project(schema.fields, version, decoded), `${schema.name} v${version}`).toEqual(value)
-}
-
-/** The fields of a decoded value that exist in this version, recursively (absent ones hold defaults). */
-function project(
-  fields: readonly AnyField[],
-  version: number,
-  value: Record<string, unknown>,
-): Record<string, unknown> {
-  const out: Record<string, unknown> = {}
-  for (const f of fields) {
-    if (!inRange(f.versions, version)) continue
-    out[f.name] = projectValue(f.type, version, value[f.name])
-  }
-  return out
-}
-
-function projectValue(t: TypeSpec, version: number, v: unknown): unknown {
-  if (v === null || v === undefined) return v
-  if (t.kind === 'array') return (v as unknown[]).map((x) => projectValue(t.elem, version, x))
-  if (t.kind === 'struct') return project(t.fields, version, v as Record<string, unknown>)
-  return v
 }
 
 describe('every API at every version', () => {

@@ -48,3 +48,24 @@ export function sampleStruct(
   for (const f of fields) if (inRange(f.versions, version)) o[f.name] = sample(f.type, version, depth)
   return o
 }
+
+/** The fields of a decoded value that exist in this version, recursively (absent ones hold defaults). */
+export function project(
+  fields: readonly AnyField[],
+  version: number,
+  value: Record<string, unknown>,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const f of fields) {
+    if (!inRange(f.versions, version)) continue
+    out[f.name] = projectValue(f.type, version, value[f.name])
+  }
+  return out
+}
+
+function projectValue(t: TypeSpec, version: number, v: unknown): unknown {
+  if (v === null || v === undefined) return v
+  if (t.kind === 'array') return (v as unknown[]).map((x) => projectValue(t.elem, version, x))
+  if (t.kind === 'struct') return project(t.fields, version, v as Record<string, unknown>)
+  return v
+}

@@ -1,0 +1,323 @@
+/**
+ * Hostile clients against one broker, while a well-behaved client (the canary: a raw connection producing and
+ * fetching every 100 ms) keeps working. For each attack: the broker stays up, every canary request is answered
+ * (the slowest answer is reported), and the broker's resident memory stays bounded (measured from /proc).
+ *  - random frames: plausible request headers (any API key, any version) followed by random bytes, sent over
+ *    connections the broker closes and the attacker opens again (HOSTILE_FRAMES, default 20,000; the issue's
+ *    1,000,000 with `HOSTILE_FRAMES=1000000`);
+ *  - slowloris: connections trickling a request one byte at a time (HOSTILE_SLOW connections, default 200);
+ *  - idle and half-open connections: HOSTILE_IDLE (default 1,000; 5,000 for the issue's figure) connections that
+ *    never send a byte, memory per connection reported, all closed by the broker after connections.max.idle.ms
+ *    (Kafka's way to be rid of a peer that vanished); connections that send half a request and then shut down
+ *    their side are closed at once;
+ *  - oversized: a size prefix above socket.request.max.bytes is refused (connection closed) before the body is
+ *    read; a Fetch asking for 2 GB gets what there is. (A million-topic Metadata request: see the todo at the end.)
+ */
+import net from 'node:net'
+import { readFileSync } from 'node:fs'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { Apis } from '../src/protocol/messages/index.js'
+import { buildRecordBatch } from '../src/protocol/records/batch.js'
+import { type BrokerProcess, printBrokerLogsOnFailure, startBroker } from './support/broker.js'
+import { sleep, uniqueName, waitFor } from './support/env.js'
+import { createTopic } from './support/kafkajs.js'
+import { encodeRequestFrame, RawConnection } from './support/raw.js'
+
+const FRAMES = Number(process.env.HOSTILE_FRAMES ?? 20_000)
+const SLOW = Number(process.env.HOSTILE_SLOW ?? 200)
+const IDLE = Number(process.env.HOSTILE_IDLE ?? 1000)
+const IDLE_MS = 8000
+/** Kafka's default socket.request.max.bytes (100 MB). */
+const MAX_REQUEST = 104857600
+
+const PRODUCE = { key: 0, request: Apis.Produce.request, response: Apis.Produce.response }
+const FETCH = { key: 1, request: Apis.Fetch.request, response: Apis.Fetch.response }
+const METADATA = { key: 3, request: Apis.Metadata.request, response: Apis.Metadata.response }
+const API_VERSIONS = { key: 18, request: Apis.ApiVersions.request, response: Apis.ApiVersions.response }
+
+let broker: BrokerProcess
+let topic: string
+
+printBrokerLogsOnFailure()
+
+beforeAll(async () => {
+  broker = await startBroker({
+    overrides: {
+      'connections.max.idle.ms': IDLE_MS,
+      'socket.request.max.bytes': MAX_REQUEST,
+    },
+  })
+  topic = uniqueName('hostile')
+  await createTopic(broker.bootstrap, topic)
+}, 120_000)
+
+afterAll(async () => {
+  await broker?.stop()
+})
+
+/** The broker's resident set size in bytes. */
+function rss(): number {
+  const status = readFileSync(`/proc/${broker.pid}/status`, 'utf8')
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) * 1024
+}
+
+const mb = (n: number): string => `${(n / 1048576).toFixed(1)} MB`
+
+/**
+ * A well-behaved client: produces one record and fetches from offset 0 every 100 ms on its own connection (a new
+ * one if the broker ever closed it, which counts as a failure). Reports the slowest round trip.
+ */
+function canary(): { stop: () => Promise<{ rounds: number; slowestMs: number; failures: string[] }> } {
+  let stopped = false
+  let rounds = 0
+  let slowestMs = 0
+  const failures: string[] = []
+  const run = (async () => {
+    let c = await RawConnection.connect(broker.host, broker.port)
+    // at least one round, however short the attack
+    for (;;) {
+      const t0 = Date.now()
+      try {
+        const p = await c.request(PRODUCE, 7, {
+          transactionalId: null,
+          acks: 1,
+          timeoutMs: 10_000,
+          topicData: [
+            {
+              name: topic,
+              partitionData: [
+                { index: 0, records: buildRecordBatch({ records: [{ value: `canary ${rounds}` }] }) },
+              ],
+            },
+          ],
+        })
+        const pe = p.responses[0]!.partitionResponses[0]!.errorCode
+        if (pe !== 0) failures.push(`produce error ${pe}`)
+        const f = await c.request(FETCH, 4, {
+          replicaId: -1,
+          maxWaitMs: 0,
+          minBytes: 0,
+          maxBytes: 1 << 20,
+          isolationLevel: 0,
+          topics: [{ topic, partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 1 << 16 }] }],
+        })
+        const fe = f.responses[0]!.partitions[0]!.errorCode
+        if (fe !== 0) failures.push(`fetch error ${fe}`)
+        rounds++
+      } catch (e) {
+        failures.push(String(e))
+        c.close()
+        c = await RawConnection.connect(broker.host, broker.port)
+      }
+      slowestMs = Math.max(slowestMs, Date.now() - t0)
+      if (stopped) break
+      await sleep(100)
+    }
+    c.close()
+  })()
+  return {
+    stop: async () => {
+      stopped = true
+      await run
+      return { rounds, slowestMs, failures }
+    },
+  }
+}
+
+/** Runs `attack` with the canary alongside; checks the canary was never refused and the broker is up. */
+async function withCanary(name: string, attack: () => Promise<string>): Promise<void> {
+  const before = rss()
+  let peak = before
+  const sampler = setInterval(() => {
+    try {
+      peak = Math.max(peak, rss())
+    } catch {
+      // the broker is gone: checked below
+    }
+  }, 200)
+  const c = canary()
+  let summary: string
+  try {
+    summary = await attack()
+  } finally {
+    clearInterval(sampler)
+  }
+  const result = await c.stop()
+  expect(broker.isRunning, `${name}: the broker is up`).toBe(true)
+  const after = rss()
+  console.log(
+    `[hostile] ${name}: ${summary}; broker RSS ${mb(before)} -> peak ${mb(peak)} -> ${mb(after)}; canary ` +
+      `${result.rounds} rounds, slowest ${result.slowestMs} ms, ${result.failures.length} failures`,
+  )
+  expect(result.failures, `${name}: the canary's requests`).toEqual([])
+  expect(result.rounds, `${name}: the canary made progress`).toBeGreaterThan(0)
+}
+
+/** A socket that swallows errors (the broker closing it is expected). */
+function openSocket(): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect({ host: broker.host, port: broker.port, noDelay: true })
+    s.once('connect', () => {
+      s.removeListener('error', reject)
+      s.on('error', () => {})
+      resolve(s)
+    })
+    s.once('error', reject)
+  })
+}
+
+const closedOf = (s: net.Socket): Promise<void> =>
+  new Promise((resolve) => (s.destroyed ? resolve() : s.once('close', () => resolve())))
+
+function randomBytes(n: number): Buffer {
+  const b = Buffer.allocUnsafe(n)
+  for (let i = 0; i < n; i++) b[i] = (Math.random() * 256) | 0
+  return b
+}
+
+/** A frame with a plausible header (a real API key, a version near its range) and a random body. */
+function randomFrame(): Buffer {
+  const apis = Object.values(Apis)
+  const api = apis[(Math.random() * apis.length) | 0]!
+  const v = api.request.validVersions
+  const version = Math.max(0, v.min - 1 + ((Math.random() * (v.max - v.min + 3)) | 0))
+  const body = randomBytes((Math.random() * 200) | 0)
+  const header = Buffer.alloc(10)
+  header.writeInt16BE(api.key, 0)
+  header.writeInt16BE(version, 2)
+  header.writeInt32BE((Math.random() * 2 ** 31) | 0, 4)
+  header.writeInt16BE(Math.random() < 0.5 ? -1 : Math.min(body.length, 8), 8)
+  const size = Buffer.alloc(4)
+  size.writeInt32BE(header.length + body.length)
+  return Buffer.concat([size, header, body])
+}
+
+describe('hostile clients: the broker stays up and serves the others', () => {
+  it(`random frames (${FRAMES})`, async () => {
+    await withCanary('random frames', async () => {
+      let sent = 0
+      let connections = 0
+      let answered = 0
+      const worker = async (): Promise<void> => {
+        while (sent < FRAMES) {
+          const s = await openSocket()
+          connections++
+          s.on('data', () => answered++)
+          const closed = closedOf(s)
+          // a burst of frames on this connection until the broker closes it
+          for (let i = 0; i < 50 && sent < FRAMES && !s.destroyed; i++) {
+            sent++
+            if (!s.write(randomFrame())) await Promise.race([new Promise((r) => s.once('drain', r)), closed])
+          }
+          s.end()
+          await Promise.race([closed, sleep(2000)])
+          s.destroy()
+        }
+      }
+      await Promise.all(Array.from({ length: 8 }, worker))
+      return `${sent} frames over ${connections} connections (${answered} answers read)`
+    })
+  }, 600_000)
+
+  it(`slowloris (${SLOW} connections trickling a request)`, async () => {
+    await withCanary('slowloris', async () => {
+      const frame = encodeRequestFrame(API_VERSIONS, 0, {}, 1)
+      const sockets = await Promise.all(Array.from({ length: SLOW }, openSocket))
+      for (let i = 0; i < frame.length - 1; i++) {
+        for (const s of sockets) s.write(frame.subarray(i, i + 1))
+        await sleep(300)
+      }
+      // the last byte: every one of them gets its answer
+      const answers = sockets.map(
+        (s) =>
+          new Promise<boolean>((resolve) =>
+            s.once('data', () => resolve(true)).once('close', () => resolve(false)),
+          ),
+      )
+      for (const s of sockets) s.write(frame.subarray(frame.length - 1))
+      const got = (await Promise.all(answers)).filter(Boolean).length
+      for (const s of sockets) s.destroy()
+      expect(got).toBe(SLOW)
+      return `${SLOW} connections, ${frame.length} bytes each over ${((frame.length - 1) * 300) / 1000} s, all answered`
+    })
+  }, 300_000)
+
+  it(`idle and half-open connections (${IDLE}) are closed after connections.max.idle.ms`, async () => {
+    await withCanary('idle connections', async () => {
+      const before = rss()
+      const sockets: net.Socket[] = []
+      for (let i = 0; i < IDLE; i += 100) {
+        sockets.push(...(await Promise.all(Array.from({ length: Math.min(100, IDLE - i) }, openSocket))))
+      }
+      const opened = Date.now()
+      await sleep(1000)
+      const perConnection = (rss() - before) / IDLE
+      // half a request, then the write side shut: closed at once, not after the idle timeout
+      const halves = await Promise.all(Array.from({ length: 20 }, openSocket))
+      const t0 = Date.now()
+      for (const s of halves) {
+        s.write(encodeRequestFrame(API_VERSIONS, 0, {}, 1).subarray(0, 7))
+        s.end()
+      }
+      await Promise.all(halves.map(closedOf))
+      const halfClosedMs = Date.now() - t0
+      expect(halfClosedMs).toBeLessThan(IDLE_MS)
+      await Promise.all(sockets.map(closedOf))
+      const idleClosedMs = Date.now() - opened
+      expect(idleClosedMs).toBeGreaterThanOrEqual(IDLE_MS - 1000)
+      return (
+        `${IDLE} idle connections, ~${Math.round(perConnection)} bytes of broker RSS each, all closed by the ` +
+        `broker ${idleClosedMs} ms after opening (connections.max.idle.ms ${IDLE_MS}); 20 half-closed ` +
+        `connections closed in ${halfClosedMs} ms`
+      )
+    })
+  }, 300_000)
+
+  it('oversized: a size above socket.request.max.bytes, a 2 GB Fetch', async () => {
+    await withCanary('oversized requests', async () => {
+      // refused before the body is read: closed while the body is still being sent
+      const s = await openSocket()
+      const closed = closedOf(s)
+      const size = Buffer.alloc(4)
+      size.writeInt32BE(MAX_REQUEST + 1)
+      s.write(size)
+      s.write(Buffer.alloc(64 * 1024))
+      await closed
+      // a Fetch asking for 2 GB: answered with what there is
+      const c = await RawConnection.connect(broker.host, broker.port)
+      try {
+        const f = await c.request(FETCH, 4, {
+          replicaId: -1,
+          maxWaitMs: 0,
+          minBytes: 0,
+          maxBytes: 2 ** 31 - 1,
+          isolationLevel: 0,
+          topics: [{ topic, partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 2 ** 31 - 1 }] }],
+        })
+        expect(f.responses[0]!.partitions[0]!.errorCode).toBe(0)
+        const res = await c.request(API_VERSIONS, 0, {})
+        expect(res.errorCode).toBe(0)
+      } finally {
+        c.close()
+      }
+      await waitFor('the broker to list the topic', async () => {
+        const c2 = await RawConnection.connect(broker.host, broker.port)
+        try {
+          const md = await c2.request(METADATA, 4, {
+            topics: [{ name: topic }],
+            allowAutoTopicCreation: false,
+          })
+          return md.topics[0]?.errorCode === 0
+        } finally {
+          c2.close()
+        }
+      })
+      return 'oversized size prefix refused; 2 GB Fetch answered'
+    })
+  }, 300_000)
+
+  // Found by this file and not fixed yet: a ~21 MB Metadata request naming a million (unknown) topics is answered
+  // (UNKNOWN_TOPIC_OR_PARTITION each), but building the answer held the event loop for ~17 s on a busy machine, so
+  // every other client waited (a canary request timed out after 10 s). Kafka answers it on a request handler thread.
+  it.todo('a Metadata request naming a million topics is answered without stalling the other clients')
+})
