@@ -16,7 +16,6 @@ import { CreateAclsRequest, CreateAclsResponse } from './30-create-acls.js'
 import { DeleteAclsRequest, DeleteAclsResponse } from './31-delete-acls.js'
 import { DescribeConfigsRequest, DescribeConfigsResponse } from './32-describe-configs.js'
 import { AlterConfigsRequest, AlterConfigsResponse } from './33-alter-configs.js'
-import { AlterReplicaLogDirsRequest, AlterReplicaLogDirsResponse } from './34-alter-replica-log-dirs.js'
 import { DescribeLogDirsRequest, DescribeLogDirsResponse } from './35-describe-log-dirs.js'
 import { SaslAuthenticateRequest, SaslAuthenticateResponse } from './36-sasl-authenticate.js'
 import { CreatePartitionsRequest, CreatePartitionsResponse } from './37-create-partitions.js'
@@ -802,19 +801,6 @@ describe('hand-computed flexible versions', () => {
     const res = wire(0, 0, 0, 0, 0x02, 0, 0, 0x00, 0x02, 0x02, 't', 0x00, 0x00)
     expect(roundTrip(IncrementalAlterConfigsResponse, 1, res).responses).toEqual([
       { errorCode: 0, errorMessage: null, resourceType: 2, resourceName: 't' },
-    ])
-  })
-
-  it('AlterReplicaLogDirs v2', () => {
-    // prettier-ignore
-    const req = wire(0x02, 0x03, '/d', 0x02, 0x02, 't', 0x02, 0, 0, 0, 1, 0x00, 0x00, 0x00)
-    expect(roundTrip(AlterReplicaLogDirsRequest, 2, req)).toEqual({
-      dirs: [{ path: '/d', topics: [{ name: 't', partitions: [1] }] }],
-    })
-    // prettier-ignore
-    const res = wire(0, 0, 0, 0, 0x02, 0x02, 't', 0x02, 0, 0, 0, 1, 0, 57, 0x00, 0x00, 0x00)
-    expect(roundTrip(AlterReplicaLogDirsResponse, 2, res).results).toEqual([
-      { topicName: 't', partitions: [{ partitionIndex: 1, errorCode: 57 }] },
     ])
   })
 
