@@ -716,6 +716,13 @@ export class BrokerConfig {
   get queuedMaxRequestBytes(): number {
     return this.v.num('queued.max.request.bytes')
   }
+  /** quota.window.num and quota.window.size.seconds: the samples of a client quota's rate. */
+  get clientQuotaWindow(): { samples: number; windowMs: number } {
+    return {
+      samples: this.v.int('quota.window.num'),
+      windowMs: this.v.int('quota.window.size.seconds') * 1000,
+    }
+  }
   get maxConnections(): number {
     return this.v.int('max.connections')
   }

@@ -54,7 +54,7 @@ function hasTransactionalRecords(
   )
 }
 
-export function produceHandler(d: Pick<Services, 'replicas' | 'cache' | 'authorizer'>): Handler {
+export function produceHandler(d: Pick<Services, 'replicas' | 'cache' | 'authorizer' | 'quotas'>): Handler {
   return defineHandler(ProduceApi, {
     async handle(req, ctx) {
       const v = ctx.apiVersion
@@ -102,6 +102,8 @@ export function produceHandler(d: Pick<Services, 'replicas' | 'cache' | 'authori
         transactionalId: v >= 3 ? req.transactionalId : null,
         supportsAbortable: v >= 11,
       })
+      // producer_byte_rate: the request's bytes count once the append is done, as Kafka's response callback does.
+      const throttleTimeMs = d.quotas.produce.recordAndThrottle(ctx, ctx.requestSize)
       if (req.acks === 0) {
         const anyError = failed.size > 0 || [...results.values()].some((r) => r.errorCode !== ErrorCode.NONE)
         if (anyError)
@@ -145,7 +147,7 @@ export function produceHandler(d: Pick<Services, 'replicas' | 'cache' | 'authori
         const ep = endpointOf(d.cache, id, ctx.connection.listenerName)
         return ep ? [{ nodeId: ep.id, host: ep.host, port: ep.port, rack: ep.rack }] : []
       })
-      return { responses, throttleTimeMs: 0, nodeEndpoints }
+      return { responses, throttleTimeMs, nodeEndpoints }
     },
   })
 }

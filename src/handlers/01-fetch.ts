@@ -50,7 +50,7 @@ const unauthorized = (p: SessionRequestPartition): FetchPartitionResult => ({
 })
 
 export function fetchHandler(
-  d: Pick<Services, 'replicas' | 'cache' | 'fetchSessions' | 'config' | 'authorizer'>,
+  d: Pick<Services, 'replicas' | 'cache' | 'fetchSessions' | 'config' | 'authorizer' | 'quotas'>,
 ): Handler {
   return defineHandler(FetchApi, {
     async handle(req, ctx) {
@@ -131,6 +131,18 @@ export function fetchHandler(
               partitions: toRead,
             })
       const results = denied.length === 0 ? fetched : [...fetched, ...denied]
+
+      // consumer_byte_rate: a consumer over its quota gets an empty response with the throttle time, and the bytes
+      // it was not sent do not count (KafkaApis: unrecordQuotaSensor, fetchContext.getThrottledResponse).
+      if (!isFollower) {
+        const bytes = results.reduce((n, r) => n + (r.records?.length ?? 0), 0)
+        const throttleTimeMs = d.quotas.fetch.recordAndThrottle(ctx, bytes)
+        if (throttleTimeMs > 0) {
+          d.quotas.fetch.unrecord({ user: ctx.principal.name, clientId: ctx.clientId ?? '' }, bytes)
+          const sessionId = sessionCtx.kind === 'incremental' ? sessionCtx.session.id : 0
+          return { throttleTimeMs, errorCode: ErrorCode.NONE, sessionId, responses: [] }
+        }
+      }
 
       const leaders = new Set<number>()
       const partitionOut = (r: FetchPartitionResult): PartitionOut => {

@@ -26,6 +26,7 @@ const ctx = (apiVersion: number): RequestContext => {
     apiVersion,
     correlationId: 1,
     clientId: 'c',
+    requestSize: 0,
     principal: ANONYMOUS,
     connection: channel.info,
     channel,

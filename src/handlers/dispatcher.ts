@@ -86,6 +86,7 @@ export class RequestDispatcher implements RequestProcessor {
       apiVersion,
       correlationId,
       clientId,
+      requestSize: frame.length,
       connection: conn,
       principal: channel.principal,
       channel,

@@ -17,6 +17,8 @@ export interface RequestContext {
   readonly apiVersion: number
   readonly correlationId: number
   readonly clientId: string | null
+  /** Size of the request (header and body) in bytes, as Kafka's request.sizeInBytes. */
+  readonly requestSize: number
   readonly connection: ConnectionInfo
   /**
    * Who sent the request: User:ANONYMOUS on PLAINTEXT (and SSL without a client certificate), the mapped

@@ -38,6 +38,7 @@ import { electLeadersHandler } from './43-elect-leaders.js'
 import { alterPartitionReassignmentsHandler } from './45-alter-partition-reassignments.js'
 import { listPartitionReassignmentsHandler } from './46-list-partition-reassignments.js'
 import { offsetDeleteHandler } from './47-offset-delete.js'
+import { alterClientQuotasHandler, describeClientQuotasHandler } from './48-client-quotas.js'
 import { describeUserScramCredentialsHandler } from './50-describe-user-scram-credentials.js'
 import { alterUserScramCredentialsHandler } from './51-alter-user-scram-credentials.js'
 import { describeClusterHandler } from './60-describe-cluster.js'
@@ -88,6 +89,8 @@ export function createHandlers(s: Services): Handler[] {
     listPartitionReassignmentsHandler(s),
     incrementalAlterConfigsHandler(s),
     offsetDeleteHandler(s),
+    describeClientQuotasHandler(s),
+    alterClientQuotasHandler(s),
     describeUserScramCredentialsHandler(s),
     alterUserScramCredentialsHandler(s),
     describeClusterHandler(s),

@@ -49,6 +49,7 @@ import {
 } from '../services/security/tls-material.js'
 import { ScramCredentialStore } from '../services/security/scram-credentials.js'
 import { AclAuthorizer, DISABLED_AUTHORIZER } from '../services/security/authorizer.js'
+import { createClientQuotas } from '../services/quota/client-quotas.js'
 import type { Services } from '../services/services.js'
 import {
   ScopedScheduler,
@@ -443,6 +444,12 @@ export class Broker {
       txnMarkers,
       scramAdmin: new ScramCredentialAdmin(zk, this.logger('kafka.server.ZkAdminManager')),
       authorizer: this.createAuthorizer(zk),
+      quotas: createClientQuotas(
+        zk.store,
+        this.scheduler,
+        cfg.clientQuotaWindow,
+        this.logger('kafka.server.ClientQuotaManager'),
+      ),
     }
     this.parts.services = services
     return services
@@ -464,6 +471,7 @@ export class Broker {
   /** 5b. The authorizer loads the ACLs before any listener accepts a connection, as Kafka's does. */
   private async startAuthorizer(): Promise<void> {
     await this.parts.authorizer?.start()
+    await this.parts.services?.quotas.store.start()
   }
 
   private createTopicAdmin(zk: KafkaZkClient, cache: MetadataCache): TopicAdmin {
@@ -1000,6 +1008,7 @@ export class Broker {
     // What is left only ends loops and timers (the fetchers would otherwise keep reconnecting); none writes.
     const quietly = (f: () => Promise<void>): void => void f().catch(() => {})
     if (s) {
+      s.quotas.store.stop()
       quietly(() => s.controller.stop())
       quietly(() => s.transactions.shutdown())
       quietly(() => s.groups.shutdown())
@@ -1047,6 +1056,7 @@ export class Broker {
     }
     if (socketServer) await step('socket server', () => socketServer.stop())
     if (authorizer) authorizer.stop()
+    s?.quotas.store.stop()
     if (s) await step('controller', () => s.controller.stop())
     if (s) await step('transaction coordinator', () => s.transactions.shutdown())
     if (s) await step('group coordinator', () => s.groups.shutdown())

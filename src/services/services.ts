@@ -29,6 +29,7 @@ import type { ReplicaManager } from './replica/replica-manager.js'
 import type { TransactionCoordinator } from './transaction/coordinator.js'
 import type { TxnMarkerWriter } from './transaction/marker-writer.js'
 import type { ScramCredentialAdmin } from './security/scram-admin.js'
+import type { ClientQuotas } from './quota/client-quotas.js'
 
 export interface Services {
   /** The broker's configuration (static and dynamic broker configs). */
@@ -66,4 +67,6 @@ export interface Services {
    * everything. Handlers use it through handlers/authz.ts.
    */
   readonly authorizer: Authorizer
+  /** Client quotas (producer_byte_rate, consumer_byte_rate) from /config/users and /config/clients. */
+  readonly quotas: ClientQuotas
 }

@@ -68,6 +68,7 @@ function context(apiKey: number, apiVersion: number, clientId: string | null = '
     apiVersion,
     correlationId: 1,
     clientId,
+    requestSize: 0,
     principal: ANONYMOUS,
     connection: channel.info,
     channel,

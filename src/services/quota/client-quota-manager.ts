@@ -1,0 +1,169 @@
+/**
+ * Client quotas as Kafka's ClientQuotaManager keeps them (KIP-55, KIP-219), for one quota type
+ * (`producer_byte_rate` or `consumer_byte_rate`).
+ *
+ * The quota of a request comes from the first of these entities that sets the quota type (Kafka's
+ * DefaultQuotaCallback), with `<default>` the default entity of its type:
+ *   /config/users/<user>/clients/<client-id>, /config/users/<user>/clients/<default>, /config/users/<user>,
+ *   /config/users/<default>/clients/<client-id>, /config/users/<default>/clients/<default>, /config/users/<default>,
+ *   /config/clients/<client-id>, /config/clients/<default>.
+ * Which entity matched decides who shares the measured rate: a user+client entity meters each (user, client-id)
+ * pair, a user entity all clients of the user together, a client entity all users of the client id together.
+ *
+ * A request over the quota is still served; its response carries the throttle time and the connection is muted
+ * (reads no further requests) for that long — the client also waits on its own from the versions of KIP-219.
+ */
+import type { ChannelControl } from '../../network/channel.js'
+import type { Scheduler, ScheduledTask } from '../../util/scheduler.js'
+import { sanitizeEntityName } from '../metadata/znodes.js'
+import { recordAndThrottle, SampledRate, type RateConfig } from './rate.js'
+
+export const DEFAULT_ENTITY = '<default>'
+
+export type ClientQuotaType = 'producer_byte_rate' | 'consumer_byte_rate'
+
+/** The quota configs as stored (sanitized entity names, `<default>` for defaults). */
+export interface QuotaConfigSource {
+  user(sanitizedUser: string): ReadonlyMap<string, string> | undefined
+  client(sanitizedClientId: string): ReadonlyMap<string, string> | undefined
+  userClient(sanitizedUser: string, sanitizedClientId: string): ReadonlyMap<string, string> | undefined
+}
+
+export interface QuotaRequestIdentity {
+  /** The principal's name (Kafka meters by name, whatever the principal type). */
+  readonly user: string
+  readonly clientId: string
+}
+
+/** The quota that applies to a request and the metering key it shares with others. */
+export interface ResolvedQuota {
+  readonly bound: number
+  readonly meterUser: string
+  readonly meterClientId: string
+}
+
+/** Kafka's quota resolution order for one quota type; undefined when no entity sets it (unlimited). */
+export function resolveQuota(
+  source: QuotaConfigSource,
+  type: string,
+  who: QuotaRequestIdentity,
+): ResolvedQuota | undefined {
+  const u = sanitizeEntityName(who.user)
+  const c = sanitizeEntityName(who.clientId)
+  const candidates: [ReadonlyMap<string, string> | undefined, string, string][] = [
+    [source.userClient(u, c), who.user, who.clientId],
+    [source.userClient(u, DEFAULT_ENTITY), who.user, who.clientId],
+    [source.user(u), who.user, ''],
+    [source.userClient(DEFAULT_ENTITY, c), who.user, who.clientId],
+    [source.userClient(DEFAULT_ENTITY, DEFAULT_ENTITY), who.user, who.clientId],
+    [source.user(DEFAULT_ENTITY), who.user, ''],
+    [source.client(c), '', who.clientId],
+    [source.client(DEFAULT_ENTITY), '', who.clientId],
+  ]
+  for (const [config, meterUser, meterClientId] of candidates) {
+    const v = config?.get(type)
+    if (v === undefined) continue
+    const bound = Number(v)
+    if (Number.isFinite(bound)) return { bound, meterUser, meterClientId }
+  }
+  return undefined
+}
+
+export interface ClientQuotaManagerOptions extends RateConfig {
+  readonly type: ClientQuotaType
+  readonly source: QuotaConfigSource
+  readonly scheduler: Scheduler
+}
+
+interface Meter {
+  readonly rate: SampledRate
+  lastUsed: number
+}
+
+/** Meters not used for this long are dropped (Kafka expires quota sensors after an hour of inactivity). */
+const METER_EXPIRY_MS = 3_600_000
+
+export class ClientQuotaManager {
+  private readonly meters = new Map<string, Meter>()
+  private readonly unmutes = new WeakMap<ChannelControl, { task: ScheduledTask; until: number }>()
+  private recordsSincePrune = 0
+  /** Kafka caps a throttle at the whole quota window (quota.window.num × quota.window.size.seconds). */
+  readonly maxThrottleMs: number
+
+  constructor(private readonly o: ClientQuotaManagerOptions) {
+    this.maxThrottleMs = o.samples * o.windowMs
+  }
+
+  /** The quota that applies to `who`, if any (for DescribeClientQuotas-like views and tests). */
+  quotaFor(who: QuotaRequestIdentity): ResolvedQuota | undefined {
+    return resolveQuota(this.o.source, this.o.type, who)
+  }
+
+  /** Records `value` (bytes) against the quota of `who`; the throttle time in ms, 0 when within the quota. */
+  record(who: QuotaRequestIdentity, value: number): number {
+    const q = this.quotaFor(who)
+    if (!q) return 0
+    const now = this.o.scheduler.clock.now()
+    const m = this.meter(`${q.meterUser}\u0000${q.meterClientId}`, now)
+    return recordAndThrottle(m.rate, value, q.bound, now, this.maxThrottleMs)
+  }
+
+  /** Takes back bytes recorded for a response that was not sent (a throttled fetch answers empty). */
+  unrecord(who: QuotaRequestIdentity, value: number): void {
+    const q = this.quotaFor(who)
+    if (!q) return
+    const now = this.o.scheduler.clock.now()
+    this.meter(`${q.meterUser}\u0000${q.meterClientId}`, now).rate.unrecord(value, now)
+  }
+
+  /**
+   * Records `value` for the sender of a request and, when over its quota, mutes the connection for the throttle
+   * time (Kafka's maybeRecordAndGetThrottleTimeMs + throttle); returns the throttle time for the response.
+   */
+  recordAndThrottle(
+    ctx: {
+      readonly principal: { readonly name: string }
+      readonly clientId: string | null
+      readonly channel: ChannelControl
+    },
+    value: number,
+  ): number {
+    const ms = this.record({ user: ctx.principal.name, clientId: ctx.clientId ?? '' }, value)
+    this.throttle(ctx.channel, ms)
+    return ms
+  }
+
+  /** Mutes the channel for `throttleMs` (extending a mute already held by this quota type). */
+  throttle(channel: ChannelControl, throttleMs: number): void {
+    if (throttleMs <= 0) return
+    const key = `quota:${this.o.type}`
+    const until = this.o.scheduler.clock.now() + throttleMs
+    const held = this.unmutes.get(channel)
+    if (held && held.until >= until) return
+    held?.task.cancel()
+    channel.mute(key)
+    const task = this.o.scheduler.schedule(
+      `throttle-${this.o.type}`,
+      () => {
+        this.unmutes.delete(channel)
+        channel.unmute(key)
+      },
+      throttleMs,
+    )
+    this.unmutes.set(channel, { task, until })
+  }
+
+  private meter(key: string, now: number): Meter {
+    if (++this.recordsSincePrune >= 1000) {
+      this.recordsSincePrune = 0
+      for (const [k, m] of this.meters) if (now - m.lastUsed > METER_EXPIRY_MS) this.meters.delete(k)
+    }
+    let m = this.meters.get(key)
+    if (!m) {
+      m = { rate: new SampledRate(this.o, now), lastUsed: now }
+      this.meters.set(key, m)
+    }
+    m.lastUsed = now
+    return m
+  }
+}
