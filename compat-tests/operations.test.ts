@@ -41,7 +41,7 @@ async function startExpectingExit(
   env: Record<string, string> = {},
 ): Promise<Outcome> {
   const logFile = join(logsDir(), `${uniqueName('bad-start')}.log`)
-  const args = [STANDALONE_PROPERTIES]
+  const args = [STANDALONE_PROPERTIES, '--override', 'http.listeners=']
   for (const [k, v] of Object.entries(overrides)) args.push('--override', `${k}=${v}`)
   const p = spawnLogged('broker that must not start', KAFKA_SERVER_START, args, logFile, {
     cwd: REPO_ROOT,
@@ -195,6 +195,8 @@ async function startDaemon(id: number, pidDir: string): Promise<Daemon> {
       `listeners=PLAINTEXT://127.0.0.1:${port}`,
       '--override',
       `log.dirs=${await scratchDir(`daemon-data-${id}`)}`,
+      '--override',
+      'http.listeners=',
     ],
     { cwd: REPO_ROOT, env: { ...process.env, SAMSA_PID_DIR: pidDir, LOG_DIR: logDir }, encoding: 'utf8' },
   )
@@ -311,6 +313,8 @@ describe('npm start', () => {
         `listeners=PLAINTEXT://127.0.0.1:${port}`,
         '--override',
         `log.dirs=${await scratchDir('npm-start')}`,
+        '--override',
+        'http.listeners=',
       ],
       logFile,
       { cwd: REPO_ROOT, env: { ...process.env, SAMSA_PID_DIR: pidDir } },

@@ -145,7 +145,13 @@ async function repeatedConsume(bootstrap, topic, count, { minMs = 2000, maxPasse
 async function startSamsa(name, dataDir) {
   const samsa = await startSamsaBroker(
     'standalone.properties',
-    (port) => ({ listeners: `PLAINTEXT://127.0.0.1:${port}`, 'log.dirs': dataDir, 'broker.id': 0 }),
+    // the HTTP listener on an ephemeral port: metrics on (as in config/standalone.properties), no port clash
+    (port) => ({
+      listeners: `PLAINTEXT://127.0.0.1:${port}`,
+      'log.dirs': dataDir,
+      'broker.id': 0,
+      'http.listeners': 'http://127.0.0.1:0',
+    }),
     join(workDir, `${name}.log`),
     { probe: true },
   )

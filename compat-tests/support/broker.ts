@@ -70,6 +70,8 @@ export class BrokerProcess {
       'broker.id': opts.id,
       listeners: `PLAINTEXT://${this.host}:${opts.port}`,
       'log.dirs': opts.dataDir,
+      // standalone.properties serves HTTP on 9644; test brokers serve it only when a test asks (a free port)
+      'http.listeners': '',
       ...(opts.zkConnect ? { 'zookeeper.connect': opts.zkConnect } : {}),
       ...opts.overrides,
     }

@@ -298,6 +298,15 @@ describe('listeners', () => {
     expect(parseListeners('PLAINTEXT://a:1,INTERNAL://b:1', map, false)).toHaveLength(2)
   })
 
+  it('http.listeners may not take the port of a Kafka listener', () => {
+    expect(() => cfg({ listeners: 'PLAINTEXT://:9092', 'http.listeners': 'http://127.0.0.1:9092' })).toThrow(
+      'http.listeners http://127.0.0.1:9092 uses the port of a Kafka listener',
+    )
+    expect(
+      cfg({ listeners: 'PLAINTEXT://:9092', 'http.listeners': 'http://127.0.0.1:9644' }).httpListeners,
+    ).toEqual([{ url: 'http://127.0.0.1:9644', host: '127.0.0.1', port: 9644 }])
+  })
+
   it('rejects a port outside 0-65535, naming the property', () => {
     for (const [value, name] of [
       ['PLAINTEXT://127.0.0.1:65536', 'listeners'],

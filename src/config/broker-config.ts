@@ -29,11 +29,14 @@ import {
   endpointToString,
   parseCsvList,
   parseCsvMap,
+  parseHttpListeners,
   parseListeners,
   parseListenerSecurityProtocolMap,
   resolveAdvertisedEndpoints,
+  sameHost,
   securityProtocolForName,
   type Endpoint,
+  type HttpListener,
 } from './listeners.js'
 import { inKafkaMapOrder } from './kafka-order.js'
 import { THROTTLE_RATE_CONFIGS, throttleUnsupported } from './replication-throttle.js'
@@ -155,6 +158,7 @@ interface Resolved {
   readonly protocolMap: ReadonlyMap<string, SecurityProtocol>
   readonly listeners: readonly Endpoint[]
   readonly advertisedListeners: readonly Endpoint[]
+  readonly httpListeners: readonly HttpListener[]
   readonly interBrokerListenerName: string
   readonly interBrokerSecurityProtocol: SecurityProtocol
   readonly warnings: readonly string[]
@@ -428,12 +432,23 @@ export class BrokerConfig {
         `failed.authentication.delay.ms=${authDelay} should always be less than connections.max.idle.ms=${idle} to prevent failed authentication responses from timing out`,
       )
 
+    const httpListeners = parseHttpListeners(v.list('http.listeners'))
+    const clash = httpListeners.find(
+      (h) => h.port !== 0 && listeners.some((l) => l.port === h.port && sameHost(l.host, h.host)),
+    )
+    if (clash)
+      throw new ConfigException(
+        `http.listeners ${clash.url} uses the port of a Kafka listener (listeners: ${v.str('listeners') ?? ''})`,
+        'http.listeners',
+      )
+
     return {
       props,
       values,
       protocolMap,
       listeners,
       advertisedListeners,
+      httpListeners,
       interBrokerListenerName,
       interBrokerSecurityProtocol,
       warnings,
@@ -670,6 +685,10 @@ export class BrokerConfig {
 
   get listeners(): readonly Endpoint[] {
     return this.resolved.listeners
+  }
+  /** http.listeners (Samsa's): where /metrics, /healthz, /readyz and the web console are served. */
+  get httpListeners(): readonly HttpListener[] {
+    return this.resolved.httpListeners
   }
   /** advertised.listeners, or listeners when unset. Hosts may be '' (see resolveAdvertisedListeners). */
   get advertisedListeners(): readonly Endpoint[] {

@@ -1196,7 +1196,18 @@ const dynamicOnly: ConfigDef[] = [
   ),
 ]
 
-/** Every broker config we know, in Kafka's definition order. */
+/** Samsa's own settings (not Kafka's): the HTTP listener for metrics, health checks and the web console. */
+const samsa: ConfigDef[] = [
+  c(
+    'http.listeners',
+    'list',
+    [],
+    'medium',
+    'HTTP listeners for /metrics, /healthz, /readyz and the web console (http://host:port); empty: none.',
+  ),
+]
+
+/** Every broker config we know, in Kafka's definition order (then Samsa's own). */
 export const BROKER_CONFIG_DEFS: readonly ConfigDef[] = [
   ...zk,
   ...general,
@@ -1208,6 +1219,7 @@ export const BROKER_CONFIG_DEFS: readonly ConfigDef[] = [
   ...metrics,
   ...security,
   ...dynamicOnly,
+  ...samsa,
 ]
 
 const BY_NAME = new Map(BROKER_CONFIG_DEFS.map((d) => [d.name, d]))

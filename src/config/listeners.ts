@@ -162,3 +162,44 @@ export function endpointToString(ep: Endpoint): string {
   const host = ep.host.includes(':') ? `[${ep.host}]` : ep.host
   return `${ep.name}://${host}:${ep.port}`
 }
+
+/** One entry of http.listeners (Samsa's own setting): `http://host:port`. */
+export interface HttpListener {
+  /** As configured. */
+  readonly url: string
+  /** '' binds every interface. */
+  readonly host: string
+  readonly port: number
+}
+
+const HTTP_URL = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\/\[?([0-9a-zA-Z\-%._:]*)\]?:(-?[0-9]+)\/?$/
+
+/** Parses http.listeners: `http://host:port` entries (`http://:port` or `http://0.0.0.0:port` for every interface). */
+export function parseHttpListeners(entries: readonly string[]): HttpListener[] {
+  const out: HttpListener[] = []
+  for (const entry of entries) {
+    const url = entry.trim()
+    if (url === '') continue
+    const m = HTTP_URL.exec(url)
+    const fail = (why: string): ConfigException =>
+      ConfigException.invalid('http.listeners', entries.join(','), `${url}: ${why}`)
+    if (!m) throw fail('expected http://host:port')
+    const scheme = m[1]!.toLowerCase()
+    if (scheme === 'https')
+      throw fail(
+        'https is not supported (serve it through a TLS-terminating proxy, or use http on a private interface)',
+      )
+    if (scheme !== 'http') throw fail(`unknown scheme ${m[1]}`)
+    const port = Number(m[3])
+    if (!Number.isSafeInteger(port) || port < 0 || port > 65535) throw fail(`port out of range:${m[3]}`)
+    const host = m[2] === '0.0.0.0' ? '' : m[2]!
+    if (out.some((o) => o.port === port && o.host === host && port !== 0)) throw fail('listed twice')
+    out.push({ url, host, port })
+  }
+  return out
+}
+
+/** Whether two listener hosts can bind the same address ('' is every interface). */
+export function sameHost(a: string, b: string): boolean {
+  return a === '' || b === '' || a === b
+}

@@ -50,7 +50,7 @@ const unauthorized = (p: SessionRequestPartition): FetchPartitionResult => ({
 })
 
 export function fetchHandler(
-  d: Pick<Services, 'replicas' | 'cache' | 'fetchSessions' | 'config' | 'authorizer' | 'quotas'>,
+  d: Pick<Services, 'replicas' | 'cache' | 'fetchSessions' | 'config' | 'authorizer' | 'quotas' | 'metrics'>,
 ): Handler {
   return defineHandler(FetchApi, {
     async handle(req, ctx) {
@@ -143,6 +143,8 @@ export function fetchHandler(
           return { throttleTimeMs, errorCode: ErrorCode.NONE, sessionId, responses: [] }
         }
       }
+
+      for (const r of results) d.metrics.fetched(r.topic, r.records?.length ?? 0, r.errorCode, isFollower)
 
       const leaders = new Set<number>()
       const partitionOut = (r: FetchPartitionResult): PartitionOut => {

@@ -50,6 +50,14 @@ export interface InterceptedRequest {
  */
 export type RequestInterceptor = (req: InterceptedRequest) => void | Promise<void>
 
+/** What the dispatcher reports of each request it answers (the broker's metrics; Kafka's RequestMetrics). */
+export interface RequestObserver {
+  /** Monotonic milliseconds (the broker's clock). */
+  now(): number
+  /** A request answered (or dropped, for acks=0) after `ms`, under `request` (Kafka's request metric name). */
+  requestCompleted(request: string, version: number, ms: number): void
+}
+
 export class RequestDispatcher implements RequestProcessor {
   private readonly byKey = new Map<number, Handler>()
 
@@ -57,6 +65,7 @@ export class RequestDispatcher implements RequestProcessor {
     handlers: readonly Handler[],
     private readonly log: Logger,
     private readonly interceptor?: RequestInterceptor,
+    private readonly observer?: RequestObserver,
   ) {
     for (const h of handlers) this.register(h)
   }
@@ -115,7 +124,9 @@ export class RequestDispatcher implements RequestProcessor {
     body: unknown,
     ctx: RequestContext,
   ): ResponseChunks | Promise<ResponseChunks> {
+    const started = this.observer?.now() ?? 0
     const result = handleRequest(handler, body, ctx, this.log)
+    if (this.observer) this.observe(result, handler, ctx, body, started)
     if (ctx.apiKey === Apis.Produce.key) {
       // The dispatcher's hold on a produce frame ends with its handling: whatever keeps its bytes longer (a queued
       // write) holds its own reference on ctx.frame. Frames of other APIs are left to the garbage collector, since
@@ -136,6 +147,28 @@ export class RequestDispatcher implements RequestProcessor {
     }
     if (result instanceof Promise) return result.then((res) => this.respond(handler, ctx, res))
     return this.respond(handler, ctx, result)
+  }
+
+  /** Reports the request once its handling settles; Fetch also under FetchConsumer or FetchFollower, as Kafka. */
+  private observe(
+    result: unknown,
+    handler: Handler,
+    ctx: RequestContext,
+    body: unknown,
+    started: number,
+  ): void {
+    const observer = this.observer!
+    const done = (): void => {
+      const ms = observer.now() - started
+      observer.requestCompleted(handler.api.name, ctx.apiVersion, ms)
+      if (ctx.apiKey === Apis.Fetch.key) {
+        const f = body as { replicaId?: number; replicaState?: { replicaId: number } }
+        const replicaId = ctx.apiVersion >= 15 ? (f.replicaState?.replicaId ?? -1) : (f.replicaId ?? -1)
+        observer.requestCompleted(replicaId >= 0 ? 'FetchFollower' : 'FetchConsumer', ctx.apiVersion, ms)
+      }
+    }
+    if (result instanceof Promise) result.then(done, done)
+    else done()
   }
 
   /** A request refused as a whole before it is handled (during SASL authentication): its API's error response. */

@@ -241,6 +241,14 @@ export class SocketServer {
     return this.connections.size
   }
 
+  /** Open connections by listener name (every bound listener, 0 when it has none). */
+  connectionCounts(): Map<string, number> {
+    const counts = new Map<string, number>(this.bound.map((l) => [l.name, 0]))
+    for (const c of this.connections)
+      counts.set(c.info.listenerName, (counts.get(c.info.listenerName) ?? 0) + 1)
+    return counts
+  }
+
   /** Stops accepting, then closes every connection. */
   async stop(): Promise<void> {
     this.idleTimer?.cancel()

@@ -22,6 +22,7 @@ import type { LogConfig } from '../services/log/log-config.js'
 import { createAndValidateLogDirs, LogManager } from '../services/log/log-manager.js'
 import { readMetaProperties, writeMetaProperties } from '../services/log/meta-properties.js'
 import { KafkaZkClient } from '../services/metadata/kafka-zk-client.js'
+import { BrokerMetrics } from '../services/metrics/broker-metrics.js'
 import { LocalMetadataStore } from '../services/metadata/local-store.js'
 import { MetadataCache } from '../services/metadata/metadata-cache.js'
 import type { MetadataStore } from '../services/metadata/store.js'
@@ -69,6 +70,9 @@ import {
 import { BrokerConnections } from '../network/broker-connections.js'
 import type { Logger } from '../util/logger.js'
 import { CoordinatorLogStore } from './coordinator-log-store.js'
+import { HttpBindError, HttpServer, type BoundHttpListener } from '../http/http-server.js'
+import { createRoutes, type Readiness } from '../http/routes.js'
+import { metricSources } from './metric-sources.js'
 
 export const STANDALONE_METADATA_FILE = 'samsa-metadata.json'
 
@@ -150,6 +154,7 @@ export class Broker {
     closeables: (() => void)[]
     authorizer?: AclAuthorizer
     socketServer?: SocketServer
+    httpServer?: HttpServer
   } = { closeables: [] }
   private endpoints: EndPoint[] = []
   /** The czxid of our registration znode: Kafka's broker epoch. */
@@ -265,6 +270,7 @@ export class Broker {
     const services = this.createServices(zk, cache, logManager)
     await this.startAuthorizer()
     await this.startSocketServer(services)
+    await this.startHttpServer(services)
     await this.announce(services)
     this.started = true
     this.log.info(
@@ -408,7 +414,8 @@ export class Broker {
    */
   private createServices(zk: KafkaZkClient, cache: MetadataCache, logManager: LogManager): Services {
     const cfg = this.config
-    const replicas = this.createReplicaManager(zk, cache, logManager)
+    const metrics = new BrokerMetrics({ processMetrics: cfg.httpListeners.length > 0 })
+    const replicas = this.createReplicaManager(zk, cache, logManager, metrics)
     const groups = this.createGroupCoordinator(cache, replicas)
     const producerIds = new ProducerIdManager(zk, this.brokerId)
     const { transactions, txnMarkers } = this.createTransactionCoordinator(
@@ -450,7 +457,15 @@ export class Broker {
         cfg.clientQuotaWindow,
         this.logger('kafka.server.ClientQuotaManager'),
       ),
+      metrics,
     }
+    metrics.setSources(
+      metricSources(services, {
+        minInsyncReplicas: (topic) => this.topicConfig(topic).minInSyncReplicas,
+        connections: () => this.parts.socketServer?.connectionCounts() ?? new Map(),
+      }),
+    )
+    cache.on('topicRemoved', (topic) => metrics.topicDeleted(topic))
     this.parts.services = services
     return services
   }
@@ -503,6 +518,7 @@ export class Broker {
     zk: KafkaZkClient,
     cache: MetadataCache,
     logManager: LogManager,
+    metrics: BrokerMetrics,
   ): ReplicaManager {
     const cfg = this.config
     const brokerId = this.brokerId
@@ -515,6 +531,7 @@ export class Broker {
         minInsyncReplicasFor: (topic, overrides) => this.topicConfig(topic, overrides).minInSyncReplicas,
         scheduler: this.scheduler,
         log: this.logger('kafka.server.ReplicaManager'),
+        metrics,
       },
       logManager,
       cache,
@@ -534,6 +551,7 @@ export class Broker {
         onProgress: (p) => replicas.onFollowerProgress(p),
         scheduler: this.scheduler,
         log: this.logger('kafka.server.ReplicaFetcherThread'),
+        metrics,
       }),
     )
     return replicas
@@ -763,6 +781,10 @@ export class Broker {
         createHandlers(services),
         this.logger('kafka.server.KafkaApis'),
         this.opts.requestInterceptor,
+        {
+          now: () => this.clock.monotonic(),
+          requestCompleted: (request, version, ms) => services.metrics.requestCompleted(request, version, ms),
+        },
       ),
       this.logger('kafka.network.SocketServer'),
     )
@@ -775,6 +797,75 @@ export class Broker {
       throw e
     }
     this.endpoints = this.advertise(bound)
+  }
+
+  /** 6b. The HTTP listeners (http.listeners): metrics, health checks, the web console. */
+  private async startHttpServer(services: Services): Promise<void> {
+    const listeners = this.config.httpListeners
+    if (listeners.length === 0) return
+    const httpServer = new HttpServer(
+      { listeners },
+      createRoutes({
+        metrics: services.metrics,
+        alive: () => this.stopping === undefined,
+        readiness: () => this.readiness(),
+      }),
+      this.logger('kafka.server.HttpServer'),
+    )
+    this.parts.httpServer = httpServer
+    try {
+      await httpServer.start()
+    } catch (e) {
+      if (e instanceof HttpBindError) throw new ConfigException(e.message, 'http.listeners')
+      throw e
+    }
+  }
+
+  /** The bound HTTP listeners (empty without http.listeners). */
+  get httpListeners(): readonly BoundHttpListener[] {
+    return this.parts.httpServer?.listeners ?? []
+  }
+
+  /**
+   * /readyz: the Kafka listeners are up, the broker is registered (its /brokers/ids znode is the one it wrote), and
+   * it serves every partition the partition states name it the leader of.
+   */
+  readiness(): Readiness {
+    const { socketServer, services: s } = this.parts
+    const listening =
+      this.stopping === undefined &&
+      socketServer !== undefined &&
+      socketServer.listeners.length === this.config.listeners.length
+    const registration = s?.cache.brokers.get(this.brokerId)
+    const registered = this.started && registration !== undefined && registration.epoch === this.brokerEpoch
+    const notServed: string[] = []
+    if (s) {
+      for (const t of s.cache.topics.values()) {
+        for (const p of t.partitions.values()) {
+          if (p.state?.leader !== this.brokerId) continue
+          const local = s.replicas.getPartition(t.name, p.partition)
+          if (!local?.isLeader || !local.log) notServed.push(`${t.name}-${p.partition}`)
+        }
+      }
+    }
+    const checks = {
+      listeners: {
+        ok: listening,
+        detail: listening ? undefined : 'the Kafka listeners are not accepting connections',
+      },
+      registered: {
+        ok: registered,
+        detail: registered ? undefined : `broker ${this.brokerId} is not registered (yet) under /brokers/ids`,
+      },
+      leadership: {
+        ok: notServed.length === 0,
+        detail:
+          notServed.length === 0
+            ? undefined
+            : `led here but not served yet: ${notServed.slice(0, 20).join(', ')}${notServed.length > 20 ? ', ...' : ''}`,
+      },
+    }
+    return { ready: listening && registered && notServed.length === 0, checks }
   }
 
   /** 7. Start the services that act on metadata, then announce the broker (registration, controller election). */
@@ -1047,7 +1138,7 @@ export class Broker {
         log.warn({ err: e }, `[KafkaServer id=${this.brokerId}] error during shutdown (${what})`)
       }
     }
-    const { store, zk, cache, logManager, services: s, socketServer, authorizer } = this.parts
+    const { store, zk, cache, logManager, services: s, socketServer, authorizer, httpServer } = this.parts
     // From here on a ZooKeeper that cannot be reached holds each step up for at most
     // zookeeper.connection.timeout.ms, and an expired session is not replaced: the shutdown ends either way.
     store?.beginClose()
@@ -1055,6 +1146,7 @@ export class Broker {
       await step('controlled shutdown', () => this.controlledShutdown())
     }
     if (socketServer) await step('socket server', () => socketServer.stop())
+    if (httpServer) await step('HTTP server', () => httpServer.stop())
     if (authorizer) authorizer.stop()
     s?.quotas.store.stop()
     if (s) await step('controller', () => s.controller.stop())

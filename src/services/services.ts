@@ -19,6 +19,7 @@ import type { Controller } from './controller/controller.js'
 import type { GroupCoordinator } from './group/coordinator.js'
 import type { ZkConsumerOffsetStore } from './group/zk-offsets.js'
 import type { LogManager } from './log/log-manager.js'
+import type { BrokerMetrics } from './metrics/broker-metrics.js'
 import type { ConfigAdmin } from './metadata/config-admin.js'
 import type { MetadataCache } from './metadata/metadata-cache.js'
 import type { TopicAdmin } from './metadata/topic-admin.js'
@@ -69,4 +70,6 @@ export interface Services {
   readonly authorizer: Authorizer
   /** Client quotas (producer_byte_rate, consumer_byte_rate) from /config/users and /config/clients. */
   readonly quotas: ClientQuotas
+  /** Prometheus metrics: hot-path counters and scrape-time gauges (Kafka's JMX names, as the JMX exporter maps them). */
+  readonly metrics: BrokerMetrics
 }

@@ -226,6 +226,11 @@ export class GroupCoordinator {
     return this.groupManager.getGroup(groupId)
   }
 
+  /** Every group this coordinator holds (those of the __consumer_offsets partitions it leads), for metrics. */
+  allGroups(): readonly GroupMetadata[] {
+    return this.groupManager.currentGroups()
+  }
+
   // ---------------------------------------------------------------- JoinGroup
 
   joinGroup(p: JoinGroupParams): Promise<JoinGroupResult> {

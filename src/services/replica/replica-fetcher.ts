@@ -11,6 +11,7 @@ import { Apis } from '../../protocol/messages/index.js'
 import { BrokerClient, BrokerClientError, type BrokerAddress } from '../../network/broker-client.js'
 import { ErrorCode, errorName } from '../../protocol/errors.js'
 import { iterateBatches } from '../../protocol/records/batch.js'
+import type { BrokerMetrics } from '../metrics/broker-metrics.js'
 import type { Logger } from '../../util/logger.js'
 import type { Scheduler } from '../../util/scheduler.js'
 import type { Partition } from './partition.js'
@@ -35,6 +36,8 @@ export interface ReplicaFetcherConfig {
   /** Runs the back-offs and the request timeouts; tells the time. */
   readonly scheduler: Scheduler
   readonly log: Logger
+  /** Counts the bytes appended from leaders (ReplicationBytesInPerSec). */
+  readonly metrics?: BrokerMetrics
 }
 
 interface FetchState {
@@ -284,7 +287,10 @@ class ReplicaFetcherThread {
             s.lastError = undefined
             const records = r.records
             const n = records ? completeBatchesLength(records) : 0
-            if (n > 0) log.appendAsFollower(records!.subarray(0, n))
+            if (n > 0) {
+              log.appendAsFollower(records!.subarray(0, n))
+              this.cfg.metrics?.replicated(n)
+            }
             log.updateHighWatermark(Math.min(r.highWatermark, log.logEndOffset))
             if (r.logStartOffset > log.logStartOffset && r.logStartOffset <= log.highWatermark) {
               log.maybeIncrementLogStartOffset(r.logStartOffset, 'LeaderOffsetIncremented')

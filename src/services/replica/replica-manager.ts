@@ -18,6 +18,7 @@ import type { Clock, ScheduledTask, Scheduler } from '../../util/scheduler.js'
 import type { VerificationGuard } from '../log/producer-state.js'
 import { iterateBatches } from '../../protocol/records/batch.js'
 import type { Logger } from '../../util/logger.js'
+import type { BrokerMetrics } from '../metrics/broker-metrics.js'
 import type { LogConfig } from '../log/log-config.js'
 import type { Log, LogReadPlan } from '../log/log.js'
 import { fetchBufferPool } from '../../util/buffer-pool.js'
@@ -140,6 +141,8 @@ export interface ReplicaManagerOptions {
   /** Runs the ISR expiration, the high watermark checkpoint and the purgatories' timeouts; tells the time. */
   readonly scheduler: Scheduler
   readonly log: Logger
+  /** Counts appends and ISR changes (Kafka's BrokerTopicStats and ReplicaManager meters). */
+  readonly metrics?: BrokerMetrics
 }
 
 /** Hooks for the services that follow partition leadership (the group coordinator for __consumer_offsets). */
@@ -644,6 +647,7 @@ export class ReplicaManager {
           origin,
           verificationGuard: guards.get(key),
         })
+        this.opts.metrics?.produced(e.topic, info.recordCount, e.records.length, ErrorCode.NONE)
         result.baseOffset = info.firstOffset
         result.logAppendTimeMs = info.logAppendTime
         result.logStartOffset = info.logStartOffset
@@ -653,6 +657,7 @@ export class ReplicaManager {
       } catch (err) {
         result.errorCode = toErrorCode(err)
         result.errorMessage = toErrorMessage(err)
+        this.opts.metrics?.produced(e.topic, 0, 0, result.errorCode)
         if (err instanceof RecordValidationError) result.recordErrors = err.recordErrors
         if (result.errorCode === ErrorCode.UNKNOWN_SERVER_ERROR) {
           this.log.error({ err }, `[ReplicaManager broker=${this.brokerId}] Error appending to ${key}`)
@@ -754,6 +759,7 @@ export class ReplicaManager {
 
   /** Writes an ISR change of ours to the partition state znode, conditional on the partition epoch. */
   private writeIsr(p: Partition, isr: readonly number[]): void {
+    const previous = p.isr
     p.beginIsrUpdate(isr)
     const partitionEpoch = p.partitionEpoch
     const state = {
@@ -772,6 +778,10 @@ export class ReplicaManager {
       const written = { ...state, controllerEpoch: cur.state.controllerEpoch }
       const v = await this.zk.updatePartitionState(p.topic, p.partition, written, partitionEpoch)
       if (!p.isPendingIsr(isr)) return
+      if (v !== null) {
+        if (isr.length < previous.length) this.opts.metrics?.isrShrunk()
+        else if (isr.length > previous.length) this.opts.metrics?.isrExpanded()
+      }
       if (v === null) {
         p.abortIsrUpdate()
         this.log.info(

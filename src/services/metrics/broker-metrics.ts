@@ -1,0 +1,463 @@
+/**
+ * The broker's metrics, in the Prometheus text format, named as the Prometheus JMX exporter's standard Kafka rules
+ * (example_configs/kafka-2_0_0.yml, lowercased) name Kafka's MBeans — kafka.server:type=BrokerTopicMetrics,
+ * name=MessagesInPerSec,topic=T becomes kafka_server_brokertopicmetrics_messagesin_total{topic="T"} — and consumer
+ * group lag as kafka_exporter names it, so dashboards and alerts built for Kafka work unchanged.
+ *
+ * Two kinds of metric:
+ * - counters and the request latency histogram, updated on the hot path once per request or per partition
+ *   (never per record): each series is a plain cell looked up once and kept, so an increment is an addition
+ *   (families.ts; prom-client only reads them when /metrics is scraped);
+ * - gauges computed when /metrics is scraped, from the `MetricSources` the broker wires in (partition, log,
+ *   controller, connection and group state): nothing is kept up to date between scrapes.
+ *
+ * Every broker has its own registry (several brokers may share a process); process and Node.js metrics
+ * (prom-client's defaults) are added when asked for.
+ */
+import { collectDefaultMetrics, Gauge, Registry } from 'prom-client'
+import { ErrorCode } from '../../protocol/errors.js'
+import { CounterFamily, HistogramFamily, type CounterCell, type HistogramCell } from './families.js'
+
+/** Counts of one broker's partition replicas (kafka.server:type=ReplicaManager). */
+export interface ReplicaStats {
+  readonly partitions: number
+  readonly leaders: number
+  readonly underReplicated: number
+  readonly underMinIsr: number
+  readonly atMinIsr: number
+  readonly offlineReplicas: number
+}
+
+/** The controller's view (kafka.controller:type=KafkaController); zeros on a broker that is not the controller. */
+export interface ControllerStats {
+  readonly active: boolean
+  readonly offlinePartitions: number
+  readonly topics: number
+  readonly partitions: number
+  readonly preferredReplicaImbalance: number
+  readonly brokers: number
+}
+
+export interface LogStats {
+  readonly topic: string
+  readonly partition: number
+  readonly size: number
+  readonly logStartOffset: number
+  readonly logEndOffset: number
+  readonly segments: number
+}
+
+/** A partition led by this broker, for kafka_exporter's kafka_topic_partition_* offsets. */
+export interface LedPartition {
+  readonly topic: string
+  readonly partition: number
+  readonly oldestOffset: number
+  readonly currentOffset: number
+}
+
+/** A consumer group coordinated by this broker, with its committed offsets and, where known, the end offsets. */
+export interface GroupStats {
+  readonly group: string
+  readonly members: number
+  readonly offsets: Iterable<{
+    readonly topic: string
+    readonly partition: number
+    readonly offset: number
+    /** The partition's high watermark, when this broker has a replica of it; undefined otherwise. */
+    readonly endOffset: number | undefined
+  }>
+}
+
+/** Where the scrape-time gauges read their values. */
+export interface MetricSources {
+  replicas(): ReplicaStats
+  controller(): ControllerStats
+  logs(): Iterable<LogStats>
+  ledPartitions(): Iterable<LedPartition>
+  /** Partition counts of every topic (reported by the controller only, to count each topic once). */
+  topicPartitionCounts(): Iterable<{ readonly topic: string; readonly partitions: number }>
+  connections(): Iterable<{ readonly listener: string; readonly count: number }>
+  groups(): Iterable<GroupStats>
+}
+
+/** Request latency buckets in milliseconds (Kafka's TotalTimeMs). */
+const LATENCY_BUCKETS_MS = [0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000]
+
+/**
+ * Errors that do not count as failed produce or fetch requests: Kafka's ReplicaManager leaves these out, as the
+ * failure metrics are meant to show the broker failing to handle a request, not a client asking the wrong broker.
+ */
+const EXPECTED_PRODUCE_ERRORS: ReadonlySet<number> = new Set([
+  ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+  ErrorCode.NOT_LEADER_OR_FOLLOWER,
+  ErrorCode.MESSAGE_TOO_LARGE,
+  ErrorCode.RECORD_LIST_TOO_LARGE,
+  ErrorCode.CORRUPT_MESSAGE,
+  ErrorCode.KAFKA_STORAGE_ERROR,
+])
+const EXPECTED_FETCH_ERRORS: ReadonlySet<number> = new Set([
+  ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+  ErrorCode.NOT_LEADER_OR_FOLLOWER,
+  ErrorCode.REPLICA_NOT_AVAILABLE,
+  ErrorCode.FENCED_LEADER_EPOCH,
+  ErrorCode.UNKNOWN_LEADER_EPOCH,
+  ErrorCode.OFFSET_OUT_OF_RANGE,
+  ErrorCode.KAFKA_STORAGE_ERROR,
+  ErrorCode.UNKNOWN_TOPIC_ID,
+  ErrorCode.INCONSISTENT_TOPIC_ID,
+])
+
+interface TopicSeries {
+  readonly messagesIn: CounterCell
+  readonly bytesIn: CounterCell
+  readonly bytesOut: CounterCell
+  readonly totalProduce: CounterCell
+  readonly failedProduce: CounterCell
+  readonly totalFetch: CounterCell
+  readonly failedFetch: CounterCell
+}
+
+export class BrokerMetrics {
+  readonly registry = new Registry()
+  private sources: MetricSources | undefined
+
+  private readonly topicFamilies: Record<keyof TopicSeries, CounterFamily>
+  private readonly replicationBytesIn: CounterCell
+  private readonly replicationBytesOut: CounterCell
+  private readonly isrShrinks: CounterCell
+  private readonly isrExpands: CounterCell
+  private readonly requests: CounterFamily
+  private readonly totalTime: HistogramFamily
+
+  private readonly all: TopicSeries
+  private readonly byTopic = new Map<string, TopicSeries>()
+  /** Per request metric name: its counter cell per version, and its latency histogram. */
+  private readonly requestSeries = new Map<string, { byVersion: CounterCell[]; latency: HistogramCell }>()
+
+  constructor(options: { readonly processMetrics?: boolean } = {}) {
+    const counter = (name: string, help: string): CounterFamily =>
+      new CounterFamily(name, help).register(this.registry)
+    const topicCounter = (name: string, help: string): CounterFamily =>
+      counter(`kafka_server_brokertopicmetrics_${name}_total`, help)
+    this.topicFamilies = {
+      messagesIn: topicCounter('messagesin', 'Messages appended to partition leaders (MessagesInPerSec).'),
+      bytesIn: topicCounter('bytesin', 'Bytes appended to partition leaders (BytesInPerSec).'),
+      bytesOut: topicCounter('bytesout', 'Bytes sent to consumers (BytesOutPerSec).'),
+      totalProduce: topicCounter('totalproducerequests', 'Partition appends (TotalProduceRequestsPerSec).'),
+      failedProduce: topicCounter(
+        'failedproducerequests',
+        'Partition appends that failed unexpectedly (FailedProduceRequestsPerSec).',
+      ),
+      totalFetch: topicCounter('totalfetchrequests', 'Partition reads (TotalFetchRequestsPerSec).'),
+      failedFetch: topicCounter(
+        'failedfetchrequests',
+        'Partition reads that failed unexpectedly (FailedFetchRequestsPerSec).',
+      ),
+    }
+    this.replicationBytesIn = counter(
+      'kafka_server_brokertopicmetrics_replicationbytesin_total',
+      'Bytes appended by follower replicas (ReplicationBytesInPerSec).',
+    ).cell()
+    this.replicationBytesOut = counter(
+      'kafka_server_brokertopicmetrics_replicationbytesout_total',
+      'Bytes sent to follower replicas (ReplicationBytesOutPerSec).',
+    ).cell()
+    this.isrShrinks = counter(
+      'kafka_server_replicamanager_isrshrinks_total',
+      'ISR shrinks (IsrShrinksPerSec).',
+    ).cell()
+    this.isrExpands = counter(
+      'kafka_server_replicamanager_isrexpands_total',
+      'ISR expands (IsrExpandsPerSec).',
+    ).cell()
+    this.requests = counter(
+      'kafka_network_requestmetrics_requests_total',
+      'Requests handled, by API and version (RequestsPerSec).',
+    )
+    this.totalTime = new HistogramFamily(
+      'kafka_network_requestmetrics_totaltimems',
+      'Request time in milliseconds, from the whole request read to the response ready (TotalTimeMs).',
+      LATENCY_BUCKETS_MS,
+    ).register(this.registry)
+    // the all-topics series exist (at 0) from the start, so rate() and alerts see them before the first event
+    this.all = this.seriesFor({})
+    this.defineGauges()
+    if (options.processMetrics) collectDefaultMetrics({ register: this.registry })
+  }
+
+  /** The state the scrape-time gauges read (set once the broker's services exist). */
+  setSources(sources: MetricSources): void {
+    this.sources = sources
+  }
+
+  // ---- hot path -------------------------------------------------------------------------------------------------
+
+  private seriesFor(labels: { readonly topic?: string }): TopicSeries {
+    const f = this.topicFamilies
+    return {
+      messagesIn: f.messagesIn.cell(labels),
+      bytesIn: f.bytesIn.cell(labels),
+      bytesOut: f.bytesOut.cell(labels),
+      totalProduce: f.totalProduce.cell(labels),
+      failedProduce: f.failedProduce.cell(labels),
+      totalFetch: f.totalFetch.cell(labels),
+      failedFetch: f.failedFetch.cell(labels),
+    }
+  }
+
+  private topic(topic: string): TopicSeries {
+    let s = this.byTopic.get(topic)
+    if (!s) {
+      s = this.seriesFor({ topic })
+      this.byTopic.set(topic, s)
+    }
+    return s
+  }
+
+  /** One partition append to a leader: `messages` records in `bytes` bytes, or a failure with a Kafka error code. */
+  produced(topic: string, messages: number, bytes: number, errorCode: number): void {
+    const t = this.topic(topic)
+    const all = this.all
+    t.totalProduce.value++
+    all.totalProduce.value++
+    if (errorCode === ErrorCode.NONE) {
+      t.messagesIn.value += messages
+      all.messagesIn.value += messages
+      t.bytesIn.value += bytes
+      all.bytesIn.value += bytes
+    } else if (!EXPECTED_PRODUCE_ERRORS.has(errorCode)) {
+      t.failedProduce.value++
+      all.failedProduce.value++
+    }
+  }
+
+  /** One partition read for a fetch: `bytes` of records returned, to a consumer or to a follower replica. */
+  fetched(topic: string, bytes: number, errorCode: number, fromFollower: boolean): void {
+    const t = this.topic(topic)
+    const all = this.all
+    t.totalFetch.value++
+    all.totalFetch.value++
+    if (errorCode !== ErrorCode.NONE && !EXPECTED_FETCH_ERRORS.has(errorCode)) {
+      t.failedFetch.value++
+      all.failedFetch.value++
+    }
+    if (fromFollower) {
+      this.replicationBytesOut.value += bytes
+    } else {
+      t.bytesOut.value += bytes
+      all.bytesOut.value += bytes
+    }
+  }
+
+  /** Bytes a follower replica of this broker appended. */
+  replicated(bytes: number): void {
+    this.replicationBytesIn.value += bytes
+  }
+
+  isrShrunk(): void {
+    this.isrShrinks.value++
+  }
+
+  isrExpanded(): void {
+    this.isrExpands.value++
+  }
+
+  /** One request handled: Kafka's request metric name, the version, and its time in milliseconds. */
+  requestCompleted(request: string, version: number, ms: number): void {
+    let r = this.requestSeries.get(request)
+    if (!r) {
+      r = { byVersion: [], latency: this.totalTime.cell({ request }) }
+      this.requestSeries.set(request, r)
+    }
+    const c = (r.byVersion[version] ??= this.requests.cell({ request, version: String(version) }))
+    c.value++
+    r.latency.observe(ms)
+  }
+
+  /** Drops the per-topic series of a deleted topic (as Kafka removes its topic metrics). */
+  topicDeleted(topic: string): void {
+    if (!this.byTopic.delete(topic)) return
+    for (const f of Object.values(this.topicFamilies)) f.remove({ topic })
+  }
+
+  // ---- scrape ---------------------------------------------------------------------------------------------------
+
+  /** The Prometheus text exposition of every metric. */
+  async scrape(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() }
+  }
+
+  private defineGauges(): void {
+    const registers = [this.registry]
+    const sources = (): MetricSources | undefined => this.sources
+    /** A gauge without labels whose value is read at scrape time. */
+    const value = (name: string, help: string, read: (s: MetricSources) => number): void => {
+      new Gauge({
+        name,
+        help,
+        registers,
+        collect() {
+          const s = sources()
+          this.set(s ? read(s) : 0)
+        },
+      })
+    }
+    /** A gauge with labels whose series are rebuilt at every scrape. */
+    const series = <L extends string>(
+      name: string,
+      help: string,
+      labelNames: L[],
+      fill: (s: MetricSources, set: (labels: Record<L, string | number>, v: number) => void) => void,
+    ): void => {
+      new Gauge({
+        name,
+        help,
+        labelNames,
+        registers,
+        collect() {
+          this.reset()
+          const s = sources()
+          if (s) fill(s, (labels, v) => this.set(labels, v))
+        },
+      })
+    }
+
+    const rm = 'kafka_server_replicamanager_'
+    value(`${rm}partitioncount`, 'Partitions with a replica on this broker.', (s) => s.replicas().partitions)
+    value(`${rm}leadercount`, 'Partitions led by this broker.', (s) => s.replicas().leaders)
+    value(
+      `${rm}underreplicatedpartitions`,
+      'Partitions led here whose ISR is smaller than their replica set.',
+      (s) => s.replicas().underReplicated,
+    )
+    value(
+      `${rm}underminisrpartitioncount`,
+      'Partitions led here whose ISR is below min.insync.replicas.',
+      (s) => s.replicas().underMinIsr,
+    )
+    value(
+      `${rm}atminisrpartitioncount`,
+      'Partitions led here whose ISR is at min.insync.replicas.',
+      (s) => s.replicas().atMinIsr,
+    )
+    value(
+      `${rm}offlinereplicacount`,
+      'Replicas of this broker that are offline.',
+      (s) => s.replicas().offlineReplicas,
+    )
+
+    const kc = 'kafka_controller_kafkacontroller_'
+    value(`${kc}activecontrollercount`, '1 on the active controller, else 0.', (s) =>
+      s.controller().active ? 1 : 0,
+    )
+    value(
+      `${kc}offlinepartitionscount`,
+      'Partitions without a live leader (active controller only).',
+      (s) => s.controller().offlinePartitions,
+    )
+    value(
+      `${kc}globaltopiccount`,
+      'Topics in the cluster (active controller only).',
+      (s) => s.controller().topics,
+    )
+    value(
+      `${kc}globalpartitioncount`,
+      'Partitions in the cluster (active controller only).',
+      (s) => s.controller().partitions,
+    )
+    value(
+      `${kc}preferredreplicaimbalancecount`,
+      'Partitions whose leader is not their preferred replica (active controller only).',
+      (s) => s.controller().preferredReplicaImbalance,
+    )
+
+    const lg = 'kafka_log_log_'
+    const logSeries = (name: string, help: string, read: (l: LogStats) => number): void =>
+      series(`${lg}${name}`, help, ['topic', 'partition'], (s, set) => {
+        for (const l of s.logs()) set({ topic: l.topic, partition: l.partition }, read(l))
+      })
+    logSeries('size', 'Size of the partition log on disk, in bytes.', (l) => l.size)
+    logSeries('logstartoffset', 'Log start offset of the partition.', (l) => l.logStartOffset)
+    logSeries('logendoffset', 'Log end offset of the partition.', (l) => l.logEndOffset)
+    logSeries('numlogsegments', 'Segments of the partition log.', (l) => l.segments)
+
+    series(
+      'kafka_server_socket_server_metrics_connection_count',
+      'Open client connections, by listener.',
+      ['listener', 'networkProcessor'],
+      (s, set) => {
+        for (const c of s.connections()) set({ listener: c.listener, networkProcessor: 0 }, c.count)
+      },
+    )
+
+    // kafka_exporter's names
+    value('kafka_brokers', 'Brokers in the cluster (active controller only).', (s) => s.controller().brokers)
+    series(
+      'kafka_topic_partitions',
+      'Partitions of each topic (active controller only).',
+      ['topic'],
+      (s, set) => {
+        if (!s.controller().active) return
+        for (const t of s.topicPartitionCounts()) set({ topic: t.topic }, t.partitions)
+      },
+    )
+    series(
+      'kafka_topic_partition_current_offset',
+      'High watermark of each partition led by this broker.',
+      ['topic', 'partition'],
+      (s, set) => {
+        for (const p of s.ledPartitions()) set({ topic: p.topic, partition: p.partition }, p.currentOffset)
+      },
+    )
+    series(
+      'kafka_topic_partition_oldest_offset',
+      'Log start offset of each partition led by this broker.',
+      ['topic', 'partition'],
+      (s, set) => {
+        for (const p of s.ledPartitions()) set({ topic: p.topic, partition: p.partition }, p.oldestOffset)
+      },
+    )
+    const groupLabels: ('consumergroup' | 'topic' | 'partition')[] = ['consumergroup', 'topic', 'partition']
+    series(
+      'kafka_consumergroup_current_offset',
+      'Committed offset of each partition of each group coordinated by this broker.',
+      groupLabels,
+      (s, set) => {
+        for (const g of s.groups())
+          for (const o of g.offsets)
+            set({ consumergroup: g.group, topic: o.topic, partition: o.partition }, o.offset)
+      },
+    )
+    series(
+      'kafka_consumergroup_lag',
+      'High watermark minus committed offset (partitions this broker has a replica of).',
+      groupLabels,
+      (s, set) => {
+        for (const g of s.groups())
+          for (const o of g.offsets)
+            if (o.endOffset !== undefined)
+              set(
+                { consumergroup: g.group, topic: o.topic, partition: o.partition },
+                Math.max(0, o.endOffset - o.offset),
+              )
+      },
+    )
+    series(
+      'kafka_consumergroup_lag_sum',
+      'Lag of each group on each topic, summed over its partitions.',
+      ['consumergroup', 'topic'],
+      (s, set) => {
+        for (const g of s.groups()) {
+          const sums = new Map<string, number>()
+          for (const o of g.offsets)
+            if (o.endOffset !== undefined)
+              sums.set(o.topic, (sums.get(o.topic) ?? 0) + Math.max(0, o.endOffset - o.offset))
+          for (const [topic, v] of sums) set({ consumergroup: g.group, topic }, v)
+        }
+      },
+    )
+    series('kafka_consumergroup_members', 'Members of each group.', ['consumergroup'], (s, set) => {
+      for (const g of s.groups()) set({ consumergroup: g.group }, g.members)
+    })
+  }
+}
