@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-apt_packages=(zookeeper kcat librdkafka-dev python3-kafka python3-confluent-kafka golang-go golang-github-shopify-sarama-dev)
+apt_packages=(zookeeper kcat librdkafka-dev python3-kafka python3-confluent-kafka golang-go golang-github-shopify-sarama-dev chromium)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

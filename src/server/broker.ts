@@ -23,6 +23,8 @@ import { createAndValidateLogDirs, LogManager } from '../services/log/log-manage
 import { readMetaProperties, writeMetaProperties } from '../services/log/meta-properties.js'
 import { KafkaZkClient } from '../services/metadata/kafka-zk-client.js'
 import { BrokerMetrics } from '../services/metrics/broker-metrics.js'
+import { ClusterClient } from '../http/console/cluster-client.js'
+import { authorizerAccess, consoleRoutes } from '../http/console/console-routes.js'
 import { LocalMetadataStore } from '../services/metadata/local-store.js'
 import { MetadataCache } from '../services/metadata/metadata-cache.js'
 import type { MetadataStore } from '../services/metadata/store.js'
@@ -631,18 +633,7 @@ export class Broker {
     const log = this.logger('kafka.coordinator.transaction.TransactionCoordinator')
     const brokerId = this.brokerId
     const endpointOf = (id: number) => this.interBrokerAddress(cache, id)
-    const connections = (purpose: string): BrokerConnections =>
-      new BrokerConnections((id) => {
-        const address = endpointOf(id)
-        return address
-          ? {
-              ...address,
-              clientId: `broker-${brokerId}-${purpose}`,
-              requestTimeoutMs: cfg.requestTimeoutMs,
-              scheduler: this.scheduler,
-            }
-          : undefined
-      })
+    const connections = (purpose: string): BrokerConnections => this.interBrokerConnections(cache, purpose)
     const markerConnections = connections('txn-marker-sender')
     const verifyConnections = connections('add-partitions-to-txn-sender')
     this.parts.closeables.push(
@@ -799,16 +790,38 @@ export class Broker {
     this.endpoints = this.advertise(bound)
   }
 
+  /** Connections to other brokers' inter-broker listeners (with its TLS/SASL), for one purpose (the client id). */
+  private interBrokerConnections(cache: MetadataCache, purpose: string): BrokerConnections {
+    return new BrokerConnections((id) => {
+      const address = this.interBrokerAddress(cache, id)
+      return address
+        ? {
+            ...address,
+            clientId: `broker-${this.brokerId}-${purpose}`,
+            requestTimeoutMs: this.config.requestTimeoutMs,
+            scheduler: this.scheduler,
+          }
+        : undefined
+    })
+  }
+
   /** 6b. The HTTP listeners (http.listeners): metrics, health checks, the web console. */
   private async startHttpServer(services: Services): Promise<void> {
     const listeners = this.config.httpListeners
     if (listeners.length === 0) return
+    const consoleConnections = this.interBrokerConnections(services.cache, 'console')
+    this.parts.closeables.push(() => consoleConnections.close())
     const httpServer = new HttpServer(
       { listeners },
       createRoutes({
         metrics: services.metrics,
         alive: () => this.stopping === undefined,
         readiness: () => this.readiness(),
+        more: consoleRoutes({
+          client: new ClusterClient(services.cache, consoleConnections, this.brokerId),
+          access: authorizerAccess(services.authorizer),
+          now: () => this.scheduler.clock.now(),
+        }),
       }),
       this.logger('kafka.server.HttpServer'),
     )
