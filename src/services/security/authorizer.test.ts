@@ -463,6 +463,7 @@ describe('AclAuthorizer ACL administration', () => {
     }
     const r = await a.createAcls([binding(pattern('t'), entry('User:carol', O.READ))])
     expect(r[0]!.errorCode).toBe(ErrorCode.UNKNOWN_SERVER_ERROR)
-    expect(r[0]!.errorMessage).toContain('after trying a maximum of 2 times')
+    // As Kafka's ApiError.fromThrowable: an unexpected error's text stays in the broker's log, not in the response.
+    expect(r[0]!.errorMessage).toBeNull()
   })
 })

@@ -19,6 +19,7 @@
  * SECURITY_DISABLED, as Kafka does.
  */
 import type { KafkaPrincipal } from '../../network/channel.js'
+import { apiErrorOf } from '../../protocol/error-response.js'
 import { ErrorCode } from '../../protocol/errors.js'
 import type { Logger } from '../../util/logger.js'
 import { systemScheduler } from '../../util/scheduler.js'
@@ -406,7 +407,8 @@ export class AclAuthorizer implements Authorizer {
 
   private failure(e: unknown): AclResult {
     this.log.warn({ err: e }, `Failed to update ACLs: ${(e as Error).message}`)
-    return { errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, errorMessage: (e as Error).message }
+    const { code, message } = apiErrorOf(e)
+    return { errorCode: code, errorMessage: message }
   }
 
   /**

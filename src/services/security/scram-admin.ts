@@ -4,6 +4,7 @@
  * written with a /config/changes notification so every broker (and this one, through its watch) picks it up.
  * Standalone mode stores the same znodes in its metadata file. Validation and messages are Kafka's.
  */
+import { apiErrorOf } from '../../protocol/error-response.js'
 import { ErrorCode, errorInfo } from '../../protocol/errors.js'
 import {
   credentialFromSaltedPassword,
@@ -85,10 +86,12 @@ export class ScramCredentialAdmin {
         results.set(user, { user, errorCode: ErrorCode.NONE, errorMessage: null, credentialInfos })
       } catch (e) {
         this.log.error({ err: e }, DESCRIBE_FAILED)
+        // Kafka answers the code's own message here (`Errors.message()`), never the thrown one.
+        const { code } = apiErrorOf(e)
         results.set(user, {
           user,
-          errorCode: ErrorCode.UNKNOWN_SERVER_ERROR,
-          errorMessage: (e as Error).message,
+          errorCode: code,
+          errorMessage: errorInfo(code).message,
           credentialInfos: [],
         })
       }
@@ -133,7 +136,9 @@ export class ScramCredentialAdmin {
       }
     } catch (e) {
       this.log.error({ err: e }, DESCRIBE_FAILED)
-      return { errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, errorMessage: (e as Error).message, results: [] }
+      // ApiError.messageWithFallback(): the thrown message unless it is an unexpected error, else the code's own.
+      const { code, message } = apiErrorOf(e)
+      return { errorCode: code, errorMessage: message ?? errorInfo(code).message, results: [] }
     }
   }
 
