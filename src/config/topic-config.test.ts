@@ -3,6 +3,7 @@ import { ErrorCode, KafkaError } from '../protocol/errors.js'
 import { BrokerConfig } from './broker-config.js'
 import { ConfigSource, LONG_MAX, type DescribedConfig } from './config-def.js'
 import { brokerConfigDef } from './definitions.js'
+import { KAFKA_TOPIC_CONFIG_ORDER } from './test-helpers.js'
 import {
   describeTopicConfig,
   maxSegmentMs,
@@ -242,45 +243,6 @@ describe('synonyms', () => {
     }
   })
 })
-
-const KAFKA_TOPIC_CONFIG_ORDER = [
-  'compression.type',
-  'remote.log.delete.on.disable',
-  'leader.replication.throttled.replicas',
-  'remote.storage.enable',
-  'message.downconversion.enable',
-  'min.insync.replicas',
-  'segment.jitter.ms',
-  'remote.log.copy.disable',
-  'local.retention.ms',
-  'cleanup.policy',
-  'flush.ms',
-  'follower.replication.throttled.replicas',
-  'compression.lz4.level',
-  'segment.bytes',
-  'retention.ms',
-  'compression.gzip.level',
-  'flush.messages',
-  'compression.zstd.level',
-  'message.format.version',
-  'max.compaction.lag.ms',
-  'file.delete.delay.ms',
-  'max.message.bytes',
-  'min.compaction.lag.ms',
-  'message.timestamp.type',
-  'local.retention.bytes',
-  'preallocate',
-  'min.cleanable.dirty.ratio',
-  'index.interval.bytes',
-  'unclean.leader.election.enable',
-  'retention.bytes',
-  'delete.retention.ms',
-  'message.timestamp.after.max.ms',
-  'message.timestamp.before.max.ms',
-  'segment.ms',
-  'message.timestamp.difference.max.ms',
-  'segment.index.bytes',
-]
 
 describe('describeTopicConfig', () => {
   const byName = (entries: readonly DescribedConfig[], name: string): DescribedConfig | undefined =>

@@ -8,11 +8,15 @@
             "partition":0,"offset":"beginning"|N}             (assign, no group membership)
            {"action":"consume", ..., "group":"g"}             (subscribe with a group, commits synchronously)
            -> {"messages":[...], "committed": {"0": 5}}
+  describe_configs: {"action":"describe_configs","bootstrap":"h:p","topic":"t"}   (AdminClient, as kafka-configs
+           --describe --all: librdkafka asks for synonyms)
+           -> {"entries":[{"name","value","source","synonyms":[{"name","value","source"}]}]} in the broker's order
 Errors: exit 1 with {"error": "..."}.
 """
 import time
 
 from confluent_kafka import OFFSET_BEGINNING, OFFSET_END, Consumer, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient, ConfigResource
 
 from scripting import run, text
 
@@ -109,5 +113,21 @@ def consume(a):
     return {"messages": out, "errors": errors[:10], "committed": committed}
 
 
+def describe_configs(a):
+    admin = AdminClient({"bootstrap.servers": a["bootstrap"], "client.id": "samsa-compat-confluent"})
+    resource = ConfigResource(ConfigResource.Type.TOPIC, a["topic"])
+    configs = admin.describe_configs([resource], request_timeout=30)[resource].result(timeout=30)
+
+    def entry(e):
+        return {"name": e.name, "value": e.value, "source": int(e.source)}
+
+    # confluent-kafka keeps synonyms in a dict by name: one entry per name (the last of each name wins)
+    return {
+        "entries": [
+            dict(entry(e), synonyms=[entry(s) for s in e.synonyms.values()]) for e in configs.values()
+        ]
+    }
+
+
 if __name__ == "__main__":
-    run({"produce": produce, "consume": consume})
+    run({"produce": produce, "consume": consume, "describe_configs": describe_configs})
