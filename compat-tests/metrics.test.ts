@@ -1,6 +1,7 @@
 /**
  * The HTTP listener of a three-broker cluster: /healthz and /readyz, and /metrics with the JMX exporter's Kafka
- * names changing as they should when kafkajs produces and consumes in a group and a follower stops and comes back.
+ * names changing as they should when kafkajs produces and consumes in a group, a follower stops and comes back, and
+ * a broker dies (kill -9) and is started again.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { printBrokerLogsOnFailure } from './support/broker.js'
@@ -13,6 +14,11 @@ printBrokerLogsOnFailure()
 
 let cluster: Cluster
 const httpPorts = new Map<number, number>()
+/**
+ * The broker the last test kills: a short ZooKeeper session, so that the controller sees it gone within seconds
+ * (the others keep 30 s, so that a paused follower leaves the ISR through its leader first).
+ */
+const VICTIM = 3
 
 beforeAll(async () => {
   for (const id of [1, 2, 3]) httpPorts.set(id, await freePort())
@@ -20,7 +26,10 @@ beforeAll(async () => {
     ids: [1, 2, 3],
     // a paused follower falls out of the ISR (the leader shrinks it) long before its ZooKeeper session expires
     overrides: { 'zookeeper.session.timeout.ms': 30_000, 'replica.lag.time.max.ms': 3000 },
-    brokerOverrides: (id) => ({ 'http.listeners': `http://127.0.0.1:${httpPorts.get(id)}` }),
+    brokerOverrides: (id) => ({
+      'http.listeners': `http://127.0.0.1:${httpPorts.get(id)}`,
+      ...(id === VICTIM ? { 'zookeeper.session.timeout.ms': 6000 } : {}),
+    }),
   })
 })
 afterAll(async () => {
@@ -112,7 +121,8 @@ describe('the HTTP listener of each broker', () => {
     await waitFor('lag 5', async () => (await metric(coordinator, `kafka_consumergroup_lag{${g}}`)) === 5)
 
     // a follower stops (SIGSTOP): the leader shrinks the ISR, counts it, and reports the partition under-replicated
-    const follower = isr.find((id) => id !== leader && id !== coordinator) ?? isr.find((id) => id !== leader)!
+    const paused = (id: number): boolean => id !== leader && id !== VICTIM
+    const follower = isr.find((id) => paused(id) && id !== coordinator) ?? isr.find(paused)!
     const shrinksBefore = (await metric(leader, 'kafka_server_replicamanager_isrshrinks_total'))!
     const expandsBefore = (await metric(leader, 'kafka_server_replicamanager_isrexpands_total'))!
     pauseBroker(cluster.broker(follower))
@@ -133,5 +143,61 @@ describe('the HTTP listener of each broker', () => {
         (await metric(leader, 'kafka_server_replicamanager_underreplicatedpartitions')) === 0,
       { timeoutMs: 30_000 },
     )
+  })
+
+  it('a broker dies: under-replicated and an ISR shrink on the leader, offline partitions on the controller', async () => {
+    const kafka = kafkajs(cluster.bootstrapAll())
+    const shared = uniqueName('metrics-rf3')
+    const solo = uniqueName('metrics-solo')
+    await withAdmin(kafka, (a) =>
+      a.createTopics({
+        waitForLeaders: true,
+        topics: [
+          { topic: shared, replicaAssignment: [{ partition: 0, replicas: [1, VICTIM, 2] }] },
+          { topic: solo, replicaAssignment: [{ partition: 0, replicas: [VICTIM] }] },
+        ],
+      }),
+    )
+    const { leader } = await cluster.waitForIsr(shared, 0, [1, 2, VICTIM])
+    expect(leader).not.toBe(VICTIM)
+    await cluster.waitForIsr(solo, 0, [VICTIM])
+    const gauge = 'kafka_server_replicamanager_underreplicatedpartitions'
+    const offline = 'kafka_controller_kafkacontroller_offlinepartitionscount'
+    /** The offline partitions the active controller among the running brokers reports. */
+    const controllerOffline = async (): Promise<number | undefined> => {
+      for (const b of cluster.running())
+        if ((await metric(b.id, 'kafka_controller_kafkacontroller_activecontrollercount')) === 1)
+          return metric(b.id, offline)
+      return undefined
+    }
+    await waitFor('no partition offline', async () => (await controllerOffline()) === 0)
+    const shrinksBefore = (await metric(leader, 'kafka_server_replicamanager_isrshrinks_total'))!
+    expect(await metric(leader, gauge)).toBe(0)
+
+    await cluster.broker(VICTIM).kill()
+    await waitFor(
+      'the leader to shrink the ISR of the partition the dead broker followed',
+      async () =>
+        (await metric(leader, 'kafka_server_replicamanager_isrshrinks_total'))! > shrinksBefore &&
+        (await metric(leader, gauge))! >= 1,
+      { timeoutMs: 30_000 },
+    )
+    await waitFor(
+      'the controller to count the dead broker’s partition offline',
+      async () => (await controllerOffline())! >= 1,
+      {
+        timeoutMs: 30_000,
+      },
+    )
+    await cluster.waitForState(solo, 0, 'leaderless', (s) => s.leader === -1)
+
+    // back: nothing offline, nothing under-replicated
+    await cluster.broker(VICTIM).start()
+    await waitFor('the partition back online', async () => (await controllerOffline()) === 0, {
+      timeoutMs: 30_000,
+    })
+    await waitFor('the ISR whole again', async () => (await metric(leader, gauge)) === 0, {
+      timeoutMs: 30_000,
+    })
   })
 })
