@@ -21,14 +21,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Apis } from '../src/protocol/messages/index.js'
 import { buildRecordBatch } from '../src/protocol/records/batch.js'
 import { type BrokerProcess, printBrokerLogsOnFailure, startBroker } from './support/broker.js'
-import { Checker, type LibrdkafkaProducer, replicaDivergence } from './support/checker.js'
-import {
-  type Cluster,
-  highWatermarkOf,
-  metadataOf,
-  reportForeignSignals,
-  startCluster,
-} from './support/cluster.js'
+import { Checker, type LibrdkafkaProducer, waitForIdenticalReplicas } from './support/checker.js'
+import { type Cluster, metadataOf, reportForeignSignals, startCluster } from './support/cluster.js'
 import { sleep, uniqueName, waitFor } from './support/env.js'
 import { createTopic, kafkajs, withAdmin } from './support/kafkajs.js'
 import {
@@ -199,15 +193,7 @@ describe('metadata after leader fail-overs', () => {
       expect(stale, `Metadata answers naming a replaced leader (librdkafka log ${rd.logFile})`).toEqual([])
       expect(regressions, 'a broker answered an older leader epoch than before').toEqual([])
       expect(verdict.problems.slice(0, 20), verdict.summary).toEqual([])
-      for (const p of [0, 1]) {
-        const s = (await cl.partitionState(topic, p))!
-        const hw = await highWatermarkOf(cl.broker(s.leader), topic, p)
-        await waitFor(
-          `replicas of ${topic}-${p} byte-identical up to ${hw}`,
-          () => replicaDivergence(cl.brokers, s.leader, topic, p, hw) === undefined,
-          { timeoutMs: 20_000, intervalMs: 250 },
-        )
-      }
+      await waitForIdenticalReplicas(cl, topic, 2, 20_000)
     }
   }, 600_000)
 })

@@ -13,12 +13,18 @@
  *    sequence numbers only go up with the offset (order), and the group saw every acknowledged record. The longest
  *    time without progress is the longest gap between acknowledgements (and between deliveries to the group) while
  *    the checker ran.
- *  - `replicaDivergence` compares the .log bytes of every replica up to the high watermark.
+ *  - `replicaDivergence` compares the .log bytes of every replica up to the high watermark;
+ *    `waitForIdenticalReplicas` does it for every partition of a topic of a process cluster.
+ *
+ * Use: `const c = await Checker.start({ bootstrap, topic, partitions })`, inject faults, `await
+ * c.waitForProgress(...)` after each (it returns how long service took to come back), `const v = await c.stop()`,
+ * then `expect(v.problems).toEqual([])`, `await waitForIdenticalReplicas(cluster, topic, partitions)`; print
+ * `v.summary`. The clients' timeouts (`requestTimeoutMs`) bound how soon they notice a frozen or cut-off leader.
  */
-import { rmSync, writeFileSync } from 'node:fs'
+import { closeSync, openSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { type Consumer, logLevel, type Producer } from 'kafkajs'
-import { logBytesUpTo } from './cluster.js'
+import { type Cluster, highWatermarkOf, logBytesUpTo } from './cluster.js'
 import { logsDir, runDir, sleep, SUPPORT_DIR, SYSTEM_PYTHON, uniqueName, waitFor } from './env.js'
 import { kafkajs } from './kafkajs.js'
 import { kcatConsume } from './kcat.js'
@@ -62,6 +68,8 @@ export interface ProducerOptions {
   readonly prefix: string
   /** Number of keys written in turn (default 8). */
   readonly keys?: number
+  /** The client's request timeout (default 10 s): how long a request to a frozen or cut-off broker waits. */
+  readonly requestTimeoutMs?: number
 }
 
 /** kafkajs, idempotent, acks=-1, one request in flight; key i goes to partition i % partitions. */
@@ -96,7 +104,7 @@ export class KafkajsProducer implements CheckedProducer {
     const client = kafkajs([...this.opts.bootstrap], {
       logLevel: logLevel.NOTHING,
       retry: { retries: 40, initialRetryTime: 100, maxRetryTime: 1000 },
-      requestTimeout: 10_000,
+      requestTimeout: this.opts.requestTimeoutMs ?? 10_000,
     })
     const connect = async (): Promise<Producer> => {
       for (;;) {
@@ -181,6 +189,11 @@ export class LibrdkafkaProducer implements CheckedProducer {
   readonly logFile: string
   private proc: Spawned | undefined
   private readonly stopFile = join(runDir(), uniqueName('stop'))
+  /** What the log said so far (read incrementally: a long run writes a line per acknowledgement). */
+  private readFrom = 0
+  private partial = ''
+  private progressSeen = 0
+  private readonly perPartition = new Map<number, number>()
 
   constructor(
     private readonly opts: ProducerOptions & {
@@ -201,7 +214,15 @@ export class LibrdkafkaProducer implements CheckedProducer {
       rate: this.opts.rate ?? 400,
       stop_file: this.stopFile,
       max_seconds: this.opts.maxSeconds ?? 240,
-      config: this.opts.config ?? {},
+      config: {
+        ...(this.opts.requestTimeoutMs !== undefined
+          ? {
+              'request.timeout.ms': this.opts.requestTimeoutMs,
+              'socket.timeout.ms': this.opts.requestTimeoutMs,
+            }
+          : {}),
+        ...this.opts.config,
+      },
     }
     this.proc = spawnLogged(
       'librdkafka idempotent producer',
@@ -215,17 +236,41 @@ export class LibrdkafkaProducer implements CheckedProducer {
     return jsonLines<Record<string, unknown>>(tailFile(this.logFile, 1e10))
   }
 
+  /** Reads what the log gained since the last call and counts it. */
+  private catchUp(): void {
+    let size: number
+    try {
+      size = statSync(this.logFile).size
+    } catch {
+      return
+    }
+    if (size <= this.readFrom) return
+    const fd = openSync(this.logFile, 'r')
+    const buf = Buffer.alloc(size - this.readFrom)
+    try {
+      readSync(fd, buf, 0, buf.length, this.readFrom)
+    } finally {
+      closeSync(fd)
+    }
+    this.readFrom = size
+    const text = this.partial + buf.toString('utf8')
+    const cut = text.lastIndexOf('\n')
+    this.partial = text.slice(cut + 1)
+    for (const l of jsonLines<Record<string, unknown>>(text.slice(0, cut + 1))) {
+      if (typeof l.progress === 'number') this.progressSeen = l.progress
+      if (typeof l.p === 'number' && typeof l.o === 'number')
+        this.perPartition.set(l.p, (this.perPartition.get(l.p) ?? 0) + 1)
+    }
+  }
+
   acked(): number {
-    let n = 0
-    for (const l of this.lines()) if (typeof l.progress === 'number') n = l.progress
-    return n
+    this.catchUp()
+    return this.progressSeen
   }
 
   ackedPerPartition(): ReadonlyMap<number, number> {
-    const m = new Map<number, number>()
-    for (const l of this.lines())
-      if (typeof l.p === 'number' && typeof l.o === 'number') m.set(l.p, (m.get(l.p) ?? 0) + 1)
-    return m
+    this.catchUp()
+    return this.perPartition
   }
 
   async stop(): Promise<ProducerReport> {
@@ -477,6 +522,10 @@ export interface CheckerOptions {
   readonly librdkafkaConfig?: Record<string, string | number | boolean>
   /** librdkafka messages per second (default 400). */
   readonly rate?: number
+  /** Both producers' request timeout (default: kafkajs 10 s, librdkafka its script's socket.timeout.ms 10 s). */
+  readonly requestTimeoutMs?: number
+  /** The librdkafka producer gives up by itself after this long (default 240 s): set it above a long run. */
+  readonly maxSeconds?: number
 }
 
 /** Producers and a consumer group on one topic, started together, judged together. */
@@ -484,6 +533,7 @@ export class Checker {
   readonly producers: CheckedProducer[]
   readonly group: GroupConsumer | undefined
   private startedAt = 0
+  private readonly probes: Ack[] = []
 
   constructor(readonly opts: CheckerOptions) {
     const kinds = opts.producers ?? ['kafkajs', 'librdkafka']
@@ -494,6 +544,7 @@ export class Checker {
             topic: opts.topic,
             prefix: 'js',
             partitions: opts.partitions,
+            requestTimeoutMs: opts.requestTimeoutMs,
           })
         : new LibrdkafkaProducer({
             bootstrap: opts.bootstrap,
@@ -501,6 +552,8 @@ export class Checker {
             prefix: 'rd',
             config: opts.librdkafkaConfig,
             rate: opts.rate,
+            requestTimeoutMs: opts.requestTimeoutMs,
+            maxSeconds: opts.maxSeconds,
           }),
     )
     this.group =
@@ -513,6 +566,11 @@ export class Checker {
     for (const p of c.producers) p.start()
     await c.group?.start()
     return c
+  }
+
+  /** An acknowledgement the test got by itself (a raw acks=all write); judged with the producers' ones. */
+  recordAck(ack: Ack): void {
+    this.probes.push(ack)
   }
 
   /** Acknowledged so far, per producer. */
@@ -532,7 +590,7 @@ export class Checker {
     const t0 = Date.now()
     const base = this.producers.map((p) => ({ total: p.acked(), parts: new Map(p.ackedPerPartition()) }))
     await waitFor(
-      `${what}: ${n} more acknowledgements from every producer (now ${JSON.stringify(this.progress())})`,
+      `${what}: ${n} more acknowledgements from every producer${opts.everyPartition ? ' on every partition' : ''}`,
       () =>
         this.producers.every((p, i) => {
           if (p.acked() < base[i]!.total + n) return false
@@ -543,7 +601,13 @@ export class Checker {
           return true
         }),
       { timeoutMs: opts.timeoutMs ?? 45_000, intervalMs: 200 },
-    )
+    ).catch((e: Error) => {
+      const now = this.producers.map(
+        (p, i) =>
+          `${p.name} ${base[i]!.total} -> ${p.acked()} (per partition ${JSON.stringify([...base[i]!.parts])} -> ${JSON.stringify([...p.ackedPerPartition()])})`,
+      )
+      throw new Error(`${e.message}; ${now.join('; ')}`, { cause: e })
+    })
     return Date.now() - t0
   }
 
@@ -554,6 +618,8 @@ export class Checker {
   async stop(readFrom = this.opts.bootstrap[0]!): Promise<Verdict> {
     const stoppedAt = Date.now()
     const reports = await Promise.all(this.producers.map((p) => p.stop()))
+    if (this.probes.length)
+      reports.push({ name: 'probes', acked: this.probes, failed: 0, sent: this.probes.length, problems: [] })
     const log = await readBack(readFrom, this.opts.topic, this.opts.partitions)
     if (this.group) {
       const want = new Set(reports.flatMap((r) => r.acked.map((a) => `${a.key}:${a.seq}`)))
@@ -599,4 +665,34 @@ export function replicaDivergence(
   return logs
     .map((l) => `broker ${l.id}: ${l.bytes.length} bytes${l.error ? ` (${l.error})` : ''}`)
     .join(', ')
+}
+
+/**
+ * Waits until, for every partition of `topic`, every replica's log is byte-identical to the leader's up to the
+ * leader's high watermark (asked of the leader's own listener). Throws with the differences after `timeoutMs`.
+ */
+export async function waitForIdenticalReplicas(
+  cluster: Cluster,
+  topic: string,
+  partitions: number,
+  timeoutMs = 30_000,
+): Promise<void> {
+  for (let p = 0; p < partitions; p++) {
+    let last: string | undefined = 'not compared yet'
+    await waitFor(
+      `replicas of ${topic}-${p} byte-identical up to the high watermark`,
+      async () => {
+        const s = await cluster.partitionState(topic, p)
+        if (!s || s.leader < 0) return false
+        const hw = await highWatermarkOf(cluster.broker(s.leader), topic, p)
+        const assigned = (await cluster.topicZnode(topic))?.partitions[String(p)] ?? []
+        const replicas = cluster.brokers.filter((b) => assigned.includes(b.id))
+        last = replicaDivergence(replicas, s.leader, topic, p, hw)
+        return last === undefined
+      },
+      { timeoutMs, intervalMs: 250 },
+    ).catch((e: Error) => {
+      throw new Error(`${e.message}: ${last}`, { cause: e })
+    })
+  }
 }

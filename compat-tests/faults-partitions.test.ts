@@ -1,0 +1,126 @@
+/**
+ * Network partitions (issue 12) on a 3-broker cluster (RF 3, min.insync.replicas 2, ZooKeeper session 6 s) whose
+ * every link goes through a fault proxy (support/net-faults.ts: each broker advertises its proxy, and reaches
+ * ZooKeeper through a proxy of its own), with the checker (support/checker.ts) writing and reading throughout:
+ * nothing acknowledged may be lost or duplicated, per-key order holds, the group gets every acknowledged record,
+ * replicas end byte-identical, and service comes back by itself once the network heals.
+ *  - a leader cut off from its followers but still in ZooKeeper: cut from one follower, the ISR shrinks to
+ *    min.insync.replicas and writes go on; cut from the second too, the ISR shrinks to the leader alone and
+ *    acks=all writes fail with NOT_ENOUGH_REPLICAS; healed, the followers catch up and rejoin the ISR;
+ *  - the clients cut off from a leader (which keeps its followers and ZooKeeper): its partitions make no
+ *    progress, nothing is lost, and producing resumes after the heal.
+ * CI runs each with the cut both ways; `npm run test:faults` (SAMSA_FAULTS_FULL=1) adds the one-way cuts (only
+ * requests lost; only answers lost — the request is acted on and its answer never arrives).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { printBrokerLogsOnFailure } from './support/broker.js'
+import { reportForeignSignals } from './support/cluster.js'
+import {
+  finish,
+  notTheController,
+  PARTITIONS,
+  probeWrite,
+  startChecker,
+  topicLedBy,
+} from './support/fault-scenario.js'
+import { sleep } from './support/env.js'
+import { type CutDirection, type ProxiedCluster, startProxiedCluster } from './support/net-faults.js'
+
+printBrokerLogsOnFailure()
+
+const FULL = process.env.SAMSA_FAULTS_FULL === '1'
+const DIRECTIONS: CutDirection[] = FULL ? ['both', 'requests', 'answers'] : ['both']
+const NOT_ENOUGH_REPLICAS = 19
+/** How long the clients stay cut off from a leader. */
+const CLIENT_CUT_MS = FULL ? 20_000 : 8_000
+
+let pc: ProxiedCluster | undefined
+reportForeignSignals(() => [pc?.cluster])
+
+beforeAll(async () => {
+  pc = await startProxiedCluster({ ids: [1, 2, 3] })
+  await pc.cluster.waitForController()
+}, 120_000)
+
+afterAll(async () => {
+  await pc?.stop()
+})
+
+function sorted(ids: readonly number[]): string {
+  return [...ids].sort((a, b) => a - b).join(',')
+}
+
+async function ready(): Promise<ProxiedCluster> {
+  const p = pc!
+  p.healAll()
+  await p.cluster.ensureRunning()
+  await p.cluster.waitForController()
+  return p
+}
+
+describe('network partitions', () => {
+  for (const dir of DIRECTIONS) {
+    it(`a leader cut off from its followers (${dir}) but still in ZooKeeper: ISR to min.insync, then NOT_ENOUGH_REPLICAS; nothing acknowledged lost`, async () => {
+      const p = await ready()
+      const cl = p.cluster
+      const leader = await notTheController(cl)
+      const [f1, f2] = cl.brokers.map((b) => b.id).filter((id) => id !== leader) as [number, number]
+      const topic = await topicLedBy(cl, leader, 'cut-followers')
+      const checker = await startChecker(p.bootstrapAll(), topic)
+      const enr: number[] = []
+      try {
+        p.cutBrokers(leader, f1, dir)
+        for (let q = 0; q < PARTITIONS; q++) await cl.waitForIsr(topic, q, [leader, f2], 30_000)
+        await checker.waitForProgress(`writes with ISR [${leader},${f2}]`, 50, { everyPartition: true })
+        p.cutBrokers(leader, f2, dir)
+        for (let q = 0; q < PARTITIONS; q++) await cl.waitForIsr(topic, q, [leader], 30_000)
+        for (let q = 0; q < PARTITIONS; q++) enr.push(await probeWrite(checker, cl.broker(leader), topic, q))
+        for (let q = 0; q < PARTITIONS; q++)
+          expect((await cl.partitionState(topic, q))!.leader, 'the leader stays (it is in ZooKeeper)').toBe(
+            leader,
+          )
+        p.healAll()
+        for (let q = 0; q < PARTITIONS; q++) await cl.waitForIsr(topic, q, [1, 2, 3], 60_000)
+        await checker.waitForProgress('writes after the heal', 100, {
+          everyPartition: true,
+          timeoutMs: 60_000,
+        })
+      } finally {
+        p.healAll()
+      }
+      await finish(cl, checker, topic, `followers-cut ${dir}`, `acks=all probes with ISR [${leader}]: ${enr}`)
+      expect(enr).toEqual(Array(PARTITIONS).fill(NOT_ENOUGH_REPLICAS))
+    }, 300_000)
+  }
+
+  for (const dir of DIRECTIONS) {
+    it(`the clients cut off from a leader (${dir}): its partitions wait, nothing is lost or duplicated, producing resumes after the heal`, async () => {
+      const p = await ready()
+      const cl = p.cluster
+      const leader = await notTheController(cl)
+      const topic = await topicLedBy(cl, leader, 'cut-clients')
+      const checker = await startChecker(p.bootstrapAll(), topic)
+      let back: number
+      try {
+        p.cutClients(leader, dir)
+        await sleep(CLIENT_CUT_MS) // the length of the fault
+        for (let q = 0; q < PARTITIONS; q++)
+          expect(sorted((await cl.partitionState(topic, q))!.isr), 'the followers still follow').toBe('1,2,3')
+        p.healAll()
+        back = await checker.waitForProgress('writes after the heal', 100, {
+          everyPartition: true,
+          timeoutMs: 90_000,
+        })
+      } finally {
+        p.healAll()
+      }
+      await finish(
+        cl,
+        checker,
+        topic,
+        `clients-cut ${dir}`,
+        `cut ${CLIENT_CUT_MS} ms, back ${back} ms after the heal`,
+      )
+    }, 300_000)
+  }
+})
