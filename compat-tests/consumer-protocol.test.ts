@@ -82,12 +82,17 @@ describe('the KIP-848 consumer group protocol (@platformatic/kafka, group.protoc
           groupProtocol: 'consumer',
         }),
     )
+    // Each stream gets its 'data' listener the moment it exists, not once all three have joined: when a member
+    // has partitions revoked, the client pauses and then resumes its streams, and resume() puts a stream that has
+    // no listener yet into flowing mode — records it then fetches are emitted to nobody (and committed).
     const streams = await Promise.all(
-      consumers.map((c) => c.consume({ autocommit: 100, topics: [topic], mode: 'earliest' })),
+      consumers.map((c) =>
+        c.consume({ autocommit: 100, topics: [topic], mode: 'earliest' }).then((s) => {
+          s.on('data', (m: { value: string }) => seen.set(m.value, (seen.get(m.value) ?? 0) + 1))
+          return s
+        }),
+      ),
     )
-    for (const s of streams) {
-      s.on('data', (m: { value: string }) => seen.set(m.value, (seen.get(m.value) ?? 0) + 1))
-    }
     const stable = await waitFor('three members, two partitions each, Stable', () => balanced(groupId, 3, 2))
     expect(stable.errorCode).toBe(0)
     expect(stable.assignorName).toBe('uniform')

@@ -126,6 +126,24 @@ describe('ConsumerGroupHeartbeat', () => {
     expect(v0.memberId).toMatch(/^[A-Za-z0-9_-]{22}$/)
   })
 
+  it('sends the assignment on a full request and when it changed, as Kafka', async () => {
+    const { c, addTopic } = await setup()
+    addTopic('a', 2)
+    const m1 = new Client(c, 'm1', { subscribedTopicNames: ['a'] })
+    expect(parts(m1.beat())).toEqual(['id-a-0', 'id-a-1'])
+    // a heartbeat with only what changed: nothing changed, so no assignment
+    expect(m1.beat().assignment).toBeNull()
+    // a full request (rebalance timeout, subscription and owned partitions all set) always gets it, even when
+    // the owned partitions match: a client that lost a response recovers from its next full heartbeat
+    const full = { rebalanceTimeoutMs: 30_000, subscribedTopicNames: ['a'] }
+    expect(parts(m1.beat(full))).toEqual(['id-a-0', 'id-a-1'])
+    expect(parts(m1.beat({ ...full, topicPartitions: [] }))).toEqual(['id-a-0', 'id-a-1'])
+    expect(m1.beat({ subscribedTopicNames: ['a'] }).assignment).toBeNull()
+    // a changed assignment is sent on a partial heartbeat too
+    addTopic('a', 3)
+    expect(parts(m1.beat())).toEqual(['id-a-0', 'id-a-1', 'id-a-2'])
+  })
+
   it('three members join and leave; partitions move only after they were revoked', async () => {
     const { c, addTopic } = await setup()
     addTopic('a', 4)

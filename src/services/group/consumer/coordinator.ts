@@ -346,10 +346,14 @@ export class ConsumerGroupCoordinator {
       this.cancelRebalanceTimeout(group.groupId, memberId)
     }
 
-    const sendAssignment =
+    // Kafka's rule: the assignment goes out on a full request — joining (epoch 0), or every field a client must
+    // send after an error (rebalance timeout, subscription, owned partitions) — and whenever it changed.
+    const fullRequest =
       p.memberEpoch === 0 ||
-      !assignmentEquals(before, reconciled.assignedPartitions) ||
-      (owned !== null && !assignmentEquals(owned, reconciled.assignedPartitions))
+      (p.rebalanceTimeoutMs !== -1 &&
+        (p.subscribedTopicNames !== null || p.subscribedTopicRegex !== null) &&
+        p.topicPartitions !== null)
+    const sendAssignment = fullRequest || !assignmentEquals(before, reconciled.assignedPartitions)
     return {
       errorCode: ErrorCode.NONE,
       errorMessage: null,
