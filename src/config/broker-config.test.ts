@@ -469,9 +469,12 @@ describe('dynamic configs', () => {
     ).toThrow(
       'Cannot update these configs at default cluster level, broker id must be specified: Set(listeners)',
     )
+    BrokerConfig.validateDynamicConfigs(new Map([['leader.replication.throttled.rate', '1000']]), true)
     expect(() =>
-      BrokerConfig.validateDynamicConfigs(new Map([['leader.replication.throttled.rate', '1000']]), true),
-    ).toThrow('leader.replication.throttled.rate=1000: Samsa does not throttle replication (KIP-73) yet')
+      BrokerConfig.validateDynamicConfigs(new Map([['follower.replication.throttled.rate', '-1']]), true),
+    ).toThrow(
+      'Invalid value -1 for configuration follower.replication.throttled.rate: Value must be at least 0',
+    )
     expect(() => BrokerConfig.validateDynamicConfigs(new Map([['num.io.threads', '0']]), false)).toThrow(
       'Invalid value 0 for configuration num.io.threads: Value must be at least 1',
     )

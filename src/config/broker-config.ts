@@ -39,7 +39,6 @@ import {
   type HttpListener,
 } from './listeners.js'
 import { inKafkaMapOrder } from './kafka-order.js'
-import { THROTTLE_RATE_CONFIGS, throttleUnsupported } from './replication-throttle.js'
 import { AUTHORIZER_CONFIG_NAMES } from './authorizer.js'
 import { loadPropertiesFileSync, parseKeyValueArgs } from './properties.js'
 import {
@@ -493,8 +492,6 @@ export class BrokerConfig {
       const base = listenerBaseName(k) ?? k
       const def = brokerConfigDef(base)
       if (def) parseAndValidate(def, value)
-      if (THROTTLE_RATE_CONFIGS.includes(k) && (parseAndValidate(def!, value) as number) < LONG_MAX)
-        throw new ConfigException(throttleUnsupported(k, value))
     }
     if (!perBroker) {
       const perBrokerNames = names.filter((n) => {
@@ -740,6 +737,13 @@ export class BrokerConfig {
     return {
       samples: this.v.int('quota.window.num'),
       windowMs: this.v.int('quota.window.size.seconds') * 1000,
+    }
+  }
+  /** replication.quota.window.num and replication.quota.window.size.seconds: the samples of a replication throttle. */
+  get replicationQuotaWindow(): { samples: number; windowMs: number } {
+    return {
+      samples: this.v.int('replication.quota.window.num'),
+      windowMs: this.v.int('replication.quota.window.size.seconds') * 1000,
     }
   }
   get maxConnections(): number {

@@ -117,15 +117,9 @@ describe('validateTopicConfigs', () => {
     validateTopicConfigs(m({ 'leader.replication.throttled.replicas': '' }))
   })
 
-  it('refuses throttled replicas (KIP-73 throttles are not implemented) rather than ignoring them', () => {
-    for (const [name, value] of [
-      ['leader.replication.throttled.replicas', '0:1,1:2'],
-      ['follower.replication.throttled.replicas', '*'],
-    ] as const)
-      invalid(
-        m({ [name]: value }),
-        `${name}=${value}: Samsa does not throttle replication (KIP-73) yet; replicas are copied at full speed`,
-      )
+  it('accepts throttled replicas (KIP-73) as partition:broker pairs or *', () => {
+    validateTopicConfigs(m({ 'leader.replication.throttled.replicas': '0:1,1:2' }))
+    validateTopicConfigs(m({ 'follower.replication.throttled.replicas': '*' }))
   })
 
   it("rejects with Kafka's INVALID_CONFIG messages", () => {

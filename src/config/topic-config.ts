@@ -34,7 +34,6 @@ import {
   zstdLevelValidator,
 } from './definitions.js'
 import { inKafkaMapOrder } from './kafka-order.js'
-import { THROTTLED_REPLICAS_CONFIGS, throttleUnsupported } from './replication-throttle.js'
 import { DEFAULT_MESSAGE_FORMAT_VERSION, metadataVersionValidator } from './metadata-version.js'
 
 /** A broker config a topic config falls back to; `unit` converts it to the topic config's unit (ms). */
@@ -521,10 +520,6 @@ export function validateTopicConfigs(
   } catch (e) {
     if (e instanceof ConfigException) throw invalidConfig(e.message)
     throw e
-  }
-  for (const name of THROTTLED_REPLICAS_CONFIGS) {
-    const v = configs.get(name)?.trim()
-    if (v) throw invalidConfig(throttleUnsupported(name, v))
   }
   const num = (n: string): number => values.get(n) as number
   const minLag = num('min.compaction.lag.ms')

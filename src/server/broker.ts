@@ -53,6 +53,7 @@ import {
 import { ScramCredentialStore } from '../services/security/scram-credentials.js'
 import { AclAuthorizer, DISABLED_AUTHORIZER } from '../services/security/authorizer.js'
 import { createClientQuotas } from '../services/quota/client-quotas.js'
+import { ReplicationQuotaManager } from '../services/quota/replication-quota.js'
 import type { Services } from '../services/services.js'
 import {
   ScopedScheduler,
@@ -524,6 +525,18 @@ export class Broker {
   ): ReplicaManager {
     const cfg = this.config
     const brokerId = this.brokerId
+    const replicationQuota = (side: 'leader' | 'follower'): ReplicationQuotaManager =>
+      new ReplicationQuotaManager({
+        brokerId,
+        rate: () =>
+          side === 'leader' ? cfg.leaderReplicationThrottledRate : cfg.followerReplicationThrottledRate,
+        throttledReplicas: (topic) =>
+          side === 'leader'
+            ? this.topicConfig(topic).leaderReplicationThrottledReplicas
+            : this.topicConfig(topic).followerReplicationThrottledReplicas,
+        ...cfg.replicationQuotaWindow,
+        clock: this.clock,
+      })
     const replicas = new ReplicaManager(
       {
         brokerId,
@@ -534,6 +547,7 @@ export class Broker {
         scheduler: this.scheduler,
         log: this.logger('kafka.server.ReplicaManager'),
         metrics,
+        leaderQuota: replicationQuota('leader'),
       },
       logManager,
       cache,
@@ -554,6 +568,7 @@ export class Broker {
         scheduler: this.scheduler,
         log: this.logger('kafka.server.ReplicaFetcherThread'),
         metrics,
+        quota: replicationQuota('follower'),
       }),
     )
     return replicas

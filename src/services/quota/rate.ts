@@ -15,6 +15,11 @@ export interface RateConfig {
   readonly samples: number
   /** quota.window.size.seconds in milliseconds */
   readonly windowMs: number
+  /**
+   * Kafka's SimpleRate (replication quotas): the window is the time since the oldest sample, at least one window,
+   * instead of being padded to `samples - 1` windows.
+   */
+  readonly simple?: boolean
 }
 
 interface Sample {
@@ -68,6 +73,7 @@ export class SampledRate {
     let oldest = now
     for (const s of this.slots) oldest = Math.min(oldest, s.start)
     let elapsed = now - oldest
+    if (this.config.simple) return Math.max(elapsed, this.config.windowMs)
     const fullWindows = Math.floor(elapsed / this.config.windowMs)
     const minFullWindows = this.config.samples - 1
     if (fullWindows < minFullWindows) elapsed += (minFullWindows - fullWindows) * this.config.windowMs

@@ -16,6 +16,7 @@ import type { Logger } from '../../util/logger.js'
 import type { Scheduler } from '../../util/scheduler.js'
 import type { Partition } from './partition.js'
 import type { FollowerFetcher } from './replica-manager.js'
+import type { ReplicationQuotaManager } from '../quota/replication-quota.js'
 
 export interface ReplicaFetcherConfig {
   readonly brokerId: number
@@ -38,6 +39,8 @@ export interface ReplicaFetcherConfig {
   readonly log: Logger
   /** Counts the bytes appended from leaders (ReplicationBytesInPerSec). */
   readonly metrics?: BrokerMetrics
+  /** The follower side of replication throttles (KIP-73): what this broker fetches from leaders. */
+  readonly quota?: ReplicationQuotaManager
 }
 
 interface FetchState {
@@ -46,6 +49,11 @@ interface FetchState {
   readonly leaderEpoch: number
   truncating: boolean
   delayedUntil: number
+  /**
+   * How far the last fetch left us behind the leader's high watermark (undefined before the first one); in sync
+   * at 0 (PartitionFetchState.isReplicaInSync), and only a replica that is not in sync is ever throttled.
+   */
+  lag?: number
   /** The error last logged for this partition: a retry that fails the same way is not logged again. */
   lastError?: number
 }
@@ -158,7 +166,7 @@ class ReplicaFetcherThread {
         const ready = [...this.partitions.values()].filter((s) => s.delayedUntil <= now && this.valid(s))
         const truncating = ready.filter((s) => s.truncating)
         if (truncating.length > 0) await this.truncate(client, truncating)
-        const fetching = ready.filter((s) => !s.truncating && this.valid(s))
+        const fetching = ready.filter((s) => !s.truncating && this.valid(s) && !this.throttled(s))
         if (fetching.length === 0) {
           await this.sleep(Math.min(this.cfg.fetchBackoffMs, 100))
           continue
@@ -173,6 +181,12 @@ class ReplicaFetcherThread {
         await this.sleep(this.cfg.fetchBackoffMs)
       }
     }
+  }
+
+  /** ReplicaFetcherThread.shouldFollowerThrottle: a throttled replica that is not in sync, over the quota. */
+  private throttled(s: FetchState): boolean {
+    const q = this.cfg.quota
+    return q !== undefined && q.shouldThrottle(s.p.topic, s.p.partition, s.lag === 0)
   }
 
   private sleep(ms: number): Promise<void> {
@@ -290,7 +304,10 @@ class ReplicaFetcherThread {
             if (n > 0) {
               log.appendAsFollower(records!.subarray(0, n))
               this.cfg.metrics?.replicated(n)
+              // In-sync traffic counts too, so that the total stays within the bound.
+              if (this.cfg.quota?.isThrottled(s.p.topic, s.p.partition)) this.cfg.quota.record(n)
             }
+            s.lag = Math.max(0, r.highWatermark - log.logEndOffset)
             log.updateHighWatermark(Math.min(r.highWatermark, log.logEndOffset))
             if (r.logStartOffset > log.logStartOffset && r.logStartOffset <= log.highWatermark) {
               log.maybeIncrementLogStartOffset(r.logStartOffset, 'LeaderOffsetIncremented')

@@ -14,27 +14,35 @@ import { LogManager } from '../log/log-manager.js'
 import { KafkaZkClient } from '../metadata/kafka-zk-client.js'
 import { LocalMetadataStore } from '../metadata/local-store.js'
 import { MetadataCache } from '../metadata/metadata-cache.js'
-import { HIGH_WATERMARK_CHECKPOINT_FILE, ReplicaManager } from './replica-manager.js'
+import { buildRecordBatch } from '../../protocol/records/batch.js'
+import type { Clock } from '../../util/scheduler.js'
+import { ReplicationQuotaManager } from '../quota/replication-quota.js'
+import { HIGH_WATERMARK_CHECKPOINT_FILE, ReplicaManager, type FetchParams } from './replica-manager.js'
 
 const cleanups: (() => unknown)[] = []
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c()
 })
 
-/** Broker 1 leading `t-0` (replicas [1, 2], ISR [1, 2]); broker 2 never fetches. */
-async function leaderWithSilentFollower() {
+/**
+ * Broker 1 leading `t-0` (replicas [1, 2], ISR [1, 2], or as given); the followers never fetch by themselves.
+ */
+async function leaderWithSilentFollower(
+  opts: { replicas?: number[]; isr?: number[]; leaderQuota?: (clock: Clock) => ReplicationQuotaManager } = {},
+) {
+  const replicaIds = opts.replicas ?? [1, 2]
   const scheduler = new ManualScheduler(new ManualClock(1_700_000_000_000))
   const store = new LocalMetadataStore(undefined)
   const zk = new KafkaZkClient(store, silentLogger, scheduler.clock)
   await zk.createTopLevelPaths()
-  for (const id of [1, 2]) {
+  for (const id of replicaIds) {
     await zk.registerBroker({ id, endpoints: [], rack: null, jmxPort: -1, timestamp: 0, features: {} })
   }
   const controller = (await zk.tryElectController(1))!
   await zk.createTopic(
     't',
     {
-      partitions: new Map([[0, [1, 2]]]),
+      partitions: new Map([[0, replicaIds]]),
       topicId: null,
       addingReplicas: new Map(),
       removingReplicas: new Map(),
@@ -46,7 +54,13 @@ async function leaderWithSilentFollower() {
     new Map([
       [
         0,
-        { leader: 1, leaderEpoch: 0, isr: [1, 2], controllerEpoch: controller.epoch, leaderRecoveryState: 0 },
+        {
+          leader: 1,
+          leaderEpoch: 0,
+          isr: opts.isr ?? [1, 2],
+          controllerEpoch: controller.epoch,
+          leaderRecoveryState: 0,
+        },
       ],
     ]),
     controller.epochZkVersion,
@@ -68,6 +82,7 @@ async function leaderWithSilentFollower() {
       minInsyncReplicasFor: () => 1,
       scheduler,
       log: silentLogger,
+      leaderQuota: opts.leaderQuota?.(scheduler.clock),
     },
     logManager,
     cache,
@@ -98,5 +113,63 @@ describe('ReplicaManager on manual time', () => {
     expect(existsSync(file)).toBe(false)
     await scheduler.advance(1)
     expect(existsSync(file)).toBe(true)
+  })
+})
+
+describe('ReplicaManager replication throttle (leader side, KIP-73)', () => {
+  const fetchAs = (replicaId: number, fetchOffset: number): FetchParams => ({
+    replicaId,
+    maxWaitMs: 0,
+    minBytes: 1,
+    maxBytes: 1 << 20,
+    isolationLevel: 0,
+    partitions: [
+      {
+        topic: 't',
+        partition: 0,
+        fetchOffset,
+        partitionMaxBytes: 1 << 20,
+        currentLeaderEpoch: 0,
+        lastFetchedEpoch: -1,
+        logStartOffset: 0,
+      },
+    ],
+  })
+
+  it('answers a throttled follower that is not in sync empty while over the rate; in-sync ones always get data', async () => {
+    let q: ReplicationQuotaManager | undefined
+    const { replicas, scheduler } = await leaderWithSilentFollower({
+      replicas: [1, 2, 3],
+      isr: [1, 2],
+      leaderQuota: (clock) =>
+        (q = new ReplicationQuotaManager({
+          brokerId: 1,
+          rate: () => 1000,
+          throttledReplicas: () => ['0:1'],
+          samples: 11,
+          windowMs: 1000,
+          clock,
+        })),
+    })
+    const records = buildRecordBatch({
+      records: Array.from({ length: 20 }, (_, i) => ({ key: null, value: `value-${i}`.padEnd(100, '.') })),
+      now: scheduler.clock.now(),
+    })
+    await replicas.appendRecords(1000, 1, 'client', [{ topic: 't', partition: 0, records }])
+    const size = records.length
+    const got = async (replicaId: number, offset = 0) =>
+      (await replicas.fetchMessages(fetchAs(replicaId, offset)))[0]!.records!.length
+    expect(await got(2, 20)).toBe(0) // broker 2 has it all: the high watermark moves to 20
+    expect(await got(3)).toBe(size) // under the rate: served, and counted
+    expect(q!.rate()).toBe(size) // over 1 s at least
+    expect(await got(3)).toBe(0) // over the rate now: held back
+    expect(await got(2)).toBe(size) // in sync: never held back, but counted
+    expect(await got(-1)).toBe(size) // consumers are not replication
+    expect(q!.rate()).toBe(2 * size)
+    // 2 * size bytes measure at or below 1000 B/s once 2 * size ms have passed since the first record
+    await scheduler.advance(2 * size - 50)
+    expect(await got(3)).toBe(0)
+    await scheduler.advance(100)
+    expect(await got(3)).toBe(size)
   })
 })

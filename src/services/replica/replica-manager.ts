@@ -27,6 +27,7 @@ import type { KafkaZkClient } from '../metadata/kafka-zk-client.js'
 import type { MetadataCache, PartitionInfo } from '../metadata/metadata-cache.js'
 import { Partition, type PartitionStateUpdate } from './partition.js'
 import { Purgatory, type DelayedOperation } from './purgatory.js'
+import type { ReplicationQuotaManager } from '../quota/replication-quota.js'
 
 export interface TopicPartition {
   readonly topic: string
@@ -143,6 +144,8 @@ export interface ReplicaManagerOptions {
   readonly log: Logger
   /** Counts appends and ISR changes (Kafka's BrokerTopicStats and ReplicaManager meters). */
   readonly metrics?: BrokerMetrics
+  /** The leader side of replication throttles (KIP-73): what this broker sends to followers. */
+  readonly leaderQuota?: ReplicationQuotaManager
 }
 
 /** Hooks for the services that follow partition leadership (the group coordinator for __consumer_offsets). */
@@ -856,6 +859,11 @@ export class ReplicaManager {
           }
         }
       }
+      if (isFollower && this.leaderThrottled(p, params.replicaId)) {
+        // Held back by the replication throttle: an empty answer (ReplicaManager.shouldLeaderThrottle).
+        if (p.isLeader) this.updateFollowerFetchState(p, params.replicaId, req.fetchOffset, leo)
+        return { result: { ...base, ...info, errorCode: ErrorCode.NONE, records: Buffer.alloc(0) }, bytes: 0 }
+      }
       const readCommitted = !isFollower && params.isolationLevel === READ_COMMITTED
       const maxOffset = isFollower ? leo : readCommitted ? log.lastStableOffset : hw
       const plan = log.planRead(req.fetchOffset, { maxBytes, maxOffset, minOneMessage })
@@ -896,6 +904,25 @@ export class ReplicaManager {
         bytes: 0,
       }
     }
+  }
+
+  /** A replica that is not in sync, of a partition throttled on this leader, while the leader's quota is exceeded. */
+  private leaderThrottled(p: Partition, replicaId: number): boolean {
+    const quota = this.opts.leaderQuota
+    return quota !== undefined && quota.shouldThrottle(p.topic, p.partition, p.isr.includes(replicaId))
+  }
+
+  /** The bytes sent to a follower for throttled partitions count against the leader's quota (in sync or not). */
+  private recordThrottled(params: FetchParams, results: FetchPartitionResult[]): FetchPartitionResult[] {
+    const quota = this.opts.leaderQuota
+    if (quota === undefined || params.replicaId < 0) return results
+    let bytes = 0
+    for (const r of results) {
+      if (r.records && r.records.length > 0 && quota.isThrottled(r.topic, r.partition))
+        bytes += r.records.length
+    }
+    quota.record(bytes)
+    return results
   }
 
   /** Plans the reads of every partition of a fetch, sharing its maxBytes in order (synchronous). */
@@ -947,6 +974,10 @@ export class ReplicaManager {
    * plans again. After a few such rounds it reads synchronously, so a fetch always gets its answer.
    */
   private async completeFetch(params: FetchParams, planned: PlannedFetch): Promise<FetchPartitionResult[]> {
+    return this.recordThrottled(params, await this.readAll(params, planned))
+  }
+
+  private async readAll(params: FetchParams, planned: PlannedFetch): Promise<FetchPartitionResult[]> {
     for (let attempt = 0; attempt < 3; attempt++) {
       const results = await this.readPlanned(planned)
       if (results) return results
