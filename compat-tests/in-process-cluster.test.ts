@@ -122,6 +122,33 @@ describe('startCluster() on the in-process ZooKeeper', () => {
     )
   })
 
+  it("failDisk({ error: 'ENOSPC' }): a full disk refuses appends with KAFKA_STORAGE_ERROR, keeps the broker up, and takes writes again once healed", async () => {
+    const { c } = await cluster({ brokers: 3 })
+    const topic = uniqueName('ipc-full')
+    await c.createTopic(topic, { partitions: 1, replicationFactor: 3 })
+    const kafka = kafkajs(c.bootstrapServers, { retry: { retries: 0 } })
+    await withProducer(kafka, {}, (p) => p.send({ topic, acks: -1, messages: values(3, 'before') }))
+    const leader = c.leader(topic, 0)!
+    await c.broker(leader).failDisk(undefined, { error: 'ENOSPC' })
+    const refused = await withProducer(kafka, {}, (p) =>
+      p.send({ topic, acks: -1, messages: values(2, 'full') }).then(
+        () => undefined,
+        (e: Error & { cause?: { type?: string } }) => e.cause?.type,
+      ),
+    )
+    expect(refused).toBe('KAFKA_STORAGE_ERROR')
+    expect(c.broker(leader).state).toBe('running')
+    expect(c.leader(topic, 0)).toBe(leader) // a full disk moves no leadership
+    await c.broker(leader).healDisk()
+    await withProducer(kafka, {}, (p) => p.send({ topic, acks: -1, messages: values(3, 'after') }))
+    await c.waitForIsr(topic, 0, 3)
+    const want = [...values(3, 'before'), ...values(3, 'after')].map((m) => m.value)
+    for (const b of [0, 1, 2])
+      expect(c.readPartition(topic, 0, { broker: b, to: 'logEnd' }).map((r) => r.value!.toString())).toEqual(
+        want,
+      )
+  })
+
   it('partitionNetwork(): a broker cut from ZooKeeper, its peers and the clients loses its leadership; heal() lets it rejoin', async () => {
     const { c } = await cluster({ brokers: 3, properties: { 'zookeeper.session.timeout.ms': 1500 } })
     const topic = uniqueName('ipc-part')

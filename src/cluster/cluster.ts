@@ -27,6 +27,7 @@ import { ConfigException } from '../config/config-def.js'
 import type { InterceptedRequest } from '../handlers/dispatcher.js'
 import { Apis } from '../protocol/messages/index.js'
 import { Broker } from '../server/broker.js'
+import { simulatedDiskFaults } from '../services/log/file-utils.js'
 import { InProcessZooKeeper, type InProcessZkClient } from '../services/metadata/in-process-zookeeper.js'
 import type { Services } from '../services/services.js'
 import { createLogger, type Logger } from '../util/logger.js'
@@ -72,7 +73,9 @@ export interface ClusterOptions {
   readonly dataDir?: string
   /** pino level of the brokers' logs (default 'warn'). */
   readonly logLevel?: string
-  /** A logger of your own (overrides logLevel); each broker logs through a child. */
+  /** Where the brokers' logs go: a file descriptor (default 1, stdout; 2 for stderr). */
+  readonly logFd?: number
+  /** A logger of your own (overrides logLevel and logFd); each broker logs through a child. */
   readonly logger?: Logger
 }
 
@@ -146,6 +149,8 @@ export class ClusterBroker {
   private pauseTimer: { cancel(): void } | undefined
   private readonly served: ServedRequest[] = []
   private starting: Promise<void> | undefined
+  /** Its log directories that are full (failDisk with ENOSPC) until healDisk(). */
+  private readonly fullDirs = new Set<string>()
 
   /** @internal */
   constructor(
@@ -257,17 +262,32 @@ export class ClusterBroker {
   }
 
   /**
-   * The disk breaks: every log directory fails as on an I/O error (EIO), as Kafka's LogDirFailureChannel takes a
-   * directory offline on its first failed read or write — its replicas answer KAFKA_STORAGE_ERROR and the controller
-   * is told through /log_dir_event_notification. With no directory left the broker halts as Kafka does (its
-   * ZooKeeper session closed, so leadership moves at once) and this resolves once it has: its state is then
-   * 'killed', and `start()` brings it back on the same files (a replaced disk). `dirs` fails only those of its log
-   * directories. A disk that is only full (ENOSPC, transient) is not simulated.
+   * The disk breaks or fills up.
+   *
+   * `error: 'EIO'` (the default): every log directory fails as on an I/O error, as Kafka's LogDirFailureChannel
+   * takes a directory offline on its first failed read or write — its replicas answer KAFKA_STORAGE_ERROR and the
+   * controller is told through /log_dir_event_notification. With no directory left the broker halts as Kafka does
+   * (its ZooKeeper session closed, so leadership moves at once) and this resolves once it has: its state is then
+   * 'killed', and `start()` brings it back on the same files (a replaced disk).
+   *
+   * `error: 'ENOSPC'`: the disk is full — every write to its log directories fails with ENOSPC from now on (the
+   * log's file writes go through `simulatedDiskFaults`), which the broker treats as Kafka does a full disk it
+   * survives: appends are refused with KAFKA_STORAGE_ERROR and undone, followers stop fetching, what frees space
+   * keeps working, and writes resume by themselves after `healDisk()`. It stays full across restarts until then.
+   *
+   * `dirs` fails only those of its log directories.
    */
-  async failDisk(dirs?: readonly string[]): Promise<void> {
+  async failDisk(dirs?: readonly string[], opts: { error?: 'EIO' | 'ENOSPC' } = {}): Promise<void> {
     const inc = this.inc
     if (!inc || this._state !== 'running') throw new Error(`broker ${this.id} is ${this._state}, not running`)
     const logs = inc.broker.services.logManager
+    if (opts.error === 'ENOSPC') {
+      for (const d of dirs ?? logs.liveLogDirs) {
+        simulatedDiskFaults.set(d, 'ENOSPC')
+        this.fullDirs.add(d)
+      }
+      return
+    }
     const err = Object.assign(
       new Error('EIO: i/o error, write (a disk failure injected by the test cluster)'),
       {
@@ -283,6 +303,13 @@ export class ClusterBroker {
         () => this._state === 'killed',
         30_000,
       )
+  }
+
+  /** A full disk (`failDisk(..., { error: 'ENOSPC' })`) has room again: writes succeed from now on. */
+  async healDisk(): Promise<void> {
+    for (const d of this.fullDirs) simulatedDiskFaults.set(d, undefined)
+    this.fullDirs.clear()
+    return Promise.resolve()
   }
 
   /** @internal The broker halted by itself (every log directory failed): what remains of it ends as on kill -9. */
@@ -404,6 +431,11 @@ export class Cluster {
   }
 
   // --- time ---
+
+  /** Whether the brokers run on manual time (`advanceTime`). */
+  get manualTime(): boolean {
+    return this.scheduler instanceof ManualScheduler
+  }
 
   /** Moves manual time forward, running everything that falls due on every broker (`manualTime` only). */
   advanceTime(ms: number): Promise<void> {
@@ -845,6 +877,7 @@ export class Cluster {
       for (const b of this.brokers) await b.kill()
     }
     this.stopped = true
+    for (const b of this.brokers) await b.healDisk()
     for (const l of this.allLinks()) await l.close()
     if (this.tempDir) rmSync(this.dataDir, { recursive: true, force: true })
   }
@@ -899,6 +932,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     opts.logger ??
     createLogger({
       level: opts.logLevel ?? 'warn',
+      fd: opts.logFd,
       hooks: {
         logMethod(args, method) {
           for (const s of silenced) if (s === this || Object.prototype.isPrototypeOf.call(s, this)) return

@@ -49,6 +49,8 @@ export class HttpBindError extends Error {
 
 export interface HttpServerOptions {
   readonly listeners: readonly HttpListener[]
+  /** What it serves, for the log line of its start (default: the broker's routes). */
+  readonly describe?: string
   /** Connections served at once per listener (more wait in the kernel's backlog). */
   readonly maxConnections?: number
 }
@@ -97,7 +99,7 @@ export class HttpServer {
       const port = (server.address() as net.AddressInfo).port
       this.bound.push({ ...l, boundPort: port })
       this.log.info(
-        `HTTP server listening on ${l.host || '0.0.0.0'}:${port} (/metrics, /healthz, /readyz, web console)`,
+        `HTTP server listening on ${l.host || '0.0.0.0'}:${port} (${this.options.describe ?? '/metrics, /healthz, /readyz, web console'})`,
       )
     }
     return this.bound

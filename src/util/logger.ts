@@ -33,6 +33,8 @@ export interface LoggerSettings extends LoggerOptions {
   readonly format?: LogFormat
   /** Append to this file instead of writing to stdout (default: SAMSA_LOG_FILE, if set). */
   readonly file?: string
+  /** Write to this file descriptor instead of stdout (2: stderr); `file` wins over it. */
+  readonly fd?: number
 }
 
 /** The text layout: `[2026-01-31 12:00:00.000] INFO (kafka.log.LogManager): [broker 1] message`. */
@@ -58,7 +60,7 @@ function textStream(destination: DestinationStream | number, colorize: boolean):
  * `options.file` / SAMSA_LOG_FILE. An unknown level or format throws an error naming where it came from.
  */
 export function createLogger(options: LoggerSettings = {}): Logger {
-  const { format: formatOption, file: fileOption, ...pinoOptions } = options
+  const { format: formatOption, file: fileOption, fd, ...pinoOptions } = options
   const env = process.env
   const fromEnv = env.SAMSA_LOG_LEVEL || env.LOG_LEVEL
   const level =
@@ -68,18 +70,22 @@ export function createLogger(options: LoggerSettings = {}): Logger {
         ? checkLogLevel(fromEnv, env.SAMSA_LOG_LEVEL ? 'SAMSA_LOG_LEVEL' : 'LOG_LEVEL')
         : 'info'
   const file = fileOption ?? (env.SAMSA_LOG_FILE || undefined)
-  const tty = file === undefined && process.stdout.isTTY === true
+  const tty = file === undefined && (fd === 2 ? process.stderr : process.stdout).isTTY === true
   const format =
     formatOption ??
     (env.SAMSA_LOG_FORMAT ? checkLogFormat(env.SAMSA_LOG_FORMAT, 'SAMSA_LOG_FORMAT') : tty ? 'text' : 'json')
-  let destination: DestinationStream | number = 1
+  let destination: DestinationStream | number = fd ?? 1
   if (file !== undefined) {
     mkdirs(path.dirname(path.resolve(file)))
     destination = pino.destination({ dest: file, append: true, sync: true })
   }
   const settings: LoggerOptions = { base: undefined, ...pinoOptions, level }
   if (format === 'text') return pino(settings, textStream(destination, tty))
-  return typeof destination === 'number' ? pino(settings) : pino(settings, destination)
+  if (destination === 1) return pino(settings)
+  return pino(
+    settings,
+    typeof destination === 'number' ? pino.destination({ dest: destination, sync: true }) : destination,
+  )
 }
 
 /** A logger that drops everything (unit tests). */

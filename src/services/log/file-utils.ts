@@ -14,7 +14,7 @@ import {
   existsSync,
   unlinkSync,
 } from 'node:fs'
-import { basename, dirname, join } from 'node:path'
+import { basename, dirname, join, resolve, sep } from 'node:path'
 
 export const LOG_FILE_SUFFIX = '.log'
 export const INDEX_FILE_SUFFIX = '.index'
@@ -152,8 +152,39 @@ export function readAtAsync(
   })
 }
 
-/** Writes all of `data` at `position`. */
-export function writeAt(fd: number, data: Uint8Array, position: number): void {
+/**
+ * The seam where a test makes a disk fail or fill up (the in-process cluster's `failDisk`): writes to files under
+ * a directory given here throw the error a real disk gives — ENOSPC (full), EIO (broken) — until it is cleared.
+ * Only the log's data writes (`writeAt`, so segments, indexes, snapshots, checkpoints) go through it; empty, it
+ * costs one size check per write.
+ */
+export const simulatedDiskFaults = {
+  dirs: new Map<string, string>(),
+  /** Every write under `dir` fails with `code` from now on; `undefined` clears it. */
+  set(dir: string, code: 'ENOSPC' | 'EIO' | undefined): void {
+    const key = resolve(dir) + sep
+    if (code === undefined) this.dirs.delete(key)
+    else this.dirs.set(key, code)
+  },
+  check(path: string): void {
+    if (this.dirs.size === 0) return
+    const full = resolve(path)
+    for (const [dir, code] of this.dirs) {
+      if (!full.startsWith(dir)) continue
+      const text = code === 'ENOSPC' ? 'no space left on device' : 'i/o error'
+      throw Object.assign(new Error(`${code}: ${text}, write '${full}' (simulated)`), {
+        code,
+        errno: code === 'ENOSPC' ? -28 : -5,
+        syscall: 'write',
+        path: full,
+      })
+    }
+  },
+}
+
+/** Writes all of `data` at `position` of the open file `path`. */
+export function writeAt(fd: number, data: Uint8Array, position: number, path: string): void {
+  simulatedDiskFaults.check(path)
   let done = 0
   while (done < data.length) {
     done += writeSync(fd, data, done, data.length - done, position + done)
@@ -215,7 +246,7 @@ export function atomicWriteFileSync(path: string, data: string | Buffer, sync = 
   try {
     const fd = openSync(tmp, 'w')
     try {
-      writeAt(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data, 0)
+      writeAt(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data, 0, tmp)
       if (sync) fsyncSync(fd)
     } finally {
       closeSync(fd)

@@ -188,7 +188,7 @@ abstract class EntryFile {
       this.dataBuf = buf
     }
     entry.copy(buf, pos)
-    writeAt(fd, entry, pos)
+    writeAt(fd, entry, pos, this.path)
     this.count++
     if (this.fileLength < pos + this.entrySize) this.fileLength = pos + this.entrySize
   }

@@ -184,7 +184,7 @@ export function acquireDirLock(dir: string): string {
     try {
       const fd = openSync(path, 'wx')
       try {
-        writeAt(fd, Buffer.from(mine + '\n'), 0)
+        writeAt(fd, Buffer.from(mine + '\n'), 0, path)
       } finally {
         closeSync(fd)
       }

@@ -415,7 +415,7 @@ export function readSnapshot(path: string): ProducerStateEntry[] {
 export function writeSnapshot(path: string, entries: Iterable<ProducerStateEntry>, sync = true): void {
   const fd = openSync(path, 'w')
   try {
-    writeAt(fd, encodeSnapshot(entries), 0)
+    writeAt(fd, encodeSnapshot(entries), 0, path)
     if (sync) fsyncSync(fd)
   } finally {
     closeSync(fd)

@@ -373,7 +373,7 @@ export class LogSegment {
       throw new Error(`Detected offset overflow at offset ${largestOffset} in segment ${this.logPath}`)
     }
     try {
-      writeAt(this.file, records, physicalPosition)
+      writeAt(this.file, records, physicalPosition, this.logPath)
       this._size += records.length
       if (largestTimestamp > this.maxTimestampSoFar()) {
         this.maxTimestampAndOffset = { timestamp: largestTimestamp, offset: shallowOffsetOfMaxTimestamp }
