@@ -8,6 +8,7 @@ import { silentLogger } from '../util/logger.js'
 import { ManualScheduler } from '../util/scheduler.js'
 import { eventually } from '../util/test-helpers.js'
 import { BrokerClient } from './broker-client.js'
+import { connectionQuotaConfig, type ConnectionQuotaConfig } from './connection-quotas.js'
 import type { RequestProcessor } from './connection.js'
 import { SocketServer } from './socket-server.js'
 
@@ -32,7 +33,11 @@ const SleepApi = api({ key: 1000, request: SleepRequest, response: SleepResponse
 let server: SocketServer | undefined
 let scheduler = new ManualScheduler()
 
-async function start(maxRequestSize = 1024 * 1024, connectionsMaxIdleMs = 600_000): Promise<number> {
+async function start(
+  maxRequestSize = 1024 * 1024,
+  connectionsMaxIdleMs = 600_000,
+  quotas: Partial<ConnectionQuotaConfig> = { maxConnections: 100, maxConnectionsPerIp: 100 },
+): Promise<number> {
   scheduler = new ManualScheduler()
   const d2 = new RequestDispatcher([], silentLogger)
   d2.register(apiVersionsHandler(() => d2.handlers))
@@ -48,8 +53,7 @@ async function start(maxRequestSize = 1024 * 1024, connectionsMaxIdleMs = 600_00
     {
       listeners: [{ name: 'PLAINTEXT', securityProtocol: 'PLAINTEXT', host: '127.0.0.1', port: 0 }],
       limits: { maxRequestSize, maxInFlight: 100, writeHighWaterMark: 1 << 20 },
-      maxConnections: 100,
-      maxConnectionsPerIp: 100,
+      connectionQuotas: connectionQuotaConfig(quotas),
       connectionsMaxIdleMs,
       scheduler,
     },
@@ -117,6 +121,40 @@ function frame(
 }
 
 describe('socket server and dispatcher', () => {
+  it('max.connections: a connection over the limit waits, unread, until another closes', async () => {
+    const port = await start(1024 * 1024, 600_000, { maxConnections: 1 })
+    const first = net.connect(port, '127.0.0.1')
+    first.on('error', () => {})
+    await eventually(() => server!.connectionCount === 1)
+    let answered = false
+    const second = raw(port, frame(18, 0, 7), 4).then((r) => {
+      answered = true
+      return r
+    })
+    await eventually(() => server!.quotas.waiting('PLAINTEXT') === 1)
+    for (let i = 0; i < 50; i++) await new Promise((r) => setImmediate(r))
+    expect(answered).toBe(false)
+    first.destroy()
+    const r = await second
+    expect(r.closed).toBe(false)
+    expect(r.data.length).toBeGreaterThanOrEqual(4)
+  })
+
+  it('max.connections.per.ip.overrides: a connection over the IP limit is closed at once', async () => {
+    const port = await start(1024 * 1024, 600_000, {
+      maxConnectionsPerIp: 100,
+      maxConnectionsPerIpOverrides: new Map([['127.0.0.1', 1]]),
+    })
+    const first = net.connect(port, '127.0.0.1')
+    first.on('error', () => {})
+    await eventually(() => server!.connectionCount === 1)
+    const r = await raw(port, frame(18, 0, 7), 4)
+    expect(r).toEqual({ data: Buffer.alloc(0), closed: true })
+    first.destroy()
+    await eventually(() => server!.quotas.ipCount('127.0.0.1') === 0)
+    expect((await raw(port, frame(18, 0, 8), 4)).closed).toBe(false)
+  })
+
   it('serves ApiVersions derived from the registered handlers', async () => {
     const port = await start()
     const c = await BrokerClient.connect({ host: '127.0.0.1', port, clientId: 't', requestTimeoutMs: 5000 })
@@ -241,8 +279,7 @@ describe('socket server and dispatcher', () => {
       {
         listeners: [{ name: 'PLAINTEXT', securityProtocol: 'PLAINTEXT', host: '127.0.0.1', port: 0 }],
         limits: { maxRequestSize: 1024, maxInFlight: 100, writeHighWaterMark: 1 << 20 },
-        maxConnections: 10,
-        maxConnectionsPerIp: 10,
+        connectionQuotas: connectionQuotaConfig({ maxConnections: 10, maxConnectionsPerIp: 10 }),
         connectionsMaxIdleMs: 600_000,
         scheduler,
       },

@@ -1,6 +1,10 @@
 /**
- * Kafka's SocketServer: one TCP (or TLS) server per listener, connection bookkeeping (max.connections,
- * max.connections.per.ip), idle connection reaping (connections.max.idle.ms) and a clean stop.
+ * Kafka's SocketServer: one TCP server per listener (TLS on top for SSL and SASL_SSL), connection quotas
+ * (connection-quotas.ts: max.connections, per listener too, max.connections.per.ip and its overrides, connection
+ * creation rates), idle connection reaping (connections.max.idle.ms) and a clean stop.
+ *
+ * A new connection is parked (paused, no TLS handshake yet) until its quotas let it in, as Kafka's acceptor takes
+ * it from the backlog only then; a TLS listener's sockets are handed to its TLS server only once admitted.
  *
  * Each connection gets a Channel with its security state: on an SSL listener the principal of the client
  * certificate, on a SASL listener an authenticator that runs the SASL exchange before any other request.
@@ -17,6 +21,7 @@ import {
   type KafkaPrincipal,
 } from './channel.js'
 import { Connection, type ConnectionLimits, type RequestProcessor } from './connection.js'
+import { ConnectionQuotas, normalizeIp, type ConnectionQuotaConfig } from './connection-quotas.js'
 
 /** How a listener secures its connections (absent: PLAINTEXT). */
 export interface ListenerSecurity {
@@ -42,8 +47,9 @@ export interface ListenerSpec {
 export interface SocketServerOptions {
   readonly listeners: readonly ListenerSpec[]
   readonly limits: ConnectionLimits
-  readonly maxConnections: number
-  readonly maxConnectionsPerIp: number
+  readonly connectionQuotas: ConnectionQuotaConfig
+  /** connection_creation_rate of an IP (/config/ips); INT_MAX (unlimited) when absent. */
+  readonly ipConnectionRate?: (ip: string) => number
   readonly connectionsMaxIdleMs: number
   /** Runs the idle-connection check and tells the time (default: Node's timers). */
   readonly scheduler?: Scheduler
@@ -97,7 +103,11 @@ export class SocketServer {
   private readonly servers: net.Server[] = []
   private readonly tlsServers = new Map<string, tls.Server>()
   private readonly connections = new Set<Connection>()
-  private readonly perIp = new Map<string, number>()
+  /** Sockets of IPs over their connection creation rate, closed after their throttle time. */
+  private readonly delayedClose = new Set<net.Socket>()
+  /** Sockets waiting for their connection quotas. */
+  private readonly parked = new Set<net.Socket>()
+  readonly quotas: ConnectionQuotas
   private readonly lastActive = new WeakMap<Connection, number>()
   private bound: BoundListener[] = []
   private idleTimer: ScheduledTask | undefined
@@ -110,6 +120,12 @@ export class SocketServer {
     private readonly log: Logger,
   ) {
     this.scheduler = options.scheduler ?? systemScheduler
+    this.quotas = new ConnectionQuotas(
+      options.connectionQuotas,
+      options.ipConnectionRate ?? (() => 2147483647),
+      this.scheduler,
+      log,
+    )
   }
 
   get listeners(): readonly BoundListener[] {
@@ -118,10 +134,12 @@ export class SocketServer {
 
   async start(): Promise<readonly BoundListener[]> {
     const bound: BoundListener[] = []
+    for (const l of this.options.listeners) this.quotas.addListener(l.name)
     for (const l of this.options.listeners) {
       const tlsOptions = l.security?.tls
-      let server: net.Server
+      let admitted: (socket: net.Socket) => void
       if (tlsOptions) {
+        // Not listening itself: admitted sockets are injected ('connection'), so the handshake waits for admission.
         const tlsServer = tls.createServer({ ...tlsOptions, noDelay: true }, (socket) =>
           this.accept(socket, l),
         )
@@ -132,10 +150,13 @@ export class SocketServer {
           )
         })
         this.tlsServers.set(l.name, tlsServer)
-        server = tlsServer
+        admitted = (socket) => tlsServer.emit('connection', socket)
       } else {
-        server = net.createServer({ noDelay: true }, (socket) => this.accept(socket, l))
+        admitted = (socket) => this.accept(socket, l)
       }
+      const server = net.createServer({ noDelay: true, pauseOnConnect: true }, (socket) =>
+        this.admit(socket, l, admitted),
+      )
       // An empty host binds every interface, as Kafka does.
       const address = await listen(server, l)
       server.on('error', (err) => this.log.error({ err }, `Listener ${l.name} error: ${err.message}`))
@@ -153,14 +174,70 @@ export class SocketServer {
     return bound
   }
 
-  private accept(socket: net.Socket, l: ListenerSpec): void {
-    const ip = socket.remoteAddress ?? 'unknown'
-    const count = this.perIp.get(ip) ?? 0
-    if (this.connections.size >= this.options.maxConnections || count >= this.options.maxConnectionsPerIp) {
-      this.log.warn(`Rejecting connection from ${ip}: connection limit reached`)
-      socket.destroy()
-      return
+  /** A new TCP connection waits (paused) until the connection quotas take it, refuse it or throttle its IP. */
+  private admit(socket: net.Socket, l: ListenerSpec, admitted: (socket: net.Socket) => void): void {
+    const ip = normalizeIp(socket.remoteAddress ?? 'unknown')
+    const waiting: { withdraw?: () => void } = {}
+    const onClose = (): void => {
+      this.parked.delete(socket)
+      waiting.withdraw?.()
     }
+    socket.on('error', () => {}) // a parked socket reset by its client; 'close' follows
+    socket.once('close', onClose)
+    this.parked.add(socket)
+    waiting.withdraw = this.quotas.request(l.name, ip, (a) => {
+      socket.off('close', onClose)
+      this.parked.delete(socket)
+      if (a.kind === 'too-many') {
+        this.log.info(
+          `Rejected connection from ${ip}, address already has the configured maximum of ${a.max} connections.`,
+        )
+        socket.destroy()
+      } else if (a.kind === 'throttled') {
+        this.log.debug(
+          `Rejected connection from ${ip}, connection creation rate exceeded: closing after ${a.delayMs} ms`,
+        )
+        this.delayedClose.add(socket)
+        const task = this.scheduler.schedule(
+          'delayed-close-socket',
+          () => {
+            this.delayedClose.delete(socket)
+            socket.destroy()
+          },
+          a.delayMs,
+        )
+        socket.once('close', () => {
+          task.cancel()
+          this.delayedClose.delete(socket)
+        })
+      } else if (socket.destroyed) {
+        a.release()
+      } else {
+        socket.once('close', a.release)
+        socket.resume()
+        admitted(socket)
+        this.closeLruIfOverBroker()
+      }
+    })
+  }
+
+  /** A protected inter-broker connection took the broker over max.connections: another listener gives one up. */
+  private closeLruIfOverBroker(): void {
+    let lru: Connection | undefined
+    let lruAt = Infinity
+    for (const c of this.connections) {
+      if (!this.quotas.maxConnectionsExceeded(c.info.listenerName)) continue
+      const at = this.lastActive.get(c) ?? 0
+      if (at < lruAt) {
+        lru = c
+        lruAt = at
+      }
+    }
+    lru?.close('broker-wide max.connections exceeded (least recently used connection closed)')
+  }
+
+  private accept(socket: net.Socket, l: ListenerSpec): void {
+    const ip = normalizeIp(socket.remoteAddress ?? 'unknown')
     const id = `${socket.localAddress}:${socket.localPort}-${ip}:${socket.remotePort}-${this.nextConnectionIndex++}`
     const channel = new Channel({
       id,
@@ -177,13 +254,9 @@ export class SocketServer {
     }
     const newAuthenticator = l.security?.authenticator
     if (newAuthenticator) channel.authenticator = newAuthenticator(channel)
-    this.perIp.set(ip, count + 1)
     const clock = this.scheduler.clock
     const conn = new Connection(socket, channel, this.processor, this.options.limits, this.log, (c) => {
       this.connections.delete(c)
-      const n = (this.perIp.get(ip) ?? 1) - 1
-      if (n <= 0) this.perIp.delete(ip)
-      else this.perIp.set(ip, n)
     })
     this.connections.add(conn)
     this.lastActive.set(conn, clock.monotonic())
@@ -254,6 +327,8 @@ export class SocketServer {
     this.idleTimer?.cancel()
     const closing = this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())))
     for (const c of this.connections) c.close()
+    for (const s of this.delayedClose) s.destroy()
+    for (const s of this.parked) s.destroy()
     await Promise.all(closing)
     this.servers.length = 0
   }

@@ -17,6 +17,7 @@ import { BrokerClient, type BrokerAddress } from '../network/broker-client.js'
 import { ErrorCode, errorName } from '../protocol/errors.js'
 import { Apis } from '../protocol/messages/index.js'
 import { ListenerBindError, SocketServer, type BoundListener } from '../network/socket-server.js'
+import { resolveOverrides, type ConnectionQuotaConfig } from '../network/connection-quotas.js'
 import { Controller } from '../services/controller/controller.js'
 import type { LogConfig } from '../services/log/log-config.js'
 import { createAndValidateLogDirs, LogManager } from '../services/log/log-manager.js'
@@ -778,8 +779,8 @@ export class Broker {
           maxInFlight: 1000,
           writeHighWaterMark: 32 * 1024 * 1024,
         },
-        maxConnections: cfg.maxConnections,
-        maxConnectionsPerIp: cfg.maxConnectionsPerIp,
+        connectionQuotas: await this.connectionQuotaConfig(cfg),
+        ipConnectionRate: (ip) => services.quotas.store.ipConnectionRate(ip),
         connectionsMaxIdleMs: cfg.connectionsMaxIdleMs,
         scheduler: this.scheduler,
       },
@@ -803,6 +804,36 @@ export class Broker {
       throw e
     }
     this.endpoints = this.advertise(bound)
+  }
+
+  /**
+   * The connection quotas of `cfg` (Kafka's ConnectionQuotas and ListenerConnectionQuota configs), with the hosts of
+   * max.connections.per.ip.overrides resolved; rejects with a ConfigException when one does not resolve.
+   */
+  private async connectionQuotaConfig(cfg: BrokerConfig): Promise<ConnectionQuotaConfig> {
+    let overrides: Map<string, number>
+    try {
+      overrides = await resolveOverrides(cfg.maxConnectionsPerIpOverrides)
+    } catch (e) {
+      throw new ConfigException((e as Error).message, 'max.connections.per.ip.overrides')
+    }
+    return {
+      maxConnections: cfg.maxConnections,
+      maxConnectionsPerIp: cfg.maxConnectionsPerIp,
+      maxConnectionsPerIpOverrides: overrides,
+      maxConnectionCreationRate: cfg.maxConnectionCreationRate,
+      listeners: new Map(
+        cfg.listeners.map((l) => [
+          l.name,
+          {
+            maxConnections: cfg.listenerValue(l.name, 'max.connections') as number,
+            maxConnectionCreationRate: cfg.listenerValue(l.name, 'max.connection.creation.rate') as number,
+          },
+        ]),
+      ),
+      interBrokerListenerName: cfg.interBrokerListenerName,
+      window: cfg.clientQuotaWindow,
+    }
   }
 
   /** Connections to other brokers' inter-broker listeners (with its TLS/SASL), for one purpose (the client id). */
@@ -930,6 +961,14 @@ export class Broker {
       this.reloadListenerTls(this.config, true)
     } catch (e) {
       this.log.error({ err: e }, `Key store update not applied: ${(e as Error).message}`)
+    }
+    const socketServer = this.parts.socketServer
+    if (socketServer) {
+      this.connectionQuotaConfig(this.config).then(
+        (q) => socketServer.quotas.reconfigure(q),
+        (e: unknown) =>
+          this.log.error({ err: e }, `Connection quota update not applied: ${(e as Error).message}`),
+      )
     }
     // Topic configs that fall back to broker defaults (log.retention.ms, ...) follow the new values.
     const logManager = this.parts.logManager

@@ -5,10 +5,16 @@
  * that every broker follows (Kafka's DynamicConfigManager). The standalone broker keeps the same znodes in its
  * metadata file.
  *
+ * IP quotas (`connection_creation_rate`, KIP-612) live in /config/ips/<ip> (and /config/ips/<default>); the
+ * socket server's connection quotas read them (ipConnectionRate).
+ *
  * DescribeClientQuotas / AlterClientQuotas are served from here (ZkAdminManager's rules and messages).
- * Samsa enforces producer_byte_rate and consumer_byte_rate; request_percentage, controller_mutation_rate and IP
- * quotas are refused by AlterClientQuotas rather than stored and silently not enforced.
+ * Samsa enforces producer_byte_rate and consumer_byte_rate; request_percentage and controller_mutation_rate are
+ * refused by AlterClientQuotas rather than stored and silently not enforced.
  */
+import dns from 'node:dns'
+import net from 'node:net'
+import { normalizeIp } from '../../network/connection-quotas.js'
 import { ErrorCode } from '../../protocol/errors.js'
 import type { Logger } from '../../util/logger.js'
 import { ChangeNotificationListener } from '../metadata/change-notifications.js'
@@ -35,6 +41,9 @@ const QUOTA_KEYS = new Map<string, 'LONG' | 'DOUBLE'>([
   ['request_percentage', 'DOUBLE'],
   ['controller_mutation_rate', 'DOUBLE'],
 ])
+/** The keys of an IP entity (DynamicConfig.Ip). */
+const IP_QUOTA_KEYS = new Map<string, 'INT'>([['connection_creation_rate', 'INT']])
+const INT_MAX = 2147483647
 /** The keys Samsa enforces; the others are refused rather than stored and ignored. */
 const ENFORCED = new Set(['producer_byte_rate', 'consumer_byte_rate'])
 
@@ -71,23 +80,47 @@ export interface DescribedEntry {
   readonly values: { key: string; value: number }[]
 }
 
-/** Sanitized [user, client-id] of a stored entity; undefined where the entity has no part of that type. */
-type EntityKey = readonly [user: string | undefined, client: string | undefined]
+/**
+ * Sanitized [user, client-id] of a stored entity, undefined where the entity has no part of that type; or the IP
+ * (as stored, `<default>` for the default) of an IP entity.
+ */
+type EntityKey = readonly [user: string | undefined, client: string | undefined, ip?: string]
 
-const pathOf = ([u, c]: EntityKey): string =>
-  u !== undefined ? (c !== undefined ? `users/${u}/clients/${c}` : `users/${u}`) : `clients/${c!}`
+const pathOf = ([u, c, ip]: EntityKey): string =>
+  ip !== undefined
+    ? `ips/${ip}`
+    : u !== undefined
+      ? c !== undefined
+        ? `users/${u}/clients/${c}`
+        : `users/${u}`
+      : `clients/${c!}`
 
 function keyOfPath(entityPath: string): EntityKey | undefined {
   const parts = entityPath.split('/')
   if (parts[0] === 'clients' && parts.length === 2) return [undefined, parts[1]]
   if (parts[0] === 'users' && parts.length === 2) return [parts[1], undefined]
   if (parts[0] === 'users' && parts.length === 4 && parts[2] === 'clients') return [parts[1], parts[3]]
+  if (parts[0] === 'ips' && parts.length === 2) return [undefined, undefined, parts[1]]
   return undefined
+}
+
+/** The address of an IP entity name (Kafka: InetAddress.getByName), undefined when it does not resolve. */
+async function resolveIpEntity(name: string): Promise<string | undefined> {
+  if (net.isIP(name) !== 0) return normalizeIp(name)
+  try {
+    return normalizeIp((await dns.promises.lookup(name)).address)
+  } catch {
+    return undefined
+  }
 }
 
 export class ClientQuotaStore implements QuotaConfigSource {
   /** Entity path (as in a change notification) → config. */
   private readonly configs = new Map<string, ReadonlyMap<string, string>>()
+  /** connection_creation_rate by resolved IP address (`<default>` for the default entity). */
+  private readonly ipRates = new Map<string, number>()
+  /** The address each IP entity resolved to. */
+  private readonly ipEntityAddress = new Map<string, string>()
   private listener: ChangeNotificationListener | undefined
 
   constructor(
@@ -127,6 +160,11 @@ export class ClientQuotaStore implements QuotaConfigSource {
     return this.configs.get(`users/${u}/clients/${c}`)
   }
 
+  /** connection_creation_rate of an IP address (its entity, else <default>; INT_MAX, unlimited, when neither). */
+  ipConnectionRate(ip: string): number {
+    return this.ipRates.get(normalizeIp(ip)) ?? this.ipRates.get(DEFAULT_ENTITY) ?? INT_MAX
+  }
+
   private async loadAll(): Promise<void> {
     const keys: EntityKey[] = []
     for (const c of (await this.store.getChildren(Paths.configEntityType('clients'))) ?? [])
@@ -136,7 +174,11 @@ export class ClientQuotaStore implements QuotaConfigSource {
       const clients = (await this.store.getChildren(`${Paths.configEntity('users', u)}/clients`)) ?? []
       for (const c of clients) keys.push([u, c])
     }
+    for (const ip of (await this.store.getChildren(Paths.configEntityType('ips'))) ?? [])
+      keys.push([undefined, undefined, ip])
     this.configs.clear()
+    this.ipRates.clear()
+    this.ipEntityAddress.clear()
     for (const k of keys) await this.reload(k)
   }
 
@@ -144,6 +186,27 @@ export class ClientQuotaStore implements QuotaConfigSource {
     const path = pathOf(key)
     const r = await this.store.getData(`/config/${path}`)
     const all = decodeEntityConfig(r?.data ?? null)
+    const ip = key[2]
+    if (ip !== undefined) {
+      const old = this.ipEntityAddress.get(ip)
+      if (old !== undefined) this.ipRates.delete(old)
+      this.ipEntityAddress.delete(ip)
+      const quotas = new Map([...all].filter(([k]) => IP_QUOTA_KEYS.has(k)))
+      if (quotas.size === 0) {
+        this.configs.delete(path)
+        return
+      }
+      this.configs.set(path, quotas)
+      const address = ip === DEFAULT_ENTITY ? DEFAULT_ENTITY : await resolveIpEntity(ip)
+      const rate = Number(quotas.get('connection_creation_rate'))
+      if (address === undefined) {
+        this.log.warn(`[ClientQuotaStore] /config/${path}: ${ip} does not resolve; its quota is not applied`)
+      } else if (Number.isFinite(rate)) {
+        this.ipRates.set(address, rate)
+        this.ipEntityAddress.set(ip, address)
+      }
+      return
+    }
     const quotas = new Map([...all].filter(([k]) => QUOTA_KEYS.has(k)))
     if (quotas.size === 0) {
       this.configs.delete(path)
@@ -198,12 +261,13 @@ export class ClientQuotaStore implements QuotaConfigSource {
     }
     const out: DescribedEntry[] = []
     for (const [path, config] of this.configs) {
-      const [u, c] = keyOfPath(path)!
-      if (byType.has(IP) || !matches(USER, u) || !matches(CLIENT_ID, c)) continue
+      const [u, c, ip] = keyOfPath(path)!
+      if (!matches(USER, u) || !matches(CLIENT_ID, c) || !matches(IP, ip)) continue
       const name = (n: string): string | null => (n === DEFAULT_ENTITY ? null : desanitizeEntityName(n))
       const entity: EntityPart[] = []
       if (u !== undefined) entity.push({ entityType: USER, entityName: name(u) })
       if (c !== undefined) entity.push({ entityType: CLIENT_ID, entityName: name(c) })
+      if (ip !== undefined) entity.push({ entityType: IP, entityName: ip === DEFAULT_ENTITY ? null : ip })
       out.push({ entity, values: [...config].map(([key, value]) => ({ key, value: Number(value) })) })
     }
     return out
@@ -218,16 +282,13 @@ export class ClientQuotaStore implements QuotaConfigSource {
       throw new QuotaError(ErrorCode.INVALID_REQUEST, 'Invalid empty client quota entity')
     let user: string | undefined
     let client: string | undefined
+    let ip: string | undefined
     for (const e of entity) {
       const sanitized = e.entityName === null ? DEFAULT_ENTITY : sanitizeEntityName(e.entityName)
       if (e.entityType === USER && user === undefined) user = sanitized
       else if (e.entityType === CLIENT_ID && client === undefined) client = sanitized
-      else if (e.entityType === IP) {
-        throw new QuotaError(
-          ErrorCode.INVALID_REQUEST,
-          'IP quotas (connection_creation_rate) are not supported by Samsa',
-        )
-      } else if (e.entityType === USER || e.entityType === CLIENT_ID) {
+      else if (e.entityType === IP && ip === undefined) ip = e.entityName ?? DEFAULT_ENTITY
+      else if (e.entityType === USER || e.entityType === CLIENT_ID || e.entityType === IP) {
         throw new QuotaError(ErrorCode.INVALID_REQUEST, `Duplicate ${e.entityType} entity type`)
       } else {
         throw new QuotaError(ErrorCode.INVALID_REQUEST, `Unhandled client quota entity type: ${e.entityType}`)
@@ -235,12 +296,34 @@ export class ClientQuotaStore implements QuotaConfigSource {
       if (e.entityName === '')
         throw new QuotaError(ErrorCode.INVALID_REQUEST, `Empty ${e.entityType} not supported`)
     }
-    const path = pathOf([user, client])
+    if (ip !== undefined && (user !== undefined || client !== undefined))
+      throw new QuotaError(
+        ErrorCode.INVALID_REQUEST,
+        'Invalid quota entity combination, IP entity should not be combined with User or ClientId entity.',
+      )
+    if (ip !== undefined && ip !== DEFAULT_ENTITY && (await resolveIpEntity(ip)) === undefined)
+      throw new QuotaError(ErrorCode.INVALID_REQUEST, `${ip} is not a valid IP or resolvable host.`)
+    const key: EntityKey = ip !== undefined ? [undefined, undefined, ip] : [user, client]
+    const path = pathOf(key)
     const znode = `/config/${path}`
     const props = decodeEntityConfig((await this.store.getData(znode))?.data ?? null)
     for (const op of ops) {
       if (op.remove) {
         props.delete(op.key)
+        continue
+      }
+      if (ip !== undefined) {
+        if (!IP_QUOTA_KEYS.has(op.key))
+          throw new QuotaError(ErrorCode.INVALID_REQUEST, `Invalid configuration key ${op.key}`)
+        const n = Math.trunc(op.value + 1e-6)
+        if (!Number.isFinite(op.value) || Math.abs(n - op.value) > 1e-6 || n > INT_MAX)
+          throw new QuotaError(ErrorCode.INVALID_REQUEST, `Configuration ${op.key} must be a Int value`)
+        if (n < 0)
+          throw new QuotaError(
+            ErrorCode.INVALID_REQUEST,
+            `Invalid value ${n} for configuration ${op.key}: Value must be at least 0`,
+          )
+        props.set(op.key, String(n))
         continue
       }
       const type = QUOTA_KEYS.get(op.key)
@@ -270,6 +353,6 @@ export class ClientQuotaStore implements QuotaConfigSource {
       'persistent_sequential',
     )
     // This broker sees its own change at once, not only when the notification comes round.
-    await this.reload([user, client])
+    await this.reload(key)
   }
 }

@@ -1,3 +1,4 @@
+import { connectionQuotaConfig } from '../../network/connection-quotas.js'
 import { readFileSync } from 'node:fs'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { BrokerConfig } from '../../config/broker-config.js'
@@ -58,8 +59,7 @@ async function serve(cfg: BrokerConfig): Promise<number> {
     {
       listeners: [{ ...l, security: listenerSecurity(cfg, l, deps).security }],
       limits: { maxRequestSize: 1 << 20, maxInFlight: 100, writeHighWaterMark: 1 << 20 },
-      maxConnections: 100,
-      maxConnectionsPerIp: 100,
+      connectionQuotas: connectionQuotaConfig({ maxConnections: 100, maxConnectionsPerIp: 100 }),
       connectionsMaxIdleMs: 600_000,
     },
     d,

@@ -1,3 +1,4 @@
+import { connectionQuotaConfig } from '../../network/connection-quotas.js'
 import net from 'node:net'
 import { EventEmitter } from 'node:events'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -90,8 +91,7 @@ async function serve(props: Record<string, string> = {}, users = new Users()): P
     {
       listeners: [{ ...l, security }],
       limits: { maxRequestSize: 1 << 20, maxInFlight: 100, writeHighWaterMark: 1 << 20 },
-      maxConnections: 100,
-      maxConnectionsPerIp: 100,
+      connectionQuotas: connectionQuotaConfig({ maxConnections: 100, maxConnectionsPerIp: 100 }),
       connectionsMaxIdleMs: 600_000,
     },
     d,
