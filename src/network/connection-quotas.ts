@@ -23,7 +23,7 @@ import dns from 'node:dns'
 import net from 'node:net'
 import type { Logger } from '../util/logger.js'
 import type { ScheduledTask, Scheduler } from '../util/scheduler.js'
-import { recordAndThrottle, SampledRate, type RateConfig } from '../services/quota/rate.js'
+import { recordAndThrottle, SampledRate, type RateConfig } from '../util/rate.js'
 
 const INT_MAX = 2147483647
 

@@ -16,7 +16,7 @@
 import type { ChannelControl } from '../../network/channel.js'
 import type { Scheduler, ScheduledTask } from '../../util/scheduler.js'
 import { sanitizeEntityName } from '../metadata/znodes.js'
-import { recordAndThrottle, SampledRate, type RateConfig } from './rate.js'
+import { recordAndThrottle, SampledRate, type RateConfig } from '../../util/rate.js'
 
 export const DEFAULT_ENTITY = '<default>'
 

@@ -6,7 +6,7 @@ import { Channel } from '../../network/channel.js'
 import { LocalMetadataStore } from '../metadata/local-store.js'
 import { ClientQuotaManager, resolveQuota, type QuotaConfigSource } from './client-quota-manager.js'
 import { ClientQuotaStore } from './quota-store.js'
-import { recordAndThrottle, SampledRate } from './rate.js'
+import { recordAndThrottle, SampledRate } from '../../util/rate.js'
 
 const config = { samples: 11, windowMs: 1000 }
 
