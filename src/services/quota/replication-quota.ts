@@ -14,7 +14,7 @@
  *    `replication.quota.window.size.seconds`; the quota is exceeded while the measured rate is above the bound.
  */
 import type { Clock } from '../../util/scheduler.js'
-import { SampledRate } from './rate.js'
+import { SampledRate } from '../../util/rate.js'
 
 /** Kafka's default replication throttle (Long.MAX_VALUE): no throttle. */
 export const UNTHROTTLED = Number.MAX_SAFE_INTEGER // any bound from here up (Long.MAX_VALUE included) never binds
