@@ -3,15 +3,17 @@
  * broker 1 of a three-broker cluster, whose console reaches the partitions' leaders and the group's coordinator on
  * the other brokers. It shows the brokers, a topic with its partitions, messages and configs, a group's lag with
  * its live chart, and performs the operator's actions (create/delete a topic, add partitions, change a config,
- * produce, reset a group's offsets), each checked with kafkajs. Screenshots go to the run's logs dir.
+ * produce, reset a group's offsets), each checked with kafkajs, and live rates of messages in and out while kafkajs
+ * produces and a group consumes. Screenshots are kept as artefacts in artifacts/console/ of the checkout (gitignored;
+ * SAMSA_ARTIFACTS_DIR moves them); their paths are printed.
  */
-import { existsSync } from 'node:fs'
+import { existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { printBrokerLogsOnFailure } from './support/broker.js'
 import { startCluster, type Cluster } from './support/cluster.js'
-import { logsDir, uniqueName, waitFor } from './support/env.js'
+import { REPO_ROOT, uniqueName, waitFor } from './support/env.js'
 import { consumeWithGroup, kafkajs, withAdmin, withProducer } from './support/kafkajs.js'
 import { freePort } from './support/procs.js'
 
@@ -51,8 +53,15 @@ afterAll(async () => {
   await cluster?.stop()
 })
 
-const shot = (name: string): Promise<Buffer> =>
-  page.screenshot({ path: join(logsDir(), `${uniqueName(`console-${name}`)}.png`), fullPage: true })
+const ARTIFACTS = join(process.env.SAMSA_ARTIFACTS_DIR ?? join(REPO_ROOT, 'artifacts'), 'console')
+
+/** A full-page screenshot kept as a test artefact (the path is printed). */
+async function shot(name: string): Promise<void> {
+  mkdirSync(ARTIFACTS, { recursive: true })
+  const path = join(ARTIFACTS, `${name}.png`)
+  await page.screenshot({ path, fullPage: true })
+  console.log(`[console] screenshot ${path}`)
+}
 
 /** The texts of a table's body cells, row by row. */
 const rows = (table: string): Promise<string[][]> =>
@@ -86,6 +95,34 @@ describe('the web console', () => {
     )
     expect(listed.slice(1, 5)).toEqual(['3', '3', '0', '0'])
     expect(listed[6]).toBe('15')
+
+    // live rates: while kafkajs produces and a group consumes (and commits), the page shows messages in/s and
+    // out/s for the topic and draws them in its charts (the page samples every 2 s)
+    const live = uniqueName('console-live')
+    const liveGroup = uniqueName('console-live-g')
+    await withAdmin(kafka, (a) =>
+      a.createTopics({
+        waitForLeaders: true,
+        topics: [{ topic: live, numPartitions: 1, replicationFactor: 3 }],
+      }),
+    )
+    const chartMax = async (id: string): Promise<number> =>
+      Number(await page.getAttribute(`#${id}`, 'data-max'))
+    const seen = { in: false, out: false }
+    await waitFor(
+      'messages in/s and out/s of the live topic on the page and in its charts',
+      async () => {
+        await withProducer(kafka, {}, (p) =>
+          p.send({ topic: live, acks: -1, messages: messages.slice(0, 5) }),
+        )
+        await consumeWithGroup(kafka, { topic: live, groupId: liveGroup, count: 5 })
+        const row = (await rows('topics')).find((r) => r[0] === live)
+        seen.in ||= Number(row?.[7]) > 0
+        seen.out ||= Number(row?.[8]) > 0
+        return seen.in && seen.out && (await chartMax('chart-in')) > 0 && (await chartMax('chart-out')) > 0
+      },
+      { timeoutMs: 60_000 },
+    )
     await shot('home')
 
     // the topic page: partitions with leaders, replicas and ISR; offsets
@@ -112,6 +149,18 @@ describe('the web console', () => {
     expect(newest[2]).toBe('console-key')
     expect(JSON.parse(newest[3]!)).toEqual({ from: 'console', n: 1 })
     expect(newest[4]).toBe('origin: browser')
+    // from its timestamp, as text: only that message (the others were written seconds before)
+    await page.selectOption('#browse select[name=from]', 'timestamp')
+    await page.fill('#browse input[name=at]', newest[1]!)
+    await page.selectOption('#browse select[name=format]', 'text')
+    await page.click('#browse button')
+    await waitFor('one message from its timestamp', async () => (await rows('messages')).length === 1)
+    expect((await rows('messages'))[0]!.slice(0, 4)).toEqual([
+      '15',
+      newest[1],
+      'console-key',
+      '{"from":"console","n":1}',
+    ])
     // from an offset, as hex
     await page.selectOption('#browse select[name=from]', 'offset')
     await page.fill('#browse input[name=at]', '14')

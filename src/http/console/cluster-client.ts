@@ -71,6 +71,11 @@ export interface TopicSummary {
   readonly size: number
   /** The sum of the partitions' log end offsets: its change over time is the rate of messages in. */
   readonly endOffsets: number
+  /**
+   * The sum of the offsets consumer groups have committed in the topic: its change over time is the rate of
+   * messages out (read by groups; a consumer without a group commits nothing and is not counted).
+   */
+  readonly committedOffsets: number
 }
 
 export interface MessageView {
@@ -255,10 +260,15 @@ export class ClusterClient {
     }
   }
 
-  async topics(): Promise<TopicSummary[]> {
+  /** Every topic; `groupVisible` picks the groups whose commits count as messages out (those the user may see). */
+  async topics(groupVisible: (groupId: string) => boolean = () => true): Promise<TopicSummary[]> {
     const names = [...this.cache.topics.keys()].sort()
     const all = names.flatMap((topic) => this.partitions(topic).map((p) => ({ topic, ...p })))
-    const [ends, sizes] = await Promise.all([this.offsets(all, -1), this.sizes(null)])
+    const [ends, sizes, committed] = await Promise.all([
+      this.offsets(all, -1),
+      this.sizes(null),
+      this.committedByTopic(groupVisible),
+    ])
     return names.map((name) => {
       const ps = all.filter((p) => p.topic === name)
       return {
@@ -270,8 +280,44 @@ export class ClusterClient {
         offline: ps.filter((p) => p.offline).length,
         size: ps.reduce((a, p) => a + (sizes.get(`${name}-${p.partition}`) ?? 0), 0),
         endOffsets: ps.reduce((a, p) => a + (ends.get(`${name}-${p.partition}`) ?? 0), 0),
+        committedOffsets: committed.get(name) ?? 0,
       }
     })
+  }
+
+  /** Topic -> the sum of every group's committed offsets in it, asked of each group's coordinator. */
+  private async committedByTopic(visible: (groupId: string) => boolean): Promise<Map<string, number>> {
+    const out = new Map<string, number>()
+    const groups = (await this.groups()).filter((g) => visible(g.groupId))
+    await Promise.all(
+      groups.map(async (g) => {
+        try {
+          for (const c of await this.committed(g.coordinator, g.groupId))
+            out.set(c.topic, (out.get(c.topic) ?? 0) + c.offset)
+        } catch {
+          // a group that went away or moved between the listing and the fetch: counted at the next refresh
+        }
+      }),
+    )
+    return out
+  }
+
+  /** The offsets a group has committed (partitions without one left out). */
+  private async committed(
+    coordinator: number,
+    groupId: string,
+  ): Promise<{ topic: string; partition: number; offset: number }[]> {
+    const { response } = await this.connections.send(coordinator, Apis.OffsetFetch, 7, 2, () => ({
+      groupId,
+      topics: null,
+      requireStable: false,
+    }))
+    check(response.errorCode, null, `Fetching the offsets of ${groupId}`)
+    return response.topics.flatMap((t) =>
+      t.partitions
+        .filter((p) => p.errorCode === ErrorCode.NONE && Number(p.committedOffset) >= 0)
+        .map((p) => ({ topic: t.name, partition: p.partitionIndex, offset: Number(p.committedOffset) })),
+    )
   }
 
   async topic(name: string) {
@@ -514,20 +560,15 @@ export class ClusterClient {
 
   async group(groupId: string): Promise<GroupView> {
     const coordinator = await this.coordinator(groupId)
-    const [described, fetched] = await Promise.all([
+    const [described, committed] = await Promise.all([
       this.connections.send(coordinator, Apis.DescribeGroups, 4, 0, () => ({
         groups: [groupId],
         includeAuthorizedOperations: false,
       })),
-      this.connections.send(coordinator, Apis.OffsetFetch, 7, 2, () => ({
-        groupId,
-        topics: null,
-        requireStable: false,
-      })),
+      this.committed(coordinator, groupId),
     ])
     const g = described.response.groups[0]!
     check(g.errorCode, null, `Describing ${groupId}`)
-    check(fetched.response.errorCode, null, `Fetching the offsets of ${groupId}`)
     const members = g.members.map((m) => ({
       memberId: m.memberId,
       clientId: m.clientId,
@@ -537,11 +578,6 @@ export class ClusterClient {
     const owner = new Map<string, string>()
     for (const m of members)
       for (const a of m.assignment) for (const p of a.partitions) owner.set(`${a.topic}-${p}`, m.memberId)
-    const committed = fetched.response.topics.flatMap((t) =>
-      t.partitions
-        .filter((p) => p.errorCode === ErrorCode.NONE && Number(p.committedOffset) >= 0)
-        .map((p) => ({ topic: t.name, partition: p.partitionIndex, offset: Number(p.committedOffset) })),
-    )
     const leaders = committed.map((c) => ({
       ...c,
       leader: this.cache.partition(c.topic, c.partition)?.state?.leader ?? -1,

@@ -16,10 +16,14 @@ function fakeClient(calls: string[]): ClusterClient {
     }
   return {
     brokers: () => ({ servedBy: 1, controller: 1, brokers: [] }),
-    topics: record('topics', [
-      { name: 'a', partitions: 1 },
-      { name: 'secret', partitions: 1 },
-    ]),
+    topics: (groupVisible: (g: string) => boolean) => {
+      // which groups' commits count as messages out
+      calls.push(`topics groups:${['g', 'secret'].filter(groupVisible).join(',')}`)
+      return Promise.resolve([
+        { name: 'a', partitions: 1 },
+        { name: 'secret', partitions: 1 },
+      ])
+    },
     topic: record('topic', { name: 'a' }),
     createTopic: record('createTopic'),
     deleteTopic: record('deleteTopic'),
@@ -138,8 +142,10 @@ describe('console routes', () => {
       expect(r.body.error).toMatch(/refuses changes while ACLs are on/)
     }
     expect(calls).toEqual([])
-    const topics = await call(acls, request('GET', '/api/topics'))
+    const topics = await call(acls, request('GET', '/api/topics'), calls)
     expect(topics.body).toEqual([{ name: 'a', partitions: 1 }])
+    // messages out/s counts only the commits of groups the anonymous user may describe
+    expect(calls).toEqual(['topics groups:g'])
     expect((await call(acls, request('GET', '/api/topics/secret'))).status).toBe(403)
     expect(asked).toContain('127.0.0.1 Describe Topic:secret')
   })

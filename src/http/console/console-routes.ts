@@ -193,7 +193,8 @@ async function api(d: ConsoleDeps, req: HttpRequest): Promise<unknown> {
       break
     case 'topics': {
       if (parts.length === 1) {
-        if (m === 'GET') return (await c.topics()).filter((t) => canSee('Topic', t.name))
+        if (m === 'GET')
+          return (await c.topics((g) => canSee('Group', g))).filter((t) => canSee('Topic', t.name))
         if (m === 'POST') {
           const b = body(req)
           const name = str(b.name, 'name')

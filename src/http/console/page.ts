@@ -1,7 +1,7 @@
 /**
  * The web console's single page (HTML, CSS and script in one document, no external assets, no build step):
  * hash routes #/ (brokers and topics), #/topic/<name>, #/groups, #/group/<id>; it polls the JSON API of
- * console-routes.ts every two seconds and draws its live charts (messages in per second, group lag) on canvases.
+ * console-routes.ts every two seconds and draws its live charts (messages in and out per second, group lag) on canvases.
  * The DOM is built with createElement/textContent only, so record contents can never become markup.
  */
 const STYLE = `
@@ -93,31 +93,34 @@ function chart(id, name, label) {
   g.strokeStyle = '#d6dde5'; g.strokeRect(L, 16, W - L - 4, H - 22)
   g.strokeStyle = '#1f77b4'; g.lineWidth = 2; g.beginPath()
   s.forEach((p, i) => { const x = L + ((W - L - 4) * (300000 - (now - p.t))) / 300000; const y = H - 6 - ((H - 22) * p.v) / max; i ? g.lineTo(x, y) : g.moveTo(x, y) })
-  g.stroke(); c.dataset.points = String(s.length); return c
+  g.stroke(); c.dataset.points = String(s.length); c.dataset.max = String(Math.max(0, ...s.map((p) => p.v))); return c
 }
 
 async function home() {
   const [b, topics] = await Promise.all([get('/api/brokers'), get('/api/topics')])
   $('#who').textContent = 'served by broker ' + b.servedBy + (b.aclsOn ? ' · ACLs on: read-only' : '')
-  let total = 0
+  let totalIn = 0, totalOut = 0
   const rows = topics.map((t) => {
-    const r = rate('topic:' + t.name, t.endOffsets); total += r || 0
+    const r = rate('topic:' + t.name, t.endOffsets); totalIn += r || 0
+    const o = rate('topic-out:' + t.name, t.committedOffsets); totalOut += o || 0
     return [h('a', { href: '#/topic/' + enc(t.name) }, t.name), t.partitions, t.replicationFactor,
       h('td', { class: t.underReplicated ? 'bad num' : 'num' }, t.underReplicated), h('td', { class: t.offline ? 'bad num' : 'num' }, t.offline),
-      size(t.size), t.endOffsets, r === undefined ? '-' : r.toFixed(1)]
+      size(t.size), t.endOffsets, r === undefined ? '-' : r.toFixed(1), o === undefined ? '-' : o.toFixed(1)]
   })
-  push('all:in', total)
+  push('all:in', totalIn); push('all:out', totalOut)
   return [
     h('h2', {}, 'Brokers'),
     table(['id', 'endpoints', 'rack', 'controller', 'up since'], b.brokers.map((x) => [x.id, x.endpoints.join(' '), fmt(x.rack),
       x.id === b.controller ? h('td', { class: 'ok' }, 'controller') : '', new Date(x.upSince).toLocaleString()]), 'brokers'),
     h('h2', {}, 'Topics'),
-    table(['topic', 'partitions', 'replication factor', 'under-replicated', 'offline', 'size', 'messages', 'messages in/s'], rows, 'topics'),
+    table(['topic', 'partitions', 'replication factor', 'under-replicated', 'offline', 'size', 'messages', 'messages in/s',
+      'messages out/s (groups)'], rows, 'topics'),
     h('form', { id: 'create-topic', onsubmit: (e) => { e.preventDefault(); const f = e.target
       act(() => call('POST', '/api/topics', { name: f.name.value, partitions: f.partitions.value, replicationFactor: f.rf.value }), 'created ' + f.name.value) } },
       'New topic', h('input', { name: 'name', placeholder: 'name', required: true }), h('input', { name: 'partitions', placeholder: 'partitions (default)', size: 14 }),
       h('input', { name: 'rf', placeholder: 'replication (default)', size: 16 }), h('button', {}, 'Create')),
     chart('chart-in', 'all:in', 'messages in/s, all topics'),
+    chart('chart-out', 'all:out', 'messages out/s (consumer group commits), all topics'),
   ]
 }
 
