@@ -29,6 +29,7 @@ import {
 import {
   type Cluster,
   highWatermarkOf,
+  metadataOf,
   pauseBroker,
   reportForeignSignals,
   resumeBroker,
@@ -155,6 +156,12 @@ describe('soak', () => {
       const cl = cluster!
       const zoo = zk!
       const topic = uniqueName('soak')
+      // RF 3 needs every broker in the controller's view (the brokers registered is not enough)
+      await cl.waitForController()
+      await waitFor('every broker to know all three brokers', async () => {
+        for (const b of cl.brokers) if ((await metadataOf(b)).brokers.length !== 3) return false
+        return true
+      })
       await withAdmin(kafkajs(cl.bootstrapAll()), (admin) =>
         admin.createTopics({
           waitForLeaders: true,
