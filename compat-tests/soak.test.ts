@@ -14,10 +14,11 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { type Consumer, logLevel } from 'kafkajs'
+import type { Consumer } from 'kafkajs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { printBrokerLogsOnFailure } from './support/broker.js'
 import {
+  faultTolerantMember,
   GroupConsumer,
   judge,
   KafkajsProducer,
@@ -95,17 +96,7 @@ class GroupChurn {
   /** Adds a member while there are fewer than 3, else removes the oldest. */
   async step(): Promise<void> {
     if (this.members.length < 3) {
-      const c = kafkajs([...this.bootstrap], {
-        logLevel: logLevel.NOTHING,
-        retry: { retries: 30, initialRetryTime: 200, maxRetryTime: 2000 },
-      }).consumer({
-        groupId: this.groupId,
-        sessionTimeout: 10_000,
-        rebalanceTimeout: 10_000,
-        heartbeatInterval: 1000,
-        maxWaitTimeInMs: 200,
-        retry: { retries: 30, initialRetryTime: 200, maxRetryTime: 2000 },
-      })
+      const c = faultTolerantMember(this.bootstrap, this.groupId)
       c.on(c.events.GROUP_JOIN, () => this.rebalances++)
       c.on(c.events.CRASH, (e) => {
         if (this.crashes.length < 10) this.crashes.push(String(e.payload.error))

@@ -307,6 +307,21 @@ export interface LogRecord {
   readonly at?: number
 }
 
+/** A kafkajs group member with the checker's settings: retries long enough to ride out a broker's fail-over. */
+export function faultTolerantMember(bootstrap: readonly string[], groupId: string): Consumer {
+  return kafkajs([...bootstrap], {
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 30, initialRetryTime: 200, maxRetryTime: 2000 },
+  }).consumer({
+    groupId,
+    sessionTimeout: 10_000,
+    rebalanceTimeout: 10_000,
+    heartbeatInterval: 1_000,
+    maxWaitTimeInMs: 200,
+    retry: { retries: 30, initialRetryTime: 200, maxRetryTime: 2000 },
+  })
+}
+
 /** A kafkajs consumer group member reading the topic from the beginning, recording what it gets. */
 export class GroupConsumer {
   readonly records: LogRecord[] = []
@@ -320,17 +335,7 @@ export class GroupConsumer {
   ) {}
 
   async start(): Promise<void> {
-    const consumer = kafkajs([...this.bootstrap], {
-      logLevel: logLevel.NOTHING,
-      retry: { retries: 30, initialRetryTime: 200, maxRetryTime: 2000 },
-    }).consumer({
-      groupId: this.groupId,
-      sessionTimeout: 10_000,
-      rebalanceTimeout: 10_000,
-      heartbeatInterval: 1_000,
-      maxWaitTimeInMs: 200,
-      retry: { retries: 30, initialRetryTime: 200, maxRetryTime: 2000 },
-    })
+    const consumer = faultTolerantMember(this.bootstrap, this.groupId)
     this.consumer = consumer
     consumer.on(consumer.events.CRASH, (e) => {
       this.crashed = e.payload.error
