@@ -17,13 +17,18 @@ export type ReadOutcome = { kind: 'frame'; frame: Buffer } | { kind: 'closed' } 
 
 export class RawConnection {
   private buffered = Buffer.alloc(0)
+  /** Bytes received since `buffered` was last joined (joined only once a whole frame is there: a 30 MB answer
+   * arrives in hundreds of chunks, and joining at each one would copy gigabytes). */
+  private arrived: Buffer[] = []
+  private arrivedBytes = 0
   private closedFlag = false
   private waiters: Array<() => void> = []
   private nextCorrelationId = 1
 
   private constructor(readonly socket: net.Socket) {
     socket.on('data', (d: Buffer) => {
-      this.buffered = Buffer.concat([this.buffered, d])
+      this.arrived.push(d)
+      this.arrivedBytes += d.length
       this.wake()
     })
     const onClose = (): void => {
@@ -71,12 +76,20 @@ export class RawConnection {
     })
   }
 
+  private join(): void {
+    this.buffered = Buffer.concat([this.buffered, ...this.arrived])
+    this.arrived = []
+    this.arrivedBytes = 0
+  }
+
   /** The next size-prefixed frame (without its size), or 'closed' / 'timeout'. */
   async readFrame(timeoutMs = 10_000): Promise<ReadOutcome> {
     const deadline = Date.now() + timeoutMs
     for (;;) {
+      if (this.buffered.length < 4 && this.arrivedBytes > 0) this.join()
       if (this.buffered.length >= 4) {
         const size = this.buffered.readInt32BE(0)
+        if (size >= 0 && this.buffered.length + this.arrivedBytes >= 4 + size) this.join()
         if (size >= 0 && this.buffered.length >= 4 + size) {
           const frame = this.buffered.subarray(4, 4 + size)
           this.buffered = this.buffered.subarray(4 + size)

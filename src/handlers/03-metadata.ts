@@ -31,8 +31,12 @@ import {
 } from './authz.js'
 import { brokersForListener } from './common.js'
 import { CLUSTER_NAME } from '../services/security/acl.js'
+import { TimeSlicer } from '../util/time-slicer.js'
 
 export const MetadataApi = Apis.Metadata
+
+/** Names checked and answered per slice of work (a request may name a million topics). */
+const CHUNK = 1000
 
 export function metadataHandler(d: Pick<Services, 'cache' | 'topicAdmin' | 'authorizer'>): Handler {
   type TopicOut = Elem<Out<typeof MetadataResponse>['topics']>
@@ -86,6 +90,8 @@ export function metadataHandler(d: Pick<Services, 'cache' | 'topicAdmin' | 'auth
       const includeOps = v >= 8 && req.includeTopicAuthorizedOperations
       const allowAutoCreate = v < 4 || req.allowAutoTopicCreation
       const all = req.topics === null || (v === 0 && req.topics.length === 0)
+      // A request may name a million topics: the event loop runs between slices of this work
+      const slicer = new TimeSlicer()
       // The names asked for, once each; topics asked for by an unknown id are answered UNKNOWN_TOPIC_ID.
       const unknownIds: TopicOut[] = []
       const askedById = new Map<string, string>()
@@ -104,35 +110,44 @@ export function metadataHandler(d: Pick<Services, 'cache' | 'topicAdmin' | 'auth
               askedById.set(t.name, rt.topicId)
             }
           } else names.add(rt.name ?? '')
+          const due = slicer.due()
+          if (due) await due
         }
       }
 
       // Topics the principal may not Describe are not disclosed (left out of an all-topics answer); unknown
-      // topics it may not Create are not created.
-      const describable = filterAuthorized(a, ctx, AclOperation.DESCRIBE, ResourceType.TOPIC, names, {
-        logIfDenied: !all,
-      })
-      let authorized = [...names].filter((n) => describable.has(n))
-      const undescribable = [...names].filter((n) => !describable.has(n))
-      let uncreatable: string[] = []
-      const missing = authorized.filter((n) => !d.cache.topic(n))
-      if (
-        allowAutoCreate &&
-        d.topicAdmin.autoCreateEnabled &&
-        missing.length > 0 &&
-        !authorizeCluster(a, ctx, AclOperation.CREATE, { logIfDenied: false })
-      ) {
-        const creatable = filterAuthorized(a, ctx, AclOperation.CREATE, ResourceType.TOPIC, missing)
-        uncreatable = missing.filter((n) => !creatable.has(n))
-        authorized = authorized.filter((n) => !uncreatable.includes(n))
-      }
-
+      // topics it may not Create are not created. Checked a chunk of names at a time.
       const topics: TopicOut[] = [...unknownIds]
-      for (const name of authorized) {
-        const t = d.cache.topic(name)
-        const out = t ? describeTopic(t, v) : await unknownTopic(name, allowAutoCreate && !all)
-        if (includeOps) out.topicAuthorizedOperations = authorizedOperations(a, ctx, ResourceType.TOPIC, name)
-        topics.push(out)
+      const uncreatable: string[] = []
+      const undescribable: string[] = []
+      let createOnCluster: boolean | undefined
+      const asked = [...names]
+      for (let i = 0; i < asked.length; i += CHUNK) {
+        const chunk = asked.slice(i, i + CHUNK)
+        const describable = filterAuthorized(a, ctx, AclOperation.DESCRIBE, ResourceType.TOPIC, chunk, {
+          logIfDenied: !all,
+        })
+        let authorized = chunk.filter((n) => describable.has(n))
+        for (const n of chunk) if (!describable.has(n)) undescribable.push(n)
+        const missing = authorized.filter((n) => !d.cache.topic(n))
+        if (allowAutoCreate && d.topicAdmin.autoCreateEnabled && missing.length > 0) {
+          createOnCluster ??= authorizeCluster(a, ctx, AclOperation.CREATE, { logIfDenied: false })
+          if (!createOnCluster) {
+            const creatable = filterAuthorized(a, ctx, AclOperation.CREATE, ResourceType.TOPIC, missing)
+            const missingSet = new Set(missing)
+            for (const n of missing) if (!creatable.has(n)) uncreatable.push(n)
+            authorized = authorized.filter((n) => creatable.has(n) || !missingSet.has(n))
+          }
+        }
+        for (const name of authorized) {
+          const t = d.cache.topic(name)
+          const out = t ? describeTopic(t, v) : await unknownTopic(name, allowAutoCreate && !all)
+          if (includeOps)
+            out.topicAuthorizedOperations = authorizedOperations(a, ctx, ResourceType.TOPIC, name)
+          topics.push(out)
+        }
+        const due = slicer.due(chunk.length)
+        if (due) await due
       }
       for (const name of uncreatable) {
         topics.push({

@@ -11,7 +11,7 @@
  * is declared next to each schema, see protocol/error-response.ts): a KafkaError gives its code (and message),
  * anything else UNKNOWN_SERVER_ERROR, logged with its stack. `CloseConnection` closes the connection instead.
  */
-import { decode, encode, isFlexible } from '../protocol/codec/codec.js'
+import { decode, decodeSliced, encode, encodeSliced, isFlexible } from '../protocol/codec/codec.js'
 import { DecodeError } from '../protocol/codec/errors.js'
 import { Reader } from '../protocol/codec/reader.js'
 import { Writer } from '../protocol/codec/writer.js'
@@ -30,6 +30,7 @@ import { CloseConnection, type RequestProcessor, type ResponseChunks } from '../
 import { Apis } from '../protocol/messages/index.js'
 import { fetchBufferPool } from '../util/buffer-pool.js'
 import type { Logger } from '../util/logger.js'
+import { TimeSlicer } from '../util/time-slicer.js'
 
 import { NO_RESPONSE, type Handler, type HandlerResult, type RequestContext } from './handler.js'
 
@@ -56,6 +57,31 @@ export interface RequestObserver {
   now(): number
   /** A request answered (or dropped, for acks=0) after `ms`, under `request` (Kafka's request metric name). */
   requestCompleted(request: string, version: number, ms: number): void
+}
+
+/**
+ * Request frames of this size or more (Produce aside: its records are opaque bytes) are decoded time-sliced, and
+ * responses with this many elements in their top-level arrays are encoded time-sliced: a Metadata request naming a
+ * million topics (21 MB) takes seconds to parse and answer, and the other connections are served meanwhile.
+ */
+const SLICED_BYTES = 1 << 20
+const SLICED_ELEMENTS = 10_000
+
+/** How many elements a response's top-level arrays hold. */
+function topLevelElements(res: unknown): number {
+  let n = 0
+  if (res && typeof res === 'object')
+    for (const v of Object.values(res)) if (Array.isArray(v)) n += v.length
+  return n
+}
+
+interface DecodedRequest {
+  handler: Handler
+  apiKey: number
+  apiVersion: number
+  correlationId: number
+  clientId: string | null
+  body: unknown
 }
 
 export class RequestDispatcher implements RequestProcessor {
@@ -85,8 +111,17 @@ export class RequestDispatcher implements RequestProcessor {
   }
 
   process(frame: Buffer, channel: ChannelControl): ResponseChunks | Promise<ResponseChunks> {
+    const decoded = this.decodeRequest(frame, channel.info.remoteAddress)
+    if (decoded instanceof Promise) return decoded.then((d) => this.dispatch(frame, channel, d))
+    return this.dispatch(frame, channel, decoded)
+  }
+
+  private dispatch(
+    frame: Buffer,
+    channel: ChannelControl,
+    decoded: DecodedRequest | { response: ResponseChunks },
+  ): ResponseChunks | Promise<ResponseChunks> {
     const conn = channel.info
-    const decoded = this.decodeRequest(frame, conn.remoteAddress)
     if (!('body' in decoded)) return decoded.response
     const { handler, apiKey, apiVersion, correlationId, clientId, body } = decoded
     const name = handler.api.name
@@ -173,32 +208,31 @@ export class RequestDispatcher implements RequestProcessor {
 
   /** A request refused as a whole before it is handled (during SASL authentication): its API's error response. */
   errorResponse(frame: Buffer, errorCode: number, message: string): ResponseChunks {
-    const decoded = this.decodeRequest(frame, 'a client')
+    const decoded = this.decodeRequest(frame, 'a client', false)
     if (!('body' in decoded)) return decoded.response
     const res = buildErrorResponse(decoded.handler.api, decoded.apiVersion, decoded.body, {
       code: errorCode,
       message,
     })
-    return res === null ? null : this.respond(decoded.handler, decoded, res)
+    return res === null ? null : this.respond(decoded.handler, decoded, res, false)
   }
 
   /**
    * The handler, header and body of a request frame; for a too-new ApiVersions, its v0 answer instead. Throws
-   * CloseConnection for an unknown API key, an unsupported version or a body that does not parse.
+   * (or rejects with) CloseConnection for an unknown API key, an unsupported version or a body that does not
+   * parse. A frame of SLICED_BYTES or more is decoded time-sliced (the event loop runs meanwhile).
    */
+  private decodeRequest(frame: Buffer, from: string, sliced: false): DecodedRequest | { response: ResponseChunks }
   private decodeRequest(
     frame: Buffer,
     from: string,
-  ):
-    | {
-        handler: Handler
-        apiKey: number
-        apiVersion: number
-        correlationId: number
-        clientId: string | null
-        body: unknown
-      }
-    | { response: ResponseChunks } {
+    sliced?: boolean,
+  ): DecodedRequest | { response: ResponseChunks } | Promise<DecodedRequest>
+  private decodeRequest(
+    frame: Buffer,
+    from: string,
+    sliced = true,
+  ): DecodedRequest | { response: ResponseChunks } | Promise<DecodedRequest> {
     const apiKey = frame.readInt16BE(0)
     const apiVersion = frame.readInt16BE(2)
     const correlationId = frame.readInt32BE(4)
@@ -217,11 +251,7 @@ export class RequestDispatcher implements RequestProcessor {
     const reqSchema = handler.api.request
     const flexibleRequest = isFlexible(reqSchema, apiVersion)
     const r = new Reader(frame)
-    try {
-      const header = decode(RequestHeader, requestHeaderVersion(apiKey, flexibleRequest, apiVersion), r)
-      const body = decode(reqSchema, apiVersion, r)
-      return { handler, apiKey, apiVersion, correlationId, clientId: header.clientId, body }
-    } catch (e) {
+    const malformed = (e: unknown): never => {
       if (e instanceof DecodeError) {
         throw new CloseConnection(
           `malformed ${name} v${apiVersion} request (correlation id ${correlationId}): ${e.message}`,
@@ -229,13 +259,46 @@ export class RequestDispatcher implements RequestProcessor {
       }
       throw e
     }
+    const decoded = (clientId: string | null, body: unknown): DecodedRequest => ({
+      handler,
+      apiKey,
+      apiVersion,
+      correlationId,
+      clientId,
+      body,
+    })
+    try {
+      const header = decode(RequestHeader, requestHeaderVersion(apiKey, flexibleRequest, apiVersion), r)
+      if (sliced && frame.length >= SLICED_BYTES && apiKey !== Apis.Produce.key) {
+        return decodeSliced(reqSchema, apiVersion, r, new TimeSlicer()).then(
+          (body) => decoded(header.clientId, body),
+          malformed,
+        )
+      }
+      return decoded(header.clientId, decode(reqSchema, apiVersion, r))
+    } catch (e) {
+      return malformed(e)
+    }
   }
 
+  /** The response's bytes; one with SLICED_ELEMENTS or more top-level elements is encoded time-sliced. */
   private respond(
     handler: Handler,
     ctx: Pick<RequestContext, 'apiKey' | 'apiVersion' | 'correlationId'>,
     res: HandlerResult<unknown>,
-  ): ResponseChunks {
+    sliced: false,
+  ): ResponseChunks
+  private respond(
+    handler: Handler,
+    ctx: Pick<RequestContext, 'apiKey' | 'apiVersion' | 'correlationId'>,
+    res: HandlerResult<unknown>,
+  ): ResponseChunks | Promise<ResponseChunks>
+  private respond(
+    handler: Handler,
+    ctx: Pick<RequestContext, 'apiKey' | 'apiVersion' | 'correlationId'>,
+    res: HandlerResult<unknown>,
+    sliced = true,
+  ): ResponseChunks | Promise<ResponseChunks> {
     if (res === NO_RESPONSE) return null
     const schema = handler.api.response
     const w = new Writer(512)
@@ -246,6 +309,9 @@ export class RequestDispatcher implements RequestProcessor {
       { correlationId: ctx.correlationId },
       w,
     )
+    if (sliced && topLevelElements(res) >= SLICED_ELEMENTS) {
+      return encodeSliced(schema, ctx.apiVersion, res, w, new TimeSlicer()).then(() => w.finish())
+    }
     encode(schema, ctx.apiVersion, res, w)
     return w.finish()
   }
