@@ -70,8 +70,7 @@ const SLICED_ELEMENTS = 10_000
 /** How many elements a response's top-level arrays hold. */
 function topLevelElements(res: unknown): number {
   let n = 0
-  if (res && typeof res === 'object')
-    for (const v of Object.values(res)) if (Array.isArray(v)) n += v.length
+  if (res && typeof res === 'object') for (const v of Object.values(res)) if (Array.isArray(v)) n += v.length
   return n
 }
 
@@ -222,7 +221,11 @@ export class RequestDispatcher implements RequestProcessor {
    * (or rejects with) CloseConnection for an unknown API key, an unsupported version or a body that does not
    * parse. A frame of SLICED_BYTES or more is decoded time-sliced (the event loop runs meanwhile).
    */
-  private decodeRequest(frame: Buffer, from: string, sliced: false): DecodedRequest | { response: ResponseChunks }
+  private decodeRequest(
+    frame: Buffer,
+    from: string,
+    sliced: false,
+  ): DecodedRequest | { response: ResponseChunks }
   private decodeRequest(
     frame: Buffer,
     from: string,

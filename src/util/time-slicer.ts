@@ -1,3 +1,5 @@
+import { type Clock, systemClock } from './scheduler.js'
+
 /**
  * Cooperative time slicing for work that is long only when a request is huge (a Metadata request naming a
  * million topics, a response listing as many): the work calls `due()` once per item (or per chunk of items) and awaits what it returns,
@@ -6,12 +8,17 @@
  * undefined, so the common case costs no promise at all.
  */
 export class TimeSlicer {
-  private started = performance.now()
+  private started: number
   private calls = 0
   /** How many times the work gave way to the event loop. */
   yields = 0
 
-  constructor(private readonly sliceMs = 5) {}
+  constructor(
+    private readonly sliceMs = 5,
+    private readonly clock: Clock = systemClock,
+  ) {
+    this.started = clock.monotonic()
+  }
 
   /**
    * A promise to await when this slice is used up (it settles once the event loop has run), else undefined.
@@ -20,11 +27,11 @@ export class TimeSlicer {
   due(items = 1): Promise<void> | undefined {
     if ((this.calls += items) < 64) return undefined
     this.calls = 0
-    if (performance.now() - this.started < this.sliceMs) return undefined
+    if (this.clock.monotonic() - this.started < this.sliceMs) return undefined
     this.yields++
     return new Promise((resolve) =>
       setImmediate(() => {
-        this.started = performance.now()
+        this.started = this.clock.monotonic()
         resolve()
       }),
     )

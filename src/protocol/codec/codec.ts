@@ -128,7 +128,13 @@ function readArrayLength(r: Reader, flexible: boolean, nullable: boolean, where:
 }
 
 /** Writes an array's element count; false for a null array (nothing more to write). */
-function writeArrayLength(w: Writer, v: unknown, flexible: boolean, nullable: boolean, where: string): boolean {
+function writeArrayLength(
+  w: Writer,
+  v: unknown,
+  flexible: boolean,
+  nullable: boolean,
+  where: string,
+): boolean {
   if (v === null) {
     if (!nullable) throw new EncodeError(`${where} is not nullable in this version`)
     if (flexible) w.uvarint(0)
@@ -263,7 +269,8 @@ function compileStruct(
     let lastTag = -1
     for (let i = 0; i < n; i++) {
       const tag = r.uvarint()
-      if (tag <= lastTag) throw new DecodeError(`${where}: tagged fields out of order (${tag} after ${lastTag})`)
+      if (tag <= lastTag)
+        throw new DecodeError(`${where}: tagged fields out of order (${tag} after ${lastTag})`)
       lastTag = tag
       const size = r.uvarint()
       const slot = byTag.get(tag)
@@ -360,7 +367,11 @@ export function encode<Tv>(schema: MessageSchema<Tv>, version: number, value: In
 /** Whether a compiled struct has arrays of structs anywhere below it (those are walked element by element). */
 const hasStructArrays = (c: CompiledStruct): boolean => c.regular.some((s) => s.array !== undefined)
 
-async function readSliced(c: CompiledStruct, r: Reader, slicer: TimeSlicer): Promise<Record<string, unknown>> {
+async function readSliced(
+  c: CompiledStruct,
+  r: Reader,
+  slicer: TimeSlicer,
+): Promise<Record<string, unknown>> {
   const o = c.begin()
   for (const s of c.regular) {
     if (!s.array) {
