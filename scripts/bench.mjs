@@ -5,7 +5,12 @@
 //                      speaks Kafka but does no disk I/O
 //   loopback           a bare Node socket pair moving the same bytes (scripts/bench/loopback.mjs): the ceiling for
 //                      moving bytes through one connection on this machine
-//   dd                 writing the same number of bytes, 256 KiB at a time, into the same log directory
+//   dd                 writing the same number of bytes, 256 KiB at a time, into the same log directory. dd only
+//                      copies into the page cache; the broker's produce path (network, protocol, validation) bounds
+//                      Samsa long before the disk does, so "disk / tmpfs" (the same broker with its log on tmpfs, in
+//                      the same run) is printed too: about 1.0 means the disk costs nothing measurable. The disk
+//                      run's notes give the broker's write system calls per GB (from /proc/<pid>/io: file writes of
+//                      one produce request each, ~1 MB, plus one socket write per response; no fsync per append)
 //
 //   1. builds rdkafka_performance and mockbroker (scripts/bench/perf-tools/build.sh) and Samsa (npm run build;
 //      SAMSA_SKIP_BUILD=1 skips)
@@ -422,6 +427,30 @@ async function dd(dir, bytes) {
   return { bytes: written, ms, mbPerSec: written / (ms * 1000) }
 }
 
+/** The kernel's I/O counters of a process (/proc/<pid>/io), or undefined where there are none. */
+function procIo(pid) {
+  try {
+    const io = {}
+    for (const line of readFileSync(`/proc/${pid}/io`, 'utf8').split('\n')) {
+      const [k, v] = line.split(':')
+      if (v !== undefined) io[k.trim()] = Number(v)
+    }
+    return io
+  } catch {
+    return undefined
+  }
+}
+
+/** Write system calls (files and sockets) and bytes sent to storage per GB produced, between two procIo(). */
+function ioDelta(a, b, bytes) {
+  if (!a || !b || !(bytes > 0)) return undefined
+  const gb = bytes / 1e9
+  return {
+    writeCallsPerGb: (b.syscw - a.syscw) / gb,
+    storageBytesPerByte: (b.write_bytes - a.write_bytes) / bytes,
+  }
+}
+
 /** Percentiles (ms) of the latencies (µs, one a line) rdkafka_performance -A wrote to file. */
 function latencyPercentiles(file) {
   const v = existsSync(file)
@@ -509,7 +538,9 @@ async function matrix(samsa, disk, mock) {
   }
 
   log('produce 1 KiB acks=1: Samsa (disk), then dd of the same size into its log directory')
+  const io0 = procIo(disk.child.pid)
   const dp = await probed(disk, () => sizedProduce(disk.bootstrap, 'bench-disk', 1024, {}, 1))
+  const io = ioDelta(io0, procIo(disk.child.pid), dp.logged * 1024)
   add({
     series: 'produce 1 KiB to disk',
     target: 'samsa (disk)',
@@ -518,7 +549,8 @@ async function matrix(samsa, disk, mock) {
     cpuSecondsPerGb: cpuPerGb(dp.probe, dp.logged * 1024),
     eld: dp.probe.eld,
     rss: dp.probe.maxRss,
-    notes: `${fmtInt(dp.delivered)} in ${fmt(dp.ms / 1000)} s`,
+    notes: `${fmtInt(dp.delivered)} in ${fmt(dp.ms / 1000)} s${io ? `; ${fmtInt(io.writeCallsPerGb)} write calls/GB (file and socket)` : ''}`,
+    io,
   })
   const d = await dd(disk.dataDir, dp.bytes)
   add({
@@ -528,6 +560,10 @@ async function matrix(samsa, disk, mock) {
     notes: `${mb(d.bytes)} in ${fmt(d.ms / 1000, 2)} s, 256 KiB writes`,
   })
   ratios['produce 1 KiB disk / dd'] = dp.mbPerSec / d.mbPerSec
+  // The same broker code with its log on tmpfs, in the same run: what the disk itself costs (about 1.0 when the
+  // produce path, not the disk, is the bound — dd only copies into the page cache, with no network or protocol)
+  const tmpfsRow = rows.find((r) => r.series === 'produce 1 KiB' && r.target === 'samsa (tmpfs)')
+  if (tmpfsRow) ratios['produce 1 KiB disk / tmpfs'] = dp.mbPerSec / tmpfsRow.mbPerSec
 
   for (const size of [1024, 100]) {
     const topic = `bench-${size}`
