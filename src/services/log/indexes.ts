@@ -15,11 +15,11 @@ import {
   fdatasyncSync,
   fstatSync,
   ftruncateSync,
-  openSync,
   readFileSync,
   renameSync,
 } from 'node:fs'
 import { readInt64, writeInt64 } from '../../protocol/codec/writer.js'
+import { type BudgetedFile, descriptorClosed, openBudgeted, touchDescriptor } from './descriptors.js'
 import { deleteIfExists, fdatasyncAsync, isErrno, writeAt } from './file-utils.js'
 
 const INT32_MAX = 2147483647
@@ -47,11 +47,18 @@ function evictIndexes(): void {
   }
 }
 
-abstract class EntryFile {
+abstract class EntryFile implements BudgetedFile {
   private dataBuf: Buffer | undefined = Buffer.alloc(0)
   protected count = 0
   private loaded = false
+  /** The open descriptor, if any (the descriptor budget closes it while idle; openFd reopens it). */
   private fd: number | undefined
+  /** Open for writing: the entries stay in memory (pinned) until closeHandler(). */
+  private writable = false
+  /** An fsync on the thread pool uses `fd`. */
+  private pins = 0
+  /** Written since the last fsync. */
+  private unsynced = false
   private fileLength = 0
   /** Why the file on disk could not be used, if it could not. */
   corruption: string | undefined
@@ -121,7 +128,7 @@ abstract class EntryFile {
   }
 
   private touchCache(): void {
-    if (this.fd !== undefined) return // pinned while open for writing
+    if (this.writable) return // pinned while open for writing
     const size = this.dataBuf?.length ?? 0
     const old = indexCache.get(this)
     if (old !== undefined) {
@@ -143,7 +150,7 @@ abstract class EntryFile {
 
   /** Drops the in-memory entries of a file not open for writing. */
   evict(): void {
-    if (this.fd === undefined && this.loaded) this.dataBuf = undefined
+    if (!this.writable && this.loaded) this.dataBuf = undefined
   }
 
   get entries(): number {
@@ -161,13 +168,29 @@ abstract class EntryFile {
   }
 
   private openFd(): number {
-    if (this.fd === undefined) {
-      this.uncache()
-      const exists = existsSync(this.path)
-      this.fd = openSync(this.path, exists ? 'r+' : 'w+')
-      this.fileLength = exists ? fstatSync(this.fd).size : 0
+    if (this.fd !== undefined) {
+      touchDescriptor(this)
+      return this.fd
     }
+    if (this.writable) {
+      // closed by the descriptor budget: the file is as this object left it
+      this.fd = openBudgeted(this, this.path, 'r+')
+      return this.fd
+    }
+    this.uncache()
+    const exists = existsSync(this.path)
+    this.fd = openBudgeted(this, this.path, exists ? 'r+' : 'w+')
+    this.writable = true
+    this.fileLength = exists ? fstatSync(this.fd).size : 0
     return this.fd
+  }
+
+  /** The descriptor budget closes an idle descriptor (see descriptors.ts); the next write opens it again. */
+  closeIdleDescriptor(): boolean {
+    if (this.fd === undefined || this.pins > 0) return false
+    closeSync(this.fd)
+    this.fd = undefined
+    return true
   }
 
   /** Creates the file if needed (an empty index is still an index file, as Kafka expects). */
@@ -189,6 +212,7 @@ abstract class EntryFile {
     }
     entry.copy(buf, pos)
     writeAt(fd, entry, pos, this.path)
+    this.unsynced = true
     this.count++
     if (this.fileLength < pos + this.entrySize) this.fileLength = pos + this.entrySize
   }
@@ -202,11 +226,12 @@ abstract class EntryFile {
   /** Cuts the file to the valid entries (Kafka's trimToValidSize); never creates it. */
   private trimFile(): void {
     const valid = this.count * this.entrySize
-    if (this.fd === undefined && !existsSync(this.path)) return
-    if (this.fd === undefined && this.fileLength === valid) return
+    if (!this.writable && !existsSync(this.path)) return
+    if (!this.writable && this.fileLength === valid) return
     const fd = this.openFd()
     if (this.fileLength !== valid) {
       ftruncateSync(fd, valid)
+      this.unsynced = true
       this.fileLength = valid
     }
   }
@@ -219,6 +244,7 @@ abstract class EntryFile {
     this.count = 0
     const fd = this.openFd()
     ftruncateSync(fd, 0)
+    this.unsynced = true
     this.fileLength = 0
   }
 
@@ -228,12 +254,23 @@ abstract class EntryFile {
   }
 
   flush(): void {
-    if (this.fd !== undefined) fdatasyncSync(this.fd)
+    if (this.fd !== undefined || this.unsynced) {
+      this.unsynced = false
+      fdatasyncSync(this.openFd())
+    }
   }
 
   /** flush() on libuv's thread pool. */
   async flushAsync(): Promise<void> {
-    if (this.fd !== undefined) await fdatasyncAsync(this.fd)
+    if (this.fd === undefined && !this.unsynced) return
+    this.unsynced = false
+    const fd = this.openFd()
+    this.pins++
+    try {
+      await fdatasyncAsync(fd)
+    } finally {
+      this.pins--
+    }
   }
 
   /** Closes the descriptor (the in-memory entries stay usable for reads). */
@@ -254,6 +291,11 @@ abstract class EntryFile {
     if (this.fd !== undefined) {
       closeSync(this.fd)
       this.fd = undefined
+    }
+    descriptorClosed(this)
+    this.unsynced = false
+    if (this.writable) {
+      this.writable = false
       if (this.dataBuf !== undefined) this.touchCache()
     }
   }

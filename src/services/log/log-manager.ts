@@ -4,6 +4,7 @@
  * the directory with the fewest, deletes logs asynchronously (rename to `<topic>-<partition>.<uuid>-delete`), runs
  * retention / flush / checkpoint tasks, and writes the checkpoints and the clean shutdown marker on shutdown.
  */
+import { setDescriptorLogger } from './descriptors.js'
 import { randomUUID } from 'node:crypto'
 import {
   accessSync,
@@ -281,6 +282,7 @@ export class LogManager {
     this.scheduler = new ScopedScheduler(opts.scheduler ?? new SystemScheduler(this.logger), this.logger)
     this.clock = this.scheduler.clock
     this.faults = new FaultLog(this.logger, this.clock)
+    setDescriptorLogger(this.logger)
   }
 
   private get ident(): string {

@@ -8,6 +8,7 @@
  * point follows the flushes. Fetches read in two steps (planRead, then readPlanned on the thread pool), so reading
  * data that is not in the page cache never stalls the event loop.
  */
+import { isDescriptorExhaustion } from './descriptors.js'
 import { existsSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import {
@@ -914,6 +915,8 @@ export class Log {
         now,
       })
     } catch (e) {
+      // out of file descriptors is no fault of the disk: the write is refused (see descriptors.ts), the dir stays
+      if (isDescriptorExhaustion(e)) throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, (e as Error).message)
       const fault = storageFault(e)
       if (!fault) throw e
       this.faulted = true

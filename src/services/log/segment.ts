@@ -7,8 +7,8 @@ import {
   existsSync,
   fdatasyncSync,
   fstatSync,
+  statSync,
   ftruncateSync,
-  openSync,
   renameSync,
   utimesSync,
 } from 'node:fs'
@@ -30,6 +30,7 @@ import {
 } from '../../protocol/records/batch.js'
 import { hasCompressionCodec } from '../../protocol/records/compression.js'
 import { fetchBufferPool } from '../../util/buffer-pool.js'
+import { type BudgetedFile, descriptorClosed, openBudgeted, touchDescriptor } from './descriptors.js'
 import type { Clock } from '../../util/scheduler.js'
 import type { Logger } from '../../util/logger.js'
 import {
@@ -198,14 +199,20 @@ export interface OffsetAndEpoch {
   leaderEpoch: number
 }
 
-export class LogSegment {
+export class LogSegment implements BudgetedFile {
   readonly baseOffset: number
   readonly offsetIndex: OffsetIndex
   readonly timeIndex: TimeIndex
   readonly txnIndex: TransactionIndex
   readonly rollJitterMs: number
   private logPath: string
+  /** The open descriptor, if any: the descriptor budget (descriptors.ts) closes it while idle; `file` reopens it. */
   private fd: number | undefined
+  private closed = false
+  /** Work on libuv's thread pool using `fd` (reads, fsyncs): the budget leaves it open meanwhile. */
+  private pins = 0
+  /** Written since the last fsync (which must then happen even if the descriptor was closed meanwhile). */
+  private unsynced = false
   private _size: number
   private readonly indexIntervalBytes: number
   private readonly clock: Clock
@@ -234,12 +241,12 @@ export class LogSegment {
     this.timeIndex = new TimeIndex(timeIndexFile(o.dir, o.baseOffset, suffix), o.baseOffset, o.maxIndexSize)
     this.txnIndex = new TransactionIndex(transactionIndexFile(o.dir, o.baseOffset, suffix), o.baseOffset)
     if (o.fileAlreadyExists) {
-      this.fd = openSync(this.logPath, 'r+')
+      this.fd = openBudgeted(this, this.logPath, 'r+')
       this._size = fstatSync(this.fd).size
       this.indexesMissing = !this.offsetIndex.exists() || !this.timeIndex.exists()
     } else {
       for (const f of [this.offsetIndex, this.timeIndex, this.txnIndex]) f.deleteIfExists()
-      this.fd = openSync(this.logPath, 'w+')
+      this.fd = openBudgeted(this, this.logPath, 'w+')
       this._size = 0
       this.offsetIndex.reset()
       this.timeIndex.reset()
@@ -265,8 +272,29 @@ export class LogSegment {
   }
 
   private get file(): number {
-    if (this.fd === undefined) throw new Error(`Log segment ${this.logPath} is closed`)
+    if (this.closed) throw new Error(`Log segment ${this.logPath} is closed`)
+    if (this.fd === undefined) this.fd = openBudgeted(this, this.logPath, 'r+')
+    else touchDescriptor(this)
     return this.fd
+  }
+
+  /** The descriptor budget closes an idle descriptor (see descriptors.ts); the next use opens it again. */
+  closeIdleDescriptor(): boolean {
+    if (this.fd === undefined || this.pins > 0) return false
+    closeSync(this.fd)
+    this.fd = undefined
+    return true
+  }
+
+  /** Runs `op` with the descriptor pinned open (work on the thread pool). */
+  private async pinned<T>(op: (fd: number) => Promise<T>): Promise<T> {
+    const fd = this.file
+    this.pins++
+    try {
+      return await op(fd)
+    } finally {
+      this.pins--
+    }
   }
 
   /** Loads the indexes; a corrupt or missing one is rebuilt from the log. */
@@ -374,6 +402,7 @@ export class LogSegment {
     }
     try {
       writeAt(this.file, records, physicalPosition, this.logPath)
+      this.unsynced = true
       this._size += records.length
       if (largestTimestamp > this.maxTimestampSoFar()) {
         this.maxTimestampAndOffset = { timestamp: largestTimestamp, offset: shallowOffsetOfMaxTimestamp }
@@ -390,6 +419,7 @@ export class LogSegment {
       const firstOffset = Number(records.readBigInt64BE(0))
       try {
         ftruncateSync(this.file, physicalPosition)
+        this.unsynced = true
         this.offsetIndex.truncateTo(firstOffset)
         this.timeIndex.truncateTo(firstOffset)
       } catch {
@@ -468,7 +498,7 @@ export class LogSegment {
    */
   readRangeAsync(position: number, length: number): Promise<Buffer> {
     if (length <= 0) return Promise.resolve(Buffer.alloc(0))
-    return readAtAsync(this.file, position, length, (n) => fetchBufferPool.acquire(n))
+    return this.pinned((fd) => readAtAsync(fd, position, length, (n) => fetchBufferPool.acquire(n)))
   }
 
   /** Raw bytes of the file. */
@@ -527,6 +557,7 @@ export class LogSegment {
         `Found invalid messages in log segment ${this.logPath} at byte offset ${validBytes}: ${problem ?? 'unknown'}. Truncating ${truncated} bytes.`,
       )
       ftruncateSync(this.file, validBytes)
+      this.unsynced = true
       this._size = validBytes
     }
     this.timeIndex.maybeAppend(max.timestamp, max.offset, true)
@@ -577,6 +608,7 @@ export class LogSegment {
     if (mapping) {
       truncated = this._size - mapping.position
       ftruncateSync(this.file, mapping.position)
+      this.unsynced = true
       this._size = mapping.position
     }
     if (this._size === 0) {
@@ -608,7 +640,10 @@ export class LogSegment {
   }
 
   flush(): void {
-    if (this.fd !== undefined) fdatasyncSync(this.fd)
+    if (this.fd !== undefined || (this.unsynced && !this.closed)) {
+      this.unsynced = false
+      fdatasyncSync(this.file)
+    }
     this.offsetIndex.flush()
     this.timeIndex.flush()
     this.txnIndex.flush()
@@ -619,8 +654,11 @@ export class LogSegment {
    * serving requests meanwhile — Kafka flushes rolled segments on a background thread for the same reason.
    */
   async flushAsync(): Promise<void> {
-    if (this.fd !== undefined) await fdatasyncAsync(this.fd)
-    if (this.fd === undefined) return // closed meanwhile: its close flushed it
+    if (this.fd !== undefined || (this.unsynced && !this.closed)) {
+      this.unsynced = false
+      await this.pinned((fd) => fdatasyncAsync(fd))
+    }
+    if (this.closed) return // closed meanwhile: its close flushed it
     await Promise.all([
       this.offsetIndex.flushAsync(),
       this.timeIndex.flushAsync(),
@@ -673,7 +711,8 @@ export class LogSegment {
   }
 
   lastModified(): number {
-    return this.fd !== undefined ? fstatSync(this.fd).mtimeMs : 0
+    if (this.closed) return 0
+    return this.fd !== undefined ? fstatSync(this.fd).mtimeMs : statSync(this.logPath).mtimeMs
   }
 
   /** Sets the modification time of the log and index files (the cleaner keeps the replaced segments' time). */
@@ -803,6 +842,8 @@ export class LogSegment {
     this.offsetIndex.closeHandler()
     this.timeIndex.closeHandler()
     this.txnIndex.closeHandler()
+    this.closed = true
+    descriptorClosed(this)
     if (this.fd !== undefined) {
       closeSync(this.fd)
       this.fd = undefined
