@@ -13,6 +13,8 @@
 //      brokers (bin/kafka-server-start.sh config/server.properties --override ...) in a temp dir
 //   4. per case: a short probe to learn the rate, then a run sized to last about BENCH_SECONDS (default 4) s
 //   5. prints MB/s (10^6 bytes) and msgs/s per case and the ratios RF3-all/RF1-all, RF3-all/RF3-1, RF3-1/RF1-1
+//   6. produce latency (RF 3, acks=all, linger.ms=0) at half the RF 3 acks=all rate, and end-to-end latency measured
+//      by a consumer at the same time: p50/p99/p99.9
 // Everything it starts is stopped and the temp dir removed, also on failure or Ctrl-C (BENCH_KEEP=1 keeps the
 // dir with the broker logs). Takes about a minute.
 // What it shares with scripts/bench.mjs (process cleanup, running rdkafka_performance, starting brokers, the
@@ -28,6 +30,7 @@ import {
   exited,
   fmt,
   fmtInt,
+  latencyRun,
   freePort,
   log,
   makeWorkDir,
@@ -187,10 +190,10 @@ async function main() {
     { name: 'rf1-acks-all', rf: 1, acks: -1, replicas: [0], configs: { 'min.insync.replicas': '1' } },
     { name: 'rf1-acks-1', rf: 1, acks: 1, replicas: [0], configs: { 'min.insync.replicas': '1' } },
   ]
-  await createTopics(
-    bootstrap,
-    cases.map((c) => ({ topic: `bench-${c.name}`, replicas: c.replicas, configs: c.configs })),
-  )
+  await createTopics(bootstrap, [
+    ...cases.map((c) => ({ topic: `bench-${c.name}`, replicas: c.replicas, configs: c.configs })),
+    { topic: 'bench-rf3-latency', replicas: [0, 1, 2] },
+  ])
 
   const rows = []
   for (const c of cases) {
@@ -201,6 +204,14 @@ async function main() {
     if (result.timedOut) notes.push('TIMED OUT (partial figures)')
     rows.push({ ...c, result, notes: notes.join('; ') })
   }
+
+  // latency of RF 3 acks=all at half the rate RF 3 acks=all reached (a topic of its own: its consumer starts at the end)
+  const maxRate = rows.find((r) => r.name === 'rf3-acks-all').result.recordsPerSec
+  log(`latency: RF 3 acks=all linger.ms=0 at ${fmtInt(maxRate / 2)} records/s (half the maximum)`)
+  const latency = await latencyRun(PERF, bootstrap.join(','), 'bench-rf3-latency', maxRate / 2, {
+    dir: workDir,
+    seconds: SECONDS,
+  })
 
   for (const b of brokers) b.child.kill('SIGTERM')
   await Promise.all(brokers.map((b) => exited(b.child, 15_000)))
@@ -218,6 +229,11 @@ async function main() {
     `RF 3 acks=all / RF 1 acks=all = ${fmt(by['rf3-acks-all'].mbPerSec / by['rf1-acks-all'].mbPerSec, 2)}    ` +
       `RF 3 acks=all / RF 3 acks=1 = ${fmt(by['rf3-acks-all'].mbPerSec / by['rf3-acks-1'].mbPerSec, 2)}    ` +
       `RF 3 acks=1 / RF 1 acks=1 = ${fmt(by['rf3-acks-1'].mbPerSec / by['rf1-acks-1'].mbPerSec, 2)}`,
+  )
+  const q = (l) => `${fmt(l.p50, 2)}/${fmt(l.p99, 2)}/${fmt(l.p999, 2)} ms`
+  console.log(
+    `latency, RF 3 acks=all, 1 KiB, linger.ms=0, ${fmtInt(latency.rate)} records/s (half the maximum): produce ` +
+      `p50/p99/p99.9 ${q(latency.produce)} (${fmtInt(latency.produce.count)}); end-to-end ${q(latency.endToEnd)}`,
   )
   console.log(`total ${fmt((Date.now() - started) / 1000)} s`)
 }

@@ -8,6 +8,8 @@
 //      response's last, median and maximum of 10
 //   4. stops the broker (SIGTERM) and starts it again on the same data: the time to listening and to answering a
 //      full Metadata request, and the RSS after start-up
+//   5. produces 1 KiB records (acks=1, rdkafka_performance, BENCH_PRODUCE_COUNT of them, default 500,000) spread at
+//      random over a topic of 1,000 partitions, then to a topic of one partition: the ratio of the two and the peak RSS
 // Prints the figures and writes them to bench/results/scale.json (--out DIR elsewhere).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import net from 'node:net'
@@ -15,6 +17,7 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import {
   ROOT,
+  buildPerfTools,
   buildSamsa,
   canConnect,
   exited,
@@ -22,6 +25,7 @@ import {
   fmtInt,
   log,
   makeWorkDir,
+  perfProduce,
   probeSnapshot,
   runMain,
   setup,
@@ -36,6 +40,9 @@ const { values: opts } = parseArgs({
 const PARTITIONS = Number(process.env.BENCH_PARTITIONS ?? 10_000)
 const PER_TOPIC = Math.min(100, PARTITIONS)
 const TOPICS = Math.ceil(PARTITIONS / PER_TOPIC)
+/** Partitions of the topic the spread produce run writes to, and how many 1 KiB records each run writes. */
+const SPREAD = Math.min(1000, PARTITIONS)
+const PRODUCE_COUNT = Number(process.env.BENCH_PRODUCE_COUNT ?? 500_000)
 
 setup({ name: 'bench-scale', hardLimitMs: 1_200_000 })
 
@@ -157,6 +164,44 @@ async function main() {
   const answeringMs = Date.now() - r0
   const restarted = await probeSnapshot(samsa)
   const metadataAfter = await timedMetadata(port, 10)
+
+  log(`produce 1 KiB acks=1 spread over ${SPREAD} partitions, then to one partition (rdkafka_performance)`)
+  const spreadAdmin = kafka.admin() // the same port after the restart; its 5-minute request timeout
+  await spreadAdmin.connect()
+  await spreadAdmin.createTopics({
+    waitForLeaders: true,
+    timeout: 120_000,
+    topics: [
+      { topic: 'spread', numPartitions: SPREAD, replicationFactor: 1 },
+      { topic: 'single', numPartitions: 1, replicationFactor: 1 },
+    ],
+  })
+  await spreadAdmin.disconnect()
+  const [perf] = buildPerfTools(['rdkafka_performance'])
+  const produceTo = async (topic, partition) => {
+    // a short warm-up (connections, metadata), then the measured run
+    await perfProduce(perf, {
+      bootstrap: samsa.bootstrap,
+      topic,
+      size: 1024,
+      count: 20_000,
+      acks: 1,
+      partition,
+      timeoutMs: 60_000,
+    })
+    return perfProduce(perf, {
+      bootstrap: samsa.bootstrap,
+      topic,
+      size: 1024,
+      count: PRODUCE_COUNT,
+      acks: 1,
+      partition,
+      timeoutMs: 300_000,
+    })
+  }
+  const spread = await produceTo('spread', -1)
+  const single = await produceTo('single', 0)
+  const produced = await probeSnapshot(samsa)
   samsa.child.kill('SIGTERM')
   await exited(samsa.child, 120_000)
 
@@ -175,6 +220,13 @@ async function main() {
       rss: restarted.rss,
       metadataAfter,
     },
+    produce: {
+      partitions: SPREAD,
+      spreadMbPerSec: spread.mbPerSec,
+      singleMbPerSec: single.mbPerSec,
+      ratio: spread.mbPerSec / single.mbPerSec,
+      rss: produced.maxRss,
+    },
   }
   mkdirSync(opts.out, { recursive: true })
   writeFileSync(join(opts.out, 'scale.json'), JSON.stringify(result, null, 2) + '\n')
@@ -190,6 +242,10 @@ async function main() {
     `restart on the same data: listening after ${fmtInt(listeningMs)} ms, first full Metadata answered after ` +
       `${fmtInt(answeringMs)} ms; RSS ${fmtInt(restarted.rss / 1e6)} MB; full Metadata then median ` +
       `${fmt(metadataAfter.medianMs, 1)} ms`,
+  )
+  console.log(
+    `produce 1 KiB acks=1 over ${fmtInt(SPREAD)} partitions ${fmt(spread.mbPerSec, 1)} MB/s, to one partition ` +
+      `${fmt(single.mbPerSec, 1)} MB/s: ${fmt(result.produce.ratio, 2)}x; peak RSS ${fmtInt(produced.maxRss / 1e6)} MB`,
   )
   console.log(`total ${fmt((Date.now() - started) / 1000)} s`)
 }

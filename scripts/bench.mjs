@@ -46,6 +46,7 @@ import {
   fmt,
   fmtInt,
   freePort,
+  latencyRun,
   log,
   makeWorkDir,
   parseConsume,
@@ -451,54 +452,6 @@ function ioDelta(a, b, bytes) {
   }
 }
 
-/** Percentiles (ms) of the latencies (µs, one a line) rdkafka_performance -A wrote to file. */
-function latencyPercentiles(file) {
-  const v = existsSync(file)
-    ? readFileSync(file, 'utf8')
-        .split('\n')
-        .filter(Boolean)
-        .map(Number)
-        .sort((a, b) => a - b)
-    : []
-  const at = (q) => (v.length ? v[Math.min(v.length - 1, Math.floor(q * v.length))] / 1000 : NaN)
-  return {
-    count: v.length,
-    p50: at(0.5),
-    p99: at(0.99),
-    p999: at(0.999),
-    max: v.length ? v[v.length - 1] / 1000 : NaN,
-  }
-}
-
-/**
- * Produce latency (acks=all, linger.ms=0: each record's time from produce() to its acknowledgement) at `rate`
- * records/s for about RUN_SECONDS, with a consumer reading the same records as they arrive (end-to-end latency:
- * from produce() to the consumer's poll, on the same clock).
- */
-async function latencyRun(broker, topic, rate) {
-  const count = Math.max(1000, Math.round(rate * RUN_SECONDS))
-  const prodFile = join(workDir, `latency-produce-${topic}.txt`)
-  const e2eFile = join(workDir, `latency-e2e-${topic}.txt`)
-  const timeoutMs = RUN_SECONDS * 3000 + 15_000
-  const e2e = ['-o', 'end', '-l', '-A', e2eFile, '-c', String(count), '-X', 'fetch.wait.max.ms=100']
-  const consumer = runProgram(PERF, perfArgs('-C', topic, broker.bootstrap, ...e2e), { timeoutMs })
-  await sleep(1500) // the consumer connects and reaches the end of the partition
-  const prod = ['-s', '1024', '-c', String(count), '-a', '-1', '-r', String(Math.round(rate))]
-  const producer = await runProgram(
-    PERF,
-    perfArgs('-P', topic, broker.bootstrap, ...prod, '-l', '-A', prodFile, '-X', 'linger.ms=0'),
-    { timeoutMs },
-  )
-  await consumer
-  return {
-    rate,
-    count,
-    produce: latencyPercentiles(prodFile),
-    endToEnd: latencyPercentiles(e2eFile),
-    exit: producer.code,
-  }
-}
-
 const cpuPerGb = (probe, bytes) => (probe && bytes ? probe.cpuSeconds / (bytes / 1e9) : NaN)
 const mb = (bytes) => `${fmt(bytes / 1e6, 0)} MB`
 
@@ -594,7 +547,9 @@ async function matrix(samsa, disk, mock) {
 
   const maxRate = rows.find((r) => r.series === 'produce 1 KiB' && r.target === 'samsa (tmpfs)').recordsPerSec
   log(`latency: 1 KiB acks=all linger.ms=0 at ${fmtInt(maxRate / 2)} records/s (half the maximum)`)
-  const lat = await probed(samsa, () => latencyRun(samsa, 'bench-latency', maxRate / 2))
+  const lat = await probed(samsa, () =>
+    latencyRun(PERF, samsa.bootstrap, 'bench-latency', maxRate / 2, { dir: workDir, seconds: RUN_SECONDS }),
+  )
   return { rows, ratios, latency: { ...lat, eld: lat.probe.eld } }
 }
 

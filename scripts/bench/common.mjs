@@ -314,8 +314,14 @@ export const perfArgs = (mode, topic, bootstrap, ...more) => [
   ...more,
 ]
 
-/** rdkafka_performance (at path perf) -P: `count` records of `size` bytes to partition 0 of topic with -a acks. */
-export async function perfProduce(perf, { bootstrap, topic, size, count, acks, timeoutMs, props = {} }) {
+/**
+ * rdkafka_performance (at path perf) -P: `count` records of `size` bytes to `partition` (default 0; -1 spreads them
+ * over every partition at random) of topic with -a acks.
+ */
+export async function perfProduce(
+  perf,
+  { bootstrap, topic, size, count, acks, timeoutMs, props = {}, partition = 0 },
+) {
   const props_ = Object.entries(props).flatMap(([k, v]) => ['-X', `${k}=${v}`])
   const args = perfArgs(
     '-P',
@@ -329,6 +335,7 @@ export async function perfProduce(perf, { bootstrap, topic, size, count, acks, t
     String(acks),
     ...props_,
   )
+  args[args.indexOf('-p') + 1] = String(partition) // -1: a random partition per record
   const r = await runProgram(perf, args, { timeoutMs })
   return parseProduce(r, size)
 }
@@ -347,4 +354,56 @@ export function renderTable(header, cells, right) {
   const line = (c) =>
     c.map((x, i) => (right.includes(i) ? x.padStart(widths[i]) : x.padEnd(widths[i]))).join('  ')
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line)].join('\n')
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// latency
+
+/** Percentiles (ms) of the latencies (µs, one a line) rdkafka_performance -A wrote to file. */
+export function latencyPercentiles(file) {
+  const v = existsSync(file)
+    ? readFileSync(file, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map(Number)
+        .sort((a, b) => a - b)
+    : []
+  const at = (q) => (v.length ? v[Math.min(v.length - 1, Math.floor(q * v.length))] / 1000 : NaN)
+  return {
+    count: v.length,
+    p50: at(0.5),
+    p99: at(0.99),
+    p999: at(0.999),
+    max: v.length ? v[v.length - 1] / 1000 : NaN,
+  }
+}
+
+/**
+ * Produce latency (acks=all, linger.ms=0: each record's time from produce() to its acknowledgement) of 1 KiB
+ * records at `rate` records/s for about `seconds`, with a consumer reading the same records as they arrive
+ * (end-to-end latency: from produce() to the consumer's poll, on the same clock). rdkafka_performance at `perf`;
+ * the latency files go to `dir`.
+ */
+export async function latencyRun(perf, bootstrap, topic, rate, { dir, seconds }) {
+  const count = Math.max(1000, Math.round(rate * seconds))
+  const prodFile = join(dir, `latency-produce-${topic}.txt`)
+  const e2eFile = join(dir, `latency-e2e-${topic}.txt`)
+  const timeoutMs = seconds * 3000 + 15_000
+  const e2e = ['-o', 'end', '-l', '-A', e2eFile, '-c', String(count), '-X', 'fetch.wait.max.ms=100']
+  const consumer = runProgram(perf, perfArgs('-C', topic, bootstrap, ...e2e), { timeoutMs })
+  await sleep(1500) // the consumer connects and reaches the end of the partition
+  const prod = ['-s', '1024', '-c', String(count), '-a', '-1', '-r', String(Math.round(rate))]
+  const producer = await runProgram(
+    perf,
+    perfArgs('-P', topic, bootstrap, ...prod, '-l', '-A', prodFile, '-X', 'linger.ms=0'),
+    { timeoutMs },
+  )
+  await consumer
+  return {
+    rate,
+    count,
+    produce: latencyPercentiles(prodFile),
+    endToEnd: latencyPercentiles(e2eFile),
+    exit: producer.code,
+  }
 }
