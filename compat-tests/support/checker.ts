@@ -471,14 +471,18 @@ export function judge(
         notDelivered.push(`${r.name}: ${want} (${a.partition}@${a.offset})`)
     }
   }
-  const from = window?.from ?? Math.min(...ackTimes)
-  const to = window?.to ?? Math.max(...ackTimes)
+  // (no Math.min(...xs): a long run's millions of elements overflow the stack as arguments)
+  const from = window?.from ?? ackTimes.reduce((m, t) => Math.min(m, t), Infinity)
+  const to = window?.to ?? ackTimes.reduce((m, t) => Math.max(m, t), -Infinity)
   const produceGap = ackTimes.length ? longestGap(ackTimes, from, to) : { ms: to - from, at: from }
   const consumeGap = delivered?.length
     ? longestGap(
         delivered.map((d) => d.at ?? 0),
         from,
-        Math.min(to, Math.max(...delivered.map((d) => d.at ?? 0))),
+        Math.min(
+          to,
+          delivered.reduce((m, d) => Math.max(m, d.at ?? 0), 0),
+        ),
       )
     : { ms: 0, at: from }
   const clientProblems = reports.flatMap((r) => r.problems.map((p) => `${r.name}: ${p}`))
