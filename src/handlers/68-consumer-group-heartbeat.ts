@@ -27,7 +27,7 @@ export function consumerGroupHeartbeatHandler(d: {
   readonly authorizer: Authorizer
 }): Handler {
   return defineHandler(ConsumerGroupHeartbeatApi, {
-    handle(req, ctx) {
+    async handle(req, ctx) {
       if (!d.groups.config.consumerGroupProtocolEnabled) throw new KafkaError(ErrorCode.UNSUPPORTED_VERSION)
       requireAccess(d.authorizer, ctx, AclOperation.READ, ResourceType.GROUP, req.groupId)
       const names = req.subscribedTopicNames ?? []
@@ -35,7 +35,7 @@ export function consumerGroupHeartbeatHandler(d: {
         const allowed = filterAuthorized(d.authorizer, ctx, AclOperation.DESCRIBE, ResourceType.TOPIC, names)
         if (names.some((n) => !allowed.has(n))) throw new KafkaError(ErrorCode.TOPIC_AUTHORIZATION_FAILED)
       }
-      const r = d.groups.consumerGroupHeartbeat({
+      const r = await d.groups.consumerGroupHeartbeat({
         apiVersion: ctx.apiVersion,
         groupId: req.groupId,
         memberId: req.memberId,

@@ -632,8 +632,13 @@ describe('__consumer_offsets records', () => {
     })
   })
 
-  it('other key versions are reported as unknown', () => {
-    expect(decodeGroupRecordKey(bytesOf(i16(3), str('g')))).toEqual({ type: 'unknown', version: 3 })
+  it('types 3-8 are consumer group records; other key versions are reported as unknown', () => {
+    expect(decodeGroupRecordKey(bytesOf(i16(3), str('g')))).toEqual({ type: 'consumerGroup', version: 3 })
+    expect(decodeGroupRecordKey(bytesOf(i16(8), str('g'), str('m')))).toEqual({
+      type: 'consumerGroup',
+      version: 8,
+    })
+    expect(decodeGroupRecordKey(bytesOf(i16(9), str('g')))).toEqual({ type: 'unknown', version: 9 })
     expect(decodeGroupRecordKey(bytesOf(i16(-1)))).toEqual({ type: 'unknown', version: -1 })
     expect(() => decodeGroupRecordKey(Buffer.from([0]))).toThrow(DecodeError)
   })

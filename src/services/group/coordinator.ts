@@ -158,6 +158,7 @@ export class GroupCoordinator {
       groupStatus: (groupId) => this.validateGroupStatus(groupId, 'ConsumerGroupHeartbeat'),
       isClassicGroupInUse: (groupId) => (this.groupManager.getGroup(groupId)?.size ?? 0) > 0,
       partitionFor: (groupId) => this.partitionFor(groupId),
+      append: (partition, records) => options.logStore.append(partition, records),
     })
   }
 
@@ -170,9 +171,11 @@ export class GroupCoordinator {
   startup(offsetsTopicPartitionCount?: number, enableMetadataExpiration = true): void {
     this.info('Starting up.')
     this.shuttingDown = false
-    this.groupManager.startup(offsetsTopicPartitionCount, enableMetadataExpiration, (g) =>
-      this.cancelGroupTimers(g),
-    )
+    this.groupManager.startup(offsetsTopicPartitionCount, enableMetadataExpiration, (g) => {
+      this.cancelGroupTimers(g)
+      // the offsets of an empty consumer group expired: the group goes with them, as in Kafka
+      void this.consumerGroups.deleteGroup(g.groupId)
+    })
     this.active = true
     this.info('Startup complete.')
   }
@@ -1399,7 +1402,7 @@ export class GroupCoordinator {
   // ---------------------------------------------------------------- consumer groups (KIP-848)
 
   /** ConsumerGroupHeartbeat: join, reconcile or leave a consumer group. */
-  consumerGroupHeartbeat(p: ConsumerGroupHeartbeatParams): ConsumerGroupHeartbeatResult {
+  consumerGroupHeartbeat(p: ConsumerGroupHeartbeatParams): Promise<ConsumerGroupHeartbeatResult> {
     return this.consumerGroups.heartbeat(p)
   }
 
@@ -1414,13 +1417,26 @@ export class GroupCoordinator {
   async deleteGroups(groupIds: readonly string[]): Promise<Map<string, number>> {
     const errors = new Map<string, number>()
     const eligible: GroupMetadata[] = []
+    const consumerGroups: string[] = []
     for (const groupId of new Set(groupIds)) {
       const error = this.validateGroupStatus(groupId, 'DeleteGroups')
       if (error !== null) {
         errors.set(groupId, error)
         continue
       }
+      // A consumer group (KIP-848) may be deleted when it has no members; its offsets live in a classic entry
+      // without members, deleted beside it.
+      const consumerGroup = this.consumerGroups.group(groupId)
+      if (consumerGroup !== undefined) {
+        if (consumerGroup.members.size > 0) {
+          errors.set(groupId, ErrorCode.NON_EMPTY_GROUP)
+          continue
+        }
+        consumerGroups.push(groupId)
+        errors.set(groupId, ErrorCode.NONE)
+      }
       const group = this.groupManager.getGroup(groupId)
+      if (consumerGroup !== undefined && (group === undefined || group.is('Dead'))) continue
       if (group === undefined || group.is('Dead')) {
         errors.set(
           groupId,
@@ -1435,6 +1451,10 @@ export class GroupCoordinator {
       } else {
         errors.set(groupId, ErrorCode.NON_EMPTY_GROUP)
       }
+    }
+    for (const groupId of consumerGroups) {
+      const error = await this.consumerGroups.deleteGroup(groupId)
+      if (error !== ErrorCode.NONE) errors.set(groupId, error)
     }
     if (eligible.length > 0) {
       const removed = await this.groupManager.cleanupGroupMetadata(eligible, (g) => g.removeAllOffsets())
@@ -1533,7 +1553,12 @@ export class GroupCoordinator {
    */
   onElection(partition: number, leaderEpoch: number): Promise<void> {
     this.info(`Elected as the group coordinator for partition ${partition} in epoch ${leaderEpoch}`)
-    return this.groupManager.scheduleLoadGroupAndOffsets(partition, leaderEpoch, (g) => this.onGroupLoaded(g))
+    return this.groupManager.scheduleLoadGroupAndOffsets(
+      partition,
+      leaderEpoch,
+      (g) => this.onGroupLoaded(g),
+      (p, records) => this.consumerGroups.loadPartition(p, records),
+    )
   }
 
   /** This broker is no longer the leader: drop the partition's groups. `leaderEpoch` undefined = unknown. */

@@ -17,6 +17,10 @@
  * can start or stop their timers.
  */
 import {
+  decodeConsumerGroupRecord,
+  type ConsumerGroupRecord,
+} from '../../protocol/messages/data/consumer-group-records.js'
+import {
   decodeGroupMetadataValue,
   decodeGroupRecordKey,
   decodeOffsetCommitValue,
@@ -51,6 +55,9 @@ export interface TxnOffsetCommitProducer {
   readonly producerEpoch: number
   readonly verificationGuard?: VerificationGuard
 }
+
+/** The KIP-848 consumer group records (types 3-8) read while loading a partition, in log order. */
+export type ConsumerGroupRecordsLoaded = (partition: number, records: readonly ConsumerGroupRecord[]) => void
 
 export interface GroupMetadataManagerOptions {
   readonly config: GroupCoordinatorConfig
@@ -554,6 +561,7 @@ export class GroupMetadataManager {
     partition: number,
     leaderEpoch: number,
     onGroupLoaded: (group: GroupMetadata) => void,
+    onConsumerGroupRecords: ConsumerGroupRecordsLoaded = () => {},
   ): Promise<void> {
     this.info(
       `Scheduling loading of offsets and group metadata from ${GROUP_METADATA_TOPIC_NAME}-${partition} for epoch ${leaderEpoch}`,
@@ -566,7 +574,14 @@ export class GroupMetadataManager {
       !this.shuttingDown
     if (markedLoading) this.loadingPartitions.add(partition)
     return this.enqueue(() =>
-      this.loadGroupsAndOffsets(partition, leaderEpoch, startMs, markedLoading, onGroupLoaded),
+      this.loadGroupsAndOffsets(
+        partition,
+        leaderEpoch,
+        startMs,
+        markedLoading,
+        onGroupLoaded,
+        onConsumerGroupRecords,
+      ),
     )
   }
 
@@ -608,6 +623,7 @@ export class GroupMetadataManager {
     startMs: number,
     markedLoading: boolean,
     onGroupLoaded: (group: GroupMetadata) => void,
+    onConsumerGroupRecords: ConsumerGroupRecordsLoaded = () => {},
   ): Promise<void> {
     const tp = `${GROUP_METADATA_TOPIC_NAME}-${partition}`
     if (this.shuttingDown) {
@@ -631,7 +647,7 @@ export class GroupMetadataManager {
     try {
       const schedulerTimeMs = this.clock.now() - startMs
       this.debug(`Started loading offsets and group metadata from ${tp} for epoch ${epoch}`)
-      await this.doLoadGroupsAndOffsets(partition, onGroupLoaded)
+      await this.doLoadGroupsAndOffsets(partition, onGroupLoaded, onConsumerGroupRecords)
       const total = this.clock.now() - startMs
       this.info(
         `Finished loading offsets and group metadata from ${tp} in ${total} milliseconds for epoch ${epoch}, of ` +
@@ -648,6 +664,7 @@ export class GroupMetadataManager {
   private async doLoadGroupsAndOffsets(
     partition: number,
     onGroupLoaded: (group: GroupMetadata) => void,
+    onConsumerGroupRecords: ConsumerGroupRecordsLoaded = () => {},
   ): Promise<void> {
     const tp = `${GROUP_METADATA_TOPIC_NAME}-${partition}`
     type Loaded = { readonly groupId: string; readonly commit: CommitRecord }
@@ -656,6 +673,7 @@ export class GroupMetadataManager {
     const pendingOffsets = new Map<number, Map<string, Loaded>>()
     const loadedGroups = new Map<string, GroupMetadata>()
     const removedGroups = new Set<string>()
+    const consumerGroupRecords: ConsumerGroupRecord[] = []
 
     for await (const record of this.logStore.read(partition)) {
       if (this.shuttingDown) return
@@ -724,6 +742,9 @@ export class GroupMetadataManager {
           }
           break
         }
+        case 'consumerGroup':
+          consumerGroupRecords.push(decodeConsumerGroupRecord(record.key, record.value))
+          break
         case 'unknown':
           this.warn(
             `Unknown message key with version ${key.version} while loading offsets and group metadata from ${tp}. ` +
@@ -733,6 +754,7 @@ export class GroupMetadataManager {
       }
     }
 
+    onConsumerGroupRecords(partition, consumerGroupRecords)
     const groupOffsets = new Map<string, CommitRecord[]>()
     const emptyGroupOffsets = new Map<string, CommitRecord[]>()
     for (const { groupId, commit } of loadedOffsets.values()) {

@@ -2,8 +2,8 @@
  * The records of `__consumer_offsets`, as Kafka 3.9's group coordinator writes and reads them.
  *
  * A record's key is an int16 key version followed by the key struct: versions 0 and 1 are an offset
- * commit key, version 2 is a group metadata key (higher versions are the KIP-848 consumer group
- * records, which the classic coordinator skips). The value is an int16 value version followed by the
+ * commit key, version 2 is a group metadata key, 3-8 are the KIP-848 consumer group records
+ * (consumer-group-records.ts). The value is an int16 value version followed by the
  * value struct of the type the key names; a null value is a tombstone (the offset or group was deleted).
  */
 import { decode } from '../../codec/codec.js'
@@ -114,7 +114,9 @@ export function encodeGroupMetadataValue(value: Input<GroupMetadataValueData>): 
 export type GroupRecordKey =
   | { readonly type: 'offsetCommit'; readonly version: number; readonly key: OffsetCommitKeyData }
   | { readonly type: 'groupMetadata'; readonly version: number; readonly key: GroupMetadataKeyData }
-  /** Any other key version (e.g. the KIP-848 consumer group records): Kafka's classic loader skips these. */
+  /** Types 3-8: the KIP-848 consumer group records (consumer-group-records.ts). */
+  | { readonly type: 'consumerGroup'; readonly version: number }
+  /** Any other key version: the loader skips these. */
   | { readonly type: 'unknown'; readonly version: number }
 
 /** Reads the key version and decodes the key it names. Like Kafka, bytes after the struct are ignored. */
@@ -127,6 +129,7 @@ export function decodeGroupRecordKey(buf: Buffer): GroupRecordKey {
   if (inRange(GroupMetadataKey.validVersions, version)) {
     return { type: 'groupMetadata', version, key: decode(GroupMetadataKey, version, r) }
   }
+  if (version >= 3 && version <= 8) return { type: 'consumerGroup', version }
   return { type: 'unknown', version }
 }
 

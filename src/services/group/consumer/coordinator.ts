@@ -10,12 +10,19 @@
  * out (`group.consumer.session.timeout.ms` after its last heartbeat) or when it keeps partitions it must revoke
  * longer than its rebalance timeout.
  *
- * The groups live in memory on the coordinator of their `__consumer_offsets` partition; the caller drops them when
- * it resigns (`unloadPartition`).
+ * The groups live in memory on the coordinator of their `__consumer_offsets` partition and durably in it: what a
+ * heartbeat (or a timer) changed is written as Kafka's consumer group records (persistence.ts) before the heartbeat
+ * is answered; a failed write puts the group back to what the log holds. A new coordinator rebuilds the groups
+ * from those records (`loadPartition`); the caller drops them when it resigns (`unloadPartition`).
  */
 import { randomBytes } from 'node:crypto'
 import { RE2JS } from 're2js'
-import { ErrorCode } from '../../../protocol/errors.js'
+import { ErrorCode, KafkaError } from '../../../protocol/errors.js'
+import {
+  encodeConsumerGroupRecord,
+  type ConsumerGroupRecord,
+} from '../../../protocol/messages/data/consumer-group-records.js'
+import type { GroupLogAppendRecord } from '../log-store.js'
 import type { ScheduledTask, Scheduler } from '../../../util/scheduler.js'
 import type { Logger } from '../../../util/logger.js'
 import type { GroupCoordinatorConfig } from '../config.js'
@@ -28,7 +35,8 @@ import {
   type Assignment,
 } from './assignment.js'
 import { CONSUMER_GROUP_ASSIGNORS, type AssignmentMemberSpec } from './assignors.js'
-import { ConsumerGroup } from './group.js'
+import { ConsumerGroup, type ConsumerGroupSnapshot } from './group.js'
+import { recordsBetween, replayConsumerGroupRecords } from './persistence.js'
 import {
   LEAVE_GROUP_MEMBER_EPOCH,
   LEAVE_GROUP_STATIC_MEMBER_EPOCH,
@@ -111,6 +119,11 @@ export interface ConsumerGroupCoordinatorOptions {
   readonly isClassicGroupInUse: (groupId: string) => boolean
   /** `__consumer_offsets` partition of a group. */
   readonly partitionFor: (groupId: string) => number
+  /**
+   * Appends records to a `__consumer_offsets` partition as its leader, waiting for the ISR (acks=all); rejects with
+   * a `KafkaError` carrying the produce error.
+   */
+  readonly append: (partition: number, records: readonly GroupLogAppendRecord[]) => Promise<unknown>
 }
 
 /** Topics a regular expression never matches (the Java consumer's `exclude.internal.topics`). */
@@ -135,6 +148,11 @@ export class ConsumerGroupCoordinator {
   private readonly sessionTimers = new Map<string, ScheduledTask>()
   private readonly rebalanceTimers = new Map<string, ScheduledTask>()
   private readonly regexCache = new Map<string, RE2JS>()
+  /** What `__consumer_offsets` holds for each group (absent: nothing, or its tombstones). */
+  private readonly persisted = new Map<string, ConsumerGroupSnapshot>()
+  /** Per group: the tail of its chain of writes, and how often a failed write rolled it back (and with what). */
+  private readonly writes = new Map<string, Promise<void>>()
+  private readonly rollbacks = new Map<string, { count: number; error: number }>()
 
   constructor(private readonly o: ConsumerGroupCoordinatorOptions) {}
 
@@ -158,7 +176,25 @@ export class ConsumerGroupCoordinator {
 
   // ---------------------------------------------------------------- ConsumerGroupHeartbeat
 
-  heartbeat(p: ConsumerGroupHeartbeatParams): ConsumerGroupHeartbeatResult {
+  /**
+   * Handles a heartbeat and answers once what it changed is in `__consumer_offsets` (as Kafka's coordinator runtime
+   * does); a failed write undoes the change and is answered with the write's error.
+   */
+  async heartbeat(p: ConsumerGroupHeartbeatParams): Promise<ConsumerGroupHeartbeatResult> {
+    const result = this.handleHeartbeat(p)
+    if (!this.groups.has(p.groupId) && !this.persisted.has(p.groupId)) return result
+    const rolledBack = this.rollbacks.get(p.groupId)?.count ?? 0
+    const error = await this.persist(p.groupId).then(
+      () => {
+        const r = this.rollbacks.get(p.groupId)
+        return r !== undefined && r.count !== rolledBack ? r.error : null
+      },
+      (e: unknown) => writeErrorCode(e),
+    )
+    return error === null ? result : errorResult(error, '')
+  }
+
+  private handleHeartbeat(p: ConsumerGroupHeartbeatParams): ConsumerGroupHeartbeatResult {
     try {
       this.validateRequest(p)
       const status = this.o.groupStatus(p.groupId)
@@ -169,13 +205,90 @@ export class ConsumerGroupCoordinator {
       return this.joinOrReconcile(p)
     } catch (e) {
       if (!(e instanceof GroupError)) throw e
-      return {
-        errorCode: e.code,
-        errorMessage: e.message === '' ? null : e.message,
-        memberId: null,
-        memberEpoch: 0,
-        heartbeatIntervalMs: 0,
-        assignment: null,
+      return errorResult(e.code, e.message)
+    }
+  }
+
+  // ---------------------------------------------------------------- persistence
+
+  /**
+   * Writes what changed in the group since its last write (nothing when nothing did), after the writes already
+   * queued for it. On failure the group goes back to what the log holds and every heartbeat waiting on the
+   * undone state is answered with the error.
+   */
+  persist(groupId: string): Promise<void> {
+    const run = (this.writes.get(groupId) ?? Promise.resolve()).then(() => this.writeChanges(groupId))
+    const tail = run.catch(() => {})
+    this.writes.set(groupId, tail)
+    void tail.then(() => {
+      if (this.writes.get(groupId) === tail) this.writes.delete(groupId)
+    })
+    return run
+  }
+
+  private async writeChanges(groupId: string): Promise<void> {
+    const group = this.groups.get(groupId)
+    const after = group?.snapshot()
+    const before = this.persisted.get(groupId)
+    const records = recordsBetween(groupId, before, after)
+    if (records.length === 0) return
+    const now = this.o.scheduler.clock.now()
+    try {
+      await this.o.append(
+        this.o.partitionFor(groupId),
+        records.map((r) => ({ ...encodeConsumerGroupRecord(r), timestamp: now })),
+      )
+    } catch (e) {
+      const code = writeErrorCode(e)
+      this.o.logger.warn(
+        `[GroupCoordinator ${this.config.brokerId}]: [GroupId ${groupId}] Writing ${records.length} records ` +
+          `failed with error code ${code}; the group is reverted to its last written state.`,
+      )
+      const r = this.rollbacks.get(groupId)
+      this.rollbacks.set(groupId, { count: (r?.count ?? 0) + 1, error: code })
+      this.revert(groupId, before)
+      throw e
+    }
+    if (after === undefined) this.persisted.delete(groupId)
+    else this.persisted.set(groupId, after)
+  }
+
+  /** Puts a group back to what the log holds, with timers for the members it has again and none for the others. */
+  private revert(groupId: string, to: ConsumerGroupSnapshot | undefined): void {
+    let group = this.groups.get(groupId)
+    if (group === undefined) {
+      // a deletion that did not reach the log
+      if (to === undefined) return
+      group = new ConsumerGroup(groupId)
+      this.groups.set(groupId, group)
+    }
+    const had = [...group.members.keys()]
+    if (to === undefined) {
+      this.groups.delete(groupId)
+    } else {
+      group.restore(to)
+    }
+    for (const id of had) if (to?.members.has(id) !== true) this.cancelTimers(groupId, id)
+    for (const m of to?.members.values() ?? []) {
+      if (!this.sessionTimers.has(this.key(groupId, m.memberId)))
+        this.scheduleSessionTimeout(groupId, m.memberId)
+    }
+  }
+
+  /** Rebuilds the consumer groups of a `__consumer_offsets` partition from its records (coordinator load). */
+  loadPartition(partition: number, records: readonly ConsumerGroupRecord[]): void {
+    for (const [groupId, snapshot] of replayConsumerGroupRecords(records)) {
+      if (this.o.partitionFor(groupId) !== partition || this.groups.has(groupId)) continue
+      const group = new ConsumerGroup(groupId)
+      group.restore(snapshot)
+      this.groups.set(groupId, group)
+      this.persisted.set(groupId, snapshot)
+      this.info(
+        `[GroupId ${groupId}] Loaded consumer group with epoch ${group.groupEpoch} and ${group.members.size} members.`,
+      )
+      for (const m of group.members.values()) {
+        this.scheduleSessionTimeout(groupId, m.memberId)
+        if (m.state === 'UNREVOKED_PARTITIONS') this.scheduleRebalanceTimeout(groupId, m)
       }
     }
   }
@@ -595,6 +708,7 @@ export class ConsumerGroupCoordinator {
             `[GroupId ${groupId}] Member ${memberId} fenced from the group because its session expired.`,
           )
           this.fenceMember(group, memberId)
+          this.persistInBackground(groupId)
         },
         this.config.consumerGroupSessionTimeoutMs,
       ),
@@ -620,10 +734,15 @@ export class ConsumerGroupCoordinator {
               `partitions within ${m.rebalanceTimeoutMs}ms.`,
           )
           this.fenceMember(group, m.memberId)
+          this.persistInBackground(groupId)
         },
         Math.max(0, member.rebalanceTimeoutMs),
       ),
     )
+  }
+
+  private persistInBackground(groupId: string): void {
+    this.persist(groupId).catch(() => {})
   }
 
   private cancelRebalanceTimeout(groupId: string, memberId: string): void {
@@ -646,6 +765,11 @@ export class ConsumerGroupCoordinator {
       for (const id of g.members.keys()) this.cancelTimers(g.groupId, id)
       this.groups.delete(g.groupId)
     }
+    for (const groupId of [...this.persisted.keys()]) {
+      if (this.o.partitionFor(groupId) !== partition) continue
+      this.persisted.delete(groupId)
+      this.rollbacks.delete(groupId)
+    }
   }
 
   shutdown(): void {
@@ -655,13 +779,20 @@ export class ConsumerGroupCoordinator {
     this.rebalanceTimers.clear()
   }
 
-  /** Deletes an empty consumer group (DeleteGroups); false when it has members. */
-  deleteGroup(groupId: string): boolean {
+  /**
+   * Deletes an empty consumer group and writes its tombstones (DeleteGroups, or its offsets expired):
+   * NON_EMPTY_GROUP when it has members, else the error of the write (NONE).
+   */
+  async deleteGroup(groupId: string): Promise<number> {
     const g = this.groups.get(groupId)
-    if (g === undefined) return true
-    if (g.members.size > 0) return false
+    if (g === undefined) return ErrorCode.NONE
+    if (g.members.size > 0) return ErrorCode.NON_EMPTY_GROUP
     this.groups.delete(groupId)
-    return true
+    this.info(`[GroupId ${groupId}] Deleted the consumer group.`)
+    return this.persist(groupId).then(
+      () => ErrorCode.NONE,
+      (e: unknown) => writeErrorCode(e),
+    )
   }
 
   // ---------------------------------------------------------------- ConsumerGroupDescribe
@@ -708,6 +839,38 @@ export class ConsumerGroupCoordinator {
 
   private info(msg: string): void {
     this.o.logger.info(`[GroupCoordinator ${this.config.brokerId}]: ${msg}`)
+  }
+}
+
+function errorResult(code: number, message: string): ConsumerGroupHeartbeatResult {
+  return {
+    errorCode: code,
+    errorMessage: message === '' ? null : message,
+    memberId: null,
+    memberEpoch: 0,
+    heartbeatIntervalMs: 0,
+    assignment: null,
+  }
+}
+
+/** A failed `__consumer_offsets` write as the error a group request answers (Kafka 4.0's coordinator service). */
+function writeErrorCode(e: unknown): number {
+  const code = e instanceof KafkaError ? e.code : ErrorCode.UNKNOWN_SERVER_ERROR
+  switch (code) {
+    case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
+    case ErrorCode.NOT_ENOUGH_REPLICAS:
+    case ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND:
+    case ErrorCode.REQUEST_TIMED_OUT:
+      return ErrorCode.COORDINATOR_NOT_AVAILABLE
+    case ErrorCode.NOT_LEADER_OR_FOLLOWER:
+    case ErrorCode.KAFKA_STORAGE_ERROR:
+      return ErrorCode.NOT_COORDINATOR
+    case ErrorCode.MESSAGE_TOO_LARGE:
+    case ErrorCode.RECORD_LIST_TOO_LARGE:
+    case ErrorCode.INVALID_FETCH_SIZE:
+      return ErrorCode.UNKNOWN_SERVER_ERROR
+    default:
+      return code
   }
 }
 

@@ -9,6 +9,15 @@ import type { ConsumerGroupMember, PartitionEpochLookup } from './member.js'
 /** ConsumerGroupDescribe / ListGroups states (Kafka's ConsumerGroupState). */
 export type ConsumerGroupState = 'Empty' | 'Assigning' | 'Reconciling' | 'Stable' | 'Dead'
 
+/** A group's state as of one moment (members and assignments are immutable values, so this is a cheap copy). */
+export interface ConsumerGroupSnapshot {
+  readonly groupEpoch: number
+  readonly targetAssignmentEpoch: number
+  readonly subscriptionMetadata: ReadonlyMap<string, string>
+  readonly members: ReadonlyMap<string, ConsumerGroupMember>
+  readonly targetAssignment: ReadonlyMap<string, Assignment>
+}
+
 export class ConsumerGroup {
   groupEpoch = 0
   targetAssignmentEpoch = 0
@@ -77,6 +86,29 @@ export class ConsumerGroup {
     this.target.clear()
     for (const [id, a] of assignment) this.target.set(id, a)
     this.targetAssignmentEpoch = epoch
+  }
+
+  snapshot(): ConsumerGroupSnapshot {
+    return {
+      groupEpoch: this.groupEpoch,
+      targetAssignmentEpoch: this.targetAssignmentEpoch,
+      subscriptionMetadata: this.subscriptionMetadata,
+      members: new Map(this.memberMap),
+      targetAssignment: new Map(this.target),
+    }
+  }
+
+  /** Puts the group back to a snapshot (a failed write is undone; a loaded group is rebuilt). */
+  restore(s: ConsumerGroupSnapshot): void {
+    this.memberMap.clear()
+    this.staticMemberMap.clear()
+    this.owners.clear()
+    for (const m of s.members.values()) this.updateMember(m)
+    this.target.clear()
+    for (const [id, a] of s.targetAssignment) this.target.set(id, a)
+    this.groupEpoch = s.groupEpoch
+    this.targetAssignmentEpoch = s.targetAssignmentEpoch
+    this.subscriptionMetadata = s.subscriptionMetadata
   }
 
   /** Who owns a partition, from `memberId`'s point of view: -1 when free or owned by `memberId` itself. */
