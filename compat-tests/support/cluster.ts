@@ -129,7 +129,8 @@ export type PartitionProduceResponse = Infer<
   typeof Apis.Produce.response
 >['responses'][number]['partitionResponses'][number]
 
-async function withConnection<T>(b: Endpoint, fn: (c: RawConnection) => Promise<T>): Promise<T> {
+/** A raw protocol connection to one broker for the time of `fn`. */
+export async function withConnection<T>(b: Endpoint, fn: (c: RawConnection) => Promise<T>): Promise<T> {
   const c = await RawConnection.connect(b.host, b.port)
   try {
     return await fn(c)

@@ -129,5 +129,13 @@ def describe_configs(a):
     }
 
 
+def alter_configs(a):
+    """AlterConfigs (as kafka-configs.sh --alter): a topic's whole set of overrides becomes a["configs"]."""
+    admin = AdminClient({"bootstrap.servers": a["bootstrap"], "client.id": "samsa-compat-confluent"})
+    resource = ConfigResource(ConfigResource.Type.TOPIC, a["topic"], set_config=a["configs"])
+    admin.alter_configs([resource], request_timeout=30)[resource].result(timeout=30)
+    return {"ok": True}
+
+
 if __name__ == "__main__":
-    run({"produce": produce, "consume": consume, "describe_configs": describe_configs})
+    run({"produce": produce, "consume": consume, "describe_configs": describe_configs, "alter_configs": alter_configs})

@@ -154,6 +154,29 @@ describe('controller on the local metadata store', () => {
     await eventually(() => cache.partition('solo', 0)?.state?.leader === 2)
   })
 
+  it('elects an out-of-sync replica of an offline partition once unclean election is turned on for its topic', async () => {
+    const ref: { cache?: MetadataCache } = {}
+    const { zk, store, cache } = await cluster([1, 2, 3], undefined, {
+      uncleanLeaderElection: (topic) =>
+        ref.cache?.topic(topic)?.config.get('unclean.leader.election.enable') === 'true',
+    })
+    ref.cache = cache
+    await createTopic(zk, 'u', [[0, [2, 3]]])
+    await eventually(() => cache.partition('u', 0)?.state?.leader === 2)
+    await store.delete(Paths.brokerId(3))
+    await eventually(() => cache.partition('u', 0)?.state?.isr.join() === '2')
+    await store.delete(Paths.brokerId(2))
+    await eventually(() => cache.partition('u', 0)?.state?.leader === -1)
+    await register(zk, 3) // out of sync: not eligible while unclean election is off
+    await eventually(() => cache.brokers.has(3))
+    await zk.setEntityConfig('topics', 'u', new Map([['retention.ms', '1000']]))
+    await eventually(() => cache.topic('u')?.config.get('retention.ms') === '1000')
+    expect(cache.partition('u', 0)!.state).toMatchObject({ leader: -1, isr: [2] })
+    await zk.setEntityConfig('topics', 'u', new Map([['unclean.leader.election.enable', 'true']]))
+    await eventually(() => cache.partition('u', 0)?.state?.leader === 3)
+    expect(cache.partition('u', 0)!.state).toMatchObject({ leader: 3, isr: [3], leaderRecoveryState: 1 })
+  })
+
   it('deletes topics marked for deletion', async () => {
     const { zk, cache } = await cluster([1])
     await createTopic(zk, 'gone', [[0, [1]]], new Map([['retention.ms', '1000']]))

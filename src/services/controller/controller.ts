@@ -119,6 +119,12 @@ export class Controller {
     this.cache.on('brokers', () => this.requestReconcile('broker change'))
     this.cache.on('topicAdded', () => this.requestReconcile('new topic'))
     this.cache.on('partitionsAdded', () => this.requestReconcile('new partitions'))
+    // Unclean leader election turned on (for a topic, or as the brokers' dynamic default) elects offline partitions
+    // at once (Kafka's TopicUncleanLeaderElectionEnable / UncleanLeaderElectionEnable events).
+    this.cache.on('topicConfig', (t) => {
+      if (this.cfg.uncleanLeaderElection(t.name)) this.requestReconcile('unclean leader election enabled')
+    })
+    this.cache.on('brokerConfig', () => this.requestReconcile('broker config change'))
     // An ISR change of a partition being moved may complete its reassignment.
     this.cache.on('partition', (p) => {
       if (isBeingReassigned(p)) this.requestReconcile('reassignment progress')
