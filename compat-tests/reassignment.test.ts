@@ -6,9 +6,11 @@
  *    {1,2,3}; the broker joining is never the controller, so that it can be held back): listPartitionReassignments shows the
  *    adding / removing replicas while the new replica is held back, the move completes, the old replica's log is
  *    deleted, the new replicas hold the same bytes, nothing acknowledged is lost or duplicated;
- *  - the same move written to /admin/reassign_partitions as kafka-reassign-partitions.sh does, with the controller
- *    killed (kill -9) while the move is under way and restarted: the next controller finishes it and removes the
- *    znode;
+ *  - the same move written to /admin/reassign_partitions as kafka-reassign-partitions.sh does, and started with the
+ *    Admin API, each with the controller killed (kill -9) while the move is under way and restarted: the next
+ *    controller finishes it (and removes the znode);
+ *  - a move with a replication throttle (KIP-73) set as kafka-reassign-partitions.sh --throttle does: the copy
+ *    keeps within 20 % of it;
  *  - bad reassignments (a broker that does not exist, duplicates, an empty list, a cancel with nothing to cancel)
  *    are refused with Kafka's errors and change nothing.
  */
@@ -210,6 +212,72 @@ async function setThrottle(
   }
 }
 
+/**
+ * A move started through the Admin API (kafkajs) or by writing /admin/reassign_partitions, with the controller killed
+ * (kill -9) while it is under way and restarted: the next controller finishes it.
+ */
+async function moveWithControllerKilled(via: 'admin' | 'znode'): Promise<void> {
+  await cl.ensureRunning()
+  const { controller, adding, original, target } = await plan()
+  const topic = uniqueName(`${via}move`)
+  await createTopic(topic, original)
+  await preload(topic, RECORDS)
+  const checker = await Checker.start({ bootstrap: cl.bootstrapAll(), topic, partitions: 1, rate: 200 })
+  let verdict
+  try {
+    await checker.waitForProgress('warm-up', 100)
+    pauseBroker(cl.broker(adding))
+    try {
+      if (via === 'znode')
+        await cl.zk((c) =>
+          zkCreate(
+            c,
+            '/admin/reassign_partitions',
+            JSON.stringify({ version: 1, partitions: [{ topic, partition: 0, replicas: target }] }),
+          ),
+        )
+      else
+        // Bootstrapped from the controller alone: the broker joining is frozen.
+        await withAdmin(kafkajs(cl.bootstrap(controller)), (admin) =>
+          admin.alterPartitionReassignments({
+            topics: [{ topic, partitionAssignment: [{ partition: 0, replicas: target }] }],
+          }),
+        )
+      await waitFor(
+        'the controller started the move',
+        async () => (await cl.topicZnode(topic))?.adding_replicas?.['0']?.join() === String(adding),
+        { timeoutMs: 4000, intervalMs: 50 },
+      )
+      await cl.broker(controller).kill()
+    } finally {
+      resumeBroker(cl.broker(adding))
+    }
+    // Restarted once its old registration expired (before that it could not register, as in Kafka).
+    await waitFor(
+      `broker ${controller}'s registration expired`,
+      async () => !(await cl.registeredIds()).includes(controller),
+      { timeoutMs: 30_000, intervalMs: 100 },
+    )
+    await cl.broker(controller).start()
+    await waitForMove(topic, target)
+    if (via === 'znode')
+      await waitFor(
+        '/admin/reassign_partitions removed',
+        async () => (await cl.znode('/admin/reassign_partitions')) === undefined,
+        {
+          timeoutMs: 20_000,
+        },
+      )
+    await checker.waitForProgress('after the move', 100)
+  } finally {
+    verdict = await checker.stop()
+  }
+  console.log(`[reassignment] ${via} move with controller ${controller} killed: ${verdict.summary}`)
+  expect(verdict.problems.slice(0, 20), verdict.summary).toEqual([])
+  await waitForLogGone(original[0]!, topic)
+  await expectReplicasIdentical(topic, target)
+}
+
 describe('partition reassignment (KIP-455)', () => {
   it(`moves a partition of ${RECORDS} records off a broker onto a new one with kafkajs, under producers and a group`, async () => {
     const { adding, original, target } = await plan()
@@ -270,56 +338,11 @@ describe('partition reassignment (KIP-455)', () => {
   }, 300_000)
 
   it('finishes a move written to /admin/reassign_partitions after the controller is killed during it', async () => {
-    await cl.ensureRunning()
-    const { controller, adding, original, target } = await plan()
-    const topic = uniqueName('zkmove')
-    await createTopic(topic, original)
-    await preload(topic, RECORDS)
-    const checker = await Checker.start({ bootstrap: cl.bootstrapAll(), topic, partitions: 1, rate: 200 })
-    let verdict
-    try {
-      await checker.waitForProgress('warm-up', 100)
-      pauseBroker(cl.broker(adding))
-      try {
-        await cl.zk((c) =>
-          zkCreate(
-            c,
-            '/admin/reassign_partitions',
-            JSON.stringify({ version: 1, partitions: [{ topic, partition: 0, replicas: target }] }),
-          ),
-        )
-        await waitFor(
-          'the controller started the move',
-          async () => (await cl.topicZnode(topic))?.adding_replicas?.['0']?.join() === String(adding),
-          { timeoutMs: 4000, intervalMs: 50 },
-        )
-        await cl.broker(controller).kill()
-      } finally {
-        resumeBroker(cl.broker(adding))
-      }
-      // Restarted once its old registration expired (before that it could not register, as in Kafka).
-      await waitFor(
-        `broker ${controller}'s registration expired`,
-        async () => !(await cl.registeredIds()).includes(controller),
-        { timeoutMs: 30_000, intervalMs: 100 },
-      )
-      await cl.broker(controller).start()
-      await waitForMove(topic, target)
-      await waitFor(
-        '/admin/reassign_partitions removed',
-        async () => (await cl.znode('/admin/reassign_partitions')) === undefined,
-        {
-          timeoutMs: 20_000,
-        },
-      )
-      await checker.waitForProgress('after the move', 100)
-    } finally {
-      verdict = await checker.stop()
-    }
-    console.log(`[reassignment] zk move with controller ${controller} killed: ${verdict.summary}`)
-    expect(verdict.problems.slice(0, 20), verdict.summary).toEqual([])
-    await waitForLogGone(original[0]!, topic)
-    await expectReplicasIdentical(topic, target)
+    await moveWithControllerKilled('znode')
+  }, 300_000)
+
+  it('finishes a move started with the Admin API after the controller is killed during it', async () => {
+    await moveWithControllerKilled('admin')
   }, 300_000)
 
   it(`copies a moved partition of ${RECORDS} records within 20 % of its replication throttle (KIP-73)`, async () => {
