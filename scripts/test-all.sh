@@ -35,6 +35,7 @@ npx vitest run --project unit
 echo "==> examples (application test suites against an in-process cluster)"
 npx vitest run --project examples
 /usr/bin/python3 -m unittest discover -s examples/python-http
+node --experimental-vm-modules node_modules/.bin/jest --config examples/kafkajs-jest/jest.config.mjs
 
 echo "==> compatibility tests (real clients, real brokers, real ZooKeeper)"
 npx vitest run --project compat

@@ -5,11 +5,10 @@
  */
 import { writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { brokerJson, controlRoutes } from './cluster/control-routes.js'
-import { startCluster, type Cluster } from './cluster/cluster.js'
+import { brokerJson } from './cluster/control-routes.js'
+import { startClusterServer, type ClusterServer } from './cluster/test-runner.js'
 import { clusterUsage, parseClusterArgs, type ClusterArgs } from './cluster-command-line.js'
 import { loadPropertiesFileSync, parseKeyValueArgs } from './config/properties.js'
-import { HttpServer } from './http/http-server.js'
 import { createLogger } from './util/logger.js'
 
 const program = process.env.SAMSA_CLUSTER_PROGRAM ?? path.basename(process.argv[1] ?? 'samsa-cluster')
@@ -37,21 +36,19 @@ async function main(argv: readonly string[]): Promise<void> {
   const a = args
   const fromFile = a.file ? Object.fromEntries(loadPropertiesFileSync(a.file)) : {}
   const log = createLogger({ level: a.logLevel, fd: 2 }).child({ name: 'samsa.cluster' })
-  let cluster: Cluster | undefined
-  let http: HttpServer | undefined
+  let server: ClusterServer | undefined
   let stopping: Promise<void> | undefined
   const stop = (why: string): Promise<void> =>
     (stopping ??= (async () => {
       log.info(`${why}: stopping the cluster`)
-      await http?.stop().catch(() => {})
-      await cluster?.stop().catch((e: unknown) => log.error({ err: e }, 'Error while stopping the cluster'))
+      await server?.stop().catch((e: unknown) => log.error({ err: e }, 'Error while stopping the cluster'))
       process.exit(0)
     })())
   process.on('SIGTERM', () => void stop('SIGTERM'))
   process.on('SIGINT', () => void stop('SIGINT'))
   process.on('unhandledRejection', (err) => log.error({ err }, 'Unhandled promise rejection'))
   try {
-    cluster = await startCluster({
+    server = await startClusterServer({
       brokers: a.brokers,
       zookeeper: a.zookeeper,
       properties: { ...fromFile, ...propsOf(a.overrides) },
@@ -60,22 +57,17 @@ async function main(argv: readonly string[]): Promise<void> {
       dataDir: a.dataDir,
       logLevel: a.logLevel,
       logFd: 2,
+      http: a.http,
+      onStop: () => void stop('POST /cluster/stop'),
     })
-    http = new HttpServer(
-      { listeners: [a.http], describe: 'the cluster control API' },
-      controlRoutes(cluster, { onStop: () => void stop('POST /cluster/stop') }),
-      log,
-    )
-    const [bound] = await http.start()
     const ready = JSON.stringify({
-      bootstrapServers: cluster.bootstrap,
-      http: `http://${bound!.host || '127.0.0.1'}:${bound!.boundPort}`,
-      brokers: cluster.brokers.map(brokerJson),
+      bootstrapServers: server.cluster.bootstrap,
+      http: server.url,
+      brokers: server.cluster.brokers.map(brokerJson),
     })
     if (a.readyFile) writeFileSync(a.readyFile, `${ready}\n`)
     process.stdout.write(`${ready}\n`)
   } catch (e) {
-    await cluster?.stop().catch(() => {})
     fail(`samsa-cluster could not start: ${(e as Error).message}`)
   }
 }

@@ -20,6 +20,14 @@ export { BrokerConfig } from './config/broker-config.js'
 export { ManualClock, ManualScheduler, SystemScheduler } from './util/scheduler.js'
 export type { Clock, ScheduledTask, Scheduler } from './util/scheduler.js'
 export { Cluster, ClusterBroker, startCluster } from './cluster/cluster.js'
+export {
+  clusterForWorker,
+  jestGlobalSetup,
+  jestGlobalTeardown,
+  namespace,
+  startClusterServer,
+} from './cluster/test-runner.js'
+export type { ClusterServer } from './cluster/test-runner.js'
 export type { BrokerState, ClusterOptions, Props, PropValue, ServedRequest } from './cluster/cluster.js'
 export type { ClusterRecord, GroupView, ReadPartitionOptions, WaitOptions } from './cluster/observe.js'
 export type { FaultMode, LinkFault, LinkOptions, NodeId, PartitionOptions } from './cluster/network.js'

@@ -1,0 +1,3 @@
+import { jestGlobalTeardown } from 'samsa'
+
+export default jestGlobalTeardown
