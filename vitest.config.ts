@@ -19,6 +19,7 @@ export default defineConfig({
           hookTimeout: 120_000,
           fileParallelism: false,
           globalSetup: ['compat-tests/support/global-setup.ts'],
+          setupFiles: ['compat-tests/support/stall-watch.ts'],
         },
       },
       {
