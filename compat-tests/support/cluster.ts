@@ -697,7 +697,8 @@ export function logBytesUpTo(dataDir: string, topic: string, partition: number, 
       const len = buf.readInt32BE(pos + 8)
       const lastDelta = buf.readInt32BE(pos + 23)
       // a header that is not one (a torn or foreign tail) would walk backwards or stand still: stop there
-      if (len < 49 || base < 0) throw new Error(`no batch header at ${f}:${pos} (baseOffset ${base}, length ${len})`)
+      if (len < 49 || base < 0)
+        throw new Error(`no batch header at ${f}:${pos} (baseOffset ${base}, length ${len})`)
       if (base >= upTo || pos + 12 + len > buf.length) break
       if (base + lastDelta >= upTo) {
         throw new Error(`offset ${upTo} is inside the batch at ${f}:${pos} (${base}..${base + lastDelta})`)
