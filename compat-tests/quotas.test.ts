@@ -9,7 +9,7 @@ import { buildRecordBatch } from '../src/protocol/records/batch.js'
 import { printBrokerLogsOnFailure, startBroker, type BrokerProcess } from './support/broker.js'
 import { uniqueName } from './support/env.js'
 import { createTopic, kafkajs, withProducer } from './support/kafkajs.js'
-import { RawConnection } from './support/raw.js'
+import { decodeResponseFrame, RawConnection } from './support/raw.js'
 
 printBrokerLogsOnFailure()
 
@@ -111,4 +111,36 @@ describe('client quotas', () => {
     expect(throttles[2]).toBeGreaterThan(0)
     expect(Math.max(...throttles)).toBeLessThanOrEqual(11_000)
   }, 90_000)
+
+  it('request_percentage: a client over its share of request handler time is throttled (throttle_time_ms, muted)', async () => {
+    const set = (remove: boolean) =>
+      raw.request(Apis.AlterClientQuotas, 1, {
+        entries: [
+          {
+            entity: [{ entityType: 'client-id', entityName: 'busy-client' }],
+            ops: [{ key: 'request_percentage', value: 0.0001, remove }],
+          },
+        ],
+        validateOnly: false,
+      })
+    expect((await set(false)).entries[0]?.errorCode).toBe(0)
+    const busy = await RawConnection.connect(broker.host, broker.port)
+    try {
+      // Any handler time at all is over 0.0001 % of a thread: the first answer already carries a throttle.
+      const { correlationId, bytes } = busy.encodeRequest(Apis.Metadata, 9, { topics: [] }, 'busy-client')
+      await busy.write(bytes)
+      const r = await busy.readFrame()
+      if (r.kind !== 'frame') throw new Error(`no Metadata response: ${r.kind}`)
+      const res = decodeResponseFrame(Apis.Metadata, 9, r.frame, correlationId)
+      expect(res.throttleTimeMs).toBeGreaterThan(0)
+      const described = await raw.request(Apis.DescribeClientQuotas, 1, {
+        components: [{ entityType: 'client-id', matchType: 0, match: 'busy-client' }],
+        strict: false,
+      })
+      expect(described.entries?.[0]?.values).toEqual([{ key: 'request_percentage', value: 0.0001 }])
+    } finally {
+      busy.close()
+      await set(true)
+    }
+  })
 })

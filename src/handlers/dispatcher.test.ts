@@ -120,3 +120,37 @@ describe('error responses from the dispatcher', () => {
     expect(() => d.process(f, conn)).toThrow(CloseConnection)
   })
 })
+
+describe('the request quota in the dispatcher', () => {
+  it("puts the request quota's throttle time in the response (at least what the handler set) and meters encoding", async () => {
+    let now = 0
+    const recorded: { api: number; ms: number; kind: string }[] = []
+    const d = new RequestDispatcher(
+      [
+        defineHandler(Apis.Heartbeat, {
+          handle: () => {
+            now += 30 // the handler's synchronous work
+            return { errorCode: 0, throttleTimeMs: 5 }
+          },
+        }) as Handler,
+      ],
+      pino({ level: 'silent' }),
+      undefined,
+      {
+        now: () => now,
+        requestCompleted: () => {},
+        handlerTime: (ctx, _body, ms) => {
+          recorded.push({ api: ctx.apiKey, ms, kind: 'handler' })
+          return 250
+        },
+        networkTime: (ctx, ms) => recorded.push({ api: ctx.apiKey, ms, kind: 'network' }),
+      },
+    )
+    const res = await call(d, Apis.Heartbeat, 4, { groupId: 'g', generationId: 1, memberId: 'm' })
+    expect(res).toMatchObject({ errorCode: 0, throttleTimeMs: 250 })
+    expect(recorded).toEqual([
+      { api: Apis.Heartbeat.key, ms: 30, kind: 'handler' },
+      { api: Apis.Heartbeat.key, ms: 0, kind: 'network' },
+    ])
+  })
+})

@@ -57,6 +57,14 @@ export interface RequestObserver {
   now(): number
   /** A request answered (or dropped, for acks=0) after `ms`, under `request` (Kafka's request metric name). */
   requestCompleted(request: string, version: number, ms: number): void
+  /**
+   * The request quota (request_percentage): the broker's time in a request's handler (`ms`, its synchronous part),
+   * recorded for its sender before the response is built; the throttle time (0 within the quota). The response
+   * carries it in throttle_time_ms.
+   */
+  handlerTime?(ctx: RequestContext, body: unknown, ms: number): number
+  /** The time spent encoding the response, recorded without a throttle (Kafka's network thread time). */
+  networkTime?(ctx: RequestContext, ms: number): void
 }
 
 /**
@@ -160,6 +168,7 @@ export class RequestDispatcher implements RequestProcessor {
   ): ResponseChunks | Promise<ResponseChunks> {
     const started = this.observer?.now() ?? 0
     const result = handleRequest(handler, body, ctx, this.log)
+    const handlerMs = this.observer ? this.observer.now() - started : 0
     if (this.observer) this.observe(result, handler, ctx, body, started)
     if (ctx.apiKey === Apis.Produce.key) {
       // The dispatcher's hold on a produce frame ends with its handling: whatever keeps its bytes longer (a queued
@@ -169,7 +178,7 @@ export class RequestDispatcher implements RequestProcessor {
         return result.then(
           (res) => {
             ctx.frame.release()
-            return this.respond(handler, ctx, res)
+            return this.respondMetered(handler, ctx, body, res, handlerMs)
           },
           (e: unknown) => {
             ctx.frame.release()
@@ -179,8 +188,36 @@ export class RequestDispatcher implements RequestProcessor {
       }
       ctx.frame.release()
     }
-    if (result instanceof Promise) return result.then((res) => this.respond(handler, ctx, res))
-    return this.respond(handler, ctx, result)
+    if (result instanceof Promise)
+      return result.then((res) => this.respondMetered(handler, ctx, body, res, handlerMs))
+    return this.respondMetered(handler, ctx, body, result, handlerMs)
+  }
+
+  /**
+   * Kafka's request quota around a response: the handler time recorded (throttle_time_ms of the response, at
+   * least what the handler set, and the channel muted by the quota manager), then the encoding time.
+   */
+  private respondMetered(
+    handler: Handler,
+    ctx: RequestContext,
+    body: unknown,
+    res: HandlerResult<unknown>,
+    handlerMs: number,
+  ): ResponseChunks | Promise<ResponseChunks> {
+    const observer = this.observer
+    if (!observer?.handlerTime) return this.respond(handler, ctx, res)
+    const throttleMs = observer.handlerTime(ctx, body, handlerMs)
+    let answer = res
+    if (throttleMs > 0 && res !== NO_RESPONSE && typeof res === 'object' && res !== null) {
+      const own = (res as { throttleTimeMs?: number }).throttleTimeMs ?? 0
+      answer = { ...res, throttleTimeMs: Math.max(own, throttleMs) }
+    }
+    const started = observer.now()
+    const out = this.respond(handler, ctx, answer)
+    const encoded = (): void => observer.networkTime?.(ctx, observer.now() - started)
+    if (out instanceof Promise) void out.then(encoded, () => {})
+    else encoded()
+    return out
   }
 
   /** Reports the request once its handling settles; Fetch also under FetchConsumer or FetchFollower, as Kafka. */

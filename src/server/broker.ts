@@ -53,7 +53,7 @@ import {
 } from '../services/security/tls-material.js'
 import { ScramCredentialStore } from '../services/security/scram-credentials.js'
 import { AclAuthorizer, DISABLED_AUTHORIZER } from '../services/security/authorizer.js'
-import { createClientQuotas } from '../services/quota/client-quotas.js'
+import { createClientQuotas, requestQuotaApplies } from '../services/quota/client-quotas.js'
 import { ReplicationQuotaManager } from '../services/quota/replication-quota.js'
 import type { Services } from '../services/services.js'
 import {
@@ -791,6 +791,17 @@ export class Broker {
         {
           now: () => this.clock.monotonic(),
           requestCompleted: (request, version, ms) => services.metrics.requestCompleted(request, version, ms),
+          // request_percentage: percent of one request handler thread over the quota window (ms / 10 each).
+          handlerTime: (ctx, body, ms) =>
+            requestQuotaApplies(ctx.apiKey, body, ctx.apiVersion)
+              ? services.quotas.request.recordAndThrottle(ctx, ms / 10)
+              : 0,
+          networkTime: (ctx, ms) => {
+            services.quotas.request.record(
+              { user: ctx.principal.name, clientId: ctx.clientId ?? '' },
+              ms / 10,
+            )
+          },
         },
       ),
       this.logger('kafka.network.SocketServer'),

@@ -20,7 +20,11 @@ import { recordAndThrottle, SampledRate, type RateConfig } from '../../util/rate
 
 export const DEFAULT_ENTITY = '<default>'
 
-export type ClientQuotaType = 'producer_byte_rate' | 'consumer_byte_rate'
+export type ClientQuotaType =
+  | 'producer_byte_rate'
+  | 'consumer_byte_rate'
+  /** Kafka's request quota: percent of one request handler thread's time (values: ms / 10 per request). */
+  | 'request_percentage'
 
 /** The quota configs as stored (sanitized entity names, `<default>` for defaults). */
 export interface QuotaConfigSource {

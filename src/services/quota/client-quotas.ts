@@ -2,7 +2,7 @@
 import type { Logger } from '../../util/logger.js'
 import type { Scheduler } from '../../util/scheduler.js'
 import type { MetadataStore } from '../metadata/store.js'
-import { ClientQuotaManager } from './client-quota-manager.js'
+import { ClientQuotaManager, type ClientQuotaType } from './client-quota-manager.js'
 import { ClientQuotaStore } from './quota-store.js'
 
 export interface ClientQuotas {
@@ -11,6 +11,22 @@ export interface ClientQuotas {
   readonly produce: ClientQuotaManager
   /** consumer_byte_rate: response bytes of Fetch to consumers. */
   readonly fetch: ClientQuotaManager
+  /** request_percentage: the broker's time in the client's requests (Kafka's ClientRequestQuotaManager). */
+  readonly request: ClientQuotaManager
+}
+
+/** Requests between brokers, exempt from the request quota as Kafka exempts ClusterAction requests. */
+const INTER_BROKER_APIS = new Set([4, 5, 6, 7, 27]) // LeaderAndIsr, StopReplica, UpdateMetadata, ControlledShutdown, WriteTxnMarkers
+
+/** Whether a request counts towards request_percentage (not a broker's: inter-broker APIs, follower fetches). */
+export function requestQuotaApplies(apiKey: number, body: unknown, apiVersion: number): boolean {
+  if (INTER_BROKER_APIS.has(apiKey)) return false
+  if (apiKey === 1) {
+    const f = body as { replicaId?: number; replicaState?: { replicaId: number } }
+    const replicaId = apiVersion >= 15 ? (f.replicaState?.replicaId ?? -1) : (f.replicaId ?? -1)
+    return replicaId < 0
+  }
+  return true
 }
 
 export function createClientQuotas(
@@ -20,7 +36,12 @@ export function createClientQuotas(
   log: Logger,
 ): ClientQuotas {
   const store = new ClientQuotaStore(metadataStore, log)
-  const manager = (type: 'producer_byte_rate' | 'consumer_byte_rate') =>
+  const manager = (type: ClientQuotaType) =>
     new ClientQuotaManager({ type, source: store, scheduler, ...window })
-  return { store, produce: manager('producer_byte_rate'), fetch: manager('consumer_byte_rate') }
+  return {
+    store,
+    produce: manager('producer_byte_rate'),
+    fetch: manager('consumer_byte_rate'),
+    request: manager('request_percentage'),
+  }
 }

@@ -9,7 +9,7 @@
  * socket server's connection quotas read them (ipConnectionRate).
  *
  * DescribeClientQuotas / AlterClientQuotas are served from here (ZkAdminManager's rules and messages).
- * Samsa enforces producer_byte_rate and consumer_byte_rate; request_percentage and controller_mutation_rate are
+ * Samsa enforces producer_byte_rate, consumer_byte_rate and request_percentage; controller_mutation_rate is
  * refused by AlterClientQuotas rather than stored and silently not enforced.
  */
 import dns from 'node:dns'
@@ -45,7 +45,7 @@ const QUOTA_KEYS = new Map<string, 'LONG' | 'DOUBLE'>([
 const IP_QUOTA_KEYS = new Map<string, 'INT'>([['connection_creation_rate', 'INT']])
 const INT_MAX = 2147483647
 /** The keys Samsa enforces; the others are refused rather than stored and ignored. */
-const ENFORCED = new Set(['producer_byte_rate', 'consumer_byte_rate'])
+const ENFORCED = new Set(['producer_byte_rate', 'consumer_byte_rate', 'request_percentage'])
 
 export class QuotaError extends Error {
   constructor(

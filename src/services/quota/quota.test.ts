@@ -5,6 +5,7 @@ import { ManualScheduler } from '../../util/scheduler.js'
 import { Channel } from '../../network/channel.js'
 import { LocalMetadataStore } from '../metadata/local-store.js'
 import { ClientQuotaManager, resolveQuota, type QuotaConfigSource } from './client-quota-manager.js'
+import { requestQuotaApplies } from './client-quotas.js'
 import { ClientQuotaStore } from './quota-store.js'
 import { recordAndThrottle, SampledRate } from '../../util/rate.js'
 
@@ -109,6 +110,33 @@ describe('ClientQuotaManager and ClientQuotaStore', () => {
     securityProtocol: 'PLAINTEXT',
   } as unknown as ConstructorParameters<typeof Channel>[0]
 
+  it('request_percentage meters the handler time of a client: ms / 10 per request against the percentage', async () => {
+    const store = new LocalMetadataStore(undefined)
+    const s = new ManualScheduler()
+    const quotas = new ClientQuotaStore(store, (await import('../../util/logger.js')).silentLogger)
+    await quotas.start()
+    await quotas.alter(
+      [{ entityType: 'client-id', entityName: 'busy' }],
+      [{ key: 'request_percentage', value: 10, remove: false }],
+      false,
+    )
+    const m = new ClientQuotaManager({ type: 'request_percentage', source: quotas, scheduler: s, ...config })
+    const channel = new Channel(connection)
+    const ctx = { principal: { name: 'alice' }, clientId: 'busy', channel }
+    // 10 % of one thread over the measured window: 1 s of handler time in 10 s is the quota.
+    expect(m.recordAndThrottle(ctx, 1_000 / 10)).toBe(0)
+    const throttle = m.recordAndThrottle(ctx, 1_000 / 10)
+    expect(throttle).toBeGreaterThan(0)
+    expect(channel.muted).toBe(true)
+    // Other client ids are not limited; inter-broker requests and follower fetches do not count.
+    expect(m.recordAndThrottle({ ...ctx, clientId: 'idle' }, 10_000)).toBe(0)
+    expect(requestQuotaApplies(4, {}, 7)).toBe(false)
+    expect(requestQuotaApplies(1, { replicaId: 2 }, 12)).toBe(false)
+    expect(requestQuotaApplies(1, { replicaState: { replicaId: -1 } }, 15)).toBe(true)
+    expect(requestQuotaApplies(3, {}, 12)).toBe(true)
+    quotas.stop()
+  })
+
   it('stores quotas as Kafka does, throttles over them and mutes the channel for the throttle time', async () => {
     const store = new LocalMetadataStore(undefined)
     const s = new ManualScheduler()
@@ -207,9 +235,9 @@ describe('ClientQuotaManager and ClientQuotaStore', () => {
       'Invalid empty client quota entity',
     )
     await fails(
-      set([{ entityType: 'user', entityName: 'a' }], 'request_percentage', 50),
+      set([{ entityType: 'user', entityName: 'a' }], 'controller_mutation_rate', 50),
       ErrorCode.INVALID_REQUEST,
-      'Samsa does not enforce request_percentage quotas',
+      'Samsa does not enforce controller_mutation_rate quotas',
     )
     expect(() => quotas.describe([{ entityType: 'x', matchType: 2, match: null }], false)).toThrow(
       "Custom entity type 'x' not supported",
