@@ -1,13 +1,16 @@
 /**
  * Client quotas with a real client: a kafkajs producer over its producer_byte_rate is held to the quota (within
  * 10 % over two quota windows, about 21.5 s, or one in CI) and the broker reports throttle_time_ms; quotas are set and
- * read with AlterClientQuotas / DescribeClientQuotas as kafka-configs.sh does.
+ * read with AlterClientQuotas / DescribeClientQuotas as kafka-configs.sh does; controller_mutation_rate refuses
+ * topic creation, partition creation and deletion past the quota from the versions of KIP-599 and throttles kafkajs
+ * (older versions) instead.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Apis } from '../src/protocol/messages/index.js'
 import { buildRecordBatch } from '../src/protocol/records/batch.js'
 import { printBrokerLogsOnFailure, startBroker, type BrokerProcess } from './support/broker.js'
 import { uniqueName } from './support/env.js'
+import { logLevel } from 'kafkajs'
 import { createTopic, kafkajs, withProducer } from './support/kafkajs.js'
 import { decodeResponseFrame, RawConnection } from './support/raw.js'
 
@@ -143,4 +146,100 @@ describe('client quotas', () => {
       await set(true)
     }
   })
+
+  it('controller_mutation_rate: CreateTopics v7 / CreatePartitions v3 / DeleteTopics v5 refused past the quota, kafkajs (CreateTopics v3) throttled', async () => {
+    const setQuota = (clientId: string, rate: number, remove = false) =>
+      raw.request(Apis.AlterClientQuotas, 1, {
+        entries: [
+          {
+            entity: [{ entityType: 'client-id', entityName: clientId }],
+            ops: [{ key: 'controller_mutation_rate', value: rate, remove }],
+          },
+        ],
+        validateOnly: false,
+      })
+    // 0.5 partitions a second: the bucket holds 0.5 × 11 windows of 1 s = 5.5 partitions.
+    expect((await setQuota('mutator', 0.5)).entries[0]?.errorCode).toBe(0)
+    const described = await raw.request(Apis.DescribeClientQuotas, 1, {
+      components: [{ entityType: 'client-id', matchType: 0, match: 'mutator' }],
+      strict: false,
+    })
+    expect(described.entries?.[0]?.values).toEqual([{ key: 'controller_mutation_rate', value: 0.5 }])
+    const t1 = uniqueName('mutations')
+    const conns: RawConnection[] = []
+    // A new connection for each request: a refused request also mutes its connection for the throttle time.
+    const connect = async () => {
+      const c = await RawConnection.connect(broker.host, broker.port)
+      conns.push(c)
+      return c
+    }
+    const read = async (c: RawConnection) => {
+      const r = await c.readFrame()
+      if (r.kind !== 'frame') throw new Error(`no response: ${r.kind}`)
+      return r.frame
+    }
+    const createTopics = async (name: string, numPartitions: number) => {
+      const c = await connect()
+      const topic = { name, numPartitions, replicationFactor: 1, assignments: [], configs: [] }
+      const req = { topics: [topic], timeoutMs: 10_000, validateOnly: false }
+      const { correlationId, bytes } = c.encodeRequest(Apis.CreateTopics, 7, req, 'mutator')
+      await c.write(bytes)
+      return decodeResponseFrame(Apis.CreateTopics, 7, await read(c), correlationId)
+    }
+    try {
+      // 12 partitions from a full bucket: accepted (the bucket was not below zero), leaving it at −6.5.
+      const first = await createTopics(t1, 12)
+      expect([first.throttleTimeMs, first.topics[0]?.errorCode]).toEqual([0, 0])
+      const second = await createTopics(uniqueName('mutations'), 1)
+      expect([second.topics[0]?.errorCode, second.topics[0]?.errorMessage]).toEqual([
+        89,
+        'The throttling quota has been exceeded.',
+      ])
+      // −6.5 partitions at 0.5 a second: 13 s to refill to zero, less the time since.
+      expect(second.throttleTimeMs).toBeGreaterThan(10_000)
+      expect(second.throttleTimeMs).toBeLessThanOrEqual(13_000)
+      const cp = await connect()
+      const grow = cp.encodeRequest(
+        Apis.CreatePartitions,
+        3,
+        { topics: [{ name: t1, count: 13, assignments: null }], timeoutMs: 10_000, validateOnly: false },
+        'mutator',
+      )
+      await cp.write(grow.bytes)
+      const grown = decodeResponseFrame(Apis.CreatePartitions, 3, await read(cp), grow.correlationId)
+      expect(grown.results.map((r) => r.errorCode)).toEqual([89])
+      expect(grown.throttleTimeMs).toBeGreaterThan(10_000)
+      const dt = await connect()
+      const del = dt.encodeRequest(Apis.DeleteTopics, 5, { topicNames: [t1], timeoutMs: 10_000 }, 'mutator')
+      await dt.write(del.bytes)
+      const deleted = decodeResponseFrame(Apis.DeleteTopics, 5, await read(dt), del.correlationId)
+      expect(deleted.responses.map((r) => r.errorCode)).toEqual([89])
+
+      // kafkajs sends CreateTopics v3: accepted past the quota, throttled (client side as KIP-219, and muted).
+      // 1 partition a second: a bucket of 11; 12 partitions leave it at −1, a throttle of about 1 s.
+      expect((await setQuota('mutator-kafkajs', 1)).entries[0]?.errorCode).toBe(0)
+      const throttles: string[] = []
+      const admin = kafkajs(broker.bootstrap, {
+        clientId: 'mutator-kafkajs',
+        logLevel: logLevel.DEBUG,
+        logCreator: () => (entry) => {
+          if (entry.log.message.startsWith('Client side throttling')) throttles.push(entry.log.message)
+        },
+      }).admin()
+      await admin.connect()
+      try {
+        const topics = [uniqueName('kjs-mutations'), uniqueName('kjs-mutations')]
+        expect(await admin.createTopics({ topics: [{ topic: topics[0]!, numPartitions: 12 }] })).toBe(true)
+        expect(throttles.length).toBeGreaterThan(0)
+        expect(Number(/(\d+)ms/.exec(throttles[0]!)?.[1])).toBeGreaterThan(0)
+        expect(await admin.createTopics({ topics: [{ topic: topics[1]!, numPartitions: 1 }] })).toBe(true)
+      } finally {
+        await admin.disconnect()
+      }
+    } finally {
+      for (const c of conns) c.close()
+      await setQuota('mutator', 0, true)
+      await setQuota('mutator-kafkajs', 0, true)
+    }
+  }, 60_000)
 })

@@ -739,6 +739,13 @@ export class BrokerConfig {
       windowMs: this.v.int('quota.window.size.seconds') * 1000,
     }
   }
+  /** controller.quota.window.num and controller.quota.window.size.seconds: the burst of controller_mutation_rate. */
+  get controllerQuotaWindow(): { samples: number; windowMs: number } {
+    return {
+      samples: this.v.int('controller.quota.window.num'),
+      windowMs: this.v.int('controller.quota.window.size.seconds') * 1000,
+    }
+  }
   /** replication.quota.window.num and replication.quota.window.size.seconds: the samples of a replication throttle. */
   get replicationQuotaWindow(): { samples: number; windowMs: number } {
     return {

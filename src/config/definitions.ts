@@ -1059,6 +1059,19 @@ const metrics: ConfigDef[] = [
   c('quota.window.size.seconds', 'int', 1, 'low', 'Window of one client quota sample.', {
     validator: atLeast(1),
   }),
+  c('controller.quota.window.num', 'int', 11, 'low', 'Samples kept for controller mutation quotas.', {
+    validator: atLeast(1),
+  }),
+  c(
+    'controller.quota.window.size.seconds',
+    'int',
+    1,
+    'low',
+    'Window of one controller mutation quota sample.',
+    {
+      validator: atLeast(1),
+    },
+  ),
   c('replication.quota.window.num', 'int', 11, 'low', 'Samples kept for replication quotas.', {
     validator: atLeast(1),
   }),

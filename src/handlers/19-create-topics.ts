@@ -5,6 +5,8 @@
  * partition has a leader (REQUEST_TIMED_OUT after that; the topic still exists).
  * Version notes: v1 validate_only and error messages; v4 partitions/replication factor may be -1 (broker
  * defaults); v5 returns partitions, replication factor and the topic's configs; v7 topic ids.
+ * Quota: controller_mutation_rate counts the partitions created; from v6 a topic over the quota is answered
+ * THROTTLING_QUOTA_EXCEEDED, before v6 it is created and the response throttled (KIP-599).
  * Authorization: Create on the cluster or on the topic (else TOPIC_AUTHORIZATION_FAILED); the configs,
  * partitions and replication factor of a created topic are only returned with DescribeConfigs on it (else
  * topic_config_error_code is TOPIC_AUTHORIZATION_FAILED).
@@ -15,6 +17,7 @@ import { ErrorCode, toErrorCode, toErrorMessage } from '../protocol/errors.js'
 import { describeTopicConfig } from '../config/topic-config.js'
 import type { Services } from '../services/services.js'
 import { AclOperation, authorizeCluster, filterAuthorized, ResourceType } from './authz.js'
+import { controllerMutationQuota, controllerMutationThrottle } from './controller-quota.js'
 import { defineHandler, type Elem, type Handler, type Out } from './handler.js'
 
 export const CreateTopicsApi = Apis.CreateTopics
@@ -22,7 +25,7 @@ export const CreateTopicsApi = Apis.CreateTopics
 type Result = Elem<Out<typeof CreateTopicsResponse>['topics']>
 
 export function createTopicsHandler(
-  d: Pick<Services, 'topicAdmin' | 'controller' | 'config' | 'authorizer'>,
+  d: Pick<Services, 'topicAdmin' | 'controller' | 'config' | 'authorizer' | 'quotas'>,
 ): Handler {
   return defineHandler(CreateTopicsApi, {
     async handle(req, ctx) {
@@ -31,6 +34,7 @@ export function createTopicsHandler(
       const dups = [...counts].filter(([, n]) => n > 1).map(([name]) => name)
       const results: Result[] = []
       const created: { name: string; partitions: number }[] = []
+      const quota = controllerMutationQuota(d, ctx, 6)
       const names = req.topics.map((t) => t.name)
       const a = d.authorizer
       const mayCreate = (): Set<string> =>
@@ -87,6 +91,7 @@ export function createTopicsHandler(
               configs,
             },
             req.validateOnly,
+            quota,
           )
           results.push(
             configsVisible.has(t.name)
@@ -125,7 +130,7 @@ export function createTopicsHandler(
           }
         }
       }
-      return { throttleTimeMs: 0, topics: results }
+      return { throttleTimeMs: controllerMutationThrottle(d, ctx, quota), topics: results }
     },
   })
 }

@@ -3,6 +3,8 @@
  * under /admin/delete_topics; the controller deletes them, every broker removes its logs, and the answer waits
  * up to timeout_ms until the topics are gone from this broker's metadata (REQUEST_TIMED_OUT otherwise).
  * Version notes: v5 error messages; v6 topics may be named by id.
+ * Quota: controller_mutation_rate counts the partitions deleted; from v5 a topic over the quota is answered
+ * THROTTLING_QUOTA_EXCEEDED, before v5 it is deleted and the response throttled (KIP-599).
  * Authorization: Delete on the topic (else TOPIC_AUTHORIZATION_FAILED); a topic named by id that the principal
  * may not Describe is answered without its name.
  */
@@ -12,6 +14,7 @@ import { ZERO_UUID } from '../protocol/codec/schema.js'
 import { ErrorCode, toErrorCode, toErrorMessage } from '../protocol/errors.js'
 import type { Services } from '../services/services.js'
 import { AclOperation, authorize, ResourceType } from './authz.js'
+import { controllerMutationQuota, controllerMutationThrottle } from './controller-quota.js'
 import { defineHandler, type Elem, type Handler, type Out } from './handler.js'
 
 export const DeleteTopicsApi = Apis.DeleteTopics
@@ -19,7 +22,7 @@ export const DeleteTopicsApi = Apis.DeleteTopics
 type Result = Elem<Out<typeof DeleteTopicsResponse>['responses']>
 
 export function deleteTopicsHandler(
-  d: Pick<Services, 'topicAdmin' | 'cache' | 'controller' | 'authorizer'>,
+  d: Pick<Services, 'topicAdmin' | 'cache' | 'controller' | 'authorizer' | 'quotas'>,
 ): Handler {
   return defineHandler(DeleteTopicsApi, {
     async handle(req, ctx) {
@@ -29,6 +32,7 @@ export function deleteTopicsHandler(
           : req.topicNames.map((n) => ({ name: n, topicId: ZERO_UUID }))
       const results: Result[] = []
       const deleting: { name: string; id: string }[] = []
+      const quota = controllerMutationQuota(d, ctx, 5)
       for (const w of wanted) {
         let name = w.name
         let id = w.topicId
@@ -77,7 +81,7 @@ export function deleteTopicsHandler(
           continue
         }
         try {
-          await d.topicAdmin.deleteTopic(name!)
+          await d.topicAdmin.deleteTopic(name!, quota)
           results.push({ name, topicId: id, errorCode: ErrorCode.NONE, errorMessage: null })
           deleting.push({ name: name!, id })
         } catch (e) {
@@ -99,7 +103,7 @@ export function deleteTopicsHandler(
           }
         }
       }
-      return { throttleTimeMs: 0, responses: results }
+      return { throttleTimeMs: controllerMutationThrottle(d, ctx, quota), responses: results }
     },
   })
 }

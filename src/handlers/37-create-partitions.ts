@@ -1,7 +1,9 @@
 /**
  * CreatePartitions (37), v0-3. Served by the controller only (NOT_CONTROLLER elsewhere). Adds partitions to a
  * topic (with Kafka's assignment, or the given one), and waits up to timeout_ms for their leaders.
- * Version notes: v2 is the first flexible version; v3 is the same as v2.
+ * Version notes: v2 is the first flexible version; v3 may answer THROTTLING_QUOTA_EXCEEDED.
+ * Quota: controller_mutation_rate counts the partitions added; from v3 a topic over the quota is answered
+ * THROTTLING_QUOTA_EXCEEDED, before v3 the partitions are added and the response throttled (KIP-599).
  * Authorization: Alter on the topic (else TOPIC_AUTHORIZATION_FAILED).
  */
 import type { CreatePartitionsResponse } from '../protocol/messages/37-create-partitions.js'
@@ -9,6 +11,7 @@ import { Apis } from '../protocol/messages/index.js'
 import { ErrorCode, toErrorCode, toErrorMessage } from '../protocol/errors.js'
 import type { Services } from '../services/services.js'
 import { AclOperation, authorize, ResourceType } from './authz.js'
+import { controllerMutationQuota, controllerMutationThrottle } from './controller-quota.js'
 import { defineHandler, type Elem, type Handler, type Out } from './handler.js'
 
 export const CreatePartitionsApi = Apis.CreatePartitions
@@ -16,7 +19,7 @@ export const CreatePartitionsApi = Apis.CreatePartitions
 type Result = Elem<Out<typeof CreatePartitionsResponse>['results']>
 
 export function createPartitionsHandler(
-  d: Pick<Services, 'topicAdmin' | 'controller' | 'authorizer'>,
+  d: Pick<Services, 'topicAdmin' | 'controller' | 'authorizer' | 'quotas'>,
 ): Handler {
   return defineHandler(CreatePartitionsApi, {
     async handle(req, ctx) {
@@ -24,6 +27,7 @@ export function createPartitionsHandler(
       for (const t of req.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1)
       const results: Result[] = []
       const grown: { name: string; count: number }[] = []
+      const quota = controllerMutationQuota(d, ctx, 3)
       for (const t of req.topics) {
         if ((counts.get(t.name) ?? 0) > 1) {
           results.push({
@@ -55,6 +59,7 @@ export function createPartitionsHandler(
             t.count,
             t.assignments?.map((a) => a.brokerIds) ?? null,
             req.validateOnly,
+            quota,
           )
           results.push({ name: t.name, errorCode: ErrorCode.NONE, errorMessage: null })
           if (!req.validateOnly) grown.push({ name: t.name, count: t.count })
@@ -75,7 +80,7 @@ export function createPartitionsHandler(
           }
         }
       }
-      return { throttleTimeMs: 0, results }
+      return { throttleTimeMs: controllerMutationThrottle(d, ctx, quota), results }
     },
   })
 }

@@ -460,6 +460,7 @@ export class Broker {
         this.scheduler,
         cfg.clientQuotaWindow,
         this.logger('kafka.server.ClientQuotaManager'),
+        cfg.controllerQuotaWindow,
       ),
       metrics,
     }

@@ -43,6 +43,13 @@ export function validateTopicName(name: string): void {
 
 const unifyCollisionChars = (s: string): string => s.replace(/\./g, '_')
 
+/** Records partitions created or deleted (the controller mutation quota); throws to refuse the mutation. */
+export interface MutationRecorder {
+  record(partitions: number): void
+}
+
+const NO_MUTATION_QUOTA: MutationRecorder = { record: () => {} }
+
 export interface TopicAdminOptions {
   readonly numPartitions: number
   readonly defaultReplicationFactor: number
@@ -109,8 +116,16 @@ export class TopicAdmin {
     }
   }
 
-  /** Validates and (unless validateOnly) creates a topic. Throws KafkaError with Kafka's code and message. */
-  async createTopic(spec: CreateTopicSpec, validateOnly: boolean): Promise<CreatedTopic> {
+  /**
+   * Validates and (unless validateOnly) creates a topic. Throws KafkaError with Kafka's code and message.
+   * `mutations` records the partitions about to be created once the topic is valid (the controller mutation quota,
+   * which may refuse by throwing).
+   */
+  async createTopic(
+    spec: CreateTopicSpec,
+    validateOnly: boolean,
+    mutations: MutationRecorder = NO_MUTATION_QUOTA,
+  ): Promise<CreatedTopic> {
     validateTopicName(spec.name)
     if (this.cache.topic(spec.name) || (await this.zk.topicExists(spec.name))) {
       throw new KafkaError(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${spec.name}' already exists.`)
@@ -152,6 +167,7 @@ export class TopicAdmin {
     const rf = assignment.get(0)?.length ?? 0
     const topicId = randomUuid()
     if (!validateOnly) {
+      mutations.record(assignment.size)
       try {
         await this.zk.createTopic(
           spec.name,
@@ -238,6 +254,7 @@ export class TopicAdmin {
     count: number,
     newAssignments: readonly (readonly number[])[] | null,
     validateOnly: boolean,
+    mutations: MutationRecorder = NO_MUTATION_QUOTA,
   ): Promise<void> {
     const current = await this.zk.getTopicAssignment(name)
     if (!current || (await this.zk.store.exists(`/admin/delete_topics/${name}`))) {
@@ -292,6 +309,7 @@ export class TopicAdmin {
       })
     }
     if (validateOnly) return
+    mutations.record(count - oldCount)
     const partitions = new Map([...existing, ...added])
     await this.zk.setTopicAssignment(name, { ...current.assignment, partitions }, current.zkVersion)
     this.log.info(
@@ -299,8 +317,8 @@ export class TopicAdmin {
     )
   }
 
-  /** DeleteTopics: requests the deletion; the controller carries it out. */
-  async deleteTopic(name: string): Promise<void> {
+  /** DeleteTopics: requests the deletion (its partitions recorded in `mutations`); the controller carries it out. */
+  async deleteTopic(name: string, mutations: MutationRecorder = NO_MUTATION_QUOTA): Promise<void> {
     if (!this.opts.deleteTopicEnable) {
       throw new KafkaError(ErrorCode.TOPIC_DELETION_DISABLED, 'Topic deletion is disabled.')
     }
@@ -310,6 +328,7 @@ export class TopicAdmin {
         'This server does not host this topic-partition.',
       )
     }
+    mutations.record(this.cache.topic(name)?.partitions.size ?? 0)
     await this.zk.markTopicForDeletion(name)
   }
 

@@ -87,15 +87,46 @@ interface Meter {
 /** Meters not used for this long are dropped (Kafka expires quota sensors after an hour of inactivity). */
 const METER_EXPIRY_MS = 3_600_000
 
+/** Mutes channels for one quota type's throttle times (Kafka's ThrottledChannel per quota manager). */
+export class ChannelThrottler {
+  private readonly unmutes = new WeakMap<ChannelControl, { task: ScheduledTask; until: number }>()
+
+  constructor(
+    private readonly type: string,
+    private readonly scheduler: Scheduler,
+  ) {}
+
+  /** Mutes the channel for `throttleMs`, extending a mute already held by this quota type. */
+  throttle(channel: ChannelControl, throttleMs: number): void {
+    if (throttleMs <= 0) return
+    const key = `quota:${this.type}`
+    const until = this.scheduler.clock.now() + throttleMs
+    const held = this.unmutes.get(channel)
+    if (held && held.until >= until) return
+    held?.task.cancel()
+    channel.mute(key)
+    const task = this.scheduler.schedule(
+      `throttle-${this.type}`,
+      () => {
+        this.unmutes.delete(channel)
+        channel.unmute(key)
+      },
+      throttleMs,
+    )
+    this.unmutes.set(channel, { task, until })
+  }
+}
+
 export class ClientQuotaManager {
   private readonly meters = new Map<string, Meter>()
-  private readonly unmutes = new WeakMap<ChannelControl, { task: ScheduledTask; until: number }>()
+  private readonly throttler: ChannelThrottler
   private recordsSincePrune = 0
   /** Kafka caps a throttle at the whole quota window (quota.window.num × quota.window.size.seconds). */
   readonly maxThrottleMs: number
 
   constructor(private readonly o: ClientQuotaManagerOptions) {
     this.maxThrottleMs = o.samples * o.windowMs
+    this.throttler = new ChannelThrottler(o.type, o.scheduler)
   }
 
   /** The quota that applies to `who`, if any (for DescribeClientQuotas-like views and tests). */
@@ -139,22 +170,7 @@ export class ClientQuotaManager {
 
   /** Mutes the channel for `throttleMs` (extending a mute already held by this quota type). */
   throttle(channel: ChannelControl, throttleMs: number): void {
-    if (throttleMs <= 0) return
-    const key = `quota:${this.o.type}`
-    const until = this.o.scheduler.clock.now() + throttleMs
-    const held = this.unmutes.get(channel)
-    if (held && held.until >= until) return
-    held?.task.cancel()
-    channel.mute(key)
-    const task = this.o.scheduler.schedule(
-      `throttle-${this.o.type}`,
-      () => {
-        this.unmutes.delete(channel)
-        channel.unmute(key)
-      },
-      throttleMs,
-    )
-    this.unmutes.set(channel, { task, until })
+    this.throttler.throttle(channel, throttleMs)
   }
 
   private meter(key: string, now: number): Meter {

@@ -4,6 +4,7 @@ import type { Scheduler } from '../../util/scheduler.js'
 import type { MetadataStore } from '../metadata/store.js'
 import { ClientQuotaManager, type ClientQuotaType } from './client-quota-manager.js'
 import { ClientQuotaStore } from './quota-store.js'
+import { ControllerMutationQuotaManager, type TokenBucketConfig } from './controller-mutation-quota.js'
 
 export interface ClientQuotas {
   readonly store: ClientQuotaStore
@@ -13,6 +14,8 @@ export interface ClientQuotas {
   readonly fetch: ClientQuotaManager
   /** request_percentage: the broker's time in the client's requests (Kafka's ClientRequestQuotaManager). */
   readonly request: ClientQuotaManager
+  /** controller_mutation_rate: partitions created and deleted (Kafka's ControllerMutationQuotaManager, KIP-599). */
+  readonly controllerMutation: ControllerMutationQuotaManager
 }
 
 /** Requests between brokers, exempt from the request quota as Kafka exempts ClusterAction requests. */
@@ -34,6 +37,7 @@ export function createClientQuotas(
   scheduler: Scheduler,
   window: { samples: number; windowMs: number },
   log: Logger,
+  controllerWindow: TokenBucketConfig = window,
 ): ClientQuotas {
   const store = new ClientQuotaStore(metadataStore, log)
   const manager = (type: ClientQuotaType) =>
@@ -43,5 +47,6 @@ export function createClientQuotas(
     produce: manager('producer_byte_rate'),
     fetch: manager('consumer_byte_rate'),
     request: manager('request_percentage'),
+    controllerMutation: new ControllerMutationQuotaManager({ ...controllerWindow, source: store, scheduler }),
   }
 }

@@ -9,8 +9,8 @@
  * socket server's connection quotas read them (ipConnectionRate).
  *
  * DescribeClientQuotas / AlterClientQuotas are served from here (ZkAdminManager's rules and messages).
- * Samsa enforces producer_byte_rate, consumer_byte_rate and request_percentage; controller_mutation_rate is
- * refused by AlterClientQuotas rather than stored and silently not enforced.
+ * Every key is enforced: producer_byte_rate, consumer_byte_rate, request_percentage (ClientQuotaManager) and
+ * controller_mutation_rate (ControllerMutationQuotaManager).
  */
 import dns from 'node:dns'
 import net from 'node:net'
@@ -44,8 +44,6 @@ const QUOTA_KEYS = new Map<string, 'LONG' | 'DOUBLE'>([
 /** The keys of an IP entity (DynamicConfig.Ip). */
 const IP_QUOTA_KEYS = new Map<string, 'INT'>([['connection_creation_rate', 'INT']])
 const INT_MAX = 2147483647
-/** The keys Samsa enforces; the others are refused rather than stored and ignored. */
-const ENFORCED = new Set(['producer_byte_rate', 'consumer_byte_rate', 'request_percentage'])
 
 export class QuotaError extends Error {
   constructor(
@@ -212,12 +210,6 @@ export class ClientQuotaStore implements QuotaConfigSource {
       this.configs.delete(path)
       return
     }
-    const ignored = [...quotas.keys()].filter((k) => !ENFORCED.has(k))
-    if (ignored.length > 0) {
-      this.log.warn(
-        `[ClientQuotaStore] /config/${path} sets ${ignored.join(', ')}, which Samsa does not enforce`,
-      )
-    }
     this.configs.set(path, quotas)
   }
 
@@ -329,9 +321,6 @@ export class ClientQuotaStore implements QuotaConfigSource {
       const type = QUOTA_KEYS.get(op.key)
       if (type === undefined)
         throw new QuotaError(ErrorCode.INVALID_REQUEST, `Invalid configuration key ${op.key}`)
-      if (!ENFORCED.has(op.key)) {
-        throw new QuotaError(ErrorCode.INVALID_REQUEST, `Samsa does not enforce ${op.key} quotas`)
-      }
       if (type === 'LONG') {
         const epsilon = 1e-6
         const n = Math.trunc(op.value + epsilon)

@@ -234,11 +234,6 @@ describe('ClientQuotaManager and ClientQuotaStore', () => {
       ErrorCode.INVALID_REQUEST,
       'Invalid empty client quota entity',
     )
-    await fails(
-      set([{ entityType: 'user', entityName: 'a' }], 'controller_mutation_rate', 50),
-      ErrorCode.INVALID_REQUEST,
-      'Samsa does not enforce controller_mutation_rate quotas',
-    )
     expect(() => quotas.describe([{ entityType: 'x', matchType: 2, match: null }], false)).toThrow(
       "Custom entity type 'x' not supported",
     )
