@@ -27,6 +27,7 @@
 //      mechanism only costs at connect); transactions: a librdkafka producer (scripts/bench/txn-producer.c, built
 //      with gcc: rdkafka_performance has no transactions) writes 100-byte records with acks=all, idempotent, then
 //      in transactions of 100 records; records/s of both, against Samsa and the mock
+// --security-only runs step 5's security rows alone (with --quick, about a second each) and writes security.json.
 // Each run is sized from a short probe so that it lasts about BENCH_SECONDS (default 4) seconds; --quick (what CI
 // runs as a smoke test: it checks that everything runs, never a figure) makes them about a second.
 // Everything it starts is stopped and the temp dirs removed, also on failure or Ctrl-C. The full run takes about
@@ -69,6 +70,7 @@ const { values: opts } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
     'matrix-only': { type: 'boolean', default: false },
+    'security-only': { type: 'boolean', default: false },
     out: { type: 'string', default: join(ROOT, 'bench', 'results') },
   },
 })
@@ -617,8 +619,36 @@ function writeResults(result) {
   log(`results in ${opts.out} (results.json, ${Object.keys(charts).join(', ')})`)
 }
 
+/** --security-only: the cost of TLS and SASL alone (same broker, same run), into <out>/security.json. */
+async function securityOnly() {
+  buildSamsa()
+  const load = readFileSync('/proc/loadavg', 'utf8').trim()
+  const rows = await securityRows()
+  const end = readFileSync('/proc/loadavg', 'utf8').trim()
+  mkdirSync(opts.out, { recursive: true })
+  const result = {
+    date: new Date().toISOString(),
+    quick: QUICK,
+    runSeconds: RUN_SECONDS,
+    loadAverage: { start: load, end },
+    rows,
+  }
+  writeFileSync(join(opts.out, 'security.json'), JSON.stringify(result, null, 2) + '\n')
+  console.log('')
+  console.log(
+    `The cost of security: 1 KiB records, one broker with a listener of each kind (SASL/PLAIN), ~${RUN_SECONDS} s per ` +
+      `run; load average ${load} -> ${end}`,
+  )
+  console.log(table(rows))
+  console.log(`total ${fmt((Date.now() - started) / 1000)} s`)
+}
+
 async function main() {
   workDir = makeWorkDir('samsa-bench-')
+  if (opts['security-only']) {
+    ;[PERF, MOCK] = buildPerfTools(['rdkafka_performance', 'mockbroker'])
+    return securityOnly()
+  }
   ;[PERF, MOCK] = buildPerfTools(['rdkafka_performance', 'mockbroker'])
   buildSamsa()
   const uptime = readFileSync('/proc/loadavg', 'utf8').trim()
