@@ -79,13 +79,30 @@ export interface ClientQuotaManagerOptions extends RateConfig {
   readonly scheduler: Scheduler
 }
 
-interface Meter {
-  readonly rate: SampledRate
-  lastUsed: number
-}
-
 /** Meters not used for this long are dropped (Kafka expires quota sensors after an hour of inactivity). */
 const METER_EXPIRY_MS = 3_600_000
+
+/** One meter per metering key, dropped after METER_EXPIRY_MS unused (pruned every 1000 uses). */
+export class QuotaMeters<T> {
+  private readonly meters = new Map<string, { readonly meter: T; lastUsed: number }>()
+  private usesSincePrune = 0
+
+  constructor(private readonly create: (now: number) => T) {}
+
+  get(key: string, now: number): T {
+    if (++this.usesSincePrune >= 1000) {
+      this.usesSincePrune = 0
+      for (const [k, m] of this.meters) if (now - m.lastUsed > METER_EXPIRY_MS) this.meters.delete(k)
+    }
+    let m = this.meters.get(key)
+    if (!m) {
+      m = { meter: this.create(now), lastUsed: now }
+      this.meters.set(key, m)
+    }
+    m.lastUsed = now
+    return m.meter
+  }
+}
 
 /** Mutes channels for one quota type's throttle times (Kafka's ThrottledChannel per quota manager). */
 export class ChannelThrottler {
@@ -118,15 +135,15 @@ export class ChannelThrottler {
 }
 
 export class ClientQuotaManager {
-  private readonly meters = new Map<string, Meter>()
+  private readonly meters: QuotaMeters<SampledRate>
   private readonly throttler: ChannelThrottler
-  private recordsSincePrune = 0
   /** Kafka caps a throttle at the whole quota window (quota.window.num × quota.window.size.seconds). */
   readonly maxThrottleMs: number
 
   constructor(private readonly o: ClientQuotaManagerOptions) {
     this.maxThrottleMs = o.samples * o.windowMs
     this.throttler = new ChannelThrottler(o.type, o.scheduler)
+    this.meters = new QuotaMeters((now) => new SampledRate(o, now))
   }
 
   /** The quota that applies to `who`, if any (for DescribeClientQuotas-like views and tests). */
@@ -140,7 +157,7 @@ export class ClientQuotaManager {
     if (!q) return 0
     const now = this.o.scheduler.clock.now()
     const m = this.meter(`${q.meterUser}\u0000${q.meterClientId}`, now)
-    return recordAndThrottle(m.rate, value, q.bound, now, this.maxThrottleMs)
+    return recordAndThrottle(m, value, q.bound, now, this.maxThrottleMs)
   }
 
   /** Takes back bytes recorded for a response that was not sent (a throttled fetch answers empty). */
@@ -148,7 +165,7 @@ export class ClientQuotaManager {
     const q = this.quotaFor(who)
     if (!q) return
     const now = this.o.scheduler.clock.now()
-    this.meter(`${q.meterUser}\u0000${q.meterClientId}`, now).rate.unrecord(value, now)
+    this.meter(`${q.meterUser}\u0000${q.meterClientId}`, now).unrecord(value, now)
   }
 
   /**
@@ -173,17 +190,7 @@ export class ClientQuotaManager {
     this.throttler.throttle(channel, throttleMs)
   }
 
-  private meter(key: string, now: number): Meter {
-    if (++this.recordsSincePrune >= 1000) {
-      this.recordsSincePrune = 0
-      for (const [k, m] of this.meters) if (now - m.lastUsed > METER_EXPIRY_MS) this.meters.delete(k)
-    }
-    let m = this.meters.get(key)
-    if (!m) {
-      m = { rate: new SampledRate(this.o, now), lastUsed: now }
-      this.meters.set(key, m)
-    }
-    m.lastUsed = now
-    return m
+  private meter(key: string, now: number): SampledRate {
+    return this.meters.get(key, now)
   }
 }

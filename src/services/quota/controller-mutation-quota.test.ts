@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { ErrorCode, KafkaError } from '../../protocol/errors.js'
-import { Channel } from '../../network/channel.js'
+import { testChannel } from './test-helpers.js'
 import { ManualScheduler } from '../../util/scheduler.js'
 import { silentLogger } from '../../util/logger.js'
 import { LocalMetadataStore } from '../metadata/local-store.js'
@@ -25,16 +25,6 @@ describe("TokenBucket (Kafka's controller mutation meter)", () => {
 })
 
 describe('ControllerMutationQuotaManager', () => {
-  const connection = {
-    id: 'c1',
-    remoteAddress: '127.0.0.1',
-    remotePort: 1,
-    localAddress: '127.0.0.1',
-    localPort: 2,
-    listenerName: 'PLAINTEXT',
-    securityProtocol: 'PLAINTEXT',
-  } as unknown as ConstructorParameters<typeof Channel>[0]
-
   const setup = async (rate: number) => {
     const store = new ClientQuotaStore(new LocalMetadataStore(undefined), silentLogger)
     await store.start()
@@ -97,7 +87,7 @@ describe('ControllerMutationQuotaManager', () => {
     q.record(30) // −30: still accepted, throttled for 3 s
     expect(q.isExceeded).toBe(false)
     expect(q.throttleTime()).toBe(3_000)
-    const channel = new Channel(connection)
+    const channel = testChannel()
     m.throttle(channel, q.throttleTime())
     expect(channel.muted).toBe(true)
     await s.advance(3_000)

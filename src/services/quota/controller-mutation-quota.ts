@@ -22,6 +22,7 @@ import { KafkaError, ErrorCode, errorInfo } from '../../protocol/errors.js'
 import type { Scheduler } from '../../util/scheduler.js'
 import {
   ChannelThrottler,
+  QuotaMeters,
   resolveQuota,
   type QuotaConfigSource,
   type QuotaRequestIdentity,
@@ -88,18 +89,9 @@ function throttleTimeMs(tokens: number, quota: number): number {
   return Math.round((-tokens / quota) * 1000)
 }
 
-interface Bucket {
-  readonly bucket: TokenBucket
-  lastUsed: number
-}
-
-/** Buckets not used for this long are dropped (Kafka expires quota sensors after an hour of inactivity). */
-const BUCKET_EXPIRY_MS = 3_600_000
-
 export class ControllerMutationQuotaManager {
-  private readonly buckets = new Map<string, Bucket>()
+  private readonly buckets: QuotaMeters<TokenBucket>
   private readonly throttler: ChannelThrottler
-  private usesSincePrune = 0
 
   constructor(
     private readonly o: TokenBucketConfig & {
@@ -108,6 +100,7 @@ export class ControllerMutationQuotaManager {
     },
   ) {
     this.throttler = new ChannelThrottler(CONTROLLER_MUTATION_RATE, o.scheduler)
+    this.buckets = new QuotaMeters(() => new TokenBucket(o))
   }
 
   /** Strict from `strictSinceVersion` on, permissive before it; unbounded when no quota applies to the sender. */
@@ -139,7 +132,7 @@ export class ControllerMutationQuotaManager {
         const q = resolveQuota(this.o.source, CONTROLLER_MUTATION_RATE, who)
         if (!q) return
         const now = clock.now()
-        const b = this.bucket(`${q.meterUser}\u0000${q.meterClientId}`, now)
+        const b = this.buckets.get(`${q.meterUser}\u0000${q.meterClientId}`, now)
         if (strict) {
           const tokens = b.measure(q.bound, now)
           if (tokens < 0) {
@@ -163,19 +156,5 @@ export class ControllerMutationQuotaManager {
   /** Mutes the channel for `throttleMs` (Kafka throttles with the controller quota when its time is the larger). */
   throttle(channel: ChannelControl, throttleMs: number): void {
     this.throttler.throttle(channel, throttleMs)
-  }
-
-  private bucket(key: string, now: number): TokenBucket {
-    if (++this.usesSincePrune >= 1000) {
-      this.usesSincePrune = 0
-      for (const [k, b] of this.buckets) if (now - b.lastUsed > BUCKET_EXPIRY_MS) this.buckets.delete(k)
-    }
-    let b = this.buckets.get(key)
-    if (!b) {
-      b = { bucket: new TokenBucket(this.o), lastUsed: now }
-      this.buckets.set(key, b)
-    }
-    b.lastUsed = now
-    return b.bucket
   }
 }

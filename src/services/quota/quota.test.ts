@@ -2,7 +2,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { ErrorCode } from '../../protocol/errors.js'
 import { ManualScheduler } from '../../util/scheduler.js'
-import { Channel } from '../../network/channel.js'
+import { testChannel } from './test-helpers.js'
 import { LocalMetadataStore } from '../metadata/local-store.js'
 import { ClientQuotaManager, resolveQuota, type QuotaConfigSource } from './client-quota-manager.js'
 import { requestQuotaApplies } from './client-quotas.js'
@@ -100,16 +100,6 @@ describe("Kafka's quota resolution order", () => {
 })
 
 describe('ClientQuotaManager and ClientQuotaStore', () => {
-  const connection = {
-    id: 'c1',
-    remoteAddress: '127.0.0.1',
-    remotePort: 1,
-    localAddress: '127.0.0.1',
-    localPort: 2,
-    listenerName: 'PLAINTEXT',
-    securityProtocol: 'PLAINTEXT',
-  } as unknown as ConstructorParameters<typeof Channel>[0]
-
   it('request_percentage meters the handler time of a client: ms / 10 per request against the percentage', async () => {
     const store = new LocalMetadataStore(undefined)
     const s = new ManualScheduler()
@@ -121,7 +111,7 @@ describe('ClientQuotaManager and ClientQuotaStore', () => {
       false,
     )
     const m = new ClientQuotaManager({ type: 'request_percentage', source: quotas, scheduler: s, ...config })
-    const channel = new Channel(connection)
+    const channel = testChannel()
     const ctx = { principal: { name: 'alice' }, clientId: 'busy', channel }
     // 10 % of one thread over the measured window: 1 s of handler time in 10 s is the quota.
     expect(m.recordAndThrottle(ctx, 1_000 / 10)).toBe(0)
@@ -152,7 +142,7 @@ describe('ClientQuotaManager and ClientQuotaStore', () => {
     expect((await store.getChildren('/config/changes'))?.length).toBe(1)
 
     const m = new ClientQuotaManager({ type: 'producer_byte_rate', source: quotas, scheduler: s, ...config })
-    const channel = new Channel(connection)
+    const channel = testChannel()
     const ctx = { principal: { name: 'alice' }, clientId: 'x', channel }
     expect(m.recordAndThrottle(ctx, 5_000)).toBe(0)
     expect(m.recordAndThrottle(ctx, 10_000)).toBe(5_000)
