@@ -28,11 +28,15 @@ fi
 
 export SAMSA_PID_DIR=${SAMSA_PID_DIR:-"$base_dir/run"}
 
+# As Kafka's kafka-run-class.sh: LOG_DIR (default logs/ of this installation) holds the files of the loggers Kafka's
+# log4j.properties sends apart (controller.log, state-change.log, ...), in the foreground too.
+log_dir=${LOG_DIR:-"$base_dir/logs"}
+mkdir -p "$log_dir"
+export SAMSA_LOG_DIR=${SAMSA_LOG_DIR-"$log_dir"} # set and empty: everything in the main log
+
 if [[ "$daemon" == true ]]; then
-  log_dir=${LOG_DIR:-"$base_dir/logs"}
-  mkdir -p "$log_dir"
-  # The broker's log lines go to server.log (appended; each line names the broker id); kafkaServer.out keeps what
-  # the process itself prints (a crash, say).
+  # The broker's log lines go to server.log (appended, in the text layout; each line names the broker id);
+  # kafkaServer.out keeps what the process itself prints (a crash, say).
   export SAMSA_LOG_FILE=${SAMSA_LOG_FILE:-"$log_dir/server.log"}
   nohup node "$base_dir/dist/cli.js" "$@" >>"$log_dir/kafkaServer.out" 2>&1 </dev/null &
   exit 0

@@ -19,7 +19,7 @@ import {
   uniqueName,
   waitFor,
 } from './support/env.js'
-import { createTopic, kafkajs, withAdmin, withProducer } from './support/kafkajs.js'
+import { consumeWithGroup, createTopic, kafkajs, withAdmin, withProducer } from './support/kafkajs.js'
 import { canConnect, freePort, registerPid, spawnLogged, stopProcess } from './support/procs.js'
 
 printBrokerLogsOnFailure()
@@ -198,7 +198,12 @@ async function startDaemon(id: number, pidDir: string): Promise<Daemon> {
       '--override',
       'http.listeners=',
     ],
-    { cwd: REPO_ROOT, env: { ...process.env, SAMSA_PID_DIR: pidDir, LOG_DIR: logDir }, encoding: 'utf8' },
+    {
+      cwd: REPO_ROOT,
+      // SAMSA_LOG_DIR unset: the script's default, LOG_DIR (the side logs: controller.log, state-change.log)
+      env: { ...process.env, SAMSA_PID_DIR: pidDir, LOG_DIR: logDir, SAMSA_LOG_DIR: undefined },
+      encoding: 'utf8',
+    },
   )
   expect(r.status, r.stderr).toBe(0)
   const pidFile = await waitFor(`the pid file of daemon broker ${id}`, () =>
@@ -266,12 +271,19 @@ describe('bin/kafka-server-stop.sh', () => {
     expect(stopScript(theirs, '--node-id=1').status).toBe(0)
     await waitFor('the other installation’s broker 1 to exit', () => !alive(other1.pid))
 
-    // each -daemon broker wrote its own server.log (JSON lines with its broker id) and kafkaServer.out
+    // each -daemon broker wrote its own server.log (the text layout, as readable as Kafka's: time, level, logger,
+    // its broker id in each line), controller.log (Kafka's appender for kafka.controller) and kafkaServer.out
     for (const b of [b1, b10, other1]) {
       const lines = readFileSync(join(b.logDir, 'server.log'), 'utf8').trim().split('\n')
-      const parsed = lines.map((l) => JSON.parse(l) as { broker: number; msg: string })
-      expect(parsed.every((l) => l.broker === b.id)).toBe(true)
-      expect(parsed.map((l) => l.msg)).toContain(`[KafkaServer id=${b.id}] shut down completed`)
+      const layout =
+        /^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\] (INFO|WARN|ERROR) \(kafka\.[\w.]+\): \[broker (\d+)\] /
+      expect(lines.filter((l) => layout.exec(l)?.[2] !== String(b.id))).toEqual([])
+      expect(lines.some((l) => l.endsWith(`[KafkaServer id=${b.id}] shut down completed`))).toBe(true)
+      expect(readFileSync(join(b.logDir, 'controller.log'), 'utf8')).toMatch(
+        new RegExp(
+          `\\[broker ${b.id}\\] \\[Controller id=${b.id}\\] ${b.id} successfully elected as the controller`,
+        ),
+      )
       expect(existsSync(join(b.logDir, 'kafkaServer.out'))).toBe(true)
     }
   })
@@ -297,10 +309,20 @@ describe('config/standalone.properties (the development profile)', () => {
   })
 })
 
+/** Normalises an INFO message: numbers, ids, paths and timings out, so that its shape is what remains. */
+function shape(msg: string): string {
+  return msg
+    .replace(/(^|[\s=])\/[^\s,\]]*/g, '$1<path>')
+    .replace(/Cluster ID = \S+/, 'Cluster ID = <id>')
+    .replace(/kafkajs-[0-9a-f-]+/g, '<member>')
+    .replace(/\d+/g, 'N')
+}
+
 describe('npm start', () => {
-  it('starts from the built output when it is current (no TypeScript compile)', async () => {
+  it('starts from the built output when it is current, and logs at INFO what Kafka shows for the same events', async () => {
     const port = await freePort()
     const pidDir = await scratchDir('npm-start-pids')
+    const logDir = await scratchDir('npm-start-logdir')
     const logFile = join(logsDir(), `${uniqueName('npm-start')}.log`)
     const p = spawnLogged(
       'npm start',
@@ -317,15 +339,91 @@ describe('npm start', () => {
         'http.listeners=',
       ],
       logFile,
-      { cwd: REPO_ROOT, env: { ...process.env, SAMSA_PID_DIR: pidDir } },
+      {
+        cwd: REPO_ROOT,
+        env: {
+          ...process.env,
+          SAMSA_PID_DIR: pidDir,
+          SAMSA_LOG_DIR: logDir,
+          SAMSA_LOG_LEVEL: '',
+          LOG_LEVEL: '',
+        },
+      },
     )
     cleanups.push(() => stopProcess(p, 'SIGKILL'))
     await waitFor('npm start to serve', () => canConnect('127.0.0.1', port), { timeoutMs: 60_000 })
+    const topic = uniqueName('first-group')
+    const kafka = kafkajs(`127.0.0.1:${port}`)
+    await withProducer(kafka, {}, (pr) => pr.send({ topic, acks: -1, messages: [{ value: 'a' }] }))
+    const got = await consumeWithGroup(kafka, { topic, count: 1, groupId: topic, fromBeginning: true })
+    expect(got).toHaveLength(1)
     const output = readFileSync(logFile, 'utf8')
     expect(output).not.toMatch(/samsa: building dist/)
     expect(output).not.toMatch(/has changed since the last build/)
     // the broker writes its pid file: stop it the way an operator would
     expect(stopScript(pidDir).status).toBe(0)
     expect(await p.exited).toBe(0)
+
+    // What Kafka's config/log4j.properties puts on the console (and in server.log) at INFO: the controller's and
+    // the state-change logger's lines go to controller.log and state-change.log of LOG_DIR instead.
+    const info = readFileSync(logFile, 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { level: number; name: string; msg: string })
+      .filter((l) => l.level === 30)
+    expect(info.filter((l) => /^kafka\.controller|^state\.change/.test(l.name))).toEqual([])
+    const started = info.findIndex((l) => /\[KafkaServer id=0\] started/.test(l.msg))
+    expect(started).toBeGreaterThan(0)
+    // start-up: Kafka's lines for the same steps (no config dump: Samsa has none to show at INFO)
+    expect(info.slice(0, started + 1).map((l) => shape(l.msg))).toEqual([
+      '[KafkaServer] starting (standalone)',
+      'zookeeper.connect is not set: running standalone, cluster metadata kept in <path>',
+      '[KafkaServer id=N] Cluster ID = <id>',
+      '[LogManager] Loading logs from log dirs <path>',
+      '[LogManager] Attempting recovery for all logs in <path> since no clean shutdown file was found',
+      '[LogManager] Loaded N logs in Nms',
+      '[LogManager] Starting log cleanup with a period of N ms.',
+      '[LogManager] Starting log flusher with a default period of N ms.',
+      'Starting the log cleaner',
+      'Awaiting socket connections on N.N.N.N:N (listener PLAINTEXT).',
+      '[GroupCoordinator N]: Starting up.',
+      '[GroupCoordinator N]: Startup complete.',
+      '[TransactionCoordinator id=N] Starting up.',
+      '[TransactionCoordinator id=N] Startup complete.',
+      'Registered broker N in the standalone metadata store with epoch N',
+      '[KafkaServer id=N] started (PLAINTEXT://N.N.N.N:N)',
+    ])
+    // the group's first use: the topic and __consumer_offsets made (per partition five lines, where Kafka's
+    // server.log has seven: its log created and loaded, the coordinator's load) and the group's own rebalance
+    const stopping = info.findIndex((l) => /Received SIGTERM/.test(l.msg))
+    const rest = info.slice(started + 1, stopping).map((l) => shape(l.msg.replaceAll(topic, '<topic>')))
+    const perPartition = [
+      /__consumer_offsets-N, dir=<path>\] Loading producer state till offset N$/,
+      /Created log for partition __consumer_offsets-N in <path> with properties/,
+      /Elected as the group coordinator for partition N in epoch N$/,
+      /Scheduling loading of offsets and group metadata from __consumer_offsets-N for epoch N$/,
+      /Finished loading offsets and group metadata from __consumer_offsets-N in N milliseconds/,
+    ]
+    for (const kind of perPartition) expect(rest.filter((m) => kind.test(m)).length, String(kind)).toBe(50)
+    const others = rest.filter((m) => !perPartition.some((kind) => kind.test(m)))
+    expect(others.slice(0, 4)).toEqual([
+      'Creating topic <topic> with configuration {} and initial partition assignment N -> [N]',
+      '[Log partition=<topic>-N, dir=<path>] Loading producer state till offset N',
+      '[LogManager] Created log for partition <topic>-N in <path> with properties {}',
+      expect.stringMatching(/^Creating topic __consumer_offsets with configuration \{cleanup.policy=compact/),
+    ])
+    // then the group: join, rebalance, assignment, leave (Kafka's GroupCoordinator lines)
+    expect(
+      others.slice(4).every((m) => /[Gg]roup <topic>/.test(m)),
+      others.join('\n'),
+    ).toBe(true)
+    expect(others.length).toBeLessThanOrEqual(4 + 8)
+    // the controller's and the state changes' lines are in their own files, as Kafka's are
+    expect(readFileSync(join(logDir, 'controller.log'), 'utf8')).toMatch(
+      /successfully elected as the controller/,
+    )
+    expect(readFileSync(join(logDir, 'state-change.log'), 'utf8')).toMatch(
+      /__consumer_offsets-49 starts at leader epoch/,
+    )
   })
 })

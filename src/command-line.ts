@@ -44,8 +44,10 @@ Modes:
 Environment:
   SAMSA_LOG_LEVEL             Log level (trace, debug, info, warn, error, fatal, silent). Default: info.
   SAMSA_LOG_FORMAT            text (time, level, logger, message) or json (one JSON object per line).
-                              Default: text on a terminal, json otherwise.
+                              Default: text on a terminal or in a file, json otherwise.
   SAMSA_LOG_FILE              Append the log to this file instead of stdout${program === 'samsa' ? '.' : ' (-daemon: $LOG_DIR/server.log).'}
+  SAMSA_LOG_DIR               Where the loggers Kafka's log4j.properties sends apart write: controller.log,
+                              state-change.log, kafka-authorizer.log${program === 'samsa' ? '. Unset: all in the main log.' : ' (the script: $LOG_DIR; set and\n                              empty: all in the main log).'}
   SAMSA_PID_DIR               Where the broker writes samsa-broker-<broker.id>-<pid>.pid, which
                               kafka-server-stop.sh reads (the scripts default it to run/ of the installation).
 

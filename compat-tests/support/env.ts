@@ -24,6 +24,9 @@ declare module 'vitest' {
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 export const SUPPORT_DIR = join(REPO_ROOT, 'compat-tests', 'support')
 export const KAFKA_SERVER_START = join(REPO_ROOT, 'bin', 'kafka-server-start.sh')
+// Test brokers keep every logger (controller, state changes) in their one captured log, not in logs/ of the
+// checkout: set and empty, SAMSA_LOG_DIR turns off the script's side log files.
+process.env.SAMSA_LOG_DIR ??= ''
 export const STANDALONE_PROPERTIES = join(REPO_ROOT, 'config', 'standalone.properties')
 export const ZK_MODE_PROPERTIES = join(REPO_ROOT, 'config', 'server.properties')
 /** Debian's python with python3-kafka and python3-confluent-kafka (not the pyenv python3 on PATH). */

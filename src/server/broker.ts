@@ -548,6 +548,7 @@ export class Broker {
         minInsyncReplicasFor: (topic, overrides) => this.topicConfig(topic, overrides).minInSyncReplicas,
         scheduler: this.scheduler,
         log: this.logger('kafka.server.ReplicaManager'),
+        stateChangeLog: this.logger('state.change.logger'),
         metrics,
         leaderQuota: replicationQuota('leader'),
       },

@@ -6,7 +6,7 @@ import { checkLogLevel, createLogger } from './logger.js'
 
 const saved = { ...process.env }
 afterEach(() => {
-  for (const k of ['SAMSA_LOG_LEVEL', 'SAMSA_LOG_FORMAT', 'SAMSA_LOG_FILE']) {
+  for (const k of ['SAMSA_LOG_LEVEL', 'SAMSA_LOG_FORMAT', 'SAMSA_LOG_FILE', 'SAMSA_LOG_DIR']) {
     if (saved[k] === undefined) delete process.env[k]
     else process.env[k] = saved[k]
   }
@@ -45,17 +45,39 @@ describe('log formats', () => {
     ])
   })
 
-  it('json when not on a terminal, or when SAMSA_LOG_FORMAT=json; SAMSA_LOG_FILE appends to a file', () => {
+  it('SAMSA_LOG_FILE appends to a file, as text unless SAMSA_LOG_FORMAT=json', () => {
     const file = logFile()
     process.env.SAMSA_LOG_FILE = file
     createLogger({ level: 'info' }).child({ broker: 3, name: 'kafka.server.KafkaServer' }).info('first')
     process.env.SAMSA_LOG_FORMAT = 'json'
     createLogger({ level: 'info' }).info('second')
     const lines = readFileSync(file, 'utf8').trim().split('\n')
-    expect(lines.map((l) => JSON.parse(l) as Record<string, unknown>)).toEqual([
-      { level: 30, time: expect.any(Number), broker: 3, name: 'kafka.server.KafkaServer', msg: 'first' },
-      { level: 30, time: expect.any(Number), msg: 'second' },
+    expect(lines[0]).toMatch(/^\[[^\]]+\] INFO \(kafka\.server\.KafkaServer\): \[broker 3\] first$/)
+    expect(JSON.parse(lines[1] ?? '')).toEqual({ level: 30, time: expect.any(Number), msg: 'second' })
+    expect(lines).toHaveLength(2)
+  })
+
+  it('with a log directory, the loggers Kafka sends apart write controller.log, state-change.log, ...', () => {
+    const file = logFile()
+    const dir = join(file, '..')
+    const log = createLogger({ format: 'json', file, logDir: dir, level: 'info' }).child({ broker: 1 })
+    log.child({ name: 'kafka.server.KafkaServer' }).info('main "name":"kafka.controller.KafkaController"')
+    log.child({ name: 'kafka.controller.KafkaController' }).info('elected')
+    log.child({ name: 'state.change.logger' }).info('starts at leader epoch 1')
+    log.child({ name: 'kafka.authorizer.logger' }).info('denied')
+    log.child({ name: 'kafka.controllerish' }).info('not a kafka.controller logger')
+    const msgs = (f: string): unknown[] =>
+      readFileSync(join(dir, f), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { msg: string }).msg)
+    expect(msgs('server.log')).toEqual([
+      'main "name":"kafka.controller.KafkaController"',
+      'not a kafka.controller logger',
     ])
+    expect(msgs('controller.log')).toEqual(['elected'])
+    expect(msgs('state-change.log')).toEqual(['starts at leader epoch 1'])
+    expect(msgs('kafka-authorizer.log')).toEqual(['denied'])
   })
 
   it('a bad SAMSA_LOG_FORMAT is an error naming the variable', () => {

@@ -35,6 +35,61 @@ export interface LoggerSettings extends LoggerOptions {
   readonly file?: string
   /** Write to this file descriptor instead of stdout (2: stderr); `file` wins over it. */
   readonly fd?: number
+  /**
+   * Kafka's log directory (default: SAMSA_LOG_DIR, if set): the loggers that Kafka's log4j.properties sends to
+   * files of their own go there instead of the main output (KAFKA_SIDE_LOGS). Unset: every logger writes to the
+   * main output.
+   */
+  readonly logDir?: string
+}
+
+/**
+ * The loggers Kafka's config/log4j.properties gives an appender of their own (additivity false): their lines are
+ * not in server.log or on the console but in these files of the log directory.
+ */
+export const KAFKA_SIDE_LOGS: readonly (readonly [prefix: string, file: string])[] = [
+  ['kafka.controller', 'controller.log'],
+  ['state.change.logger', 'state-change.log'],
+  ['kafka.log.LogCleaner', 'log-cleaner.log'],
+  ['kafka.authorizer.logger', 'kafka-authorizer.log'],
+  ['kafka.request.logger', 'kafka-request.log'],
+]
+
+/** The side log file of a logger name, if Kafka gives it one. */
+export function sideLogFile(name: string): string | undefined {
+  for (const [prefix, file] of KAFKA_SIDE_LOGS)
+    if (name === prefix || name.startsWith(`${prefix}.`)) return file
+  return undefined
+}
+
+/** The `name` binding of one serialized pino line (bindings come before the message, so the first is it). */
+function loggerNameOf(line: string): string | undefined {
+  const at = line.indexOf(',"name":"')
+  if (at < 0) return undefined
+  const start = at + 9
+  const end = line.indexOf('"', start)
+  return end < 0 ? undefined : line.slice(start, end)
+}
+
+/** Writes each line to `main`, or to the side log file its logger has in `dir` (opened on first use). */
+function routingStream(main: DestinationStream, dir: string, open: (file: string) => DestinationStream) {
+  const sides = new Map<string, DestinationStream>()
+  return {
+    write(line: string): void {
+      const name = loggerNameOf(line)
+      const file = name === undefined ? undefined : sideLogFile(name)
+      if (file === undefined) {
+        main.write(line)
+        return
+      }
+      let side = sides.get(file)
+      if (side === undefined) {
+        side = open(path.join(dir, file))
+        sides.set(file, side)
+      }
+      side.write(line)
+    },
+  }
 }
 
 /** The text layout: `[2026-01-31 12:00:00.000] INFO (kafka.log.LogManager): [broker 1] message`. */
@@ -56,11 +111,13 @@ function textStream(destination: DestinationStream | number, colorize: boolean):
  * name (`name`: kafka.log.LogManager, ...) and the broker id (`broker`).
  *
  * The level comes from `options.level`, else SAMSA_LOG_LEVEL, else info; the format from `options.format`, else
- * SAMSA_LOG_FORMAT, else text on a terminal and JSON otherwise; the output is stdout, or the file
- * `options.file` / SAMSA_LOG_FILE. An unknown level or format throws an error naming where it came from.
+ * SAMSA_LOG_FORMAT, else text on a terminal or in a file and JSON otherwise; the output is stdout, or the file
+ * `options.file` / SAMSA_LOG_FILE; with a log directory (`options.logDir` / SAMSA_LOG_DIR) the loggers Kafka
+ * gives files of their own write to those (controller.log, state-change.log, ...). An unknown level or format
+ * throws an error naming where it came from.
  */
 export function createLogger(options: LoggerSettings = {}): Logger {
-  const { format: formatOption, file: fileOption, fd, ...pinoOptions } = options
+  const { format: formatOption, file: fileOption, fd, logDir: logDirOption, ...pinoOptions } = options
   const env = process.env
   const fromEnv = env.SAMSA_LOG_LEVEL || env.LOG_LEVEL
   const level =
@@ -71,21 +128,29 @@ export function createLogger(options: LoggerSettings = {}): Logger {
         : 'info'
   const file = fileOption ?? (env.SAMSA_LOG_FILE || undefined)
   const tty = file === undefined && (fd === 2 ? process.stderr : process.stdout).isTTY === true
-  const format =
+  const chosen =
     formatOption ??
-    (env.SAMSA_LOG_FORMAT ? checkLogFormat(env.SAMSA_LOG_FORMAT, 'SAMSA_LOG_FORMAT') : tty ? 'text' : 'json')
-  let destination: DestinationStream | number = fd ?? 1
-  if (file !== undefined) {
-    mkdirs(path.dirname(path.resolve(file)))
-    destination = pino.destination({ dest: file, append: true, sync: true })
-  }
+    (env.SAMSA_LOG_FORMAT ? checkLogFormat(env.SAMSA_LOG_FORMAT, 'SAMSA_LOG_FORMAT') : undefined)
+  const format = chosen ?? (tty || file !== undefined ? 'text' : 'json')
+  const logDir = logDirOption ?? (env.SAMSA_LOG_DIR || undefined)
   const settings: LoggerOptions = { base: undefined, ...pinoOptions, level }
-  if (format === 'text') return pino(settings, textStream(destination, tty))
-  if (destination === 1) return pino(settings)
-  return pino(
-    settings,
-    typeof destination === 'number' ? pino.destination({ dest: destination, sync: true }) : destination,
-  )
+  const fileStream = (dest: string): DestinationStream => {
+    mkdirs(path.dirname(path.resolve(dest)))
+    const d = pino.destination({ dest, append: true, sync: true })
+    return (chosen ?? 'text') === 'text' ? textStream(d, false) : d
+  }
+  let main: DestinationStream
+  if (file !== undefined) main = fileStream(file)
+  else if (format === 'text') main = textStream(fd ?? 1, tty)
+  else if (fd === undefined || fd === 1) {
+    if (logDir === undefined) return pino(settings)
+    main = pino.destination({ dest: 1, sync: true })
+  } else main = pino.destination({ dest: fd, sync: true })
+  if (logDir !== undefined) {
+    mkdirs(path.resolve(logDir))
+    main = routingStream(main, logDir, fileStream)
+  }
+  return pino(settings, main)
 }
 
 /** A logger that drops everything (unit tests). */

@@ -142,6 +142,8 @@ export interface ReplicaManagerOptions {
   /** Runs the ISR expiration, the high watermark checkpoint and the purgatories' timeouts; tells the time. */
   readonly scheduler: Scheduler
   readonly log: Logger
+  /** Kafka's state.change.logger (a leader's or follower's new epoch); default: `log`. */
+  readonly stateChangeLog?: Logger
   /** Counts appends and ISR changes (Kafka's BrokerTopicStats and ReplicaManager meters). */
   readonly metrics?: BrokerMetrics
   /** The leader side of replication throttles (KIP-73): what this broker sends to followers. */
@@ -220,6 +222,7 @@ export class ReplicaManager {
   private checkpointedHw = new Map<string, number>()
   private readonly brokerId: number
   private readonly log: Logger
+  private readonly stateChangeLog: Logger
   private readonly checkpointFaults: FaultLog
   private stopped = false
 
@@ -231,6 +234,7 @@ export class ReplicaManager {
   ) {
     this.brokerId = opts.brokerId
     this.log = opts.log
+    this.stateChangeLog = opts.stateChangeLog ?? opts.log
     this.clock = opts.scheduler.clock
     this.checkpointFaults = new FaultLog(opts.log, this.clock)
     this.delayedProduce = new Purgatory('Produce', opts.scheduler)
@@ -418,7 +422,7 @@ export class ReplicaManager {
     }
     const log = p.requireLog()
     this.fetcher?.removePartition(p.key)
-    this.log.info(
+    this.stateChangeLog.info(
       `[Partition ${p.key} broker=${this.brokerId}] ${p.key} starts at leader epoch ${p.leaderEpoch} from offset ` +
         `${p.leaderEpochStartOffset} with partition epoch ${p.partitionEpoch}, high watermark ${log.highWatermark}, ` +
         `ISR [${p.isr.join(',')}] and replicas [${p.replicas.join(',')}].`,
@@ -434,7 +438,7 @@ export class ReplicaManager {
     const wasLeader = p.isLeader
     if (!p.makeFollower(update)) return
     const state = update.state
-    this.log.info(
+    this.stateChangeLog.info(
       `[Partition ${p.key} broker=${this.brokerId}] Follower of leader ${state.leader} at leader epoch ${state.leaderEpoch}` +
         ` (partition epoch ${p.partitionEpoch}); log end offset ${p.log?.logEndOffset}.`,
     )
