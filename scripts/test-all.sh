@@ -65,15 +65,15 @@ npx eslint .
 npx prettier --check . >/dev/null
 
 echo "==> unit tests"
-limited 600 "unit tests" npx vitest run --project unit
+limited 900 "unit tests" npx vitest run --project unit
 
 echo "==> examples (application test suites against an in-process cluster)"
 limited 300 "examples" npx vitest run --project examples
-limited 180 "python example" /usr/bin/python3 -m unittest discover -s examples/python-http
-limited 180 "jest example" node --experimental-vm-modules node_modules/.bin/jest --config examples/kafkajs-jest/jest.config.mjs
+limited 300 "python example" /usr/bin/python3 -m unittest discover -s examples/python-http
+limited 300 "jest example" node --experimental-vm-modules node_modules/.bin/jest --config examples/kafkajs-jest/jest.config.mjs
 
 echo "==> compatibility tests (real clients, real brokers, real ZooKeeper)"
-limited 1500 "compatibility tests" npx vitest run --project compat
+limited 2700 "compatibility tests" npx vitest run --project compat
 
 echo "==> benchmark smoke test (npm run bench -- --quick: every phase runs once, briefly; no figure is checked)"
 limited 300 "benchmark smoke test" env SAMSA_SKIP_BUILD=1 npm run bench --silent -- --quick --out "$(mktemp -d)" >/dev/null
