@@ -7,6 +7,11 @@
  *  - a leader cut off from its followers but still in ZooKeeper: cut from one follower, the ISR shrinks to
  *    min.insync.replicas and writes go on; cut from the second too, the ISR shrinks to the leader alone and
  *    acks=all writes fail with NOT_ENOUGH_REPLICAS; healed, the followers catch up and rejoin the ISR;
+ *  - a leader cut off from ZooKeeper but not from its clients or followers: its session expires, the controller
+ *    elects another leader, the other brokers follow it, and the old leader — deposed in its own view once it has
+ *    been cut off for longer than the session timeout and its followers stopped fetching — refuses writes with
+ *    NOT_LEADER_OR_FOLLOWER and names no leader in its Metadata answers, so the clients move to the new leaders;
+ *    healed, it registers again with a new session and follows;
  *  - the clients cut off from a leader (which keeps its followers and ZooKeeper): its partitions make no
  *    progress, nothing is lost, and producing resumes after the heal.
  * CI runs each with the cut both ways; `npm run test:faults` (SAMSA_FAULTS_FULL=1) adds the one-way cuts (only
@@ -14,7 +19,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { printBrokerLogsOnFailure } from './support/broker.js'
-import { reportForeignSignals } from './support/cluster.js'
+import { metadataOf, reportForeignSignals } from './support/cluster.js'
 import {
   finish,
   notTheController,
@@ -23,7 +28,7 @@ import {
   startChecker,
   topicLedBy,
 } from './support/fault-scenario.js'
-import { sleep } from './support/env.js'
+import { sleep, waitFor } from './support/env.js'
 import { type CutDirection, type ProxiedCluster, startProxiedCluster } from './support/net-faults.js'
 
 printBrokerLogsOnFailure()
@@ -90,6 +95,63 @@ describe('network partitions', () => {
       }
       await finish(cl, checker, topic, `followers-cut ${dir}`, `acks=all probes with ISR [${leader}]: ${enr}`)
       expect(enr).toEqual(Array(PARTITIONS).fill(NOT_ENOUGH_REPLICAS))
+    }, 300_000)
+  }
+
+  for (const dir of DIRECTIONS.filter((d) => d !== 'answers')) {
+    it(`a leader cut off from ZooKeeper (${dir}) but not from clients or followers stops taking writes once another is elected`, async () => {
+      const p = await ready()
+      const cl = p.cluster
+      const leader = await notTheController(cl)
+      const topic = await topicLedBy(cl, leader, 'cut-zk')
+      // kafkajs only: librdkafka 2.0.2 stays on the deposed leader until the heal (see the report of issue 12)
+      const checker = await startChecker(p.bootstrapAll(), topic, { producers: ['kafkajs'] })
+      const probes: number[] = []
+      let moved: number
+      try {
+        const cutAt = Date.now()
+        p.cutZooKeeper(leader, dir)
+        const others = cl.brokers.filter((b) => b.id !== leader)
+        for (let q = 0; q < PARTITIONS; q++) {
+          const s = await cl.waitForState(
+            topic,
+            q,
+            'led by another broker',
+            (x) => x.leader !== leader,
+            45_000,
+          )
+          // the other brokers know (and follow) the new leader
+          await waitFor(`the other brokers to know ${s.leader} leads ${topic}-${q}`, async () => {
+            for (const b of others) {
+              const md = await metadataOf(b, [topic])
+              const pm = md.topics[0]?.partitions.find((x) => x.partitionIndex === q)
+              if (pm?.leaderId !== s.leader) return false
+            }
+            return true
+          })
+        }
+        moved = Date.now() - cutAt
+        for (let q = 0; q < PARTITIONS; q++)
+          probes.push(await probeWrite(checker, cl.broker(leader), topic, q))
+        await checker.waitForProgress('writes to the new leaders', 100, {
+          everyPartition: true,
+          timeoutMs: 60_000,
+        })
+        p.healAll()
+        await cl.waitForRegistered([1, 2, 3], 60_000)
+        for (let q = 0; q < PARTITIONS; q++) await cl.waitForIsr(topic, q, [1, 2, 3], 60_000)
+        await checker.waitForProgress('writes after the heal', 100, { everyPartition: true })
+      } finally {
+        p.healAll()
+      }
+      await finish(
+        cl,
+        checker,
+        topic,
+        `zk-cut ${dir}`,
+        `leadership moved ${moved} ms after the cut; acks=all probes to the old leader: ${probes}`,
+      )
+      expect(probes.filter((e) => e === 0)).toEqual([])
     }, 300_000)
   }
 

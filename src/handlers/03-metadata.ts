@@ -38,7 +38,9 @@ export const MetadataApi = Apis.Metadata
 /** Names checked and answered per slice of work (a request may name a million topics). */
 const CHUNK = 1000
 
-export function metadataHandler(d: Pick<Services, 'cache' | 'topicAdmin' | 'authorizer'>): Handler {
+export function metadataHandler(
+  d: Pick<Services, 'cache' | 'topicAdmin' | 'authorizer' | 'replicas'>,
+): Handler {
   type TopicOut = Elem<Out<typeof MetadataResponse>['topics']>
   type PartitionOut = Elem<TopicOut['partitions']>
   const describeTopic = (t: TopicInfo, version: number): TopicOut => {
@@ -50,7 +52,8 @@ export function metadataHandler(d: Pick<Services, 'cache' | 'topicAdmin' | 'auth
         const alive = (r: number) => d.cache.isAlive(r)
         const liveReplicas = p.replicas.filter(alive)
         const offline = p.replicas.filter((r) => !alive(r))
-        if (!s || s.leader < 0 || !alive(s.leader)) {
+        // a leader cut off from ZooKeeper and its followers names no leader rather than itself (isDeposed)
+        if (!s || s.leader < 0 || !alive(s.leader) || d.replicas.isDeposed(t.name, p.partition)) {
           return {
             errorCode: ErrorCode.LEADER_NOT_AVAILABLE,
             partitionIndex: p.partition,

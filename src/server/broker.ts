@@ -551,6 +551,7 @@ export class Broker {
         stateChangeLog: this.logger('state.change.logger'),
         metrics,
         leaderQuota: replicationQuota('leader'),
+        zkSessionTimeoutMs: this.standalone ? undefined : cfg.zkSessionTimeoutMs,
       },
       logManager,
       cache,

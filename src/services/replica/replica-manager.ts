@@ -148,6 +148,11 @@ export interface ReplicaManagerOptions {
   readonly metrics?: BrokerMetrics
   /** The leader side of replication throttles (KIP-73): what this broker sends to followers. */
   readonly leaderQuota?: ReplicationQuotaManager
+  /**
+   * zookeeper.session.timeout.ms (cluster mode): cut off from ZooKeeper for longer than this, the broker's session
+   * is as good as expired and another broker may lead its partitions (see `isDeposed`). Unset: never.
+   */
+  readonly zkSessionTimeoutMs?: number
 }
 
 /** Hooks for the services that follow partition leadership (the group coordinator for __consumer_offsets). */
@@ -225,6 +230,10 @@ export class ReplicaManager {
   private readonly stateChangeLog: Logger
   private readonly checkpointFaults: FaultLog
   private stopped = false
+  /** Since when (clock time) the ZooKeeper connection has been lost; undefined while connected. */
+  private zkLostAt: number | undefined
+  /** Partitions whose deposition (see `isDeposed`) was logged, until ZooKeeper is back. */
+  private readonly deposedLogged = new Set<string>()
 
   constructor(
     private readonly opts: ReplicaManagerOptions,
@@ -277,6 +286,13 @@ export class ReplicaManager {
     }
     this.metadata.on('partition', (info) => this.applyPartitionState(info))
     this.metadata.on('topicRemoved', (name) => this.removeTopic(name))
+    this.zk.store.on('disconnected', () => {
+      this.zkLostAt ??= this.clock.now()
+    })
+    this.zk.store.on('connected', () => {
+      this.zkLostAt = undefined
+      this.deposedLogged.clear()
+    })
     this.metadata.on('topicConfig', (t) => {
       for (const p of this.partitions.values()) {
         if (p.topic === t.name && p.log)
@@ -641,6 +657,11 @@ export class ReplicaManager {
             ErrorCode.NOT_LEADER_OR_FOLLOWER,
             `broker ${this.brokerId} is not the leader for ${key}`,
           )
+        if (this.deposed(p))
+          throw new KafkaError(
+            ErrorCode.NOT_LEADER_OR_FOLLOWER,
+            `broker ${this.brokerId} lost its ZooKeeper session and its followers of ${key}: another broker leads it`,
+          )
         const log = p.requireLog()
         const minIsr = this.minIsr(p)
         if (requiredAcks === -1 && p.isr.length < minIsr) {
@@ -678,7 +699,7 @@ export class ReplicaManager {
         for (const w of waiting) {
           if (w.result.errorCode !== ErrorCode.NONE || w.requiredOffset < 0) continue
           const p = w.p
-          if (!p.isLeader || this.partitions.get(p.key) !== p) {
+          if (!p.isLeader || this.partitions.get(p.key) !== p || this.deposed(p)) {
             w.result.errorCode = ErrorCode.NOT_LEADER_OR_FOLLOWER
             w.result.errorMessage = `leadership of ${p.key} moved while waiting for acks`
             continue
@@ -747,9 +768,44 @@ export class ReplicaManager {
     this.writeIsr(p, isr)
   }
 
+  /**
+   * Whether this broker, leader of `topic`-`partition` in its own view, must consider itself deposed: it has been
+   * cut off from ZooKeeper for longer than the session timeout (ZooKeeper has expired its session, so the
+   * controller has elected other leaders) and followers of its ISR stopped fetching (they follow someone else) — it
+   * cannot record the ISR shrink, so acks=all writes could only time out. It then refuses writes with
+   * NOT_LEADER_OR_FOLLOWER and its Metadata answers name no leader, so clients ask the other brokers. A ZooKeeper
+   * outage alone deposes nobody: followers keep fetching, and Kafka keeps serving without ZooKeeper.
+   */
+  isDeposed(topic: string, partition: number): boolean {
+    const p = this.partitions.get(tpKey(topic, partition))
+    return p !== undefined && this.deposed(p)
+  }
+
+  private deposed(p: Partition): boolean {
+    if (!p.isLeader || this.zkLostAt === undefined || this.opts.zkSessionTimeoutMs === undefined) return false
+    const now = this.clock.now()
+    if (now - this.zkLostAt <= this.opts.zkSessionTimeoutMs) return false
+    return p.isr.some((r) => {
+      if (r === this.brokerId) return false
+      const f = p.followers.get(r)
+      return !f || now - f.lastCaughtUpTimeMs > this.opts.replicaLagTimeMaxMs
+    })
+  }
+
   private maybeShrinkIsrs(): void {
     const now = this.clock.now()
     for (const p of this.partitions.values()) {
+      if (this.deposed(p)) {
+        if (!this.deposedLogged.has(p.key)) {
+          this.deposedLogged.add(p.key)
+          this.log.warn(
+            `[Partition ${p.key} broker=${this.brokerId}] Cut off from ZooKeeper for ${now - this.zkLostAt!} ms ` +
+              `(longer than zookeeper.session.timeout.ms) and from followers of ISR [${p.isr.join(',')}]: ` +
+              `another broker leads it now; refusing writes until ZooKeeper is back.`,
+          )
+        }
+        this.delayedProduce.checkAndComplete(p.key)
+      }
       const lagging = p.outOfSyncReplicas(now, this.opts.replicaLagTimeMaxMs)
       if (lagging.length === 0) continue
       const isr = p.isr.filter((r) => !lagging.includes(r))
