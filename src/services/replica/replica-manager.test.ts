@@ -28,10 +28,16 @@ afterEach(async () => {
  * Broker 1 leading `t-0` (replicas [1, 2], ISR [1, 2], or as given); the followers never fetch by themselves.
  */
 async function leaderWithSilentFollower(
-  opts: { replicas?: number[]; isr?: number[]; leaderQuota?: (clock: Clock) => ReplicationQuotaManager } = {},
+  opts: {
+    replicas?: number[]
+    isr?: number[]
+    leaderQuota?: (clock: Clock) => ReplicationQuotaManager
+    zkSessionTimeoutMs?: number
+  } = {},
 ) {
   const replicaIds = opts.replicas ?? [1, 2]
-  const scheduler = new ManualScheduler(new ManualClock(1_700_000_000_000))
+  const clock = new ManualClock(1_700_000_000_000)
+  const scheduler = new ManualScheduler(clock)
   const store = new LocalMetadataStore(undefined)
   const zk = new KafkaZkClient(store, silentLogger, scheduler.clock)
   await zk.createTopLevelPaths()
@@ -83,6 +89,7 @@ async function leaderWithSilentFollower(
       scheduler,
       log: silentLogger,
       leaderQuota: opts.leaderQuota?.(scheduler.clock),
+      zkSessionTimeoutMs: opts.zkSessionTimeoutMs,
     },
     logManager,
     cache,
@@ -91,7 +98,7 @@ async function leaderWithSilentFollower(
   replicas.start()
   cleanups.push(() => replicas.shutdown())
   await eventually(() => replicas.getPartition('t', 0)?.isLeader === true)
-  return { scheduler, zk, cache, replicas, dir }
+  return { scheduler, clock, store, zk, cache, replicas, dir }
 }
 
 describe('ReplicaManager on manual time', () => {
@@ -113,6 +120,66 @@ describe('ReplicaManager on manual time', () => {
     expect(existsSync(file)).toBe(false)
     await scheduler.advance(1)
     expect(existsSync(file)).toBe(true)
+  })
+})
+
+describe('ReplicaManager.isDeposed (a leader cut off from ZooKeeper and from its followers)', () => {
+  const followerFetch = (): FetchParams => ({
+    replicaId: 2,
+    maxWaitMs: 0,
+    minBytes: 1,
+    maxBytes: 1 << 20,
+    isolationLevel: 0,
+    partitions: [
+      {
+        topic: 't',
+        partition: 0,
+        fetchOffset: 0,
+        partitionMaxBytes: 1 << 20,
+        currentLeaderEpoch: 0,
+        lastFetchedEpoch: -1,
+        logStartOffset: 0,
+      },
+    ],
+  })
+  const produce = async (replicas: ReplicaManager, now: number) =>
+    (
+      await replicas.appendRecords(1000, 1, 'client', [
+        { topic: 't', partition: 0, records: buildRecordBatch({ records: [{ key: null, value: 'v' }], now }) },
+      ])
+    ).get('t-0')!.errorCode
+
+  it('only past zookeeper.session.timeout.ms without ZooKeeper AND once an ISR follower stopped fetching', async () => {
+    // the clock alone moves (no scheduled task runs): the ISR shrink could not be written without ZooKeeper either
+    const { clock, store, replicas } = await leaderWithSilentFollower({ zkSessionTimeoutMs: 6000 })
+    await replicas.fetchMessages(followerFetch()) // broker 2 caught up (empty log)
+    expect(replicas.isDeposed('t', 0)).toBe(false)
+    store.emit('disconnected')
+    clock.advance(6001) // past the session, but the follower caught up 6 s ago (replica.lag.time.max.ms is 10 s)
+    expect(replicas.isDeposed('t', 0)).toBe(false)
+    await replicas.fetchMessages(followerFetch()) // a ZooKeeper outage alone deposes nobody: it keeps fetching
+    clock.advance(9000)
+    expect(replicas.isDeposed('t', 0)).toBe(false)
+    clock.advance(1001) // 10 001 ms since broker 2 last caught up: it follows another leader
+    expect(replicas.isDeposed('t', 0)).toBe(true)
+    expect(replicas.isDeposed('t', 1)).toBe(false) // not a partition of ours
+    expect(await produce(replicas, clock.now())).toBe(6) // NOT_LEADER_OR_FOLLOWER
+    store.emit('connected') // back in ZooKeeper: the controller's word counts again
+    expect(replicas.isDeposed('t', 0)).toBe(false)
+    expect(await produce(replicas, clock.now())).toBe(0)
+  })
+
+  it('a follower silent for long is no deposition while ZooKeeper is reachable, nor past the session in standalone', async () => {
+    const { clock, store, replicas } = await leaderWithSilentFollower({ zkSessionTimeoutMs: 6000 })
+    clock.advance(60_000)
+    expect(replicas.isDeposed('t', 0)).toBe(false) // connected: the ISR shrink does the job
+    const standalone = await leaderWithSilentFollower()
+    standalone.store.emit('disconnected')
+    standalone.clock.advance(60_000)
+    expect(standalone.replicas.isDeposed('t', 0)).toBe(false)
+    store.emit('disconnected')
+    clock.advance(6001)
+    expect(replicas.isDeposed('t', 0)).toBe(true) // broker 2 never fetched
   })
 })
 
