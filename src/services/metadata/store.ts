@@ -69,6 +69,12 @@ export interface MetadataStore extends EventEmitter {
   readonly description: string
   /** The current session id (hex), owner of this process's ephemeral nodes. */
   readonly sessionId: string
+  /**
+   * How long (ms) the server has not been heard from on the current connection — it stays connected in the
+   * client's view while a frozen process (SIGSTOP) or a blocked event loop cannot notice anything. Stores with no
+   * server (in-process) leave it out.
+   */
+  silentForMs?(): number
   create(path: string, data: Buffer | null, mode?: CreateMode): Promise<string>
   /** Data and stat, or null when the node does not exist (no watch is left then: `getDataWatched` leaves one either way). */
   getData(path: string, watcher?: Watcher): Promise<{ data: Buffer; stat: NodeStat } | null>

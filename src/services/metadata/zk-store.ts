@@ -145,9 +145,15 @@ function abandon(client: ZkClient): void {
  * only noticed when it expired the session. Also drops what is left of a frame when its connection is lost (see
  * onSocketClosed below). Installed before the client connects; returns the function that ends the supervision.
  */
-function superviseConnection(client: ZkClient, log: Logger, what: string): () => void {
+interface Supervision {
+  stop(): void
+  /** How long (ms) the server has not been heard from (counting on while the connection is down). */
+  silentMs(): number
+}
+
+function superviseConnection(client: ZkClient, log: Logger, what: string): Supervision {
   const cm = internals(client)
-  if (!cm) return () => {}
+  if (!cm) return { stop: () => {}, silentMs: () => 0 }
   let lastHeard = clock.monotonic()
   let socketOpen = false
   const onData = cm.onSocketData
@@ -192,7 +198,7 @@ function superviseConnection(client: ZkClient, log: Logger, what: string): () =>
     cm.socket?.destroy()
   }
   const task = systemScheduler.schedule('zookeeper-connection-supervision', check, 250, 250)
-  return () => task.cancel()
+  return { stop: () => task.cancel(), silentMs: () => clock.monotonic() - lastHeard }
 }
 
 export function splitChroot(connect: string): { hosts: string; chroot: string } {
@@ -211,7 +217,7 @@ export class ZkMetadataStore extends EventEmitter implements MetadataStore {
   /** The session ended while closing (no new one is opened then). */
   private sessionEnded = false
   private waiters: (() => void)[] = []
-  private readonly supervisors = new Map<ZkClient, () => void>()
+  private readonly supervisors = new Map<ZkClient, Supervision>()
 
   private constructor(private readonly opts: ZkStoreOptions) {
     super()
@@ -293,8 +299,13 @@ export class ZkMetadataStore extends EventEmitter implements MetadataStore {
     }
   }
 
+  silentForMs(): number {
+    const c = this.client
+    return c ? (this.supervisors.get(c)?.silentMs() ?? 0) : 0
+  }
+
   private unsupervise(client: ZkClient): void {
-    this.supervisors.get(client)?.()
+    this.supervisors.get(client)?.stop()
     this.supervisors.delete(client)
   }
 
@@ -516,7 +527,7 @@ export class ZkMetadataStore extends EventEmitter implements MetadataStore {
   halt(): void {
     this.closed = true
     this.closing = true
-    for (const stop of this.supervisors.values()) stop()
+    for (const s of this.supervisors.values()) s.stop()
     this.supervisors.clear()
     if (this.client) abandon(this.client)
     this.wakeWaiters()
@@ -526,7 +537,7 @@ export class ZkMetadataStore extends EventEmitter implements MetadataStore {
     this.closed = true
     this.closing = true
     this.wakeWaiters()
-    for (const stop of this.supervisors.values()) stop()
+    for (const s of this.supervisors.values()) s.stop()
     this.supervisors.clear()
     this.client?.close()
   }

@@ -145,7 +145,11 @@ describe('ReplicaManager.isDeposed (a leader cut off from ZooKeeper and from its
   const produce = async (replicas: ReplicaManager, now: number) =>
     (
       await replicas.appendRecords(1000, 1, 'client', [
-        { topic: 't', partition: 0, records: buildRecordBatch({ records: [{ key: null, value: 'v' }], now }) },
+        {
+          topic: 't',
+          partition: 0,
+          records: buildRecordBatch({ records: [{ key: null, value: 'v' }], now }),
+        },
       ])
     ).get('t-0')!.errorCode
 
@@ -180,6 +184,24 @@ describe('ReplicaManager.isDeposed (a leader cut off from ZooKeeper and from its
     store.emit('disconnected')
     clock.advance(6001)
     expect(replicas.isDeposed('t', 0)).toBe(true) // broker 2 never fetched
+  })
+
+  it('a frozen broker (SIGSTOP) wakes up connected in its own view: the silence of ZooKeeper counts', async () => {
+    const { clock, store, replicas } = await leaderWithSilentFollower({ zkSessionTimeoutMs: 6000 })
+    let silent = 0
+    Object.assign(store, { silentForMs: () => silent })
+    clock.advance(20_000) // frozen for 20 s: the follower fetched from the new leader meanwhile
+    expect(replicas.isDeposed('t', 0)).toBe(false) // heard from ZooKeeper a moment ago
+    silent = 20_000
+    expect(replicas.isDeposed('t', 0)).toBe(true)
+    // the connection closed for its silence: lost since ZooKeeper was last heard from, not since the close
+    store.emit('disconnected')
+    silent = 0 // the store forgot the old connection while a new session is being set up
+    expect(replicas.isDeposed('t', 0)).toBe(true)
+    // then a new session replaces the expired one: deposed until the partition's state is read again
+    store.emit('newSession')
+    store.emit('connected')
+    expect(replicas.isDeposed('t', 0)).toBe(true)
   })
 })
 

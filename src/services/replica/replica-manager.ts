@@ -232,6 +232,11 @@ export class ReplicaManager {
   private stopped = false
   /** Since when (clock time) the ZooKeeper connection has been lost; undefined while connected. */
   private zkLostAt: number | undefined
+  /**
+   * Partitions led here when a new ZooKeeper session replaced an expired one, until the controller's state for them
+   * is read again: what this broker knows of them predates the expiry (see `isDeposed`).
+   */
+  private readonly ledBeforeNewSession = new Set<string>()
   /** Partitions whose deposition (see `isDeposed`) was logged, until ZooKeeper is back. */
   private readonly deposedLogged = new Set<string>()
 
@@ -287,11 +292,16 @@ export class ReplicaManager {
     this.metadata.on('partition', (info) => this.applyPartitionState(info))
     this.metadata.on('topicRemoved', (name) => this.removeTopic(name))
     this.zk.store.on('disconnected', () => {
-      this.zkLostAt ??= this.clock.now()
+      // lost since it last heard from ZooKeeper: a connection closed for its silence (a thawed process) was lost long
+      // before it was closed
+      this.zkLostAt ??= this.clock.now() - (this.zk.store.silentForMs?.() ?? 0)
     })
     this.zk.store.on('connected', () => {
       this.zkLostAt = undefined
       this.deposedLogged.clear()
+    })
+    this.zk.store.on('newSession', () => {
+      for (const p of this.partitions.values()) if (p.isLeader) this.ledBeforeNewSession.add(p.key)
     })
     this.metadata.on('topicConfig', (t) => {
       for (const p of this.partitions.values()) {
@@ -387,6 +397,7 @@ export class ReplicaManager {
   private applyPartitionState(info: PartitionInfo): void {
     if (this.stopped) return
     const key = tpKey(info.topic, info.partition)
+    this.ledBeforeNewSession.delete(key)
     const isReplica = info.replicas.includes(this.brokerId) || info.addingReplicas.includes(this.brokerId)
     const existing = this.partitions.get(key)
     if (!isReplica) {
@@ -782,9 +793,16 @@ export class ReplicaManager {
   }
 
   private deposed(p: Partition): boolean {
-    if (!p.isLeader || this.zkLostAt === undefined || this.opts.zkSessionTimeoutMs === undefined) return false
+    const timeout = this.opts.zkSessionTimeoutMs
+    if (!p.isLeader || timeout === undefined) return false
     const now = this.clock.now()
-    if (now - this.zkLostAt <= this.opts.zkSessionTimeoutMs) return false
+    // a frozen broker (SIGSTOP) wakes up still connected in its own view: the silence since it last heard from
+    // ZooKeeper counts as well as the time since the disconnection; after a new session, until the partition's
+    // state is read again, what it knows predates the expiry
+    const cutOffFor = this.ledBeforeNewSession.has(p.key)
+      ? Infinity
+      : Math.max(this.zkLostAt === undefined ? 0 : now - this.zkLostAt, this.zk.store.silentForMs?.() ?? 0)
+    if (cutOffFor <= timeout) return false
     return p.isr.some((r) => {
       if (r === this.brokerId) return false
       const f = p.followers.get(r)
@@ -799,12 +817,13 @@ export class ReplicaManager {
         if (!this.deposedLogged.has(p.key)) {
           this.deposedLogged.add(p.key)
           this.log.warn(
-            `[Partition ${p.key} broker=${this.brokerId}] Cut off from ZooKeeper for ${now - this.zkLostAt!} ms ` +
-              `(longer than zookeeper.session.timeout.ms) and from followers of ISR [${p.isr.join(',')}]: ` +
+            `[Partition ${p.key} broker=${this.brokerId}] Cut off from ZooKeeper (longer than ` +
+              `zookeeper.session.timeout.ms) and from followers of ISR [${p.isr.join(',')}]: ` +
               `another broker leads it now; refusing writes until ZooKeeper is back.`,
           )
         }
         this.delayedProduce.checkAndComplete(p.key)
+        continue // an ISR change could not be written anyway
       }
       const lagging = p.outOfSyncReplicas(now, this.opts.replicaLagTimeMaxMs)
       if (lagging.length === 0) continue
