@@ -101,6 +101,26 @@ async function leaderWithSilentFollower(
   return { scheduler, clock, store, zk, cache, replicas, dir }
 }
 
+/** A Fetch of `t-0` from `fetchOffset` by `replicaId` (a follower, or -1 for a consumer). */
+const fetchAs = (replicaId: number, fetchOffset: number): FetchParams => ({
+  replicaId,
+  maxWaitMs: 0,
+  minBytes: 1,
+  maxBytes: 1 << 20,
+  isolationLevel: 0,
+  partitions: [
+    {
+      topic: 't',
+      partition: 0,
+      fetchOffset,
+      partitionMaxBytes: 1 << 20,
+      currentLeaderEpoch: 0,
+      lastFetchedEpoch: -1,
+      logStartOffset: 0,
+    },
+  ],
+})
+
 describe('ReplicaManager on manual time', () => {
   it('takes a follower out of the ISR once it has not caught up for more than replica.lag.time.max.ms', async () => {
     const { scheduler, zk, cache } = await leaderWithSilentFollower()
@@ -124,24 +144,7 @@ describe('ReplicaManager on manual time', () => {
 })
 
 describe('ReplicaManager.isDeposed (a leader cut off from ZooKeeper and from its followers)', () => {
-  const followerFetch = (): FetchParams => ({
-    replicaId: 2,
-    maxWaitMs: 0,
-    minBytes: 1,
-    maxBytes: 1 << 20,
-    isolationLevel: 0,
-    partitions: [
-      {
-        topic: 't',
-        partition: 0,
-        fetchOffset: 0,
-        partitionMaxBytes: 1 << 20,
-        currentLeaderEpoch: 0,
-        lastFetchedEpoch: -1,
-        logStartOffset: 0,
-      },
-    ],
-  })
+  const followerFetch = (): FetchParams => fetchAs(2, 0)
   const produce = async (replicas: ReplicaManager, now: number) =>
     (
       await replicas.appendRecords(1000, 1, 'client', [
@@ -206,25 +209,6 @@ describe('ReplicaManager.isDeposed (a leader cut off from ZooKeeper and from its
 })
 
 describe('ReplicaManager replication throttle (leader side, KIP-73)', () => {
-  const fetchAs = (replicaId: number, fetchOffset: number): FetchParams => ({
-    replicaId,
-    maxWaitMs: 0,
-    minBytes: 1,
-    maxBytes: 1 << 20,
-    isolationLevel: 0,
-    partitions: [
-      {
-        topic: 't',
-        partition: 0,
-        fetchOffset,
-        partitionMaxBytes: 1 << 20,
-        currentLeaderEpoch: 0,
-        lastFetchedEpoch: -1,
-        logStartOffset: 0,
-      },
-    ],
-  })
-
   it('answers a throttled follower that is not in sync empty while over the rate; in-sync ones always get data', async () => {
     let q: ReplicationQuotaManager | undefined
     const { replicas, scheduler } = await leaderWithSilentFollower({
