@@ -35,6 +35,7 @@ import type { Clock, ScheduledTask, Scheduler } from '../../util/scheduler.js'
 import type { Logger } from '../../util/logger.js'
 import { GROUP_METADATA_TOPIC_NAME, partitionFor, type GroupCoordinatorConfig } from './config.js'
 import { GroupMetadata, MemberMetadata, tpKey, type CommitRecord } from './group.js'
+import { AppendErrors, coordinatorAppendError } from '../coordinator/append-errors.js'
 import type { VerificationGuard } from '../log/producer-state.js'
 import type { GroupLogAppendRecord, GroupLogStore } from './log-store.js'
 import type {
@@ -234,31 +235,19 @@ export class GroupMetadataManager {
           this.debug(
             `Metadata from group ${group.groupId} with generation ${generationId} failed when appending to log due to ${errorName(code)}`,
           )
-          switch (code) {
-            case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
-            case ErrorCode.NOT_ENOUGH_REPLICAS:
-            case ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND:
-              return ErrorCode.COORDINATOR_NOT_AVAILABLE
-            case ErrorCode.NOT_LEADER_OR_FOLLOWER:
-            case ErrorCode.KAFKA_STORAGE_ERROR:
-              return ErrorCode.NOT_COORDINATOR
-            case ErrorCode.REQUEST_TIMED_OUT:
-              return ErrorCode.REBALANCE_IN_PROGRESS
-            case ErrorCode.MESSAGE_TOO_LARGE:
-            case ErrorCode.RECORD_LIST_TOO_LARGE:
-            case ErrorCode.INVALID_FETCH_SIZE:
-              this.error(
-                `Appending metadata message for group ${group.groupId} generation ${generationId} failed due to ` +
-                  `${errorName(code)}, returning UNKNOWN error code to the client`,
-              )
-              return ErrorCode.UNKNOWN_SERVER_ERROR
-            default:
-              this.error(
-                `Appending metadata message for group ${group.groupId} generation ${generationId} failed due to ` +
-                  `unexpected error: ${errorName(code)}`,
-              )
-              return code
+          const answer = coordinatorAppendError(code, AppendErrors.classicGroup)
+          if (answer === ErrorCode.UNKNOWN_SERVER_ERROR && code !== answer) {
+            this.error(
+              `Appending metadata message for group ${group.groupId} generation ${generationId} failed due to ` +
+                `${errorName(code)}, returning UNKNOWN error code to the client`,
+            )
+          } else if (answer === code) {
+            this.error(
+              `Appending metadata message for group ${group.groupId} generation ${generationId} failed due to ` +
+                `unexpected error: ${errorName(code)}`,
+            )
           }
+          return answer
         },
       )
       .then(callback)
@@ -893,21 +882,5 @@ export class GroupMetadataManager {
 
 /** Kafka's `GroupMetadataManager.maybeConvertOffsetCommitError`: produce errors as offset commit errors. */
 export function maybeConvertOffsetCommitError(error: number): number {
-  switch (error) {
-    case ErrorCode.NETWORK_EXCEPTION:
-      return ErrorCode.COORDINATOR_LOAD_IN_PROGRESS
-    case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
-    case ErrorCode.NOT_ENOUGH_REPLICAS:
-    case ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND:
-      return ErrorCode.COORDINATOR_NOT_AVAILABLE
-    case ErrorCode.NOT_LEADER_OR_FOLLOWER:
-    case ErrorCode.KAFKA_STORAGE_ERROR:
-      return ErrorCode.NOT_COORDINATOR
-    case ErrorCode.MESSAGE_TOO_LARGE:
-    case ErrorCode.RECORD_LIST_TOO_LARGE:
-    case ErrorCode.INVALID_FETCH_SIZE:
-      return ErrorCode.INVALID_COMMIT_OFFSET_SIZE
-    default:
-      return error
-  }
+  return coordinatorAppendError(error, AppendErrors.offsetCommit)
 }

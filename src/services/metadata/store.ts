@@ -60,6 +60,35 @@ export type StoreOp =
   | { readonly op: 'delete'; readonly path: string; readonly version?: number }
   | { readonly op: 'check'; readonly path: string; readonly version: number }
 
+/** What a multi's operations are given to, in order, with their defaults filled in (a znode tree, a ZooKeeper
+ * transaction). */
+export interface StoreOpTarget {
+  create(path: string, data: Buffer | null, mode: CreateMode): void
+  setData(path: string, data: Buffer, version: number): void
+  delete(path: string, version: number): void
+  check(path: string, version: number): void
+}
+
+/** Gives each operation of a multi to `target`, in order. */
+export function applyOps(ops: readonly StoreOp[], target: StoreOpTarget): void {
+  for (const op of ops) {
+    switch (op.op) {
+      case 'create':
+        target.create(op.path, op.data, op.mode ?? 'persistent')
+        break
+      case 'set':
+        target.setData(op.path, op.data, op.version ?? -1)
+        break
+      case 'delete':
+        target.delete(op.path, op.version ?? -1)
+        break
+      case 'check':
+        target.check(op.path, op.version)
+        break
+    }
+  }
+}
+
 /**
  * Session events: 'connected' (after any (re)connect), 'disconnected', and 'newSession' after the previous
  * session expired and a new one was established — ephemeral nodes and watches are gone then, and owners must

@@ -17,6 +17,7 @@ import { systemScheduler } from '../../util/scheduler.js'
 /** ZooKeeper keeps real time: so do the client's timeouts. */
 const clock = systemScheduler.clock
 import {
+  applyOps,
   StoreError,
   type CreateMode,
   type MetadataStore,
@@ -476,22 +477,12 @@ export class ZkMetadataStore extends EventEmitter implements MetadataStore {
   multi(ops: readonly StoreOp[]): Promise<void> {
     return this.run(ops[0]?.path ?? '/', (c, cb) => {
       const t = c.transaction()
-      for (const op of ops) {
-        switch (op.op) {
-          case 'create':
-            t.create(op.path, op.data ?? Buffer.alloc(0), MODES[op.mode ?? 'persistent'])
-            break
-          case 'set':
-            t.setData(op.path, op.data, op.version ?? -1)
-            break
-          case 'delete':
-            t.remove(op.path, op.version ?? -1)
-            break
-          case 'check':
-            t.check(op.path, op.version)
-            break
-        }
-      }
+      applyOps(ops, {
+        create: (path, data, mode) => void t.create(path, data ?? Buffer.alloc(0), MODES[mode]),
+        setData: (path, data, version) => void t.setData(path, data, version),
+        delete: (path, version) => void t.remove(path, version),
+        check: (path, version) => void t.check(path, version),
+      })
       t.commit((err) => cb(err))
     })
   }

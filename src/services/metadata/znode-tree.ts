@@ -9,6 +9,7 @@
  * them, for the caller to deliver asynchronously.
  */
 import {
+  applyOps,
   parentOf,
   StoreError,
   validatePath,
@@ -261,21 +262,11 @@ export class ZnodeTree {
 
   /** The operations of a multi, in order (inside `transact`, so that they apply all or nothing). */
   apply(ops: readonly StoreOp[], owner: string): void {
-    for (const op of ops) {
-      switch (op.op) {
-        case 'create':
-          this.create(op.path, op.data, op.mode ?? 'persistent', owner)
-          break
-        case 'set':
-          this.setData(op.path, op.data, op.version ?? -1)
-          break
-        case 'delete':
-          this.delete(op.path, op.version ?? -1)
-          break
-        case 'check':
-          this.check(op.path, op.version)
-          break
-      }
-    }
+    applyOps(ops, {
+      create: (path, data, mode) => void this.create(path, data, mode, owner),
+      setData: (path, data, version) => void this.setData(path, data, version),
+      delete: (path, version) => this.delete(path, version),
+      check: (path, version) => this.check(path, version),
+    })
   }
 }

@@ -25,6 +25,7 @@ import {
   type TransactionStateName,
   type TxnTransitMetadata,
 } from './metadata.js'
+import { AppendErrors, coordinatorAppendError } from '../coordinator/append-errors.js'
 import { partitionFor } from '../group/config.js'
 import { TRANSACTION_STATE_TOPIC } from '../metadata/topic-admin.js'
 
@@ -96,25 +97,6 @@ interface CacheEntry {
 }
 
 const describeError = (e: unknown): string => (e instanceof Error ? `${e.name}: ${e.message}` : String(e))
-
-/** The append error a coordinator reports for a failed write of the transaction log (Kafka's mapping). */
-export function coordinatorErrorForAppend(code: number): number {
-  switch (code) {
-    case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
-    case ErrorCode.NOT_ENOUGH_REPLICAS:
-    case ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND:
-    case ErrorCode.REQUEST_TIMED_OUT:
-      return ErrorCode.COORDINATOR_NOT_AVAILABLE
-    case ErrorCode.NOT_LEADER_OR_FOLLOWER:
-    case ErrorCode.KAFKA_STORAGE_ERROR:
-      return ErrorCode.NOT_COORDINATOR
-    case ErrorCode.MESSAGE_TOO_LARGE:
-    case ErrorCode.RECORD_LIST_TOO_LARGE:
-      return ErrorCode.UNKNOWN_SERVER_ERROR
-    default:
-      return code
-  }
-}
 
 export class TransactionStateManager {
   private readonly prefix: string
@@ -421,7 +403,7 @@ export class TransactionStateManager {
       this.logger.debug(
         `${this.prefix}Appending ${transactionalId}'s new metadata ${describeTransit(newMetadata)} failed due to ${errorName(code)}`,
       )
-      appendError = coordinatorErrorForAppend(code)
+      appendError = coordinatorAppendError(code, AppendErrors.transaction)
     }
 
     const after = this.getTransactionState(transactionalId)

@@ -17,7 +17,8 @@
  */
 import { randomBytes } from 'node:crypto'
 import { RE2JS } from 're2js'
-import { ErrorCode, KafkaError } from '../../../protocol/errors.js'
+import { ErrorCode, toErrorCode } from '../../../protocol/errors.js'
+import { AppendErrors, coordinatorAppendError } from '../../coordinator/append-errors.js'
 import {
   encodeConsumerGroupRecord,
   type ConsumerGroupRecord,
@@ -855,23 +856,7 @@ function errorResult(code: number, message: string): ConsumerGroupHeartbeatResul
 
 /** A failed `__consumer_offsets` write as the error a group request answers (Kafka 4.0's coordinator service). */
 function writeErrorCode(e: unknown): number {
-  const code = e instanceof KafkaError ? e.code : ErrorCode.UNKNOWN_SERVER_ERROR
-  switch (code) {
-    case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
-    case ErrorCode.NOT_ENOUGH_REPLICAS:
-    case ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND:
-    case ErrorCode.REQUEST_TIMED_OUT:
-      return ErrorCode.COORDINATOR_NOT_AVAILABLE
-    case ErrorCode.NOT_LEADER_OR_FOLLOWER:
-    case ErrorCode.KAFKA_STORAGE_ERROR:
-      return ErrorCode.NOT_COORDINATOR
-    case ErrorCode.MESSAGE_TOO_LARGE:
-    case ErrorCode.RECORD_LIST_TOO_LARGE:
-    case ErrorCode.INVALID_FETCH_SIZE:
-      return ErrorCode.UNKNOWN_SERVER_ERROR
-    default:
-      return code
-  }
+  return coordinatorAppendError(toErrorCode(e), AppendErrors.consumerGroup)
 }
 
 /** FENCED_MEMBER_EPOCH for an epoch from the future, STALE_MEMBER_EPOCH for an old one. */
