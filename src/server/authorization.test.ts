@@ -254,6 +254,192 @@ describe('a broker with an authorizer', () => {
   })
 })
 
+describe('every API Kafka authorizes, without ACLs', () => {
+  it("answers with Kafka's code: topic, group, transactional id and cluster rights", async () => {
+    const { b, c } = await broker()
+    await createTopic(b, 'secret')
+    const T = ErrorCode.TOPIC_AUTHORIZATION_FAILED
+    const G = ErrorCode.GROUP_AUTHORIZATION_FAILED
+    const X = ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+    const C = ErrorCode.CLUSTER_AUTHORIZATION_FAILED
+    const p0 = [{ partitionIndex: 0 }]
+    const codes: [string, number | undefined, number][] = []
+    const check = (name: string, got: number | undefined, want: number) => codes.push([name, got, want])
+
+    // Topics: Describe, Delete, Alter, Read, DescribeConfigs/AlterConfigs on the topic.
+    const lo = await c.send(Apis.ListOffsets, 7, {
+      replicaId: -1,
+      topics: [{ name: 'secret', partitions: p0 }],
+    })
+    check('ListOffsets', lo.topics[0]?.partitions[0]?.errorCode, T)
+    const ole = await c.send(Apis.OffsetForLeaderEpoch, 4, {
+      replicaId: -1,
+      topics: [{ topic: 'secret', partitions: [{ partition: 0, currentLeaderEpoch: -1, leaderEpoch: 0 }] }],
+    })
+    check('OffsetForLeaderEpoch', ole.topics[0]?.partitions[0]?.errorCode, T)
+    const dr = await c.send(Apis.DeleteRecords, 2, {
+      topics: [{ name: 'secret', partitions: [{ partitionIndex: 0, offset: 0 }] }],
+      timeoutMs: 1000,
+    })
+    check('DeleteRecords', dr.topics[0]?.partitions[0]?.errorCode, T)
+    const dt = await c.send(Apis.DeleteTopics, 6, { topics: [{ name: 'secret' }], timeoutMs: 1000 })
+    check('DeleteTopics', dt.responses[0]?.errorCode, T)
+    const cp = await c.send(Apis.CreatePartitions, 3, {
+      topics: [{ name: 'secret', count: 2 }],
+      timeoutMs: 1000,
+    })
+    check('CreatePartitions', cp.results[0]?.errorCode, T)
+    const dp = await c.send(Apis.DescribeProducers, 0, {
+      topics: [{ name: 'secret', partitionIndexes: [0] }],
+    })
+    check('DescribeProducers', dp.topics[0]?.partitions[0]?.errorCode, T)
+    const dc = await c.send(Apis.DescribeConfigs, 4, {
+      resources: [
+        { resourceType: 2, resourceName: 'secret' },
+        { resourceType: 4, resourceName: '0' },
+      ],
+    })
+    check('DescribeConfigs topic', dc.results[0]?.errorCode, T)
+    check('DescribeConfigs broker', dc.results[1]?.errorCode, C)
+    const ac = await c.send(Apis.AlterConfigs, 2, {
+      resources: [
+        { resourceType: 2, resourceName: 'secret', configs: [{ name: 'retention.ms', value: '1' }] },
+      ],
+    })
+    check('AlterConfigs topic', ac.responses[0]?.errorCode, T)
+    const iac = await c.send(Apis.IncrementalAlterConfigs, 1, {
+      resources: [
+        {
+          resourceType: 4,
+          resourceName: '0',
+          configs: [{ name: 'log.cleaner.threads', configOperation: 0, value: '2' }],
+        },
+      ],
+    })
+    check('IncrementalAlterConfigs broker', iac.responses[0]?.errorCode, C)
+
+    // Groups: Read (Describe for DescribeGroups and FindCoordinator, Delete for DeleteGroups).
+    const oc = await c.send(Apis.OffsetCommit, 8, {
+      groupId: 'g',
+      generationIdOrMemberEpoch: -1,
+      memberId: '',
+      topics: [{ name: 'secret', partitions: [{ partitionIndex: 0, committedOffset: 1 }] }],
+    })
+    check('OffsetCommit', oc.topics[0]?.partitions[0]?.errorCode, G)
+    const of = await c.send(Apis.OffsetFetch, 8, { groups: [{ groupId: 'g', topics: null }] })
+    check('OffsetFetch', of.groups[0]?.errorCode, G)
+    const fc = await c.send(Apis.FindCoordinator, 4, { keyType: 0, coordinatorKeys: ['g'] })
+    check('FindCoordinator group', fc.coordinators[0]?.errorCode, G)
+    const ft = await c.send(Apis.FindCoordinator, 4, { keyType: 1, coordinatorKeys: ['tx'] })
+    check('FindCoordinator transaction', ft.coordinators[0]?.errorCode, X)
+    const jg = await c.send(Apis.JoinGroup, 9, {
+      groupId: 'g',
+      sessionTimeoutMs: 10_000,
+      rebalanceTimeoutMs: 10_000,
+      memberId: '',
+      protocolType: 'consumer',
+      protocols: [{ name: 'range', metadata: Buffer.alloc(0) }],
+    })
+    check('JoinGroup', jg.errorCode, G)
+    check(
+      'Heartbeat',
+      (await c.send(Apis.Heartbeat, 4, { groupId: 'g', generationId: 1, memberId: 'm' })).errorCode,
+      G,
+    )
+    const sg = await c.send(Apis.SyncGroup, 5, {
+      groupId: 'g',
+      generationId: 1,
+      memberId: 'm',
+      // v5 without the protocol type and name is INCONSISTENT_GROUP_PROTOCOL before authorization, as in Kafka
+      protocolType: 'consumer',
+      protocolName: 'range',
+      assignments: [],
+    })
+    check('SyncGroup', sg.errorCode, G)
+    const lg = await c.send(Apis.LeaveGroup, 5, { groupId: 'g', members: [{ memberId: 'm' }] })
+    check('LeaveGroup', lg.errorCode, G)
+    const dg = await c.send(Apis.DescribeGroups, 5, { groups: ['g'] })
+    check('DescribeGroups', dg.groups[0]?.errorCode, G)
+    const dlg = await c.send(Apis.DeleteGroups, 2, { groupsNames: ['g'] })
+    check('DeleteGroups', dlg.results[0]?.errorCode, G)
+    const od = await c.send(Apis.OffsetDelete, 0, {
+      groupId: 'g',
+      topics: [{ name: 'secret', partitions: p0 }],
+    })
+    check('OffsetDelete', od.errorCode, G)
+
+    // Transactional ids: Write (Describe for DescribeTransactions).
+    const ip = await c.send(Apis.InitProducerId, 4, { transactionalId: 'tx', transactionTimeoutMs: 60_000 })
+    check('InitProducerId', ip.errorCode, X)
+    const ap = await c.send(Apis.AddPartitionsToTxn, 3, {
+      v3AndBelowTransactionalId: 'tx',
+      v3AndBelowProducerId: 1,
+      v3AndBelowProducerEpoch: 0,
+      v3AndBelowTopics: [{ name: 'secret', partitions: [0] }],
+    })
+    check('AddPartitionsToTxn', ap.resultsByTopicV3AndBelow[0]?.resultsByPartition[0]?.partitionErrorCode, X)
+    const ao = await c.send(Apis.AddOffsetsToTxn, 3, {
+      transactionalId: 'tx',
+      producerId: 1,
+      producerEpoch: 0,
+      groupId: 'g',
+    })
+    check('AddOffsetsToTxn', ao.errorCode, X)
+    const et = await c.send(Apis.EndTxn, 3, {
+      transactionalId: 'tx',
+      producerId: 1,
+      producerEpoch: 0,
+      committed: true,
+    })
+    check('EndTxn', et.errorCode, X)
+    const to = await c.send(Apis.TxnOffsetCommit, 3, {
+      transactionalId: 'tx',
+      groupId: 'g',
+      producerId: 1,
+      producerEpoch: 0,
+      topics: [{ name: 'secret', partitions: [{ partitionIndex: 0, committedOffset: 1 }] }],
+    })
+    check('TxnOffsetCommit', to.topics[0]?.partitions[0]?.errorCode, X)
+    const dtx = await c.send(Apis.DescribeTransactions, 0, { transactionalIds: ['tx'] })
+    check('DescribeTransactions', dtx.transactionStates[0]?.errorCode, X)
+
+    // The cluster: Alter, Describe, DescribeConfigs, AlterConfigs, ClusterAction.
+    const el = await c.send(Apis.ElectLeaders, 2, { electionType: 0, topicPartitions: null, timeoutMs: 1000 })
+    check('ElectLeaders', el.errorCode, C)
+    const apr = await c.send(Apis.AlterPartitionReassignments, 0, { timeoutMs: 1000, topics: [] })
+    check('AlterPartitionReassignments', apr.errorCode, C)
+    const lpr = await c.send(Apis.ListPartitionReassignments, 0, { timeoutMs: 1000, topics: null })
+    check('ListPartitionReassignments', lpr.errorCode, C)
+    check('DescribeLogDirs', (await c.send(Apis.DescribeLogDirs, 4, { topics: null })).errorCode, C)
+    const dq = await c.send(Apis.DescribeClientQuotas, 1, { components: [], strict: false })
+    check('DescribeClientQuotas', dq.errorCode, C)
+    const aq = await c.send(Apis.AlterClientQuotas, 1, {
+      entries: [
+        { entity: [{ entityType: 'user', entityName: 'u' }], ops: [{ key: 'producer_byte_rate', value: 1 }] },
+      ],
+    })
+    check('AlterClientQuotas', aq.entries[0]?.errorCode, C)
+    const dsc = await c.send(Apis.DescribeUserScramCredentials, 0, { users: null })
+    check('DescribeUserScramCredentials', dsc.errorCode, C)
+    const asc = await c.send(Apis.AlterUserScramCredentials, 0, { deletions: [{ name: 'u', mechanism: 1 }] })
+    check('AlterUserScramCredentials', asc.results[0]?.errorCode, C)
+    const wm = await c.send(Apis.WriteTxnMarkers, 1, {
+      markers: [
+        {
+          producerId: 1,
+          producerEpoch: 0,
+          transactionResult: true,
+          topics: [{ name: 'secret', partitionIndexes: [0] }],
+          coordinatorEpoch: 0,
+        },
+      ],
+    })
+    check('WriteTxnMarkers', wm.markers[0]?.topics[0]?.partitions[0]?.errorCode, C)
+
+    expect(codes.filter(([, got, want]) => got !== want)).toEqual([])
+  })
+})
+
 describe('a broker without an authorizer', () => {
   it('answers the ACL APIs with SECURITY_DISABLED and reports every operation as authorized', async () => {
     const { c } = await startManual()
