@@ -57,7 +57,7 @@ abstract class EntryFile implements BudgetedFile {
   private writable = false
   /** An fsync on the thread pool uses `fd`. */
   private pins = 0
-  /** Written since the last fsync. */
+  /** Written (or created) since the last fsync: flush() fsyncs only then (Kafka forces only dirty mmaps). */
   private unsynced = false
   private fileLength = 0
   /** Why the file on disk could not be used, if it could not. */
@@ -181,6 +181,7 @@ abstract class EntryFile implements BudgetedFile {
     const exists = existsSync(this.path)
     this.fd = openBudgeted(this, this.path, exists ? 'r+' : 'w+')
     this.writable = true
+    if (!exists) this.unsynced = true
     this.fileLength = exists ? fstatSync(this.fd).size : 0
     return this.fd
   }
@@ -254,7 +255,7 @@ abstract class EntryFile implements BudgetedFile {
   }
 
   flush(): void {
-    if (this.fd !== undefined || this.unsynced) {
+    if (this.unsynced) {
       this.unsynced = false
       fdatasyncSync(this.openFd())
     }
@@ -262,7 +263,7 @@ abstract class EntryFile implements BudgetedFile {
 
   /** flush() on libuv's thread pool. */
   async flushAsync(): Promise<void> {
-    if (this.fd === undefined && !this.unsynced) return
+    if (!this.unsynced) return
     this.unsynced = false
     const fd = this.openFd()
     this.pins++

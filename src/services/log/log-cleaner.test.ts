@@ -27,9 +27,9 @@ const T0 = 1_700_000_000_000
 const DAY = 24 * 60 * 60 * 1000
 
 const dirs: string[] = []
-const opened: Array<{ close(): void; isClosed?: boolean }> = []
-afterEach(() => {
-  for (const l of opened.splice(0)) if (!l.isClosed) l.close()
+const opened: Array<{ close(): unknown; isClosed?: boolean }> = []
+afterEach(async () => {
+  for (const l of opened.splice(0)) if (!l.isClosed) await l.close()
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
 })
 
@@ -820,7 +820,7 @@ describe('LogCleaner: on the scheduler', () => {
     })
     off.startup()
     expect(off.cleaner).toBeUndefined()
-    off.shutdown()
+    await off.shutdown()
   })
 
   it('applies retention to compact,delete logs as well as cleaning them', () => {

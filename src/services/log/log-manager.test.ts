@@ -26,8 +26,8 @@ import {
 
 const dirs: string[] = []
 const managers: LogManager[] = []
-afterEach(() => {
-  for (const m of managers.splice(0)) m.shutdown()
+afterEach(async () => {
+  for (const m of managers.splice(0)) await m.shutdown()
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
 })
 function tempDir(): string {
@@ -69,7 +69,7 @@ function code(f: () => unknown): number {
 }
 
 describe('LogManager', () => {
-  it('creates logs in the directory with the fewest partitions and reloads them after a clean shutdown', () => {
+  it('creates logs in the directory with the fewest partitions and reloads them after a clean shutdown', async () => {
     const a = tempDir()
     const b = tempDir()
     const { make } = setup([a, b])
@@ -94,7 +94,7 @@ describe('LogManager', () => {
     l0.updateHighWatermark(6)
     l0.maybeIncrementLogStartOffset(2)
     expect(readFileSync(join(a, '.lock'), 'utf8').trim()).toBe(String(process.pid))
-    m.shutdown()
+    await m.shutdown()
 
     expect(readFileSync(join(a, 'recovery-point-offset-checkpoint'), 'utf8')).toBe('0\n2\nt 0 6\nt 2 0\n')
     expect(readFileSync(join(b, 'recovery-point-offset-checkpoint'), 'utf8')).toBe('0\n1\nt 1 1\n')
@@ -157,7 +157,7 @@ describe('LogManager', () => {
     // a deletion interrupted by a crash is finished at the next startup
     mkdirSync(join(a, 'old-0.0123456789abcdef0123456789abcdef-delete'))
     mkdirSync(join(a, 'stray-1.0123456789abcdef0123456789abcdef-stray'))
-    m.shutdown()
+    await m.shutdown()
     const m2 = make()
     m2.startup()
     expect(readdirSync(a).filter((n) => n.includes('-delete') || n.includes('-stray'))).toEqual([])

@@ -478,6 +478,12 @@ export class Log {
     this._logStartOffset = newLogStartOffset
     this._nextOffset = nextOffset
     this._recoveryPoint = newRecoveryPoint
+    // What lies below the recovery point was flushed before (that is what the checkpoint, or the clean shutdown
+    // marker, says): those segments need no fsync until they are written again.
+    for (let i = 0; i < this.segments.length; i++) {
+      const end = this.segments[i + 1]?.baseOffset ?? nextOffset
+      if (end <= newRecoveryPoint) this.segments[i]!.markSynced()
+    }
     rebuildProducerState(
       this.producerStateManager,
       this.segments,
@@ -1396,18 +1402,21 @@ export class Log {
    * change while it waits (a truncation, retention, a cleaning): then it starts over with the segments as they are
    * now, so the recovery point never passes data it did not flush nor the log end offset.
    */
-  async flushAsync(offset: number): Promise<void> {
+  async flushAsync(offset: number, includingOffset = false): Promise<void> {
     for (;;) {
       const target = Math.min(offset, this._nextOffset)
-      if (this.closed || target <= this._recoveryPoint) return
+      const flushOffset = includingOffset ? target + 1 : target
+      if (this.closed || flushOffset <= this._recoveryPoint) return
       const generation = this._segmentsGeneration
-      for (const s of segmentsInRange(this.segments, this._recoveryPoint, target)) {
+      const toFlush = segmentsInRange(this.segments, this._recoveryPoint, flushOffset)
+      for (const s of toFlush) {
         await s.flushAsync()
         if (this.closed || this._segmentsGeneration !== generation) break
       }
       if (this.closed) return
       if (this._segmentsGeneration !== generation) continue
-      await flushDirAsync(this._dir)
+      // as flush(): a new segment's directory entry needs the directory fsynced
+      if (toFlush.some((s) => s.baseOffset >= this._recoveryPoint)) await flushDirAsync(this._dir)
       if (this.closed) return
       if (this._segmentsGeneration !== generation) continue
       if (target > this._recoveryPoint) {
@@ -1442,6 +1451,17 @@ export class Log {
   /** Flushes everything including the active segment (shutdown). */
   flushAll(): void {
     this.flush(this._nextOffset, true)
+  }
+
+  /**
+   * flushAll() and the producer snapshot close() takes, with the fsyncs on libuv's thread pool: the log manager's
+   * shutdown runs many of these at once, then close() finds nothing left to write.
+   */
+  async flushForClose(): Promise<void> {
+    this.checkOpen()
+    this.leaderEpochCache.writeIfDirty()
+    await this.flushAsync(this._nextOffset, true)
+    if (!this.closed && existsSync(this._dir)) await this.producerStateManager.takeSnapshotAsync()
   }
 
   // -------------------------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@
  *   coordinatorEpoch int32, currentTxnFirstOffset int64
  */
 import { closeSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync } from 'node:fs'
+import * as fsPromises from 'node:fs/promises'
 import { join } from 'node:path'
 import { ErrorCode, KafkaError } from '../../protocol/errors.js'
 import {
@@ -422,6 +423,17 @@ export function writeSnapshot(path: string, entries: Iterable<ProducerStateEntry
   }
 }
 
+/** writeSnapshot() with the write and the fsync on libuv's thread pool. */
+export async function writeSnapshotAsync(path: string, entries: Iterable<ProducerStateEntry>): Promise<void> {
+  const file = await fsPromises.open(path, 'w')
+  try {
+    await file.write(encodeSnapshot(entries), 0)
+    await file.sync()
+  } finally {
+    await file.close()
+  }
+}
+
 /** The snapshot files of a directory, by offset. */
 export function listSnapshotFiles(dir: string): Map<number, string> {
   const out = new Map<number, string>()
@@ -675,6 +687,17 @@ export class ProducerStateManager {
       return path
     }
     return undefined
+  }
+
+  /** takeSnapshot() with the file written and fsynced off the event loop (shutdown). */
+  async takeSnapshotAsync(): Promise<string | undefined> {
+    if (this.lastMapOffset <= this.lastSnapOffset) return undefined
+    const offset = this.lastMapOffset
+    const path = producerSnapshotFile(this.dir, offset)
+    await writeSnapshotAsync(path, this.producers.values())
+    this.snapshots.set(offset, path)
+    if (offset > this.lastSnapOffset) this.lastSnapOffset = offset
+    return path
   }
 
   latestSnapshotOffset(): number | undefined {

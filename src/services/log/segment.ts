@@ -211,8 +211,13 @@ export class LogSegment implements BudgetedFile {
   private closed = false
   /** Work on libuv's thread pool using `fd` (reads, fsyncs): the budget leaves it open meanwhile. */
   private pins = 0
-  /** Written since the last fsync (which must then happen even if the descriptor was closed meanwhile). */
-  private unsynced = false
+  /**
+   * Written since the last fsync (which must then happen even if the descriptor was closed meanwhile). An existing
+   * file counts as unsynced until the loader knows better (markSynced: it lies below the recovery point), so that
+   * flush() fsyncs only what may not be on disk — a log loaded after a clean shutdown costs no fsync to close.
+   */
+  private unsynced = true
+  private writtenSinceOpen = false
   private _size: number
   private readonly indexIntervalBytes: number
   private readonly clock: Clock
@@ -264,6 +269,19 @@ export class LogSegment implements BudgetedFile {
 
   get path(): string {
     return this.logPath
+  }
+
+  /**
+   * Everything in the file is known to be on disk (it lies below the log's recovery point): flush() skips it, unless
+   * it was written since it was opened (a recovery that truncated it).
+   */
+  markSynced(): void {
+    if (!this.writtenSinceOpen) this.unsynced = false
+  }
+
+  private markWritten(): void {
+    this.unsynced = true
+    this.writtenSinceOpen = true
   }
 
   /** True when an index file was missing at open (the loader recovers such a segment). */
@@ -402,7 +420,7 @@ export class LogSegment implements BudgetedFile {
     }
     try {
       writeAt(this.file, records, physicalPosition, this.logPath)
-      this.unsynced = true
+      this.markWritten()
       this._size += records.length
       if (largestTimestamp > this.maxTimestampSoFar()) {
         this.maxTimestampAndOffset = { timestamp: largestTimestamp, offset: shallowOffsetOfMaxTimestamp }
@@ -419,7 +437,7 @@ export class LogSegment implements BudgetedFile {
       const firstOffset = Number(records.readBigInt64BE(0))
       try {
         ftruncateSync(this.file, physicalPosition)
-        this.unsynced = true
+        this.markWritten()
         this.offsetIndex.truncateTo(firstOffset)
         this.timeIndex.truncateTo(firstOffset)
       } catch {
@@ -557,7 +575,7 @@ export class LogSegment implements BudgetedFile {
         `Found invalid messages in log segment ${this.logPath} at byte offset ${validBytes}: ${problem ?? 'unknown'}. Truncating ${truncated} bytes.`,
       )
       ftruncateSync(this.file, validBytes)
-      this.unsynced = true
+      this.markWritten()
       this._size = validBytes
     }
     this.timeIndex.maybeAppend(max.timestamp, max.offset, true)
@@ -608,7 +626,7 @@ export class LogSegment implements BudgetedFile {
     if (mapping) {
       truncated = this._size - mapping.position
       ftruncateSync(this.file, mapping.position)
-      this.unsynced = true
+      this.markWritten()
       this._size = mapping.position
     }
     if (this._size === 0) {
@@ -640,7 +658,7 @@ export class LogSegment implements BudgetedFile {
   }
 
   flush(): void {
-    if (this.fd !== undefined || (this.unsynced && !this.closed)) {
+    if (this.unsynced && !this.closed) {
       this.unsynced = false
       fdatasyncSync(this.file)
     }
@@ -654,7 +672,7 @@ export class LogSegment implements BudgetedFile {
    * serving requests meanwhile — Kafka flushes rolled segments on a background thread for the same reason.
    */
   async flushAsync(): Promise<void> {
-    if (this.fd !== undefined || (this.unsynced && !this.closed)) {
+    if (this.unsynced && !this.closed) {
       this.unsynced = false
       await this.pinned((fd) => fdatasyncAsync(fd))
     }
