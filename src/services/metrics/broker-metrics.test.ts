@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import net from 'node:net'
 import { describe, expect, it } from 'vitest'
 import { ErrorCode } from '../../protocol/errors.js'
 import { BrokerMetrics, type MetricSources } from './broker-metrics.js'
@@ -107,6 +108,48 @@ describe('BrokerMetrics', () => {
     expect(s.get(`${r}totaltimems_bucket{le="5",request="Produce"}`)).toBe(2)
     expect(s.get(`${r}totaltimems_bucket{le="500",request="FetchConsumer"}`)).toBe(0)
     expect(s.get(`${r}totaltimems_bucket{le="1000",request="FetchConsumer"}`)).toBe(1)
+  })
+
+  it('a large scrape gives the event loop back between metric families (the Kafka listeners keep serving)', async () => {
+    const m = new BrokerMetrics()
+    const logs = Array.from({ length: 2_000 }, (_, i) => ({
+      topic: `t${i % 20}`,
+      partition: Math.floor(i / 20),
+      size: i,
+      logStartOffset: 0,
+      logEndOffset: i,
+      segments: 1,
+    }))
+    m.setSources({ ...sources, logs: () => logs })
+    // a socket on another listener: its round trip needs the event loop's I/O phase while the scrape runs
+    const echo = net.createServer((c) => c.on('data', (d) => c.write(d)))
+    await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve))
+    const port = (echo.address() as net.AddressInfo).port
+    const client = net.connect(port, '127.0.0.1')
+    await new Promise((resolve) => client.once('connect', resolve))
+    try {
+      let turns = 0
+      let scraping = true
+      const turn = (): void => {
+        turns++
+        if (scraping) setImmediate(turn)
+      }
+      let echoedDuringScrape = false
+      client.once('data', () => (echoedDuringScrape = scraping))
+      setImmediate(turn)
+      const scrape = m.scrape()
+      client.write('ping')
+      const { body } = await scrape
+      scraping = false
+      expect(echoedDuringScrape).toBe(true)
+      // one turn per family at least (a render in one piece gives none)
+      expect(turns).toBeGreaterThanOrEqual(m.registry.getMetricsAsArray().length)
+      expect(body).toBe(await m.registry.metrics())
+      expect(body).toContain('kafka_log_log_size{topic="t19",partition="99"} 1999')
+    } finally {
+      client.destroy()
+      echo.close()
+    }
   })
 
   it('reads the gauges from its sources at scrape time', async () => {
