@@ -8,6 +8,7 @@ import { ClientQuotaManager, resolveQuota, type QuotaConfigSource } from './clie
 import { requestQuotaApplies } from './client-quotas.js'
 import { ClientQuotaStore } from './quota-store.js'
 import { recordAndThrottle, SampledRate } from '../../util/rate.js'
+import { silentLogger } from '../../util/logger.js'
 
 const config = { samples: 11, windowMs: 1000 }
 
@@ -100,11 +101,17 @@ describe("Kafka's quota resolution order", () => {
 })
 
 describe('ClientQuotaManager and ClientQuotaStore', () => {
+  /** A started quota store on `store` (brokers' quota stores share one ZooKeeper). */
+  async function startQuotaStore(store = new LocalMetadataStore(undefined)): Promise<ClientQuotaStore> {
+    const quotas = new ClientQuotaStore(store, silentLogger)
+    await quotas.start()
+    return quotas
+  }
+
   it('request_percentage meters the handler time of a client: ms / 10 per request against the percentage', async () => {
     const store = new LocalMetadataStore(undefined)
     const s = new ManualScheduler()
-    const quotas = new ClientQuotaStore(store, (await import('../../util/logger.js')).silentLogger)
-    await quotas.start()
+    const quotas = await startQuotaStore(store)
     await quotas.alter(
       [{ entityType: 'client-id', entityName: 'busy' }],
       [{ key: 'request_percentage', value: 10, remove: false }],
@@ -130,8 +137,7 @@ describe('ClientQuotaManager and ClientQuotaStore', () => {
   it('stores quotas as Kafka does, throttles over them and mutes the channel for the throttle time', async () => {
     const store = new LocalMetadataStore(undefined)
     const s = new ManualScheduler()
-    const quotas = new ClientQuotaStore(store, (await import('../../util/logger.js')).silentLogger)
-    await quotas.start()
+    const quotas = await startQuotaStore(store)
     await quotas.alter(
       [{ entityType: 'user', entityName: 'alice' }],
       [{ key: 'producer_byte_rate', value: 1000, remove: false }],
@@ -157,9 +163,7 @@ describe('ClientQuotaManager and ClientQuotaStore', () => {
   })
 
   it('describes with match/strict filters and validates alterations with Kafka messages', async () => {
-    const store = new LocalMetadataStore(undefined)
-    const quotas = new ClientQuotaStore(store, (await import('../../util/logger.js')).silentLogger)
-    await quotas.start()
+    const quotas = await startQuotaStore()
     const set = (entity: { entityType: string; entityName: string | null }[], key: string, value: number) =>
       quotas.alter(entity, [{ key, value, remove: false }], false)
     await set([{ entityType: 'user', entityName: 'alice' }], 'producer_byte_rate', 1000)
@@ -196,34 +200,21 @@ describe('ClientQuotaManager and ClientQuotaStore', () => {
       { key: 'producer_byte_rate', value: 1000 },
     ])
 
-    const fails = async (p: Promise<unknown>, code: number, message: string) => {
-      await expect(p).rejects.toMatchObject({ code, message })
+    // Alterations Kafka refuses, with its messages (INVALID_REQUEST)
+    const one = (entityType: string, entityName: string) => [{ entityType, entityName }]
+    const refused: [{ entityType: string; entityName: string | null }[], string, number, string][] = [
+      [one('user', 'a'), 'nope', 1, 'Invalid configuration key nope'],
+      [one('user', 'a'), 'producer_byte_rate', 1.5, 'Configuration producer_byte_rate must be a Long value'],
+      [one('user', ''), 'producer_byte_rate', 1, 'Empty user not supported'],
+      [one('group', 'g'), 'producer_byte_rate', 1, 'Unhandled client quota entity type: group'],
+      [[], 'producer_byte_rate', 1, 'Invalid empty client quota entity'],
+    ]
+    for (const [entity, key, value, message] of refused) {
+      await expect(set(entity, key, value)).rejects.toMatchObject({
+        code: ErrorCode.INVALID_REQUEST,
+        message,
+      })
     }
-    await fails(
-      set([{ entityType: 'user', entityName: 'a' }], 'nope', 1),
-      ErrorCode.INVALID_REQUEST,
-      'Invalid configuration key nope',
-    )
-    await fails(
-      set([{ entityType: 'user', entityName: 'a' }], 'producer_byte_rate', 1.5),
-      ErrorCode.INVALID_REQUEST,
-      'Configuration producer_byte_rate must be a Long value',
-    )
-    await fails(
-      set([{ entityType: 'user', entityName: '' }], 'producer_byte_rate', 1),
-      ErrorCode.INVALID_REQUEST,
-      'Empty user not supported',
-    )
-    await fails(
-      set([{ entityType: 'group', entityName: 'g' }], 'producer_byte_rate', 1),
-      ErrorCode.INVALID_REQUEST,
-      'Unhandled client quota entity type: group',
-    )
-    await fails(
-      set([], 'producer_byte_rate', 1),
-      ErrorCode.INVALID_REQUEST,
-      'Invalid empty client quota entity',
-    )
     expect(() => quotas.describe([{ entityType: 'x', matchType: 2, match: null }], false)).toThrow(
       "Custom entity type 'x' not supported",
     )
@@ -249,10 +240,8 @@ describe('ClientQuotaManager and ClientQuotaStore', () => {
 
   it('follows changes other brokers write, through /config/changes', async () => {
     const store = new LocalMetadataStore(undefined)
-    const a = new ClientQuotaStore(store, (await import('../../util/logger.js')).silentLogger)
-    const b = new ClientQuotaStore(store, (await import('../../util/logger.js')).silentLogger)
-    await a.start()
-    await b.start()
+    const a = await startQuotaStore(store)
+    const b = await startQuotaStore(store)
     await a.alter(
       [{ entityType: 'client-id', entityName: 'app' }],
       [{ key: 'consumer_byte_rate', value: 10, remove: false }],
