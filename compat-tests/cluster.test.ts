@@ -633,6 +633,13 @@ describe('rack-aware assignment', () => {
       ids: [10, 11, 12, 13],
       brokerOverrides: (id) => ({ 'broker.rack': id < 12 ? 'rack-a' : 'rack-b' }),
     })
+    // the placement below needs all four brokers in the controller's view, and Metadata in every broker's
+    // (registered is not enough: the controller's broker-change handling and UpdateMetadata come after)
+    await racked.waitForController()
+    await waitFor('every broker to know all four brokers', async () => {
+      for (const b of racked.brokers) if ((await metadataOf(b)).brokers.length !== 4) return false
+      return true
+    })
   }, 90_000)
 
   afterAll(async () => {
