@@ -2,10 +2,13 @@
  * The KIP-848 consumer group protocol against a real broker process: @platformatic/kafka (the pinned version speaks
  * ConsumerGroupHeartbeat v0 with `groupProtocol: 'consumer'`) runs three members of one group; the broker computes
  * the assignment, the members reconcile, consume every record once between them and commit with their member
- * epochs; one member leaves and the others take over its partitions. ConsumerGroupDescribe v1 and ListGroups v5
- * are read with the repo's own codec.
+ * epochs; one member leaves and the others take over its partitions. ConsumerGroupDescribe v1, DescribeGroups v5/v6
+ * and ListGroups v5 are read with the repo's own codec. A second broker with Kafka's ACL authorizer checks that
+ * ConsumerGroupDescribe hides a group holding a topic the client may not describe and that a regular expression
+ * subscription resolves only to describable topics.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { randomBytes } from 'node:crypto'
 import { pino } from 'pino'
 import { Admin, Consumer, Producer, stringDeserializers, stringSerializers } from '@platformatic/kafka'
 import { startBroker, type RunningBroker } from '../src/index.js'
@@ -115,6 +118,16 @@ describe('the KIP-848 consumer group protocol (@platformatic/kafka, group.protoc
     const [host, port] = broker.bootstrap.split(':')
     const conn = await RawConnection.connect(host!, Number(port))
     const listed = await conn.request(Apis.ListGroups, 5, { statesFilter: [], typesFilter: ['consumer'] })
+    // DescribeGroups: a consumer group is "Dead" before v6, GROUP_ID_NOT_FOUND from v6 (KIP-1043), as Kafka 4.0
+    const classic = async (v: number) =>
+      (await conn.request(Apis.DescribeGroups, v, { groups: [groupId], includeAuthorizedOperations: false }))
+        .groups[0]!
+    expect(await classic(5)).toMatchObject({ errorCode: 0, groupState: 'Dead', members: [] })
+    expect(await classic(6)).toMatchObject({
+      errorCode: 69,
+      errorMessage: `Group ${groupId} is not a classic group.`,
+      groupState: 'Dead',
+    })
     conn.close()
     expect(
       listed.groups.filter((g) => g.groupId === groupId).map((g) => [g.groupState, g.groupType]),
@@ -126,6 +139,105 @@ describe('the KIP-848 consumer group protocol (@platformatic/kafka, group.protoc
     expect(streamErrors.flatMap(protocolErrorIds).filter((id) => id !== 'STALE_MEMBER_EPOCH')).toEqual([])
     expect(used.get('ConsumerGroupHeartbeat')).toContain(0)
     expect([...(used.get('OffsetCommit') ?? [])].some((v) => v >= 9)).toBe(true)
+  })
+})
+
+describe("consumer groups under Kafka's ACL authorizer", () => {
+  it('hides a group holding a topic the client may not describe, and narrows a regular expression', async () => {
+    const secured = await startBroker({
+      logger: pino({ level: 'warn' }),
+      properties: {
+        'group.coordinator.rebalance.protocols': 'classic,consumer',
+        'authorizer.class.name': 'kafka.security.authorizer.AclAuthorizer',
+        'allow.everyone.if.no.acl.found': 'true',
+      },
+    })
+    const [host, port] = secured.bootstrap.split(':')
+    const conn = await RawConnection.connect(host!, Number(port))
+    try {
+      const prefix = uniqueName('acl848')
+      const [open, hidden] = [`${prefix}-open`, `${prefix}-hidden`]
+      const created = await conn.request(Apis.CreateTopics, 5, {
+        topics: [open, hidden].map((name) => ({
+          name,
+          numPartitions: 1,
+          replicationFactor: 1,
+          assignments: [],
+          configs: [],
+        })),
+        timeoutMs: 10_000,
+        validateOnly: false,
+      })
+      expect(created.topics.map((t) => t.errorCode)).toEqual([0, 0])
+      /** Joins `groupId` and heartbeats until the assignment holds `n` partitions; their topic ids. */
+      const member = async (
+        groupId: string,
+        sub: { subscribedTopicNames?: string[]; subscribedTopicRegex?: string },
+        n: number,
+      ) => {
+        // as a client does: FindCoordinator first (it creates __consumer_offsets on a fresh broker)
+        await waitFor(`${groupId}: coordinator`, async () => {
+          const fc = await conn.request(Apis.FindCoordinator, 4, { keyType: 0, coordinatorKeys: [groupId] })
+          return fc.coordinators[0]?.errorCode === 0 ? true : undefined
+        })
+        const memberId = randomBytes(16).toString('base64url')
+        let epoch = 0
+        let owned: { topicId: string; partitions: number[] }[] = []
+        return waitFor(`${groupId}: ${n} partition(s)`, async () => {
+          const r = await conn.request(Apis.ConsumerGroupHeartbeat, 1, {
+            groupId,
+            memberId,
+            memberEpoch: epoch,
+            rebalanceTimeoutMs: epoch === 0 ? 30_000 : -1,
+            topicPartitions: owned,
+            ...(epoch === 0 ? sub : {}),
+          })
+          expect(r.errorCode).toBe(0)
+          epoch = r.memberEpoch
+          if (r.assignment !== null) owned = r.assignment.topicPartitions
+          return owned.length === n ? owned.map((t) => t.topicId) : undefined
+        })
+      }
+      // before any ACL: group h takes the topic that is about to be hidden
+      await member(`${prefix}-h`, { subscribedTopicNames: [hidden] }, 1)
+      // ANONYMOUS may no longer describe `hidden` (everything else stays open: no ACL found)
+      const acl = await conn.request(Apis.CreateAcls, 1, {
+        creations: [
+          {
+            resourceType: 2,
+            resourceName: hidden,
+            resourcePatternType: 3,
+            principal: 'User:ANONYMOUS',
+            host: '*',
+            operation: 8,
+            permissionType: 2,
+          },
+        ],
+      })
+      expect(acl.results.map((r) => r.errorCode)).toEqual([0])
+      // ACLs reach the authorizer through a change notification: wait until `hidden` is gone from Metadata
+      await waitFor('the ACL in force', async () => {
+        const md = await conn.request(Apis.Metadata, 12, {
+          topics: [{ name: hidden }],
+          allowAutoTopicCreation: false,
+          includeTopicAuthorizedOperations: false,
+        })
+        return md.topics[0]?.errorCode === 29 ? true : undefined
+      })
+      // a regular expression matching both topics resolves to the open one only
+      const regexTopics = await member(`${prefix}-g`, { subscribedTopicRegex: `${prefix}-.*` }, 1)
+      expect(regexTopics).toHaveLength(1)
+      const described = await conn.request(Apis.ConsumerGroupDescribe, 1, {
+        groupIds: [`${prefix}-h`],
+        includeAuthorizedOperations: false,
+      })
+      expect(described.groups.map((x) => [x.errorCode, x.errorMessage, x.members.length])).toEqual([
+        [29, 'The group has described topic(s) that the client is not authorized to describe.', 0],
+      ])
+    } finally {
+      conn.close()
+      await secured.stop()
+    }
   })
 })
 

@@ -1,12 +1,13 @@
 /**
- * DescribeGroups (15), v0-5, served by the classic group d.groups. Per group: state, protocol type, and the
+ * DescribeGroups (15), v0-6, served by the classic group d.groups. Per group: state, protocol type, and the
  * members with client id and host (the chosen protocol, member metadata and assignments only when Stable).
- * A group that does not exist is reported as "Dead" with no error (Kafka answers GROUP_ID_NOT_FOUND only
- * from v6, which 3.9 does not have); coordinator errors leave the state empty.
+ * A group that does not exist, or is a consumer group (KIP-848), is reported as "Dead" with no error before v6;
+ * from v6 (KIP-1043, Kafka 4.0) as "Dead" with GROUP_ID_NOT_FOUND and Kafka's message ("Group g not found." /
+ * "Group g is not a classic group."). Coordinator errors leave the state empty.
  *
  * Version notes: v1 adds throttle time; v3 adds include_authorized_operations (what the principal may do with
  * the group, only for groups without an error; INT_MIN when not asked for); v4 adds the members' group instance
- * ids; v5 is flexible.
+ * ids; v5 is flexible; v6 adds the error message.
  * Authorization: Describe on each group (else GROUP_AUTHORIZATION_FAILED for it; those are listed first, as Kafka
  * lists them).
  */
@@ -21,10 +22,11 @@ export const DescribeGroupsApi = Apis.DescribeGroups
 
 const NOT_REQUESTED = -2147483648
 
-const failed = (groupId: string, errorCode: number) => ({
+const failed = (groupId: string, errorCode: number, errorMessage: string | null = null, groupState = '') => ({
   errorCode,
+  errorMessage,
   groupId,
-  groupState: '',
+  groupState,
   protocolType: '',
   protocolData: '',
   members: [],
@@ -54,9 +56,13 @@ export function describeGroupsHandler(d: {
             .filter((g) => allowed.has(g))
             .map((groupId) => {
               try {
-                const { error, summary } = d.groups.describeGroup(groupId)
+                const { error, summary, notFound } = d.groups.describeGroup(groupId)
+                if (notFound !== undefined && ctx.apiVersion >= 6) {
+                  return failed(groupId, ErrorCode.GROUP_ID_NOT_FOUND, notFound, summary.state)
+                }
                 return {
                   errorCode: error,
+                  errorMessage: null,
                   groupId,
                   groupState: summary.state,
                   protocolType: summary.protocolType,

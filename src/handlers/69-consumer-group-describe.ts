@@ -8,9 +8,9 @@
  * (`ConsumerGroupDescribeRequest.getErrorResponse`: the group id and the error code, nothing else).
  * Version notes: v1 (KIP-1099) adds the member type (1: consumer protocol).
  * Authorization: Describe on each group (else GROUP_AUTHORIZATION_FAILED for it, listed first, as Kafka); the
- * authorized operations on the group when asked for.
- * Not implemented: Kafka 4.0's TOPIC_AUTHORIZATION_FAILED for a group whose members hold topics the principal may
- * not describe.
+ * authorized operations on the group when asked for. A group with a topic in any member's current or target
+ * assignment that the principal may not Describe is answered TOPIC_AUTHORIZATION_FAILED with Kafka 4.0's message
+ * and nothing else, so its topic names and partition ownership stay hidden (`KafkaApis.handleConsumerGroupDescribe`).
  */
 import { Apis } from '../protocol/messages/index.js'
 import { ErrorCode, KafkaError } from '../protocol/errors.js'
@@ -20,6 +20,28 @@ import { AclOperation, authorizedOperations, filterAuthorized, ResourceType } fr
 import { defineHandler, type Handler } from './handler.js'
 
 const NOT_REQUESTED = -2147483648
+const TOPICS_DENIED = 'The group has described topic(s) that the client is not authorized to describe.'
+
+const errorEntry = (groupId: string, errorCode: number, errorMessage: string | null) => ({
+  errorCode,
+  errorMessage,
+  groupId,
+  groupState: '',
+  groupEpoch: 0,
+  assignmentEpoch: 0,
+  assignorName: '',
+  members: [],
+  authorizedOperations: NOT_REQUESTED,
+})
+
+type Described = ReturnType<GroupCoordinator['consumerGroupDescribe']>[number]
+
+/** Every topic name in a described group's current and target assignments. */
+function assignedTopics(g: Described): string[] {
+  return g.members.flatMap((m) =>
+    [...m.assignment.topicPartitions, ...m.targetAssignment.topicPartitions].map((tp) => tp.topicName),
+  )
+}
 
 export const ConsumerGroupDescribeApi = Apis.ConsumerGroupDescribe
 
@@ -39,26 +61,29 @@ export function consumerGroupDescribeHandler(d: {
       )
       const denied = req.groupIds
         .filter((g) => !allowed.has(g))
-        .map((groupId) => ({
-          errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED,
-          errorMessage: null,
-          groupId,
-          groupState: '',
-          groupEpoch: 0,
-          assignmentEpoch: 0,
-          assignorName: '',
-          members: [],
-          authorizedOperations: NOT_REQUESTED,
-        }))
-      const described = d.groups
-        .consumerGroupDescribe(req.groupIds.filter((g) => allowed.has(g)))
-        .map((g) => ({
-          ...g,
-          authorizedOperations:
-            req.includeAuthorizedOperations && g.errorCode === ErrorCode.NONE
-              ? authorizedOperations(d.authorizer, ctx, ResourceType.GROUP, g.groupId)
-              : NOT_REQUESTED,
-        }))
+        .map((groupId) => errorEntry(groupId, ErrorCode.GROUP_AUTHORIZATION_FAILED, null))
+      const groups = d.groups.consumerGroupDescribe(req.groupIds.filter((g) => allowed.has(g)))
+      const topics = [
+        ...new Set(groups.filter((g) => g.errorCode === ErrorCode.NONE).flatMap(assignedTopics)),
+      ]
+      const describable = filterAuthorized(
+        d.authorizer,
+        ctx,
+        AclOperation.DESCRIBE,
+        ResourceType.TOPIC,
+        topics,
+      )
+      const described = groups.map((g) =>
+        assignedTopics(g).some((t) => !describable.has(t))
+          ? errorEntry(g.groupId, ErrorCode.TOPIC_AUTHORIZATION_FAILED, TOPICS_DENIED)
+          : {
+              ...g,
+              authorizedOperations:
+                req.includeAuthorizedOperations && g.errorCode === ErrorCode.NONE
+                  ? authorizedOperations(d.authorizer, ctx, ResourceType.GROUP, g.groupId)
+                  : NOT_REQUESTED,
+            },
+      )
       return { throttleTimeMs: 0, groups: [...denied, ...described] }
     },
   })

@@ -3,25 +3,28 @@ import { api } from '../api.js'
 
 // Versions 1 and 2 are the same as 0. Version 3 asks for authorized operations.
 // Version 4 is the same as 3 (the response carries group instance ids). Version 5 is the first flexible version.
+// Version 6 (KIP-1043) is the same as 5; the response reports a group that is not a classic group as an error.
 export const DescribeGroupsRequest = message({
   name: 'DescribeGroupsRequest',
   kind: 'request',
-  validVersions: '0-5',
+  validVersions: '0-6',
   flexibleVersions: '5+',
   fields: [array('groups', T.string), bool('includeAuthorizedOperations', '3+')],
 })
 
 // Version 1 adds throttle time. Version 2 is the same as 1. Version 3 adds authorized operations.
 // Version 4 adds the members' group instance ids. Version 5 is the first flexible version.
+// Version 6 adds the error message (GROUP_ID_NOT_FOUND for a group that is absent or not a classic group).
 export const DescribeGroupsResponse = message({
   name: 'DescribeGroupsResponse',
   kind: 'response',
-  validVersions: '0-5',
+  validVersions: '0-6',
   flexibleVersions: '5+',
   fields: [
     int32('throttleTimeMs', '1+'),
     array('groups', [
       int16('errorCode'),
+      string('errorMessage', { versions: '6+', nullable: '6+', default: null }),
       string('groupId'),
       string('groupState'),
       string('protocolType'),

@@ -111,7 +111,8 @@ describe('declared versions match Kafka 3.9', () => {
     ['Heartbeat', HeartbeatRequest, HeartbeatResponse, 12, 4, 4],
     ['LeaveGroup', LeaveGroupRequest, LeaveGroupResponse, 13, 5, 4],
     ['SyncGroup', SyncGroupRequest, SyncGroupResponse, 14, 5, 4],
-    ['DescribeGroups', DescribeGroupsRequest, DescribeGroupsResponse, 15, 5, 5],
+    // DescribeGroups v6 is Kafka 4.0's (KIP-1043: GROUP_ID_NOT_FOUND for a group that is not a classic group)
+    ['DescribeGroups', DescribeGroupsRequest, DescribeGroupsResponse, 15, 6, 5],
     ['ListGroups', ListGroupsRequest, ListGroupsResponse, 16, 5, 3],
     ['SaslHandshake', SaslHandshakeRequest, SaslHandshakeResponse, 17, 1, -1],
   ]

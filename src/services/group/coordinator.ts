@@ -1365,9 +1365,16 @@ export class GroupCoordinator {
     const error = this.validateGroupStatus(groupId, 'DescribeGroups')
     if (error !== null) return { error, summary: EMPTY_GROUP }
     const group = this.groupManager.getGroup(groupId)
-    // A consumer group (KIP-848) is described as Dead, as Kafka does before DescribeGroups v6.
-    if (group === undefined || this.consumerGroups.group(groupId) !== undefined) {
-      return { error: ErrorCode.NONE, summary: DEAD_GROUP }
+    // A consumer group (KIP-848) is not a classic group: "Dead" before DescribeGroups v6, GROUP_ID_NOT_FOUND from it.
+    if (this.consumerGroups.group(groupId) !== undefined) {
+      return {
+        error: ErrorCode.NONE,
+        summary: DEAD_GROUP,
+        notFound: `Group ${groupId} is not a classic group.`,
+      }
+    }
+    if (group === undefined) {
+      return { error: ErrorCode.NONE, summary: DEAD_GROUP, notFound: `Group ${groupId} not found.` }
     }
     return { error: ErrorCode.NONE, summary: group.summary() }
   }

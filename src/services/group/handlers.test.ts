@@ -533,6 +533,56 @@ describe('DescribeGroups / ListGroups / DeleteGroups / OffsetDelete handlers', (
     expect(d5.groups[0]!.authorizedOperations).toBe(-2147483648)
   })
 
+  it('answers GROUP_ID_NOT_FOUND from v6 for a group that is absent or a consumer group (KIP-1043)', async () => {
+    const env = await setup({ consumerGroupProtocolEnabled: true })
+    await env.c.consumerGroupHeartbeat({
+      apiVersion: 1,
+      groupId: 'cg',
+      memberId: 'm',
+      memberEpoch: 0,
+      instanceId: null,
+      rackId: null,
+      rebalanceTimeoutMs: 1000,
+      subscribedTopicNames: ['t1'],
+      subscribedTopicRegex: null,
+      serverAssignor: null,
+      topicPartitions: [],
+      clientId: 'c',
+      clientHost: '/127.0.0.1',
+    })
+    const h = handlers(env)
+    await env.c.commitOffsets({
+      groupId: 'classic',
+      memberId: '',
+      groupInstanceId: null,
+      generationId: -1,
+      retentionTimeMs: -1,
+      partitions: [
+        { topic: 't1', partition: 0, offset: 1, leaderEpoch: -1, metadata: null, commitTimestamp: -1 },
+      ],
+    })
+    const row = (g: { errorCode: number; errorMessage?: string | null; groupState: string }) => [
+      g.errorCode,
+      g.errorMessage ?? null,
+      g.groupState,
+    ]
+    const d5 = await call(h.describe, DescribeGroupsRequest, DescribeGroupsResponse, 5, {
+      groups: ['cg', 'x'],
+    })
+    expect(d5.groups.map(row)).toEqual([
+      [0, null, 'Dead'],
+      [0, null, 'Dead'],
+    ])
+    const d6 = await call(h.describe, DescribeGroupsRequest, DescribeGroupsResponse, 6, {
+      groups: ['cg', 'x', 'classic'],
+    })
+    expect(d6.groups.map(row)).toEqual([
+      [ErrorCode.GROUP_ID_NOT_FOUND, 'Group cg is not a classic group.', 'Dead'],
+      [ErrorCode.GROUP_ID_NOT_FOUND, 'Group x not found.', 'Dead'],
+      [0, null, 'Empty'],
+    ])
+  })
+
   it('lists with state and type filters by version', async () => {
     const env = await setup()
     const h = handlers(env)
@@ -752,5 +802,58 @@ describe('KIP-848 APIs with an authorizer', () => {
       ['h', ErrorCode.GROUP_AUTHORIZATION_FAILED],
       ['g', ErrorCode.NONE],
     ])
+  })
+
+  it('hides a group holding topics the principal may not describe; narrows regular expressions', async () => {
+    const topics = new Map([
+      ['t1', { id: 'AAAAAAAAAAAAAAAAAAAAAQ', partitions: { size: 1 } }],
+      ['t2', { id: 'AAAAAAAAAAAAAAAAAAAAAg', partitions: { size: 1 } }],
+    ])
+    const env = await setup({ consumerGroupProtocolEnabled: true }, undefined, () => topics)
+    // allowed: groups "g" and "h", topic "t1"
+    const authorizer = {
+      ...DISABLED_AUTHORIZER,
+      enabled: true,
+      authorize: (_p: unknown, _h: string, _op: unknown, r: { name: string }) =>
+        ['g', 'h', 't1'].includes(r.name),
+    }
+    const beat = (groupId: string, a: typeof authorizer | typeof DISABLED_AUTHORIZER) =>
+      call(
+        consumerGroupHeartbeatHandler({ groups: env.c, authorizer: a }),
+        ConsumerGroupHeartbeatRequest,
+        ConsumerGroupHeartbeatResponse,
+        1,
+        {
+          groupId,
+          memberId: 'm',
+          memberEpoch: 0,
+          rebalanceTimeoutMs: 1000,
+          subscribedTopicRegex: 't.*',
+          topicPartitions: [],
+        },
+      )
+    // the expression matches t1 and t2; the principal may describe t1 only
+    const g = await beat('g', authorizer)
+    expect(g.assignment?.topicPartitions.map((t) => t.topicId)).toEqual(['AAAAAAAAAAAAAAAAAAAAAQ'])
+    // a member without an authorizer gets both; a principal who may not describe t2 cannot see that group
+    const h = await beat('h', DISABLED_AUTHORIZER)
+    expect(h.assignment?.topicPartitions.length).toBe(2)
+    const d = await call(
+      consumerGroupDescribeHandler({ groups: env.c, authorizer }),
+      ConsumerGroupDescribeRequest,
+      ConsumerGroupDescribeResponse,
+      1,
+      { groupIds: ['g', 'h'], includeAuthorizedOperations: true },
+    )
+    expect(d.groups.map((x) => [x.groupId, x.errorCode, x.errorMessage, x.members.length])).toEqual([
+      ['g', ErrorCode.NONE, null, 1],
+      [
+        'h',
+        ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+        'The group has described topic(s) that the client is not authorized to describe.',
+        0,
+      ],
+    ])
+    expect(d.groups[1]).toMatchObject({ groupState: '', groupEpoch: 0, authorizedOperations: -2147483648 })
   })
 })

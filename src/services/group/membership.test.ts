@@ -534,6 +534,7 @@ describe('ListGroups / DescribeGroups', () => {
     expect(env.c.describeGroup('missing')).toEqual({
       error: ErrorCode.NONE,
       summary: { state: 'Dead', protocolType: '', protocol: '', members: [] },
+      notFound: 'Group missing not found.',
     })
   })
 })

@@ -5,6 +5,7 @@ import { ManualClock, ManualScheduler } from '../../util/scheduler.js'
 import { encodeSubscription } from '../../protocol/messages/data/consumer-protocol.js'
 import type { GroupCoordinatorConfigInput } from './config.js'
 import { GroupCoordinator } from './coordinator.js'
+import type { TopicsView } from './consumer/coordinator.js'
 import { InMemoryGroupLogStore } from './memory-log-store.js'
 import type { JoinGroupParams, Protocol, SyncGroupParams } from './types.js'
 
@@ -19,6 +20,7 @@ export interface TestEnv {
 export async function setup(
   config: Partial<GroupCoordinatorConfigInput> = {},
   store: InMemoryGroupLogStore = new InMemoryGroupLogStore(),
+  topics?: TopicsView,
 ): Promise<TestEnv> {
   const clock = new ManualClock()
   const scheduler = new ManualScheduler(clock)
@@ -26,6 +28,7 @@ export async function setup(
     config: { brokerId: 1, offsetsTopicNumPartitions: 1, groupInitialRebalanceDelayMs: 0, ...config },
     logStore: store,
     scheduler,
+    ...(topics === undefined ? {} : { topics }),
   })
   c.startup()
   await c.onElection(0, 0)

@@ -157,6 +157,11 @@ export interface GroupSummary {
 export interface DescribeGroupResult {
   readonly error: number
   readonly summary: GroupSummary
+  /**
+   * Set when there is no classic group by that id (absent, or a consumer group): Kafka's GroupIdNotFoundException
+   * message, answered as GROUP_ID_NOT_FOUND from DescribeGroups v6 and as a "Dead" group before.
+   */
+  readonly notFound?: string
 }
 
 export interface GroupOverview {

@@ -325,6 +325,26 @@ describe('ConsumerGroupHeartbeat', () => {
     expect(c.consumerGroupDescribe(['g'])[0]?.members[0]?.subscribedTopicRegex).toBe('orders-.*|__consumer.*')
   })
 
+  it("narrows a regular expression to the topics each member's principal may describe", async () => {
+    const { c, addTopic } = await setup()
+    addTopic('orders-eu', 1)
+    addTopic('orders-us', 1)
+    const euOnly = { topicDescribable: (name: string) => name === 'orders-eu' }
+    const m1 = new Client(c, 'm1', { subscribedTopicRegex: 'orders-.*', ...euOnly })
+    expect(parts(await m1.beat(euOnly))).toEqual(['id-orders-eu-0'])
+    // the same expression for a principal allowed everything brings orders-us in, for that member only
+    const m2 = new Client(c, 'm2', { subscribedTopicRegex: 'orders-.*' })
+    expect(parts(await m2.beat())).toEqual(['id-orders-us-0'])
+    await m1.beat(euOnly)
+    expect(m1.ownedKeys()).toEqual(['id-orders-eu-0'])
+    // the grant taken away: orders-us leaves the group's subscription once m2 heartbeats with it
+    await m2.beat(euOnly)
+    const targets = (c.consumerGroupDescribe(['g'])[0]?.members ?? []).map((m) =>
+      m.targetAssignment.topicPartitions.map((t) => `${t.topicName}-${t.partitions.join(',')}`),
+    )
+    expect(targets).toEqual([['orders-eu-0'], []])
+  })
+
   it('caps the group at group.consumer.max.size and picks the assignor most members ask for', async () => {
     const { c, addTopic } = await setup({ consumerGroupMaxSize: 2 })
     addTopic('a', 3)

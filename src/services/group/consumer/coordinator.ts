@@ -47,10 +47,12 @@ import {
 } from './member.js'
 
 /** The topics the coordinator can assign: name -> id and partition count (the broker's metadata cache). */
-export type TopicsView = () => ReadonlyMap<
-  string,
-  { readonly id: string; readonly partitions: { readonly size: number } }
->
+export interface TopicInfo {
+  readonly id: string
+  readonly partitions: { readonly size: number }
+}
+
+export type TopicsView = () => ReadonlyMap<string, TopicInfo>
 
 export interface TopicPartitions {
   readonly topicId: string
@@ -71,6 +73,11 @@ export interface ConsumerGroupHeartbeatParams {
   readonly topicPartitions: readonly TopicPartitions[] | null
   readonly clientId: string
   readonly clientHost: string
+  /**
+   * Whether the member's principal may Describe a topic (Kafka 4.0's filterTopicDescribeAuthorizedTopics): a
+   * regular expression subscription resolves only to such topics. Absent: every topic.
+   */
+  readonly topicDescribable?: (topicName: string) => boolean
 }
 
 export interface ConsumerGroupHeartbeatResult {
@@ -149,6 +156,15 @@ export class ConsumerGroupCoordinator {
   private readonly sessionTimers = new Map<string, ScheduledTask>()
   private readonly rebalanceTimers = new Map<string, ScheduledTask>()
   private readonly regexCache = new Map<string, RE2JS>()
+  /**
+   * Per group and member: whether the principal of its latest heartbeat may Describe a topic, which narrows its
+   * regular expression. Not persisted: a member loaded from the log resolves its expression to the matching topics
+   * already in its target assignment until its next heartbeat brings its principal.
+   */
+  private readonly describable = new Map<
+    string,
+    Map<string, (topicName: string, topicId: string) => boolean>
+  >()
   /** What `__consumer_offsets` holds for each group (absent: nothing, or its tombstones). */
   private readonly persisted = new Map<string, ConsumerGroupSnapshot>()
   /** Per group: the tail of its chain of writes, and how often a failed write rolled it back (and with what). */
@@ -428,6 +444,9 @@ export class ConsumerGroupCoordinator {
       )
     }
     group.updateMember(updated)
+    let auth = this.describable.get(group.groupId)
+    if (auth === undefined) this.describable.set(group.groupId, (auth = new Map()))
+    auth.set(memberId, p.topicDescribable ?? (() => true))
     const metadata = this.subscriptionMetadata(group)
     if (!sameMap(metadata, group.subscriptionMetadata)) {
       group.subscriptionMetadata = metadata
@@ -633,35 +652,42 @@ export class ConsumerGroupCoordinator {
   private subscriptionMetadata(group: ConsumerGroup): Map<string, string> {
     const topics = this.o.topics()
     const out = new Map<string, string>()
-    const note = (name: string): void => {
-      const t = topics.get(name)
-      if (t !== undefined) out.set(name, `${t.id}/${t.partitions.size}`)
-    }
-    const regexes = new Set<string>()
     for (const m of group.members.values()) {
-      for (const n of m.subscribedTopicNames) note(n)
-      if (m.subscribedTopicRegex !== null) regexes.add(m.subscribedTopicRegex)
-    }
-    if (regexes.size > 0) {
-      const compiled = [...regexes].map((r) => this.regex(r))
-      for (const name of topics.keys()) {
-        if (!INTERNAL_TOPICS.has(name) && compiled.some((r) => r.matches(name))) note(name)
+      for (const n of m.subscribedTopicNames) {
+        const t = topics.get(n)
+        if (t !== undefined) out.set(n, `${t.id}/${t.partitions.size}`)
       }
+      for (const [name, t] of this.regexTopics(group, m)) out.set(name, `${t.id}/${t.partitions.size}`)
     }
     return new Map([...out].sort((a, b) => (a[0] < b[0] ? -1 : 1)))
   }
 
-  private memberTopicIds(m: ConsumerGroupMember): Set<string> {
+  /**
+   * The existing topics a member's regular expression resolves to: matching, not internal, and describable by the
+   * member's principal (see `describable`).
+   */
+  private regexTopics(group: ConsumerGroup, m: ConsumerGroupMember): Map<string, TopicInfo> {
+    const out = new Map<string, TopicInfo>()
+    if (m.subscribedTopicRegex === null) return out
+    const r = this.regex(m.subscribedTopicRegex)
+    const auth = this.describable.get(group.groupId)
+    for (const id of auth?.keys() ?? []) if (!group.members.has(id)) auth?.delete(id)
+    const target = group.targetAssignment.get(m.memberId) ?? EMPTY_ASSIGNMENT
+    const allowed = auth?.get(m.memberId) ?? ((_name: string, id: string) => target.has(id))
+    for (const [name, t] of this.o.topics()) {
+      if (!INTERNAL_TOPICS.has(name) && r.matches(name) && allowed(name, t.id)) out.set(name, t)
+    }
+    return out
+  }
+
+  private memberTopicIds(group: ConsumerGroup, m: ConsumerGroupMember): Set<string> {
     const topics = this.o.topics()
     const ids = new Set<string>()
     for (const n of m.subscribedTopicNames) {
       const t = topics.get(n)
       if (t !== undefined) ids.add(t.id)
     }
-    if (m.subscribedTopicRegex !== null) {
-      const r = this.regex(m.subscribedTopicRegex)
-      for (const [name, t] of topics) if (!INTERNAL_TOPICS.has(name) && r.matches(name)) ids.add(t.id)
-    }
+    for (const t of this.regexTopics(group, m).values()) ids.add(t.id)
     return ids
   }
 
@@ -674,7 +700,7 @@ export class ConsumerGroupCoordinator {
     const specs = new Map<string, AssignmentMemberSpec>()
     for (const [id, m] of group.members) {
       specs.set(id, {
-        subscribedTopicIds: this.memberTopicIds(m),
+        subscribedTopicIds: this.memberTopicIds(group, m),
         currentAssignment: group.targetAssignment.get(id) ?? EMPTY_ASSIGNMENT,
       })
     }
@@ -789,6 +815,7 @@ export class ConsumerGroupCoordinator {
     if (g === undefined) return ErrorCode.NONE
     if (g.members.size > 0) return ErrorCode.NON_EMPTY_GROUP
     this.groups.delete(groupId)
+    this.describable.delete(groupId)
     this.info(`[GroupId ${groupId}] Deleted the consumer group.`)
     return this.persist(groupId).then(
       () => ErrorCode.NONE,
