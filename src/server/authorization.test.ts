@@ -256,7 +256,7 @@ describe('a broker with an authorizer', () => {
 
 describe('every API Kafka authorizes, without ACLs', () => {
   it("answers with Kafka's code: topic, group, transactional id and cluster rights", async () => {
-    const { b, c } = await broker()
+    const { b, c } = await broker({ 'group.coordinator.rebalance.protocols': 'classic,consumer' })
     await createTopic(b, 'secret')
     const T = ErrorCode.TOPIC_AUTHORIZATION_FAILED
     const G = ErrorCode.GROUP_AUTHORIZATION_FAILED
@@ -362,6 +362,17 @@ describe('every API Kafka authorizes, without ACLs', () => {
     check('DescribeGroups', dg.groups[0]?.errorCode, G)
     const dlg = await c.send(Apis.DeleteGroups, 2, { groupsNames: ['g'] })
     check('DeleteGroups', dlg.results[0]?.errorCode, G)
+    const cgh = await c.send(Apis.ConsumerGroupHeartbeat, 0, {
+      groupId: 'g',
+      memberId: 'm',
+      memberEpoch: 0,
+      rebalanceTimeoutMs: 10_000,
+      subscribedTopicNames: ['secret'],
+      topicPartitions: [],
+    })
+    check('ConsumerGroupHeartbeat', cgh.errorCode, G)
+    const cgd = await c.send(Apis.ConsumerGroupDescribe, 0, { groupIds: ['g'] })
+    check('ConsumerGroupDescribe', cgd.groups[0]?.errorCode, G)
     const od = await c.send(Apis.OffsetDelete, 0, {
       groupId: 'g',
       topics: [{ name: 'secret', partitions: p0 }],
@@ -402,6 +413,9 @@ describe('every API Kafka authorizes, without ACLs', () => {
     check('TxnOffsetCommit', to.topics[0]?.partitions[0]?.errorCode, X)
     const dtx = await c.send(Apis.DescribeTransactions, 0, { transactionalIds: ['tx'] })
     check('DescribeTransactions', dtx.transactionStates[0]?.errorCode, X)
+
+    const ltx = await c.send(Apis.ListTransactions, 0, {})
+    check('ListTransactions (only what one may describe)', ltx.transactionStates.length, 0)
 
     // The cluster: Alter, Describe, DescribeConfigs, AlterConfigs, ClusterAction.
     const el = await c.send(Apis.ElectLeaders, 2, { electionType: 0, topicPartitions: null, timeoutMs: 1000 })
