@@ -15,13 +15,19 @@
  *  - a Metadata request naming a million topics (HOSTILE_METADATA_TOPICS): each answered UNKNOWN_TOPIC_OR_PARTITION
  *    while the canary's slowest round trip stays under 2 s and the broker's longest event-loop delay (its
  *    /metrics, nodejs_eventloop_lag_max_seconds) under 1 s: the broker decodes, answers and encodes such a request
- *    in time slices.
+ *    in time slices;
+ *  - a decompression bomb (one record whose zstd payload, 32 KB, inflates to 1 GiB of zeros) produced with
+ *    acks=all: stored as it came (the hot path copies batches as opaque bytes), refused with CORRUPT_MESSAGE by
+ *    everything that would inflate it — a compacted topic's produce validation, ListOffsets by timestamp — none
+ *    inflating more than the batch's record count × max.message.bytes (a Fetch for an old consumer gets
+ *    UNSUPPORTED_COMPRESSION_TYPE, as zstd cannot be down-converted); the broker's RSS grows less than 64 MB.
  */
 import net from 'node:net'
 import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Apis } from '../src/protocol/messages/index.js'
-import { buildRecordBatch } from '../src/protocol/records/batch.js'
+import { buildRecordBatch, computeBatchCrc, RECORDS_OFFSET } from '../src/protocol/records/batch.js'
+import { Compression } from '../src/protocol/records/compression.js'
 import { type BrokerProcess, printBrokerLogsOnFailure, startBroker } from './support/broker.js'
 import { sleep, uniqueName, waitFor } from './support/env.js'
 import { createTopic } from './support/kafkajs.js'
@@ -46,6 +52,7 @@ const MAX_REQUEST = 104857600
 const PRODUCE = { key: 0, request: Apis.Produce.request, response: Apis.Produce.response }
 const FETCH = { key: 1, request: Apis.Fetch.request, response: Apis.Fetch.response }
 const METADATA = { key: 3, request: Apis.Metadata.request, response: Apis.Metadata.response }
+const LIST_OFFSETS = { key: 2, request: Apis.ListOffsets.request, response: Apis.ListOffsets.response }
 const API_VERSIONS = { key: 18, request: Apis.ApiVersions.request, response: Apis.ApiVersions.response }
 
 let broker: BrokerProcess
@@ -175,6 +182,32 @@ async function withCanary(
     expect(result.slowestMs, `${name}: the canary's slowest round trip (ms)`).toBeLessThan(
       opts.slowestCanaryMs,
     )
+}
+
+/**
+ * A v2 batch of one record (timestamp `ts`) whose zstd payload is `gib` GiB of zeros: one frame of 128 KiB RLE blocks
+ * (4 bytes each), so 1 GiB takes 32 KB.
+ */
+function zstdBomb(ts: number, gib: number): Buffer {
+  const template = buildRecordBatch({
+    records: [{ value: 'x', timestamp: ts }],
+    compression: Compression.ZSTD,
+    now: ts,
+  })
+  const blocks = gib * 8192
+  const frame = Buffer.alloc(6 + 4 * blocks)
+  frame.writeUInt32LE(0xfd2fb528, 0)
+  frame[4] = 0 // no single segment, no checksum, no dictionary, no content size
+  frame[5] = 7 << 3 // window 2^(10+7) = 128 KiB
+  for (let i = 0; i < blocks; i++) {
+    const last = i === blocks - 1 ? 1 : 0
+    frame.writeUIntLE(((128 * 1024) << 3) | (1 << 1) | last, 6 + 4 * i, 3) // an RLE block of 128 KiB
+    frame[6 + 4 * i + 3] = 0
+  }
+  const batch = Buffer.concat([template.subarray(0, RECORDS_OFFSET), frame])
+  batch.writeInt32BE(batch.length - 12, 8) // batchLength
+  batch.writeUInt32BE(computeBatchCrc(batch), 17)
+  return batch
 }
 
 /** The broker's longest event-loop delay since the previous call (prom-client's nodejs_eventloop_lag_max_seconds). */
@@ -408,4 +441,62 @@ describe('hostile clients: the broker stays up and serves the others', () => {
     expect([...new Set(md.topics.map((t) => t.errorCode))]).toEqual([3]) // UNKNOWN_TOPIC_OR_PARTITION each
     expect(md.topics[BIG_METADATA - 1]!.name).toBe(`no-such-topic-${BIG_METADATA - 1}`)
   }, 600_000)
+
+  it('a decompression bomb (1 GiB of zeros in 32 KB of zstd) produced with acks=all is never inflated', async () => {
+    const plain = uniqueName('bomb')
+    const compacted = uniqueName('bomb-compacted')
+    await createTopic(broker.bootstrap, plain)
+    await createTopic(broker.bootstrap, compacted, { configs: { 'cleanup.policy': 'compact' } })
+    const ts = Date.now()
+    const bomb = zstdBomb(ts, 1)
+    const produce = async (c: RawConnection, name: string): Promise<number> =>
+      (
+        await c.request(PRODUCE, 7, {
+          transactionalId: null,
+          acks: -1,
+          timeoutMs: 10_000,
+          topicData: [{ name, partitionData: [{ index: 0, records: bomb }] }],
+        })
+      ).responses[0]!.partitionResponses[0]!.errorCode
+    await withCanary(
+      'decompression bomb',
+      async () => {
+        const c = await RawConnection.connect(broker.host, broker.port)
+        try {
+          const stored = await produce(c, plain)
+          const validated = await produce(c, compacted)
+          const listed = (
+            await c.request(LIST_OFFSETS, 1, {
+              replicaId: -1,
+              topics: [{ name: plain, partitions: [{ partitionIndex: 0, timestamp: ts }] }],
+            })
+          ).topics[0]!.partitions[0]!.errorCode
+          // Fetch v3 reads magic 1: zstd cannot be down-converted (KIP-110), answered UNSUPPORTED_COMPRESSION_TYPE
+          // before anything is inflated (the down-conversion of the other codecs reads through the same capped
+          // readRecords: compression-bomb.test.ts)
+          const converted = (
+            await c.request(FETCH, 3, {
+              replicaId: -1,
+              maxWaitMs: 0,
+              minBytes: 0,
+              maxBytes: 1 << 20,
+              topics: [
+                { topic: plain, partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 1 << 20 }] },
+              ],
+            })
+          ).responses[0]!.partitions[0]!.errorCode
+          expect({ stored, validated, listed, converted }).toEqual({
+            stored: 0,
+            validated: 2,
+            listed: 2,
+            converted: 76,
+          })
+          return `produce (acks=all) ${stored}, to a compacted topic ${validated}, ListOffsets by time ${listed}, Fetch v3 ${converted}`
+        } finally {
+          c.close()
+        }
+      },
+      { maxRssGrowthBytes: MAX_RSS_GROWTH },
+    )
+  }, 120_000)
 })

@@ -15,7 +15,7 @@ import { Reader } from '../codec/reader.js'
 import { readInt64, Writer, writeInt64 } from '../codec/writer.js'
 import { ErrorCode, KafkaError } from '../errors.js'
 import { crc32c } from './crc32c.js'
-import { Compression, compress, decompress } from './compression.js'
+import { Compression, compress, decompress, inflateLimit } from './compression.js'
 import {
   ControlRecordType,
   decodeControlRecordKey,
@@ -346,7 +346,12 @@ export function readRecords(buf: Buffer, pos = 0): DecodedRecord[] {
   if (pos + h.sizeInBytes > buf.length)
     throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, 'Record batch is truncated')
   if (h.recordCount < 0) throw invalid(`Found invalid record count ${h.recordCount} in batch`)
-  const payload = decompress(h.compression, buf.subarray(pos + RECORDS_OFFSET, pos + h.sizeInBytes))
+  const payload = decompress(
+    h.compression,
+    buf.subarray(pos + RECORDS_OFFSET, pos + h.sizeInBytes),
+    2,
+    inflateLimit(h.recordCount),
+  )
   const logAppendTime = h.timestampType === 'LogAppendTime' ? h.maxTimestamp : undefined
   const r = new Reader(payload)
   const out: DecodedRecord[] = []

@@ -26,7 +26,18 @@ const require = createRequire(import.meta.url)
 /** What compression.ts needs of a codec; `magic` is the message format (2 for record batches). */
 export interface BatchCodec {
   compress(data: Buffer, magic?: number): Buffer
-  decompress(data: Buffer, magic?: number): Buffer
+  /** Throws an `InflateLimitError` rather than produce more than `maxBytes` (default: no limit). */
+  decompress(data: Buffer, magic?: number, maxBytes?: number): Buffer
+}
+
+/**
+ * A payload that would inflate beyond what its caller allows (a decompression bomb): thrown as soon as the output
+ * passes the limit, before the rest is inflated.
+ */
+export class InflateLimitError extends Error {
+  constructor(readonly maxBytes: number) {
+    super(`it inflates to more than ${maxBytes} bytes`)
+  }
 }
 
 function toBuffer(u: Uint8Array): Buffer {
@@ -59,14 +70,27 @@ function isSnappyMagic(data: Buffer, pos: number): boolean {
 /** The largest raw snappy block accepted: its declared length is allocated at once. */
 const SNAPPY_MAX_BLOCK = 1 << 30
 
-function snappyRaw(data: Uint8Array): Buffer {
+/** The uncompressed length a raw snappy block declares (its leading varint), or -1 if it cannot be read. */
+function snappyRawLength(data: Uint8Array): number {
+  let n = 0
+  for (let i = 0, shift = 1; i < 5 && i < data.length; i++, shift *= 128) {
+    n += (data[i]! & 0x7f) * shift
+    if ((data[i]! & 0x80) === 0) return n
+  }
+  return -1
+}
+
+/** One raw block, refused before its declared length is allocated if that is over `maxBytes`. */
+function snappyRaw(data: Uint8Array, room: number, maxBytes = room): Buffer {
+  if (snappyRawLength(data) > room) throw new InflateLimitError(maxBytes)
   return toBuffer(snappyjs.uncompress(data, SNAPPY_MAX_BLOCK))
 }
 
 /** SnappyInputStream: framed (possibly concatenated) streams, or one raw snappy block. */
-export function snappyDecompress(data: Buffer): Buffer {
-  if (data.length < SNAPPY_HEADER_SIZE || !isSnappyMagic(data, 0)) return snappyRaw(data)
+export function snappyDecompress(data: Buffer, maxBytes = Infinity): Buffer {
+  if (data.length < SNAPPY_HEADER_SIZE || !isSnappyMagic(data, 0)) return snappyRaw(data, maxBytes)
   const parts: Buffer[] = []
+  let total = 0
   let pos = 0
   while (pos < data.length) {
     if (isSnappyMagic(data, pos)) {
@@ -86,7 +110,9 @@ export function snappyDecompress(data: Buffer): Buffer {
     if (chunkSize < 0 || chunkSize > data.length - pos) {
       throw new Error(`Invalid snappy chunk size ${chunkSize} with ${data.length - pos} bytes left`)
     }
-    parts.push(snappyRaw(data.subarray(pos, pos + chunkSize)))
+    const block = snappyRaw(data.subarray(pos, pos + chunkSize), maxBytes - total, maxBytes)
+    total += block.length
+    parts.push(block)
     pos += chunkSize
   }
   return parts.length === 1 ? parts[0]! : Buffer.concat(parts)
@@ -155,7 +181,7 @@ function lz4HeaderChecksum(frame: Uint8Array, descriptorEnd: number, brokenCheck
 }
 
 /** Lz4BlockInputStream: one LZ4 frame. Magic-0 data skips the descriptor checksum (ignoreFlagDescriptorChecksum). */
-export function lz4Decompress(data: Buffer, magic = 2): Buffer {
+export function lz4Decompress(data: Buffer, magic = 2, maxBytes = Infinity): Buffer {
   if (data.length < 7) throw new Error('Stream ended prematurely')
   if (data.readUInt32LE(0) !== LZ4_MAGIC) throw new Error('Stream unsupported (invalid magic bytes)')
   const flg = data[4]!
@@ -176,6 +202,7 @@ export function lz4Decompress(data: Buffer, magic = 2): Buffer {
   const blockChecksum = (flg & LZ4_FLG_BLOCK_CHECKSUM) !== 0
   const contentChecksum = (flg & LZ4_FLG_CONTENT_CHECKSUM) !== 0
   const parts: Buffer[] = []
+  let total = 0
   let contentHash = 0
   for (;;) {
     if (data.length - pos < 4) throw new Error('Stream ended prematurely')
@@ -212,6 +239,8 @@ export function lz4Decompress(data: Buffer, magic = 2): Buffer {
       throw new Error('Block checksum mismatch')
     }
     pos += blockSize + (blockChecksum ? 4 : 0)
+    total += block.length
+    if (total > maxBytes) throw new InflateLimitError(maxBytes)
     parts.push(block)
   }
   return parts.length === 1 ? Buffer.from(parts[0]!) : Buffer.concat(parts)
@@ -251,13 +280,60 @@ export function lz4Compress(data: Buffer, magic = 2): Buffer {
 // zstd
 
 interface Fzstd {
-  decompress(data: Uint8Array): Uint8Array
+  Decompress: new (ondata: (chunk: Uint8Array, final: boolean) => void) => {
+    push(chunk: Uint8Array, final?: boolean): void
+  }
 }
 
 const fzstd = require('fzstd') as Fzstd
 
-export function zstdDecompress(data: Buffer): Buffer {
-  return toBuffer(fzstd.decompress(data))
+/** The zstd library's default ZSTD_d_windowLogMax (ZSTD_WINDOWLOG_LIMIT_DEFAULT, what zstd-jni uses in Kafka). */
+const ZSTD_WINDOW_LOG_LIMIT = 27
+const ZSTD_MAGIC = 0xfd2fb528
+
+/**
+ * The window a zstd frame at the start of `data` needs (the frame's content size for single-segment frames), or -1
+ * if the header cannot be read (the decoder then reports the error).
+ */
+function zstdWindowSize(data: Buffer): number {
+  if (data.length < 6 || data.readUInt32LE(0) !== ZSTD_MAGIC) return -1
+  const fhd = data[4]!
+  const singleSegment = (fhd & 0x20) !== 0
+  if (!singleSegment) {
+    const wd = data[5]!
+    const base = 2 ** (10 + (wd >> 3))
+    return base + (base / 8) * (wd & 7)
+  }
+  const dictBytes = [0, 1, 2, 4][fhd & 3]!
+  const fcsBytes = [1, 2, 4, 8][fhd >> 6]!
+  const at = 5 + dictBytes
+  if (data.length < at + fcsBytes) return -1
+  if (fcsBytes === 1) return data[at]!
+  if (fcsBytes === 2) return data.readUInt16LE(at) + 256
+  if (fcsBytes === 4) return data.readUInt32LE(at)
+  return Number(data.readBigUInt64LE(at))
+}
+
+/**
+ * Streaming decompression: the output is counted as it comes and refused once past `maxBytes`; a frame whose window
+ * is larger than zstd's default limit (128 MiB) or larger than `maxBytes` is refused before its window is allocated.
+ */
+export function zstdDecompress(data: Buffer, maxBytes = Infinity): Buffer {
+  const window = zstdWindowSize(data)
+  // a single-segment frame's window is its declared content size
+  if ((data[4]! & 0x20) !== 0 && window > maxBytes) throw new InflateLimitError(maxBytes)
+  if (window > 2 ** ZSTD_WINDOW_LOG_LIMIT)
+    throw new Error(`Frame requires too much memory for decoding (window of ${window} bytes)`)
+  const parts: Buffer[] = []
+  let total = 0
+  const d = new fzstd.Decompress((chunk) => {
+    total += chunk.length
+    if (total > maxBytes) throw new InflateLimitError(maxBytes)
+    // the decoder reuses its window: keep a copy
+    if (chunk.length > 0) parts.push(Buffer.from(chunk))
+  })
+  d.push(data, true)
+  return parts.length === 1 ? parts[0]! : Buffer.concat(parts, total)
 }
 
 /** The WebAssembly JS API (not in this project's `lib`): compiled and instantiated synchronously here. */
@@ -363,15 +439,15 @@ export function zstdCompressionAvailable(): boolean {
 
 export const snappyCodec: BatchCodec = {
   compress: (d) => snappyCompress(d),
-  decompress: (d) => snappyDecompress(d),
+  decompress: (d, _magic, maxBytes) => snappyDecompress(d, maxBytes),
 }
 
 export const lz4Codec: BatchCodec = {
   compress: (d, magic) => lz4Compress(d, magic),
-  decompress: (d, magic) => lz4Decompress(d, magic),
+  decompress: (d, magic, maxBytes) => lz4Decompress(d, magic, maxBytes),
 }
 
 export const zstdCodec: BatchCodec = {
   compress: (d) => zstdCompress(d),
-  decompress: (d) => zstdDecompress(d),
+  decompress: (d, _magic, maxBytes) => zstdDecompress(d, maxBytes),
 }

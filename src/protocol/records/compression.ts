@@ -1,6 +1,6 @@
 import { gunzipSync, gzipSync } from 'node:zlib'
 import { ErrorCode, KafkaError } from '../errors.js'
-import { lz4Codec, snappyCodec, zstdCodec } from './codecs.js'
+import { InflateLimitError, lz4Codec, snappyCodec, zstdCodec } from './codecs.js'
 
 /** Compression codes of the attributes' low three bits (the same for v2 batches and legacy messages). */
 export const Compression = {
@@ -44,7 +44,42 @@ export function compressionCodeOf(name: string): CompressionCode | undefined {
  */
 export interface CompressionCodec {
   compress(data: Buffer, magic?: number): Buffer
-  decompress(data: Buffer, magic?: number): Buffer
+  /** Never produces more than `maxBytes`: throws (an `InflateLimitError`) as soon as the output passes it. */
+  decompress(data: Buffer, magic?: number, maxBytes?: number): Buffer
+}
+
+/** zlib stops inflating at maxOutputLength (ERR_BUFFER_TOO_LARGE) instead of producing the rest. */
+function gunzipCapped(data: Buffer, _magic?: number, maxBytes = MAX_INFLATED_BYTES): Buffer {
+  try {
+    return gunzipSync(data, { maxOutputLength: Math.min(maxBytes, MAX_INFLATED_BYTES) })
+  } catch (e) {
+    if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw new InflateLimitError(maxBytes)
+    throw e
+  }
+}
+
+/**
+ * How far a compressed batch may inflate (decompression bombs). The rule: a batch of n records inflates to at most
+ * n × max.message.bytes. Compression is no way around the record size limit: a record larger than max.message.bytes
+ * on its own is refused when sent uncompressed (RECORD_TOO_LARGE), and Kafka's producers check max.request.size
+ * against a record's uncompressed size. Never more than MAX_INFLATED_BYTES whatever the count (Kafka reads batches
+ * into int-indexed buffers: nothing it could inflate is larger).
+ */
+export const MAX_INFLATED_BYTES = 2 ** 31 - 1
+/** The largest max.message.bytes in force in this process (Kafka's default until a log allows more). */
+let maxRecordBytes = 1_048_588
+
+/**
+ * Raises the per-record bound of `inflateLimit` to a log's max.message.bytes (every log calls it with its config, so
+ * topic overrides count; the bound never goes down — a process may hold several brokers' and topics' logs).
+ */
+export function allowRecordBytes(bytes: number): void {
+  if (bytes > maxRecordBytes) maxRecordBytes = bytes
+}
+
+/** The most a batch of `recordCount` records may inflate to (see MAX_INFLATED_BYTES). */
+export function inflateLimit(recordCount: number): number {
+  return Math.min(MAX_INFLATED_BYTES, Math.max(1, recordCount) * maxRecordBytes)
 }
 
 /**
@@ -52,7 +87,7 @@ export interface CompressionCodec {
  * WebAssembly codecs of codecs.ts.
  */
 const codecs = new Map<number, CompressionCodec>([
-  [Compression.GZIP, { compress: (d) => gzipSync(d), decompress: (d) => gunzipSync(d) }],
+  [Compression.GZIP, { compress: (d) => gzipSync(d), decompress: gunzipCapped }],
   [Compression.SNAPPY, snappyCodec],
   [Compression.LZ4, lz4Codec],
   [Compression.ZSTD, zstdCodec],
@@ -88,14 +123,23 @@ export function compress(code: number, data: Buffer, magic = 2): Buffer {
  * Decompresses a payload. An empty payload is empty whatever the codec: the batches the log cleaner empties keep
  * their compression attribute but have no records (Kafka never decompresses a batch whose count is 0).
  */
-export function decompress(code: number, data: Buffer, magic = 2): Buffer {
+export function decompress(code: number, data: Buffer, magic = 2, maxBytes = MAX_INFLATED_BYTES): Buffer {
   if (code === Compression.NONE) return data
   const codec = codecFor(code)
   if (data.length === 0) return data
   try {
-    return codec.decompress(data, magic)
+    const out = codec.decompress(data, magic, maxBytes)
+    // a registered codec may not know the limit: refuse what it produced beyond it all the same
+    if (out.length > maxBytes) throw new InflateLimitError(maxBytes)
+    return out
   } catch (e) {
     if (e instanceof KafkaError) throw e
+    if (e instanceof InflateLimitError) {
+      throw new KafkaError(
+        ErrorCode.CORRUPT_MESSAGE,
+        `Refused to decompress ${compressionName(code)} record batch: ${e.message} (decompression bomb)`,
+      )
+    }
     throw new KafkaError(
       ErrorCode.CORRUPT_MESSAGE,
       `Failed to decompress ${compressionName(code)} record batch: ${(e as Error).message}`,

@@ -24,6 +24,7 @@ import {
   verifyCrc,
   verifyLegacyCrc,
 } from '../../protocol/records/batch.js'
+import { allowRecordBytes } from '../../protocol/records/compression.js'
 import { ErrorCode, KafkaError } from '../../protocol/errors.js'
 import {
   type Clock,
@@ -274,6 +275,7 @@ export class Log {
     this.storageFaults = o.storageFaults
     this._dir = o.dir
     this._config = o.config
+    allowRecordBytes(o.config.maxMessageBytes)
     this.ownScheduler = o.scheduler ? undefined : new ScopedScheduler(new SystemScheduler(o.logger), o.logger)
     this.scheduler = o.scheduler ?? this.ownScheduler!
     this.clock = this.scheduler.clock
@@ -399,6 +401,7 @@ export class Log {
   }
 
   updateConfig(config: LogConfig): LogConfig {
+    allowRecordBytes(config.maxMessageBytes)
     const old = this._config
     this._config = config
     return old
