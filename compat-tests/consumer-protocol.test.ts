@@ -25,6 +25,7 @@ beforeAll(async () => {
     logger: pino({ level: 'trace' }, sink),
     properties: {
       'group.coordinator.rebalance.protocols': 'classic,consumer',
+      'group.consumer.migration.policy': 'disabled',
       // members reconcile on their heartbeats: a short interval keeps the test short
       'group.consumer.min.heartbeat.interval.ms': 200,
       'group.consumer.heartbeat.interval.ms': 200,
@@ -148,6 +149,7 @@ describe("consumer groups under Kafka's ACL authorizer", () => {
       logger: pino({ level: 'warn' }),
       properties: {
         'group.coordinator.rebalance.protocols': 'classic,consumer',
+        'group.consumer.migration.policy': 'disabled',
         'authorizer.class.name': 'kafka.security.authorizer.AclAuthorizer',
         'allow.everyone.if.no.acl.found': 'true',
       },

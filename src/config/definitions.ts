@@ -15,6 +15,7 @@ import {
   nonNull,
   ValidList,
   ValidString,
+  CaseInsensitiveValidString,
   type ConfigDef,
   type ConfigType,
   type ConfigValue,
@@ -914,6 +915,15 @@ const group: ConfigDef[] = [
     ['uniform', 'range'],
     'medium',
     'Server-side assignors of consumer groups (uniform, range); the first is the default.',
+  ),
+  c(
+    'group.consumer.migration.policy',
+    'string',
+    'bidirectional',
+    'medium',
+    'Online conversion of non-empty groups between the classic and the consumer protocol (KIP-848): ' +
+      'disabled, upgrade, downgrade or bidirectional. Samsa implements only disabled (see README).',
+    { validator: CaseInsensitiveValidString.in('disabled', 'upgrade', 'downgrade', 'bidirectional') },
   ),
   c('offset.metadata.max.bytes', 'int', 4096, 'high', 'Largest metadata string of a committed offset.'),
   c('offsets.load.buffer.size', 'int', 5242880, 'high', 'Batch size when loading offsets into the cache.', {

@@ -587,6 +587,10 @@ export class ConsumerGroupCoordinator {
     const g = this.groups.get(groupId)
     if (g !== undefined && g.members.size > 0) return g
     if (this.o.isClassicGroupInUse(groupId)) {
+      // group.consumer.migration.policy=disabled, the one policy Samsa honours (the broker refuses the others)
+      this.info(
+        `Cannot upgrade classic group ${groupId} to consumer group because online upgrade is disabled.`,
+      )
       throw new GroupError(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${groupId} is not a consumer group.`)
     }
     if (g !== undefined) return g
