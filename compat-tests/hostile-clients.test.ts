@@ -21,6 +21,8 @@
  *    everything that would inflate it — a compacted topic's produce validation, ListOffsets by timestamp — none
  *    inflating more than the batch's record count × max.message.bytes (a Fetch for an old consumer gets
  *    UNSUPPORTED_COMPRESSION_TYPE, as zstd cannot be down-converted); the broker's RSS grows less than 64 MB.
+ * Each attack's line also gives the broker's V8 heap in use and its external (Buffer) memory before and after, from
+ * /metrics: RSS the allocator keeps after a burst is not memory the broker keeps.
  */
 import net from 'node:net'
 import { readFileSync } from 'node:fs'
@@ -62,8 +64,10 @@ let httpPort: number
 printBrokerLogsOnFailure()
 
 beforeAll(async () => {
+  httpPort = await freePort() // /metrics: the heap figures of every attack
   broker = await startBroker({
     overrides: {
+      'http.listeners': `http://127.0.0.1:${httpPort}`,
       'connections.max.idle.ms': IDLE_MS,
       'socket.request.max.bytes': MAX_REQUEST,
     },
@@ -152,6 +156,7 @@ async function withCanary(
   opts: { slowestCanaryMs?: number; maxRssGrowthBytes?: number } = {},
 ): Promise<void> {
   const before = rss()
+  const heapBefore = await heapFigures()
   let peak = before
   const sampler = setInterval(() => {
     try {
@@ -171,7 +176,8 @@ async function withCanary(
   expect(broker.isRunning, `${name}: the broker is up`).toBe(true)
   const after = rss()
   console.log(
-    `[hostile] ${name}: ${summary}; broker RSS ${mb(before)} -> peak ${mb(peak)} -> ${mb(after)}; canary ` +
+    `[hostile] ${name}: ${summary}; broker RSS ${mb(before)} -> peak ${mb(peak)} -> ${mb(after)} ` +
+      `(${heapBefore} before; ${await heapFigures()} after); canary ` +
       `${result.rounds} rounds, slowest ${result.slowestMs} ms, ${result.failures.length} failures`,
   )
   expect(result.failures, `${name}: the canary's requests`).toEqual([])
@@ -216,6 +222,19 @@ async function eventLoopLagMaxMs(): Promise<number> {
   const m = /^nodejs_eventloop_lag_max_seconds (\S+)$/m.exec(text)
   if (!m) throw new Error('no nodejs_eventloop_lag_max_seconds in /metrics')
   return Math.round(Number(m[1]) * 1000)
+}
+
+/**
+ * The broker's V8 heap in use and JavaScript-owned memory outside it (Buffers), from /metrics: what tells growth
+ * the process keeps (a leak) from RSS the allocator holds on to.
+ */
+async function heapFigures(): Promise<string> {
+  const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text()
+  const get = (name: string): number => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN)
+  return (
+    `heap used ${mb(get('nodejs_heap_size_used_bytes'))} of ${mb(get('nodejs_heap_size_total_bytes'))}, ` +
+    `external ${mb(get('nodejs_external_memory_bytes'))}, handles ${get('nodejs_active_handles_total')}`
+  )
 }
 
 /** A socket that swallows errors (the broker closing it is expected). */
@@ -398,7 +417,7 @@ describe('hostile clients: the broker stays up and serves the others', () => {
     let answer: Buffer | undefined
     // On a broker of its own with Kafka's default connections.max.idle.ms (10 min): like Kafka, the broker counts
     // a connection whose request it is still answering as idle, and this one may take longer than the 8 s above.
-    const shared = { broker, topic }
+    const shared = { broker, topic, httpPort }
     httpPort = await freePort()
     broker = await startBroker({ overrides: { 'http.listeners': `http://127.0.0.1:${httpPort}` } })
     topic = uniqueName('hostile-big')
@@ -434,7 +453,7 @@ describe('hostile clients: the broker stays up and serves the others', () => {
       )
     } finally {
       await broker.stop()
-      ;({ broker, topic } = shared)
+      ;({ broker, topic, httpPort } = shared)
     }
     const md = decodeResponseFrame(METADATA, 4, answer!, 1)
     expect(md.topics.length).toBe(BIG_METADATA)
