@@ -256,7 +256,10 @@ describe('a broker with an authorizer', () => {
 
 describe('every API Kafka authorizes, without ACLs', () => {
   it("answers with Kafka's code: topic, group, transactional id and cluster rights", async () => {
-    const { b, c } = await broker({ 'group.coordinator.rebalance.protocols': 'classic,consumer' })
+    const { b, c } = await broker({
+      'group.coordinator.rebalance.protocols': 'classic,consumer',
+      'group.consumer.migration.policy': 'disabled',
+    })
     await createTopic(b, 'secret')
     const T = ErrorCode.TOPIC_AUTHORIZATION_FAILED
     const G = ErrorCode.GROUP_AUTHORIZATION_FAILED
