@@ -29,7 +29,9 @@ import {
   zkCreate,
   zkWrite,
   reportForeignSignals,
+  withConnection,
 } from './support/cluster.js'
+import { Apis } from '../src/protocol/messages/index.js'
 import { scratchDir, uniqueName, waitFor, ZK_MODE_PROPERTIES } from './support/env.js'
 import { consumeWithGroup, kafkajs, withAdmin, withProducer } from './support/kafkajs.js'
 import { kcatConsume, kcatProduce } from './support/kcat.js'
@@ -627,11 +629,19 @@ describe('broker failures', () => {
   })
 })
 
-describe('rack-aware assignment', () => {
+describe('racks: rack-aware assignment, fetch from follower', () => {
+  // Three racks: a = {10, 13}, b = {11}, c = {12}; consumers may read from their rack's follower (KIP-392).
+  const rackOf = (id: number): string => (id === 11 ? 'rack-b' : id === 12 ? 'rack-c' : 'rack-a')
+  const httpPorts = new Map<number, number>()
   beforeAll(async () => {
+    for (const id of [10, 11, 12, 13]) httpPorts.set(id, await freePort())
     racked = await startCluster({
       ids: [10, 11, 12, 13],
-      brokerOverrides: (id) => ({ 'broker.rack': id < 12 ? 'rack-a' : 'rack-b' }),
+      overrides: { 'replica.selector.class': 'org.apache.kafka.common.replica.RackAwareReplicaSelector' },
+      brokerOverrides: (id) => ({
+        'broker.rack': rackOf(id),
+        'http.listeners': `http://127.0.0.1:${httpPorts.get(id)}`,
+      }),
     })
     // the placement below needs all four brokers in the controller's view, and Metadata in every broker's
     // (registered is not enough: the controller's broker-change handling and UpdateMetadata come after)
@@ -646,19 +656,18 @@ describe('rack-aware assignment', () => {
     await racked?.stop()
   })
 
-  it('broker.rack is registered, and replicas of each partition span both racks', async () => {
+  it('broker.rack is registered, and replicas of each partition span two racks', async () => {
     for (const b of racked.brokers) {
       const reg = await racked.json<Record<string, unknown>>(`/brokers/ids/${b.id}`)
-      expect(reg!.rack).toBe(b.id < 12 ? 'rack-a' : 'rack-b')
+      expect(reg!.rack).toBe(rackOf(b.id))
     }
     const md = await metadataOf(racked.brokers[0]!)
     expect(md.brokers.map((x) => [x.nodeId, x.rack]).sort()).toEqual([
       [10, 'rack-a'],
-      [11, 'rack-a'],
-      [12, 'rack-b'],
-      [13, 'rack-b'],
+      [11, 'rack-b'],
+      [12, 'rack-c'],
+      [13, 'rack-a'],
     ])
-    const rackOf = (id: number): string => (id < 12 ? 'rack-a' : 'rack-b')
     const topic = uniqueName('racks')
     await withAdmin(kafkajs(racked.bootstrapAll()), (admin) =>
       admin.createTopics({
@@ -673,5 +682,93 @@ describe('rack-aware assignment', () => {
     const firsts = Object.values(t.partitions).map((r) => r[0]!)
     for (const id of [10, 11, 12, 13]) expect(firsts.filter((x) => x === id)).toHaveLength(2)
     await racked.waitForTopic(topic, 8)
+  })
+
+  it("a consumer with client.rack reads every record once from its rack's follower (kafkajs rackId, librdkafka client.rack)", async () => {
+    const topic = uniqueName('ffj')
+    const n = 600
+    await withAdmin(kafkajs(racked.bootstrapAll()), (admin) =>
+      admin.createTopics({
+        waitForLeaders: true,
+        topics: [{ topic, replicaAssignment: [{ partition: 0, replicas: [10, 11, 12] }] }],
+      }),
+    )
+    await racked.waitForTopic(topic, 1)
+    const values = Array.from({ length: n }, (_, i) => `ffj-${i}`)
+    await withProducer(kafkajs(racked.bootstrapAll()), {}, async (p) => {
+      for (let i = 0; i < n; i += 200) {
+        await p.send({ topic, acks: -1, messages: values.slice(i, i + 200).map((value) => ({ value })) })
+      }
+    })
+    await racked.waitForIsr(topic, 0, [10, 11, 12], 30_000)
+    const bytesOut = async (id: number): Promise<number> => {
+      const text = await (await fetch(`http://127.0.0.1:${httpPorts.get(id)}/metrics`)).text()
+      const line = text
+        .split('\n')
+        .find((l) => l.startsWith(`kafka_server_brokertopicmetrics_bytesout_total{topic="${topic}"}`))
+      return line === undefined ? 0 : Number(line.split(' ').pop())
+    }
+    const [viaKafkajs, viaKcat] = await Promise.all([
+      consumeWithGroup(kafkajs(racked.bootstrapAll()), {
+        topic,
+        count: n,
+        groupId: uniqueName('ffj-group'),
+        consumerConfig: { rackId: 'rack-b' },
+      }),
+      kcatConsume(racked.bootstrapAll().join(','), topic, {
+        partition: 0,
+        props: { 'client.rack': 'rack-c' },
+        timeoutMs: 30_000,
+      }),
+    ])
+    const kafkajsValues = viaKafkajs.map((m) => m.value)
+    expect(kafkajsValues).toHaveLength(n)
+    expect(new Set(kafkajsValues).size).toBe(n)
+    expect(kafkajsValues.sort()).toEqual([...values].sort())
+    expect(viaKcat.map((m) => m.payload)).toEqual(values)
+    // The followers of the consumers' racks sent the records; the leader (rack-a) and broker 13 sent none.
+    expect(await bytesOut(11)).toBeGreaterThan(0)
+    expect(await bytesOut(12)).toBeGreaterThan(0)
+    expect(await bytesOut(10)).toBe(0)
+    expect(await bytesOut(13)).toBe(0)
+    // The rules on the wire: the leader names the rack's follower (no records); the follower answers a v11+ fetch
+    // past its log end with OFFSET_OUT_OF_RANGE (the client goes back to the leader) and a v10 one with
+    // NOT_LEADER_OR_FOLLOWER.
+    const fetchFrom = async (id: number, version: number, fetchOffset: number, rackId: string) => {
+      const r = await withConnection(racked.broker(id), (c) =>
+        c.request(Apis.Fetch, version, {
+          replicaId: -1,
+          maxWaitMs: 0,
+          minBytes: 1,
+          maxBytes: 1 << 20,
+          isolationLevel: 0,
+          sessionId: 0,
+          sessionEpoch: -1,
+          topics: [
+            {
+              topic,
+              partitions: [
+                {
+                  partition: 0,
+                  currentLeaderEpoch: -1,
+                  fetchOffset,
+                  lastFetchedEpoch: -1,
+                  logStartOffset: -1,
+                  partitionMaxBytes: 1 << 20,
+                },
+              ],
+            },
+          ],
+          forgottenTopicsData: [],
+          rackId,
+        }),
+      )
+      const p = r.responses[0]!.partitions[0]!
+      return { errorCode: p.errorCode, preferred: p.preferredReadReplica, bytes: p.records?.length ?? 0 }
+    }
+    expect(await fetchFrom(10, 11, 0, 'rack-b')).toEqual({ errorCode: 0, preferred: 11, bytes: 0 })
+    expect(await fetchFrom(10, 11, 0, 'rack-a')).toMatchObject({ errorCode: 0, preferred: -1 })
+    expect(await fetchFrom(11, 11, n + 10, 'rack-b')).toMatchObject({ errorCode: 1 })
+    expect(await fetchFrom(11, 10, 0, 'rack-b')).toMatchObject({ errorCode: 6 })
   })
 })

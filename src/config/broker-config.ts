@@ -648,6 +648,9 @@ export class BrokerConfig {
   get rack(): string | null {
     return this.v.str('broker.rack')
   }
+  get replicaSelectorClass(): string | null {
+    return this.v.str('replica.selector.class')
+  }
   get numIoThreads(): number {
     return this.v.int('num.io.threads')
   }

@@ -85,12 +85,15 @@ describe('the authorizer settings', () => {
     )
   })
 
-  it('refuses a replica selector (fetch from follower is not served yet) rather than ignoring it', () => {
-    const c = cfg({ 'replica.selector.class': 'org.apache.kafka.common.replica.RackAwareReplicaSelector' })
+  it("accepts Kafka's two replica selectors and refuses any other class rather than ignoring it", () => {
+    for (const cls of [
+      'org.apache.kafka.common.replica.RackAwareReplicaSelector',
+      'org.apache.kafka.common.replica.LeaderSelector',
+    ])
+      expect(unsupportedSettings(cfg({ 'replica.selector.class': cls }))).toEqual([])
+    const c = cfg({ 'replica.selector.class': 'com.example.NearestSelector' })
     expect(unsupportedSettings(c)).toEqual([
-      expect.stringContaining(
-        'replica.selector.class=org.apache.kafka.common.replica.RackAwareReplicaSelector',
-      ),
+      expect.stringContaining('replica.selector.class=com.example.NearestSelector'),
     ])
     expect(unsupportedSettings(cfg({}))).toEqual([])
   })

@@ -5,6 +5,11 @@
 import type { BrokerConfig } from './broker-config.js'
 import { unsupportedAuthorizer } from './authorizer.js'
 import { ConfigException } from './config-def.js'
+import {
+  LEADER_SELECTOR_CLASS,
+  RACK_AWARE_SELECTOR_CLASS,
+  replicaSelectorFor,
+} from '../services/replica/replica-selector.js'
 
 const DEFAULT_PRINCIPAL_BUILDER =
   'org.apache.kafka.common.security.authenticator.DefaultKafkaPrincipalBuilder'
@@ -28,10 +33,10 @@ export function unsupportedSettings(config: BrokerConfig): string[] {
   const authorizer = unsupportedAuthorizer(config)
   if (authorizer !== null) problems.push(authorizer)
   const selector = config.get('replica.selector.class')
-  if (selector !== null) {
+  if (replicaSelectorFor(selector === null ? null : String(selector)) === undefined) {
     problems.push(
-      `replica.selector.class=${String(selector)}: Samsa does not serve fetches from followers (KIP-392) yet; ` +
-        'every consumer reads from the leader',
+      `replica.selector.class=${String(selector)}: Samsa cannot load a custom replica selector; it has Kafka's ` +
+        `${RACK_AWARE_SELECTOR_CLASS} and ${LEADER_SELECTOR_CLASS}`,
     )
   }
   return problems

@@ -6,8 +6,8 @@
  * READ_COMMITTED; null for READ_UNCOMMITTED) and record batches (magic 2) — older versions get the data converted to the legacy message
  * format their clients read; v5 log start offset; v7 fetch sessions (KIP-227, see fetch-session.ts); v9 current
  * leader epoch (FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH); v10 zstd (older versions get
- * UNSUPPORTED_COMPRESSION_TYPE for zstd batches); v11 rack id / preferred read replica (always -1: no follower
- * fetching for consumers); v12 flexible, diverging epoch for followers sending last_fetched_epoch; v13 topic ids
+ * UNSUPPORTED_COMPRESSION_TYPE for zstd batches); v11 rack id / preferred read replica (KIP-392: a v11+ consumer may
+ * read from a follower up to the follower's high watermark; the leader names a follower by replica.selector.class); v12 flexible, diverging epoch for followers sending last_fetched_epoch; v13 topic ids
  * (UNKNOWN_TOPIC_ID); v15 replica state instead of replica id; v16 current leader and node endpoints for
  * NOT_LEADER_OR_FOLLOWER / FENCED_LEADER_EPOCH (KIP-951); v17 replica directory id (ignored).
  * Authorization (KafkaApis.handleFetchRequest): a follower needs ClusterAction on the cluster (else every partition
@@ -129,6 +129,8 @@ export function fetchHandler(
               maxBytes,
               isolationLevel: v >= 4 ? req.isolationLevel : 0,
               partitions: toRead,
+              clientMetadata:
+                v >= 11 ? { rackId: req.rackId, listenerName: ctx.connection.listenerName } : null,
             })
       const results = denied.length === 0 ? fetched : [...fetched, ...denied]
 
@@ -168,7 +170,7 @@ export function fetchHandler(
           divergingEpoch: r.divergingEpoch ?? undefined,
           currentLeader: v >= 12 && r.currentLeader ? r.currentLeader : undefined,
           abortedTransactions: v >= 4 ? r.abortedTransactions : null,
-          preferredReadReplica: -1,
+          preferredReadReplica: r.preferredReadReplica ?? -1,
           records: records ?? Buffer.alloc(0),
         }
       }

@@ -4,6 +4,7 @@
  * metadata store in a file of the data directory instead of ZooKeeper: it registers, elects itself controller
  * and writes partition states exactly as it would in a cluster.
  */
+import { replicaSelectorFor } from '../services/replica/replica-selector.js'
 import os from 'node:os'
 import path from 'node:path'
 import type { BrokerConfig } from '../config/broker-config.js'
@@ -552,6 +553,7 @@ export class Broker {
         metrics,
         leaderQuota: replicationQuota('leader'),
         zkSessionTimeoutMs: this.standalone ? undefined : cfg.zkSessionTimeoutMs,
+        replicaSelector: replicaSelectorFor(cfg.replicaSelectorClass) ?? null,
       },
       logManager,
       cache,

@@ -21,6 +21,8 @@ export interface FollowerState {
   /** Leader LEO at the time of the follower's previous fetch (Kafka's lastFetchLeaderLogEndOffset). */
   lastFetchLeaderLeo: number
   lastCaughtUpTimeMs: number
+  /** Log start offset the follower reported with its last fetch (-1 = unknown). */
+  logStartOffset: number
 }
 
 /** The state of a partition to apply, as the controller wrote it (Kafka's LeaderAndIsrPartitionState). */
@@ -191,7 +193,13 @@ export class Partition {
       if (!assignment.replicas.includes(r)) this._followers.delete(r)
     for (const r of assignment.replicas) {
       if (r === this.brokerId || this._followers.has(r)) continue
-      this._followers.set(r, { leo: -1, lastFetchTimeMs: 0, lastFetchLeaderLeo: -1, lastCaughtUpTimeMs: 0 })
+      this._followers.set(r, {
+        leo: -1,
+        lastFetchTimeMs: 0,
+        lastFetchLeaderLeo: -1,
+        lastCaughtUpTimeMs: 0,
+        logStartOffset: -1,
+      })
     }
   }
 
@@ -223,7 +231,13 @@ export class Partition {
    * A follower fetched at `fetchOffset` while our log ended at `leaderLeo` (Kafka's updateFollowerFetchState).
    * Returns false for a broker that is not a follower of this partition.
    */
-  updateFollowerFetchState(replicaId: number, fetchOffset: number, leaderLeo: number, now: number): boolean {
+  updateFollowerFetchState(
+    replicaId: number,
+    fetchOffset: number,
+    leaderLeo: number,
+    now: number,
+    logStartOffset = -1,
+  ): boolean {
     const f = this._followers.get(replicaId)
     if (!f) return false
     if (fetchOffset >= leaderLeo) f.lastCaughtUpTimeMs = now
@@ -232,7 +246,13 @@ export class Partition {
     f.lastFetchLeaderLeo = leaderLeo
     f.lastFetchTimeMs = now
     f.leo = fetchOffset
+    f.logStartOffset = logStartOffset
     return true
+  }
+
+  /** As leader: what each follower last reported (Kafka's remoteReplicas' state). */
+  followerStates(): ReadonlyMap<number, Readonly<FollowerState>> {
+    return this._followers
   }
 
   /**

@@ -18,6 +18,7 @@ import { buildRecordBatch } from '../../protocol/records/batch.js'
 import type { Clock } from '../../util/scheduler.js'
 import { ReplicationQuotaManager } from '../quota/replication-quota.js'
 import { HIGH_WATERMARK_CHECKPOINT_FILE, ReplicaManager, type FetchParams } from './replica-manager.js'
+import { rackAwareSelector, type ReplicaSelector } from './replica-selector.js'
 
 const cleanups: (() => unknown)[] = []
 afterEach(async () => {
@@ -31,8 +32,10 @@ async function leaderWithSilentFollower(
   opts: {
     replicas?: number[]
     isr?: number[]
+    leader?: number
     leaderQuota?: (clock: Clock) => ReplicationQuotaManager
     zkSessionTimeoutMs?: number
+    replicaSelector?: ReplicaSelector
   } = {},
 ) {
   const replicaIds = opts.replicas ?? [1, 2]
@@ -42,7 +45,10 @@ async function leaderWithSilentFollower(
   const zk = new KafkaZkClient(store, silentLogger, scheduler.clock)
   await zk.createTopLevelPaths()
   for (const id of replicaIds) {
-    await zk.registerBroker({ id, endpoints: [], rack: null, jmxPort: -1, timestamp: 0, features: {} })
+    const endpoints = [
+      { listenerName: 'PLAINTEXT', securityProtocol: 'PLAINTEXT', host: 'h', port: 9092 + id },
+    ]
+    await zk.registerBroker({ id, endpoints, rack: `rack-${id}`, jmxPort: -1, timestamp: 0, features: {} })
   }
   const controller = (await zk.tryElectController(1))!
   await zk.createTopic(
@@ -61,7 +67,7 @@ async function leaderWithSilentFollower(
       [
         0,
         {
-          leader: 1,
+          leader: opts.leader ?? 1,
           leaderEpoch: 0,
           isr: opts.isr ?? [1, 2],
           controllerEpoch: controller.epoch,
@@ -90,6 +96,7 @@ async function leaderWithSilentFollower(
       log: silentLogger,
       leaderQuota: opts.leaderQuota?.(scheduler.clock),
       zkSessionTimeoutMs: opts.zkSessionTimeoutMs,
+      replicaSelector: opts.replicaSelector,
     },
     logManager,
     cache,
@@ -97,7 +104,7 @@ async function leaderWithSilentFollower(
   )
   replicas.start()
   cleanups.push(() => replicas.shutdown())
-  await eventually(() => replicas.getPartition('t', 0)?.isLeader === true)
+  await eventually(() => replicas.getPartition('t', 0)?.leaderId === (opts.leader ?? 1))
   return { scheduler, clock, store, zk, cache, replicas, dir }
 }
 
@@ -244,5 +251,96 @@ describe('ReplicaManager replication throttle (leader side, KIP-73)', () => {
     expect(await got(3)).toBe(0)
     await scheduler.advance(100)
     expect(await got(3)).toBe(size)
+  })
+})
+
+describe('ReplicaManager fetch from follower (KIP-392)', () => {
+  const consumerFetch = (
+    fetchOffset: number,
+    rackId: string | null,
+    more: Partial<FetchParams> = {},
+  ): FetchParams => ({
+    replicaId: more.replicaId ?? -1,
+    maxWaitMs: 0,
+    minBytes: 1,
+    maxBytes: 1 << 20,
+    isolationLevel: 0,
+    partitions: [
+      {
+        topic: 't',
+        partition: 0,
+        fetchOffset,
+        partitionMaxBytes: 1 << 20,
+        currentLeaderEpoch: 0,
+        lastFetchedEpoch: -1,
+        logStartOffset: 0,
+      },
+    ],
+    clientMetadata: rackId === null ? null : { rackId, listenerName: 'PLAINTEXT' },
+    ...more,
+  })
+  const batch = (base: number, now: number) =>
+    buildRecordBatch({
+      baseOffset: base,
+      records: Array.from({ length: 10 }, (_, i) => ({ key: null, value: `v-${base + i}` })),
+      now,
+    })
+
+  it('the leader names the in-sync follower of the consumer rack that holds the offset, and serves the rest', async () => {
+    const { replicas, scheduler } = await leaderWithSilentFollower({
+      replicas: [1, 2, 3],
+      isr: [1, 2],
+      replicaSelector: rackAwareSelector,
+    })
+    await replicas.appendRecords(1000, 1, 'client', [
+      { topic: 't', partition: 0, records: batch(0, scheduler.clock.now()) },
+    ])
+    await replicas.appendRecords(1000, 1, 'client', [
+      { topic: 't', partition: 0, records: batch(0, scheduler.clock.now()) },
+    ])
+    const fetch = async (p: FetchParams) => (await replicas.fetchMessages(p))[0]!
+    expect((await fetch(consumerFetch(10, '', { replicaId: 2 }))).records!.length).toBeGreaterThan(0) // 2 at 10
+    const toFollower = await fetch(consumerFetch(5, 'rack-2'))
+    expect(toFollower).toMatchObject({ errorCode: 0, preferredReadReplica: 2, highWatermark: 10 })
+    expect(toFollower.records!.length).toBe(0)
+    // Broker 2 does not hold offset 15 yet; broker 3 is not in sync; rack-1 is the leader's; no rack; v < 11.
+    for (const p of [
+      consumerFetch(15, 'rack-2'),
+      consumerFetch(0, 'rack-3'),
+      consumerFetch(0, 'rack-1'),
+      consumerFetch(0, ''),
+      consumerFetch(0, null),
+    ]) {
+      const r = await fetch(p)
+      expect(r.preferredReadReplica ?? -1).toBe(-1)
+      expect(r.errorCode).toBe(0)
+    }
+    expect((await fetch(consumerFetch(0, 'rack-3'))).records!.length).toBeGreaterThan(0)
+  })
+
+  it('a follower serves v11+ consumers up to its high watermark, OFFSET_OUT_OF_RANGE past its log end', async () => {
+    const { replicas, scheduler } = await leaderWithSilentFollower({ leader: 2 })
+    const p = replicas.getPartition('t', 0)!
+    const log = p.log!
+    log.appendAsFollower(batch(0, scheduler.clock.now()))
+    log.appendAsFollower(batch(10, scheduler.clock.now()))
+    log.updateHighWatermark(10)
+    const fetch = async (f: FetchParams) => (await replicas.fetchMessages(f))[0]!
+    const first = await fetch(consumerFetch(0, 'rack-1'))
+    expect(first).toMatchObject({ errorCode: 0, highWatermark: 10 })
+    expect(first.records!.length).toBe(batch(0, 0).length)
+    const atHw = await fetch(consumerFetch(10, ''))
+    expect(atHw).toMatchObject({ errorCode: 0, highWatermark: 10 })
+    expect(atHw.records!.length).toBe(0)
+    expect((await fetch(consumerFetch(21, 'rack-1'))).errorCode).toBe(1) // OFFSET_OUT_OF_RANGE
+    expect((await fetch(consumerFetch(0, null))).errorCode).toBe(6) // NOT_LEADER_OR_FOLLOWER before v11
+    expect((await fetch(consumerFetch(0, '', { replicaId: 3 }))).errorCode).toBe(6) // replication: leader only
+    // A consumer waiting at the follower's high watermark is answered when the high watermark moves.
+    const waiting = fetch(consumerFetch(10, 'rack-1', { maxWaitMs: 60_000 }))
+    log.updateHighWatermark(20)
+    replicas.onFollowerProgress(p)
+    const second = await waiting
+    expect(second).toMatchObject({ errorCode: 0, highWatermark: 20 })
+    expect(second.records!.length).toBe(batch(10, 0).length)
   })
 })

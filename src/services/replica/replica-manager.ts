@@ -9,6 +9,7 @@
  * conditionally on its zkVersion (Kafka's ZooKeeper-mode ISR propagation), so a concurrent controller decision
  * always wins and is then applied like any other.
  */
+import type { ClientMetadata, ReplicaSelector, ReplicaView } from './replica-selector.js'
 import { join } from 'node:path'
 import { ErrorCode, errorName, KafkaError, toErrorCode, toErrorMessage } from '../../protocol/errors.js'
 import { FaultLog } from '../log/storage-faults.js'
@@ -76,6 +77,8 @@ export interface FetchPartitionResult {
   readonly records: Buffer | null
   readonly divergingEpoch: { epoch: number; endOffset: number } | null
   readonly currentLeader: { leaderId: number; leaderEpoch: number } | null
+  /** KIP-392: the follower the consumer should read this partition from (no records come with it); -1 = none. */
+  readonly preferredReadReplica?: number
 }
 
 export interface FetchParams {
@@ -87,6 +90,16 @@ export interface FetchParams {
   /** 0 = READ_UNCOMMITTED, 1 = READ_COMMITTED */
   readonly isolationLevel: number
   readonly partitions: readonly FetchPartitionRequest[]
+  /**
+   * Consumers' Fetch v11+ (Kafka's ClientMetadata): such a consumer may read from a follower, and the leader may
+   * name a preferred read replica for it. Absent for older consumers, which read only from the leader.
+   */
+  readonly clientMetadata?: ClientMetadata | null
+}
+
+/** Kafka's FetchParams.fetchOnlyFromLeader: followers, and consumers older than Fetch v11, read only a leader. */
+function fetchOnlyFromLeader(params: FetchParams): boolean {
+  return params.replicaId >= 0 || (params.replicaId === -1 && !params.clientMetadata)
 }
 
 export const HIGH_WATERMARK_CHECKPOINT_FILE = 'replication-offset-checkpoint'
@@ -153,6 +166,8 @@ export interface ReplicaManagerOptions {
    * is as good as expired and another broker may lead its partitions (see `isDeposed`). Unset: never.
    */
   readonly zkSessionTimeoutMs?: number
+  /** `replica.selector.class` (KIP-392); null: consumers are never sent to a follower. */
+  readonly replicaSelector?: ReplicaSelector | null
 }
 
 /** Hooks for the services that follow partition leadership (the group coordinator for __consumer_offsets). */
@@ -764,8 +779,10 @@ export class ReplicaManager {
     replicaId: number,
     fetchOffset: number,
     leaderLeo: number,
+    followerLogStartOffset = -1,
   ): void {
-    if (!p.updateFollowerFetchState(replicaId, fetchOffset, leaderLeo, this.clock.now())) return
+    const now = this.clock.now()
+    if (!p.updateFollowerFetchState(replicaId, fetchOffset, leaderLeo, now, followerLogStartOffset)) return
     this.maybeExpandIsr(p, replicaId)
     this.maybeIncrementHighWatermark(p)
   }
@@ -908,7 +925,7 @@ export class ReplicaManager {
     try {
       p = this.partitionOrError(req.topic, req.partition)
       const isFollower = params.replicaId >= 0
-      if (params.replicaId !== -2 && !p.isLeader) {
+      if (fetchOnlyFromLeader(params) && !p.isLeader) {
         throw new KafkaError(
           ErrorCode.NOT_LEADER_OR_FOLLOWER,
           `broker ${this.brokerId} is not the leader for ${p.key}`,
@@ -938,15 +955,23 @@ export class ReplicaManager {
           }
         }
       }
+      const preferred = isFollower ? -1 : this.preferredReadReplica(p, params, req.fetchOffset)
+      if (preferred >= 0) {
+        // The consumer goes to that follower: no records from here (ReplicaManager.readFromLog).
+        const result = { ...base, ...info, errorCode: ErrorCode.NONE, records: Buffer.alloc(0) }
+        return { result: { ...result, preferredReadReplica: preferred }, bytes: 0 }
+      }
       if (isFollower && this.leaderThrottled(p, params.replicaId)) {
         // Held back by the replication throttle: an empty answer (ReplicaManager.shouldLeaderThrottle).
-        if (p.isLeader) this.updateFollowerFetchState(p, params.replicaId, req.fetchOffset, leo)
+        if (p.isLeader)
+          this.updateFollowerFetchState(p, params.replicaId, req.fetchOffset, leo, req.logStartOffset)
         return { result: { ...base, ...info, errorCode: ErrorCode.NONE, records: Buffer.alloc(0) }, bytes: 0 }
       }
       const readCommitted = !isFollower && params.isolationLevel === READ_COMMITTED
       const maxOffset = isFollower ? leo : readCommitted ? log.lastStableOffset : hw
       const plan = log.planRead(req.fetchOffset, { maxBytes, maxOffset, minOneMessage })
-      if (isFollower && p.isLeader) this.updateFollowerFetchState(p, params.replicaId, req.fetchOffset, leo)
+      if (isFollower && p.isLeader)
+        this.updateFollowerFetchState(p, params.replicaId, req.fetchOffset, leo, req.logStartOffset)
       return {
         result: {
           ...base,
@@ -985,6 +1010,43 @@ export class ReplicaManager {
     }
   }
 
+  /**
+   * Kafka's ReplicaManager.findPreferredReadReplica: on the leader, for a consumer with client metadata, the
+   * selector's choice among the leader and the in-sync followers holding the fetch offset; -1 for the leader itself
+   * (or a replica without an endpoint on the client's listener).
+   */
+  private preferredReadReplica(p: Partition, params: FetchParams, fetchOffset: number): number {
+    const select = this.opts.replicaSelector
+    const client = params.clientMetadata
+    if (!select || !client || !p.isLeader) return -1
+    const now = this.clock.now()
+    const rackOf = (id: number): string | null | undefined => {
+      const b = this.metadata.brokers.get(id)
+      return b?.endpoints.some((e) => e.listenerName === client.listenerName) ? b.rack : undefined
+    }
+    const leader: ReplicaView = {
+      brokerId: this.brokerId,
+      rack: rackOf(this.brokerId) ?? null,
+      logEndOffset: p.requireLog().logEndOffset,
+      timeSinceLastCaughtUpMs: 0,
+    }
+    const candidates: ReplicaView[] = [leader]
+    for (const [id, f] of p.followerStates()) {
+      // Only in-sync replicas that hold the offset: a lagging follower would keep the consumer behind.
+      if (!p.isr.includes(id) || f.leo < fetchOffset || f.logStartOffset > fetchOffset) continue
+      const rack = rackOf(id)
+      if (rack === undefined) continue
+      candidates.push({
+        brokerId: id,
+        rack,
+        logEndOffset: f.leo,
+        timeSinceLastCaughtUpMs: now - f.lastCaughtUpTimeMs,
+      })
+    }
+    const chosen = select(client, leader, candidates)
+    return chosen.brokerId === this.brokerId ? -1 : chosen.brokerId
+  }
+
   /** A replica that is not in sync, of a partition throttled on this leader, while the leader's quota is exceeded. */
   private leaderThrottled(p: Partition, replicaId: number): boolean {
     const quota = this.opts.leaderQuota
@@ -1018,7 +1080,13 @@ export class ReplicaManager {
         remaining -= r.bytes
         bytes += r.bytes
       }
-      if (r.result.errorCode !== ErrorCode.NONE || r.result.divergingEpoch) anyError = true
+      // An error, a diverging epoch or a preferred read replica is answered at once.
+      if (
+        r.result.errorCode !== ErrorCode.NONE ||
+        r.result.divergingEpoch ||
+        (r.result.preferredReadReplica ?? -1) >= 0
+      )
+        anyError = true
       return r
     })
     return { partitions, bytes, anyError }
@@ -1097,12 +1165,13 @@ export class ReplicaManager {
         return params.isolationLevel === READ_COMMITTED ? p.log.lastStableOffset : p.log.highWatermark
       }
       const snapshot = params.partitions.map(visibleEnd)
+      const leaderOnly = fetchOnlyFromLeader(params)
       const op: DelayedOperation = {
         tryComplete: () => {
           // Cheap check first: has anything changed at all for these partitions?
           const changed = params.partitions.some((req, i) => {
             const p = this.partitions.get(tpKey(req.topic, req.partition))
-            return !p?.log || !p.isLeader || visibleEnd(req) !== snapshot[i]
+            return !p?.log || (leaderOnly && !p.isLeader) || visibleEnd(req) !== snapshot[i]
           })
           if (!changed) return false
           const again = this.planAll(params)
