@@ -5,11 +5,10 @@
 import type { BrokerConfig } from './broker-config.js'
 import { unsupportedAuthorizer } from './authorizer.js'
 import { ConfigException } from './config-def.js'
-import {
-  LEADER_SELECTOR_CLASS,
-  RACK_AWARE_SELECTOR_CLASS,
-  replicaSelectorFor,
-} from '../services/replica/replica-selector.js'
+
+/** The replica selectors (KIP-392 `replica.selector.class`) Kafka ships, the only ones Samsa has. */
+export const LEADER_SELECTOR_CLASS = 'org.apache.kafka.common.replica.LeaderSelector'
+export const RACK_AWARE_SELECTOR_CLASS = 'org.apache.kafka.common.replica.RackAwareReplicaSelector'
 
 const DEFAULT_PRINCIPAL_BUILDER =
   'org.apache.kafka.common.security.authenticator.DefaultKafkaPrincipalBuilder'
@@ -33,7 +32,7 @@ export function unsupportedSettings(config: BrokerConfig): string[] {
   const authorizer = unsupportedAuthorizer(config)
   if (authorizer !== null) problems.push(authorizer)
   const selector = config.get('replica.selector.class')
-  if (replicaSelectorFor(selector === null ? null : String(selector)) === undefined) {
+  if (selector !== null && selector !== LEADER_SELECTOR_CLASS && selector !== RACK_AWARE_SELECTOR_CLASS) {
     problems.push(
       `replica.selector.class=${String(selector)}: Samsa cannot load a custom replica selector; it has Kafka's ` +
         `${RACK_AWARE_SELECTOR_CLASS} and ${LEADER_SELECTOR_CLASS}`,

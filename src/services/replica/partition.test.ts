@@ -69,6 +69,7 @@ describe('Partition', () => {
       lastFetchTimeMs: 0,
       lastFetchLeaderLeo: -1,
       lastCaughtUpTimeMs: 1000,
+      logStartOffset: -1,
     })
     expect(p.followers.get(3)).toMatchObject({ leo: -1, lastCaughtUpTimeMs: 0 })
     // the same state again changes nothing

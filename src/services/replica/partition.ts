@@ -250,11 +250,6 @@ export class Partition {
     return true
   }
 
-  /** As leader: what each follower last reported (Kafka's remoteReplicas' state). */
-  followerStates(): ReadonlyMap<number, Readonly<FollowerState>> {
-    return this._followers
-  }
-
   /**
    * The ISR with `replicaId` added, when that follower has caught up (Kafka's maybeExpandIsr: its log end offset
    * reached the high watermark and the start of the current leader epoch) and no ISR change is pending; else null.

@@ -1031,7 +1031,7 @@ export class ReplicaManager {
       timeSinceLastCaughtUpMs: 0,
     }
     const candidates: ReplicaView[] = [leader]
-    for (const [id, f] of p.followerStates()) {
+    for (const [id, f] of p.followers) {
       // Only in-sync replicas that hold the offset: a lagging follower would keep the consumer behind.
       if (!p.isr.includes(id) || f.leo < fetchOffset || f.logStartOffset > fetchOffset) continue
       const rack = rackOf(id)

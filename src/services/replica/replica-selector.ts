@@ -6,6 +6,7 @@
  *
  * The two selectors Kafka ships are the only classes Samsa knows; naming another stops the broker at start-up.
  */
+import { LEADER_SELECTOR_CLASS, RACK_AWARE_SELECTOR_CLASS } from '../../config/unsupported.js'
 
 /** What the selector knows of one replica that can serve the fetch offset (Kafka's ReplicaView). */
 export interface ReplicaView {
@@ -30,9 +31,6 @@ export type ReplicaSelector = (
   leader: ReplicaView,
   replicas: readonly ReplicaView[],
 ) => ReplicaView
-
-export const LEADER_SELECTOR_CLASS = 'org.apache.kafka.common.replica.LeaderSelector'
-export const RACK_AWARE_SELECTOR_CLASS = 'org.apache.kafka.common.replica.RackAwareReplicaSelector'
 
 /** org.apache.kafka.common.replica.LeaderSelector: always the leader. */
 export const leaderSelector: ReplicaSelector = (_client, leader) => leader
