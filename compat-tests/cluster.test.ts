@@ -32,6 +32,7 @@ import {
   withConnection,
 } from './support/cluster.js'
 import { Apis } from '../src/protocol/messages/index.js'
+import { consumerFetchBody } from '../src/server/test-helpers.js'
 import { scratchDir, uniqueName, waitFor, ZK_MODE_PROPERTIES } from './support/env.js'
 import { consumeWithGroup, kafkajs, withAdmin, withProducer } from './support/kafkajs.js'
 import { kcatConsume, kcatProduce } from './support/kcat.js'
@@ -736,32 +737,7 @@ describe('racks: rack-aware assignment, fetch from follower', () => {
     // NOT_LEADER_OR_FOLLOWER.
     const fetchFrom = async (id: number, version: number, fetchOffset: number, rackId: string) => {
       const r = await withConnection(racked.broker(id), (c) =>
-        c.request(Apis.Fetch, version, {
-          replicaId: -1,
-          maxWaitMs: 0,
-          minBytes: 1,
-          maxBytes: 1 << 20,
-          isolationLevel: 0,
-          sessionId: 0,
-          sessionEpoch: -1,
-          topics: [
-            {
-              topic,
-              partitions: [
-                {
-                  partition: 0,
-                  currentLeaderEpoch: -1,
-                  fetchOffset,
-                  lastFetchedEpoch: -1,
-                  logStartOffset: -1,
-                  partitionMaxBytes: 1 << 20,
-                },
-              ],
-            },
-          ],
-          forgottenTopicsData: [],
-          rackId,
-        }),
+        c.request(Apis.Fetch, version, consumerFetchBody(topic, { fetchOffset, rackId })),
       )
       const p = r.responses[0]!.partitions[0]!
       return { errorCode: p.errorCode, preferred: p.preferredReadReplica, bytes: p.records?.length ?? 0 }

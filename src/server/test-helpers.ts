@@ -39,16 +39,15 @@ export function useManualBrokers(): (properties?: Record<string, string | number
   }
 }
 
-/** Fetch (v12 at most) of partition 0 of a topic from offset 0 by a consumer. */
-export function fetchPartition0(
-  c: BrokerClient,
+/** A consumer's Fetch request body for partition 0 of a topic (every version's fields; the codec takes its own). */
+export function consumerFetchBody(
   topic: string,
-  wait: { maxWaitMs: number; minBytes: number },
-): Promise<Infer<typeof FetchResponse>> {
-  const api = Apis.Fetch
-  return c.send(api, c.version(api.key, 12, 4), {
+  opts: { fetchOffset?: number; maxWaitMs?: number; minBytes?: number; rackId?: string } = {},
+) {
+  return {
     replicaId: -1,
-    ...wait,
+    maxWaitMs: opts.maxWaitMs ?? 0,
+    minBytes: opts.minBytes ?? 1,
     maxBytes: 1 << 20,
     isolationLevel: 0,
     sessionId: 0,
@@ -60,7 +59,7 @@ export function fetchPartition0(
           {
             partition: 0,
             currentLeaderEpoch: -1,
-            fetchOffset: 0,
+            fetchOffset: opts.fetchOffset ?? 0,
             lastFetchedEpoch: -1,
             logStartOffset: -1,
             partitionMaxBytes: 1 << 20,
@@ -68,7 +67,19 @@ export function fetchPartition0(
         ],
       },
     ],
-  })
+    forgottenTopicsData: [],
+    rackId: opts.rackId ?? '',
+  }
+}
+
+/** Fetch (v12 at most) of partition 0 of a topic from offset 0 by a consumer. */
+export function fetchPartition0(
+  c: BrokerClient,
+  topic: string,
+  wait: { maxWaitMs: number; minBytes: number },
+): Promise<Infer<typeof FetchResponse>> {
+  const api = Apis.Fetch
+  return c.send(api, c.version(api.key, 12, 4), consumerFetchBody(topic, wait))
 }
 
 type PartitionProduceResponse = Infer<

@@ -108,8 +108,8 @@ async function leaderWithSilentFollower(
   return { scheduler, clock, store, zk, cache, replicas, dir }
 }
 
-/** A Fetch of `t-0` from `fetchOffset` by `replicaId` (a follower, or -1 for a consumer). */
-const fetchAs = (replicaId: number, fetchOffset: number): FetchParams => ({
+/** A Fetch of `t-0` from `fetchOffset` by `replicaId` (a follower, or -1 for a consumer), answered at once. */
+const fetchAs = (replicaId: number, fetchOffset: number, more: Partial<FetchParams> = {}): FetchParams => ({
   replicaId,
   maxWaitMs: 0,
   minBytes: 1,
@@ -126,6 +126,7 @@ const fetchAs = (replicaId: number, fetchOffset: number): FetchParams => ({
       logStartOffset: 0,
     },
   ],
+  ...more,
 })
 
 describe('ReplicaManager on manual time', () => {
@@ -255,30 +256,11 @@ describe('ReplicaManager replication throttle (leader side, KIP-73)', () => {
 })
 
 describe('ReplicaManager fetch from follower (KIP-392)', () => {
-  const consumerFetch = (
-    fetchOffset: number,
-    rackId: string | null,
-    more: Partial<FetchParams> = {},
-  ): FetchParams => ({
-    replicaId: more.replicaId ?? -1,
-    maxWaitMs: 0,
-    minBytes: 1,
-    maxBytes: 1 << 20,
-    isolationLevel: 0,
-    partitions: [
-      {
-        topic: 't',
-        partition: 0,
-        fetchOffset,
-        partitionMaxBytes: 1 << 20,
-        currentLeaderEpoch: 0,
-        lastFetchedEpoch: -1,
-        logStartOffset: 0,
-      },
-    ],
-    clientMetadata: rackId === null ? null : { rackId, listenerName: 'PLAINTEXT' },
-    ...more,
-  })
+  const consumerFetch = (fetchOffset: number, rackId: string | null, more: Partial<FetchParams> = {}) =>
+    fetchAs(more.replicaId ?? -1, fetchOffset, {
+      clientMetadata: rackId === null ? null : { rackId, listenerName: 'PLAINTEXT' },
+      ...more,
+    })
   const batch = (base: number, now: number) =>
     buildRecordBatch({
       baseOffset: base,
