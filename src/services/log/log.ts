@@ -9,8 +9,8 @@
  * data that is not in the page cache never stalls the event loop.
  */
 import { isDescriptorExhaustion } from './descriptors.js'
-import { existsSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { type Dirent, existsSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { basename, dirname, join } from 'node:path'
 import {
   type BatchHeader,
   INT32_MAX,
@@ -237,6 +237,13 @@ type SegmentDeletionReason =
   | 'LogRoll'
   | 'LogDeletion'
 
+/** Whether a directory entry is a regular file (a stat when readdir could not tell, or for a symbolic link). */
+function isFile(d: Dirent | undefined, path: string): boolean {
+  if (d?.isFile()) return true
+  if (d?.isDirectory()) return false
+  return statSync(path).isFile()
+}
+
 function batchLastOffset(b: AnalyzedBatch): number {
   return b.header ? b.header.lastOffset : b.legacy!.offset
 }
@@ -268,6 +275,11 @@ export class Log {
   readonly producerStateManager: ProducerStateManager
 
   private readonly storageFaults: StorageFaultListener | undefined
+  /**
+   * The directory's entries while loading, so that one readdir serves every check (undefined for a file created
+   * since); dropped as soon as the load changes the directory in a way the checks care about, and after the load.
+   */
+  private listing: Map<string, Dirent | undefined> | undefined
   /** A storage fault was reported and no append has worked since. */
   private faulted = false
 
@@ -283,8 +295,12 @@ export class Log {
     this.logger = o.logger ?? silentLogger
     this._lastFlushTime = this.clock.now()
     mkdirs(o.dir)
+    const listing = this.listDir()
     const epochFile = join(o.dir, LEADER_EPOCH_CHECKPOINT_FILENAME)
-    if (!existsSync(epochFile)) writeFileSync(epochFile, '')
+    if (!listing.has(LEADER_EPOCH_CHECKPOINT_FILENAME)) {
+      writeFileSync(epochFile, '')
+      listing.set(LEADER_EPOCH_CHECKPOINT_FILENAME, undefined)
+    }
     this.leaderEpochCache = new LeaderEpochFileCache(
       epochFile,
       this.logger,
@@ -300,8 +316,13 @@ export class Log {
       },
       this.clock,
       this.logger,
+      listing.keys(),
     )
-    this.load(o.logStartOffset ?? 0, o.recoveryPoint ?? 0, o.hadCleanShutdown ?? false)
+    try {
+      this.load(o.logStartOffset ?? 0, o.recoveryPoint ?? 0, o.hadCleanShutdown ?? false)
+    } finally {
+      this.listing = undefined
+    }
     this._highWatermark = this._logStartOffset
     this.updateLogStartOffset(Math.max(this._logStartOffset, this.segments[0]!.baseOffset))
     this.maybeIncrementFirstUnstableOffset()
@@ -441,7 +462,19 @@ export class Log {
   // -------------------------------------------------------------------------------------------------------------
   // loading (LogLoader)
 
-  private openSegment(baseOffset: number, fileAlreadyExists: boolean, suffix = ''): LogSegment {
+  /** The directory's entries, listed once while loading (see `listing`). */
+  private listDir(): Map<string, Dirent | undefined> {
+    this.listing ??= new Map(readdirSync(this._dir, { withFileTypes: true }).map((d) => [d.name, d]))
+    return this.listing
+  }
+
+  private openSegment(
+    baseOffset: number,
+    fileAlreadyExists: boolean,
+    suffix = '',
+    indexFilesExist?: boolean,
+  ): LogSegment {
+    if (!fileAlreadyExists) this.listing = undefined
     return LogSegment.open({
       dir: this._dir,
       baseOffset,
@@ -452,6 +485,7 @@ export class Log {
       logger: this.logger,
       fileAlreadyExists,
       suffix,
+      indexFilesExist,
     })
   }
 
@@ -477,7 +511,10 @@ export class Log {
     this.leaderEpochCache.truncateFromEnd(nextOffset)
     const newLogStartOffset = Math.max(logStartOffsetCheckpoint, this.segments[0]!.baseOffset)
     this.leaderEpochCache.truncateFromStart(logStartOffsetCheckpoint)
-    this.producerStateManager.removeStraySnapshots(this.segments.map((s) => s.baseOffset))
+    this.producerStateManager.removeStraySnapshots(
+      this.segments.map((s) => s.baseOffset),
+      this.listing?.keys(),
+    )
     this._logStartOffset = newLogStartOffset
     this._nextOffset = nextOffset
     this._recoveryPoint = newRecoveryPoint
@@ -500,7 +537,7 @@ export class Log {
   }
 
   private removeTempFilesAndRecoverSwapFiles(): void {
-    const names = readdirSync(this._dir)
+    const names = [...this.listDir().keys()]
     const swapFiles: string[] = []
     let minCleaned = Number.POSITIVE_INFINITY
     const cleaned: string[] = []
@@ -521,6 +558,9 @@ export class Log {
       else validSwap.push(name)
     }
     for (const name of cleaned) deleteIfExists(join(this._dir, name))
+    if (swapFiles.length > 0 || cleaned.length > 0 || names.some((n) => n.endsWith(DELETED_FILE_SUFFIX))) {
+      this.listing = undefined
+    }
     // segments replaced by a compaction/split that was interrupted: drop the old files, rename the swaps
     let minSwap = Number.POSITIVE_INFINITY
     let maxSwap = Number.NEGATIVE_INFINITY
@@ -559,8 +599,9 @@ export class Log {
     recoveryPointCheckpoint: number,
     hadCleanShutdown: boolean,
   ): void {
-    const names = readdirSync(this._dir).sort()
-    for (const name of names) {
+    const listing = this.listDir()
+    const has = (path: string): boolean => listing.has(basename(path))
+    for (const name of [...listing.keys()].sort()) {
       const full = join(this._dir, name)
       const isIndex =
         name.endsWith(INDEX_FILE_SUFFIX) ||
@@ -569,14 +610,19 @@ export class Log {
       const offset = offsetFromFileName(name)
       if (offset === undefined) continue
       if (isIndex) {
-        if (!existsSync(logFile(this._dir, offset))) {
+        if (!has(logFile(this._dir, offset))) {
           this.logger.warn(
             `${this.ident}Found an orphaned index file ${full}, with no corresponding log file.`,
           )
           deleteIfExists(full)
         }
-      } else if (name.endsWith(LOG_FILE_SUFFIX) && statSync(full).isFile()) {
-        const segment = this.openSegment(offset, true)
+      } else if (name.endsWith(LOG_FILE_SUFFIX) && isFile(listing.get(name), full)) {
+        const segment = this.openSegment(
+          offset,
+          true,
+          '',
+          has(offsetIndexFile(this._dir, offset)) && has(timeIndexFile(this._dir, offset)),
+        )
         this.segments.push(segment)
         if (segment.hasMissingIndex) {
           if (hadCleanShutdown || segment.baseOffset < recoveryPointCheckpoint) {
@@ -592,6 +638,7 @@ export class Log {
 
   /** Recovers one segment with producer state rebuilt up to its base offset. */
   private recoverSegment(segment: LogSegment, logStartOffsetCheckpoint: number): number {
+    this.listing = undefined // it writes a producer snapshot
     const psm = new ProducerStateManager(
       this.name,
       this._dir,
@@ -1844,6 +1891,7 @@ export class Log {
     asyncDelete: boolean,
     reason: SegmentDeletionReason,
   ): void {
+    this.listing = undefined
     if (toDelete.length === 0) return
     this._segmentsGeneration++
     const set = new Set(toDelete)

@@ -435,11 +435,11 @@ export async function writeSnapshotAsync(path: string, entries: Iterable<Produce
 }
 
 /** The snapshot files of a directory, by offset. */
-export function listSnapshotFiles(dir: string): Map<number, string> {
+export function listSnapshotFiles(dir: string, listing?: Iterable<string>): Map<number, string> {
   const out = new Map<number, string>()
-  let names: string[]
+  let names: Iterable<string>
   try {
-    names = readdirSync(dir)
+    names = listing ?? readdirSync(dir)
   } catch (e) {
     if (isErrno(e, 'ENOENT')) return out
     throw e
@@ -467,8 +467,10 @@ export class ProducerStateManager {
     readonly config: ProducerStateManagerConfig,
     private readonly clock: Clock,
     private readonly logger: Logger,
+    /** the directory's file names, when the caller listed it already */
+    listing?: Iterable<string>,
   ) {
-    this.snapshots = listSnapshotFiles(dir)
+    this.snapshots = listSnapshotFiles(dir, listing)
   }
 
   get producerIdCount(): number {
@@ -490,10 +492,10 @@ export class ProducerStateManager {
    * Deletes snapshots that belong to no segment, except the newest one when it is above every segment
    * (the one written at clean shutdown).
    */
-  removeStraySnapshots(segmentBaseOffsets: number[]): void {
+  removeStraySnapshots(segmentBaseOffsets: number[], listing?: Iterable<string>): void {
     const maxSegmentBaseOffset = segmentBaseOffsets.length > 0 ? Math.max(...segmentBaseOffsets) : undefined
     const bases = new Set(segmentBaseOffsets)
-    const snapshots = listSnapshotFiles(this.dir)
+    const snapshots = listSnapshotFiles(this.dir, listing)
     let latestStray: number | undefined
     for (const offset of [...snapshots.keys()].sort((a, b) => a - b)) {
       if (bases.has(offset)) continue

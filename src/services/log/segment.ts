@@ -174,6 +174,8 @@ export interface SegmentOptions {
   fileAlreadyExists: boolean
   /** file name suffix (e.g. '.deleted', '.swap') */
   suffix?: string
+  /** whether the offset and time index files exist, when the caller listed the directory already */
+  indexFilesExist?: boolean
 }
 
 export interface SegmentReadPlan {
@@ -248,7 +250,10 @@ export class LogSegment implements BudgetedFile {
     if (o.fileAlreadyExists) {
       this.fd = openBudgeted(this, this.logPath, 'r+')
       this._size = fstatSync(this.fd).size
-      this.indexesMissing = !this.offsetIndex.exists() || !this.timeIndex.exists()
+      this.indexesMissing =
+        o.indexFilesExist !== undefined
+          ? !o.indexFilesExist
+          : !this.offsetIndex.exists() || !this.timeIndex.exists()
     } else {
       for (const f of [this.offsetIndex, this.timeIndex, this.txnIndex]) f.deleteIfExists()
       this.fd = openBudgeted(this, this.logPath, 'w+')
@@ -650,7 +655,14 @@ export class LogSegment implements BudgetedFile {
 
   /** The offset after the last batch (the base offset when empty). */
   readNextOffset(): number {
-    this.ensureIndexes()
+    // Only the offset index is needed here (the loader asks this of every log's active segment): the time and
+    // transaction indexes load on first use, as Kafka opens a segment's indexes lazily.
+    if (
+      !this.indexesChecked &&
+      (this.indexesMissing || !this.offsetIndex.load() || !this.offsetIndex.validatePositions(this._size))
+    ) {
+      this.ensureIndexes()
+    }
     let next = this.baseOffset
     for (const b of this.batches(this.offsetIndex.lookup(this.offsetIndex.lastOffset).position))
       next = b.lastOffset + 1
