@@ -14,6 +14,11 @@
  * or a partition with `refuse` semantics), `listen()` listens again on the same port, `cut()` resets the current
  * connections, `retarget()` sends new connections elsewhere (a broker restarted on a new port).
  * Delays run on the cluster's scheduler: with manual time, delayed bytes move when the test advances the clock.
+ *
+ * Sources: a link may carry the connections of several sources to one destination (the compat tests' proxy in front
+ * of a broker process carries its clients' and the other brokers' connections). With `classify`, a connection's
+ * source is named from its first bytes (it waits until `classify` returns a name) and `set(state, source)` decides
+ * per source; a source without its own rule follows the link's rule (`set(state)`).
  */
 import net from 'node:net'
 import type { Scheduler, ScheduledTask } from '../util/scheduler.js'
@@ -35,6 +40,15 @@ export interface Target {
 }
 
 type Item = Buffer | 'end' | 'reset'
+
+export interface FaultLinkOptions {
+  /** The port to listen on (default: a free one). */
+  readonly port?: number
+  /** Names a connection's source from the bytes it sent first; undefined: not enough bytes yet. */
+  readonly classify?: (firstBytes: Buffer) => string | undefined
+  /** The source of every connection when there is no `classify` (default 'client'). */
+  readonly source?: string
+}
 
 /** One direction of one relayed connection. */
 class Pipe {
@@ -95,27 +109,43 @@ class Pipe {
 
 class Relay {
   upstream: net.Socket | undefined
+  source: string | undefined
   readonly up: Pipe
   readonly down: Pipe
+  private firstBytes: Buffer[] = []
+  private answerWaiters: (() => void)[] = []
 
   constructor(
     readonly client: net.Socket,
     target: Target,
     private readonly link: FaultLink,
+    classify: ((firstBytes: Buffer) => string | undefined) | undefined,
+    defaultSource: string,
   ) {
+    if (!classify) this.source = defaultSource
     this.up = new Pipe(
       link.scheduler,
-      () => link.effective('up'),
+      () => link.effective('up', this.source ?? defaultSource),
       () => this.upstream,
     )
     this.down = new Pipe(
       link.scheduler,
-      () => link.effective('down'),
+      () => link.effective('down', this.source ?? defaultSource),
       () => this.client,
     )
     client.setNoDelay(true)
     let clientEnded = false
-    client.on('data', (d: Buffer) => this.up.push(d))
+    client.on('data', (d: Buffer) => {
+      if (this.source === undefined) {
+        this.firstBytes.push(d)
+        const all = Buffer.concat(this.firstBytes)
+        this.source = classify!(all)
+        if (this.source === undefined) return
+        this.firstBytes = []
+        d = all
+      }
+      this.up.push(d)
+    })
     client.on('end', () => {
       clientEnded = true
       this.up.push('end')
@@ -131,7 +161,10 @@ class Relay {
       this.up.pump()
     })
     let upstreamEnded = false
-    upstream.on('data', (d: Buffer) => this.down.push(d))
+    upstream.on('data', (d: Buffer) => {
+      this.answered()
+      this.down.push(d)
+    })
     upstream.on('end', () => {
       upstreamEnded = true
       this.down.push('end')
@@ -146,10 +179,25 @@ class Relay {
   }
 
   private maybeForget(): void {
-    if (this.client.destroyed && (this.upstream?.destroyed ?? true)) this.link.forget(this)
+    if (this.client.destroyed && (this.upstream?.destroyed ?? true)) {
+      this.answered()
+      this.link.forget(this)
+    }
+  }
+
+  /** Resolves at the destination's next bytes on this connection, or when the connection is gone. */
+  nextAnswer(): Promise<void> {
+    return new Promise((resolve) => this.answerWaiters.push(resolve))
+  }
+
+  private answered(): void {
+    const w = this.answerWaiters
+    this.answerWaiters = []
+    for (const f of w) f()
   }
 
   reset(): void {
+    this.answered()
     this.up.clear()
     this.down.clear()
     this.client.resetAndDestroy()
@@ -162,14 +210,19 @@ export class FaultLink {
   private server: net.Server | undefined
   private readonly relays = new Set<Relay>()
   private state: LinkState = {}
-  private _port = 0
+  private readonly bySource = new Map<string, LinkState>()
+  private heldAnswers: Promise<void>[] = []
+  private _port: number
 
   private constructor(
     readonly name: string,
     readonly scheduler: Scheduler,
     private _target: Target | undefined,
     readonly host: string,
-  ) {}
+    private readonly opts: FaultLinkOptions,
+  ) {
+    this._port = opts.port ?? 0
+  }
 
   /** A link listening on `host` (127.0.0.1) at a free port, relaying to `target` (none yet: refused). */
   static async open(
@@ -177,8 +230,9 @@ export class FaultLink {
     scheduler: Scheduler,
     target: Target | undefined,
     host = '127.0.0.1',
+    opts: FaultLinkOptions = {},
   ): Promise<FaultLink> {
-    const l = new FaultLink(name, scheduler, target, host)
+    const l = new FaultLink(name, scheduler, target, host, opts)
     await l.listen()
     return l
   }
@@ -203,18 +257,50 @@ export class FaultLink {
     return this.relays.size
   }
 
-  /** @internal */
-  effective(dir: 'up' | 'down'): { mode: LinkMode; delayMs: number } {
-    return { mode: this.state[dir] ?? 'pass', delayMs: this.state.delayMs ?? 0 }
+  /** Current connections by source ('?' while a connection's source is not known yet). */
+  connections(): Map<string, number> {
+    const m = new Map<string, number>()
+    for (const r of this.relays) m.set(r.source ?? '?', (m.get(r.source ?? '?') ?? 0) + 1)
+    return m
+  }
+
+  /** What applies to one direction of a source's connections: the source's own rule, else the link's. */
+  effective(dir: 'up' | 'down', source?: string): { mode: LinkMode; delayMs: number } {
+    const st = (source !== undefined ? this.bySource.get(source) : undefined) ?? this.state
+    return { mode: st[dir] ?? 'pass', delayMs: st.delayMs ?? 0 }
   }
 
   get current(): LinkState {
     return this.state
   }
 
-  /** What the network does on this link from now on (what was held moves on once its direction passes). */
-  set(state: LinkState): void {
-    this.state = state
+  /**
+   * What the network does on this link from now on — for one source's connections, or (without `source`) for
+   * every source without a rule of its own. What was held moves on once its direction passes.
+   */
+  set(state: LinkState, source?: string): void {
+    if (source === undefined) this.state = state
+    else this.bySource.set(source, state)
+    this.pumpAll()
+  }
+
+  /**
+   * Every rule is lifted: what was held is delivered. `heldConnectionsAnswered()` then resolves once the
+   * destination has answered (or closed) every connection whose bytes were waiting.
+   */
+  heal(): void {
+    this.state = {}
+    this.bySource.clear()
+    this.heldAnswers = [...this.relays].filter((r) => r.up.waiting).map((r) => r.nextAnswer())
+    this.pumpAll()
+  }
+
+  /** Resolves once every connection whose bytes were held at the last `heal()` has been answered or closed. */
+  async heldConnectionsAnswered(): Promise<void> {
+    await Promise.all(this.heldAnswers)
+  }
+
+  private pumpAll(): void {
     for (const r of this.relays) {
       r.up.pump()
       r.down.pump()
@@ -226,9 +312,9 @@ export class FaultLink {
     this._target = target
   }
 
-  /** Resets the current connections (each side sees its connection reset). */
-  cut(): void {
-    for (const r of [...this.relays]) r.reset()
+  /** Resets the current connections (of one source, or all): each side sees its connection reset. */
+  cut(source?: string): void {
+    for (const r of [...this.relays]) if (source === undefined || r.source === source) r.reset()
   }
 
   /** Stops listening and resets every connection: the destination refuses connections. */
@@ -248,7 +334,7 @@ export class FaultLink {
         client.resetAndDestroy()
         return
       }
-      this.relays.add(new Relay(client, target, this))
+      this.relays.add(new Relay(client, target, this, this.opts.classify, this.opts.source ?? 'client'))
     })
     server.on('error', () => {})
     await new Promise<void>((resolve, reject) => {
