@@ -12,6 +12,8 @@
 // Runs dist/ (npm run build first); memory is measured in fresh processes (node --expose-gc).
 import { execFileSync } from 'node:child_process'
 import { performance } from 'node:perf_hooks'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { URL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { Worker } from 'node:worker_threads'
 import { Kafka, logLevel } from 'kafkajs'
@@ -117,7 +119,7 @@ async function retentionRun(manual, scale) {
           timestamp: String(c.scheduler.clock.now()),
         })),
       })
-    const wait = async (ms) => (manual ? c.advanceTime(ms) : new Promise((r) => setTimeout(r, ms)))
+    const wait = async (ms) => (manual ? c.advanceTime(ms) : sleep(ms))
     await send('first')
     await c.waitForIsr(topic, 0, 3)
     await wait(segmentMs + 1)
