@@ -6,35 +6,15 @@
  *    checkpoint writes are logged once rather than every period, DeleteRecords and retention free space and writes
  *    resume by themselves; filled again, DeleteTopics works and frees the space; the metadata file is never torn
  *    and no temporary file is left.
- *  - Disk failure: the ext4 holding the log directory of a broker of a 3-broker cluster is shut down under an
- *    acks=all idempotent load (every I/O fails with EIO, as on a failing disk): the broker halts as Kafka does when its last log
- *    directory fails ("all log dirs ... have failed", exit status 1), leadership moves, and the checker finds
- *    nothing acknowledged lost or duplicated; with the disk back, the broker rejoins and the replicas are
- *    byte-identical.
+ *  - Disk failure (EIO) under an acks=all idempotent load runs on an in-process cluster
+ *    (failover-in-process.test.ts): the real-process test of the disk fault class is the full disk above.
  */
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { type BrokerProcess, printBrokerLogsOnFailure, startBroker } from './support/broker.js'
-import { Checker, replicaDivergence } from './support/checker.js'
-import {
-  type Cluster,
-  highWatermarkOf,
-  logLines,
-  produceTo,
-  reportForeignSignals,
-  startCluster,
-} from './support/cluster.js'
-import {
-  canMount,
-  failDisk,
-  freeBytes,
-  mountExt4,
-  mountTmpfs,
-  repairDisk,
-  tempFiles,
-  unmountAll,
-} from './support/disk.js'
+import { logLines, produceTo } from './support/cluster.js'
+import { canMount, freeBytes, mountTmpfs, tempFiles, unmountAll } from './support/disk.js'
 import { scratchDir, uniqueName, waitFor } from './support/env.js'
 import { createTopic, kafkajs, withAdmin } from './support/kafkajs.js'
 import { kcatConsume } from './support/kcat.js'
@@ -42,12 +22,9 @@ import { kcatConsume } from './support/kcat.js'
 printBrokerLogsOnFailure()
 
 let broker: BrokerProcess | undefined
-let cluster: Cluster | undefined
-reportForeignSignals(() => [cluster])
 
 afterAll(async () => {
   await broker?.kill()
-  await cluster?.stop()
   await unmountAll()
 })
 
@@ -189,70 +166,5 @@ describe.runIf(canMount)('disk faults', () => {
     expect(tempFiles(dir)).toEqual([])
     expect(logLines(b.logFile, /UNKNOWN_SERVER_ERROR|Unknown broker error/)).toEqual([])
     await b.stop()
-  })
-
-  it('a failed disk (EIO): the broker halts as Kafka does, leadership moves, nothing acknowledged is lost', async () => {
-    const dir = await scratchDir('ext4-fail')
-    await mountExt4(dir, join(await scratchDir('ext4-image'), 'disk.img'), 300)
-    // broker 1 keeps its log directory on a disk of its own
-    cluster = await startCluster({
-      ids: [1, 2, 3],
-      brokerOverrides: (id): Record<string, string> => (id === 1 ? { 'log.dirs': dir } : {}),
-    })
-    const cl = cluster
-    const topic = uniqueName('failing-disk')
-    await withAdmin(kafkajs(cl.bootstrapAll()), (admin) =>
-      admin.createTopics({
-        waitForLeaders: true,
-        topics: [
-          {
-            topic,
-            replicaAssignment: [
-              { partition: 0, replicas: [1, 2, 3] },
-              { partition: 1, replicas: [1, 3, 2] },
-            ],
-          },
-        ],
-      }),
-    )
-    await cl.waitForTopic(topic, 2)
-    const checker = await Checker.start({ bootstrap: cl.bootstrapAll(), topic, partitions: 2 })
-    let verdict
-    try {
-      await checker.waitForProgress('warm-up', 200, { everyPartition: true })
-      await failDisk(dir) // every read and write of broker 1's log directory fails with EIO from now on
-      const exit = await waitFor('broker 1 to halt', () => (cl.broker(1).isRunning ? undefined : true), {
-        timeoutMs: 30_000,
-        intervalMs: 100,
-      })
-      expect(exit).toBe(true)
-      expect(logLines(cl.broker(1).logFile, /all log dirs in .* have failed/).length).toBe(1)
-      const took = await checker.waitForProgress('writes after the disk failed', 200, {
-        everyPartition: true,
-        timeoutMs: 60_000,
-      })
-      console.log(`[faults-disk] producing on every partition again ${took} ms after broker 1's disk failed`)
-      await repairDisk(dir)
-      await cl.broker(1).start()
-      for (const p of [0, 1]) await cl.waitForIsr(topic, p, [1, 2, 3], 60_000)
-      await checker.waitForProgress('writes after broker 1 is back', 100, { everyPartition: true })
-    } finally {
-      verdict = await checker.stop()
-    }
-    console.log(`[faults-disk] ${verdict.summary}`)
-    expect(verdict.problems.slice(0, 20), verdict.summary).toEqual([])
-    for (const p of [0, 1]) {
-      const s = (await cl.partitionState(topic, p))!
-      const hw = await highWatermarkOf(cl.broker(s.leader), topic, p)
-      const replicas = cl.brokers.map((x) => ({ id: x.id, dataDir: x.id === 1 ? dir : x.dataDir }))
-      await waitFor(
-        `replicas of ${topic}-${p} byte-identical`,
-        () => replicaDivergence(replicas, s.leader, topic, p, hw) === undefined,
-        {
-          timeoutMs: 30_000,
-          intervalMs: 250,
-        },
-      )
-    }
   })
 })

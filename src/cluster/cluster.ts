@@ -839,21 +839,28 @@ export class Cluster {
     opts: WaitOptions & {
       partitions?: number
       replicationFactor?: number
+      /** The replicas of each partition, preferred leader first (instead of `partitions` / `replicationFactor`). */
+      assignment?: readonly (readonly number[])[]
       config?: Props
     } = {},
   ): Promise<void> {
     const b = running(this.brokers)[0]
     if (!b) throw new Error('no broker is running')
+    const assignment = opts.assignment
     await b.services.topicAdmin.createTopic(
       {
         name,
-        numPartitions: opts.partitions ?? 1,
-        replicationFactor: opts.replicationFactor ?? Math.min(3, running(this.brokers).length),
+        numPartitions: assignment ? -1 : (opts.partitions ?? 1),
+        replicationFactor: assignment
+          ? -1
+          : (opts.replicationFactor ?? Math.min(3, running(this.brokers).length)),
+        assignments: assignment ? new Map(assignment.map((r, i) => [i, [...r]])) : undefined,
         configs: new Map(Object.entries(opts.config ?? {}).map(([k, v]) => [k, String(v)])),
       },
       false,
     )
-    for (let p = 0; p < (opts.partitions ?? 1); p++) await this.waitForLeader(name, p, opts)
+    const partitions = assignment?.length ?? opts.partitions ?? 1
+    for (let p = 0; p < partitions; p++) await this.waitForLeader(name, p, opts)
   }
 
   // --- the end ---

@@ -1,0 +1,107 @@
+/**
+ * Fail-overs under load on an in-process cluster (`startCluster()` from src/index.ts: three real brokers in this
+ * process on the in-process ZooKeeper), with the checker's real clients — a librdkafka (confluent-kafka) and a kafkajs
+ * idempotent acks=all producer in processes of their own — and the brokers' own files. These used to start a
+ * process cluster; the real-process form of each fault stays elsewhere (kill -9: restart.test.ts and cluster.test.ts;
+ * a disk: faults-disk.test.ts, a full tmpfs).
+ *  - a failed disk (every write of the leader's log directory fails with EIO): the broker halts as Kafka does when
+ *    its last log directory fails, leadership moves, nothing acknowledged is lost; restarted on its files, it
+ *    rejoins the ISR and the replicas are byte-identical (was faults-disk.test.ts on an ext4 image shut down).
+ */
+import { afterAll, describe, expect, it } from 'vitest'
+import { startCluster, type Cluster } from '../src/index.js'
+import { Checker, replicaDivergence, type Verdict } from './support/checker.js'
+import { highWatermarkOf } from './support/cluster.js'
+import { uniqueName, waitFor } from './support/env.js'
+
+const clusters: Cluster[] = []
+afterAll(async () => {
+  for (const c of clusters) await c.stop().catch(() => undefined)
+})
+
+async function cluster(): Promise<Cluster> {
+  const c = await startCluster({
+    brokers: 3,
+    logLevel: 'error',
+    // a killed broker is noticed in 1.5 s; a follower that stops fetching leaves the ISR after 5 s (as CLUSTER_DEFAULTS)
+    properties: {
+      'zookeeper.session.timeout.ms': 1500,
+      'replica.lag.time.max.ms': 5000,
+      'min.insync.replicas': 2,
+      'default.replication.factor': 3,
+    },
+  })
+  clusters.push(c)
+  return c
+}
+
+/** Both partitions on all three brokers: led by `leader`, `heir` next in line. */
+async function topicLedBy(c: Cluster, name: string, leader: number, heir: number): Promise<string> {
+  const topic = uniqueName(name)
+  const third = c.brokers.map((b) => b.id).find((id) => id !== leader && id !== heir)!
+  await c.createTopic(topic, {
+    assignment: [
+      [leader, heir, third],
+      [leader, heir, third],
+    ],
+  })
+  for (const p of [0, 1]) await c.waitForIsr(topic, p, 3)
+  return topic
+}
+
+/** A running broker to read the log back from. */
+const live = (c: Cluster): string => c.brokers.find((b) => b.state === 'running')!.bootstrap
+
+async function expectReplicasIdentical(c: Cluster, topic: string, partition: number): Promise<void> {
+  const leader = c.leader(topic, partition)!
+  const hw = await highWatermarkOf(c.broker(leader), topic, partition)
+  const replicas = c.brokers.map((b) => ({ id: b.id, dataDir: b.logDir }))
+  let detail: string | undefined
+  await waitFor(
+    `byte-identical replicas of ${topic}-${partition} up to offset ${hw}`,
+    () => (detail = replicaDivergence(replicas, leader, topic, partition, hw)) === undefined,
+    { timeoutMs: 20_000, intervalMs: 250 },
+  ).catch((e: Error) => {
+    throw new Error(`${e.message}: ${detail}`, { cause: e })
+  })
+}
+
+function judge(verdict: Verdict, checker: Checker, minAcked: number): void {
+  expect(verdict.problems.slice(0, 30), verdict.summary).toEqual([])
+  expect(
+    verdict.clientProblems.filter((p) => p.includes('FATAL')),
+    'fatal client errors',
+  ).toEqual([])
+  for (const p of checker.producers)
+    expect(p.acked(), `${p.name} acknowledged messages`).toBeGreaterThan(minAcked)
+}
+
+describe('fail-overs on an in-process cluster, with real clients', () => {
+  it('a failed disk (EIO): the broker halts as Kafka does, leadership moves, nothing acknowledged is lost', async () => {
+    const c = await cluster()
+    const topic = await topicLedBy(c, 'ip-disk', 1, 2)
+    const checker = await Checker.start({ bootstrap: c.bootstrapServers, topic, partitions: 2 })
+    let verdict: Verdict
+    try {
+      await checker.waitForProgress('warm-up', 200, { everyPartition: true })
+      await c.broker(1).failDisk() // resolves once broker 1 has halted
+      expect(c.broker(1).state).toBe('killed')
+      for (const p of [0, 1]) await c.waitForLeader(topic, p, { notIn: [1] })
+      const took = await checker.waitForProgress('writes after the disk failed', 200, {
+        everyPartition: true,
+        timeoutMs: 60_000,
+      })
+      console.log(
+        `[failover-in-process] producing on every partition again ${took} ms after broker 1's disk failed`,
+      )
+      await c.broker(1).start()
+      for (const p of [0, 1]) await c.waitForIsr(topic, p, 3)
+      await checker.waitForProgress('writes after broker 1 is back', 100, { everyPartition: true })
+    } finally {
+      verdict = await checker.stop(live(c))
+    }
+    console.log(`[failover-in-process] failed disk: ${verdict.summary}`)
+    judge(verdict, checker, 100)
+    for (const p of [0, 1]) await expectReplicasIdentical(c, topic, p)
+  })
+})
