@@ -14,9 +14,31 @@
  * Every broker has its own registry (several brokers may share a process); process and Node.js metrics
  * (prom-client's defaults) are added when asked for.
  */
-import { collectDefaultMetrics, Gauge, Registry } from 'prom-client'
+import { collectDefaultMetrics, Gauge, Registry, type MetricObject } from 'prom-client'
 import { ErrorCode } from '../../protocol/errors.js'
-import { CounterFamily, HistogramFamily, type CounterCell, type HistogramCell } from './families.js'
+import {
+  CounterFamily,
+  HistogramFamily,
+  ScrapedGaugeFamily,
+  type CounterCell,
+  type HistogramCell,
+} from './families.js'
+
+/** Series rendered between two turns of the event loop when a family is large (see BrokerMetrics.renderFamily). */
+export const RENDER_CHUNK = 1000
+
+const yieldToLoop = (): Promise<void> => new Promise<void>((resolve) => setImmediate(resolve))
+
+/** What the registry's renderer reads of a metric: its name, help, type and values. */
+interface PromMetric {
+  get(): Promise<{ name: string; help: string; type: string; values: readonly unknown[] }>
+  getForPromString?: () => Promise<unknown>
+}
+
+/** prom-client's Registry renders one metric object with getMetricsAsString (not in its type definitions). */
+interface ChunkRenderer {
+  getMetricsAsString(metric: Pick<PromMetric, 'get'>): Promise<string>
+}
 
 /** Counts of one broker's partition replicas (kafka.server:type=ReplicaManager). */
 export interface ReplicaStats {
@@ -284,16 +306,41 @@ export class BrokerMetrics {
 
   /**
    * The Prometheus text exposition of every metric: the same text as prom-client's `registry.metrics()`, rendered
-   * one metric family at a time with a turn of the event loop between families (prom-client's own render only
-   * awaits promises, so a scrape of many partitions would hold the Kafka listeners' I/O until it is done).
+   * one metric family (and at most RENDER_CHUNK series) at a time with a turn of the event loop in between
+   * (prom-client's own render only awaits promises, so a scrape of many partitions would hold the Kafka listeners'
+   * I/O until it is done).
    */
   async scrape(): Promise<{ contentType: string; body: string }> {
     const families: string[] = []
     for (const metric of this.registry.getMetricsAsArray()) {
-      families.push(await this.registry.getSingleMetricAsString(metric.name))
-      await new Promise<void>((resolve) => setImmediate(resolve))
+      families.push(await this.renderFamily(metric))
+      await yieldToLoop()
     }
     return { contentType: this.registry.contentType, body: `${families.join('\n\n')}\n` }
+  }
+
+  /**
+   * One family in the text format, as the registry renders it, but a family of more than RENDER_CHUNK series (the
+   * per-partition ones: tens of thousands of series on a large broker) is rendered RENDER_CHUNK series at a time
+   * with the event loop given back between the pieces, so a scrape never holds the Kafka listeners for long.
+   */
+  private async renderFamily(metric: MetricObject): Promise<string> {
+    const render = (this.registry as unknown as Partial<ChunkRenderer>).getMetricsAsString
+    const m = metric as unknown as Partial<PromMetric>
+    if (typeof render !== 'function' || typeof m.get !== 'function' || m.getForPromString !== undefined)
+      return this.registry.getSingleMetricAsString(metric.name)
+    const data = await m.get()
+    if (data.values.length <= RENDER_CHUNK)
+      return render.call(this.registry, { get: () => Promise.resolve(data) })
+    const parts: string[] = []
+    for (let i = 0; i < data.values.length; i += RENDER_CHUNK) {
+      const piece = { ...data, values: data.values.slice(i, i + RENDER_CHUNK) }
+      const text = await render.call(this.registry, { get: () => Promise.resolve(piece) })
+      // every piece starts with the family's # HELP and # TYPE lines: keep the first piece's only
+      parts.push(i === 0 ? text : text.slice(text.indexOf('\n', text.indexOf('\n') + 1) + 1))
+      await yieldToLoop()
+    }
+    return parts.join('\n')
   }
 
   private defineGauges(): void {
@@ -311,24 +358,17 @@ export class BrokerMetrics {
         },
       })
     }
-    /** A gauge with labels whose series are rebuilt at every scrape. */
+    /** A gauge with labels whose series are rebuilt at every scrape (`_labelNames` types and documents `fill`'s). */
     const series = <L extends string>(
       name: string,
       help: string,
-      labelNames: L[],
+      _labelNames: L[],
       fill: (s: MetricSources, set: (labels: Record<L, string | number>, v: number) => void) => void,
     ): void => {
-      new Gauge({
-        name,
-        help,
-        labelNames,
-        registers,
-        collect() {
-          this.reset()
-          const s = sources()
-          if (s) fill(s, (labels, v) => this.set(labels, v))
-        },
-      })
+      new ScrapedGaugeFamily(name, help, (set) => {
+        const s = sources()
+        if (s) fill(s, set)
+      }).register(this.registry)
     }
 
     const rm = 'kafka_server_replicamanager_'

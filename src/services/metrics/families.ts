@@ -7,7 +7,7 @@
  */
 import type { Metric, Registry } from 'prom-client'
 
-type LabelValues = Readonly<Record<string, string>>
+type LabelValues = Readonly<Record<string, string | number>>
 
 /** One counter series: add to `value`. */
 export interface CounterCell {
@@ -21,7 +21,7 @@ interface MetricValue {
 }
 
 abstract class Family {
-  abstract readonly type: 'counter' | 'histogram'
+  abstract readonly type: 'counter' | 'histogram' | 'gauge'
   readonly aggregator = 'sum'
 
   constructor(
@@ -48,6 +48,36 @@ abstract class Family {
     registry.registerMetric(this as unknown as Metric)
     return this
   }
+}
+
+/**
+ * A gauge family whose series are computed when /metrics is scraped: `fill` sets each label set's value (a label
+ * set set twice keeps its first place and its last value, as prom-client's Gauge). Unlike a prom-client Gauge
+ * rebuilt in `collect()`, no label set is hashed and validated per series — it matters for per-partition families
+ * of tens of thousands of series.
+ */
+export class ScrapedGaugeFamily extends Family {
+  readonly type = 'gauge' as const
+
+  constructor(
+    name: string,
+    help: string,
+    private readonly fill: (set: (labels: LabelValues, value: number) => void) => void,
+  ) {
+    super(name, help)
+  }
+
+  protected values(): MetricValue[] {
+    const out = new Map<string, MetricValue>()
+    this.fill((labels, value) => {
+      const key = Object.values(labels).join('\u0000')
+      const had = out.get(key)
+      out.set(key, { labels: had ? had.labels : labels, value })
+    })
+    return [...out.values()]
+  }
+
+  reset(): void {}
 }
 
 /** A counter family; `cell(labels)` creates a series (at 0) or returns the existing one. */
