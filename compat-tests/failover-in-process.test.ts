@@ -13,6 +13,7 @@ import { startCluster, type Cluster } from '../src/index.js'
 import { Checker, replicaDivergence, type Verdict } from './support/checker.js'
 import { highWatermarkOf } from './support/cluster.js'
 import { uniqueName, waitFor } from './support/env.js'
+import { expectCleanVerdict } from './support/fault-scenario.js'
 
 const clusters: Cluster[] = []
 afterAll(async () => {
@@ -66,16 +67,6 @@ async function expectReplicasIdentical(c: Cluster, topic: string, partition: num
   })
 }
 
-function judge(verdict: Verdict, checker: Checker, minAcked: number): void {
-  expect(verdict.problems.slice(0, 30), verdict.summary).toEqual([])
-  expect(
-    verdict.clientProblems.filter((p) => p.includes('FATAL')),
-    'fatal client errors',
-  ).toEqual([])
-  for (const p of checker.producers)
-    expect(p.acked(), `${p.name} acknowledged messages`).toBeGreaterThan(minAcked)
-}
-
 describe('fail-overs on an in-process cluster, with real clients', () => {
   it('a failed disk (EIO): the broker halts as Kafka does, leadership moves, nothing acknowledged is lost', async () => {
     const c = await cluster()
@@ -101,7 +92,7 @@ describe('fail-overs on an in-process cluster, with real clients', () => {
       verdict = await checker.stop(live(c))
     }
     console.log(`[failover-in-process] failed disk: ${verdict.summary}`)
-    judge(verdict, checker, 100)
+    expectCleanVerdict(verdict, checker, 100)
     for (const p of [0, 1]) await expectReplicasIdentical(c, topic, p)
   })
 })

@@ -26,6 +26,7 @@ import {
   reportForeignSignals,
 } from './support/cluster.js'
 import { uniqueName, waitFor } from './support/env.js'
+import { expectCleanVerdict } from './support/fault-scenario.js'
 import { kafkajs, withAdmin, withProducer } from './support/kafkajs.js'
 import { kcatConsume, kcatProduce } from './support/kcat.js'
 
@@ -134,13 +135,7 @@ describe('idempotent producers across leader failures', () => {
       verdict = await checker.stop(cluster.bootstrap())
     }
     console.log(`[replication] ${verdict.summary}`)
-    expect(verdict.problems.slice(0, 30), verdict.summary).toEqual([])
-    expect(
-      verdict.clientProblems.filter((p) => p.includes('FATAL')),
-      'fatal client errors',
-    ).toEqual([])
-    for (const p of checker.producers)
-      expect(p.acked(), `${p.name} acknowledged messages`).toBeGreaterThan(500)
+    expectCleanVerdict(verdict, checker, 500)
     for (const p of [0, 1]) await expectReplicasIdentical(topic, p)
     await cluster.waitForAgreement(topic)
   })

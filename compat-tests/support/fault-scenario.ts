@@ -94,3 +94,17 @@ export async function finish(
   await waitForIdenticalReplicas(cluster, topic, PARTITIONS)
   return verdict
 }
+
+/**
+ * The verdict of a checker run under faults: no acknowledged record lost, duplicated, out of order or undelivered,
+ * no fatal client error, and every producer acknowledged more than `minAcked` records.
+ */
+export function expectCleanVerdict(verdict: Verdict, checker: Checker, minAcked: number): void {
+  expect(verdict.problems.slice(0, 30), verdict.summary).toEqual([])
+  expect(
+    verdict.clientProblems.filter((p) => p.includes('FATAL')),
+    'fatal client errors',
+  ).toEqual([])
+  for (const p of checker.producers)
+    expect(p.acked(), `${p.name} acknowledged messages`).toBeGreaterThan(minAcked)
+}
