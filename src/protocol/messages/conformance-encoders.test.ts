@@ -25,10 +25,10 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { encodeToBuffer } from '../codec/codec.js'
-import type { AnyField, MessageSchema, TypeSpec } from '../codec/schema.js'
+import type { MessageSchema } from '../codec/schema.js'
 import { inRange } from '../codec/versions.js'
 import { ALL_APIS } from './index.js'
-import { sampleStruct } from './test-samples.js'
+import { emptyStruct, oneStruct, sampleStruct } from './test-samples.js'
 
 type Kind = 'request' | 'response'
 interface Case {
@@ -96,36 +96,6 @@ const SARAMA_DEPARTS: Record<string, string> = {
   ...Object.fromEntries([0, 1, 2].map((v) => [`JoinGroup request v${v} (one)`, saramaProtocols])),
 }
 
-/** Every field at its emptiest: nullable values null, arrays empty, numbers 0, strings and bytes empty. */
-function emptyStruct(fields: readonly AnyField[], version: number): Record<string, unknown> {
-  const o: Record<string, unknown> = {}
-  for (const f of fields) {
-    if (!inRange(f.versions, version)) continue
-    o[f.name] = inRange(f.nullableVersions, version) ? null : emptyValue(f.type, version)
-  }
-  return o
-}
-
-function emptyValue(t: TypeSpec, version: number): unknown {
-  switch (t.kind) {
-    case 'array':
-      return []
-    case 'struct':
-      return emptyStruct(t.fields, version)
-    case 'string':
-      return ''
-    case 'bytes':
-    case 'records':
-      return Buffer.alloc(0)
-    case 'bool':
-      return false
-    case 'uuid':
-      return Buffer.alloc(16).toString('base64url')
-    default:
-      return 0
-  }
-}
-
 type Bridge = (cases: readonly Case[]) => { known: [Kind, number, number][]; results: Result[] }
 
 function bridge(command: string, args: readonly string[]): Bridge {
@@ -187,29 +157,6 @@ function saramaBridge(): string {
 
 /** Samsa's bytes for every version both sides know, two values each (every field set; every field empty). */
 type Variant = 'full' | 'one' | 'empty'
-
-/**
- * Every field set, but each array cut to one element and record sets empty: for a library that keeps a list in a
- * hash map (which does not keep its order) and parses record sets into its own model of them.
- */
-function oneStruct(
-  fields: readonly AnyField[],
-  version: number,
-  value: Record<string, unknown>,
-): Record<string, unknown> {
-  const o: Record<string, unknown> = {}
-  for (const f of fields)
-    if (inRange(f.versions, version)) o[f.name] = oneValue(f.type, version, value[f.name])
-  return o
-}
-
-function oneValue(t: TypeSpec, version: number, v: unknown): unknown {
-  if (v === null) return v
-  if (t.kind === 'records') return Buffer.alloc(0)
-  if (t.kind === 'array') return (v as unknown[]).slice(0, 1).map((x) => oneValue(t.elem, version, x))
-  if (t.kind === 'struct') return oneStruct(t.fields, version, v as Record<string, unknown>)
-  return v
-}
 
 function casesFor(known: readonly [Kind, number, number][], variants: readonly Variant[]): Case[] {
   const cases: Case[] = []

@@ -69,3 +69,56 @@ function projectValue(t: TypeSpec, version: number, v: unknown): unknown {
   if (t.kind === 'struct') return project(t.fields, version, v as Record<string, unknown>)
   return v
 }
+
+/** Every field at its emptiest: nullable values null, arrays empty, numbers 0, strings and bytes empty. */
+export function emptyStruct(fields: readonly AnyField[], version: number): Record<string, unknown> {
+  const o: Record<string, unknown> = {}
+  for (const f of fields) {
+    if (!inRange(f.versions, version)) continue
+    o[f.name] = inRange(f.nullableVersions, version) ? null : emptyValue(f.type, version)
+  }
+  return o
+}
+
+function emptyValue(t: TypeSpec, version: number): unknown {
+  switch (t.kind) {
+    case 'array':
+      return []
+    case 'struct':
+      return emptyStruct(t.fields, version)
+    case 'string':
+      return ''
+    case 'bytes':
+    case 'records':
+      return Buffer.alloc(0)
+    case 'bool':
+      return false
+    case 'uuid':
+      return Buffer.alloc(16).toString('base64url')
+    default:
+      return 0
+  }
+}
+
+/**
+ * Every field set, but each array cut to one element and record sets empty: for a library that keeps a list in a
+ * hash map (which does not keep its order) and parses record sets into its own model of them.
+ */
+export function oneStruct(
+  fields: readonly AnyField[],
+  version: number,
+  value: Record<string, unknown>,
+): Record<string, unknown> {
+  const o: Record<string, unknown> = {}
+  for (const f of fields)
+    if (inRange(f.versions, version)) o[f.name] = oneValue(f.type, version, value[f.name])
+  return o
+}
+
+function oneValue(t: TypeSpec, version: number, v: unknown): unknown {
+  if (v === null) return v
+  if (t.kind === 'records') return Buffer.alloc(0)
+  if (t.kind === 'array') return (v as unknown[]).slice(0, 1).map((x) => oneValue(t.elem, version, x))
+  if (t.kind === 'struct') return oneStruct(t.fields, version, v as Record<string, unknown>)
+  return v
+}
