@@ -10,8 +10,9 @@
  *  - a leader cut off from ZooKeeper but not from its clients or followers: its session expires, the controller
  *    elects another leader, the other brokers follow it, and the old leader — deposed in its own view once it has
  *    been cut off for longer than the session timeout and its followers stopped fetching — refuses writes with
- *    NOT_LEADER_OR_FOLLOWER and names no leader in its Metadata answers, so the clients move to the new leaders;
- *    healed, it registers again with a new session and follows;
+ *    NOT_LEADER_OR_FOLLOWER and names no leader in its Metadata answers; the new leaders take acks=all writes
+ *    (a client that asks only the deposed broker for metadata waits for the heal: see the test); healed, it
+ *    registers again with a new session and follows;
  *  - the clients cut off from a leader (which keeps its followers and ZooKeeper): its partitions make no
  *    progress, nothing is lost, and producing resumes after the heal.
  * CI runs the followers' and the clients' cut both ways; `npm run test:faults` (SAMSA_FAULTS_FULL=1) adds the
@@ -99,8 +100,16 @@ describe('network partitions', () => {
     }, 300_000)
   }
 
-  // only in `npm run test:faults`: ~20 s (beyond CI's budget), and kafkajs made no progress on the new leaders in
-  // 3 of 6 runs (not yet understood: see the report of issue 12)
+  // Only in `npm run test:faults` (~20 s, beyond CI's budget). What is required of the cluster: the old leader
+  // refuses writes once another is elected, the new leaders take acks=all writes while it is cut off, nothing
+  // acknowledged is lost, and the clients write again after the heal. The checker's kafkajs producer is not required
+  // to move to the new leaders during the cut, because Kafka gives it no such promise: kafkajs 2.2.4 asks one broker
+  // for metadata and, on LEADER_NOT_AVAILABLE, asks that same broker again for its whole retry budget
+  // (cluster/brokerPool.js refreshMetadata: findConnectedBroker() is called once, outside the retrier). When the
+  // broker it picks (at random among its connections) is the deposed one, whose Metadata names no leader for the
+  // partitions it led, kafkajs waits until the heal — in 3 of 6 runs. A Kafka zombie would do no better: its metadata
+  // cache, no longer updated by the controller, names itself leader and its acks=all writes time out. Its progress
+  // during the cut is reported.
   for (const dir of FULL ? DIRECTIONS.filter((d) => d !== 'answers') : []) {
     it(`a leader cut off from ZooKeeper (${dir}) but not from clients or followers stops taking writes once another is elected`, async () => {
       const p = await ready()
@@ -110,7 +119,9 @@ describe('network partitions', () => {
       // kafkajs only: librdkafka 2.0.2 stays on the deposed leader until the heal (see the report of issue 12)
       const checker = await startChecker(p.bootstrapAll(), topic, { producers: ['kafkajs'] })
       const probes: number[] = []
+      const onNewLeaders: string[] = []
       let moved: number
+      let duringCut: string
       try {
         const cutAt = Date.now()
         p.cutZooKeeper(leader, dir)
@@ -136,10 +147,26 @@ describe('network partitions', () => {
         moved = Date.now() - cutAt
         for (let q = 0; q < PARTITIONS; q++)
           probes.push(await probeWrite(checker, cl.broker(leader), topic, q))
-        await checker.waitForProgress('writes to the new leaders', 100, {
-          everyPartition: true,
-          timeoutMs: 60_000,
-        })
+        // the new leaders take acks=all writes while the old one is still cut off
+        const ackedAtMove = checker.progress()
+        for (let q = 0; q < PARTITIONS; q++) {
+          const now = (await cl.partitionState(topic, q))!.leader
+          const t0 = Date.now()
+          await waitFor(
+            `an acks=all write to ${topic}-${q} on its new leader ${now}`,
+            async () => (await probeWrite(checker, cl.broker(now), topic, q)) === 0,
+            { timeoutMs: 30_000, intervalMs: 200 },
+          )
+          onNewLeaders.push(`${topic}-${q} on ${now} after ${Date.now() - t0} ms`)
+        }
+        // kafkajs's own progress on the new leaders, for the report (see above)
+        await checker
+          .waitForProgress('kafkajs on the new leaders', 100, { everyPartition: true, timeoutMs: 15_000 })
+          .catch(() => {})
+        const acked = checker.progress()
+        duringCut = Object.keys(acked)
+          .map((k) => `${k} +${acked[k]! - (ackedAtMove[k] ?? 0)}`)
+          .join(', ')
         p.healAll()
         await cl.waitForRegistered([1, 2, 3], 60_000)
         for (let q = 0; q < PARTITIONS; q++) await cl.waitForIsr(topic, q, [1, 2, 3], 60_000)
@@ -152,7 +179,9 @@ describe('network partitions', () => {
         checker,
         topic,
         `zk-cut ${dir}`,
-        `leadership moved ${moved} ms after the cut; acks=all probes to the old leader: ${probes}`,
+        `leadership moved ${moved} ms after the cut; acks=all probes to the old leader: ${probes}; ` +
+          `acks=all writes to the new leaders: ${onNewLeaders.join(', ')}; the checker's producers while cut: ` +
+          duringCut,
       )
       expect(probes.filter((e) => e === 0)).toEqual([])
     }, 300_000)

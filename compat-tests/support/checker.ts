@@ -21,9 +21,9 @@
  * then `expect(v.problems).toEqual([])`, `await waitForIdenticalReplicas(cluster, topic, partitions)`; print
  * `v.summary`. The clients' timeouts (`requestTimeoutMs`) bound how soon they notice a frozen or cut-off leader.
  */
-import { closeSync, openSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { appendFileSync, closeSync, openSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { type Consumer, logLevel, type Producer } from 'kafkajs'
+import { type Consumer, type LogEntry, logLevel, type Producer } from 'kafkajs'
 import { type Cluster, highWatermarkOf, logBytesUpTo } from './cluster.js'
 import { logsDir, runDir, sleep, SUPPORT_DIR, SYSTEM_PYTHON, uniqueName, waitFor } from './env.js'
 import { kafkajs } from './kafkajs.js'
@@ -101,8 +101,17 @@ export class KafkajsProducer implements CheckedProducer {
 
   private async run(): Promise<void> {
     const keys = this.opts.keys ?? 8
+    const debugLog = process.env.SAMSA_CHECKER_KAFKAJS_DEBUG
+      ? join(logsDir(), `${uniqueName('checker-kafkajs')}.jsonl`)
+      : undefined
     const client = kafkajs([...this.opts.bootstrap], {
-      logLevel: logLevel.NOTHING,
+      logLevel: debugLog ? logLevel.DEBUG : logLevel.NOTHING,
+      ...(debugLog
+        ? {
+            logCreator: () => (e: LogEntry) =>
+              appendFileSync(debugLog, `${JSON.stringify({ ns: e.namespace, ...e.log })}\n`),
+          }
+        : {}),
       retry: { retries: 40, initialRetryTime: 100, maxRetryTime: 1000 },
       requestTimeout: this.opts.requestTimeoutMs ?? 10_000,
     })
