@@ -41,6 +41,8 @@ export interface BrokerOptions {
   startTimeoutMs?: number
   /** This broker's log level (default SAMSA_LOG_LEVEL, else info). */
   logLevel?: string
+  /** Opens the process's V8 inspector on 127.0.0.1:<port> (support/inspector.ts: memory after a full GC). */
+  inspectPort?: number
 }
 
 const running = new Set<BrokerProcess>()
@@ -56,6 +58,7 @@ export class BrokerProcess {
   private readonly args: string[]
   private readonly startTimeoutMs: number
   private readonly logLevel: string | undefined
+  private readonly inspectPort: number | undefined
 
   constructor(opts: Required<Pick<BrokerOptions, 'id' | 'port' | 'dataDir'>> & BrokerOptions) {
     this.id = opts.id
@@ -64,6 +67,7 @@ export class BrokerProcess {
     this.zkConnect = opts.zkConnect
     this.startTimeoutMs = opts.startTimeoutMs ?? 60_000
     this.logLevel = opts.logLevel
+    this.inspectPort = opts.inspectPort
     this.logFile = join(logsDir(), `broker-${opts.id}-${opts.port}-${basename(opts.dataDir)}.log`)
     const props = opts.propertiesFile ?? (opts.zkConnect ? ZK_MODE_PROPERTIES : STANDALONE_PROPERTIES)
     const overrides: Record<string, PropValue> = {
@@ -107,6 +111,12 @@ export class BrokerProcess {
           SAMSA_LOG_LEVEL: this.logLevel ?? process.env.SAMSA_LOG_LEVEL ?? '',
           // pid files of test brokers stay in the run directory, not in run/ of the checkout
           SAMSA_PID_DIR: join(runDir(), 'pidfiles'),
+          ...(this.inspectPort === undefined
+            ? {}
+            : {
+                NODE_OPTIONS:
+                  `${process.env.NODE_OPTIONS ?? ''} --inspect=127.0.0.1:${this.inspectPort}`.trim(),
+              }),
         },
       },
     )

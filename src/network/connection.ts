@@ -22,6 +22,7 @@
 import type { Socket } from 'node:net'
 import { fetchBufferPool } from '../util/buffer-pool.js'
 import type { Logger } from '../util/logger.js'
+import { StacklessError } from '../util/stackless-error.js'
 import type { Admission, Channel, ChannelControl, ConnectionInfo } from './channel.js'
 
 /** What the processor answers for one request: the response frame (without the size prefix) or no response. */
@@ -47,8 +48,8 @@ export interface RequestProcessor {
   errorResponse?(frame: Buffer, errorCode: number, message: string): ResponseChunks
 }
 
-/** Thrown by the processor when the connection must be closed (malformed request, unknown API...). */
-export class CloseConnection extends Error {
+/** Thrown by the processor when the connection must be closed (malformed request, unknown API...). No stack. */
+export class CloseConnection extends StacklessError {
   constructor(message: string) {
     super(message)
     this.name = 'CloseConnection'

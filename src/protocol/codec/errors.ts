@@ -1,5 +1,7 @@
-/** Thrown when bytes on the wire do not match the schema being decoded. The connection is closed. */
-export class DecodeError extends Error {
+import { StacklessError } from '../../util/stackless-error.js'
+
+/** Thrown when bytes on the wire do not match the schema being decoded. The connection is closed. No stack. */
+export class DecodeError extends StacklessError {
   constructor(message: string) {
     super(message)
     this.name = 'DecodeError'
