@@ -85,11 +85,14 @@ describe('ZooKeeper sessions', () => {
     // ZooKeeper restarts: the connection breaks, and the reconnect lands on a connection that is accepted but
     // never answered; a moment later ZooKeeper serves again (but that connection stays dead).
     proxy.set({ up: 'drop', down: 'drop' })
+    const droppedBefore = proxy.dropped('up')
     proxy.cut()
     const cutAt = Date.now()
+    // its handshake lost, not merely its connection accepted: healed before the broker (slow on a busy machine)
+    // sent it, the handshake would pass and be answered
     await waitFor(
-      'the broker to reconnect into the dead connection',
-      () => (proxy.connections().get('client') ?? 0) >= 1,
+      'the broker to reconnect into the dead connection and send its handshake there',
+      () => (proxy.connections().get('client') ?? 0) >= 1 && proxy.dropped('up') > droppedBefore,
       { timeoutMs: 10_000, intervalMs: 20 },
     )
     proxy.heal()

@@ -59,11 +59,15 @@ class Pipe {
     private readonly scheduler: Scheduler,
     private readonly state: () => { mode: LinkMode; delayMs: number },
     private readonly to: () => net.Socket | undefined,
+    private readonly dropped: (bytes: number) => void,
   ) {}
 
   push(item: Item): void {
     const { mode, delayMs } = this.state()
-    if (mode === 'drop' && Buffer.isBuffer(item)) return
+    if (mode === 'drop' && Buffer.isBuffer(item)) {
+      this.dropped(item.length)
+      return
+    }
     this.queue.push({ item, due: this.scheduler.clock.monotonic() + delayMs })
     this.pump()
   }
@@ -75,6 +79,7 @@ class Pipe {
     const { mode } = this.state()
     if (mode === 'drop') {
       // what was held is lost, but not the end of the connection
+      for (const q of this.queue) if (Buffer.isBuffer(q.item)) this.dropped(q.item.length)
       const rest = this.queue.filter((q) => !Buffer.isBuffer(q.item))
       this.queue.length = 0
       this.queue.push(...rest)
@@ -127,11 +132,13 @@ class Relay {
       link.scheduler,
       () => link.effective('up', this.source ?? defaultSource),
       () => this.upstream,
+      (n) => link.countDropped('up', n),
     )
     this.down = new Pipe(
       link.scheduler,
       () => link.effective('down', this.source ?? defaultSource),
       () => this.client,
+      (n) => link.countDropped('down', n),
     )
     client.setNoDelay(true)
     let clientEnded = false
@@ -209,6 +216,7 @@ class Relay {
 export class FaultLink {
   private server: net.Server | undefined
   private readonly relays = new Set<Relay>()
+  private readonly droppedBytes = { up: 0, down: 0 }
   private state: LinkState = {}
   private readonly bySource = new Map<string, LinkState>()
   private heldAnswers: Promise<void>[] = []
@@ -255,6 +263,16 @@ export class FaultLink {
 
   get connectionCount(): number {
     return this.relays.size
+  }
+
+  /** Bytes discarded by 'drop' rules since the link opened, per direction (a test waits for its bytes to be lost). */
+  dropped(dir: 'up' | 'down'): number {
+    return this.droppedBytes[dir]
+  }
+
+  /** @internal for the link's pipes */
+  countDropped(dir: 'up' | 'down', bytes: number): void {
+    this.droppedBytes[dir] += bytes
   }
 
   /** Current connections by source ('?' while a connection's source is not known yet). */
