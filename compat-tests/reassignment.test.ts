@@ -31,19 +31,23 @@ import {
 } from './support/cluster.js'
 import { uniqueName, waitFor } from './support/env.js'
 import { kafkajs, withAdmin, withProducer } from './support/kafkajs.js'
+import { freePort } from './support/procs.js'
 
 printBrokerLogsOnFailure()
 reportForeignSignals(() => [cl])
 
 const RECORDS = Number(process.env.SAMSA_REASSIGN_RECORDS ?? 20_000)
 let cl: Cluster
+const httpPorts = new Map<number, number>()
 
 beforeAll(async () => {
+  for (const id of [0, 1, 2, 3]) httpPorts.set(id, await freePort())
   // Follower fetches of 64 kB per partition (Kafka's default is 1 MB): a throttle lets the first fetches of a copy
   // through before its rate is measured (Kafka's SimpleRate), which must stay small next to the copy measured.
   cl = await startCluster({
     ids: [0, 1, 2, 3],
     overrides: { 'log.segment.delete.delay.ms': 500, 'replica.fetch.max.bytes': 65_536 },
+    brokerOverrides: (id) => ({ 'http.listeners': `http://127.0.0.1:${httpPorts.get(id)}` }),
   })
 }, 120_000)
 
@@ -59,6 +63,14 @@ async function createTopic(topic: string, replicas: number[]): Promise<void> {
     }),
   )
   await cl.waitForTopic(topic, 1)
+}
+
+/** One sample of a broker's /metrics (a metric without labels). */
+async function metric(id: number, name: string): Promise<number> {
+  const body = await (await fetch(`http://127.0.0.1:${httpPorts.get(id)}/metrics`)).text()
+  const line = body.split('\n').find((l) => l.startsWith(`${name} `))
+  if (line === undefined) throw new Error(`broker ${id} has no ${name}`)
+  return Number(line.slice(name.length + 1))
 }
 
 /**
@@ -367,8 +379,11 @@ describe('partition reassignment (KIP-455)', () => {
     })
     let verdict
     let copyMs: number | undefined
+    let followerRate: number | undefined
+    let leaderRate: number | undefined
     try {
       await checker.waitForProgress('warm-up', 100)
+      const leader = (await cl.partitionState(topic, 0))?.leader ?? -1 // a replica that leaves with the move
       const started = Date.now()
       await withAdmin(kafkajs(cl.bootstrapAll()), (admin) =>
         admin.alterPartitionReassignments({
@@ -377,6 +392,10 @@ describe('partition reassignment (KIP-455)', () => {
       )
       await waitForMove(topic, target, 120_000)
       copyMs = Date.now() - started
+      // The quotas' measured rates (LeaderReplication / FollowerReplication byte-rate) still cover the copy's last
+      // seconds (replication.quota.window.num x replication.quota.window.size.seconds).
+      followerRate = await metric(adding, 'kafka_server_followerreplication_byte_rate')
+      leaderRate = leader >= 0 ? await metric(leader, 'kafka_server_leaderreplication_byte_rate') : 0
       await checker.waitForProgress('after the move', 100)
     } finally {
       verdict = await checker.stop()
@@ -384,7 +403,7 @@ describe('partition reassignment (KIP-455)', () => {
     const copied = logBytes(adding, topic)
     const measured = copied / ((copyMs ?? Infinity) / 1000)
     console.log(
-      `[reassignment] throttled move: ${copied} bytes copied to broker ${adding} in ${copyMs} ms = ${Math.round(measured)} B/s (throttle ${rate} B/s, ${((measured / rate) * 100).toFixed(1)} %); ${verdict.summary}`,
+      `[reassignment] throttled move: ${copied} bytes copied to broker ${adding} in ${copyMs} ms = ${Math.round(measured)} B/s (throttle ${rate} B/s, ${((measured / rate) * 100).toFixed(1)} %); byte-rate: follower ${followerRate}, leader ${leaderRate}; ${verdict.summary}`,
     )
     expect(verdict.problems.slice(0, 20), verdict.summary).toEqual([])
     // The throttle holds the copy to its rate (within 20 %). How close below it the copy gets depends on the machine's
@@ -392,6 +411,8 @@ describe('partition reassignment (KIP-455)', () => {
     // half of it says that the throttle does not starve the copy.
     expect(measured).toBeLessThanOrEqual(rate * 1.2)
     expect(measured).toBeGreaterThanOrEqual(rate * 0.5)
+    expect(followerRate ?? 0, 'follower byte-rate of the joining replica').toBeGreaterThan(0)
+    expect(leaderRate ?? 0, 'leader byte-rate').toBeGreaterThan(0)
     await setThrottle(topic, undefined, original, [adding])
   }, 300_000)
 

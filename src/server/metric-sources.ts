@@ -47,7 +47,17 @@ export function metricSources(
         if (p.isr.length < minIsr) underMinIsr++
         else if (p.isr.length === minIsr) atMinIsr++
       }
-      return { partitions, leaders, underReplicated, underMinIsr, atMinIsr, offlineReplicas }
+      const rates = s.replicas.replicationByteRates()
+      return {
+        partitions,
+        leaders,
+        underReplicated,
+        underMinIsr,
+        atMinIsr,
+        offlineReplicas,
+        leaderReplicationByteRate: rates.leader,
+        followerReplicationByteRate: rates.follower,
+      }
     },
 
     controller(): ControllerStats {

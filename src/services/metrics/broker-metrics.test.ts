@@ -23,6 +23,8 @@ const sources: MetricSources = {
     underMinIsr: 1,
     atMinIsr: 2,
     offlineReplicas: 0,
+    leaderReplicationByteRate: 1500,
+    followerReplicationByteRate: 250,
   }),
   controller: () => ({
     active: true,
@@ -166,6 +168,8 @@ describe('BrokerMetrics', () => {
     expect(s.get('kafka_server_replicamanager_partitioncount')).toBe(4)
     expect(s.get('kafka_server_replicamanager_leadercount')).toBe(3)
     expect(s.get('kafka_server_replicamanager_underreplicatedpartitions')).toBe(1)
+    expect(s.get('kafka_server_leaderreplication_byte_rate')).toBe(1500)
+    expect(s.get('kafka_server_followerreplication_byte_rate')).toBe(250)
     expect(s.get('kafka_controller_kafkacontroller_activecontrollercount')).toBe(1)
     expect(s.get('kafka_controller_kafkacontroller_offlinepartitionscount')).toBe(2)
     expect(s.get('kafka_log_log_size{topic="t",partition="0"}')).toBe(1234)

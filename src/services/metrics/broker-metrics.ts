@@ -48,6 +48,9 @@ export interface ReplicaStats {
   readonly underMinIsr: number
   readonly atMinIsr: number
   readonly offlineReplicas: number
+  /** The measured rates of the replication throttles for throttled partitions, bytes/s (KIP-73). */
+  readonly leaderReplicationByteRate: number
+  readonly followerReplicationByteRate: number
 }
 
 /** The controller's view (kafka.controller:type=KafkaController); zeros on a broker that is not the controller. */
@@ -393,6 +396,18 @@ export class BrokerMetrics {
       `${rm}offlinereplicacount`,
       'Replicas of this broker that are offline.',
       (s) => s.replicas().offlineReplicas,
+    )
+
+    // The replication quotas' sensors (kafka.server:type=LeaderReplication / FollowerReplication, byte-rate)
+    value(
+      'kafka_server_leaderreplication_byte_rate',
+      'Bytes per second this leader sends to followers of throttled partitions (leader.replication.throttled.replicas).',
+      (s) => s.replicas().leaderReplicationByteRate,
+    )
+    value(
+      'kafka_server_followerreplication_byte_rate',
+      'Bytes per second this follower fetches for throttled partitions (follower.replication.throttled.replicas).',
+      (s) => s.replicas().followerReplicationByteRate,
     )
 
     const kc = 'kafka_controller_kafkacontroller_'

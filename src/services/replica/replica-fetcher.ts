@@ -390,6 +390,10 @@ export class ReplicaFetcherManager implements FollowerFetcher {
     }
   }
 
+  throttledByteRate(): number {
+    return this.cfg.quota?.rate() ?? 0
+  }
+
   async shutdown(): Promise<void> {
     const all = [...this.fetchers.values()]
     this.fetchers.clear()

@@ -226,6 +226,8 @@ export interface FollowerFetcher {
   addPartition(p: Partition): void
   removePartition(key: string): void
   shutdown(): Promise<void>
+  /** The measured rate of the follower side's replication throttle, in bytes per second (0 without one). */
+  throttledByteRate(): number
 }
 
 export class ReplicaManager {
@@ -1045,6 +1047,17 @@ export class ReplicaManager {
     }
     const chosen = select(client, leader, candidates)
     return chosen.brokerId === this.brokerId ? -1 : chosen.brokerId
+  }
+
+  /**
+   * The measured rates of the replication throttles (KIP-73) in bytes per second: what this broker sent to followers
+   * and fetched from leaders for throttled partitions (Kafka's LeaderReplication / FollowerReplication byte-rate).
+   */
+  replicationByteRates(): { readonly leader: number; readonly follower: number } {
+    return {
+      leader: this.opts.leaderQuota?.rate() ?? 0,
+      follower: this.fetcher?.throttledByteRate() ?? 0,
+    }
   }
 
   /** A replica that is not in sync, of a partition throttled on this leader, while the leader's quota is exceeded. */
