@@ -14,6 +14,7 @@ import {
   existsSync,
   unlinkSync,
 } from 'node:fs'
+import { open as openFile, rename, unlink } from 'node:fs/promises'
 import { basename, dirname, join, resolve, sep } from 'node:path'
 
 export const LOG_FILE_SUFFIX = '.log'
@@ -261,6 +262,30 @@ export function atomicWriteFileSync(path: string, data: string | Buffer, sync = 
     throw e
   }
   if (sync) flushDir(dirname(path))
+}
+
+/**
+ * atomicWriteFileSync() with every step on libuv's thread pool (for files written on a request path, where two
+ * fsyncs on the event loop would stall every connection): `<path>.tmp`, fsync, rename over `path`, fsync of the
+ * directory. Until it resolves, `path` holds what it held before; a failure removes the temporary file and rejects.
+ */
+export async function atomicWriteFileAsync(path: string, data: string): Promise<void> {
+  const tmp = `${path}.tmp`
+  try {
+    simulatedDiskFaults.check(tmp)
+    const file = await openFile(tmp, 'w')
+    try {
+      await file.writeFile(data, 'utf8')
+      await file.sync()
+    } finally {
+      await file.close()
+    }
+    await rename(tmp, path)
+  } catch (e) {
+    await unlink(tmp).catch(() => undefined)
+    throw e
+  }
+  await flushDirAsync(dirname(path))
 }
 
 export function deleteIfExists(path: string): boolean {

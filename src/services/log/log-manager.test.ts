@@ -69,6 +69,25 @@ function code(f: () => unknown): number {
 }
 
 describe('LogManager', () => {
+  it('writes partition.metadata off the event loop, and at the latest in a clean shutdown', async () => {
+    const a = tempDir()
+    const { make } = setup([a])
+    const m = make()
+    m.startup()
+    m.getOrCreateLog({ topic: 'id', partition: 0 }, 'KQ3ulyK0TV-FfsbDWWQFmg')
+    m.getOrCreateLog({ topic: 'id', partition: 1 }).assignTopicId('KQ3ulyK0TV-FfsbDWWQFmg')
+    await m.shutdown()
+    for (const p of [0, 1]) {
+      expect(readFileSync(join(a, `id-${p}`, 'partition.metadata'), 'utf8')).toBe(
+        'version: 0\ntopic_id: KQ3ulyK0TV-FfsbDWWQFmg\n',
+      )
+      expect(existsSync(join(a, `id-${p}`, 'partition.metadata.tmp'))).toBe(false)
+    }
+    const again = make()
+    again.startup()
+    expect(again.getLog('id', 1)?.topicId).toBe('KQ3ulyK0TV-FfsbDWWQFmg')
+  })
+
   it('creates logs in the directory with the fewest partitions and reloads them after a clean shutdown', async () => {
     const a = tempDir()
     const b = tempDir()
@@ -83,6 +102,9 @@ describe('LogManager', () => {
     expect(l2.parentDir).toBe(a)
     expect(m.getOrCreateLog({ topic: 't', partition: 0 })).toBe(l0)
     expect(m.getLog('t', 1)).toBe(l1)
+    // written on libuv's pool, not on the request path
+    expect(existsSync(join(a, 't-0', 'partition.metadata'))).toBe(false)
+    await l0.topicIdWritten()
     expect(readFileSync(join(a, 't-0', 'partition.metadata'), 'utf8')).toBe(
       'version: 0\ntopic_id: KQ3ulyK0TV-FfsbDWWQFmg\n',
     )

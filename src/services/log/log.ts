@@ -53,6 +53,7 @@ import {
   INDEX_FILE_SUFFIX,
   LEADER_EPOCH_CHECKPOINT_FILENAME,
   LOG_FILE_SUFFIX,
+  isErrno,
   logFile,
   offsetFromFileName,
   offsetIndexFile,
@@ -73,7 +74,7 @@ import {
   type LogConfig,
   randomSegmentJitter,
 } from './log-config.js'
-import { readPartitionMetadata, writePartitionMetadata } from './partition-metadata.js'
+import { readPartitionMetadata, writePartitionMetadataAsync } from './partition-metadata.js'
 import {
   type AppendOrigin,
   type BatchMetadata,
@@ -263,6 +264,9 @@ export class Log {
   private _highWatermark = 0
   private _lastFlushTime: number
   private _topicId: string | undefined
+  /** partition.metadata's write on libuv's pool (see writeTopicIdLater); `topicIdDirty` while it is not on disk */
+  private topicIdWrite: Promise<void> = Promise.resolve()
+  private topicIdDirty = false
   private firstUnstableOffsetValue: number | undefined
   private closed = false
   /** bumped whenever segments are removed, replaced or truncated (the cleaner aborts a pass that saw a change) */
@@ -439,8 +443,47 @@ export class Log {
       }
       this._topicId = fileTopicId
     } else if (topicId !== undefined) {
-      writePartitionMetadata(this._dir, topicId)
       this._topicId = topicId
+      this.writeTopicIdLater()
+    }
+  }
+
+  /**
+   * Writes partition.metadata off the event loop, as Kafka schedules its flush (KAFKA-15046): creating a topic of
+   * thousands of partitions must not wait for two fsyncs per partition on the event loop. Until it is written, a
+   * crash loses only the file, and the controller's metadata assigns the id again (assignTopicId).
+   */
+  private writeTopicIdLater(): void {
+    this.topicIdDirty = true
+    this.topicIdWrite = this.topicIdWrite.then(() => this.writeTopicId())
+  }
+
+  private async writeTopicId(): Promise<void> {
+    const topicId = this._topicId
+    if (!this.topicIdDirty || topicId === undefined) return
+    const dir = this._dir
+    this.topicIdDirty = false
+    try {
+      await writePartitionMetadataAsync(dir, topicId)
+    } catch (e) {
+      this.topicIdDirty = true
+      if (dir !== this._dir) return this.writeTopicId() // renamed meanwhile: write it in the new place
+      if (this.closed && isErrno(e, 'ENOENT')) return // deleted
+      const fault = storageFault(e)
+      if (fault === 'failed') this.storageFaults?.onFault(this, fault, e)
+      this.logger.error(
+        { err: e },
+        `${this.ident}Error while writing the partition metadata file of ${this.name}`,
+      )
+    }
+  }
+
+  /** Resolves once partition.metadata holds the topic id (or its write failed and was logged); never rejects. */
+  async topicIdWritten(): Promise<void> {
+    await this.topicIdWrite
+    if (this.topicIdDirty) {
+      this.topicIdWrite = this.topicIdWrite.then(() => this.writeTopicId())
+      await this.topicIdWrite
     }
   }
 
@@ -456,7 +499,7 @@ export class Log {
       return
     }
     this._topicId = topicId
-    if (existsSync(this._dir)) writePartitionMetadata(this._dir, topicId)
+    if (existsSync(this._dir)) this.writeTopicIdLater()
   }
 
   // -------------------------------------------------------------------------------------------------------------
@@ -1510,6 +1553,7 @@ export class Log {
   async flushForClose(): Promise<void> {
     this.checkOpen()
     this.leaderEpochCache.writeIfDirty()
+    await this.topicIdWritten()
     await this.flushAsync(this._nextOffset, true)
     if (!this.closed && existsSync(this._dir)) await this.producerStateManager.takeSnapshotAsync()
   }

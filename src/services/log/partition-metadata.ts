@@ -1,7 +1,12 @@
 /** `partition.metadata` (PartitionMetadataFile): "version: 0" and "topic_id: <base64 uuid>". */
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { atomicWriteFileSync, isErrno, PARTITION_METADATA_FILENAME } from './file-utils.js'
+import {
+  atomicWriteFileAsync,
+  atomicWriteFileSync,
+  isErrno,
+  PARTITION_METADATA_FILENAME,
+} from './file-utils.js'
 
 export const PARTITION_METADATA_VERSION = 0
 const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA'
@@ -10,11 +15,16 @@ export function partitionMetadataPath(dir: string): string {
   return join(dir, PARTITION_METADATA_FILENAME)
 }
 
+const partitionMetadataText = (topicId: string): string =>
+  `version: ${PARTITION_METADATA_VERSION}\ntopic_id: ${topicId}\n`
+
 export function writePartitionMetadata(dir: string, topicId: string): void {
-  atomicWriteFileSync(
-    partitionMetadataPath(dir),
-    `version: ${PARTITION_METADATA_VERSION}\ntopic_id: ${topicId}\n`,
-  )
+  atomicWriteFileSync(partitionMetadataPath(dir), partitionMetadataText(topicId))
+}
+
+/** writePartitionMetadata() off the event loop (atomicWriteFileAsync). */
+export function writePartitionMetadataAsync(dir: string, topicId: string): Promise<void> {
+  return atomicWriteFileAsync(partitionMetadataPath(dir), partitionMetadataText(topicId))
 }
 
 /** The topic id stored in `dir`, or undefined when there is no file. Throws on a malformed one. */
