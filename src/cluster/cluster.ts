@@ -71,6 +71,11 @@ export interface ClusterOptions {
   readonly manualTime?: boolean | ManualScheduler
   /** Where the brokers keep their data (`<dataDir>/broker-<id>`); default a temporary directory removed by stop(). */
   readonly dataDir?: string
+  /**
+   * Log directories per broker (JBOD, `log.dirs`): 1 (the default) is `<dataDir>/broker-<id>` itself, more are
+   * `<dataDir>/broker-<id>/dir-<n>`. `failDisk(dirs)` fails some of them.
+   */
+  readonly logDirs?: number
   /** pino level of the brokers' logs (default 'warn'). */
   readonly logLevel?: string
   /** Where the brokers' logs go: a file descriptor (default 1, stdout; 2 for stderr). */
@@ -157,9 +162,11 @@ export class ClusterBroker {
   /** @internal */
   constructor(
     readonly id: number,
-    /** The broker's log directory. */
+    /** The broker's data directory: its log directory, or the parent of its `logDirs` when it has several. */
     readonly logDir: string,
     private readonly cluster: Cluster,
+    /** Its log directories (`log.dirs`). */
+    readonly logDirs: readonly string[] = [logDir],
   ) {}
 
   get state(): BrokerState {
@@ -584,7 +591,7 @@ export class Cluster {
     for (let attempt = 1; ; attempt++) {
       const ports = new Map<string, number>()
       for (const name of this.listenerNames) ports.set(name, await freePort())
-      const props = this.brokerProps(id, member.logDir, ports)
+      const props = this.brokerProps(id, member.logDirs, ports)
       const config = new BrokerConfig(props)
       const interBroker = config.interBrokerListenerName
       for (const [name, port] of ports) {
@@ -647,7 +654,11 @@ export class Cluster {
     return ms > 0 ? scheduler.sleep(ms) : undefined
   }
 
-  private brokerProps(id: number, logDir: string, ports: ReadonlyMap<string, number>): Map<string, string> {
+  private brokerProps(
+    id: number,
+    logDirs: readonly string[],
+    ports: ReadonlyMap<string, number>,
+  ): Map<string, string> {
     const props = new Map<string, string>()
     const put = (p: Props | undefined): void => {
       for (const [k, v] of Object.entries(p ?? {})) props.set(k, String(v))
@@ -657,7 +668,7 @@ export class Cluster {
     put(this.opts.brokerProperties?.(id))
     const names = this.listenerNames
     props.set('broker.id', String(id))
-    props.set('log.dirs', logDir)
+    props.set('log.dirs', logDirs.join(','))
     props.set('listeners', names.map((n) => `${n}://127.0.0.1:${ports.get(n)}`).join(','))
     props.set('advertised.listeners', names.map((n) => `${n}://${this.clientLink(id, n).address}`).join(','))
     if (this.opts.zookeeper) {
@@ -955,8 +966,10 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     await cluster.openLinks(ids, listenerNamesOf(opts.properties))
     for (const id of ids) {
       const dir = path.join(dataDir, `broker-${id}`)
-      mkdirSync(dir, { recursive: true })
-      cluster.add(new ClusterBroker(id, dir, cluster))
+      const n = opts.logDirs ?? 1
+      const logDirs = n > 1 ? Array.from({ length: n }, (_, i) => path.join(dir, `dir-${i}`)) : [dir]
+      for (const d of logDirs) mkdirSync(d, { recursive: true })
+      cluster.add(new ClusterBroker(id, dir, cluster, logDirs))
     }
     await Promise.all(cluster.brokers.map((b) => b.start()))
     await cluster.until(

@@ -19,7 +19,7 @@ import { ErrorCode, errorName } from '../protocol/errors.js'
 import { Apis } from '../protocol/messages/index.js'
 import { ListenerBindError, SocketServer, type BoundListener } from '../network/socket-server.js'
 import { resolveOverrides, type ConnectionQuotaConfig } from '../network/connection-quotas.js'
-import { Controller } from '../services/controller/controller.js'
+import { Controller, replicaKey, type BrokerLogDirs } from '../services/controller/controller.js'
 import type { LogConfig } from '../services/log/log-config.js'
 import { createAndValidateLogDirs, LogManager } from '../services/log/log-manager.js'
 import { readMetaProperties, writeMetaProperties } from '../services/log/meta-properties.js'
@@ -751,6 +751,8 @@ export class Broker {
 
   private createController(zk: KafkaZkClient, cache: MetadataCache): Controller {
     const cfg = this.config
+    const connections = this.interBrokerConnections(cache, 'controller')
+    this.parts.closeables.push(() => connections.close())
     return new Controller(
       zk,
       cache,
@@ -761,10 +763,39 @@ export class Broker {
         leaderImbalanceCheckIntervalMs: cfg.leaderImbalanceCheckIntervalSeconds * 1000,
         leaderImbalancePerBrokerPercentage: cfg.leaderImbalancePerBrokerPercentage,
         uncleanLeaderElection: (topic) => this.topicConfig(topic).uncleanLeaderElectionEnable,
+        describeLogDirs: (id) => this.describeLogDirsOf(id, connections),
       },
       this.logger('kafka.controller.KafkaController'),
       this.scheduler,
     )
+  }
+
+  /**
+   * For the controller: a broker's log directories, from its DescribeLogDirs answer (a failed directory answers
+   * KAFKA_STORAGE_ERROR), or for this broker from its own log manager.
+   */
+  private async describeLogDirsOf(id: number, connections: BrokerConnections): Promise<BrokerLogDirs> {
+    const logs = this.parts.services?.logManager
+    if (id === this.brokerId && logs) {
+      return {
+        offlineDirs: logs.offlineLogDirs.length,
+        onlineReplicas: new Set(
+          logs.liveLogDirs.flatMap((d) => logs.logsInDir(d).map((l) => replicaKey(l.topic, l.partition))),
+        ),
+      }
+    }
+    const { response } = await connections.send(id, Apis.DescribeLogDirs, 4, 0, () => ({ topics: null }))
+    if (response.errorCode !== ErrorCode.NONE)
+      throw new Error(`DescribeLogDirs answered ${errorName(response.errorCode)}`)
+    const onlineReplicas = new Set<string>()
+    let offlineDirs = 0
+    for (const r of response.results) {
+      if (r.errorCode !== ErrorCode.NONE) offlineDirs++
+      else
+        for (const t of r.topics)
+          for (const p of t.partitions) onlineReplicas.add(replicaKey(t.name, p.partitionIndex))
+    }
+    return { offlineDirs, onlineReplicas }
   }
 
   /** 6. The request handlers and the socket server (bound now so that port 0 becomes a real port). */

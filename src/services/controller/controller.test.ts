@@ -7,7 +7,7 @@ import { KafkaZkClient } from '../metadata/kafka-zk-client.js'
 import { LocalMetadataStore } from '../metadata/local-store.js'
 import { MetadataCache } from '../metadata/metadata-cache.js'
 import { Paths } from '../metadata/znodes.js'
-import { Controller, type ControllerConfig } from './controller.js'
+import { Controller, replicaKey, type ControllerConfig } from './controller.js'
 
 const ep = (port: number) => [
   { listenerName: 'PLAINTEXT', securityProtocol: 'PLAINTEXT', host: '127.0.0.1', port },
@@ -70,6 +70,7 @@ describe('controller on the local metadata store', () => {
         leaderImbalanceCheckIntervalMs: 300_000,
         leaderImbalancePerBrokerPercentage: 10,
         uncleanLeaderElection: () => false,
+        describeLogDirs: () => Promise.reject(new Error('no broker to ask')),
         ...overrides,
       },
       silentLogger,
@@ -390,6 +391,7 @@ describe('controller on the local metadata store', () => {
         leaderImbalanceCheckIntervalMs: 300_000,
         leaderImbalancePerBrokerPercentage: 10,
         uncleanLeaderElection: () => false,
+        describeLogDirs: () => Promise.reject(new Error('no broker to ask')),
       },
       silentLogger,
       new ManualScheduler(),
@@ -405,5 +407,41 @@ describe('controller on the local metadata store', () => {
     await eventually(async () => (await assignmentOf(zk, 'fo')).replicas?.join() === '2')
     expect((await zk.getPartitionState('fo', 0))!.state).toMatchObject({ leader: 2, isr: [2] })
     expect(store).toBeDefined()
+  })
+
+  it("on a log dir event, takes the broker's offline replicas out of leadership and the ISR until it registers again", async () => {
+    const asked: number[] = []
+    const { zk, store, cache } = await cluster([1, 2, 3], undefined, {
+      describeLogDirs: (id) => {
+        asked.push(id)
+        // broker 2 lost the directory holding t-0, t-1 and t-2; t-3 is in its other, online directory
+        return Promise.resolve({ offlineDirs: 1, onlineReplicas: new Set([replicaKey('t', 3)]) })
+      },
+    })
+    await createTopic(zk, 't', [
+      [0, [2, 1, 3]],
+      [1, [1, 2, 3]],
+      [2, [2]],
+      [3, [3, 1, 2]],
+    ])
+    await eventually(() => [0, 1, 2, 3].every((p) => cache.partition('t', p)?.state != null))
+    await store.create(
+      `${Paths.logDirEventNotification}/log_dir_event_`,
+      Buffer.from('not json'),
+      'persistent_sequential',
+    )
+    await zk.propagateLogDirEvent(2)
+    await eventually(() => cache.partition('t', 0)?.state?.leader === 1)
+    await eventually(() => cache.partition('t', 2)?.state?.leader === -1)
+    expect(asked).toEqual([2])
+    expect(cache.partition('t', 0)!.state!.isr).toEqual([1, 3])
+    await eventually(() => cache.partition('t', 1)?.state?.isr.join() === '1,3')
+    expect(cache.partition('t', 2)!.state!.isr).toEqual([2]) // the last ISR member stays, as in Kafka
+    expect(cache.partition('t', 3)!.state).toMatchObject({ leader: 3, isr: [3, 1, 2] })
+    expect(await zk.getLogDirEvents()).toEqual([]) // both deleted, the malformed one too
+    // restarted (a new registration): its replicas count again; the offline partition gets its leader back
+    await store.delete(Paths.brokerId(2))
+    await register(zk, 2)
+    await eventually(() => cache.partition('t', 2)?.state?.leader === 2)
   })
 })

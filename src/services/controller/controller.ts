@@ -49,7 +49,21 @@ export interface ControllerConfig {
   readonly leaderImbalancePerBrokerPercentage: number
   /** unclean.leader.election.enable for a topic (topic override or broker default). */
   readonly uncleanLeaderElection: (topic: string) => boolean
+  /**
+   * A broker's log directories as its DescribeLogDirs answers (the controller's own broker without a request):
+   * rejects when the broker cannot be asked.
+   */
+  readonly describeLogDirs: (brokerId: number) => Promise<BrokerLogDirs>
 }
+
+/** What a broker said of its log directories: how many are offline, and the replicas in the online ones. */
+export interface BrokerLogDirs {
+  readonly offlineDirs: number
+  /** `topic\u0000partition` of every replica in an online directory. */
+  readonly onlineReplicas: ReadonlySet<string>
+}
+
+export const replicaKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`
 
 export type ElectionType = 'preferred' | 'unclean'
 
@@ -88,6 +102,12 @@ export class Controller {
   private reconcileQueued = false
   /** Brokers in a controlled shutdown: never chosen as leaders, taken out of ISRs (Kafka's shuttingDownBrokerIds). */
   private readonly shuttingDown = new Set<number>()
+  /**
+   * Replicas on a failed log directory of a broker that still runs (Kafka's ControllerContext.replicasOnOfflineDirs),
+   * by broker, with the broker epoch they were learnt under: they are neither leader nor ISR member until that
+   * broker registers again.
+   */
+  private readonly offlineReplicas = new Map<number, { epoch: number; replicas: ReadonlySet<string> }>()
   /** Reassignments requested under /admin/reassign_partitions, taken out of the znode as each completes. */
   private readonly zkReassignments = new Map<string, ReassignmentEntry>()
 
@@ -254,6 +274,7 @@ export class Controller {
     this.rebalanceTimer?.cancel()
     this.rebalanceTimer = undefined
     this.zkReassignments.clear()
+    this.offlineReplicas.clear()
   }
 
   private async watchAdmin(gen: number): Promise<void> {
@@ -277,6 +298,81 @@ export class Controller {
         void this.enqueue('partition reassignment', () => this.processReassignZnode(gen, onReassign))
     }
     await this.processReassignZnode(gen, onReassign)
+    const onLogDirEvent = (): void => {
+      if (gen === this.generation)
+        void this.enqueue('log dir event', () => this.processLogDirEvents(gen, onLogDirEvent))
+    }
+    await this.processLogDirEvents(gen, onLogDirEvent)
+  }
+
+  // --- log directory failures ---
+
+  /**
+   * /log_dir_event_notification/log_dir_event_<seq>: a broker lost a log directory (Kafka's
+   * LogDirEventNotification). The controller asks that broker which of its replicas are offline — Kafka sends it a
+   * LeaderAndIsr and reads KAFKA_STORAGE_ERROR from the answer; Samsa's brokers take partition states from
+   * ZooKeeper, so it asks with DescribeLogDirs: with a directory offline, every replica assigned to the broker that
+   * is in none of its online directories is offline. The notifications are deleted once read, as Kafka does.
+   */
+  private async processLogDirEvents(gen: number, rewatch: () => void): Promise<void> {
+    const events = await this.zk.getLogDirEvents(rewatch)
+    if (gen !== this.generation || events.length === 0) return
+    const brokers = new Set<number>()
+    for (const e of events) if (e.broker !== null) brokers.add(e.broker)
+    for (const e of events) await this.zk.deleteLogDirEvent(e.name)
+    for (const id of brokers) this.askForOfflineReplicas(gen, id)
+  }
+
+  /** The broker's answer comes back on the controller's queue; waiting for it never holds the queue up. */
+  private askForOfflineReplicas(gen: number, brokerId: number): void {
+    const epoch = this.cache.brokers.get(brokerId)?.epoch
+    if (epoch === undefined) return // gone: its replicas are offline with it
+    this.log.info(
+      `${this.prefix} Broker ${brokerId} reported a failed log directory; asking for its log dirs`,
+    )
+    this.cfg.describeLogDirs(brokerId).then(
+      (dirs) =>
+        void this.enqueue('log dir failure', async () => {
+          if (gen !== this.generation || this.cache.brokers.get(brokerId)?.epoch !== epoch) return
+          await this.onBrokerLogDirFailure(brokerId, epoch, dirs)
+        }),
+      (e: unknown) =>
+        this.log.warn(
+          { err: e },
+          `${this.prefix} Could not learn the log directories of broker ${brokerId} after its log dir failure`,
+        ),
+    )
+  }
+
+  /** Kafka's onBrokerLogDirFailure: the broker's offline replicas leave every ISR and lose their leadership. */
+  private async onBrokerLogDirFailure(brokerId: number, epoch: number, dirs: BrokerLogDirs): Promise<void> {
+    if (dirs.offlineDirs === 0) return
+    const offline = new Set<string>()
+    for (const topic of this.cache.topics.values())
+      for (const p of topic.partitions.values())
+        if (
+          p.state &&
+          p.replicas.includes(brokerId) &&
+          !dirs.onlineReplicas.has(replicaKey(p.topic, p.partition))
+        )
+          offline.add(replicaKey(p.topic, p.partition))
+    this.log.info(
+      `${this.prefix} Replicas on the failed log dirs of broker ${brokerId} are offline: ` +
+        ([...offline].map((k) => k.replace('\u0000', '-')).join(', ') || 'none'),
+    )
+    this.offlineReplicas.set(brokerId, { epoch, replicas: offline })
+    if (offline.size > 0) await this.reconcile()
+  }
+
+  /** `brokers` without those whose replica of `p` is on a failed log directory. */
+  private onlineFor(p: PartitionInfo, brokers: Set<number>): Set<number> {
+    if (this.offlineReplicas.size === 0) return brokers
+    const key = replicaKey(p.topic, p.partition)
+    const off = p.replicas.filter((r) => this.offlineReplicas.get(r)?.replicas.has(key))
+    if (off.length === 0) return brokers
+    const out = new Set(brokers)
+    for (const r of off) out.delete(r)
+    return out
   }
 
   // --- topic deletion ---
@@ -354,12 +450,16 @@ export class Controller {
 
   /** Brings every partition state in line with the live brokers. */
   private async reconcile(): Promise<void> {
-    const { live, eligible: alive } = await this.liveBrokers()
+    const { live: liveBrokers, eligible: aliveBrokers } = await this.liveBrokers()
+    // A broker that registered again (restarted) brings its log directories back.
+    for (const [id, o] of [...this.offlineReplicas])
+      if (this.cache.brokers.get(id)?.epoch !== o.epoch) this.offlineReplicas.delete(id)
     for (const topic of this.cache.topics.values()) if (!topic.id) await this.assignTopicId(topic.name)
     for (const topic of this.cache.topics.values()) {
       const missing = new Map<number, LeaderAndIsr>()
       for (const p of topic.partitions.values()) {
         if (p.state === null) {
+          const alive = this.onlineFor(p, aliveBrokers)
           const replicas = p.replicas.filter((r) => alive.has(r))
           if (replicas.length === 0) continue
           missing.set(p.partition, {
@@ -377,6 +477,8 @@ export class Controller {
       for (const p of topic.partitions.values()) {
         if (p.state === null) continue
         const s = p.state
+        const live = this.onlineFor(p, liveBrokers)
+        const alive = this.onlineFor(p, aliveBrokers)
         const leaderDead = s.leader === NO_LEADER || !live.has(s.leader)
         const deadFollowers = s.isr.filter((r) => r !== s.leader && !live.has(r))
         if (leaderDead || deadFollowers.length > 0)
@@ -385,7 +487,8 @@ export class Controller {
     }
     for (const topic of this.cache.topics.values())
       for (const p of topic.partitions.values())
-        if (this.active && isBeingReassigned(p)) await this.maybeCompleteReassignment(p, alive)
+        if (this.active && isBeingReassigned(p))
+          await this.maybeCompleteReassignment(p, this.onlineFor(p, aliveBrokers))
   }
 
   /**

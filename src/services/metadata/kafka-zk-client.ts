@@ -14,6 +14,7 @@ import {
   decodeEntityConfig,
   decodePartitionState,
   decodeProducerIdBlock,
+  decodeLogDirEvent,
   decodeReassignment,
   decodeTopicAssignment,
   encodeBrokerRegistration,
@@ -438,6 +439,35 @@ export class KafkaZkClient {
       Buffer.from(JSON.stringify({ version: 1, broker: brokerId, event: 1 })),
       'persistent_sequential',
     )
+  }
+
+  /**
+   * The pending log directory failure notifications (children of /log_dir_event_notification, watched), each with
+   * the broker it names; a znode that is not Kafka's JSON names none (null) and is deleted like the others.
+   */
+  async getLogDirEvents(watcher?: Watcher): Promise<{ name: string; broker: number | null }[]> {
+    const names = (await this.store.getChildren(Paths.logDirEventNotification, watcher)) ?? []
+    const out: { name: string; broker: number | null }[] = []
+    for (const name of names.sort()) {
+      const r = await this.store.getData(Paths.logDirEvent(name))
+      if (!r) continue
+      let broker: number | null = null
+      try {
+        broker = decodeLogDirEvent(r.data)
+      } catch {
+        // not a notification Kafka would write: dropped
+      }
+      out.push({ name, broker })
+    }
+    return out
+  }
+
+  async deleteLogDirEvent(name: string): Promise<void> {
+    try {
+      await this.store.delete(Paths.logDirEvent(name))
+    } catch (e) {
+      if (!isStoreError(e, 'NO_NODE')) throw e
+    }
   }
 
   // --- deletion requests ---

@@ -30,6 +30,7 @@ export const Paths = {
   isrChangeNotification: '/isr_change_notification',
   isrChangePrefix: 'isr_change_',
   logDirEventNotification: '/log_dir_event_notification',
+  logDirEvent: (name: string) => `/log_dir_event_notification/${name}`,
   latestProducerIdBlock: '/latest_producer_id_block',
   consumers: '/consumers',
   consumerOffset: (group: string, topic: string, partition: number) =>
@@ -361,6 +362,14 @@ export function decodePartitionsList(data: Buffer, what: string): TopicPartition
 
 export interface ReassignmentEntry extends TopicPartitionRef {
   readonly replicas: readonly number[]
+}
+
+/**
+ * The broker of a /log_dir_event_notification/log_dir_event_<seq> znode (Kafka's LogDirEventNotificationSequenceZNode:
+ * {"version":1,"broker":N,"event":1}; event 1 is LogDirFailure, the only one there is).
+ */
+export function decodeLogDirEvent(data: Buffer): number {
+  return num(parse(data, Paths.logDirEventNotification).broker, 'broker')
 }
 
 /** /admin/reassign_partitions as Kafka's ReassignPartitionsZNode writes it. */

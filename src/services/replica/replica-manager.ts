@@ -232,6 +232,11 @@ export interface FollowerFetcher {
 
 export class ReplicaManager {
   private readonly partitions = new Map<string, Partition>()
+  /**
+   * Replicas whose log directory failed (Kafka's HostedPartition.Offline): until the broker restarts no state
+   * change touches them — they neither fetch nor lead nor get a new empty log in another directory.
+   */
+  private readonly offlineReplicas = new Set<string>()
   readonly delayedProduce: Purgatory
   readonly delayedFetch: Purgatory
   private readonly listeners: LeadershipListener[] = []
@@ -417,6 +422,10 @@ export class ReplicaManager {
     this.ledBeforeNewSession.delete(key)
     const isReplica = info.replicas.includes(this.brokerId) || info.addingReplicas.includes(this.brokerId)
     const existing = this.partitions.get(key)
+    if (this.offlineReplicas.has(key)) {
+      if (!isReplica && existing) this.partitions.delete(key)
+      return
+    }
     if (!isReplica) {
       if (existing) this.stopReplica(existing, true, 'no longer a replica')
       return
@@ -1205,20 +1214,27 @@ export class ReplicaManager {
     })
   }
 
-  /** A follower appended data or learned a new high watermark (from the replica fetcher). */
   /**
    * A log directory failed (the LogManager closed its logs): the replicas in it stop fetching; their requests get
    * KAFKA_STORAGE_ERROR from the closed logs until the broker restarts with the directory back.
    */
   onLogDirFailure(dir: string): void {
     const offline = [...this.partitions.values()].filter((p) => p.log?.parentDir === dir)
-    for (const p of offline) this.fetcher?.removePartition(p.key)
+    for (const p of offline) {
+      this.offlineReplicas.add(p.key)
+      this.fetcher?.removePartition(p.key)
+      // The coordinators of its groups and transactions stop serving them (their log is gone); clients find the
+      // new leader's broker once the controller has moved leadership.
+      if (p.isLeader)
+        for (const l of this.listeners) l.onResign({ topic: p.topic, partition: p.partition }, p.leaderEpoch)
+    }
     this.log.error(
       `[ReplicaManager broker=${this.brokerId}] Stopped fetchers as part of the failure of log dir ${dir}; ` +
         `partitions offline: ${offline.map((p) => p.key).join(', ')}`,
     )
   }
 
+  /** A follower appended data or learned a new high watermark (from the replica fetcher). */
   onFollowerProgress(p: Partition): void {
     this.delayedFetch.checkAndComplete(p.key)
   }
