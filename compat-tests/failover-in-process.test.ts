@@ -15,6 +15,9 @@ import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { startCluster, type Cluster } from '../src/index.js'
+import { ErrorCode } from '../src/protocol/errors.js'
+import { Apis } from '../src/protocol/messages/index.js'
+import { RawConnection } from './support/raw.js'
 import { Checker, replicaDivergence, type Verdict } from './support/checker.js'
 import { highWatermarkOf } from './support/cluster.js'
 import { uniqueName, waitFor } from './support/env.js'
@@ -122,6 +125,20 @@ describe('fail-overs on an in-process cluster, with real clients', () => {
       expect(c.leader(topic, 1)).toBe(1) // its other directory still serves
       const isr = c.broker(2).services.cache.partition(topic, 0)!.state!.isr
       expect(isr).not.toContain(1)
+      // what the controller read: DescribeLogDirs lists the failed directory with KAFKA_STORAGE_ERROR, empty
+      const raw = await RawConnection.connect(c.broker(1).host, c.broker(1).port)
+      try {
+        const r = await raw.request(Apis.DescribeLogDirs, 4, { topics: null })
+        const byDir = new Map(r.results.map((d) => [d.logDir, d]))
+        expect(byDir.get(failed)).toMatchObject({ errorCode: ErrorCode.KAFKA_STORAGE_ERROR, topics: [] })
+        const other = byDir.get(dirOf(1))!
+        expect(other.errorCode).toBe(0)
+        expect(other.topics.find((t) => t.name === topic)?.partitions.map((p) => p.partitionIndex)).toEqual([
+          1,
+        ])
+      } finally {
+        raw.close()
+      }
       const took = await checker.waitForProgress('writes after the log dir failed', 200, {
         everyPartition: true,
         timeoutMs: 30_000,
