@@ -6,7 +6,14 @@
  * a disk: faults-disk.test.ts, a full tmpfs).
  *  - a failed disk (every write of the leader's log directory fails with EIO): the broker halts as Kafka does when
  *    its last log directory fails, leadership moves, nothing acknowledged is lost; restarted on its files, it
- *    rejoins the ISR and the replicas are byte-identical (was faults-disk.test.ts on an ext4 image shut down).
+ *    rejoins the ISR and the replicas are byte-identical (was faults-disk.test.ts on an ext4 image shut down);
+ *  - one-way network partitions (issue 12), the cluster's links dropping what crosses them in one direction only,
+ *    the connections staying up: a leader whose answers to both followers are lost while their fetches reach it
+ *    (the ISR shrinks to the leader alone, acks=all writes fail with NOT_ENOUGH_REPLICAS, healed the followers catch
+ *    up), the reverse (the followers' fetches lost, the leader's sends passing), and the clients' requests to the
+ *    leader lost, then the leader's answers to the clients lost (the writes acted on, their acknowledgements never
+ *    arriving: the idempotent producers' retries must not duplicate). CI runs the leader's outgoing cut (before the
+ *    failed disk, on the same cluster and checker); `npm run test:faults` (SAMSA_FAULTS_FULL=1) runs all four;
  *  - JBOD: one of the leader's two log directories fails: the broker stays up, the controller (told through
  *    /log_dir_event_notification) moves leadership of the partitions in that directory only, nothing acknowledged
  *    is lost.
@@ -20,8 +27,13 @@ import { Apis } from '../src/protocol/messages/index.js'
 import { RawConnection } from './support/raw.js'
 import { Checker, replicaDivergence, type Verdict } from './support/checker.js'
 import { highWatermarkOf } from './support/cluster.js'
-import { uniqueName, waitFor } from './support/env.js'
-import { expectCleanVerdict } from './support/fault-scenario.js'
+import { sleep, uniqueName, waitFor } from './support/env.js'
+import { expectCleanVerdict, probeWrite } from './support/fault-scenario.js'
+
+const FULL = process.env.SAMSA_FAULTS_FULL === '1'
+const NOT_ENOUGH_REPLICAS = 19
+/** How long the clients' one-way cuts last. */
+const CLIENT_CUT_MS = 3000
 
 const clusters: Cluster[] = []
 afterAll(async () => {
@@ -33,10 +45,12 @@ async function cluster(logDirs = 1): Promise<Cluster> {
     brokers: 3,
     logDirs,
     logLevel: 'error',
-    // a killed broker is noticed in 1.5 s; a follower that stops fetching leaves the ISR after 5 s (as CLUSTER_DEFAULTS)
+    // a killed broker is noticed in 1.5 s; a follower that stops catching up leaves the ISR after 2 s; a fetch
+    // whose answer was lost is abandoned after 2 s (Kafka: 30 s)
     properties: {
       'zookeeper.session.timeout.ms': 1500,
-      'replica.lag.time.max.ms': 5000,
+      'replica.lag.time.max.ms': 2000,
+      'replica.socket.timeout.ms': 2000,
       'min.insync.replicas': 2,
       'default.replication.factor': 3,
     },
@@ -76,14 +90,73 @@ async function expectReplicasIdentical(c: Cluster, topic: string, partition: num
   })
 }
 
+/** The port of broker `id`'s client listener. */
+function endpointOf(c: Cluster, id: number): { host: string; port: number } {
+  const [host, port] = c.broker(id).bootstrap.split(':') as [string, string]
+  return { host, port: Number(port) }
+}
+
+/**
+ * One-way partitions of `leader` (which leads both partitions of `topic`, in ZooKeeper throughout), each healed
+ * before the next; what each took goes to `report`. `which`: the leader's answers to its followers lost (the
+ * followers' fetches reaching it), the followers' fetches lost (the leader's sends passing), the clients' requests
+ * to the leader lost, the leader's answers to the clients lost (the writes acted on, their acknowledgements lost).
+ */
+async function oneWayCuts(
+  c: Cluster,
+  checker: Checker,
+  topic: string,
+  leader: number,
+  which: ReadonlyArray<'leader-out' | 'leader-in' | 'client-requests' | 'client-answers'>,
+  report: string[],
+): Promise<void> {
+  const followers = c.brokers.map((b) => b.id).filter((id) => id !== leader)
+  const back = async (what: string, timeoutMs: number): Promise<void> => {
+    const ms = await checker.waitForProgress(`writes after ${what}`, 50, { everyPartition: true, timeoutMs })
+    report.push(`${what}: producing again ${ms} ms after the heal`)
+  }
+  for (const w of which) {
+    if (w === 'leader-out' || w === 'leader-in') {
+      // the followers leave the ISR (replica.lag.time.max.ms), acks=all writes are refused, healed they rejoin
+      const what =
+        w === 'leader-out' ? "the leader's answers to its followers lost" : "the followers' fetches lost"
+      for (const f of followers)
+        if (w === 'leader-out') await c.setLink(leader, f, { mode: 'drop', oneWay: true })
+        else await c.setLink(f, leader, { mode: 'drop', oneWay: true })
+      for (const p of [0, 1]) await c.waitForIsr(topic, p, 1, { timeoutMs: 20_000 })
+      const probes = [0, 1].map((p) => probeWrite(checker, endpointOf(c, leader), topic, p))
+      expect(await Promise.all(probes), `acks=all writes to the leader alone in the ISR (${what})`).toEqual([
+        NOT_ENOUGH_REPLICAS,
+        NOT_ENOUGH_REPLICAS,
+      ])
+      expect(c.leader(topic, 0), 'the leader stays (it is in ZooKeeper)').toBe(leader)
+      await c.heal()
+      for (const p of [0, 1]) await c.waitForIsr(topic, p, 3, { timeoutMs: 20_000 })
+      await back(what, 30_000)
+    } else {
+      const what =
+        w === 'client-requests'
+          ? "the clients' requests to the leader lost"
+          : "the leader's answers to the clients lost"
+      if (w === 'client-requests') await c.setLink('clients', leader, { mode: 'drop', oneWay: true })
+      else await c.setLink(leader, 'clients', { mode: 'drop', oneWay: true })
+      await sleep(CLIENT_CUT_MS) // the length of the fault
+      await c.heal()
+      await back(what, 60_000)
+    }
+  }
+}
+
 describe('fail-overs on an in-process cluster, with real clients', () => {
-  it('a failed disk (EIO): the broker halts as Kafka does, leadership moves, nothing acknowledged is lost', async () => {
+  it("a leader's answers to its followers lost (one-way: ISR to the leader, NOT_ENOUGH_REPLICAS, back after the heal), then its disk failed (EIO: the broker halts as Kafka does, leadership moves); nothing acknowledged is lost", async () => {
     const c = await cluster()
     const topic = await topicLedBy(c, 'ip-disk', 1, 2)
     const checker = await Checker.start({ bootstrap: c.bootstrapServers, topic, partitions: 2 })
+    const report: string[] = []
     let verdict: Verdict
     try {
       await checker.waitForProgress('warm-up', 200, { everyPartition: true })
+      await oneWayCuts(c, checker, topic, 1, ['leader-out'], report)
       await c.broker(1).failDisk() // resolves once broker 1 has halted
       expect(c.broker(1).state).toBe('killed')
       for (const p of [0, 1]) await c.waitForLeader(topic, p, { notIn: [1] })
@@ -91,16 +164,15 @@ describe('fail-overs on an in-process cluster, with real clients', () => {
         everyPartition: true,
         timeoutMs: 60_000,
       })
-      console.log(
-        `[failover-in-process] producing on every partition again ${took} ms after broker 1's disk failed`,
-      )
+      report.push(`producing on every partition again ${took} ms after broker 1's disk failed`)
       await c.broker(1).start()
       for (const p of [0, 1]) await c.waitForIsr(topic, p, 3)
       await checker.waitForProgress('writes after broker 1 is back', 100, { everyPartition: true })
     } finally {
+      await c.heal()
       verdict = await checker.stop(live(c))
     }
-    console.log(`[failover-in-process] failed disk: ${verdict.summary}`)
+    console.log(`[failover-in-process] one-way cut, failed disk: ${verdict.summary}; ${report.join('; ')}`)
     expectCleanVerdict(verdict, checker, 100)
     for (const p of [0, 1]) await expectReplicasIdentical(c, topic, p)
   })
@@ -152,4 +224,40 @@ describe('fail-overs on an in-process cluster, with real clients', () => {
     console.log(`[failover-in-process] failed log dir: ${verdict.summary}`)
     expectCleanVerdict(verdict, checker, 100)
   })
+
+  // only in `npm run test:faults` (~30-50 s)
+  it.runIf(FULL)(
+    "one-way partitions: the leader's answers to its followers lost, their fetches lost, the clients' requests lost, the leader's answers to the clients lost; nothing acknowledged lost or duplicated, service back after each heal",
+    async () => {
+      const c = await cluster()
+      const topic = await topicLedBy(c, 'ip-oneway', 1, 2)
+      // the clients notice a connection whose answers are lost after 3 s (instead of 10 s)
+      const checker = await Checker.start({
+        bootstrap: c.bootstrapServers,
+        topic,
+        partitions: 2,
+        requestTimeoutMs: 3000,
+      })
+      const report: string[] = []
+      let verdict: Verdict
+      try {
+        await checker.waitForProgress('warm-up', 200, { everyPartition: true })
+        await oneWayCuts(
+          c,
+          checker,
+          topic,
+          1,
+          ['leader-out', 'leader-in', 'client-requests', 'client-answers'],
+          report,
+        )
+      } finally {
+        await c.heal()
+        verdict = await checker.stop(live(c))
+      }
+      console.log(`[failover-in-process] one-way partitions: ${verdict.summary}; ${report.join('; ')}`)
+      expectCleanVerdict(verdict, checker, 100)
+      for (const p of [0, 1]) await expectReplicasIdentical(c, topic, p)
+    },
+    180_000,
+  )
 })

@@ -316,11 +316,19 @@ export interface LogRecord {
   readonly at?: number
 }
 
-/** A kafkajs group member with the checker's settings: retries long enough to ride out a broker's fail-over. */
-export function faultTolerantMember(bootstrap: readonly string[], groupId: string): Consumer {
+/**
+ * A kafkajs group member with the checker's settings: retries long enough to ride out a broker's fail-over;
+ * `requestTimeoutMs` (default kafkajs's 30 s) bounds how soon it gives up on a request whose answer is lost.
+ */
+export function faultTolerantMember(
+  bootstrap: readonly string[],
+  groupId: string,
+  requestTimeoutMs?: number,
+): Consumer {
   return kafkajs([...bootstrap], {
     logLevel: logLevel.NOTHING,
     retry: { retries: 30, initialRetryTime: 200, maxRetryTime: 2000 },
+    ...(requestTimeoutMs !== undefined ? { requestTimeout: requestTimeoutMs } : {}),
   }).consumer({
     groupId,
     sessionTimeout: 10_000,
@@ -341,13 +349,16 @@ export class GroupConsumer {
     private readonly bootstrap: readonly string[],
     private readonly topic: string,
     readonly groupId: string,
+    private readonly requestTimeoutMs?: number,
   ) {}
 
   async start(): Promise<void> {
-    const consumer = faultTolerantMember(this.bootstrap, this.groupId)
+    const consumer = faultTolerantMember(this.bootstrap, this.groupId, this.requestTimeoutMs)
     this.consumer = consumer
+    // a crash kafkajs restarts from (a retriable error: COORDINATOR_NOT_AVAILABLE while the coordinator cannot
+    // store the group, ...) is a rejoin, not the end of the member
     consumer.on(consumer.events.CRASH, (e) => {
-      this.crashed = e.payload.error
+      if (!e.payload.restart) this.crashed = e.payload.error
     })
     await consumer.connect()
     await consumer.subscribe({ topics: [this.topic], fromBeginning: true })
@@ -540,7 +551,7 @@ export interface CheckerOptions {
   readonly librdkafkaConfig?: Record<string, string | number | boolean>
   /** librdkafka messages per second (default 400). */
   readonly rate?: number
-  /** Both producers' request timeout (default: kafkajs 10 s, librdkafka its script's socket.timeout.ms 10 s). */
+  /** Both producers' request timeout (default: kafkajs 10 s, librdkafka its script's socket.timeout.ms 10 s), and the group member's (default kafkajs's 30 s). */
   readonly requestTimeoutMs?: number
   /** The librdkafka producer gives up by itself after this long (default 240 s): set it above a long run. */
   readonly maxSeconds?: number
@@ -575,7 +586,9 @@ export class Checker {
           }),
     )
     this.group =
-      (opts.group ?? true) ? new GroupConsumer(opts.bootstrap, opts.topic, uniqueName('checker')) : undefined
+      (opts.group ?? true)
+        ? new GroupConsumer(opts.bootstrap, opts.topic, uniqueName('checker'), opts.requestTimeoutMs)
+        : undefined
   }
 
   static async start(opts: CheckerOptions): Promise<Checker> {
