@@ -108,16 +108,16 @@ describe('network partitions', () => {
   // (cluster/brokerPool.js refreshMetadata: findConnectedBroker() is called once, outside the retrier). When the
   // broker it picks (at random among its connections) is the deposed one, whose Metadata names no leader for the
   // partitions it led, kafkajs waits until the heal — in 3 of 6 runs. A Kafka zombie would do no better: its metadata
-  // cache, no longer updated by the controller, names itself leader and its acks=all writes time out. Its progress
-  // during the cut is reported.
+  // cache, no longer updated by the controller, names itself leader and its acks=all writes time out. The
+  // producers' progress during the cut is reported: librdkafka 2.0.2 made next to none in the runs so far (+0, +3
+  // acknowledgements; not traced yet) and resumed after the heal.
   for (const dir of FULL ? DIRECTIONS.filter((d) => d !== 'answers') : []) {
     it(`a leader cut off from ZooKeeper (${dir}) but not from clients or followers stops taking writes once another is elected`, async () => {
       const p = await ready()
       const cl = p.cluster
       const leader = await notTheController(cl)
       const topic = await topicLedBy(cl, leader, 'cut-zk')
-      // kafkajs only: librdkafka 2.0.2 stays on the deposed leader until the heal (see the report of issue 12)
-      const checker = await startChecker(p.bootstrapAll(), topic, { producers: ['kafkajs'] })
+      const checker = await startChecker(p.bootstrapAll(), topic)
       const probes: number[] = []
       const onNewLeaders: string[] = []
       let moved: number
