@@ -40,17 +40,18 @@ afterAll(async () => {
   for (const c of clusters) await c.stop().catch(() => undefined)
 })
 
-async function cluster(logDirs = 1): Promise<Cluster> {
+/** `oneWay`: the followers' timeouts the one-way cuts wait for, shortened (otherwise as CLUSTER_DEFAULTS). */
+async function cluster(logDirs = 1, opts: { oneWay?: boolean } = {}): Promise<Cluster> {
   const c = await startCluster({
     brokers: 3,
     logDirs,
     logLevel: 'error',
-    // a killed broker is noticed in 1.5 s; a follower that stops catching up leaves the ISR after 2 s; a fetch
-    // whose answer was lost is abandoned after 2 s (Kafka: 30 s)
+    // a killed broker is noticed in 1.5 s; a follower that stops catching up leaves the ISR after 5 s (oneWay: 2 s,
+    // and a fetch whose answer was lost is abandoned after 2 s instead of 30 s)
     properties: {
       'zookeeper.session.timeout.ms': 1500,
-      'replica.lag.time.max.ms': 2000,
-      'replica.socket.timeout.ms': 2000,
+      'replica.lag.time.max.ms': opts.oneWay ? 2000 : 5000,
+      ...(opts.oneWay ? { 'replica.socket.timeout.ms': 2000 } : {}),
       'min.insync.replicas': 2,
       'default.replication.factor': 3,
     },
@@ -149,7 +150,7 @@ async function oneWayCuts(
 
 describe('fail-overs on an in-process cluster, with real clients', () => {
   it("a leader's answers to its followers lost (one-way: ISR to the leader, NOT_ENOUGH_REPLICAS, back after the heal), then its disk failed (EIO: the broker halts as Kafka does, leadership moves); nothing acknowledged is lost", async () => {
-    const c = await cluster()
+    const c = await cluster(1, { oneWay: true })
     const topic = await topicLedBy(c, 'ip-disk', 1, 2)
     const checker = await Checker.start({ bootstrap: c.bootstrapServers, topic, partitions: 2 })
     const report: string[] = []
@@ -229,7 +230,7 @@ describe('fail-overs on an in-process cluster, with real clients', () => {
   it.runIf(FULL)(
     "one-way partitions: the leader's answers to its followers lost, their fetches lost, the clients' requests lost, the leader's answers to the clients lost; nothing acknowledged lost or duplicated, service back after each heal",
     async () => {
-      const c = await cluster()
+      const c = await cluster(1, { oneWay: true })
       const topic = await topicLedBy(c, 'ip-oneway', 1, 2)
       // the clients notice a connection whose answers are lost after 3 s (instead of 10 s)
       const checker = await Checker.start({
