@@ -68,6 +68,16 @@ describe('client quotas', () => {
         values: [{ key: 'producer_byte_rate', value: QUOTA }],
       },
     ])
+    // A refused filter: the whole request fails (the dispatcher answers from the schema's errorResponse)
+    const refused = await raw.request(Apis.DescribeClientQuotas, 1, {
+      components: [{ entityType: 'broker', matchType: 1, match: null }],
+      strict: false,
+    })
+    expect([refused.errorCode, refused.errorMessage, refused.entries]).toEqual([
+      35,
+      "Custom entity type 'broker' not supported",
+      null,
+    ])
   })
 
   it(`holds a kafkajs producer to its producer_byte_rate within 10 % over ${WINDOW_MS / 1000} s and reports throttle_time_ms`, async () => {

@@ -20,13 +20,9 @@ export function describeClientQuotasHandler(s: QuotaServices): Handler {
   return defineHandler(DescribeClientQuotasApi, {
     handle(req, ctx) {
       requireCluster(s.authorizer, ctx, AclOperation.DESCRIBE_CONFIGS)
-      try {
-        const entries = s.quotas.store.describe(req.components, req.strict)
-        return { throttleTimeMs: 0, errorCode: 0, errorMessage: null, entries }
-      } catch (e) {
-        if (!(e instanceof QuotaError)) throw e
-        return { throttleTimeMs: 0, errorCode: e.code, errorMessage: e.message, entries: null }
-      }
+      // A refused filter (QuotaError) is answered by the dispatcher from the schema's errorResponse
+      const entries = s.quotas.store.describe(req.components, req.strict)
+      return { throttleTimeMs: 0, errorCode: 0, errorMessage: null, entries }
     },
   })
 }

@@ -15,7 +15,7 @@
 import dns from 'node:dns'
 import net from 'node:net'
 import { normalizeIp } from '../../network/connection-quotas.js'
-import { ErrorCode } from '../../protocol/errors.js'
+import { ErrorCode, KafkaError } from '../../protocol/errors.js'
 import type { Logger } from '../../util/logger.js'
 import { ChangeNotificationListener } from '../metadata/change-notifications.js'
 import {
@@ -45,12 +45,10 @@ const QUOTA_KEYS = new Map<string, 'LONG' | 'DOUBLE'>([
 const IP_QUOTA_KEYS = new Map<string, 'INT'>([['connection_creation_rate', 'INT']])
 const INT_MAX = 2147483647
 
-export class QuotaError extends Error {
-  constructor(
-    readonly code: number,
-    message: string,
-  ) {
-    super(message)
+/** A request the quota rules refuse, with Kafka's error code (a KafkaError, so the dispatcher can answer it). */
+export class QuotaError extends KafkaError {
+  constructor(code: number, message: string) {
+    super(code, message)
   }
 }
 
