@@ -25,7 +25,7 @@ import {
   topicConfigsOf,
   reportForeignSignals,
 } from './support/cluster.js'
-import { scratchDir, sleep, uniqueName, waitFor } from './support/env.js'
+import { scratchDir, uniqueName, waitFor } from './support/env.js'
 import { consumeWithGroup, kafkajs, withAdmin, withProducer } from './support/kafkajs.js'
 import { kcatConsume, kcatProduce } from './support/kcat.js'
 import { FaultProxy } from './support/fault-proxy.js'
@@ -36,6 +36,7 @@ printBrokerLogsOnFailure()
 reportForeignSignals(() => [cluster])
 
 const SESSION_TIMEOUT_MS = 6000
+const DISCONNECTED = /Disconnected from ZooKeeper/
 let zk: ZooKeeper | undefined
 let cluster: Cluster | undefined
 
@@ -248,19 +249,34 @@ describe('ZooKeeper faults', () => {
   it('ZooKeeper down for longer than the session timeout: brokers are registered again and serve', async () => {
     const cl = await ready()
     const epochBefore = await cl.controllerEpoch()
+    const seen = cl.brokers.map((b) => logLines(b.logFile, DISCONNECTED).length)
+    const downAt = Date.now()
     await zk!.down()
-    // during the outage the brokers stay up (and answer Metadata from their cache)
-    await sleep(SESSION_TIMEOUT_MS + 3000)
-    for (const b of cl.brokers) {
-      expect(b.isRunning, `broker ${b.id} survives the outage`).toBe(true)
-      const md = await metadataOf(b, [topic])
-      expect(md.brokers.length, `broker ${b.id} Metadata during the outage`).toBeGreaterThan(0)
+    // The outage lasts until every broker has seen ZooKeeper go (its own "Disconnected" line) more than a session
+    // timeout ago; all along the brokers stay up and answer Metadata from their cache.
+    const disconnectedAt = (i: number): number | undefined => {
+      const line = logLines(cl.brokers[i]!.logFile, DISCONNECTED)[seen[i]!]
+      return line === undefined ? undefined : (JSON.parse(line) as { time: number }).time
     }
+    await waitFor(
+      `every broker disconnected from ZooKeeper for over ${SESSION_TIMEOUT_MS} ms`,
+      async () => {
+        for (const b of cl.brokers) {
+          if (!b.isRunning) throw new Error(`broker ${b.id} stopped during the outage`)
+          const md = await metadataOf(b, [topic])
+          expect(md.brokers.length, `broker ${b.id} Metadata during the outage`).toBeGreaterThan(0)
+        }
+        return cl.brokers.every((_b, i) => Date.now() - (disconnectedAt(i) ?? Infinity) > SESSION_TIMEOUT_MS)
+      },
+      { timeoutMs: SESSION_TIMEOUT_MS + 20_000, intervalMs: 500 },
+    )
+    for (const b of cl.brokers) expect(b.isRunning, `broker ${b.id} survives the outage`).toBe(true)
+    const outageMs = Date.now() - downAt
     await zk!.up()
     await expectServing(topic, 3, produced, 'after-outage')
     produced += 12
     console.log(
-      `[zookeeper-faults] controller epoch ${String(epochBefore)} -> ${String(await cl.controllerEpoch())} across a ${SESSION_TIMEOUT_MS + 3000} ms outage`,
+      `[zookeeper-faults] controller epoch ${String(epochBefore)} -> ${String(await cl.controllerEpoch())} across a ${outageMs} ms outage`,
     )
     for (const b of cl.brokers) {
       expect(logLines(b.logFile, /"level":60/), `broker ${b.id}: no fatal lines`).toEqual([])

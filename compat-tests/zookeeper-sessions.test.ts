@@ -16,7 +16,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BrokerProcess, printBrokerLogsOnFailure } from './support/broker.js'
 import { CLUSTER_DEFAULTS, logLines, metadataOf, pauseBroker, resumeBroker } from './support/cluster.js'
-import { scratchDir, sleep, uniqueName, waitFor } from './support/env.js'
+import { scratchDir, uniqueName, waitFor } from './support/env.js'
 import { FaultProxy } from './support/fault-proxy.js'
 import { freePort } from './support/procs.js'
 import { readZnode } from './support/zk-client.js'
@@ -84,10 +84,11 @@ describe('ZooKeeper sessions', () => {
     const direct = `${zkA!.connectString}${chroot}`
     // ZooKeeper restarts: the connection breaks, and the reconnect lands on a connection that is accepted but
     // never answered; a moment later ZooKeeper serves again (but that connection stays dead).
+    const SESSION_BACK = /Reconnected to ZooKeeper|Connected to .*, session/
+    const sessionsBefore = logLines(b.logFile, SESSION_BACK).length
     proxy.set({ up: 'drop', down: 'drop' })
     const droppedBefore = proxy.dropped('up')
     proxy.cut()
-    const cutAt = Date.now()
     // its handshake lost, not merely its connection accepted: healed before the broker (slow on a busy machine)
     // sent it, the handshake would pass and be answered
     await waitFor(
@@ -101,14 +102,27 @@ describe('ZooKeeper sessions', () => {
       () => logLines(b.logFile, /no answer to the session handshake/).length > 0,
       { timeoutMs: SESSION_MS + 5000, intervalMs: 100 },
     )
-    // Past the session timeout (the session may have expired meanwhile), the broker is registered: in its old
-    // session if it got back in time, in a new one otherwise.
-    await sleep(Math.max(0, cutAt + SESSION_MS + 2000 - Date.now()))
+    // Once the broker is back in a session (its old one if it got back in time, else a new one: its own log line
+    // says which), it is registered.
+    await waitFor(
+      'the broker back in a ZooKeeper session',
+      () => logLines(b.logFile, SESSION_BACK).length > sessionsBefore,
+      { timeoutMs: SESSION_MS + 20_000, intervalMs: 100 },
+    )
     await waitFor(`/brokers/ids/31`, async () => (await owner(direct, '/brokers/ids/31')) !== undefined, {
       timeoutMs: 20_000,
       intervalMs: 250,
     })
-    expect((await metadataOf(b)).brokers.map((x) => x.nodeId)).toEqual([31])
+    // and, once its metadata cache has read the registration back, it lists itself
+    const listed = await waitFor(
+      'the broker in its own Metadata',
+      async () => {
+        const ids = (await metadataOf(b)).brokers.map((x) => x.nodeId)
+        return ids.length > 0 && ids
+      },
+      { timeoutMs: 20_000, intervalMs: 250 },
+    )
+    expect(listed).toEqual([31])
     await b.stop()
   })
 
