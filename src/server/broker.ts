@@ -528,18 +528,6 @@ export class Broker {
   ): ReplicaManager {
     const cfg = this.config
     const brokerId = this.brokerId
-    const replicationQuota = (side: 'leader' | 'follower'): ReplicationQuotaManager =>
-      new ReplicationQuotaManager({
-        brokerId,
-        rate: () =>
-          side === 'leader' ? cfg.leaderReplicationThrottledRate : cfg.followerReplicationThrottledRate,
-        throttledReplicas: (topic) =>
-          side === 'leader'
-            ? this.topicConfig(topic).leaderReplicationThrottledReplicas
-            : this.topicConfig(topic).followerReplicationThrottledReplicas,
-        ...cfg.replicationQuotaWindow,
-        clock: this.clock,
-      })
     const replicas = new ReplicaManager(
       {
         brokerId,
@@ -551,7 +539,7 @@ export class Broker {
         log: this.logger('kafka.server.ReplicaManager'),
         stateChangeLog: this.logger('state.change.logger'),
         metrics,
-        leaderQuota: replicationQuota('leader'),
+        leaderQuota: this.replicationQuota('leader'),
         zkSessionTimeoutMs: this.standalone ? undefined : cfg.zkSessionTimeoutMs,
         replicaSelector: replicaSelectorFor(cfg.replicaSelectorClass) ?? null,
       },
@@ -559,25 +547,48 @@ export class Broker {
       cache,
       zk,
     )
-    replicas.setFollowerFetcher(
-      new ReplicaFetcherManager({
-        brokerId,
-        clientId: `broker-${brokerId}-fetcher-0`,
-        endpointOf: (id) => this.interBrokerAddress(cache, id),
-        fetchMaxBytes: cfg.replicaFetchMaxBytes,
-        fetchResponseMaxBytes: cfg.replicaFetchResponseMaxBytes,
-        fetchWaitMaxMs: cfg.replicaFetchWaitMaxMs,
-        fetchMinBytes: cfg.replicaFetchMinBytes,
-        fetchBackoffMs: cfg.replicaFetchBackoffMs,
-        socketTimeoutMs: cfg.replicaSocketTimeoutMs,
-        onProgress: (p) => replicas.onFollowerProgress(p),
-        scheduler: this.scheduler,
-        log: this.logger('kafka.server.ReplicaFetcherThread'),
-        metrics,
-        quota: replicationQuota('follower'),
-      }),
-    )
+    replicas.setFollowerFetcher(this.createReplicaFetcher(cache, replicas, metrics))
     return replicas
+  }
+
+  /** A replica's leader or follower side of replication throttling (leader/follower.replication.throttled.*). */
+  private replicationQuota(side: 'leader' | 'follower'): ReplicationQuotaManager {
+    const cfg = this.config
+    return new ReplicationQuotaManager({
+      brokerId: this.brokerId,
+      rate: () =>
+        side === 'leader' ? cfg.leaderReplicationThrottledRate : cfg.followerReplicationThrottledRate,
+      throttledReplicas: (topic) =>
+        side === 'leader'
+          ? this.topicConfig(topic).leaderReplicationThrottledReplicas
+          : this.topicConfig(topic).followerReplicationThrottledReplicas,
+      ...cfg.replicationQuotaWindow,
+      clock: this.clock,
+    })
+  }
+
+  /** The follower side: fetches from the leaders of the partitions this broker follows. */
+  private createReplicaFetcher(
+    cache: MetadataCache,
+    replicas: ReplicaManager,
+    metrics: BrokerMetrics,
+  ): ReplicaFetcherManager {
+    return new ReplicaFetcherManager({
+      brokerId: this.brokerId,
+      clientId: `broker-${this.brokerId}-fetcher-0`,
+      endpointOf: (id) => this.interBrokerAddress(cache, id),
+      fetchMaxBytes: this.config.replicaFetchMaxBytes,
+      fetchResponseMaxBytes: this.config.replicaFetchResponseMaxBytes,
+      fetchWaitMaxMs: this.config.replicaFetchWaitMaxMs,
+      fetchMinBytes: this.config.replicaFetchMinBytes,
+      fetchBackoffMs: this.config.replicaFetchBackoffMs,
+      socketTimeoutMs: this.config.replicaSocketTimeoutMs,
+      onProgress: (p) => replicas.onFollowerProgress(p),
+      scheduler: this.scheduler,
+      log: this.logger('kafka.server.ReplicaFetcherThread'),
+      metrics,
+      quota: this.replicationQuota('follower'),
+    })
   }
 
   /**
@@ -588,26 +599,7 @@ export class Broker {
     const cfg = this.config
     const log = this.logger('kafka.coordinator.group.GroupCoordinator')
     const groups = new GroupCoordinator({
-      config: {
-        brokerId: this.brokerId,
-        groupMinSessionTimeoutMs: cfg.groupMinSessionTimeoutMs,
-        groupMaxSessionTimeoutMs: cfg.groupMaxSessionTimeoutMs,
-        groupInitialRebalanceDelayMs: cfg.groupInitialRebalanceDelayMs,
-        groupMaxSize: cfg.groupMaxSize,
-        offsetsTopicNumPartitions: cfg.offsetsTopicNumPartitions,
-        offsetMetadataMaxBytes: cfg.offsetMetadataMaxBytes,
-        offsetsRetentionMinutes: cfg.offsetsRetentionMinutes,
-        offsetsRetentionCheckIntervalMs: cfg.offsetsRetentionCheckIntervalMs,
-        consumerGroupProtocolEnabled: cfg.groupCoordinatorRebalanceProtocols.includes('consumer'),
-        consumerGroupSessionTimeoutMs: cfg.consumerGroupSessionTimeoutMs,
-        consumerGroupMinSessionTimeoutMs: cfg.consumerGroupMinSessionTimeoutMs,
-        consumerGroupMaxSessionTimeoutMs: cfg.consumerGroupMaxSessionTimeoutMs,
-        consumerGroupHeartbeatIntervalMs: cfg.consumerGroupHeartbeatIntervalMs,
-        consumerGroupMinHeartbeatIntervalMs: cfg.consumerGroupMinHeartbeatIntervalMs,
-        consumerGroupMaxHeartbeatIntervalMs: cfg.consumerGroupMaxHeartbeatIntervalMs,
-        consumerGroupMaxSize: cfg.consumerGroupMaxSize,
-        consumerGroupAssignors: cfg.consumerGroupAssignors,
-      },
+      config: this.groupCoordinatorConfig(),
       topics: () => cache.topics,
       logStore: new CoordinatorLogStore(
         replicas,
@@ -639,6 +631,30 @@ export class Broker {
     return groups
   }
 
+  /** The group coordinator's settings (group.*, offsets.*, consumer.group.*, group.coordinator.*). */
+  private groupCoordinatorConfig(): ConstructorParameters<typeof GroupCoordinator>[0]['config'] {
+    return {
+      brokerId: this.brokerId,
+      groupMinSessionTimeoutMs: this.config.groupMinSessionTimeoutMs,
+      groupMaxSessionTimeoutMs: this.config.groupMaxSessionTimeoutMs,
+      groupInitialRebalanceDelayMs: this.config.groupInitialRebalanceDelayMs,
+      groupMaxSize: this.config.groupMaxSize,
+      offsetsTopicNumPartitions: this.config.offsetsTopicNumPartitions,
+      offsetMetadataMaxBytes: this.config.offsetMetadataMaxBytes,
+      offsetsRetentionMinutes: this.config.offsetsRetentionMinutes,
+      offsetsRetentionCheckIntervalMs: this.config.offsetsRetentionCheckIntervalMs,
+      consumerGroupProtocolEnabled: this.config.groupCoordinatorRebalanceProtocols.includes('consumer'),
+      consumerGroupSessionTimeoutMs: this.config.consumerGroupSessionTimeoutMs,
+      consumerGroupMinSessionTimeoutMs: this.config.consumerGroupMinSessionTimeoutMs,
+      consumerGroupMaxSessionTimeoutMs: this.config.consumerGroupMaxSessionTimeoutMs,
+      consumerGroupHeartbeatIntervalMs: this.config.consumerGroupHeartbeatIntervalMs,
+      consumerGroupMinHeartbeatIntervalMs: this.config.consumerGroupMinHeartbeatIntervalMs,
+      consumerGroupMaxHeartbeatIntervalMs: this.config.consumerGroupMaxHeartbeatIntervalMs,
+      consumerGroupMaxSize: this.config.consumerGroupMaxSize,
+      consumerGroupAssignors: this.config.consumerGroupAssignors,
+    }
+  }
+
   /**
    * The transaction coordinator (storing in `__transaction_state`, following the leadership of its partitions),
    * the marker writer of this broker's partitions, and the verification of transactional writes (KIP-890), with
@@ -656,24 +672,8 @@ export class Broker {
     const endpointOf = (id: number) => this.interBrokerAddress(cache, id)
     const connections = (purpose: string): BrokerConnections => this.interBrokerConnections(cache, purpose)
     const markerConnections = connections('txn-marker-sender')
-    const verifyConnections = connections('add-partitions-to-txn-sender')
-    this.parts.closeables.push(
-      () => markerConnections.close(),
-      () => verifyConnections.close(),
-    )
-
-    const txnMarkers = new TxnMarkerWriter({
-      hostsPartition: (tp) => replicas.getPartition(tp.topic, tp.partition) !== undefined,
-      append: async (entries, timeoutMs) => {
-        const results = await replicas.appendRecords(timeoutMs, -1, 'coordinator', entries)
-        return (tp) => results.get(`${tp.topic}-${tp.partition}`)?.errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR
-      },
-      onOffsetsMarkersWritten: (producerId, partitions, commit) =>
-        groups.onTransactionCompleted(producerId, partitions, commit),
-      requestTimeoutMs: cfg.requestTimeoutMs,
-      clock: this.clock,
-      logger: this.logger('kafka.server.KafkaApis'),
-    })
+    this.parts.closeables.push(() => markerConnections.close())
+    const txnMarkers = this.createTxnMarkerWriter(replicas, groups)
     const transactions = new TransactionCoordinator({
       brokerId,
       config: {
@@ -704,28 +704,7 @@ export class Broker {
       scheduler: this.scheduler,
       logger: log,
     })
-    if (cfg.transactionPartitionVerificationEnable) {
-      const verifier = new AddPartitionsToTxnManager({
-        coordinatorFor: (transactionalId) => {
-          const topic = cache.topic(TRANSACTION_STATE_TOPIC)
-          if (!topic) return { error: ErrorCode.COORDINATOR_NOT_AVAILABLE }
-          const leader = topic.partitions.get(partitionFor(transactionalId, topic.partitions.size))?.state
-            ?.leader
-          if (leader === undefined || leader < 0 || !cache.isAlive(leader) || !endpointOf(leader))
-            return { error: ErrorCode.COORDINATOR_NOT_AVAILABLE }
-          return { brokerId: leader }
-        },
-        transport: new InterBrokerVerificationTransport(
-          brokerId,
-          verifyConnections,
-          transactions,
-          (tp) => cache.partition(tp.topic, tp.partition) !== undefined,
-        ),
-        logger: this.logger('kafka.server.AddPartitionsToTxnManager'),
-      })
-      replicas.setTransactionVerifier(verifier)
-      this.parts.closeables.push(() => verifier.shutdown())
-    }
+    if (cfg.transactionPartitionVerificationEnable) this.startTxnVerification(cache, replicas, transactions)
     replicas.addLeadershipListener({
       onBecomeLeader: (tp, epoch) => {
         if (tp.topic === TRANSACTION_STATE_TOPIC) void transactions.onElection(tp.partition, epoch)
@@ -735,6 +714,54 @@ export class Broker {
       },
     })
     return { transactions, txnMarkers }
+  }
+
+  /** Writes the transaction markers of this broker's partitions (WriteTxnMarkers); offsets markers reach the groups. */
+  private createTxnMarkerWriter(replicas: ReplicaManager, groups: GroupCoordinator): TxnMarkerWriter {
+    return new TxnMarkerWriter({
+      hostsPartition: (tp) => replicas.getPartition(tp.topic, tp.partition) !== undefined,
+      append: async (entries, timeoutMs) => {
+        const results = await replicas.appendRecords(timeoutMs, -1, 'coordinator', entries)
+        return (tp) => results.get(`${tp.topic}-${tp.partition}`)?.errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR
+      },
+      onOffsetsMarkersWritten: (producerId, partitions, commit) =>
+        groups.onTransactionCompleted(producerId, partitions, commit),
+      requestTimeoutMs: this.config.requestTimeoutMs,
+      clock: this.clock,
+      logger: this.logger('kafka.server.KafkaApis'),
+    })
+  }
+
+  /** KIP-890: transactional writes verified with their coordinator (AddPartitionsToTxn, verifyOnly). */
+  private startTxnVerification(
+    cache: MetadataCache,
+    replicas: ReplicaManager,
+    transactions: TransactionCoordinator,
+  ): void {
+    const brokerId = this.brokerId
+    const endpointOf = (id: number) => this.interBrokerAddress(cache, id)
+    const verifyConnections = this.interBrokerConnections(cache, 'add-partitions-to-txn-sender')
+    this.parts.closeables.push(() => verifyConnections.close())
+    const verifier = new AddPartitionsToTxnManager({
+      coordinatorFor: (transactionalId) => {
+        const topic = cache.topic(TRANSACTION_STATE_TOPIC)
+        if (!topic) return { error: ErrorCode.COORDINATOR_NOT_AVAILABLE }
+        const leader = topic.partitions.get(partitionFor(transactionalId, topic.partitions.size))?.state
+          ?.leader
+        if (leader === undefined || leader < 0 || !cache.isAlive(leader) || !endpointOf(leader))
+          return { error: ErrorCode.COORDINATOR_NOT_AVAILABLE }
+        return { brokerId: leader }
+      },
+      transport: new InterBrokerVerificationTransport(
+        brokerId,
+        verifyConnections,
+        transactions,
+        (tp) => cache.partition(tp.topic, tp.partition) !== undefined,
+      ),
+      logger: this.logger('kafka.server.AddPartitionsToTxnManager'),
+    })
+    replicas.setTransactionVerifier(verifier)
+    this.parts.closeables.push(() => verifier.shutdown())
   }
 
   /**

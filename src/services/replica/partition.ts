@@ -93,8 +93,8 @@ export class Partition {
     return this._leaderEpochStartOffset
   }
 
-  /** As leader: what each follower has fetched. */
-  get followers(): ReadonlyMap<number, FollowerState> {
+  /** As leader: what each follower has fetched (read-only outside Partition, which alone changes it). */
+  get followers(): ReadonlyMap<number, Readonly<FollowerState>> {
     return this._followers
   }
 
