@@ -43,9 +43,6 @@ export const CLUSTER_DEFAULTS: Readonly<Record<string, PropValue>> = {
   'zookeeper.connection.timeout.ms': 5000,
   'replica.lag.time.max.ms': 5000,
   'group.initial.rebalance.delay.ms': 0,
-  // Samsa has no online migration between the group protocols: the one policy it honours, set explicitly
-  // (a broker with the consumer protocol on refuses Kafka's default, bidirectional)
-  'group.consumer.migration.policy': 'disabled',
   'num.partitions': 1,
 }
 

@@ -92,8 +92,6 @@ function clusterDefaults(brokers: number): Props {
     'transaction.state.log.replication.factor': rf,
     'transaction.state.log.min.isr': Math.min(2, rf),
     'group.initial.rebalance.delay.ms': 0,
-    // No online migration between the group protocols: the one policy Samsa honours (see README)
-    'group.consumer.migration.policy': 'disabled',
     // A test kill is noticed in seconds, not Kafka's 18 s.
     'zookeeper.session.timeout.ms': 6000,
   }

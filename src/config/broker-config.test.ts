@@ -251,19 +251,15 @@ describe('cross checks', () => {
     )
   })
 
-  it('group.consumer.migration.policy: every value Kafka accepts; only disabled with the consumer protocol on', () => {
+  it('group.consumer.migration.policy: every value Kafka accepts, case-insensitively', () => {
     const on = { 'group.coordinator.rebalance.protocols': 'classic,consumer' }
-    const refused = (v: string) =>
-      `group.consumer.migration.policy=${v} is not supported by Samsa: online migration between the classic and ` +
-      `the consumer group protocol is not implemented. With group.coordinator.rebalance.protocols containing ` +
-      `'consumer', set group.consumer.migration.policy=disabled explicitly (Kafka's default is bidirectional).`
-    fails(on, refused('bidirectional'))
-    for (const v of ['upgrade', 'DOWNGRADE', 'Bidirectional']) {
-      fails({ ...on, 'group.consumer.migration.policy': v }, refused(v.toLowerCase()))
-      // with only the classic protocol no group can migrate: every value is honoured
+    for (const v of ['disabled', 'upgrade', 'DOWNGRADE', 'Bidirectional']) {
+      expect(cfg({ ...on, 'group.consumer.migration.policy': v }).consumerGroupMigrationPolicy).toBe(
+        v.toLowerCase(),
+      )
       expect(() => cfg({ 'group.consumer.migration.policy': v })).not.toThrow()
     }
-    expect(() => cfg({ ...on, 'group.consumer.migration.policy': 'Disabled' })).not.toThrow()
+    expect(cfg(on).consumerGroupMigrationPolicy).toBe('bidirectional')
     expect(() => cfg({ 'group.consumer.migration.policy': 'sideways' })).toThrow(
       /Invalid value sideways for configuration group.consumer.migration.policy/,
     )

@@ -5,6 +5,7 @@
  * and the data DescribeConfigs returns for a BROKER resource.
  */
 import type { Logger } from '../util/logger.js'
+import type { ConsumerGroupMigrationPolicy } from '../services/group/config.js'
 import {
   CONFIG_TYPE_CODE,
   ConfigException,
@@ -257,17 +258,7 @@ export class BrokerConfig {
     // (KIP-932) are not implemented.
     if (protocols.includes('share'))
       throw new ConfigException("The 'share' rebalance protocol (KIP-932) is not supported by Samsa.")
-    // Kafka 4.0 converts a non-empty classic group joined by a consumer-protocol member into a consumer group and
-    // back (group.consumer.migration.policy, default bidirectional). Samsa has no online migration: with the consumer
-    // protocol on, only `disabled` can be honoured, and any other value (the default included) stops the broker.
-    const migration = (v.str('group.consumer.migration.policy') ?? 'bidirectional').toLowerCase()
-    if (protocols.includes('consumer') && migration !== 'disabled')
-      throw new ConfigException(
-        `group.consumer.migration.policy=${migration} is not supported by Samsa: online migration between the ` +
-          `classic and the consumer group protocol is not implemented. With group.coordinator.rebalance.protocols ` +
-          `containing 'consumer', set group.consumer.migration.policy=disabled explicitly (Kafka's default is ` +
-          `bidirectional).`,
-      )
+    // group.consumer.migration.policy: every value Kafka accepts is honoured (online upgrade/downgrade, KIP-848).
     for (const a of v.list('group.consumer.assignors')) {
       if (resolveAssignorName(a) === undefined)
         throw new ConfigException(
@@ -1074,6 +1065,12 @@ export class BrokerConfig {
   /** `group.consumer.assignors` as short names (uniform, range). */
   get consumerGroupAssignors(): string[] {
     return this.v.list('group.consumer.assignors').map((a) => resolveAssignorName(a) ?? a)
+  }
+  /** `group.consumer.migration.policy`, lower-cased. */
+  get consumerGroupMigrationPolicy(): ConsumerGroupMigrationPolicy {
+    return (
+      this.v.str('group.consumer.migration.policy') ?? 'bidirectional'
+    ).toLowerCase() as ConsumerGroupMigrationPolicy
   }
   get offsetsTopicNumPartitions(): number {
     return this.v.int('offsets.topic.num.partitions')

@@ -922,7 +922,7 @@ const group: ConfigDef[] = [
     'bidirectional',
     'medium',
     'Online conversion of non-empty groups between the classic and the consumer protocol (KIP-848): ' +
-      'disabled, upgrade, downgrade or bidirectional. Samsa implements only disabled (see README).',
+      'disabled, upgrade, downgrade or bidirectional.',
     { validator: CaseInsensitiveValidString.in('disabled', 'upgrade', 'downgrade', 'bidirectional') },
   ),
   c('offset.metadata.max.bytes', 'int', 4096, 'high', 'Largest metadata string of a committed offset.'),

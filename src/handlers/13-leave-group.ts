@@ -25,7 +25,7 @@ export function leaveGroupHandler(d: {
   readonly authorizer: Authorizer
 }): Handler {
   return defineHandler(LeaveGroupApi, {
-    handle(req, ctx) {
+    async handle(req, ctx) {
       requireAccess(d.authorizer, ctx, AclOperation.READ, ResourceType.GROUP, req.groupId)
       const v = ctx.apiVersion
       const members: LeaveGroupMember[] =
@@ -36,7 +36,7 @@ export function leaveGroupHandler(d: {
               groupInstanceId: m.groupInstanceId,
               reason: m.reason,
             }))
-      const r = d.groups.leaveGroup(req.groupId, members)
+      const r = await d.groups.leaveGroupAsync(req.groupId, members)
       if (v < 3) {
         const errorCode =
           r.error !== ErrorCode.NONE

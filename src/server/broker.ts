@@ -652,6 +652,7 @@ export class Broker {
       consumerGroupMaxHeartbeatIntervalMs: this.config.consumerGroupMaxHeartbeatIntervalMs,
       consumerGroupMaxSize: this.config.consumerGroupMaxSize,
       consumerGroupAssignors: this.config.consumerGroupAssignors,
+      consumerGroupMigrationPolicy: this.config.consumerGroupMigrationPolicy,
     }
   }
 

@@ -235,16 +235,16 @@ export function array(
 }
 
 /** A field whose value is a single struct (Kafka's `"type": "SomeStruct"`). */
-export function structField<const N extends string, const F extends readonly AnyField[]>(
-  name: N,
-  fields: F,
-  arg?: FieldArg<unknown>,
-): Field<N, StructOf<F>>
 export function structField<
   const N extends string,
   const F extends readonly AnyField[],
   const O extends FieldOptions<unknown>,
 >(name: N, fields: F, arg: O): Field<N, WithNull<StructOf<F>, O>>
+export function structField<const N extends string, const F extends readonly AnyField[]>(
+  name: N,
+  fields: F,
+  arg?: FieldArg<unknown>,
+): Field<N, StructOf<F>>
 export function structField(name: string, fields: readonly AnyField[], arg?: FieldArg<unknown>): AnyField {
   return makeField(name, { kind: 'struct', fields }, arg)
 }

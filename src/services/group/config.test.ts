@@ -40,6 +40,7 @@ describe('partitionFor', () => {
       consumerGroupMaxHeartbeatIntervalMs: 15_000,
       consumerGroupMaxSize: 2_147_483_647,
       consumerGroupAssignors: ['uniform', 'range'],
+      consumerGroupMigrationPolicy: 'bidirectional',
     })
   })
 

@@ -43,7 +43,19 @@ export interface GroupCoordinatorConfig {
   readonly consumerGroupMaxSize: number
   /** `group.consumer.assignors` (uniform, range): server-side assignors; the first is the default. */
   readonly consumerGroupAssignors: readonly string[]
+  /**
+   * `group.consumer.migration.policy` (bidirectional): whether a classic group with members converts to a consumer
+   * group when a consumer-protocol member joins (upgrade), and back when only classic members are left (downgrade).
+   */
+  readonly consumerGroupMigrationPolicy: ConsumerGroupMigrationPolicy
 }
+
+export type ConsumerGroupMigrationPolicy = 'disabled' | 'upgrade' | 'downgrade' | 'bidirectional'
+
+export const isUpgradeEnabled = (p: ConsumerGroupMigrationPolicy): boolean =>
+  p === 'upgrade' || p === 'bidirectional'
+export const isDowngradeEnabled = (p: ConsumerGroupMigrationPolicy): boolean =>
+  p === 'downgrade' || p === 'bidirectional'
 
 export const DEFAULT_GROUP_COORDINATOR_CONFIG: Omit<GroupCoordinatorConfig, 'brokerId'> = {
   groupMinSessionTimeoutMs: 6000,
@@ -63,6 +75,7 @@ export const DEFAULT_GROUP_COORDINATOR_CONFIG: Omit<GroupCoordinatorConfig, 'bro
   consumerGroupMaxHeartbeatIntervalMs: 15_000,
   consumerGroupMaxSize: 2_147_483_647,
   consumerGroupAssignors: ['uniform', 'range'],
+  consumerGroupMigrationPolicy: 'bidirectional',
 }
 
 export type GroupCoordinatorConfigInput = Partial<GroupCoordinatorConfig> & { readonly brokerId: number }

@@ -29,6 +29,7 @@ import {
   type GroupCoordinatorConfigInput,
 } from './config.js'
 import {
+  CONSUMER_PROTOCOL_TYPE,
   GroupMetadata,
   joinError,
   MemberMetadata,
@@ -49,11 +50,13 @@ import type { VerificationGuard } from '../log/producer-state.js'
 import {
   ConsumerGroupCoordinator,
   type ConsumerGroupHeartbeatParams,
+  type ClassicGroupView,
   type ConsumerGroupHeartbeatResult,
   type DescribedConsumerGroup,
   type TopicsView,
 } from './consumer/coordinator.js'
-import type { GroupLogStore } from './log-store.js'
+import type { GroupLogAppendRecord, GroupLogStore } from './log-store.js'
+import { encodeGroupMetadataKey } from '../../protocol/messages/data/group-metadata.js'
 import type {
   DeleteOffsetsResult,
   DescribeGroupResult,
@@ -156,7 +159,11 @@ export class GroupCoordinator {
       logger: this.logger,
       topics: options.topics ?? NO_TOPICS,
       groupStatus: (groupId) => this.validateGroupStatus(groupId, 'ConsumerGroupHeartbeat'),
-      isClassicGroupInUse: (groupId) => (this.groupManager.getGroup(groupId)?.size ?? 0) > 0,
+      classicGroups: {
+        inUse: (groupId) => this.classicGroupView(groupId),
+        release: (groupId) => this.releaseClassicGroup(groupId),
+        adopt: (groupId, view) => this.adoptClassicGroup(groupId, view),
+      },
       partitionFor: (groupId) => this.partitionFor(groupId),
       append: (partition, records) => options.logStore.append(partition, records),
     })
@@ -234,6 +241,76 @@ export class GroupCoordinator {
     return this.groupManager.currentGroups()
   }
 
+  // ---------------------------------------------------------------- online migration (KIP-848)
+
+  /** A classic group with members, as the consumer group protocol's upgrade reads it. */
+  private classicGroupView(groupId: string): ClassicGroupView | undefined {
+    const g = this.groupManager.getGroup(groupId)
+    if (g === undefined || g.size === 0) return undefined
+    return {
+      generationId: g.generationId,
+      protocolType: g.protocolType,
+      protocolName: g.protocolName,
+      members: g.allMemberMetadata.map((m) => ({
+        memberId: m.memberId,
+        instanceId: m.groupInstanceId,
+        clientId: m.clientId,
+        clientHost: m.clientHost,
+        rebalanceTimeoutMs: m.rebalanceTimeoutMs,
+        sessionTimeoutMs: m.sessionTimeoutMs,
+        supportedProtocols: m.supportedProtocols,
+        assignment: m.assignment,
+      })),
+    }
+  }
+
+  /**
+   * Upgrade: the classic group's members moved to a consumer group. Its delayed operations stop, whoever waits on
+   * a JoinGroup/SyncGroup is told to rejoin (REBALANCE_IN_PROGRESS), and the entry stays, Empty, holding the
+   * offsets. Returns its tombstone, written with the consumer group's records.
+   */
+  private releaseClassicGroup(groupId: string): GroupLogAppendRecord[] {
+    const group = this.groupManager.getGroup(groupId)
+    if (group === undefined) return []
+    this.cancelGroupTimers(group)
+    group.releaseMembersForMigration(ErrorCode.REBALANCE_IN_PROGRESS)
+    return [{ key: encodeGroupMetadataKey({ group: groupId }), value: null, timestamp: this.clock.now() }]
+  }
+
+  /**
+   * Downgrade: the consumer group's members (all of the classic protocol) come back as a Stable classic group at
+   * the group epoch, with the partitions they own as their assignments; the group is written and rebalances.
+   */
+  private adoptClassicGroup(groupId: string, view: ClassicGroupView): void {
+    const group =
+      this.groupManager.getGroup(groupId) ??
+      this.addGroup(new GroupMetadata(groupId, 'Empty', () => this.clock.now()))
+    this.cancelGroupTimers(group)
+    const members = view.members.map((m) => {
+      const member = new MemberMetadata(
+        m.memberId,
+        m.instanceId,
+        m.clientId,
+        m.clientHost,
+        m.rebalanceTimeoutMs,
+        m.sessionTimeoutMs,
+        view.protocolType ?? CONSUMER_PROTOCOL_TYPE,
+        m.supportedProtocols,
+      )
+      member.assignment = m.assignment
+      return member
+    })
+    group.adoptMembersForMigration(
+      view.generationId,
+      view.protocolType ?? CONSUMER_PROTOCOL_TYPE,
+      view.protocolName,
+      members,
+    )
+    for (const m of members) this.completeAndScheduleNextHeartbeatExpiration(group, m)
+    this.storeGroup(group, new Map(members.map((m) => [m.memberId, m.assignment])), () => {})
+    this.prepareRebalance(group, `Downgrade group ${groupId} from consumer to classic.`)
+  }
+
   // ---------------------------------------------------------------- JoinGroup
 
   joinGroup(p: JoinGroupParams): Promise<JoinGroupResult> {
@@ -252,10 +329,15 @@ export class GroupCoordinator {
         return
       }
       if (this.consumerGroups.isInUse(p.groupId)) {
-        // Kafka: "Group <id> is not a classic group." (no online migration between the protocols yet)
-        callback(joinError(p.memberId, ErrorCode.GROUP_ID_NOT_FOUND))
+        // A classic member joining a non-empty consumer group is served by it, whatever the migration policy.
+        this.consumerGroups.classicJoin(p).then(callback, (e: unknown) => {
+          this.error(`JoinGroup of group ${p.groupId} to its consumer group failed: ${describeError(e)}`)
+          callback(joinError(p.memberId, ErrorCode.UNKNOWN_SERVER_ERROR))
+        })
         return
       }
+      // An empty consumer group gives way to the classic group (Kafka deletes it, with its tombstones).
+      if (this.consumerGroups.group(p.groupId) !== undefined) void this.consumerGroups.deleteGroup(p.groupId)
       const isUnknownMember = p.memberId === ''
       // The group is created when it does not exist and the member id is unknown; a known member id for a
       // group that does not exist is rejected.
@@ -789,6 +871,13 @@ export class GroupCoordinator {
         callback(syncError(error))
         return
       }
+      if (this.consumerGroups.isInUse(p.groupId)) {
+        this.consumerGroups.classicSync(p).then(callback, (e: unknown) => {
+          this.error(`SyncGroup of group ${p.groupId} to its consumer group failed: ${describeError(e)}`)
+          callback(syncError(ErrorCode.UNKNOWN_SERVER_ERROR))
+        })
+        return
+      }
       const group = this.groupManager.getGroup(p.groupId)
       if (group === undefined) {
         callback(syncError(ErrorCode.UNKNOWN_MEMBER_ID))
@@ -1006,6 +1095,7 @@ export class GroupCoordinator {
       // While the group is loading, respond just blindly.
       return error === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS ? ErrorCode.NONE : error
     }
+    if (this.consumerGroups.isInUse(p.groupId)) return this.consumerGroups.classicHeartbeat(p)
     const group = this.groupManager.getGroup(p.groupId)
     if (group === undefined) return ErrorCode.UNKNOWN_MEMBER_ID
     if (group.is('Dead')) return ErrorCode.COORDINATOR_NOT_AVAILABLE
@@ -1130,6 +1220,18 @@ export class GroupCoordinator {
   }
 
   // ---------------------------------------------------------------- LeaveGroup
+
+  /** LeaveGroup: a non-empty consumer group's (answered once written), else the classic group's (`leaveGroup`). */
+  async leaveGroupAsync(
+    groupId: string,
+    leavingMembers: readonly LeaveGroupMember[],
+  ): Promise<LeaveGroupResult> {
+    const error = this.validateGroupStatus(groupId, 'LeaveGroup')
+    if (error === null && this.consumerGroups.isInUse(groupId)) {
+      return this.consumerGroups.classicLeave(groupId, leavingMembers)
+    }
+    return this.leaveGroup(groupId, leavingMembers)
+  }
 
   leaveGroup(groupId: string, leavingMembers: readonly LeaveGroupMember[]): LeaveGroupResult {
     const error = this.validateGroupStatus(groupId, 'LeaveGroup')

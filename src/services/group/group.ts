@@ -599,6 +599,43 @@ export class GroupMetadata {
     member.awaitingJoinCallback = callback
   }
 
+  /**
+   * Online upgrade (KIP-848): the members move to a consumer group; this entry stays, Empty, for the offsets.
+   * Whoever still waits on a JoinGroup or SyncGroup is answered with `error`.
+   */
+  releaseMembersForMigration(error: number): MemberMetadata[] {
+    const released = [...this.members.values()]
+    for (const m of released) {
+      this.maybeInvokeJoinCallback(m, joinError(m.memberId, error))
+      this.maybeInvokeSyncCallback(m, syncError(error))
+      this.remove(m.memberId)
+    }
+    for (const id of [...this.pendingMembers]) this.remove(id)
+    this.protocolType = null
+    this.protocolName = null
+    this.subscribedTopics = null
+    this.clearPendingSyncMembers()
+    this.state = 'Empty'
+    this.currentStateTimestamp = this.now()
+    return released
+  }
+
+  /** Online downgrade (KIP-848): the group takes back members of a consumer group, Stable at `generationId`. */
+  adoptMembersForMigration(
+    generationId: number,
+    protocolType: string,
+    protocolName: string | null,
+    members: readonly MemberMetadata[],
+  ): void {
+    this.generationId = generationId
+    for (const m of members) this.add(m, null)
+    this.protocolType = protocolType
+    this.protocolName = protocolName
+    this.subscribedTopics = this.computeSubscribedTopics()
+    this.state = 'Stable'
+    this.currentStateTimestamp = this.now()
+  }
+
   maybeInvokeJoinCallback(member: MemberMetadata, result: JoinGroupResult): void {
     const cb = member.awaitingJoinCallback
     if (cb === null) return

@@ -40,6 +40,27 @@ describe('consumer group records (types 3-8)', () => {
           subscribedTopicRegex: null,
           rebalanceTimeoutMs: 30_000,
           serverAssignor: 'uniform',
+          classicMemberMetadata: null,
+        },
+      },
+      {
+        type: 5,
+        groupId: 'g',
+        memberId: 'classic',
+        value: {
+          instanceId: 'i1',
+          rackId: null,
+          clientId: 'kafkajs',
+          clientHost: '/127.0.0.1',
+          subscribedTopicNames: ['t'],
+          subscribedTopicRegex: null,
+          rebalanceTimeoutMs: 60_000,
+          serverAssignor: null,
+          // tagged field 0 (online migration)
+          classicMemberMetadata: {
+            sessionTimeoutMs: 10_000,
+            supportedProtocols: [{ name: 'range', metadata: Buffer.from([0, 0, 0, 0, 0, 1]) }],
+          },
         },
       },
       { type: 6, groupId: 'g', value: { assignmentEpoch: 7 } },

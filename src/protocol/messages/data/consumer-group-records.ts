@@ -12,12 +12,26 @@
  *   7 ConsumerGroupTargetAssignmentMember    a member's target assignment
  *   8 ConsumerGroupCurrentMemberAssignment   a member's epochs, state, assigned and pending-revocation partitions
  *
- * Tagged fields of later Kafka releases (a metadata hash, the classic member metadata of a migrated member, the
- * assignment timestamp) are skipped when read and not written.
+ * A member that uses the classic protocol inside a consumer group (online migration) carries its classic metadata
+ * (session timeout, supported protocols) in tagged field 0 of its member metadata, as Kafka 4.0 writes it. Other
+ * tagged fields of later Kafka releases (a metadata hash, the assignment timestamp) are skipped when read and not
+ * written.
  */
 import { decode } from '../../codec/codec.js'
 import { Reader } from '../../codec/reader.js'
-import { array, int32, int8, message, string, T, uuid, type Infer, type Input } from '../../codec/schema.js'
+import {
+  array,
+  bytes,
+  int32,
+  int8,
+  message,
+  string,
+  structField,
+  T,
+  uuid,
+  type Infer,
+  type Input,
+} from '../../codec/schema.js'
 import { decodeVersionPrefixed, encodeVersionPrefixed } from './version-prefixed.js'
 
 export const ConsumerGroupRecordType = {
@@ -83,6 +97,12 @@ export const ConsumerGroupMemberMetadataValue = message({
     string('subscribedTopicRegex', { nullable: '0+' }),
     int32('rebalanceTimeoutMs', { default: -1 }),
     string('serverAssignor', { nullable: '0+' }),
+    // null for a member of the consumer protocol
+    structField(
+      'classicMemberMetadata',
+      [int32('sessionTimeoutMs'), array('supportedProtocols', [string('name'), bytes('metadata')])],
+      { nullable: '0+', default: null, tag: 0 },
+    ),
   ],
 })
 

@@ -26,7 +26,22 @@ import {
 import type { GroupLogAppendRecord } from '../log-store.js'
 import type { ScheduledTask, Scheduler } from '../../../util/scheduler.js'
 import type { Logger } from '../../../util/logger.js'
-import type { GroupCoordinatorConfig } from '../config.js'
+import { isDowngradeEnabled, isUpgradeEnabled, type GroupCoordinatorConfig } from '../config.js'
+import {
+  decodeAssignment,
+  decodeSubscription,
+  encodeAssignment,
+} from '../../../protocol/messages/data/consumer-protocol.js'
+import { CONSUMER_PROTOCOL_TYPE, joinError, syncError } from '../group.js'
+import type {
+  HeartbeatParams,
+  JoinGroupParams,
+  JoinGroupResult,
+  LeaveGroupMember,
+  LeaveGroupResult,
+  SyncGroupParams,
+  SyncGroupResult,
+} from '../types.js'
 import {
   assignmentEntries,
   assignmentEquals,
@@ -43,6 +58,7 @@ import {
   LEAVE_GROUP_STATIC_MEMBER_EPOCH,
   newMember,
   reconcile,
+  type ClassicMemberMetadata,
   type ConsumerGroupMember,
 } from './member.js'
 
@@ -116,6 +132,40 @@ export interface DescribedConsumerGroup {
   }[]
 }
 
+/** A member of a classic group as an online migration carries it over (either way). */
+export interface ClassicGroupMemberView {
+  readonly memberId: string
+  readonly instanceId: string | null
+  readonly clientId: string
+  readonly clientHost: string
+  readonly rebalanceTimeoutMs: number
+  readonly sessionTimeoutMs: number
+  readonly supportedProtocols: readonly { readonly name: string; readonly metadata: Buffer }[]
+  /** The embedded consumer protocol assignment (empty when the member has none yet). */
+  readonly assignment: Buffer
+}
+
+export interface ClassicGroupView {
+  readonly generationId: number
+  readonly protocolType: string | null
+  readonly protocolName: string | null
+  readonly members: readonly ClassicGroupMemberView[]
+}
+
+/** The classic side of the group namespace, for the online migration between the two protocols. */
+export interface ClassicGroupBridge {
+  /** The classic group with members under this id, if there is one. */
+  inUse(groupId: string): ClassicGroupView | undefined
+  /**
+   * Upgrade: the classic group gives its members up (its pending JoinGroup/SyncGroup are answered with
+   * REBALANCE_IN_PROGRESS, its timers stop) and keeps its offsets. Returns the records that go with the consumer
+   * group's first ones (the classic group's tombstone).
+   */
+  release(groupId: string): GroupLogAppendRecord[]
+  /** Downgrade: the classic group takes these members back and rebalances. */
+  adopt(groupId: string, group: ClassicGroupView): void
+}
+
 export interface ConsumerGroupCoordinatorOptions {
   readonly config: GroupCoordinatorConfig
   readonly scheduler: Scheduler
@@ -123,8 +173,8 @@ export interface ConsumerGroupCoordinatorOptions {
   readonly topics: TopicsView
   /** null when this broker serves the group now, else the error to answer (NOT_COORDINATOR, ...). */
   readonly groupStatus: (groupId: string) => number | null
-  /** True when the id names a classic group that has members (the two protocols share one namespace). */
-  readonly isClassicGroupInUse: (groupId: string) => boolean
+  /** The classic groups (the two protocols share one namespace). */
+  readonly classicGroups: ClassicGroupBridge
   /** `__consumer_offsets` partition of a group. */
   readonly partitionFor: (groupId: string) => number
   /**
@@ -155,6 +205,10 @@ export class ConsumerGroupCoordinator {
   private readonly groups = new Map<string, ConsumerGroup>()
   private readonly sessionTimers = new Map<string, ScheduledTask>()
   private readonly rebalanceTimers = new Map<string, ScheduledTask>()
+  /** Classic members: the JoinGroup deadline after a REBALANCE_IN_PROGRESS, the SyncGroup deadline after a join. */
+  private readonly classicTimers = new Map<string, ScheduledTask>()
+  /** Records to write before a group's next changes (the tombstone of the classic group it was converted from). */
+  private readonly pendingRecords = new Map<string, GroupLogAppendRecord[]>()
   private readonly regexCache = new Map<string, RE2JS>()
   /**
    * Per group and member: whether the principal of its latest heartbeat may Describe a topic, which narrows its
@@ -199,16 +253,26 @@ export class ConsumerGroupCoordinator {
    */
   async heartbeat(p: ConsumerGroupHeartbeatParams): Promise<ConsumerGroupHeartbeatResult> {
     const result = this.handleHeartbeat(p)
-    if (!this.groups.has(p.groupId) && !this.persisted.has(p.groupId)) return result
-    const rolledBack = this.rollbacks.get(p.groupId)?.count ?? 0
-    const error = await this.persist(p.groupId).then(
+    const error = await this.persistChanges(p.groupId)
+    return error === null ? result : errorResult(error, '')
+  }
+
+  /**
+   * Writes what a request changed and tells whether the state it was answered from is in the log: null, else
+   * the error of the write (also when a write queued before it failed and undid that state).
+   */
+  private async persistChanges(groupId: string): Promise<number | null> {
+    if (!this.groups.has(groupId) && !this.persisted.has(groupId) && !this.pendingRecords.has(groupId)) {
+      return null
+    }
+    const rolledBack = this.rollbacks.get(groupId)?.count ?? 0
+    return this.persist(groupId).then(
       () => {
-        const r = this.rollbacks.get(p.groupId)
+        const r = this.rollbacks.get(groupId)
         return r !== undefined && r.count !== rolledBack ? r.error : null
       },
       (e: unknown) => writeErrorCode(e),
     )
-    return error === null ? result : errorResult(error, '')
   }
 
   private handleHeartbeat(p: ConsumerGroupHeartbeatParams): ConsumerGroupHeartbeatResult {
@@ -248,13 +312,15 @@ export class ConsumerGroupCoordinator {
     const after = group?.snapshot()
     const before = this.persisted.get(groupId)
     const records = recordsBetween(groupId, before, after)
-    if (records.length === 0) return
+    const extra = this.pendingRecords.get(groupId) ?? []
+    this.pendingRecords.delete(groupId)
+    if (records.length === 0 && extra.length === 0) return
     const now = this.o.scheduler.clock.now()
     try {
-      await this.o.append(
-        this.o.partitionFor(groupId),
-        records.map((r) => ({ ...encodeConsumerGroupRecord(r), timestamp: now })),
-      )
+      await this.o.append(this.o.partitionFor(groupId), [
+        ...extra,
+        ...records.map((r) => ({ ...encodeConsumerGroupRecord(r), timestamp: now })),
+      ])
     } catch (e) {
       const code = writeErrorCode(e)
       this.o.logger.warn(
@@ -428,56 +494,11 @@ export class ConsumerGroupCoordinator {
         p.subscribedTopicRegex ?? (p.subscribedTopicNames !== null ? null : member.subscribedTopicRegex),
       serverAssignor: p.serverAssignor ?? member.serverAssignor,
     }
-    let bump =
-      created ||
-      !sameList(updated.subscribedTopicNames, member.subscribedTopicNames) ||
-      updated.subscribedTopicRegex !== member.subscribedTopicRegex ||
-      updated.serverAssignor !== member.serverAssignor ||
-      updated.rackId !== member.rackId
-
-    if (replaced !== undefined) {
-      this.cancelTimers(group.groupId, replaced.memberId)
-      group.removeMemberKeepingTarget(replaced.memberId, memberId)
-      this.info(
-        `[GroupId ${group.groupId}] Static member ${replaced.memberId} with instance id ${p.instanceId} ` +
-          `is replaced by member ${memberId}.`,
-      )
-    }
-    group.updateMember(updated)
+    const owned = p.topicPartitions === null ? null : assignmentOf(p.topicPartitions)
     let auth = this.describable.get(group.groupId)
     if (auth === undefined) this.describable.set(group.groupId, (auth = new Map()))
     auth.set(memberId, p.topicDescribable ?? (() => true))
-    const metadata = this.subscriptionMetadata(group)
-    if (!sameMap(metadata, group.subscriptionMetadata)) {
-      group.subscriptionMetadata = metadata
-      bump = true
-    }
-    if (bump) {
-      group.groupEpoch += 1
-      this.info(
-        `[GroupId ${group.groupId}] Bumped group epoch to ${group.groupEpoch}` +
-          (created ? ` (member ${memberId} joined).` : '.'),
-      )
-    }
-    if (group.groupEpoch > group.targetAssignmentEpoch) this.computeTargetAssignment(group)
-
-    const owned = p.topicPartitions === null ? null : assignmentOf(p.topicPartitions)
-    const reconciled = reconcile(
-      updated,
-      group.targetAssignmentEpoch,
-      group.targetAssignment.get(memberId) ?? EMPTY_ASSIGNMENT,
-      group.partitionEpochs(memberId),
-      owned,
-    )
-    group.updateMember(reconciled)
-    this.scheduleSessionTimeout(group.groupId, memberId)
-    if (reconciled.state === 'UNREVOKED_PARTITIONS') {
-      if (updated.state !== 'UNREVOKED_PARTITIONS' || created || replaced !== undefined) {
-        this.scheduleRebalanceTimeout(group.groupId, reconciled)
-      }
-    } else {
-      this.cancelRebalanceTimeout(group.groupId, memberId)
-    }
+    const reconciled = this.updateAndReconcile(group, member, updated, created, replaced, owned)
 
     // Kafka's rule: the assignment goes out on a full request — joining (epoch 0), or every field a client must
     // send after an error (rebalance timeout, subscription, owned partitions) — and whenever it changed.
@@ -497,6 +518,70 @@ export class ConsumerGroupCoordinator {
         ? { topicPartitions: assignmentEntries(reconciled.assignedPartitions) }
         : null,
     }
+  }
+
+  /**
+   * Steps 1-3 of a heartbeat or a classic member's JoinGroup: puts the updated member in the group (bumping the
+   * group epoch when its subscription or the subscribed topics changed), computes a new target assignment when the
+   * group epoch moved past it, and reconciles the member towards its target (`owned`: the partitions it says it
+   * owns, null when it did not say).
+   */
+  private updateAndReconcile(
+    group: ConsumerGroup,
+    member: ConsumerGroupMember,
+    updated: ConsumerGroupMember,
+    created: boolean,
+    replaced: ConsumerGroupMember | undefined,
+    owned: Assignment | null,
+  ): ConsumerGroupMember {
+    const memberId = updated.memberId
+    let bump =
+      created ||
+      !sameList(updated.subscribedTopicNames, member.subscribedTopicNames) ||
+      updated.subscribedTopicRegex !== member.subscribedTopicRegex ||
+      updated.serverAssignor !== member.serverAssignor ||
+      updated.rackId !== member.rackId
+
+    if (replaced !== undefined) {
+      this.cancelTimers(group.groupId, replaced.memberId)
+      group.removeMemberKeepingTarget(replaced.memberId, memberId)
+      this.info(
+        `[GroupId ${group.groupId}] Static member ${replaced.memberId} with instance id ${updated.instanceId} ` +
+          `is replaced by member ${memberId}.`,
+      )
+    }
+    group.updateMember(updated)
+    const metadata = this.subscriptionMetadata(group)
+    if (!sameMap(metadata, group.subscriptionMetadata)) {
+      group.subscriptionMetadata = metadata
+      bump = true
+    }
+    if (bump) {
+      group.groupEpoch += 1
+      this.info(
+        `[GroupId ${group.groupId}] Bumped group epoch to ${group.groupEpoch}` +
+          (created ? ` (member ${memberId} joined).` : '.'),
+      )
+    }
+    if (group.groupEpoch > group.targetAssignmentEpoch) this.computeTargetAssignment(group)
+
+    const reconciled = reconcile(
+      updated,
+      group.targetAssignmentEpoch,
+      group.targetAssignment.get(memberId) ?? EMPTY_ASSIGNMENT,
+      group.partitionEpochs(memberId),
+      owned,
+    )
+    group.updateMember(reconciled)
+    this.scheduleSessionTimeout(group.groupId, memberId)
+    if (reconciled.state === 'UNREVOKED_PARTITIONS') {
+      if (updated.state !== 'UNREVOKED_PARTITIONS' || created || replaced !== undefined) {
+        this.scheduleRebalanceTimeout(group.groupId, reconciled)
+      }
+    } else {
+      this.cancelRebalanceTimeout(group.groupId, memberId)
+    }
+    return reconciled
   }
 
   /** Kafka's throwIfStaticMemberIsUnknown: the static member must exist and have the request's member id. */
@@ -586,11 +671,10 @@ export class ConsumerGroupCoordinator {
   private getOrMaybeCreateGroup(groupId: string, create: boolean): ConsumerGroup {
     const g = this.groups.get(groupId)
     if (g !== undefined && g.members.size > 0) return g
-    if (this.o.isClassicGroupInUse(groupId)) {
-      // group.consumer.migration.policy=disabled, the one policy Samsa honours (the broker refuses the others)
-      this.info(
-        `Cannot upgrade classic group ${groupId} to consumer group because online upgrade is disabled.`,
-      )
+    const classic = this.o.classicGroups.inUse(groupId)
+    if (classic !== undefined) {
+      if (create && this.validateOnlineUpgrade(groupId, classic))
+        return this.convertToConsumerGroup(groupId, classic)
       throw new GroupError(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${groupId} is not a consumer group.`)
     }
     if (g !== undefined) return g
@@ -600,12 +684,514 @@ export class ConsumerGroupCoordinator {
     return created
   }
 
-  /** Removes a member, its target assignment and timers, and bumps the group epoch. */
-  private fenceMember(group: ConsumerGroup, memberId: string): void {
-    this.cancelTimers(group.groupId, memberId)
-    group.removeMember(memberId)
+  /**
+   * Removes members, their target assignments and timers, and bumps the group epoch; when only classic members
+   * are left, the group may go back to the classic protocol (downgrade).
+   */
+  private fenceMember(group: ConsumerGroup, ...memberIds: string[]): void {
+    for (const memberId of memberIds) {
+      this.cancelTimers(group.groupId, memberId)
+      group.removeMember(memberId)
+    }
+    if (this.maybeDowngrade(group)) return
     group.groupEpoch += 1
     group.subscriptionMetadata = this.subscriptionMetadata(group)
+  }
+
+  // ---------------------------------------------------------------- online migration (KIP-848)
+
+  /** Kafka's validateOnlineUpgrade: may this classic group become a consumer group? */
+  private validateOnlineUpgrade(groupId: string, classic: ClassicGroupView): boolean {
+    const cannot = (why: string): boolean => {
+      this.info(`Cannot upgrade classic group ${groupId} to consumer group because ${why}.`)
+      return false
+    }
+    if (!isUpgradeEnabled(this.config.consumerGroupMigrationPolicy))
+      return cannot('the online upgrade is disabled')
+    if (classic.protocolType !== CONSUMER_PROTOCOL_TYPE) {
+      return cannot('the group does not use the consumer embedded protocol')
+    }
+    if (classic.members.length > this.config.consumerGroupMaxSize) {
+      return cannot('the group size exceeds the consumer group maximum size')
+    }
+    return true
+  }
+
+  /**
+   * Kafka's convertToConsumerGroup (ConsumerGroup.fromClassicGroup): the classic members become members of a consumer
+   * group at the classic generation, stable, each assigned (and targeted) what the classic group last gave it; the
+   * joining member then bumps the group epoch, so they are asked to rejoin. The classic group's tombstone goes
+   * with the consumer group's first records; its offsets stay.
+   */
+  private convertToConsumerGroup(groupId: string, classic: ClassicGroupView): ConsumerGroup {
+    const topics = this.o.topics()
+    const epoch = classic.generationId
+    const members: ConsumerGroupMember[] = []
+    try {
+      for (const m of classic.members) {
+        const protocol = m.supportedProtocols.find((x) => x.name === classic.protocolName)
+        if (protocol === undefined)
+          throw new Error(`member ${m.memberId} has no ${classic.protocolName} metadata`)
+        const subscription = decodeSubscription(protocol.metadata).value
+        const assigned =
+          m.assignment.length === 0
+            ? EMPTY_ASSIGNMENT
+            : idAssignment(decodeAssignment(m.assignment).value.assignedPartitions, topics)
+        members.push({
+          ...newMember(m.memberId),
+          instanceId: m.instanceId,
+          rackId: subscription.rackId,
+          clientId: m.clientId,
+          clientHost: m.clientHost,
+          rebalanceTimeoutMs: m.rebalanceTimeoutMs,
+          subscribedTopicNames: [...subscription.topics],
+          memberEpoch: epoch,
+          previousMemberEpoch: epoch,
+          assignedPartitions: assigned,
+          classicMemberMetadata: {
+            sessionTimeoutMs: m.sessionTimeoutMs,
+            supportedProtocols: m.supportedProtocols.map((x) => ({ name: x.name, metadata: x.metadata })),
+          },
+        })
+      }
+    } catch (e) {
+      this.o.logger.warn(
+        `[GroupCoordinator ${this.config.brokerId}]: Cannot upgrade the classic group ${groupId} to consumer group ` +
+          `because the embedded consumer protocol is malformed: ${(e as Error).message}.`,
+      )
+      throw new GroupError(
+        ErrorCode.GROUP_ID_NOT_FOUND,
+        `Cannot upgrade the classic group ${groupId} to consumer group because the embedded consumer protocol is malformed.`,
+      )
+    }
+    const group = new ConsumerGroup(groupId)
+    group.groupEpoch = epoch
+    for (const m of members) group.updateMember(m)
+    group.setTargetAssignment(epoch, new Map(members.map((m) => [m.memberId, m.assignedPartitions])))
+    this.groups.set(groupId, group)
+    this.pendingRecords.set(groupId, [
+      ...(this.pendingRecords.get(groupId) ?? []),
+      ...this.o.classicGroups.release(groupId),
+    ])
+    for (const m of members) this.scheduleSessionTimeout(groupId, m.memberId)
+    this.info(`[GroupId ${groupId}] Converted the classic group to a consumer group.`)
+    return group
+  }
+
+  /**
+   * Kafka's validateOnlineDowngradeWithFencedMembers + convertToClassicGroup, after members left or were fenced:
+   * when every member left uses the classic protocol (and there is one), the group goes back to a classic group
+   * at the group epoch, each member keeping its assigned partitions, and the classic group rebalances. The
+   * consumer group's tombstones are its next write; its offsets stay. True when the group was converted.
+   */
+  private maybeDowngrade(group: ConsumerGroup): boolean {
+    const members = [...group.members.values()]
+    if (members.length === 0) return false
+    const classic: { m: ConsumerGroupMember; c: ClassicMemberMetadata }[] = []
+    for (const m of members) {
+      if (m.classicMemberMetadata === null) return false
+      classic.push({ m, c: m.classicMemberMetadata })
+    }
+    const cannot = (why: string): boolean => {
+      this.info(`Cannot downgrade consumer group ${group.groupId} to classic group because ${why}.`)
+      return false
+    }
+    if (!isDowngradeEnabled(this.config.consumerGroupMigrationPolicy)) {
+      return cannot('the online downgrade is disabled')
+    }
+    if (members.length > this.config.groupMaxSize) {
+      return cannot('its group size is greater than classic group max size')
+    }
+    // The protocol every member supports, in the first member's order of preference.
+    const first = classic[0]?.c.supportedProtocols ?? []
+    const common = first.find((p) =>
+      classic.every((x) => x.c.supportedProtocols.some((q) => q.name === p.name)),
+    )
+    const names = new Map<string, string>()
+    for (const [name, t] of this.o.topics()) names.set(t.id, name)
+    const view: ClassicGroupView = {
+      generationId: group.groupEpoch,
+      protocolType: CONSUMER_PROTOCOL_TYPE,
+      protocolName: common?.name ?? first[0]?.name ?? null,
+      members: classic.map(({ m, c }) => ({
+        memberId: m.memberId,
+        instanceId: m.instanceId,
+        clientId: m.clientId,
+        clientHost: m.clientHost,
+        rebalanceTimeoutMs: m.rebalanceTimeoutMs,
+        sessionTimeoutMs: c.sessionTimeoutMs,
+        supportedProtocols: c.supportedProtocols,
+        assignment: classicAssignment(m.assignedPartitions, names),
+      })),
+    }
+    for (const m of members) this.cancelTimers(group.groupId, m.memberId)
+    this.groups.delete(group.groupId)
+    this.describable.delete(group.groupId)
+    this.info(`[GroupId ${group.groupId}] Converted the consumer group to a classic group.`)
+    this.o.classicGroups.adopt(group.groupId, view)
+    return true
+  }
+
+  // ---------------------------------------------------------------- classic members in a consumer group
+
+  /**
+   * JoinGroup of a classic member to a non-empty consumer group (Kafka's classicGroupJoinToConsumerGroup): the
+   * member joins or updates its subscription like a heartbeat would, with the partitions its subscription says it
+   * owns, and is answered at once as a follower (the assignment comes from the server-side assignor in SyncGroup).
+   */
+  async classicJoin(p: JoinGroupParams): Promise<JoinGroupResult> {
+    let result: JoinGroupResult
+    try {
+      result = this.handleClassicJoin(p)
+    } catch (e) {
+      if (!(e instanceof GroupError)) throw e
+      return joinError(p.memberId, e.code)
+    }
+    const error = await this.persistChanges(p.groupId)
+    if (error !== null) return joinError(p.memberId, error)
+    if (
+      result.error === ErrorCode.NONE &&
+      this.groups.get(p.groupId)?.members.has(result.memberId) === true
+    ) {
+      this.cancelClassicTimer(p.groupId, result.memberId, 'join')
+      this.scheduleSessionTimeout(p.groupId, result.memberId)
+      this.scheduleClassicTimer(p.groupId, result.memberId, 'sync', p.rebalanceTimeoutMs)
+    }
+    return result
+  }
+
+  private handleClassicJoin(p: JoinGroupParams): JoinGroupResult {
+    const group = this.groups.get(p.groupId)
+    if (group === undefined || group.members.size === 0) {
+      throw new GroupError(ErrorCode.UNKNOWN_MEMBER_ID, `Group ${p.groupId} is not a consumer group.`)
+    }
+    const unknown = p.memberId === ''
+    const memberId = unknown ? newMemberId() : p.memberId
+    if (group.members.size >= this.config.consumerGroupMaxSize && (unknown || !group.members.has(memberId))) {
+      throw new GroupError(
+        ErrorCode.GROUP_MAX_SIZE_REACHED,
+        `The consumer group has reached its maximum capacity of ${this.config.consumerGroupMaxSize} members.`,
+      )
+    }
+    this.throwIfClassicProtocolIsNotSupported(group, memberId, p)
+    if (p.requireKnownMemberId && unknown && p.groupInstanceId === null) {
+      this.info(
+        `[GroupId ${p.groupId}] Dynamic member with unknown member id joins the consumer group. Created a new ` +
+          `member id ${memberId} and requesting the member to rejoin with this id.`,
+      )
+      return joinError(memberId, ErrorCode.MEMBER_ID_REQUIRED)
+    }
+    let member: ConsumerGroupMember
+    let created = false
+    let replaced: ConsumerGroupMember | undefined
+    if (p.groupInstanceId === null) {
+      const existing = group.members.get(memberId)
+      if (existing === undefined) {
+        member = newMember(memberId)
+        created = true
+      } else {
+        member = existing
+      }
+    } else {
+      const existing = group.staticMember(p.groupInstanceId)
+      if (existing === undefined) {
+        if (!unknown) {
+          throw new GroupError(ErrorCode.UNKNOWN_MEMBER_ID, `Instance id ${p.groupInstanceId} is unknown.`)
+        }
+        member = newMember(memberId)
+        created = true
+      } else if (unknown) {
+        // A new incarnation of a static member takes over its epoch and assignment.
+        replaced = existing
+        member = { ...existing, memberId }
+      } else if (existing.memberId !== memberId) {
+        throw new GroupError(
+          ErrorCode.FENCED_INSTANCE_ID,
+          `Static member ${memberId} with instance id ${p.groupInstanceId} was fenced by member ${existing.memberId}.`,
+        )
+      } else {
+        member = existing
+      }
+    }
+    let subscription
+    try {
+      subscription = decodeSubscription(p.protocols[0]?.metadata ?? Buffer.alloc(0)).value
+    } catch {
+      throw new GroupError(
+        ErrorCode.INCONSISTENT_GROUP_PROTOCOL,
+        'Malformed embedded consumer protocol in subscription deserialization.',
+      )
+    }
+    const updated: ConsumerGroupMember = {
+      ...member,
+      instanceId: p.groupInstanceId,
+      rackId: subscription.rackId ?? member.rackId,
+      clientId: p.clientId,
+      clientHost: p.clientHost,
+      rebalanceTimeoutMs: p.rebalanceTimeoutMs === -1 ? member.rebalanceTimeoutMs : p.rebalanceTimeoutMs,
+      subscribedTopicNames: [...subscription.topics],
+      subscribedTopicRegex: null,
+      classicMemberMetadata: {
+        sessionTimeoutMs: p.sessionTimeoutMs,
+        supportedProtocols: p.protocols.map((x) => ({ name: x.name, metadata: x.metadata })),
+      },
+    }
+    // Version 0 of the embedded protocol does not say what the member owns: an eager member owns nothing on join.
+    const owned = idAssignment(subscription.ownedPartitions, this.o.topics())
+    const reconciled = this.updateAndReconcile(group, member, updated, created, replaced, owned)
+    return {
+      error: ErrorCode.NONE,
+      memberId,
+      generationId: reconciled.memberEpoch,
+      protocolType: CONSUMER_PROTOCOL_TYPE,
+      protocolName: p.protocols[0]?.name ?? null,
+      leaderId: '',
+      skipAssignment: false,
+      members: [],
+    }
+  }
+
+  /** Kafka's throwIfClassicProtocolIsNotSupported. */
+  private throwIfClassicProtocolIsNotSupported(
+    group: ConsumerGroup,
+    memberId: string,
+    p: JoinGroupParams,
+  ): void {
+    const names = new Set(p.protocols.map((x) => x.name))
+    let supported = p.protocolType === CONSUMER_PROTOCOL_TYPE && names.size > 0
+    for (const m of group.members.values()) {
+      if (!supported) break
+      if (m.memberId === memberId || m.classicMemberMetadata === null) continue
+      supported = m.classicMemberMetadata.supportedProtocols.some((x) => names.has(x.name))
+    }
+    if (!supported) {
+      throw new GroupError(
+        ErrorCode.INCONSISTENT_GROUP_PROTOCOL,
+        `Member ${memberId} uses a protocol the consumer group does not support.`,
+      )
+    }
+  }
+
+  /** The member a classic request names (Kafka's validateConsumerGroupMember + throwIfMemberDoesNotUseClassicProtocol). */
+  private classicMember(
+    group: ConsumerGroup,
+    memberId: string,
+    instanceId: string | null,
+  ): ConsumerGroupMember & { classicMemberMetadata: ClassicMemberMetadata } {
+    let member: ConsumerGroupMember | undefined
+    if (instanceId === null) {
+      member = group.members.get(memberId)
+      if (member === undefined) {
+        throw new GroupError(
+          ErrorCode.UNKNOWN_MEMBER_ID,
+          `Member ${memberId} is not a member of group ${group.groupId}.`,
+        )
+      }
+    } else {
+      member = group.staticMember(instanceId)
+      if (member === undefined) {
+        throw new GroupError(
+          ErrorCode.UNKNOWN_MEMBER_ID,
+          `Member with instance id ${instanceId} is not a member of group ${group.groupId}.`,
+        )
+      }
+      if (member.memberId !== memberId) {
+        throw new GroupError(
+          ErrorCode.FENCED_INSTANCE_ID,
+          `Static member ${memberId} with instance id ${instanceId} was fenced by member ${member.memberId}.`,
+        )
+      }
+    }
+    const classic = member.classicMemberMetadata
+    if (classic === null) {
+      throw new GroupError(
+        ErrorCode.UNKNOWN_MEMBER_ID,
+        `Member ${memberId} does not use the classic protocol.`,
+      )
+    }
+    return { ...member, classicMemberMetadata: classic }
+  }
+
+  /**
+   * SyncGroup of a classic member of a consumer group (Kafka's classicGroupSyncToConsumerGroup): its assigned
+   * partitions, in the embedded consumer protocol, once the writes before it are in the log. REBALANCE_IN_PROGRESS
+   * when the group epoch moved past the member's (it must rejoin first).
+   */
+  async classicSync(p: SyncGroupParams): Promise<SyncGroupResult> {
+    const group = this.groups.get(p.groupId)
+    if (group === undefined || group.members.size === 0) return syncError(ErrorCode.UNKNOWN_MEMBER_ID)
+    let member: ConsumerGroupMember & { classicMemberMetadata: ClassicMemberMetadata }
+    try {
+      member = this.classicMember(group, p.memberId, p.groupInstanceId)
+      if (p.generationId !== member.memberEpoch) {
+        throw new GroupError(
+          ErrorCode.ILLEGAL_GENERATION,
+          `The request generation id ${p.generationId} is not equal to the member epoch ${member.memberEpoch} ` +
+            `of member ${member.memberId}.`,
+        )
+      }
+      const protocol = member.classicMemberMetadata.supportedProtocols[0]?.name ?? null
+      if (
+        (p.protocolType !== null && p.protocolType !== CONSUMER_PROTOCOL_TYPE) ||
+        (p.protocolName !== null && p.protocolName !== protocol)
+      ) {
+        throw new GroupError(
+          ErrorCode.INCONSISTENT_GROUP_PROTOCOL,
+          'The protocol type or name is inconsistent.',
+        )
+      }
+      this.throwIfRebalanceInProgress(group, member)
+    } catch (e) {
+      if (!(e instanceof GroupError)) throw e
+      return syncError(e.code)
+    }
+    const error = await this.persistChanges(p.groupId)
+    if (error !== null) return syncError(error)
+    if (this.groups.get(p.groupId)?.members.has(member.memberId) === true) {
+      this.cancelClassicTimer(p.groupId, member.memberId, 'sync')
+      this.scheduleSessionTimeout(p.groupId, member.memberId)
+    }
+    const names = new Map<string, string>()
+    for (const [name, t] of this.o.topics()) names.set(t.id, name)
+    return {
+      error: ErrorCode.NONE,
+      protocolType: p.protocolType,
+      protocolName: p.protocolName,
+      assignment: classicAssignment(member.assignedPartitions, names),
+    }
+  }
+
+  /** Kafka's throwIfRebalanceInProgress: a member behind the group epoch rejoins first (unless it is revoking). */
+  private throwIfRebalanceInProgress(group: ConsumerGroup, member: ConsumerGroupMember): void {
+    if (group.groupEpoch > member.memberEpoch && member.state !== 'UNREVOKED_PARTITIONS') {
+      this.scheduleClassicTimerIfAbsent(group.groupId, member.memberId, 'join', member.rebalanceTimeoutMs)
+      throw new GroupError(
+        ErrorCode.REBALANCE_IN_PROGRESS,
+        `A new rebalance is triggered in group ${group.groupId} and member ${member.memberId} should rejoin to catch up.`,
+      )
+    }
+  }
+
+  /**
+   * Heartbeat of a classic member of a consumer group (Kafka's classicGroupHeartbeatToConsumerGroup): keeps its
+   * session; REBALANCE_IN_PROGRESS when it must rejoin — the group epoch moved past its epoch, it has partitions to
+   * revoke, or the partitions it waits for are free now.
+   */
+  classicHeartbeat(p: HeartbeatParams): number {
+    const group = this.groups.get(p.groupId)
+    if (group === undefined || group.members.size === 0) return ErrorCode.UNKNOWN_MEMBER_ID
+    try {
+      const member = this.classicMember(group, p.memberId, p.groupInstanceId)
+      if (p.generationId !== member.memberEpoch) return ErrorCode.ILLEGAL_GENERATION
+      this.scheduleSessionTimeout(group.groupId, member.memberId)
+      if (
+        member.memberEpoch < group.groupEpoch ||
+        member.state === 'UNREVOKED_PARTITIONS' ||
+        (member.state === 'UNRELEASED_PARTITIONS' && !this.waitingOnUnreleasedPartition(group, member))
+      ) {
+        this.scheduleClassicTimerIfAbsent(group.groupId, member.memberId, 'join', member.rebalanceTimeoutMs)
+        return ErrorCode.REBALANCE_IN_PROGRESS
+      }
+      return ErrorCode.NONE
+    } catch (e) {
+      if (!(e instanceof GroupError)) throw e
+      return e.code
+    }
+  }
+
+  /** True while some partition of the member's target is still owned by another member. */
+  private waitingOnUnreleasedPartition(group: ConsumerGroup, member: ConsumerGroupMember): boolean {
+    const target = group.targetAssignment.get(member.memberId) ?? EMPTY_ASSIGNMENT
+    const ownerEpoch = group.partitionEpochs(member.memberId)
+    for (const [t, ps] of target) {
+      for (const x of ps) {
+        if (member.assignedPartitions.get(t)?.has(x) !== true && ownerEpoch(t, x) !== -1) return true
+      }
+    }
+    return false
+  }
+
+  /**
+   * LeaveGroup to a consumer group (Kafka's classicGroupLeaveToConsumerGroup): the members named (by member id,
+   * or by instance id for a static member) leave for good; the group epoch is bumped once.
+   */
+  async classicLeave(groupId: string, leaving: readonly LeaveGroupMember[]): Promise<LeaveGroupResult> {
+    const group = this.groups.get(groupId)
+    if (group === undefined) {
+      return {
+        error: ErrorCode.NONE,
+        members: leaving.map((m) => ({ ...m, error: ErrorCode.UNKNOWN_MEMBER_ID })),
+      }
+    }
+    const removed: string[] = []
+    const members = leaving.map((l) => {
+      let member: ConsumerGroupMember | undefined
+      if (l.groupInstanceId !== null) {
+        member = group.staticMember(l.groupInstanceId)
+        if (member !== undefined && l.memberId !== '' && member.memberId !== l.memberId) {
+          return { ...l, error: ErrorCode.FENCED_INSTANCE_ID }
+        }
+      } else {
+        member = group.members.get(l.memberId)
+      }
+      if (member === undefined || removed.includes(member.memberId)) {
+        return { ...l, error: ErrorCode.UNKNOWN_MEMBER_ID }
+      }
+      this.info(
+        `[GroupId ${groupId}] Member ${member.memberId} has left the consumer group through explicit ` +
+          `\`LeaveGroup\` request; client reason: ${l.reason ?? 'not provided'}.`,
+      )
+      removed.push(member.memberId)
+      return { ...l, error: ErrorCode.NONE }
+    })
+    if (removed.length > 0) this.fenceMember(group, ...removed)
+    const error = await this.persistChanges(groupId)
+    return error === null ? { error: ErrorCode.NONE, members } : { error, members: [] }
+  }
+
+  private scheduleClassicTimer(
+    groupId: string,
+    memberId: string,
+    kind: 'join' | 'sync',
+    timeoutMs: number,
+  ): void {
+    const k = `${this.key(groupId, memberId)}\u0000${kind}`
+    this.classicTimers.get(k)?.cancel()
+    this.classicTimers.set(
+      k,
+      this.o.scheduler.schedule(
+        `consumer-group-${kind}-${groupId}-${memberId}`,
+        () => {
+          this.classicTimers.delete(k)
+          const group = this.groups.get(groupId)
+          if (group?.members.has(memberId) !== true) return
+          this.info(
+            `[GroupId ${groupId}] Member ${memberId} fenced from the group because its ` +
+              `${kind === 'join' ? 'JoinGroup' : 'SyncGroup'} did not come within its rebalance timeout of ${timeoutMs}ms.`,
+          )
+          this.fenceMember(group, memberId)
+          this.persistInBackground(groupId)
+        },
+        Math.max(0, timeoutMs),
+      ),
+    )
+  }
+
+  private scheduleClassicTimerIfAbsent(
+    groupId: string,
+    memberId: string,
+    kind: 'join' | 'sync',
+    timeoutMs: number,
+  ): void {
+    if (!this.classicTimers.has(`${this.key(groupId, memberId)}\u0000${kind}`)) {
+      this.scheduleClassicTimer(groupId, memberId, kind, timeoutMs)
+    }
+  }
+
+  private cancelClassicTimer(groupId: string, memberId: string, kind: 'join' | 'sync'): void {
+    const k = `${this.key(groupId, memberId)}\u0000${kind}`
+    this.classicTimers.get(k)?.cancel()
+    this.classicTimers.delete(k)
   }
 
   // ---------------------------------------------------------------- offsets
@@ -627,6 +1213,10 @@ export class ConsumerGroupCoordinator {
     if (memberEpoch < 0 && group.members.size === 0) return null
     const member = group.members.get(memberId)
     if (member === undefined) return ErrorCode.UNKNOWN_MEMBER_ID
+    // A classic member commits with its generation (the member epoch): any other is ILLEGAL_GENERATION.
+    if (member.classicMemberMetadata !== null) {
+      return memberEpoch === member.memberEpoch ? null : ErrorCode.ILLEGAL_GENERATION
+    }
     // "OffsetCommit version 9 or above must be used by members using the consumer group protocol"
     if (!isTransactional && apiVersion < 9) return ErrorCode.UNSUPPORTED_VERSION
     return memberEpochError(memberEpoch, member.memberEpoch)
@@ -647,6 +1237,9 @@ export class ConsumerGroupCoordinator {
     if (memberEpoch < 0) return null
     const member = memberId === null ? undefined : group.members.get(memberId)
     if (member === undefined) return ErrorCode.UNKNOWN_MEMBER_ID
+    if (member.classicMemberMetadata !== null) {
+      return memberEpoch === member.memberEpoch ? null : ErrorCode.ILLEGAL_GENERATION
+    }
     return memberEpochError(memberEpoch, member.memberEpoch)
   }
 
@@ -741,7 +1334,8 @@ export class ConsumerGroupCoordinator {
           this.fenceMember(group, memberId)
           this.persistInBackground(groupId)
         },
-        this.config.consumerGroupSessionTimeoutMs,
+        this.groups.get(groupId)?.members.get(memberId)?.classicMemberMetadata?.sessionTimeoutMs ??
+          this.config.consumerGroupSessionTimeoutMs,
       ),
     )
   }
@@ -787,6 +1381,8 @@ export class ConsumerGroupCoordinator {
     this.sessionTimers.get(k)?.cancel()
     this.sessionTimers.delete(k)
     this.cancelRebalanceTimeout(groupId, memberId)
+    this.cancelClassicTimer(groupId, memberId, 'join')
+    this.cancelClassicTimer(groupId, memberId, 'sync')
   }
 
   /** Drops the groups of a `__consumer_offsets` partition this broker no longer leads, with their timers. */
@@ -806,8 +1402,10 @@ export class ConsumerGroupCoordinator {
   shutdown(): void {
     for (const t of this.sessionTimers.values()) t.cancel()
     for (const t of this.rebalanceTimers.values()) t.cancel()
+    for (const t of this.classicTimers.values()) t.cancel()
     this.sessionTimers.clear()
     this.rebalanceTimers.clear()
+    this.classicTimers.clear()
   }
 
   /**
@@ -835,9 +1433,10 @@ export class ConsumerGroupCoordinator {
     if (status !== null) return { errorCode: status, errorMessage: null, groupId, ...empty }
     const group = this.groups.get(groupId)
     if (group === undefined) {
-      const message = this.o.isClassicGroupInUse(groupId)
-        ? `Group ${groupId} is not a consumer group.`
-        : `Group ${groupId} not found.`
+      const message =
+        this.o.classicGroups.inUse(groupId) !== undefined
+          ? `Group ${groupId} is not a consumer group.`
+          : `Group ${groupId} not found.`
       return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: message, groupId, ...empty }
     }
     const names = new Map<string, string>()
@@ -864,7 +1463,8 @@ export class ConsumerGroupCoordinator {
         subscribedTopicRegex: m.subscribedTopicRegex,
         assignment: describe(m.assignedPartitions),
         targetAssignment: describe(group.targetAssignment.get(m.memberId) ?? EMPTY_ASSIGNMENT),
-        memberType: 1,
+        // Kafka's memberType: 0 classic, 1 consumer
+        memberType: m.classicMemberMetadata === null ? 1 : 0,
       })),
     }
   }
@@ -895,6 +1495,33 @@ function memberEpochError(received: number, expected: number): number | null {
   if (received > expected) return ErrorCode.FENCED_MEMBER_EPOCH
   if (received < expected) return ErrorCode.STALE_MEMBER_EPOCH
   return null
+}
+
+/** Partitions by topic name (the embedded consumer protocol) as partitions by topic id; unknown topics are left out. */
+function idAssignment(
+  partitions: readonly { readonly topic: string; readonly partitions: readonly number[] }[],
+  topics: ReadonlyMap<string, TopicInfo>,
+): Assignment {
+  const out = new Map<string, Set<number>>()
+  for (const { topic, partitions: ps } of partitions) {
+    const t = topics.get(topic)
+    if (t === undefined) continue
+    let set = out.get(t.id)
+    if (set === undefined) out.set(t.id, (set = new Set()))
+    for (const x of ps) set.add(x)
+  }
+  return out
+}
+
+/** An assignment in the embedded consumer protocol (topic names sorted, partitions ascending). */
+function classicAssignment(a: Assignment, names: ReadonlyMap<string, string>): Buffer {
+  const assignedPartitions = [...a]
+    .flatMap(([id, ps]) => {
+      const topic = names.get(id)
+      return topic === undefined ? [] : [{ topic, partitions: [...ps].sort((x, y) => x - y) }]
+    })
+    .sort((x, y) => (x.topic < y.topic ? -1 : x.topic > y.topic ? 1 : 0))
+  return encodeAssignment({ assignedPartitions, userData: null })
 }
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {

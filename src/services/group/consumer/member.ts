@@ -17,6 +17,15 @@ export type MemberState = 'STABLE' | 'UNREVOKED_PARTITIONS' | 'UNRELEASED_PARTIT
 export const LEAVE_GROUP_MEMBER_EPOCH = -1
 export const LEAVE_GROUP_STATIC_MEMBER_EPOCH = -2
 
+/**
+ * What a member of the classic protocol living in a consumer group (online migration) joined with: its session
+ * timeout and the protocols (name, embedded consumer protocol subscription) of its last JoinGroup.
+ */
+export interface ClassicMemberMetadata {
+  readonly sessionTimeoutMs: number
+  readonly supportedProtocols: readonly { readonly name: string; readonly metadata: Buffer }[]
+}
+
 export interface ConsumerGroupMember {
   readonly memberId: string
   readonly instanceId: string | null
@@ -34,6 +43,8 @@ export interface ConsumerGroupMember {
   readonly assignedPartitions: Assignment
   /** Partitions the member still owns but must give up. */
   readonly partitionsPendingRevocation: Assignment
+  /** Set when the member uses the classic protocol (JoinGroup/SyncGroup/Heartbeat), null for the consumer protocol. */
+  readonly classicMemberMetadata: ClassicMemberMetadata | null
 }
 
 export function newMember(memberId: string): ConsumerGroupMember {
@@ -52,6 +63,7 @@ export function newMember(memberId: string): ConsumerGroupMember {
     state: 'STABLE',
     assignedPartitions: EMPTY_ASSIGNMENT,
     partitionsPendingRevocation: EMPTY_ASSIGNMENT,
+    classicMemberMetadata: null,
   }
 }
 

@@ -20,7 +20,12 @@ import {
   type Assignment,
 } from './assignment.js'
 import type { ConsumerGroupSnapshot } from './group.js'
-import { newMember, type ConsumerGroupMember, type MemberState } from './member.js'
+import {
+  newMember,
+  type ClassicMemberMetadata,
+  type ConsumerGroupMember,
+  type MemberState,
+} from './member.js'
 
 const EMPTY: ConsumerGroupSnapshot = {
   groupEpoch: 0,
@@ -50,7 +55,20 @@ function sameSubscription(a: ConsumerGroupMember, b: ConsumerGroupMember): boole
     a.subscribedTopicRegex === b.subscribedTopicRegex &&
     a.serverAssignor === b.serverAssignor &&
     a.subscribedTopicNames.length === b.subscribedTopicNames.length &&
-    a.subscribedTopicNames.every((t, i) => t === b.subscribedTopicNames[i])
+    a.subscribedTopicNames.every((t, i) => t === b.subscribedTopicNames[i]) &&
+    sameClassicMetadata(a.classicMemberMetadata, b.classicMemberMetadata)
+  )
+}
+
+function sameClassicMetadata(a: ClassicMemberMetadata | null, b: ClassicMemberMetadata | null): boolean {
+  if (a === null || b === null) return a === b
+  return (
+    a.sessionTimeoutMs === b.sessionTimeoutMs &&
+    a.supportedProtocols.length === b.supportedProtocols.length &&
+    a.supportedProtocols.every(
+      (p, i) =>
+        p.name === b.supportedProtocols[i]?.name && p.metadata.equals(b.supportedProtocols[i].metadata),
+    )
   )
 }
 
@@ -113,6 +131,13 @@ export function recordsBetween(
         subscribedTopicRegex: m.subscribedTopicRegex,
         rebalanceTimeoutMs: m.rebalanceTimeoutMs,
         serverAssignor: m.serverAssignor,
+        classicMemberMetadata:
+          m.classicMemberMetadata === null
+            ? undefined // the default: null, not written
+            : {
+                sessionTimeoutMs: m.classicMemberMetadata.sessionTimeoutMs,
+                supportedProtocols: m.classicMemberMetadata.supportedProtocols.map((p) => ({ ...p })),
+              },
       },
     })
   }
@@ -226,6 +251,7 @@ export function replayConsumerGroupRecords(
           subscribedTopicRegex: r.value.subscribedTopicRegex,
           rebalanceTimeoutMs: r.value.rebalanceTimeoutMs,
           serverAssignor: r.value.serverAssignor,
+          classicMemberMetadata: r.value.classicMemberMetadata,
         })
         break
       }
