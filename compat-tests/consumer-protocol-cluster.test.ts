@@ -6,7 +6,6 @@
  * assignments — no GROUP_ID_NOT_FOUND, no rejoin.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { randomBytes } from 'node:crypto'
 import { Apis } from '../src/protocol/messages/index.js'
 import { printBrokerLogsOnFailure } from './support/broker.js'
 import { uniqueName } from './support/env.js'
@@ -18,6 +17,7 @@ import {
   waitFor,
   withRaw,
 } from './support/groups.js'
+import { HeartbeatMember } from './support/heartbeat-member.js'
 import { kafkajs, withAdmin } from './support/kafkajs.js'
 
 let cluster: Cluster
@@ -31,41 +31,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await cluster?.stop()
 })
-
-type TopicPartitions = { topicId: string; partitions: number[] }
-
-/** A consumer group member speaking ConsumerGroupHeartbeat v1 that gives up revoked partitions at once. */
-class Member {
-  readonly memberId = randomBytes(16).toString('base64url')
-  epoch = 0
-  owned: TopicPartitions[] = []
-  constructor(
-    readonly groupId: string,
-    readonly topic: string,
-  ) {}
-
-  async beat(broker: { host: string; port: number }) {
-    const r = await withRaw(broker, (c) =>
-      c.request(Apis.ConsumerGroupHeartbeat, 1, {
-        groupId: this.groupId,
-        memberId: this.memberId,
-        memberEpoch: this.epoch,
-        rebalanceTimeoutMs: this.epoch === 0 ? 30_000 : -1,
-        subscribedTopicNames: this.epoch === 0 ? [this.topic] : null,
-        topicPartitions: this.owned,
-      }),
-    )
-    if (r.errorCode === 0) {
-      this.epoch = r.memberEpoch
-      if (r.assignment !== null) this.owned = r.assignment.topicPartitions
-    }
-    return r
-  }
-
-  get count(): number {
-    return this.owned.reduce((n, t) => n + t.partitions.length, 0)
-  }
-}
 
 async function describeGroup(broker: { host: string; port: number }, groupId: string) {
   return withRaw(broker, async (c) => {
@@ -89,7 +54,7 @@ describe('KIP-848 consumer groups across a coordinator fail-over', () => {
     )
     const first = await waitCoordinator(cluster.brokers[0]!, groupId)
     const coordinator = cluster.broker(first)
-    const members = [new Member(groupId, topic), new Member(groupId, topic)]
+    const members = [new HeartbeatMember(groupId, topic), new HeartbeatMember(groupId, topic)]
     await waitFor(
       'two members with two partitions each, Stable',
       async () => {

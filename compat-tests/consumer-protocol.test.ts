@@ -16,6 +16,9 @@ import { Apis } from '../src/protocol/messages/index.js'
 import { RawConnection } from './support/raw.js'
 import { requestVersionRecorder } from './support/request-versions.js'
 import { uniqueName, waitFor } from './support/env.js'
+import { withRaw } from './support/groups.js'
+import { HeartbeatMember } from './support/heartbeat-member.js'
+import { kafkajs, withAdmin } from './support/kafkajs.js'
 
 const { used, sink } = requestVersionRecorder()
 let broker: RunningBroker
@@ -25,7 +28,7 @@ beforeAll(async () => {
     logger: pino({ level: 'trace' }, sink),
     properties: {
       'group.coordinator.rebalance.protocols': 'classic,consumer',
-      'group.consumer.migration.policy': 'disabled',
+      'group.initial.rebalance.delay.ms': 0,
       // members reconcile on their heartbeats: a short interval keeps the test short
       'group.consumer.min.heartbeat.interval.ms': 200,
       'group.consumer.heartbeat.interval.ms': 200,
@@ -143,13 +146,113 @@ describe('the KIP-848 consumer group protocol (@platformatic/kafka, group.protoc
   })
 })
 
+describe('online migration from a kafkajs classic group (group.consumer.migration.policy=bidirectional)', () => {
+  it('upgrades when a consumer-protocol member joins and downgrades when it leaves, keeping every offset', async () => {
+    const [host, port] = broker.bootstrap.split(':')
+    const addr = { host: host!, port: Number(port) }
+    const topic = uniqueName('mig848')
+    const groupId = uniqueName('mig848-g')
+    const kafka = kafkajs(broker.bootstrap)
+    await withAdmin(kafka, (a) =>
+      a.createTopics({ topics: [{ topic, numPartitions: 4 }], waitForLeaders: true }),
+    )
+    const producer = kafka.producer()
+    await producer.connect()
+    await producer.send({
+      topic,
+      messages: Array.from({ length: 40 }, (_, i) => ({ key: `k${i}`, value: `v${i}` })),
+    })
+    await producer.disconnect()
+
+    // two kafkajs members (the classic protocol, eager): what each was last given, from its GROUP_JOIN event
+    const given = new Map<number, number[]>()
+    const seen = new Set<string>()
+    const consumers = [0, 1].map((i) => {
+      const c = kafka.consumer({
+        groupId,
+        heartbeatInterval: 200,
+        maxWaitTimeInMs: 200,
+        sessionTimeout: 10_000,
+      })
+      c.on(c.events.GROUP_JOIN, (e) => given.set(i, e.payload.memberAssignment[topic] ?? []))
+      return c
+    })
+    for (const c of consumers) {
+      await c.connect()
+      await c.subscribe({ topic, fromBeginning: true })
+      await c.run({
+        autoCommitInterval: 100,
+        eachMessage: async ({ message }) => void seen.add(String(message.value)),
+      })
+    }
+    const offsets = async () =>
+      new Map(
+        (await withAdmin(kafka, (a) => a.fetchOffsets({ groupId, topics: [topic] })))[0]!.partitions.map(
+          (p) => [p.partition, Number(p.offset)],
+        ),
+      )
+    const sum = (o: Map<number, number>) => [...o.values()].reduce((n, x) => n + Math.max(0, x), 0)
+    const before = await waitFor('the classic group consumed and committed everything', async () => {
+      const o = await offsets()
+      return seen.size === 40 && sum(o) === 40 ? o : undefined
+    })
+    /** The partitions held, when each is held by exactly one of the holders. */
+    const exactlyOnce = (held: number[][]) => {
+      const all = held.flat().sort()
+      return all.length === 4 && new Set(all).size === 4
+    }
+
+    // upgrade: a consumer-protocol member joins; the kafkajs members rejoin inside the consumer group
+    const member = new HeartbeatMember(groupId, topic)
+    expect((await member.beat(addr)).errorCode).toBe(0)
+    const settled = await waitFor(
+      'a Stable consumer group of three, every partition owned once',
+      async () => {
+        await member.beat(addr)
+        const g = await describeGroup(groupId)
+        const owned = g.members.map((m) => m.assignment.topicPartitions.flatMap((t) => t.partitions))
+        const kafkajsOwned = [...given.values()]
+        return g.groupState === 'Stable' &&
+          g.members.length === 3 &&
+          member.count > 0 &&
+          exactlyOnce(owned) &&
+          exactlyOnce([...kafkajsOwned, member.owned.flatMap((t) => t.partitions)])
+          ? g
+          : undefined
+      },
+      { intervalMs: 200 },
+    )
+    expect(settled.members.map((m) => m.memberType).sort()).toEqual([0, 0, 1])
+    for (const [p, o] of before) expect((await offsets()).get(p)).toBeGreaterThanOrEqual(o)
+
+    // downgrade: the consumer-protocol member leaves; the kafkajs members rebalance as a classic group
+    expect((await member.beat(addr, true)).errorCode).toBe(0)
+    const classic = await waitFor(
+      'a Stable classic group of the two kafkajs members, every partition owned once',
+      async () => {
+        const g = await withRaw(addr, (c) =>
+          c.request(Apis.DescribeGroups, 5, { groups: [groupId], includeAuthorizedOperations: false }),
+        )
+        const d = g.groups[0]!
+        return d.groupState === 'Stable' && d.members.length === 2 && exactlyOnce([...given.values()])
+          ? d
+          : undefined
+      },
+      { intervalMs: 200 },
+    )
+    expect(classic.protocolType).toBe('consumer')
+    const after = await offsets()
+    for (const [p, o] of before) expect(after.get(p)).toBeGreaterThanOrEqual(o)
+    await Promise.all(consumers.map((c) => c.disconnect()))
+  })
+})
+
 describe("consumer groups under Kafka's ACL authorizer", () => {
   it('hides a group holding a topic the client may not describe, and narrows a regular expression', async () => {
     const secured = await startBroker({
       logger: pino({ level: 'warn' }),
       properties: {
         'group.coordinator.rebalance.protocols': 'classic,consumer',
-        'group.consumer.migration.policy': 'disabled',
         'authorizer.class.name': 'kafka.security.authorizer.AclAuthorizer',
         'allow.everyone.if.no.acl.found': 'true',
       },

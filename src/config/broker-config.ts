@@ -5,7 +5,6 @@
  * and the data DescribeConfigs returns for a BROKER resource.
  */
 import type { Logger } from '../util/logger.js'
-import type { ConsumerGroupMigrationPolicy } from '../services/group/config.js'
 import {
   CONFIG_TYPE_CODE,
   ConfigException,
@@ -49,6 +48,8 @@ import {
   recordVersionOf,
 } from './metadata-version.js'
 
+/** `group.consumer.migration.policy` values (KIP-848 online migration). */
+export type ConsumerGroupMigrationPolicy = 'disabled' | 'upgrade' | 'downgrade' | 'bidirectional'
 export interface BrokerConfigOptions {
   /** `--override key=value` settings, applied over the properties (later wins). */
   readonly overrides?: ReadonlyMap<string, string>
@@ -1066,7 +1067,7 @@ export class BrokerConfig {
   get consumerGroupAssignors(): string[] {
     return this.v.list('group.consumer.assignors').map((a) => resolveAssignorName(a) ?? a)
   }
-  /** `group.consumer.migration.policy`, lower-cased. */
+  /** `group.consumer.migration.policy`, lower-cased (the definition allows these four values only). */
   get consumerGroupMigrationPolicy(): ConsumerGroupMigrationPolicy {
     return (
       this.v.str('group.consumer.migration.policy') ?? 'bidirectional'

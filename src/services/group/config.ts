@@ -2,6 +2,7 @@
  * The classic group coordinator's configuration, with Kafka 3.9's names (in the doc comments) and defaults
  * (`GroupCoordinatorConfig.java`, `OffsetConfig`). The broker maps its properties onto this object.
  */
+import type { ConsumerGroupMigrationPolicy } from '../../config/broker-config.js'
 
 export interface GroupCoordinatorConfig {
   /** `broker.id`; used in log lines ("[GroupCoordinator 1]: ..."). */
@@ -50,7 +51,7 @@ export interface GroupCoordinatorConfig {
   readonly consumerGroupMigrationPolicy: ConsumerGroupMigrationPolicy
 }
 
-export type ConsumerGroupMigrationPolicy = 'disabled' | 'upgrade' | 'downgrade' | 'bidirectional'
+export type { ConsumerGroupMigrationPolicy }
 
 export const isUpgradeEnabled = (p: ConsumerGroupMigrationPolicy): boolean =>
   p === 'upgrade' || p === 'bidirectional'
