@@ -4,6 +4,9 @@
  * idempotent acks=all producer in processes of their own — and the brokers' own files. These used to start a
  * process cluster; the real-process form of each fault stays elsewhere (kill -9: restart.test.ts and cluster.test.ts;
  * a disk: faults-disk.test.ts, a full tmpfs).
+ *  - two leader kills (the leader of both partitions killed, restarted, then the new one): every acknowledged
+ *    message is read back exactly once, at its acknowledged offset, in per-key order; the leader epoch grows; the
+ *    replicas end byte-identical up to the high watermark (was replication.test.ts);
  *  - a failed disk (every write of the leader's log directory fails with EIO): the broker halts as Kafka does when
  *    its last log directory fails, leadership moves, nothing acknowledged is lost; restarted on its files, it
  *    rejoins the ISR and the replicas are byte-identical (was faults-disk.test.ts on an ext4 image shut down);
@@ -77,6 +80,11 @@ async function topicLedBy(c: Cluster, name: string, leader: number, heir: number
 /** A running broker to read the log back from. */
 const live = (c: Cluster): string => c.brokers.find((b) => b.state === 'running')!.bootstrap
 
+/** The leader epoch of partition 0 as broker `id` knows it. */
+function leaderEpoch(c: Cluster, id: number, topic: string): number {
+  return c.broker(id).services.cache.partition(topic, 0)?.state?.leaderEpoch ?? -1
+}
+
 async function expectReplicasIdentical(c: Cluster, topic: string, partition: number): Promise<void> {
   const leader = c.leader(topic, partition)!
   const hw = await highWatermarkOf(c.broker(leader), topic, partition)
@@ -149,6 +157,35 @@ async function oneWayCuts(
 }
 
 describe('fail-overs on an in-process cluster, with real clients', () => {
+  it('every acknowledged message is read back exactly once, in order, after two leader kills', async () => {
+    const c = await cluster()
+    const [first, second] = [1, 2]
+    const topic = await topicLedBy(c, 'ip-idem', first, second)
+    const checker = await Checker.start({ bootstrap: c.bootstrapServers, topic, partitions: 2, group: false })
+    let verdict: Verdict
+    try {
+      await checker.waitForProgress('warm-up', 300)
+      for (const [victim, heir] of [
+        [first, second],
+        [second, first],
+      ] as const) {
+        const epoch = leaderEpoch(c, heir, topic)
+        await c.broker(victim).kill()
+        for (const p of [0, 1]) expect(await c.waitForLeader(topic, p, { notIn: [victim] })).toBe(heir)
+        expect(leaderEpoch(c, heir, topic)).toBeGreaterThan(epoch)
+        await checker.waitForProgress(`writes after broker ${victim} was killed`, 200)
+        await c.broker(victim).restart()
+        for (const p of [0, 1]) await c.waitForIsr(topic, p, 3)
+        await checker.waitForProgress(`writes after broker ${victim} rejoined`, 100)
+      }
+    } finally {
+      verdict = await checker.stop(live(c))
+    }
+    console.log(`[failover-in-process] two kills: ${verdict.summary}`)
+    expectCleanVerdict(verdict, checker, 500)
+    for (const p of [0, 1]) await expectReplicasIdentical(c, topic, p)
+  })
+
   it("a leader's answers to its followers lost (one-way: ISR to the leader, NOT_ENOUGH_REPLICAS, back after the heal), then its disk failed (EIO: the broker halts as Kafka does, leadership moves); nothing acknowledged is lost", async () => {
     const c = await cluster(1, { oneWay: true })
     const topic = await topicLedBy(c, 'ip-disk', 1, 2)

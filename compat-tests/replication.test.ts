@@ -1,19 +1,17 @@
 /**
  * Replication on a three-broker ZooKeeper-mode cluster (RF 3, min.insync.replicas=2), checked with real clients
  * and the brokers' own files:
- *  - idempotent acks=all producers (confluent-kafka with enable.idempotence, kafkajs with idempotent: true)
- *    write continuously while the partition leader is killed with -9 twice (restarted in between): every
- *    acknowledged message is read back exactly once, at its acknowledged offset, in per-key order;
  *  - with two of three brokers stopped, acks=all is refused with NOT_ENOUGH_REPLICAS (19); restarted, the ISR
  *    expands back to all three and writes resume;
  *  - a follower that was down while the leader moved rejoins, truncates what was never committed and catches
  *    up; the .log segments of all replicas are byte-identical up to the high watermark;
  *  - Metadata and the partition state znodes agree (kafka-topics.sh --describe, both ways).
+ * Idempotent producers across two leader kills run on an in-process cluster: failover-in-process.test.ts.
  */
 import { logLevel } from 'kafkajs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { printBrokerLogsOnFailure } from './support/broker.js'
-import { Checker, replicaDivergence, type Verdict } from './support/checker.js'
+import { replicaDivergence } from './support/checker.js'
 import {
   type Cluster,
   highWatermarkOf,
@@ -26,7 +24,6 @@ import {
   reportForeignSignals,
 } from './support/cluster.js'
 import { uniqueName, waitFor } from './support/env.js'
-import { expectCleanVerdict } from './support/fault-scenario.js'
 import { kafkajs, withAdmin, withProducer } from './support/kafkajs.js'
 import { kcatConsume, kcatProduce } from './support/kcat.js'
 
@@ -66,9 +63,20 @@ async function createTopic(
   topicsToDescribe.push(name)
 }
 
-/** Controller id and the two other brokers. */
+/**
+ * Controller id and the two other brokers. Waits for a controller: right after the cluster starts there may be none
+ * yet, and an undefined id in a replica assignment is one kafkajs encodes as no bytes at all — a malformed
+ * CreateTopics the broker rightly closes the connection on ("Closed connection" in the first test of the file).
+ */
 async function roles(): Promise<{ ctrl: number; others: [number, number] }> {
-  const ctrl = (await cluster.controllerId())!
+  const { ctrl } = await waitFor(
+    'a controller',
+    async () => {
+      const id = await cluster.controllerId()
+      return id === undefined ? undefined : { ctrl: id }
+    },
+    { timeoutMs: 30_000 },
+  )
   const others = cluster.brokers.map((b) => b.id).filter((id) => id !== ctrl)
   return { ctrl, others: [others[0]!, others[1]!] }
 }
@@ -93,53 +101,6 @@ async function expectReplicasIdentical(
   const b = cluster.broker(s.leader)
   return { hw, bytes: logBytesUpTo(b.dataDir, topic, partition, hw).length }
 }
-
-describe('idempotent producers across leader failures', () => {
-  it('every acknowledged message is read back exactly once, in order, after two leader kills', async () => {
-    await cluster.ensureRunning()
-    const topic = uniqueName('idem')
-    const { others } = await roles()
-    const [first, second] = others
-    const ctrl = (await roles()).ctrl
-    // both partitions led by `first`; `second` takes over, then `first` again
-    await createTopic(topic, [
-      [first, second, ctrl],
-      [first, second, ctrl],
-    ])
-    // kafkajs and librdkafka idempotent producers; the log is read back and judged at the end
-    const checker = await Checker.start({
-      bootstrap: cluster.bootstrapAll(),
-      topic,
-      partitions: 2,
-      group: false,
-    })
-    let verdict: Verdict
-    try {
-      await checker.waitForProgress('warm-up', 300)
-      for (const [victim, heir] of [
-        [first, second],
-        [second, first],
-      ] as const) {
-        const epochs = [(await cluster.partitionState(topic, 0))!.leader_epoch]
-        await cluster.broker(victim).kill()
-        for (const p of [0, 1]) {
-          await cluster.waitForState(topic, p, `led by ${heir}`, (s) => s.leader === heir, 20_000)
-        }
-        expect((await cluster.partitionState(topic, 0))!.leader_epoch).toBeGreaterThan(epochs[0]!)
-        await checker.waitForProgress(`writes after broker ${victim} was killed`, 200)
-        await cluster.broker(victim).start()
-        for (const p of [0, 1]) await cluster.waitForIsr(topic, p, [first, second, ctrl], 30_000)
-        await checker.waitForProgress(`writes after broker ${victim} rejoined`, 100)
-      }
-    } finally {
-      verdict = await checker.stop(cluster.bootstrap())
-    }
-    console.log(`[replication] ${verdict.summary}`)
-    expectCleanVerdict(verdict, checker, 500)
-    for (const p of [0, 1]) await expectReplicasIdentical(topic, p)
-    await cluster.waitForAgreement(topic)
-  })
-})
 
 describe('min.insync.replicas', () => {
   it('with two of three brokers stopped, acks=all fails with NOT_ENOUGH_REPLICAS; restarted, the ISR expands and writes resume', async () => {
