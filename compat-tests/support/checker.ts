@@ -610,20 +610,28 @@ export class Checker {
   }
 
   /**
-   * Waits until every producer has `n` more acknowledgements than now (and, with `everyPartition`, some on every
-   * partition): the sign that service came back after a fault. Returns how long it took.
+   * Waits until every producer (or those named in `only`) has `n` more acknowledgements than now (and, with
+   * `everyPartition`, some on every partition): the sign that service came back after a fault. Returns how long it
+   * took.
    */
   async waitForProgress(
     what: string,
     n: number,
-    opts: { timeoutMs?: number; everyPartition?: boolean } = {},
+    opts: {
+      timeoutMs?: number
+      everyPartition?: boolean
+      only?: ReadonlyArray<'kafkajs' | 'librdkafka'>
+    } = {},
   ): Promise<number> {
     const t0 = Date.now()
     const base = this.producers.map((p) => ({ total: p.acked(), parts: new Map(p.ackedPerPartition()) }))
+    const only = opts.only
+    const required = only === undefined ? 'every producer' : only.join(', ')
     await waitFor(
-      `${what}: ${n} more acknowledgements from every producer${opts.everyPartition ? ' on every partition' : ''}`,
+      `${what}: ${n} more acknowledgements from ${required}${opts.everyPartition ? ' on every partition' : ''}`,
       () =>
         this.producers.every((p, i) => {
+          if (only !== undefined && !only.includes(p.name as 'kafkajs' | 'librdkafka')) return true
           if (p.acked() < base[i]!.total + n) return false
           if (!opts.everyPartition) return true
           const parts = p.ackedPerPartition()
