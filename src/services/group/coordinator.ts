@@ -51,11 +51,12 @@ import {
   ConsumerGroupCoordinator,
   type ConsumerGroupHeartbeatParams,
   type ClassicGroupView,
+  type MigrationChange,
   type ConsumerGroupHeartbeatResult,
   type DescribedConsumerGroup,
   type TopicsView,
 } from './consumer/coordinator.js'
-import type { GroupLogAppendRecord, GroupLogStore } from './log-store.js'
+import type { GroupLogStore } from './log-store.js'
 import { encodeGroupMetadataKey } from '../../protocol/messages/data/group-metadata.js'
 import type {
   DeleteOffsetsResult,
@@ -269,22 +270,39 @@ export class GroupCoordinator {
    * a JoinGroup/SyncGroup is told to rejoin (REBALANCE_IN_PROGRESS), and the entry stays, Empty, holding the
    * offsets. Returns its tombstone, written with the consumer group's records.
    */
-  private releaseClassicGroup(groupId: string): GroupLogAppendRecord[] {
+  private releaseClassicGroup(groupId: string): MigrationChange {
     const group = this.groupManager.getGroup(groupId)
-    if (group === undefined) return []
+    if (group === undefined) return { records: [], undo: () => {} }
     this.cancelGroupTimers(group)
-    group.releaseMembersForMigration(ErrorCode.REBALANCE_IN_PROGRESS)
-    return [{ key: encodeGroupMetadataKey({ group: groupId }), value: null, timestamp: this.clock.now() }]
+    const released = group.releaseMembersForMigration(ErrorCode.REBALANCE_IN_PROGRESS)
+    return {
+      records: [
+        { key: encodeGroupMetadataKey({ group: groupId }), value: null, timestamp: this.clock.now() },
+      ],
+      // The write failed: the classic group is back as it was, its members with their sessions (Kafka reverts
+      // to the snapshot before the conversion); one that was rebalancing rebalances again, as whoever waited on
+      // it was told to rejoin.
+      undo: () => {
+        if (this.groupManager.getGroup(groupId) !== group || group.size > 0) return
+        group.restoreReleasedMembers(released)
+        for (const m of group.allMemberMetadata) this.completeAndScheduleNextHeartbeatExpiration(group, m)
+        this.info(
+          `[GroupId ${groupId}] The conversion to a consumer group was not written; the classic group is back.`,
+        )
+        if (released.state !== 'Stable') {
+          this.prepareRebalance(group, `The upgrade of group ${groupId} to a consumer group was not written.`)
+        }
+      },
+    }
   }
 
   /**
    * Downgrade: the consumer group's members (all of the classic protocol) come back as a Stable classic group at
    * the group epoch, with the partitions they own as their assignments; the group is written and rebalances.
    */
-  private adoptClassicGroup(groupId: string, view: ClassicGroupView): void {
-    const group =
-      this.groupManager.getGroup(groupId) ??
-      this.addGroup(new GroupMetadata(groupId, 'Empty', () => this.clock.now()))
+  private adoptClassicGroup(groupId: string, view: ClassicGroupView): MigrationChange {
+    const existing = this.groupManager.getGroup(groupId)
+    const group = existing ?? this.addGroup(new GroupMetadata(groupId, 'Empty', () => this.clock.now()))
     this.cancelGroupTimers(group)
     const members = view.members.map((m) => {
       const member = new MemberMetadata(
@@ -307,8 +325,25 @@ export class GroupCoordinator {
       members,
     )
     for (const m of members) this.completeAndScheduleNextHeartbeatExpiration(group, m)
-    this.storeGroup(group, new Map(members.map((m) => [m.memberId, m.assignment])), () => {})
+    const record = this.groupManager.groupMetadataRecord(
+      group,
+      new Map(members.map((m) => [m.memberId, m.assignment])),
+    )
     this.prepareRebalance(group, `Downgrade group ${groupId} from consumer to classic.`)
+    return {
+      records: [record],
+      // The write failed: the consumer group is back (its coordinator reverts it), so the classic group lets its
+      // members go again (whoever waits is told to rejoin) and is gone unless it holds offsets.
+      undo: () => {
+        if (this.groupManager.getGroup(groupId) !== group) return
+        this.cancelGroupTimers(group)
+        group.releaseMembersForMigration(ErrorCode.REBALANCE_IN_PROGRESS)
+        if (existing === undefined && !group.hasOffsets) this.groupManager.removeGroup(group)
+        this.info(
+          `[GroupId ${groupId}] The conversion to a classic group was not written; the consumer group is back.`,
+        )
+      },
+    }
   }
 
   // ---------------------------------------------------------------- JoinGroup

@@ -181,6 +181,16 @@ export interface SyncOperation {
   readonly timer: ScheduledTask
 }
 
+/** What an online upgrade took from a classic group, to give back if its write fails. */
+export interface ReleasedClassicMembers {
+  readonly members: readonly MemberMetadata[]
+  readonly generationId: number
+  readonly protocolType: string | null
+  readonly protocolName: string | null
+  readonly leaderId: string | null
+  readonly state: GroupState
+}
+
 export class GroupMetadata {
   private state: GroupState
   currentStateTimestamp: number | null
@@ -603,8 +613,16 @@ export class GroupMetadata {
    * Online upgrade (KIP-848): the members move to a consumer group; this entry stays, Empty, for the offsets.
    * Whoever still waits on a JoinGroup or SyncGroup is answered with `error`.
    */
-  releaseMembersForMigration(error: number): MemberMetadata[] {
-    const released = [...this.members.values()]
+  releaseMembersForMigration(error: number): ReleasedClassicMembers {
+    const before: ReleasedClassicMembers = {
+      members: [...this.members.values()],
+      generationId: this.generationId,
+      protocolType: this.protocolType,
+      protocolName: this.protocolName,
+      leaderId: this.leaderId,
+      state: this.state,
+    }
+    const released = before.members
     for (const m of released) {
       this.maybeInvokeJoinCallback(m, joinError(m.memberId, error))
       this.maybeInvokeSyncCallback(m, syncError(error))
@@ -617,7 +635,23 @@ export class GroupMetadata {
     this.clearPendingSyncMembers()
     this.state = 'Empty'
     this.currentStateTimestamp = this.now()
-    return released
+    return before
+  }
+
+  /**
+   * The write of an online upgrade failed (KIP-848): the members released by `releaseMembersForMigration` come
+   * back, at their generation with their assignments, the group Stable (the coordinator rebalances it when it was
+   * not).
+   */
+  restoreReleasedMembers(released: ReleasedClassicMembers): void {
+    this.generationId = released.generationId
+    for (const m of released.members) this.add(m, null)
+    this.protocolType = released.protocolType
+    this.protocolName = released.protocolName
+    if (released.leaderId !== null && this.members.has(released.leaderId)) this.leaderId = released.leaderId
+    this.subscribedTopics = this.computeSubscribedTopics()
+    this.state = 'Stable'
+    this.currentStateTimestamp = this.now()
   }
 
   /** Online downgrade (KIP-848): the group takes back members of a consumer group, Stable at `generationId`. */

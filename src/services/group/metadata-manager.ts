@@ -181,15 +181,8 @@ export class GroupMetadataManager {
 
   // ---------------------------------------------------------------- group metadata
 
-  /**
-   * Appends the group's metadata (GroupMetadataValue) with the given assignment; `callback` gets the error
-   * mapped as Kafka maps produce errors for group metadata.
-   */
-  storeGroup(
-    group: GroupMetadata,
-    assignment: ReadonlyMap<string, Buffer>,
-    callback: (error: number) => void,
-  ): void {
+  /** The group's metadata record (GroupMetadataValue) with the given assignment. */
+  groupMetadataRecord(group: GroupMetadata, assignment: ReadonlyMap<string, Buffer>): GroupLogAppendRecord {
     const protocol = group.protocolName
     const members = group.allMemberMetadata.map((m) => {
       if (protocol === null) {
@@ -220,11 +213,24 @@ export class GroupMetadataManager {
       currentStateTimestamp: group.currentStateTimestampOrDefault,
       members,
     })
-    const record: GroupLogAppendRecord = {
-      key: encodeGroupMetadataKey({ group: group.groupId }),
-      value,
-      timestamp: this.clock.now(),
-    }
+    return { key: encodeGroupMetadataKey({ group: group.groupId }), value, timestamp: this.clock.now() }
+  }
+
+  /** Drops a cached group (an online downgrade whose write failed created it). */
+  removeGroup(group: GroupMetadata): void {
+    if (this.groups.get(group.groupId) === group) this.groups.delete(group.groupId)
+  }
+
+  /**
+   * Appends the group's metadata (GroupMetadataValue) with the given assignment; `callback` gets the error
+   * mapped as Kafka maps produce errors for group metadata.
+   */
+  storeGroup(
+    group: GroupMetadata,
+    assignment: ReadonlyMap<string, Buffer>,
+    callback: (error: number) => void,
+  ): void {
+    const record = this.groupMetadataRecord(group, assignment)
     const generationId = group.generationId
     this.logStore
       .append(this.partitionFor(group.groupId), [record])

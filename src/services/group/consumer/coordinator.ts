@@ -159,11 +159,20 @@ export interface ClassicGroupBridge {
   /**
    * Upgrade: the classic group gives its members up (its pending JoinGroup/SyncGroup are answered with
    * REBALANCE_IN_PROGRESS, its timers stop) and keeps its offsets. Returns the records that go with the consumer
-   * group's first ones (the classic group's tombstone).
+   * group's first ones (the classic group's tombstone), and how to take the members back if that write fails.
    */
-  release(groupId: string): GroupLogAppendRecord[]
-  /** Downgrade: the classic group takes these members back and rebalances. */
-  adopt(groupId: string, group: ClassicGroupView): void
+  release(groupId: string): MigrationChange
+  /**
+   * Downgrade: the classic group takes these members back and rebalances. Returns its records (written with the
+   * consumer group's tombstones), and how to drop it again if that write fails.
+   */
+  adopt(groupId: string, group: ClassicGroupView): MigrationChange
+}
+
+/** The classic side of a conversion: its records, and the undo for when their write fails. */
+export interface MigrationChange {
+  readonly records: readonly GroupLogAppendRecord[]
+  readonly undo: () => void
 }
 
 export interface ConsumerGroupCoordinatorOptions {
@@ -209,6 +218,8 @@ export class ConsumerGroupCoordinator {
   private readonly classicTimers = new Map<string, ScheduledTask>()
   /** Records to write before a group's next changes (the tombstone of the classic group it was converted from). */
   private readonly pendingRecords = new Map<string, GroupLogAppendRecord[]>()
+  /** Per group: how to undo the classic side of a conversion whose records are pending (Kafka's timeline revert). */
+  private readonly pendingUndos = new Map<string, (() => void)[]>()
   private readonly regexCache = new Map<string, RE2JS>()
   /**
    * Per group and member: whether the principal of its latest heartbeat may Describe a topic, which narrows its
@@ -314,6 +325,8 @@ export class ConsumerGroupCoordinator {
     const records = recordsBetween(groupId, before, after)
     const extra = this.pendingRecords.get(groupId) ?? []
     this.pendingRecords.delete(groupId)
+    const undos = this.pendingUndos.get(groupId) ?? []
+    this.pendingUndos.delete(groupId)
     if (records.length === 0 && extra.length === 0) return
     const now = this.o.scheduler.clock.now()
     try {
@@ -330,6 +343,8 @@ export class ConsumerGroupCoordinator {
       const r = this.rollbacks.get(groupId)
       this.rollbacks.set(groupId, { count: (r?.count ?? 0) + 1, error: code })
       this.revert(groupId, before)
+      // the classic side of a conversion in this write goes back too (newest first)
+      for (const undo of undos.reverse()) undo()
       throw e
     }
     if (after === undefined) this.persisted.delete(groupId)
@@ -769,10 +784,7 @@ export class ConsumerGroupCoordinator {
     for (const m of members) group.updateMember(m)
     group.setTargetAssignment(epoch, new Map(members.map((m) => [m.memberId, m.assignedPartitions])))
     this.groups.set(groupId, group)
-    this.pendingRecords.set(groupId, [
-      ...(this.pendingRecords.get(groupId) ?? []),
-      ...this.o.classicGroups.release(groupId),
-    ])
+    this.addPendingChange(groupId, this.o.classicGroups.release(groupId))
     for (const m of members) this.scheduleSessionTimeout(groupId, m.memberId)
     this.info(`[GroupId ${groupId}] Converted the classic group to a consumer group.`)
     return group
@@ -828,8 +840,14 @@ export class ConsumerGroupCoordinator {
     this.groups.delete(group.groupId)
     this.describable.delete(group.groupId)
     this.info(`[GroupId ${group.groupId}] Converted the consumer group to a classic group.`)
-    this.o.classicGroups.adopt(group.groupId, view)
+    this.addPendingChange(group.groupId, this.o.classicGroups.adopt(group.groupId, view))
     return true
+  }
+
+  /** The classic side of a conversion goes with the group's next write (and is undone if that write fails). */
+  private addPendingChange(groupId: string, change: MigrationChange): void {
+    this.pendingRecords.set(groupId, [...(this.pendingRecords.get(groupId) ?? []), ...change.records])
+    this.pendingUndos.set(groupId, [...(this.pendingUndos.get(groupId) ?? []), change.undo])
   }
 
   // ---------------------------------------------------------------- classic members in a consumer group

@@ -278,4 +278,52 @@ describe('online migration (group.consumer.migration.policy)', () => {
     await e2.scheduler.advance(10_001)
     expect(e2.c.consumerGroupDescribe(['g'])[0]!.members.map((m) => m.memberId)).not.toContain(a)
   })
+  it('a failed write of the upgrade rolls both sides back: the classic group is back with its members', async () => {
+    const e = await env()
+    const { a, b } = await classicGroup(e)
+    e.store.failNextAppends(ErrorCode.NOT_LEADER_OR_FOLLOWER)
+    const r = await e.c.consumerGroupHeartbeat(hb({}))
+    expect(r.errorCode).toBe(ErrorCode.NOT_COORDINATOR)
+    expect(e.c.consumerGroupDescribe(['g'])[0]!.errorCode).toBe(ErrorCode.GROUP_ID_NOT_FOUND)
+    const g = e.c.group('g')!
+    expect([g.currentState, g.generationId, g.allMembers.sort()]).toEqual(['Stable', 1, [a, b].sort()])
+    expect(e.c.heartbeat({ groupId: 'g', memberId: a, generationId: 1, groupInstanceId: null })).toBe(
+      ErrorCode.NONE,
+    )
+    const s = await e.c.syncGroup(syncParams({ memberId: b, generationId: 1 }))
+    expect(partitionsOf(s.assignment)).toEqual([2, 3])
+    expect(committed(e)).toEqual([42])
+    // their sessions run again: b, silent, expires and the group rebalances
+    await e.scheduler.advance(10_001)
+    expect(g.allMembers).not.toContain(b)
+    // the next heartbeat upgrades the group
+    const again = await e.c.consumerGroupHeartbeat(hb({}))
+    expect(again.errorCode).toBe(ErrorCode.NONE)
+    expect(e.c.group('g')?.size ?? 0).toBe(0)
+  })
+
+  it('a failed write of the downgrade rolls both sides back: the consumer group is back, the classic one gone', async () => {
+    const e = await env()
+    const { a, b } = await classicGroup(e)
+    await e.c.consumerGroupHeartbeat(hb({}))
+    const ra = await rejoin(e, a)
+    await rejoin(e, b)
+    e.store.failNextAppends(ErrorCode.NOT_LEADER_OR_FOLLOWER)
+    const leave = await e.c.consumerGroupHeartbeat(hb({ memberEpoch: -1 }))
+    expect(leave.errorCode).toBe(ErrorCode.NOT_COORDINATOR)
+    const d = e.c.consumerGroupDescribe(['g'])[0]!
+    expect(d.errorCode).toBe(ErrorCode.NONE)
+    expect(d.members.map((m) => m.memberId).sort()).toEqual([a, b, 'c1'].sort())
+    expect(e.c.group('g')?.size ?? 0).toBe(0) // the classic entry only keeps the offsets again
+    expect(e.c.group('g')?.currentState).toBe('Empty')
+    expect(committed(e)).toEqual([42])
+    expect(
+      e.c.heartbeat({ groupId: 'g', memberId: a, generationId: ra.generation, groupInstanceId: null }),
+    ).toBe(ErrorCode.NONE)
+    // the leave, retried, downgrades the group
+    const again = await e.c.consumerGroupHeartbeat(hb({ memberEpoch: -1 }))
+    expect(again.errorCode).toBe(ErrorCode.NONE)
+    expect(e.c.consumerGroupDescribe(['g'])[0]!.errorCode).toBe(ErrorCode.GROUP_ID_NOT_FOUND)
+    expect(e.c.group('g')!.allMembers.sort()).toEqual([a, b].sort())
+  })
 })
