@@ -163,7 +163,7 @@ export class GroupCoordinator {
       classicGroups: {
         inUse: (groupId) => this.classicGroupView(groupId),
         release: (groupId) => this.releaseClassicGroup(groupId),
-        adopt: (groupId, view) => this.adoptClassicGroup(groupId, view),
+        adopt: (groupId, view, rebalance) => this.adoptClassicGroup(groupId, view, rebalance),
       },
       partitionFor: (groupId) => this.partitionFor(groupId),
       append: (partition, records) => options.logStore.append(partition, records),
@@ -300,7 +300,7 @@ export class GroupCoordinator {
    * Downgrade: the consumer group's members (all of the classic protocol) come back as a Stable classic group at
    * the group epoch, with the partitions they own as their assignments; the group is written and rebalances.
    */
-  private adoptClassicGroup(groupId: string, view: ClassicGroupView): MigrationChange {
+  private adoptClassicGroup(groupId: string, view: ClassicGroupView, rebalance: boolean): MigrationChange {
     const existing = this.groupManager.getGroup(groupId)
     const group = existing ?? this.addGroup(new GroupMetadata(groupId, 'Empty', () => this.clock.now()))
     this.cancelGroupTimers(group)
@@ -329,7 +329,7 @@ export class GroupCoordinator {
       group,
       new Map(members.map((m) => [m.memberId, m.assignment])),
     )
-    this.prepareRebalance(group, `Downgrade group ${groupId} from consumer to classic.`)
+    if (rebalance) this.prepareRebalance(group, `Downgrade group ${groupId} from consumer to classic.`)
     return {
       records: [record],
       // The write failed: the consumer group is back (its coordinator reverts it), so the classic group lets its

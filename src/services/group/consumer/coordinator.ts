@@ -163,10 +163,11 @@ export interface ClassicGroupBridge {
    */
   release(groupId: string): MigrationChange
   /**
-   * Downgrade: the classic group takes these members back and rebalances. Returns its records (written with the
-   * consumer group's tombstones), and how to drop it again if that write fails.
+   * Downgrade: the classic group takes these members back, Stable, and rebalances when `rebalance` says so.
+   * Returns its records (written with the consumer group's tombstones), and how to drop it again if that write
+   * fails.
    */
-  adopt(groupId: string, group: ClassicGroupView): MigrationChange
+  adopt(groupId: string, group: ClassicGroupView, rebalance: boolean): MigrationChange
 }
 
 /** The classic side of a conversion: its records, and the undo for when their write fails. */
@@ -793,10 +794,12 @@ export class ConsumerGroupCoordinator {
   /**
    * Kafka's validateOnlineDowngradeWithFencedMembers + convertToClassicGroup, after members left or were fenced:
    * when every member left uses the classic protocol (and there is one), the group goes back to a classic group
-   * at the group epoch, each member keeping its assigned partitions, and the classic group rebalances. The
-   * consumer group's tombstones are its next write; its offsets stay. True when the group was converted.
+   * at the group epoch, each member keeping its assigned partitions, and the classic group rebalances. With
+   * `joining` (a classic static member that replaced the last consumer-protocol member: Kafka's
+   * validateOnlineDowngradeWithReplacedMemberId) it does not rebalance. The consumer group's tombstones are its
+   * next write; its offsets stay. True when the group was converted.
    */
-  private maybeDowngrade(group: ConsumerGroup): boolean {
+  private maybeDowngrade(group: ConsumerGroup, joining: string | null = null): boolean {
     const members = [...group.members.values()]
     if (members.length === 0) return false
     const classic: { m: ConsumerGroupMember; c: ClassicMemberMetadata }[] = []
@@ -840,7 +843,8 @@ export class ConsumerGroupCoordinator {
     this.groups.delete(group.groupId)
     this.describable.delete(group.groupId)
     this.info(`[GroupId ${group.groupId}] Converted the consumer group to a classic group.`)
-    this.addPendingChange(group.groupId, this.o.classicGroups.adopt(group.groupId, view))
+    // A downgrade by a joining static member needs no rebalance: it took the replaced member's assignment.
+    this.addPendingChange(group.groupId, this.o.classicGroups.adopt(group.groupId, view, joining === null))
     return true
   }
 
@@ -957,6 +961,9 @@ export class ConsumerGroupCoordinator {
     // Version 0 of the embedded protocol does not say what the member owns: an eager member owns nothing on join.
     const owned = idAssignment(subscription.ownedPartitions, this.o.topics())
     const reconciled = this.updateAndReconcile(group, member, updated, created, replaced, owned)
+    // Kafka's validateOnlineDowngradeWithReplacedMemberId: a classic static member replaced the last member using
+    // the consumer protocol, so every member is a classic one now and the group may go back to the classic protocol.
+    if (replaced !== undefined) this.maybeDowngrade(group, memberId)
     return {
       error: ErrorCode.NONE,
       memberId,

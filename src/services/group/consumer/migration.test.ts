@@ -326,4 +326,44 @@ describe('online migration (group.consumer.migration.policy)', () => {
     expect(e.c.consumerGroupDescribe(['g'])[0]!.errorCode).toBe(ErrorCode.GROUP_ID_NOT_FOUND)
     expect(e.c.group('g')!.allMembers.sort()).toEqual([a, b].sort())
   })
+  it('downgrade when a classic static member replaces the last consumer-protocol static member', async () => {
+    const staticGroup = async (policy: ConsumerGroupMigrationPolicy) => {
+      const e = await env(policy)
+      const { a, b } = await classicGroup(e)
+      await e.c.consumerGroupHeartbeat(hb({ instanceId: 'i1' }))
+      await rejoin(e, a)
+      await rejoin(e, b)
+      const c1 = await e.c.consumerGroupHeartbeat(hb({ instanceId: 'i1', memberEpoch: 2 }))
+      const mine = c1.assignment?.topicPartitions.flatMap((t) => t.partitions) ?? []
+      expect(mine.length).toBeGreaterThan(0)
+      const j = await e.c.joinGroup(joinParams({ groupInstanceId: 'i1', protocols }))
+      expect(j).toMatchObject({
+        error: ErrorCode.NONE,
+        generationId: c1.memberEpoch,
+        leaderId: '',
+        members: [],
+      })
+      expect(j.memberId).not.toBe('c1')
+      return { e, a, b, j, mine }
+    }
+    const { e, a, b, j, mine } = await staticGroup('bidirectional')
+    expect(e.c.consumerGroupDescribe(['g'])[0]!.errorCode).toBe(ErrorCode.GROUP_ID_NOT_FOUND)
+    const g = e.c.group('g')!
+    // no rebalance: the joining member took the replaced member's assignment
+    expect([g.currentState, g.allMembers.sort()]).toEqual(['Stable', [a, b, j.memberId].sort()])
+    const s = await e.c.syncGroup(syncParams({ memberId: j.memberId, generationId: j.generationId }))
+    expect([s.error, partitionsOf(s.assignment).sort()]).toEqual([ErrorCode.NONE, [...mine].sort()])
+    expect(committed(e)).toEqual([42])
+
+    // the policy does not allow a downgrade: the member replaces c1 inside the consumer group
+    const u = await staticGroup('upgrade')
+    const d = u.e.c.consumerGroupDescribe(['g'])[0]!
+    expect(d.members.map((m) => [m.memberId, m.memberType]).sort()).toEqual(
+      [
+        [u.a, 0],
+        [u.b, 0],
+        [u.j.memberId, 0],
+      ].sort(),
+    )
+  })
 })
