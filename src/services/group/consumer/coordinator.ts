@@ -939,8 +939,9 @@ export class ConsumerGroupCoordinator {
     try {
       subscription = decodeSubscription(p.protocols[0]?.metadata ?? Buffer.alloc(0)).value
     } catch {
+      // Kafka throws an IllegalStateException here, which its coordinator answers with UNKNOWN_SERVER_ERROR
       throw new GroupError(
-        ErrorCode.INCONSISTENT_GROUP_PROTOCOL,
+        ErrorCode.UNKNOWN_SERVER_ERROR,
         'Malformed embedded consumer protocol in subscription deserialization.',
       )
     }

@@ -185,6 +185,10 @@ describe('online migration (group.consumer.migration.policy)', () => {
     expect(j).toMatchObject({ error: ErrorCode.NONE, generationId: 2, leaderId: '' })
     const wrong = await e.c.joinGroup(joinParams({ groupId: 'cg', protocolType: 'connect', protocols }))
     expect(wrong.error).toBe(ErrorCode.INCONSISTENT_GROUP_PROTOCOL)
+    // a subscription that does not decode: Kafka's IllegalStateException, answered UNKNOWN_SERVER_ERROR
+    const garbage = [{ name: 'range', metadata: Buffer.from([0, 9, 0xff]) }]
+    const malformed = await e.c.joinGroup(joinParams({ groupId: 'cg', protocols: garbage }))
+    expect(malformed.error).toBe(ErrorCode.UNKNOWN_SERVER_ERROR)
     // v4+ handshake: MEMBER_ID_REQUIRED with the member id to come back with
     const first = await e.c.joinGroup(joinParams({ groupId: 'cg', requireKnownMemberId: true, protocols }))
     expect(first.error).toBe(ErrorCode.MEMBER_ID_REQUIRED)
