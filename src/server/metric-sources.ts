@@ -47,18 +47,10 @@ export function metricSources(
         if (p.isr.length < minIsr) underMinIsr++
         else if (p.isr.length === minIsr) atMinIsr++
       }
-      const rates = s.replicas.replicationByteRates()
-      return {
-        partitions,
-        leaders,
-        underReplicated,
-        underMinIsr,
-        atMinIsr,
-        offlineReplicas,
-        leaderReplicationByteRate: rates.leader,
-        followerReplicationByteRate: rates.follower,
-      }
+      return { partitions, leaders, underReplicated, underMinIsr, atMinIsr, offlineReplicas }
     },
+
+    replicationByteRates: () => s.replicas.replicationByteRates(),
 
     controller(): ControllerStats {
       const brokers = s.cache.brokers.size

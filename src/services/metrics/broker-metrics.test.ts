@@ -23,9 +23,8 @@ const sources: MetricSources = {
     underMinIsr: 1,
     atMinIsr: 2,
     offlineReplicas: 0,
-    leaderReplicationByteRate: 1500,
-    followerReplicationByteRate: 250,
   }),
+  replicationByteRates: () => ({ leader: 1500, follower: 250 }),
   controller: () => ({
     active: true,
     offlinePartitions: 2,

@@ -48,9 +48,6 @@ export interface ReplicaStats {
   readonly underMinIsr: number
   readonly atMinIsr: number
   readonly offlineReplicas: number
-  /** The measured rates of the replication throttles for throttled partitions, bytes/s (KIP-73). */
-  readonly leaderReplicationByteRate: number
-  readonly followerReplicationByteRate: number
 }
 
 /** The controller's view (kafka.controller:type=KafkaController); zeros on a broker that is not the controller. */
@@ -96,6 +93,8 @@ export interface GroupStats {
 /** Where the scrape-time gauges read their values. */
 export interface MetricSources {
   replicas(): ReplicaStats
+  /** The measured rates of the replication throttles for throttled partitions, bytes/s (KIP-73). */
+  replicationByteRates(): { readonly leader: number; readonly follower: number }
   controller(): ControllerStats
   logs(): Iterable<LogStats>
   ledPartitions(): Iterable<LedPartition>
@@ -402,12 +401,12 @@ export class BrokerMetrics {
     value(
       'kafka_server_leaderreplication_byte_rate',
       'Bytes per second this leader sends to followers of throttled partitions (leader.replication.throttled.replicas).',
-      (s) => s.replicas().leaderReplicationByteRate,
+      (s) => s.replicationByteRates().leader,
     )
     value(
       'kafka_server_followerreplication_byte_rate',
       'Bytes per second this follower fetches for throttled partitions (follower.replication.throttled.replicas).',
-      (s) => s.replicas().followerReplicationByteRate,
+      (s) => s.replicationByteRates().follower,
     )
 
     const kc = 'kafka_controller_kafkacontroller_'
