@@ -3,9 +3,11 @@
  *
  * acks 0 (no response; the connection is closed if any partition failed, as Kafka does, so the client refreshes
  * its metadata), 1 (after the leader's append) or -1 (after the whole ISR has it, subject to
- * min.insync.replicas); anything else is INVALID_REQUIRED_ACKS. Batches are validated and stored as sent — the
- * broker rewrites only the base offset, the partition leader epoch and, for LogAppendTime topics, the timestamp
- * (see the log). Internal topics only accept writes from the "__admin_client" client id.
+ * min.insync.replicas); anything else is INVALID_REQUIRED_ACKS. Batches are validated record by record (a
+ * compressed one is inflated within its inflateLimit: CORRUPT_MESSAGE when it does not inflate, INVALID_RECORD
+ * when its records do not parse) and stored as sent — the broker rewrites only the base offset, the partition
+ * leader epoch and the max timestamp (see the log; Kafka re-encodes a compressed batch whose inner offsets are
+ * out of order, and so does the log). Internal topics only accept writes from the "__admin_client" client id.
  * Version notes: v0-2 carry legacy message sets (magic 0/1), which are converted to a record batch (as Kafka 3.x
  * stores only magic 2); v3+ exactly one magic-2 batch per partition (else INVALID_RECORD) and a transactional
  * id: a transactional batch that would open a transaction on a partition is first verified with the producer's

@@ -333,10 +333,37 @@ function invalid(message: string): KafkaError {
 }
 
 /**
- * Decodes the records of the v2 batch at `pos` (uncompressed, gzip, or any registered codec; others throw
- * UNSUPPORTED_COMPRESSION_TYPE). Keys and values are views into the batch or its decompressed payload.
+ * One record as {@link walkRecords} parses it: positions into `payload` (the batch's bytes, or its decompressed
+ * payload) instead of copies, so that a walk that only checks allocates nothing per record.
  */
-export function readRecords(buf: Buffer, pos = 0): DecodedRecord[] {
+interface RecordView {
+  payload: Buffer
+  attributes: number
+  timestampDelta: number
+  offsetDelta: number
+  /** -1 for a null key */
+  keyLength: number
+  keyStart: number
+  /** -1 for a null value */
+  valueLength: number
+  valueStart: number
+  /** only when the walk was asked for them */
+  headers: RecordHeader[] | undefined
+}
+
+/**
+ * Walks the records of the v2 batch at `pos` as Kafka's DefaultRecordBatch iterators do: the payload is inflated
+ * (never beyond the batch's inflateLimit: a decompression bomb is CORRUPT_MESSAGE, so is a payload that does not
+ * decompress), exactly RecordCount records are read, each to the end of its declared length, and nothing may
+ * follow the last one. A record that does not parse is INVALID_RECORD, with Kafka's messages. `visit` sees each
+ * record in order (the view is reused: read it inside the call).
+ */
+function walkRecords(
+  buf: Buffer,
+  pos: number,
+  decodeHeaders: boolean,
+  visit: (index: number, r: RecordView) => void,
+): BatchHeader {
   if (buf.length - pos < RECORD_BATCH_OVERHEAD)
     throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, 'Record batch too short')
   const h = readBatchHeader(buf, pos)
@@ -352,45 +379,56 @@ export function readRecords(buf: Buffer, pos = 0): DecodedRecord[] {
     2,
     inflateLimit(h.recordCount),
   )
-  const logAppendTime = h.timestampType === 'LogAppendTime' ? h.maxTimestamp : undefined
   const r = new Reader(payload)
-  const out: DecodedRecord[] = []
+  const view: RecordView = {
+    payload,
+    attributes: 0,
+    timestampDelta: 0,
+    offsetDelta: 0,
+    keyLength: -1,
+    keyStart: 0,
+    valueLength: -1,
+    valueStart: 0,
+    headers: undefined,
+  }
   try {
     for (let i = 0; i < h.recordCount; i++) {
       const length = r.varint()
       const start = r.pos
       if (length < 0 || length > r.remaining)
         throw invalid('Incorrect declared batch size, premature EOF reached')
-      const attributes = r.int8()
-      const timestampDelta = r.varlong()
-      const offsetDelta = r.varint()
-      const keyLength = r.varint()
-      const key = keyLength < 0 ? null : r.slice(keyLength)
-      const valueLength = r.varint()
-      const value = valueLength < 0 ? null : r.slice(valueLength)
+      view.attributes = r.int8()
+      view.timestampDelta = r.varlong()
+      view.offsetDelta = r.varint()
+      view.keyLength = r.varint()
+      view.keyStart = r.pos
+      if (view.keyLength > 0) r.skip(view.keyLength)
+      view.valueLength = r.varint()
+      view.valueStart = r.pos
+      if (view.valueLength > 0) r.skip(view.valueLength)
       const headerCount = r.varint()
       if (headerCount < 0) throw invalid(`Found invalid number of record headers ${headerCount}`)
-      const headers: RecordHeader[] = []
+      const headers: RecordHeader[] | undefined = decodeHeaders ? [] : undefined
       for (let j = 0; j < headerCount; j++) {
         const hk = r.varint()
         if (hk < 0) throw invalid(`Invalid negative header key size ${hk}`)
-        const hkey = r.utf8(hk)
+        const keyAt = r.pos
+        r.skip(hk)
         const hv = r.varint()
-        headers.push({ key: hkey, value: hv < 0 ? null : r.slice(hv) })
+        const valueAt = r.pos
+        if (hv > 0) r.skip(hv)
+        headers?.push({
+          key: payload.toString('utf8', keyAt, keyAt + hk),
+          value: hv < 0 ? null : payload.subarray(valueAt, valueAt + hv),
+        })
       }
       if (r.pos - start !== length) {
         throw invalid(
           `Invalid record size: expected to read ${length} bytes in record payload, but instead read ${r.pos - start}`,
         )
       }
-      out.push({
-        offset: h.baseOffset + offsetDelta,
-        timestamp: logAppendTime ?? h.baseTimestamp + timestampDelta,
-        attributes,
-        key,
-        value,
-        headers,
-      })
+      view.headers = headers
+      visit(i, view)
     }
   } catch (e) {
     if (e instanceof DecodeError)
@@ -398,7 +436,89 @@ export function readRecords(buf: Buffer, pos = 0): DecodedRecord[] {
     throw e
   }
   if (r.remaining > 0) throw invalid('Incorrect declared batch size, records still remaining in file')
+  return h
+}
+
+/**
+ * Decodes the records of the v2 batch at `pos` (uncompressed, gzip, or any registered codec; others throw
+ * UNSUPPORTED_COMPRESSION_TYPE). Keys and values are views into the batch or its decompressed payload.
+ */
+export function readRecords(buf: Buffer, pos = 0): DecodedRecord[] {
+  const out: DecodedRecord[] = []
+  let baseOffset = 0
+  let baseTimestamp = 0
+  let logAppendTime: number | undefined
+  walkRecords(buf, pos, true, (i, v) => {
+    if (i === 0) {
+      const h = readBatchHeader(buf, pos)
+      baseOffset = h.baseOffset
+      baseTimestamp = h.baseTimestamp
+      logAppendTime = h.timestampType === 'LogAppendTime' ? h.maxTimestamp : undefined
+    }
+    out.push({
+      offset: baseOffset + v.offsetDelta,
+      timestamp: logAppendTime ?? baseTimestamp + v.timestampDelta,
+      attributes: v.attributes,
+      key: v.keyLength < 0 ? null : v.payload.subarray(v.keyStart, v.keyStart + v.keyLength),
+      value: v.valueLength < 0 ? null : v.payload.subarray(v.valueStart, v.valueStart + v.valueLength),
+      headers: v.headers!,
+    })
+  })
   return out
+}
+
+/** What {@link scanRecords} learnt about a batch's records. */
+export interface RecordScan {
+  /** The largest record timestamp (MaxTimestamp for a LogAppendTime batch); -1 when there is none. */
+  maxTimestamp: number
+  /** Whether the records' offset deltas are 0, 1, .., n-1 (Kafka rewrites a compressed batch whose are not). */
+  offsetsInOrder: boolean
+}
+
+/**
+ * Checks every record of the v2 batch at `pos` without copying keys, values or headers (Kafka's
+ * skipKeyValueIterator, which LogValidator runs on every batch it appends): the same errors as readRecords.
+ * `visit` gets each record's index, offset delta, timestamp and whether it has a key.
+ */
+export function scanRecords(
+  buf: Buffer,
+  pos: number,
+  visit?: (index: number, offsetDelta: number, timestamp: number, hasKey: boolean) => void,
+): RecordScan {
+  const h = readBatchHeader(buf, pos)
+  const logAppendTime = h.timestampType === 'LogAppendTime'
+  let maxTimestamp = NO_TIMESTAMP
+  let offsetsInOrder = true
+  walkRecords(buf, pos, false, (i, v) => {
+    const timestamp = logAppendTime ? h.maxTimestamp : h.baseTimestamp + v.timestampDelta
+    if (timestamp > maxTimestamp) maxTimestamp = timestamp
+    if (v.offsetDelta !== i) offsetsInOrder = false
+    visit?.(i, v.offsetDelta, timestamp, v.keyLength >= 0)
+  })
+  return { maxTimestamp, offsetsInOrder }
+}
+
+/**
+ * The batch at `pos` encoded again with offset deltas 0..n-1 and base offset 0, in the same codec and with the
+ * same producer fields (what Kafka's LogValidator does with a compressed batch whose inner offsets are not in
+ * order: it rebuilds the batch rather than refuse it). Record timestamps are kept; the caller sets the type.
+ */
+export function rebuildBatch(buf: Buffer, pos = 0): Buffer {
+  const h = readBatchHeader(buf, pos)
+  return buildRecordBatch({
+    records: readRecords(buf, pos).map((r) => ({
+      key: r.key,
+      value: r.value,
+      headers: r.headers,
+      timestamp: r.timestamp,
+    })),
+    producerId: h.producerId,
+    producerEpoch: h.producerEpoch,
+    baseSequence: h.baseSequence,
+    isTransactional: h.isTransactional,
+    compression: h.compression,
+    now: h.maxTimestamp,
+  })
 }
 
 /** A record to put into a batch built by {@link buildRecordBatch}. */

@@ -12,7 +12,8 @@ import {
   readRecords,
   verifyCrc,
 } from '../../protocol/records/batch.js'
-import { Compression } from '../../protocol/records/compression.js'
+import { Compression, compress, compressionName } from '../../protocol/records/compression.js'
+import { Writer } from '../../protocol/codec/writer.js'
 import { ManualClock, ManualScheduler } from '../../util/scheduler.js'
 import { RecordValidationError, UnexpectedAppendOffsetError } from './errors.js'
 import { Log, type LogOptions } from './log.js'
@@ -465,6 +466,194 @@ describe('Log validation (LogValidator, magic 2)', () => {
     const r = log.appendAsLeader(Buffer.concat([b, batch(1).subarray(0, 30)]), { leaderEpoch: 0 })
     expect(r.lastOffset).toBe(1)
     expect(log.size).toBe(b.length)
+  })
+})
+
+/**
+ * A v2 batch of `count` records around a hand-made record payload, compressed with `compression`: what a producer
+ * that gets the records wrong would send (header fields consistent, CRC right).
+ */
+function craftBatch(payload: Buffer, count: number, compression: number, now = 1_700_000_000_000): Buffer {
+  const template = buildRecordBatch({ records: [{ value: 'x', timestamp: now }], now })
+  const packed = compress(compression, payload)
+  const b = Buffer.concat([template.subarray(0, 61), packed])
+  b.writeInt32BE(b.length - 12, 8)
+  b.writeInt16BE(compression, 21)
+  b.writeInt32BE(count - 1, 23)
+  b.writeInt32BE(count, 57)
+  return recrc(b)
+}
+
+/** One record as DefaultRecord encodes it; `tweak` edits the body before its length is written. */
+function record(
+  o: { offsetDelta?: number; timestampDelta?: number; key?: string | null; value?: string; headers?: number },
+  tweak?: (w: Writer) => void,
+): Buffer {
+  const w = new Writer(64)
+  w.int8(0)
+    .varlong(o.timestampDelta ?? 0)
+    .varint(o.offsetDelta ?? 0)
+  const key = o.key === undefined ? 'k' : o.key
+  if (key === null) w.varint(-1)
+  else w.varint(key.length).raw(Buffer.from(key))
+  const value = Buffer.from(o.value ?? 'v')
+  w.varint(value.length).raw(value)
+  w.varint(o.headers ?? 0)
+  tweak?.(w)
+  const body = w.toBuffer()
+  return new Writer(body.length + 5).varint(body.length).raw(body).toBuffer()
+}
+
+const records = (n: number): Buffer[] => Array.from({ length: n }, (_, i) => record({ offsetDelta: i }))
+
+const ALL_CODECS = [Compression.NONE, Compression.GZIP, Compression.SNAPPY, Compression.LZ4, Compression.ZSTD]
+
+describe('Log validation of every record (LogValidator: compressed batches are inflated, never stored unread)', () => {
+  /** The code and message of a refused append, after checking that nothing was written. */
+  function refuse(log: Log, b: Buffer): { code: number; message: string } {
+    try {
+      log.appendAsLeader(b, { leaderEpoch: 0 })
+    } catch (e) {
+      expect(e).toBeInstanceOf(KafkaError)
+      expect(log.logEndOffset).toBe(0)
+      expect(log.size).toBe(0)
+      return { code: (e as KafkaError).code, message: (e as Error).message }
+    }
+    throw new Error('the append was accepted')
+  }
+
+  for (const codec of ALL_CODECS) {
+    it(`${compressionName(codec)}: a record count or record bytes that do not match the payload are INVALID_RECORD`, () => {
+      const log = env().open()
+      // one record fewer than the header counts
+      expect(refuse(log, craftBatch(Buffer.concat(records(2)), 3, codec))).toEqual({
+        code: ErrorCode.INVALID_RECORD,
+        message: expect.stringMatching(/premature EOF/),
+      })
+      // one record more
+      expect(refuse(log, craftBatch(Buffer.concat(records(3)), 2, codec)).message).toMatch(
+        /records still remaining/,
+      )
+      // bytes after the last record
+      const trailing = Buffer.concat([...records(2), Buffer.from([0])])
+      expect(refuse(log, craftBatch(trailing, 2, codec)).message).toMatch(/records still remaining/)
+      // a record whose length counts a byte its fields do not take
+      const padded = record({}, (w) => w.int8(0))
+      expect(refuse(log, craftBatch(padded, 1, codec)).message).toMatch(
+        /Invalid record size: expected to read \d+ bytes in record payload, but instead read/,
+      )
+      // a varint of six bytes, a negative header count, a negative header key length
+      const sixBytes = Buffer.from([0x10, 0x00, 0x00, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01]) // offset delta
+      expect(refuse(log, craftBatch(sixBytes, 1, codec))).toEqual({
+        code: ErrorCode.INVALID_RECORD,
+        message: expect.stringMatching(/varint longer than 5 bytes/),
+      })
+      expect(refuse(log, craftBatch(record({ headers: -1 }), 1, codec)).message).toMatch(
+        /invalid number of record headers/,
+      )
+      const badHeaderKey = record({ headers: 1 }, (w) => w.varint(-2).varint(-1))
+      expect(refuse(log, craftBatch(badHeaderKey, 1, codec)).message).toMatch(/negative header key size/)
+      // a record count of zero the header agrees with is still refused (Kafka's validateBatch)
+      expect(refuse(log, craftBatch(Buffer.alloc(0), 0, codec)).code).toBe(ErrorCode.INVALID_RECORD)
+      // the log still takes a good batch
+      expect(
+        log.appendAsLeader(craftBatch(Buffer.concat(records(2)), 2, codec), { leaderEpoch: 0 }),
+      ).toMatchObject({ firstOffset: 0, lastOffset: 1 })
+    })
+  }
+
+  for (const codec of ALL_CODECS.filter((c) => c !== Compression.NONE)) {
+    it(`${compressionName(codec)}: a payload that does not inflate, or inflates past its limit, is CORRUPT_MESSAGE`, () => {
+      const log = env().open()
+      const garbage = craftBatch(Buffer.concat(records(2)), 2, codec)
+      for (let i = 61 + 8; i < garbage.length; i++) garbage[i] = 0xa5
+      expect(refuse(log, recrc(garbage)).code).toBe(ErrorCode.CORRUPT_MESSAGE)
+      // one record claiming 4 MiB: more than 1 × max.message.bytes inflated (a decompression bomb)
+      const bomb = buildRecordBatch({ records: [{ value: Buffer.alloc(4 << 20) }], compression: codec })
+      expect(bomb.length).toBeLessThan(1 << 18)
+      expect(refuse(log, bomb)).toEqual({
+        code: ErrorCode.CORRUPT_MESSAGE,
+        message: expect.stringMatching(/decompression bomb/),
+      })
+    })
+  }
+
+  it('null keys on a compacted topic and timestamps out of range inside compressed batches: record errors', () => {
+    const e = env()
+    const now = e.clock.now()
+    const compacted = e.open({ cleanupPolicy: ['compact'] })
+    const keyless = buildRecordBatch({
+      records: [
+        { key: 'a', value: '1' },
+        { key: null, value: '2' },
+        { key: null, value: '3' },
+      ],
+      compression: Compression.LZ4,
+      now,
+    })
+    try {
+      compacted.appendAsLeader(keyless, { leaderEpoch: 0 })
+      expect.fail('expected an error')
+    } catch (err) {
+      expect((err as RecordValidationError).code).toBe(ErrorCode.INVALID_RECORD)
+      expect((err as RecordValidationError).recordErrors.map((r) => r.batchIndex)).toEqual([1, 2])
+    }
+    const bounded = env().open({ messageTimestampBeforeMaxMs: 1000, messageTimestampAfterMaxMs: 1000 })
+    const late = buildRecordBatch({
+      records: [
+        { key: 'a', value: '1', timestamp: now },
+        { key: 'b', value: '2', timestamp: now + 5000 },
+      ],
+      compression: Compression.ZSTD,
+      now,
+    })
+    try {
+      bounded.appendAsLeader(late, { leaderEpoch: 0, now })
+      expect.fail('expected an error')
+    } catch (err) {
+      expect((err as RecordValidationError).code).toBe(ErrorCode.INVALID_TIMESTAMP)
+      expect((err as RecordValidationError).recordErrors.map((r) => r.batchIndex)).toEqual([1])
+    }
+  })
+
+  it('a compressed batch whose offset deltas are not 0..n-1 is rebuilt in its codec, as Kafka does', () => {
+    const log = env().open()
+    const now = 1_700_000_000_000
+    const shuffled = [record({ offsetDelta: 0, value: 'a' }), record({ offsetDelta: 7, value: 'b' })]
+    const b = craftBatch(Buffer.concat(shuffled), 2, Compression.GZIP, now)
+    const r = log.appendAsLeader(b, { leaderEpoch: 3 })
+    expect(r).toMatchObject({ firstOffset: 0, lastOffset: 1, recordCount: 2 })
+    const stored = log.read(0, { maxBytes: 1 << 20 }).records
+    const h = readBatchHeader(stored)
+    expect(h).toMatchObject({ compression: Compression.GZIP, recordCount: 2, partitionLeaderEpoch: 3 })
+    expect(stored.length).toBe(h.sizeInBytes)
+    expect(verifyCrc(stored)).toBe(true)
+    expect(readRecords(stored).map((x) => [x.offset, x.value!.toString()])).toEqual([
+      [0, 'a'],
+      [1, 'b'],
+    ])
+    expect(log.appendAsLeader(batch(1), { leaderEpoch: 3 }).firstOffset).toBe(2)
+    // uncompressed: the bytes stay (Kafka only rebuilds compressed batches)
+    const plain = craftBatch(Buffer.concat(shuffled), 2, Compression.NONE, now)
+    const copy = Buffer.from(plain.subarray(61))
+    log.appendAsLeader(plain, { leaderEpoch: 3 })
+    expect(plain.subarray(61).equals(copy)).toBe(true)
+  })
+
+  it('MaxTimestamp is set from the records, as Kafka sets it', () => {
+    const log = env().open()
+    const now = 1_700_000_000_000
+    const payload = Buffer.concat([
+      record({ timestampDelta: 5 }),
+      record({ offsetDelta: 1, timestampDelta: 9 }),
+    ])
+    for (const codec of [Compression.NONE, Compression.LZ4]) {
+      const b = craftBatch(payload, 2, codec, now) // the template's MaxTimestamp is `now`: wrong
+      const r = log.appendAsLeader(b, { leaderEpoch: 0 })
+      expect(r.maxTimestamp).toBe(now + 9)
+      expect(readBatchHeader(b).maxTimestamp).toBe(now + 9)
+      expect(verifyCrc(b)).toBe(true)
+    }
   })
 })
 

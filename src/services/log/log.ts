@@ -17,14 +17,16 @@ import {
   iterateBatches,
   type LegacyEntryHeader,
   readEndTxnMarker,
-  readRecords,
+  rebuildBatch,
+  type RecordScan,
+  scanRecords,
   setLastOffset,
   setMaxTimestamp,
   setPartitionLeaderEpoch,
   verifyCrc,
   verifyLegacyCrc,
 } from '../../protocol/records/batch.js'
-import { allowRecordBytes } from '../../protocol/records/compression.js'
+import { allowRecordBytes, Compression } from '../../protocol/records/compression.js'
 import { ErrorCode, KafkaError } from '../../protocol/errors.js'
 import {
   type Clock,
@@ -933,7 +935,7 @@ export class Log {
     verificationGuard?: VerificationGuard,
   ): LogAppendResult {
     this.checkOpen()
-    const info = this.analyzeAndValidateRecords(records, origin, ignoreRecordSize, !assignOffsets)
+    let info = this.analyzeAndValidateRecords(records, origin, ignoreRecordSize, !assignOffsets)
     if (info.validBytes <= 0) {
       return {
         firstOffset: -1,
@@ -945,7 +947,7 @@ export class Log {
         validBytes: 0,
       }
     }
-    const valid = info.validBytes === records.length ? records : records.subarray(0, info.validBytes)
+    let valid = info.validBytes === records.length ? records : records.subarray(0, info.validBytes)
     let firstOffset: number
     let lastOffset: number
     let maxTimestamp: number
@@ -954,6 +956,7 @@ export class Log {
     if (assignOffsets) {
       firstOffset = this._nextOffset
       const v = this.validateAndAssignOffsets(valid, info, firstOffset, leaderEpoch, origin, now)
+      if (v.rebuilt) ({ records: valid, info } = v.rebuilt)
       lastOffset = v.lastOffset
       maxTimestamp = v.maxTimestamp
       shallowOffsetOfMaxTimestamp = v.shallowOffsetOfMaxTimestamp
@@ -1180,7 +1183,11 @@ export class Log {
     }
   }
 
-  /** LogValidator for magic 2: batch checks, record checks where needed, then the in-place header rewrite. */
+  /**
+   * LogValidator for magic 2: batch checks, record checks (every record is parsed: see validateRecords), then the
+   * in-place header rewrite. A compressed batch whose inner offsets are not 0..n-1 is rebuilt as Kafka does
+   * (`rebuilt`: the new bytes and their analysis); anything else keeps the producer's bytes.
+   */
   private validateAndAssignOffsets(
     records: Buffer,
     info: AppendInfo,
@@ -1188,13 +1195,18 @@ export class Log {
     leaderEpoch: number,
     origin: AppendOrigin,
     now: number,
-  ): { lastOffset: number; maxTimestamp: number; shallowOffsetOfMaxTimestamp: number } {
+  ): {
+    lastOffset: number
+    maxTimestamp: number
+    shallowOffsetOfMaxTimestamp: number
+    rebuilt?: { records: Buffer; info: AppendInfo }
+  } {
     if (info.batches.length === 0)
       throw new KafkaError(ErrorCode.INVALID_RECORD, 'Record batch has no batches at all')
     if (info.batches.length > 1)
       throw new KafkaError(ErrorCode.INVALID_RECORD, 'Compressed outer record has more than one batch')
-    const b = info.batches[0]!
-    const h = b.header!
+    let b = info.batches[0]!
+    let h = b.header!
     const tp = this.name
     if (origin === 'client') {
       const countFromOffsets = h.lastOffsetDelta + 1
@@ -1228,31 +1240,52 @@ export class Log {
         )
       }
     }
-    this.validateRecords(records, b.position, h, now)
+    const scan = this.validateRecords(records, b.position, h, now)
+    let rebuilt: { records: Buffer; info: AppendInfo } | undefined
+    if (!scan.offsetsInOrder && h.compression !== Compression.NONE) {
+      // "Some older clients do not implement the V1 internal offsets correctly": Kafka rewrites, never refuses
+      const bytes = rebuildBatch(records, b.position)
+      const again = this.analyzeAndValidateRecords(bytes, origin, false, false)
+      rebuilt = { records: bytes, info: again }
+      records = bytes
+      b = again.batches[0]!
+      h = b.header!
+    }
 
     const lastOffset = firstOffset + Math.max(h.recordCount, 1) - 1
     setLastOffset(records, b.position, lastOffset)
     setPartitionLeaderEpoch(records, b.position, leaderEpoch)
     if (this._config.messageTimestampType === 'LogAppendTime') {
       setMaxTimestamp(records, b.position, 'LogAppendTime', now)
-      return { lastOffset, maxTimestamp: now, shallowOffsetOfMaxTimestamp: lastOffset }
+      return { lastOffset, maxTimestamp: now, shallowOffsetOfMaxTimestamp: lastOffset, rebuilt }
     }
-    return { lastOffset, maxTimestamp: h.maxTimestamp, shallowOffsetOfMaxTimestamp: lastOffset }
+    // MaxTimestamp is what the records say, as Kafka sets it (the CRC is recomputed only if it changes)
+    setMaxTimestamp(records, b.position, 'CreateTime', scan.maxTimestamp)
+    return { lastOffset, maxTimestamp: scan.maxTimestamp, shallowOffsetOfMaxTimestamp: lastOffset, rebuilt }
   }
 
   /**
-   * Record-level checks (LogValidator.validateRecord): keys on compacted topics and CreateTime timestamps within
-   * message.timestamp.before/after.max.ms. Records are only decoded when one of those can fail.
+   * Record-level checks (LogValidator.validateRecord), on every record of the batch as Kafka's validator iterates
+   * them: each record must parse (a compressed batch is inflated within its inflateLimit; see scanRecords), keys
+   * on compacted topics, CreateTime timestamps within message.timestamp.before/after.max.ms, no LogAppendTime
+   * from a producer where it would count.
    */
-  private validateRecords(records: Buffer, position: number, h: BatchHeader, now: number): void {
+  private validateRecords(records: Buffer, position: number, h: BatchHeader, now: number): RecordScan {
     const c = this._config
     const compacted = isCompacted(c)
     const createTime = c.messageTimestampType === 'CreateTime'
     const boundedTimestamps =
       createTime && !(isUnbounded(c.messageTimestampBeforeMaxMs) && isUnbounded(c.messageTimestampAfterMaxMs))
-    const errors: RecordError[] = []
+    let errors: RecordError[] | undefined
     let timestampError = false
-    const checkTimestamp = (index: number, offsetDelta: number, ts: number): void => {
+    const scan = scanRecords(records, position, (index, offsetDelta, ts, hasKey) => {
+      if (compacted && !hasKey) {
+        ;(errors ??= []).push({
+          batchIndex: index,
+          message: `Compacted topic cannot accept message without key in topic partition ${this.name}`,
+        })
+        return
+      }
       if (createTime && ts !== -1) {
         const diff = now - ts
         if (
@@ -1260,7 +1293,7 @@ export class Log {
           (diff > c.messageTimestampBeforeMaxMs || -diff > c.messageTimestampAfterMaxMs)
         ) {
           timestampError = true
-          errors.push({
+          ;(errors ??= []).push({
             batchIndex: index,
             message:
               `Timestamp ${ts} of message with offset ${offsetDelta} is out of range. The timestamp should be within ` +
@@ -1269,30 +1302,14 @@ export class Log {
         }
       } else if (h.timestampType === 'LogAppendTime') {
         timestampError = true
-        errors.push({
+        ;(errors ??= []).push({
           batchIndex: index,
           message:
             'Invalid timestamp type in message. Producer should not set timestamp type to LogAppendTime.',
         })
       }
-    }
-    if (compacted || boundedTimestamps) {
-      const recs = readRecords(records, position)
-      recs.forEach((r, i) => {
-        if (compacted && r.key === null) {
-          errors.push({
-            batchIndex: i,
-            message: `Compacted topic cannot accept message without key in topic partition ${this.name}`,
-          })
-          return
-        }
-        checkTimestamp(i, r.offset - h.baseOffset, r.timestamp)
-      })
-    } else if (h.timestampType === 'LogAppendTime' && (!createTime || h.maxTimestamp === -1)) {
-      // every record of a LogAppendTime batch carries MaxTimestamp, so the header decides
-      for (let i = 0; i < h.recordCount; i++) checkTimestamp(i, i, h.maxTimestamp)
-    }
-    if (errors.length > 0) {
+    })
+    if (errors !== undefined) {
       if (timestampError) {
         throw new RecordValidationError(
           ErrorCode.INVALID_TIMESTAMP,
@@ -1310,6 +1327,7 @@ export class Log {
         errors,
       )
     }
+    return scan
   }
 
   private analyzeAndValidateProducerState(
