@@ -83,6 +83,17 @@ export function inflateLimit(recordCount: number): number {
 }
 
 /**
+ * How far the compressed wrappers of one legacy message set (Produce v0-2: magic 0/1) may inflate, all together. The
+ * set becomes one uncompressed v2 batch, which must fit max.message.bytes; a legacy message takes at most 34/7 of
+ * the bytes of the same record in v2 (offset, size, CRC, magic, attributes, timestamp and two int32 lengths: 34
+ * bytes, against at least 7 of varints), so a set that inflates beyond 5 × max.message.bytes could only be refused
+ * as too large after inflating it. Without this the only bound would be MAX_INFLATED_BYTES.
+ */
+export function legacyInflateLimit(): number {
+  return Math.min(MAX_INFLATED_BYTES, 5 * maxRecordBytes)
+}
+
+/**
  * gzip from node:zlib; snappy (xerial framing), lz4 (Kafka's LZ4 frames) and zstd from the pure JavaScript /
  * WebAssembly codecs of codecs.ts.
  */

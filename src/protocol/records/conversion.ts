@@ -17,7 +17,7 @@ import {
   TIMESTAMP_TYPE_MASK,
   type RecordInput,
 } from './batch.js'
-import { Compression, compressionName, decompress } from './compression.js'
+import { Compression, compressionName, decompress, legacyInflateLimit } from './compression.js'
 
 const invalid = (m: string): KafkaError => new KafkaError(ErrorCode.INVALID_RECORD, m)
 
@@ -74,8 +74,12 @@ interface LegacyMessage {
   value: Buffer | null
 }
 
-/** Parses a legacy message set, expanding compressed wrappers (Kafka's AbstractLegacyRecordBatch). */
-function parseLegacy(buf: Buffer, depth = 0): LegacyMessage[] {
+/**
+ * Parses a legacy message set, expanding compressed wrappers (Kafka's AbstractLegacyRecordBatch). The wrappers of
+ * one set share `budget`: the bytes they may still inflate to (legacyInflateLimit), beyond which the set is a
+ * decompression bomb (CORRUPT_MESSAGE) and nothing more is inflated.
+ */
+function parseLegacy(buf: Buffer, budget = { bytes: legacyInflateLimit() }, depth = 0): LegacyMessage[] {
   const out: LegacyMessage[] = []
   for (const e of iterateBatches(buf)) {
     if (e.kind === 'partial' && depth > 0) break
@@ -104,11 +108,12 @@ function parseLegacy(buf: Buffer, depth = 0): LegacyMessage[] {
       out.push({ offset: e.header.offset, magic, attributes, timestamp, key, value })
       continue
     }
-    if (depth > 0)
-      throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, 'Compressed message nested in a compressed message')
+    if (depth > 0) throw invalid('Inner messages must not be compressed')
     if (value === null)
       throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, 'Compressed message with a null value')
-    const inner = parseLegacy(decompress(compression, value, magic), depth + 1)
+    const inflated = decompress(compression, value, magic, Math.max(1, budget.bytes))
+    budget.bytes -= inflated.length
+    const inner = parseLegacy(inflated, budget, depth + 1)
     // v1 wrappers carry the absolute offset of the last inner message; inner offsets are relative.
     const lastRelative = inner.length > 0 ? inner[inner.length - 1]!.offset : 0
     for (const m of inner) {
