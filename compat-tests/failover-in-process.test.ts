@@ -25,6 +25,7 @@ import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { startCluster, type Cluster } from '../src/index.js'
+import { replicaKey } from '../src/services/controller/controller.js'
 import { ErrorCode } from '../src/protocol/errors.js'
 import { Apis } from '../src/protocol/messages/index.js'
 import { RawConnection } from './support/raw.js'
@@ -272,6 +273,50 @@ describe('fail-overs on an in-process cluster, with real clients', () => {
     }
     console.log(`[failover-in-process] failed log dir: ${verdict.summary}`)
     expectCleanVerdict(verdict, checker, 100)
+  })
+
+  it('JBOD + controller fail-over: the new controller re-learns the replicas on failed log dirs; unclean election never picks them', async () => {
+    const c = await cluster(2)
+    const old = c.controller!
+    const [a, b] = c.brokers.map((x) => x.id).filter((id) => id !== old) as [number, number]
+    // p0 on {old, a}, p1 on {old, b}, led by the controller's broker; unclean election on, so only the knowledge of
+    // the failed directories keeps a and b from leading them once `old` is gone
+    const topic = uniqueName('ip-jbod-ctrl')
+    await c.createTopic(topic, {
+      assignment: [
+        [old, a],
+        [old, b],
+      ],
+      config: { 'unclean.leader.election.enable': true, 'min.insync.replicas': 1 },
+    })
+    for (const p of [0, 1]) await c.waitForIsr(topic, p, 2)
+    const dirOf = (id: number, p: number) =>
+      c.broker(id).logDirs.find((d) => existsSync(path.join(d, `${topic}-${p}`)))!
+    await c.broker(a).failDisk([dirOf(a, 0)])
+    await c.broker(b).failDisk([dirOf(b, 1)])
+    const isrOf = (p: number) => c.broker(old).services.cache.partition(topic, p)?.state?.isr.join()
+    await waitFor('the failed replicas out of the ISRs', () => isrOf(0) === `${old}` && isrOf(1) === `${old}`)
+    // the controller resigns (its /controller removed, as `zookeeper-shell delete /controller` does): a or b
+    // takes over, knowing nothing of the failed directories but what it asks the brokers
+    await c.broker(old).incarnation!.zkClient!.delete('/controller')
+    await waitFor('a new controller', () => c.controller !== null && c.controller !== old)
+    const next = c.broker(c.controller!).services.controller
+    await waitFor(
+      'the new controller to learn the replicas on failed log dirs',
+      () =>
+        next.offlineReplicasOn(a).has(replicaKey(topic, 0)) &&
+        next.offlineReplicasOn(b).has(replicaKey(topic, 1)),
+    )
+    // the leader of both goes: no ISR member left, and the only other replicas are offline
+    await c.broker(old).kill()
+    const state = (p: number) => c.broker(a).services.cache.partition(topic, p)?.state
+    await waitFor('both partitions offline', () => state(0)?.leader === -1 && state(1)?.leader === -1)
+    expect(state(0)!.isr).toEqual([old])
+    expect(state(1)!.isr).toEqual([old])
+    // it returns (a broker restart elsewhere): it leads again; a and b never led
+    await c.broker(old).start()
+    for (const p of [0, 1]) await c.waitForLeader(topic, p, { notIn: [a, b] })
+    expect([c.leader(topic, 0), c.leader(topic, 1)]).toEqual([old, old])
   })
 
   // only in `npm run test:faults` (~30-50 s)

@@ -70,7 +70,7 @@ describe('controller on the local metadata store', () => {
         leaderImbalanceCheckIntervalMs: 300_000,
         leaderImbalancePerBrokerPercentage: 10,
         uncleanLeaderElection: () => false,
-        describeLogDirs: () => Promise.reject(new Error('no broker to ask')),
+        describeLogDirs: () => Promise.resolve({ offlineDirs: 0, onlineReplicas: new Set<string>() }),
         ...overrides,
       },
       silentLogger,
@@ -411,13 +411,20 @@ describe('controller on the local metadata store', () => {
 
   it("on a log dir event, takes the broker's offline replicas out of leadership and the ISR until it registers again", async () => {
     const asked: number[] = []
+    let failed = false
     const { zk, store, cache } = await cluster([1, 2, 3], undefined, {
       describeLogDirs: (id) => {
         asked.push(id)
         // broker 2 lost the directory holding t-0, t-1 and t-2; t-3 is in its other, online directory
-        return Promise.resolve({ offlineDirs: 1, onlineReplicas: new Set([replicaKey('t', 3)]) })
+        if (id === 2 && failed)
+          return Promise.resolve({ offlineDirs: 1, onlineReplicas: new Set([replicaKey('t', 3)]) })
+        return Promise.resolve({ offlineDirs: 0, onlineReplicas: new Set<string>() })
       },
     })
+    await eventually(() => asked.length === 3) // the new controller asked every live broker
+    expect(asked.sort()).toEqual([1, 2, 3])
+    asked.length = 0
+    failed = true
     await createTopic(zk, 't', [
       [0, [2, 1, 3]],
       [1, [1, 2, 3]],
@@ -433,7 +440,7 @@ describe('controller on the local metadata store', () => {
     await zk.propagateLogDirEvent(2)
     await eventually(() => cache.partition('t', 0)?.state?.leader === 1)
     await eventually(() => cache.partition('t', 2)?.state?.leader === -1)
-    expect(asked).toEqual([2])
+    expect(asked).toEqual([2]) // only the broker that reported
     expect(cache.partition('t', 0)!.state!.isr).toEqual([1, 3])
     await eventually(() => cache.partition('t', 1)?.state?.isr.join() === '1,3')
     expect(cache.partition('t', 2)!.state!.isr).toEqual([2]) // the last ISR member stays, as in Kafka
@@ -441,7 +448,77 @@ describe('controller on the local metadata store', () => {
     expect(await zk.getLogDirEvents()).toEqual([]) // both deleted, the malformed one too
     // restarted (a new registration): its replicas count again; the offline partition gets its leader back
     await store.delete(Paths.brokerId(2))
+    failed = false // its directories are healthy after the restart
     await register(zk, 2)
     await eventually(() => cache.partition('t', 2)?.state?.leader === 2)
+  })
+  it('a newly elected controller learns the offline replicas of every live broker, asking again one that did not answer', async () => {
+    const scheduler = new ManualScheduler()
+    const asked: number[] = []
+    let brokerThreeDown = 2 // broker 3 fails to answer twice, then answers
+    const { cache, controller, store, zk } = await cluster(
+      [1, 2, 3],
+      scheduler,
+      {
+        uncleanLeaderElection: () => true,
+        describeLogDirs: (id) => {
+          asked.push(id)
+          if (id === 3 && brokerThreeDown-- > 0) return Promise.reject(new Error('connection refused'))
+          // broker 2 lost the directory holding t-0 and t-1; broker 3 the one holding u-0
+          if (id === 2) return Promise.resolve({ offlineDirs: 1, onlineReplicas: new Set<string>() })
+          if (id === 3) return Promise.resolve({ offlineDirs: 1, onlineReplicas: new Set<string>() })
+          return Promise.resolve({ offlineDirs: 0, onlineReplicas: new Set<string>() })
+        },
+      },
+      async (zk) => {
+        // what the previous controller left: t-0 led by nobody with the offline replica its last ISR member (Kafka
+        // keeps the last one; a single replica), t-1 led by 1 with 2 already out of the ISR, u-0 led by 1 with 3 out
+        await createTopic(zk, 't', [
+          [0, [2]],
+          [1, [1, 2]],
+        ])
+        await createTopic(zk, 'u', [[0, [1, 3]]])
+        await zk.store.create(Paths.controllerEpoch, Buffer.from('7'))
+        const s = (leader: number, isr: number[]) => ({
+          leader,
+          leaderEpoch: 5,
+          isr,
+          controllerEpoch: 0,
+          leaderRecoveryState: 0,
+        })
+        await zk.createPartitionStates(
+          't',
+          new Map([
+            [0, s(-1, [2])],
+            [1, s(1, [1])],
+          ]),
+          -1,
+        )
+        await zk.createPartitionStates('u', new Map([[0, s(1, [1])]]), -1)
+      },
+    )
+    expect(controller.isActive).toBe(true)
+    // Kafka's new controller elects before the answers are in (its LeaderAndIsr answers come later); once broker 2
+    // answered, its replica is out again
+    await eventually(() => controller.offlineReplicasOn(2).has(replicaKey('t', 0)))
+    await eventually(() => cache.partition('t', 0)?.state?.leader === -1)
+    expect(controller.offlineReplicasOn(2)).toEqual(new Set([replicaKey('t', 0), replicaKey('t', 1)]))
+    // broker 3 did not answer: asked again after 0.5 s, then 1 s
+    expect(asked.filter((id) => id === 3)).toHaveLength(1)
+    await scheduler.advance(500)
+    await eventually(() => asked.filter((id) => id === 3).length === 2)
+    expect(controller.offlineReplicasOn(3).size).toBe(0)
+    await scheduler.advance(1000)
+    await eventually(() => controller.offlineReplicasOn(3).has(replicaKey('u', 0)))
+    // broker 1 goes: unclean election is on, yet neither offline replica may lead
+    await store.delete(Paths.brokerId(1))
+    await eventually(() => cache.partition('t', 1)?.state?.leader === -1)
+    await eventually(() => cache.partition('u', 0)?.state?.leader === -1)
+    expect(cache.partition('t', 0)!.state!.leader).toBe(-1)
+    // back (a new registration of broker 1, the others unchanged): it leads again, the offline replicas still not
+    await register(zk, 1)
+    await eventually(() => cache.partition('t', 1)?.state?.leader === 1)
+    await eventually(() => cache.partition('u', 0)?.state?.leader === 1)
+    expect(cache.partition('t', 0)!.state!.leader).toBe(-1)
   })
 })

@@ -88,6 +88,9 @@ export interface OngoingReassignment extends ReplicaAssignment {
 }
 
 const NO_LEADER = -1
+/** Asking a broker for its log directories: attempts before waiting for the next change, first back-off. */
+const LOG_DIRS_ATTEMPTS = 5
+const LOG_DIRS_RETRY_MS = 500
 const tpKey = (topic: string, partition: number): string => `${topic}-${partition}`
 
 export class Controller {
@@ -108,6 +111,16 @@ export class Controller {
    * broker registers again.
    */
   private readonly offlineReplicas = new Map<number, { epoch: number; replicas: ReadonlySet<string> }>()
+  /**
+   * Brokers whose log directories this controller has learnt, with the registration epoch it learnt them under.
+   * A new controller asks every live broker (Kafka's controller learns it from the LeaderAndIsr answers it gets
+   * at fail-over and at each broker's start-up); one that does not answer is asked again with a bounded back-off
+   * and on the next change.
+   */
+  private readonly logDirsLearnt = new Map<number, number>()
+  /** Brokers being asked for their log directories (registration epoch), and their pending retries. */
+  private readonly logDirsAsking = new Map<number, number>()
+  private readonly logDirsRetries = new Map<number, { attempts: number; task: ScheduledTask | undefined }>()
   /** Reassignments requested under /admin/reassign_partitions, taken out of the znode as each completes. */
   private readonly zkReassignments = new Map<string, ReassignmentEntry>()
 
@@ -125,6 +138,15 @@ export class Controller {
 
   get controllerEpoch(): number {
     return this.epoch
+  }
+
+  /**
+   * The replicas (`replicaKey`) of broker `brokerId` on a failed log directory, as this controller learnt them under
+   * the broker's current registration; empty when it learnt none or is not the active controller.
+   */
+  offlineReplicasOn(brokerId: number): ReadonlySet<string> {
+    const o = this.offlineReplicas.get(brokerId)
+    return this.active && o && this.cache.brokers.get(brokerId)?.epoch === o.epoch ? o.replicas : new Set()
   }
 
   private get prefix(): string {
@@ -163,6 +185,7 @@ export class Controller {
     this.stopped = true
     this.rebalanceTimer?.cancel()
     this.retryTimer?.cancel()
+    this.forgetLogDirs()
     await this.queue.catch(() => {})
     if (this.active) {
       this.active = false
@@ -275,6 +298,7 @@ export class Controller {
     this.rebalanceTimer = undefined
     this.zkReassignments.clear()
     this.offlineReplicas.clear()
+    this.forgetLogDirs()
   }
 
   private async watchAdmin(gen: number): Promise<void> {
@@ -320,34 +344,86 @@ export class Controller {
     const brokers = new Set<number>()
     for (const e of events) if (e.broker !== null) brokers.add(e.broker)
     for (const e of events) await this.zk.deleteLogDirEvent(e.name)
-    for (const id of brokers) this.askForOfflineReplicas(gen, id)
+    for (const id of brokers) {
+      this.log.info(`${this.prefix} Broker ${id} reported a failed log directory; asking for its log dirs`)
+      this.askLogDirs(gen, id)
+    }
+  }
+
+  /**
+   * Asks every live broker whose log directories this controller has not learnt under its current registration
+   * (all of them right after an election; a broker that registered again; one that did not answer yet).
+   */
+  private learnLogDirs(): void {
+    for (const [id, b] of this.cache.brokers) {
+      if (this.logDirsLearnt.get(id) === b.epoch || this.logDirsAsking.get(id) === b.epoch) continue
+      const retry = this.logDirsRetries.get(id)
+      if (retry?.task) continue // a retry is due
+      if (retry) retry.attempts = 0 // asked again on a change: a fresh round of retries
+      this.askLogDirs(this.generation, id)
+    }
   }
 
   /** The broker's answer comes back on the controller's queue; waiting for it never holds the queue up. */
-  private askForOfflineReplicas(gen: number, brokerId: number): void {
+  private askLogDirs(gen: number, brokerId: number): void {
     const epoch = this.cache.brokers.get(brokerId)?.epoch
     if (epoch === undefined) return // gone: its replicas are offline with it
-    this.log.info(
-      `${this.prefix} Broker ${brokerId} reported a failed log directory; asking for its log dirs`,
-    )
+    this.logDirsAsking.set(brokerId, epoch)
+    const current = (): boolean =>
+      gen === this.generation && this.active && this.cache.brokers.get(brokerId)?.epoch === epoch
     this.cfg.describeLogDirs(brokerId).then(
       (dirs) =>
-        void this.enqueue('log dir failure', async () => {
-          if (gen !== this.generation || this.cache.brokers.get(brokerId)?.epoch !== epoch) return
+        void this.enqueue('log dirs', async () => {
+          if (this.logDirsAsking.get(brokerId) === epoch) this.logDirsAsking.delete(brokerId)
+          if (!current()) return
+          this.logDirsLearnt.set(brokerId, epoch)
+          const retry = this.logDirsRetries.get(brokerId)
+          retry?.task?.cancel()
+          this.logDirsRetries.delete(brokerId)
           await this.onBrokerLogDirFailure(brokerId, epoch, dirs)
         }),
-      (e: unknown) =>
+      (e: unknown) => {
+        if (this.logDirsAsking.get(brokerId) === epoch) this.logDirsAsking.delete(brokerId)
+        if (!current()) return
+        const retry = this.logDirsRetries.get(brokerId) ?? { attempts: 0, task: undefined }
+        this.logDirsRetries.set(brokerId, retry)
+        retry.attempts++
+        const last = retry.attempts >= LOG_DIRS_ATTEMPTS
         this.log.warn(
           { err: e },
-          `${this.prefix} Could not learn the log directories of broker ${brokerId} after its log dir failure`,
-        ),
+          `${this.prefix} Could not learn the log directories of broker ${brokerId}` +
+            (last ? '; asking again on the next change' : '; asking again'),
+        )
+        if (last) return
+        retry.task?.cancel()
+        retry.task = this.scheduler.schedule(
+          'controller-log-dirs-retry',
+          () => {
+            retry.task = undefined
+            if (current()) this.askLogDirs(gen, brokerId)
+          },
+          LOG_DIRS_RETRY_MS * 2 ** (retry.attempts - 1),
+        )
+      },
     )
   }
 
-  /** Kafka's onBrokerLogDirFailure: the broker's offline replicas leave every ISR and lose their leadership. */
+  private forgetLogDirs(): void {
+    for (const r of this.logDirsRetries.values()) r.task?.cancel()
+    this.logDirsRetries.clear()
+    this.logDirsLearnt.clear()
+    this.logDirsAsking.clear()
+  }
+
+  /**
+   * Kafka's onBrokerLogDirFailure: the broker's offline replicas leave every ISR and lose their leadership. A
+   * directory never comes back while the broker runs, so what was learnt under this registration stays.
+   */
   private async onBrokerLogDirFailure(brokerId: number, epoch: number, dirs: BrokerLogDirs): Promise<void> {
     if (dirs.offlineDirs === 0) return
-    const offline = new Set<string>()
+    const known = this.offlineReplicas.get(brokerId)
+    const offline = new Set<string>(known?.epoch === epoch ? known.replicas : [])
+    const before = offline.size
     for (const topic of this.cache.topics.values())
       for (const p of topic.partitions.values())
         if (
@@ -361,7 +437,7 @@ export class Controller {
         ([...offline].map((k) => k.replace('\u0000', '-')).join(', ') || 'none'),
     )
     this.offlineReplicas.set(brokerId, { epoch, replicas: offline })
-    if (offline.size > 0) await this.reconcile()
+    if (offline.size > before) await this.reconcile()
   }
 
   /** `brokers` without those whose replica of `p` is on a failed log directory. */
@@ -454,6 +530,7 @@ export class Controller {
     // A broker that registered again (restarted) brings its log directories back.
     for (const [id, o] of [...this.offlineReplicas])
       if (this.cache.brokers.get(id)?.epoch !== o.epoch) this.offlineReplicas.delete(id)
+    this.learnLogDirs()
     for (const topic of this.cache.topics.values()) if (!topic.id) await this.assignTopicId(topic.name)
     for (const topic of this.cache.topics.values()) {
       const missing = new Map<number, LeaderAndIsr>()
