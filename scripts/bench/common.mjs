@@ -359,6 +359,16 @@ export function renderTable(header, cells, right) {
 // ---------------------------------------------------------------------------------------------------------------
 // latency
 
+/** One line for a latencyRun() result: the rate asked for and reached, produce and end-to-end percentiles. */
+export function latencyLine(what, l) {
+  const q = (x) => `${fmt(x.p50, 2)}/${fmt(x.p99, 2)}/${fmt(x.p999, 2)} ms`
+  const behind = l.achievedRate < l.rate * 0.95 ? ' — the producer FELL BEHIND: mostly its own queueing' : ''
+  return (
+    `latency, ${what}, 1 KiB, linger.ms=0, ${fmtInt(l.rate)} records/s asked, ${fmtInt(l.achievedRate)} reached${behind}: ` +
+    `produce p50/p99/p99.9 ${q(l.produce)} (${fmtInt(l.produce.count)}); end-to-end ${q(l.endToEnd)} (${fmtInt(l.endToEnd.count)})`
+  )
+}
+
 /** Percentiles (ms) of the latencies (µs, one a line) rdkafka_performance -A wrote to file. */
 export function latencyPercentiles(file) {
   const v = existsSync(file)
@@ -385,6 +395,7 @@ export function latencyPercentiles(file) {
  * the latency files go to `dir`.
  */
 export async function latencyRun(perf, bootstrap, topic, rate, { dir, seconds }) {
+  rate = Math.max(1, Math.round(rate))
   const count = Math.max(1000, Math.round(rate * seconds))
   const prodFile = join(dir, `latency-produce-${topic}.txt`)
   const e2eFile = join(dir, `latency-e2e-${topic}.txt`)
@@ -392,15 +403,25 @@ export async function latencyRun(perf, bootstrap, topic, rate, { dir, seconds })
   const e2e = ['-o', 'end', '-l', '-A', e2eFile, '-c', String(count), '-X', 'fetch.wait.max.ms=100']
   const consumer = runProgram(perf, perfArgs('-C', topic, bootstrap, ...e2e), { timeoutMs })
   await sleep(1500) // the consumer connects and reaches the end of the partition
-  const prod = ['-s', '1024', '-c', String(count), '-a', '-1', '-r', String(Math.round(rate))]
+  const prod = ['-s', '1024', '-c', String(count), '-a', '-1', '-r', String(rate)]
   const producer = await runProgram(
     perf,
     perfArgs('-P', topic, bootstrap, ...prod, '-l', '-A', prodFile, '-X', 'linger.ms=0'),
     { timeoutMs },
   )
   await consumer
+  // the rate the producer reached: below the target, the producer fell behind and the latencies are mostly its
+  // own queueing (a point past the knee, not the latency at `rate`)
+  let achievedRate = NaN
+  try {
+    const p = parseProduce(producer, 1024)
+    achievedRate = (p.delivered * 1000) / Math.max(p.ms, 1)
+  } catch {
+    // no summary: the producer failed; exit says so
+  }
   return {
     rate,
+    achievedRate,
     count,
     produce: latencyPercentiles(prodFile),
     endToEnd: latencyPercentiles(e2eFile),
