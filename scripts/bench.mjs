@@ -18,7 +18,8 @@
 //      disk) and one on disk (the temp dir, Kafka's default flush policy), each with scripts/bench/probe.mjs
 //      loaded, which reports per phase the broker's event-loop delay, CPU seconds and RSS
 //   3. the matrix: produce (acks=1) 1 KiB and 100 B records to the tmpfs broker and to the mock; 1 KiB to the
-//      disk broker and dd; consume what was produced, next to the loopback; produce latency (acks=all, linger.ms=0)
+//      disk broker and dd; consume what was produced, next to the loopback (100 B also with two consumer
+//      processes at once: the broker's total); produce latency (acks=all, linger.ms=0)
 //      at half the maximum rate with end-to-end latency measured by a consumer at the same time (p50/p99/p99.9)
 //   4. prints a table with the ratios and CPU seconds per GB, writes bench/results/results.json (every figure)
 //      and an SVG chart per series (bench/results/*.svg; --out DIR elsewhere)
@@ -553,6 +554,44 @@ async function matrix(samsa, disk, mock) {
       notes: `${lb.passes} x ${mb(perPass)} in ${fmt(lb.ms / 1000, 2)} s, 64 KiB writes, no protocol`,
     })
     ratios[`consume ${label} / loopback`] = sc.mbPerSec / lb.mbPerSec
+    if (size === 100) {
+      // one consumer process is bound by its own CPU (decoding ~1 M records/s): does a second process raise the
+      // broker's total?
+      log(`consume ${label}: two consumer processes at once, each reading the whole partition`)
+      const two = await probed(samsa, async () => {
+        const runs = await Promise.all(
+          [0, 1].map(() =>
+            consume(samsa.bootstrap, topic, {
+              count: produced[size],
+              timeoutMs: RUN_SECONDS * 6000 + 20_000,
+            }),
+          ),
+        )
+        // as rdkafka_performance times one consumer (its first message to its last), over both: they start together
+        const ms = Math.max(...runs.map((r) => r.ms), 1)
+        const bytes = runs.reduce((a, r) => a + r.bytes, 0)
+        const records = runs.reduce((a, r) => a + r.records, 0)
+        return {
+          ms,
+          bytes,
+          records,
+          each: runs,
+          mbPerSec: bytes / (ms * 1000),
+          recordsPerSec: (records * 1000) / ms,
+        }
+      })
+      add({
+        series: `consume ${label}`,
+        target: 'samsa, 2 consumers',
+        mbPerSec: two.mbPerSec,
+        recordsPerSec: two.recordsPerSec,
+        cpuSecondsPerGb: cpuPerGb(two.probe, two.bytes),
+        eld: two.probe.eld,
+        rss: two.probe.maxRss,
+        notes: `both together; each ${two.each.map((r) => fmt(r.mbPerSec, 1)).join(' and ')} MB/s`,
+      })
+      ratios[`consume ${label} 2 consumers / 1`] = two.mbPerSec / sc.mbPerSec
+    }
   }
 
   const maxRate = rows.find((r) => r.series === 'produce 1 KiB' && r.target === 'samsa (tmpfs)').recordsPerSec
