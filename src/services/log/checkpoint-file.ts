@@ -6,7 +6,7 @@
  *   leader-epoch-checkpoint: version 0, "epoch startOffset"
  */
 import { existsSync, readFileSync } from 'node:fs'
-import { atomicWriteFileSync, isErrno, type TopicPartition } from './file-utils.js'
+import { atomicWriteFileAsync, atomicWriteFileSync, isErrno, type TopicPartition } from './file-utils.js'
 
 export interface EntryFormatter<T> {
   toLine(entry: T): string
@@ -22,9 +22,21 @@ export class CheckpointFile<T> {
   ) {}
 
   write(entries: Iterable<T>, sync = true): void {
+    atomicWriteFileSync(this.path, this.text(entries), sync)
+  }
+
+  /**
+   * write() with every step on libuv's thread pool (atomicWriteFileAsync); the entries are taken now. Two writes of
+   * one file must not overlap (they share `<file>.tmp`): the caller serialises them.
+   */
+  writeAsync(entries: Iterable<T>): Promise<void> {
+    return atomicWriteFileAsync(this.path, this.text(entries))
+  }
+
+  private text(entries: Iterable<T>): string {
     const list = [...entries]
     const lines = [String(this.version), String(list.length), ...list.map((e) => this.formatter.toLine(e))]
-    atomicWriteFileSync(this.path, lines.join('\n') + '\n', sync)
+    return lines.join('\n') + '\n'
   }
 
   /** Reads the entries; a missing or empty file has none. Throws on a malformed file. */
@@ -99,6 +111,11 @@ export class OffsetCheckpointFile {
 
   write(offsets: Iterable<TopicPartitionOffset>, sync = true): void {
     this.file.write(offsets, sync)
+  }
+
+  /** write() on libuv's thread pool (CheckpointFile.writeAsync). */
+  writeAsync(offsets: Iterable<TopicPartitionOffset>): Promise<void> {
+    return this.file.writeAsync(offsets)
   }
 
   read(): TopicPartitionOffset[] {

@@ -13,7 +13,7 @@ import type { ClientMetadata, ReplicaSelector, ReplicaView } from './replica-sel
 import { join } from 'node:path'
 import { ErrorCode, errorName, KafkaError, toErrorCode, toErrorMessage } from '../../protocol/errors.js'
 import { FaultLog } from '../log/storage-faults.js'
-import { OffsetCheckpointFile } from '../log/checkpoint-file.js'
+import { OffsetCheckpointFile, type TopicPartitionOffset } from '../log/checkpoint-file.js'
 import { RecordValidationError, type RecordError } from '../log/errors.js'
 import type { Clock, ScheduledTask, Scheduler } from '../../util/scheduler.js'
 import type { VerificationGuard } from '../log/producer-state.js'
@@ -251,6 +251,8 @@ export class ReplicaManager {
   private readonly log: Logger
   private readonly stateChangeLog: Logger
   private readonly checkpointFaults: FaultLog
+  /** The periodic high watermark checkpoint while it writes (checkpointHighWatermarksAsync). */
+  private hwCheckpointWrite: Promise<void> | undefined
   private stopped = false
   /** Since when (clock time) the ZooKeeper connection has been lost; undefined while connected. */
   private zkLostAt: number | undefined
@@ -341,15 +343,15 @@ export class ReplicaManager {
     const hwEvery = this.opts.highWatermarkCheckpointIntervalMs
     this.hwTimer = this.opts.scheduler.schedule(
       'highwatermark-checkpoint',
-      () => this.checkpointHighWatermarks(),
+      () => this.checkpointHighWatermarksAsync(),
       hwEvery,
       hwEvery,
     )
   }
 
-  /** Writes every hosted partition's high watermark to replication-offset-checkpoint in its log directory. */
-  checkpointHighWatermarks(): void {
-    const byDir = new Map<string, { topic: string; partition: number; offset: number }[]>()
+  /** Every hosted partition's high watermark, by log directory (every live directory, with or without entries). */
+  private highWatermarksByDir(): Map<string, TopicPartitionOffset[]> {
+    const byDir = new Map<string, TopicPartitionOffset[]>()
     for (const dir of this.logManager.liveLogDirs) byDir.set(dir, [])
     for (const p of this.partitions.values()) {
       if (!p.log) continue
@@ -357,22 +359,57 @@ export class ReplicaManager {
         .get(p.log.parentDir)
         ?.push({ topic: p.topic, partition: p.partition, offset: p.log.highWatermark })
     }
-    for (const [dir, entries] of byDir) {
+    return byDir
+  }
+
+  private checkpointWritten(dir: string): void {
+    this.checkpointFaults.ok(
+      dir,
+      `[ReplicaManager broker=${this.brokerId}] Wrote the high watermark checkpoint in ${dir} again`,
+    )
+  }
+
+  private checkpointFailed(dir: string, e: unknown): void {
+    // every replica.high.watermark.checkpoint.interval.ms: a full disk is logged once, not every time
+    this.checkpointFaults.fail(
+      dir,
+      `[ReplicaManager broker=${this.brokerId}] Error writing the high watermark checkpoint in ${dir}`,
+      e,
+    )
+  }
+
+  /** Writes every hosted partition's high watermark to replication-offset-checkpoint in its log directory. */
+  checkpointHighWatermarks(): void {
+    for (const [dir, entries] of this.highWatermarksByDir()) {
       try {
         new OffsetCheckpointFile(join(dir, HIGH_WATERMARK_CHECKPOINT_FILE)).write(entries)
-        this.checkpointFaults.ok(
-          dir,
-          `[ReplicaManager broker=${this.brokerId}] Wrote the high watermark checkpoint in ${dir} again`,
-        )
+        this.checkpointWritten(dir)
       } catch (e) {
-        // every replica.high.watermark.checkpoint.interval.ms: a full disk is logged once, not every time
-        this.checkpointFaults.fail(
-          dir,
-          `[ReplicaManager broker=${this.brokerId}] Error writing the high watermark checkpoint in ${dir}`,
-          e,
-        )
+        this.checkpointFailed(dir, e)
       }
     }
+  }
+
+  /**
+   * The periodic checkpoint (highwatermark-checkpoint): checkpointHighWatermarks() with the writes and their two
+   * fsyncs on libuv's thread pool, as Kafka writes it on its scheduler thread, never on a request thread — on the
+   * event loop each one stalled every connection for the fsyncs (10-200 ms on a busy disk, every 5 s). The high
+   * watermarks are taken when it starts. The scheduler never overlaps a periodic task with itself; shutdown() waits
+   * for a write still running before its own.
+   */
+  private checkpointHighWatermarksAsync(): Promise<void> {
+    if (this.stopped) return Promise.resolve()
+    const writes = [...this.highWatermarksByDir()].map(([dir, entries]) =>
+      new OffsetCheckpointFile(join(dir, HIGH_WATERMARK_CHECKPOINT_FILE)).writeAsync(entries).then(
+        () => this.checkpointWritten(dir),
+        (e: unknown) => this.checkpointFailed(dir, e),
+      ),
+    )
+    const all = Promise.all(writes).then(() => {
+      if (this.hwCheckpointWrite === all) this.hwCheckpointWrite = undefined
+    })
+    this.hwCheckpointWrite = all
+    return all
   }
 
   /** Logs on disk for topics the cluster no longer has (deleted while we were down, or recreated with a new id). */
@@ -411,6 +448,7 @@ export class ReplicaManager {
     this.delayedProduce.shutdown()
     this.delayedFetch.shutdown()
     await this.fetcher?.shutdown()
+    await this.hwCheckpointWrite // a periodic write still running (it shares the .tmp file)
     this.checkpointHighWatermarks()
   }
 
