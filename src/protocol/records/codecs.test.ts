@@ -288,7 +288,7 @@ describe('lz4DecodeBlock (native copies) against lz4js', () => {
         expect(m).toBe(lz4js.decompressBlock(packed, theirs, 0, n, 0))
         expect(ours.subarray(0, m).equals(src)).toBe(true)
       }),
-      { numRuns: 300 },
+      { numRuns: 100 },
     )
   })
 
@@ -338,8 +338,8 @@ describe('zstd', () => {
     expect(big.length).toBeGreaterThan(2 << 20)
     expect(zstdDecompress(big).equals(noise)).toBe(true)
     expect(() => zstdDecompress(big, noise.length - 1)).toThrow(/more than/)
-    // 9 MiB of a pattern: small payload, more output than the WebAssembly buffer holds
-    const pattern = Buffer.alloc(9 << 20, 'abcdefg')
+    // 8 MiB + 4 KiB of a pattern: small payload, more output than the WebAssembly buffer holds
+    const pattern = Buffer.alloc((8 << 20) + 4096, 'abcdefg')
     const packed = zstdCompress(pattern)
     expect(zstdDecompress(packed).equals(pattern)).toBe(true)
     expect(() => zstdDecompress(packed, 1 << 20)).toThrow(/more than 1048576/)

@@ -568,8 +568,8 @@ describe('Log validation of every record (LogValidator: compressed batches are i
       const garbage = craftBatch(Buffer.concat(records(2)), 2, codec)
       for (let i = 61 + 8; i < garbage.length; i++) garbage[i] = 0xa5
       expect(refuse(log, recrc(garbage)).code).toBe(ErrorCode.CORRUPT_MESSAGE)
-      // one record claiming 4 MiB: more than 1 × max.message.bytes inflated (a decompression bomb)
-      const bomb = buildRecordBatch({ records: [{ value: Buffer.alloc(4 << 20) }], compression: codec })
+      // one record claiming 2 MiB: more than 1 × max.message.bytes inflated (a decompression bomb)
+      const bomb = buildRecordBatch({ records: [{ value: Buffer.alloc(2 << 20) }], compression: codec })
       expect(bomb.length).toBeLessThan(1 << 18)
       expect(refuse(log, bomb)).toEqual({
         code: ErrorCode.CORRUPT_MESSAGE,
