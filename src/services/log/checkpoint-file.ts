@@ -22,7 +22,7 @@ export class CheckpointFile<T> {
   ) {}
 
   write(entries: Iterable<T>, sync = true): void {
-    atomicWriteFileSync(this.path, this.text(entries), sync)
+    atomicWriteFileSync(this.path, this.format(entries), sync)
   }
 
   /**
@@ -30,10 +30,11 @@ export class CheckpointFile<T> {
    * one file must not overlap (they share `<file>.tmp`): the caller serialises them.
    */
   writeAsync(entries: Iterable<T>): Promise<void> {
-    return atomicWriteFileAsync(this.path, this.text(entries))
+    return atomicWriteFileAsync(this.path, this.format(entries))
   }
 
-  private text(entries: Iterable<T>): string {
+  /** The file's text for `entries`. */
+  format(entries: Iterable<T>): string {
     const list = [...entries]
     const lines = [String(this.version), String(list.length), ...list.map((e) => this.formatter.toLine(e))]
     return lines.join('\n') + '\n'

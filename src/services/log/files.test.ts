@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -68,7 +68,7 @@ describe('checkpoint files', () => {
 })
 
 describe('LeaderEpochFileCache', () => {
-  it('assigns monotonic entries and checkpoints them', () => {
+  it('assigns monotonic entries and checkpoints them', async () => {
     const path = join(tempDir(), 'leader-epoch-checkpoint')
     const c = new LeaderEpochFileCache(path)
     c.assign(2, 0)
@@ -78,6 +78,7 @@ describe('LeaderEpochFileCache', () => {
       { epoch: 2, startOffset: 0 },
       { epoch: 4, startOffset: 10 },
     ])
+    await c.flushed()
     expect(readFileSync(path, 'utf8')).toBe('0\n2\n2 0\n4 10\n')
     // a conflicting entry truncates the ones that break monotonicity
     c.assign(3, 8)
@@ -85,8 +86,36 @@ describe('LeaderEpochFileCache', () => {
       { epoch: 2, startOffset: 0 },
       { epoch: 3, startOffset: 8 },
     ])
+    await c.flushed()
     expect(new LeaderEpochFileCache(path).entries()).toEqual(c.entries())
     expect(() => c.assign(-1, 0)).toThrow()
+  })
+
+  it('writes assigned entries off the event loop; a truncation writes at once and is never overwritten by an older write', async () => {
+    const dir = tempDir()
+    const path = join(dir, 'leader-epoch-checkpoint')
+    const c = new LeaderEpochFileCache(path)
+    c.assign(1, 0)
+    expect(existsSync(path)).toBe(false) // not yet: the write runs on libuv's pool
+    await c.flushed()
+    expect(readFileSync(path, 'utf8')).toBe('0\n1\n1 0\n')
+    c.assign(2, 10)
+    c.assign(3, 20)
+    await Promise.resolve() // the write of [1 0, 2 10, 3 20] is under way
+    c.truncateFromEnd(10) // synchronous, as Kafka's truncation
+    expect(readFileSync(path, 'utf8')).toBe('0\n1\n1 0\n')
+    await c.flushed()
+    expect(readFileSync(path, 'utf8')).toBe('0\n1\n1 0\n')
+    expect(readdirSync(dir)).toEqual(['leader-epoch-checkpoint'])
+    // a close writes what is pending and drops the writes not yet started
+    c.assign(5, 30)
+    c.close()
+    expect(new LeaderEpochFileCache(path).entries()).toEqual([
+      { epoch: 1, startOffset: 0 },
+      { epoch: 5, startOffset: 30 },
+    ])
+    await c.flushed()
+    expect(readdirSync(dir)).toEqual(['leader-epoch-checkpoint'])
   })
 
   it('answers endOffsetFor the way OffsetForLeaderEpoch does', () => {

@@ -311,6 +311,9 @@ export class Log {
       epochFile,
       this.logger,
       `[LeaderEpochCache ${this.name}] `,
+      (e) => {
+        if (storageFault(e) === 'failed') this.storageFaults?.onFault(this, 'failed', e)
+      },
     )
     this.producerStateManager = new ProducerStateManager(
       this.name,
@@ -1491,7 +1494,7 @@ export class Log {
    */
   flush(offset = this._nextOffset, includingOffset = false): void {
     this.checkOpen()
-    this.leaderEpochCache.writeIfDirty()
+    this.leaderEpochCache.flushSync()
     const flushOffset = includingOffset ? offset + 1 : offset
     if (flushOffset > this._recoveryPoint) {
       this.logger.debug(
@@ -1528,6 +1531,8 @@ export class Log {
       if (this._segmentsGeneration !== generation) continue
       // as flush(): a new segment's directory entry needs the directory fsynced
       if (toFlush.some((s) => s.baseOffset >= this._recoveryPoint)) await flushDirAsync(this._dir)
+      // the leader epoch checkpoint's asynchronous write (assign), before the recovery point passes its entries
+      await this.leaderEpochCache.flushed()
       if (this.closed) return
       if (this._segmentsGeneration !== generation) continue
       if (target > this._recoveryPoint) {
@@ -1571,6 +1576,7 @@ export class Log {
   async flushForClose(): Promise<void> {
     this.checkOpen()
     this.leaderEpochCache.writeIfDirty()
+    await this.leaderEpochCache.flushed()
     await this.topicIdWritten()
     await this.flushAsync(this._nextOffset, true)
     if (!this.closed && existsSync(this._dir)) await this.producerStateManager.takeSnapshotAsync()
@@ -2093,6 +2099,7 @@ export class Log {
     this._segmentsGeneration++
     this.logger.debug(`${this.ident}Closing log`)
     this.producerExpireCheck.cancel()
+    this.leaderEpochCache.close(existsSync(this._dir))
     if (existsSync(this._dir)) this.producerStateManager.takeSnapshot()
     for (const s of this.segments) s.close()
     this.closed = true
@@ -2102,6 +2109,7 @@ export class Log {
   /** Closes file descriptors without writing anything (a failed disk). */
   closeHandlers(): void {
     this._segmentsGeneration++
+    this.leaderEpochCache.close(false)
     for (const s of this.segments) s.closeHandlers()
     this.closed = true
   }
@@ -2124,11 +2132,13 @@ export class Log {
     this._segmentsGeneration++
     this.producerExpireCheck.cancel()
     this.leaderEpochCache.clear()
+    this.leaderEpochCache.close(false)
     for (const s of this.segments) s.deleteIfExists()
     this.segments = []
     this.closed = true
     this.ownScheduler?.shutdown()
-    rmSync(this._dir, { recursive: true, force: true })
+    // retried: a checkpoint write on libuv's pool that was under way may add its temporary file meanwhile
+    rmSync(this._dir, { recursive: true, force: true, maxRetries: 3, retryDelay: 1 })
   }
 
   toString(): string {
