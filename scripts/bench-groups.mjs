@@ -228,7 +228,8 @@ async function startCommitters(port, topic) {
 // ---------------------------------------------------------------------------------------------------------------
 // the rebalance
 
-async function rebalance(bootstrap, topic) {
+async function rebalance(samsa, topic) {
+  const bootstrap = samsa.bootstrap
   const { Kafka, logLevel } = await import('kafkajs')
   const kafka = new Kafka({ clientId: 'bench-groups', brokers: [bootstrap], logLevel: logLevel.NOTHING })
   const group = 'bench-rebalance'
@@ -284,6 +285,8 @@ async function rebalance(bootstrap, topic) {
   await sleep(3000) // a few heartbeats of a quiet, Stable group
   const leaver = MEMBERS - 1
   const rest = all.filter((i) => i !== leaver)
+  await probeSnapshot(samsa)
+  const cpu0 = process.cpuUsage()
   const t0 = Date.now()
   await consumers[leaver].disconnect()
   const leftMs = Date.now() - t0
@@ -298,8 +301,22 @@ async function rebalance(bootstrap, topic) {
     }
     await sleep(50)
   }
+  // who was busy meanwhile: the broker, or this process (the 200 clients)
+  const broker = await probeSnapshot(samsa)
+  const clients = process.cpuUsage(cpu0)
+  const spanMs = Date.now() - t0
   await Promise.all(rest.map((i) => consumers[i].disconnect().catch(() => {})))
-  return { members: MEMBERS, joinMs, leaveCallMs: leftMs, rejoinMs, stableMs }
+  return {
+    members: MEMBERS,
+    joinMs,
+    leaveCallMs: leftMs,
+    rejoinMs,
+    stableMs,
+    spanMs,
+    brokerCpuSeconds: broker.cpuSeconds,
+    brokerEld: broker.eld,
+    clientCpuSeconds: (clients.user + clients.system) / 1e6,
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -374,7 +391,7 @@ async function main() {
   }
 
   // 2. the rebalance
-  const reb = await rebalance(samsa.bootstrap, 'bench-members')
+  const reb = await rebalance(samsa, 'bench-members')
   const rss = (await probeSnapshot(samsa)).maxRss
 
   samsa.child.kill('SIGTERM')
@@ -409,7 +426,9 @@ async function main() {
   console.log(
     `rebalance: ${reb.members} members joined and held an assignment after ${fmt(reb.joinMs / 1000, 2)} s; one ` +
       `left: every other member rejoined after ${fmt(reb.rejoinMs / 1000, 2)} s, the group was Stable with ` +
-      `${reb.members - 1} after ${fmt(reb.stableMs / 1000, 2)} s; peak broker RSS ${fmtInt(rss / 1e6)} MB`,
+      `${reb.members - 1} after ${fmt(reb.stableMs / 1000, 2)} s; in those ${fmt(reb.spanMs / 1000, 2)} s the broker used ` +
+      `${fmt(reb.brokerCpuSeconds, 2)} CPU s (event-loop delay p99 ${fmt(reb.brokerEld.p99, 1)} ms), the clients' process ` +
+      `${fmt(reb.clientCpuSeconds, 2)} CPU s; peak broker RSS ${fmtInt(rss / 1e6)} MB`,
   )
   console.log(`results in ${join(opts.out, 'groups.json')}; total ${fmt((Date.now() - started) / 1000)} s`)
 }
