@@ -139,6 +139,12 @@ export interface AppendOptions {
   verificationGuard?: VerificationGuard
   /** the append time (LogAppendTime and timestamp bounds); defaults to the clock */
   now?: number
+  /**
+   * Write the bytes on libuv's thread pool, gathered with the other appends of this turn (write-behind.ts), instead
+   * of synchronously: `written` settles once they are in the file. The caller keeps `records` unchanged until then
+   * (a produce request's frame: its lease is held until the produce is answered, after `written`).
+   */
+  deferWrite?: boolean
 }
 
 export interface LogAppendResult {
@@ -154,6 +160,11 @@ export interface LogAppendResult {
   maxTimestamp: number
   /** bytes appended */
   validBytes: number
+  /**
+   * With AppendOptions.deferWrite: settles once the bytes are in the file; fails if the write failed (the log has
+   * then truncated them and everything appended after them, and reported the storage fault).
+   */
+  written?: Promise<void>
 }
 
 export interface ReadOptions {
@@ -534,6 +545,7 @@ export class Log {
       fileAlreadyExists,
       suffix,
       indexFilesExist,
+      onWriteError: (firstOffset, err) => this.onDeferredWriteFailed(firstOffset, err),
     })
   }
 
@@ -920,6 +932,7 @@ export class Log {
       false,
       opts.now ?? this.clock.now(),
       opts.verificationGuard,
+      opts.deferWrite,
     )
   }
 
@@ -936,6 +949,7 @@ export class Log {
     ignoreRecordSize: boolean,
     now: number,
     verificationGuard?: VerificationGuard,
+    deferWrite = false,
   ): LogAppendResult {
     this.checkOpen()
     let info = this.analyzeAndValidateRecords(records, origin, ignoreRecordSize, !assignOffsets)
@@ -1018,6 +1032,7 @@ export class Log {
         logAppendTime,
         assignOffsets,
         now,
+        deferWrite,
       })
     } catch (e) {
       // out of file descriptors is no fault of the disk: the write is refused (see descriptors.ts), the dir stays
@@ -1044,6 +1059,7 @@ export class Log {
       logAppendTime: number
       assignOffsets: boolean
       now: number
+      deferWrite: boolean
     },
   ): LogAppendResult {
     const { updatedProducers, completedTxns, firstOffset, lastOffset, maxTimestamp } = a
@@ -1061,7 +1077,13 @@ export class Log {
     }
 
     const segment = this.maybeRoll(valid.length, firstOffset, lastOffset, maxTimestamp, a.now)
-    segment.append(lastOffset, maxTimestamp, a.shallowOffsetOfMaxTimestamp, valid)
+    const written = segment.append(
+      lastOffset,
+      maxTimestamp,
+      a.shallowOffsetOfMaxTimestamp,
+      valid,
+      a.deferWrite,
+    )
     if (this.faulted) {
       this.faulted = false
       this.storageFaults?.onRecovered(this)
@@ -1094,6 +1116,31 @@ export class Log {
       recordCount: info.recordCount,
       maxTimestamp,
       validBytes: valid.length,
+      written,
+    }
+  }
+
+  /**
+   * A deferred append's write failed on the thread pool (see LogSegment.append): the log is truncated where its
+   * bytes began — they, and whatever was appended after them, are gone, and their `written` promises fail — and the
+   * fault is reported as a synchronous append's would be.
+   */
+  private onDeferredWriteFailed(firstOffset: number, err: unknown): void {
+    this.logger.error(
+      { err },
+      `${this.ident}Error while writing records at offset ${firstOffset} to ${this.name}`,
+    )
+    if (!this.closed && firstOffset < this._nextOffset) {
+      try {
+        this.truncateTo(firstOffset)
+      } catch (e) {
+        this.logger.error({ err: e }, `${this.ident}Error while truncating ${this.name} after a failed write`)
+      }
+    }
+    const fault = storageFault(err)
+    if (fault) {
+      this.faulted = true
+      this.storageFaults?.onFault(this, fault, err)
     }
   }
 

@@ -12,7 +12,7 @@
 import type { ClientMetadata, ReplicaSelector, ReplicaView } from './replica-selector.js'
 import { join } from 'node:path'
 import { ErrorCode, errorName, KafkaError, toErrorCode, toErrorMessage } from '../../protocol/errors.js'
-import { FaultLog } from '../log/storage-faults.js'
+import { asStorageError, FaultLog } from '../log/storage-faults.js'
 import { OffsetCheckpointFile, type TopicPartitionOffset } from '../log/checkpoint-file.js'
 import { RecordValidationError, type RecordError } from '../log/errors.js'
 import type { Clock, ScheduledTask, Scheduler } from '../../util/scheduler.js'
@@ -708,6 +708,8 @@ export class ReplicaManager {
   ): Promise<Map<string, ProducePartitionResult>> {
     const results = new Map<string, ProducePartitionResult>()
     const waiting: { p: Partition; requiredOffset: number; result: ProducePartitionResult }[] = []
+    // the appends' bytes go to the files on the thread pool; every answer (acks 0, 1 and all) waits for them
+    const written: Promise<void>[] = []
     for (const e of entries) {
       const key = tpKey(e.topic, e.partition)
       const result: ProducePartitionResult = {
@@ -749,7 +751,17 @@ export class ReplicaManager {
           leaderEpoch: p.leaderEpoch,
           origin,
           verificationGuard: guards.get(key),
+          deferWrite: true,
         })
+        if (info.written) {
+          written.push(
+            info.written.then(undefined, (err: unknown) => {
+              const e = asStorageError(err, `Error while appending records to ${key}`)
+              result.errorCode = toErrorCode(e)
+              result.errorMessage = toErrorMessage(e)
+            }),
+          )
+        }
         this.opts.metrics?.produced(e.topic, info.recordCount, e.records.length, ErrorCode.NONE)
         result.baseOffset = info.firstOffset
         result.logAppendTimeMs = info.logAppendTime
@@ -767,6 +779,18 @@ export class ReplicaManager {
         }
       }
     }
+    if (written.length > 0) {
+      return Promise.all(written).then(() => this.awaitAcks(results, waiting, timeoutMs))
+    }
+    return this.awaitAcks(results, waiting, timeoutMs)
+  }
+
+  /** acks=all: waits until the high watermark passes every append in `waiting` (or the timeout). */
+  private awaitAcks(
+    results: Map<string, ProducePartitionResult>,
+    waiting: { p: Partition; requiredOffset: number; result: ProducePartitionResult }[],
+    timeoutMs: number,
+  ): Promise<Map<string, ProducePartitionResult>> {
     if (waiting.length === 0) return Promise.resolve(results)
     return new Promise((resolve) => {
       const check = (final: boolean): boolean => {
