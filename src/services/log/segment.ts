@@ -733,7 +733,7 @@ export class LogSegment implements BudgetedFile {
    * serving requests meanwhile — Kafka flushes rolled segments on a background thread for the same reason.
    */
   async flushAsync(): Promise<void> {
-    await this.writes.whenIdle()
+    await this.writes.whenWritten()
     if (this.unsynced && !this.closed) {
       this.unsynced = false
       await this.pinned((fd) => fdatasyncAsync(fd))
@@ -934,17 +934,11 @@ export class LogSegment implements BudgetedFile {
   }
 
   deleteIfExists(): void {
-    this.writes.discard(truncatedError(this.logPath))
     this.closeHandlers()
     deleteIfExists(this.logPath)
     this.offsetIndex.deleteIfExists()
     this.timeIndex.deleteIfExists()
     this.txnIndex.deleteIfExists()
-  }
-
-  /** Settles once every deferred append of the segment has reached the file (or failed). */
-  whenWritten(): Promise<void> {
-    return this.writes.whenIdle()
   }
 
   toString(): string {

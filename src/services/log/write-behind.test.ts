@@ -8,7 +8,7 @@ import { ManualClock, ManualScheduler } from '../../util/scheduler.js'
 import { simulatedDiskFaults } from './file-utils.js'
 import { Log, type StorageFaultListener } from './log.js'
 import { defaultLogConfig, type LogConfig } from './log-config.js'
-import { queuedWriteBytes } from './write-behind.js'
+import { QUEUE_LIMIT, queuedWriteBytes } from './write-behind.js'
 
 const dirs: string[] = []
 const logs: Log[] = []
@@ -204,6 +204,18 @@ describe('deferred appends (write-behind)', () => {
       [0, 'ok-0'],
       [1, 'ok-1'],
     ])
+    expect(segmentSize(dir)).toBe(log.size)
+  })
+
+  it('above the queue limit an append is written synchronously, after what is queued before it', async () => {
+    const { log, dir } = open({ maxMessageBytes: 2 << 20 })
+    const big = (i: number): Buffer =>
+      buildRecordBatch({ records: [{ key: `k${i}`, value: Buffer.alloc(1 << 20, i), timestamp: 0 }], now: 0 })
+    const n = Math.ceil(QUEUE_LIMIT / (1 << 20)) + 2
+    const results = Array.from({ length: n }, (_, i) => log.appendAsLeader(big(i), defer))
+    expect(queuedWriteBytes()).toBeLessThanOrEqual(QUEUE_LIMIT)
+    expect(segmentSize(dir)).toBeGreaterThan(QUEUE_LIMIT) // the overflow drained the queue into the file
+    await Promise.all(results.map((r) => r.written))
     expect(segmentSize(dir)).toBe(log.size)
   })
 })

@@ -36,6 +36,8 @@ interface PendingWrite {
   pos: number
   buf: Buffer
   firstOffset: number
+  /** settles once the bytes are in the file (or failed) */
+  promise: Promise<void>
   resolve: () => void
   reject: (e: unknown) => void
   /** set when the bytes were truncated away while on the pool: the promise fails with this once it lands */
@@ -69,6 +71,16 @@ export interface WriteBehindFile {
 }
 
 /** fs.writev at `position` until every byte is written. */
+function pendingWrite(pos: number, buf: Buffer, firstOffset: number): PendingWrite {
+  let resolve!: () => void
+  let reject!: (e: unknown) => void
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res
+    reject = rej
+  })
+  return { pos, buf, firstOffset, promise, resolve, reject }
+}
+
 function writevAll(fd: number, bufs: Buffer[], position: number, cb: (err: unknown) => void): void {
   writev(fd, bufs, position, (err, n) => {
     if (err) return cb(err)
@@ -88,7 +100,6 @@ export class WriteBehind {
   private closing = false
   /** a failed flight being cleaned up: the truncation it causes fails the rest with this */
   private failure: unknown
-  private idleWaiters: (() => void)[] = []
 
   constructor(private readonly file: WriteBehindFile) {}
 
@@ -104,14 +115,14 @@ export class WriteBehind {
 
   /** Queues `buf` at `pos` (the segment's end); settles once it is in the file. */
   enqueue(pos: number, buf: Buffer, firstOffset: number): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.queue.push({ pos, buf, firstOffset, resolve, reject })
-      queuedBytes += buf.length
-      if (!this.flight && !this.scheduled) {
-        this.scheduled = true
-        setImmediate(() => this.issue())
-      }
-    })
+    const w = pendingWrite(pos, buf, firstOffset)
+    this.queue.push(w)
+    queuedBytes += buf.length
+    if (!this.flight && !this.scheduled) {
+      this.scheduled = true
+      setImmediate(() => this.issue())
+    }
+    return w.promise
   }
 
   /** A synchronous write of `buf` at `pos`, in order with the pending ones. */
@@ -137,7 +148,9 @@ export class WriteBehind {
         // the bytes below `size` stay: a copy, as the caller's buffer is free once its promise settles
         const head = Buffer.from(w.buf.subarray(0, size - w.pos))
         queuedBytes += head.length
-        kept.push({ pos: w.pos, buf: head, firstOffset: w.firstOffset, resolve: noop, reject: noop })
+        const h = pendingWrite(w.pos, head, w.firstOffset)
+        h.promise.catch(noop) // nobody waits for it but flushes (whenWritten)
+        kept.push(h)
       }
       w.reject(why)
     }
@@ -205,10 +218,11 @@ export class WriteBehind {
     } else for (const w of queue) w.resolve()
   }
 
-  /** Settles once nothing is pending (failures included). */
-  whenIdle(): Promise<void> {
+  /** Settles once every write pending now has reached the file or failed (not waiting for later ones). */
+  whenWritten(): Promise<void> {
     if (!this.pending) return Promise.resolve()
-    return new Promise((resolve) => this.idleWaiters.push(resolve))
+    const now = [...(this.flight ? [...this.flight.writes, ...this.flight.held] : []), ...this.queue]
+    return Promise.allSettled(now.map((w) => w.promise)).then(noop)
   }
 
   /**
@@ -224,13 +238,6 @@ export class WriteBehind {
       throw e
     }
     return this.flight === undefined
-  }
-
-  /** The segment's files are deleted: pending writes fail with `reason`, nothing more is written. */
-  discard(reason: unknown): void {
-    this.closing = true
-    this.rejectQueue(reason)
-    if (this.flight) for (const w of this.flight.writes) w.dropped ??= reason
   }
 
   private rejectQueue(reason: unknown): void {
@@ -308,11 +315,6 @@ export class WriteBehind {
       this.rejectQueue(new Error(`${this.file.path()} was closed`))
       this.file.closeNow()
     } else this.issue()
-    if (!this.pending) {
-      const waiters = this.idleWaiters
-      this.idleWaiters = []
-      for (const r of waiters) r()
-    }
   }
 }
 
