@@ -778,6 +778,16 @@ export class Log {
   // -------------------------------------------------------------------------------------------------------------
   // high watermark, log start offset, LSO
 
+  /**
+   * The end of what is in the segment files: the log end offset, or the first offset of a deferred append still on
+   * its way (only the active segment has such appends). Reads stop there and the high watermark never passes it,
+   * so nobody sees records that a failed write could still take back.
+   */
+  get writtenEndOffset(): number {
+    const pending = this.activeSegment.firstPendingOffset
+    return pending === undefined ? this._nextOffset : Math.min(pending, this._nextOffset)
+  }
+
   /** Sets the high watermark, bounded by [logStartOffset, logEndOffset]; returns the value set. */
   updateHighWatermark(hw: number): number {
     const v =
@@ -1126,7 +1136,8 @@ export class Log {
    * fault is reported as a synchronous append's would be.
    */
   private onDeferredWriteFailed(firstOffset: number, err: unknown): void {
-    this.logger.error(
+    // (logged once per episode by the storage fault listener, as a synchronous append's failure)
+    this.logger.debug(
       { err },
       `${this.ident}Error while writing records at offset ${firstOffset} to ${this.name}`,
     )
@@ -1669,7 +1680,8 @@ export class Log {
         `Received request for offset ${startOffset} for partition ${this.name}, but no segment holds it.`,
       )
     }
-    const maxOffset = Math.min(opts.maxOffset ?? this._nextOffset, this._nextOffset)
+    const readEnd = this.writtenEndOffset
+    const maxOffset = Math.min(opts.maxOffset ?? readEnd, readEnd)
     const empty = (segment: LogSegment | undefined): LogReadPlan => ({
       ...base,
       segment: undefined,

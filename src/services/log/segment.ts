@@ -306,6 +306,11 @@ export class LogSegment implements BudgetedFile {
     return this.indexesMissing
   }
 
+  /** The first offset of an append whose bytes are on their way to the file, if any (write-behind.ts). */
+  get firstPendingOffset(): number | undefined {
+    return this.writes.firstPendingOffset
+  }
+
   private get file(): number {
     if (this.closed) throw new Error(`Log segment ${this.logPath} is closed`)
     return this.openFd()
@@ -748,6 +753,8 @@ export class LogSegment implements BudgetedFile {
 
   /** Writes the final time index entry and trims the indexes (LogSegment.onBecomeInactiveSegment). */
   onBecomeInactiveSegment(): void {
+    // only the active segment has writes on their way, so that they land (and fail) in offset order
+    this.writes.drainSync()
     this.ensureIndexes()
     this.timeIndex.maybeAppend(this.maxTimestampSoFar(), this.offsetOfMaxTimestampSoFar(), true)
     // trims the files and releases their descriptors; the contents stay readable (cached or re-read)
@@ -934,6 +941,7 @@ export class LogSegment implements BudgetedFile {
   }
 
   deleteIfExists(): void {
+    this.writes.discard(truncatedError(this.logPath))
     this.closeHandlers()
     deleteIfExists(this.logPath)
     this.offsetIndex.deleteIfExists()

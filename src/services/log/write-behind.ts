@@ -52,6 +52,8 @@ interface Flight {
   replay: ReplayOp[]
   /** queued writes that drainSync wrote while the flight was out: settled once it landed and replay ran */
   held: PendingWrite[]
+  /** drainSync wrote the flight's bytes itself: an error of the flight's own write no longer matters */
+  rewritten?: boolean
 }
 
 export interface WriteBehindFile {
@@ -106,6 +108,11 @@ export class WriteBehind {
   /** Whether any write has not landed yet. */
   get pending(): boolean {
     return this.flight !== undefined || this.queue.length > 0
+  }
+
+  /** The first offset whose bytes are not known to be in the file, if any. */
+  get firstPendingOffset(): number | undefined {
+    return this.flight?.writes[0]?.firstOffset ?? this.queue[0]?.firstOffset
   }
 
   /** Whether the queue may take `n` more bytes (else the caller writes synchronously). */
@@ -205,17 +212,27 @@ export class WriteBehind {
         if ('truncate' in o) ftruncateSync(fd, o.truncate)
         else writeAt(fd, o.buf, o.pos, path)
       }
+      f.rewritten = true
     }
-    const queue = this.queue
-    this.queue = []
-    for (const w of queue) {
-      queuedBytes -= w.buf.length
-      writeAt(fd, w.buf, w.pos, path)
+    // one at a time: if one fails, it and the rest stay queued, and the next flight fails them as a failed write
+    try {
+      while (this.queue.length > 0) {
+        const w = this.queue[0]!
+        writeAt(fd, w.buf, w.pos, path)
+        this.queue.shift()
+        queuedBytes -= w.buf.length
+        if (f) {
+          f.replay.push(w)
+          f.held.push(w)
+        } else w.resolve()
+      }
+    } catch (e) {
+      if (!this.flight && !this.scheduled) {
+        this.scheduled = true
+        setImmediate(() => this.issue())
+      }
+      throw e
     }
-    if (f) {
-      for (const w of queue) f.replay.push(w)
-      f.held.push(...queue)
-    } else for (const w of queue) w.resolve()
   }
 
   /** Settles once every write pending now has reached the file or failed (not waiting for later ones). */
@@ -238,6 +255,13 @@ export class WriteBehind {
       throw e
     }
     return this.flight === undefined
+  }
+
+  /** The segment's files are deleted (a truncation, the log deleted): pending writes fail with `reason`. */
+  discard(reason: unknown): void {
+    this.closing = true
+    this.rejectQueue(reason)
+    if (this.flight) for (const w of this.flight.writes) w.dropped ??= reason
   }
 
   private rejectQueue(reason: unknown): void {
@@ -282,7 +306,7 @@ export class WriteBehind {
   }
 
   private landed(flight: Flight, error: unknown): void {
-    let err = error
+    let err = flight.rewritten ? undefined : error
     if (err === undefined && flight.replay.length > 0) {
       try {
         const fd = this.file.fd()

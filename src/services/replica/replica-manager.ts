@@ -710,6 +710,7 @@ export class ReplicaManager {
     const waiting: { p: Partition; requiredOffset: number; result: ProducePartitionResult }[] = []
     // the appends' bytes go to the files on the thread pool; every answer (acks 0, 1 and all) waits for them
     const written: Promise<void>[] = []
+    const appended: Partition[] = []
     for (const e of entries) {
       const key = tpKey(e.topic, e.partition)
       const result: ProducePartitionResult = {
@@ -754,6 +755,7 @@ export class ReplicaManager {
           deferWrite: true,
         })
         if (info.written) {
+          appended.push(p)
           written.push(
             info.written.then(undefined, (err: unknown) => {
               const e = asStorageError(err, `Error while appending records to ${key}`)
@@ -780,7 +782,15 @@ export class ReplicaManager {
       }
     }
     if (written.length > 0) {
-      return Promise.all(written).then(() => this.awaitAcks(results, waiting, timeoutMs))
+      return Promise.all(written).then(() => {
+        // in the files now: the high watermark may pass them, fetches waiting for them may answer
+        for (const p of appended) {
+          if (this.partitions.get(p.key) !== p) continue
+          this.maybeIncrementHighWatermark(p)
+          this.delayedFetch.checkAndComplete(p.key)
+        }
+        return this.awaitAcks(results, waiting, timeoutMs)
+      })
     }
     return this.awaitAcks(results, waiting, timeoutMs)
   }
