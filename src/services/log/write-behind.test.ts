@@ -207,7 +207,8 @@ describe('deferred appends (write-behind)', () => {
     const failed = await Promise.allSettled([a.written, b.written])
     expect(failed.map((f) => f.status)).toEqual(['rejected', 'rejected'])
     expect((failed[0] as PromiseRejectedResult).reason).toMatchObject({ code: 'EIO' })
-    expect(faults).toEqual([{ fault: 'failed' }])
+    // (the truncation's leader-epoch checkpoint, written on the pool, may report the same failed dir again)
+    expect(new Set(faults.map((f) => f.fault))).toEqual(new Set(['failed']))
     expect(log.logEndOffset).toBe(2)
     simulatedDiskFaults.set(join(dir, '..'), undefined)
     expect(all(log)).toEqual([
