@@ -6,6 +6,7 @@ import { produceHandler } from './00-produce.js'
 import { fetchHandler } from './01-fetch.js'
 import { listOffsetsHandler } from './02-list-offsets.js'
 import { metadataHandler } from './03-metadata.js'
+import { updateMetadataHandler } from './06-update-metadata.js'
 import { controlledShutdownHandler } from './07-controlled-shutdown.js'
 import { offsetCommitHandler } from './08-offset-commit.js'
 import { offsetFetchHandler } from './09-offset-fetch.js'
@@ -56,6 +57,7 @@ export function createHandlers(s: Services): Handler[] {
     fetchHandler(s),
     listOffsetsHandler(s),
     metadataHandler(s),
+    updateMetadataHandler(s),
     controlledShutdownHandler(s),
     offsetCommitHandler(s),
     offsetFetchHandler(s),

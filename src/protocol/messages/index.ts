@@ -4,6 +4,7 @@ import { Produce } from './00-produce.js'
 import { Fetch } from './01-fetch.js'
 import { ListOffsets } from './02-list-offsets.js'
 import { Metadata } from './03-metadata.js'
+import { UpdateMetadata } from './06-update-metadata.js'
 import { ControlledShutdown } from './07-controlled-shutdown.js'
 import { OffsetCommit } from './08-offset-commit.js'
 import { OffsetFetch } from './09-offset-fetch.js'
@@ -56,6 +57,7 @@ export const Apis = {
   Fetch,
   ListOffsets,
   Metadata,
+  UpdateMetadata,
   ControlledShutdown,
   OffsetCommit,
   OffsetFetch,

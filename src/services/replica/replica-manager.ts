@@ -887,6 +887,11 @@ export class ReplicaManager {
    * NOT_LEADER_OR_FOLLOWER and its Metadata answers name no leader, so clients ask the other brokers. A ZooKeeper
    * outage alone deposes nobody: followers keep fetching, and Kafka keeps serving without ZooKeeper.
    */
+  /** Whether this broker's replica of the partition is on a failed log directory (Kafka's HostedPartition.Offline). */
+  isOffline(topic: string, partition: number): boolean {
+    return this.offlineReplicas.has(tpKey(topic, partition))
+  }
+
   isDeposed(topic: string, partition: number): boolean {
     const p = this.partitions.get(tpKey(topic, partition))
     return p !== undefined && this.deposed(p)
