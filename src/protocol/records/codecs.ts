@@ -27,7 +27,7 @@ const require = createRequire(import.meta.url)
 
 /** What compression.ts needs of a codec; `magic` is the message format (2 for record batches). */
 export interface BatchCodec {
-  compress(data: Buffer, magic?: number): Buffer
+  compress(data: Buffer, magic?: number, level?: number): Buffer
   /** Throws an `InflateLimitError` rather than produce more than `maxBytes` (default: no limit). */
   decompress(data: Buffer, magic?: number, maxBytes?: number): Buffer
 }
@@ -558,6 +558,6 @@ export const lz4Codec: BatchCodec = {
 }
 
 export const zstdCodec: BatchCodec = {
-  compress: (d) => zstdCompress(d),
+  compress: (d, _magic, level) => zstdCompress(d, level),
   decompress: (d, _magic, maxBytes) => zstdDecompress(d, maxBytes),
 }

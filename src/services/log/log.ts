@@ -26,7 +26,12 @@ import {
   verifyCrc,
   verifyLegacyCrc,
 } from '../../protocol/records/batch.js'
-import { allowRecordBytes, Compression } from '../../protocol/records/compression.js'
+import {
+  allowRecordBytes,
+  Compression,
+  compressionCodeOf,
+  levelFor,
+} from '../../protocol/records/compression.js'
 import { ErrorCode, KafkaError } from '../../protocol/errors.js'
 import {
   type Clock,
@@ -930,7 +935,8 @@ export class Log {
 
   /**
    * Validates the batches as Kafka's LogValidator does, assigns offsets and the leader epoch by rewriting the batch
-   * headers in `records` (in place: never re-encoding), sets LogAppendTime where configured, and appends.
+   * headers in `records` (in place, unless the batch is re-encoded: a codec other than the topic's compression.type,
+   * or compressed with inner offsets out of order), sets LogAppendTime where configured, and appends.
    * A retried idempotent batch is answered with its original offsets (`duplicate: true`) without being written.
    */
   appendAsLeader(records: Buffer, opts: AppendOptions): LogAppendResult {
@@ -1246,8 +1252,9 @@ export class Log {
 
   /**
    * LogValidator for magic 2: batch checks, record checks (every record is parsed: see validateRecords), then the
-   * in-place header rewrite. A compressed batch whose inner offsets are not 0..n-1 is rebuilt as Kafka does
-   * (`rebuilt`: the new bytes and their analysis); anything else keeps the producer's bytes.
+   * in-place header rewrite. A batch whose codec is not the topic's compression.type is rebuilt in that codec, and a
+   * compressed batch whose inner offsets are not 0..n-1 in its own, as Kafka does (`rebuilt`: the new bytes and their
+   * analysis); anything else keeps the producer's bytes.
    */
   private validateAndAssignOffsets(
     records: Buffer,
@@ -1303,9 +1310,18 @@ export class Log {
     }
     const scan = this.validateRecords(records, b.position, h, now)
     let rebuilt: { records: Buffer; info: AppendInfo } | undefined
-    if (!scan.offsetsInOrder && h.compression !== Compression.NONE) {
-      // "Some older clients do not implement the V1 internal offsets correctly": Kafka rewrites, never refuses
-      const bytes = rebuildBatch(records, b.position)
+    // the topic's compression.type ('producer': the batch's own); control batches keep theirs (never compressed)
+    const c = this._config
+    const target = h.isControl ? h.compression : (compressionCodeOf(c.compressionType) ?? h.compression)
+    if (target !== h.compression || (!scan.offsetsInOrder && h.compression !== Compression.NONE)) {
+      // a batch in another codec is re-encoded in the topic's; "some older clients do not implement the V1 internal
+      // offsets correctly": Kafka rewrites those too, never refuses
+      const level = levelFor(target, {
+        gzip: c.compressionGzipLevel,
+        lz4: c.compressionLz4Level,
+        zstd: c.compressionZstdLevel,
+      })
+      const bytes = rebuildBatch(records, b.position, target, level)
       const again = this.analyzeAndValidateRecords(bytes, origin, false, false)
       rebuilt = { records: bytes, info: again }
       records = bytes
