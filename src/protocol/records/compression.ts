@@ -143,9 +143,9 @@ export interface CompressionLevels {
 }
 
 /**
- * The level `compress` gets for `code`. LZ4 has none here: Samsa's LZ4 encoder (lz4js) has a single, fast mode, so
- * compression.lz4.level cannot be honoured and a setting other than Kafka's default is refused (see
- * lz4LevelUnsupported); snappy has no level in Kafka either.
+ * The level `compress` gets for `code`. LZ4 has none here: Samsa's LZ4 encoder (lz4js) is LZ4's fast compressor,
+ * what Kafka uses at its default level 9; other levels are refused as configs (definitions.ts lz4LevelValidator).
+ * Snappy has no level in Kafka either.
  */
 export function levelFor(code: number, levels: CompressionLevels): number | undefined {
   if (code === Compression.GZIP) return levels.gzip

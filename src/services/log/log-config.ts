@@ -46,7 +46,7 @@ export interface LogConfig {
   compressionType: string
   /** compression.gzip.level (-1: zlib's default) when re-encoding to gzip */
   compressionGzipLevel: number
-  /** compression.lz4.level (9); Samsa's LZ4 encoder has one level (see compression.ts lz4 note) */
+  /** compression.lz4.level (9, the only level Samsa's LZ4 encoder honours: see definitions.ts lz4LevelValidator) */
   compressionLz4Level: number
   /** compression.zstd.level (3) when re-encoding to zstd */
   compressionZstdLevel: number
