@@ -26,8 +26,8 @@ export class CheckpointFile<T> {
   }
 
   /**
-   * write() with every step on libuv's thread pool (atomicWriteFileAsync); the entries are taken now. Two writes of
-   * one file must not overlap (they share `<file>.tmp`): the caller serialises them.
+   * write() with every step on libuv's thread pool (atomicWriteFileAsync: writes of one file serialized, a
+   * synchronous write() meanwhile wins); the entries are taken now.
    */
   writeAsync(entries: Iterable<T>): Promise<void> {
     return atomicWriteFileAsync(this.path, this.format(entries))

@@ -1,11 +1,30 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { crc32c } from '../../protocol/records/crc32c.js'
 import { CheckpointFile, epochEntryFormatter, OffsetCheckpointFile } from './checkpoint-file.js'
 import { CorruptSnapshotError } from './errors.js'
-import { filenamePrefixFromOffset, offsetFromFileName, parseTopicPartitionName } from './file-utils.js'
+import {
+  atomicWriteFileAsync,
+  atomicWriteFileSync,
+  fdatasyncAsync,
+  filenamePrefixFromOffset,
+  flushDirAsync,
+  fsyncQueue,
+  offsetFromFileName,
+  parseTopicPartitionName,
+  threadPoolSize,
+} from './file-utils.js'
 import { OffsetIndex, TimeIndex } from './indexes.js'
 import { LeaderEpochFileCache } from './leader-epoch-cache.js'
 import { readMetaProperties, writeMetaProperties } from './meta-properties.js'
@@ -318,5 +337,63 @@ describe('small files', () => {
     })
     expect(() => parseTopicPartitionName('nodash')).toThrow()
     expect(() => parseTopicPartitionName('topic-x')).toThrow()
+  })
+})
+
+describe('fsyncs on the thread pool', () => {
+  it("take at most half of libuv's pool; the rest wait their turn, in order", async () => {
+    expect(threadPoolSize({})).toBe(4)
+    expect(threadPoolSize({ UV_THREADPOOL_SIZE: '16' })).toBe(16)
+    expect(threadPoolSize({ UV_THREADPOOL_SIZE: 'x' })).toBe(4)
+    const dir = mkdtempSync(join(tmpdir(), 'samsa-fsync-'))
+    const fds = Array.from({ length: 6 }, (_, i) => {
+      writeFileSync(join(dir, `f${i}`), 'x')
+      return openSync(join(dir, `f${i}`), 'r+')
+    })
+    try {
+      const slots = Math.max(1, Math.floor(threadPoolSize() / 2))
+      const done: number[] = []
+      const all = [
+        ...fds.map((fd, i) => fdatasyncAsync(fd).then(() => done.push(i))),
+        flushDirAsync(dir).then(() => done.push(6)),
+      ]
+      expect(fsyncQueue()).toEqual({ running: slots, waiting: 7 - slots })
+      await Promise.all(all)
+      expect(fsyncQueue()).toEqual({ running: 0, waiting: 0 })
+      expect(done).toHaveLength(7)
+    } finally {
+      for (const fd of fds) closeSync(fd)
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('atomic writes off the event loop', () => {
+  it('serializes writes of one file, and a synchronous write meanwhile wins, with no temporary file left', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'samsa-atomic-'))
+    const path = join(dir, 'replication-offset-checkpoint')
+    try {
+      await Promise.all([atomicWriteFileAsync(path, 'a\n'), atomicWriteFileAsync(path, 'b\n')])
+      expect(readFileSync(path, 'utf8')).toBe('b\n')
+      // a shutdown's synchronous checkpoint while a periodic one is under way (at any of its steps) or queued: the
+      // newer one stays
+      for (let turns = 0; turns < 12; turns++) {
+        const first = atomicWriteFileAsync(path, 'old\n')
+        const queued = atomicWriteFileAsync(path, 'older\n')
+        for (let i = 0; i < turns; i++) await new Promise((r) => setImmediate(r))
+        atomicWriteFileSync(path, `new ${turns}\n`)
+        await Promise.all([first, queued])
+        expect(readFileSync(path, 'utf8')).toBe(`new ${turns}\n`)
+        expect(readdirSync(dir)).toEqual(['replication-offset-checkpoint'])
+      }
+      // and later asynchronous writes take effect again
+      await atomicWriteFileAsync(path, 'later\n')
+      expect(readFileSync(path, 'utf8')).toBe('later\n')
+      const cp = new OffsetCheckpointFile(path)
+      await cp.writeAsync([{ topic: 't', partition: 0, offset: 42 }])
+      expect(cp.read()).toEqual([{ topic: 't', partition: 0, offset: 42 }])
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })

@@ -659,14 +659,36 @@ export class LogManager {
     return Promise.all(flushes).then(() => undefined)
   }
 
-  /** Writes recovery-point-offset-checkpoint in every directory. */
-  checkpointLogRecoveryOffsets(): void {
-    for (const dir of this.liveLogDirs) this.checkpointRecoveryOffsetsInDir(dir)
+  /**
+   * Writes recovery-point-offset-checkpoint in every directory, the write and its fsyncs on libuv's thread pool (the
+   * periodic task: Kafka writes it on its scheduler's thread; on a slow disk the fsyncs take up to seconds). A
+   * synchronous checkpoint meanwhile (a deleted log, the shutdown) is newer and wins.
+   */
+  checkpointLogRecoveryOffsets(): Promise<void> {
+    return this.checkpointAsync((dir) =>
+      this.writeCheckpointAsync(
+        dir,
+        RECOVERY_POINT_CHECKPOINT_FILE,
+        'recovery offsets checkpoint',
+        this.recoveryOffsets(dir),
+      ),
+    )
   }
 
-  /** Writes log-start-offset-checkpoint in every directory. */
-  checkpointLogStartOffsets(): void {
-    for (const dir of this.liveLogDirs) this.checkpointLogStartOffsetsInDir(dir)
+  /** Writes log-start-offset-checkpoint in every directory (off the event loop, as checkpointLogRecoveryOffsets). */
+  checkpointLogStartOffsets(): Promise<void> {
+    return this.checkpointAsync((dir) =>
+      this.writeCheckpointAsync(
+        dir,
+        LOG_START_OFFSET_CHECKPOINT_FILE,
+        'log start offsets checkpoint',
+        this.logStartOffsets(dir),
+      ),
+    )
+  }
+
+  private checkpointAsync(write: (dir: string) => Promise<void>): Promise<void> {
+    return Promise.all(this.liveLogDirs.map(write)).then(() => undefined)
   }
 
   private checkpointDir(dir: string): void {
@@ -674,31 +696,71 @@ export class LogManager {
     this.checkpointLogStartOffsetsInDir(dir)
   }
 
+  private recoveryOffsets(dir: string): TopicPartitionOffset[] {
+    return this.logsInDir(dir).map((l) => ({ ...l.topicPartition, offset: l.recoveryPoint }))
+  }
+
+  private logStartOffsets(dir: string): TopicPartitionOffset[] {
+    return this.logsInDir(dir)
+      .filter((l) => l.logStartOffset > l.logSegments[0]!.baseOffset)
+      .map((l) => ({ ...l.topicPartition, offset: l.logStartOffset }))
+  }
+
   private checkpointRecoveryOffsetsInDir(dir: string): void {
-    const entries: TopicPartitionOffset[] = this.logsInDir(dir).map((l) => ({
-      ...l.topicPartition,
-      offset: l.recoveryPoint,
-    }))
-    this.writeCheckpoint(dir, RECOVERY_POINT_CHECKPOINT_FILE, 'recovery offsets checkpoint', entries)
+    this.writeCheckpoint(
+      dir,
+      RECOVERY_POINT_CHECKPOINT_FILE,
+      'recovery offsets checkpoint',
+      this.recoveryOffsets(dir),
+    )
   }
 
   /** A checkpoint write; a failing one (a full disk) logs its error once, not every period. */
   private writeCheckpoint(dir: string, file: string, what: string, entries: TopicPartitionOffset[]): void {
-    const key = `${dir}/${file}`
     try {
       new OffsetCheckpointFile(join(dir, file)).write(entries)
-      this.faults.ok(key, `${this.ident}Wrote the ${what} in directory ${dir} again`)
+      this.checkpointWritten(dir, file, what)
     } catch (e) {
-      if (storageFault(e) === 'failed') this.failDir(dir, e)
-      else this.faults.fail(key, `${this.ident}Disk error while writing ${what} in directory ${dir}`, e)
+      this.checkpointFailed(dir, file, what, e)
     }
   }
 
+  /** writeCheckpoint() off the event loop; never rejects. */
+  private async writeCheckpointAsync(
+    dir: string,
+    file: string,
+    what: string,
+    entries: TopicPartitionOffset[],
+  ): Promise<void> {
+    try {
+      await new OffsetCheckpointFile(join(dir, file)).writeAsync(entries)
+      this.checkpointWritten(dir, file, what)
+    } catch (e) {
+      if (this.liveLogDirs.includes(dir)) this.checkpointFailed(dir, file, what, e)
+    }
+  }
+
+  private checkpointWritten(dir: string, file: string, what: string): void {
+    this.faults.ok(`${dir}/${file}`, `${this.ident}Wrote the ${what} in directory ${dir} again`)
+  }
+
+  private checkpointFailed(dir: string, file: string, what: string, e: unknown): void {
+    if (storageFault(e) === 'failed') this.failDir(dir, e)
+    else
+      this.faults.fail(
+        `${dir}/${file}`,
+        `${this.ident}Disk error while writing ${what} in directory ${dir}`,
+        e,
+      )
+  }
+
   private checkpointLogStartOffsetsInDir(dir: string): void {
-    const entries: TopicPartitionOffset[] = this.logsInDir(dir)
-      .filter((l) => l.logStartOffset > l.logSegments[0]!.baseOffset)
-      .map((l) => ({ ...l.topicPartition, offset: l.logStartOffset }))
-    this.writeCheckpoint(dir, LOG_START_OFFSET_CHECKPOINT_FILE, 'log start offsets checkpoint', entries)
+    this.writeCheckpoint(
+      dir,
+      LOG_START_OFFSET_CHECKPOINT_FILE,
+      'log start offsets checkpoint',
+      this.logStartOffsets(dir),
+    )
   }
 
   private checkRunning(): void {
