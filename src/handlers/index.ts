@@ -32,6 +32,7 @@ import { txnOffsetCommitHandler } from './28-txn-offset-commit.js'
 import { aclHandlers } from './29-acls.js'
 import { describeConfigsHandler } from './32-describe-configs.js'
 import { alterConfigsHandler, incrementalAlterConfigsHandler } from './33-alter-configs.js'
+import { alterReplicaLogDirsHandler } from './34-alter-replica-log-dirs.js'
 import { describeLogDirsHandler } from './35-describe-log-dirs.js'
 import { createPartitionsHandler } from './37-create-partitions.js'
 import { deleteGroupsHandler } from './42-delete-groups.js'
@@ -82,6 +83,7 @@ export function createHandlers(s: Services): Handler[] {
     ...aclHandlers(s),
     describeConfigsHandler(s),
     alterConfigsHandler(s),
+    alterReplicaLogDirsHandler(s),
     describeLogDirsHandler(s),
     saslAuthenticateHandler(),
     createPartitionsHandler(s),

@@ -559,6 +559,12 @@ export class Broker {
         leaderQuota: this.replicationQuota('leader'),
         zkSessionTimeoutMs: this.standalone ? undefined : cfg.zkSessionTimeoutMs,
         replicaSelector: replicaSelectorFor(cfg.replicaSelectorClass) ?? null,
+        alterLogDirs: {
+          quota: this.replicationQuota('alterLogDirs'),
+          rate: () => cfg.replicaAlterLogDirsIoMaxBytesPerSecond,
+          chunkBytes: cfg.replicaFetchMaxBytes,
+          backoffMs: cfg.replicaFetchBackoffMs,
+        },
       },
       logManager,
       cache,
@@ -568,17 +574,27 @@ export class Broker {
     return replicas
   }
 
-  /** A replica's leader or follower side of replication throttling (leader/follower.replication.throttled.*). */
-  private replicationQuota(side: 'leader' | 'follower'): ReplicationQuotaManager {
+  /**
+   * A replica's leader or follower side of replication throttling (leader/follower.replication.throttled.*), or
+   * the throttle of replica moves between log directories (replica.alter.log.dirs.io.max.bytes.per.second, every
+   * move).
+   */
+  private replicationQuota(side: 'leader' | 'follower' | 'alterLogDirs'): ReplicationQuotaManager {
     const cfg = this.config
     return new ReplicationQuotaManager({
       brokerId: this.brokerId,
       rate: () =>
-        side === 'leader' ? cfg.leaderReplicationThrottledRate : cfg.followerReplicationThrottledRate,
+        side === 'leader'
+          ? cfg.leaderReplicationThrottledRate
+          : side === 'follower'
+            ? cfg.followerReplicationThrottledRate
+            : cfg.replicaAlterLogDirsIoMaxBytesPerSecond,
       throttledReplicas: (topic) =>
         side === 'leader'
           ? this.topicConfig(topic).leaderReplicationThrottledReplicas
-          : this.topicConfig(topic).followerReplicationThrottledReplicas,
+          : side === 'follower'
+            ? this.topicConfig(topic).followerReplicationThrottledReplicas
+            : ['*'],
       ...cfg.replicationQuotaWindow,
       clock: this.clock,
     })

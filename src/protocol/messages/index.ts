@@ -32,6 +32,7 @@ import { CreateAcls } from './30-create-acls.js'
 import { DeleteAcls } from './31-delete-acls.js'
 import { DescribeConfigs } from './32-describe-configs.js'
 import { AlterConfigs } from './33-alter-configs.js'
+import { AlterReplicaLogDirs } from './34-alter-replica-log-dirs.js'
 import { DescribeLogDirs } from './35-describe-log-dirs.js'
 import { SaslAuthenticate } from './36-sasl-authenticate.js'
 import { CreatePartitions } from './37-create-partitions.js'
@@ -85,6 +86,7 @@ export const Apis = {
   DeleteAcls,
   DescribeConfigs,
   AlterConfigs,
+  AlterReplicaLogDirs,
   DescribeLogDirs,
   SaslAuthenticate,
   CreatePartitions,

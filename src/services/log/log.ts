@@ -52,6 +52,7 @@ import {
 import {
   CLEANED_FILE_SUFFIX,
   DELETE_DIR_SUFFIX,
+  FUTURE_DIR_SUFFIX,
   DELETED_FILE_SUFFIX,
   deleteIfExists,
   flushDir,
@@ -884,6 +885,11 @@ export class Log {
 
   latestEpoch(): number | undefined {
     return this.leaderEpochCache.latestEpoch()
+  }
+
+  /** The leader epochs of this log and where each starts (leader-epoch-checkpoint), oldest first. */
+  leaderEpochEntries(): { epoch: number; startOffset: number }[] {
+    return this.leaderEpochCache.entries()
   }
 
   /** OffsetForLeaderEpoch: the epoch ≤ `leaderEpoch` and its end offset, or undefined when unknown. */
@@ -2324,6 +2330,11 @@ export function rebuildProducerState(
     `${logPrefix}Producer state recovery took ${segmentRecoveryStart - loadStart}ms for snapshot load and ` +
       `${clock.now() - segmentRecoveryStart}ms for segment recovery from offset ${lastOffset}`,
   )
+}
+
+/** The directory name of a future log: the copy of a replica being moved to another log directory. */
+export function logFutureDirName(tp: TopicPartition, uniqueId: string): string {
+  return `${tp.topic}-${tp.partition}.${uniqueId}${FUTURE_DIR_SUFFIX}`
 }
 
 /** The directory name a deleted log is renamed to before it is removed. */

@@ -63,7 +63,7 @@ const ListOffsetsApi = Apis.ListOffsets
 const OffsetForLeaderEpochApi = Apis.OffsetForLeaderEpoch
 
 /** Bytes of `records` made of complete batches (a fetch response may end inside one). */
-function completeBatchesLength(records: Buffer): number {
+export function completeBatchesLength(records: Buffer): number {
   let end = 0
   for (const e of iterateBatches(records)) {
     if (e.kind === 'partial' || e.kind === 'invalid') break

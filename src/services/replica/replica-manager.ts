@@ -21,7 +21,8 @@ import { iterateBatches } from '../../protocol/records/batch.js'
 import type { Logger } from '../../util/logger.js'
 import type { BrokerMetrics } from '../metrics/broker-metrics.js'
 import type { LogConfig } from '../log/log-config.js'
-import type { Log, LogReadPlan } from '../log/log.js'
+import { logFutureDirName, type Log, type LogReadPlan } from '../log/log.js'
+import { type AlterLogDirsQuota, ReplicaAlterLogDirsManager } from './alter-log-dirs.js'
 import { fetchBufferPool } from '../../util/buffer-pool.js'
 import type { LogManager } from '../log/log-manager.js'
 import type { KafkaZkClient } from '../metadata/kafka-zk-client.js'
@@ -168,6 +169,16 @@ export interface ReplicaManagerOptions {
   readonly zkSessionTimeoutMs?: number
   /** `replica.selector.class` (KIP-392); null: consumers are never sent to a follower. */
   readonly replicaSelector?: ReplicaSelector | null
+  /** Moves of replicas between log directories (AlterReplicaLogDirs): their throttle and chunk size. */
+  readonly alterLogDirs?: {
+    /** replica.alter.log.dirs.io.max.bytes.per.second, as a quota over every move */
+    readonly quota?: AlterLogDirsQuota
+    readonly rate?: () => number
+    /** replica.fetch.max.bytes */
+    readonly chunkBytes?: number
+    /** replica.fetch.backoff.ms */
+    readonly backoffMs?: number
+  }
 }
 
 /** Hooks for the services that follow partition leadership (the group coordinator for __consumer_offsets). */
@@ -241,6 +252,8 @@ export class ReplicaManager {
   readonly delayedFetch: Purgatory
   private readonly listeners: LeadershipListener[] = []
   private fetcher: FollowerFetcher | undefined
+  /** Copies replicas being moved to another log directory into their future logs (AlterReplicaLogDirs). */
+  private readonly alterLogDirs: ReplicaAlterLogDirsManager
   private verifier: TransactionVerifier | undefined
   private readonly clock: Clock
   private isrTimer: ScheduledTask | undefined
@@ -277,6 +290,16 @@ export class ReplicaManager {
     this.checkpointFaults = new FaultLog(opts.log, this.clock)
     this.delayedProduce = new Purgatory('Produce', opts.scheduler)
     this.delayedFetch = new Purgatory('Fetch', opts.scheduler)
+    this.alterLogDirs = new ReplicaAlterLogDirsManager({
+      scheduler: opts.scheduler,
+      log: opts.log,
+      futureLogOf: (p) => this.logManager.getFutureLog(p),
+      swap: (p) => this.replaceCurrentWithFutureLog(p),
+      quota: opts.alterLogDirs?.quota,
+      rate: opts.alterLogDirs?.rate,
+      chunkBytes: opts.alterLogDirs?.chunkBytes ?? 1048576,
+      backoffMs: opts.alterLogDirs?.backoffMs ?? 1000,
+    })
   }
 
   setFollowerFetcher(f: FollowerFetcher): void {
@@ -447,9 +470,81 @@ export class ReplicaManager {
     this.hwTimer?.cancel()
     this.delayedProduce.shutdown()
     this.delayedFetch.shutdown()
+    await this.alterLogDirs.shutdown()
     await this.fetcher?.shutdown()
     await this.hwCheckpointWrite // a periodic write still running (it shares the .tmp file)
     this.checkpointHighWatermarks()
+  }
+
+  // --- moving replicas between log directories ---
+
+  /**
+   * AlterReplicaLogDirs for one partition (Kafka's ReplicaManager.alterReplicaLogDirs): moves this broker's replica
+   * of it to the log directory `dir` (an absolute path of log.dirs), or remembers `dir` for the replica's creation
+   * when it is not hosted yet (REPLICA_NOT_AVAILABLE). A move to another directory replaces one under way; a move to
+   * where the replica is, or to where it is already moving, does nothing. Returns the partition's error code.
+   */
+  alterReplicaLogDir(topic: string, partition: number, dir: string): number {
+    const tp = { topic, partition }
+    const key = tpKey(topic, partition)
+    try {
+      // Kafka cannot name the future directory of a topic this long (KAFKA-4893): neither can Samsa.
+      if (logFutureDirName(tp, '0'.repeat(32)).length > 255)
+        throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, 'The topic name is too long.')
+      if (!this.logManager.isLogDirOnline(dir))
+        throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `Log directory ${dir} is offline`)
+      if (this.offlineReplicas.has(key))
+        throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `Partition ${key} is offline`)
+      const hosted = this.partitions.get(key)
+      const moving = this.logManager.getFutureLog(tp)
+      if (hosted && moving && moving.parentDir !== dir) {
+        this.log.info(
+          `[ReplicaManager broker=${this.brokerId}] Cancelling the move of ${key} to ${moving.parentDir}: now to ${dir}`,
+        )
+        this.alterLogDirs.remove(key)
+        this.logManager.deleteFutureLog(tp)
+      }
+      this.logManager.maybeUpdatePreferredLogDir(tp, dir)
+      let p: Partition
+      try {
+        p = this.partitionOrError(topic, partition)
+      } catch (e) {
+        if (e instanceof KafkaError && e.code === ErrorCode.NOT_LEADER_OR_FOLLOWER)
+          return ErrorCode.REPLICA_NOT_AVAILABLE
+        throw e
+      }
+      const current = p.requireLog()
+      if (current.parentDir === dir) {
+        this.log.info(
+          `[ReplicaManager broker=${this.brokerId}] Current log directory of ${key} is the requested ${dir}: no move`,
+        )
+        return ErrorCode.NONE
+      }
+      if (this.logManager.getFutureLog(tp)) return ErrorCode.NONE
+      const future = this.logManager.createFutureLog(tp, dir)
+      this.alterLogDirs.add(p, future)
+      return ErrorCode.NONE
+    } catch (e) {
+      if (e instanceof KafkaError) {
+        this.log.warn(
+          `[ReplicaManager broker=${this.brokerId}] Unable to alter log dirs for ${key}: ${e.message}`,
+        )
+        return e.code
+      }
+      this.log.error(
+        { err: e },
+        `[ReplicaManager broker=${this.brokerId}] Error while changing replica dir for partition ${key}`,
+      )
+      return ErrorCode.UNKNOWN_SERVER_ERROR
+    }
+  }
+
+  /** The future log has caught up: it becomes the partition's log (under the same synchronous step). */
+  private replaceCurrentWithFutureLog(p: Partition): void {
+    const log = this.logManager.replaceCurrentWithFutureLog(p)
+    p.attachLog(log)
+    this.delayedFetch.checkAndComplete(p.key)
+    this.delayedProduce.checkAndComplete(p.key)
   }
 
   // --- role changes ---
@@ -490,6 +585,9 @@ export class ReplicaManager {
         }
       }
       if (topic.id && p.log!.topicId === undefined) p.log!.assignTopicId(topic.id)
+      // A replica being moved to another directory (its future log found at start-up) goes on moving.
+      const future = this.logManager.getFutureLog(p)
+      if (future && !this.alterLogDirs.has(key)) this.alterLogDirs.add(p, future)
       const update = {
         state,
         partitionEpoch: info.zkVersion,
