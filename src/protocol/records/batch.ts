@@ -691,3 +691,13 @@ export function readEndTxnMarker(buf: Buffer, pos = 0): EndTxnMarker | undefined
     throw invalid('Invalid end transaction marker value')
   }
 }
+
+/** Bytes of `records` made of complete batches (a fetch response or a log read may end inside one). */
+export function completeBatchesLength(records: Buffer): number {
+  let end = 0
+  for (const e of iterateBatches(records)) {
+    if (e.kind === 'partial' || e.kind === 'invalid') break
+    end = e.position + e.size
+  }
+  return end
+}

@@ -75,7 +75,7 @@ function batches(log: Log): string[] {
   return out
 }
 
-function mover(m: LogManager, p: Partition, more: { quota?: AlterLogDirsQuota; chunkBytes?: number } = {}) {
+function mover(m: LogManager, more: { quota?: AlterLogDirsQuota; chunkBytes?: number } = {}) {
   const scheduler = new ManualScheduler(new ManualClock(0))
   const swaps: string[] = []
   const manager = new ReplicaAlterLogDirsManager({
@@ -112,7 +112,7 @@ describe('moving a replica between log directories', () => {
 
     const future = m.createFutureLog(tp, b)
     expect(future.dir).toMatch(/\/t-0\.[0-9a-f]{32}-future$/)
-    const { manager, swaps } = mover(m, p)
+    const { manager, swaps } = mover(m)
     manager.add(p, future)
     // appends go on meanwhile, into the current log
     for (let i = 0; i < 30 && swaps.length === 0; i++) {
@@ -162,7 +162,7 @@ describe('moving a replica between log directories', () => {
       isQuotaExceeded: () => hold && future.logEndOffset >= 90,
       record: () => undefined,
     }
-    const { manager, swaps, scheduler } = mover(m, p, { quota: gate })
+    const { manager, swaps, scheduler } = mover(m, { quota: gate })
     manager.add(p, future)
     await eventually(() => future.logEndOffset >= 90)
     expect(swaps).toEqual([])
@@ -192,7 +192,7 @@ describe('moving a replica between log directories', () => {
       isQuotaExceeded: () => recorded >= 1000,
       record: (n) => (recorded += n),
     }
-    const { manager, swaps, scheduler } = mover(m, p, { quota })
+    const { manager, swaps, scheduler } = mover(m, { quota })
     const future = m.createFutureLog(tp, b)
     manager.add(p, future)
     await eventually(() => recorded >= 1000)

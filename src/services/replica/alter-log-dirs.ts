@@ -22,7 +22,7 @@ import type { Scheduler } from '../../util/scheduler.js'
 import { fetchBufferPool } from '../../util/buffer-pool.js'
 import type { Log } from '../log/log.js'
 import type { Partition } from './partition.js'
-import { completeBatchesLength } from './replica-fetcher.js'
+import { completeBatchesLength } from '../../protocol/records/batch.js'
 
 /** The throttle of replica moves (a ReplicationQuotaManager bound to replica.alter.log.dirs.io.max.bytes.per.second). */
 export interface AlterLogDirsQuota {
