@@ -5,7 +5,7 @@
  * follower would from a leader:
  *
  *  - it reads the current log from the future log's end on libuv's thread pool (Log.planRead / readPlanned), in
- *    chunks of at most replica.fetch.max.bytes (and at most one second's worth of the throttle), and appends them with
+ *    chunks of at most replica.fetch.max.bytes (one second's worth of the throttle, one segment), and appends them with
  *    their offsets and epochs (appendAsFollower), so that leader epochs, producer state and transaction indexes are
  *    rebuilt in the future log as on a follower;
  *  - what the current log loses meanwhile is lost in the future log too: a truncation (leader-epoch based, as a
@@ -106,9 +106,10 @@ export class ReplicaAlterLogDirsManager {
     return current
   }
 
-  private chunkBytes(): number {
+  /** At most replica.fetch.max.bytes, one second of the throttle, and one segment (an append never spans two). */
+  private chunkBytes(future: Log): number {
     const rate = this.opts.rate?.() ?? Number.MAX_SAFE_INTEGER
-    return Math.max(1, Math.min(this.opts.chunkBytes, rate))
+    return Math.max(1, Math.min(this.opts.chunkBytes, rate, future.config.segmentBytes))
   }
 
   private async run(m: Move): Promise<void> {
@@ -138,7 +139,7 @@ export class ReplicaAlterLogDirsManager {
           continue
         }
         const from = future.logEndOffset
-        const plan = current.planRead(from, { maxBytes: this.chunkBytes(), minOneMessage: true })
+        const plan = current.planRead(from, { maxBytes: this.chunkBytes(future), minOneMessage: true })
         const records = await current.readPlanned(plan)
         if (records === undefined) continue // the current log changed while it was read: plan again
         try {
