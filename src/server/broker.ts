@@ -856,7 +856,9 @@ export class Broker {
       if (r.errorCode !== ErrorCode.NONE) offlineDirs++
       else
         for (const t of r.topics)
-          for (const p of t.partitions) onlineReplicas.add(replicaKey(t.name, p.partitionIndex))
+          for (const p of t.partitions)
+            // a future replica (a move under way) is not the replica: its current log may be in a failed directory
+            if (!p.isFutureKey) onlineReplicas.add(replicaKey(t.name, p.partitionIndex))
     }
     return { offlineDirs, onlineReplicas }
   }
