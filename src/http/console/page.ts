@@ -198,19 +198,27 @@ async function groupPage(id) {
 
 let rendering = false
 let again = false
+// a form changed since the page was last drawn: the periodic redraw would throw those edits away
+let edited = false
+addEventListener('input', () => { edited = true }, true)
+addEventListener('change', () => { edited = true }, true)
 async function render(force) {
   if (rendering) { again = again || force; return }
-  // do not replace a form the user is typing in, except after an action
-  if (!force && document.activeElement && ['INPUT', 'SELECT', 'TEXTAREA'].includes(document.activeElement.tagName)) return
+  // do not replace a form the user is typing in or has changed, except after an action
+  if (!force && (edited || (document.activeElement && ['INPUT', 'SELECT', 'TEXTAREA'].includes(document.activeElement.tagName)))) return
   rendering = true
+  if (force) edited = false
   const route = location.hash.replace(/^#\\/?/, '').split('/')
   try {
     const view = route[0] === 'topic' ? await topicPage(decodeURIComponent(route[1]))
       : route[0] === 'groups' ? await groupsPage()
       : route[0] === 'group' ? await groupPage(decodeURIComponent(route[1]))
       : await home()
-    $('main').replaceChildren(...view.filter(Boolean))
-    $('main').dataset.route = location.hash || '#/'
+    // a form changed while this periodic redraw was being built: keep the user's edits, draw it later
+    if (force || !edited) {
+      $('main').replaceChildren(...view.filter(Boolean))
+      $('main').dataset.route = location.hash || '#/'
+    }
   } catch (e) { note(e.message, true) } finally { rendering = false }
   if (again) { again = false; await render(true) }
 }
