@@ -187,10 +187,16 @@ export function buildSamsa() {
 /**
  * Starts a Samsa broker on a free port: bin/kafka-server-start.sh config/<config> with `--override k=v` for each
  * entry of overrides(port), in order, its output appended to logFile (SAMSA_LOG_LEVEL defaults to warn), with
- * `env` added to the environment. With `probe`, the broker runs with scripts/bench/probe.mjs (see probeSnapshot).
+ * `env` added to the environment, on `port` if given (a restart on the same address) else a free one. With `probe`,
+ * the broker runs with scripts/bench/probe.mjs (see probeSnapshot).
  */
-export async function startSamsaBroker(config, overrides, logFile, { env = {}, probe = false } = {}) {
-  const port = await freePort()
+export async function startSamsaBroker(
+  config,
+  overrides,
+  logFile,
+  { env = {}, probe = false, port: fixedPort } = {},
+) {
+  const port = fixedPort ?? (await freePort())
   const args = [join(ROOT, 'config', config)]
   for (const [k, v] of Object.entries(overrides(port))) args.push('--override', `${k}=${v}`)
   const probeFile = probe ? `${logFile}.probe` : undefined
