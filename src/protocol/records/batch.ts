@@ -362,7 +362,7 @@ function walkRecords(
   buf: Buffer,
   pos: number,
   decodeHeaders: boolean,
-  visit: (index: number, r: RecordView) => void,
+  visit: (index: number, r: RecordView, h: BatchHeader) => void,
 ): BatchHeader {
   if (buf.length - pos < RECORD_BATCH_OVERHEAD)
     throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, 'Record batch too short')
@@ -428,7 +428,7 @@ function walkRecords(
         )
       }
       view.headers = headers
-      visit(i, view)
+      visit(i, view, h)
     }
   } catch (e) {
     if (e instanceof DecodeError)
@@ -445,19 +445,10 @@ function walkRecords(
  */
 export function readRecords(buf: Buffer, pos = 0): DecodedRecord[] {
   const out: DecodedRecord[] = []
-  let baseOffset = 0
-  let baseTimestamp = 0
-  let logAppendTime: number | undefined
-  walkRecords(buf, pos, true, (i, v) => {
-    if (i === 0) {
-      const h = readBatchHeader(buf, pos)
-      baseOffset = h.baseOffset
-      baseTimestamp = h.baseTimestamp
-      logAppendTime = h.timestampType === 'LogAppendTime' ? h.maxTimestamp : undefined
-    }
+  walkRecords(buf, pos, true, (_, v, h) => {
     out.push({
-      offset: baseOffset + v.offsetDelta,
-      timestamp: logAppendTime ?? baseTimestamp + v.timestampDelta,
+      offset: h.baseOffset + v.offsetDelta,
+      timestamp: h.timestampType === 'LogAppendTime' ? h.maxTimestamp : h.baseTimestamp + v.timestampDelta,
       attributes: v.attributes,
       key: v.keyLength < 0 ? null : v.payload.subarray(v.keyStart, v.keyStart + v.keyLength),
       value: v.valueLength < 0 ? null : v.payload.subarray(v.valueStart, v.valueStart + v.valueLength),
@@ -485,12 +476,11 @@ export function scanRecords(
   pos: number,
   visit?: (index: number, offsetDelta: number, timestamp: number, hasKey: boolean) => void,
 ): RecordScan {
-  const h = readBatchHeader(buf, pos)
-  const logAppendTime = h.timestampType === 'LogAppendTime'
   let maxTimestamp = NO_TIMESTAMP
   let offsetsInOrder = true
-  walkRecords(buf, pos, false, (i, v) => {
-    const timestamp = logAppendTime ? h.maxTimestamp : h.baseTimestamp + v.timestampDelta
+  walkRecords(buf, pos, false, (i, v, h) => {
+    const timestamp =
+      h.timestampType === 'LogAppendTime' ? h.maxTimestamp : h.baseTimestamp + v.timestampDelta
     if (timestamp > maxTimestamp) maxTimestamp = timestamp
     if (v.offsetDelta !== i) offsetsInOrder = false
     visit?.(i, v.offsetDelta, timestamp, v.keyLength >= 0)
