@@ -26,6 +26,8 @@ import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { startCluster, type Cluster } from '../src/index.js'
 import { replicaKey } from '../src/services/controller/controller.js'
+import { ZERO_UUID } from '../src/protocol/codec/schema.js'
+import { kafkajs, withAdmin } from './support/kafkajs.js'
 import { ErrorCode } from '../src/protocol/errors.js'
 import { Apis } from '../src/protocol/messages/index.js'
 import { RawConnection } from './support/raw.js'
@@ -307,6 +309,32 @@ describe('fail-overs on an in-process cluster, with real clients', () => {
         next.offlineReplicasOn(a).has(replicaKey(topic, 0)) &&
         next.offlineReplicasOn(b).has(replicaKey(topic, 1)),
     )
+    // every broker's Metadata lists them in offline_replicas (the failed brokers know their own; the others learnt
+    // them from the new controller's UpdateMetadata), as kafkajs reads them
+    const offlineSeen = async (id: number): Promise<string> => {
+      const raw = await RawConnection.connect(c.broker(id).host, c.broker(id).port)
+      try {
+        const r = await raw.request(Apis.Metadata, 12, {
+          topics: [{ topicId: ZERO_UUID, name: topic }],
+          allowAutoTopicCreation: false,
+          includeTopicAuthorizedOperations: false,
+        })
+        const ps = r.topics[0]!.partitions.sort((x, y) => x.partitionIndex - y.partitionIndex)
+        return ps.map((p) => p.offlineReplicas.join(',')).join(' ')
+      } finally {
+        raw.close()
+      }
+    }
+    for (const id of [old, a, b])
+      await waitFor(
+        `broker ${id} to list the offline replicas`,
+        async () => (await offlineSeen(id)) === `${a} ${b}`,
+      )
+    const md = await withAdmin(kafkajs([c.broker(old).bootstrap]), (admin) =>
+      admin.fetchTopicMetadata({ topics: [topic] }),
+    )
+    const parts = md.topics[0]!.partitions.sort((x, y) => x.partitionId - y.partitionId)
+    expect(parts.map((p) => (p as { offlineReplicas?: number[] }).offlineReplicas)).toEqual([[a], [b]])
     // the leader of both goes: no ISR member left, and the only other replicas are offline
     await c.broker(old).kill()
     const state = (p: number) => c.broker(a).services.cache.partition(topic, p)?.state
@@ -317,6 +345,11 @@ describe('fail-overs on an in-process cluster, with real clients', () => {
     await c.broker(old).start()
     for (const p of [0, 1]) await c.waitForLeader(topic, p, { notIn: [a, b] })
     expect([c.leader(topic, 0), c.leader(topic, 1)]).toEqual([old, old])
+    // the restarted broker was told too
+    await waitFor(
+      `broker ${old} to list the offline replicas again`,
+      async () => (await offlineSeen(old)) === `${a} ${b}`,
+    )
   })
 
   // only in `npm run test:faults` (~30-50 s)

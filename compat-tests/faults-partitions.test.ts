@@ -109,8 +109,22 @@ describe('network partitions', () => {
   // broker it picks (at random among its connections) is the deposed one, whose Metadata names no leader for the
   // partitions it led, kafkajs waits until the heal — in 3 of 6 runs. A Kafka zombie would do no better: its metadata
   // cache, no longer updated by the controller, names itself leader and its acks=all writes time out. The
-  // producers' progress during the cut is reported: librdkafka 2.0.2 made next to none in the runs so far (+0, +3
-  // acknowledgements; not traced yet) and resumed after the heal.
+  // producers' progress during the cut is reported. librdkafka 2.0.2 makes next to none (+0, +3, +0, +0, +2, +3
+  // acknowledgements in six runs) for the same reason, every time: traced with
+  // SAMSA_CHECKER_LIBRDKAFKA_DEBUG=metadata,eos,broker,topic,protocol (run of 2026-12-06 22:28, cut 'both', old
+  // leader 2), its first Produce after the deposition gets NOT_LEADER_OR_FOLLOWER (actions Refresh,MsgNotPersisted),
+  // it starts a fast leader query, and 94 of the 95 Metadata requests it sends until the heal go to broker 2 (61
+  // "partition leader query", 17 periodic refreshes, 16 "refresh unavailable topics"; the other one went to broker 3
+  // after the heal); broker 2 answers "partition 0 Leader -1", "partition 1 Leader -1" each time, librdkafka
+  // delegates both partitions to its internal broker and never opens a connection to the new leaders until a Metadata
+  // answer names them (15 s later, after the heal). Its choice of broker is its own rule: metadata goes to "any
+  // usable" broker, weighted towards the most recently used connection (rdkafka_broker.c
+  // rd_kafka_broker_weight_usable: "Will prefer the most recently used broker connection"), which is the connection
+  // it has just used, to the deposed broker; with sparse connections it holds no other. The same in the 'requests'
+  // cut (119 Metadata requests to broker 2 during the cut, the first to broker 1 after the heal). Nothing Kafka would
+  // answer differently moves it: a Kafka zombie names itself leader (its metadata cache is no longer updated), so
+  // librdkafka would stay on it with its acks=all writes timing out. Leader epochs do not come into it: librdkafka
+  // never got an answer naming the new leaders before the heal, so it had nothing newer to move to.
   for (const dir of FULL ? DIRECTIONS.filter((d) => d !== 'answers') : []) {
     it(`a leader cut off from ZooKeeper (${dir}) but not from clients or followers stops taking writes once another is elected`, async () => {
       const p = await ready()

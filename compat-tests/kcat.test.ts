@@ -1,7 +1,10 @@
 /**
  * kcat (librdkafka 2.0.2), unchanged, against one standalone Samsa broker: -L metadata, a keyed produce/consume
- * round trip, every codec librdkafka has, -o beginning -e, and offsets by timestamp (-o s@<ts>).
+ * round trip, every codec librdkafka has, a topic's compression.type overriding the producer's codec, -o beginning
+ * -e, and offsets by timestamp (-o s@<ts>).
  */
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type BrokerProcess, printBrokerLogsOnFailure, startBroker } from './support/broker.js'
 import { sleep, uniqueName } from './support/env.js'
@@ -83,6 +86,27 @@ describe('kcat', () => {
     expect(got.map((m) => ({ key: m.key, value: m.payload }))).toEqual(messages)
     expect(got.map((m) => m.offset)).toEqual(messages.map((_, i) => i))
     expect(got[0]!.headers).toEqual(['codec', codec])
+  })
+
+  it.each([
+    ['gzip', 'none'],
+    ['uncompressed', 'lz4'],
+  ])('compression.type=%s: the broker stores its codec whatever kcat sends (-z %s)', async (target, sent) => {
+    const topic = uniqueName(`kcat-ct-${target}`)
+    await createTopic(broker.bootstrap, topic, { configs: { 'compression.type': target } })
+    const messages = Array.from({ length: 20 }, (_, i) => ({
+      key: `k${i}`,
+      value: `v${i} ${'x'.repeat(100)}`,
+    }))
+    await kcatProduce(broker.bootstrap, topic, messages, { partition: 0, acks: -1, compression: sent })
+    const got = await kcatConsume(broker.bootstrap, topic, { partition: 0 })
+    expect(got.map((m) => ({ key: m.key, value: m.payload }))).toEqual(messages)
+    // the codec of every stored batch (attributes, bits 0-2, at byte 21 of a v2 batch) is the topic's
+    const seg = readFileSync(join(broker.dataDir, `${topic}-0`, '00000000000000000000.log'))
+    const codecs = new Set<number>()
+    for (let p = 0; p + 61 <= seg.length; p += 12 + seg.readInt32BE(p + 8))
+      codecs.add(seg.readInt16BE(p + 21) & 7)
+    expect([...codecs]).toEqual([target === 'gzip' ? 1 : 0])
   })
 
   it('consumes from a timestamp (-o s@<ts>)', async () => {

@@ -17,6 +17,7 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import {
   ROOT,
+  buildPacedProducer,
   buildPerfTools,
   buildSamsa,
   exited,
@@ -108,6 +109,7 @@ async function main() {
     `evicted ${files} files of backlog-0 from the page cache; reading it while producing ${fmtInt(rate)} records/s`,
   )
 
+  const paced = buildPacedProducer(workDir)
   await probeSnapshot(samsa)
   const t0 = Date.now()
   const consumer = runProgram(
@@ -120,16 +122,22 @@ async function main() {
   // the producer runs in rounds of ~5 s until the consumer is done
   let produced = 0
   while (!done) {
-    const p = await perfProduce(PERF, {
-      bootstrap: samsa.bootstrap,
-      topic: 'live',
-      size: SIZE,
-      count: rate * 5,
-      acks: 1,
-      timeoutMs: 60_000,
-      rate,
-    })
-    produced += p.delivered
+    // perfProduce has no rate (and rdkafka_performance's -r falls far short of it): the paced producer keeps it
+    const p = await runProgram(
+      paced,
+      [
+        samsa.bootstrap,
+        'live',
+        String(SIZE),
+        String(rate * 5),
+        String(rate),
+        '1',
+        join(workDir, 'live-latency.txt'),
+      ],
+      { timeoutMs: 60_000 },
+    )
+    if (p.code !== 0) throw new Error(`paced-producer failed: ${p.stderr.slice(-2000)}`)
+    produced += JSON.parse(p.stdout.trim().split('\n').pop()).delivered
   }
   const c = parseConsume(await consumer)
   const probe = await probeSnapshot(samsa)

@@ -13,14 +13,17 @@
 //      brokers (bin/kafka-server-start.sh config/server.properties --override ...) in a temp dir
 //   4. per case: a short probe to learn the rate, then a run sized to last about BENCH_SECONDS (default 4) s
 //   5. prints MB/s (10^6 bytes) and msgs/s per case and the ratios RF3-all/RF1-all, RF3-all/RF3-1, RF3-1/RF1-1
-//   6. produce latency (RF 3, acks=all, linger.ms=0) at half the RF 3 acks=all rate, and end-to-end latency measured
-//      by a consumer at the same time: p50/p99/p99.9
+//   6. produce latency (acks=all, linger.ms=0) of RF 3 at half the RF 3 acks=all rate and of RF 1 at half the RF 1
+//      acks=all rate, and end-to-end latency measured by a consumer at the same time: p50/p99/p99.9, with the rate
+//      the producer reached (below the rate asked for, the figures are the producer's own queueing).
+//      --latency-rate N measures both at N records/s instead (to find the knee)
 // Everything it starts is stopped and the temp dir removed, also on failure or Ctrl-C (BENCH_KEEP=1 keeps the
 // dir with the broker logs). Takes about a minute.
 // What it shares with scripts/bench.mjs (process cleanup, running rdkafka_performance, starting brokers, the
 // table) is in scripts/bench/common.mjs.
 import { mkdirSync, writeFileSync } from 'node:fs'
 import net from 'node:net'
+import { parseArgs } from 'node:util'
 import { clearTimeout, setTimeout } from 'node:timers'
 import { join } from 'node:path'
 import {
@@ -30,6 +33,7 @@ import {
   exited,
   fmt,
   fmtInt,
+  latencyLine,
   latencyRun,
   freePort,
   log,
@@ -47,6 +51,8 @@ import {
   withAdmin,
 } from './bench/common.mjs'
 
+const { values: opts } = parseArgs({ options: { 'latency-rate': { type: 'string' } } })
+const FIXED_RATE = opts['latency-rate'] === undefined ? undefined : Number(opts['latency-rate'])
 const SIZE = 1024
 const HARD_LIMIT_MS = 240_000
 const ZK_CLASSPATH = process.env.ZOOKEEPER_CLASSPATH ?? '/etc/zookeeper/conf:/usr/share/java/*'
@@ -193,6 +199,7 @@ async function main() {
   await createTopics(bootstrap, [
     ...cases.map((c) => ({ topic: `bench-${c.name}`, replicas: c.replicas, configs: c.configs })),
     { topic: 'bench-rf3-latency', replicas: [0, 1, 2] },
+    { topic: 'bench-rf1-latency', replicas: [0], configs: { 'min.insync.replicas': '1' } },
   ])
 
   const rows = []
@@ -205,13 +212,17 @@ async function main() {
     rows.push({ ...c, result, notes: notes.join('; ') })
   }
 
-  // latency of RF 3 acks=all at half the rate RF 3 acks=all reached (a topic of its own: its consumer starts at the end)
-  const maxRate = rows.find((r) => r.name === 'rf3-acks-all').result.recordsPerSec
-  log(`latency: RF 3 acks=all linger.ms=0 at ${fmtInt(maxRate / 2)} records/s (half the maximum)`)
-  const latency = await latencyRun(PERF, bootstrap.join(','), 'bench-rf3-latency', maxRate / 2, {
-    dir: workDir,
-    seconds: SECONDS,
-  })
+  // latency of acks=all at half the rate acks=all reached with the same RF (a topic of its own: its consumer starts
+  // at the end)
+  const latency = {}
+  for (const rf of [3, 1]) {
+    const rate = FIXED_RATE ?? rows.find((r) => r.name === `rf${rf}-acks-all`).result.recordsPerSec / 2
+    log(`latency: RF ${rf} acks=all linger.ms=0 at ${fmtInt(rate)} records/s`)
+    latency[rf] = await latencyRun(PERF, bootstrap.join(','), `bench-rf${rf}-latency`, rate, {
+      dir: workDir,
+      seconds: SECONDS,
+    })
+  }
 
   for (const b of brokers) b.child.kill('SIGTERM')
   await Promise.all(brokers.map((b) => exited(b.child, 15_000)))
@@ -230,11 +241,8 @@ async function main() {
       `RF 3 acks=all / RF 3 acks=1 = ${fmt(by['rf3-acks-all'].mbPerSec / by['rf3-acks-1'].mbPerSec, 2)}    ` +
       `RF 3 acks=1 / RF 1 acks=1 = ${fmt(by['rf3-acks-1'].mbPerSec / by['rf1-acks-1'].mbPerSec, 2)}`,
   )
-  const q = (l) => `${fmt(l.p50, 2)}/${fmt(l.p99, 2)}/${fmt(l.p999, 2)} ms`
-  console.log(
-    `latency, RF 3 acks=all, 1 KiB, linger.ms=0, ${fmtInt(latency.rate)} records/s (half the maximum): produce ` +
-      `p50/p99/p99.9 ${q(latency.produce)} (${fmtInt(latency.produce.count)}); end-to-end ${q(latency.endToEnd)}`,
-  )
+  const at = FIXED_RATE === undefined ? 'half the maximum' : 'fixed rate'
+  for (const rf of [3, 1]) console.log(latencyLine(`RF ${rf} acks=all (${at})`, latency[rf]))
   console.log(`total ${fmt((Date.now() - started) / 1000)} s`)
 }
 

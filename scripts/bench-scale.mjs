@@ -100,13 +100,13 @@ async function main() {
     startSamsaBroker(
       'standalone.properties',
       (p) => ({
-        listeners: `PLAINTEXT://127.0.0.1:${port ?? p}`,
+        listeners: `PLAINTEXT://127.0.0.1:${p}`,
         'log.dirs': dataDir,
         'broker.id': 0,
         'log.segment.bytes': 1024 * 1024,
       }),
       join(workDir, `${name}.log`),
-      { probe: true },
+      { probe: true, port },
     )
   let samsa = await start('samsa')
   const port = samsa.port

@@ -18,7 +18,8 @@
 //      disk) and one on disk (the temp dir, Kafka's default flush policy), each with scripts/bench/probe.mjs
 //      loaded, which reports per phase the broker's event-loop delay, CPU seconds and RSS
 //   3. the matrix: produce (acks=1) 1 KiB and 100 B records to the tmpfs broker and to the mock; 1 KiB to the
-//      disk broker and dd; consume what was produced, next to the loopback; produce latency (acks=all, linger.ms=0)
+//      disk broker and dd; consume what was produced, next to the loopback (100 B also with two consumer
+//      processes at once: the broker's total); produce latency (acks=all, linger.ms=0)
 //      at half the maximum rate with end-to-end latency measured by a consumer at the same time (p50/p99/p99.9)
 //   4. prints a table with the ratios and CPU seconds per GB, writes bench/results/results.json (every figure)
 //      and an SVG chart per series (bench/results/*.svg; --out DIR elsewhere)
@@ -47,6 +48,7 @@ import {
   fmt,
   fmtInt,
   freePort,
+  latencyLine,
   latencyRun,
   log,
   makeWorkDir,
@@ -71,6 +73,7 @@ const { values: opts } = parseArgs({
     quick: { type: 'boolean', default: false },
     'matrix-only': { type: 'boolean', default: false },
     'security-only': { type: 'boolean', default: false },
+    'soak-minutes': { type: 'string' },
     out: { type: 'string', default: join(ROOT, 'bench', 'results') },
   },
 })
@@ -79,7 +82,13 @@ const QUICK = opts.quick
 const RUN_SECONDS = QUICK ? 1 : SECONDS
 /** Records per transaction in the transactional produce run. */
 const TXN_SIZE = 100
-const HARD_LIMIT_MS = 480_000
+/** --soak-minutes N: the memory soak alone (see soak()). */
+const SOAK_MINUTES = opts['soak-minutes'] === undefined ? undefined : Number(opts['soak-minutes'])
+if (SOAK_MINUTES !== undefined && !(SOAK_MINUTES > 0))
+  throw new Error('--soak-minutes needs a positive number')
+/** How often the soak samples the broker (RSS, CPU, event-loop delay). */
+const SOAK_SAMPLE_MS = Number(process.env.BENCH_SOAK_SAMPLE_SECONDS ?? 30) * 1000
+const HARD_LIMIT_MS = SOAK_MINUTES === undefined ? 480_000 : SOAK_MINUTES * 60_000 + 300_000
 
 setup({ name: 'bench', hardLimitMs: HARD_LIMIT_MS })
 
@@ -545,6 +554,44 @@ async function matrix(samsa, disk, mock) {
       notes: `${lb.passes} x ${mb(perPass)} in ${fmt(lb.ms / 1000, 2)} s, 64 KiB writes, no protocol`,
     })
     ratios[`consume ${label} / loopback`] = sc.mbPerSec / lb.mbPerSec
+    if (size === 100) {
+      // one consumer process is bound by its own CPU (decoding ~1 M records/s): does a second process raise the
+      // broker's total?
+      log(`consume ${label}: two consumer processes at once, each reading the whole partition`)
+      const two = await probed(samsa, async () => {
+        const runs = await Promise.all(
+          [0, 1].map(() =>
+            consume(samsa.bootstrap, topic, {
+              count: produced[size],
+              timeoutMs: RUN_SECONDS * 6000 + 20_000,
+            }),
+          ),
+        )
+        // as rdkafka_performance times one consumer (its first message to its last), over both: they start together
+        const ms = Math.max(...runs.map((r) => r.ms), 1)
+        const bytes = runs.reduce((a, r) => a + r.bytes, 0)
+        const records = runs.reduce((a, r) => a + r.records, 0)
+        return {
+          ms,
+          bytes,
+          records,
+          each: runs,
+          mbPerSec: bytes / (ms * 1000),
+          recordsPerSec: (records * 1000) / ms,
+        }
+      })
+      add({
+        series: `consume ${label}`,
+        target: 'samsa, 2 consumers',
+        mbPerSec: two.mbPerSec,
+        recordsPerSec: two.recordsPerSec,
+        cpuSecondsPerGb: cpuPerGb(two.probe, two.bytes),
+        eld: two.probe.eld,
+        rss: two.probe.maxRss,
+        notes: `both together; each ${two.each.map((r) => fmt(r.mbPerSec, 1)).join(' and ')} MB/s`,
+      })
+      ratios[`consume ${label} 2 consumers / 1`] = two.mbPerSec / sc.mbPerSec
+    }
   }
 
   const maxRate = rows.find((r) => r.series === 'produce 1 KiB' && r.target === 'samsa (tmpfs)').recordsPerSec
@@ -643,8 +690,141 @@ async function securityOnly() {
   console.log(`total ${fmt((Date.now() - started) / 1000)} s`)
 }
 
+/**
+ * --soak-minutes N: one standalone broker (data in the temp dir, Kafka's default flush policy) under full load for N
+ * minutes — rdkafka_performance producing 1 KiB records acks=1 as fast as it can, in back-to-back runs of about 10 s,
+ * while a second one reads the partition from the beginning to the end, again and again. The topic keeps at most
+ * about 1 GB (retention.bytes, 100 MB segments) so that the disk does not fill. Every BENCH_SOAK_SAMPLE_SECONDS
+ * (default 30) it samples the broker's RSS (now and the peak of the window), CPU seconds and event-loop delay, and
+ * the bytes produced and consumed; prints the series and writes it to <out>/soak.json.
+ */
+async function soak(minutes) {
+  buildSamsa()
+  const load = readFileSync('/proc/loadavg', 'utf8').trim()
+  log(`soak: ${minutes} min of produce + consume, load average ${load}`)
+  const broker = await startSamsa('samsa-soak', join(workDir, 'samsa-soak-data'))
+  const topic = 'bench-soak'
+  await withAdmin([broker.bootstrap], (admin) =>
+    admin.createTopics({
+      waitForLeaders: true,
+      topics: [
+        {
+          topic,
+          numPartitions: 1,
+          replicationFactor: 1,
+          configEntries: [
+            { name: 'retention.bytes', value: String(1_000_000_000) },
+            { name: 'segment.bytes', value: String(100_000_000) },
+          ],
+        },
+      ],
+    }),
+  )
+  const end = Date.now() + minutes * 60_000
+  const totals = { produced: 0, consumed: 0, producerRuns: 0, consumerRuns: 0, failedRuns: 0 }
+  const producer = (async () => {
+    let count = 200_000
+    while (Date.now() < end) {
+      const p = await produce(broker.bootstrap, topic, 1024, count, 120_000, {}, 1)
+      totals.produced += p.delivered * 1024
+      totals.producerRuns++
+      if (p.timedOut || p.exit !== 0) totals.failedRuns++
+      // about 10 s per run
+      count = Math.max(10_000, Math.min(4_000_000, Math.round((p.delivered / Math.max(p.ms, 1)) * 10_000)))
+    }
+  })()
+  const consumer = (async () => {
+    while (Date.now() < end) {
+      let c
+      try {
+        c = await consume(broker.bootstrap, topic, { count: 2_000_000, exitAtEof: true, timeoutMs: 120_000 })
+      } catch {
+        totals.failedRuns++
+        await sleep(1000)
+        continue
+      }
+      totals.consumed += c.bytes
+      totals.consumerRuns++
+    }
+  })()
+  const samples = []
+  await probeSnapshot(broker)
+  const t0 = Date.now()
+  let last = { produced: 0, consumed: 0, at: t0 }
+  while (Date.now() < end) {
+    await sleep(Math.min(SOAK_SAMPLE_MS, Math.max(end - Date.now(), 0)))
+    const p = await probeSnapshot(broker)
+    const now = Date.now()
+    const sec = (now - last.at) / 1000
+    const sample = {
+      minute: (now - t0) / 60_000,
+      rssMb: p.rss / 1e6,
+      maxRssMb: p.maxRss / 1e6,
+      cpuSeconds: p.cpuSeconds,
+      eldP99: p.eld.p99,
+      // completed client runs only: a run's bytes count in the window it ended in
+      producedMbPerSec: (totals.produced - last.produced) / 1e6 / sec,
+      consumedMbPerSec: (totals.consumed - last.consumed) / 1e6 / sec,
+    }
+    samples.push(sample)
+    last = { produced: totals.produced, consumed: totals.consumed, at: now }
+    log(
+      `  ${fmt(sample.minute)} min: RSS ${fmtInt(sample.rssMb)} MB (peak ${fmtInt(sample.maxRssMb)}), ` +
+        `CPU ${fmt(sample.cpuSeconds)} s, ELD p99 ${fmt(sample.eldP99)} ms, ` +
+        `produced ${fmt(sample.producedMbPerSec)} MB/s, consumed ${fmt(sample.consumedMbPerSec)} MB/s`,
+    )
+  }
+  await Promise.all([producer, consumer])
+  broker.child.kill('SIGTERM')
+  await exited(broker.child, 15_000)
+  const endLoad = readFileSync('/proc/loadavg', 'utf8').trim()
+  const peak = Math.max(...samples.map((s) => s.maxRssMb))
+  const firstHalf = samples.slice(0, Math.ceil(samples.length / 2))
+  const secondHalf = samples.slice(Math.ceil(samples.length / 2))
+  const maxOf = (xs) => (xs.length ? Math.max(...xs.map((s) => s.maxRssMb)) : NaN)
+  const result = {
+    date: new Date().toISOString(),
+    minutes,
+    sampleSeconds: SOAK_SAMPLE_MS / 1000,
+    loadAverage: { start: load, end: endLoad },
+    totals,
+    peakRssMb: peak,
+    peakRssMbFirstHalf: maxOf(firstHalf),
+    peakRssMbSecondHalf: maxOf(secondHalf),
+    samples,
+  }
+  mkdirSync(opts.out, { recursive: true })
+  writeFileSync(join(opts.out, 'soak.json'), JSON.stringify(result, null, 2) + '\n')
+  console.log('')
+  console.log(
+    `soak: ${minutes} min, 1 KiB acks=1 produce + consume from the beginning, one partition (<= ~1 GB kept); ` +
+      `load average ${load} -> ${endLoad}`,
+  )
+  const header = ['minute', 'RSS MB', 'peak RSS MB', 'CPU s', 'ELD p99 ms', 'produced MB/s', 'consumed MB/s']
+  const cells = samples.map((s) => [
+    fmt(s.minute),
+    fmtInt(s.rssMb),
+    fmtInt(s.maxRssMb),
+    fmt(s.cpuSeconds),
+    fmt(s.eldP99),
+    fmt(s.producedMbPerSec),
+    fmt(s.consumedMbPerSec),
+  ])
+  console.log(renderTable(header, cells, [0, 1, 2, 3, 4, 5, 6]))
+  console.log(
+    `peak RSS ${fmtInt(peak)} MB (first half ${fmtInt(result.peakRssMbFirstHalf)}, second half ` +
+      `${fmtInt(result.peakRssMbSecondHalf)}); produced ${fmt(totals.produced / 1e9, 2)} GB, consumed ` +
+      `${fmt(totals.consumed / 1e9, 2)} GB; ${totals.failedRuns} failed client runs`,
+  )
+  console.log(`results in ${join(opts.out, 'soak.json')}; total ${fmt((Date.now() - started) / 1000)} s`)
+}
+
 async function main() {
   workDir = makeWorkDir('samsa-bench-')
+  if (SOAK_MINUTES !== undefined) {
+    ;[PERF] = buildPerfTools(['rdkafka_performance'])
+    return soak(SOAK_MINUTES)
+  }
   if (opts['security-only']) {
     ;[PERF, MOCK] = buildPerfTools(['rdkafka_performance', 'mockbroker'])
     return securityOnly()
@@ -721,10 +901,8 @@ async function main() {
   const l = m.latency
   console.log('')
   console.log(
-    `latency, 1 KiB, acks=all, linger.ms=0, ${fmtInt(l.rate)} records/s (half the maximum): ` +
-      `produce p50/p99/p99.9 ${fmt(l.produce.p50, 2)}/${fmt(l.produce.p99, 2)}/${fmt(l.produce.p999, 2)} ms ` +
-      `(${fmtInt(l.produce.count)}); end-to-end ${fmt(l.endToEnd.p50, 2)}/${fmt(l.endToEnd.p99, 2)}/${fmt(l.endToEnd.p999, 2)} ms ` +
-      `(${fmtInt(l.endToEnd.count)}); event-loop delay p99 ${fmt(l.eld.p99, 2)} ms, max ${fmt(l.eld.max, 2)} ms`,
+    `${latencyLine('single broker, acks=all (half the maximum)', l)}; event-loop delay p99 ${fmt(l.eld.p99, 2)} ms, ` +
+      `max ${fmt(l.eld.max, 2)} ms`,
   )
   if (result.security) {
     console.log('')

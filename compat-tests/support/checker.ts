@@ -579,7 +579,10 @@ export class Checker {
             bootstrap: opts.bootstrap,
             topic: opts.topic,
             prefix: 'rd',
-            config: opts.librdkafkaConfig,
+            // SAMSA_CHECKER_LIBRDKAFKA_DEBUG=metadata,eos,broker,topic: librdkafka's debug output into its log
+            config: process.env.SAMSA_CHECKER_LIBRDKAFKA_DEBUG
+              ? { debug: process.env.SAMSA_CHECKER_LIBRDKAFKA_DEBUG, ...opts.librdkafkaConfig }
+              : opts.librdkafkaConfig,
             rate: opts.rate,
             requestTimeoutMs: opts.requestTimeoutMs,
             maxSeconds: opts.maxSeconds,

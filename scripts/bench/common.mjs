@@ -187,10 +187,16 @@ export function buildSamsa() {
 /**
  * Starts a Samsa broker on a free port: bin/kafka-server-start.sh config/<config> with `--override k=v` for each
  * entry of overrides(port), in order, its output appended to logFile (SAMSA_LOG_LEVEL defaults to warn), with
- * `env` added to the environment. With `probe`, the broker runs with scripts/bench/probe.mjs (see probeSnapshot).
+ * `env` added to the environment, on `port` if given (a restart on the same address) else a free one. With `probe`,
+ * the broker runs with scripts/bench/probe.mjs (see probeSnapshot).
  */
-export async function startSamsaBroker(config, overrides, logFile, { env = {}, probe = false } = {}) {
-  const port = await freePort()
+export async function startSamsaBroker(
+  config,
+  overrides,
+  logFile,
+  { env = {}, probe = false, port: fixedPort } = {},
+) {
+  const port = fixedPort ?? (await freePort())
   const args = [join(ROOT, 'config', config)]
   for (const [k, v] of Object.entries(overrides(port))) args.push('--override', `${k}=${v}`)
   const probeFile = probe ? `${logFile}.probe` : undefined
@@ -359,6 +365,16 @@ export function renderTable(header, cells, right) {
 // ---------------------------------------------------------------------------------------------------------------
 // latency
 
+/** One line for a latencyRun() result: the rate asked for and reached, produce and end-to-end percentiles. */
+export function latencyLine(what, l) {
+  const q = (x) => `${fmt(x.p50, 2)}/${fmt(x.p99, 2)}/${fmt(x.p999, 2)} ms`
+  const behind = l.achievedRate < l.rate * 0.95 ? ' — the producer FELL BEHIND: mostly its own queueing' : ''
+  return (
+    `latency, ${what}, 1 KiB, linger.ms=0, ${fmtInt(l.rate)} records/s asked, ${fmtInt(l.achievedRate)} reached${behind}: ` +
+    `produce p50/p99/p99.9 ${q(l.produce)} (${fmtInt(l.produce.count)}); end-to-end ${q(l.endToEnd)} (${fmtInt(l.endToEnd.count)})`
+  )
+}
+
 /** Percentiles (ms) of the latencies (µs, one a line) rdkafka_performance -A wrote to file. */
 export function latencyPercentiles(file) {
   const v = existsSync(file)
@@ -378,30 +394,55 @@ export function latencyPercentiles(file) {
   }
 }
 
+/** Builds scripts/bench/paced-producer.c (gcc, -lrdkafka) into dir once; returns its path. */
+export function buildPacedProducer(dir) {
+  const out = join(dir, 'paced-producer')
+  if (existsSync(out)) return out
+  const src = join(ROOT, 'scripts', 'bench', 'paced-producer.c')
+  const b = spawnSync('gcc', ['-O2', '-o', out, src, '-lrdkafka'], { encoding: 'utf8' })
+  if (b.status !== 0) throw new Error(`building ${src} failed:\n${b.stderr}`)
+  return out
+}
+
 /**
  * Produce latency (acks=all, linger.ms=0: each record's time from produce() to its acknowledgement) of 1 KiB
  * records at `rate` records/s for about `seconds`, with a consumer reading the same records as they arrive
- * (end-to-end latency: from produce() to the consumer's poll, on the same clock). rdkafka_performance at `perf`;
- * the latency files go to `dir`.
+ * (end-to-end latency: from produce() to the consumer's poll, on the same clock). The producer is
+ * scripts/bench/paced-producer.c (rdkafka_performance's `-r` falls far short of the rate on a busy machine), the
+ * consumer rdkafka_performance at `perf`; the latency files go to `dir`. `props` go to the producer.
  */
-export async function latencyRun(perf, bootstrap, topic, rate, { dir, seconds }) {
+export async function latencyRun(perf, bootstrap, topic, rate, { dir, seconds, props = {} }) {
+  rate = Math.max(1, Math.round(rate))
   const count = Math.max(1000, Math.round(rate * seconds))
   const prodFile = join(dir, `latency-produce-${topic}.txt`)
   const e2eFile = join(dir, `latency-e2e-${topic}.txt`)
   const timeoutMs = seconds * 3000 + 15_000
+  const paced = buildPacedProducer(dir)
   const e2e = ['-o', 'end', '-l', '-A', e2eFile, '-c', String(count), '-X', 'fetch.wait.max.ms=100']
   const consumer = runProgram(perf, perfArgs('-C', topic, bootstrap, ...e2e), { timeoutMs })
   await sleep(1500) // the consumer connects and reaches the end of the partition
-  const prod = ['-s', '1024', '-c', String(count), '-a', '-1', '-r', String(Math.round(rate))]
+  const extra = Object.entries(props).map(([k, v]) => `${k}=${v}`)
   const producer = await runProgram(
-    perf,
-    perfArgs('-P', topic, bootstrap, ...prod, '-l', '-A', prodFile, '-X', 'linger.ms=0'),
+    paced,
+    [bootstrap, topic, '1024', String(count), String(rate), '-1', prodFile, ...extra],
     { timeoutMs },
   )
   await consumer
+  // the rate the producer reached: below the target, the client or the broker could not keep up and the latencies
+  // are mostly queueing (a point past the knee, not the latency at `rate`)
+  let summary = {}
+  try {
+    summary = JSON.parse(producer.stdout.trim().split('\n').pop())
+  } catch {
+    // no summary: the producer failed; exit says so
+  }
+  // (records acknowledged per second, up to the last acknowledgement)
+  const achievedRate = summary.records ? (summary.delivered * 1000) / Math.max(summary.ms, 1) : NaN
   return {
     rate,
+    achievedRate,
     count,
+    failed: summary.failed,
     produce: latencyPercentiles(prodFile),
     endToEnd: latencyPercentiles(e2eFile),
     exit: producer.code,

@@ -1023,6 +1023,9 @@ export class BrokerConfig {
   get followerReplicationThrottledRate(): number {
     return this.v.num('follower.replication.throttled.rate')
   }
+  get replicaAlterLogDirsIoMaxBytesPerSecond(): number {
+    return this.v.num('replica.alter.log.dirs.io.max.bytes.per.second')
+  }
 
   // -------------------------------------------------------------------------------------------------------------
   // Group coordinator and offsets

@@ -88,6 +88,11 @@ describe('validators', () => {
     expect(() => parseAndValidate(def('compression.lz4.level'), '18')).toThrow(
       'Value must be no more than 17',
     )
+    // LZ4 HC levels cannot be honoured (Samsa's encoder is LZ4's fast one, Kafka's default level 9)
+    expect(parseAndValidate(def('compression.lz4.level'), '9')).toBe(9)
+    expect(() => parseAndValidate(def('compression.lz4.level'), '12')).toThrow(
+      'Samsa cannot honour LZ4 level 12',
+    )
     expect(parseAndValidate(def('compression.zstd.level'), '-5')).toBe(-5)
   })
 

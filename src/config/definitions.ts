@@ -9,6 +9,7 @@ import {
   atLeast,
   between,
   customValidator,
+  ConfigException,
   DOUBLE_MAX,
   INT_MAX,
   LONG_MAX,
@@ -62,7 +63,27 @@ export const gzipLevelValidator = customValidator('[1,...,9] or -1', (v) =>
     ? undefined
     : 'Value must be between 1 and 9, or -1',
 )
-export const lz4LevelValidator = between(1, 17)
+/**
+ * LZ4 levels: Kafka takes 1..17 and compresses with LZ4's fast compressor at its default, 9, with LZ4 HC at any
+ * other level. Samsa's LZ4 encoder (lz4js) has the fast compressor only, so it honours the default and refuses the
+ * others rather than silently write what the level did not ask for.
+ */
+export const LZ4_DEFAULT_LEVEL = 9
+const lz4LevelRange = between(1, 17)
+export const lz4LevelValidator: Validator = {
+  description: '[1,...,17] (Samsa: 9 only)',
+  ensureValid(name, value, type) {
+    lz4LevelRange.ensureValid(name, value, type)
+    if (value !== LZ4_DEFAULT_LEVEL) {
+      throw ConfigException.invalid(
+        name,
+        value,
+        `Samsa cannot honour LZ4 level ${String(value)}: its LZ4 encoder has only the fast compressor, which Kafka uses at the default level ${LZ4_DEFAULT_LEVEL} (other levels need LZ4 HC)`,
+        type,
+      )
+    }
+  },
+}
 export const zstdLevelValidator = between(-131072, 22)
 
 /** The default listener.security.protocol.map (every security protocol as a listener name of its own). */

@@ -1,6 +1,8 @@
 /**
  * Metadata (3), v0-12. Brokers reachable on the listener the request came in on, the cluster id, the
- * controller, and topics with partition leaders, leader epochs, replicas, ISR and offline replicas.
+ * controller, and topics with partition leaders, leader epochs, replicas, ISR and offline replicas (on brokers that
+ * are not registered, or on failed log directories: this broker's own, and the others' from the controller's
+ * UpdateMetadata, as Kafka's metadata cache).
  *
  * Version notes: v0 answers every topic for an empty list and reports REPLICA_NOT_AVAILABLE (with only live
  * replicas listed) when a replica or ISR member is down; v1+ null = all topics; v4+ allow_auto_topic_creation
@@ -39,7 +41,7 @@ export const MetadataApi = Apis.Metadata
 const CHUNK = 1000
 
 export function metadataHandler(
-  d: Pick<Services, 'cache' | 'topicAdmin' | 'authorizer' | 'replicas'>,
+  d: Pick<Services, 'cache' | 'topicAdmin' | 'authorizer' | 'replicas' | 'config'>,
 ): Handler {
   type TopicOut = Elem<Out<typeof MetadataResponse>['topics']>
   type PartitionOut = Elem<TopicOut['partitions']>
@@ -51,7 +53,15 @@ export function metadataHandler(
         const s = p.state
         const alive = (r: number) => d.cache.isAlive(r)
         const liveReplicas = p.replicas.filter(alive)
-        const offline = p.replicas.filter((r) => !alive(r))
+        // offline: on a broker that is not registered, or on a failed log directory — this broker's own, or as the
+        // controller's UpdateMetadata said
+        const offline = p.replicas.filter(
+          (r) =>
+            !alive(r) ||
+            (r === d.config.brokerId
+              ? d.replicas.isOffline(t.name, p.partition)
+              : d.cache.isOnFailedLogDir(t.name, p.partition, r)),
+        )
         // a leader cut off from ZooKeeper and its followers names no leader rather than itself (isDeposed)
         if (!s || s.leader < 0 || !alive(s.leader) || d.replicas.isDeposed(t.name, p.partition)) {
           return {

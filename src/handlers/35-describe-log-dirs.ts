@@ -1,7 +1,9 @@
 /**
- * DescribeLogDirs (35), v0-4: every log directory of this broker with the size of each partition replica in it
- * and its offset lag (log end offset minus high watermark for followers' "future" logs in Kafka; 0 here, as there
- * are no future logs), and from v4 the directory's total and usable bytes. A null topic list means all.
+ * DescribeLogDirs (35), v0-4: every log directory of this broker with the size of each partition replica in it,
+ * and from v4 the directory's total and usable bytes. A null topic list means all. A replica being moved to another
+ * directory (AlterReplicaLogDirs) is listed twice, as in Kafka: its current log, and its future log under the target
+ * directory with isFutureKey and, as offset lag, how far the future log's end is behind the current log's (0 for
+ * current logs).
  * v3 adds a top-level error code. A failed directory is listed with KAFKA_STORAGE_ERROR (the controller reads this
  * to learn which replicas of a broker went offline with it).
  * Authorization: Describe on the cluster (else no directories and, from v3, CLUSTER_AUTHORIZATION_FAILED).
@@ -30,9 +32,17 @@ export function describeLogDirsHandler(d: Pick<Services, 'logManager' | 'authori
         errorCode: 0,
         results: [
           ...d.logManager.liveLogDirs.map((dir) => {
-            const logs = d.logManager
-              .logsInDir(dir)
-              .filter((l) => wanted === null || wanted.has(`${l.topic}\u0000${l.partition}`))
+            const logs = [
+              ...d.logManager.logsInDir(dir).map((log) => ({ log, isFutureKey: false, offsetLag: 0 })),
+              ...d.logManager.futureLogsInDir(dir).map((log) => ({
+                log,
+                isFutureKey: true,
+                offsetLag: Math.max(
+                  0,
+                  (d.logManager.getLog(log.topicPartition)?.logEndOffset ?? 0) - log.logEndOffset,
+                ),
+              })),
+            ].filter(({ log: l }) => wanted === null || wanted.has(`${l.topic}\u0000${l.partition}`))
             let totalBytes = -1
             let usableBytes = -1
             try {
@@ -45,13 +55,13 @@ export function describeLogDirsHandler(d: Pick<Services, 'logManager' | 'authori
             return {
               errorCode: 0,
               logDir: dir,
-              topics: [...groupBy(logs, (l) => l.topic)].map(([name, ls]) => ({
+              topics: [...groupBy(logs, (l) => l.log.topic)].map(([name, ls]) => ({
                 name,
-                partitions: ls.map((l) => ({
-                  partitionIndex: l.partition,
-                  partitionSize: l.size,
-                  offsetLag: 0,
-                  isFutureKey: false,
+                partitions: ls.map(({ log, isFutureKey, offsetLag }) => ({
+                  partitionIndex: log.partition,
+                  partitionSize: log.size,
+                  offsetLag,
+                  isFutureKey,
                 })),
               })),
               totalBytes,

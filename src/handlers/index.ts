@@ -6,6 +6,7 @@ import { produceHandler } from './00-produce.js'
 import { fetchHandler } from './01-fetch.js'
 import { listOffsetsHandler } from './02-list-offsets.js'
 import { metadataHandler } from './03-metadata.js'
+import { updateMetadataHandler } from './06-update-metadata.js'
 import { controlledShutdownHandler } from './07-controlled-shutdown.js'
 import { offsetCommitHandler } from './08-offset-commit.js'
 import { offsetFetchHandler } from './09-offset-fetch.js'
@@ -31,6 +32,7 @@ import { txnOffsetCommitHandler } from './28-txn-offset-commit.js'
 import { aclHandlers } from './29-acls.js'
 import { describeConfigsHandler } from './32-describe-configs.js'
 import { alterConfigsHandler, incrementalAlterConfigsHandler } from './33-alter-configs.js'
+import { alterReplicaLogDirsHandler } from './34-alter-replica-log-dirs.js'
 import { describeLogDirsHandler } from './35-describe-log-dirs.js'
 import { createPartitionsHandler } from './37-create-partitions.js'
 import { deleteGroupsHandler } from './42-delete-groups.js'
@@ -56,6 +58,7 @@ export function createHandlers(s: Services): Handler[] {
     fetchHandler(s),
     listOffsetsHandler(s),
     metadataHandler(s),
+    updateMetadataHandler(s),
     controlledShutdownHandler(s),
     offsetCommitHandler(s),
     offsetFetchHandler(s),
@@ -80,6 +83,7 @@ export function createHandlers(s: Services): Handler[] {
     ...aclHandlers(s),
     describeConfigsHandler(s),
     alterConfigsHandler(s),
+    alterReplicaLogDirsHandler(s),
     describeLogDirsHandler(s),
     saslAuthenticateHandler(),
     createPartitionsHandler(s),

@@ -428,6 +428,10 @@ describe('every API Kafka authorizes, without ACLs', () => {
     const lpr = await c.send(Apis.ListPartitionReassignments, 0, { timeoutMs: 1000, topics: null })
     check('ListPartitionReassignments', lpr.errorCode, C)
     check('DescribeLogDirs', (await c.send(Apis.DescribeLogDirs, 4, { topics: null })).errorCode, C)
+    const arl = await c.send(Apis.AlterReplicaLogDirs, 2, {
+      dirs: [{ path: '/d', topics: [{ name: 'secret', partitions: [0] }] }],
+    })
+    check('AlterReplicaLogDirs', arl.results[0]?.partitions[0]?.errorCode, C)
     const dq = await c.send(Apis.DescribeClientQuotas, 1, { components: [], strict: false })
     check('DescribeClientQuotas', dq.errorCode, C)
     const aq = await c.send(Apis.AlterClientQuotas, 1, {

@@ -19,7 +19,13 @@ import { ErrorCode, errorName } from '../protocol/errors.js'
 import { Apis } from '../protocol/messages/index.js'
 import { ListenerBindError, SocketServer, type BoundListener } from '../network/socket-server.js'
 import { resolveOverrides, type ConnectionQuotaConfig } from '../network/connection-quotas.js'
-import { Controller, replicaKey, type BrokerLogDirs } from '../services/controller/controller.js'
+import {
+  Controller,
+  replicaKey,
+  type BrokerLogDirs,
+  type PartitionMetadata,
+} from '../services/controller/controller.js'
+import { ZERO_UUID } from '../protocol/codec/schema.js'
 import type { LogConfig } from '../services/log/log-config.js'
 import { createAndValidateLogDirs, LogManager } from '../services/log/log-manager.js'
 import { readMetaProperties, writeMetaProperties } from '../services/log/meta-properties.js'
@@ -79,6 +85,14 @@ import { HttpBindError, HttpServer, type BoundHttpListener } from '../http/http-
 import { createRoutes, type Readiness } from '../http/routes.js'
 import { metricSources } from './metric-sources.js'
 
+/** Kafka's SecurityProtocol ids, as UpdateMetadata's endpoints carry them. */
+const SECURITY_PROTOCOL_IDS: Readonly<Record<string, number>> = {
+  PLAINTEXT: 0,
+  SSL: 1,
+  SASL_PLAINTEXT: 2,
+  SASL_SSL: 3,
+}
+
 export const STANDALONE_METADATA_FILE = 'samsa-metadata.json'
 
 export interface BrokerOptions {
@@ -130,6 +144,9 @@ export function toLogConfig(t: TopicConfig): LogConfig {
     fileDeleteDelayMs: t.fileDeleteDelayMs,
     preallocate: t.preallocate,
     compressionType: t.compressionType,
+    compressionGzipLevel: t.compressionGzipLevel,
+    compressionLz4Level: t.compressionLz4Level,
+    compressionZstdLevel: t.compressionZstdLevel,
     deleteRetentionMs: t.deleteRetentionMs,
     minCompactionLagMs: t.minCompactionLagMs,
     maxCompactionLagMs: t.maxCompactionLagMs,
@@ -542,6 +559,12 @@ export class Broker {
         leaderQuota: this.replicationQuota('leader'),
         zkSessionTimeoutMs: this.standalone ? undefined : cfg.zkSessionTimeoutMs,
         replicaSelector: replicaSelectorFor(cfg.replicaSelectorClass) ?? null,
+        alterLogDirs: {
+          quota: this.replicationQuota('alterLogDirs'),
+          rate: () => cfg.replicaAlterLogDirsIoMaxBytesPerSecond,
+          chunkBytes: cfg.replicaFetchMaxBytes,
+          backoffMs: cfg.replicaFetchBackoffMs,
+        },
       },
       logManager,
       cache,
@@ -551,17 +574,27 @@ export class Broker {
     return replicas
   }
 
-  /** A replica's leader or follower side of replication throttling (leader/follower.replication.throttled.*). */
-  private replicationQuota(side: 'leader' | 'follower'): ReplicationQuotaManager {
+  /**
+   * A replica's leader or follower side of replication throttling (leader/follower.replication.throttled.*), or
+   * the throttle of replica moves between log directories (replica.alter.log.dirs.io.max.bytes.per.second, every
+   * move).
+   */
+  private replicationQuota(side: 'leader' | 'follower' | 'alterLogDirs'): ReplicationQuotaManager {
     const cfg = this.config
     return new ReplicationQuotaManager({
       brokerId: this.brokerId,
       rate: () =>
-        side === 'leader' ? cfg.leaderReplicationThrottledRate : cfg.followerReplicationThrottledRate,
+        side === 'leader'
+          ? cfg.leaderReplicationThrottledRate
+          : side === 'follower'
+            ? cfg.followerReplicationThrottledRate
+            : cfg.replicaAlterLogDirsIoMaxBytesPerSecond,
       throttledReplicas: (topic) =>
         side === 'leader'
           ? this.topicConfig(topic).leaderReplicationThrottledReplicas
-          : this.topicConfig(topic).followerReplicationThrottledReplicas,
+          : side === 'follower'
+            ? this.topicConfig(topic).followerReplicationThrottledReplicas
+            : ['*'],
       ...cfg.replicationQuotaWindow,
       clock: this.clock,
     })
@@ -792,6 +825,8 @@ export class Broker {
         leaderImbalancePerBrokerPercentage: cfg.leaderImbalancePerBrokerPercentage,
         uncleanLeaderElection: (topic) => this.topicConfig(topic).uncleanLeaderElectionEnable,
         describeLogDirs: (id) => this.describeLogDirsOf(id, connections),
+        updateMetadata: (id, epoch, partitions) =>
+          this.updateMetadataOf(id, epoch, partitions, cache, connections),
       },
       this.logger('kafka.controller.KafkaController'),
       this.scheduler,
@@ -821,9 +856,73 @@ export class Broker {
       if (r.errorCode !== ErrorCode.NONE) offlineDirs++
       else
         for (const t of r.topics)
-          for (const p of t.partitions) onlineReplicas.add(replicaKey(t.name, p.partitionIndex))
+          for (const p of t.partitions)
+            // a future replica (a move under way) is not the replica: its current log may be in a failed directory
+            if (!p.isFutureKey) onlineReplicas.add(replicaKey(t.name, p.partitionIndex))
     }
     return { offlineDirs, onlineReplicas }
+  }
+
+  /**
+   * For the controller: UpdateMetadata with these partition states to broker `id` (v4+, which carry the offline
+   * replicas), or to this broker's own cache.
+   */
+  private async updateMetadataOf(
+    id: number,
+    controllerEpoch: number,
+    partitions: readonly PartitionMetadata[],
+    cache: MetadataCache,
+    connections: BrokerConnections,
+  ): Promise<void> {
+    if (id === this.brokerId) {
+      cache.applyOfflineReplicas(
+        controllerEpoch,
+        partitions.map((p) => ({
+          topic: p.info.topic,
+          partition: p.info.partition,
+          offlineReplicas: p.offlineReplicas,
+        })),
+      )
+      return
+    }
+    const state = (p: PartitionMetadata) => ({
+      topicName: p.info.topic,
+      partitionIndex: p.info.partition,
+      controllerEpoch: p.info.state!.controllerEpoch,
+      leader: p.info.state!.leader,
+      leaderEpoch: p.info.state!.leaderEpoch,
+      isr: [...p.info.state!.isr],
+      zkVersion: p.info.zkVersion,
+      replicas: [...p.info.replicas],
+      offlineReplicas: [...p.offlineReplicas],
+    })
+    const byTopic = new Map<string, PartitionMetadata[]>()
+    for (const p of partitions) byTopic.set(p.info.topic, [...(byTopic.get(p.info.topic) ?? []), p])
+    const { response } = await connections.send(id, Apis.UpdateMetadata, 7, 4, () => ({
+      controllerId: this.brokerId,
+      controllerEpoch,
+      brokerEpoch: cache.brokers.get(id)?.epoch ?? -1,
+      ungroupedPartitionStates: partitions.map(state),
+      topicStates: [...byTopic].map(([topicName, ps]) => ({
+        topicName,
+        topicId: cache.topic(topicName)?.id || ZERO_UUID,
+        partitionStates: ps.map(state),
+      })),
+      liveBrokers: [...cache.brokers.values()].map((b) => ({
+        id: b.id,
+        v0Host: b.endpoints[0]?.host ?? '',
+        v0Port: b.endpoints[0]?.port ?? -1,
+        endpoints: b.endpoints.map((e) => ({
+          port: e.port,
+          host: e.host,
+          listener: e.listenerName,
+          securityProtocol: SECURITY_PROTOCOL_IDS[e.securityProtocol] ?? -1,
+        })),
+        rack: b.rack,
+      })),
+    }))
+    if (response.errorCode !== ErrorCode.NONE)
+      throw new Error(`UpdateMetadata answered ${errorName(response.errorCode)}`)
   }
 
   /** 6. The request handlers and the socket server (bound now so that port 0 becomes a real port). */

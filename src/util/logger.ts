@@ -1,6 +1,7 @@
+import { createRequire } from 'node:module'
 import path from 'node:path'
 import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino'
-import pretty from 'pino-pretty'
+import type PinoPretty from 'pino-pretty'
 import { mkdirs } from './fs.js'
 
 export type { Logger }
@@ -94,6 +95,8 @@ function routingStream(main: DestinationStream, dir: string, open: (file: string
 
 /** The text layout: `[2026-01-31 12:00:00.000] INFO (kafka.log.LogManager): [broker 1] message`. */
 function textStream(destination: DestinationStream | number, colorize: boolean): DestinationStream {
+  // loaded here, not at start-up: JSON output (no terminal, no file) never needs it
+  const pretty = createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty
   return pretty({
     destination,
     sync: true,

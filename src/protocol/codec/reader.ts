@@ -81,6 +81,20 @@ export class Reader {
 
   /** Unsigned LEB128 varint of at most 5 bytes (a Java int). */
   uvarint(): number {
+    // one and two bytes (most lengths and deltas of records) without the general loop
+    const p = this.pos
+    if (p + 1 < this.end) {
+      const b0 = this.buf[p]!
+      if (b0 < 0x80) {
+        this.pos = p + 1
+        return b0
+      }
+      const b1 = this.buf[p + 1]!
+      if (b1 < 0x80) {
+        this.pos = p + 2
+        return (b0 & 0x7f) | (b1 << 7)
+      }
+    }
     let result = 0
     let shift = 0
     for (let i = 0; i < 5; i++) {
@@ -104,6 +118,11 @@ export class Reader {
   /** Zig-zag encoded signed varlong (int64), returned as a JS number (exact, or refused as int64() is). */
   varlong(): number {
     const start = this.pos
+    if (start < this.end && this.buf[start]! < 0x80) {
+      const u = this.buf[start]!
+      this.pos = start + 1
+      return u % 2 === 0 ? u / 2 : -(u + 1) / 2
+    }
     let result = 0
     let shift = 0
     for (let i = 0; i < 10; i++) {

@@ -4,6 +4,7 @@ import { Produce } from './00-produce.js'
 import { Fetch } from './01-fetch.js'
 import { ListOffsets } from './02-list-offsets.js'
 import { Metadata } from './03-metadata.js'
+import { UpdateMetadata } from './06-update-metadata.js'
 import { ControlledShutdown } from './07-controlled-shutdown.js'
 import { OffsetCommit } from './08-offset-commit.js'
 import { OffsetFetch } from './09-offset-fetch.js'
@@ -31,6 +32,7 @@ import { CreateAcls } from './30-create-acls.js'
 import { DeleteAcls } from './31-delete-acls.js'
 import { DescribeConfigs } from './32-describe-configs.js'
 import { AlterConfigs } from './33-alter-configs.js'
+import { AlterReplicaLogDirs } from './34-alter-replica-log-dirs.js'
 import { DescribeLogDirs } from './35-describe-log-dirs.js'
 import { SaslAuthenticate } from './36-sasl-authenticate.js'
 import { CreatePartitions } from './37-create-partitions.js'
@@ -56,6 +58,7 @@ export const Apis = {
   Fetch,
   ListOffsets,
   Metadata,
+  UpdateMetadata,
   ControlledShutdown,
   OffsetCommit,
   OffsetFetch,
@@ -83,6 +86,7 @@ export const Apis = {
   DeleteAcls,
   DescribeConfigs,
   AlterConfigs,
+  AlterReplicaLogDirs,
   DescribeLogDirs,
   SaslAuthenticate,
   CreatePartitions,

@@ -489,11 +489,14 @@ export function scanRecords(
 }
 
 /**
- * The batch at `pos` encoded again with offset deltas 0..n-1 and base offset 0, in the same codec and with the
- * same producer fields (what Kafka's LogValidator does with a compressed batch whose inner offsets are not in
- * order: it rebuilds the batch rather than refuse it). Record timestamps are kept; the caller sets the type.
+ * The batch at `pos` encoded again with offset deltas 0..n-1 and base offset 0, with the same producer fields
+ * (producer id, epoch, base sequence, transactional and control flags, partition leader epoch), record timestamps
+ * and headers. Kafka's LogValidator does it with a compressed batch whose inner offsets are not in order (it
+ * rebuilds rather than refuses) and with every batch whose codec is not the topic's compression.type: `compression`
+ * is the codec to write (the batch's own by default), `level` its compression level. The caller sets the
+ * timestamp type.
  */
-export function rebuildBatch(buf: Buffer, pos = 0): Buffer {
+export function rebuildBatch(buf: Buffer, pos = 0, compression?: number, level?: number): Buffer {
   const h = readBatchHeader(buf, pos)
   return buildRecordBatch({
     records: readRecords(buf, pos).map((r) => ({
@@ -502,11 +505,14 @@ export function rebuildBatch(buf: Buffer, pos = 0): Buffer {
       headers: r.headers,
       timestamp: r.timestamp,
     })),
+    partitionLeaderEpoch: h.partitionLeaderEpoch,
     producerId: h.producerId,
     producerEpoch: h.producerEpoch,
     baseSequence: h.baseSequence,
     isTransactional: h.isTransactional,
-    compression: h.compression,
+    isControl: h.isControl,
+    compression: compression ?? h.compression,
+    compressionLevel: level,
     now: h.maxTimestamp,
   })
 }
@@ -531,6 +537,8 @@ export interface BuildBatchOptions {
   isControl?: boolean
   timestampType?: TimestampType
   compression?: number
+  /** the codec's level (compression.<codec>.level); its default when undefined */
+  compressionLevel?: number
   /** default record timestamp, and the MaxTimestamp of a LogAppendTime batch; defaults to Date.now() */
   now?: number
 }
@@ -578,7 +586,7 @@ export function buildRecordBatch(opts: BuildBatchOptions): Buffer {
     const rb = w.toBuffer()
     body.varint(rb.length).raw(rb)
   })
-  const payload = compress(compression, body.toBuffer())
+  const payload = compress(compression, body.toBuffer(), 2, opts.compressionLevel)
 
   const size = RECORD_BATCH_OVERHEAD + payload.length
   const buf = Buffer.alloc(size)
@@ -672,4 +680,14 @@ export function readEndTxnMarker(buf: Buffer, pos = 0): EndTxnMarker | undefined
   } catch {
     throw invalid('Invalid end transaction marker value')
   }
+}
+
+/** Bytes of `records` made of complete batches (a fetch response or a log read may end inside one). */
+export function completeBatchesLength(records: Buffer): number {
+  let end = 0
+  for (const e of iterateBatches(records)) {
+    if (e.kind === 'partial' || e.kind === 'invalid') break
+    end = e.position + e.size
+  }
+  return end
 }

@@ -7,12 +7,16 @@
  *    (ZstdOutputStreamNoFinalizer at level 3, what Kafka's ZstdFactory uses);
  *  - LZ4_CLI_*: the same records compressed by the lz4 1.9.4 command line tool (content checksum; block checksums).
  */
+import { randomBytes } from 'node:crypto'
+import { createRequire } from 'node:module'
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { ErrorCode, KafkaError } from '../errors.js'
 import { buildRecordBatch, readBatchHeader, readRecords, verifyCrc } from './batch.js'
 import {
   LZ4_MAGIC,
   lz4Compress,
+  lz4DecodeBlock,
   lz4Decompress,
   snappyCompress,
   snappyDecompress,
@@ -241,6 +245,74 @@ describe('lz4', () => {
   })
 })
 
+describe('lz4DecodeBlock (native copies) against lz4js', () => {
+  const lz4js = createRequire(import.meta.url)('lz4js') as {
+    compressBlock(src: Uint8Array, dst: Uint8Array, s: number, n: number, table: Uint32Array): number
+    decompressBlock(src: Uint8Array, dst: Uint8Array, s: number, n: number, d: number): number
+    compressBound(n: number): number
+  }
+  /** Data with runs, repeats at short and long distances, and noise: every kind of sequence. */
+  const data = fc
+    .array(
+      fc.oneof(
+        fc.uint8Array({ minLength: 1, maxLength: 40 }),
+        fc.record({ byte: fc.integer({ min: 0, max: 255 }), n: fc.integer({ min: 1, max: 3000 }) }),
+        fc.record({
+          unit: fc.uint8Array({ minLength: 1, maxLength: 9 }),
+          times: fc.integer({ min: 1, max: 400 }),
+        }),
+      ),
+      { maxLength: 40 },
+    )
+    .map((parts) =>
+      Buffer.concat(
+        parts.map((p) =>
+          p instanceof Uint8Array
+            ? p
+            : 'byte' in p
+              ? Buffer.alloc(p.n, p.byte)
+              : Buffer.concat(Array.from({ length: p.times }, () => p.unit)),
+        ),
+      ).subarray(0, 65536),
+    )
+
+  it('decodes what lz4js encodes, as lz4js decodes it', () => {
+    fc.assert(
+      fc.property(data, (src) => {
+        const packed = Buffer.alloc(lz4js.compressBound(src.length) + 16)
+        const n = lz4js.compressBlock(src, packed, 0, src.length, new Uint32Array(1 << 16))
+        fc.pre(n > 0) // 0: incompressible, stored raw
+        const ours = Buffer.alloc(65536)
+        const theirs = Buffer.alloc(65536)
+        const m = lz4DecodeBlock(packed, 0, n, ours)
+        expect(m).toBe(lz4js.decompressBlock(packed, theirs, 0, n, 0))
+        expect(ours.subarray(0, m).equals(src)).toBe(true)
+      }),
+      { numRuns: 100 },
+    )
+  })
+
+  it('throws on blocks that read or write out of bounds or refer before the start, never more', () => {
+    const out = Buffer.alloc(64)
+    expect(() => lz4DecodeBlock(Buffer.from([0x10 * 15]), 0, 1, out)).toThrow(/Malformed/) // length cut off
+    expect(() => lz4DecodeBlock(Buffer.from([0x50, 1, 2]), 0, 3, out)).toThrow(/Malformed/) // 5 literals, 2 bytes
+    expect(() => lz4DecodeBlock(Buffer.from([0x14, 0x61, 2, 0]), 0, 4, out)).toThrow(/Malformed/) // offset 2 > 1
+    expect(() => lz4DecodeBlock(Buffer.from([0x1f, 0x61, 1, 0, 255, 0]), 0, 6, out)).toThrow(/Malformed/) // > 64
+    expect(lz4DecodeBlock(Buffer.from([0x1f, 0x61, 1, 0, 40]), 0, 5, out)).toBe(60) // 1 + 59 of 'a'
+    expect(out.subarray(0, 60).equals(Buffer.alloc(60, 0x61))).toBe(true)
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), (junk) => {
+        try {
+          expect(lz4DecodeBlock(junk, 0, junk.length, out)).toBeLessThanOrEqual(64)
+        } catch (e) {
+          expect((e as Error).message).toBe('Malformed LZ4 block')
+        }
+      }),
+      { numRuns: 500 },
+    )
+  })
+})
+
 describe('zstd', () => {
   it('reads zstd-jni streams (no content size), concatenated and skippable frames', () => {
     expect(zstdDecompress(JAVA_ZSTD_STREAM).equals(PAYLOAD)).toBe(true)
@@ -257,6 +329,24 @@ describe('zstd', () => {
     expect(c.length).toBeLessThan(PAYLOAD.length / 4)
     expect(zstdDecompress(c).equals(PAYLOAD)).toBe(true)
     expect(zstdDecompress(zstdCompress(Buffer.alloc(0))).length).toBe(0)
+  })
+
+  it('the WebAssembly decoder and the streaming one (payloads over 2 MiB, output over 8 MiB) agree, limits too', () => {
+    // incompressible: a payload over 2 MiB goes to fzstd
+    const noise = randomBytes(2200 * 1024)
+    const big = zstdCompress(noise, 1)
+    expect(big.length).toBeGreaterThan(2 << 20)
+    expect(zstdDecompress(big).equals(noise)).toBe(true)
+    expect(() => zstdDecompress(big, noise.length - 1)).toThrow(/more than/)
+    // 8 MiB + 4 KiB of a pattern: small payload, more output than the WebAssembly buffer holds
+    const pattern = Buffer.alloc((8 << 20) + 4096, 'abcdefg')
+    const packed = zstdCompress(pattern)
+    expect(zstdDecompress(packed).equals(pattern)).toBe(true)
+    expect(() => zstdDecompress(packed, 1 << 20)).toThrow(/more than 1048576/)
+    // a corrupt frame is the streaming decoder's error
+    const corrupt = Buffer.from(zstdCompress(PAYLOAD))
+    corrupt.fill(0xee, 8, 20)
+    expect(() => zstdDecompress(corrupt)).toThrow()
   })
 })
 

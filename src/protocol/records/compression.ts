@@ -43,7 +43,8 @@ export function compressionCodeOf(name: string): CompressionCode | undefined {
  * different descriptor checksum). A codec whose compress throws UNSUPPORTED_COMPRESSION_TYPE can only read.
  */
 export interface CompressionCodec {
-  compress(data: Buffer, magic?: number): Buffer
+  /** `level` is the codec's compression level (compression.<codec>.level) where it has one; undefined: its default */
+  compress(data: Buffer, magic?: number, level?: number): Buffer
   /** Never produces more than `maxBytes`: throws (an `InflateLimitError`) as soon as the output passes it. */
   decompress(data: Buffer, magic?: number, maxBytes?: number): Buffer
 }
@@ -98,7 +99,11 @@ export function legacyInflateLimit(): number {
  * WebAssembly codecs of codecs.ts.
  */
 const codecs = new Map<number, CompressionCodec>([
-  [Compression.GZIP, { compress: (d) => gzipSync(d), decompress: gunzipCapped }],
+  // zlib takes Kafka's gzip levels as they are (-1 is zlib's default, 6)
+  [
+    Compression.GZIP,
+    { compress: (d, _magic, level) => gzipSync(d, { level: level ?? -1 }), decompress: gunzipCapped },
+  ],
   [Compression.SNAPPY, snappyCodec],
   [Compression.LZ4, lz4Codec],
   [Compression.ZSTD, zstdCodec],
@@ -126,8 +131,26 @@ function codecFor(code: number): CompressionCodec {
   return c
 }
 
-export function compress(code: number, data: Buffer, magic = 2): Buffer {
-  return code === Compression.NONE ? data : codecFor(code).compress(data, magic)
+export function compress(code: number, data: Buffer, magic = 2, level?: number): Buffer {
+  return code === Compression.NONE ? data : codecFor(code).compress(data, magic, level)
+}
+
+/** The compression.<codec>.level settings (KIP-390) a leader re-encodes with. */
+export interface CompressionLevels {
+  gzip: number
+  lz4: number
+  zstd: number
+}
+
+/**
+ * The level `compress` gets for `code`. LZ4 has none here: Samsa's LZ4 encoder (lz4js) is LZ4's fast compressor,
+ * what Kafka uses at its default level 9; other levels are refused as configs (definitions.ts lz4LevelValidator).
+ * Snappy has no level in Kafka either.
+ */
+export function levelFor(code: number, levels: CompressionLevels): number | undefined {
+  if (code === Compression.GZIP) return levels.gzip
+  if (code === Compression.ZSTD) return levels.zstd
+  return undefined
 }
 
 /**

@@ -70,9 +70,9 @@ describe('prepareProduceRecords: legacy message sets', () => {
     const e = refused(() => prepareProduceRecords(2, bomb))
     expect(e.code).toBe(ErrorCode.CORRUPT_MESSAGE)
     expect(e.message).toMatch(/decompression bomb/)
-    // the same for the other codecs of magic 0 and 1
-    for (const codec of [Compression.SNAPPY, Compression.LZ4]) {
-      const inner = legacyMessage(0, { value: Buffer.alloc(8 * MiB) })
+    // magic 0 (lz4 with its old descriptor checksum; every codec stops at the limit: compression-bomb.test.ts)
+    for (const codec of [Compression.LZ4]) {
+      const inner = legacyMessage(0, { value: Buffer.alloc(6 * MiB) })
       const wrapper = legacyMessage(0, { attributes: codec, value: compress(codec, inner, 0) })
       expect(refused(() => prepareProduceRecords(0, wrapper)).message).toMatch(/decompression bomb/)
     }

@@ -8,18 +8,23 @@ import { createRequire } from 'node:module'
 
 type NativeCrc32c = (input: Buffer, initialState?: number) => number
 
-const native: NativeCrc32c | undefined = (() => {
-  if (process.env.SAMSA_PURE_JS_CRC === '1') return undefined
+let nativeModule: NativeCrc32c | null | undefined
+/**
+ * @node-rs/crc32's crc32c, loaded on first use (null when it does not load, or SAMSA_PURE_JS_CRC=1): loading the
+ * native binary is a good part of the broker's start-up, and nothing before the first record batch needs it.
+ */
+function native(): NativeCrc32c | null {
+  if (nativeModule !== undefined) return nativeModule
+  nativeModule = null
+  if (process.env.SAMSA_PURE_JS_CRC === '1') return nativeModule
   try {
     const mod = createRequire(import.meta.url)('@node-rs/crc32') as { crc32c?: NativeCrc32c }
-    return typeof mod.crc32c === 'function' ? mod.crc32c : undefined
+    if (typeof mod.crc32c === 'function') nativeModule = mod.crc32c
   } catch {
-    return undefined
+    // the JavaScript implementation serves
   }
-})()
-
-/** Which implementation is in use (for the start-up log). */
-export const CRC32C_IMPLEMENTATION = native ? '@node-rs/crc32 (hardware)' : 'JavaScript (slicing-by-8)'
+  return nativeModule
+}
 
 const POLY = 0x82f63b78
 
@@ -45,9 +50,9 @@ const TABLE = (() => {
  * (crc32c(a ++ b) === crc32c(b, 0, b.length, crc32c(a))).
  */
 export function crc32c(buf: Uint8Array, start = 0, end = buf.length, initial = 0): number {
-  if (native !== undefined && end - start >= 64) {
-    const view = Buffer.from(buf.buffer, buf.byteOffset + start, end - start)
-    return native(view, initial) >>> 0
+  if (end - start >= 64) {
+    const hw = nativeModule === undefined ? native() : nativeModule
+    if (hw) return hw(Buffer.from(buf.buffer, buf.byteOffset + start, end - start), initial) >>> 0
   }
   return crc32cJs(buf, start, end, initial)
 }

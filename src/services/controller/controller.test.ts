@@ -71,6 +71,7 @@ describe('controller on the local metadata store', () => {
         leaderImbalancePerBrokerPercentage: 10,
         uncleanLeaderElection: () => false,
         describeLogDirs: () => Promise.resolve({ offlineDirs: 0, onlineReplicas: new Set<string>() }),
+        updateMetadata: () => Promise.resolve(),
         ...overrides,
       },
       silentLogger,
@@ -392,6 +393,7 @@ describe('controller on the local metadata store', () => {
         leaderImbalancePerBrokerPercentage: 10,
         uncleanLeaderElection: () => false,
         describeLogDirs: () => Promise.reject(new Error('no broker to ask')),
+        updateMetadata: () => Promise.resolve(),
       },
       silentLogger,
       new ManualScheduler(),
@@ -456,16 +458,36 @@ describe('controller on the local metadata store', () => {
     const scheduler = new ManualScheduler()
     const asked: number[] = []
     let brokerThreeDown = 2 // broker 3 fails to answer twice, then answers
+    let repaired = false // broker 2's directory, once it restarts
+    const told = new Map<number, string[]>() // UpdateMetadata: broker -> partitions with offline replicas
     const { cache, controller, store, zk } = await cluster(
       [1, 2, 3],
       scheduler,
       {
         uncleanLeaderElection: () => true,
+        updateMetadata: (id, epoch, partitions) => {
+          for (const p of partitions)
+            told.set(id, [
+              ...(told.get(id) ?? []),
+              `${p.info.topic}-${p.info.partition}:${p.offlineReplicas.join(',')}`,
+            ])
+          if (id === 1)
+            cache.applyOfflineReplicas(
+              epoch,
+              partitions.map((p) => ({
+                topic: p.info.topic,
+                partition: p.info.partition,
+                offlineReplicas: p.offlineReplicas,
+              })),
+            )
+          return Promise.resolve()
+        },
         describeLogDirs: (id) => {
           asked.push(id)
           if (id === 3 && brokerThreeDown-- > 0) return Promise.reject(new Error('connection refused'))
           // broker 2 lost the directory holding t-0 and t-1; broker 3 the one holding u-0
-          if (id === 2) return Promise.resolve({ offlineDirs: 1, onlineReplicas: new Set<string>() })
+          if (id === 2 && !repaired)
+            return Promise.resolve({ offlineDirs: 1, onlineReplicas: new Set<string>() })
           if (id === 3) return Promise.resolve({ offlineDirs: 1, onlineReplicas: new Set<string>() })
           return Promise.resolve({ offlineDirs: 0, onlineReplicas: new Set<string>() })
         },
@@ -503,6 +525,11 @@ describe('controller on the local metadata store', () => {
     await eventually(() => controller.offlineReplicasOn(2).has(replicaKey('t', 0)))
     await eventually(() => cache.partition('t', 0)?.state?.leader === -1)
     expect(controller.offlineReplicasOn(2)).toEqual(new Set([replicaKey('t', 0), replicaKey('t', 1)]))
+    // every live broker is told (UpdateMetadata's offline_replicas), the controller's own through its cache
+    for (const id of [1, 2, 3]) expect(told.get(id)).toEqual(expect.arrayContaining(['t-0:2', 't-1:2']))
+    expect(cache.isOnFailedLogDir('t', 0, 2)).toBe(true)
+    expect(cache.isOnFailedLogDir('t', 0, 1)).toBe(false)
+    expect(cache.applyOfflineReplicas(controller.controllerEpoch - 1, [])).toBe(false) // STALE_CONTROLLER_EPOCH
     // broker 3 did not answer: asked again after 0.5 s, then 1 s
     expect(asked.filter((id) => id === 3)).toHaveLength(1)
     await scheduler.advance(500)
@@ -510,6 +537,7 @@ describe('controller on the local metadata store', () => {
     expect(controller.offlineReplicasOn(3).size).toBe(0)
     await scheduler.advance(1000)
     await eventually(() => controller.offlineReplicasOn(3).has(replicaKey('u', 0)))
+    expect(told.get(2)).toContain('u-0:3')
     // broker 1 goes: unclean election is on, yet neither offline replica may lead
     await store.delete(Paths.brokerId(1))
     await eventually(() => cache.partition('t', 1)?.state?.leader === -1)
@@ -520,5 +548,12 @@ describe('controller on the local metadata store', () => {
     await eventually(() => cache.partition('t', 1)?.state?.leader === 1)
     await eventually(() => cache.partition('u', 0)?.state?.leader === 1)
     expect(cache.partition('t', 0)!.state!.leader).toBe(-1)
+    // broker 2 restarts with its directories back: the brokers learn its replicas are online again
+    told.clear()
+    repaired = true
+    await store.delete(Paths.brokerId(2))
+    await register(zk, 2)
+    await eventually(() => told.get(1)?.includes('t-0:') === true)
+    expect(cache.isOnFailedLogDir('t', 0, 2)).toBe(false)
   })
 })

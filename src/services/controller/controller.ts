@@ -54,6 +54,22 @@ export interface ControllerConfig {
    * rejects when the broker cannot be asked.
    */
   readonly describeLogDirs: (brokerId: number) => Promise<BrokerLogDirs>
+  /**
+   * Sends a broker an UpdateMetadata with these partition states (this broker's own cache without a request):
+   * rejects when the broker cannot be told.
+   */
+  readonly updateMetadata: (
+    brokerId: number,
+    controllerEpoch: number,
+    partitions: readonly PartitionMetadata[],
+  ) => Promise<void>
+}
+
+/** A partition's state as the controller sends it in UpdateMetadata: offline replicas as Kafka's controller counts them. */
+export interface PartitionMetadata {
+  readonly info: PartitionInfo
+  /** Replicas on brokers that are not registered or on a failed log directory of their broker. */
+  readonly offlineReplicas: readonly number[]
 }
 
 /** What a broker said of its log directories: how many are offline, and the replicas in the online ones. */
@@ -121,6 +137,8 @@ export class Controller {
   /** Brokers being asked for their log directories (registration epoch), and their pending retries. */
   private readonly logDirsAsking = new Map<number, number>()
   private readonly logDirsRetries = new Map<number, { attempts: number; task: ScheduledTask | undefined }>()
+  /** Brokers sent the offline replicas known so far (UpdateMetadata), with the registration epoch they were sent to. */
+  private readonly metadataSent = new Map<number, number>()
   /** Reassignments requested under /admin/reassign_partitions, taken out of the znode as each completes. */
   private readonly zkReassignments = new Map<string, ReassignmentEntry>()
 
@@ -413,6 +431,43 @@ export class Controller {
     this.logDirsRetries.clear()
     this.logDirsLearnt.clear()
     this.logDirsAsking.clear()
+    this.metadataSent.clear()
+  }
+
+  /**
+   * UpdateMetadata with the states of `keys` (`replicaKey`s) to `to` (every live broker by default), as Kafka's
+   * controller sends them after a log dir failure, a broker's start-up or its own election. Not waited for; a broker
+   * that cannot be told is logged (it learns the partitions' offline replicas with the next change that concerns it).
+   */
+  private sendOfflineReplicas(
+    keys: Iterable<string>,
+    to: Iterable<number> = this.cache.brokers.keys(),
+  ): void {
+    const partitions: PartitionMetadata[] = []
+    for (const key of keys) {
+      const [topic, partition] = key.split('\u0000') as [string, string]
+      const info = this.cache.partition(topic, Number(partition))
+      if (!info?.state) continue
+      const offline = info.replicas.filter(
+        (r) => !this.cache.isAlive(r) || this.offlineReplicasOn(r).has(key),
+      )
+      partitions.push({ info, offlineReplicas: offline })
+    }
+    if (partitions.length === 0) return
+    for (const id of [...to]) {
+      this.cfg
+        .updateMetadata(id, this.epoch, partitions)
+        .catch((e: unknown) =>
+          this.log.warn({ err: e }, `${this.prefix} Could not send UpdateMetadata to broker ${id}`),
+        )
+    }
+  }
+
+  /** Every replica on a failed log directory that this controller knows of. */
+  private allOfflineReplicas(): Set<string> {
+    const all = new Set<string>()
+    for (const o of this.offlineReplicas.values()) for (const k of o.replicas) all.add(k)
+    return all
   }
 
   /**
@@ -437,7 +492,10 @@ export class Controller {
         ([...offline].map((k) => k.replace('\u0000', '-')).join(', ') || 'none'),
     )
     this.offlineReplicas.set(brokerId, { epoch, replicas: offline })
-    if (offline.size > before) await this.reconcile()
+    if (offline.size > before) {
+      await this.reconcile()
+      this.sendOfflineReplicas(offline)
+    }
   }
 
   /** `brokers` without those whose replica of `p` is on a failed log directory. */
@@ -528,8 +586,12 @@ export class Controller {
   private async reconcile(): Promise<void> {
     const { live: liveBrokers, eligible: aliveBrokers } = await this.liveBrokers()
     // A broker that registered again (restarted) brings its log directories back.
+    const back: string[] = []
     for (const [id, o] of [...this.offlineReplicas])
-      if (this.cache.brokers.get(id)?.epoch !== o.epoch) this.offlineReplicas.delete(id)
+      if (this.cache.brokers.get(id)?.epoch !== o.epoch) {
+        this.offlineReplicas.delete(id)
+        back.push(...o.replicas)
+      }
     this.learnLogDirs()
     for (const topic of this.cache.topics.values()) if (!topic.id) await this.assignTopicId(topic.name)
     for (const topic of this.cache.topics.values()) {
@@ -566,6 +628,17 @@ export class Controller {
       for (const p of topic.partitions.values())
         if (this.active && isBeingReassigned(p))
           await this.maybeCompleteReassignment(p, this.onlineFor(p, aliveBrokers))
+    if (!this.active) return
+    // the brokers learn which replicas are back (their broker registered again), and a broker that registered (or
+    // that this controller has not told yet) every replica known to be offline
+    this.sendOfflineReplicas(back)
+    const fresh: number[] = []
+    for (const [id, b] of this.cache.brokers)
+      if (this.metadataSent.get(id) !== b.epoch) {
+        this.metadataSent.set(id, b.epoch)
+        fresh.push(id)
+      }
+    if (fresh.length > 0) this.sendOfflineReplicas(this.allOfflineReplicas(), fresh)
   }
 
   /**

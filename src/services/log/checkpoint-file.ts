@@ -6,7 +6,7 @@
  *   leader-epoch-checkpoint: version 0, "epoch startOffset"
  */
 import { existsSync, readFileSync } from 'node:fs'
-import { atomicWriteFileSync, isErrno, type TopicPartition } from './file-utils.js'
+import { atomicWriteFileAsync, atomicWriteFileSync, isErrno, type TopicPartition } from './file-utils.js'
 
 export interface EntryFormatter<T> {
   toLine(entry: T): string
@@ -22,9 +22,22 @@ export class CheckpointFile<T> {
   ) {}
 
   write(entries: Iterable<T>, sync = true): void {
+    atomicWriteFileSync(this.path, this.format(entries), sync)
+  }
+
+  /**
+   * write() with every step on libuv's thread pool (atomicWriteFileAsync: writes of one file serialized, a
+   * synchronous write() meanwhile wins); the entries are taken now.
+   */
+  writeAsync(entries: Iterable<T>): Promise<void> {
+    return atomicWriteFileAsync(this.path, this.format(entries))
+  }
+
+  /** The file's text for `entries`. */
+  format(entries: Iterable<T>): string {
     const list = [...entries]
     const lines = [String(this.version), String(list.length), ...list.map((e) => this.formatter.toLine(e))]
-    atomicWriteFileSync(this.path, lines.join('\n') + '\n', sync)
+    return lines.join('\n') + '\n'
   }
 
   /** Reads the entries; a missing or empty file has none. Throws on a malformed file. */
@@ -99,6 +112,11 @@ export class OffsetCheckpointFile {
 
   write(offsets: Iterable<TopicPartitionOffset>, sync = true): void {
     this.file.write(offsets, sync)
+  }
+
+  /** write() on libuv's thread pool (CheckpointFile.writeAsync). */
+  writeAsync(offsets: Iterable<TopicPartitionOffset>): Promise<void> {
+    return this.file.writeAsync(offsets)
   }
 
   read(): TopicPartitionOffset[] {

@@ -14,8 +14,9 @@ import {
   existsSync,
   unlinkSync,
 } from 'node:fs'
-import { open as openFile, rename, unlink } from 'node:fs/promises'
+import { open as openFile, unlink } from 'node:fs/promises'
 import { basename, dirname, join, resolve, sep } from 'node:path'
+import pLimit from 'p-limit'
 
 export const LOG_FILE_SUFFIX = '.log'
 export const INDEX_FILE_SUFFIX = '.index'
@@ -205,23 +206,49 @@ export function flushDir(dir: string): void {
   }
 }
 
+/** libuv's thread pool size (UV_THREADPOOL_SIZE, clamped as libuv does; 4 unless set). */
+export function threadPoolSize(env: NodeJS.ProcessEnv = process.env): number {
+  const n = Number(env.UV_THREADPOOL_SIZE)
+  return Number.isInteger(n) && n > 0 ? Math.min(n, 1024) : 4
+}
+
 /**
- * fdatasync on libuv's thread pool. EBADF (the descriptor closed meanwhile: its close path flushed it) is not an
- * error; a descriptor reused meanwhile costs one needless flush of another file.
+ * The fsyncs on libuv's thread pool take at most half of it. An fsync holds its thread for as long as the disk
+ * takes, and one log flush asks for four at once (the log and its three indexes): on a slow disk, without a cap,
+ * the thread-pool reads behind Fetch (Log.readPlanned) wait for the disk too, a caught-up follower's fetch is
+ * answered seconds late and it drops out of the ISR (measured: compat-tests/faults-slow-disk.test.ts). The reads
+ * keep the other half; the fsyncs queue here, in order, instead of in libuv's queue.
+ */
+const fsyncSlots = pLimit(Math.max(1, Math.floor(threadPoolSize() / 2)))
+
+/** How many fsyncs wait for a slot of the thread pool (fsyncSlots) and how many run. */
+export function fsyncQueue(): { running: number; waiting: number } {
+  return { running: fsyncSlots.activeCount, waiting: fsyncSlots.pendingCount }
+}
+
+/**
+ * fdatasync on libuv's thread pool (at most half of it: fsyncSlots). EBADF (the descriptor closed meanwhile: its
+ * close path flushed it) is not an error; a descriptor reused meanwhile costs one needless flush of another file.
  */
 export function fdatasyncAsync(fd: number): Promise<void> {
-  return new Promise((resolve, reject) =>
-    fdatasync(fd, (err) => (err && err.code !== 'EBADF' ? reject(err) : resolve())),
+  return fsyncSlots(
+    () =>
+      new Promise<void>((resolve, reject) =>
+        fdatasync(fd, (err) => (err && err.code !== 'EBADF' ? reject(err) : resolve())),
+      ),
   )
 }
 
-/** flushDir() on libuv's thread pool. */
+/** flushDir() on libuv's thread pool (within fsyncSlots). */
 export function flushDirAsync(dir: string): Promise<void> {
-  return new Promise((resolve) =>
-    open(dir, 'r', (err, fd) => {
-      if (err) return resolve() // as flushDir: some platforms cannot
-      fsync(fd, () => close(fd, () => resolve()))
-    }),
+  return fsyncSlots(
+    () =>
+      new Promise<void>((resolve) =>
+        open(dir, 'r', (err, fd) => {
+          if (err) return resolve() // as flushDir: some platforms cannot
+          fsync(fd, () => close(fd, () => resolve()))
+        }),
+      ),
   )
 }
 
@@ -244,6 +271,8 @@ export function fsyncFileIfExists(path: string): void {
  */
 export function atomicWriteFileSync(path: string, data: string | Buffer, sync = true): void {
   const tmp = `${path}.tmp`
+  // atomicWriteFileAsync() writes of this file queued or under way: this write is newer, they leave `path` alone
+  if (asyncChains.has(path)) syncWrites.set(path, (syncWrites.get(path) ?? 0) + 1)
   try {
     const fd = openSync(tmp, 'w')
     try {
@@ -264,23 +293,55 @@ export function atomicWriteFileSync(path: string, data: string | Buffer, sync = 
   if (sync) flushDir(dirname(path))
 }
 
+/** The last atomicWriteFileAsync() of each path: writes of one path run one after the other. */
+const asyncChains = new Map<string, Promise<void>>()
+/** Synchronous writes of a path while it had atomicWriteFileAsync() writes queued or running. */
+const syncWrites = new Map<string, number>()
+
 /**
- * atomicWriteFileSync() with every step on libuv's thread pool (for files written on a request path, where two
- * fsyncs on the event loop would stall every connection): `<path>.tmp`, fsync, rename over `path`, fsync of the
- * directory. Until it resolves, `path` holds what it held before; a failure removes the temporary file and rejects.
+ * atomicWriteFileSync() with every step on libuv's thread pool (for files written on a request path or
+ * periodically, where two fsyncs on the event loop would stall every connection for as long as the disk takes):
+ * `<path>.async.tmp`, fsync (within fsyncSlots), rename over `path`, fsync of the directory. Until it resolves, `path`
+ * holds what it held before; a failure removes the temporary file and rejects. Writes of one path are serialized;
+ * an atomicWriteFileSync() of the same path after this call is newer and wins (this one then leaves `path` alone).
  */
-export async function atomicWriteFileAsync(path: string, data: string): Promise<void> {
-  const tmp = `${path}.tmp`
+export function atomicWriteFileAsync(path: string, data: string): Promise<void> {
+  const previous = asyncChains.get(path)
+  const seen = syncWrites.get(path) ?? 0
+  const superseded = (): boolean => (syncWrites.get(path) ?? 0) !== seen
+  const write = (previous ? previous.catch(() => undefined) : Promise.resolve()).then(() =>
+    superseded() ? undefined : atomicWriteOnce(path, data, superseded),
+  )
+  asyncChains.set(path, write)
+  const forget = (): void => {
+    if (asyncChains.get(path) !== write) return
+    asyncChains.delete(path)
+    syncWrites.delete(path)
+  }
+  write.then(forget, forget)
+  return write
+}
+
+async function atomicWriteOnce(path: string, data: string, superseded: () => boolean): Promise<void> {
+  // its own temporary file: a synchronous write of `path` meanwhile uses `<path>.tmp` while this one's steps are on
+  // the thread pool, in parallel
+  const tmp = `${path}.async.tmp`
   try {
     simulatedDiskFaults.check(tmp)
     const file = await openFile(tmp, 'w')
     try {
       await file.writeFile(data, 'utf8')
-      await file.sync()
+      await fsyncSlots(() => file.sync())
     } finally {
       await file.close()
     }
-    await rename(tmp, path)
+    if (superseded()) {
+      // a synchronous write of `path` came in between: its content is newer
+      await unlink(tmp).catch(() => undefined)
+      return
+    }
+    // in the same turn as the check, so that no synchronous write can come between them (a rename is no fsync)
+    renameSync(tmp, path)
   } catch (e) {
     await unlink(tmp).catch(() => undefined)
     throw e

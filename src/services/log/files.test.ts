@@ -1,11 +1,30 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { crc32c } from '../../protocol/records/crc32c.js'
 import { CheckpointFile, epochEntryFormatter, OffsetCheckpointFile } from './checkpoint-file.js'
 import { CorruptSnapshotError } from './errors.js'
-import { filenamePrefixFromOffset, offsetFromFileName, parseTopicPartitionName } from './file-utils.js'
+import {
+  atomicWriteFileAsync,
+  atomicWriteFileSync,
+  fdatasyncAsync,
+  filenamePrefixFromOffset,
+  flushDirAsync,
+  fsyncQueue,
+  offsetFromFileName,
+  parseTopicPartitionName,
+  threadPoolSize,
+} from './file-utils.js'
 import { OffsetIndex, TimeIndex } from './indexes.js'
 import { LeaderEpochFileCache } from './leader-epoch-cache.js'
 import { readMetaProperties, writeMetaProperties } from './meta-properties.js'
@@ -68,7 +87,7 @@ describe('checkpoint files', () => {
 })
 
 describe('LeaderEpochFileCache', () => {
-  it('assigns monotonic entries and checkpoints them', () => {
+  it('assigns monotonic entries and checkpoints them', async () => {
     const path = join(tempDir(), 'leader-epoch-checkpoint')
     const c = new LeaderEpochFileCache(path)
     c.assign(2, 0)
@@ -78,6 +97,7 @@ describe('LeaderEpochFileCache', () => {
       { epoch: 2, startOffset: 0 },
       { epoch: 4, startOffset: 10 },
     ])
+    await c.flushed()
     expect(readFileSync(path, 'utf8')).toBe('0\n2\n2 0\n4 10\n')
     // a conflicting entry truncates the ones that break monotonicity
     c.assign(3, 8)
@@ -85,8 +105,36 @@ describe('LeaderEpochFileCache', () => {
       { epoch: 2, startOffset: 0 },
       { epoch: 3, startOffset: 8 },
     ])
+    await c.flushed()
     expect(new LeaderEpochFileCache(path).entries()).toEqual(c.entries())
     expect(() => c.assign(-1, 0)).toThrow()
+  })
+
+  it('writes assigned entries off the event loop; a truncation writes at once and is never overwritten by an older write', async () => {
+    const dir = tempDir()
+    const path = join(dir, 'leader-epoch-checkpoint')
+    const c = new LeaderEpochFileCache(path)
+    c.assign(1, 0)
+    expect(existsSync(path)).toBe(false) // not yet: the write runs on libuv's pool
+    await c.flushed()
+    expect(readFileSync(path, 'utf8')).toBe('0\n1\n1 0\n')
+    c.assign(2, 10)
+    c.assign(3, 20)
+    await Promise.resolve() // the write of [1 0, 2 10, 3 20] is under way
+    c.truncateFromEnd(10) // synchronous, as Kafka's truncation
+    expect(readFileSync(path, 'utf8')).toBe('0\n1\n1 0\n')
+    await c.flushed()
+    expect(readFileSync(path, 'utf8')).toBe('0\n1\n1 0\n')
+    expect(readdirSync(dir)).toEqual(['leader-epoch-checkpoint'])
+    // a close writes what is pending and drops the writes not yet started
+    c.assign(5, 30)
+    c.close()
+    expect(new LeaderEpochFileCache(path).entries()).toEqual([
+      { epoch: 1, startOffset: 0 },
+      { epoch: 5, startOffset: 30 },
+    ])
+    await c.flushed()
+    expect(readdirSync(dir)).toEqual(['leader-epoch-checkpoint'])
   })
 
   it('answers endOffsetFor the way OffsetForLeaderEpoch does', () => {
@@ -289,5 +337,63 @@ describe('small files', () => {
     })
     expect(() => parseTopicPartitionName('nodash')).toThrow()
     expect(() => parseTopicPartitionName('topic-x')).toThrow()
+  })
+})
+
+describe('fsyncs on the thread pool', () => {
+  it("take at most half of libuv's pool; the rest wait their turn, in order", async () => {
+    expect(threadPoolSize({})).toBe(4)
+    expect(threadPoolSize({ UV_THREADPOOL_SIZE: '16' })).toBe(16)
+    expect(threadPoolSize({ UV_THREADPOOL_SIZE: 'x' })).toBe(4)
+    const dir = mkdtempSync(join(tmpdir(), 'samsa-fsync-'))
+    const fds = Array.from({ length: 6 }, (_, i) => {
+      writeFileSync(join(dir, `f${i}`), 'x')
+      return openSync(join(dir, `f${i}`), 'r+')
+    })
+    try {
+      const slots = Math.max(1, Math.floor(threadPoolSize() / 2))
+      const done: number[] = []
+      const all = [
+        ...fds.map((fd, i) => fdatasyncAsync(fd).then(() => done.push(i))),
+        flushDirAsync(dir).then(() => done.push(6)),
+      ]
+      expect(fsyncQueue()).toEqual({ running: slots, waiting: 7 - slots })
+      await Promise.all(all)
+      expect(fsyncQueue()).toEqual({ running: 0, waiting: 0 })
+      expect(done).toHaveLength(7)
+    } finally {
+      for (const fd of fds) closeSync(fd)
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('atomic writes off the event loop', () => {
+  it('serializes writes of one file, and a synchronous write meanwhile wins, with no temporary file left', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'samsa-atomic-'))
+    const path = join(dir, 'replication-offset-checkpoint')
+    try {
+      await Promise.all([atomicWriteFileAsync(path, 'a\n'), atomicWriteFileAsync(path, 'b\n')])
+      expect(readFileSync(path, 'utf8')).toBe('b\n')
+      // a shutdown's synchronous checkpoint while a periodic one is under way (at any of its steps) or queued: the
+      // newer one stays
+      for (let turns = 0; turns < 12; turns++) {
+        const first = atomicWriteFileAsync(path, 'old\n')
+        const queued = atomicWriteFileAsync(path, 'older\n')
+        for (let i = 0; i < turns; i++) await new Promise((r) => setImmediate(r))
+        atomicWriteFileSync(path, `new ${turns}\n`)
+        await Promise.all([first, queued])
+        expect(readFileSync(path, 'utf8')).toBe(`new ${turns}\n`)
+        expect(readdirSync(dir)).toEqual(['replication-offset-checkpoint'])
+      }
+      // and later asynchronous writes take effect again
+      await atomicWriteFileAsync(path, 'later\n')
+      expect(readFileSync(path, 'utf8')).toBe('later\n')
+      const cp = new OffsetCheckpointFile(path)
+      await cp.writeAsync([{ topic: 't', partition: 0, offset: 42 }])
+      expect(cp.read()).toEqual([{ topic: 't', partition: 0, offset: 42 }])
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })

@@ -2,11 +2,13 @@
  * Kafka's LeaderEpochFileCache: (leader epoch → start offset) for one partition, checkpointed to
  * `leader-epoch-checkpoint`. Entries stay monotonic in both epoch and offset.
  */
-import { existsSync } from 'node:fs'
+import { close, existsSync, fsync, openSync, renameSync, unlinkSync, write } from 'node:fs'
 import { dirname } from 'node:path'
+import { promisify } from 'node:util'
 import type { Logger } from '../../util/logger.js'
 import { silentLogger } from '../../util/logger.js'
 import { CheckpointFile, epochEntryFormatter, type EpochEntry } from './checkpoint-file.js'
+import { flushDirAsync, isErrno, simulatedDiskFaults } from './file-utils.js'
 import { storageFault } from './storage-faults.js'
 
 export const UNDEFINED_EPOCH = -1
@@ -17,20 +19,43 @@ export class LeaderEpochFileCache {
   private checkpoint: CheckpointFile<EpochEntry> | undefined
   /** The file lags behind the entries (a write failed for a full disk). */
   private dirty = false
+  /**
+   * Versions of the entries: bumped by every change; `written` is the version the file was last replaced with,
+   * `durable` the version known to be on disk (file and directory entry fsynced). An asynchronous write renames its
+   * file into place only while it is still newer than what a synchronous write put there.
+   */
+  private version = 0
+  private writtenVersion = 0
+  private durableVersion = 0
+  /** the chain of asynchronous writes (assign's); `writeQueued` while one waits that has not taken its snapshot */
+  private asyncWrites: Promise<void> = Promise.resolve()
+  private writeQueued = false
+  private closed = false
 
-  /** `path` undefined keeps the cache in memory only. */
+  /**
+   * `path` undefined keeps the cache in memory only. `onAsyncWriteError` hears of an asynchronous write that
+   * failed other than for a full disk or a deleted directory (the log reports it as a storage fault).
+   */
   constructor(
     path: string | undefined,
     private readonly logger: Logger = silentLogger,
     private readonly logPrefix = '',
+    private readonly onAsyncWriteError: (e: unknown) => void = () => undefined,
   ) {
     this.checkpoint = path === undefined ? undefined : new CheckpointFile(path, 0, epochEntryFormatter)
     if (this.checkpoint) for (const e of this.checkpoint.read()) this.assignEntry(e)
   }
 
-  /** Assigns `epoch` to `startOffset`; an entry once assigned is not reassigned. Conflicting later entries go. */
+  /**
+   * Assigns `epoch` to `startOffset`; an entry once assigned is not reassigned. Conflicting later entries go.
+   * The checkpoint is written on libuv's pool, not on the event loop (a leader election over thousands of
+   * partitions must not wait for two fsyncs per partition): until it is, a crash loses the entry from the file, and
+   * nothing Kafka would keep goes with it — the load truncates the cache to the log end offset, so an entry with no
+   * records after it goes anyway, and records after it lie above the recovery point (the log waits for
+   * `flushed()` before its recovery point passes them), where recovery reassigns their epochs from the batches.
+   */
   assign(epoch: number, startOffset: number): void {
-    if (this.assignEntry({ epoch, startOffset })) this.writeToFile()
+    if (this.assignEntry({ epoch, startOffset })) this.writeLater()
   }
 
   private isUpdateNeeded(e: EpochEntry): boolean {
@@ -59,6 +84,7 @@ export class LeaderEpochFileCache {
       )
     }
     this.epochs.push({ epoch: e.epoch, startOffset: e.startOffset })
+    this.version++
     return true
   }
 
@@ -116,6 +142,7 @@ export class LeaderEpochFileCache {
     if (endOffset >= 0 && last !== undefined && last.startOffset >= endOffset) {
       const before = this.epochs.length
       this.epochs = this.epochs.filter((e) => e.startOffset < endOffset)
+      this.version++
       this.logger.debug(
         `${this.logPrefix}Cleared ${before - this.epochs.length} entries from epoch cache after truncating to end offset ${endOffset}, leaving ${this.epochs.length} entries in the cache.`,
       )
@@ -137,8 +164,11 @@ export class LeaderEpochFileCache {
     if (lastRemoved) {
       this.epochs.unshift({ epoch: lastRemoved.epoch, startOffset })
       // Only the first entry starting exactly at startOffset was "removed" and put back: nothing changed, and the
-      // file already says so (a log loading at its start offset, each start-up: an fsync per partition saved).
-      if (removed === 1 && lastRemoved.startOffset === startOffset && !this.dirty) return
+      // file already says so, or will once a pending write lands (a log loading at its start offset, each
+      // start-up: an fsync per partition saved).
+      const unchanged = removed === 1 && lastRemoved.startOffset === startOffset
+      if (unchanged && !this.dirty) return
+      if (!unchanged) this.version++
       this.writeToFile()
     }
   }
@@ -156,11 +186,13 @@ export class LeaderEpochFileCache {
 
   clearAndFlush(): void {
     this.epochs = []
+    this.version++
     this.writeToFile()
   }
 
   clear(): void {
     this.epochs = []
+    this.version++
   }
 
   /** Points the checkpoint at a new path (the partition directory was renamed). */
@@ -177,7 +209,9 @@ export class LeaderEpochFileCache {
     if (!this.checkpoint) return
     if (!existsSync(dirname(this.checkpoint.path))) return
     try {
+      const version = this.version
       this.checkpoint.write(this.epochs)
+      this.writtenVersion = this.durableVersion = version
       this.dirty = false
     } catch (e) {
       if (storageFault(e) !== 'full') throw e
@@ -190,6 +224,115 @@ export class LeaderEpochFileCache {
   /** Writes the checkpoint if an earlier write was skipped for a full disk. */
   writeIfDirty(): void {
     if (this.dirty) this.writeToFile()
+  }
+
+  /** The file is not known to hold the entries (an asynchronous write pending or failed). */
+  private lagging(): boolean {
+    return this.checkpoint !== undefined && this.durableVersion < this.version
+  }
+
+  /**
+   * Makes the checkpoint durable now, on the event loop, if it is not yet (Log.flush(), which is synchronous:
+   * its recovery point must not pass entries the file lacks).
+   */
+  flushSync(): void {
+    if (this.dirty || this.lagging()) this.writeToFile()
+  }
+
+  /**
+   * Resolves once the entries as they are now are on disk (waiting for the asynchronous write, writing again if
+   * it failed), or a write failed and was reported; never rejects. The log awaits this before its recovery point
+   * moves past entries.
+   */
+  async flushed(): Promise<void> {
+    const target = this.version
+    await this.asyncWrites
+    if (this.durableVersion >= target || !this.checkpoint) return
+    this.writeLater()
+    await this.asyncWrites
+  }
+
+  /**
+   * The log is closing: writes that have not started are dropped, and the entries are written now if the file
+   * lags (`write`, unless the partition is being deleted).
+   */
+  close(write = true): void {
+    this.closed = true
+    if (write) this.flushSync()
+  }
+
+  private writeLater(): void {
+    if (!this.checkpoint || this.writeQueued || this.closed) return
+    this.writeQueued = true
+    this.asyncWrites = this.asyncWrites.then(() => this.writeAsync())
+  }
+
+  /**
+   * checkpoint.write() with the write and fsync on libuv's pool, into a temporary file of its own. The file is
+   * created, renamed and removed on the event loop (never from the pool, so a close() followed by the removal of the
+   * directory finds nothing added behind its back); the rename happens only if no synchronous write (a truncation)
+   * replaced the file with newer entries meanwhile.
+   */
+  private async writeAsync(): Promise<void> {
+    this.writeQueued = false
+    const checkpoint = this.checkpoint
+    if (!checkpoint || this.closed || this.writtenVersion >= this.version) return
+    const version = this.version
+    const path = checkpoint.path
+    const tmp = `${path}.async.tmp`
+    const data = Buffer.from(checkpoint.format(this.epochs), 'utf8')
+    try {
+      simulatedDiskFaults.check(tmp)
+      const fd = openSync(tmp, 'w')
+      try {
+        for (let done = 0; done < data.length;) done += await writeP(fd, data, done, data.length - done, done)
+        await fsyncP(fd)
+      } finally {
+        await closeP(fd)
+      }
+      if (this.writtenVersion >= version || this.checkpoint?.path !== path || this.closed) {
+        removeQuietly(tmp)
+        if (this.checkpoint?.path !== path) this.writeLater() // relocated meanwhile: write it in the new place
+        return
+      }
+      renameSync(tmp, path)
+      this.writtenVersion = version
+    } catch (e) {
+      removeQuietly(tmp)
+      if (this.checkpoint?.path !== path) return this.writeLater()
+      if (isErrno(e, 'ENOENT') && !existsSync(dirname(path))) return // the partition was deleted
+      if (storageFault(e) === 'full') {
+        if (!this.dirty) this.logger.warn(`${this.logPrefix}Could not write ${path}: the disk is full`)
+        this.dirty = true
+        return
+      }
+      this.logger.error({ err: e }, `${this.logPrefix}Error while writing ${path}`)
+      this.onAsyncWriteError(e)
+      return
+    }
+    await flushDirAsync(dirname(path))
+    if (version > this.durableVersion) this.durableVersion = version
+  }
+}
+
+const writeP = promisify(
+  (
+    fd: number,
+    buf: Buffer,
+    offset: number,
+    length: number,
+    position: number,
+    cb: (err: NodeJS.ErrnoException | null, written: number) => void,
+  ) => write(fd, buf, offset, length, position, cb),
+)
+const fsyncP = promisify(fsync)
+const closeP = promisify(close)
+
+function removeQuietly(path: string): void {
+  try {
+    unlinkSync(path)
+  } catch {
+    // not there, or the directory went
   }
 }
 

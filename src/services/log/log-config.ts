@@ -42,8 +42,14 @@ export interface LogConfig {
   fileDeleteDelayMs: number
   /** preallocate (false) */
   preallocate: boolean
-  /** compression.type ('producer') */
+  /** compression.type ('producer'): the codec the leader stores batches in (producer: the batch's own) */
   compressionType: string
+  /** compression.gzip.level (-1: zlib's default) when re-encoding to gzip */
+  compressionGzipLevel: number
+  /** compression.lz4.level (9, the only level Samsa's LZ4 encoder honours: see definitions.ts lz4LevelValidator) */
+  compressionLz4Level: number
+  /** compression.zstd.level (3) when re-encoding to zstd */
+  compressionZstdLevel: number
   /** delete.retention.ms (1 day) */
   deleteRetentionMs: number
   /** min.compaction.lag.ms (0) */
@@ -73,6 +79,9 @@ export function defaultLogConfig(): LogConfig {
     fileDeleteDelayMs: 60000,
     preallocate: false,
     compressionType: 'producer',
+    compressionGzipLevel: -1,
+    compressionLz4Level: 9,
+    compressionZstdLevel: 3,
     deleteRetentionMs: 24 * 60 * 60 * 1000,
     minCompactionLagMs: 0,
     maxCompactionLagMs: LONG_MAX,
@@ -118,6 +127,9 @@ const KAFKA_NAMES: Readonly<Record<keyof LogConfig, string>> = {
   fileDeleteDelayMs: 'file.delete.delay.ms',
   preallocate: 'preallocate',
   compressionType: 'compression.type',
+  compressionGzipLevel: 'compression.gzip.level',
+  compressionLz4Level: 'compression.lz4.level',
+  compressionZstdLevel: 'compression.zstd.level',
   deleteRetentionMs: 'delete.retention.ms',
   minCompactionLagMs: 'min.compaction.lag.ms',
   maxCompactionLagMs: 'max.compaction.lag.ms',

@@ -45,7 +45,7 @@ import {
   tpString,
   writeAt,
 } from './file-utils.js'
-import { Log, logDeleteDirName, type StorageFaultListener } from './log.js'
+import { Log, logDeleteDirName, logFutureDirName, type StorageFaultListener } from './log.js'
 import { FaultLog, storageFault } from './storage-faults.js'
 import { type CleanerConfig, LogCleaner } from './log-cleaner.js'
 import { defaultLogConfig, formatLong, type LogConfig, overriddenConfigsString } from './log-config.js'
@@ -253,6 +253,13 @@ export function releaseDirLock(path: string): void {
 export class LogManager {
   private readonly logDirs: string[]
   private readonly logs = new Map<string, Log>()
+  /**
+   * Future logs (Kafka's futureLogs): the copy of a replica being moved to another log directory by
+   * AlterReplicaLogDirs, in `<topic>-<partition>.<uniqueId>-future`, until it replaces the current log.
+   */
+  private readonly futureLogs = new Map<string, Log>()
+  /** Kafka's preferredLogDirs: where a replica not created here yet is to go (AlterReplicaLogDirs). */
+  private readonly preferredDirs = new Map<string, string>()
   private readonly scheduler: ScopedScheduler
   private readonly clock: Clock
   private readonly logger: Logger
@@ -322,8 +329,10 @@ export class LogManager {
     if (this.offlineDirs.has(dir) || this.stopped) return
     this.offlineDirs.add(dir)
     const gone = this.logsInDir(dir)
-    for (const log of gone) {
-      this.logs.delete(tpString(log.topicPartition))
+    const goneFutures = this.futureLogsInDir(dir)
+    for (const log of [...gone, ...goneFutures]) {
+      if (this.logs.get(tpString(log.topicPartition)) === log) this.logs.delete(tpString(log.topicPartition))
+      else this.futureLogs.delete(tpString(log.topicPartition))
       try {
         log.closeHandlers()
       } catch {
@@ -355,9 +364,11 @@ export class LogManager {
     for (const dir of this.logDirs) this.locks.push(acquireDirLock(dir))
     try {
       for (const dir of this.logDirs) this.loadLogs(dir)
+      this.promoteLoneFutureLogs()
     } catch (e) {
-      for (const log of this.logs.values()) log.closeHandlers()
+      for (const log of [...this.logs.values(), ...this.futureLogs.values()]) log.closeHandlers()
       this.logs.clear()
+      this.futureLogs.clear()
       for (const l of this.locks.splice(0)) releaseDirLock(l)
       throw e
     }
@@ -440,12 +451,7 @@ export class LogManager {
         rmSync(full, { recursive: true, force: true })
         continue
       }
-      if (name.endsWith(FUTURE_DIR_SUFFIX)) {
-        this.logger.warn(
-          `${this.ident}Ignoring future log directory ${full}: moving replicas between log directories is not supported`,
-        )
-        continue
-      }
+      const isFuture = name.endsWith(FUTURE_DIR_SUFFIX)
       let tp: TopicPartition
       try {
         tp = parseTopicPartitionName(name)
@@ -454,10 +460,11 @@ export class LogManager {
         continue
       }
       const key = tpString(tp)
-      if (this.logs.has(key)) {
+      const into = isFuture ? this.futureLogs : this.logs
+      if (into.has(key)) {
         throw new KafkaError(
           ErrorCode.KAFKA_STORAGE_ERROR,
-          `Duplicate log directories for ${key} are found in both ${this.logs.get(key)!.dir} and ${full}. ` +
+          `Duplicate log directories for ${key} are found in both ${into.get(key)!.dir} and ${full}. ` +
             'It is likely because log directory failure happened while broker was replacing current replica with future replica.',
         )
       }
@@ -472,13 +479,31 @@ export class LogManager {
         logger: this.logger,
         ...this.producerOptions(),
       })
-      this.logs.set(key, log)
+      into.set(key, log)
       loaded++
       this.logger.info(
-        `${this.ident}Completed load of ${log} with ${log.numberOfSegments} segments in ${Math.round(this.clock.monotonic() - logStart)}ms`,
+        `${this.ident}Completed load of ${isFuture ? 'future ' : ''}${log} with ${log.numberOfSegments} segments in ${Math.round(this.clock.monotonic() - logStart)}ms`,
       )
     }
     this.logger.info(`${this.ident}Loaded ${loaded} logs in ${Math.round(this.clock.monotonic() - start)}ms`)
+  }
+
+  /**
+   * A future log without a current log is what a swap (replaceCurrentWithFutureLog) leaves when the broker stops
+   * between its two renames — the current log already renamed `-delete` (and removed by loadLogs), the future log,
+   * as long as the current one, not yet renamed: it becomes the current log.
+   */
+  private promoteLoneFutureLogs(): void {
+    for (const [key, future] of [...this.futureLogs]) {
+      if (this.logs.has(key)) continue
+      this.futureLogs.delete(key)
+      const from = future.dir
+      future.renameDir(key)
+      this.logs.set(key, future)
+      this.logger.warn(
+        `${this.ident}Future log ${from} has no current log (a replica move was interrupted while replacing it): it is the current log of ${key} now`,
+      )
+    }
   }
 
   private producerOptions(): {
@@ -513,6 +538,118 @@ export class LogManager {
     return this.allLogs().filter((l) => l.parentDir === d)
   }
 
+  /** The future log of a partition (a replica being moved to another directory), if any. */
+  getFutureLog(tp: TopicPartition): Log | undefined {
+    return this.futureLogs.get(tpString(tp))
+  }
+
+  /** The future logs in one log directory. */
+  futureLogsInDir(dir: string): Log[] {
+    const d = resolve(dir)
+    return [...this.futureLogs.values()].filter((l) => l.parentDir === d)
+  }
+
+  /** Whether `dir` is online (Kafka's isLogDirOnline); LOG_DIR_NOT_FOUND when it is not one of log.dirs. */
+  isLogDirOnline(dir: string): boolean {
+    if (!this.logDirs.includes(dir))
+      throw new KafkaError(ErrorCode.LOG_DIR_NOT_FOUND, `Log dir ${dir} is not found in the config.`)
+    return !this.offlineDirs.has(dir) && !this.halted
+  }
+
+  /**
+   * Remembers `dir` as where the replica of `tp` is to be created (Kafka's maybeUpdatePreferredLogDir), unless its
+   * current or future log is there already.
+   */
+  maybeUpdatePreferredLogDir(tp: TopicPartition, dir: string): void {
+    const key = tpString(tp)
+    if (this.logs.get(key)?.parentDir === dir || this.futureLogs.get(key)?.parentDir === dir) return
+    this.preferredDirs.set(key, dir)
+  }
+
+  /**
+   * Creates the future log of `tp` in `dir`, empty, with the current log's topic id and configuration. Refused
+   * (KAFKA_STORAGE_ERROR) while any log directory is offline, as Kafka does, so that no partition ever gets future
+   * logs in two directories.
+   */
+  createFutureLog(tp: TopicPartition, dir: string): Log {
+    this.checkRunning()
+    const key = tpString(tp)
+    const current = this.logs.get(key)
+    if (!current) throw new KafkaError(ErrorCode.REPLICA_NOT_AVAILABLE, `No current log for ${key}`)
+    if (this.offlineDirs.size > 0) {
+      throw new KafkaError(
+        ErrorCode.KAFKA_STORAGE_ERROR,
+        `Can not create log for ${key} because log directories ${[...this.offlineDirs].join(',')} are offline`,
+      )
+    }
+    if (this.futureLogs.has(key)) throw new Error(`${key} already has a future log`)
+    const log = Log.open({
+      dir: join(dir, logFutureDirName(tp, randomUUID().replace(/-/g, ''))),
+      config: current.config,
+      logStartOffset: 0,
+      recoveryPoint: 0,
+      hadCleanShutdown: true,
+      scheduler: this.scheduler,
+      logger: this.logger,
+      topicId: current.topicId,
+      ...this.producerOptions(),
+    })
+    this.futureLogs.set(key, log)
+    this.preferredDirs.delete(key)
+    this.logger.info(`${this.ident}Created log for partition ${key} in ${log.dir} (future log)`)
+    return log
+  }
+
+  /** Drops the future log of `tp` (a move cancelled, the replica deleted): deleted like deleteLog's. */
+  deleteFutureLog(tp: TopicPartition): Log | undefined {
+    const key = tpString(tp)
+    const log = this.futureLogs.get(key)
+    if (!log) return undefined
+    this.futureLogs.delete(key)
+    this.scheduleDeletion(log, key, 'future log')
+    return log
+  }
+
+  /**
+   * The future log of `tp` replaces its current log (Kafka's replaceCurrentWithFutureLog); the caller has checked,
+   * in the same synchronous step, that the future log has caught up with the current log's end. The future log
+   * takes the current one's high watermark, log start offset and leader epochs (a leader's epoch starts before any
+   * batch of it exists); the current log is renamed `-delete` first and removed after log.segment.delete.delay.ms,
+   * then the future log takes the partition's name, so that a stop between the two renames leaves only the future
+   * log (see promoteLoneFutureLogs), never two current logs. Returns the new current log.
+   */
+  replaceCurrentWithFutureLog(tp: TopicPartition): Log {
+    const key = tpString(tp)
+    const current = this.logs.get(key)
+    const future = this.futureLogs.get(key)
+    if (!current || !future) throw new Error(`${key} has no current and future log to swap`)
+    if (future.logEndOffset !== current.logEndOffset)
+      throw new Error(`The future log of ${key} ends at ${future.logEndOffset}, not ${current.logEndOffset}`)
+    const latest = future.latestEpoch() ?? -1
+    for (const e of current.leaderEpochEntries())
+      if (e.epoch > latest && e.startOffset >= 0) future.assignLeaderEpoch(e.epoch, e.startOffset)
+    future.updateHighWatermark(current.highWatermark)
+    if (current.logStartOffset > future.logStartOffset)
+      future.maybeIncrementLogStartOffset(current.logStartOffset, 'SegmentDeletion')
+    const sourceDir = current.parentDir
+    this._cleaner?.abortCleaning(tp, sourceDir)
+    current.renameDir(logDeleteDirName(tp, randomUUID().replace(/-/g, '')))
+    try {
+      future.renameDir(key)
+    } catch (e) {
+      current.renameDir(key)
+      throw e
+    }
+    this.futureLogs.delete(key)
+    this.logs.set(key, future)
+    this.scheduleDeletion(current, key, 'log')
+    this.checkpointDir(future.parentDir)
+    this.logger.info(
+      `${this.ident}The current replica is successfully replaced with the future replica for ${key}: ${future.dir} (was in ${sourceDir})`,
+    )
+    return future
+  }
+
   /** The log directories ordered by how many partitions they hold (fewest first). */
   nextLogDirs(): string[] {
     const live = this.liveLogDirs
@@ -544,7 +681,9 @@ export class LogManager {
     }
     const cfg = config ?? this.configFor(tp.topic)
     if (config) this.topicConfigs.set(tp.topic, config)
-    const parent = this.nextLogDirs()[0]
+    const preferred = this.preferredDirs.get(key)
+    const parent =
+      preferred !== undefined && this.liveLogDirs.includes(preferred) ? preferred : this.nextLogDirs()[0]
     if (parent === undefined) {
       throw new KafkaError(
         ErrorCode.KAFKA_STORAGE_ERROR,
@@ -564,6 +703,7 @@ export class LogManager {
       ...this.producerOptions(),
     })
     this.logs.set(key, log)
+    this.preferredDirs.delete(key)
     this.logger.info(
       `${this.ident}Created log for partition ${key} in ${dir} with properties ${overriddenConfigsString(cfg)}`,
     )
@@ -579,15 +719,23 @@ export class LogManager {
   deleteLog(a: TopicPartition | string, b?: number): Log | undefined {
     const tp: TopicPartition = typeof a === 'string' ? { topic: a, partition: b! } : a
     const key = tpString(tp)
+    this.deleteFutureLog(tp)
+    this.preferredDirs.delete(key)
     const log = this.logs.get(key)
     if (!log) return undefined
     this.logs.delete(key)
+    this._cleaner?.abortCleaning(tp, log.parentDir)
+    this.scheduleDeletion(log, key, 'log')
+    return log
+  }
+
+  /** Renames a log that left the manager `<topic>-<partition>.<uuid>-delete` and removes it later. */
+  private scheduleDeletion(log: Log, key: string, what: string): void {
     const parent = log.parentDir
-    this._cleaner?.abortCleaning(tp, parent)
-    log.renameDir(logDeleteDirName(tp, randomUUID().replace(/-/g, '')))
+    log.renameDir(logDeleteDirName(log.topicPartition, randomUUID().replace(/-/g, '')))
     this.checkpointDir(parent)
     this.logger.info(
-      `${this.ident}Log for partition ${key} is renamed to ${log.dir} and is scheduled for deletion`,
+      `${this.ident}${what === 'log' ? 'Log' : 'Future log'} for partition ${key} is renamed to ${log.dir} and is scheduled for deletion`,
     )
     const task = this.scheduler.schedule(
       'kafka-delete-logs',
@@ -603,7 +751,6 @@ export class LogManager {
       this.opts.fileDeleteDelayMs ?? 60000,
     )
     this.pendingDeletes.set(log.dir, { log, task })
-    return log
   }
 
   /** Applies a new configuration to every log of `topic` (or to one log). */
@@ -659,14 +806,36 @@ export class LogManager {
     return Promise.all(flushes).then(() => undefined)
   }
 
-  /** Writes recovery-point-offset-checkpoint in every directory. */
-  checkpointLogRecoveryOffsets(): void {
-    for (const dir of this.liveLogDirs) this.checkpointRecoveryOffsetsInDir(dir)
+  /**
+   * Writes recovery-point-offset-checkpoint in every directory, the write and its fsyncs on libuv's thread pool (the
+   * periodic task: Kafka writes it on its scheduler's thread; on a slow disk the fsyncs take up to seconds). A
+   * synchronous checkpoint meanwhile (a deleted log, the shutdown) is newer and wins.
+   */
+  checkpointLogRecoveryOffsets(): Promise<void> {
+    return this.checkpointAsync((dir) =>
+      this.writeCheckpointAsync(
+        dir,
+        RECOVERY_POINT_CHECKPOINT_FILE,
+        'recovery offsets checkpoint',
+        this.recoveryOffsets(dir),
+      ),
+    )
   }
 
-  /** Writes log-start-offset-checkpoint in every directory. */
-  checkpointLogStartOffsets(): void {
-    for (const dir of this.liveLogDirs) this.checkpointLogStartOffsetsInDir(dir)
+  /** Writes log-start-offset-checkpoint in every directory (off the event loop, as checkpointLogRecoveryOffsets). */
+  checkpointLogStartOffsets(): Promise<void> {
+    return this.checkpointAsync((dir) =>
+      this.writeCheckpointAsync(
+        dir,
+        LOG_START_OFFSET_CHECKPOINT_FILE,
+        'log start offsets checkpoint',
+        this.logStartOffsets(dir),
+      ),
+    )
+  }
+
+  private checkpointAsync(write: (dir: string) => Promise<void>): Promise<void> {
+    return Promise.all(this.liveLogDirs.map(write)).then(() => undefined)
   }
 
   private checkpointDir(dir: string): void {
@@ -674,31 +843,76 @@ export class LogManager {
     this.checkpointLogStartOffsetsInDir(dir)
   }
 
+  /** The current and future logs of one directory (the checkpoints hold both, as in Kafka). */
+  private allLogsInDir(dir: string): Log[] {
+    return [...this.logsInDir(dir), ...this.futureLogsInDir(dir)]
+  }
+
+  private recoveryOffsets(dir: string): TopicPartitionOffset[] {
+    return this.allLogsInDir(dir).map((l) => ({ ...l.topicPartition, offset: l.recoveryPoint }))
+  }
+
+  private logStartOffsets(dir: string): TopicPartitionOffset[] {
+    return this.allLogsInDir(dir)
+      .filter((l) => l.logStartOffset > l.logSegments[0]!.baseOffset)
+      .map((l) => ({ ...l.topicPartition, offset: l.logStartOffset }))
+  }
+
   private checkpointRecoveryOffsetsInDir(dir: string): void {
-    const entries: TopicPartitionOffset[] = this.logsInDir(dir).map((l) => ({
-      ...l.topicPartition,
-      offset: l.recoveryPoint,
-    }))
-    this.writeCheckpoint(dir, RECOVERY_POINT_CHECKPOINT_FILE, 'recovery offsets checkpoint', entries)
+    this.writeCheckpoint(
+      dir,
+      RECOVERY_POINT_CHECKPOINT_FILE,
+      'recovery offsets checkpoint',
+      this.recoveryOffsets(dir),
+    )
   }
 
   /** A checkpoint write; a failing one (a full disk) logs its error once, not every period. */
   private writeCheckpoint(dir: string, file: string, what: string, entries: TopicPartitionOffset[]): void {
-    const key = `${dir}/${file}`
     try {
       new OffsetCheckpointFile(join(dir, file)).write(entries)
-      this.faults.ok(key, `${this.ident}Wrote the ${what} in directory ${dir} again`)
+      this.checkpointWritten(dir, file, what)
     } catch (e) {
-      if (storageFault(e) === 'failed') this.failDir(dir, e)
-      else this.faults.fail(key, `${this.ident}Disk error while writing ${what} in directory ${dir}`, e)
+      this.checkpointFailed(dir, file, what, e)
     }
   }
 
+  /** writeCheckpoint() off the event loop; never rejects. */
+  private async writeCheckpointAsync(
+    dir: string,
+    file: string,
+    what: string,
+    entries: TopicPartitionOffset[],
+  ): Promise<void> {
+    try {
+      await new OffsetCheckpointFile(join(dir, file)).writeAsync(entries)
+      this.checkpointWritten(dir, file, what)
+    } catch (e) {
+      if (this.liveLogDirs.includes(dir)) this.checkpointFailed(dir, file, what, e)
+    }
+  }
+
+  private checkpointWritten(dir: string, file: string, what: string): void {
+    this.faults.ok(`${dir}/${file}`, `${this.ident}Wrote the ${what} in directory ${dir} again`)
+  }
+
+  private checkpointFailed(dir: string, file: string, what: string, e: unknown): void {
+    if (storageFault(e) === 'failed') this.failDir(dir, e)
+    else
+      this.faults.fail(
+        `${dir}/${file}`,
+        `${this.ident}Disk error while writing ${what} in directory ${dir}`,
+        e,
+      )
+  }
+
   private checkpointLogStartOffsetsInDir(dir: string): void {
-    const entries: TopicPartitionOffset[] = this.logsInDir(dir)
-      .filter((l) => l.logStartOffset > l.logSegments[0]!.baseOffset)
-      .map((l) => ({ ...l.topicPartition, offset: l.logStartOffset }))
-    this.writeCheckpoint(dir, LOG_START_OFFSET_CHECKPOINT_FILE, 'log start offsets checkpoint', entries)
+    this.writeCheckpoint(
+      dir,
+      LOG_START_OFFSET_CHECKPOINT_FILE,
+      'log start offsets checkpoint',
+      this.logStartOffsets(dir),
+    )
   }
 
   private checkRunning(): void {
@@ -722,8 +936,9 @@ export class LogManager {
       log.closeHandlers()
     }
     this.pendingDeletes.clear()
-    for (const log of this.logs.values()) log.closeHandlers()
+    for (const log of [...this.logs.values(), ...this.futureLogs.values()]) log.closeHandlers()
     this.logs.clear()
+    this.futureLogs.clear()
     for (const l of this.locks.splice(0)) abandonDirLock(l)
     this.scheduler.shutdown()
   }
@@ -749,7 +964,7 @@ export class LogManager {
     this.pendingDeletes.clear()
     for (const dir of this.liveLogDirs) {
       this.logger.info(`${this.ident}Flushing and closing logs at ${dir}`)
-      const logs = this.logsInDir(dir)
+      const logs = this.allLogsInDir(dir)
       let ok = true
       // Kafka closes a directory's logs on num.recovery.threads.per.data.dir threads; here the fsyncs of
       // SHUTDOWN_CONCURRENCY logs at a time wait on libuv's thread pool.
@@ -778,6 +993,7 @@ export class LogManager {
       }
     }
     this.logs.clear()
+    this.futureLogs.clear()
     for (const l of this.locks.splice(0)) releaseDirLock(l)
     this.scheduler.shutdown()
     this.logger.info(`${this.ident}Shutdown complete.`)

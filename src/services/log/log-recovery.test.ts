@@ -1,5 +1,6 @@
 import {
   appendFileSync,
+  cpSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -184,6 +185,65 @@ describe('recovery', () => {
     log.closeHandlers() // nothing was fsynced or closed cleanly
     log = e.open({}, { hadCleanShutdown: false, recoveryPoint: 0 })
     expect(log.logEndOffset).toBe(5)
+  })
+})
+
+describe('leader epoch checkpoint written off the event loop', () => {
+  /**
+   * A crash right after assignLeaderEpoch(), before the checkpoint's asynchronous write: the directory as a killed
+   * process leaves it (every file as the page cache holds it), loaded with the recovery point of the time. What the
+   * loaded cache holds must be what Kafka keeps, whose assign() fsyncs at once: its entries, less those the load
+   * truncates (starting at or past the recovered log end offset).
+   */
+  function crashAndLoad(e: ReturnType<typeof env>, log: Log): Log {
+    const root = mkdtempSync(join(tmpdir(), 'samsa-crash-'))
+    dirs.push(root)
+    const copy = join(root, 'topic-0')
+    cpSync(e.dir, copy, { recursive: true })
+    const recoveryPoint = log.recoveryPoint
+    const loaded = Log.open({
+      dir: copy,
+      config: defaultLogConfig(),
+      scheduler: e.scheduler,
+      hadCleanShutdown: false,
+      recoveryPoint,
+    })
+    logs.push(loaded)
+    const kafkaKeeps = log.leaderEpochCache.entries().filter((x) => x.startOffset < loaded.logEndOffset)
+    expect(loaded.leaderEpochCache.entries()).toEqual(kafkaKeeps)
+    return loaded
+  }
+
+  it('loses nothing Kafka would keep when the process dies before the write', async () => {
+    const e = env()
+    const log = e.open()
+    // a new partition made leader: an entry at offset 0 with no records after it
+    log.assignLeaderEpoch(3, 0)
+    expect(crashAndLoad(e, log).leaderEpochCache.entries()).toEqual([])
+    // records of epoch 3, flushed (the recovery point passes them), then a new leader epoch at the log end offset
+    for (let i = 0; i < 5; i++) log.appendAsLeader(batch(1), { leaderEpoch: 3 })
+    await log.flushAsync(5)
+    expect(log.recoveryPoint).toBe(5)
+    log.assignLeaderEpoch(4, 5)
+    crashAndLoad(e, log)
+    // records of epoch 4 after it, not flushed: recovery finds their epoch in the batches
+    for (let i = 0; i < 3; i++) log.appendAsLeader(batch(1), { leaderEpoch: 4 })
+    expect(crashAndLoad(e, log).leaderEpochCache.entries()).toEqual([
+      { epoch: 3, startOffset: 0 },
+      { epoch: 4, startOffset: 5 },
+    ])
+    // a flush does not move the recovery point past entries the file lacks
+    log.assignLeaderEpoch(6, 8)
+    for (let i = 0; i < 2; i++) log.appendAsLeader(batch(1), { leaderEpoch: 6 })
+    await log.flushAsync(10)
+    expect(log.recoveryPoint).toBe(10)
+    expect(readFileSync(join(e.dir, 'leader-epoch-checkpoint'), 'utf8')).toBe('0\n3\n3 0\n4 5\n6 8\n')
+    crashAndLoad(e, log)
+    // the synchronous flush writes it too
+    log.assignLeaderEpoch(7, 10)
+    log.appendAsLeader(batch(1), { leaderEpoch: 7 })
+    log.flush()
+    expect(readFileSync(join(e.dir, 'leader-epoch-checkpoint'), 'utf8')).toBe('0\n4\n3 0\n4 5\n6 8\n7 10\n')
   })
 })
 

@@ -568,8 +568,8 @@ describe('Log validation of every record (LogValidator: compressed batches are i
       const garbage = craftBatch(Buffer.concat(records(2)), 2, codec)
       for (let i = 61 + 8; i < garbage.length; i++) garbage[i] = 0xa5
       expect(refuse(log, recrc(garbage)).code).toBe(ErrorCode.CORRUPT_MESSAGE)
-      // one record claiming 4 MiB: more than 1 × max.message.bytes inflated (a decompression bomb)
-      const bomb = buildRecordBatch({ records: [{ value: Buffer.alloc(4 << 20) }], compression: codec })
+      // one record claiming 2 MiB: more than 1 × max.message.bytes inflated (a decompression bomb)
+      const bomb = buildRecordBatch({ records: [{ value: Buffer.alloc(2 << 20) }], compression: codec })
       expect(bomb.length).toBeLessThan(1 << 18)
       expect(refuse(log, bomb)).toEqual({
         code: ErrorCode.CORRUPT_MESSAGE,
@@ -654,6 +654,152 @@ describe('Log validation of every record (LogValidator: compressed batches are i
       expect(readBatchHeader(b).maxTimestamp).toBe(now + 9)
       expect(verifyCrc(b)).toBe(true)
     }
+  })
+})
+
+describe('compression.type: the leader stores the topic codec (LogValidator re-encodes)', () => {
+  const now = 1_700_000_000_000
+  const TARGETS = ['producer', 'uncompressed', 'gzip', 'snappy', 'lz4', 'zstd'] as const
+  const targetCode: Record<(typeof TARGETS)[number], number | undefined> = {
+    producer: undefined,
+    uncompressed: Compression.NONE,
+    gzip: Compression.GZIP,
+    snappy: Compression.SNAPPY,
+    lz4: Compression.LZ4,
+    zstd: Compression.ZSTD,
+  }
+  const recs = [
+    { key: 'k0', value: 'v0', timestamp: now - 5, headers: [{ key: 'h', value: 'x' }] },
+    { key: null, value: null, timestamp: now + 3, headers: [{ key: 'n', value: null }] },
+    { key: 'k2', value: 'v2'.repeat(50), timestamp: now },
+  ]
+  const view = (buf: Buffer) =>
+    readRecords(buf).map((r) => [
+      r.offset,
+      r.timestamp,
+      r.key?.toString() ?? null,
+      r.value?.toString() ?? null,
+      r.headers.map((h) => [h.key, h.value?.toString() ?? null]),
+    ])
+
+  it('every source codec to every target: stored in the target, records, offsets and producer fields kept', () => {
+    for (const target of TARGETS) {
+      const log = env().open({ compressionType: target })
+      let next = 0
+      for (const source of ALL_CODECS) {
+        const b = buildRecordBatch({
+          records: recs,
+          now,
+          compression: source,
+          producerId: 42,
+          producerEpoch: 3,
+          baseSequence: source * 3,
+        })
+        const r = log.appendAsLeader(b, { leaderEpoch: 5 })
+        expect(r).toMatchObject({
+          firstOffset: next,
+          lastOffset: next + 2,
+          recordCount: 3,
+          maxTimestamp: now + 3,
+        })
+        const stored = log.read(next, { maxBytes: 1 << 20 }).records
+        const h = readBatchHeader(stored)
+        expect(h, `${compressionName(source)} -> ${target}`).toMatchObject({
+          compression: targetCode[target] ?? source,
+          baseOffset: next,
+          lastOffsetDelta: 2,
+          recordCount: 3,
+          partitionLeaderEpoch: 5,
+          producerId: 42,
+          producerEpoch: 3,
+          baseSequence: source * 3,
+          isTransactional: false,
+          isControl: false,
+          maxTimestamp: now + 3,
+          timestampType: 'CreateTime',
+        })
+        expect(stored.length).toBe(h.sizeInBytes)
+        expect(verifyCrc(stored)).toBe(true)
+        expect(view(stored)).toEqual(view(buildRecordBatch({ records: recs, now, baseOffset: next })))
+        next += 3
+      }
+      // an idempotent retry of a re-encoded batch is still recognised as the duplicate it is
+      const retry = buildRecordBatch({
+        records: recs,
+        now,
+        compression: Compression.SNAPPY,
+        producerId: 42,
+        producerEpoch: 3,
+        baseSequence: Compression.ZSTD * 3,
+      })
+      expect(log.appendAsLeader(retry, { leaderEpoch: 5 })).toMatchObject({
+        firstOffset: next - 3,
+        lastOffset: next - 1,
+      })
+      expect(log.logEndOffset).toBe(next)
+    }
+  })
+
+  it('the compression levels apply when re-encoding (gzip, zstd)', () => {
+    const big = Array.from({ length: 50 }, (_, i) => ({
+      key: `k${i}`,
+      value: `value ${i % 7} `.repeat(40),
+      timestamp: now,
+    }))
+    const sizes = (config: Partial<LogConfig>): number => {
+      const log = env().open(config)
+      log.appendAsLeader(buildRecordBatch({ records: big, now }), { leaderEpoch: 0 })
+      const stored = log.read(0, { maxBytes: 1 << 22 }).records
+      expect(readRecords(stored)).toHaveLength(50)
+      return readBatchHeader(stored).sizeInBytes
+    }
+    expect(sizes({ compressionType: 'gzip', compressionGzipLevel: 1 })).toBeGreaterThan(
+      sizes({ compressionType: 'gzip', compressionGzipLevel: 9 }),
+    )
+    expect(sizes({ compressionType: 'zstd', compressionZstdLevel: -50 })).toBeGreaterThan(
+      sizes({ compressionType: 'zstd', compressionZstdLevel: 19 }),
+    )
+  })
+
+  it('a transactional batch keeps its flag; the end marker (a control batch) is never compressed', () => {
+    const log = env().open({ compressionType: 'lz4' })
+    const b = buildRecordBatch({
+      records: recs,
+      now,
+      producerId: 7,
+      producerEpoch: 1,
+      baseSequence: 0,
+      isTransactional: true,
+    })
+    log.appendAsLeader(b, { leaderEpoch: 0 })
+    const marker = buildEndTxnMarker({
+      producerId: 7,
+      producerEpoch: 1,
+      coordinatorEpoch: 0,
+      commit: true,
+      timestamp: now,
+    })
+    log.appendAsLeader(marker, { leaderEpoch: 0, origin: 'coordinator' })
+    const stored = log.read(0, { maxBytes: 1 << 20 }).records
+    const first = readBatchHeader(stored)
+    expect(first).toMatchObject({ compression: Compression.LZ4, isTransactional: true, producerId: 7 })
+    const second = readBatchHeader(stored, first.sizeInBytes)
+    expect(second).toMatchObject({ compression: Compression.NONE, isControl: true, baseOffset: 3 })
+  })
+
+  it('a compacted topic: keys are checked before re-encoding, keyed records are re-encoded', () => {
+    const log = env().open({ compressionType: 'zstd', cleanupPolicy: ['compact'] })
+    expect(code(() => log.appendAsLeader(buildRecordBatch({ records: recs, now }), { leaderEpoch: 0 }))).toBe(
+      ErrorCode.INVALID_RECORD,
+    )
+    expect(log.logEndOffset).toBe(0)
+    const keyed = recs.map((r, i) => ({ ...r, key: `key${i}` }))
+    log.appendAsLeader(buildRecordBatch({ records: keyed, now, compression: Compression.GZIP }), {
+      leaderEpoch: 0,
+    })
+    const stored = log.read(0, { maxBytes: 1 << 20 }).records
+    expect(readBatchHeader(stored).compression).toBe(Compression.ZSTD)
+    expect(readRecords(stored).map((r) => r.key!.toString())).toEqual(['key0', 'key1', 'key2'])
   })
 })
 

@@ -26,7 +26,12 @@ import {
   verifyCrc,
   verifyLegacyCrc,
 } from '../../protocol/records/batch.js'
-import { allowRecordBytes, Compression } from '../../protocol/records/compression.js'
+import {
+  allowRecordBytes,
+  Compression,
+  compressionCodeOf,
+  levelFor,
+} from '../../protocol/records/compression.js'
 import { ErrorCode, KafkaError } from '../../protocol/errors.js'
 import {
   type Clock,
@@ -47,6 +52,7 @@ import {
 import {
   CLEANED_FILE_SUFFIX,
   DELETE_DIR_SUFFIX,
+  FUTURE_DIR_SUFFIX,
   DELETED_FILE_SUFFIX,
   deleteIfExists,
   flushDir,
@@ -139,6 +145,12 @@ export interface AppendOptions {
   verificationGuard?: VerificationGuard
   /** the append time (LogAppendTime and timestamp bounds); defaults to the clock */
   now?: number
+  /**
+   * Write the bytes on libuv's thread pool, gathered with the other appends of this turn (write-behind.ts), instead
+   * of synchronously: `written` settles once they are in the file. The caller keeps `records` unchanged until then
+   * (a produce request's frame: its lease is held until the produce is answered, after `written`).
+   */
+  deferWrite?: boolean
 }
 
 export interface LogAppendResult {
@@ -154,6 +166,11 @@ export interface LogAppendResult {
   maxTimestamp: number
   /** bytes appended */
   validBytes: number
+  /**
+   * With AppendOptions.deferWrite: settles once the bytes are in the file; fails if the write failed (the log has
+   * then truncated them and everything appended after them, and reported the storage fault).
+   */
+  written?: Promise<void>
 }
 
 export interface ReadOptions {
@@ -311,6 +328,9 @@ export class Log {
       epochFile,
       this.logger,
       `[LeaderEpochCache ${this.name}] `,
+      (e) => {
+        if (storageFault(e) === 'failed') this.storageFaults?.onFault(this, 'failed', e)
+      },
     )
     this.producerStateManager = new ProducerStateManager(
       this.name,
@@ -531,6 +551,7 @@ export class Log {
       fileAlreadyExists,
       suffix,
       indexFilesExist,
+      onWriteError: (firstOffset, err) => this.onDeferredWriteFailed(firstOffset, err),
     })
   }
 
@@ -763,6 +784,16 @@ export class Log {
   // -------------------------------------------------------------------------------------------------------------
   // high watermark, log start offset, LSO
 
+  /**
+   * The end of what is in the segment files: the log end offset, or the first offset of a deferred append still on
+   * its way (only the active segment has such appends). Reads stop there and the high watermark never passes it,
+   * so nobody sees records that a failed write could still take back.
+   */
+  get writtenEndOffset(): number {
+    const pending = this.activeSegment.firstPendingOffset
+    return pending === undefined ? this._nextOffset : Math.min(pending, this._nextOffset)
+  }
+
   /** Sets the high watermark, bounded by [logStartOffset, logEndOffset]; returns the value set. */
   updateHighWatermark(hw: number): number {
     const v =
@@ -856,6 +887,11 @@ export class Log {
     return this.leaderEpochCache.latestEpoch()
   }
 
+  /** The leader epochs of this log and where each starts (leader-epoch-checkpoint), oldest first. */
+  leaderEpochEntries(): { epoch: number; startOffset: number }[] {
+    return this.leaderEpochCache.entries()
+  }
+
   /** OffsetForLeaderEpoch: the epoch ≤ `leaderEpoch` and its end offset, or undefined when unknown. */
   endOffsetForEpoch(leaderEpoch: number): { epoch: number; endOffset: number } | undefined {
     const r = this.leaderEpochCache.endOffsetFor(leaderEpoch, this._nextOffset)
@@ -905,7 +941,8 @@ export class Log {
 
   /**
    * Validates the batches as Kafka's LogValidator does, assigns offsets and the leader epoch by rewriting the batch
-   * headers in `records` (in place: never re-encoding), sets LogAppendTime where configured, and appends.
+   * headers in `records` (in place, unless the batch is re-encoded: a codec other than the topic's compression.type,
+   * or compressed with inner offsets out of order), sets LogAppendTime where configured, and appends.
    * A retried idempotent batch is answered with its original offsets (`duplicate: true`) without being written.
    */
   appendAsLeader(records: Buffer, opts: AppendOptions): LogAppendResult {
@@ -917,6 +954,7 @@ export class Log {
       false,
       opts.now ?? this.clock.now(),
       opts.verificationGuard,
+      opts.deferWrite,
     )
   }
 
@@ -933,6 +971,7 @@ export class Log {
     ignoreRecordSize: boolean,
     now: number,
     verificationGuard?: VerificationGuard,
+    deferWrite = false,
   ): LogAppendResult {
     this.checkOpen()
     let info = this.analyzeAndValidateRecords(records, origin, ignoreRecordSize, !assignOffsets)
@@ -1015,6 +1054,7 @@ export class Log {
         logAppendTime,
         assignOffsets,
         now,
+        deferWrite,
       })
     } catch (e) {
       // out of file descriptors is no fault of the disk: the write is refused (see descriptors.ts), the dir stays
@@ -1041,6 +1081,7 @@ export class Log {
       logAppendTime: number
       assignOffsets: boolean
       now: number
+      deferWrite: boolean
     },
   ): LogAppendResult {
     const { updatedProducers, completedTxns, firstOffset, lastOffset, maxTimestamp } = a
@@ -1058,7 +1099,13 @@ export class Log {
     }
 
     const segment = this.maybeRoll(valid.length, firstOffset, lastOffset, maxTimestamp, a.now)
-    segment.append(lastOffset, maxTimestamp, a.shallowOffsetOfMaxTimestamp, valid)
+    const written = segment.append(
+      lastOffset,
+      maxTimestamp,
+      a.shallowOffsetOfMaxTimestamp,
+      valid,
+      a.deferWrite,
+    )
     if (this.faulted) {
       this.faulted = false
       this.storageFaults?.onRecovered(this)
@@ -1091,6 +1138,32 @@ export class Log {
       recordCount: info.recordCount,
       maxTimestamp,
       validBytes: valid.length,
+      written,
+    }
+  }
+
+  /**
+   * A deferred append's write failed on the thread pool (see LogSegment.append): the log is truncated where its
+   * bytes began — they, and whatever was appended after them, are gone, and their `written` promises fail — and the
+   * fault is reported as a synchronous append's would be.
+   */
+  private onDeferredWriteFailed(firstOffset: number, err: unknown): void {
+    // (logged once per episode by the storage fault listener, as a synchronous append's failure)
+    this.logger.debug(
+      { err },
+      `${this.ident}Error while writing records at offset ${firstOffset} to ${this.name}`,
+    )
+    if (!this.closed && firstOffset < this._nextOffset) {
+      try {
+        this.truncateTo(firstOffset)
+      } catch (e) {
+        this.logger.error({ err: e }, `${this.ident}Error while truncating ${this.name} after a failed write`)
+      }
+    }
+    const fault = storageFault(err)
+    if (fault) {
+      this.faulted = true
+      this.storageFaults?.onFault(this, fault, err)
     }
   }
 
@@ -1185,8 +1258,9 @@ export class Log {
 
   /**
    * LogValidator for magic 2: batch checks, record checks (every record is parsed: see validateRecords), then the
-   * in-place header rewrite. A compressed batch whose inner offsets are not 0..n-1 is rebuilt as Kafka does
-   * (`rebuilt`: the new bytes and their analysis); anything else keeps the producer's bytes.
+   * in-place header rewrite. A batch whose codec is not the topic's compression.type is rebuilt in that codec, and a
+   * compressed batch whose inner offsets are not 0..n-1 in its own, as Kafka does (`rebuilt`: the new bytes and their
+   * analysis); anything else keeps the producer's bytes.
    */
   private validateAndAssignOffsets(
     records: Buffer,
@@ -1242,9 +1316,18 @@ export class Log {
     }
     const scan = this.validateRecords(records, b.position, h, now)
     let rebuilt: { records: Buffer; info: AppendInfo } | undefined
-    if (!scan.offsetsInOrder && h.compression !== Compression.NONE) {
-      // "Some older clients do not implement the V1 internal offsets correctly": Kafka rewrites, never refuses
-      const bytes = rebuildBatch(records, b.position)
+    // the topic's compression.type ('producer': the batch's own); control batches keep theirs (never compressed)
+    const c = this._config
+    const target = h.isControl ? h.compression : (compressionCodeOf(c.compressionType) ?? h.compression)
+    if (target !== h.compression || (!scan.offsetsInOrder && h.compression !== Compression.NONE)) {
+      // a batch in another codec is re-encoded in the topic's; "some older clients do not implement the V1 internal
+      // offsets correctly": Kafka rewrites those too, never refuses
+      const level = levelFor(target, {
+        gzip: c.compressionGzipLevel,
+        lz4: c.compressionLz4Level,
+        zstd: c.compressionZstdLevel,
+      })
+      const bytes = rebuildBatch(records, b.position, target, level)
       const again = this.analyzeAndValidateRecords(bytes, origin, false, false)
       rebuilt = { records: bytes, info: again }
       records = bytes
@@ -1491,7 +1574,7 @@ export class Log {
    */
   flush(offset = this._nextOffset, includingOffset = false): void {
     this.checkOpen()
-    this.leaderEpochCache.writeIfDirty()
+    this.leaderEpochCache.flushSync()
     const flushOffset = includingOffset ? offset + 1 : offset
     if (flushOffset > this._recoveryPoint) {
       this.logger.debug(
@@ -1528,6 +1611,8 @@ export class Log {
       if (this._segmentsGeneration !== generation) continue
       // as flush(): a new segment's directory entry needs the directory fsynced
       if (toFlush.some((s) => s.baseOffset >= this._recoveryPoint)) await flushDirAsync(this._dir)
+      // the leader epoch checkpoint's asynchronous write (assign), before the recovery point passes its entries
+      await this.leaderEpochCache.flushed()
       if (this.closed) return
       if (this._segmentsGeneration !== generation) continue
       if (target > this._recoveryPoint) {
@@ -1571,6 +1656,7 @@ export class Log {
   async flushForClose(): Promise<void> {
     this.checkOpen()
     this.leaderEpochCache.writeIfDirty()
+    await this.leaderEpochCache.flushed()
     await this.topicIdWritten()
     await this.flushAsync(this._nextOffset, true)
     if (!this.closed && existsSync(this._dir)) await this.producerStateManager.takeSnapshotAsync()
@@ -1616,7 +1702,8 @@ export class Log {
         `Received request for offset ${startOffset} for partition ${this.name}, but no segment holds it.`,
       )
     }
-    const maxOffset = Math.min(opts.maxOffset ?? this._nextOffset, this._nextOffset)
+    const readEnd = this.writtenEndOffset
+    const maxOffset = Math.min(opts.maxOffset ?? readEnd, readEnd)
     const empty = (segment: LogSegment | undefined): LogReadPlan => ({
       ...base,
       segment: undefined,
@@ -2093,6 +2180,7 @@ export class Log {
     this._segmentsGeneration++
     this.logger.debug(`${this.ident}Closing log`)
     this.producerExpireCheck.cancel()
+    this.leaderEpochCache.close(existsSync(this._dir))
     if (existsSync(this._dir)) this.producerStateManager.takeSnapshot()
     for (const s of this.segments) s.close()
     this.closed = true
@@ -2102,6 +2190,7 @@ export class Log {
   /** Closes file descriptors without writing anything (a failed disk). */
   closeHandlers(): void {
     this._segmentsGeneration++
+    this.leaderEpochCache.close(false)
     for (const s of this.segments) s.closeHandlers()
     this.closed = true
   }
@@ -2124,11 +2213,13 @@ export class Log {
     this._segmentsGeneration++
     this.producerExpireCheck.cancel()
     this.leaderEpochCache.clear()
+    this.leaderEpochCache.close(false)
     for (const s of this.segments) s.deleteIfExists()
     this.segments = []
     this.closed = true
     this.ownScheduler?.shutdown()
-    rmSync(this._dir, { recursive: true, force: true })
+    // retried: a checkpoint write on libuv's pool that was under way may add its temporary file meanwhile
+    rmSync(this._dir, { recursive: true, force: true, maxRetries: 3, retryDelay: 1 })
   }
 
   toString(): string {
@@ -2239,6 +2330,11 @@ export function rebuildProducerState(
     `${logPrefix}Producer state recovery took ${segmentRecoveryStart - loadStart}ms for snapshot load and ` +
       `${clock.now() - segmentRecoveryStart}ms for segment recovery from offset ${lastOffset}`,
   )
+}
+
+/** The directory name of a future log: the copy of a replica being moved to another log directory. */
+export function logFutureDirName(tp: TopicPartition, uniqueId: string): string {
+  return `${tp.topic}-${tp.partition}.${uniqueId}${FUTURE_DIR_SUFFIX}`
 }
 
 /** The directory name a deleted log is renamed to before it is removed. */

@@ -1,17 +1,10 @@
 /**
  * Kafka's LogSegment: `<base>.log` holding record batches exactly as appended, with its `.index`, `.timeindex` and
- * (when a transaction was aborted in it) `.txnindex`. All file access is synchronous.
+ * (when a transaction was aborted in it) `.txnindex`. File access is synchronous, except the writes of appends made
+ * with `deferWrite` (write-behind.ts: they go to the file on libuv's thread pool, and reads see them meanwhile),
+ * reads on the pool (readRangeAsync) and flushAsync.
  */
-import {
-  closeSync,
-  existsSync,
-  fdatasyncSync,
-  fstatSync,
-  statSync,
-  ftruncateSync,
-  renameSync,
-  utimesSync,
-} from 'node:fs'
+import { closeSync, existsSync, fdatasyncSync, fstatSync, statSync, renameSync, utimesSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import {
   type BatchEntry,
@@ -43,8 +36,9 @@ import {
   fdatasyncAsync,
   timeIndexFile,
   transactionIndexFile,
-  writeAt,
 } from './file-utils.js'
+import { ErrorCode, KafkaError } from '../../protocol/errors.js'
+import { WriteBehind } from './write-behind.js'
 import { OffsetIndex, TimeIndex, type TimestampOffset, TransactionIndex, type AbortedTxn } from './indexes.js'
 import type { LeaderEpochFileCache } from './leader-epoch-cache.js'
 import type { CompletedTxn, ProducerStateManager } from './producer-state.js'
@@ -83,17 +77,18 @@ export function lastOffsetOf(e: BatchEntry): number {
  * read separately when it does not fit in the window). `onStop` hears of a trailing partial entry or of garbage.
  */
 export function* scanFile(
-  fd: number,
+  fd: number | ((position: number, length: number) => Buffer),
   start: number,
   end: number,
   onStop?: (s: ScanStop) => void,
   windowSize = SCAN_WINDOW,
 ): Generator<FileBatch> {
+  const read = typeof fd === 'number' ? (p: number, n: number): Buffer => readAt(fd, p, n) : fd
   let win: Buffer = Buffer.alloc(0)
   let winStart = 0
   const ensure = (pos: number, n: number): void => {
     if (pos < winStart || pos + n > winStart + win.length) {
-      win = readAt(fd, pos, Math.min(Math.max(windowSize, n), end - pos))
+      win = read(pos, Math.min(Math.max(windowSize, n), end - pos))
       winStart = pos
     }
   }
@@ -141,7 +136,7 @@ export function* scanFile(
       legacy,
       lastOffset: header ? header.lastOffset : legacy!.offset,
       maxTimestamp: header ? header.maxTimestamp : legacy!.timestamp,
-      bytes: () => (p + size <= ws + w.length ? w.subarray(p - ws, p - ws + size) : readAt(fd, p, size)),
+      bytes: () => (p + size <= ws + w.length ? w.subarray(p - ws, p - ws + size) : read(p, size)),
     }
     pos += size
   }
@@ -170,6 +165,11 @@ export interface SegmentOptions {
   rollJitterMs: number
   clock: Clock
   logger: Logger
+  /**
+   * A deferred write failed on the thread pool (see write-behind.ts): everything from `firstOffset` must go (the
+   * log truncates itself there). Without it the segment truncates itself.
+   */
+  onWriteError?: (firstOffset: number, err: unknown) => void
   /** true to open existing files, false to create the segment afresh (replacing any files) */
   fileAlreadyExists: boolean
   /** file name suffix (e.g. '.deleted', '.swap') */
@@ -230,6 +230,8 @@ export class LogSegment implements BudgetedFile {
   private maxTimestampAndOffset: TimestampOffset | undefined
   private indexesChecked = false
   private indexesMissing = false
+  /** appends whose bytes are on their way to the file (write-behind.ts) */
+  private readonly writes: WriteBehind
 
   private constructor(o: SegmentOptions) {
     const suffix = o.suffix ?? ''
@@ -240,6 +242,16 @@ export class LogSegment implements BudgetedFile {
     this.logger = o.logger
     this.created = o.clock.now()
     this.logPath = logFile(o.dir, o.baseOffset, suffix)
+    const onWriteError = o.onWriteError
+    this.writes = new WriteBehind({
+      fd: () => this.openFd(),
+      path: () => this.logPath,
+      pin: () => this.pins++,
+      unpin: () => this.pins--,
+      closeNow: () => this.closeFd(),
+      failed: (firstOffset, err) =>
+        onWriteError ? onWriteError(firstOffset, err) : void this.truncateTo(firstOffset),
+    })
     this.offsetIndex = new OffsetIndex(
       offsetIndexFile(o.dir, o.baseOffset, suffix),
       o.baseOffset,
@@ -294,11 +306,42 @@ export class LogSegment implements BudgetedFile {
     return this.indexesMissing
   }
 
+  /** The first offset of an append whose bytes are on their way to the file, if any (write-behind.ts). */
+  get firstPendingOffset(): number | undefined {
+    return this.writes.firstPendingOffset
+  }
+
   private get file(): number {
     if (this.closed) throw new Error(`Log segment ${this.logPath} is closed`)
+    return this.openFd()
+  }
+
+  /** The descriptor, also while a closed segment's last deferred write lands. */
+  private openFd(): number {
     if (this.fd === undefined) this.fd = openBudgeted(this, this.logPath, 'r+')
     else touchDescriptor(this)
     return this.fd
+  }
+
+  private closeFd(): void {
+    if (this.fd !== undefined) {
+      closeSync(this.fd)
+      this.fd = undefined
+    }
+  }
+
+  /** `length` bytes of the file at `position`, with the bytes of appends not written yet (write-behind.ts). */
+  private readSync(position: number, length: number, alloc?: (n: number) => Buffer): Buffer {
+    const buf = readAt(this.file, position, length, alloc)
+    if (!this.writes.pending) return buf
+    if (buf.length === length) {
+      this.writes.patch(position, buf, length)
+      return buf
+    }
+    const full = alloc ? alloc(length) : Buffer.allocUnsafe(length)
+    buf.copy(full)
+    if (alloc === fetchAlloc) fetchBufferPool.release(buf)
+    return full.subarray(0, this.writes.patch(position, full, buf.length))
   }
 
   /** The descriptor budget closes an idle descriptor (see descriptors.ts); the next use opens it again. */
@@ -378,7 +421,7 @@ export class LogSegment implements BudgetedFile {
 
   /** The entries of the log from `position` (stopping at a partial or invalid one). */
   batches(position = 0, onStop?: (s: ScanStop) => void, windowSize?: number): Generator<FileBatch> {
-    return scanFile(this.file, position, this._size, onStop, windowSize)
+    return scanFile((p, n) => this.readSync(p, n), position, this._size, onStop, windowSize)
   }
 
   readMaxTimestampAndOffsetSoFar(): TimestampOffset {
@@ -410,8 +453,9 @@ export class LogSegment implements BudgetedFile {
     largestTimestamp: number,
     shallowOffsetOfMaxTimestamp: number,
     records: Buffer,
-  ): void {
-    if (records.length === 0) return
+    deferWrite = false,
+  ): Promise<void> | undefined {
+    if (records.length === 0) return undefined
     this.ensureIndexes()
     const physicalPosition = this._size
     const before = {
@@ -423,8 +467,16 @@ export class LogSegment implements BudgetedFile {
     if (!this.canConvertToRelativeOffset(largestOffset)) {
       throw new Error(`Detected offset overflow at offset ${largestOffset} in segment ${this.logPath}`)
     }
+    let written: Promise<void> | undefined
     try {
-      writeAt(this.file, records, physicalPosition, this.logPath)
+      if (this.closed) throw new Error(`Log segment ${this.logPath} is closed`)
+      if (deferWrite && WriteBehind.hasRoom(records.length)) {
+        written = this.writes.enqueue(physicalPosition, records, Number(records.readBigInt64BE(0)))
+      } else {
+        // (a deferred one when the queues are full: it waits for the file, with what is queued before it)
+        if (deferWrite) this.writes.drainSync()
+        this.writes.writeSync(physicalPosition, records)
+      }
       this.markWritten()
       this._size += records.length
       if (largestTimestamp > this.maxTimestampSoFar()) {
@@ -436,12 +488,13 @@ export class LogSegment implements BudgetedFile {
         this.bytesSinceLastIndexEntry = 0
       }
       this.bytesSinceLastIndexEntry += records.length
+      return written
     } catch (e) {
       // A write that failed part-way (a full disk) leaves the segment as it was, so that the next append — once
       // there is room — goes where this one would have: the bytes, and index entries of this append, go.
       const firstOffset = Number(records.readBigInt64BE(0))
       try {
-        ftruncateSync(this.file, physicalPosition)
+        this.writes.truncate(physicalPosition, e)
         this.markWritten()
         this.offsetIndex.truncateTo(firstOffset)
         this.timeIndex.truncateTo(firstOffset)
@@ -510,9 +563,7 @@ export class LogSegment implements BudgetedFile {
 
   /** `length` bytes at `position`, in a buffer from the fetch pool (the connection gives it back once sent). */
   readRange(position: number, length: number): Buffer {
-    return length > 0
-      ? readAt(this.file, position, length, (n) => fetchBufferPool.acquire(n))
-      : Buffer.alloc(0)
+    return length > 0 ? this.readSync(position, length, fetchAlloc) : Buffer.alloc(0)
   }
 
   /**
@@ -521,12 +572,14 @@ export class LogSegment implements BudgetedFile {
    */
   readRangeAsync(position: number, length: number): Promise<Buffer> {
     if (length <= 0) return Promise.resolve(Buffer.alloc(0))
+    // the tail whose bytes are still on their way: from memory and the page cache (they were just written)
+    if (this.writes.overlaps(position, length)) return Promise.resolve(this.readRange(position, length))
     return this.pinned((fd) => readAtAsync(fd, position, length, (n) => fetchBufferPool.acquire(n)))
   }
 
   /** Raw bytes of the file. */
   readBytes(position: number, length: number): Buffer {
-    return readAt(this.file, position, Math.max(0, Math.min(length, this._size - position)))
+    return this.readSync(position, Math.max(0, Math.min(length, this._size - position)))
   }
 
   /**
@@ -579,7 +632,7 @@ export class LogSegment implements BudgetedFile {
       this.logger.warn(
         `Found invalid messages in log segment ${this.logPath} at byte offset ${validBytes}: ${problem ?? 'unknown'}. Truncating ${truncated} bytes.`,
       )
-      ftruncateSync(this.file, validBytes)
+      this.writes.truncate(validBytes, truncatedError(this.logPath))
       this.markWritten()
       this._size = validBytes
     }
@@ -630,7 +683,7 @@ export class LogSegment implements BudgetedFile {
     let truncated = 0
     if (mapping) {
       truncated = this._size - mapping.position
-      ftruncateSync(this.file, mapping.position)
+      this.writes.truncate(mapping.position, truncatedError(this.logPath))
       this.markWritten()
       this._size = mapping.position
     }
@@ -670,6 +723,7 @@ export class LogSegment implements BudgetedFile {
   }
 
   flush(): void {
+    if (!this.closed) this.writes.drainSync()
     if (this.unsynced && !this.closed) {
       this.unsynced = false
       fdatasyncSync(this.file)
@@ -684,6 +738,7 @@ export class LogSegment implements BudgetedFile {
    * serving requests meanwhile — Kafka flushes rolled segments on a background thread for the same reason.
    */
   async flushAsync(): Promise<void> {
+    await this.writes.whenWritten()
     if (this.unsynced && !this.closed) {
       this.unsynced = false
       await this.pinned((fd) => fdatasyncAsync(fd))
@@ -698,6 +753,8 @@ export class LogSegment implements BudgetedFile {
 
   /** Writes the final time index entry and trims the indexes (LogSegment.onBecomeInactiveSegment). */
   onBecomeInactiveSegment(): void {
+    // only the active segment has writes on their way, so that they land (and fail) in offset order
+    this.writes.drainSync()
     this.ensureIndexes()
     this.timeIndex.maybeAppend(this.maxTimestampSoFar(), this.offsetOfMaxTimestampSoFar(), true)
     // trims the files and releases their descriptors; the contents stay readable (cached or re-read)
@@ -872,15 +929,19 @@ export class LogSegment implements BudgetedFile {
     this.offsetIndex.closeHandler()
     this.timeIndex.closeHandler()
     this.txnIndex.closeHandler()
-    this.closed = true
-    descriptorClosed(this)
-    if (this.fd !== undefined) {
-      closeSync(this.fd)
-      this.fd = undefined
+    if (this.closed) return
+    let now = true
+    try {
+      now = this.writes.close()
+    } finally {
+      this.closed = true
+      descriptorClosed(this)
+      if (now) this.closeFd()
     }
   }
 
   deleteIfExists(): void {
+    this.writes.discard(truncatedError(this.logPath))
     this.closeHandlers()
     deleteIfExists(this.logPath)
     this.offsetIndex.deleteIfExists()
@@ -891,4 +952,14 @@ export class LogSegment implements BudgetedFile {
   toString(): string {
     return `LogSegment(baseOffset=${this.baseOffset}, size=${this._size}, lastModifiedTime=${Math.floor(this.lastModified())}, largestRecordTimestamp=${this.maxTimestampAndOffset?.timestamp ?? -1})`
   }
+}
+
+const fetchAlloc = (n: number): Buffer => fetchBufferPool.acquire(n)
+
+/** What a deferred append whose bytes were truncated (or deleted) before they reached the file fails with. */
+function truncatedError(path: string): KafkaError {
+  return new KafkaError(
+    ErrorCode.NOT_LEADER_OR_FOLLOWER,
+    `the records were truncated from ${path} before they were written`,
+  )
 }

@@ -76,8 +76,27 @@ export class KafkaZkClient {
     return watcher ? getDataWatched(this.store, path, watcher) : this.store.getData(path)
   }
 
+  /**
+   * Kafka's persistent top-level paths, the missing ones created in one multi (one write of the local metadata
+   * file, two fsyncs, instead of one per znode at a first start).
+   */
   async createTopLevelPaths(): Promise<void> {
-    for (const p of PERSISTENT_PATHS) await ensurePath(this.store, p)
+    const missing: string[] = []
+    for (const path of PERSISTENT_PATHS) {
+      let p = ''
+      for (const part of path.split('/').filter(Boolean)) {
+        p += '/' + part
+        if (!missing.includes(p) && (await this.store.exists(p)) === null) missing.push(p)
+      }
+    }
+    if (missing.length === 0) return
+    try {
+      await this.store.multi(missing.map((path) => ({ op: 'create', path, data: null, mode: 'persistent' })))
+    } catch {
+      // one already exists (the multi failed as a whole), or the store failed: one by one, as Kafka, which
+      // tolerates the existing ones and reports a real failure
+      for (const p of PERSISTENT_PATHS) await ensurePath(this.store, p)
+    }
   }
 
   // --- cluster id ---

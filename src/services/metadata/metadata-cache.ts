@@ -75,6 +75,9 @@ export class MetadataCache extends EventEmitter<MetadataCacheEvents> {
   readonly brokerConfigs = new Map<string, Map<string, string>>()
   /** /config/users/<sanitized user name>: SCRAM credentials and user quotas, by sanitized user name. */
   readonly userConfigs = new Map<string, Map<string, string>>()
+  /** Live replicas on failed log directories (applyOfflineReplicas): `topic\u0000partition` → broker → its epoch. */
+  private readonly failedDirReplicas = new Map<string, Map<number, number>>()
+  private umControllerEpoch = -1
 
   constructor(
     private readonly zk: KafkaZkClient,
@@ -111,6 +114,47 @@ export class MetadataCache extends EventEmitter<MetadataCacheEvents> {
 
   isAlive(brokerId: number): boolean {
     return this.brokerMap.has(brokerId)
+  }
+
+  /**
+   * The controller epoch of the last UpdateMetadata applied (Kafka's MetadataCache controller epoch); -1 before any.
+   */
+  get updateMetadataControllerEpoch(): number {
+    return this.umControllerEpoch
+  }
+
+  /**
+   * Applies the offline replicas of the partition states in an UpdateMetadata from the controller (Kafka's brokers
+   * keep each partition state the controller sends; Samsa's take leaders, ISRs and replicas from ZooKeeper and keep
+   * only which live replicas are offline — on a failed log directory). A partition state replaces what was known of
+   * that partition. Returns false, changing nothing, for a controller epoch older than one already applied
+   * (STALE_CONTROLLER_EPOCH).
+   */
+  applyOfflineReplicas(
+    controllerEpoch: number,
+    partitions: Iterable<{ topic: string; partition: number; offlineReplicas: readonly number[] }>,
+  ): boolean {
+    if (controllerEpoch < this.umControllerEpoch) return false
+    this.umControllerEpoch = controllerEpoch
+    for (const p of partitions) {
+      const key = `${p.topic}\u0000${p.partition}`
+      const on = new Map<number, number>()
+      // replicas of brokers that are not registered are offline anyway; a live one's registration is remembered,
+      // so that its directories count again once it registers anew (restarted)
+      for (const r of p.offlineReplicas) {
+        const epoch = this.brokerMap.get(r)?.epoch
+        if (epoch !== undefined) on.set(r, epoch)
+      }
+      if (on.size > 0) this.failedDirReplicas.set(key, on)
+      else this.failedDirReplicas.delete(key)
+    }
+    return true
+  }
+
+  /** Whether the controller said that `brokerId`'s replica of the partition is offline while the broker runs. */
+  isOnFailedLogDir(topic: string, partition: number, brokerId: number): boolean {
+    const epoch = this.failedDirReplicas.get(`${topic}\u0000${partition}`)?.get(brokerId)
+    return epoch !== undefined && this.brokerMap.get(brokerId)?.epoch === epoch
   }
 
   /** Loads everything and arms the watches. Called again with a new generation after a session is replaced. */
@@ -269,6 +313,7 @@ export class MetadataCache extends EventEmitter<MetadataCacheEvents> {
     if (!t) return
     this.topicMap.delete(name)
     if (this.ids.get(t.id) === name) this.ids.delete(t.id)
+    for (const p of t.partitions.keys()) this.failedDirReplicas.delete(`${name}\u0000${p}`)
     this.emit('topicRemoved', name, t.id, [...t.partitions.keys()])
   }
 

@@ -188,6 +188,20 @@ describe('BrokerMetrics', () => {
     expect(s.get('kafka_brokers')).toBe(3)
   })
 
+  it('passes over the hosted partitions once per scrape for the six ReplicaManager gauges', async () => {
+    const m = new BrokerMetrics()
+    let passes = 0
+    m.setSources({ ...sources, replicas: () => (passes++, sources.replicas()) })
+    const s = await samples(m)
+    expect(passes).toBe(1)
+    expect(s.get('kafka_server_replicamanager_atminisrpartitioncount')).toBe(2)
+    expect(s.get('kafka_server_replicamanager_underminisrpartitioncount')).toBe(1)
+    expect(s.get('kafka_server_replicamanager_offlinereplicacount')).toBe(0)
+    await Promise.all([m.scrape(), m.scrape()]) // overlapping scrapes: each reads fresh state, at most once
+    expect(passes).toBeLessThanOrEqual(3)
+    expect(passes).toBeGreaterThanOrEqual(2)
+  })
+
   it('has every metric the issue names and every metric the Grafana dashboard uses', async () => {
     const m = new BrokerMetrics({ processMetrics: true })
     m.setSources(sources)

@@ -209,6 +209,12 @@ export class BrokerMetrics {
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry })
   }
 
+  /**
+   * What the gauges of the scrape under way have computed and share: the six ReplicaManager gauges read one
+   * pass over the hosted partitions (`replicas()`) instead of one pass each. Undefined outside a scrape.
+   */
+  private scrapeMemo: { replicas?: ReplicaStats } | undefined
+
   /** The state the scrape-time gauges read (set once the broker's services exist). */
   setSources(sources: MetricSources): void {
     this.sources = sources
@@ -314,9 +320,15 @@ export class BrokerMetrics {
    */
   async scrape(): Promise<{ contentType: string; body: string }> {
     const families: string[] = []
-    for (const metric of this.registry.getMetricsAsArray()) {
-      families.push(await this.renderFamily(metric))
-      await yieldToLoop()
+    const memo = {}
+    try {
+      for (const metric of this.registry.getMetricsAsArray()) {
+        this.scrapeMemo = memo // a scrape running alongside may have replaced or dropped it
+        families.push(await this.renderFamily(metric))
+        await yieldToLoop()
+      }
+    } finally {
+      if (this.scrapeMemo === memo) this.scrapeMemo = undefined
     }
     return { contentType: this.registry.contentType, body: `${families.join('\n\n')}\n` }
   }
@@ -373,28 +385,33 @@ export class BrokerMetrics {
       }).register(this.registry)
     }
 
+    /** replicas(), once per scrape */
+    const replicas = (s: MetricSources): ReplicaStats => {
+      const memo = this.scrapeMemo
+      return memo ? (memo.replicas ??= s.replicas()) : s.replicas()
+    }
     const rm = 'kafka_server_replicamanager_'
-    value(`${rm}partitioncount`, 'Partitions with a replica on this broker.', (s) => s.replicas().partitions)
-    value(`${rm}leadercount`, 'Partitions led by this broker.', (s) => s.replicas().leaders)
+    value(`${rm}partitioncount`, 'Partitions with a replica on this broker.', (s) => replicas(s).partitions)
+    value(`${rm}leadercount`, 'Partitions led by this broker.', (s) => replicas(s).leaders)
     value(
       `${rm}underreplicatedpartitions`,
       'Partitions led here whose ISR is smaller than their replica set.',
-      (s) => s.replicas().underReplicated,
+      (s) => replicas(s).underReplicated,
     )
     value(
       `${rm}underminisrpartitioncount`,
       'Partitions led here whose ISR is below min.insync.replicas.',
-      (s) => s.replicas().underMinIsr,
+      (s) => replicas(s).underMinIsr,
     )
     value(
       `${rm}atminisrpartitioncount`,
       'Partitions led here whose ISR is at min.insync.replicas.',
-      (s) => s.replicas().atMinIsr,
+      (s) => replicas(s).atMinIsr,
     )
     value(
       `${rm}offlinereplicacount`,
       'Replicas of this broker that are offline.',
-      (s) => s.replicas().offlineReplicas,
+      (s) => replicas(s).offlineReplicas,
     )
 
     // The replication quotas' sensors (kafka.server:type=LeaderReplication / FollowerReplication, byte-rate)

@@ -298,11 +298,12 @@ export class Partition {
 
   /**
    * The high watermark the leader may advance to: the smallest log end offset among itself and the ISR
-   * followers (Kafka: maybeIncrementLeaderHW over the ISR).
+   * followers (Kafka: maybeIncrementLeaderHW over the ISR). The leader's own counts up to what is in its files
+   * (Log.writtenEndOffset: produce appends still on their way to the file do not count yet).
    */
   computeHighWatermark(): number {
     const log = this.requireLog()
-    let hw = log.logEndOffset
+    let hw = log.writtenEndOffset
     for (const r of this._isr) {
       if (r === this.brokerId) continue
       const f = this._followers.get(r)

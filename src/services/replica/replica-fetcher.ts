@@ -10,7 +10,7 @@
 import { Apis } from '../../protocol/messages/index.js'
 import { BrokerClient, BrokerClientError, type BrokerAddress } from '../../network/broker-client.js'
 import { ErrorCode, errorName } from '../../protocol/errors.js'
-import { iterateBatches } from '../../protocol/records/batch.js'
+import { completeBatchesLength } from '../../protocol/records/batch.js'
 import type { BrokerMetrics } from '../metrics/broker-metrics.js'
 import type { Logger } from '../../util/logger.js'
 import type { Scheduler } from '../../util/scheduler.js'
@@ -61,16 +61,6 @@ interface FetchState {
 const FetchApi = Apis.Fetch
 const ListOffsetsApi = Apis.ListOffsets
 const OffsetForLeaderEpochApi = Apis.OffsetForLeaderEpoch
-
-/** Bytes of `records` made of complete batches (a fetch response may end inside one). */
-function completeBatchesLength(records: Buffer): number {
-  let end = 0
-  for (const e of iterateBatches(records)) {
-    if (e.kind === 'partial' || e.kind === 'invalid') break
-    end = e.position + e.size
-  }
-  return end
-}
 
 class ReplicaFetcherThread {
   readonly partitions = new Map<string, FetchState>()

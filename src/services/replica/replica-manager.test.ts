@@ -2,7 +2,7 @@
  * The replica manager's own timers, on manual time: ISR expiration (replica.lag.time.max.ms) and the high
  * watermark checkpoint, with the cluster state in an in-memory metadata store.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -148,6 +148,16 @@ describe('ReplicaManager on manual time', () => {
     expect(existsSync(file)).toBe(false)
     await scheduler.advance(1)
     expect(existsSync(file)).toBe(true)
+    expect(readFileSync(file, 'utf8')).toBe('0\n1\nt 0 0\n')
+  })
+
+  it('a shutdown during a periodic checkpoint write (on the thread pool) waits for it, then writes its own', async () => {
+    const { scheduler, replicas, dir } = await leaderWithSilentFollower()
+    const file = join(dir, HIGH_WATERMARK_CHECKPOINT_FILE)
+    const tick = scheduler.advance(5000)
+    await Promise.all([tick, replicas.shutdown()])
+    expect(readFileSync(file, 'utf8')).toBe('0\n1\nt 0 0\n')
+    expect(existsSync(`${file}.tmp`)).toBe(false)
   })
 })
 

@@ -12,8 +12,8 @@
 import type { ClientMetadata, ReplicaSelector, ReplicaView } from './replica-selector.js'
 import { join } from 'node:path'
 import { ErrorCode, errorName, KafkaError, toErrorCode, toErrorMessage } from '../../protocol/errors.js'
-import { FaultLog } from '../log/storage-faults.js'
-import { OffsetCheckpointFile } from '../log/checkpoint-file.js'
+import { asStorageError, FaultLog } from '../log/storage-faults.js'
+import { OffsetCheckpointFile, type TopicPartitionOffset } from '../log/checkpoint-file.js'
 import { RecordValidationError, type RecordError } from '../log/errors.js'
 import type { Clock, ScheduledTask, Scheduler } from '../../util/scheduler.js'
 import type { VerificationGuard } from '../log/producer-state.js'
@@ -21,7 +21,8 @@ import { iterateBatches } from '../../protocol/records/batch.js'
 import type { Logger } from '../../util/logger.js'
 import type { BrokerMetrics } from '../metrics/broker-metrics.js'
 import type { LogConfig } from '../log/log-config.js'
-import type { Log, LogReadPlan } from '../log/log.js'
+import { logFutureDirName, type Log, type LogReadPlan } from '../log/log.js'
+import { type AlterLogDirsQuota, ReplicaAlterLogDirsManager } from './alter-log-dirs.js'
 import { fetchBufferPool } from '../../util/buffer-pool.js'
 import type { LogManager } from '../log/log-manager.js'
 import type { KafkaZkClient } from '../metadata/kafka-zk-client.js'
@@ -168,6 +169,16 @@ export interface ReplicaManagerOptions {
   readonly zkSessionTimeoutMs?: number
   /** `replica.selector.class` (KIP-392); null: consumers are never sent to a follower. */
   readonly replicaSelector?: ReplicaSelector | null
+  /** Moves of replicas between log directories (AlterReplicaLogDirs): their throttle and chunk size. */
+  readonly alterLogDirs?: {
+    /** replica.alter.log.dirs.io.max.bytes.per.second, as a quota over every move */
+    readonly quota?: AlterLogDirsQuota
+    readonly rate?: () => number
+    /** replica.fetch.max.bytes */
+    readonly chunkBytes?: number
+    /** replica.fetch.backoff.ms */
+    readonly backoffMs?: number
+  }
 }
 
 /** Hooks for the services that follow partition leadership (the group coordinator for __consumer_offsets). */
@@ -241,6 +252,8 @@ export class ReplicaManager {
   readonly delayedFetch: Purgatory
   private readonly listeners: LeadershipListener[] = []
   private fetcher: FollowerFetcher | undefined
+  /** Copies replicas being moved to another log directory into their future logs (AlterReplicaLogDirs). */
+  private readonly alterLogDirs: ReplicaAlterLogDirsManager
   private verifier: TransactionVerifier | undefined
   private readonly clock: Clock
   private isrTimer: ScheduledTask | undefined
@@ -251,6 +264,8 @@ export class ReplicaManager {
   private readonly log: Logger
   private readonly stateChangeLog: Logger
   private readonly checkpointFaults: FaultLog
+  /** The periodic high watermark checkpoint while it writes (checkpointHighWatermarksAsync). */
+  private hwCheckpointWrite: Promise<void> | undefined
   private stopped = false
   /** Since when (clock time) the ZooKeeper connection has been lost; undefined while connected. */
   private zkLostAt: number | undefined
@@ -275,6 +290,16 @@ export class ReplicaManager {
     this.checkpointFaults = new FaultLog(opts.log, this.clock)
     this.delayedProduce = new Purgatory('Produce', opts.scheduler)
     this.delayedFetch = new Purgatory('Fetch', opts.scheduler)
+    this.alterLogDirs = new ReplicaAlterLogDirsManager({
+      scheduler: opts.scheduler,
+      log: opts.log,
+      futureLogOf: (p) => this.logManager.getFutureLog(p),
+      swap: (p) => this.replaceCurrentWithFutureLog(p),
+      quota: opts.alterLogDirs?.quota,
+      rate: opts.alterLogDirs?.rate,
+      chunkBytes: opts.alterLogDirs?.chunkBytes ?? 1048576,
+      backoffMs: opts.alterLogDirs?.backoffMs ?? 1000,
+    })
   }
 
   setFollowerFetcher(f: FollowerFetcher): void {
@@ -341,15 +366,15 @@ export class ReplicaManager {
     const hwEvery = this.opts.highWatermarkCheckpointIntervalMs
     this.hwTimer = this.opts.scheduler.schedule(
       'highwatermark-checkpoint',
-      () => this.checkpointHighWatermarks(),
+      () => this.checkpointHighWatermarksAsync(),
       hwEvery,
       hwEvery,
     )
   }
 
-  /** Writes every hosted partition's high watermark to replication-offset-checkpoint in its log directory. */
-  checkpointHighWatermarks(): void {
-    const byDir = new Map<string, { topic: string; partition: number; offset: number }[]>()
+  /** Every hosted partition's high watermark, by log directory (every live directory, with or without entries). */
+  private highWatermarksByDir(): Map<string, TopicPartitionOffset[]> {
+    const byDir = new Map<string, TopicPartitionOffset[]>()
     for (const dir of this.logManager.liveLogDirs) byDir.set(dir, [])
     for (const p of this.partitions.values()) {
       if (!p.log) continue
@@ -357,22 +382,57 @@ export class ReplicaManager {
         .get(p.log.parentDir)
         ?.push({ topic: p.topic, partition: p.partition, offset: p.log.highWatermark })
     }
-    for (const [dir, entries] of byDir) {
+    return byDir
+  }
+
+  private checkpointWritten(dir: string): void {
+    this.checkpointFaults.ok(
+      dir,
+      `[ReplicaManager broker=${this.brokerId}] Wrote the high watermark checkpoint in ${dir} again`,
+    )
+  }
+
+  private checkpointFailed(dir: string, e: unknown): void {
+    // every replica.high.watermark.checkpoint.interval.ms: a full disk is logged once, not every time
+    this.checkpointFaults.fail(
+      dir,
+      `[ReplicaManager broker=${this.brokerId}] Error writing the high watermark checkpoint in ${dir}`,
+      e,
+    )
+  }
+
+  /** Writes every hosted partition's high watermark to replication-offset-checkpoint in its log directory. */
+  checkpointHighWatermarks(): void {
+    for (const [dir, entries] of this.highWatermarksByDir()) {
       try {
         new OffsetCheckpointFile(join(dir, HIGH_WATERMARK_CHECKPOINT_FILE)).write(entries)
-        this.checkpointFaults.ok(
-          dir,
-          `[ReplicaManager broker=${this.brokerId}] Wrote the high watermark checkpoint in ${dir} again`,
-        )
+        this.checkpointWritten(dir)
       } catch (e) {
-        // every replica.high.watermark.checkpoint.interval.ms: a full disk is logged once, not every time
-        this.checkpointFaults.fail(
-          dir,
-          `[ReplicaManager broker=${this.brokerId}] Error writing the high watermark checkpoint in ${dir}`,
-          e,
-        )
+        this.checkpointFailed(dir, e)
       }
     }
+  }
+
+  /**
+   * The periodic checkpoint (highwatermark-checkpoint): checkpointHighWatermarks() with the writes and their two
+   * fsyncs on libuv's thread pool, as Kafka writes it on its scheduler thread, never on a request thread — on the
+   * event loop each one stalled every connection for the fsyncs (10-200 ms on a busy disk, every 5 s). The high
+   * watermarks are taken when it starts. The scheduler never overlaps a periodic task with itself; shutdown() waits
+   * for a write still running before its own.
+   */
+  private checkpointHighWatermarksAsync(): Promise<void> {
+    if (this.stopped) return Promise.resolve()
+    const writes = [...this.highWatermarksByDir()].map(([dir, entries]) =>
+      new OffsetCheckpointFile(join(dir, HIGH_WATERMARK_CHECKPOINT_FILE)).writeAsync(entries).then(
+        () => this.checkpointWritten(dir),
+        (e: unknown) => this.checkpointFailed(dir, e),
+      ),
+    )
+    const all = Promise.all(writes).then(() => {
+      if (this.hwCheckpointWrite === all) this.hwCheckpointWrite = undefined
+    })
+    this.hwCheckpointWrite = all
+    return all
   }
 
   /** Logs on disk for topics the cluster no longer has (deleted while we were down, or recreated with a new id). */
@@ -410,8 +470,81 @@ export class ReplicaManager {
     this.hwTimer?.cancel()
     this.delayedProduce.shutdown()
     this.delayedFetch.shutdown()
+    await this.alterLogDirs.shutdown()
     await this.fetcher?.shutdown()
+    await this.hwCheckpointWrite // a periodic write still running (it shares the .tmp file)
     this.checkpointHighWatermarks()
+  }
+
+  // --- moving replicas between log directories ---
+
+  /**
+   * AlterReplicaLogDirs for one partition (Kafka's ReplicaManager.alterReplicaLogDirs): moves this broker's replica
+   * of it to the log directory `dir` (an absolute path of log.dirs), or remembers `dir` for the replica's creation
+   * when it is not hosted yet (REPLICA_NOT_AVAILABLE). A move to another directory replaces one under way; a move to
+   * where the replica is, or to where it is already moving, does nothing. Returns the partition's error code.
+   */
+  alterReplicaLogDir(topic: string, partition: number, dir: string): number {
+    const tp = { topic, partition }
+    const key = tpKey(topic, partition)
+    try {
+      // Kafka cannot name the future directory of a topic this long (KAFKA-4893): neither can Samsa.
+      if (logFutureDirName(tp, '0'.repeat(32)).length > 255)
+        throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, 'The topic name is too long.')
+      if (!this.logManager.isLogDirOnline(dir))
+        throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `Log directory ${dir} is offline`)
+      if (this.offlineReplicas.has(key))
+        throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `Partition ${key} is offline`)
+      const hosted = this.partitions.get(key)
+      const moving = this.logManager.getFutureLog(tp)
+      if (hosted && moving && moving.parentDir !== dir) {
+        this.log.info(
+          `[ReplicaManager broker=${this.brokerId}] Cancelling the move of ${key} to ${moving.parentDir}: now to ${dir}`,
+        )
+        this.alterLogDirs.remove(key)
+        this.logManager.deleteFutureLog(tp)
+      }
+      this.logManager.maybeUpdatePreferredLogDir(tp, dir)
+      let p: Partition
+      try {
+        p = this.partitionOrError(topic, partition)
+      } catch (e) {
+        if (e instanceof KafkaError && e.code === ErrorCode.NOT_LEADER_OR_FOLLOWER)
+          return ErrorCode.REPLICA_NOT_AVAILABLE
+        throw e
+      }
+      const current = p.requireLog()
+      if (current.parentDir === dir) {
+        this.log.info(
+          `[ReplicaManager broker=${this.brokerId}] Current log directory of ${key} is the requested ${dir}: no move`,
+        )
+        return ErrorCode.NONE
+      }
+      if (this.logManager.getFutureLog(tp)) return ErrorCode.NONE
+      const future = this.logManager.createFutureLog(tp, dir)
+      this.alterLogDirs.add(p, future)
+      return ErrorCode.NONE
+    } catch (e) {
+      if (e instanceof KafkaError) {
+        this.log.warn(
+          `[ReplicaManager broker=${this.brokerId}] Unable to alter log dirs for ${key}: ${e.message}`,
+        )
+        return e.code
+      }
+      this.log.error(
+        { err: e },
+        `[ReplicaManager broker=${this.brokerId}] Error while changing replica dir for partition ${key}`,
+      )
+      return ErrorCode.UNKNOWN_SERVER_ERROR
+    }
+  }
+
+  /** The future log has caught up: it becomes the partition's log (under the same synchronous step). */
+  private replaceCurrentWithFutureLog(p: Partition): void {
+    const log = this.logManager.replaceCurrentWithFutureLog(p)
+    p.attachLog(log)
+    this.delayedFetch.checkAndComplete(p.key)
+    this.delayedProduce.checkAndComplete(p.key)
   }
 
   // --- role changes ---
@@ -452,6 +585,9 @@ export class ReplicaManager {
         }
       }
       if (topic.id && p.log!.topicId === undefined) p.log!.assignTopicId(topic.id)
+      // A replica being moved to another directory (its future log found at start-up) goes on moving.
+      const future = this.logManager.getFutureLog(p)
+      if (future && !this.alterLogDirs.has(key)) this.alterLogDirs.add(p, future)
       const update = {
         state,
         partitionEpoch: info.zkVersion,
@@ -670,6 +806,9 @@ export class ReplicaManager {
   ): Promise<Map<string, ProducePartitionResult>> {
     const results = new Map<string, ProducePartitionResult>()
     const waiting: { p: Partition; requiredOffset: number; result: ProducePartitionResult }[] = []
+    // the appends' bytes go to the files on the thread pool; every answer (acks 0, 1 and all) waits for them
+    const written: Promise<void>[] = []
+    const appended: Partition[] = []
     for (const e of entries) {
       const key = tpKey(e.topic, e.partition)
       const result: ProducePartitionResult = {
@@ -711,7 +850,18 @@ export class ReplicaManager {
           leaderEpoch: p.leaderEpoch,
           origin,
           verificationGuard: guards.get(key),
+          deferWrite: true,
         })
+        if (info.written) {
+          appended.push(p)
+          written.push(
+            info.written.then(undefined, (err: unknown) => {
+              const e = asStorageError(err, `Error while appending records to ${key}`)
+              result.errorCode = toErrorCode(e)
+              result.errorMessage = toErrorMessage(e)
+            }),
+          )
+        }
         this.opts.metrics?.produced(e.topic, info.recordCount, e.records.length, ErrorCode.NONE)
         result.baseOffset = info.firstOffset
         result.logAppendTimeMs = info.logAppendTime
@@ -729,6 +879,26 @@ export class ReplicaManager {
         }
       }
     }
+    if (written.length > 0) {
+      return Promise.all(written).then(() => {
+        // in the files now: the high watermark may pass them, fetches waiting for them may answer
+        for (const p of appended) {
+          if (this.partitions.get(p.key) !== p) continue
+          this.maybeIncrementHighWatermark(p)
+          this.delayedFetch.checkAndComplete(p.key)
+        }
+        return this.awaitAcks(results, waiting, timeoutMs)
+      })
+    }
+    return this.awaitAcks(results, waiting, timeoutMs)
+  }
+
+  /** acks=all: waits until the high watermark passes every append in `waiting` (or the timeout). */
+  private awaitAcks(
+    results: Map<string, ProducePartitionResult>,
+    waiting: { p: Partition; requiredOffset: number; result: ProducePartitionResult }[],
+    timeoutMs: number,
+  ): Promise<Map<string, ProducePartitionResult>> {
     if (waiting.length === 0) return Promise.resolve(results)
     return new Promise((resolve) => {
       const check = (final: boolean): boolean => {
@@ -815,6 +985,11 @@ export class ReplicaManager {
    * NOT_LEADER_OR_FOLLOWER and its Metadata answers name no leader, so clients ask the other brokers. A ZooKeeper
    * outage alone deposes nobody: followers keep fetching, and Kafka keeps serving without ZooKeeper.
    */
+  /** Whether this broker's replica of the partition is on a failed log directory (Kafka's HostedPartition.Offline). */
+  isOffline(topic: string, partition: number): boolean {
+    return this.offlineReplicas.has(tpKey(topic, partition))
+  }
+
   isDeposed(topic: string, partition: number): boolean {
     const p = this.partitions.get(tpKey(topic, partition))
     return p !== undefined && this.deposed(p)
