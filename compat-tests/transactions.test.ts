@@ -432,7 +432,15 @@ describe('admin views and refusals (repo codec)', () => {
     } finally {
       await p.disconnect()
     }
-    const d = await describeTransaction(transactionalId)
+    // EndTxn is answered once PrepareCommit is written (as Kafka's); CompleteCommit follows the markers
+    const d = await waitFor(
+      'the transaction to complete its commit',
+      async () => {
+        const t = await describeTransaction(transactionalId)
+        return t.transactionState === 'PrepareCommit' ? undefined : t
+      },
+      { timeoutMs: 10_000, intervalMs: 20 },
+    )
     expect(d.transactionState).toBe('CompleteCommit')
     expect(d.topics).toEqual([])
   })

@@ -278,6 +278,23 @@ describe('ReplicaManager fetch from follower (KIP-392)', () => {
       now,
     })
 
+  it("a follower's long poll is answered once a produce append lands in the file, without the clock moving", async () => {
+    const { replicas, scheduler } = await leaderWithSilentFollower()
+    // the follower waits at the log end for up to a minute of (manual) time
+    const waiting = replicas.fetchMessages(fetchAs(2, 0, { maxWaitMs: 60_000 }))
+    let answered = false
+    void waiting.then(() => (answered = true))
+    // acks=1: answered once the write-behind has put the bytes in the file; the follower's fetch must have been
+    // woken then (the append itself, still on its way, had nothing it could read)
+    await replicas.appendRecords(1000, 1, 'client', [
+      { topic: 't', partition: 0, records: batch(0, scheduler.clock.now()) },
+    ])
+    await eventually(() => answered)
+    const [r] = await waiting
+    expect(r!.errorCode).toBe(0)
+    expect(r!.records!.length).toBe(batch(0, 0).length)
+  })
+
   it('the leader names the in-sync follower of the consumer rack that holds the offset, and serves the rest', async () => {
     const { replicas, scheduler } = await leaderWithSilentFollower({
       replicas: [1, 2, 3],

@@ -1358,7 +1358,10 @@ export class ReplicaManager {
       const visibleEnd = (req: FetchPartitionRequest): number => {
         const p = this.partitions.get(tpKey(req.topic, req.partition))
         if (!p?.log) return -1
-        if (params.replicaId >= 0) return p.log.logEndOffset
+        // a follower reads up to what is in the files (writtenEndOffset): an append still on its way changes
+        // nothing it could read, so it must not count as a change (it would be taken as seen, and the wake-up once
+        // the bytes land would find nothing new)
+        if (params.replicaId >= 0) return p.log.writtenEndOffset
         return params.isolationLevel === READ_COMMITTED ? p.log.lastStableOffset : p.log.highWatermark
       }
       const snapshot = params.partitions.map(visibleEnd)
