@@ -11,14 +11,15 @@
 //   2. builds Samsa (npm run build; SAMSA_SKIP_BUILD=1 skips)
 //   3. starts a ZooKeeper from the local jars (ZOOKEEPER_CLASSPATH, default Debian's /usr/share/java) and three
 //      brokers (bin/kafka-server-start.sh config/server.properties --override ...) in a temp dir
-//   4. per case: a short probe to learn the rate, then a run sized to last about BENCH_SECONDS (default 4) s
+//   4. per case: a short probe to learn the rate, then a run sized to last about BENCH_SECONDS (default 10) s
 //   5. prints MB/s (10^6 bytes) and msgs/s per case and the ratios RF3-all/RF1-all, RF3-all/RF3-1, RF3-1/RF1-1
-//   6. produce latency (acks=all, linger.ms=0) of RF 3 at half the RF 3 acks=all rate and of RF 1 at half the RF 1
-//      acks=all rate, and end-to-end latency measured by a consumer at the same time: p50/p99/p99.9, with the rate
+//   6. produce latency (acks=all, common.mjs LATENCY_PROPS: linger.ms=0 unless BENCH_LINGER_MS) of RF 3 and of
+//      RF 1, each at half the maximum rate of that same producer configuration on that topic (an unpaced run first:
+//      not the rdkafka_performance runs above, which batch), and end-to-end latency measured by a consumer at the same time: p50/p99/p99.9, with the rate
 //      the producer reached (below the rate asked for, the figures are the producer's own queueing).
 //      --latency-rate N measures both at N records/s instead (to find the knee)
 // Everything it starts is stopped and the temp dir removed, also on failure or Ctrl-C (BENCH_KEEP=1 keeps the
-// dir with the broker logs). Takes about a minute.
+// dir with the broker logs). Takes about three minutes (BENCH_SECONDS=10).
 // What it shares with scripts/bench.mjs (process cleanup, running rdkafka_performance, starting brokers, the
 // table) is in scripts/bench/common.mjs.
 import { mkdirSync, writeFileSync } from 'node:fs'
@@ -35,6 +36,7 @@ import {
   fmtInt,
   latencyLine,
   latencyRun,
+  maxLatencyRate,
   freePort,
   log,
   makeWorkDir,
@@ -54,7 +56,10 @@ import {
 const { values: opts } = parseArgs({ options: { 'latency-rate': { type: 'string' } } })
 const FIXED_RATE = opts['latency-rate'] === undefined ? undefined : Number(opts['latency-rate'])
 const SIZE = 1024
-const HARD_LIMIT_MS = 240_000
+// RF 3 needs longer runs than bench.mjs's 4 s to be comparable with RF 1 (the followers' fetch loop settles):
+// BENCH_SECONDS, default 10 here
+const RUN_SECONDS = process.env.BENCH_SECONDS === undefined ? 10 : SECONDS
+const HARD_LIMIT_MS = 180_000 + RUN_SECONDS * 40_000
 const ZK_CLASSPATH = process.env.ZOOKEEPER_CLASSPATH ?? '/etc/zookeeper/conf:/usr/share/java/*'
 
 setup({ name: 'bench-replication', hardLimitMs: HARD_LIMIT_MS, announceKept: true })
@@ -79,14 +84,21 @@ function produce(bootstrap, topic, acks, count, timeoutMs) {
   return perfProduce(PERF, { bootstrap, topic, size: SIZE, count, acks, timeoutMs })
 }
 
-/** A short probe to learn the rate, then a run sized to last about SECONDS. */
+/**
+ * A short probe to learn the rate, then runs sized to last about RUN_SECONDS, re-sized from the previous run while
+ * one comes out much shorter (the probe's rate includes connecting and fetching metadata: RF 3 runs sized from it
+ * alone lasted 2.4 s of the 4 asked for). Reports the last run.
+ */
 async function sizedProduce(bootstrap, topic, acks) {
-  // rdkafka_performance's time includes connecting and fetching metadata: probe long enough to see the rate
   const probe = await produce(bootstrap, topic, acks, 100_000, 60_000)
-  const rate = Math.max(probe.delivered / Math.max(probe.ms, 1), 1) // records per ms
-  const count = Math.max(10_000, Math.min(Math.round(rate * SECONDS * 1000), 3_000_000))
-  const main = await produce(bootstrap, topic, acks, count, SECONDS * 5000 + 20_000)
-  return { ...main, probe }
+  let last = probe
+  for (let i = 0; i < 4; i++) {
+    const rate = Math.max(last.delivered / Math.max(last.ms, 1), 1) // records per ms
+    const count = Math.max(10_000, Math.min(Math.round(rate * RUN_SECONDS * 1100), 3_000_000))
+    last = await produce(bootstrap, topic, acks, count, RUN_SECONDS * 5000 + 20_000)
+    if (last.ms >= RUN_SECONDS * 700 || last.timedOut || count === 3_000_000) break
+  }
+  return { ...last, probe }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -216,11 +228,19 @@ async function main() {
   // at the end)
   const latency = {}
   for (const rf of [3, 1]) {
-    const rate = FIXED_RATE ?? rows.find((r) => r.name === `rf${rf}-acks-all`).result.recordsPerSec / 2
-    log(`latency: RF ${rf} acks=all linger.ms=0 at ${fmtInt(rate)} records/s`)
-    latency[rf] = await latencyRun(PERF, bootstrap.join(','), `bench-rf${rf}-latency`, rate, {
+    const topic = `bench-rf${rf}-latency`
+    const maxRate =
+      FIXED_RATE === undefined
+        ? await maxLatencyRate(bootstrap.join(','), topic, { dir: workDir, seconds: RUN_SECONDS })
+        : undefined
+    const rate = FIXED_RATE ?? maxRate / 2
+    log(
+      `latency: RF ${rf} acks=all at ${fmtInt(rate)} records/s${maxRate ? ` (half of ${fmtInt(maxRate)})` : ''}`,
+    )
+    latency[rf] = await latencyRun(PERF, bootstrap.join(','), topic, rate, {
       dir: workDir,
-      seconds: SECONDS,
+      seconds: RUN_SECONDS,
+      maxRate,
     })
   }
 
@@ -232,7 +252,7 @@ async function main() {
   console.log('')
   console.log(
     `rdkafka_performance (librdkafka 2.0.2) against 3 Samsa brokers (ZooKeeper mode), 1 partition led by broker 0, ` +
-      `${SIZE}-byte records, ~${SECONDS} s per case; MB = 10^6 bytes`,
+      `${SIZE}-byte records, ~${RUN_SECONDS} s per case; MB = 10^6 bytes`,
   )
   console.log(table(rows))
   console.log('')

@@ -19,8 +19,8 @@
 //      loaded, which reports per phase the broker's event-loop delay, CPU seconds and RSS
 //   3. the matrix: produce (acks=1) 1 KiB and 100 B records to the tmpfs broker and to the mock; 1 KiB to the
 //      disk broker and dd; consume what was produced, next to the loopback (100 B also with two consumer
-//      processes at once: the broker's total); produce latency (acks=all, linger.ms=0)
-//      at half the maximum rate with end-to-end latency measured by a consumer at the same time (p50/p99/p99.9)
+//      processes at once: the broker's total); produce latency (acks=all, common.mjs LATENCY_PROPS: linger.ms=0
+//      unless BENCH_LINGER_MS) at half the maximum rate of that same producer configuration with end-to-end latency measured by a consumer at the same time (p50/p99/p99.9)
 //   4. prints a table with the ratios and CPU seconds per GB, writes bench/results/results.json (every figure)
 //      and an SVG chart per series (bench/results/*.svg; --out DIR elsewhere)
 //   5. unless --quick or --matrix-only: the cost of security: 1 KiB records through a second Samsa with PLAINTEXT,
@@ -50,6 +50,7 @@ import {
   freePort,
   latencyLine,
   latencyRun,
+  maxLatencyRate,
   log,
   makeWorkDir,
   parseConsume,
@@ -594,10 +595,18 @@ async function matrix(samsa, disk, mock) {
     }
   }
 
-  const maxRate = rows.find((r) => r.series === 'produce 1 KiB' && r.target === 'samsa (tmpfs)').recordsPerSec
-  log(`latency: 1 KiB acks=all linger.ms=0 at ${fmtInt(maxRate / 2)} records/s (half the maximum)`)
+  // 50 % of the maximum of the latency run's own producer configuration (LATENCY_PROPS), not of the batched runs above
+  const maxRate = await maxLatencyRate(samsa.bootstrap, 'bench-latency', {
+    dir: workDir,
+    seconds: RUN_SECONDS,
+  })
+  log(`latency: 1 KiB acks=all at ${fmtInt(maxRate / 2)} records/s (half of ${fmtInt(maxRate)}, its maximum)`)
   const lat = await probed(samsa, () =>
-    latencyRun(PERF, samsa.bootstrap, 'bench-latency', maxRate / 2, { dir: workDir, seconds: RUN_SECONDS }),
+    latencyRun(PERF, samsa.bootstrap, 'bench-latency', maxRate / 2, {
+      dir: workDir,
+      seconds: RUN_SECONDS,
+      maxRate,
+    }),
   )
   return { rows, ratios, latency: { ...lat, eld: lat.probe.eld } }
 }

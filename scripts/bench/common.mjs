@@ -365,12 +365,28 @@ export function renderTable(header, cells, right) {
 // ---------------------------------------------------------------------------------------------------------------
 // latency
 
+/**
+ * The producer configuration of every latency run (and of the unpaced run that finds its maximum): librdkafka's
+ * defaults (batch.num.messages 10,000, batch.size 1,000,000, no idempotence, compression none) with acks=all and
+ * linger.ms = BENCH_LINGER_MS (default 0: a record is sent as soon as the connection can take it, so what is measured
+ * is the broker's latency and not the client's batching wait; librdkafka's and the Java client's own default is 5 ms,
+ * which adds up to 5 ms to every record).
+ */
+export const LATENCY_PROPS = { 'linger.ms': process.env.BENCH_LINGER_MS ?? '0' }
+const latencyConfig = (props) =>
+  `acks=all ` +
+  Object.entries({ ...LATENCY_PROPS, ...props })
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ')
+
 /** One line for a latencyRun() result: the rate asked for and reached, produce and end-to-end percentiles. */
 export function latencyLine(what, l) {
   const q = (x) => `${fmt(x.p50, 2)}/${fmt(x.p99, 2)}/${fmt(x.p999, 2)} ms`
   const behind = l.achievedRate < l.rate * 0.95 ? ' — the producer FELL BEHIND: mostly its own queueing' : ''
   return (
-    `latency, ${what}, 1 KiB, linger.ms=0, ${fmtInt(l.rate)} records/s asked, ${fmtInt(l.achievedRate)} reached${behind}: ` +
+    `latency, ${what}, 1 KiB, ${latencyConfig(l.props)}, ${fmtInt(l.rate)} records/s asked` +
+    (l.maxRate ? ` (50 % of ${fmtInt(l.maxRate)}/s, the same producer unpaced)` : '') +
+    `, ${fmtInt(l.achievedRate)} reached${behind}: ` +
     `produce p50/p99/p99.9 ${q(l.produce)} (${fmtInt(l.produce.count)}); end-to-end ${q(l.endToEnd)} (${fmtInt(l.endToEnd.count)})`
   )
 }
@@ -405,13 +421,14 @@ export function buildPacedProducer(dir) {
 }
 
 /**
- * Produce latency (acks=all, linger.ms=0: each record's time from produce() to its acknowledgement) of 1 KiB
+ * Produce latency (acks=all, LATENCY_PROPS: each record's time from produce() to its acknowledgement) of 1 KiB
  * records at `rate` records/s for about `seconds`, with a consumer reading the same records as they arrive
  * (end-to-end latency: from produce() to the consumer's poll, on the same clock). The producer is
  * scripts/bench/paced-producer.c (rdkafka_performance's `-r` falls far short of the rate on a busy machine), the
- * consumer rdkafka_performance at `perf`; the latency files go to `dir`. `props` go to the producer.
+ * consumer rdkafka_performance at `perf`; the latency files go to `dir`. `props` go to the producer (over LATENCY_PROPS); `maxRate`, when the rate is
+ * half of maxLatencyRate()'s, is only reported.
  */
-export async function latencyRun(perf, bootstrap, topic, rate, { dir, seconds, props = {} }) {
+export async function latencyRun(perf, bootstrap, topic, rate, { dir, seconds, props = {}, maxRate }) {
   rate = Math.max(1, Math.round(rate))
   const count = Math.max(1000, Math.round(rate * seconds))
   const prodFile = join(dir, `latency-produce-${topic}.txt`)
@@ -421,7 +438,7 @@ export async function latencyRun(perf, bootstrap, topic, rate, { dir, seconds, p
   const e2e = ['-o', 'end', '-l', '-A', e2eFile, '-c', String(count), '-X', 'fetch.wait.max.ms=100']
   const consumer = runProgram(perf, perfArgs('-C', topic, bootstrap, ...e2e), { timeoutMs })
   await sleep(1500) // the consumer connects and reaches the end of the partition
-  const extra = Object.entries(props).map(([k, v]) => `${k}=${v}`)
+  const extra = Object.entries({ ...LATENCY_PROPS, ...props }).map(([k, v]) => `${k}=${v}`)
   const producer = await runProgram(
     paced,
     [bootstrap, topic, '1024', String(count), String(rate), '-1', prodFile, ...extra],
@@ -440,6 +457,8 @@ export async function latencyRun(perf, bootstrap, topic, rate, { dir, seconds, p
   const achievedRate = summary.records ? (summary.delivered * 1000) / Math.max(summary.ms, 1) : NaN
   return {
     rate,
+    maxRate,
+    props,
     achievedRate,
     count,
     failed: summary.failed,
@@ -447,4 +466,28 @@ export async function latencyRun(perf, bootstrap, topic, rate, { dir, seconds, p
     endToEnd: latencyPercentiles(e2eFile),
     exit: producer.code,
   }
+}
+
+/**
+ * The maximum rate (records/s) of the latency runs' producer configuration (LATENCY_PROPS, acks=all, 1 KiB, one
+ * partition): paced-producer asked for far more than anyone can reach, so it hands librdkafka records as fast as its
+ * queue takes them. A short run first, then one sized to last about `seconds`. "50 % of the maximum" for latencyRun
+ * is half of this — the same producer, not a batched rdkafka_performance run with other settings.
+ */
+export async function maxLatencyRate(bootstrap, topic, { dir, seconds, props = {} }) {
+  const paced = buildPacedProducer(dir)
+  const extra = Object.entries({ ...LATENCY_PROPS, ...props }).map(([k, v]) => `${k}=${v}`)
+  const run = async (count) => {
+    const r = await runProgram(
+      paced,
+      [bootstrap, topic, '1024', String(count), '1e9', '-1', join(dir, `max-${topic}.txt`), ...extra],
+      { timeoutMs: seconds * 5000 + 60_000 },
+    )
+    const s = JSON.parse(r.stdout.trim().split('\n').pop() || '{}')
+    if (!s.delivered) throw new Error(`unpaced producer delivered nothing: ${r.stderr.slice(-500)}`)
+    return { rate: (s.delivered * 1000) / Math.max(s.ms, 1), ms: s.ms }
+  }
+  const probe = await run(20_000)
+  if (probe.ms >= seconds * 700) return probe.rate
+  return (await run(Math.max(20_000, Math.round(probe.rate * seconds)))).rate
 }

@@ -6,7 +6,9 @@
  *
  *   paced-producer <bootstrap> <topic> <record bytes> <records> <records/s> <acks> <latency file> [k=v ...]
  *
- * Records go to partition 0 with linger.ms=0 (then the k=v properties). The schedule is absolute: after t seconds
+ * Records go to partition 0 with librdkafka's defaults and the k=v properties (the benchmarks pass linger.ms
+ * explicitly: scripts/bench/common.mjs LATENCY_PROPS). A rate far above what can be reached (1e9) measures the
+ * maximum of that configuration. The schedule is absolute: after t seconds
  * rate * t records have been handed to librdkafka (a late wake-up catches up at once), so the rate is kept as long as
  * the client and the broker can keep it. Each payload starts with "LATENCY:<wall clock µs>" as rdkafka_performance -l
  * writes it, so that `rdkafka_performance -C -l` measures the end-to-end latency of these records. The time from
@@ -81,7 +83,6 @@ int main(int argc, char **argv) {
   rd_kafka_conf_t *conf = rd_kafka_conf_new();
   set(conf, "bootstrap.servers", argv[1]);
   set(conf, "acks", argv[6]);
-  set(conf, "linger.ms", "0");
   for (int i = 8; i < argc; i++) {
     char *eq = strchr(argv[i], '=');
     if (!eq) {
