@@ -1097,7 +1097,12 @@ describe('flush policy', () => {
     for (let i = 0; i < 5; i++) log.appendAsLeader(batch(2), { leaderEpoch: 0 })
     await flushing2
     expect(log.logEndOffset).toBe(14)
-    expect(log.recoveryPoint).toBe(again)
-    expect(log.recoveryPoint).toBeLessThanOrEqual(log.logEndOffset)
+    // The rolls of these appends schedule their own background flushes (a delay of 0 runs by itself on a later
+    // turn), which may land first and move the point further: to the base of a segment rolled after the truncation,
+    // never past the log end
+    const rp = log.recoveryPoint
+    expect(rp).toBeGreaterThanOrEqual(again)
+    expect(rp === again || log.logSegments.some((s) => s.baseOffset === rp)).toBe(true)
+    expect(rp).toBeLessThanOrEqual(log.logEndOffset)
   })
 })
