@@ -30,7 +30,7 @@ export class CheckpointFile<T> {
    * synchronous write() meanwhile wins); the entries are taken now.
    */
   writeAsync(entries: Iterable<T>): Promise<void> {
-    return atomicWriteFileAsync(this.path, this.format(entries))
+    return atomicWriteFileAsync(this.path, () => this.format(entries))
   }
 
   /** The file's text for `entries`. */

@@ -293,25 +293,71 @@ export function atomicWriteFileSync(path: string, data: string | Buffer, sync = 
   if (sync) flushDir(dirname(path))
 }
 
+/**
+ * Small files written off the event loop (partition.metadata, leader-epoch-checkpoint, the periodic checkpoints)
+ * hold a descriptor of their own from open to close, outside the log descriptor budget (descriptors.ts). At most
+ * this many such writes run at once: each takes a slot for its whole open → write → fsync → close → rename →
+ * directory fsync, and takes its content only once it has the slot (so it writes the latest state). Without it,
+ * creating 10,000 partitions at once opened thousands of temporary files that then queued for an fsync slot, and the
+ * budgeted opens of new logs failed with EMFILE.
+ */
+export const SMALL_FILE_WRITE_SLOTS = 32
+const smallFileSlots = pLimit(SMALL_FILE_WRITE_SLOTS)
+
+/** Runs `write` (one small file's open → … → close) within the small-file write slots. */
+export function withSmallFileSlot<T>(write: () => Promise<T>): Promise<T> {
+  return smallFileSlots(write)
+}
+
+/** How many small-file writes wait for a slot and how many run. */
+export function smallFileWriteQueue(): { running: number; waiting: number } {
+  return { running: smallFileSlots.activeCount, waiting: smallFileSlots.pendingCount }
+}
+
+/** An atomicWriteFileAsync() of a path. */
+interface AsyncWrite {
+  data: string | (() => string)
+  /** syncWrites of the path when this write was (last) asked for: a different count means a newer sync write. */
+  seen: number
+  promise: Promise<void>
+}
 /** The last atomicWriteFileAsync() of each path: writes of one path run one after the other. */
 const asyncChains = new Map<string, Promise<void>>()
+/** The write of each path that waits (for the one before it, or for a slot) and has not taken its content yet. */
+const queuedWrites = new Map<string, AsyncWrite>()
 /** Synchronous writes of a path while it had atomicWriteFileAsync() writes queued or running. */
 const syncWrites = new Map<string, number>()
 
 /**
  * atomicWriteFileSync() with every step on libuv's thread pool (for files written on a request path or
  * periodically, where two fsyncs on the event loop would stall every connection for as long as the disk takes):
- * `<path>.async.tmp`, fsync (within fsyncSlots), rename over `path`, fsync of the directory. Until it resolves, `path`
- * holds what it held before; a failure removes the temporary file and rejects. Writes of one path are serialized;
- * an atomicWriteFileSync() of the same path after this call is newer and wins (this one then leaves `path` alone).
+ * `<path>.async.tmp`, fsync (within fsyncSlots), rename over `path`, fsync of the directory, all within a small-file
+ * write slot. Until it resolves, `path` holds what it held before; a failure removes the temporary file and rejects.
+ * Writes of one path are serialized, and coalesced: a write asked for while an earlier one of the same path still
+ * waits replaces that one's content (`data` may be a function, called once the write has its slot) and shares its
+ * promise. An atomicWriteFileSync() of the same path after this call is newer and wins (this one then leaves `path`
+ * alone).
  */
-export function atomicWriteFileAsync(path: string, data: string): Promise<void> {
-  const previous = asyncChains.get(path)
+export function atomicWriteFileAsync(path: string, data: string | (() => string)): Promise<void> {
   const seen = syncWrites.get(path) ?? 0
-  const superseded = (): boolean => (syncWrites.get(path) ?? 0) !== seen
+  const waiting = queuedWrites.get(path)
+  if (waiting) {
+    waiting.data = data
+    waiting.seen = seen
+    return waiting.promise
+  }
+  const previous = asyncChains.get(path)
+  const entry: AsyncWrite = { data, seen, promise: Promise.resolve() }
+  const superseded = (): boolean => (syncWrites.get(path) ?? 0) !== entry.seen
   const write = (previous ? previous.catch(() => undefined) : Promise.resolve()).then(() =>
-    superseded() ? undefined : atomicWriteOnce(path, data, superseded),
+    smallFileSlots(() => {
+      if (queuedWrites.get(path) === entry) queuedWrites.delete(path)
+      if (superseded()) return undefined
+      return atomicWriteOnce(path, typeof entry.data === 'function' ? entry.data() : entry.data, superseded)
+    }),
   )
+  entry.promise = write
+  queuedWrites.set(path, entry)
   asyncChains.set(path, write)
   const forget = (): void => {
     if (asyncChains.get(path) !== write) return

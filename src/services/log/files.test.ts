@@ -23,6 +23,8 @@ import {
   fsyncQueue,
   offsetFromFileName,
   parseTopicPartitionName,
+  SMALL_FILE_WRITE_SLOTS,
+  smallFileWriteQueue,
   threadPoolSize,
 } from './file-utils.js'
 import { OffsetIndex, TimeIndex } from './indexes.js'
@@ -395,5 +397,55 @@ describe('atomic writes off the event loop', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
+  })
+})
+
+describe('small-file writes within their slots', () => {
+  it('hold at most SMALL_FILE_WRITE_SLOTS descriptors however many files are written at once; the last content wins', async () => {
+    const dir = tempDir()
+    const openFds = (): number => readdirSync('/proc/self/fd').length
+    const canCount = existsSync('/proc/self/fd')
+    const before = canCount ? openFds() : 0
+    let peak = 0
+    let peakRunning = 0
+    let sampling = true
+    const sample = (): void => {
+      if (canCount) peak = Math.max(peak, openFds() - before)
+      peakRunning = Math.max(peakRunning, smallFileWriteQueue().running)
+      if (sampling) setImmediate(sample)
+    }
+    sample()
+    // as bench:scale's creation of thousands of partitions: partition.metadata and leader-epoch-checkpoint of each,
+    // asked for in one turn of the event loop, some of them several times
+    const files = 400
+    const writes: Promise<void>[] = []
+    const caches: LeaderEpochFileCache[] = []
+    for (let i = 0; i < files; i++) {
+      const path = join(dir, `p-${i}.metadata`)
+      writes.push(atomicWriteFileAsync(path, 'first\n'))
+      writes.push(atomicWriteFileAsync(path, `second ${i}\n`))
+      if (i % 2 === 0) writes.push(atomicWriteFileAsync(path, () => `third ${i}\n`))
+      const cache = new LeaderEpochFileCache(join(dir, `p-${i}.leader-epoch-checkpoint`))
+      cache.assign(1, 0)
+      cache.assign(2, i)
+      caches.push(cache)
+    }
+    const settled = await Promise.allSettled([...writes, ...caches.map((c) => c.flushed())])
+    sampling = false
+    expect(settled.filter((r) => r.status === 'rejected')).toEqual([])
+    expect(peakRunning).toBeLessThanOrEqual(SMALL_FILE_WRITE_SLOTS)
+    expect(peakRunning).toBeGreaterThan(1)
+    // each write holds its temporary file; a directory fsync holds one more (within the fsync slots)
+    if (canCount) expect(peak).toBeLessThanOrEqual(SMALL_FILE_WRITE_SLOTS + threadPoolSize())
+    for (let i = 0; i < files; i++) {
+      expect(readFileSync(join(dir, `p-${i}.metadata`), 'utf8')).toBe(
+        i % 2 === 0 ? `third ${i}\n` : `second ${i}\n`,
+      )
+      expect(readFileSync(join(dir, `p-${i}.leader-epoch-checkpoint`), 'utf8')).toBe(
+        i === 0 ? '0\n1\n2 0\n' : `0\n2\n1 0\n2 ${i}\n`,
+      )
+    }
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([])
+    expect(smallFileWriteQueue()).toEqual({ running: 0, waiting: 0 })
   })
 })

@@ -2,13 +2,19 @@
  * Kafka's LeaderEpochFileCache: (leader epoch → start offset) for one partition, checkpointed to
  * `leader-epoch-checkpoint`. Entries stay monotonic in both epoch and offset.
  */
-import { close, existsSync, fsync, openSync, renameSync, unlinkSync, write } from 'node:fs'
+import { close, existsSync, openSync, renameSync, unlinkSync, write } from 'node:fs'
 import { dirname } from 'node:path'
 import { promisify } from 'node:util'
 import type { Logger } from '../../util/logger.js'
 import { silentLogger } from '../../util/logger.js'
 import { CheckpointFile, epochEntryFormatter, type EpochEntry } from './checkpoint-file.js'
-import { flushDirAsync, isErrno, simulatedDiskFaults } from './file-utils.js'
+import {
+  fdatasyncAsync,
+  flushDirAsync,
+  isErrno,
+  simulatedDiskFaults,
+  withSmallFileSlot,
+} from './file-utils.js'
 import { storageFault } from './storage-faults.js'
 
 export const UNDEFINED_EPOCH = -1
@@ -264,14 +270,15 @@ export class LeaderEpochFileCache {
   private writeLater(): void {
     if (!this.checkpoint || this.writeQueued || this.closed) return
     this.writeQueued = true
-    this.asyncWrites = this.asyncWrites.then(() => this.writeAsync())
+    this.asyncWrites = this.asyncWrites.then(() => withSmallFileSlot(() => this.writeAsync()))
   }
 
   /**
    * checkpoint.write() with the write and fsync on libuv's pool, into a temporary file of its own. The file is
    * created, renamed and removed on the event loop (never from the pool, so a close() followed by the removal of the
    * directory finds nothing added behind its back); the rename happens only if no synchronous write (a truncation)
-   * replaced the file with newer entries meanwhile.
+   * replaced the file with newer entries meanwhile. Runs within a small-file write slot (withSmallFileSlot), and
+   * takes the entries only then: writes asked for while it waits for its slot are this one.
    */
   private async writeAsync(): Promise<void> {
     this.writeQueued = false
@@ -286,7 +293,7 @@ export class LeaderEpochFileCache {
       const fd = openSync(tmp, 'w')
       try {
         for (let done = 0; done < data.length;) done += await writeP(fd, data, done, data.length - done, done)
-        await fsyncP(fd)
+        await fdatasyncAsync(fd)
       } finally {
         await closeP(fd)
       }
@@ -325,7 +332,6 @@ const writeP = promisify(
     cb: (err: NodeJS.ErrnoException | null, written: number) => void,
   ) => write(fd, buf, offset, length, position, cb),
 )
-const fsyncP = promisify(fsync)
 const closeP = promisify(close)
 
 function removeQuietly(path: string): void {
