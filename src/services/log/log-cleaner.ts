@@ -273,6 +273,11 @@ export class LogCleaner {
   private readonly checkpoints = new Map<string, Map<string, number>>()
   /** partitions whose cleaning failed, by log directory (not retried until the log is gone) */
   private readonly uncleanable = new Set<string>()
+  /**
+   * Partitions whose cleaning is paused, with the number of pauses holding it (LogCleanerManager's
+   * LogCleaningPaused(n)): cleaning resumes when every pause was resumed.
+   */
+  private readonly paused = new Map<string, number>()
   private job: CleaningJob | undefined
   private task: ScheduledTask | undefined
   private running = false
@@ -573,9 +578,57 @@ export class LogCleaner {
     if (dir !== undefined) this.updateCheckpoints(dir, undefined, tp)
   }
 
-  /** The cleanable state of `log`, or undefined for a log that is not compacted, closed or uncleanable. */
+  /**
+   * Stops a cleaning of the partition in progress and keeps the partition from being cleaned until resumeCleaning
+   * (LogCleanerManager.abortAndPauseCleaning): a replica moving between log directories is copied as it is. Pauses
+   * nest: each needs its own resume.
+   */
+  abortAndPauseCleaning(tp: TopicPartition): void {
+    const name = tpString(tp)
+    if (this.job && this.job.log.name === name) {
+      this.job.abort()
+      this.job = undefined
+    }
+    this.paused.set(name, (this.paused.get(name) ?? 0) + 1)
+    this.logger.info(`The cleaning for partition ${name} is aborted and paused`)
+  }
+
+  /** Lifts one pause of the partition's cleaning (LogCleanerManager.resumeCleaning). */
+  resumeCleaning(tp: TopicPartition): void {
+    const name = tpString(tp)
+    const n = this.paused.get(name)
+    if (n === undefined) {
+      // Kafka throws IllegalStateException here; a resume without its pause is a bug of the caller, not the log's
+      this.logger.warn(`Compaction for partition ${name} cannot be resumed since it is not paused.`)
+      return
+    }
+    if (n > 1) this.paused.set(name, n - 1)
+    else {
+      this.paused.delete(name)
+      this.logger.info(`Cleaning for partition ${name} is resumed`)
+    }
+  }
+
+  /** Whether the partition's cleaning is paused. */
+  isCleaningPaused(tp: TopicPartition): boolean {
+    return this.paused.has(tpString(tp))
+  }
+
+  /**
+   * Moves the partition's checkpoint entry from one log directory's cleaner checkpoint to another's
+   * (LogCleanerManager.alterCheckpointDir): a replica moved between directories keeps its first dirty offset.
+   */
+  alterCheckpointDir(tp: TopicPartition, sourceDir: string, destDir: string): void {
+    const offset = this.checkpointsOf(sourceDir).get(tpString(tp))
+    if (offset === undefined) return
+    this.updateCheckpoints(sourceDir, undefined, tp)
+    this.updateCheckpoints(destDir, { tp, offset })
+  }
+
+  /** The cleanable state of `log`, or undefined for a log that is not compacted, closed, paused or uncleanable. */
   private toClean(log: Log, now: number): LogToClean | undefined {
     if (log.isClosed || !isCompacted(log.config) || this.uncleanable.has(this.key(log))) return undefined
+    if (this.paused.has(log.name)) return undefined
     const truncated = log.takeTruncationOffset()
     if (truncated !== undefined) this.maybeTruncateCheckpoint(log, truncated)
     const offsets = cleanableOffsets(log, this.checkpointOf(log), now, this.logger)

@@ -332,7 +332,10 @@ export class LogManager {
     const goneFutures = this.futureLogsInDir(dir)
     for (const log of [...gone, ...goneFutures]) {
       if (this.logs.get(tpString(log.topicPartition)) === log) this.logs.delete(tpString(log.topicPartition))
-      else this.futureLogs.delete(tpString(log.topicPartition))
+      else {
+        this.futureLogs.delete(tpString(log.topicPartition))
+        this._cleaner?.resumeCleaning(log.topicPartition)
+      }
       try {
         log.closeHandlers()
       } catch {
@@ -411,6 +414,9 @@ export class LogManager {
         scheduler: this.scheduler,
         logger: this.logger,
       })
+      // a replica found moving between directories is not cleaned until its move ends
+      for (const future of this.futureLogs.values())
+        this._cleaner.abortAndPauseCleaning(future.topicPartition)
       this._cleaner.startup()
     }
   }
@@ -596,6 +602,9 @@ export class LogManager {
     })
     this.futureLogs.set(key, log)
     this.preferredDirs.delete(key)
+    // Kafka pauses the partition's cleaning for the move (ReplicaManager -> abortAndPauseCleaning): the current log
+    // is copied as it is, and a cleaning swapping its segments under the copy would leave the two logs different
+    this._cleaner?.abortAndPauseCleaning(tp)
     this.logger.info(`${this.ident}Created log for partition ${key} in ${log.dir} (future log)`)
     return log
   }
@@ -606,6 +615,7 @@ export class LogManager {
     const log = this.futureLogs.get(key)
     if (!log) return undefined
     this.futureLogs.delete(key)
+    this._cleaner?.resumeCleaning(tp)
     this.scheduleDeletion(log, key, 'future log')
     return log
   }
@@ -632,7 +642,6 @@ export class LogManager {
     if (current.logStartOffset > future.logStartOffset)
       future.maybeIncrementLogStartOffset(current.logStartOffset, 'SegmentDeletion')
     const sourceDir = current.parentDir
-    this._cleaner?.abortCleaning(tp, sourceDir)
     current.renameDir(logDeleteDirName(tp, randomUUID().replace(/-/g, '')))
     try {
       future.renameDir(key)
@@ -642,6 +651,9 @@ export class LogManager {
     }
     this.futureLogs.delete(key)
     this.logs.set(key, future)
+    // the copy is the current log byte for byte (its cleaning was paused): it keeps its first dirty offset
+    this._cleaner?.alterCheckpointDir(tp, sourceDir, future.parentDir)
+    this._cleaner?.resumeCleaning(tp)
     this.scheduleDeletion(current, key, 'log')
     this.checkpointDir(future.parentDir)
     this.logger.info(

@@ -229,6 +229,83 @@ describe('moving a replica between log directories', () => {
     expect(existsSync(futureDir)).toBe(false)
   })
 
+  it('pauses the cleaning of a compacted partition while it moves: the copy ends byte-identical, cleaning resumes after', async () => {
+    const { a, b, scheduler } = setup()
+    const m = new LogManager({
+      logDirs: [a, b],
+      scheduler,
+      fileDeleteDelayMs: 1000,
+      configFor: () => ({ ...defaultLogConfig(), segmentBytes: 4096, cleanupPolicy: ['compact'] }),
+    })
+    m.startup()
+    cleanups.push(() => m.shutdown())
+    const cleaner = m.cleaner!
+    const log = m.getOrCreateLog(tp)
+    log.assignLeaderEpoch(0, 0)
+    let round = 0
+    const update = (): void => {
+      const records = Array.from({ length: 8 }, (_, k) => ({
+        key: `k${k}`,
+        value: `v${round}-${k}`,
+        timestamp: 1_700_000_000_000,
+      }))
+      round++
+      log.appendAsLeader(buildRecordBatch({ records, now: 1_700_000_000_000 }), { leaderEpoch: 0 })
+      log.updateHighWatermark(log.logEndOffset)
+    }
+    for (let i = 0; i < 40; i++) update()
+    // cleaned once before the move: the cleaner checkpoint of directory a holds its first dirty offset
+    expect(cleaner.cleanLog(log)).toBeDefined()
+    const firstDirty = cleaner.checkpointOf(log)!
+    expect(firstDirty).toBeGreaterThan(0)
+    for (let i = 0; i < 40; i++) update()
+    const p = new Partition('t', 0, 1)
+    p.attachLog(log)
+
+    const future = m.createFutureLog(tp, b)
+    expect(cleaner.isCleaningPaused(tp)).toBe(true)
+    let hold = true
+    const gate: AlterLogDirsQuota = {
+      isQuotaExceeded: () => hold && future.logEndOffset >= 200,
+      record: () => undefined,
+    }
+    const { manager, swaps, scheduler: moverScheduler } = mover(m, { quota: gate })
+    manager.add(p, future)
+    await eventually(() => future.logEndOffset >= 200)
+    // the cleaner would clean the log now (dirty, whatever the ratio) — not while it moves
+    expect(cleaner.cleanLog(log)).toBeUndefined()
+    expect(cleaner.runPass()).toBeUndefined()
+    await scheduler.advance(60_000) // the cleaner's own turns
+    expect(cleaner.checkpointOf(log)).toBe(firstDirty)
+    for (let i = 0; i < 5; i++) update()
+    const expected = batches(log)
+    hold = false
+    await moverScheduler.advance(10)
+    await eventually(() => swaps.length === 1)
+    const moved = p.log!
+    expect(moved.parentDir).toBe(b)
+    expect(batches(moved)).toEqual(expected)
+    // resumed, with the first dirty offset carried to directory b
+    expect(cleaner.isCleaningPaused(tp)).toBe(false)
+    expect(cleaner.checkpointOf(moved)).toBe(firstDirty)
+    expect(cleaner.cleanLog(moved)).toBeDefined()
+    expect(cleaner.checkpointOf(moved)).toBeGreaterThan(firstDirty)
+  })
+
+  it('a cancelled move resumes cleaning; pauses nest', () => {
+    const { b, open } = setup()
+    const m = open()
+    const cleaner = m.cleaner!
+    m.getOrCreateLog(tp)
+    m.createFutureLog(tp, b)
+    cleaner.abortAndPauseCleaning(tp) // another pause (Kafka: a truncation) holds too
+    expect(cleaner.isCleaningPaused(tp)).toBe(true)
+    m.deleteFutureLog(tp)
+    expect(cleaner.isCleaningPaused(tp)).toBe(true)
+    cleaner.resumeCleaning(tp)
+    expect(cleaner.isCleaningPaused(tp)).toBe(false)
+  })
+
   it('log directories: unknown ones, preferred ones, and no future log while one is offline', () => {
     const { a, b, open } = setup()
     const m = open()
