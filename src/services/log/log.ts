@@ -1359,6 +1359,10 @@ export class Log {
     const createTime = c.messageTimestampType === 'CreateTime'
     const boundedTimestamps =
       createTime && !(isUnbounded(c.messageTimestampBeforeMaxMs) && isUnbounded(c.messageTimestampAfterMaxMs))
+    // Nothing below can fail for a record of a CreateTime batch when the topic is not compacted and timestamps are
+    // unbounded (Kafka's defaults): no visit per record then.
+    if (!compacted && !boundedTimestamps && h.timestampType !== 'LogAppendTime')
+      return scanRecords(records, position)
     let errors: RecordError[] | undefined
     let timestampError = false
     const scan = scanRecords(records, position, (index, offsetDelta, ts, hasKey) => {
