@@ -555,6 +555,19 @@ function fastVarlong(b: Buffer, p: number, end: number): number {
   return NaN
 }
 
+/**
+ * A length-prefixed field (key, value, header key or value) of `b` at `p`: its length (-1 and below: null, no
+ * bytes), with fastPos set past its bytes; NaN when the length or the bytes run past `end`.
+ */
+function fastSkip(b: Buffer, p: number, end: number): number {
+  const n = fastVarint(b, p, end)
+  if (n > 0) {
+    if (n > end - fastPos) return NaN
+    fastPos += n
+  }
+  return n
+}
+
 /** Per-record results of fastScan, kept for its visitor (grown as needed, reused while no scan is running). */
 let scanDeltas = new Float64Array(1024)
 let scanTimestamps = new Float64Array(1024)
@@ -604,37 +617,18 @@ function fastScan(
     if (timestampDelta !== timestampDelta) return undefined
     const offsetDelta = fastVarint(payload, fastPos, end)
     if (offsetDelta !== offsetDelta) return undefined
-    const keyLength = fastVarint(payload, fastPos, end)
+    const keyLength = fastSkip(payload, fastPos, end)
     if (keyLength !== keyLength) return undefined
-    p = fastPos
-    if (keyLength > 0) {
-      if (keyLength > end - p) return undefined
-      p += keyLength
-    }
-    const valueLength = fastVarint(payload, p, end)
+    const valueLength = fastSkip(payload, fastPos, end)
     if (valueLength !== valueLength) return undefined
-    p = fastPos
-    if (valueLength > 0) {
-      if (valueLength > end - p) return undefined
-      p += valueLength
-    }
-    const headerCount = fastVarint(payload, p, end)
+    const headerCount = fastVarint(payload, fastPos, end)
     if (!(headerCount >= 0)) return undefined
-    p = fastPos
     for (let j = 0; j < headerCount; j++) {
-      const hk = fastVarint(payload, p, end)
-      if (!(hk >= 0)) return undefined
-      p = fastPos
-      if (hk > end - p) return undefined
-      p += hk
-      const hv = fastVarint(payload, p, end)
-      if (hv !== hv) return undefined
-      p = fastPos
-      if (hv > 0) {
-        if (hv > end - p) return undefined
-        p += hv
-      }
+      if (!(fastSkip(payload, fastPos, end) >= 0)) return undefined // a header key is never null
+      const valueSize = fastSkip(payload, fastPos, end)
+      if (valueSize !== valueSize) return undefined
     }
+    p = fastPos
     if (p - start !== length) return undefined
     const timestamp = logAppendTime ? h.maxTimestamp : baseTimestamp + timestampDelta
     if (timestamp > maxTimestamp) maxTimestamp = timestamp
