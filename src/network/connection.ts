@@ -89,6 +89,15 @@ export class Connection {
   private pumping = false
   private startingRequests = false
   private startAgain = false
+  /**
+   * Requests are started in order, so the started slots are a prefix of the queue: how many, how many of them are
+   * done, and how many may not overlap. startReady looks at the first slot after them only (it walked the whole
+   * queue for every arriving frame: with hundreds of acks=all Produce requests in flight on a connection, each new
+   * one cost a walk over all of them).
+   */
+  private started = 0
+  private startedDone = 0
+  private startedExclusive = 0
   readonly info: ConnectionInfo
 
   constructor(
@@ -118,6 +127,7 @@ export class Connection {
     socket.on('close', () => {
       this.closed = true
       this.queue.length = 0
+      this.started = this.startedDone = this.startedExclusive = 0
       this.onClose(this)
     })
   }
@@ -263,18 +273,16 @@ export class Connection {
     try {
       do {
         this.startAgain = false
-        let allDone = true
-        let allOverlap = true
-        for (let i = 0; i < this.queue.length && !this.closed; i++) {
-          const slot = this.queue[i]!
-          if (slot.frame !== null) {
-            if (!allDone && !(slot.overlaps && allOverlap)) break
-            const frame = slot.frame
-            slot.frame = null
-            this.start(slot, frame)
-          }
-          allDone &&= slot.done
-          allOverlap &&= slot.overlaps
+        while (this.started < this.queue.length && !this.closed) {
+          const slot = this.queue[this.started]!
+          // its turn: everything ahead of it answered, or it and everything ahead of it may overlap
+          const allDone = this.startedDone === this.started
+          if (!allDone && !(slot.overlaps && this.startedExclusive === 0)) break
+          const frame = slot.frame!
+          slot.frame = null
+          this.started++
+          if (!slot.overlaps) this.startedExclusive++
+          this.start(slot, frame)
         }
         // A request answered synchronously above: write what is ready, then look again.
         if (this.startAgain && !this.closed) this.flush()
@@ -328,6 +336,7 @@ export class Connection {
   private complete(slot: Slot, chunks: ResponseChunks): void {
     if (this.closed) return
     slot.done = true
+    this.startedDone++
     slot.chunks = chunks
     if (this.startingRequests) {
       this.startAgain = true // the running startReady loop writes it and starts what follows
@@ -343,6 +352,9 @@ export class Connection {
     this.socket.cork()
     while (q.length > 0 && q[0]!.done) {
       const slot = q.shift()!
+      this.started--
+      this.startedDone--
+      if (!slot.overlaps) this.startedExclusive--
       const chunks = slot.chunks
       if (chunks === null) continue
       let size = 0
