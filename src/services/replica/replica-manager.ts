@@ -937,10 +937,13 @@ export class ReplicaManager {
           resolve(results)
         },
       }
+      // each waits for its partition's high watermark to pass its records: maybeIncrementHighWatermark's levelled
+      // checks try only those the new high watermark completes
       this.delayedProduce.tryCompleteElseWatch(
         op,
         waiting.map((w) => w.p.key),
         timeoutMs,
+        waiting.map((w) => w.requiredOffset),
       )
     })
   }
@@ -949,7 +952,7 @@ export class ReplicaManager {
 
   private maybeIncrementHighWatermark(p: Partition): void {
     if (p.maybeIncrementHighWatermark()) {
-      this.delayedProduce.checkAndComplete(p.key)
+      this.delayedProduce.checkAndComplete(p.key, p.requireLog().highWatermark)
       this.delayedFetch.checkAndComplete(p.key)
     }
   }
