@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { ErrorCode, KafkaError } from '../../protocol/errors.js'
 import {
   buildEndTxnMarker,
@@ -17,6 +17,7 @@ import { Writer } from '../../protocol/codec/writer.js'
 import { ManualClock, ManualScheduler } from '../../util/scheduler.js'
 import { RecordValidationError, UnexpectedAppendOffsetError } from './errors.js'
 import { Log, type LogOptions } from './log.js'
+import { LogSegment } from './segment.js'
 import { defaultLogConfig, type LogConfig } from './log-config.js'
 import { setIndexCacheLimit } from './indexes.js'
 
@@ -219,6 +220,41 @@ describe('Log append and read', () => {
     const beforeClose = log.planRead(0, { maxBytes: 1 << 20 })
     log.close()
     expect(await log.readPlanned(beforeClose)).toBeUndefined()
+  })
+
+  it('plans a read that goes on from an earlier one from where that one ended, without the index or a header', async () => {
+    const hinted = env().open({ segmentBytes: 2_000, indexIntervalBytes: 50 })
+    const plain = env().open({ segmentBytes: 2_000, indexIntervalBytes: 50 })
+    for (let i = 0; i < 60; i++) {
+      for (const l of [hinted, plain]) l.appendAsLeader(batch(1 + (i % 5)), { leaderEpoch: 0 })
+    }
+    const located = vi.spyOn(LogSegment.prototype, 'translateOffset')
+    let offset = 0
+    let planned = 0
+    let fromHints = 0
+    while (offset < hinted.logEndOffset) {
+      const opts = { maxBytes: 150 + (offset % 7) * 40, minOneMessage: true }
+      const before = located.mock.calls.length
+      const plan = hinted.planRead(offset, opts)
+      if (located.mock.calls.length === before) fromHints++
+      planned++
+      const { segment: _s, generation: _g, ...expected } = plain.planRead(offset, opts)
+      expect(plan).toMatchObject(expected)
+      const offsets = offsetsIn((await hinted.readPlanned(plan))!)
+      offset = offsets.length > 0 ? offsets[offsets.length - 1]! + 1 : offset + 1
+    }
+    located.mockRestore()
+    expect(fromHints).toBeGreaterThan(planned / 2)
+    // a truncation makes the positions learnt before it stale: a bigger batch now starts where the learnt one did
+    const read = offsetsIn((await hinted.readPlanned(hinted.planRead(10, { maxBytes: 150 })))!)
+    const next = read[read.length - 1]! + 1
+    for (const l of [hinted, plain]) {
+      l.truncateTo(next)
+      l.appendAsLeader(batch(7), { leaderEpoch: 0 })
+    }
+    const opts = { maxBytes: 1, minOneMessage: true }
+    const { segment: _s, generation: _g, ...expected } = plain.planRead(next, opts)
+    expect(hinted.planRead(next, opts)).toMatchObject(expected)
   })
 
   it('rolls on segment.ms from the first batch timestamp', () => {

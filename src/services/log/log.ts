@@ -15,6 +15,12 @@ import {
   type BatchHeader,
   INT32_MAX,
   iterateBatches,
+  LAST_OFFSET_DELTA_OFFSET,
+  LENGTH_OFFSET,
+  LOG_OVERHEAD,
+  MAGIC_OFFSET,
+  MIN_RECORD_OVERHEAD,
+  RECORD_BATCH_OVERHEAD,
   type LegacyEntryHeader,
   readEndTxnMarker,
   rebuildBatch,
@@ -41,6 +47,7 @@ import {
   SystemScheduler,
 } from '../../util/scheduler.js'
 import { fetchBufferPool } from '../../util/buffer-pool.js'
+import { readInt64 } from '../../protocol/codec/writer.js'
 import { mkdirs } from '../../util/fs.js'
 import { type Logger, silentLogger } from '../../util/logger.js'
 import {
@@ -196,6 +203,17 @@ export interface LogReadResult {
   lastStableOffset: number
 }
 
+/** Log.readHints: where the batch holding an offset lies. */
+interface ReadHint {
+  segment: LogSegment
+  position: number
+  size: number
+  generation: number
+}
+
+/** How many read positions a log remembers (a few readers each: consumers of several groups, followers). */
+const MAX_READ_HINTS = 32
+
 /** Where a read will read (Log.planRead): the result without its bytes. */
 export interface LogReadPlan extends Omit<LogReadResult, 'records'> {
   /** the segment to read from; undefined when there is nothing to read */
@@ -290,6 +308,14 @@ export class Log {
   private closed = false
   /** bumped whenever segments are removed, replaced or truncated (the cleaner aborts a pass that saw a change) */
   private _segmentsGeneration = 0
+  /**
+   * Where readers go on (fetch offset → the batch holding it), learnt from the bytes of earlier reads
+   * (readPlanned): a consumer or follower reading on asks next for the offset after the last whole batch it got,
+   * and planning that read then needs neither the offset index nor a batch header from disk — for data no longer
+   * in the page cache each of those is a synchronous disk read on the event loop. Bounded (oldest out); valid only
+   * while the segments do not change (generation).
+   */
+  private readonly readHints = new Map<number, ReadHint>()
   private flushScheduled = false
   /** the lowest offset truncated to since the cleaner last asked */
   private truncatedTo: number | undefined
@@ -1730,7 +1756,12 @@ export class Log {
       const segment = this.segments[idx]!
       if (segment.baseOffset > maxSegmentBase) break
       const limit = segment.baseOffset < maxSegmentBase ? segment.size : maxPosition
-      const r = segment.locate(startOffset, opts.maxBytes, limit, opts.minOneMessage ?? false)
+      const minOne = opts.minOneMessage ?? false
+      const hint = this.readHints.get(startOffset)
+      const r =
+        hint?.segment === segment && hint.generation === this._segmentsGeneration
+          ? segment.locateFrom(hint, opts.maxBytes, limit, minOne)
+          : segment.locate(startOffset, opts.maxBytes, limit, minOne)
       if (r) {
         return {
           ...base,
@@ -1765,7 +1796,38 @@ export class Log {
       fetchBufferPool.release(records)
       return undefined
     }
+    this.learnReadHint(plan, records)
     return records
+  }
+
+  /** Remembers where the read after `records` (read as `plan` planned) will start: see readHints. */
+  private learnReadHint(plan: LogReadPlan, records: Buffer): void {
+    let pos = 0
+    let nextOffset = -1
+    for (;;) {
+      if (pos + LOG_OVERHEAD > records.length) return // the next batch's length is not in the bytes
+      const size = records.readInt32BE(pos + LENGTH_OFFSET) + LOG_OVERHEAD
+      if (size < LOG_OVERHEAD + MIN_RECORD_OVERHEAD) return
+      if (pos + size > records.length) break // the batch the next read starts with
+      const magic = records.readInt8(pos + MAGIC_OFFSET)
+      if (magic === 2 && size < RECORD_BATCH_OVERHEAD) return
+      const lastOffset =
+        magic === 2
+          ? readInt64(records, pos) + records.readInt32BE(pos + LAST_OFFSET_DELTA_OFFSET)
+          : readInt64(records, pos)
+      nextOffset = lastOffset + 1
+      pos += size
+    }
+    if (nextOffset < 0 || plan.segment === undefined) return
+    const size = records.readInt32BE(pos + LENGTH_OFFSET) + LOG_OVERHEAD
+    this.readHints.delete(nextOffset)
+    this.readHints.set(nextOffset, {
+      segment: plan.segment,
+      position: plan.position + pos,
+      size,
+      generation: plan.generation,
+    })
+    if (this.readHints.size > MAX_READ_HINTS) this.readHints.delete(this.readHints.keys().next().value!)
   }
 
   /** The aborted transactions overlapping [startOffset, upperBoundOffset) (for read_committed fetches). */

@@ -535,7 +535,17 @@ export class LogSegment implements BudgetedFile {
   ): SegmentReadPlan | undefined {
     if (maxSize < 0) throw new Error(`Invalid max size ${maxSize} for log read from segment ${this.logPath}`)
     const start = this.translateOffset(startOffset)
-    if (!start) return undefined
+    return start ? this.locateFrom(start, maxSize, maxPosition, minOneMessage) : undefined
+  }
+
+  /** locate() from the first batch to read, already found (its position and size): reads nothing. */
+  locateFrom(
+    start: { position: number; size: number },
+    maxSize: number,
+    maxPosition = this._size,
+    minOneMessage = false,
+  ): SegmentReadPlan {
+    if (maxSize < 0) throw new Error(`Invalid max size ${maxSize} for log read from segment ${this.logPath}`)
     const adjustedMaxSize = minOneMessage ? Math.max(maxSize, start.size) : maxSize
     return {
       position: start.position,
