@@ -46,6 +46,24 @@ export interface ResolvedQuota {
   readonly meterClientId: string
 }
 
+type EntityConfig = (
+  source: QuotaConfigSource,
+  user: string,
+  clientId: string,
+) => ReadonlyMap<string, string> | undefined
+
+/** Kafka's DefaultQuotaCallback order: the entity, and who shares its meter (see the top of this file). */
+const RESOLUTION_ORDER: ReadonlyArray<readonly [EntityConfig, 'both' | 'user' | 'client']> = [
+  [(s, u, c) => s.userClient(u, c), 'both'],
+  [(s, u) => s.userClient(u, DEFAULT_ENTITY), 'both'],
+  [(s, u) => s.user(u), 'user'],
+  [(s, _u, c) => s.userClient(DEFAULT_ENTITY, c), 'both'],
+  [(s) => s.userClient(DEFAULT_ENTITY, DEFAULT_ENTITY), 'both'],
+  [(s) => s.user(DEFAULT_ENTITY), 'user'],
+  [(s, _u, c) => s.client(c), 'client'],
+  [(s) => s.client(DEFAULT_ENTITY), 'client'],
+]
+
 /** Kafka's quota resolution order for one quota type; undefined when no entity sets it (unlimited). */
 export function resolveQuota(
   source: QuotaConfigSource,
@@ -54,21 +72,17 @@ export function resolveQuota(
 ): ResolvedQuota | undefined {
   const u = sanitizeEntityName(who.user)
   const c = sanitizeEntityName(who.clientId)
-  const candidates: [ReadonlyMap<string, string> | undefined, string, string][] = [
-    [source.userClient(u, c), who.user, who.clientId],
-    [source.userClient(u, DEFAULT_ENTITY), who.user, who.clientId],
-    [source.user(u), who.user, ''],
-    [source.userClient(DEFAULT_ENTITY, c), who.user, who.clientId],
-    [source.userClient(DEFAULT_ENTITY, DEFAULT_ENTITY), who.user, who.clientId],
-    [source.user(DEFAULT_ENTITY), who.user, ''],
-    [source.client(c), '', who.clientId],
-    [source.client(DEFAULT_ENTITY), '', who.clientId],
-  ]
-  for (const [config, meterUser, meterClientId] of candidates) {
-    const v = config?.get(type)
+  for (const [config, meters] of RESOLUTION_ORDER) {
+    const v = config(source, u, c)?.get(type)
     if (v === undefined) continue
     const bound = Number(v)
-    if (Number.isFinite(bound)) return { bound, meterUser, meterClientId }
+    if (Number.isFinite(bound)) {
+      return {
+        bound,
+        meterUser: meters === 'client' ? '' : who.user,
+        meterClientId: meters === 'user' ? '' : who.clientId,
+      }
+    }
   }
   return undefined
 }

@@ -147,13 +147,14 @@ export class ClientQuotaStore implements QuotaConfigSource {
   }
 
   user(u: string): ReadonlyMap<string, string> | undefined {
-    return this.configs.get(`users/${u}`)
+    return this.configs.size === 0 ? undefined : this.configs.get(`users/${u}`)
   }
   client(c: string): ReadonlyMap<string, string> | undefined {
-    return this.configs.get(`clients/${c}`)
+    return this.configs.size === 0 ? undefined : this.configs.get(`clients/${c}`)
   }
   userClient(u: string, c: string): ReadonlyMap<string, string> | undefined {
-    return this.configs.get(`users/${u}/clients/${c}`)
+    // no key built when nothing is configured (every request asks)
+    return this.configs.size === 0 ? undefined : this.configs.get(`users/${u}/clients/${c}`)
   }
 
   /** connection_creation_rate of an IP address (its entity, else <default>; INT_MAX, unlimited, when neither). */
