@@ -54,7 +54,13 @@ interface SnappyJs {
   uncompress(data: Uint8Array, maxLength?: number): Uint8Array
 }
 
-const snappyjs = require('snappyjs') as SnappyJs
+/** The codec packages load on first use: most brokers never see a compressed batch, and start-up pays for each. */
+function lazy<T>(load: () => T): () => T {
+  let m: T | undefined
+  return () => (m ??= load())
+}
+
+const snappyjs = lazy(() => require('snappyjs') as SnappyJs)
 
 /** `\x82SNAPPY\x00` (SnappyCodec.MAGIC_HEADER) */
 export const SNAPPY_MAGIC = Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00])
@@ -85,7 +91,7 @@ function snappyRawLength(data: Uint8Array): number {
 /** One raw block, refused before its declared length is allocated if that is over `maxBytes`. */
 function snappyRaw(data: Uint8Array, room: number, maxBytes = room): Buffer {
   if (snappyRawLength(data) > room) throw new InflateLimitError(maxBytes)
-  return toBuffer(snappyjs.uncompress(data, SNAPPY_MAX_BLOCK))
+  return toBuffer(snappyjs().uncompress(data, SNAPPY_MAX_BLOCK))
 }
 
 /** SnappyInputStream: framed (possibly concatenated) streams, or one raw snappy block. */
@@ -129,7 +135,7 @@ export function snappyCompress(data: Buffer): Buffer {
   const parts: Buffer[] = [header]
   for (let pos = 0; pos < data.length; pos += SNAPPY_BLOCK_SIZE) {
     const block = toBuffer(
-      snappyjs.compress(data.subarray(pos, Math.min(data.length, pos + SNAPPY_BLOCK_SIZE))),
+      snappyjs().compress(data.subarray(pos, Math.min(data.length, pos + SNAPPY_BLOCK_SIZE))),
     )
     const len = Buffer.alloc(4)
     len.writeInt32BE(block.length, 0)
@@ -155,8 +161,8 @@ interface Xxh32 {
   hash(seed: number, src: Uint8Array, index: number, len: number): number
 }
 
-const lz4js = require('lz4js') as Lz4Js
-const xxh32 = require('lz4js/xxh32.js') as Xxh32
+const lz4js = lazy(() => require('lz4js') as Lz4Js)
+const xxh32 = lazy(() => require('lz4js/xxh32.js') as Xxh32)
 
 export const LZ4_MAGIC = 0x184d2204
 const LZ4_FLG_VERSION = 0x40
@@ -246,7 +252,7 @@ export function lz4DecodeBlock(src: Uint8Array, start: number, end: number, dst:
 /** The descriptor checksum; `brokenChecksum` also covers the 4 magic bytes (magic 0, KAFKA-3160). */
 function lz4HeaderChecksum(frame: Uint8Array, descriptorEnd: number, brokenChecksum: boolean): number {
   const start = brokenChecksum ? 0 : 4
-  return (xxh32.hash(0, frame, start, descriptorEnd - start) >>> 8) & 0xff
+  return (xxh32().hash(0, frame, start, descriptorEnd - start) >>> 8) & 0xff
 }
 
 /** Lz4BlockInputStream: one LZ4 frame. Magic-0 data skips the descriptor checksum (ignoreFlagDescriptorChecksum). */
@@ -286,7 +292,7 @@ export function lz4Decompress(data: Buffer, magic = 2, maxBytes = Infinity): Buf
         // content. Accept either: the frame's own producer decides which it wrote.
         const expected = data.readUInt32LE(pos)
         const content = Buffer.concat(parts)
-        if (expected !== xxh32.hash(0, content, 0, content.length) && expected !== contentHash >>> 0) {
+        if (expected !== xxh32().hash(0, content, 0, content.length) && expected !== contentHash >>> 0) {
           throw new Error('Content checksum mismatch')
         }
       }
@@ -302,8 +308,8 @@ export function lz4Decompress(data: Buffer, magic = 2, maxBytes = Infinity): Buf
     } else {
       block = data.subarray(pos, pos + blockSize)
     }
-    if (contentChecksum) contentHash ^= xxh32.hash(0, block, 0, block.length)
-    if (blockChecksum && xxh32.hash(0, data, pos, blockSize) !== data.readUInt32LE(pos + blockSize)) {
+    if (contentChecksum) contentHash ^= xxh32().hash(0, block, 0, block.length)
+    if (blockChecksum && xxh32().hash(0, data, pos, blockSize) !== data.readUInt32LE(pos + blockSize)) {
       throw new Error('Block checksum mismatch')
     }
     pos += blockSize + (blockChecksum ? 4 : 0)
@@ -326,11 +332,11 @@ export function lz4Compress(data: Buffer, magic = 2): Buffer {
   header[5] = LZ4_BLOCK_SIZE_ID << 4
   header[6] = lz4HeaderChecksum(header, 6, magic === 0)
   const parts: Buffer[] = [header]
-  const scratch = Buffer.alloc(lz4js.compressBound(maxBlockSize))
+  const scratch = Buffer.alloc(lz4js().compressBound(maxBlockSize))
   for (let pos = 0; pos < data.length; pos += maxBlockSize) {
     const src = data.subarray(pos, Math.min(data.length, pos + maxBlockSize))
     // a fresh hash table per block keeps the blocks independent
-    const n = lz4js.compressBlock(src, scratch, 0, src.length, new Uint32Array(1 << 16))
+    const n = lz4js().compressBlock(src, scratch, 0, src.length, new Uint32Array(1 << 16))
     const size = Buffer.alloc(4)
     if (n > 0 && n < src.length) {
       size.writeUInt32LE(n, 0)
@@ -353,7 +359,7 @@ interface Fzstd {
   }
 }
 
-const fzstd = require('fzstd') as Fzstd
+const fzstd = lazy(() => require('fzstd') as Fzstd)
 
 /** The zstd library's default ZSTD_d_windowLogMax (ZSTD_WINDOWLOG_LIMIT_DEFAULT, what zstd-jni uses in Kafka). */
 const ZSTD_WINDOW_LOG_LIMIT = 27
@@ -396,7 +402,7 @@ export function zstdDecompress(data: Buffer, maxBytes = Infinity): Buffer {
   if (fast) return fast
   const parts: Buffer[] = []
   let total = 0
-  const d = new fzstd.Decompress((chunk) => {
+  const d = new (fzstd().Decompress)((chunk) => {
     total += chunk.length
     if (total > maxBytes) throw new InflateLimitError(maxBytes)
     // the decoder reuses its window: keep a copy

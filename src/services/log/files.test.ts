@@ -278,6 +278,36 @@ describe('indexes', () => {
     expect(new OffsetIndex(p, 100, 1024).load()).toBe(false)
   })
 
+  it('loads an index on the thread pool as load() would, unless it was renamed or loaded meanwhile', async () => {
+    const d = tempDir()
+    const p = join(d, '00000000000000000100.index')
+    const b = Buffer.alloc(24)
+    for (const [i, [rel, pos]] of [
+      [5, 4097],
+      [9, 8200],
+    ].entries()) {
+      b.writeInt32BE(rel!, i * 8)
+      b.writeInt32BE(pos!, i * 8 + 4)
+    }
+    writeFileSync(p, b)
+    const idx = new OffsetIndex(p, 100, 1024)
+    await idx.loadAsync()
+    writeFileSync(p, Buffer.alloc(0)) // what is in memory is what was read
+    expect(idx.entries).toBe(2)
+    expect(idx.lookup(107)).toEqual({ offset: 105, position: 4097 })
+    writeFileSync(p, b)
+    const renamed = new OffsetIndex(p, 100, 1024)
+    const loading = renamed.loadAsync()
+    renamed.renameTo(`${p}.deleted`)
+    await loading
+    writeFileSync(`${p}.deleted`, b.subarray(0, 8))
+    expect(renamed.entries).toBe(1) // read from its new name, not taken from the read in flight
+    const corrupt = new OffsetIndex(join(d, 'bad.index'), 100, 1024)
+    writeFileSync(corrupt.path, Buffer.alloc(13))
+    await corrupt.loadAsync()
+    expect(corrupt.load()).toBe(false)
+  })
+
   it('time index lookups and the reserved last slot', () => {
     const d = tempDir()
     const t = new TimeIndex(join(d, 'x.timeindex'), 0, 36)

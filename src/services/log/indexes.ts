@@ -18,6 +18,7 @@ import {
   readFileSync,
   renameSync,
 } from 'node:fs'
+import { readFile } from 'node:fs/promises'
 import { readInt64, writeInt64 } from '../../protocol/codec/writer.js'
 import { type BudgetedFile, descriptorClosed, openBudgeted, touchDescriptor } from './descriptors.js'
 import { deleteIfExists, fdatasyncAsync, isErrno, writeAt } from './file-utils.js'
@@ -51,6 +52,8 @@ abstract class EntryFile implements BudgetedFile {
   private dataBuf: Buffer | undefined = Buffer.alloc(0)
   protected count = 0
   private loaded = false
+  /** Bumped when the file is deleted or renamed (a loadAsync() in flight then read the wrong file). */
+  private changes = 0
   /** The open descriptor, if any (the descriptor budget closes it while idle; openFd reopens it). */
   private fd: number | undefined
   /** Open for writing: the entries stay in memory (pinned) until closeHandler(). */
@@ -83,6 +86,30 @@ abstract class EntryFile implements BudgetedFile {
       if (!isErrno(e, 'ENOENT')) throw e
       buf = Buffer.alloc(0)
     }
+    return this.accept(buf)
+  }
+
+  /**
+   * load() with the file read on libuv's thread pool, for a segment about to be read (Log.readPlanned), so that its
+   * first read finds the entries in memory instead of reading them on the event loop. Does nothing when the file
+   * was loaded, renamed or deleted meanwhile; a failed read is left to load() to meet again.
+   */
+  async loadAsync(): Promise<void> {
+    if (this.loaded) return
+    const { path, changes } = this
+    let buf: Buffer
+    try {
+      buf = await readFile(path)
+    } catch (e) {
+      if (!isErrno(e, 'ENOENT')) return
+      buf = Buffer.alloc(0)
+    }
+    if (this.loaded || this.changes !== changes || this.path !== path) return
+    this.loaded = true
+    this.accept(buf)
+  }
+
+  private accept(buf: Buffer): boolean {
     this.fileLength = buf.length
     if (buf.length % this.entrySize !== 0) {
       this.corruption = `Index file ${this.path} is corrupt, found ${buf.length} bytes which is neither positive nor a multiple of ${this.entrySize}`
@@ -281,6 +308,7 @@ abstract class EntryFile implements BudgetedFile {
   }
 
   deleteIfExists(): boolean {
+    this.changes++
     this.closeHandler()
     this.uncache()
     this.dataBuf = Buffer.alloc(0)
@@ -302,6 +330,7 @@ abstract class EntryFile implements BudgetedFile {
   }
 
   renameTo(path: string): void {
+    this.changes++
     try {
       if (existsSync(this.path)) renameSync(this.path, path)
     } finally {

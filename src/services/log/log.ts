@@ -316,6 +316,8 @@ export class Log {
    * while the segments do not change (generation).
    */
   private readonly readHints = new Map<number, ReadHint>()
+  /** The segments whose successor prepareNextSegment() has read ahead. */
+  private readonly preparedSegments = new WeakSet<LogSegment>()
   private flushScheduled = false
   /** the lowest offset truncated to since the cleaner last asked */
   private truncatedTo: number | undefined
@@ -1797,7 +1799,38 @@ export class Log {
       return undefined
     }
     this.learnReadHint(plan, records)
+    this.prepareNextSegment(plan.segment)
     return records
+  }
+
+  /**
+   * While a reader goes through a segment, reads the next segment's indexes and first batch header on libuv's thread
+   * pool (once per segment), so that the reader's first read there plans from memory (see readHints).
+   */
+  private prepareNextSegment(segment: LogSegment): void {
+    if (segment === this.activeSegment || this.preparedSegments.has(segment)) return
+    this.preparedSegments.add(segment)
+    const next = this.segments[floorIndex(this.segments, segment.baseOffset) + 1]
+    if (!next) return
+    const generation = this._segmentsGeneration
+    const prepare = async (): Promise<void> => {
+      await next.loadIndexesAsync()
+      const header = await next.readRangeAsync(0, LOG_OVERHEAD)
+      if (header.length === LOG_OVERHEAD && !this.closed && generation === this._segmentsGeneration) {
+        const size = header.readInt32BE(LENGTH_OFFSET) + LOG_OVERHEAD
+        this.rememberRead(next.baseOffset, { segment: next, position: 0, size, generation })
+      }
+      fetchBufferPool.release(header)
+    }
+    // a failure is met again, and reported, by the read that needs those bytes
+    prepare().catch(() => undefined)
+  }
+
+  private rememberRead(offset: number, hint: ReadHint): void {
+    if (hint.size < LOG_OVERHEAD + MIN_RECORD_OVERHEAD) return
+    this.readHints.delete(offset)
+    this.readHints.set(offset, hint)
+    if (this.readHints.size > MAX_READ_HINTS) this.readHints.delete(this.readHints.keys().next().value!)
   }
 
   /** Remembers where the read after `records` (read as `plan` planned) will start: see readHints. */
@@ -1819,15 +1852,12 @@ export class Log {
       pos += size
     }
     if (nextOffset < 0 || plan.segment === undefined) return
-    const size = records.readInt32BE(pos + LENGTH_OFFSET) + LOG_OVERHEAD
-    this.readHints.delete(nextOffset)
-    this.readHints.set(nextOffset, {
+    this.rememberRead(nextOffset, {
       segment: plan.segment,
       position: plan.position + pos,
-      size,
+      size: records.readInt32BE(pos + LENGTH_OFFSET) + LOG_OVERHEAD,
       generation: plan.generation,
     })
-    if (this.readHints.size > MAX_READ_HINTS) this.readHints.delete(this.readHints.keys().next().value!)
   }
 
   /** The aborted transactions overlapping [startOffset, upperBoundOffset) (for read_committed fetches). */

@@ -386,6 +386,12 @@ export class LogSegment implements BudgetedFile {
     }
   }
 
+  /** Loads the indexes on libuv's thread pool, so that ensureIndexes() then reads nothing from disk. */
+  async loadIndexesAsync(): Promise<void> {
+    if (this.indexesChecked || this.indexesMissing) return
+    await Promise.all([this.offsetIndex.loadAsync(), this.timeIndex.loadAsync(), this.txnIndex.loadAsync()])
+  }
+
   /** Rebuilds .index and .timeindex from the log without touching the data. */
   rebuildIndexes(): void {
     this.indexesChecked = true
@@ -514,9 +520,10 @@ export class LogSegment implements BudgetedFile {
     offset: number,
     startingPosition = 0,
   ): { offset: number; position: number; size: number } | undefined {
-    this.ensureIndexes()
-    const mapping = this.offsetIndex.lookup(offset)
-    for (const b of this.batches(Math.max(mapping.position, startingPosition))) {
+    // at or before the base offset: the first batch, without loading the indexes (a reader entering the segment)
+    const position =
+      offset <= this.baseOffset ? 0 : (this.ensureIndexes(), this.offsetIndex.lookup(offset).position)
+    for (const b of this.batches(Math.max(position, startingPosition))) {
       if (b.lastOffset >= offset) return { offset: b.lastOffset, position: b.position, size: b.size }
     }
     return undefined

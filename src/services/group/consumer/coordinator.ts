@@ -16,7 +16,9 @@
  * from those records (`loadPartition`); the caller drops them when it resigns (`unloadPartition`).
  */
 import { randomBytes } from 'node:crypto'
-import { RE2JS } from 're2js'
+import { createRequire } from 'node:module'
+import type * as Re2js from 're2js'
+import type { RE2JS } from 're2js'
 import { ErrorCode, toErrorCode } from '../../../protocol/errors.js'
 import { AppendErrors, coordinatorAppendError } from '../../coordinator/append-errors.js'
 import {
@@ -61,6 +63,12 @@ import {
   type ClassicMemberMetadata,
   type ConsumerGroupMember,
 } from './member.js'
+
+/** re2js loads on the first regular-expression subscription (KIP-848), not at every broker start. */
+let re2jsModule: typeof Re2js | undefined
+function re2js(): typeof Re2js {
+  return (re2jsModule ??= createRequire(import.meta.url)('re2js') as typeof Re2js)
+}
 
 /** The topics the coordinator can assign: name -> id and partition count (the broker's metadata cache). */
 export interface TopicInfo {
@@ -433,7 +441,7 @@ export class ConsumerGroupCoordinator {
     let r = this.regexCache.get(source)
     if (r === undefined) {
       try {
-        r = RE2JS.compile(source)
+        r = re2js().RE2JS.compile(source)
       } catch (e) {
         throw new GroupError(
           ErrorCode.INVALID_REGULAR_EXPRESSION,
