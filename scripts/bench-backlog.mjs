@@ -71,7 +71,12 @@ async function main() {
   const dataDir = join(workDir, 'data')
   const samsa = await startSamsaBroker(
     'standalone.properties',
-    (port) => ({ listeners: `PLAINTEXT://127.0.0.1:${port}`, 'log.dirs': dataDir, 'broker.id': 0 }),
+    (port) => ({
+      listeners: `PLAINTEXT://127.0.0.1:${port}`,
+      'http.listeners': 'http://127.0.0.1:0',
+      'log.dirs': dataDir,
+      'broker.id': 0,
+    }),
     join(workDir, 'samsa.log'),
     { probe: true },
   )
