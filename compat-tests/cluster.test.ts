@@ -702,6 +702,22 @@ describe('racks: rack-aware assignment, fetch from follower', () => {
       }
     })
     await racked.waitForIsr(topic, 0, [10, 11, 12], 30_000)
+    // A follower learns the high watermark from its next fetch's answer, so it can lag the leader's for up to
+    // replica.fetch.wait.max.ms after the last acks=all write; it serves consumers up to its own (kcat -e reads to
+    // it and stops). Wait until the followers' high watermarks reached the end, as a consumer of a lagging follower
+    // would wait for more.
+    for (const id of [11, 12]) {
+      await waitFor(
+        `broker ${id}'s high watermark of ${topic}-0 to reach ${n}`,
+        async () => {
+          const r = await withConnection(racked.broker(id), (c) =>
+            c.request(Apis.Fetch, 11, consumerFetchBody(topic, { fetchOffset: 0, rackId: 'rack-b' })),
+          )
+          return r.responses[0]!.partitions[0]!.highWatermark === n
+        },
+        { timeoutMs: 15_000, intervalMs: 50 },
+      )
+    }
     const bytesOut = async (id: number): Promise<number> => {
       const text = await (await fetch(`http://127.0.0.1:${httpPorts.get(id)}/metrics`)).text()
       const line = text
