@@ -238,6 +238,44 @@ describe('socket server and dispatcher', () => {
     await closed
   })
 
+  it('BrokerClient reads responses that arrive in many small socket chunks, size prefix split too', async () => {
+    const port = await start()
+    // a proxy that passes requests as they are and hands the answers back 3 bytes per socket write, one write per
+    // timer turn (so the client sees each piece as its own chunk, and two pipelined answers interleave piecewise)
+    const proxy = net.createServer((down) => {
+      const up = net.connect(port, '127.0.0.1')
+      down.setNoDelay(true)
+      down.on('data', (d) => up.write(d))
+      let queue = Promise.resolve()
+      up.on('data', (d) => {
+        queue = queue.then(async () => {
+          for (let i = 0; i < d.length; i += 3) {
+            if (down.destroyed) return
+            down.write(d.subarray(i, i + 3))
+            await new Promise((r) => setTimeout(r, 0))
+          }
+        })
+      })
+      down.on('close', () => up.destroy())
+      up.on('close', () => down.destroy())
+    })
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r))
+    try {
+      const proxyPort = (proxy.address() as net.AddressInfo).port
+      const c = await BrokerClient.connect({
+        host: '127.0.0.1',
+        port: proxyPort,
+        clientId: 't',
+        requestTimeoutMs: 30_000,
+      })
+      const answers = [c.send(SleepApi, 0, { ms: 0, tag: 8 }), c.send(SleepApi, 0, { ms: 0, tag: 9 })]
+      expect(await Promise.all(answers)).toEqual([{ tag: 8 }, { tag: 9 }])
+      c.close()
+    } finally {
+      await new Promise((r) => proxy.close(r))
+    }
+  })
+
   it("times out a request that gets no answer within the client's request timeout, on its scheduler", async () => {
     const port = await start()
     const c = await BrokerClient.connect({
