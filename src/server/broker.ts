@@ -865,7 +865,7 @@ export class Broker {
 
   /**
    * For the controller: UpdateMetadata with these partition states to broker `id` (v4+, which carry the offline
-   * replicas), or to this broker's own cache.
+   * replicas), or to this broker's own cache. Rejects only when the request could not be delivered.
    */
   private async updateMetadataOf(
     id: number,
@@ -921,8 +921,12 @@ export class Broker {
         rack: b.rack,
       })),
     }))
+    // delivered: an error answer (a stale controller or broker epoch) is logged, as Kafka's controller does, not
+    // sent again (the controller's queue retries only what could not be delivered)
     if (response.errorCode !== ErrorCode.NONE)
-      throw new Error(`UpdateMetadata answered ${errorName(response.errorCode)}`)
+      this.log.warn(
+        `[Controller id=${this.brokerId}] Received error ${errorName(response.errorCode)} in UpdateMetadata response from broker ${id}`,
+      )
   }
 
   /** 6. The request handlers and the socket server (bound now so that port 0 becomes a real port). */

@@ -556,4 +556,81 @@ describe('controller on the local metadata store', () => {
     await eventually(() => told.get(1)?.includes('t-0:') === true)
     expect(cache.isOnFailedLogDir('t', 0, 2)).toBe(false)
   })
+
+  it('sends an UpdateMetadata a broker did not take again, with the newest state, until it deregisters', async () => {
+    const scheduler = new ManualScheduler()
+    let failed = true // broker 2's directory holding t-0
+    let threeRefuses = 3 // broker 3 does not take the first three requests
+    const attempts: { id: number; states: string[] }[] = []
+    const { cache, controller, store, zk } = await cluster(
+      [1, 2, 3],
+      scheduler,
+      {
+        updateMetadata: (id, _epoch, partitions) => {
+          attempts.push({
+            id,
+            states: partitions.map(
+              (p) => `${p.info.topic}-${p.info.partition}:${p.offlineReplicas.join(',')}`,
+            ),
+          })
+          if (id === 3 && threeRefuses-- > 0) return Promise.reject(new Error('connection refused'))
+          return Promise.resolve()
+        },
+        describeLogDirs: (id) =>
+          Promise.resolve(
+            id === 2 && failed
+              ? { offlineDirs: 1, onlineReplicas: new Set<string>() }
+              : { offlineDirs: 0, onlineReplicas: new Set<string>() },
+          ),
+      },
+      async (zk) => {
+        await createTopic(zk, 't', [[0, [1, 2, 3]]])
+        await zk.store.create(Paths.controllerEpoch, Buffer.from('1'))
+        const state = {
+          leader: 1,
+          leaderEpoch: 0,
+          isr: [1, 2, 3],
+          controllerEpoch: 0,
+          leaderRecoveryState: 0,
+        }
+        await zk.createPartitionStates('t', new Map([[0, state]]), -1)
+      },
+    )
+    const toThree = () => attempts.filter((a) => a.id === 3)
+    await eventually(() => controller.offlineReplicasOn(2).has(replicaKey('t', 0)))
+    await eventually(() => toThree().length === 1)
+    expect(toThree()[0]!.states).toEqual(['t-0:2'])
+    // retried after 100 ms, then 200 ms: one request in flight per broker, nothing sent in between
+    await scheduler.advance(99)
+    expect(toThree()).toHaveLength(1)
+    await scheduler.advance(1)
+    await eventually(() => toThree().length === 2)
+    // meanwhile broker 2 restarts with its directory repaired: the retry carries the newest state only
+    failed = false
+    await store.delete(Paths.brokerId(2))
+    await register(zk, 2)
+    await eventually(() => !controller.offlineReplicasOn(2).has(replicaKey('t', 0)))
+    await eventually(() => cache.brokers.get(2) !== undefined)
+    expect(toThree()).toHaveLength(2)
+    await scheduler.advance(200)
+    await eventually(() => toThree().length === 3)
+    await scheduler.advance(400)
+    await eventually(() => toThree().length === 4) // taken
+    expect(toThree()[3]!.states).toEqual(['t-0:'])
+    await scheduler.advance(10_000)
+    expect(toThree()).toHaveLength(4)
+    // a broker that never takes it is retried (back-off at most 1 s) until it deregisters, then forgotten
+    threeRefuses = Number.POSITIVE_INFINITY
+    failed = true
+    await store.delete(Paths.brokerId(2))
+    await register(zk, 2)
+    await eventually(() => toThree().length === 5)
+    for (let i = 0; i < 6; i++) await scheduler.advance(1000)
+    await eventually(() => toThree().length >= 9)
+    await store.delete(Paths.brokerId(3))
+    await eventually(() => cache.brokers.get(3) === undefined)
+    const sent = toThree().length
+    for (let i = 0; i < 5; i++) await scheduler.advance(1000)
+    expect(toThree().length).toBeLessThanOrEqual(sent + 1) // at most the one that was due
+  })
 })

@@ -107,6 +107,28 @@ const NO_LEADER = -1
 /** Asking a broker for its log directories: attempts before waiting for the next change, first back-off. */
 const LOG_DIRS_ATTEMPTS = 5
 const LOG_DIRS_RETRY_MS = 500
+/**
+ * An UpdateMetadata a broker did not take is sent again after this back-off, doubled on each failure up to the
+ * maximum (Kafka's controller-to-broker sender retries after 100 ms, its connections back off up to
+ * reconnect.backoff.max.ms, 1 s), as long as the broker stays registered.
+ */
+const METADATA_RETRY_MS = 100
+const METADATA_RETRY_MAX_MS = 1000
+
+/**
+ * The UpdateMetadata conversation with one broker registration (Kafka's ControllerChannelManager keeps a request
+ * queue per broker): the partitions whose newest state the broker still has to be told, at most one request in
+ * flight, and the retry of a request the broker did not take.
+ */
+interface MetadataQueue {
+  /** the broker's registration epoch: the queue goes when the broker deregisters or registers again */
+  readonly epoch: number
+  /** `replicaKey`s to send; their state is read when the request is built, so the newest state wins */
+  readonly pending: Set<string>
+  sending: boolean
+  failures: number
+  retry: ScheduledTask | undefined
+}
 const tpKey = (topic: string, partition: number): string => `${topic}-${partition}`
 
 export class Controller {
@@ -139,6 +161,8 @@ export class Controller {
   private readonly logDirsRetries = new Map<number, { attempts: number; task: ScheduledTask | undefined }>()
   /** Brokers sent the offline replicas known so far (UpdateMetadata), with the registration epoch they were sent to. */
   private readonly metadataSent = new Map<number, number>()
+  /** UpdateMetadata still to be delivered, per broker (see MetadataQueue). */
+  private readonly metadataQueues = new Map<number, MetadataQueue>()
   /** Reassignments requested under /admin/reassign_partitions, taken out of the znode as each completes. */
   private readonly zkReassignments = new Map<string, ReassignmentEntry>()
 
@@ -432,17 +456,106 @@ export class Controller {
     this.logDirsLearnt.clear()
     this.logDirsAsking.clear()
     this.metadataSent.clear()
+    for (const id of [...this.metadataQueues.keys()]) this.dropMetadataQueue(id)
   }
 
   /**
    * UpdateMetadata with the states of `keys` (`replicaKey`s) to `to` (every live broker by default), as Kafka's
-   * controller sends them after a log dir failure, a broker's start-up or its own election. Not waited for; a broker
-   * that cannot be told is logged (it learns the partitions' offline replicas with the next change that concerns it).
+   * controller sends them after a log dir failure, a broker's start-up or its own election. Not waited for: each
+   * broker has its queue (MetadataQueue); a request the broker does not take is sent again, with the newest state of
+   * its partitions, until the broker takes it or deregisters.
    */
   private sendOfflineReplicas(
     keys: Iterable<string>,
     to: Iterable<number> = this.cache.brokers.keys(),
   ): void {
+    const list = [...keys]
+    if (list.length === 0) return
+    for (const id of [...to]) {
+      const q = this.metadataQueueOf(id)
+      if (!q) continue
+      for (const k of list) q.pending.add(k)
+      if (!q.sending && !q.retry) this.flushMetadata(id, q)
+    }
+  }
+
+  /** The broker's queue for its current registration (a new one after it registered again); none if it is gone. */
+  private metadataQueueOf(id: number): MetadataQueue | undefined {
+    const epoch = this.cache.brokers.get(id)?.epoch
+    const q = this.metadataQueues.get(id)
+    if (q && q.epoch === epoch) return q
+    if (q) this.dropMetadataQueue(id)
+    if (epoch === undefined) return undefined
+    const fresh: MetadataQueue = {
+      epoch,
+      pending: new Set(),
+      sending: false,
+      failures: 0,
+      retry: undefined,
+    }
+    this.metadataQueues.set(id, fresh)
+    return fresh
+  }
+
+  private dropMetadataQueue(id: number): void {
+    const q = this.metadataQueues.get(id)
+    if (!q) return
+    q.retry?.cancel()
+    q.retry = undefined
+    this.metadataQueues.delete(id)
+    if (q.pending.size > 0)
+      this.log.info(
+        `${this.prefix} Dropped the UpdateMetadata of ${q.pending.size} partitions queued for broker ${id}: its registration ${q.epoch} is gone`,
+      )
+  }
+
+  /** Whether `q` is still the queue of the broker's current registration under an active controller. */
+  private metadataQueueLive(id: number, q: MetadataQueue): boolean {
+    if (!this.active || this.metadataQueues.get(id) !== q) return false
+    if (this.cache.brokers.get(id)?.epoch === q.epoch) return true
+    this.dropMetadataQueue(id)
+    return false
+  }
+
+  /** Sends everything queued for the broker in one request, built from the partitions' states now. */
+  private flushMetadata(id: number, q: MetadataQueue): void {
+    if (!this.metadataQueueLive(id, q)) return
+    const keys = [...q.pending]
+    q.pending.clear()
+    const partitions = this.partitionMetadata(keys)
+    if (partitions.length === 0) return
+    q.sending = true
+    this.cfg.updateMetadata(id, this.epoch, partitions).then(
+      () => {
+        q.sending = false
+        if (q.failures > 0)
+          this.log.info(`${this.prefix} Broker ${id} took UpdateMetadata after ${q.failures} failed attempts`)
+        q.failures = 0
+        if (q.pending.size > 0) this.flushMetadata(id, q)
+      },
+      (e: unknown) => {
+        q.sending = false
+        if (!this.metadataQueueLive(id, q)) return
+        for (const k of keys) q.pending.add(k)
+        q.failures++
+        const delay = Math.min(METADATA_RETRY_MS * 2 ** (q.failures - 1), METADATA_RETRY_MAX_MS)
+        const msg = `${this.prefix} Could not send UpdateMetadata to broker ${id} (attempt ${q.failures}); retrying in ${delay} ms while it is registered`
+        if (q.failures === 1) this.log.warn({ err: e }, msg)
+        else this.log.debug({ err: e }, msg)
+        q.retry = this.scheduler.schedule(
+          'controller-update-metadata-retry',
+          () => {
+            q.retry = undefined
+            this.flushMetadata(id, q)
+          },
+          delay,
+        )
+      },
+    )
+  }
+
+  /** The partitions' states as UpdateMetadata carries them (offline replicas as this controller counts them). */
+  private partitionMetadata(keys: Iterable<string>): PartitionMetadata[] {
     const partitions: PartitionMetadata[] = []
     for (const key of keys) {
       const [topic, partition] = key.split('\u0000') as [string, string]
@@ -453,14 +566,7 @@ export class Controller {
       )
       partitions.push({ info, offlineReplicas: offline })
     }
-    if (partitions.length === 0) return
-    for (const id of [...to]) {
-      this.cfg
-        .updateMetadata(id, this.epoch, partitions)
-        .catch((e: unknown) =>
-          this.log.warn({ err: e }, `${this.prefix} Could not send UpdateMetadata to broker ${id}`),
-        )
-    }
+    return partitions
   }
 
   /** Every replica on a failed log directory that this controller knows of. */
@@ -629,6 +735,9 @@ export class Controller {
         if (this.active && isBeingReassigned(p))
           await this.maybeCompleteReassignment(p, this.onlineFor(p, aliveBrokers))
     if (!this.active) return
+    // a broker that deregistered (or registered again) is not told what was queued for its old registration
+    for (const [id, q] of [...this.metadataQueues])
+      if (this.cache.brokers.get(id)?.epoch !== q.epoch) this.dropMetadataQueue(id)
     // the brokers learn which replicas are back (their broker registered again), and a broker that registered (or
     // that this controller has not told yet) every replica known to be offline
     this.sendOfflineReplicas(back)
