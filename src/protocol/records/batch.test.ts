@@ -228,15 +228,15 @@ describe('records', () => {
     expect(readRecords(b)[0]!.value!.toString()).toBe('b')
   })
 
-  it('throws CORRUPT_MESSAGE for snappy, lz4 and zstd payloads that are not', () => {
+  it('throws UNKNOWN_SERVER_ERROR for gzip, snappy, lz4 and zstd payloads that are not (as Kafka)', () => {
     const b = buildRecordBatch({ records: [{ value: 'x' }] })
-    for (const codec of [2, 3, 4]) {
+    for (const codec of [1, 2, 3, 4]) {
       b.writeInt16BE(codec, 21)
       try {
         readRecords(b)
         expect.unreachable()
       } catch (e) {
-        expect((e as KafkaError).code).toBe(ErrorCode.CORRUPT_MESSAGE)
+        expect((e as KafkaError).code).toBe(ErrorCode.UNKNOWN_SERVER_ERROR)
       }
     }
   })

@@ -15,7 +15,7 @@ import { Reader } from '../codec/reader.js'
 import { readInt64, Writer, writeInt64 } from '../codec/writer.js'
 import { ErrorCode, KafkaError } from '../errors.js'
 import { crc32c } from './crc32c.js'
-import { Compression, compress, decompress, inflateLimit } from './compression.js'
+import { Compression, compress, decompressPayload, inflateLimit } from './compression.js'
 import {
   ControlRecordType,
   decodeControlRecordKey,
@@ -351,8 +351,12 @@ interface RecordView {
   headers: RecordHeader[] | undefined
 }
 
-/** The header and the (inflated) records payload of the v2 batch at `pos`; the checks walkRecords starts with. */
-function openBatch(buf: Buffer, pos: number): { h: BatchHeader; payload: Buffer } {
+/**
+ * The header and the (inflated) records payload of the v2 batch at `pos`; the checks walkRecords starts with.
+ * `truncated`: the compressed stream ended before its data did and `payload` is what inflated before the end
+ * (decompressPayload; walkRecords decides the error).
+ */
+function openBatch(buf: Buffer, pos: number): { h: BatchHeader; payload: Buffer; truncated: boolean } {
   if (buf.length - pos < RECORD_BATCH_OVERHEAD)
     throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, 'Record batch too short')
   const h = readBatchHeader(buf, pos)
@@ -362,20 +366,21 @@ function openBatch(buf: Buffer, pos: number): { h: BatchHeader; payload: Buffer 
   if (pos + h.sizeInBytes > buf.length)
     throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, 'Record batch is truncated')
   if (h.recordCount < 0) throw invalid(`Found invalid record count ${h.recordCount} in batch`)
-  const payload = decompress(
+  const { payload, truncated } = decompressPayload(
     h.compression,
     buf.subarray(pos + RECORDS_OFFSET, pos + h.sizeInBytes),
     2,
     inflateLimit(h.recordCount),
   )
-  return { h, payload }
+  return { h, payload, truncated }
 }
 
 /**
  * Walks the records of the v2 batch at `pos` as Kafka's DefaultRecordBatch iterators do: the payload is inflated
- * (never beyond the batch's inflateLimit: a decompression bomb is CORRUPT_MESSAGE, so is a payload that does not
- * decompress), exactly RecordCount records are read, each to the end of its declared length, and nothing may
- * follow the last one. A record that does not parse is INVALID_RECORD, with Kafka's messages. `visit` sees each
+ * (never beyond the batch's inflateLimit: a decompression bomb is CORRUPT_MESSAGE; a payload that does not
+ * decompress UNKNOWN_SERVER_ERROR, as Kafka's — see decompressPayload), exactly RecordCount records are read, each to
+ * the end of its declared length, and nothing may follow the last one. A record that does not parse, or a stream
+ * that ends before the records do, is INVALID_RECORD, with Kafka's messages. `visit` sees each
  * record in order (the view is reused: read it inside the call).
  */
 function walkRecords(
@@ -384,7 +389,7 @@ function walkRecords(
   decodeHeaders: boolean,
   visit: (index: number, r: RecordView, h: BatchHeader) => void,
 ): BatchHeader {
-  const { h, payload } = openBatch(buf, pos)
+  const { h, payload, truncated } = openBatch(buf, pos)
   const r = new Reader(payload)
   const view: RecordView = {
     payload,
@@ -441,6 +446,14 @@ function walkRecords(
       throw invalid(`Incorrect declared batch size, premature EOF reached: ${e.message}`)
     throw e
   }
+  if (truncated) {
+    // Every record was there, but the stream ends early (a gzip trailer cut): Kafka's iterator meets the
+    // EOFException checking for bytes after the last record, and wraps it in a KafkaException
+    throw new KafkaError(
+      ErrorCode.UNKNOWN_SERVER_ERROR,
+      'Error checking for remaining bytes after reading batch: Unexpected end of ZLIB input stream',
+    )
+  }
   if (r.remaining > 0) throw invalid('Incorrect declared batch size, records still remaining in file')
   return h
 }
@@ -482,8 +495,9 @@ export function scanRecords(
   pos: number,
   visit?: (index: number, offsetDelta: number, timestamp: number, hasKey: boolean) => void,
 ): RecordScan {
-  const { h, payload } = openBatch(buf, pos)
-  const fast = fastScan(payload, h, visit)
+  const { h, payload, truncated } = openBatch(buf, pos)
+  // a truncated stream is an error even when its records are all there: the general walk throws it
+  const fast = truncated ? undefined : fastScan(payload, h, visit)
   if (fast !== undefined) return fast
   // not well-formed: the general walk finds the first fault and throws Kafka's error for it
   let maxTimestamp = NO_TIMESTAMP

@@ -42,6 +42,16 @@ export class InflateLimitError extends Error {
   }
 }
 
+/**
+ * A stream that ends before its data does, where Kafka's decompressing stream reports an EOFException (gzip:
+ * "Unexpected end of ZLIB input stream"): `partial` is what decodes before the end.
+ */
+export class TruncatedStreamError extends Error {
+  constructor(readonly partial: Buffer) {
+    super('Unexpected end of ZLIB input stream')
+  }
+}
+
 function toBuffer(u: Uint8Array): Buffer {
   return Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.length)
 }

@@ -1,6 +1,6 @@
-import { gunzipSync, gzipSync } from 'node:zlib'
+import { constants as zlibConstants, gunzipSync, gzipSync } from 'node:zlib'
 import { ErrorCode, KafkaError } from '../errors.js'
-import { InflateLimitError, lz4Codec, snappyCodec, zstdCodec } from './codecs.js'
+import { InflateLimitError, lz4Codec, snappyCodec, TruncatedStreamError, zstdCodec } from './codecs.js'
 
 /** Compression codes of the attributes' low three bits (the same for v2 batches and legacy messages). */
 export const Compression = {
@@ -49,12 +49,30 @@ export interface CompressionCodec {
   decompress(data: Buffer, magic?: number, maxBytes?: number): Buffer
 }
 
-/** zlib stops inflating at maxOutputLength (ERR_BUFFER_TOO_LARGE) instead of producing the rest. */
+/** The fixed part of a gzip header (GZIPInputStream reads it when it is created). */
+const GZIP_HEADER_BYTES = 10
+
+/**
+ * zlib stops inflating at maxOutputLength (ERR_BUFFER_TOO_LARGE) instead of producing the rest. A stream cut short
+ * after its header is a TruncatedStreamError with what inflates before the cut (GZIPInputStream's EOFException); a
+ * cut inside the header is an error like any other (Kafka's GZIPInputStream fails while being created).
+ */
 function gunzipCapped(data: Buffer, _magic?: number, maxBytes = MAX_INFLATED_BYTES): Buffer {
+  const maxOutputLength = Math.min(maxBytes, MAX_INFLATED_BYTES)
   try {
-    return gunzipSync(data, { maxOutputLength: Math.min(maxBytes, MAX_INFLATED_BYTES) })
+    return gunzipSync(data, { maxOutputLength })
   } catch (e) {
-    if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw new InflateLimitError(maxBytes)
+    const code = (e as { code?: string }).code
+    if (code === 'ERR_BUFFER_TOO_LARGE') throw new InflateLimitError(maxBytes)
+    if (code === 'Z_BUF_ERROR' && data.length > GZIP_HEADER_BYTES) {
+      let partial: Buffer
+      try {
+        partial = gunzipSync(data, { maxOutputLength, finishFlush: zlibConstants.Z_SYNC_FLUSH })
+      } catch {
+        throw e
+      }
+      throw new TruncatedStreamError(partial)
+    }
     throw e
   }
 }
@@ -154,20 +172,36 @@ export function levelFor(code: number, levels: CompressionLevels): number | unde
 }
 
 /**
- * Decompresses a payload. An empty payload is empty whatever the codec: the batches the log cleaner empties keep
- * their compression attribute but have no records (Kafka never decompresses a batch whose count is 0).
+ * What a compressed payload inflates to. `truncated`: the stream ended before its data did (a gzip stream cut after
+ * its header, where Kafka's stream reports an EOFException) and `payload` is what inflated before the end: the
+ * caller reads its records from it and decides (see walkRecords).
+ *
+ * The error codes are Kafka's for a batch its LogValidator cannot read (DefaultRecordBatch's compressed iterator
+ * over the codec's input stream): a payload that fails to decompress is an IOException from the codec's stream,
+ * wrapped in a KafkaException ("Failed to decompress record stream", or by wrapForInput when the stream fails while
+ * being created: gzip, lz4 and snappy read their headers there) — UNKNOWN_SERVER_ERROR. That covers every malformed
+ * payload of every codec, and a truncated one of lz4 (Lz4BlockInputStream's "Stream ended prematurely" is a plain
+ * IOException), snappy (snappy-java's "failed to read chunk") and zstd (zstd-jni's "Read error or truncated
+ * source"). An inflated payload too large for the batch's record count is Samsa's own refusal of a decompression
+ * bomb (Kafka has no bound): CORRUPT_MESSAGE. A codec without an implementation: UNSUPPORTED_COMPRESSION_TYPE.
  */
-export function decompress(code: number, data: Buffer, magic = 2, maxBytes = MAX_INFLATED_BYTES): Buffer {
-  if (code === Compression.NONE) return data
+export function decompressPayload(
+  code: number,
+  data: Buffer,
+  magic = 2,
+  maxBytes = MAX_INFLATED_BYTES,
+): { payload: Buffer; truncated: boolean } {
+  if (code === Compression.NONE) return { payload: data, truncated: false }
   const codec = codecFor(code)
-  if (data.length === 0) return data
+  if (data.length === 0) return { payload: data, truncated: false }
   try {
     const out = codec.decompress(data, magic, maxBytes)
     // a registered codec may not know the limit: refuse what it produced beyond it all the same
     if (out.length > maxBytes) throw new InflateLimitError(maxBytes)
-    return out
+    return { payload: out, truncated: false }
   } catch (e) {
     if (e instanceof KafkaError) throw e
+    if (e instanceof TruncatedStreamError) return { payload: e.partial, truncated: true }
     if (e instanceof InflateLimitError) {
       throw new KafkaError(
         ErrorCode.CORRUPT_MESSAGE,
@@ -175,8 +209,21 @@ export function decompress(code: number, data: Buffer, magic = 2, maxBytes = MAX
       )
     }
     throw new KafkaError(
-      ErrorCode.CORRUPT_MESSAGE,
-      `Failed to decompress ${compressionName(code)} record batch: ${(e as Error).message}`,
+      ErrorCode.UNKNOWN_SERVER_ERROR,
+      `Failed to decompress record stream (${compressionName(code)}): ${(e as Error).message}`,
     )
   }
+}
+
+/**
+ * Decompresses a payload whole (see decompressPayload for the errors; a truncated stream is INVALID_RECORD, as
+ * Kafka's EOFException while reading records is). An empty payload is empty whatever the codec: the batches the log
+ * cleaner empties keep their compression attribute but have no records (Kafka never decompresses a batch whose
+ * count is 0).
+ */
+export function decompress(code: number, data: Buffer, magic = 2, maxBytes = MAX_INFLATED_BYTES): Buffer {
+  const { payload, truncated } = decompressPayload(code, data, magic, maxBytes)
+  if (truncated)
+    throw new KafkaError(ErrorCode.INVALID_RECORD, 'Incorrect declared batch size, premature EOF reached')
+  return payload
 }

@@ -599,11 +599,42 @@ describe('Log validation of every record (LogValidator: compressed batches are i
   }
 
   for (const codec of ALL_CODECS.filter((c) => c !== Compression.NONE)) {
-    it(`${compressionName(codec)}: a payload that does not inflate, or inflates past its limit, is CORRUPT_MESSAGE`, () => {
+    it(`${compressionName(codec)}: Kafka's codes for a payload that does not inflate (UNKNOWN_SERVER_ERROR), is cut short, fails its CRC (CORRUPT_MESSAGE) or inflates past its limit (CORRUPT_MESSAGE)`, () => {
       const log = env().open()
+      // a bad CRC is found before anything is inflated (DefaultRecordBatch.ensureValid)
+      const good = craftBatch(Buffer.concat(records(2)), 2, codec)
+      const badCrc = Buffer.from(good)
+      badCrc[badCrc.length - 1]! ^= 0xff
+      expect(refuse(log, badCrc).code).toBe(ErrorCode.CORRUPT_MESSAGE)
+      // garbage with a valid CRC: the codec's stream fails (an IOException, wrapped in a KafkaException)
       const garbage = craftBatch(Buffer.concat(records(2)), 2, codec)
       for (let i = 61 + 8; i < garbage.length; i++) garbage[i] = 0xa5
-      expect(refuse(log, recrc(garbage)).code).toBe(ErrorCode.CORRUPT_MESSAGE)
+      expect(refuse(log, recrc(garbage))).toEqual({
+        code: ErrorCode.UNKNOWN_SERVER_ERROR,
+        message: expect.stringMatching(/Failed to decompress record stream/),
+      })
+      // cut in the middle of its data: gzip's InflaterInputStream reports an EOFException (INVALID_RECORD); lz4
+      // ("Stream ended prematurely"), snappy ("failed to read chunk") and zstd ("truncated source") IOExceptions
+      const big = craftBatch(Buffer.concat(records(200)), 200, codec)
+      const cut = (b: Buffer, keep: number): Buffer => {
+        const c = Buffer.from(b.subarray(0, keep))
+        c.writeInt32BE(c.length - 12, 8)
+        return recrc(c)
+      }
+      expect(refuse(log, cut(big, 61 + Math.floor((big.length - 61) / 2)))).toEqual(
+        codec === Compression.GZIP
+          ? { code: ErrorCode.INVALID_RECORD, message: expect.stringMatching(/premature EOF reached/) }
+          : { code: ErrorCode.UNKNOWN_SERVER_ERROR, message: expect.stringMatching(/Failed to decompress/) },
+      )
+      if (codec === Compression.GZIP) {
+        // cut inside the trailer: every record reads, the check for more bytes meets the EOF (a KafkaException)
+        expect(refuse(log, cut(big, big.length - 3))).toEqual({
+          code: ErrorCode.UNKNOWN_SERVER_ERROR,
+          message: expect.stringMatching(/Error checking for remaining bytes after reading batch/),
+        })
+        // cut inside the 10-byte header: GZIPInputStream fails while being created (a KafkaException)
+        expect(refuse(log, cut(big, 61 + 6)).code).toBe(ErrorCode.UNKNOWN_SERVER_ERROR)
+      }
       // one record claiming 2 MiB: more than 1 × max.message.bytes inflated (a decompression bomb)
       const bomb = buildRecordBatch({ records: [{ value: Buffer.alloc(2 << 20) }], compression: codec })
       expect(bomb.length).toBeLessThan(1 << 18)
