@@ -116,6 +116,20 @@ const METADATA_RETRY_MS = 100
 const METADATA_RETRY_MAX_MS = 1000
 
 /**
+ * The DescribeLogDirs conversation with one broker: the registration epoch its log directories were learnt under,
+ * the one it is being asked under (an answer for an older registration is not taken), and the failed attempts of
+ * this round with the retry that is due, if any (none after LOG_DIRS_ATTEMPTS failures: the broker is asked again on
+ * the next change, with a fresh round). A learnt broker may be asked again (a log dir event) and stays learnt
+ * meanwhile.
+ */
+interface LogDirsConversation {
+  learnt: number | undefined
+  asking: number | undefined
+  attempts: number
+  retry: ScheduledTask | undefined
+}
+
+/**
  * The UpdateMetadata conversation with one broker registration (Kafka's ControllerChannelManager keeps a request
  * queue per broker): the partitions whose newest state the broker still has to be told, at most one request in
  * flight, and the retry of a request the broker did not take.
@@ -153,12 +167,9 @@ export class Controller {
    * Brokers whose log directories this controller has learnt, with the registration epoch it learnt them under.
    * A new controller asks every live broker (Kafka's controller learns it from the LeaderAndIsr answers it gets
    * at fail-over and at each broker's start-up); one that does not answer is asked again with a bounded back-off
-   * and on the next change.
+   * and on the next change. One conversation per broker (LogDirsConversation).
    */
-  private readonly logDirsLearnt = new Map<number, number>()
-  /** Brokers being asked for their log directories (registration epoch), and their pending retries. */
-  private readonly logDirsAsking = new Map<number, number>()
-  private readonly logDirsRetries = new Map<number, { attempts: number; task: ScheduledTask | undefined }>()
+  private readonly logDirs = new Map<number, LogDirsConversation>()
   /** Brokers sent the offline replicas known so far (UpdateMetadata), with the registration epoch they were sent to. */
   private readonly metadataSent = new Map<number, number>()
   /** UpdateMetadata still to be delivered, per broker (see MetadataQueue). */
@@ -398,63 +409,69 @@ export class Controller {
    */
   private learnLogDirs(): void {
     for (const [id, b] of this.cache.brokers) {
-      if (this.logDirsLearnt.get(id) === b.epoch || this.logDirsAsking.get(id) === b.epoch) continue
-      const retry = this.logDirsRetries.get(id)
-      if (retry?.task) continue // a retry is due
-      if (retry) retry.attempts = 0 // asked again on a change: a fresh round of retries
+      const c = this.logDirs.get(id)
+      if (c?.learnt === b.epoch || c?.asking === b.epoch) continue
+      if (c?.retry) continue // a retry is due
+      if (c) c.attempts = 0 // asked again on a change: a fresh round of retries
       this.askLogDirs(this.generation, id)
     }
+  }
+
+  private logDirsOf(brokerId: number): LogDirsConversation {
+    let c = this.logDirs.get(brokerId)
+    if (!c) {
+      c = { learnt: undefined, asking: undefined, attempts: 0, retry: undefined }
+      this.logDirs.set(brokerId, c)
+    }
+    return c
   }
 
   /** The broker's answer comes back on the controller's queue; waiting for it never holds the queue up. */
   private askLogDirs(gen: number, brokerId: number): void {
     const epoch = this.cache.brokers.get(brokerId)?.epoch
     if (epoch === undefined) return // gone: its replicas are offline with it
-    this.logDirsAsking.set(brokerId, epoch)
+    const c = this.logDirsOf(brokerId)
+    c.asking = epoch
     const current = (): boolean =>
       gen === this.generation && this.active && this.cache.brokers.get(brokerId)?.epoch === epoch
     this.cfg.describeLogDirs(brokerId).then(
       (dirs) =>
         void this.enqueue('log dirs', async () => {
-          if (this.logDirsAsking.get(brokerId) === epoch) this.logDirsAsking.delete(brokerId)
+          if (c.asking === epoch) c.asking = undefined
           if (!current()) return
-          this.logDirsLearnt.set(brokerId, epoch)
-          const retry = this.logDirsRetries.get(brokerId)
-          retry?.task?.cancel()
-          this.logDirsRetries.delete(brokerId)
+          c.learnt = epoch
+          c.retry?.cancel()
+          c.retry = undefined
+          c.attempts = 0
           await this.onBrokerLogDirFailure(brokerId, epoch, dirs)
         }),
       (e: unknown) => {
-        if (this.logDirsAsking.get(brokerId) === epoch) this.logDirsAsking.delete(brokerId)
+        if (c.asking === epoch) c.asking = undefined
         if (!current()) return
-        const retry = this.logDirsRetries.get(brokerId) ?? { attempts: 0, task: undefined }
-        this.logDirsRetries.set(brokerId, retry)
-        retry.attempts++
-        const last = retry.attempts >= LOG_DIRS_ATTEMPTS
+        c.attempts++
+        const last = c.attempts >= LOG_DIRS_ATTEMPTS
         this.log.warn(
           { err: e },
           `${this.prefix} Could not learn the log directories of broker ${brokerId}` +
             (last ? '; asking again on the next change' : '; asking again'),
         )
         if (last) return
-        retry.task?.cancel()
-        retry.task = this.scheduler.schedule(
+        c.retry?.cancel()
+        c.retry = this.scheduler.schedule(
           'controller-log-dirs-retry',
           () => {
-            retry.task = undefined
+            c.retry = undefined
             if (current()) this.askLogDirs(gen, brokerId)
           },
-          LOG_DIRS_RETRY_MS * 2 ** (retry.attempts - 1),
+          LOG_DIRS_RETRY_MS * 2 ** (c.attempts - 1),
         )
       },
     )
   }
 
   private forgetLogDirs(): void {
-    for (const r of this.logDirsRetries.values()) r.task?.cancel()
-    this.logDirsRetries.clear()
-    this.logDirsLearnt.clear()
-    this.logDirsAsking.clear()
+    for (const c of this.logDirs.values()) c.retry?.cancel()
+    this.logDirs.clear()
     this.metadataSent.clear()
     for (const id of [...this.metadataQueues.keys()]) this.dropMetadataQueue(id)
   }
