@@ -12,11 +12,10 @@
 //      rate; the probe reports the broker's event-loop delay (p50/p99/p99.9/max), CPU seconds and RSS over that time
 // Prints the figures and writes them to bench/results/backlog.json (--out DIR elsewhere). Everything it starts is
 // stopped and the temp dir removed, also on failure or Ctrl-C.
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { parseArgs } from 'node:util'
 import {
-  ROOT,
+  benchArgs,
   buildPacedProducer,
   buildPerfTools,
   buildSamsa,
@@ -32,15 +31,13 @@ import {
   runMain,
   runProgram,
   setup,
+  startStandaloneBroker,
   started,
-  startSamsaBroker,
-  waitListening,
   withAdmin,
+  writeResult,
 } from './bench/common.mjs'
 
-const { values: opts } = parseArgs({
-  options: { out: { type: 'string', default: join(ROOT, 'bench', 'results') } },
-})
+const opts = benchArgs()
 const GB = Number(process.env.BENCH_BACKLOG_GB ?? 2)
 const SIZE = 1024
 
@@ -69,18 +66,7 @@ async function main() {
   const load = () => readFileSync('/proc/loadavg', 'utf8').trim()
   const loadStart = load()
   const dataDir = join(workDir, 'data')
-  const samsa = await startSamsaBroker(
-    'standalone.properties',
-    (port) => ({
-      listeners: `PLAINTEXT://127.0.0.1:${port}`,
-      'http.listeners': 'http://127.0.0.1:0',
-      'log.dirs': dataDir,
-      'broker.id': 0,
-    }),
-    join(workDir, 'samsa.log'),
-    { probe: true },
-  )
-  await waitListening('Samsa', samsa, 30_000)
+  const samsa = await startStandaloneBroker(workDir, { http: true })
   await withAdmin([samsa.bootstrap], (admin) =>
     admin.createTopics({
       waitForLeaders: true,
@@ -162,8 +148,7 @@ async function main() {
     cpuSeconds: probe.cpuSeconds,
     maxRss: probe.maxRss,
   }
-  mkdirSync(opts.out, { recursive: true })
-  writeFileSync(join(opts.out, 'backlog.json'), JSON.stringify(result, null, 2) + '\n')
+  writeResult(opts.out, 'backlog.json', result)
   console.log('')
   console.log(
     `${fmt(backlog.bytes / 1e9, 2)} GB backlog read from disk (evicted from the page cache) at ${fmt(c.mbPerSec)} MB/s ` +

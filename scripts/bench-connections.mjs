@@ -7,12 +7,10 @@
 //   2. the time to open and answer them all
 // The open-file limit of both processes (`ulimit -n`) must exceed the number of connections (plus the broker's
 // files); the script says so instead of failing half-way. Writes bench/results/connections.json (--out DIR).
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import net from 'node:net'
-import { join } from 'node:path'
-import { parseArgs } from 'node:util'
 import {
-  ROOT,
+  benchArgs,
   buildSamsa,
   exited,
   fmt,
@@ -23,14 +21,12 @@ import {
   runMain,
   setup,
   sleep,
+  startStandaloneBroker,
   started,
-  startSamsaBroker,
-  waitListening,
+  writeResult,
 } from './bench/common.mjs'
 
-const { values: opts } = parseArgs({
-  options: { out: { type: 'string', default: join(ROOT, 'bench', 'results') } },
-})
+const opts = benchArgs()
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10_000)
 const IDLE_MS = 5000
 
@@ -80,20 +76,11 @@ async function main() {
     )
   const workDir = makeWorkDir('samsa-bench-connections-')
   buildSamsa()
-  const samsa = await startSamsaBroker(
-    'standalone.properties',
-    (port) => ({
-      listeners: `PLAINTEXT://127.0.0.1:${port}`,
-      'log.dirs': join(workDir, 'data'),
-      'broker.id': 0,
-      'http.listeners': 'http://127.0.0.1:0',
-      // idle connections stay (Kafka's default closes them after 10 minutes)
-      'connections.max.idle.ms': 3_600_000,
-    }),
-    join(workDir, 'samsa.log'),
-    { probe: true },
-  )
-  await waitListening('Samsa', samsa, 30_000)
+  const samsa = await startStandaloneBroker(workDir, {
+    http: true,
+    // idle connections stay (Kafka's default closes them after 10 minutes)
+    overrides: { 'connections.max.idle.ms': 3_600_000 },
+  })
   await sleep(IDLE_MS)
   const before = await probeSnapshot(samsa)
   log(`broker RSS ${fmtInt(before.rss / 1e6)} MB; opening ${fmtInt(CONNECTIONS)} connections`)
@@ -125,8 +112,7 @@ async function main() {
     rssAfter: after.rss,
     bytesPerConnection: perConnection,
   }
-  mkdirSync(opts.out, { recursive: true })
-  writeFileSync(join(opts.out, 'connections.json'), JSON.stringify(result, null, 2) + '\n')
+  writeResult(opts.out, 'connections.json', result)
   console.log('')
   console.log(
     `${fmtInt(CONNECTIONS)} idle connections (each answered one ApiVersions): broker RSS ${fmtInt(before.rss / 1e6)} MB ` +

@@ -13,13 +13,12 @@
 //      (kafkajs' GROUP_JOIN event), and until the group is Stable with one member fewer (DescribeGroups)
 // Prints the figures and writes them to bench/results/groups.json (--out DIR elsewhere). Everything it starts is
 // stopped and the temp dir removed, also on failure or Ctrl-C. --quick: 50 groups, 10 members, ~1 s latency runs.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import net from 'node:net'
 import { join } from 'node:path'
-import { parseArgs } from 'node:util'
 import {
-  ROOT,
   SECONDS,
+  benchArgs,
   buildPerfTools,
   buildSamsa,
   exited,
@@ -34,18 +33,13 @@ import {
   runMain,
   setup,
   sleep,
+  startStandaloneBroker,
   started,
-  startSamsaBroker,
-  waitListening,
   withAdmin,
+  writeResult,
 } from './bench/common.mjs'
 
-const { values: opts } = parseArgs({
-  options: {
-    quick: { type: 'boolean', default: false },
-    out: { type: 'string', default: join(ROOT, 'bench', 'results') },
-  },
-})
+const opts = benchArgs({}, { quick: true })
 const QUICK = opts.quick
 const GROUPS = Number(process.env.BENCH_GROUPS ?? (QUICK ? 50 : 1000))
 const MEMBERS = Number(process.env.BENCH_MEMBERS ?? (QUICK ? 10 : 200))
@@ -327,18 +321,7 @@ async function main() {
   buildSamsa()
   const load = readFileSync('/proc/loadavg', 'utf8').trim()
   log(`load average at the start: ${load}`)
-  const samsa = await startSamsaBroker(
-    'standalone.properties',
-    (port) => ({
-      listeners: `PLAINTEXT://127.0.0.1:${port}`,
-      'log.dirs': join(workDir, 'data'),
-      'broker.id': 0,
-      'http.listeners': 'http://127.0.0.1:0',
-    }),
-    join(workDir, 'samsa.log'),
-    { probe: true },
-  )
-  await waitListening('Samsa', samsa, 30_000)
+  const samsa = await startStandaloneBroker(workDir, { http: true })
   await withAdmin([samsa.bootstrap], (admin) =>
     admin.createTopics({
       waitForLeaders: true,
@@ -407,8 +390,7 @@ async function main() {
     rebalance: reb,
     peakRssDuringRebalance: rss,
   }
-  mkdirSync(opts.out, { recursive: true })
-  writeFileSync(join(opts.out, 'groups.json'), JSON.stringify(result, null, 2) + '\n')
+  writeResult(opts.out, 'groups.json', result)
   console.log('')
   console.log(`one standalone broker; load average ${load} -> ${end}`)
   for (const r of runs) {

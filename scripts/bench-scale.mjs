@@ -11,12 +11,10 @@
 //   5. produces 1 KiB records (acks=1, rdkafka_performance, BENCH_PRODUCE_COUNT of them, default 500,000) spread at
 //      random over a topic of 1,000 partitions, then to a topic of one partition: the ratio of the two and the peak RSS
 // Prints the figures and writes them to bench/results/scale.json (--out DIR elsewhere).
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import net from 'node:net'
-import { join } from 'node:path'
-import { parseArgs } from 'node:util'
 import {
-  ROOT,
+  benchArgs,
   buildPerfTools,
   buildSamsa,
   canConnect,
@@ -30,13 +28,12 @@ import {
   runMain,
   setup,
   sleep,
+  startStandaloneBroker,
   started,
-  startSamsaBroker,
+  writeResult,
 } from './bench/common.mjs'
 
-const { values: opts } = parseArgs({
-  options: { out: { type: 'string', default: join(ROOT, 'bench', 'results') } },
-})
+const opts = benchArgs()
 const PARTITIONS = Number(process.env.BENCH_PARTITIONS ?? 10_000)
 const PER_TOPIC = Math.min(100, PARTITIONS)
 const TOPICS = Math.ceil(PARTITIONS / PER_TOPIC)
@@ -95,19 +92,14 @@ async function timedMetadata(port, n) {
 async function main() {
   const workDir = makeWorkDir('samsa-bench-scale-')
   buildSamsa()
-  const dataDir = join(workDir, 'data')
+  // waits below for the port itself: a restart loads every partition before it listens
   const start = (name, port) =>
-    startSamsaBroker(
-      'standalone.properties',
-      (p) => ({
-        listeners: `PLAINTEXT://127.0.0.1:${p}`,
-        'log.dirs': dataDir,
-        'broker.id': 0,
-        'log.segment.bytes': 1024 * 1024,
-      }),
-      join(workDir, `${name}.log`),
-      { probe: true, port },
-    )
+    startStandaloneBroker(workDir, {
+      name,
+      port,
+      overrides: { 'log.segment.bytes': 1024 * 1024 },
+      waitMs: 0,
+    })
   let samsa = await start('samsa')
   const port = samsa.port
   while (!(await canConnect(port))) await sleep(20)
@@ -228,8 +220,7 @@ async function main() {
       rss: produced.maxRss,
     },
   }
-  mkdirSync(opts.out, { recursive: true })
-  writeFileSync(join(opts.out, 'scale.json'), JSON.stringify(result, null, 2) + '\n')
+  writeResult(opts.out, 'scale.json', result)
   console.log('')
   console.log(
     `${fmtInt(result.partitions)} partitions (${TOPICS} topics): created in ${fmt(createMs / 1000)} s, one record ` +

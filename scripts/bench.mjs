@@ -35,12 +35,12 @@
 // three minutes. What it shares with scripts/bench-replication.mjs (process cleanup, running rdkafka_performance,
 // starting Samsa, the table) is in scripts/bench/common.mjs.
 import { execFileSync, spawn, spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
-import { parseArgs } from 'node:util'
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import {
   ROOT,
   SECONDS,
+  benchArgs,
   buildPerfTools,
   buildSamsa,
   children,
@@ -50,9 +50,9 @@ import {
   freePort,
   latencyLine,
   latencyRun,
-  maxLatencyRate,
   log,
   makeWorkDir,
+  maxLatencyRate,
   parseConsume,
   perfArgs,
   perfProduce,
@@ -62,22 +62,22 @@ import {
   runProgram,
   setup,
   sleep,
-  started,
   startSamsaBroker,
+  started,
   waitListening,
   withAdmin,
+  writeResult,
 } from './bench/common.mjs'
 import { barChart } from './bench/svg.mjs'
 
-const { values: opts } = parseArgs({
-  options: {
-    quick: { type: 'boolean', default: false },
+const opts = benchArgs(
+  {
     'matrix-only': { type: 'boolean', default: false },
     'security-only': { type: 'boolean', default: false },
     'soak-minutes': { type: 'string' },
-    out: { type: 'string', default: join(ROOT, 'bench', 'results') },
   },
-})
+  { quick: true },
+)
 const QUICK = opts.quick
 /** How long a measured run should last. */
 const RUN_SECONDS = QUICK ? 1 : SECONDS
@@ -627,8 +627,7 @@ function matrixTable(rows) {
 }
 
 function writeResults(result) {
-  mkdirSync(opts.out, { recursive: true })
-  writeFileSync(join(opts.out, 'results.json'), JSON.stringify(result, null, 2) + '\n')
+  writeResult(opts.out, 'results.json', result)
   const charts = {
     'throughput.svg': barChart({
       title: 'Throughput (MB/s, 10^6 bytes), Samsa next to its baselines in the same run',
@@ -681,7 +680,6 @@ async function securityOnly() {
   const load = readFileSync('/proc/loadavg', 'utf8').trim()
   const rows = await securityRows()
   const end = readFileSync('/proc/loadavg', 'utf8').trim()
-  mkdirSync(opts.out, { recursive: true })
   const result = {
     date: new Date().toISOString(),
     quick: QUICK,
@@ -689,7 +687,7 @@ async function securityOnly() {
     loadAverage: { start: load, end },
     rows,
   }
-  writeFileSync(join(opts.out, 'security.json'), JSON.stringify(result, null, 2) + '\n')
+  writeResult(opts.out, 'security.json', result)
   console.log('')
   console.log(
     `The cost of security: 1 KiB records, one broker with a listener of each kind (SASL/PLAIN), ~${RUN_SECONDS} s per ` +
@@ -802,8 +800,7 @@ async function soak(minutes) {
     peakRssMbSecondHalf: maxOf(secondHalf),
     samples,
   }
-  mkdirSync(opts.out, { recursive: true })
-  writeFileSync(join(opts.out, 'soak.json'), JSON.stringify(result, null, 2) + '\n')
+  writeResult(opts.out, 'soak.json', result)
   console.log('')
   console.log(
     `soak: ${minutes} min, 1 KiB acks=1 produce + consume from the beginning, one partition (<= ~1 GB kept); ` +

@@ -1,15 +1,17 @@
 // What scripts/bench.mjs and scripts/bench-replication.mjs share: the registry of the processes they start and its
 // cleanup (on exit, Ctrl-C, SIGTERM and after a hard time limit) together with the temp dir, log(), running
 // programs, building rdkafka_performance and mockbroker with scripts/bench/perf-tools/build.sh and reading
-// rdkafka_performance's output, building and starting Samsa brokers, and formatting numbers and tables.
-// Call setup() first.
+// rdkafka_performance's output, building and starting Samsa brokers (startStandaloneBroker: the one-broker set-up of
+// bench-groups, -connections, -backlog and -scale), the command line every bench takes (benchArgs: --out, --quick),
+// writing the results file (writeResult), and formatting numbers and tables. Call setup() first.
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { clearTimeout, setTimeout } from 'node:timers'
 import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
 export const SECONDS = Number(process.env.BENCH_SECONDS ?? 4)
@@ -235,6 +237,54 @@ export async function probeSnapshot(broker) {
       throw new Error(`no probe snapshot from the broker (${broker.probeFile})`)
     await sleep(20)
   }
+}
+
+/**
+ * The one standalone broker most benches measure: config/standalone.properties, broker.id 0, log.dirs
+ * `<workDir>/data`, its log `<workDir>/<name>.log`, scripts/bench/probe.mjs loaded; `overrides` are added (or
+ * replace these), `http` adds an HTTP listener on a free port, `port` restarts it on the same address. Resolves once
+ * it accepts connections (within `waitMs`), or at once when `waitMs` is 0 (the caller waits its own way).
+ */
+export async function startStandaloneBroker(
+  workDir,
+  { name = 'samsa', overrides = {}, http = false, port, waitMs = 30_000 } = {},
+) {
+  const broker = await startSamsaBroker(
+    'standalone.properties',
+    (p) => ({
+      listeners: `PLAINTEXT://127.0.0.1:${p}`,
+      'log.dirs': join(workDir, 'data'),
+      'broker.id': 0,
+      ...(http ? { 'http.listeners': 'http://127.0.0.1:0' } : {}),
+      ...overrides,
+    }),
+    join(workDir, `${name}.log`),
+    { probe: true, port },
+  )
+  if (waitMs > 0) await waitListening('Samsa', broker, waitMs)
+  return broker
+}
+
+/**
+ * The command line of a bench: `--out DIR` (where the results go; default bench/results), `--quick` when `quick`,
+ * and the script's own `options` (node:util parseArgs). Returns the values.
+ */
+export function benchArgs(options = {}, { quick = false } = {}) {
+  return parseArgs({
+    options: {
+      ...(quick ? { quick: { type: 'boolean', default: false } } : {}),
+      out: { type: 'string', default: join(ROOT, 'bench', 'results') },
+      ...options,
+    },
+  }).values
+}
+
+/** Writes `result` as indented JSON to `dir`/`file` (the directory made if missing); returns the path. */
+export function writeResult(dir, file, result) {
+  mkdirSync(dir, { recursive: true })
+  const path = join(dir, file)
+  writeFileSync(path, JSON.stringify(result, null, 2) + '\n')
+  return path
 }
 
 /** Waits until the broker from startSamsaBroker() accepts connections. */
