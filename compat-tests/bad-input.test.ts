@@ -1,7 +1,7 @@
 /**
  * Malformed and invalid input on raw sockets. Framing errors (garbage, absurd or negative sizes, unknown API keys,
  * unparseable bodies) close that connection, as Kafka does; invalid but well-formed Produce requests get Kafka's
- * error codes (CORRUPT_MESSAGE 2, MESSAGE_TOO_LARGE 10, INVALID_REQUIRED_ACKS 21, INVALID_RECORD 87 with record_errors) on a connection that stays usable.
+ * error codes (UNKNOWN_SERVER_ERROR -1 for a compressed payload that does not decompress, CORRUPT_MESSAGE 2, MESSAGE_TOO_LARGE 10, INVALID_REQUIRED_ACKS 21, INVALID_RECORD 87 with record_errors) on a connection that stays usable.
  * After every case the broker keeps serving other clients: a long-lived kafkajs admin connection, a fresh raw
  * connection, and kcat.
  */
@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Infer, Input } from '../src/protocol/codec/schema.js'
 import { ProduceRequest, ProduceResponse } from '../src/protocol/messages/00-produce.js'
 import { ApiVersionsRequest, ApiVersionsResponse } from '../src/protocol/messages/18-api-versions.js'
-import { buildRecordBatch, CRC_OFFSET } from '../src/protocol/records/batch.js'
+import { buildRecordBatch, computeBatchCrc, CRC_OFFSET } from '../src/protocol/records/batch.js'
+import { Compression } from '../src/protocol/records/compression.js'
 import { type BrokerProcess, printBrokerLogsOnFailure, startBroker } from './support/broker.js'
 import { uniqueName } from './support/env.js'
 import { createTopic, kafkajs } from './support/kafkajs.js'
@@ -21,6 +22,7 @@ const PRODUCE = { key: 0, request: ProduceRequest, response: ProduceResponse }
 const API_VERSIONS = { key: 18, request: ApiVersionsRequest, response: ApiVersionsResponse }
 const PRODUCE_VERSION = 7
 
+const UNKNOWN_SERVER_ERROR = -1
 const CORRUPT_MESSAGE = 2
 const MESSAGE_TOO_LARGE = 10
 const INVALID_REQUIRED_ACKS = 21
@@ -82,6 +84,14 @@ function produceBody(topicName: string, records: Buffer, acks = -1): Input<Infer
 
 function validBatch(value = 'ok'): Buffer {
   return buildRecordBatch({ records: [{ key: 'k', value }] })
+}
+
+/** `batch` with its compressed payload (after the 61-byte header) replaced, its length and CRC made right again. */
+function withPayload(batch: Buffer, payload: Buffer): Buffer {
+  const b = Buffer.concat([batch.subarray(0, 61), payload])
+  b.writeInt32BE(b.length - 12, 8)
+  b.writeUInt32BE(computeBatchCrc(b), CRC_OFFSET)
+  return b
 }
 
 async function highWatermark(t: string): Promise<number> {
@@ -169,7 +179,7 @@ describe('framing errors close the connection; the broker keeps serving', () => 
 })
 
 describe('invalid produce requests get error codes', () => {
-  it('a record batch with a wrong CRC: CORRUPT_MESSAGE (2), nothing appended', async () => {
+  it('a record batch with a wrong CRC: CORRUPT_MESSAGE (2); a right CRC over gzip that does not decompress: UNKNOWN_SERVER_ERROR (-1), cut short: INVALID_RECORD (87); nothing appended', async () => {
     const c = await connect()
     try {
       const batch = validBatch('corrupt me')
@@ -184,6 +194,20 @@ describe('invalid produce requests get error codes', () => {
       flipped[flipped.length - 3] ^= 0xff
       const res2 = await c.request(PRODUCE, PRODUCE_VERSION, produceBody(topic, flipped))
       expect(res2.responses[0]!.partitionResponses[0]!.errorCode).toBe(CORRUPT_MESSAGE)
+
+      // a right CRC over a gzip payload that does not decompress: UNKNOWN_SERVER_ERROR, as Kafka's (the stream's
+      // IOException in a KafkaException); one cut short after its header: INVALID_RECORD (an EOFException)
+      const gzip = buildRecordBatch({
+        records: Array.from({ length: 50 }, (_, i) => ({ key: `k${i}`, value: `value ${i}` })),
+        compression: Compression.GZIP,
+      })
+      const garbage = withPayload(gzip, Buffer.alloc(gzip.length - 61, 0xa5))
+      const res3 = await c.request(PRODUCE, PRODUCE_VERSION, produceBody(topic, garbage))
+      expect(res3.responses[0]!.partitionResponses[0]!.errorCode).toBe(UNKNOWN_SERVER_ERROR)
+      const cut = withPayload(gzip, gzip.subarray(61, 61 + Math.floor((gzip.length - 61) / 2)))
+      const res4 = await c.request(PRODUCE, PRODUCE_VERSION, produceBody(topic, cut))
+      expect(res4.responses[0]!.partitionResponses[0]!.errorCode).toBe(INVALID_RECORD)
+      expect(await highWatermark(topic)).toBe(0)
 
       // the same connection still works
       const ok = await c.request(PRODUCE, PRODUCE_VERSION, produceBody(topic, validBatch('good')))
