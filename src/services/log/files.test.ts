@@ -6,6 +6,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -110,6 +111,21 @@ describe('LeaderEpochFileCache', () => {
     await c.flushed()
     expect(new LeaderEpochFileCache(path).entries()).toEqual(c.entries())
     expect(() => c.assign(-1, 0)).toThrow()
+  })
+
+  it('a cache loaded from its file does not write it again until its entries change', async () => {
+    const path = join(tempDir(), 'leader-epoch-checkpoint')
+    writeFileSync(path, '0\n2\n1 0\n2 10\n')
+    const inode = statSync(path).ino
+    const c = new LeaderEpochFileCache(path)
+    await c.flushed()
+    c.flushSync()
+    c.close()
+    expect(statSync(path).ino).toBe(inode) // not replaced
+    const d = new LeaderEpochFileCache(path)
+    d.assign(3, 20)
+    await d.flushed()
+    expect(readFileSync(path, 'utf8')).toBe('0\n3\n1 0\n2 10\n3 20\n')
   })
 
   it('writes assigned entries off the event loop; a truncation writes at once and is never overwritten by an older write', async () => {

@@ -50,6 +50,9 @@ export class LeaderEpochFileCache {
   ) {
     this.checkpoint = path === undefined ? undefined : new CheckpointFile(path, 0, epochEntryFormatter)
     if (this.checkpoint) for (const e of this.checkpoint.read()) this.assignEntry(e)
+    // the file holds what was just read from it: not lagging (else every log's first flush after a start-up, and
+    // its close at shutdown, rewrote an unchanged file — 11,000 writes of two fsyncs each with 10,000 partitions)
+    this.writtenVersion = this.durableVersion = this.version
   }
 
   /**
