@@ -128,6 +128,20 @@ describe('LeaderEpochFileCache', () => {
     expect(readFileSync(path, 'utf8')).toBe('0\n3\n1 0\n2 10\n3 20\n')
   })
 
+  it('truncateFromEndAsyncFlush (a log load) drops the entries at once and writes the file off the event loop', async () => {
+    const path = join(tempDir(), 'leader-epoch-checkpoint')
+    writeFileSync(path, '0\n2\n1 0\n2 10\n')
+    const c = new LeaderEpochFileCache(path)
+    c.truncateFromEndAsyncFlush(10)
+    expect(c.entries()).toEqual([{ epoch: 1, startOffset: 0 }])
+    expect(readFileSync(path, 'utf8')).toBe('0\n2\n1 0\n2 10\n') // not yet
+    await c.flushed()
+    expect(readFileSync(path, 'utf8')).toBe('0\n1\n1 0\n')
+    c.truncateFromEndAsyncFlush(10) // nothing at or above 10: no write
+    await c.flushed()
+    expect(readFileSync(path, 'utf8')).toBe('0\n1\n1 0\n')
+  })
+
   it('writes assigned entries off the event loop; a truncation writes at once and is never overwritten by an older write', async () => {
     const dir = tempDir()
     const path = join(dir, 'leader-epoch-checkpoint')

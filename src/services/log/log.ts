@@ -602,7 +602,7 @@ export class Log {
       nextOffset = 0
       newRecoveryPoint = 0
     }
-    this.leaderEpochCache.truncateFromEnd(nextOffset)
+    this.leaderEpochCache.truncateFromEndAsyncFlush(nextOffset)
     const newLogStartOffset = Math.max(logStartOffsetCheckpoint, this.segments[0]!.baseOffset)
     this.leaderEpochCache.truncateFromStart(logStartOffsetCheckpoint)
     this.producerStateManager.removeStraySnapshots(
