@@ -14,7 +14,9 @@
  * Every broker has its own registry (several brokers may share a process); process and Node.js metrics
  * (prom-client's defaults) are added when asked for.
  */
-import { collectDefaultMetrics, Gauge, Registry, type MetricObject } from 'prom-client'
+import { createRequire } from 'node:module'
+import type * as PromClient from 'prom-client'
+import type { MetricObject, Registry } from 'prom-client'
 import { ErrorCode } from '../../protocol/errors.js'
 import {
   CounterFamily,
@@ -141,8 +143,19 @@ interface TopicSeries {
   readonly failedFetch: CounterCell
 }
 
+/**
+ * prom-client (with its dependencies the largest module tree the broker imports) loads when the registry is first
+ * needed: at start when the web console serves /metrics (http.listeners), else never.
+ */
+function promClient(): typeof PromClient {
+  return createRequire(import.meta.url)('prom-client') as typeof PromClient
+}
+
 export class BrokerMetrics {
-  readonly registry = new Registry()
+  private registryValue: Registry | undefined
+  /** What goes into the registry when it is made, in this order (the exposition's order). */
+  private readonly registrations: Array<(registry: Registry) => void> = []
+  private readonly processMetrics: boolean
   private sources: MetricSources | undefined
 
   private readonly topicFamilies: Record<keyof TopicSeries, CounterFamily>
@@ -159,8 +172,8 @@ export class BrokerMetrics {
   private readonly requestSeries = new Map<string, { byVersion: CounterCell[]; latency: HistogramCell }>()
 
   constructor(options: { readonly processMetrics?: boolean } = {}) {
-    const counter = (name: string, help: string): CounterFamily =>
-      new CounterFamily(name, help).register(this.registry)
+    this.processMetrics = options.processMetrics ?? false
+    const counter = (name: string, help: string): CounterFamily => this.later(new CounterFamily(name, help))
     const topicCounter = (name: string, help: string): CounterFamily =>
       counter(`kafka_server_brokertopicmetrics_${name}_total`, help)
     this.topicFamilies = {
@@ -198,15 +211,40 @@ export class BrokerMetrics {
       'kafka_network_requestmetrics_requests_total',
       'Requests handled, by API and version (RequestsPerSec).',
     )
-    this.totalTime = new HistogramFamily(
-      'kafka_network_requestmetrics_totaltimems',
-      'Request time in milliseconds, from the whole request read to the response ready (TotalTimeMs).',
-      LATENCY_BUCKETS_MS,
-    ).register(this.registry)
+    this.totalTime = this.later(
+      new HistogramFamily(
+        'kafka_network_requestmetrics_totaltimems',
+        'Request time in milliseconds, from the whole request read to the response ready (TotalTimeMs).',
+        LATENCY_BUCKETS_MS,
+      ),
+    )
     // the all-topics series exist (at 0) from the start, so rate() and alerts see them before the first event
     this.all = this.seriesFor({})
-    this.defineGauges()
-    if (options.processMetrics) collectDefaultMetrics({ register: this.registry })
+    // the process metrics (event-loop lag, ...) sample from the start
+    if (this.processMetrics) this.makeRegistry()
+  }
+
+  /** prom-client's registry of every metric, made (and prom-client loaded) on first use. */
+  get registry(): Registry {
+    return this.makeRegistry()
+  }
+
+  private makeRegistry(): Registry {
+    if (this.registryValue === undefined) {
+      const prom = promClient()
+      const registry = new prom.Registry()
+      this.registryValue = registry
+      for (const register of this.registrations) register(registry)
+      this.defineGauges(prom, registry)
+      if (this.processMetrics) prom.collectDefaultMetrics({ register: registry })
+    }
+    return this.registryValue
+  }
+
+  /** `family`, registered when the registry is made. */
+  private later<F extends { register(registry: Registry): F }>(family: F): F {
+    this.registrations.push((registry) => family.register(registry))
+    return family
   }
 
   /**
@@ -357,8 +395,8 @@ export class BrokerMetrics {
     return parts.join('\n')
   }
 
-  private defineGauges(): void {
-    const registers = [this.registry]
+  private defineGauges({ Gauge }: typeof PromClient, registry: Registry): void {
+    const registers = [registry]
     const sources = (): MetricSources | undefined => this.sources
     /** A gauge without labels whose value is read at scrape time. */
     const value = (name: string, help: string, read: (s: MetricSources) => number): void => {
@@ -382,7 +420,7 @@ export class BrokerMetrics {
       new ScrapedGaugeFamily(name, help, (set) => {
         const s = sources()
         if (s) fill(s, set)
-      }).register(this.registry)
+      }).register(registry)
     }
 
     /** replicas(), once per scrape */
