@@ -23,6 +23,8 @@ import {
   judge,
   KafkajsProducer,
   LibrdkafkaProducer,
+  producersByOffset,
+  type ProducerIdentity,
   readBack,
   replicaDivergence,
   type CheckedProducer,
@@ -30,6 +32,7 @@ import {
 import {
   type Cluster,
   highWatermarkOf,
+  logBytesUpTo,
   metadataOf,
   pauseBroker,
   reportForeignSignals,
@@ -288,7 +291,25 @@ describe('soak', () => {
       ).catch(() => {})
       await group.stop()
       const log = await readBack(cl.bootstrap(), topic, PARTITIONS)
-      const verdict = judge(reports, log, group.records, { from: startedAt, to: stoppedAt })
+      // the producer id and epoch of a record, read from the replicas' segment files (only asked for duplicates)
+      const producerMaps = new Map<number, Map<number, ProducerIdentity>>()
+      const producerOf = (partition: number, offset: number): ProducerIdentity | undefined => {
+        let m = producerMaps.get(partition)
+        if (!m) {
+          m = new Map()
+          for (const b of cl.brokers) {
+            try {
+              const bytes = logBytesUpTo(b.dataDir, topic, partition, Number.MAX_SAFE_INTEGER)
+              for (const [o, id] of producersByOffset(bytes)) if (!m.has(o)) m.set(o, id)
+            } catch {
+              // a replica whose tail is being written: the others answer
+            }
+          }
+          producerMaps.set(partition, m)
+        }
+        return m.get(offset)
+      }
+      const verdict = judge(reports, log, group.records, { from: startedAt, to: stoppedAt }, producerOf)
 
       const divergent: string[] = []
       for (let p = 0; p < PARTITIONS; p++) {
@@ -320,6 +341,7 @@ describe('soak', () => {
         delivered: verdict.delivered,
         lost: verdict.lost.length,
         duplicated: verdict.duplicated.length,
+        resentUnderNewEpoch: verdict.resentUnderNewEpoch,
         outOfOrder: verdict.outOfOrder.length,
         notDelivered: verdict.notDelivered.length,
         longestProducePauseMs: verdict.longestProducePauseMs,

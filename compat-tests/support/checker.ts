@@ -24,6 +24,7 @@
 import { appendFileSync, closeSync, openSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { type Consumer, type LogEntry, logLevel, type Producer } from 'kafkajs'
+import { readBatchHeader } from '../../src/protocol/records/batch.js'
 import { type Cluster, highWatermarkOf, logBytesUpTo } from './cluster.js'
 import { logsDir, runDir, sleep, SUPPORT_DIR, SYSTEM_PYTHON, uniqueName, waitFor } from './env.js'
 import { kafkajs } from './kafkajs.js'
@@ -308,6 +309,28 @@ export class LibrdkafkaProducer implements CheckedProducer {
 }
 
 /** A record as read from the log or delivered to the group. */
+export interface ProducerIdentity {
+  readonly producerId: number
+  readonly producerEpoch: number
+}
+
+/**
+ * The producer id and epoch of every offset in a replica's log (every whole v2 batch of its segment files, as
+ * logBytesUpTo reads them), for judge() to tell a client's re-send under a new epoch from a broker's duplicate.
+ */
+export function producersByOffset(bytes: Buffer): Map<number, ProducerIdentity> {
+  const out = new Map<number, ProducerIdentity>()
+  let pos = 0
+  while (pos + 61 <= bytes.length) {
+    const h = readBatchHeader(bytes, pos)
+    if (h.sizeInBytes <= 0 || pos + h.sizeInBytes > bytes.length) break
+    for (let o = h.baseOffset; o <= h.lastOffset; o++)
+      out.set(o, { producerId: h.producerId, producerEpoch: h.producerEpoch })
+    pos += h.sizeInBytes
+  }
+  return out
+}
+
 export interface LogRecord {
   readonly partition: number
   readonly offset: number
@@ -414,6 +437,8 @@ export interface Verdict {
   readonly delivered: number
   readonly lost: readonly string[]
   readonly duplicated: readonly string[]
+  /** Values a producer wrote again under a new producer epoch (a client's re-send, not counted as a problem). */
+  readonly resentUnderNewEpoch: readonly string[]
   readonly outOfOrder: readonly string[]
   /** Acknowledged records the group never got. */
   readonly notDelivered: readonly string[]
@@ -438,10 +463,14 @@ export function judge(
   log: readonly LogRecord[],
   delivered: readonly LogRecord[] | undefined,
   window?: { from: number; to: number },
+  producerOf?: (partition: number, offset: number) => ProducerIdentity | undefined,
 ): Verdict {
   const lost: string[] = []
   const duplicated: string[] = []
+  const resentUnderNewEpoch: string[] = []
   const outOfOrder: string[] = []
+  const outOfOrderValues: string[] = []
+  const copies = new Map<string, LogRecord[]>()
   const notDelivered: string[] = []
   const inconsistent: string[] = []
   const at = new Map<string, LogRecord>()
@@ -452,6 +481,9 @@ export function judge(
     at.set(`${m.partition}@${m.offset}`, m)
     const v = m.value ?? ''
     count.set(v, (count.get(v) ?? 0) + 1)
+    const c = copies.get(v)
+    if (c) c.push(m)
+    else copies.set(v, [m])
     const i = v.lastIndexOf(':')
     if (i < 0) continue
     const key = v.slice(0, i)
@@ -461,10 +493,36 @@ export function judge(
       outOfOrder.push(
         `${key} seq ${seq} at ${m.partition}@${m.offset} after seq ${prev.seq} at offset ${prev.offset}`,
       )
+      outOfOrderValues.push(v)
     }
     lastSeq.set(key, { seq, offset: m.offset, partition: m.partition })
   }
-  for (const [value, n] of count) if (n > 1) duplicated.push(`${value} is in the log ${n} times`)
+  // A value written again by the same producer under a NEW producer epoch is the client's re-send, which no broker
+  // can recognise (Kafka deduplicates within an epoch only): librdkafka before 2.11 bumps the epoch of an
+  // idempotent producer on an OUT_OF_ORDER_SEQUENCE_NUMBER answer — normal for the requests queued behind a failed
+  // one during a leader change — and sends again messages whose first write did land (confluentinc/librdkafka#4953,
+  // seen with real Kafka). Reported apart; a copy within one epoch stays a DUPLICATE (a broker's failure).
+  const resent = new Set<string>()
+  for (const [value, n] of count) {
+    if (n <= 1) continue
+    const ids = producerOf ? copies.get(value)!.map((m) => producerOf(m.partition, m.offset)) : []
+    const epochs = new Set(ids.map((i) => i?.producerEpoch))
+    if (
+      ids.length === n &&
+      ids.every((i) => i !== undefined && i.producerId >= 0 && i.producerId === ids[0]!.producerId) &&
+      epochs.size === n
+    ) {
+      resent.add(value)
+      const where = copies
+        .get(value)!
+        .map((m, k) => `${m.partition}@${m.offset} (epoch ${ids[k]!.producerEpoch})`)
+        .join(', ')
+      resentUnderNewEpoch.push(`${value} of producer ${ids[0]!.producerId} at ${where}`)
+    } else duplicated.push(`${value} is in the log ${n} times`)
+  }
+  for (let k = outOfOrderValues.length - 1; k >= 0; k--) {
+    if (resent.has(outOfOrderValues[k]!)) outOfOrder.splice(k, 1)
+  }
   const deliveredValues = new Set<string>()
   if (delivered) {
     for (const d of delivered) {
@@ -517,7 +575,11 @@ export function judge(
   const summary =
     `${acknowledged} acknowledged (${reports.map((r) => `${r.name} ${r.acked.length}/${r.sent} sent, ${r.failed} failed`).join('; ')}), ` +
     `${sorted.length} in the log, ${delivered?.length ?? 0} delivered to the group; ` +
-    `lost ${lost.length}, duplicated ${duplicated.length}, out of order ${outOfOrder.length}, not delivered ${notDelivered.length}; ` +
+    `lost ${lost.length}, duplicated ${duplicated.length}, out of order ${outOfOrder.length}, not delivered ${notDelivered.length}` +
+    (resentUnderNewEpoch.length
+      ? ` (re-sent by a client under a new producer epoch: ${resentUnderNewEpoch.join('; ')})`
+      : '') +
+    '; ' +
     `longest time without an acknowledgement ${produceGap.ms} ms (from ${new Date(produceGap.at).toISOString()}), ` +
     `without a delivery ${consumeGap.ms} ms`
   return {
@@ -526,6 +588,7 @@ export function judge(
     delivered: delivered?.length ?? 0,
     lost,
     duplicated,
+    resentUnderNewEpoch,
     outOfOrder,
     notDelivered,
     inconsistent,
