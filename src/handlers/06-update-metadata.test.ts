@@ -3,33 +3,10 @@ import type { BrokerConfig } from '../config/broker-config.js'
 import { ErrorCode } from '../protocol/errors.js'
 import type { MetadataCache } from '../services/metadata/metadata-cache.js'
 import { DISABLED_AUTHORIZER } from '../services/security/authorizer.js'
-import { ANONYMOUS, Channel } from '../network/channel.js'
-import { fetchBufferPool } from '../util/buffer-pool.js'
 import { updateMetadataHandler } from './06-update-metadata.js'
-import type { RequestContext } from './handler.js'
+import { testRequestContext } from './test-context.js'
 
-const ctx = (apiVersion: number): RequestContext => {
-  const channel = new Channel({
-    id: 'c1',
-    listenerName: 'PLAINTEXT',
-    securityProtocol: 'PLAINTEXT',
-    remoteAddress: '127.0.0.1',
-    remotePort: 1,
-    localAddress: '127.0.0.1',
-    localPort: 9092,
-  })
-  return {
-    apiKey: 6,
-    apiVersion,
-    correlationId: 1,
-    clientId: 'c',
-    requestSize: 0,
-    principal: ANONYMOUS,
-    connection: channel.info,
-    channel,
-    frame: fetchBufferPool.lease(Buffer.alloc(0)),
-  }
-}
+const ctx = (apiVersion: number) => testRequestContext(6, apiVersion)
 
 const partition = (topicName: string, partitionIndex: number, offlineReplicas: number[]) => ({
   topicName,

@@ -6,33 +6,10 @@ import type { TopicAdmin } from '../services/metadata/topic-admin.js'
 import type { TransactionCoordinator } from '../services/transaction/coordinator.js'
 import { DISABLED_AUTHORIZER } from '../services/security/authorizer.js'
 import type { BrokerRegistration } from '../services/metadata/znodes.js'
-import { ANONYMOUS, Channel } from '../network/channel.js'
 import { findCoordinatorHandler } from './10-find-coordinator.js'
-import type { RequestContext } from './handler.js'
-import { fetchBufferPool } from '../util/buffer-pool.js'
+import { testRequestContext } from './test-context.js'
 
-const ctx = (apiVersion: number): RequestContext => {
-  const channel = new Channel({
-    id: 'c1',
-    listenerName: 'PLAINTEXT',
-    securityProtocol: 'PLAINTEXT',
-    remoteAddress: '127.0.0.1',
-    remotePort: 1,
-    localAddress: '127.0.0.1',
-    localPort: 9092,
-  })
-  return {
-    apiKey: 10,
-    apiVersion,
-    correlationId: 1,
-    clientId: 'c',
-    requestSize: 0,
-    principal: ANONYMOUS,
-    connection: channel.info,
-    channel,
-    frame: fetchBufferPool.lease(Buffer.alloc(0)),
-  }
-}
+const ctx = (apiVersion: number) => testRequestContext(10, apiVersion)
 
 describe('FindCoordinator', () => {
   it('warns once per leaderless __consumer_offsets partition, and again after it had a leader', async () => {
