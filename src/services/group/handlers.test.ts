@@ -26,7 +26,8 @@ import {
   ConsumerGroupDescribeResponse,
 } from '../../protocol/messages/69-consumer-group-describe.js'
 import { handleRequest } from '../../handlers/dispatcher.js'
-import { NO_RESPONSE, type Handler, type RequestContext } from '../../handlers/handler.js'
+import { NO_RESPONSE, type Handler } from '../../handlers/handler.js'
+import { testRequestContext } from '../../handlers/test-context.js'
 import { silentLogger } from '../../util/logger.js'
 import { offsetCommitHandler } from '../../handlers/08-offset-commit.js'
 import { offsetFetchHandler } from '../../handlers/09-offset-fetch.js'
@@ -40,40 +41,15 @@ import { deleteGroupsHandler } from '../../handlers/42-delete-groups.js'
 import { offsetDeleteHandler } from '../../handlers/47-offset-delete.js'
 import { consumerGroupHeartbeatHandler } from '../../handlers/68-consumer-group-heartbeat.js'
 import { consumerGroupDescribeHandler } from '../../handlers/69-consumer-group-describe.js'
-import { ANONYMOUS, Channel } from '../../network/channel.js'
 import { DISABLED_AUTHORIZER } from '../security/authorizer.js'
 import type { TopicMetadataView } from './types.js'
 import { InMemoryConsumerOffsets } from './zk-offsets.js'
 import { flush, setup, subscription, track, type TestEnv } from './test-helpers.js'
-import { fetchBufferPool } from '../../util/buffer-pool.js'
 
 /** Topics t1 and t2 with partitions 0-2. */
 const metadata: TopicMetadataView = {
   topic: (name) => (name === 't1' || name === 't2' ? {} : undefined),
   partition: (topic, p) => ((topic === 't1' || topic === 't2') && p >= 0 && p < 3 ? {} : undefined),
-}
-
-function context(apiKey: number, apiVersion: number, clientId: string | null = 'client'): RequestContext {
-  const channel = new Channel({
-    id: 'c1',
-    listenerName: 'PLAINTEXT',
-    securityProtocol: 'PLAINTEXT',
-    remoteAddress: '::ffff:127.0.0.1',
-    remotePort: 50000,
-    localAddress: '127.0.0.1',
-    localPort: 9092,
-  })
-  return {
-    apiKey,
-    apiVersion,
-    correlationId: 1,
-    clientId,
-    requestSize: 0,
-    principal: ANONYMOUS,
-    connection: channel.info,
-    channel,
-    frame: fetchBufferPool.lease(Buffer.alloc(0)),
-  }
 }
 
 /** Encodes the request at `version`, runs the handler, and decodes its response as a client would. */
@@ -85,7 +61,12 @@ async function call<Q, R>(
   req: Input<Q>,
 ): Promise<R> {
   const decodedReq = decodeBuffer(reqSchema, version, encodeToBuffer(reqSchema, version, req))
-  const res = await handleRequest(h, decodedReq, context(h.api.key, version), silentLogger)
+  const res = await handleRequest(
+    h,
+    decodedReq,
+    testRequestContext(h.api.key, version, { clientId: 'client', remoteAddress: '::ffff:127.0.0.1' }),
+    silentLogger,
+  )
   if (res === NO_RESPONSE) throw new Error('no response')
   return decodeBuffer(resSchema, version, encodeToBuffer(resSchema, version, res as Input<R>))
 }
