@@ -119,6 +119,7 @@ describe('adding and removing brokers', () => {
       topic,
       partitions: 6,
       rate: 200,
+      logDirs: () => cl.brokers.map((b) => b.dataDir),
     })
     let verdict
     let offline: string[] | undefined

@@ -151,6 +151,7 @@ describe('metadata after leader fail-overs', () => {
         topic,
         partitions: 2,
         librdkafkaConfig: { debug: 'metadata', 'topic.metadata.refresh.interval.ms': 1000 },
+        logDirs: () => cl.brokers.map((b) => b.dataDir),
       })
       const recoveries: number[] = []
       let verdict

@@ -234,7 +234,13 @@ async function moveWithControllerKilled(via: 'admin' | 'znode'): Promise<void> {
   const topic = uniqueName(`${via}move`)
   await createTopic(topic, original)
   await preload(topic, RECORDS)
-  const checker = await Checker.start({ bootstrap: cl.bootstrapAll(), topic, partitions: 1, rate: 200 })
+  const checker = await Checker.start({
+    bootstrap: cl.bootstrapAll(),
+    topic,
+    partitions: 1,
+    rate: 200,
+    logDirs: () => cl.brokers.map((b) => b.dataDir),
+  })
   let verdict
   try {
     await checker.waitForProgress('warm-up', 100)
@@ -298,7 +304,13 @@ describe('partition reassignment (KIP-455)', () => {
     const t0 = Date.now()
     await preload(topic, RECORDS)
     const preloadMs = Date.now() - t0
-    const checker = await Checker.start({ bootstrap: cl.bootstrapAll(), topic, partitions: 1, rate: 200 })
+    const checker = await Checker.start({
+      bootstrap: cl.bootstrapAll(),
+      topic,
+      partitions: 1,
+      rate: 200,
+      logDirs: () => cl.brokers.map((b) => b.dataDir),
+    })
     let verdict
     let moveMs: number | undefined
     try {
@@ -376,6 +388,7 @@ describe('partition reassignment (KIP-455)', () => {
       partitions: 1,
       producers: ['librdkafka'],
       rate: 50,
+      logDirs: () => cl.brokers.map((b) => b.dataDir),
     })
     let verdict
     let copyMs: number | undefined

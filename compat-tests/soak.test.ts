@@ -23,8 +23,7 @@ import {
   judge,
   KafkajsProducer,
   LibrdkafkaProducer,
-  producersByOffset,
-  type ProducerIdentity,
+  producerLookup,
   readBack,
   replicaDivergence,
   type CheckedProducer,
@@ -32,7 +31,6 @@ import {
 import {
   type Cluster,
   highWatermarkOf,
-  logBytesUpTo,
   metadataOf,
   pauseBroker,
   reportForeignSignals,
@@ -291,24 +289,7 @@ describe('soak', () => {
       ).catch(() => {})
       await group.stop()
       const log = await readBack(cl.bootstrap(), topic, PARTITIONS)
-      // the producer id and epoch of a record, read from the replicas' segment files (only asked for duplicates)
-      const producerMaps = new Map<number, Map<number, ProducerIdentity>>()
-      const producerOf = (partition: number, offset: number): ProducerIdentity | undefined => {
-        let m = producerMaps.get(partition)
-        if (!m) {
-          m = new Map()
-          for (const b of cl.brokers) {
-            try {
-              const bytes = logBytesUpTo(b.dataDir, topic, partition, Number.MAX_SAFE_INTEGER)
-              for (const [o, id] of producersByOffset(bytes)) if (!m.has(o)) m.set(o, id)
-            } catch {
-              // a replica whose tail is being written: the others answer
-            }
-          }
-          producerMaps.set(partition, m)
-        }
-        return m.get(offset)
-      }
+      const producerOf = producerLookup(() => cl.brokers.map((b) => b.dataDir), topic)
       const verdict = judge(reports, log, group.records, { from: startedAt, to: stoppedAt }, producerOf)
 
       const divergent: string[] = []

@@ -3,9 +3,12 @@
  * unless its copies were written by one producer under different producer epochs — a client's re-send after an
  * epoch bump (confluentinc/librdkafka#4953), which Kafka cannot deduplicate either.
  */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { buildRecordBatch } from '../src/protocol/records/batch.js'
-import { judge, producersByOffset, type LogRecord } from '../compat-tests/support/checker.js'
+import { judge, producerLookup, producersByOffset, type LogRecord } from '../compat-tests/support/checker.js'
 
 const log: LogRecord[] = [
   { partition: 0, offset: 0, value: 'k1:0' },
@@ -66,5 +69,39 @@ describe('checker judge()', () => {
       judge(reports, log, undefined, undefined, (_p, o) => ({ producerId: o, producerEpoch: o })).duplicated,
     ).toHaveLength(1)
     expect(judge(reports, log, undefined).duplicated).toHaveLength(1)
+  })
+
+  it("producerLookup reads the producer of an offset from the replicas' segment files", () => {
+    const root = mkdtempSync(join(tmpdir(), 'checker-judge-'))
+    try {
+      // replica a holds offsets 0-1 only (behind); replica b holds 0-3; a directory without the partition is skipped
+      const batch = (baseOffset: number, producerEpoch: number) =>
+        buildRecordBatch({
+          baseOffset,
+          producerId: 7,
+          producerEpoch,
+          baseSequence: 0,
+          records: [{ value: 'x' }, { value: 'y' }],
+        })
+      const segment = (dir: string, bytes: Buffer) => {
+        mkdirSync(join(root, dir, 't-0'), { recursive: true })
+        writeFileSync(join(root, dir, 't-0', '00000000000000000000.log'), bytes)
+      }
+      segment('a', batch(0, 0))
+      segment('b', Buffer.concat([batch(0, 0), batch(2, 1)]))
+      mkdirSync(join(root, 'c'))
+      let asked = 0
+      const of = producerLookup(() => {
+        asked++
+        return ['c', 'a', 'b'].map((d) => join(root, d))
+      }, 't')
+      expect(of(0, 1)).toEqual({ producerId: 7, producerEpoch: 0 })
+      expect(of(0, 3)).toEqual({ producerId: 7, producerEpoch: 1 })
+      expect(of(0, 4)).toBeUndefined()
+      expect(of(1, 0)).toBeUndefined()
+      expect(asked).toBe(2) // once per partition
+    } finally {
+      rmSync(root, { recursive: true, force: true })
+    }
   })
 })

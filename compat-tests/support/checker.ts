@@ -331,6 +331,36 @@ export function producersByOffset(bytes: Buffer): Map<number, ProducerIdentity> 
   return out
 }
 
+/**
+ * judge()'s producerOf for a topic: the producer id and epoch of a record, read from the segment files of the given
+ * log directories (every replica's; the first that has the offset answers). Read once per partition, and only when
+ * judge() asks — that is, only when a value is in the log more than once.
+ */
+export function producerLookup(
+  logDirs: () => readonly string[],
+  topic: string,
+): (partition: number, offset: number) => ProducerIdentity | undefined {
+  const byPartition = new Map<number, Map<number, ProducerIdentity>>()
+  return (partition, offset) => {
+    let m = byPartition.get(partition)
+    if (!m) {
+      m = new Map()
+      for (const dir of logDirs()) {
+        try {
+          for (const [o, id] of producersByOffset(
+            logBytesUpTo(dir, topic, partition, Number.MAX_SAFE_INTEGER),
+          ))
+            if (!m.has(o)) m.set(o, id)
+        } catch {
+          // no replica of this partition in that directory, or a tail being written: the others answer
+        }
+      }
+      byPartition.set(partition, m)
+    }
+    return m.get(offset)
+  }
+}
+
 export interface LogRecord {
   readonly partition: number
   readonly offset: number
@@ -618,6 +648,11 @@ export interface CheckerOptions {
   readonly requestTimeoutMs?: number
   /** The librdkafka producer gives up by itself after this long (default 240 s): set it above a long run. */
   readonly maxSeconds?: number
+  /**
+   * The brokers' log directories (asked at stop()): with them, a value in the log twice under two epochs of one
+   * producer is judged as the client's re-send (producerLookup), not as a DUPLICATE.
+   */
+  readonly logDirs?: () => readonly string[]
 }
 
 /** Producers and a consumer group on one topic, started together, judged together. */
@@ -743,7 +778,8 @@ export class Checker {
       ).catch(() => {})
       await this.group.stop()
     }
-    return judge(reports, log, this.group?.records, { from: this.startedAt, to: stoppedAt })
+    const producerOf = this.opts.logDirs ? producerLookup(this.opts.logDirs, this.opts.topic) : undefined
+    return judge(reports, log, this.group?.records, { from: this.startedAt, to: stoppedAt }, producerOf)
   }
 }
 
