@@ -31,13 +31,20 @@ import { kafkajs, withAdmin } from './support/kafkajs.js'
 import { ErrorCode } from '../src/protocol/errors.js'
 import { Apis } from '../src/protocol/messages/index.js'
 import { RawConnection } from './support/raw.js'
-import { Checker, replicaDivergence, type Verdict } from './support/checker.js'
+import { Checker, type CheckerOptions, replicaDivergence, type Verdict } from './support/checker.js'
 import { highWatermarkOf } from './support/cluster.js'
 import { sleep, uniqueName, waitFor } from './support/env.js'
 import { expectCleanVerdict, probeWrite } from './support/fault-scenario.js'
 
-/** Every log directory of the cluster's brokers, for the checker to read producer epochs from. */
-const logDirsOf = (c: Cluster) => (): readonly string[] => c.brokers.flatMap((b) => b.logDirs)
+/** The checker on a topic of 2 partitions, reading producer epochs from every log directory of the brokers. */
+const startChecker = (c: Cluster, topic: string, opts: Partial<CheckerOptions> = {}): Promise<Checker> =>
+  Checker.start({
+    bootstrap: c.bootstrapServers,
+    topic,
+    partitions: 2,
+    logDirs: () => c.brokers.flatMap((b) => b.logDirs),
+    ...opts,
+  })
 
 const FULL = process.env.SAMSA_FAULTS_FULL === '1'
 const NOT_ENOUGH_REPLICAS = 19
@@ -167,13 +174,7 @@ describe('fail-overs on an in-process cluster, with real clients', () => {
     const c = await cluster()
     const [first, second] = [1, 2]
     const topic = await topicLedBy(c, 'ip-idem', first, second)
-    const checker = await Checker.start({
-      bootstrap: c.bootstrapServers,
-      topic,
-      partitions: 2,
-      group: false,
-      logDirs: logDirsOf(c),
-    })
+    const checker = await startChecker(c, topic, { group: false })
     let verdict: Verdict
     try {
       await checker.waitForProgress('warm-up', 300)
@@ -201,12 +202,7 @@ describe('fail-overs on an in-process cluster, with real clients', () => {
   it("a leader's answers to its followers lost (one-way: ISR to the leader, NOT_ENOUGH_REPLICAS, back after the heal), then its disk failed (EIO: the broker halts as Kafka does, leadership moves); nothing acknowledged is lost", async () => {
     const c = await cluster(1, { oneWay: true })
     const topic = await topicLedBy(c, 'ip-disk', 1, 2)
-    const checker = await Checker.start({
-      bootstrap: c.bootstrapServers,
-      topic,
-      partitions: 2,
-      logDirs: logDirsOf(c),
-    })
+    const checker = await startChecker(c, topic)
     const report: string[] = []
     let verdict: Verdict
     try {
@@ -241,13 +237,7 @@ describe('fail-overs on an in-process cluster, with real clients', () => {
     // No group: broker 1 answers a Fetch of its offline replica with KAFKA_STORAGE_ERROR, as Kafka does, and the kafkajs
     // consumer retries that on the same broker for a minute without refreshing its metadata (kafkajs 2.2.4
     // recoverFromFetch); the log is read back from the new leader at the end.
-    const checker = await Checker.start({
-      bootstrap: c.bootstrapServers,
-      topic,
-      partitions: 2,
-      group: false,
-      logDirs: logDirsOf(c),
-    })
+    const checker = await startChecker(c, topic, { group: false })
     let verdict: Verdict
     try {
       await checker.waitForProgress('warm-up', 200, { everyPartition: true })
@@ -379,13 +369,7 @@ describe('fail-overs on an in-process cluster, with real clients', () => {
       const c = await cluster(1, { oneWay: true })
       const topic = await topicLedBy(c, 'ip-oneway', 1, 2)
       // the clients notice a connection whose answers are lost after 3 s (instead of 10 s)
-      const checker = await Checker.start({
-        bootstrap: c.bootstrapServers,
-        topic,
-        partitions: 2,
-        requestTimeoutMs: 3000,
-        logDirs: logDirsOf(c),
-      })
+      const checker = await startChecker(c, topic, { requestTimeoutMs: 3000 })
       const report: string[] = []
       let verdict: Verdict
       try {

@@ -19,7 +19,7 @@ import { join } from 'node:path'
 import { ConfigResourceTypes } from 'kafkajs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { printBrokerLogsOnFailure } from './support/broker.js'
-import { Checker, replicaDivergence } from './support/checker.js'
+import { Checker, type CheckerOptions, replicaDivergence } from './support/checker.js'
 import {
   type Cluster,
   highWatermarkOf,
@@ -54,6 +54,18 @@ beforeAll(async () => {
 afterAll(async () => {
   await cl?.stop()
 })
+
+/** The checker on a topic of 1 partition at 200 records/s, reading producer epochs from the brokers' logs. */
+function startChecker(topic: string, opts: Partial<CheckerOptions> = {}): Promise<Checker> {
+  return Checker.start({
+    bootstrap: cl.bootstrapAll(),
+    topic,
+    partitions: 1,
+    rate: 200,
+    logDirs: () => cl.brokers.map((b) => b.dataDir),
+    ...opts,
+  })
+}
 
 async function createTopic(topic: string, replicas: number[]): Promise<void> {
   await withAdmin(kafkajs(cl.bootstrapAll()), (admin) =>
@@ -234,13 +246,7 @@ async function moveWithControllerKilled(via: 'admin' | 'znode'): Promise<void> {
   const topic = uniqueName(`${via}move`)
   await createTopic(topic, original)
   await preload(topic, RECORDS)
-  const checker = await Checker.start({
-    bootstrap: cl.bootstrapAll(),
-    topic,
-    partitions: 1,
-    rate: 200,
-    logDirs: () => cl.brokers.map((b) => b.dataDir),
-  })
+  const checker = await startChecker(topic)
   let verdict
   try {
     await checker.waitForProgress('warm-up', 100)
@@ -304,13 +310,7 @@ describe('partition reassignment (KIP-455)', () => {
     const t0 = Date.now()
     await preload(topic, RECORDS)
     const preloadMs = Date.now() - t0
-    const checker = await Checker.start({
-      bootstrap: cl.bootstrapAll(),
-      topic,
-      partitions: 1,
-      rate: 200,
-      logDirs: () => cl.brokers.map((b) => b.dataDir),
-    })
+    const checker = await startChecker(topic)
     let verdict
     let moveMs: number | undefined
     try {
@@ -382,14 +382,7 @@ describe('partition reassignment (KIP-455)', () => {
     await setThrottle(topic, rate, original, [adding])
     // A slow producer: the leader's quota counts what the in-sync followers fetch of a throttled partition too
     // (Kafka's ReplicationQuotaManager), so a fast one would leave the joining replica little of the bound.
-    const checker = await Checker.start({
-      bootstrap: cl.bootstrapAll(),
-      topic,
-      partitions: 1,
-      producers: ['librdkafka'],
-      rate: 50,
-      logDirs: () => cl.brokers.map((b) => b.dataDir),
-    })
+    const checker = await startChecker(topic, { producers: ['librdkafka'], rate: 50 })
     let verdict
     let copyMs: number | undefined
     let followerRate: number | undefined
