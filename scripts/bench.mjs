@@ -18,8 +18,10 @@
 //      disk) and one on disk (the temp dir, Kafka's default flush policy), each with scripts/bench/probe.mjs
 //      loaded, which reports per phase the broker's event-loop delay, CPU seconds and RSS
 //   3. the matrix: produce (acks=1) 1 KiB and 100 B records to the tmpfs broker and to the mock; 1 KiB to the
-//      disk broker and dd; consume what was produced, next to the loopback (100 B also with two consumer
-//      processes at once: the broker's total); produce latency (acks=all, common.mjs LATENCY_PROPS: linger.ms=0
+//      disk broker and dd; consume what was produced, next to the loopback, also with two consumer processes at
+//      once (the broker's total) and with a raw Fetch client (scripts/bench/raw-fetch.mjs: one Fetch in flight
+//      as a consumer has, records never decoded — the broker's own ceiling on one connection, not a real
+//      client); produce latency (acks=all, common.mjs LATENCY_PROPS: linger.ms=0
 //      unless BENCH_LINGER_MS) at half the maximum rate of that same producer configuration with end-to-end latency measured by a consumer at the same time (p50/p99/p99.9)
 //   4. prints a table with the ratios and CPU seconds per GB, writes bench/results/results.json (every figure)
 //      and an SVG chart per series (bench/results/*.svg; --out DIR elsewhere)
@@ -154,6 +156,41 @@ async function repeatedConsume(bootstrap, topic, count, { minMs = 2000, maxPasse
     timedOut: passes.some((p) => p.timedOut),
     short: passes.some((p) => p.records < count),
     lastRecords: passes[passes.length - 1].records,
+  }
+}
+
+/**
+ * scripts/bench/raw-fetch.mjs (Fetch v11 as librdkafka sends it, one request in flight, only batch headers read)
+ * over the whole partition, repeated until about `minMs` of reading; `size` is the record value size, so that
+ * bytes count as rdkafka_performance counts them (values only).
+ */
+async function rawConsume(bootstrap, topic, count, size, { minMs = 2000, maxPasses = 5 } = {}) {
+  const script = join(ROOT, 'scripts', 'bench', 'raw-fetch.mjs')
+  const passes = []
+  while (passes.length < maxPasses) {
+    const r = await runProgram(process.execPath, [script, bootstrap, topic, String(count), String(size)], {
+      timeoutMs: RUN_SECONDS * 6000 + 20_000,
+    })
+    if (r.code !== 0 || r.timedOut)
+      throw new Error(`raw-fetch failed (${r.code ?? 'timed out'}): ${r.stderr}`)
+    passes.push(JSON.parse(r.stdout.trim().split('\n').pop()))
+    if (passes.reduce((a, p) => a + p.ms, 0) >= minMs) break
+  }
+  const sum = (k) => passes.reduce((a, p) => a + p[k], 0)
+  const ms = Math.max(sum('ms'), 1)
+  const fetches = sum('fetches')
+  return {
+    records: sum('records'),
+    bytes: sum('bytes'),
+    ms,
+    passes: passes.length,
+    fetches,
+    recordsPerSec: (sum('records') * 1000) / ms,
+    mbPerSec: sum('bytes') / (ms * 1000),
+    // mean ms per fetch from the request written to the response's first bytes (the broker's turn), and from its
+    // first bytes to its last (the transfer)
+    waitMs: passes.reduce((a, p) => a + p.waitMs * p.fetches, 0) / fetches,
+    transferMs: passes.reduce((a, p) => a + p.transferMs * p.fetches, 0) / fetches,
   }
 }
 
@@ -555,9 +592,9 @@ async function matrix(samsa, disk, mock) {
       notes: `${lb.passes} x ${mb(perPass)} in ${fmt(lb.ms / 1000, 2)} s, 64 KiB writes, no protocol`,
     })
     ratios[`consume ${label} / loopback`] = sc.mbPerSec / lb.mbPerSec
-    if (size === 100) {
-      // one consumer process is bound by its own CPU (decoding ~1 M records/s): does a second process raise the
-      // broker's total?
+    {
+      // one consumer process is bound by its own CPU (decoding ~1 M records/s at 100 B) and by its one fetch in
+      // flight: does a second process raise the broker's total?
       log(`consume ${label}: two consumer processes at once, each reading the whole partition`)
       const two = await probed(samsa, async () => {
         const runs = await Promise.all(
@@ -593,6 +630,22 @@ async function matrix(samsa, disk, mock) {
       })
       ratios[`consume ${label} 2 consumers / 1`] = two.mbPerSec / sc.mbPerSec
     }
+    // The broker's own ceiling on one connection: the same fetches without a real consumer's per-record work
+    log(`consume ${label}: a raw Fetch client (scripts/bench/raw-fetch.mjs, records not decoded)`)
+    const raw = await probed(samsa, () => rawConsume(samsa.bootstrap, topic, produced[size], size))
+    add({
+      series: `consume ${label}`,
+      target: 'samsa, raw Fetch client',
+      mbPerSec: raw.mbPerSec,
+      recordsPerSec: raw.recordsPerSec,
+      cpuSecondsPerGb: cpuPerGb(raw.probe, raw.bytes),
+      eld: raw.probe.eld,
+      rss: raw.probe.maxRss,
+      notes:
+        `not a consumer: batch headers only; ${raw.passes} x ${fmtInt(produced[size])}, ${fmtInt(raw.fetches)} ` +
+        `fetches, per fetch ${fmt(raw.waitMs, 2)} ms to the first byte + ${fmt(raw.transferMs, 2)} ms transfer`,
+    })
+    ratios[`consume ${label} raw Fetch client / loopback`] = raw.mbPerSec / lb.mbPerSec
   }
 
   // 50 % of the maximum of the latency run's own producer configuration (LATENCY_PROPS), not of the batched runs above
