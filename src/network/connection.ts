@@ -89,6 +89,12 @@ export class Connection {
   private pumping = false
   private startingRequests = false
   private startAgain = false
+  /** A flush is due at the end of this tick (see complete). */
+  private flushDue = false
+  private readonly flushNow = (): void => {
+    this.flushDue = false
+    if (!this.closed) this.flush()
+  }
   /**
    * Requests are started in order, so the started slots are a prefix of the queue: how many, how many of them are
    * done, and how many may not overlap. startReady looks at the first slot after them only (it walked the whole
@@ -342,7 +348,12 @@ export class Connection {
       this.startAgain = true // the running startReady loop writes it and starts what follows
       return
     }
-    this.flush()
+    // Written once the tick's other completions are in too: the produces one log write acknowledges complete in
+    // the same round of promise jobs, and their responses leave in one corked write (one syscall, not one each).
+    if (!this.flushDue) {
+      this.flushDue = true
+      process.nextTick(this.flushNow)
+    }
     this.startReady()
   }
 

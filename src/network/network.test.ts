@@ -64,6 +64,23 @@ async function start(
   return l!.boundPort
 }
 
+/** A server on the test's scheduler whose requests go to `processor` (not the dispatcher); returns its port. */
+async function startProcessor(processor: RequestProcessor): Promise<number> {
+  server = new SocketServer(
+    {
+      listeners: [{ name: 'PLAINTEXT', securityProtocol: 'PLAINTEXT', host: '127.0.0.1', port: 0 }],
+      limits: { maxRequestSize: 1024, maxInFlight: 100, writeHighWaterMark: 1 << 20 },
+      connectionQuotas: connectionQuotaConfig({ maxConnections: 10, maxConnectionsPerIp: 10 }),
+      connectionsMaxIdleMs: 600_000,
+      scheduler,
+    },
+    processor,
+    silentLogger,
+  )
+  const [l] = await server.start()
+  return l!.boundPort
+}
+
 afterEach(async () => {
   await server?.stop()
   server = undefined
@@ -313,18 +330,7 @@ describe('socket server and dispatcher', () => {
         return [answer]
       },
     }
-    server = new SocketServer(
-      {
-        listeners: [{ name: 'PLAINTEXT', securityProtocol: 'PLAINTEXT', host: '127.0.0.1', port: 0 }],
-        limits: { maxRequestSize: 1024, maxInFlight: 100, writeHighWaterMark: 1 << 20 },
-        connectionQuotas: connectionQuotaConfig({ maxConnections: 10, maxConnectionsPerIp: 10 }),
-        connectionsMaxIdleMs: 600_000,
-        scheduler,
-      },
-      processor,
-      silentLogger,
-    )
-    const [l] = await server.start()
+    const port = await startProcessor(processor)
     const req = (kind: number, ms: number, tag: number): Buffer => {
       const b = Buffer.alloc(14)
       b.writeInt32BE(10, 0)
@@ -334,7 +340,7 @@ describe('socket server and dispatcher', () => {
       return b
     }
     const { data } = await raw(
-      l!.boundPort,
+      port,
       Buffer.concat([
         req(0, 150, 1), // overlapping (a produce waiting for acks)
         req(0, 10, 2), // overlapping: starts at once
@@ -351,5 +357,66 @@ describe('socket server and dispatcher', () => {
       [3, 2],
       [4, 3],
     ])
+  })
+  it('writes the responses that complete in the same tick with one socket write', async () => {
+    // Three pipelined overlapping requests (like acks=all produces that one log write acknowledges) complete in
+    // the same round of promise jobs: their responses leave in one corked write, not one write each.
+    let open: () => void = () => {}
+    const gate = new Promise<void>((r) => (open = r))
+    let started = 0
+    const processor: RequestProcessor = {
+      mayOverlap: () => true,
+      async process(f) {
+        started++
+        await gate
+        return [Buffer.from(f.subarray(0, 4))]
+      },
+    }
+    const port = await startProcessor(processor)
+    const client = net.connect(port, '127.0.0.1')
+    client.on('error', () => {})
+    const writes: number[] = [] // chunks per write of the server's sockets
+    const proto = net.Socket.prototype as unknown as {
+      _writev(this: net.Socket, chunks: unknown[], cb: () => void): void
+      _write(this: net.Socket, chunk: unknown, enc: string, cb: () => void): void
+    }
+    const realWritev = proto._writev
+    const realWrite = proto._write
+    proto._writev = function (chunks, cb) {
+      if (this !== client) writes.push(chunks.length)
+      realWritev.call(this, chunks, cb)
+    }
+    proto._write = function (chunk, enc, cb) {
+      if (this !== client) writes.push(1)
+      realWrite.call(this, chunk, enc, cb)
+    }
+    try {
+      const req = (tag: number): Buffer => {
+        const b = Buffer.alloc(12)
+        b.writeInt32BE(8, 0)
+        b.writeInt32BE(tag, 4)
+        return b
+      }
+      const got: Buffer[] = []
+      let bytes = 0
+      const answered = new Promise<void>((resolve) =>
+        client.on('data', (c: Buffer) => {
+          got.push(c)
+          bytes += c.length
+          if (bytes >= 24) resolve()
+        }),
+      )
+      client.write(Buffer.concat([req(1), req(2), req(3)]))
+      await eventually(() => started === 3)
+      open()
+      await answered
+      const data = Buffer.concat(got)
+      expect([0, 8, 16].map((o) => data.readInt32BE(o + 4))).toEqual([1, 2, 3])
+      expect(writes).toEqual([6]) // three size prefixes and three bodies
+    } finally {
+      proto._writev = realWritev
+      proto._write = realWrite
+      client.destroy()
+    }
   })
 })
