@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Builds dist/ (tsc) only when it is missing or older than src/. Run by `npm start` (prestart), so that a start
+// Builds dist/ (tsc, then the single-file entry dist/cli.bundle.js: scripts/bundle.mjs) only when it is missing or
+// older than src/. Run by `npm start` (prestart), so that a start
 // from an up-to-date build takes a second instead of a full TypeScript compile, and by `prepare`, which npm runs
 // on `npm install` in a checkout, in the clone of a git dependency (after installing its dev dependencies) and
 // before `npm pack`: dist/ is what the package ships. When npm only links a folder (`npm install /path/to/samsa`)
@@ -10,6 +11,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join, relative } from 'node:path'
 import { fileURLToPath, URL } from 'node:url'
+import { bundle, BUNDLE } from './bundle.mjs'
 
 /** The source files (src/**\/*.ts that tsc compiles) whose dist/*.js is missing or older than they are. */
 export function staleSources(root) {
@@ -36,10 +38,21 @@ export function staleSources(root) {
   return stale
 }
 
+/** Whether dist/cli.bundle.js is there and not older than dist/cli.js (what bin/kafka-server-start.sh checks). */
+export function bundleCurrent(root) {
+  const b = join(root, BUNDLE)
+  const cli = join(root, 'dist', 'cli.js')
+  return existsSync(b) && existsSync(cli) && statSync(b).mtimeMs >= statSync(cli).mtimeMs
+}
+
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const root = fileURLToPath(new URL('..', import.meta.url))
   const stale = staleSources(root)
-  if (stale.length === 0) process.exit(0)
+  if (stale.length === 0) {
+    // dist/ is current; the single-file entry is made again when it is missing or older than dist/cli.js
+    if (existsSync(join(root, 'src')) && !bundleCurrent(root)) await bundle(root)
+    process.exit(0)
+  }
   let tsc
   try {
     tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc')
@@ -54,5 +67,6 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     `samsa: building dist/ (${stale.length} source file${stale.length === 1 ? '' : 's'} changed, e.g. ${stale[0]})\n`,
   )
   const r = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: root, stdio: 'inherit' })
+  if (r.status === 0) await bundle(root)
   process.exit(r.status ?? 1)
 }

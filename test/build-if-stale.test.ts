@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { staleSources } from '../scripts/build-if-stale.mjs'
+import { bundleCurrent, staleSources } from '../scripts/build-if-stale.mjs'
 
 describe('build-if-stale (npm start, prepare)', () => {
   it('lists the sources whose compiled file is missing or older', () => {
@@ -27,5 +27,19 @@ describe('build-if-stale (npm start, prepare)', () => {
 
   it('an installed package (no src/) is never stale', () => {
     expect(staleSources(mkdtempSync(join(tmpdir(), 'samsa-stale-')))).toEqual([])
+  })
+
+  it('the single-file entry is current unless missing or older than dist/cli.js (a tsc alone)', () => {
+    const root = mkdtempSync(join(tmpdir(), 'samsa-stale-'))
+    mkdirSync(join(root, 'dist'))
+    writeFileSync(join(root, 'dist', 'cli.js'), '')
+    expect(bundleCurrent(root)).toBe(false)
+    writeFileSync(join(root, 'dist', 'cli.bundle.js'), '')
+    const now = new Date()
+    utimesSync(join(root, 'dist', 'cli.js'), now, now)
+    utimesSync(join(root, 'dist', 'cli.bundle.js'), now, now)
+    expect(bundleCurrent(root)).toBe(true)
+    utimesSync(join(root, 'dist', 'cli.js'), now, new Date(now.getTime() + 60_000))
+    expect(bundleCurrent(root)).toBe(false)
   })
 })
