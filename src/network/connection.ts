@@ -24,6 +24,7 @@ import { fetchBufferPool } from '../util/buffer-pool.js'
 import type { Logger } from '../util/logger.js'
 import { StacklessError } from '../util/stackless-error.js'
 import type { Admission, Channel, ChannelControl, ConnectionInfo } from './channel.js'
+import { attachUserBuffer, SHARED_PREFIX_BUFFER, SHARED_READ_BUFFER } from './user-buffer.js'
 
 /** What the processor answers for one request: the response frame (without the size prefix) or no response. */
 export type ResponseChunks = readonly Buffer[] | null
@@ -76,6 +77,11 @@ interface Slot {
 }
 
 const MIN_REQUEST_SIZE = 8 // api key, api version, correlation id
+/**
+ * User-buffer reads: a frame at least this large that is not yet all here is read in place, straight into a pooled
+ * buffer of its size (smaller ones are copied out of the shared read buffer with the bytes around them).
+ */
+const IN_PLACE_MIN = 16 * 1024
 const REQUEST: Admission = { kind: 'request' }
 
 export class Connection {
@@ -105,6 +111,22 @@ export class Connection {
   private startedDone = 0
   private startedExclusive = 0
   readonly info: ConnectionInfo
+  /**
+   * Whether the socket reads into our memory (user-buffer.ts) rather than emitting 'data': while it waits for a
+   * frame's start it reads into the shared read buffer (copied out at once); a large frame's body is then read in
+   * place into `body`, a pooled buffer of the frame's size, which becomes the frame itself (no copy, no allocation).
+   */
+  readonly readsInPlace: boolean
+  /** The frame being read in place (its size prefix already consumed), and how much of it has arrived. */
+  private body: Buffer | null = null
+  private bodyFilled = 0
+  /** The view of `body` handed to libuv for the current read. */
+  private bodyView: Buffer | null = null
+  /**
+   * The last frame was large: the next read takes a size prefix only, so the next large frame does not start in
+   * the shared buffer (and get copied from there).
+   */
+  private lastInPlace = false
 
   constructor(
     private readonly socket: Socket,
@@ -113,6 +135,10 @@ export class Connection {
     private readonly limits: ConnectionLimits,
     private readonly log: Logger,
     private readonly onClose: (c: Connection) => void,
+    /** Called for every read from the socket (the idle-connection check's activity). */
+    private readonly onRead: () => void = () => {},
+    /** false: read 'data' events even where user-buffer reads work (tests, TLS is always 'data'). */
+    readInPlace = true,
   ) {
     this.info = channel.info
     this.channel.onUnmute = () => {
@@ -120,7 +146,18 @@ export class Connection {
       this.maybeResume()
     }
     socket.setNoDelay(true)
-    socket.on('data', (chunk: Buffer) => this.onData(chunk))
+    this.readsInPlace =
+      readInPlace &&
+      attachUserBuffer(
+        socket,
+        () => this.nextReadBuffer(),
+        (n, buf) => this.onUserRead(n, buf),
+      )
+    if (!this.readsInPlace)
+      socket.on('data', (chunk: Buffer) => {
+        this.onRead()
+        this.onData(chunk)
+      })
     socket.on('drain', () => {
       if (this.pausedForWrites) {
         this.pausedForWrites = false
@@ -154,6 +191,70 @@ export class Connection {
     this.pending.push(chunk)
     this.pendingBytes += chunk.length
     this.pump()
+  }
+
+  /** Where the next user-buffer read goes (libuv asks after every read). */
+  private nextReadBuffer(): Buffer {
+    if (this.body !== null) return (this.bodyView = this.body.subarray(this.bodyFilled))
+    this.bodyView = null
+    if (this.lastInPlace && this.frameSize < 0 && this.pendingBytes === 0) return SHARED_PREFIX_BUFFER
+    return SHARED_READ_BUFFER
+  }
+
+  /** A user-buffer read of n bytes into buf: a view of `body` (in place) or the shared read buffer. */
+  private onUserRead(n: number, buf: Buffer): void {
+    this.onRead()
+    if (this.closed) return
+    if (buf === this.bodyView && this.body !== null) {
+      this.bodyFilled += n
+      if (this.bodyFilled === this.body.length) this.bodyComplete()
+      return
+    }
+    // The shared buffer: everything is copied out before this returns (the next socket's read overwrites it).
+    let off = 0
+    if (this.body !== null) {
+      // the frame went in place after this read was set up: its bytes go into it
+      off = Math.min(n, this.body.length - this.bodyFilled)
+      buf.copy(this.body, this.bodyFilled, 0, off)
+      this.bodyFilled += off
+      if (this.bodyFilled < this.body.length) return
+      const body = this.body
+      this.body = null
+      this.pending.push(body)
+      this.pendingBytes += body.length
+    }
+    if (off < n) {
+      const copy = Buffer.allocUnsafe(n - off)
+      buf.copy(copy, 0, off, n)
+      this.pending.push(copy)
+      this.pendingBytes += copy.length
+    }
+    this.pump()
+  }
+
+  private bodyComplete(): void {
+    const body = this.body!
+    this.body = null
+    this.pending.push(body)
+    this.pendingBytes += body.length
+    this.pump()
+  }
+
+  /**
+   * The frame whose size prefix was just read is large and not all here: the rest of it is read straight into a
+   * pooled buffer of its size (the bytes already here are copied in first).
+   */
+  private readBodyInPlace(): void {
+    const body = fetchBufferPool.acquire(this.frameSize)
+    let filled = 0
+    for (const c of this.pending) {
+      c.copy(body, filled)
+      filled += c.length
+    }
+    this.pending.length = 0
+    this.pendingBytes = 0
+    this.body = body
+    this.bodyFilled = filled
   }
 
   /** Dispatches the complete frames that are buffered, as far as the channel's state allows. */
@@ -199,8 +300,12 @@ export class Connection {
         this.consume(4)
         this.frameSize = size
       }
-      if (this.pendingBytes < this.frameSize) return
+      if (this.pendingBytes < this.frameSize) {
+        if (this.readsInPlace && this.body === null && this.frameSize >= IN_PLACE_MIN) this.readBodyInPlace()
+        return
+      }
       const frame = this.frameSize === 0 ? Buffer.alloc(0) : this.consume(this.frameSize)
+      this.lastInPlace = frame.length >= IN_PLACE_MIN
       this.frameSize = -1
       this.dispatch(frame)
     }
@@ -216,11 +321,14 @@ export class Connection {
     return this.take(n, true)
   }
 
-  /** Takes n bytes off the front of the pending chunks (a view when they sit in one chunk). */
+  /**
+   * Takes n bytes off the front of the pending chunks (a view when they sit in one chunk, the chunk itself when it
+   * is exactly that: a frame read in place stays the pooled buffer it was lent as).
+   */
   private take(n: number, remove: boolean): Buffer {
     const first = this.pending[0]!
     if (first.length >= n) {
-      const out = first.subarray(0, n)
+      const out = first.length === n ? first : first.subarray(0, n)
       if (remove) {
         if (first.length === n) this.pending.shift()
         else this.pending[0] = first.subarray(n)

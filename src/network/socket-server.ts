@@ -53,6 +53,11 @@ export interface SocketServerOptions {
   readonly connectionsMaxIdleMs: number
   /** Runs the idle-connection check and tells the time (default: Node's timers). */
   readonly scheduler?: Scheduler
+  /**
+   * Plaintext and SASL_PLAINTEXT connections read into the broker's own buffers where Node allows it (see
+   * user-buffer.ts); false keeps Node's 'data' events for them too (tests of the fallback).
+   */
+  readonly readInPlace?: boolean
 }
 
 export interface BoundListener extends ListenerSpec {
@@ -255,12 +260,18 @@ export class SocketServer {
     const newAuthenticator = l.security?.authenticator
     if (newAuthenticator) channel.authenticator = newAuthenticator(channel)
     const clock = this.scheduler.clock
-    const conn = new Connection(socket, channel, this.processor, this.options.limits, this.log, (c) => {
-      this.connections.delete(c)
-    })
+    const conn: Connection = new Connection(
+      socket,
+      channel,
+      this.processor,
+      this.options.limits,
+      this.log,
+      (c) => this.connections.delete(c),
+      () => this.lastActive.set(conn, clock.monotonic()),
+      this.options.readInPlace ?? true,
+    )
     this.connections.add(conn)
     this.lastActive.set(conn, clock.monotonic())
-    socket.on('data', () => this.lastActive.set(conn, clock.monotonic()))
   }
 
   /**
@@ -312,6 +323,13 @@ export class SocketServer {
 
   get connectionCount(): number {
     return this.connections.size
+  }
+
+  /** Open connections that read into the broker's own buffers (user-buffer.ts). */
+  get inPlaceConnectionCount(): number {
+    let n = 0
+    for (const c of this.connections) if (c.readsInPlace) n++
+    return n
   }
 
   /** Open connections by listener name (every bound listener, 0 when it has none). */
