@@ -23,6 +23,10 @@ import type { ApiDef } from '../protocol/api.js'
 import { plainClientToken } from '../protocol/sasl/plain.js'
 import { scramMechanism, ScramClient } from '../protocol/sasl/scram.js'
 import { systemScheduler, type ScheduledTask, type Scheduler } from '../util/scheduler.js'
+import { SHARED_PREFIX_BUFFER, SHARED_READ_BUFFER } from './user-buffer.js'
+
+/** Responses at least this large that are not all here yet are read in place (plaintext connections). */
+const IN_PLACE_MIN = 16 * 1024
 
 interface Pending {
   readonly apiKey: number
@@ -51,6 +55,8 @@ export interface BrokerClientOptions {
   readonly scheduler?: Scheduler
   /** Authenticate with SASL (a SASL_PLAINTEXT or SASL_SSL listener). */
   readonly sasl?: SaslClientCredentials
+  /** false: read Node's 'data' events even without TLS (tests; by default a plaintext socket reads in place). */
+  readonly readInPlace?: boolean
 }
 
 /** Where another broker is and how to reach it (its inter-broker listener's TLS and SASL). */
@@ -76,6 +82,12 @@ export class BrokerClient {
   private bufferedBytes = 0
   private versions = new Map<number, { min: number; max: number }>()
   private closed = false
+  /** Plaintext connections: the large response being read in place, how much of it arrived, the view read into. */
+  private body: Buffer | null = null
+  private bodyFilled = 0
+  private bodyView: Buffer | null = null
+  /** The last response was read in place: the next read takes a size prefix only. */
+  private prefixOnly = false
 
   private constructor(private readonly opts: BrokerClientOptions) {}
 
@@ -136,6 +148,11 @@ export class BrokerClient {
         : undefined
   }
 
+  /** Whether responses are read into our own buffers (plaintext) rather than from 'data' events (TLS). */
+  get readsInPlace(): boolean {
+    return !this.opts.tls && this.opts.readInPlace !== false
+  }
+
   get isOpen(): boolean {
     return !this.closed
   }
@@ -164,7 +181,21 @@ export class BrokerClient {
               port: this.opts.port,
             })
             .setNoDelay(true)
-        : net.connect({ host: this.opts.host, port: this.opts.port, noDelay: true })
+        : this.opts.readInPlace === false
+          ? net.connect({ host: this.opts.host, port: this.opts.port, noDelay: true })
+          : net.connect({
+              host: this.opts.host,
+              port: this.opts.port,
+              noDelay: true,
+              // responses are read into our memory: a large one (a follower's fetch) in place into its own buffer
+              onread: {
+                buffer: () => this.nextReadBuffer(),
+                callback: (n, buf) => {
+                  this.onRead(n, buf as Buffer)
+                  return true
+                },
+              },
+            })
       const timer = systemScheduler.schedule(
         'connect-timeout',
         () => {
@@ -191,7 +222,38 @@ export class BrokerClient {
     })
   }
 
-  private onData(chunk: Buffer): void {
+  /** Where the next read of a plaintext connection goes (Node asks after every read). */
+  private nextReadBuffer(): Buffer {
+    if (this.body !== null) return (this.bodyView = this.body.subarray(this.bodyFilled))
+    this.bodyView = null
+    return this.prefixOnly && this.bufferedBytes === 0 ? SHARED_PREFIX_BUFFER : SHARED_READ_BUFFER
+  }
+
+  /** A read of n bytes into buf: a view of `body` (in place) or the shared read buffer (copied out at once). */
+  private onRead(n: number, buf: Buffer): void {
+    if (this.closed) return
+    let off = 0
+    if (this.body !== null) {
+      if (buf === this.bodyView) off = n
+      else {
+        off = Math.min(n, this.body.length - this.bodyFilled)
+        buf.copy(this.body, this.bodyFilled, 0, off)
+      }
+      this.bodyFilled += off
+      if (this.bodyFilled < this.body.length) return
+      const frame = this.body
+      this.body = null
+      this.prefixOnly = true
+      this.deliver(frame)
+    }
+    if (off < n) {
+      const copy = Buffer.allocUnsafe(n - off)
+      buf.copy(copy, 0, off, n)
+      this.onData(copy, true)
+    }
+  }
+
+  private onData(chunk: Buffer, inPlace = false): void {
     this.buffered.push(chunk)
     this.bufferedBytes += chunk.length
     for (;;) {
@@ -204,19 +266,47 @@ export class BrokerClient {
       }
       // the chunks are joined once the whole response is here (joining them at every chunk copied a 1 MiB fetch
       // response ~8 times over, as it arrived in 64 KiB socket reads)
-      if (this.bufferedBytes < 4 + size) return
+      if (this.bufferedBytes < 4 + size) {
+        if (inPlace && size >= IN_PLACE_MIN) this.readInPlace(size)
+        return
+      }
       const head = this.buffered.length === 1 ? this.buffered[0]! : Buffer.concat(this.buffered)
       const frame = head.subarray(4, 4 + size)
       const rest = head.subarray(4 + size)
       this.buffered = rest.length ? [rest] : []
       this.bufferedBytes = rest.length
-      const correlationId = frame.readInt32BE(0)
-      const p = this.pending.get(correlationId)
-      if (!p) continue
-      this.pending.delete(correlationId)
-      p.timer.cancel()
-      p.resolve(frame)
+      this.prefixOnly = false
+      this.deliver(frame)
     }
+  }
+
+  /** The response whose size prefix is buffered is large: the rest of it is read straight into its own buffer. */
+  private readInPlace(size: number): void {
+    const body = Buffer.allocUnsafe(size)
+    let filled = 0
+    let skip = 4
+    for (const c of this.buffered) {
+      if (skip >= c.length) {
+        skip -= c.length
+        continue
+      }
+      c.copy(body, filled, skip)
+      filled += c.length - skip
+      skip = 0
+    }
+    this.buffered = []
+    this.bufferedBytes = 0
+    this.body = body
+    this.bodyFilled = filled
+  }
+
+  private deliver(frame: Buffer): void {
+    const correlationId = frame.readInt32BE(0)
+    const p = this.pending.get(correlationId)
+    if (!p) return
+    this.pending.delete(correlationId)
+    p.timer.cancel()
+    p.resolve(frame)
   }
 
   private fail(e: Error): void {

@@ -7,6 +7,11 @@ import { eventually } from '../util/test-helpers.js'
 import { connectionQuotaConfig } from './connection-quotas.js'
 import type { RequestProcessor } from './connection.js'
 import { SocketServer } from './socket-server.js'
+import { BrokerClient } from './broker-client.js'
+import { RequestDispatcher } from '../handlers/dispatcher.js'
+import { apiVersionsHandler } from '../handlers/18-api-versions.js'
+import { api, defineHandler, type Handler } from '../handlers/handler.js'
+import { bytes, int32, message } from '../protocol/codec/schema.js'
 import { forceUserBufferFallback, userBufferSupported } from './user-buffer.js'
 
 // Frames of this processor: tag int32, then filler. It holds every frame for a few event-loop turns (as a produce
@@ -153,6 +158,74 @@ describe('reading into our own buffers (user-buffer.ts) and the fallback', () =>
       await server!.stop()
       server = undefined
       await openClosed
+    })
+  }
+})
+
+// A test-only API (key 1001) whose response carries `size` bytes of a pattern that depends on `tag`.
+const BlobRequest = message({
+  name: 'BlobRequest',
+  kind: 'request',
+  validVersions: '0',
+  flexibleVersions: 'none',
+  fields: [int32('size'), int32('tag')],
+})
+const BlobResponse = message({
+  name: 'BlobResponse',
+  kind: 'response',
+  validVersions: '0',
+  flexibleVersions: 'none',
+  fields: [int32('tag'), bytes('data')],
+})
+const BlobApi = api({ key: 1001, request: BlobRequest, response: BlobResponse, errorResponse: {} })
+const blob = (size: number, tag: number): Buffer => {
+  const b = Buffer.alloc(size)
+  for (let i = 0; i < size; i++) b[i] = (i * 13 + tag) & 0xff
+  return b
+}
+
+describe('BrokerClient reads responses into its own buffers', () => {
+  for (const tlsLike of [false, true]) {
+    it(`${tlsLike ? "'data' events (forced)" : 'in place'}: pipelined responses of every size arrive intact`, async () => {
+      const dispatcher = new RequestDispatcher([], silentLogger)
+      dispatcher.register(apiVersionsHandler(() => dispatcher.handlers))
+      dispatcher.register(
+        defineHandler(BlobApi, {
+          handle: async (req) => {
+            await turns(req.tag % 3)
+            return { tag: req.tag, data: blob(req.size, req.tag) }
+          },
+        }) as Handler,
+      )
+      server = new SocketServer(
+        {
+          listeners: [{ name: 'PLAINTEXT', securityProtocol: 'PLAINTEXT', host: '127.0.0.1', port: 0 }],
+          limits: { maxRequestSize: 1 << 20, maxInFlight: 100, writeHighWaterMark: 1 << 20 },
+          connectionQuotas: connectionQuotaConfig({ maxConnections: 10, maxConnectionsPerIp: 10 }),
+          connectionsMaxIdleMs: 600_000,
+        },
+        dispatcher,
+        silentLogger,
+      )
+      const [l] = await server.start()
+      const c = await BrokerClient.connect({
+        host: '127.0.0.1',
+        port: l!.boundPort,
+        clientId: 't',
+        requestTimeoutMs: 30_000,
+        readInPlace: !tlsLike,
+      })
+      try {
+        expect(c.readsInPlace).toBe(!tlsLike)
+        const sizes = [0, 100, 16 * 1024, 3_000_000, 1, 300_000, 70_000, 2_000_000, 10]
+        const answers = await Promise.all(sizes.map((size, tag) => c.send(BlobApi, 0, { size, tag })))
+        answers.forEach((a, tag) => {
+          expect(a.tag).toBe(tag)
+          expect(a.data!.equals(blob(sizes[tag]!, tag))).toBe(true)
+        })
+      } finally {
+        c.close()
+      }
     })
   }
 })
