@@ -224,7 +224,11 @@ export class BrokerClient {
 
   /** Where the next read of a plaintext connection goes (Node asks after every read). */
   private nextReadBuffer(): Buffer {
-    if (this.body !== null) return (this.bodyView = this.body.subarray(this.bodyFilled))
+    if (this.body !== null)
+      return (this.bodyView = this.body.subarray(
+        this.bodyFilled,
+        this.bodyFilled + SHARED_READ_BUFFER.length,
+      ))
     this.bodyView = null
     return this.prefixOnly && this.bufferedBytes === 0 ? SHARED_PREFIX_BUFFER : SHARED_READ_BUFFER
   }
