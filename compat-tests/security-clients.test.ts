@@ -107,9 +107,11 @@ describe('kafkajs', () => {
       const kafka = kafkajsClient(protocol, kafkajsSasl(mechanism))
       const topic = uniqueName(`kjs-${mechanism}-${protocol}`.toLowerCase())
       const value = `${mechanism} over ${protocol}`
-      await withProducer(kafka, { allowAutoTopicCreation: true }, (p) =>
-        p.send({ topic, acks: -1, messages: [{ value }] }),
-      )
+      // created first, waiting for its leader: an auto-created topic's first leader election can outlast this
+      // client's short retries (1 retry, ≤ 500 ms) on a loaded machine ("There is no leader for this
+      // topic-partition as we are in the middle of a leadership election")
+      await withAdmin(kafka, (admin) => admin.createTopics({ topics: [{ topic }], waitForLeaders: true }))
+      await withProducer(kafka, {}, (p) => p.send({ topic, acks: -1, messages: [{ value }] }))
       const got = await kcatConsume(sb.bootstrap(protocol), topic, {
         props: librdkafkaProps(protocol, mechanism),
         count: 1,
