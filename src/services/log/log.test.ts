@@ -18,6 +18,7 @@ import { ManualClock, ManualScheduler } from '../../util/scheduler.js'
 import { RecordValidationError, UnexpectedAppendOffsetError } from './errors.js'
 import { Log, type LogOptions } from './log.js'
 import { LogSegment } from './segment.js'
+import { readAheadStats } from './read-ahead.js'
 import { defaultLogConfig, type LogConfig } from './log-config.js'
 import { setIndexCacheLimit } from './indexes.js'
 
@@ -220,6 +221,48 @@ describe('Log append and read', () => {
     const beforeClose = log.planRead(0, { maxBytes: 1 << 20 })
     log.close()
     expect(await log.readPlanned(beforeClose)).toBeUndefined()
+  })
+
+  it('reads ahead for a sequential reader: the next read takes those bytes, never stale ones', async () => {
+    const log = env().open({ indexIntervalBytes: 4096 })
+    const value = 'v'.repeat(10_000)
+    const big = (n: number): Buffer =>
+      buildRecordBatch({
+        records: Array.from({ length: n }, () => ({ key: null, value, timestamp: 1_700_000_000_000 })),
+        now: 1_700_000_000_000,
+      })
+    for (let i = 0; i < 120; i++) log.appendAsLeader(big(10), { leaderEpoch: 0 })
+    const opts = { maxBytes: 300 * 1024, maxOffset: 900 }
+    const taken = readAheadStats.taken
+    let offset = 0
+    let reads = 0
+    while (offset < 600) {
+      const records = (await log.readPlanned(log.planRead(offset, opts)))!
+      expect(records.equals(log.read(offset, opts).records)).toBe(true)
+      const offsets = offsetsIn(records)
+      offset = offsets[offsets.length - 1]! + 1
+      reads++
+    }
+    // every read after the first found its bytes read ahead
+    expect(readAheadStats.taken - taken).toBe(reads - 1)
+    // a truncation under a read-ahead: the next read is planned anew and reads what the log now holds
+    const first = (await log.readPlanned(log.planRead(offset, opts)))!
+    const following = offsetsIn(first).at(-1)! + 1
+    const stale = log.planRead(following, opts) // what the read-ahead read
+    log.truncateTo(following + 10)
+    log.appendAsLeader(big(3), { leaderEpoch: 1 })
+    expect(await log.readPlanned(stale)).toBeUndefined()
+    const records = (await log.readPlanned(log.planRead(following, opts)))!
+    expect(offsetsIn(records)).toEqual([...Array(13).keys()].map((i) => following + i))
+    expect(records.equals(log.read(following, opts).records)).toBe(true)
+    // a different length at the same place (the reader asked for less): read, not taken
+    const reread = (await log.readPlanned(log.planRead(0, opts)))!
+    const ahead = readAheadStats.taken
+    const shorter = { maxBytes: 200 * 1024 }
+    const from = offsetsIn(reread).at(-1)! + 1
+    const short = (await log.readPlanned(log.planRead(from, shorter)))!
+    expect(short.equals(log.read(from, shorter).records)).toBe(true)
+    expect(readAheadStats.taken).toBe(ahead)
   })
 
   it('plans a read that goes on from an earlier one from where that one ended, without the index or a header', async () => {

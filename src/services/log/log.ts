@@ -47,6 +47,14 @@ import {
   SystemScheduler,
 } from '../../util/scheduler.js'
 import { fetchBufferPool } from '../../util/buffer-pool.js'
+import {
+  addReadAhead,
+  dropReadAhead,
+  READ_AHEAD_MIN,
+  type ReadAhead,
+  readAheadKey,
+  takeReadAhead,
+} from './read-ahead.js'
 import { readInt64 } from '../../protocol/codec/writer.js'
 import { mkdirs } from '../../util/fs.js'
 import { type Logger, silentLogger } from '../../util/logger.js'
@@ -221,6 +229,8 @@ export interface LogReadPlan extends Omit<LogReadResult, 'records'> {
   length: number
   /** Log.segmentsGeneration when planned */
   generation: number
+  /** what it was planned with (a read-ahead plans the next read with the same) */
+  options?: ReadOptions
 }
 
 export interface SegmentInfo {
@@ -316,6 +326,8 @@ export class Log {
    * while the segments do not change (generation).
    */
   private readonly readHints = new Map<number, ReadHint>()
+  /** Bytes read ahead for sequential readers, by where they start (read-ahead.ts). */
+  private readonly readAheads = new Map<string, ReadAhead>()
   /** The segments whose successor prepareNextSegment() has read ahead. */
   private readonly preparedSegments = new WeakSet<LogSegment>()
   private flushScheduled = false
@@ -1702,7 +1714,7 @@ export class Log {
    * with `minOneMessage`), never at or past `maxOffset`. OFFSET_OUT_OF_RANGE outside [logStartOffset, logEndOffset].
    */
   read(startOffset: number, opts: ReadOptions): LogReadResult {
-    const { segment, length, generation: _, ...info } = this.planRead(startOffset, opts)
+    const { segment, length, generation: _, options: __, ...info } = this.planRead(startOffset, opts)
     return { ...info, records: segment ? segment.readRange(info.position, length) : Buffer.alloc(0) }
   }
 
@@ -1772,6 +1784,7 @@ export class Log {
           segmentBaseOffset: segment.baseOffset,
           position: r.position,
           firstEntryIncomplete: r.firstEntryIncomplete,
+          options: opts,
         }
       }
     }
@@ -1787,18 +1800,27 @@ export class Log {
     if (!plan.segment || plan.length === 0) return Buffer.alloc(0)
     const moved = (): boolean => this.closed || this._segmentsGeneration !== plan.generation
     if (moved()) return undefined
-    let records: Buffer
-    try {
-      records = await plan.segment.readRangeAsync(plan.position, plan.length)
-    } catch (e) {
-      if (moved()) return undefined
-      throw e
+    let records: Buffer | undefined
+    const ahead = this.readAheads.get(readAheadKey(plan.segment, plan.position))
+    if (ahead !== undefined) {
+      const same =
+        ahead.segment === plan.segment && ahead.length === plan.length && ahead.generation === plan.generation
+      if (same && takeReadAhead(ahead)) records = await ahead.bytes
+      else dropReadAhead(ahead)
+    }
+    if (records === undefined) {
+      try {
+        records = await plan.segment.readRangeAsync(plan.position, plan.length)
+      } catch (e) {
+        if (moved()) return undefined
+        throw e
+      }
     }
     if (moved()) {
       fetchBufferPool.release(records)
       return undefined
     }
-    this.learnReadHint(plan, records)
+    this.startReadAhead(plan, this.learnReadHint(plan, records))
     this.prepareNextSegment(plan.segment)
     return records
   }
@@ -1834,16 +1856,17 @@ export class Log {
   }
 
   /** Remembers where the read after `records` (read as `plan` planned) will start: see readHints. */
-  private learnReadHint(plan: LogReadPlan, records: Buffer): void {
+  private learnReadHint(plan: LogReadPlan, records: Buffer): number {
     let pos = 0
     let nextOffset = -1
     for (;;) {
-      if (pos + LOG_OVERHEAD > records.length) return // the next batch's length is not in the bytes
+      // the next batch's length is not in the bytes (none: the read ended at a batch boundary)
+      if (pos + LOG_OVERHEAD > records.length) return pos === records.length ? nextOffset : -1
       const size = records.readInt32BE(pos + LENGTH_OFFSET) + LOG_OVERHEAD
-      if (size < LOG_OVERHEAD + MIN_RECORD_OVERHEAD) return
+      if (size < LOG_OVERHEAD + MIN_RECORD_OVERHEAD) return -1
       if (pos + size > records.length) break // the batch the next read starts with
       const magic = records.readInt8(pos + MAGIC_OFFSET)
-      if (magic === 2 && size < RECORD_BATCH_OVERHEAD) return
+      if (magic === 2 && size < RECORD_BATCH_OVERHEAD) return -1
       const lastOffset =
         magic === 2
           ? readInt64(records, pos) + records.readInt32BE(pos + LAST_OFFSET_DELTA_OFFSET)
@@ -1851,13 +1874,56 @@ export class Log {
       nextOffset = lastOffset + 1
       pos += size
     }
-    if (nextOffset < 0 || plan.segment === undefined) return
+    if (nextOffset < 0 || plan.segment === undefined) return -1
     this.rememberRead(nextOffset, {
       segment: plan.segment,
       position: plan.position + pos,
       size: records.readInt32BE(pos + LENGTH_OFFSET) + LOG_OVERHEAD,
       generation: plan.generation,
     })
+    return nextOffset
+  }
+
+  /**
+   * After a large read (see read-ahead.ts), reads the range the same reader asks for next — planned now with the
+   * same options from `nextOffset` — so that its readPlanned finds the bytes ready.
+   */
+  private startReadAhead(plan: LogReadPlan, nextOffset: number): void {
+    const opts = plan.options
+    if (opts === undefined || plan.length < READ_AHEAD_MIN || nextOffset < 0 || this.closed) return
+    let next: LogReadPlan
+    try {
+      next = this.planRead(nextOffset, opts)
+    } catch {
+      return
+    }
+    const segment = next.segment
+    if (segment === undefined || next.length < READ_AHEAD_MIN) return
+    const key = readAheadKey(segment, next.position)
+    if (this.readAheads.has(key)) return // another reader at the same place started it
+    const generation = next.generation
+    const bytes = segment.readRangeAsync(next.position, next.length).then(
+      (b) => {
+        if (!this.closed && this._segmentsGeneration === generation) return b
+        fetchBufferPool.release(b)
+        return undefined
+      },
+      () => undefined, // the read that needs these bytes meets the error again, and reports it
+    )
+    addReadAhead({
+      segment,
+      position: next.position,
+      length: next.length,
+      generation,
+      bytes,
+      owner: this.readAheads,
+      key,
+    })
+  }
+
+  /** Gives back every read-ahead of this log (closing). */
+  private dropReadAheads(): void {
+    for (const e of [...this.readAheads.values()]) dropReadAhead(e)
   }
 
   /** The aborted transactions overlapping [startOffset, upperBoundOffset) (for read_committed fetches). */
@@ -2274,6 +2340,7 @@ export class Log {
   close(): void {
     if (this.closed) return
     this._segmentsGeneration++
+    this.dropReadAheads()
     this.logger.debug(`${this.ident}Closing log`)
     this.producerExpireCheck.cancel()
     this.leaderEpochCache.close(existsSync(this._dir))
@@ -2286,6 +2353,7 @@ export class Log {
   /** Closes file descriptors without writing anything (a failed disk). */
   closeHandlers(): void {
     this._segmentsGeneration++
+    this.dropReadAheads()
     this.leaderEpochCache.close(false)
     for (const s of this.segments) s.closeHandlers()
     this.closed = true
