@@ -18,7 +18,7 @@ import { ManualClock, ManualScheduler } from '../../util/scheduler.js'
 import { RecordValidationError, UnexpectedAppendOffsetError } from './errors.js'
 import { Log, type LogOptions } from './log.js'
 import { LogSegment } from './segment.js'
-import { readAheadStats } from './read-ahead.js'
+import { READ_AHEAD_MAX_AGE_MS, readAheadStats, setReadAheadBudget } from './read-ahead.js'
 import { defaultLogConfig, type LogConfig } from './log-config.js'
 import { setIndexCacheLimit } from './indexes.js'
 
@@ -263,6 +263,41 @@ describe('Log append and read', () => {
     const short = (await log.readPlanned(log.planRead(from, shorter)))!
     expect(short.equals(log.read(from, shorter).records)).toBe(true)
     expect(readAheadStats.taken).toBe(ahead)
+  })
+
+  it('reads ahead only within its budget, never evicting a fresh read-ahead; old ones are given back', async () => {
+    const budget = setReadAheadBudget(700 * 1024)
+    try {
+      const e = [env(), env(), env()]
+      const value = 'v'.repeat(10_000)
+      const logs = e.map((x) => x.open())
+      for (const log of logs)
+        for (let i = 0; i < 20; i++)
+          log.appendAsLeader(
+            buildRecordBatch({
+              records: Array.from({ length: 10 }, () => ({ key: null, value, timestamp: 1_700_000_000_000 })),
+              now: 1_700_000_000_000,
+            }),
+            { leaderEpoch: 0 },
+          )
+      const opts = { maxBytes: 300 * 1024 }
+      const started = readAheadStats.started
+      for (const log of logs) await log.readPlanned(log.planRead(0, opts))
+      // two read-aheads of ~300 KiB fit in 700 KiB; the third log's is not started (nothing evicted for it)
+      expect(readAheadStats.started - started).toBe(2)
+      const taken = readAheadStats.taken
+      for (const log of logs.slice(0, 2)) await log.readPlanned(log.planRead(30, opts))
+      expect(readAheadStats.taken - taken).toBe(2)
+      // the ones started by those reads are held until they are 10 s old, then given back at the next start
+      const again = readAheadStats.started
+      await logs[2]!.readPlanned(logs[2]!.planRead(0, opts))
+      expect(readAheadStats.started).toBe(again)
+      for (const x of e) x.clock.advance(READ_AHEAD_MAX_AGE_MS)
+      await logs[2]!.readPlanned(logs[2]!.planRead(0, opts))
+      expect(readAheadStats.started).toBe(again + 1)
+    } finally {
+      setReadAheadBudget(budget)
+    }
   })
 
   it('plans a read that goes on from an earlier one from where that one ended, without the index or a header', async () => {

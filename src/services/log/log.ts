@@ -50,6 +50,7 @@ import { fetchBufferPool } from '../../util/buffer-pool.js'
 import {
   addReadAhead,
   dropReadAhead,
+  mayReadAhead,
   READ_AHEAD_MIN,
   type ReadAhead,
   readAheadKey,
@@ -1901,6 +1902,8 @@ export class Log {
     if (segment === undefined || next.length < READ_AHEAD_MIN) return
     const key = readAheadKey(segment, next.position)
     if (this.readAheads.has(key)) return // another reader at the same place started it
+    const now = this.clock.now()
+    if (!mayReadAhead(next.length, now)) return
     const generation = next.generation
     const bytes = segment.readRangeAsync(next.position, next.length).then(
       (b) => {
@@ -1911,6 +1914,7 @@ export class Log {
       () => undefined, // the read that needs these bytes meets the error again, and reports it
     )
     addReadAhead({
+      added: now,
       segment,
       position: next.position,
       length: next.length,

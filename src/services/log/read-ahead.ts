@@ -8,16 +8,19 @@
  * readPlanned with exactly that plan (segment, position, length, generation) takes those bytes instead of reading.
  *
  * The bytes are pooled buffers (fetchBufferPool) owned by the entry until a read takes them; an entry that is
- * replaced, no longer matches, is evicted or belongs to a closed log gives its buffer back. Every entry of every log
- * is in one LRU bounded by READ_AHEAD_MAX_BYTES, so readers that went away cost at most that much memory.
+ * replaced, no longer matches, is too old or belongs to a closed log gives its buffer back. Every entry of every log
+ * counts against READ_AHEAD_MAX_BYTES (no new read-ahead while it is full) and is dropped once it is
+ * READ_AHEAD_MAX_AGE_MS old, so readers that went away cost at most that much memory, for a while.
  */
 import { fetchBufferPool } from '../../util/buffer-pool.js'
 import type { LogSegment } from './segment.js'
 
 /** Reads shorter than this are not followed by a read-ahead (a caught-up reader or a follower at the log end). */
 export const READ_AHEAD_MIN = 256 * 1024
-/** The bytes all logs' read-ahead entries may hold at once; the least recently added are dropped beyond it. */
+/** The bytes all logs' read-ahead entries may hold at once (no new read-ahead beyond it). */
 export const READ_AHEAD_MAX_BYTES = 32 * 1024 * 1024
+/** A read-ahead not taken within this long is given back at the next mayReadAhead(). */
+export const READ_AHEAD_MAX_AGE_MS = 10_000
 
 export interface ReadAhead {
   readonly segment: LogSegment
@@ -29,10 +32,21 @@ export interface ReadAhead {
   /** the map of the log holding the entry, keyed by position */
   readonly owner: Map<string, ReadAhead>
   readonly key: string
+  /** the log's clock when it was added */
+  readonly added: number
 }
 
+/** Every log's entries, oldest first. */
 const lru = new Set<ReadAhead>()
 let heldBytes = 0
+let budget = READ_AHEAD_MAX_BYTES
+
+/** Tests: a smaller budget than READ_AHEAD_MAX_BYTES; returns the one it replaces. */
+export function setReadAheadBudget(bytes: number): number {
+  const old = budget
+  budget = bytes
+  return old
+}
 
 /** How many read-ahead reads were started and how many a read took (tests, and a debugging aid). */
 export const readAheadStats = { started: 0, taken: 0, dropped: 0 }
@@ -41,7 +55,22 @@ export const readAheadStats = { started: 0, taken: 0, dropped: 0 }
 export const readAheadKey = (segment: LogSegment, position: number): string =>
   `${segment.baseOffset}:${position}`
 
-/** Adds an entry (replacing one at the same key) and evicts the oldest entries beyond READ_AHEAD_MAX_BYTES. */
+/**
+ * Whether a read-ahead of `length` bytes may start now: entries added more than READ_AHEAD_MAX_AGE_MS before `now`
+ * (readers that went away) are dropped first; then it must fit under READ_AHEAD_MAX_BYTES. Entries are never
+ * evicted to make room for new ones: with more readers than the budget holds (a consumer or follower reading many
+ * partitions at 1 MiB each), evicting the oldest would throw away each read-ahead before its reader came back for
+ * it — every byte read twice.
+ */
+export function mayReadAhead(length: number, now: number): boolean {
+  for (const e of lru) {
+    if (now - e.added < READ_AHEAD_MAX_AGE_MS) break
+    dropReadAhead(e)
+  }
+  return heldBytes + length <= budget
+}
+
+/** Adds an entry (replacing one at the same key); mayReadAhead() said it fits. */
 export function addReadAhead(entry: ReadAhead): void {
   const old = entry.owner.get(entry.key)
   if (old) dropReadAhead(old)
@@ -49,10 +78,6 @@ export function addReadAhead(entry: ReadAhead): void {
   lru.add(entry)
   heldBytes += entry.length
   readAheadStats.started++
-  for (const e of lru) {
-    if (heldBytes <= READ_AHEAD_MAX_BYTES) break
-    dropReadAhead(e)
-  }
 }
 
 /** Removes the entry and gives its bytes back to the pool once its read is done. */
