@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs'
+import { closeSync, mkdtempSync, openSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -83,5 +83,27 @@ describe('log formats', () => {
   it('a bad SAMSA_LOG_FORMAT is an error naming the variable', () => {
     process.env.SAMSA_LOG_FORMAT = 'pretty'
     expect(() => createLogger()).toThrow("Invalid SAMSA_LOG_FORMAT 'pretty': expected one of text, json")
+  })
+})
+
+describe('a log destination that fails', () => {
+  it('a full disk under the log (ENOSPC, /dev/full) drops lines but never throws or stops the process', () => {
+    const fd = openSync('/dev/full', 'w')
+    try {
+      const logFileOnFullDisk = join(mkdtempSync(join(tmpdir(), 'samsa-logger-')), 'logs')
+      for (const log of [
+        createLogger({ fd, format: 'json' }),
+        createLogger({ fd, format: 'text' }),
+        createLogger({ fd, format: 'json', logDir: logFileOnFullDisk }),
+      ]) {
+        expect(() => {
+          log.error('the first line fails')
+          log.child({ name: 'kafka.controller' }).info('a side file line')
+          log.warn('and so does the next')
+        }).not.toThrow()
+      }
+    } finally {
+      closeSync(fd)
+    }
   })
 })

@@ -1,3 +1,4 @@
+import { writeSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino'
@@ -93,12 +94,36 @@ function routingStream(main: DestinationStream, dir: string, open: (file: string
   }
 }
 
+/**
+ * A log destination whose write errors never stop the broker: pino's own handler passes on everything but EPIPE,
+ * and an 'error' event nobody listens to kills the process — a full disk under the log file (ENOSPC) did, in the
+ * middle of a disk-full episode the broker itself survives. Lines are lost while writes fail (as log4j's appenders
+ * lose them); the first failure is said once on stderr, if stderr can take it.
+ */
+function tolerant(dest: number | string): DestinationStream {
+  const d = pino.destination({ dest, append: true, sync: true })
+  let said = false
+  d.on('error', (err: Error) => {
+    if (said) return
+    said = true
+    try {
+      writeSync(
+        2,
+        `samsa: writing the log to ${String(dest)} failed (${err.message}); lines are dropped while it fails\n`,
+      )
+    } catch {
+      // stderr is gone too
+    }
+  })
+  return d
+}
+
 /** The text layout: `[2026-01-31 12:00:00.000] INFO (kafka.log.LogManager): [broker 1] message`. */
 function textStream(destination: DestinationStream | number, colorize: boolean): DestinationStream {
   // loaded here, not at start-up: JSON output (no terminal, no file) never needs it
   const pretty = createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty
   return pretty({
-    destination,
+    destination: typeof destination === 'number' ? tolerant(destination) : destination,
     sync: true,
     colorize,
     translateTime: 'SYS:yyyy-mm-dd HH:MM:ss.l',
@@ -139,16 +164,15 @@ export function createLogger(options: LoggerSettings = {}): Logger {
   const settings: LoggerOptions = { base: undefined, ...pinoOptions, level }
   const fileStream = (dest: string): DestinationStream => {
     mkdirs(path.dirname(path.resolve(dest)))
-    const d = pino.destination({ dest, append: true, sync: true })
+    const d = tolerant(dest)
     return (chosen ?? 'text') === 'text' ? textStream(d, false) : d
   }
   let main: DestinationStream
   if (file !== undefined) main = fileStream(file)
   else if (format === 'text') main = textStream(fd ?? 1, tty)
   else if (fd === undefined || fd === 1) {
-    if (logDir === undefined) return pino(settings)
-    main = pino.destination({ dest: 1, sync: true })
-  } else main = pino.destination({ dest: fd, sync: true })
+    main = tolerant(1)
+  } else main = tolerant(fd)
   if (logDir !== undefined) {
     mkdirs(path.resolve(logDir))
     main = routingStream(main, logDir, fileStream)
