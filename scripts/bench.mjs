@@ -21,7 +21,10 @@
 //      disk broker and dd; consume what was produced, next to the loopback, also with two consumer processes at
 //      once (the broker's total) and with a raw Fetch client (scripts/bench/raw-fetch.mjs: one Fetch in flight
 //      as a consumer has, records never decoded — the broker's own ceiling on one connection, not a real
-//      client); produce latency (acks=all, common.mjs LATENCY_PROPS: linger.ms=0
+//      client); the mock's consume rows next to Samsa's on a ~4.5 MB window topic (the mock keeps only ~5 MiB of
+//      a partition): rdkafka_performance in whole passes and the raw Fetch client round and round, both brokers,
+//      so that "window passes samsa / mock" and "mock ... / loopback" say what the client's one fetch in flight
+//      allows a C broker that serves from memory; produce latency (acks=all, common.mjs LATENCY_PROPS: linger.ms=0
 //      unless BENCH_LINGER_MS) at half the maximum rate of that same producer configuration with end-to-end latency measured by a consumer at the same time (p50/p99/p99.9)
 //   4. prints a table with the ratios and CPU seconds per GB, writes bench/results/results.json (every figure)
 //      and an SVG chart per series (bench/results/*.svg; --out DIR elsewhere)
@@ -164,11 +167,14 @@ async function repeatedConsume(bootstrap, topic, count, { minMs = 2000, maxPasse
  * over the whole partition, repeated until about `minMs` of reading; `size` is the record value size, so that
  * bytes count as rdkafka_performance counts them (values only).
  */
-async function rawConsume(bootstrap, topic, count, size, { minMs = 2000, maxPasses = 5 } = {}) {
+async function rawConsume(bootstrap, topic, count, size, { minMs = 2000, maxPasses = 5, wrap = false } = {}) {
   const script = join(ROOT, 'scripts', 'bench', 'raw-fetch.mjs')
+  const args = [script, bootstrap, topic, String(count), String(size)]
+  // round and round a partition smaller than count (the mock's window), librdkafka's default fetch sizes
+  if (wrap) args.push(String(1024 * 1024), String(50 * 1024 * 1024), 'wrap')
   const passes = []
   while (passes.length < maxPasses) {
-    const r = await runProgram(process.execPath, [script, bootstrap, topic, String(count), String(size)], {
+    const r = await runProgram(process.execPath, args, {
       timeoutMs: RUN_SECONDS * 6000 + 20_000,
     })
     if (r.code !== 0 || r.timedOut)
@@ -192,6 +198,27 @@ async function rawConsume(bootstrap, topic, count, size, { minMs = 2000, maxPass
     waitMs: passes.reduce((a, p) => a + p.waitMs * p.fetches, 0) / fetches,
     transferMs: passes.reduce((a, p) => a + p.transferMs * p.fetches, 0) / fetches,
   }
+}
+
+/**
+ * rdkafka_performance reading a whole (small) partition of `count` records `passes` times, one process per pass;
+ * sums the passes. Each pass's time is taken from its MB/s (computed from microseconds) rather than its whole
+ * milliseconds: a 4.5 MB pass lasts only a few (and its process start-up much longer, hence a fixed count).
+ */
+async function windowConsume(bootstrap, topic, count, passes) {
+  let records = 0
+  let bytes = 0
+  let ms = 0
+  for (let i = 0; i < passes; i++) {
+    const c = await consume(bootstrap, topic, { count, timeoutMs: 30_000 })
+    if (c.timedOut || c.records < count)
+      throw new Error(`a window pass read ${c.records} of ${count} records`)
+    records += c.records
+    bytes += c.bytes
+    ms += c.mbPerSec > 0 ? c.bytes / (c.mbPerSec * 1000) : c.ms
+  }
+  ms = Math.max(ms, 0.001)
+  return { records, bytes, ms, passes, recordsPerSec: (records * 1000) / ms, mbPerSec: bytes / (ms * 1000) }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -504,6 +531,9 @@ function ioDelta(a, b, bytes) {
 const cpuPerGb = (probe, bytes) => (probe && bytes ? probe.cpuSeconds / (bytes / 1e9) : NaN)
 const mb = (bytes) => `${fmt(bytes / 1e6, 0)} MB`
 
+/** Records of `size` bytes in a window topic: ~4.5 MB, under the ~5 MiB the mock keeps of a partition. */
+const windowRecords = (size) => Math.floor(4_500_000 / size)
+
 async function matrix(samsa, disk, mock) {
   const rows = []
   const add = (row) => {
@@ -567,6 +597,16 @@ async function matrix(samsa, disk, mock) {
   const tmpfsRow = rows.find((r) => r.series === 'produce 1 KiB' && r.target === 'samsa (tmpfs)')
   if (tmpfsRow) ratios['produce 1 KiB disk / tmpfs'] = dp.mbPerSec / tmpfsRow.mbPerSec
 
+  for (const size of [1024, 100]) {
+    log(
+      `window topics for the mock comparison: ${fmtInt(windowRecords(size))} records of ${size} B, Samsa and the mock`,
+    )
+    for (const b of [samsa, mock]) {
+      const w = await produce(b.bootstrap, `bench-window-${size}`, size, windowRecords(size), 30_000, {}, 1)
+      if (w.delivered !== windowRecords(size))
+        throw new Error(`window topic: ${w.delivered} records delivered`)
+    }
+  }
   for (const size of [1024, 100]) {
     const topic = `bench-${size}`
     const label = size === 1024 ? '1 KiB' : '100 B'
@@ -646,6 +686,51 @@ async function matrix(samsa, disk, mock) {
         `fetches, per fetch ${fmt(raw.waitMs, 2)} ms to the first byte + ${fmt(raw.transferMs, 2)} ms transfer`,
     })
     ratios[`consume ${label} raw Fetch client / loopback`] = raw.mbPerSec / lb.mbPerSec
+
+    // librdkafka's C mock broker serving the same clients: is the consumer's one fetch in flight what bounds it?
+    // The mock keeps only the last ~5 MiB of a partition (librdkafka 2.0.2), so both brokers are measured on a
+    // window topic of ~4.5 MB: rdkafka_performance reads it in whole passes (timed from its first message to its
+    // last, so one fetch of ~5 goes untimed: these rows are higher than the full-partition row above, the same for
+    // both brokers), the raw Fetch client reads it round and round
+    const wTopic = `bench-window-${size}`
+    const wCount = windowRecords(size)
+    const wMb = `${fmt((wCount * size) / 1e6, 1)} MB`
+    log(
+      `consume ${label}: a ${wMb} window, rdkafka_performance passes and the raw Fetch client, mock and Samsa`,
+    )
+    for (const [target, b] of [
+      ['mock', mock],
+      ['samsa (tmpfs)', samsa],
+    ]) {
+      const w = await windowConsume(b.bootstrap, wTopic, wCount, QUICK ? 2 : 20)
+      add({
+        series: `consume ${label}`,
+        target: `${target}, ${wMb} passes`,
+        mbPerSec: w.mbPerSec,
+        recordsPerSec: w.recordsPerSec,
+        notes: `rdkafka_performance, ${w.passes} x ${fmtInt(wCount)} records in ${fmt(w.ms / 1000, 2)} s`,
+      })
+      const r = await rawConsume(b.bootstrap, wTopic, produced[size], size, { wrap: true })
+      add({
+        series: `consume ${label}`,
+        target: `${target}, raw Fetch client, window`,
+        mbPerSec: r.mbPerSec,
+        recordsPerSec: r.recordsPerSec,
+        notes:
+          `${fmtInt(r.fetches)} fetches round a ${wMb} window, per fetch ${fmt(r.waitMs, 2)} ms to ` +
+          `the first byte + ${fmt(r.transferMs, 2)} ms transfer`,
+      })
+      ratios[`consume ${label} ${target === 'mock' ? 'mock' : 'samsa'} window passes / loopback`] =
+        w.mbPerSec / lb.mbPerSec
+      if (target === 'mock') {
+        ratios[`consume ${label} mock raw Fetch client / loopback`] = r.mbPerSec / lb.mbPerSec
+      }
+    }
+    const row = (t) => rows.find((x) => x.series === `consume ${label}` && x.target === t)
+    ratios[`consume ${label} window passes samsa / mock`] =
+      row(`samsa (tmpfs), ${wMb} passes`).mbPerSec / row(`mock, ${wMb} passes`).mbPerSec
+    ratios[`consume ${label} raw Fetch client, window, samsa / mock`] =
+      row('samsa (tmpfs), raw Fetch client, window').mbPerSec / row('mock, raw Fetch client, window').mbPerSec
   }
 
   // 50 % of the maximum of the latency run's own producer configuration (LATENCY_PROPS), not of the batched runs above
@@ -898,7 +983,7 @@ async function main() {
   const samsa = await startSamsa('samsa-tmpfs', shm ?? join(workDir, 'samsa-tmpfs-data'))
   const disk = await startSamsa('samsa-disk', join(workDir, 'samsa-disk-data'))
   log(`Samsa at ${samsa.bootstrap} (data in ${samsa.dataDir}) and ${disk.bootstrap} (${disk.dataDir})`)
-  const topics = ['bench-1024', 'bench-100', 'bench-latency']
+  const topics = ['bench-1024', 'bench-100', 'bench-latency', 'bench-window-1024', 'bench-window-100']
   await createTopics(samsa.bootstrap, topics)
   await createTopics(disk.bootstrap, ['bench-disk'])
   const mock = await startMock(topics)

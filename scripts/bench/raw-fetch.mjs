@@ -3,16 +3,19 @@
 // offset 0 until `count` records have arrived, one request in flight (as a consumer has per broker), and reads only
 // what it needs to ask for the next offset: the response header and each record batch's 61-byte header (base
 // offset, length, last offset delta) — records are never decoded, CRCs never checked, the bytes never copied.
-//   node raw-fetch.mjs <host:port> <topic> <count> <record value size> [partition max bytes] [max bytes]
+//   node raw-fetch.mjs <host:port> <topic> <count> <record value size> [partition max bytes] [max bytes] [wrap]
+// With `wrap`, it reads the partition round and round: from its log start offset to its high watermark, then from
+// the log start again, until `count` records — for a partition smaller than `count` (librdkafka's mock broker keeps
+// only the last ~5 MiB of one).
 // prints {"records":N,"bytes":value bytes (records x size, as rdkafka_performance counts),"wireBytes":B,"ms":T,
 // "fetches":F}. Defaults are librdkafka's: max.partition.fetch.bytes 1 MiB, fetch.max.bytes 50 MiB, and
 // fetch.wait.max.ms 500 with fetch.min.bytes 1.
 import net from 'node:net'
 
-const [hostPort, topic, countArg, sizeArg, partMaxArg, maxArg] = process.argv.slice(2)
+const [hostPort, topic, countArg, sizeArg, partMaxArg, maxArg, wrapArg] = process.argv.slice(2)
 if (!hostPort || !topic || !countArg || !sizeArg) {
   process.stderr.write(
-    'usage: raw-fetch.mjs <host:port> <topic> <count> <size> [partition max bytes] [max bytes]\n',
+    'usage: raw-fetch.mjs <host:port> <topic> <count> <size> [partition max bytes] [max bytes] [wrap]\n',
   )
   process.exit(2)
 }
@@ -21,6 +24,7 @@ const count = Number(countArg)
 const size = Number(sizeArg)
 const partitionMaxBytes = Number(partMaxArg ?? 1024 * 1024)
 const maxBytes = Number(maxArg ?? 50 * 1024 * 1024)
+const wrap = wrapArg === 'wrap'
 
 const CLIENT_ID = Buffer.from('raw-fetch')
 const TOPIC = Buffer.from(topic)
@@ -109,6 +113,8 @@ function discardBefore(pos) {
 }
 
 let offset = 0
+let highWatermark = -1 // of the last response
+let logStartOffset = 0 // of the last response
 let records = 0
 let wireBytes = 0
 let fetches = 0
@@ -136,6 +142,8 @@ function parseResponse(frameLen) {
   const ph = bytesAt(p, 4 + 2 + 8 + 8 + 8 + 4)
   const perr = ph.readInt16BE(4)
   if (perr !== 0) throw new Error(`partition error ${perr}`)
+  highWatermark = Number(ph.readBigInt64BE(6))
+  logStartOffset = Number(ph.readBigInt64BE(22))
   p += 34
   const aborted = ph.readInt32BE(30)
   if (aborted > 0) p += aborted * 16
@@ -175,6 +183,7 @@ sock.on('data', (d) => {
     const frameLen = bytesAt(frameStart, 4).readInt32BE(0)
     if (received - frameStart < 4 + frameLen) return
     offset = parseResponse(frameLen)
+    if (wrap && offset >= highWatermark) offset = Math.max(logStartOffset, 0)
     fetches++
     const now = process.hrtime.bigint()
     waitNs += firstAt - sentAt
