@@ -18,6 +18,9 @@
 //      not the rdkafka_performance runs above, which batch), and end-to-end latency measured by a consumer at the same time: p50/p99/p99.9, with the rate
 //      the producer reached (below the rate asked for, the figures are the producer's own queueing).
 //      --latency-rate N measures both at N records/s instead (to find the knee)
+//   7. per case and per latency run, what each broker did meanwhile (scripts/bench/probe.mjs): CPU seconds and
+//      event-loop delay p99 of the leader (broker 0) and the two followers — whether a figure is bound by the
+//      leader's CPU, by long synchronous stretches, or by neither (waiting: round trips, the followers' lag)
 // Everything it starts is stopped and the temp dir removed, also on failure or Ctrl-C (BENCH_KEEP=1 keeps the
 // dir with the broker logs). Takes about three minutes (BENCH_SECONDS=10).
 // What it shares with scripts/bench.mjs (process cleanup, running rdkafka_performance, starting brokers, the
@@ -41,6 +44,7 @@ import {
   log,
   makeWorkDir,
   perfProduce,
+  probeSnapshot,
   renderTable,
   runMain,
   setup,
@@ -145,11 +149,27 @@ async function startBroker(id, zkConnect) {
     'zookeeper.session.timeout.ms': 6000,
     'replica.lag.time.max.ms': 10000,
   })
-  const broker = await startSamsaBroker('server.properties', overrides, join(workDir, `broker-${id}.log`))
+  const broker = await startSamsaBroker('server.properties', overrides, join(workDir, `broker-${id}.log`), {
+    probe: true,
+  })
   return { id, ...broker }
 }
 
 const waitServing = (b) => waitListening(`broker ${b.id}`, b, 60_000)
+
+/** Runs fn() and adds what each broker's probe saw meanwhile (CPU seconds, event-loop delay), in broker order. */
+async function probed(brokers, fn) {
+  for (const b of brokers) await probeSnapshot(b)
+  const r = await fn()
+  const probes = []
+  for (const b of brokers) probes.push(await probeSnapshot(b))
+  return { r, probes }
+}
+
+/** "CPU s 2.41/0.52/0.49, loop delay p99 48.2/15.1/14.0 ms" (leader first: broker 0 leads every topic). */
+const probeNote = (probes) =>
+  `CPU s ${probes.map((p) => fmt(p.cpuSeconds, 2)).join('/')}, ` +
+  `loop delay p99 ${probes.map((p) => fmt(p.eld.p99, 1)).join('/')} ms`
 
 function createTopics(bootstrap, topics) {
   return withAdmin(bootstrap, async (admin) => {
@@ -217,8 +237,10 @@ async function main() {
   const rows = []
   for (const c of cases) {
     log(`${c.name}: rdkafka_performance -P -s ${SIZE} -a ${c.acks}`)
-    const result = await sizedProduce(bootstrap.join(','), `bench-${c.name}`, c.acks)
-    const notes = [`${fmtInt(result.delivered)} records in ${fmt(result.ms / 1000)} s`]
+    const { r: result, probes } = await probed(brokers, () =>
+      sizedProduce(bootstrap.join(','), `bench-${c.name}`, c.acks),
+    )
+    const notes = [`${fmtInt(result.delivered)} records in ${fmt(result.ms / 1000)} s`, probeNote(probes)]
     if (result.failed) notes.push(`${result.failed} delivery failures`)
     if (result.timedOut) notes.push('TIMED OUT (partial figures)')
     rows.push({ ...c, result, notes: notes.join('; ') })
@@ -237,11 +259,10 @@ async function main() {
     log(
       `latency: RF ${rf} acks=all at ${fmtInt(rate)} records/s${maxRate ? ` (half of ${fmtInt(maxRate)})` : ''}`,
     )
-    latency[rf] = await latencyRun(PERF, bootstrap.join(','), topic, rate, {
-      dir: workDir,
-      seconds: RUN_SECONDS,
-      maxRate,
-    })
+    const { r, probes } = await probed(brokers, () =>
+      latencyRun(PERF, bootstrap.join(','), topic, rate, { dir: workDir, seconds: RUN_SECONDS, maxRate }),
+    )
+    latency[rf] = { ...r, probes }
   }
 
   for (const b of brokers) b.child.kill('SIGTERM')
@@ -262,7 +283,10 @@ async function main() {
       `RF 3 acks=1 / RF 1 acks=1 = ${fmt(by['rf3-acks-1'].mbPerSec / by['rf1-acks-1'].mbPerSec, 2)}`,
   )
   const at = FIXED_RATE === undefined ? 'half the maximum' : 'fixed rate'
-  for (const rf of [3, 1]) console.log(latencyLine(`RF ${rf} acks=all (${at})`, latency[rf]))
+  for (const rf of [3, 1]) {
+    console.log(latencyLine(`RF ${rf} acks=all (${at})`, latency[rf]))
+    console.log(`  brokers 0 (leader)/1/2 meanwhile: ${probeNote(latency[rf].probes)}`)
+  }
   console.log(`total ${fmt((Date.now() - started) / 1000)} s`)
 }
 
