@@ -86,6 +86,7 @@ describe('LocalMetadataStore', () => {
       const s = new LocalMetadataStore(file)
       await s.create('/a', Buffer.from('1'))
       const before = fs.readFileSync(file, 'utf8')
+      await s.reserveSettled()
       expect(fs.statSync(`${file}.reserve`).size).toBeGreaterThanOrEqual(256 * 1024)
       const events: WatchEvent[] = []
       await s.getChildren('/', (e) => events.push(e))

@@ -6,6 +6,7 @@
  */
 import { EventEmitter } from 'node:events'
 import fs from 'node:fs'
+import fsp from 'node:fs/promises'
 import path from 'node:path'
 import { mkdirs } from '../../util/fs.js'
 import { type Logger, silentLogger } from '../../util/logger.js'
@@ -49,6 +50,10 @@ export class LocalMetadataStore extends EventEmitter implements MetadataStore {
 
   /** Bytes set aside in the reserve file (see persist). */
   private reserved = 0
+  /** The reserve file being written on the thread pool, if it is. */
+  private reserving: Promise<void> | undefined
+  /** Bumped when the reserve file is given up: a write of it under way then does not count. */
+  private reserveGeneration = 0
 
   /** @param file where the tree is persisted; undefined keeps it in memory only (tests). */
   constructor(
@@ -106,6 +111,8 @@ export class LocalMetadataStore extends EventEmitter implements MetadataStore {
       atomicWriteFileSync(this.file, text)
     } catch (e) {
       if (storageFault(e) !== 'full' || !deleteIfExists(this.reserveFile)) throw e
+      this.reserved = 0
+      this.reserveGeneration++
       this.log.warn(`${this.description}: the disk is full; the space reserved for the metadata is used`)
       atomicWriteFileSync(this.file, text)
     }
@@ -116,27 +123,43 @@ export class LocalMetadataStore extends EventEmitter implements MetadataStore {
     return `${this.file}.reserve`
   }
 
-  /** Sets aside max(256 KiB, 2 × the metadata size) in the reserve file, when there is room for it. */
+  /**
+   * Sets aside max(256 KiB, 2 × the metadata size) in the reserve file, when there is room for it. Written on the
+   * thread pool (the writes and the fdatasync are of no change's durability; at every start they were the largest
+   * write the event loop waited for), one at a time; a later persist asks again for what is still missing.
+   */
   private keepReserve(metadataBytes: number): void {
     const want = Math.max(256 * 1024, 2 * metadataBytes)
-    if (this.reserved >= want) return
-    try {
-      const fd = fs.openSync(this.reserveFile, 'w')
+    if (this.reserved >= want || this.reserving || this.closed) return
+    const generation = this.reserveGeneration
+    const file = this.reserveFile
+    this.reserving = (async () => {
       try {
-        const zeros = Buffer.alloc(64 * 1024)
-        for (let at = 0; at < want; at += zeros.length)
-          fs.writeSync(fd, zeros, 0, Math.min(zeros.length, want - at), at)
-        fs.fdatasyncSync(fd)
+        const f = await fsp.open(file, 'w')
+        try {
+          const zeros = Buffer.alloc(64 * 1024)
+          for (let at = 0; at < want; at += zeros.length)
+            await f.write(zeros, 0, Math.min(zeros.length, want - at), at)
+          await f.datasync()
+        } finally {
+          await f.close()
+        }
+        if (generation === this.reserveGeneration) this.reserved = want
+      } catch (e) {
+        // no room yet: the next write tries again
+        this.reserved = 0
+        if (generation === this.reserveGeneration) deleteIfExists(file)
+        if (storageFault(e) !== 'full')
+          this.log.warn(`${this.description}: could not set space aside: ${String(e)}`)
       } finally {
-        fs.closeSync(fd)
+        this.reserving = undefined
       }
-      this.reserved = want
-    } catch (e) {
-      // no room yet: the next write tries again
-      this.reserved = 0
-      deleteIfExists(this.reserveFile)
-      if (storageFault(e) !== 'full') throw e
-    }
+    })()
+  }
+
+  /** Resolves once no write of the reserve file is under way (tests, close). */
+  async reserveSettled(): Promise<void> {
+    while (this.reserving) await this.reserving
   }
 
   private check(): void {
@@ -242,5 +265,6 @@ export class LocalMetadataStore extends EventEmitter implements MetadataStore {
   async close(): Promise<void> {
     this.closed = true
     this.tree.dropWatches(() => true)
+    await this.reserveSettled()
   }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { LocalMetadataStore } from './local-store.js'
-import { getDataWatched, type WatchEvent } from './store.js'
+import { ensurePath, getDataWatched, type WatchEvent } from './store.js'
 import { createBehindFirstRead, tick } from './test-helpers.js'
 
 describe('getDataWatched', () => {
@@ -24,5 +24,39 @@ describe('getDataWatched', () => {
     await s.create('/q', null)
     await tick()
     expect(events).toEqual([{ type: 'created', path: '/q' }])
+  })
+})
+
+describe('ensurePath', () => {
+  it('creates the missing nodes in one multi, the data on the last one', async () => {
+    const s = new LocalMetadataStore(undefined)
+    await s.create('/a', null)
+    const multis: string[][] = []
+    const multi = s.multi.bind(s)
+    s.multi = async (ops) => {
+      multis.push(ops.map((o) => o.path))
+      return multi(ops)
+    }
+    await ensurePath(s, '/a/b/c/d', Buffer.from('x'))
+    expect(multis).toEqual([['/a/b', '/a/b/c', '/a/b/c/d']])
+    expect((await s.getData('/a/b/c'))?.data.length).toBe(0)
+    expect((await s.getData('/a/b/c/d'))?.data.toString()).toBe('x')
+    await ensurePath(s, '/a/b/c/d', Buffer.from('y')) // there: left alone
+    expect((await s.getData('/a/b/c/d'))?.data.toString()).toBe('x')
+    expect(multis).toHaveLength(1)
+  })
+
+  it('falls back to one by one when another writer created one of them meanwhile', async () => {
+    const s = new LocalMetadataStore(undefined)
+    await s.create('/x', null)
+    const exists = s.exists.bind(s)
+    s.exists = async (p, w) => {
+      const r = await exists(p, w)
+      if (p === '/x/y' && r === null) await s.create('/x/y', Buffer.from('theirs'))
+      return r
+    }
+    await ensurePath(s, '/x/y/z', Buffer.from('mine'))
+    expect((await s.getData('/x/y'))?.data.toString()).toBe('theirs')
+    expect((await s.getData('/x/y/z'))?.data.toString()).toBe('mine')
   })
 })

@@ -151,7 +151,12 @@ export async function getDataWatched(
   }
 }
 
-/** Creates every missing ancestor and the node itself (persistent, empty); existing nodes are left as they are. */
+/**
+ * Creates every missing ancestor and the node itself (persistent, empty); existing nodes are left as they are.
+ * Two or more missing nodes are created in one multi (one round trip; one write of the standalone metadata file,
+ * two fsyncs, instead of one per node); when another client created one of them meanwhile, the multi fails as a
+ * whole and they are created one by one, each tolerating NODE_EXISTS.
+ */
 export async function ensurePath(
   store: MetadataStore,
   path: string,
@@ -159,11 +164,28 @@ export async function ensurePath(
 ): Promise<void> {
   const parts = path.split('/').filter(Boolean)
   let p = ''
+  let first = parts.length
   for (let i = 0; i < parts.length; i++) {
     p += '/' + parts[i]
-    if (await store.exists(p)) continue
+    if ((await store.exists(p)) === null) {
+      first = i
+      break
+    }
+  }
+  const missing: string[] = []
+  for (let i = first; i < parts.length; i++) missing.push('/' + parts.slice(0, i + 1).join('/'))
+  const dataOf = (p: string): Buffer | null => (p === missing[missing.length - 1] ? data : null)
+  if (missing.length >= 2) {
     try {
-      await store.create(p, i === parts.length - 1 ? data : null, 'persistent')
+      await store.multi(missing.map((p) => ({ op: 'create', path: p, data: dataOf(p), mode: 'persistent' })))
+      return
+    } catch (e) {
+      if (!isStoreError(e, 'NODE_EXISTS')) throw e
+    }
+  }
+  for (const p of missing) {
+    try {
+      await store.create(p, dataOf(p), 'persistent')
     } catch (e) {
       if (!isStoreError(e, 'NODE_EXISTS')) throw e
     }
