@@ -26,11 +26,12 @@ elif [[ -d "$base_dir/src" ]] &&
   echo "Warning: $base_dir/src has changed since the last build (npm run build; npm start builds when needed)" >&2
 fi
 
-# dist/cli.bundle.js (npm run build makes it with esbuild: one module to load instead of ~270, ~120 ms less to
-# listening) when it is there and not older than dist/cli.js; otherwise dist/cli.js, which runs the same code.
+# dist/cli.bundle.cjs (npm run build makes it with esbuild: one module to load instead of ~270), started by
+# bin/start-bundle.cjs with V8's code cache, when it is there and not older than dist/cli.js; otherwise dist/cli.js,
+# which runs the same code.
 entry="$base_dir/dist/cli.js"
-if [[ -f "$base_dir/dist/cli.bundle.js" ]] && [[ ! "$entry" -nt "$base_dir/dist/cli.bundle.js" ]]; then
-  entry="$base_dir/dist/cli.bundle.js"
+if [[ -f "$base_dir/dist/cli.bundle.cjs" ]] && [[ ! "$entry" -nt "$base_dir/dist/cli.bundle.cjs" ]]; then
+  entry="$base_dir/bin/start-bundle.cjs"
 fi
 
 export SAMSA_PID_DIR=${SAMSA_PID_DIR:-"$base_dir/run"}

@@ -33,7 +33,7 @@ for f in "$pid_dir"/samsa-broker-$node_id-*.pid; do
   pid=$(head -n1 "$f" 2>/dev/null | tr -dc '0-9')
   # A pid file whose process is gone, or whose pid now belongs to something else, is stale: remove it.
   if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null &&
-    ps -p "$pid" -o args= 2>/dev/null | grep -Eq '(dist/cli(\.bundle)?\.js|samsa(\.js)?)( |$)'; then
+    ps -p "$pid" -o args= 2>/dev/null | grep -Eq '(dist/cli(\.bundle)?\.js|bin/start-bundle\.cjs|samsa(\.js)?)( |$)'; then
     pids+=("$pid")
   else
     rm -f "$f"

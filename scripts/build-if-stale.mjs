@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Builds dist/ (tsc, then the single-file entry dist/cli.bundle.js: scripts/bundle.mjs) only when it is missing or
+// Builds dist/ (tsc, then the single-file entry dist/cli.bundle.cjs: scripts/bundle.mjs) only when it is missing or
 // older than src/. Run by `npm start` (prestart), so that a start
 // from an up-to-date build takes a second instead of a full TypeScript compile, and by `prepare`, which npm runs
 // on `npm install` in a checkout, in the clone of a git dependency (after installing its dev dependencies) and
@@ -38,7 +38,7 @@ export function staleSources(root) {
   return stale
 }
 
-/** Whether dist/cli.bundle.js is there and not older than dist/cli.js (what bin/kafka-server-start.sh checks). */
+/** Whether dist/cli.bundle.cjs is there and not older than dist/cli.js (what bin/kafka-server-start.sh checks). */
 export function bundleCurrent(root) {
   const b = join(root, BUNDLE)
   const cli = join(root, 'dist', 'cli.js')
