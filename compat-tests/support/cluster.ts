@@ -516,12 +516,44 @@ export class Cluster {
     )
   }
 
-  /** Starts every broker that is not running (after a failed test) and waits until all are registered. */
+  /**
+   * Starts every broker that is not running (after a failed test) and waits until all are registered and every
+   * one of them lists all in its Metadata: a broker learns of the others from a ZooKeeper watch, and until then it
+   * refuses a replica assignment naming one it has not seen (INVALID_REPLICA_ASSIGNMENT "Unknown broker(s)"), as
+   * Kafka's controller does — seen as "Topic creation errors" right after a start under load.
+   */
   async ensureRunning(): Promise<void> {
     await Promise.all(this.brokers.filter((b) => !b.isRunning).map((b) => b.start()))
-    await this.waitForRegistered(
-      this.brokers.map((b) => b.id),
-      30_000,
+    const ids = this.brokers.map((b) => b.id)
+    await this.waitForRegistered(ids, 30_000)
+    await this.waitForMembers(ids)
+  }
+
+  /** Waits until every running broker's Metadata lists exactly `ids`. */
+  waitForMembers(ids: number[], timeoutMs = 30_000): Promise<void> {
+    const want = [...ids].sort((a, b) => a - b).join(',')
+    let last = ''
+    return waitFor(
+      `every running broker's Metadata to list brokers [${want}]`,
+      async () => {
+        for (const b of this.running()) {
+          const seen = (await metadataOf(b, [])).brokers
+            .map((x) => x.nodeId)
+            .sort((x, y) => x - y)
+            .join(',')
+          if (seen !== want) {
+            last = `broker ${b.id} lists [${seen}]`
+            return undefined
+          }
+        }
+        return true
+      },
+      { timeoutMs, intervalMs: 100 },
+    ).then(
+      () => undefined,
+      (e: unknown) => {
+        throw new Error(`${(e as Error).message} (last: ${last})`)
+      },
     )
   }
 
