@@ -51,6 +51,7 @@ import {
   addReadAhead,
   dropReadAhead,
   mayReadAhead,
+  READ_AHEAD_DEPTH,
   READ_AHEAD_MIN,
   type ReadAhead,
   readAheadKey,
@@ -1887,9 +1888,10 @@ export class Log {
 
   /**
    * After a large read (see read-ahead.ts), reads the range the same reader asks for next — planned now with the
-   * same options from `nextOffset` — so that its readPlanned finds the bytes ready.
+   * same options from `nextOffset` — so that its readPlanned finds the bytes ready; once those are read, the range
+   * after them too (READ_AHEAD_DEPTH ranges ahead of the reader).
    */
-  private startReadAhead(plan: LogReadPlan, nextOffset: number): void {
+  private startReadAhead(plan: LogReadPlan, nextOffset: number, depth = 1): void {
     const opts = plan.options
     if (opts === undefined || plan.length < READ_AHEAD_MIN || nextOffset < 0 || this.closed) return
     let next: LogReadPlan
@@ -1901,9 +1903,14 @@ export class Log {
     const segment = next.segment
     if (segment === undefined || next.length < READ_AHEAD_MIN) return
     const key = readAheadKey(segment, next.position)
-    if (this.readAheads.has(key)) return // another reader at the same place started it
+    const existing = this.readAheads.get(key)
+    if (existing !== undefined) {
+      // started by this reader's previous read (as its second range ahead), or by another reader at the same place
+      this.continueReadAhead(existing, next, depth)
+      return
+    }
     const now = this.clock.now()
-    if (!mayReadAhead(next.length, now)) return
+    if (!mayReadAhead(next.length, now, depth)) return
     const generation = next.generation
     const bytes = segment.readRangeAsync(next.position, next.length).then(
       (b) => {
@@ -1913,7 +1920,7 @@ export class Log {
       },
       () => undefined, // the read that needs these bytes meets the error again, and reports it
     )
-    addReadAhead({
+    const entry: ReadAhead = {
       added: now,
       segment,
       position: next.position,
@@ -1922,7 +1929,25 @@ export class Log {
       bytes,
       owner: this.readAheads,
       key,
-    })
+    }
+    addReadAhead(entry)
+    this.continueReadAhead(entry, next, depth)
+  }
+
+  /**
+   * Once `entry` (read as `plan` planned, `depth` ranges ahead of its reader) is read, and while it is still held
+   * unchanged, starts the range after it (its bytes say where that starts), up to READ_AHEAD_DEPTH.
+   */
+  private continueReadAhead(entry: ReadAhead, plan: LogReadPlan, depth: number): void {
+    if (depth >= READ_AHEAD_DEPTH) return
+    entry.bytes.then(
+      (b) => {
+        if (b === undefined || entry.owner.get(entry.key) !== entry) return
+        if (this.closed || this._segmentsGeneration !== entry.generation) return
+        this.startReadAhead(plan, this.learnReadHint(plan, b), depth + 1)
+      },
+      () => undefined,
+    )
   }
 
   /** Gives back every read-ahead of this log (closing). */
