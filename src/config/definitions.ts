@@ -341,13 +341,19 @@ const socketServer: ConfigDef[] = [
     { dynamic: PB },
   ),
   c('control.plane.listener.name', 'string', null, 'high', 'Listener for controller-to-broker traffic.'),
-  c('socket.send.buffer.bytes', 'int', 102400, 'high', 'SO_SNDBUF of server sockets; -1 for the OS default.'),
+  c(
+    'socket.send.buffer.bytes',
+    'int',
+    102400,
+    'high',
+    "Kafka: SO_SNDBUF of server sockets (-1: the OS default). Accepted but not applied: Node's TCP sockets cannot set it, so the OS sizes the buffer (Linux autotunes it, up to net.ipv4.tcp_wmem's maximum).",
+  ),
   c(
     'socket.receive.buffer.bytes',
     'int',
     102400,
     'high',
-    'SO_RCVBUF of server sockets; -1 for the OS default.',
+    "Kafka: SO_RCVBUF of server sockets (-1: the OS default). Accepted but not applied: Node's TCP sockets cannot set it, so the OS sizes the buffer (Linux autotunes it, up to net.ipv4.tcp_rmem's maximum).",
   ),
   c('socket.request.max.bytes', 'int', 104857600, 'high', 'Largest request the broker reads.', {
     validator: atLeast(1),
