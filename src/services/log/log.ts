@@ -1127,6 +1127,7 @@ export class Log {
     },
   ): LogAppendResult {
     const { updatedProducers, completedTxns, firstOffset, lastOffset, maxTimestamp } = a
+    const logEndOffset = this._nextOffset
     // leader epoch cache, with the epoch stamped on the batches
     for (const b of info.batches) {
       if (b.header) {
@@ -1160,10 +1161,29 @@ export class Log {
       if (b.header?.isTransactional)
         this.producerStateManager.clearVerificationStateEntry(b.header.producerId)
     }
-    for (const c of completedTxns) {
-      const lso = this.producerStateManager.lastStableOffset(c)
-      segment.updateTxnIndex(c, lso)
-      this.producerStateManager.completeTxn(c)
+    try {
+      for (const c of completedTxns) {
+        const lso = this.producerStateManager.lastStableOffset(c)
+        segment.updateTxnIndex(c, lso)
+        this.producerStateManager.completeTxn(c)
+      }
+    } catch (e) {
+      // An aborted transaction's entry could not go into the transaction index (a full disk) after the records
+      // did: the append is undone as a failed segment write is — the log stays as it was and the caller gets
+      // KAFKA_STORAGE_ERROR — and the deferred write the truncation fails is no unhandled rejection.
+      written?.catch(noop)
+      if (!storageFault(e)) throw e
+      try {
+        // (the producer state has taken the append in part: it covers it, so that the truncation reloads it)
+        this.producerStateManager.updateMapEndOffset(lastOffset + 1)
+        this.truncateTo(logEndOffset)
+      } catch (t) {
+        this.logger.error(
+          { err: t },
+          `${this.ident}Error while truncating ${this.name} after a failed append`,
+        )
+      }
+      throw e
     }
     this.producerStateManager.updateMapEndOffset(lastOffset + 1)
     this.maybeIncrementFirstUnstableOffset()
@@ -2535,3 +2555,5 @@ export function logDeleteDirName(tp: TopicPartition, uniqueId: string): string {
   const fullSuffix = `-${tp.partition}.${uniqueId}${DELETE_DIR_SUFFIX}`
   return tp.topic.substring(0, Math.min(tp.topic.length, 255 - fullSuffix.length)) + fullSuffix
 }
+
+function noop(): void {}

@@ -498,6 +498,9 @@ export class LogSegment implements BudgetedFile {
     } catch (e) {
       // A write that failed part-way (a full disk) leaves the segment as it was, so that the next append — once
       // there is room — goes where this one would have: the bytes, and index entries of this append, go.
+      // A deferred write already queued (the index write failed after it) is failed by the truncation below; its
+      // promise never reaches the caller, who gets this throw instead: it must not reject unhandled.
+      written?.catch(noop)
       const firstOffset = Number(records.readBigInt64BE(0))
       try {
         this.writes.truncate(physicalPosition, e)
@@ -980,3 +983,5 @@ function truncatedError(path: string): KafkaError {
     `the records were truncated from ${path} before they were written`,
   )
 }
+
+function noop(): void {}

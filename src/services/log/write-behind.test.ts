@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { ErrorCode, KafkaError } from '../../protocol/errors.js'
-import { buildRecordBatch, readBatchHeader, readRecords } from '../../protocol/records/batch.js'
+import {
+  buildEndTxnMarker,
+  buildRecordBatch,
+  readBatchHeader,
+  readRecords,
+} from '../../protocol/records/batch.js'
 import { ManualClock, ManualScheduler } from '../../util/scheduler.js'
 import { simulatedDiskFaults } from './file-utils.js'
 import { Log, type StorageFaultListener } from './log.js'
@@ -216,6 +221,92 @@ describe('deferred appends (write-behind)', () => {
       [1, 'ok-1'],
     ])
     expect(segmentSize(dir)).toBe(log.size)
+  })
+
+  it('an index write failing after the deferred write was queued (a full disk) fails the append, with no unhandled rejection', async () => {
+    const unhandled: unknown[] = []
+    const onUnhandled = (e: unknown): void => void unhandled.push(e)
+    process.on('unhandledRejection', onUnhandled)
+    try {
+      // index.interval.bytes 1: every append after the first adds an offset index entry (a synchronous write)
+      const { log, dir } = open({ indexIntervalBytes: 1 })
+      log.appendAsLeader(batch(2, 'ok'), { leaderEpoch: 0 })
+      faults.length = 0
+      simulatedDiskFaults.set(join(dir, '..'), 'ENOSPC')
+      // the bytes are queued (the pool write would fail too, later); the index entry fails now
+      let thrown: unknown
+      try {
+        log.appendAsLeader(batch(1, 'a'), defer)
+      } catch (e) {
+        thrown = e
+      }
+      expect(thrown).toBeInstanceOf(KafkaError)
+      expect((thrown as KafkaError).code).toBe(ErrorCode.KAFKA_STORAGE_ERROR)
+      expect(faults).toEqual([{ fault: 'full' }])
+      expect(log.logEndOffset).toBe(2)
+      for (let i = 0; i < 5; i++) await nextTurn()
+      expect(unhandled).toEqual([])
+      simulatedDiskFaults.set(join(dir, '..'), undefined)
+      await log.appendAsLeader(batch(1, 'b'), defer).written
+      expect(onDisk(dir)).toEqual([
+        [0, 'ok-0'],
+        [1, 'ok-1'],
+        [2, 'b-0'],
+      ])
+    } finally {
+      process.off('unhandledRejection', onUnhandled)
+    }
+  })
+
+  it("an aborted transaction's index entry failing (a full disk) undoes the append, with no unhandled rejection", async () => {
+    const unhandled: unknown[] = []
+    const onUnhandled = (e: unknown): void => void unhandled.push(e)
+    process.on('unhandledRejection', onUnhandled)
+    try {
+      const { log, dir } = open()
+      const txn = buildRecordBatch({
+        records: [{ key: 'k', value: 'in-txn', timestamp: 1_700_000_000_000 }],
+        now: 1_700_000_000_000,
+        producerId: 9,
+        producerEpoch: 1,
+        baseSequence: 0,
+        isTransactional: true,
+      })
+      log.appendAsLeader(txn, { leaderEpoch: 0 })
+      // (the log's clock's time: an older batch would roll the segment, and the roll writes the time index first)
+      const abort = buildEndTxnMarker({
+        producerId: 9,
+        producerEpoch: 1,
+        coordinatorEpoch: 0,
+        commit: false,
+        timestamp: 1_700_000_000_000,
+      })
+      faults.length = 0
+      simulatedDiskFaults.set(join(dir, '..'), 'ENOSPC')
+      let thrown: unknown
+      try {
+        log.appendAsLeader(abort, { ...defer, origin: 'coordinator' })
+      } catch (e) {
+        thrown = e
+      }
+      expect((thrown as KafkaError).code).toBe(ErrorCode.KAFKA_STORAGE_ERROR)
+      expect(faults).toEqual([{ fault: 'full' }])
+      // as before the marker: the transaction is still open
+      expect(log.logEndOffset).toBe(1)
+      expect(log.firstUnstableOffset).toBe(0)
+      for (let i = 0; i < 5; i++) await nextTurn()
+      expect(unhandled).toEqual([])
+      simulatedDiskFaults.set(join(dir, '..'), undefined)
+      const again = log.appendAsLeader(abort, { ...defer, origin: 'coordinator' })
+      await again.written
+      expect(again.firstOffset).toBe(1)
+      log.updateHighWatermark(log.logEndOffset)
+      expect(log.collectAbortedTransactions(0, 2)).toEqual([
+        { producerId: 9, firstOffset: 0, lastOffset: 1, lastStableOffset: 2 },
+      ])
+    } finally {
+      process.off('unhandledRejection', onUnhandled)
+    }
   })
 
   it('above the queue limit an append is written synchronously, after what is queued before it', async () => {
