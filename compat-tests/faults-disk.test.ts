@@ -6,27 +6,36 @@
  *    checkpoint writes are logged once rather than every period, DeleteRecords and retention free space and writes
  *    resume by themselves; filled again, DeleteTopics works and frees the space; the metadata file is never torn
  *    and no temporary file is left.
+ *  - Disk full in a three-broker cluster (ZooKeeper, RF 3): the leader's and one follower's log directories are
+ *    tmpfs mounts of 40 and 24 MB (the follower fills first); acks=all and acks=1 load fills them. Every broker stays up and answers, no promise
+ *    rejects unhandled (an index write failing after the bytes were queued once left one per refused append),
+ *    every record acknowledged to acks=all stays readable; after the topic is deleted a new RF 3 topic takes writes on
+ *    all three (a full disk is transient here — storage-faults.ts — not an offline log directory).
  *  - Disk failure (EIO) under an acks=all idempotent load runs on an in-process cluster
  *    (failover-in-process.test.ts): the real-process test of the disk fault class is the full disk above.
  */
-import { readFileSync } from 'node:fs'
+import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { type BrokerProcess, printBrokerLogsOnFailure, startBroker } from './support/broker.js'
-import { logLines, produceTo } from './support/cluster.js'
+import { type Cluster, logLines, metadataOf, produceTo, startCluster } from './support/cluster.js'
 import { canMount, freeBytes, mountTmpfs, tempFiles, unmountAll } from './support/disk.js'
 import { scratchDir, uniqueName, waitFor } from './support/env.js'
 import { createTopic, kafkajs, withAdmin } from './support/kafkajs.js'
-import { kcatConsume } from './support/kcat.js'
+import { kcatConsume, kcatProduce } from './support/kcat.js'
 
 printBrokerLogsOnFailure()
 
 let broker: BrokerProcess | undefined
+let cluster: Cluster | undefined
 
 afterAll(async () => {
   await broker?.kill()
+  await cluster?.stop({ removeData: false }) // (the data dirs are mount points: unmounted below)
   await unmountAll()
 })
+
+const unhandled = (b: BrokerProcess): string[] => logLines(b.logFile, /Unhandled promise rejection/)
 
 const KB = 1024
 /** One batch of `n` records of 1 KiB, tagged. */
@@ -170,6 +179,165 @@ describe.runIf(canMount)('disk faults', () => {
       intervalMs: 20,
     })
     expect(logLines(b.logFile, /UNKNOWN_SERVER_ERROR|Unknown broker error/)).toEqual([])
+    expect(unhandled(b)).toEqual([])
     await b.stop()
+  })
+
+  it('an index entry that finds no room after its records were queued: KAFKA_STORAGE_ERROR, the broker answers, nothing rejects unhandled', async () => {
+    const dir = await scratchDir('tmpfs-index')
+    await mountTmpfs(dir, 16)
+    const b = (broker = await startBroker({ dataDir: dir }))
+    const topic = uniqueName('index')
+    await createTopic(b.bootstrap, topic)
+    // 256 KiB: the segment's last page has room left; no index entry yet (one comes every index.interval.bytes)
+    expect((await produceTo(b, topic, 0, -1, batch('a'))).errorCode).toBe(0)
+    // the file system full to the last page
+    const filler = join(dir, 'filler')
+    const fd = openSync(filler, 'w')
+    const block = Buffer.alloc(4096, 1)
+    try {
+      for (;;) writeSync(fd, block)
+    } catch (e) {
+      expect((e as NodeJS.ErrnoException).code).toBe('ENOSPC')
+    } finally {
+      closeSync(fd)
+    }
+    // a small batch fits in the segment's last page, its offset index entry needs a new page: the append is
+    // refused after its bytes were queued for the write-behind (that promise once rejected unhandled)
+    for (let i = 0; i < 3; i++)
+      expect((await produceTo(b, topic, 0, -1, batch(`small${i}`, 1))).errorCode).toBe(56)
+    expect(b.isRunning).toBe(true)
+    expect((await metadataOf(b, [topic])).topics[0]?.errorCode).toBe(0)
+    rmSync(filler)
+    await waitFor(
+      'an append to be accepted again',
+      async () => (await produceTo(b, topic, 0, -1, batch('again', 1))).errorCode === 0,
+      { timeoutMs: 30_000, intervalMs: 200 },
+    )
+    await b.stop() // (its log written out)
+    expect(unhandled(b)).toEqual([])
+  })
+
+  it('three brokers, the leader and a follower full: every broker stays up and answers, nothing rejects unhandled, writes resume after a deletion', async () => {
+    const c = (cluster = await startCluster({
+      size: 3,
+      start: false,
+      overrides: {
+        'log.segment.bytes': 4 * KB * KB,
+        'log.segment.delete.delay.ms': 500,
+        'replica.lag.time.max.ms': 3000,
+        'min.insync.replicas': 2,
+        'log.flush.offset.checkpoint.interval.ms': 500,
+        'replica.high.watermark.checkpoint.interval.ms': 500,
+      },
+    }))
+    // the follower's the smaller: it fills first (its fetched appends fail), then the leader's
+    await mountTmpfs(c.broker(0).dataDir, 40)
+    await mountTmpfs(c.broker(1).dataDir, 24)
+    await Promise.all(c.brokers.map((b) => b.start()))
+    const topic = uniqueName('fill3')
+    await withAdmin(kafkajs(c.bootstrapAll()), (admin) =>
+      admin.createTopics({
+        waitForLeaders: true,
+        timeout: 20_000,
+        topics: [{ topic, replicaAssignment: [{ partition: 0, replicas: [0, 1, 2] }] }],
+      }),
+    )
+    await c.waitForTopic(topic, 1)
+    const leader = c.broker(0)
+    // 60 MB each way into 40 MB: acks=all, then acks=1
+    const acked: Array<{ tag: string; offset: number }> = []
+    const errors = new Set<number>()
+    for (const acks of [-1, 1]) {
+      let refused = 0
+      for (let i = 0; i < 240 && refused < 10; i++) {
+        const tag = `${acks}-${i}`
+        const r = await produceTo(leader, topic, 0, acks, batch(tag), 5_000).catch(() => undefined)
+        if (r?.errorCode === 0) {
+          acked.push({ tag, offset: Number(r.baseOffset) })
+        } else {
+          refused++
+          if (r) errors.add(r.errorCode)
+        }
+      }
+    }
+    // then a librdkafka producer (kcat: several Produce requests in flight, batches of 1 KiB records) against the
+    // full disks, which is what once left an unhandled rejection per refused append (bench:replication)
+    for (const acks of [-1, 1]) {
+      const records = Array.from({ length: 20_000 }, (_, i) => ({
+        value: `kcat${acks}-${i}:`.padEnd(KB, 'x'),
+      }))
+      await kcatProduce(c.bootstrapAll().join(','), topic, records, {
+        acks,
+        partition: 0,
+        props: { 'message.timeout.ms': 5000 },
+        timeoutMs: 60_000,
+      }).catch(() => undefined) // (delivery failures: the disks are full)
+    }
+    expect(errors.size, 'appends were refused').toBeGreaterThan(0)
+    // KAFKA_STORAGE_ERROR, or (acks=all) NOT_ENOUGH_REPLICAS / REQUEST_TIMED_OUT once the full follower fell
+    // behind: never an unknown error
+    for (const e of errors) expect([56, 19, 20, 7]).toContain(e)
+    console.log(
+      `[faults-disk] 3 brokers: ${acked.length} batches of 256 KiB acknowledged, refused with ${[...errors].join(',')}; ` +
+        `free: ${freeBytes(c.broker(0).dataDir)}, ${freeBytes(c.broker(1).dataDir)} bytes`,
+    )
+    // the followers kept fetching (and failing to append) for a while: every broker is up and answers
+    await waitFor(
+      'the full follower to have retried its appends',
+      () => logLines(c.broker(1).logFile, /KAFKA_STORAGE_ERROR|is full/).length > 0,
+    )
+    for (const b of c.brokers) {
+      expect(b.isRunning, `broker ${b.id} running`).toBe(true)
+      const md = await metadataOf(b, [topic])
+      expect(md.topics[0]?.errorCode, `broker ${b.id} answers Metadata`).toBe(0)
+      expect(unhandled(b), `broker ${b.id}: no unhandled rejection`).toEqual([])
+    }
+    // every record acknowledged to acks=all is readable, at its offset
+    const read = await kcatConsume(c.bootstrap(0), topic, { timeoutMs: 120_000 })
+    const byOffset = new Map(read.map((m) => [m.offset, m.payload]))
+    for (const a of acked.filter((x) => x.tag.startsWith('-1-')))
+      expect(byOffset.get(a.offset)?.startsWith(`${a.tag}:0:`), `${a.tag} at ${a.offset}`).toBe(true)
+
+    // space freed: the topic deleted, a new RF 3 topic takes acks=all writes on all three
+    await withAdmin(kafkajs(c.bootstrapAll()), (admin) =>
+      admin.deleteTopics({ topics: [topic], timeout: 20_000 }),
+    )
+    const next = uniqueName('after3')
+    await waitFor(
+      'a new RF 3 topic to be created',
+      async () => {
+        try {
+          await withAdmin(kafkajs(c.bootstrapAll()), (admin) =>
+            admin.createTopics({
+              waitForLeaders: true,
+              timeout: 10_000,
+              topics: [{ topic: next, replicaAssignment: [{ partition: 0, replicas: [0, 1, 2] }] }],
+            }),
+          )
+          return true
+        } catch {
+          return false
+        }
+      },
+      { timeoutMs: 60_000, intervalMs: 1000 },
+    )
+    await c.waitForTopic(next, 1)
+    await waitFor(
+      'an acks=all append to the new topic',
+      async () =>
+        (await produceTo(leader, next, 0, -1, batch('new'), 5_000).catch(() => undefined))?.errorCode === 0,
+      { timeoutMs: 60_000, intervalMs: 500 },
+    )
+    await waitFor(
+      'every broker to be in the ISR of the new topic',
+      async () => (await c.partitionState(next, 0))?.isr.length === 3,
+      { timeoutMs: 60_000, intervalMs: 500 },
+    )
+    for (const b of c.brokers) {
+      expect(b.isRunning).toBe(true)
+      expect(unhandled(b)).toEqual([])
+      expect(logLines(b.logFile, /UNKNOWN_SERVER_ERROR|Unknown broker error/)).toEqual([])
+    }
   })
 })
