@@ -11,7 +11,11 @@
 //   2. builds Samsa (npm run build; SAMSA_SKIP_BUILD=1 skips)
 //   3. starts a ZooKeeper from the local jars (ZOOKEEPER_CLASSPATH, default Debian's /usr/share/java) and three
 //      brokers (bin/kafka-server-start.sh config/server.properties --override ...) in a temp dir
-//   4. per case: a short probe to learn the rate, then a run sized to last about BENCH_SECONDS (default 10) s
+//   4. per case: a short probe to learn the rate, then a run sized to last about BENCH_SECONDS (default 10) s, and
+//      at most BENCH_MAX_GB (default 1) GB of records (10^9 bytes; a run cut short by it says so in its notes). Each
+//      run — probe, sizing runs, the run reported — writes to a topic of its own that is deleted after it (and its
+//      files gone before the next run starts), as are the latency topics: the disk holds one run's data at a time,
+//      at most BENCH_MAX_GB × 3 (RF 3: every broker keeps a copy) plus the broker's small files
 //   5. prints MB/s (10^6 bytes) and msgs/s per case and the ratios RF3-all/RF1-all, RF3-all/RF3-1, RF3-1/RF1-1
 //   6. produce latency (acks=all, common.mjs LATENCY_PROPS: linger.ms=0 unless BENCH_LINGER_MS) of RF 3 and of
 //      RF 1, each at half the maximum rate of that same producer configuration on that topic (an unpaced run first:
@@ -22,10 +26,11 @@
 //      event-loop delay p99 of the leader (broker 0) and the two followers — whether a figure is bound by the
 //      leader's CPU, by long synchronous stretches, or by neither (waiting: round trips, the followers' lag)
 // Everything it starts is stopped and the temp dir removed, also on failure or Ctrl-C (BENCH_KEEP=1 keeps the
-// dir with the broker logs). Takes about three minutes (BENCH_SECONDS=10).
+// dir with the broker logs). Takes about three minutes (BENCH_SECONDS=10). Without the per-run deletion and the
+// byte cap, a default run wrote ~31 GB (every run stayed on disk) and once filled the machine's disk.
 // What it shares with scripts/bench.mjs (process cleanup, running rdkafka_performance, starting brokers, the
 // table) is in scripts/bench/common.mjs.
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs'
 import net from 'node:net'
 import { parseArgs } from 'node:util'
 import { clearTimeout, setTimeout } from 'node:timers'
@@ -64,12 +69,19 @@ const SIZE = 1024
 // BENCH_SECONDS, default 10 here
 const RUN_SECONDS = process.env.BENCH_SECONDS === undefined ? 10 : SECONDS
 const HARD_LIMIT_MS = 180_000 + RUN_SECONDS * 40_000
+// the most records one produce run writes: BENCH_MAX_GB (10^9 bytes) of SIZE-byte records
+const MAX_GB = Number(process.env.BENCH_MAX_GB ?? 1)
+if (!(MAX_GB > 0))
+  throw new Error(`BENCH_MAX_GB must be a positive number of GB, not ${process.env.BENCH_MAX_GB}`)
+const MAX_RECORDS = Math.max(10_000, Math.floor((MAX_GB * 1e9) / SIZE))
 const ZK_CLASSPATH = process.env.ZOOKEEPER_CLASSPATH ?? '/etc/zookeeper/conf:/usr/share/java/*'
 
 setup({ name: 'bench-replication', hardLimitMs: HARD_LIMIT_MS, announceKept: true })
 
 let workDir
 let PERF
+/** The brokers' log.dirs. */
+const brokerDirs = []
 
 /** ZooKeeper's "srvr" four-letter word answers once it serves. */
 function zkServing(port) {
@@ -89,20 +101,54 @@ function produce(bootstrap, topic, acks, count, timeoutMs) {
 }
 
 /**
- * A short probe to learn the rate, then runs sized to last about RUN_SECONDS, re-sized from the previous run while
- * one comes out much shorter (the probe's rate includes connecting and fetching metadata: RF 3 runs sized from it
- * alone lasted 2.4 s of the 4 asked for). Reports the last run.
+ * A short probe to learn the rate, then runs sized to last about RUN_SECONDS (at most MAX_RECORDS records),
+ * re-sized from the previous run while one comes out much shorter (the probe's rate includes connecting and
+ * fetching metadata: RF 3 runs sized from it alone lasted 2.4 s of the 4 asked for). Reports the last run. Every
+ * run goes to a fresh topic made by `fresh()` and deleted after it, so the disk holds one run's records at a time.
  */
-async function sizedProduce(bootstrap, topic, acks) {
-  const probe = await produce(bootstrap, topic, acks, 100_000, 60_000)
+async function sizedProduce(bootstrap, fresh, acks) {
+  const run = async (count, timeoutMs) => {
+    const topic = await fresh()
+    try {
+      return await produce(bootstrap, topic, acks, count, timeoutMs)
+    } finally {
+      await deleteTopics(bootstrap.split(','), [topic])
+    }
+  }
+  const probe = await run(Math.min(100_000, MAX_RECORDS), 60_000)
   let last = probe
+  let capped = false
   for (let i = 0; i < 4; i++) {
     const rate = Math.max(last.delivered / Math.max(last.ms, 1), 1) // records per ms
-    const count = Math.max(10_000, Math.min(Math.round(rate * RUN_SECONDS * 1100), 3_000_000))
-    last = await produce(bootstrap, topic, acks, count, RUN_SECONDS * 5000 + 20_000)
-    if (last.ms >= RUN_SECONDS * 700 || last.timedOut || count === 3_000_000) break
+    const wanted = Math.max(10_000, Math.round(rate * RUN_SECONDS * 1100))
+    const count = Math.min(wanted, MAX_RECORDS)
+    capped = count < wanted
+    last = await run(count, RUN_SECONDS * 5000 + 20_000)
+    if (last.ms >= RUN_SECONDS * 700 || last.timedOut || capped) break
   }
-  return { ...last, probe }
+  return { ...last, probe, capped }
+}
+
+/**
+ * Deletes the topics and waits until no broker has their files any more (the brokers here delete a deleted
+ * topic's files after log.segment.delete.delay.ms = 1 s).
+ */
+async function deleteTopics(bootstrap, topics) {
+  await withAdmin(bootstrap, (admin) => admin.deleteTopics({ topics, timeout: 30_000 }))
+  const left = () =>
+    brokerDirs.flatMap((d) => {
+      try {
+        return readdirSync(d).filter((f) => topics.some((t) => f.startsWith(`${t}-`)))
+      } catch {
+        return []
+      }
+    })
+  const deadline = Date.now() + 60_000
+  while (left().length > 0) {
+    if (Date.now() > deadline)
+      throw new Error(`the files of ${topics.join(', ')} were not deleted: ${left()}`)
+    await sleep(100)
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -137,6 +183,7 @@ async function startZooKeeper() {
 
 async function startBroker(id, zkConnect) {
   const dataDir = join(workDir, `broker-${id}`)
+  brokerDirs.push(dataDir)
   const overrides = (port) => ({
     'broker.id': id,
     listeners: `PLAINTEXT://127.0.0.1:${port}`,
@@ -148,6 +195,8 @@ async function startBroker(id, zkConnect) {
     'min.insync.replicas': 2,
     'zookeeper.session.timeout.ms': 6000,
     'replica.lag.time.max.ms': 10000,
+    // a deleted topic's files go after 1 s rather than 60 (each run's topic is deleted after it: see above)
+    'log.segment.delete.delay.ms': 1000,
   })
   const broker = await startSamsaBroker('server.properties', overrides, join(workDir, `broker-${id}.log`), {
     probe: true,
@@ -221,7 +270,7 @@ async function main() {
   const bootstrap = brokers.map((b) => b.bootstrap)
   log(`brokers at ${bootstrap.join(', ')}, data in ${workDir}`)
 
-  // a fresh topic per case; the leader is broker 0 every time
+  // a fresh topic per run (sizedProduce); the leader is broker 0 every time
   const cases = [
     { name: 'rf3-acks-all', rf: 3, acks: -1, replicas: [0, 1, 2] },
     { name: 'rf3-acks-1', rf: 3, acks: 1, replicas: [0, 1, 2] },
@@ -229,7 +278,6 @@ async function main() {
     { name: 'rf1-acks-1', rf: 1, acks: 1, replicas: [0], configs: { 'min.insync.replicas': '1' } },
   ]
   await createTopics(bootstrap, [
-    ...cases.map((c) => ({ topic: `bench-${c.name}`, replicas: c.replicas, configs: c.configs })),
     { topic: 'bench-rf3-latency', replicas: [0, 1, 2] },
     { topic: 'bench-rf1-latency', replicas: [0], configs: { 'min.insync.replicas': '1' } },
   ])
@@ -237,10 +285,17 @@ async function main() {
   const rows = []
   for (const c of cases) {
     log(`${c.name}: rdkafka_performance -P -s ${SIZE} -a ${c.acks}`)
+    let n = 0
+    const fresh = async () => {
+      const topic = `bench-${c.name}-${n++}`
+      await createTopics(bootstrap, [{ topic, replicas: c.replicas, configs: c.configs }])
+      return topic
+    }
     const { r: result, probes } = await probed(brokers, () =>
-      sizedProduce(bootstrap.join(','), `bench-${c.name}`, c.acks),
+      sizedProduce(bootstrap.join(','), fresh, c.acks),
     )
     const notes = [`${fmtInt(result.delivered)} records in ${fmt(result.ms / 1000)} s`, probeNote(probes)]
+    if (result.capped) notes.push(`capped at BENCH_MAX_GB=${MAX_GB}`)
     if (result.failed) notes.push(`${result.failed} delivery failures`)
     if (result.timedOut) notes.push('TIMED OUT (partial figures)')
     rows.push({ ...c, result, notes: notes.join('; ') })
@@ -263,6 +318,7 @@ async function main() {
       latencyRun(PERF, bootstrap.join(','), topic, rate, { dir: workDir, seconds: RUN_SECONDS, maxRate }),
     )
     latency[rf] = { ...r, probes }
+    await deleteTopics(bootstrap, [topic])
   }
 
   for (const b of brokers) b.child.kill('SIGTERM')
