@@ -18,6 +18,11 @@
  *    request and then shut down their side are closed at once;
  *  - oversized: a size prefix above socket.request.max.bytes is refused (connection closed) before the body is
  *    read; a Fetch asking for 2 GB gets what there is;
+ *  - big frames declared: HOSTILE_BIG_FRAMES (default 1,000) connections each announce a frame just under
+ *    socket.request.max.bytes (100 MB) and send 14 bytes of it, then trickle 5 × 16 KiB: the connections stay
+ *    open, the broker's RSS grows by no more than 64 MB plus what was trickled, and the canary's slowest round
+ *    trip stays under 5 s (the broker allocated each declared frame whole: 100 GB never resident, but counted
+ *    by V8 as external memory, and the canary timed out after 10 s; now a frame's buffer grows with its bytes);
  *  - a Metadata request naming a million topics (HOSTILE_METADATA_TOPICS): each answered UNKNOWN_TOPIC_OR_PARTITION
  *    while the canary's slowest round trip stays under 2 s and the broker's longest event-loop delay (its
  *    /metrics, nodejs_eventloop_lag_max_seconds) under 1 s: the broker decodes, answers and encodes such a request
@@ -54,6 +59,8 @@ const MAX_KEPT_GROWTH = 4 * 1048576
 const MAX_RSS_KEPT_GROWTH = 16 * 1048576
 const MAX_RSS_PEAK_GROWTH = 64 * 1048576
 const MAX_PER_CONNECTION = 32 * 1024
+/** Connections that each declare a frame just under socket.request.max.bytes and send almost none of it. */
+const BIG_FRAMES = Number(process.env.HOSTILE_BIG_FRAMES ?? 1000)
 /** Topics named by one Metadata request (~21 MB at v4). */
 const BIG_METADATA = Number(process.env.HOSTILE_METADATA_TOPICS ?? 1_000_000)
 /** Bounds while it is answered: the other client's slowest round trip, the broker's longest event-loop delay. */
@@ -447,6 +454,42 @@ describe('hostile clients: the broker stays up and serves the others', () => {
       })
       return 'oversized size prefix refused; 2 GB Fetch answered'
     })
+  }, 300_000)
+
+  it(`big frames declared and never sent: ${BIG_FRAMES} connections each announce a frame just under socket.request.max.bytes`, async () => {
+    let received = 0
+    await withCanary(
+      'big frames declared',
+      async () => {
+        const sockets = await Promise.all(Array.from({ length: BIG_FRAMES }, openSocket))
+        // the size prefix and the start of an ApiVersions request: the broker takes the frame as a large one whose
+        // body is on its way (read in place, into a buffer of the declared size)
+        const head = encodeRequestFrame(API_VERSIONS, 0, {}, 1).subarray(4)
+        const prefix = Buffer.alloc(4)
+        prefix.writeInt32BE(MAX_REQUEST - 1)
+        for (const s of sockets) s.write(Buffer.concat([prefix, head]))
+        await sleep(2000)
+        const declaredOnly = rss()
+        // then a trickle: 16 KiB more on every connection, 5 times
+        const chunk = Buffer.alloc(16 * 1024, 7)
+        for (let i = 0; i < 5; i++) {
+          for (const s of sockets) s.write(chunk)
+          received += chunk.length * sockets.length
+          await sleep(400)
+        }
+        const open = sockets.filter((s) => !s.destroyed).length
+        for (const s of sockets) s.destroy()
+        expect(open, 'the connections stay open (the frames are valid, just slow)').toBe(BIG_FRAMES)
+        return (
+          `${BIG_FRAMES} × ${mb(MAX_REQUEST - 1)} declared (${mb(BIG_FRAMES * (MAX_REQUEST - 1))} in all), ` +
+          `broker RSS ${mb(declaredOnly)} with nothing but the prefixes sent, then ${mb(received)} trickled in`
+        )
+      },
+      // what was declared is not what is resident: only what arrived (and the allocator's slack); the canary's
+      // slowest round trip was 455-1,038 ms here with other suites running (it timed out, 10 s, when every
+      // declared frame was allocated whole)
+      { maxRssGrowthBytes: MAX_RSS_GROWTH + BIG_FRAMES * 5 * 16 * 1024, slowestCanaryMs: 5000 },
+    )
   }, 300_000)
 
   it(`a Metadata request naming ${BIG_METADATA} topics is answered without stalling the other clients`, async () => {

@@ -83,6 +83,16 @@ const MIN_REQUEST_SIZE = 8 // api key, api version, correlation id
  */
 const IN_PLACE_MIN = 16 * 1024
 /**
+ * A frame read in place gets a buffer of its whole size at once only up to this size; a larger one starts with a
+ * buffer this large, doubled (one copy of what is there) whenever the bytes fill it. A size prefix is only a
+ * promise: 1,000 connections each declaring a 100 MB frame and sending nothing more had the broker allocate 100 GB
+ * up front — never resident (the pages stay untouched), but V8 counts it as external memory and runs full GCs
+ * for it, and another client's ApiVersions round trip took 0.8-4 s instead of 26-54 ms. Now what a frame costs
+ * follows what has arrived (at most twice it, and 1 MiB). Kafka allocates the declared size at once (a heap
+ * ByteBuffer: committed), bounded in total only by queued.max.request.bytes when that is set (default -1).
+ */
+const IN_PLACE_WHOLE_MAX = 1024 * 1024
+/**
  * The most one read takes, as Node's own reads: libuv reads a socket again at once (up to 32 times) while a read
  * fills its buffer, so reads of a whole 1 MB frame made one event-loop turn take many frames (event-loop delay
  * p99 25-60 ms against 6.6-8 ms with 64 KiB reads, same CPU per GB).
@@ -120,7 +130,8 @@ export class Connection {
   /**
    * Whether the socket reads into our memory (user-buffer.ts) rather than emitting 'data': while it waits for a
    * frame's start it reads into the shared read buffer (copied out at once); a large frame's body is then read in
-   * place into `body`, a pooled buffer of the frame's size, which becomes the frame itself (no copy, no allocation).
+   * place into `body`, a pooled buffer of the frame's size (above IN_PLACE_WHOLE_MAX: one that grows as the bytes
+   * arrive), which becomes the frame itself (no copy, no allocation).
    */
   readonly readsInPlace: boolean
   /** The frame being read in place (its size prefix already consumed), and how much of it has arrived. */
@@ -201,8 +212,10 @@ export class Connection {
 
   /** Where the next user-buffer read goes (libuv asks after every read). */
   private nextReadBuffer(): Buffer {
-    if (this.body !== null)
+    if (this.body !== null) {
+      if (this.bodyFilled === this.body.length) this.growBody(this.bodyFilled + 1)
       return (this.bodyView = this.body.subarray(this.bodyFilled, this.bodyFilled + MAX_READ))
+    }
     this.bodyView = null
     if (this.lastInPlace && this.frameSize < 0 && this.pendingBytes === 0) return SHARED_PREFIX_BUFFER
     return SHARED_READ_BUFFER
@@ -214,17 +227,18 @@ export class Connection {
     if (this.closed) return
     if (buf === this.bodyView && this.body !== null) {
       this.bodyFilled += n
-      if (this.bodyFilled === this.body.length) this.bodyComplete()
+      if (this.bodyFilled === this.frameSize) this.bodyComplete()
       return
     }
     // The shared buffer: everything is copied out before this returns (the next socket's read overwrites it).
     let off = 0
     if (this.body !== null) {
       // the frame went in place after this read was set up: its bytes go into it
-      off = Math.min(n, this.body.length - this.bodyFilled)
+      off = Math.min(n, this.frameSize - this.bodyFilled)
+      if (this.bodyFilled + off > this.body.length) this.growBody(this.bodyFilled + off)
       buf.copy(this.body, this.bodyFilled, 0, off)
       this.bodyFilled += off
-      if (this.bodyFilled < this.body.length) return
+      if (this.bodyFilled < this.frameSize) return
       const body = this.body
       this.body = null
       this.pending.push(body)
@@ -249,10 +263,15 @@ export class Connection {
 
   /**
    * The frame whose size prefix was just read is large and not all here: the rest of it is read straight into a
-   * pooled buffer of its size (the bytes already here are copied in first).
+   * pooled buffer of its size (the bytes already here are copied in first); above IN_PLACE_WHOLE_MAX, into one that
+   * grows with what arrives (growBody).
    */
   private readBodyInPlace(): void {
-    const body = fetchBufferPool.acquire(this.frameSize)
+    const size =
+      this.frameSize <= IN_PLACE_WHOLE_MAX
+        ? this.frameSize
+        : Math.min(this.frameSize, Math.max(IN_PLACE_WHOLE_MAX, 2 * this.pendingBytes))
+    const body = fetchBufferPool.acquire(size)
     let filled = 0
     for (const c of this.pending) {
       c.copy(body, filled)
@@ -262,6 +281,15 @@ export class Connection {
     this.pendingBytes = 0
     this.body = body
     this.bodyFilled = filled
+  }
+
+  /** The frame being read in place needs room for `needed` bytes: its buffer doubles (at most to the frame's size). */
+  private growBody(needed: number): void {
+    const old = this.body!
+    const body = fetchBufferPool.acquire(Math.min(this.frameSize, Math.max(needed, 2 * old.length)))
+    old.copy(body, 0, 0, this.bodyFilled)
+    fetchBufferPool.release(old)
+    this.body = body
   }
 
   /** Dispatches the complete frames that are buffered, as far as the channel's state allows. */

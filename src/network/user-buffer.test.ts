@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import net from 'node:net'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { fetchBufferPool } from '../util/buffer-pool.js'
 import { silentLogger } from '../util/logger.js'
 import { eventually } from '../util/test-helpers.js'
@@ -72,6 +72,7 @@ function frames(): { bytes: Buffer; expected: string[] } {
     9,
     200,
     2_000_000,
+    3_500_000, // (in place: a buffer that grows 1 -> 2 -> 4 MiB as the bytes arrive)
   ]
   const parts: Buffer[] = []
   const expected: string[] = []
@@ -138,6 +139,37 @@ describe('reading into our own buffers (user-buffer.ts) and the fallback', () =>
       await eventually(() => server!.connectionCount === 1)
       expect(server!.inPlaceConnectionCount).toBe(mode === 'in place' ? 1 : 0)
       expect(await answers).toEqual(expected)
+    })
+
+    it(`${mode}: a large frame declared costs what has arrived of it, not its declared size`, async () => {
+      if (mode === 'forced fallback') forceUserBufferFallback(true)
+      const port = await start(mode !== "'data' events")
+      const sizes: number[] = []
+      const realAcquire = fetchBufferPool.acquire.bind(fetchBufferPool)
+      const acquire = vi.spyOn(fetchBufferPool, 'acquire').mockImplementation((size: number) => {
+        sizes.push(size)
+        return realAcquire(size)
+      })
+      try {
+        const body = Buffer.alloc((4 << 20) - 1, 5)
+        body.writeInt32BE(77, 0)
+        const prefix = Buffer.alloc(4)
+        prefix.writeInt32BE(body.length)
+        const s = net.connect(port, '127.0.0.1')
+        s.on('error', () => {})
+        const answer = new Promise<Buffer>((r) => s.once('data', r))
+        s.write(Buffer.concat([prefix, body.subarray(0, 100)]))
+        await eventually(() => server!.connectionCount === 1)
+        await turns(20)
+        expect(Math.max(0, ...sizes), 'the most allocated for it so far').toBeLessThanOrEqual(1 << 20)
+        s.write(body.subarray(100))
+        const a = await answer
+        expect(a.readInt32BE(4)).toBe(77)
+        expect(a.subarray(8, 28).toString('hex')).toBe(createHash('sha1').update(body).digest('hex'))
+        s.destroy()
+      } finally {
+        acquire.mockRestore()
+      }
     })
 
     it(`${mode}: an oversized frame is refused before its body is read; stop() sees every connection`, async () => {
