@@ -227,7 +227,10 @@ export class Connection {
     if (this.closed) return
     if (buf === this.bodyView && this.body !== null) {
       this.bodyFilled += n
-      if (this.bodyFilled === this.frameSize) this.bodyComplete()
+      if (this.bodyFilled === this.frameSize) {
+        this.bodyToPending()
+        this.pump()
+      }
       return
     }
     // The shared buffer: everything is copied out before this returns (the next socket's read overwrites it).
@@ -239,10 +242,7 @@ export class Connection {
       buf.copy(this.body, this.bodyFilled, 0, off)
       this.bodyFilled += off
       if (this.bodyFilled < this.frameSize) return
-      const body = this.body
-      this.body = null
-      this.pending.push(body)
-      this.pendingBytes += body.length
+      this.bodyToPending()
     }
     if (off < n) {
       const copy = Buffer.allocUnsafe(n - off)
@@ -253,12 +253,12 @@ export class Connection {
     this.pump()
   }
 
-  private bodyComplete(): void {
+  /** The frame read in place is all here: it joins the pending bytes, as a whole frame. */
+  private bodyToPending(): void {
     const body = this.body!
     this.body = null
     this.pending.push(body)
     this.pendingBytes += body.length
-    this.pump()
   }
 
   /**
