@@ -9,7 +9,8 @@
 //   4. writes the backlog's files to disk (sync) and drops them from the page cache (GNU dd iflag=nocache:
 //      posix_fadvise DONTNEED)
 //   5. a consumer reads the whole backlog from the beginning while a producer writes to `live` at half the maximum
-//      rate; the probe reports the broker's event-loop delay (p50/p99/p99.9/max), CPU seconds and RSS over that time
+//      rate; the probe reports the broker's event-loop delay (p50/p99/p99.9/max), CPU seconds and RSS over that time,
+//      and what the delay was made of: GC pauses, the main thread's time on a CPU and waiting for one
 // Prints the figures and writes them to bench/results/backlog.json (--out DIR elsewhere). Everything it starts is
 // stopped and the temp dir removed, also on failure or Ctrl-C.
 import { readFileSync, readdirSync } from 'node:fs'
@@ -19,6 +20,7 @@ import {
   buildPacedProducer,
   buildPerfTools,
   buildSamsa,
+  delayParts,
   exited,
   fmt,
   fmtInt,
@@ -147,6 +149,8 @@ async function main() {
     eventLoopDelay: probe.eld,
     cpuSeconds: probe.cpuSeconds,
     maxRss: probe.maxRss,
+    gc: probe.gc,
+    mainThread: probe.mainThread,
   }
   writeResult(opts.out, 'backlog.json', result)
   console.log('')
@@ -160,6 +164,7 @@ async function main() {
     `broker event-loop delay p50/p99/p99.9/max ${fmt(e.p50, 2)}/${fmt(e.p99, 2)}/${fmt(e.p999, 2)}/${fmt(e.max, 2)} ms` +
       ` (${fmtInt(e.samples)} samples); CPU ${fmt(probe.cpuSeconds)} s; peak RSS ${fmtInt(probe.maxRss / 1e6)} MB`,
   )
+  console.log(`  made of: ${delayParts(probe)}`)
   console.log(`total ${fmt((Date.now() - started) / 1000)} s`)
 }
 

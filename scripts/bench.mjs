@@ -49,6 +49,7 @@ import {
   buildPerfTools,
   buildSamsa,
   children,
+  delayParts,
   exited,
   fmt,
   fmtInt,
@@ -1046,7 +1047,7 @@ async function main() {
   console.log('')
   console.log(
     `${latencyLine('single broker, acks=all (half the maximum)', l)}; event-loop delay p99 ${fmt(l.eld.p99, 2)} ms, ` +
-      `max ${fmt(l.eld.max, 2)} ms`,
+      `max ${fmt(l.eld.max, 2)} ms; ${delayParts(l.probe)}`,
   )
   if (result.security) {
     console.log('')

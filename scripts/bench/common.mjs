@@ -445,6 +445,19 @@ export function latencyLine(what, l) {
   )
 }
 
+/**
+ * What a probe snapshot (probeSnapshot) says the event-loop delay was made of: the GC's pauses, and the main
+ * thread's time on a CPU against its time runnable but waiting for one (the machine's load, not the broker's work).
+ */
+export function delayParts(p) {
+  const g = (x) => (x ? `${fmtInt(x.n)} (${fmt(x.ms, 0)} ms in all, longest ${fmt(x.max, 1)})` : '-')
+  const t = p.mainThread
+  return (
+    `GC pauses minor ${g(p.gc?.minor)}, major ${g(p.gc?.major)}; main thread ` +
+    (t ? `on a CPU ${fmt(t.runSeconds, 2)} s, waiting for one ${fmt(t.waitSeconds, 2)} s` : 'times unknown')
+  )
+}
+
 /** Percentiles (ms) of the latencies (µs, one a line) rdkafka_performance -A wrote to file. */
 export function latencyPercentiles(file) {
   const v = existsSync(file)
