@@ -42,12 +42,15 @@ describe('startCluster() on the in-process ZooKeeper', () => {
     const got = await consumeWithGroup(kafka, { topic, groupId, count: 30 })
     expect(got.map((m) => m.value).sort()).toEqual(sent.map((m) => m.value).sort())
 
-    // read directly: every record is on its partition's leader, and on every follower
+    // read directly: every record is on its partition's leader, and on every follower (to its log end: a follower
+    // learns the high watermark with its next fetch's answer, up to replica.fetch.wait.max.ms later when idle)
     const direct = [0, 1, 2].flatMap((p) => c.readPartition(topic, p))
     expect(direct.map((r) => r.value!.toString()).sort()).toEqual(sent.map((m) => m.value).sort())
     for (let p = 0; p < 3; p++)
       for (const b of c.brokers)
-        expect(c.readPartition(topic, p, { broker: b.id }).length).toBe(c.readPartition(topic, p).length)
+        expect(c.readPartition(topic, p, { broker: b.id, to: 'logEnd' }).length).toBe(
+          c.readPartition(topic, p).length,
+        )
 
     const produced = c.requests({ api: 'Produce', clientId: 'ipc-test' })
     expect(produced.length).toBeGreaterThan(0)
@@ -214,6 +217,43 @@ describe('startCluster() on manual time', () => {
       )
     }
     console.log(`retention on manual time, 3 brokers: ${Math.round(performance.now() - t0)} ms in all`)
+  })
+})
+
+describe('replica fetchers', () => {
+  it('a follower fetches a partition it starts to follow at once, not after its long poll on the others has ended', async () => {
+    // followers long-poll for 30 s: a poll that carried on until then would hold the new topic's acks=all writes
+    const { c } = await cluster({ brokers: 3, properties: { 'replica.fetch.wait.max.ms': 30_000 } })
+    const ids = c.brokers.map((b) => b.id)
+    const leader = c.broker(ids[0]!)
+    const fetchedByAll = (topic: string): boolean => {
+      const p = leader.services.replicas.hostedPartitions.get(`${topic}-0`)
+      return (
+        p !== undefined && p.isLeader && [...p.followers.values()].every((f) => f.lastFetchLeaderLeo >= 0)
+      )
+    }
+    const idle = uniqueName('ipc-idle')
+    await c.createTopic(idle, { assignment: [ids] })
+    // both followers have fetched the idle topic and wait in a long poll at its leader
+    await c.until(
+      () => `both followers to poll ${idle} (parked fetches: ${leader.services.replicas.delayedFetch.size})`,
+      () => fetchedByAll(idle) && leader.services.replicas.delayedFetch.size >= 2,
+      15_000,
+    )
+    const fresh = uniqueName('ipc-fresh')
+    const t0 = performance.now()
+    await c.createTopic(fresh, { assignment: [ids] })
+    await c.until(
+      () => `both followers to fetch ${fresh}`,
+      () => fetchedByAll(fresh),
+      15_000,
+    )
+    const kafka = kafkajs(c.bootstrapServers)
+    await withProducer(kafka, {}, (p) => p.send({ topic: fresh, acks: -1, messages: values(3, 'fresh') }))
+    console.log(
+      `new topic fetched by both followers and written with acks=all in ${Math.round(performance.now() - t0)} ms`,
+    )
+    expect(c.readPartition(fresh, 0, { broker: ids[1]!, to: 'logEnd' })).toHaveLength(3)
   })
 })
 

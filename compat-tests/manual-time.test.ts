@@ -61,9 +61,9 @@ async function coordinator(c: Cluster, key: string, keyType: 0 | 1): Promise<Raw
 /**
  * Creates the internal topics the test will use (as a client's first FindCoordinator does) and `topic`, then moves
  * the clock on by replica.fetch.wait.max.ms until every follower of their partitions has fetched them once. A
- * follower adds a partition it starts to follow to its next fetch, as Kafka's fetcher threads do; on manual time
- * a follower waiting in a long poll when the partition was created waits until the test moves the clock, and so
- * would an acks=all write to it.
+ * follower that starts to follow a partition drops its long poll and fetches again at once, but one that asked
+ * before the leader knew the partition backs off (replica.fetch.backoff.ms) on the manual clock, and an acks=all
+ * write to the partition would wait for it.
  */
 async function prepare(c: Cluster, topic: string, coordinators: Array<[string, 0 | 1]>): Promise<void> {
   for (const [key, type] of coordinators) (await coordinator(c, key, type)).close()

@@ -70,6 +70,12 @@ class ReplicaFetcherThread {
   private readonly stopping = new AbortController()
   private loop: Promise<void> | undefined
   private readonly name: string
+  /** The connection of the Fetch request on its way to the leader (a long poll there), if one is. */
+  private polling: BrokerClient | undefined
+  /** Set when the partitions changed: the fetch being planned must be planned again with them. */
+  private changed = false
+  /** Set when we closed the connection of a long poll ourselves (see add): not an error, no back-off. */
+  private interrupted = false
 
   constructor(
     readonly leaderId: number,
@@ -83,7 +89,22 @@ class ReplicaFetcherThread {
     // One line for the partitions added together (Kafka: "Added fetcher to broker N for partitions ...").
     if (this.added.length === 0) queueMicrotask(() => this.logAdded())
     this.added.push(`${p.key} (leader epoch ${p.leaderEpoch}, log end offset ${p.log?.logEndOffset})`)
+    this.changed = true
+    // A fetch long-polling at the leader does not carry this partition (or carries its old leader epoch), and the
+    // next one only starts once it came back: up to replica.fetch.wait.max.ms when the other partitions are idle,
+    // and an acks=all write to the new partition waits as long (a topic created beside idle ones: every follower
+    // waited up to 500 ms before it fetched it). Kafka's fetcher threads wait so; here the poll is dropped (its
+    // connection closed, the leader's answer to it goes nowhere) and the fetcher reconnects and fetches at once
+    // with the partition. Partitions are added by LeaderAndIsr, so this is rare; a batch of them drops one poll.
+    if (this.polling) this.interrupt(this.polling)
     this.loop ??= this.run().finally(() => (this.loop = undefined))
+  }
+
+  private interrupt(client: BrokerClient): void {
+    this.polling = undefined
+    this.interrupted = true
+    if (this.client === client) this.client = undefined
+    client.close()
   }
 
   private added: string[] = []
@@ -152,10 +173,14 @@ class ReplicaFetcherThread {
         continue
       }
       try {
+        this.changed = false
         const now = this.cfg.scheduler.clock.now()
         const ready = [...this.partitions.values()].filter((s) => s.delayedUntil <= now && this.valid(s))
         const truncating = ready.filter((s) => s.truncating)
         if (truncating.length > 0) await this.truncate(client, truncating)
+        // partitions added while the truncation was on its way: plan again with them (from here to the fetch's
+        // send nothing waits, so a later add finds the fetch polling and drops it)
+        if (this.changed) continue
         const fetching = ready.filter((s) => !s.truncating && this.valid(s) && !this.throttled(s))
         if (fetching.length === 0) {
           await this.sleep(Math.min(this.cfg.fetchBackoffMs, 100))
@@ -163,7 +188,12 @@ class ReplicaFetcherThread {
         }
         await this.fetch(client, fetching)
       } catch (e) {
+        this.polling = undefined
         if (this.stopped) return
+        if (this.interrupted) {
+          this.interrupted = false
+          continue
+        }
         const msg = e instanceof BrokerClientError ? e.message : String(e)
         this.cfg.log.warn(`${this.name} Error in fetch from leader ${this.leaderId}: ${msg}`)
         this.client?.close()
@@ -254,6 +284,7 @@ class ReplicaFetcherThread {
       byTopic.set(s.p.topic, list)
     }
     const offsets = new Map(states.map((s) => [s.p.key, s.p.log!.logEndOffset]))
+    this.polling = client
     const res = await client.send(
       FetchApi,
       version,
@@ -279,6 +310,7 @@ class ReplicaFetcherThread {
       },
       this.cfg.fetchWaitMaxMs + this.cfg.socketTimeoutMs,
     )
+    this.polling = undefined // (a failed send: run's catch clears it)
     for (const t of res.responses) {
       for (const r of t.partitions) {
         const key = `${t.topic}-${r.partitionIndex}`
