@@ -9,6 +9,7 @@ import { configErrorLine, parseArgs, PidFile, programOf, usage, type StartArgs }
 import { BrokerConfig } from './config/broker-config.js'
 import { ConfigException } from './config/config-def.js'
 import { Broker } from './server/broker.js'
+import { deferExtraCaCerts } from './services/security/tls-material.js'
 import { createLogger, type Logger } from './util/logger.js'
 
 function version(): string {
@@ -44,6 +45,14 @@ async function main(): Promise<void> {
     process.exit(1)
   }
   let log = root.child({ name: 'kafka.Kafka' })
+  // bin/kafka-server-start.sh deferred NODE_EXTRA_CA_CERTS (see deferExtraCaCerts): put it back for whatever reads
+  // the environment, and have the certificates loaded where a TLS context needs them
+  const extraCa = process.env.SAMSA_EXTRA_CA_CERTS
+  delete process.env.SAMSA_EXTRA_CA_CERTS
+  if (extraCa) {
+    process.env.NODE_EXTRA_CA_CERTS = extraCa
+    deferExtraCaCerts(extraCa, (m) => log.warn(m))
+  }
   let config: BrokerConfig
   try {
     config = BrokerConfig.load(args.file, args.overrides)

@@ -6,7 +6,8 @@
  *   `ssl.keystore.key` + `ssl.keystore.certificate.chain`; `ssl.key.password` decrypts an encrypted key). Type JKS
  *   opens PKCS12 files as Java's does; real JKS files are refused with a message saying how to convert them.
  * - trust store: `ssl.truststore.type` PEM (`ssl.truststore.location` or inline `ssl.truststore.certificates`) or
- *   PKCS12; without one, the system's default CAs (as Java falls back to its cacerts).
+ *   PKCS12; without one, the system's default CAs (as Java falls back to its cacerts), with the certificates of
+ *   NODE_EXTRA_CA_CERTS when bin/kafka-server-start.sh deferred that file (deferExtraCaCerts).
  * - `ssl.client.auth` none / requested / required (for SASL_SSL only when set with the listener prefix, KIP-684),
  *   `ssl.enabled.protocols`, `ssl.cipher.suites` (standard names).
  *
@@ -37,6 +38,39 @@ const password = (v: ConfigValue): string | null => (v instanceof Password ? v.v
 const str = (v: ConfigValue): string | null => (typeof v === 'string' ? v : null)
 
 const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g
+
+/**
+ * NODE_EXTRA_CA_CERTS, deferred: Node reads and parses every certificate of that file when it starts, before any
+ * code runs (about 80 ms of a start-up for a system bundle of 144 certificates), while the broker needs them only
+ * where a TLS context has no trust store of its own. bin/kafka-server-start.sh hands the file over as
+ * SAMSA_EXTRA_CA_CERTS, and the broker's command line passes it here; such a context then trusts Node's root
+ * certificates plus the file's, as it would have with the variable. A file that does not load is ignored with a
+ * warning, as Node ignores it.
+ */
+let deferredCa: { file: string; warn: (message: string) => void; certs?: string[] } | undefined
+
+export function deferExtraCaCerts(file: string, warn: (message: string) => void): void {
+  deferredCa = { file, warn }
+}
+
+/** The default trust (undefined: Node's own), with the deferred NODE_EXTRA_CA_CERTS if there is one. */
+function defaultTrust(): string[] | undefined {
+  if (!deferredCa) return undefined
+  if (!deferredCa.certs) {
+    let extra: string[]
+    try {
+      extra = readFileSync(deferredCa.file, 'utf8').match(PEM_CERT) ?? []
+      for (const c of extra) new crypto.X509Certificate(c)
+    } catch (e) {
+      extra = []
+      deferredCa.warn(
+        `Ignoring extra certs from \`${deferredCa.file}\`, load failed: ${(e as Error).message}`,
+      )
+    }
+    deferredCa.certs = [...tls.rootCertificates, ...extra]
+  }
+  return deferredCa.certs
+}
 const PEM_KEY =
   /-----BEGIN (?:ENCRYPTED |RSA |EC )?PRIVATE KEY-----[\s\S]+?-----END (?:ENCRYPTED |RSA |EC )?PRIVATE KEY-----/
 
@@ -197,7 +231,7 @@ function trustStore(config: View): string[] | undefined {
   if (location === null) {
     if (storePassword !== null)
       throw new ConfigException('SSL trust store is not specified, but trust store password is specified.')
-    return undefined
+    return defaultTrust()
   }
   const data = readStoreFile(location, 'trust store')
   if (type === 'PEM') {
