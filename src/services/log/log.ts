@@ -52,6 +52,7 @@ import {
   dropReadAhead,
   mayReadAhead,
   READ_AHEAD_DEPTH,
+  READ_AHEAD_MAX_AGE_MS,
   READ_AHEAD_MIN,
   type ReadAhead,
   readAheadKey,
@@ -1956,13 +1957,17 @@ export class Log {
 
   /**
    * Once `entry` (read as `plan` planned, `depth` ranges ahead of its reader) is read, and while it is still held
-   * unchanged, starts the range after it (its bytes say where that starts), up to READ_AHEAD_DEPTH.
+   * unchanged and not old enough to be given back, starts the range after it (its bytes say where that starts), up
+   * to READ_AHEAD_DEPTH.
    */
   private continueReadAhead(entry: ReadAhead, plan: LogReadPlan, depth: number): void {
     if (depth >= READ_AHEAD_DEPTH) return
     entry.bytes.then(
       (b) => {
         if (b === undefined || entry.owner.get(entry.key) !== entry) return
+        // a read that took so long that its range is due to be given back: its reader went away (and the budget
+        // check below would give it back, then count the room it had as free for the range after it)
+        if (this.clock.now() - entry.added >= READ_AHEAD_MAX_AGE_MS) return
         if (this.closed || this._segmentsGeneration !== entry.generation) return
         this.startReadAhead(plan, this.learnReadHint(plan, b), depth + 1)
       },
