@@ -234,7 +234,8 @@ describe.runIf(canMount)('disk faults', () => {
     // the follower's the smaller: it fills first (its fetched appends fail), then the leader's
     await mountTmpfs(c.broker(0).dataDir, 40)
     await mountTmpfs(c.broker(1).dataDir, 24)
-    await Promise.all(c.brokers.map((b) => b.start()))
+    // (and until every broker knows the others: else the replica assignment below may name one it has not seen)
+    await c.ensureRunning()
     const topic = uniqueName('fill3')
     await withAdmin(kafkajs(c.bootstrapAll()), (admin) =>
       admin.createTopics({
