@@ -46,7 +46,7 @@ import {
   ScopedScheduler,
   SystemScheduler,
 } from '../../util/scheduler.js'
-import { fetchBufferPool } from '../../util/buffer-pool.js'
+import { type BufferLease, fetchBufferPool } from '../../util/buffer-pool.js'
 import {
   addReadAhead,
   dropReadAhead,
@@ -112,6 +112,7 @@ import {
 } from './producer-state.js'
 import { LogSegment, type OffsetAndEpoch } from './segment.js'
 import { asStorageError, type StorageFault, storageFault } from './storage-faults.js'
+import { TailCache } from './tail-cache.js'
 
 export type { AppendOrigin } from './producer-state.js'
 
@@ -169,6 +170,11 @@ export interface AppendOptions {
    * (a produce request's frame: its lease is held until the produce is answered, after `written`).
    */
   deferWrite?: boolean
+  /**
+   * The lease of the produce request's frame that `records` is a view of: the log's tail cache (tail-cache.ts) keeps
+   * the bytes by retaining it, instead of copying them, so that fetches of what was just produced read no file.
+   */
+  frame?: BufferLease
 }
 
 export interface LogAppendResult {
@@ -331,6 +337,8 @@ export class Log {
   private readonly readHints = new Map<number, ReadHint>()
   /** Bytes read ahead for sequential readers, by where they start (read-ahead.ts). */
   private readonly readAheads = new Map<string, ReadAhead>()
+  /** The bytes last appended to the active segment, for fetches of them (tail-cache.ts). */
+  private readonly tail = new TailCache()
   /** The segments whose successor prepareNextSegment() has read ahead. */
   private readonly preparedSegments = new WeakSet<LogSegment>()
   private flushScheduled = false
@@ -998,6 +1006,7 @@ export class Log {
       opts.now ?? this.clock.now(),
       opts.verificationGuard,
       opts.deferWrite,
+      opts.frame,
     )
   }
 
@@ -1015,6 +1024,7 @@ export class Log {
     now: number,
     verificationGuard?: VerificationGuard,
     deferWrite = false,
+    frame?: BufferLease,
   ): LogAppendResult {
     this.checkOpen()
     let info = this.analyzeAndValidateRecords(records, origin, ignoreRecordSize, !assignOffsets)
@@ -1035,10 +1045,14 @@ export class Log {
     let maxTimestamp: number
     let shallowOffsetOfMaxTimestamp: number
     let logAppendTime = -1
+    let owned = false
     if (assignOffsets) {
       firstOffset = this._nextOffset
       const v = this.validateAndAssignOffsets(valid, info, firstOffset, leaderEpoch, origin, now)
-      if (v.rebuilt) ({ records: valid, info } = v.rebuilt)
+      if (v.rebuilt) {
+        ;({ records: valid, info } = v.rebuilt)
+        owned = true
+      }
       lastOffset = v.lastOffset
       maxTimestamp = v.maxTimestamp
       shallowOffsetOfMaxTimestamp = v.shallowOffsetOfMaxTimestamp
@@ -1098,6 +1112,8 @@ export class Log {
         assignOffsets,
         now,
         deferWrite,
+        frame,
+        owned,
       })
     } catch (e) {
       // out of file descriptors is no fault of the disk: the write is refused (see descriptors.ts), the dir stays
@@ -1125,6 +1141,10 @@ export class Log {
       assignOffsets: boolean
       now: number
       deferWrite: boolean
+      /** holds `valid` when it is a view of a produce request's frame */
+      frame: BufferLease | undefined
+      /** `valid` was built by the log (nobody else holds it) */
+      owned: boolean
     },
   ): LogAppendResult {
     const { updatedProducers, completedTxns, firstOffset, lastOffset, maxTimestamp } = a
@@ -1143,6 +1163,7 @@ export class Log {
     }
 
     const segment = this.maybeRoll(valid.length, firstOffset, lastOffset, maxTimestamp, a.now)
+    const position = segment.size
     const written = segment.append(
       lastOffset,
       maxTimestamp,
@@ -1150,6 +1171,7 @@ export class Log {
       valid,
       a.deferWrite,
     )
+    this.tail.add(segment, this._segmentsGeneration, position, valid, a.frame, a.owned)
     if (this.faulted) {
       this.faulted = false
       this.storageFaults?.onRecovered(this)
@@ -1823,9 +1845,10 @@ export class Log {
     if (!plan.segment || plan.length === 0) return Buffer.alloc(0)
     const moved = (): boolean => this.closed || this._segmentsGeneration !== plan.generation
     if (moved()) return undefined
-    let records: Buffer | undefined
+    let records = this.tail.read(plan.segment, plan.generation, plan.position, plan.length)
     const ahead = this.readAheads.get(readAheadKey(plan.segment, plan.position))
-    if (ahead !== undefined) {
+    if (ahead !== undefined && records !== undefined) dropReadAhead(ahead)
+    else if (ahead !== undefined) {
       const same =
         ahead.segment === plan.segment && ahead.length === plan.length && ahead.generation === plan.generation
       if (same && takeReadAhead(ahead)) records = await ahead.bytes
@@ -1883,8 +1906,24 @@ export class Log {
     let pos = 0
     let nextOffset = -1
     for (;;) {
-      // the next batch's length is not in the bytes (none: the read ended at a batch boundary)
-      if (pos + LOG_OVERHEAD > records.length) return pos === records.length ? nextOffset : -1
+      // the next batch's length is not in the bytes (none: the read ended at a batch boundary — the tail cache
+      // may have it: a read from there ends where an append ended)
+      if (pos + LOG_OVERHEAD > records.length) {
+        if (pos !== records.length) return -1
+        const size =
+          nextOffset >= 0 && plan.segment !== undefined
+            ? this.tail.batchSizeAt(plan.segment, plan.generation, plan.position + pos)
+            : undefined
+        if (size !== undefined) {
+          this.rememberRead(nextOffset, {
+            segment: plan.segment!,
+            position: plan.position + pos,
+            size,
+            generation: plan.generation,
+          })
+        }
+        return nextOffset
+      }
       const size = records.readInt32BE(pos + LENGTH_OFFSET) + LOG_OVERHEAD
       if (size < LOG_OVERHEAD + MIN_RECORD_OVERHEAD) return -1
       if (pos + size > records.length) break // the batch the next read starts with
@@ -1923,6 +1962,8 @@ export class Log {
     }
     const segment = next.segment
     if (segment === undefined || next.length < READ_AHEAD_MIN) return
+    // bytes the tail cache holds need no read
+    if (this.tail.covers(segment, next.generation, next.position, next.length)) return
     const key = readAheadKey(segment, next.position)
     const existing = this.readAheads.get(key)
     if (existing !== undefined) {
@@ -1975,9 +2016,10 @@ export class Log {
     )
   }
 
-  /** Gives back every read-ahead of this log (closing). */
+  /** Gives back every read-ahead of this log and what its tail cache holds (closing). */
   private dropReadAheads(): void {
     for (const e of [...this.readAheads.values()]) dropReadAhead(e)
+    this.tail.clear()
   }
 
   /** The aborted transactions overlapping [startOffset, upperBoundOffset) (for read_committed fetches). */
@@ -2068,6 +2110,7 @@ export class Log {
     }
     this.logger.info(`${this.ident}Truncating to offset ${targetOffset}`)
     this._segmentsGeneration++
+    this.tail.clear()
     this.noteTruncation(targetOffset)
     if (this.segments[0]!.baseOffset > targetOffset) {
       this.truncateFullyAndStartAt(targetOffset)
@@ -2102,6 +2145,7 @@ export class Log {
       `${this.ident}Truncate and start at offset ${newOffset}, logStartOffset: ${logStartOffset ?? newOffset}`,
     )
     this._segmentsGeneration++
+    this.tail.clear()
     this.noteTruncation(newOffset)
     const old = [...this.segments]
     this.removeAndDeleteSegments(old.slice(0, -1), true, 'LogTruncation')
@@ -2429,6 +2473,7 @@ export class Log {
   /** Deletes the partition directory and everything in it, now. */
   delete(): void {
     this._segmentsGeneration++
+    this.tail.clear()
     this.producerExpireCheck.cancel()
     this.leaderEpochCache.clear()
     this.leaderEpochCache.close(false)
