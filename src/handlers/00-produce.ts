@@ -103,7 +103,6 @@ export function produceHandler(d: Pick<Services, 'replicas' | 'cache' | 'authori
       const results = await d.replicas.appendRecords(req.timeoutMs, req.acks, 'client', entries, {
         transactionalId: v >= 3 ? req.transactionalId : null,
         supportsAbortable: v >= 11,
-        frame: ctx.frame,
       })
       // producer_byte_rate: the request's bytes count once the append is done, as Kafka's response callback does.
       const throttleTimeMs = d.quotas.produce.recordAndThrottle(ctx, ctx.requestSize)

@@ -13,8 +13,6 @@ export class BufferPool {
   private readonly free = new Map<number, Buffer[]>()
   /** The exact Buffer objects handed out: views made from them elsewhere are never recycled by mistake. */
   private readonly lent = new WeakSet<Buffer>()
-  /** Views lent with lendView(), and what giving each back does. */
-  private readonly views = new WeakMap<Buffer, () => void>()
   /**
    * Tests set this: a released buffer is overwritten with 0xDE at once, so whatever still reads it (a view kept
    * past its lease) reads garbage that a test notices, instead of correct bytes that a later reuse would corrupt.
@@ -32,23 +30,8 @@ export class BufferPool {
     return out
   }
 
-  /**
-   * Lends `view` (bytes this pool does not own, e.g. a view of a leased buffer) to whoever gives its buffers back
-   * here: release(view) then calls `onRelease` once. A view never given back is simply garbage collected.
-   */
-  lendView(view: Buffer, onRelease: () => void): Buffer {
-    this.views.set(view, onRelease)
-    return view
-  }
-
-  /** Gives a buffer from acquire() (or lendView()) back; anything else is ignored. The caller must not use it afterwards. */
+  /** Gives a buffer from acquire() back; anything else is ignored. The caller must not use it afterwards. */
   release(buf: Buffer): void {
-    const onRelease = this.views.get(buf)
-    if (onRelease !== undefined) {
-      this.views.delete(buf)
-      onRelease()
-      return
-    }
     if (!this.lent.has(buf)) return
     this.lent.delete(buf)
     if (this.poisonOnRelease) buf.fill(0xde)

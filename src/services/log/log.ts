@@ -46,7 +46,7 @@ import {
   ScopedScheduler,
   SystemScheduler,
 } from '../../util/scheduler.js'
-import { type BufferLease, fetchBufferPool } from '../../util/buffer-pool.js'
+import { fetchBufferPool } from '../../util/buffer-pool.js'
 import {
   addReadAhead,
   dropReadAhead,
@@ -112,7 +112,6 @@ import {
 } from './producer-state.js'
 import { LogSegment, type OffsetAndEpoch } from './segment.js'
 import { asStorageError, type StorageFault, storageFault } from './storage-faults.js'
-import { TailCache } from './tail-cache.js'
 
 export type { AppendOrigin } from './producer-state.js'
 
@@ -170,11 +169,6 @@ export interface AppendOptions {
    * (a produce request's frame: its lease is held until the produce is answered, after `written`).
    */
   deferWrite?: boolean
-  /**
-   * The lease of the produce request's frame that `records` is a view of: the log's tail cache (tail-cache.ts) keeps
-   * the bytes by retaining it, instead of copying them, so that fetches of what was just produced read no file.
-   */
-  frame?: BufferLease
 }
 
 export interface LogAppendResult {
@@ -337,8 +331,6 @@ export class Log {
   private readonly readHints = new Map<number, ReadHint>()
   /** Bytes read ahead for sequential readers, by where they start (read-ahead.ts). */
   private readonly readAheads = new Map<string, ReadAhead>()
-  /** The bytes last appended to the active segment, for fetches of them (tail-cache.ts). */
-  private readonly tail = new TailCache()
   /** The segments whose successor prepareNextSegment() has read ahead. */
   private readonly preparedSegments = new WeakSet<LogSegment>()
   private flushScheduled = false
@@ -1006,7 +998,6 @@ export class Log {
       opts.now ?? this.clock.now(),
       opts.verificationGuard,
       opts.deferWrite,
-      opts.frame,
     )
   }
 
@@ -1024,7 +1015,6 @@ export class Log {
     now: number,
     verificationGuard?: VerificationGuard,
     deferWrite = false,
-    frame?: BufferLease,
   ): LogAppendResult {
     this.checkOpen()
     let info = this.analyzeAndValidateRecords(records, origin, ignoreRecordSize, !assignOffsets)
@@ -1045,14 +1035,10 @@ export class Log {
     let maxTimestamp: number
     let shallowOffsetOfMaxTimestamp: number
     let logAppendTime = -1
-    let owned = false
     if (assignOffsets) {
       firstOffset = this._nextOffset
       const v = this.validateAndAssignOffsets(valid, info, firstOffset, leaderEpoch, origin, now)
-      if (v.rebuilt) {
-        ;({ records: valid, info } = v.rebuilt)
-        owned = true
-      }
+      if (v.rebuilt) ({ records: valid, info } = v.rebuilt)
       lastOffset = v.lastOffset
       maxTimestamp = v.maxTimestamp
       shallowOffsetOfMaxTimestamp = v.shallowOffsetOfMaxTimestamp
@@ -1112,8 +1098,6 @@ export class Log {
         assignOffsets,
         now,
         deferWrite,
-        frame,
-        owned,
       })
     } catch (e) {
       // out of file descriptors is no fault of the disk: the write is refused (see descriptors.ts), the dir stays
@@ -1141,10 +1125,6 @@ export class Log {
       assignOffsets: boolean
       now: number
       deferWrite: boolean
-      /** holds `valid` when it is a view of a produce request's frame */
-      frame: BufferLease | undefined
-      /** `valid` was built by the log (nobody else holds it) */
-      owned: boolean
     },
   ): LogAppendResult {
     const { updatedProducers, completedTxns, firstOffset, lastOffset, maxTimestamp } = a
@@ -1163,7 +1143,6 @@ export class Log {
     }
 
     const segment = this.maybeRoll(valid.length, firstOffset, lastOffset, maxTimestamp, a.now)
-    const position = segment.size
     const written = segment.append(
       lastOffset,
       maxTimestamp,
@@ -1171,7 +1150,6 @@ export class Log {
       valid,
       a.deferWrite,
     )
-    this.tail.add(segment, this._segmentsGeneration, position, valid, a.frame, a.owned)
     if (this.faulted) {
       this.faulted = false
       this.storageFaults?.onRecovered(this)
@@ -1845,10 +1823,9 @@ export class Log {
     if (!plan.segment || plan.length === 0) return Buffer.alloc(0)
     const moved = (): boolean => this.closed || this._segmentsGeneration !== plan.generation
     if (moved()) return undefined
-    let records = this.tail.read(plan.segment, plan.generation, plan.position, plan.length)
+    let records: Buffer | undefined
     const ahead = this.readAheads.get(readAheadKey(plan.segment, plan.position))
-    if (ahead !== undefined && records !== undefined) dropReadAhead(ahead)
-    else if (ahead !== undefined) {
+    if (ahead !== undefined) {
       const same =
         ahead.segment === plan.segment && ahead.length === plan.length && ahead.generation === plan.generation
       if (same && takeReadAhead(ahead)) records = await ahead.bytes
@@ -1906,24 +1883,8 @@ export class Log {
     let pos = 0
     let nextOffset = -1
     for (;;) {
-      // the next batch's length is not in the bytes (none: the read ended at a batch boundary — the tail cache
-      // may have it: a read from there ends where an append ended)
-      if (pos + LOG_OVERHEAD > records.length) {
-        if (pos !== records.length) return -1
-        const size =
-          nextOffset >= 0 && plan.segment !== undefined
-            ? this.tail.batchSizeAt(plan.segment, plan.generation, plan.position + pos)
-            : undefined
-        if (size !== undefined) {
-          this.rememberRead(nextOffset, {
-            segment: plan.segment!,
-            position: plan.position + pos,
-            size,
-            generation: plan.generation,
-          })
-        }
-        return nextOffset
-      }
+      // the next batch's length is not in the bytes (none: the read ended at a batch boundary)
+      if (pos + LOG_OVERHEAD > records.length) return pos === records.length ? nextOffset : -1
       const size = records.readInt32BE(pos + LENGTH_OFFSET) + LOG_OVERHEAD
       if (size < LOG_OVERHEAD + MIN_RECORD_OVERHEAD) return -1
       if (pos + size > records.length) break // the batch the next read starts with
@@ -1962,8 +1923,6 @@ export class Log {
     }
     const segment = next.segment
     if (segment === undefined || next.length < READ_AHEAD_MIN) return
-    // bytes the tail cache holds need no read
-    if (this.tail.covers(segment, next.generation, next.position, next.length)) return
     const key = readAheadKey(segment, next.position)
     const existing = this.readAheads.get(key)
     if (existing !== undefined) {
@@ -2016,10 +1975,9 @@ export class Log {
     )
   }
 
-  /** Gives back every read-ahead of this log and what its tail cache holds (closing). */
+  /** Gives back every read-ahead of this log (closing). */
   private dropReadAheads(): void {
     for (const e of [...this.readAheads.values()]) dropReadAhead(e)
-    this.tail.clear()
   }
 
   /** The aborted transactions overlapping [startOffset, upperBoundOffset) (for read_committed fetches). */
@@ -2110,7 +2068,6 @@ export class Log {
     }
     this.logger.info(`${this.ident}Truncating to offset ${targetOffset}`)
     this._segmentsGeneration++
-    this.tail.clear()
     this.noteTruncation(targetOffset)
     if (this.segments[0]!.baseOffset > targetOffset) {
       this.truncateFullyAndStartAt(targetOffset)
@@ -2145,7 +2102,6 @@ export class Log {
       `${this.ident}Truncate and start at offset ${newOffset}, logStartOffset: ${logStartOffset ?? newOffset}`,
     )
     this._segmentsGeneration++
-    this.tail.clear()
     this.noteTruncation(newOffset)
     const old = [...this.segments]
     this.removeAndDeleteSegments(old.slice(0, -1), true, 'LogTruncation')
@@ -2473,7 +2429,6 @@ export class Log {
   /** Deletes the partition directory and everything in it, now. */
   delete(): void {
     this._segmentsGeneration++
-    this.tail.clear()
     this.producerExpireCheck.cancel()
     this.leaderEpochCache.clear()
     this.leaderEpochCache.close(false)

@@ -23,7 +23,7 @@ import type { BrokerMetrics } from '../metrics/broker-metrics.js'
 import type { LogConfig } from '../log/log-config.js'
 import { logFutureDirName, type Log, type LogReadPlan } from '../log/log.js'
 import { type AlterLogDirsQuota, ReplicaAlterLogDirsManager } from './alter-log-dirs.js'
-import { type BufferLease, fetchBufferPool } from '../../util/buffer-pool.js'
+import { fetchBufferPool } from '../../util/buffer-pool.js'
 import type { LogManager } from '../log/log-manager.js'
 import type { KafkaZkClient } from '../metadata/kafka-zk-client.js'
 import type { MetadataCache, PartitionInfo } from '../metadata/metadata-cache.js'
@@ -208,8 +208,6 @@ export interface AppendRecordsOptions {
   readonly supportsAbortable?: boolean
   /** Guards of verifications done by the caller (TxnOffsetCommit), by partition key. */
   readonly verificationGuards?: ReadonlyMap<string, VerificationGuard>
-  /** The produce request's frame the entries' records are views of (AppendOptions.frame: the log's tail cache). */
-  readonly frame?: BufferLease
 }
 
 /**
@@ -701,7 +699,7 @@ export class ReplicaManager {
     const toVerify =
       origin === 'client' && this.verifier ? this.partitionsToVerify(entries, guards, failed) : undefined
     if (!toVerify || toVerify.partitions.length === 0 || !options.transactionalId) {
-      return this.appendVerified(timeoutMs, requiredAcks, origin, entries, guards, failed, options.frame)
+      return this.appendVerified(timeoutMs, requiredAcks, origin, entries, guards, failed)
     }
     const { producerId, producerEpoch, partitions } = toVerify
     return this.verifier!.verifyTransaction(
@@ -713,7 +711,7 @@ export class ReplicaManager {
     ).then((unverified) => {
       for (const [tp, code] of unverified)
         failed.set(tpKey(tp.topic, tp.partition), produceErrorForVerification(code))
-      return this.appendVerified(timeoutMs, requiredAcks, origin, entries, guards, failed, options.frame)
+      return this.appendVerified(timeoutMs, requiredAcks, origin, entries, guards, failed)
     })
   }
 
@@ -805,7 +803,6 @@ export class ReplicaManager {
     entries: readonly { topic: string; partition: number; records: Buffer }[],
     guards: ReadonlyMap<string, VerificationGuard>,
     failed: ReadonlyMap<string, { code: number; message: string }>,
-    frame?: BufferLease,
   ): Promise<Map<string, ProducePartitionResult>> {
     const results = new Map<string, ProducePartitionResult>()
     const waiting: { p: Partition; requiredOffset: number; result: ProducePartitionResult }[] = []
@@ -854,7 +851,6 @@ export class ReplicaManager {
           origin,
           verificationGuard: guards.get(key),
           deferWrite: true,
-          frame,
         })
         if (info.written) {
           appended.push(p)
